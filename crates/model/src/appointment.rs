@@ -1,0 +1,207 @@
+//! Appointments (FHIR `Appointment`): kinds, the status workflow and booking validation.
+
+use chrono::{DateTime, Utc};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use utoipa::ToSchema;
+use uuid::Uuid;
+
+use crate::FieldErrors;
+
+/// What the visit is for.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentKind {
+    /// First visit.
+    NewPatient,
+    /// Follow-up.
+    FollowUp,
+    /// Consultation.
+    Consultation,
+    /// Vital-signs check only.
+    VitalsCheck,
+    /// Procedure.
+    Procedure,
+    /// Remote visit.
+    Telehealth,
+    /// Anything else.
+    Other,
+}
+
+/// Where a visit stands: `scheduled → checked_in → in_progress → completed`, or `cancelled`,
+/// `no_show`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum AppointmentStatus {
+    /// Booked.
+    Scheduled,
+    /// Patient arrived.
+    CheckedIn,
+    /// With the clinician.
+    InProgress,
+    /// Done.
+    Completed,
+    /// Cancelled (a reason is kept in `notes`).
+    Cancelled,
+    /// Patient did not come.
+    NoShow,
+}
+
+impl AppointmentStatus {
+    /// The wire name.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::Scheduled => "scheduled",
+            Self::CheckedIn => "checked_in",
+            Self::InProgress => "in_progress",
+            Self::Completed => "completed",
+            Self::Cancelled => "cancelled",
+            Self::NoShow => "no_show",
+        }
+    }
+
+    /// A live appointment holds its slot (and counts for the overlap rule).
+    pub fn is_live(self) -> bool {
+        matches!(self, Self::Scheduled | Self::CheckedIn | Self::InProgress)
+    }
+
+    /// Whether the workflow allows going from `self` to `next`. Staying put is allowed.
+    pub fn can_become(self, next: Self) -> bool {
+        use AppointmentStatus::*;
+        self == next
+            || matches!(
+                (self, next),
+                (Scheduled, CheckedIn | Cancelled | NoShow)
+                    | (CheckedIn, InProgress | Completed | Cancelled | Scheduled)
+                    | (InProgress, Completed)
+                    | (NoShow, Scheduled)
+            )
+    }
+}
+
+/// A booking.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct Appointment {
+    /// Id.
+    pub id: Uuid,
+    /// The patient.
+    pub patient_id: Uuid,
+    /// The clinician (a user).
+    pub provider_id: Uuid,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// Length in minutes (5–480).
+    pub duration_minutes: i32,
+    /// Kind of visit.
+    pub kind: AppointmentKind,
+    /// Workflow state.
+    pub status: AppointmentStatus,
+    /// Reason for the visit.
+    pub reason: Option<String>,
+    /// Notes (cancellation reasons are kept here too).
+    pub notes: Option<String>,
+    /// Booked on purpose over another live booking.
+    pub overbooked: bool,
+    /// Feed revision.
+    pub revision: i64,
+    /// Soft-delete marker.
+    pub deleted: bool,
+}
+
+/// `POST /api/v1/appointments` body.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct NewAppointment {
+    /// Client-made id; the server makes one when absent.
+    #[serde(default)]
+    #[ts(optional)]
+    pub id: Option<Uuid>,
+    /// The patient.
+    pub patient_id: Uuid,
+    /// The clinician.
+    pub provider_id: Uuid,
+    /// Start.
+    pub starts_at: DateTime<Utc>,
+    /// Length in minutes, 5–480.
+    pub duration_minutes: i32,
+    /// Kind of visit.
+    pub kind: AppointmentKind,
+    /// Reason for the visit.
+    #[serde(default)]
+    #[ts(optional)]
+    pub reason: Option<String>,
+    /// Notes.
+    #[serde(default)]
+    #[ts(optional)]
+    pub notes: Option<String>,
+    /// Book over another live booking on purpose (needs the overbook permission).
+    #[serde(default)]
+    #[ts(optional)]
+    pub overbooked: Option<bool>,
+}
+
+/// Shortest and longest bookable length, minutes.
+pub const DURATION_MINUTES: (i32, i32) = (5, 480);
+
+impl NewAppointment {
+    /// Checks the booking's own fields.
+    pub fn validate(&self) -> Result<(), FieldErrors> {
+        let mut e = FieldErrors::new();
+        validate_duration(self.duration_minutes, &mut e);
+        if self.overbooked == Some(true) && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+            e.add("reason", "is required for an overbooking");
+        }
+        e.into_result()
+    }
+}
+
+/// Adds an error when `minutes` is outside [`DURATION_MINUTES`].
+pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
+    let (lo, hi) = DURATION_MINUTES;
+    if !(lo..=hi).contains(&minutes) {
+        e.add("duration_minutes", format!("must be between {lo} and {hi} minutes"));
+    }
+}
+
+/// `PATCH /api/v1/appointments/{id}` body: the base revision and only the changed fields
+/// (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`).
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct AppointmentPatch {
+    /// Revision the edit started from.
+    pub base_revision: i64,
+    /// Changed fields.
+    #[serde(flatten)]
+    #[ts(skip)]
+    #[schema(value_type = Object)]
+    pub changes: serde_json::Map<String, serde_json::Value>,
+}
+
+/// Appointment fields a PATCH may change.
+pub const APPOINTMENT_EDITABLE_FIELDS: &[&str] = &[
+    "status",
+    "starts_at",
+    "duration_minutes",
+    "provider_id",
+    "kind",
+    "reason",
+    "notes",
+];
+
+#[cfg(test)]
+mod tests {
+    use super::AppointmentStatus::*;
+
+    #[test]
+    fn workflow_allows_the_usual_path_and_refuses_reopening_completed() {
+        assert!(Scheduled.can_become(CheckedIn));
+        assert!(CheckedIn.can_become(InProgress));
+        assert!(InProgress.can_become(Completed));
+        assert!(!Completed.can_become(Scheduled));
+        assert!(!Cancelled.can_become(CheckedIn));
+        assert!(Scheduled.is_live() && !Cancelled.is_live());
+    }
+}

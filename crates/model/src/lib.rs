@@ -1,0 +1,24 @@
+//! Wire types and shared rules of medoffice.
+//!
+//! Everything that crosses the wire between the central server and the desktop client lives
+//! here, together with the validation both sides apply, so they cannot drift apart. TypeScript
+//! declarations for the desktop UI are generated from these types by `ts-rs` (run
+//! `cargo test -p medoffice-model`; they land in `ui/src/bindings/`).
+//!
+//! This crate does no I/O.
+
+pub mod appointment;
+pub mod auth;
+pub mod error;
+pub mod merge;
+pub mod patient;
+pub mod search;
+pub mod sync;
+pub mod vitals;
+
+pub use appointment::*;
+pub use auth::*;
+pub use error::*;
+pub use patient::*;
+pub use sync::*;
+pub use vitals::*;

@@ -1,0 +1,120 @@
+//! Parsing what a receptionist types into the patient search box.
+//!
+//! Shared by the server's `GET /api/v1/patients?q=` and the desktop's local search, so both
+//! understand the same input: words are name prefixes in any order (accents ignored), a date is
+//! a date of birth, and a run of digits is an MRN or a phone number.
+
+use chrono::NaiveDate;
+
+/// One part of a search.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum SearchTerm {
+    /// A name prefix, folded with [`fold`].
+    Name(String),
+    /// A date of birth; two candidates when day and month are ambiguous (`03/04/1990`).
+    BirthDate(Vec<NaiveDate>),
+    /// Digits only: matches an MRN exactly or prefix, or the digits of a phone number.
+    Digits(String),
+    /// An MRN or provisional number with letters (`P-1a2b3c4d`).
+    Mrn(String),
+}
+
+/// Lower-case ASCII transliteration (`"Zoë Müller"` → `"zoe muller"`), for accent-blind matching.
+pub fn fold(s: &str) -> String {
+    deunicode::deunicode(s).to_lowercase()
+}
+
+/// Splits a query into terms (all must match). Empty input gives no terms.
+pub fn parse_query(q: &str) -> Vec<SearchTerm> {
+    let mut terms = Vec::new();
+    for raw in q.split(|c: char| c.is_whitespace() || c == ',') {
+        let tok = raw.trim();
+        if tok.is_empty() {
+            continue;
+        }
+        if let Some(dates) = parse_birth_date(tok) {
+            terms.push(SearchTerm::BirthDate(dates));
+            continue;
+        }
+        let digits: String = tok.chars().filter(char::is_ascii_digit).collect();
+        let only_phone_chars = tok
+            .chars()
+            .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'));
+        if !digits.is_empty() && only_phone_chars {
+            terms.push(SearchTerm::Digits(digits));
+        } else if tok.to_ascii_uppercase().starts_with("P-") || tok.chars().any(|c| c.is_ascii_digit()) {
+            terms.push(SearchTerm::Mrn(tok.to_owned()));
+        } else {
+            let f = fold(tok).replace(['\'', '.'], "");
+            if !f.is_empty() {
+                terms.push(SearchTerm::Name(f));
+            }
+        }
+    }
+    terms
+}
+
+/// Reads a date as people type it: `1990-04-03`, `03.04.1990` (day first), `3/4/1990`
+/// (day/month or month/day: both candidates unless one is impossible).
+pub fn parse_birth_date(tok: &str) -> Option<Vec<NaiveDate>> {
+    if let Ok(d) = NaiveDate::parse_from_str(tok, "%Y-%m-%d") {
+        return Some(vec![d]);
+    }
+    if let Ok(d) = NaiveDate::parse_from_str(tok, "%d.%m.%Y") {
+        return Some(vec![d]);
+    }
+    let parts: Vec<&str> = tok.split('/').collect();
+    if parts.len() == 3 && parts[2].len() == 4 {
+        let (a, b, y) = (parts[0].parse::<u32>().ok()?, parts[1].parse::<u32>().ok()?, parts[2].parse::<i32>().ok()?);
+        let mut out = Vec::new();
+        if let Some(d) = NaiveDate::from_ymd_opt(y, b, a) {
+            out.push(d);
+        }
+        if let Some(d) = NaiveDate::from_ymd_opt(y, a, b) {
+            if !out.contains(&d) {
+                out.push(d);
+            }
+        }
+        if !out.is_empty() {
+            return Some(out);
+        }
+    }
+    None
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, day: u32) -> NaiveDate {
+        NaiveDate::from_ymd_opt(y, m, day).expect("valid")
+    }
+
+    #[test]
+    fn names_in_any_order_fold_accents() {
+        assert_eq!(
+            parse_query("Müller  zoë"),
+            vec![SearchTerm::Name("muller".into()), SearchTerm::Name("zoe".into())]
+        );
+    }
+
+    #[test]
+    fn dates_in_the_formats_people_type() {
+        assert_eq!(parse_query("1990-04-03"), vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]);
+        assert_eq!(parse_query("25/12/1980"), vec![SearchTerm::BirthDate(vec![d(1980, 12, 25)])]);
+        assert_eq!(
+            parse_query("3/4/1990"),
+            vec![SearchTerm::BirthDate(vec![d(1990, 4, 3), d(1990, 3, 4)])]
+        );
+    }
+
+    #[test]
+    fn digits_are_mrn_or_phone() {
+        assert_eq!(parse_query("(555) 010-0199"), vec![
+            SearchTerm::Digits("555".into()),
+            SearchTerm::Digits("0100199".into())
+        ]);
+        assert_eq!(parse_query("000123"), vec![SearchTerm::Digits("000123".into())]);
+        assert_eq!(parse_query("P-1a2b"), vec![SearchTerm::Mrn("P-1a2b".into())]);
+    }
+}
