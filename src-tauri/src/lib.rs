@@ -1,1 +1,179 @@
-//! placeholder while scaffolding
+//! The desktop shell: Tauri commands that validate nothing and decide nothing themselves; each
+//! calls one method of [`medoffice_client::Workstation`]. Events: `sync-status` (a
+//! [`SyncStatus`]) and `cache-changed` (a [`CacheChanged`]).
+//!
+//! Environment (for support staff and tests): `MEDOFFICE_DATA_DIR` (where the cache lives),
+//! `MEDOFFICE_KEYRING_SERVICE` (keyring namespace), `MEDOFFICE_SERVER_URL` (login prefill).
+
+use std::path::PathBuf;
+
+use chrono::NaiveDate;
+use medoffice_client::view::{AppointmentRow, CacheChanged, CommandError, Local, PatientChart, SessionState, SyncStatus};
+use medoffice_client::{Workstation, WorkstationConfig};
+use medoffice_model::{AppointmentStatus, NewAppointment, NewPatient, NewVitalSigns, Patient, StaffMember, UserInfo, VitalSigns};
+use tauri::{Emitter, Manager, State};
+use uuid::Uuid;
+
+/// The app's state: one workstation core.
+pub struct AppState {
+    ws: Workstation,
+}
+
+type Res<T> = Result<T, CommandError>;
+
+#[tauri::command(rename_all = "snake_case")]
+async fn session_state(state: State<'_, AppState>) -> Res<SessionState> {
+    let mut s = state.ws.session_state().await;
+    if s.server_url.is_none() {
+        s.server_url = std::env::var("MEDOFFICE_SERVER_URL").ok();
+    }
+    Ok(s)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn login(state: State<'_, AppState>, server_url: String, tenant: String, username: String, password: String) -> Res<UserInfo> {
+    state.ws.login(&server_url, &tenant, &username, &password).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn logout(state: State<'_, AppState>) -> Res<()> {
+    state.ws.logout().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
+    Ok(state.ws.status())
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn search_patients(state: State<'_, AppState>, query: String, limit: usize) -> Res<Vec<Local<Patient>>> {
+    state.ws.search_patients(&query, limit).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn patient_chart(state: State<'_, AppState>, patient_id: Uuid) -> Res<PatientChart> {
+    state.ws.patient_chart(patient_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn register_patient(state: State<'_, AppState>, patient: NewPatient) -> Res<Local<Patient>> {
+    state.ws.register_patient(patient).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn record_vitals(state: State<'_, AppState>, patient_id: Uuid, vitals: NewVitalSigns) -> Res<Local<VitalSigns>> {
+    state.ws.record_vitals(patient_id, vitals).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn day_appointments(state: State<'_, AppState>, date: NaiveDate, provider_id: Option<Uuid>) -> Res<Vec<AppointmentRow>> {
+    state.ws.day_appointments(date, provider_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn book_appointment(state: State<'_, AppState>, appointment: NewAppointment) -> Res<AppointmentRow> {
+    state.ws.book_appointment(appointment).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn set_appointment_status(state: State<'_, AppState>, appointment_id: Uuid, status: AppointmentStatus, note: Option<String>) -> Res<AppointmentRow> {
+    state.ws.set_appointment_status(appointment_id, status, note).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn staff(state: State<'_, AppState>) -> Res<Vec<StaffMember>> {
+    state.ws.staff().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn clinic_today(state: State<'_, AppState>) -> Res<NaiveDate> {
+    state.ws.clinic_today().await
+}
+
+fn device_id(dir: &std::path::Path) -> String {
+    let path = dir.join("device-id");
+    if let Ok(id) = std::fs::read_to_string(&path) {
+        return id.trim().to_owned();
+    }
+    let id = Uuid::new_v4().to_string();
+    let _ = std::fs::write(&path, &id);
+    id
+}
+
+fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error::Error>> {
+    let data_dir = match std::env::var_os("MEDOFFICE_DATA_DIR") {
+        Some(d) => PathBuf::from(d),
+        None => app.path().app_data_dir()?,
+    };
+    std::fs::create_dir_all(&data_dir)?;
+    let ws = Workstation::open(WorkstationConfig {
+        device_id: device_id(&data_dir),
+        data_dir,
+        keyring_service: std::env::var("MEDOFFICE_KEYRING_SERVICE").unwrap_or_else(|_| "medoffice".into()),
+    })?;
+    Ok(ws)
+}
+
+/// Starts the desktop app.
+pub fn run() {
+    tracing_subscriber::fmt()
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .init();
+    let result = tauri::Builder::default()
+        .setup(|app| {
+            let ws = open_workstation(app)?;
+            // Resume the last session from the keyring: the cache is usable at once, online or not.
+            if let Err(e) = tauri::async_runtime::block_on(ws.resume()) {
+                tracing::warn!(error = %e, "could not resume the last session");
+            }
+            let handle = app.handle().clone();
+            let mut status = ws.subscribe_status();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    let s = status.borrow_and_update().clone();
+                    let _ = handle.emit("sync-status", s);
+                    if status.changed().await.is_err() {
+                        break;
+                    }
+                }
+            });
+            let handle = app.handle().clone();
+            let mut changes = ws.subscribe_changes();
+            tauri::async_runtime::spawn(async move {
+                loop {
+                    match changes.recv().await {
+                        Ok(c) => {
+                            let _ = handle.emit("cache-changed", c);
+                        }
+                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                            let all = CacheChanged { entities: vec![medoffice_model::EntityKind::Patient, medoffice_model::EntityKind::VitalSigns, medoffice_model::EntityKind::Appointment, medoffice_model::EntityKind::User] };
+                            let _ = handle.emit("cache-changed", all);
+                        }
+                        Err(_) => break,
+                    }
+                }
+            });
+            app.manage(AppState { ws });
+            Ok(())
+        })
+        .invoke_handler(tauri::generate_handler![
+            session_state,
+            login,
+            logout,
+            sync_status,
+            search_patients,
+            patient_chart,
+            register_patient,
+            record_vitals,
+            day_appointments,
+            book_appointment,
+            set_appointment_status,
+            staff,
+            clinic_today
+        ])
+        .run(tauri::generate_context!("../tauri.conf.json"));
+    if let Err(e) = result {
+        tracing::error!(error = %e, "the desktop app failed");
+        std::process::exit(1);
+    }
+}

@@ -1,1 +1,468 @@
-//! placeholder while scaffolding
+//! medoffice desktop core: everything the desktop app does, without Tauri.
+//!
+//! A [`Workstation`] signs a user in against the central server (access token in memory,
+//! refresh token in the OS keyring), keeps a per-clinic SQLite [`cache`] so reads never wait for
+//! the network, queues local writes in an outbox, and runs a sync engine ([`engine`]) that pulls
+//! the feed, applies pages pushed over the WebSocket, and drains the outbox with client-made
+//! mutation ids. The Tauri commands in `src-tauri` are thin wrappers over these methods.
+
+pub mod api;
+pub mod cache;
+mod engine;
+pub mod secrets;
+pub mod view;
+mod local;
+
+use std::path::PathBuf;
+use std::sync::Arc;
+
+use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use medoffice_model::search::parse_query;
+use medoffice_model::{
+    AppointmentStatus, EntityKind, LoginRequest, Mutation, MutationOp, NewAppointment, NewPatient, NewVitalSigns,
+    NewVitalSignsForPatient, Patient, Permission, StaffMember, UserInfo, VitalSigns,
+};
+use serde::{Deserialize, Serialize};
+use tokio::sync::{broadcast, watch, RwLock};
+use uuid::Uuid;
+
+pub use engine::Session;
+use view::{AppointmentRow, CacheChanged, CommandError, ConnectionState, ErrorCode, Local, PatientChart, SessionState, SyncStatus};
+
+/// Where a workstation keeps its files and secrets.
+#[derive(Debug, Clone)]
+pub struct WorkstationConfig {
+    /// Folder for the caches and `workstation.json` (preferences; no secrets).
+    pub data_dir: PathBuf,
+    /// Keyring service name (namespaces entries per install; tests use their own).
+    pub keyring_service: String,
+    /// Stable id of this workstation, sent at login for the audit log.
+    pub device_id: String,
+}
+
+/// What the workstation remembers between runs (no secrets: the refresh token is in the keyring).
+#[derive(Debug, Clone, Default, Serialize, Deserialize)]
+struct Prefs {
+    server_url: Option<String>,
+    tenant: Option<String>,
+    username: Option<String>,
+    /// The signed-in user, so the app can start from the cache while the server is away.
+    user: Option<UserInfo>,
+}
+
+/// The desktop core. Cheap to clone.
+#[derive(Clone)]
+pub struct Workstation {
+    config: Arc<WorkstationConfig>,
+    session: Arc<RwLock<Option<Arc<Session>>>>,
+    status: watch::Sender<SyncStatus>,
+    changes: broadcast::Sender<CacheChanged>,
+    secrets: secrets::SecretStore,
+}
+
+fn signed_out_status() -> SyncStatus {
+    SyncStatus {
+        state: ConnectionState::SignedOut,
+        pending: 0,
+        rejected: 0,
+        offline_since: None,
+        last_synced_at: None,
+        cursor: 0,
+        last_error: None,
+    }
+}
+
+fn internal(e: impl std::fmt::Display) -> CommandError {
+    CommandError::new(ErrorCode::Internal, e.to_string())
+}
+
+impl From<cache::CacheError> for CommandError {
+    fn from(e: cache::CacheError) -> Self {
+        internal(e)
+    }
+}
+
+impl From<api::ApiError> for CommandError {
+    fn from(e: api::ApiError) -> Self {
+        match e {
+            api::ApiError::Network(m) => CommandError::new(ErrorCode::Network, format!("The server cannot be reached ({m})")),
+            api::ApiError::Http { status, body } => {
+                let code = match status {
+                    401 => ErrorCode::Unauthorized,
+                    403 => ErrorCode::Forbidden,
+                    404 => ErrorCode::NotFound,
+                    409 => ErrorCode::Conflict,
+                    422 => ErrorCode::Validation,
+                    429 => ErrorCode::RateLimited,
+                    _ => ErrorCode::Internal,
+                };
+                let conflicting_appointment_id = body
+                    .details
+                    .as_ref()
+                    .and_then(|d| d.get("conflicting_appointment_id"))
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| Uuid::parse_str(s).ok());
+                CommandError { code, message: body.message, fields: body.errors, conflicting_appointment_id }
+            }
+        }
+    }
+}
+
+impl Workstation {
+    /// Opens the workstation's folder (creating it).
+    pub fn open(config: WorkstationConfig) -> Result<Self, CommandError> {
+        std::fs::create_dir_all(&config.data_dir).map_err(internal)?;
+        let secrets = secrets::SecretStore::new(config.keyring_service.clone());
+        Ok(Self {
+            config: Arc::new(config),
+            session: Arc::new(RwLock::new(None)),
+            status: watch::channel(signed_out_status()).0,
+            changes: broadcast::channel(64).0,
+            secrets,
+        })
+    }
+
+    fn prefs_path(&self) -> PathBuf {
+        self.config.data_dir.join("workstation.json")
+    }
+
+    fn load_prefs(&self) -> Prefs {
+        std::fs::read_to_string(self.prefs_path()).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+    }
+
+    fn save_prefs(&self, p: &Prefs) {
+        if let Ok(s) = serde_json::to_string_pretty(p) {
+            if let Err(e) = std::fs::write(self.prefs_path(), s) {
+                tracing::warn!(error = %e, "could not save workstation preferences");
+            }
+        }
+    }
+
+    fn keyring_account(server_url: &str, tenant: &str, username: &str) -> String {
+        format!("{}|{}|{}", server_url.trim_end_matches('/'), tenant.to_lowercase(), username.to_lowercase())
+    }
+
+    /// Who is signed in, and what the login form should prefill.
+    pub async fn session_state(&self) -> SessionState {
+        let p = self.load_prefs();
+        let user = self.session.read().await.as_ref().map(|s| s.user.clone());
+        SessionState { user, server_url: p.server_url, tenant: p.tenant, username: p.username }
+    }
+
+    /// The current status.
+    pub fn status(&self) -> SyncStatus {
+        self.status.borrow().clone()
+    }
+
+    /// Status updates (for the status bar).
+    pub fn subscribe_status(&self) -> watch::Receiver<SyncStatus> {
+        self.status.subscribe()
+    }
+
+    /// Cache-change notices (re-read the screen when one arrives).
+    pub fn subscribe_changes(&self) -> broadcast::Receiver<CacheChanged> {
+        self.changes.subscribe()
+    }
+
+    async fn start_session(&self, api: api::ApiClient, tenant: &str, user: UserInfo, access: Option<(String, i64)>, refresh: secrets::Secret) -> Result<Arc<Session>, CommandError> {
+        let path = self.config.data_dir.join(format!("cache-{}.sqlite", user.tenant_id));
+        let cache = cache::Cache::open(&path)?;
+        let account = Self::keyring_account(api.base().as_str(), tenant, &user.username);
+        let session = Session::start(engine::SessionParts {
+            api,
+            user,
+            cache,
+            access,
+            refresh,
+            keyring_account: account,
+            secrets: self.secrets.clone(),
+            status: self.status.clone(),
+            changes: self.changes.clone(),
+        });
+        if let Some(old) = self.session.write().await.replace(session.clone()) {
+            old.stop();
+        }
+        Ok(session)
+    }
+
+    /// Signs in online. The refresh token goes to the OS keyring; the session starts syncing.
+    pub async fn login(&self, server_url: &str, tenant: &str, username: &str, password: &str) -> Result<UserInfo, CommandError> {
+        let mut fields = medoffice_model::FieldErrors::new();
+        for (f, v) in [("server_url", server_url), ("tenant", tenant), ("username", username), ("password", password)] {
+            if v.trim().is_empty() {
+                fields.add(f, "is required");
+            }
+        }
+        fields.into_result().map_err(CommandError::validation)?;
+        let api = api::ApiClient::new(server_url.trim()).map_err(|e| {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("server_url", e.to_string());
+            CommandError::validation(f)
+        })?;
+        let tokens = api
+            .login(&LoginRequest {
+                tenant: tenant.trim().to_lowercase(),
+                username: username.trim().to_owned(),
+                password: password.to_owned(),
+                device_id: Some(self.config.device_id.clone()),
+            })
+            .await?;
+        let refresh = secrets::Secret::new(tokens.refresh_token.clone());
+        let account = Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
+        if let Err(e) = self.secrets.set(&account, &refresh) {
+            // The session works; it just will not survive a restart of the app.
+            tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
+        }
+        let expires = Utc::now().timestamp() + tokens.expires_in;
+        self.save_prefs(&Prefs {
+            server_url: Some(api.base().as_str().trim_end_matches('/').to_owned()),
+            tenant: Some(tenant.trim().to_lowercase()),
+            username: Some(tokens.user.username.clone()),
+            user: Some(tokens.user.clone()),
+        });
+        self.start_session(api, tenant.trim(), tokens.user.clone(), Some((tokens.access_token, expires)), refresh).await?;
+        Ok(tokens.user)
+    }
+
+    /// Resumes the last session from the keyring (at app start). Works offline: the cache and
+    /// outbox are usable at once, and the engine connects when the server is reachable.
+    pub async fn resume(&self) -> Result<Option<UserInfo>, CommandError> {
+        let p = self.load_prefs();
+        let (Some(server), Some(tenant), Some(user)) = (p.server_url, p.tenant, p.user) else {
+            return Ok(None);
+        };
+        let account = Self::keyring_account(&server, &tenant, &user.username);
+        let Some(refresh) = self.secrets.get(&account).map_err(internal)? else {
+            return Ok(None);
+        };
+        let api = api::ApiClient::new(&server)?;
+        self.start_session(api, &tenant, user.clone(), None, refresh).await?;
+        Ok(Some(user))
+    }
+
+    /// Signs out: revokes the session on the server when reachable, forgets the refresh token.
+    /// The cache and any unsent outbox stay (nothing entered is discarded).
+    pub async fn logout(&self) -> Result<(), CommandError> {
+        let Some(s) = self.session.write().await.take() else { return Ok(()) };
+        s.stop();
+        let refresh = s.refresh_token().await;
+        if let Err(e) = s.api.logout(refresh.expose()).await {
+            tracing::info!(error = %e, "logout not confirmed by the server");
+        }
+        let _ = self.secrets.delete(&s.keyring_account);
+        let mut p = self.load_prefs();
+        p.user = None;
+        self.save_prefs(&p);
+        self.status.send_replace(signed_out_status());
+        Ok(())
+    }
+
+    /// The current session, or `not_signed_in`.
+    pub async fn session(&self) -> Result<Arc<Session>, CommandError> {
+        self.session.read().await.clone().ok_or_else(|| CommandError::new(ErrorCode::NotSignedIn, "Sign in first"))
+    }
+
+    fn require(s: &Session, p: Permission) -> Result<(), CommandError> {
+        if s.user.role.can(p) {
+            Ok(())
+        } else {
+            Err(CommandError::new(ErrorCode::Forbidden, "Your role may not do this"))
+        }
+    }
+
+    /// Today in the clinic's time zone.
+    pub async fn clinic_today(&self) -> Result<NaiveDate, CommandError> {
+        Ok(self.session().await?.today())
+    }
+
+    // ------------------------------------------------------------------------------ reads
+
+    /// Patients matching `query` (see `medoffice_model::search`), from the cache with local
+    /// registrations on top, by name.
+    pub async fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<Local<Patient>>, CommandError> {
+        let s = self.session().await?;
+        let terms = parse_query(query);
+        let cache = s.cache();
+        let mut out = local::search(&cache, &terms, limit.clamp(1, 500))?;
+        out.truncate(limit);
+        Ok(out)
+    }
+
+    /// A patient's chart from the cache.
+    pub async fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, CommandError> {
+        let s = self.session().await?;
+        let cache = s.cache();
+        let patient = local::patient(&cache, patient_id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such patient on this workstation"))?;
+        let vitals = local::vitals_of(&cache, patient_id)?;
+        let staff = cache.staff()?;
+        let appointments = local::appointments_of(&cache, patient_id)?.into_iter().map(|a| local::row(&cache, a, &staff)).collect::<Result<_, _>>()?;
+        Ok(PatientChart { patient, vitals, appointments, staff })
+    }
+
+    /// The day's appointments (clinic time zone), optionally of one provider.
+    pub async fn day_appointments(&self, date: NaiveDate, provider_id: Option<Uuid>) -> Result<Vec<AppointmentRow>, CommandError> {
+        let s = self.session().await?;
+        let (from, to) = s.day_bounds(date);
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        local::appointments_between(&cache, from, to)?
+            .into_iter()
+            .filter(|a| provider_id.is_none_or(|p| a.record.provider_id == p))
+            .map(|a| local::row(&cache, a, &staff))
+            .collect()
+    }
+
+    /// Active staff.
+    pub async fn staff(&self) -> Result<Vec<StaffMember>, CommandError> {
+        let s = self.session().await?;
+        let staff = s.cache().staff()?;
+        Ok(staff.into_iter().filter(|m| m.active).collect())
+    }
+
+    // ----------------------------------------------------------------------------- writes
+
+    async fn enqueue(&self, s: &Session, entity: EntityKind, op: MutationOp, id: Uuid, base_revision: Option<i64>, data: serde_json::Value) -> Result<(), CommandError> {
+        let m = Mutation { mutation_id: Uuid::new_v4(), entity, op, id, base_revision, data };
+        s.cache().enqueue(&m, s.user.id)?;
+        s.after_local_write(entity);
+        Ok(())
+    }
+
+    /// Registers a patient: validated here, saved to the outbox (durably), sent when online.
+    /// Shows at once with a provisional MRN.
+    pub async fn register_patient(&self, new: NewPatient) -> Result<Local<Patient>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::PatientWrite)?;
+        let mut new = new.normalized();
+        new.validate(s.today()).map_err(CommandError::validation)?;
+        let id = new.id.unwrap_or_else(Uuid::now_v7);
+        new.id = Some(id);
+        self.enqueue(&s, EntityKind::Patient, MutationOp::Create, id, None, serde_json::to_value(&new).map_err(internal)?).await?;
+        let p = local::patient(&s.cache(), id)?;
+        p.ok_or_else(|| internal("registered patient not readable"))
+    }
+
+    /// Records a vital-signs set for a patient known here.
+    pub async fn record_vitals(&self, patient_id: Uuid, mut vitals: NewVitalSigns) -> Result<Local<VitalSigns>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::VitalSignsWrite)?;
+        if local::patient(&s.cache(), patient_id)?.is_none() {
+            return Err(CommandError::new(ErrorCode::NotFound, "No such patient on this workstation"));
+        }
+        vitals.validate(Utc::now()).map_err(CommandError::validation)?;
+        let id = vitals.id.unwrap_or_else(Uuid::now_v7);
+        vitals.id = Some(id);
+        if vitals.entered_offline.is_none() {
+            vitals.entered_offline = Some(s.status_state() != ConnectionState::Online);
+        }
+        let data = serde_json::to_value(NewVitalSignsForPatient { patient_id, vitals }).map_err(internal)?;
+        self.enqueue(&s, EntityKind::VitalSigns, MutationOp::Create, id, None, data).await?;
+        let all = local::vitals_of(&s.cache(), patient_id)?;
+        all.into_iter().find(|v| v.record.id == id).ok_or_else(|| internal("recorded vitals not readable"))
+    }
+
+    /// Books an appointment. A clash with a booking in the cache is refused at once, naming it;
+    /// the server checks again (the exclusion constraint is the authority).
+    pub async fn book_appointment(&self, mut new: NewAppointment) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        new.validate().map_err(CommandError::validation)?;
+        if local::patient(&s.cache(), new.patient_id)?.is_none() {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("patient_id", "no such patient on this workstation");
+            return Err(CommandError::validation(f));
+        }
+        if !new.overbooked.unwrap_or(false) {
+            let end = new.starts_at + chrono::Duration::minutes(new.duration_minutes as i64);
+            let day_start = new.starts_at - chrono::Duration::hours(24);
+            let clash = local::appointments_between(&s.cache(), day_start, end)?.into_iter().find(|a| {
+                let r = &a.record;
+                r.provider_id == new.provider_id
+                    && r.status.is_live()
+                    && !r.overbooked
+                    && r.starts_at < end
+                    && new.starts_at < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
+            });
+            if let Some(c) = clash {
+                let mut e = CommandError::new(
+                    ErrorCode::Conflict,
+                    format!("The provider already has a booking at {} for {} minutes", c.record.starts_at.format("%H:%M UTC"), c.record.duration_minutes),
+                );
+                e.conflicting_appointment_id = Some(c.record.id);
+                return Err(e);
+            }
+        }
+        let id = new.id.unwrap_or_else(Uuid::now_v7);
+        new.id = Some(id);
+        self.enqueue(&s, EntityKind::Appointment, MutationOp::Create, id, None, serde_json::to_value(&new).map_err(internal)?).await?;
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        let a = local::appointment(&cache, id)?.ok_or_else(|| internal("booked appointment not readable"))?;
+        local::row(&cache, a, &staff)
+    }
+
+    /// Moves an appointment along its workflow (check in, start, complete, no-show, cancel).
+    /// `note` (e.g. a cancellation reason) is appended to the notes.
+    pub async fn set_appointment_status(&self, id: Uuid, status: AppointmentStatus, note: Option<String>) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let current = local::appointment(&s.cache(), id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
+        if !current.record.status.can_become(status) {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("status", format!("cannot go from {} to {}", current.record.status.as_str(), status.as_str()));
+            return Err(CommandError::validation(f));
+        }
+        if status == AppointmentStatus::Cancelled && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("note", "give a reason for the cancellation");
+            return Err(CommandError::validation(f));
+        }
+        let mut data = serde_json::Map::new();
+        data.insert("status".into(), serde_json::to_value(status).map_err(internal)?);
+        if let Some(n) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+            let notes = match &current.record.notes {
+                Some(old) => format!("{old}\n{n}"),
+                None => n,
+            };
+            data.insert("notes".into(), serde_json::Value::String(notes));
+        }
+        let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
+        self.enqueue(&s, EntityKind::Appointment, MutationOp::Update, id, Some(base), serde_json::Value::Object(data)).await?;
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        let a = local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
+        local::row(&cache, a, &staff)
+    }
+
+    // ------------------------------------------------------------------------ sync control
+
+    /// Pulls the feed and pushes the outbox now (the engine does this by itself; the CLI and
+    /// tests use it to wait for a known state).
+    pub async fn sync_now(&self) -> Result<(), CommandError> {
+        let s = self.session().await?;
+        s.pull().await?;
+        s.push_outbox().await?;
+        Ok(())
+    }
+
+    /// Row counts of the cache: (patients, vital signs, appointments, staff).
+    pub async fn cache_counts(&self) -> Result<(i64, i64, i64, i64), CommandError> {
+        Ok(self.session().await?.cache().counts()?)
+    }
+
+    /// Outbox entries (pending and rejected), oldest first.
+    pub async fn outbox(&self) -> Result<Vec<cache::OutboxEntry>, CommandError> {
+        Ok(self.session().await?.cache().outbox(false, 100_000)?)
+    }
+}
+
+/// The UTC bounds of a clinic-local day.
+pub fn day_bounds(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
+    let start = |d: NaiveDate| {
+        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)))
+    };
+    (start(date), start(date.succ_opt().unwrap_or(date)))
+}

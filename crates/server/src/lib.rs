@@ -1,1 +1,136 @@
-//! placeholder while scaffolding
+//! medoffice central API server.
+//!
+//! axum routes over PostgreSQL (sqlx). Every query runs as the role `medoffice_app` inside a
+//! transaction scoped to the caller's clinic, so row-level security keeps clinics apart.
+//! Changes fan out to workstations over WebSocket from one `LISTEN` per process ([`hub`]).
+//! The HTTP contract is API.md; the OpenAPI document is served at `/api/v1/openapi.json`.
+
+pub mod api;
+pub mod audit;
+pub mod auth;
+pub mod config;
+pub mod db;
+pub mod error;
+pub mod feed;
+pub mod hub;
+pub mod import;
+pub mod records;
+pub mod sync;
+pub mod users;
+
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+use axum::extract::{DefaultBodyLimit, FromRequest};
+use axum::routing::{get, post};
+use axum::{Json, Router};
+use sqlx::PgPool;
+use utoipa::OpenApi;
+
+pub use config::ServeConfig;
+use error::AppError;
+
+/// Shared state of the handlers.
+#[derive(Clone)]
+pub struct AppState {
+    /// Pool of `medoffice_app` connections.
+    pub pool: PgPool,
+    /// Settings.
+    pub config: Arc<ServeConfig>,
+    /// Token keys.
+    pub keys: auth::Keys,
+    /// Live change fan-out.
+    pub hub: hub::Hub,
+}
+
+/// A JSON body whose rejections become [`AppError`] (400 malformed, 413 too large, 422 field).
+#[derive(FromRequest)]
+#[from_request(via(axum::Json), rejection(AppError))]
+pub struct ApiJson<T>(pub T);
+
+/// The OpenAPI document, generated from the handlers and wire types.
+#[derive(OpenApi)]
+#[openapi(
+    info(title = "medoffice central API", version = "1", description = "See API.md for the behaviour every route shares."),
+    paths(
+        api::health, api::login, api::refresh, api::logout, api::me,
+        api::list_patients, api::create_patient, api::get_patient, api::patch_patient, api::delete_patient,
+        api::list_vitals, api::create_vitals,
+        api::list_appointments, api::create_appointment, api::patch_appointment,
+        api::list_users, api::create_user,
+        sync::changes, sync::push, sync::ws,
+    ),
+    components(schemas(medoffice_model::ServerMessage, medoffice_model::Change))
+)]
+pub struct ApiDoc;
+
+async fn openapi() -> Json<utoipa::openapi::OpenApi> {
+    Json(ApiDoc::openapi())
+}
+
+async fn not_found() -> AppError {
+    AppError::NotFound("route")
+}
+
+async fn method_not_allowed() -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let mut body = AppError::BadRequest("Method not allowed on this route".into()).body();
+    body.status = 405;
+    (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
+}
+
+/// The application router.
+pub fn app(state: AppState) -> Router {
+    let max_body = state.config.max_body_bytes;
+    Router::new()
+        .route("/health", get(api::health))
+        .route("/api/v1/openapi.json", get(openapi))
+        .route("/api/v1/auth/login", post(api::login))
+        .route("/api/v1/auth/refresh", post(api::refresh))
+        .route("/api/v1/auth/logout", post(api::logout))
+        .route("/api/v1/auth/me", get(api::me))
+        .route("/api/v1/patients", get(api::list_patients).post(api::create_patient))
+        .route(
+            "/api/v1/patients/{id}",
+            get(api::get_patient).patch(api::patch_patient).delete(api::delete_patient),
+        )
+        .route("/api/v1/patients/{id}/vitals", get(api::list_vitals).post(api::create_vitals))
+        .route("/api/v1/appointments", get(api::list_appointments).post(api::create_appointment))
+        .route("/api/v1/appointments/{id}", axum::routing::patch(api::patch_appointment))
+        .route("/api/v1/users", get(api::list_users).post(api::create_user))
+        .route("/api/v1/sync/changes", get(sync::changes))
+        .route("/api/v1/sync/push", post(sync::push))
+        .route("/api/v1/sync/ws", get(sync::ws))
+        .fallback(not_found)
+        .method_not_allowed_fallback(method_not_allowed)
+        .layer(DefaultBodyLimit::max(max_body))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(state)
+}
+
+/// A running server.
+pub struct RunningServer {
+    /// Where it listens.
+    pub addr: SocketAddr,
+    /// The serving task (ends on error).
+    pub task: tokio::task::JoinHandle<std::io::Result<()>>,
+    /// The change listener task.
+    pub listener_task: tokio::task::JoinHandle<()>,
+}
+
+/// Connects, migrates nothing, binds `config.bind`, and serves until the runtime stops.
+pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<RunningServer> {
+    let key = config.signing_key()?;
+    let pool = db::connect(database_url, 16).await?;
+    let hub = hub::Hub::new(pool.clone());
+    let listener_task = hub.spawn_listener();
+    let tcp = tokio::net::TcpListener::bind(config.bind).await?;
+    let addr = tcp.local_addr()?;
+    let state = AppState { pool, config: Arc::new(config), keys: auth::Keys::new(&key), hub };
+    let router = app(state);
+    let task = tokio::spawn(async move {
+        axum::serve(tcp, router.into_make_service_with_connect_info::<SocketAddr>()).await
+    });
+    tracing::info!(%addr, "medoffice server listening");
+    Ok(RunningServer { addr, task, listener_task })
+}

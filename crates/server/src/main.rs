@@ -1,1 +1,248 @@
-fn main() {}
+//! `medoffice-server`: serve the API, migrate, set up clinics and staff, import Synthea data,
+//! and load the demo clinic.
+
+use std::path::PathBuf;
+
+use anyhow::Context;
+use chrono::{NaiveTime, TimeZone};
+use clap::{Parser, Subcommand};
+use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
+use medoffice_server::{auth, db, import, records, users, ServeConfig};
+use uuid::Uuid;
+
+#[derive(Parser)]
+#[command(name = "medoffice-server", version, about = "medoffice central API server")]
+struct Cli {
+    /// PostgreSQL URL. The role must own the schema (for migrations) or be a member of
+    /// `medoffice_app`; queries always run as `medoffice_app`.
+    #[arg(long, env = "DATABASE_URL", global = true, hide_env_values = true)]
+    database_url: Option<String>,
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the API server (migrates first unless --no-migrate).
+    Serve {
+        #[command(flatten)]
+        config: ServeConfig,
+        /// Do not run migrations at start.
+        #[arg(long)]
+        no_migrate: bool,
+    },
+    /// Apply pending migrations.
+    Migrate,
+    /// Create a clinic.
+    CreateTenant {
+        /// Code typed at login (lower-case letters, digits, hyphens).
+        #[arg(long)]
+        code: String,
+        /// Display name.
+        #[arg(long)]
+        name: String,
+        /// IANA time zone, e.g. America/New_York.
+        #[arg(long, default_value = "UTC")]
+        time_zone: String,
+    },
+    /// Create a staff account in a clinic.
+    CreateUser {
+        /// Clinic code.
+        #[arg(long)]
+        tenant: String,
+        /// Username.
+        #[arg(long)]
+        username: String,
+        /// Full name.
+        #[arg(long)]
+        full_name: String,
+        /// admin, physician, nurse or receptionist.
+        #[arg(long)]
+        role: String,
+        /// Initial password (or MEDOFFICE_NEW_PASSWORD).
+        #[arg(long, env = "MEDOFFICE_NEW_PASSWORD", hide_env_values = true)]
+        password: String,
+    },
+    /// Import a Synthea CSV export into a clinic and print what was and was not imported.
+    ImportSynthea {
+        /// Clinic code.
+        #[arg(long)]
+        tenant: String,
+        /// Folder with patients.csv, observations.csv, encounters.csv, providers.csv.
+        #[arg(long)]
+        dir: PathBuf,
+        /// Username to attribute the import to (an admin of the clinic).
+        #[arg(long, default_value = "admin")]
+        as_user: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Load the demo clinic (idempotent): staff logins, the Synthea sample, today's schedule.
+    Demo {
+        /// Folder of the Synthea sample.
+        #[arg(long, default_value = "data/synthea-ma27")]
+        dir: PathBuf,
+    },
+}
+
+/// The demo clinic's code.
+const DEMO_TENANT: &str = "demo";
+/// The demo logins' shared password.
+const DEMO_PASSWORD: &str = "demo-password";
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    tracing_subscriber::fmt()
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+        )
+        .init();
+    let cli = Cli::parse();
+    let url = cli.database_url.clone().context("set DATABASE_URL or --database-url")?;
+    match cli.command {
+        Command::Serve { config, no_migrate } => {
+            config.signing_key()?;
+            if !no_migrate {
+                db::migrate(&url).await?;
+            }
+            let server = medoffice_server::start(config, &url).await?;
+            println!("medoffice server listening on http://{}", server.addr);
+            tokio::select! {
+                r = server.task => { r??; }
+                _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); }
+            }
+        }
+        Command::Migrate => {
+            db::migrate(&url).await?;
+            println!("migrations applied");
+        }
+        Command::CreateTenant { code, name, time_zone } => {
+            db::migrate(&url).await?;
+            let mut owner = db::owner_connection(&url).await?;
+            let id = users::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
+            println!("clinic {code} ({name}) id {id}");
+        }
+        Command::CreateUser { tenant, username, full_name, role, password } => {
+            let role = Role::parse(&role).context("role must be admin, physician, nurse or receptionist")?;
+            let pool = db::connect(&url, 2).await?;
+            let tenant_id = tenant_id(&pool, &tenant).await?;
+            let s = create_user(&pool, tenant_id, &username, &full_name, role, &password).await?;
+            println!("user {} ({}) id {}", s.username, role.as_str(), s.id);
+        }
+        Command::ImportSynthea { tenant, dir, as_user, json } => {
+            let pool = db::connect(&url, 2).await?;
+            let tenant_id = tenant_id(&pool, &tenant).await?;
+            let importer = user_id(&pool, tenant_id, &as_user).await?;
+            let report = import::import_synthea(&pool, tenant_id, importer, &dir).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.summary());
+            }
+        }
+        Command::Demo { dir } => demo(&url, &dir).await?,
+    }
+    Ok(())
+}
+
+async fn tenant_id(pool: &sqlx::PgPool, code: &str) -> anyhow::Result<Uuid> {
+    let row: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM medoffice_tenant_by_code($1)").bind(code).fetch_optional(pool).await?;
+    row.map(|r| r.0).with_context(|| format!("no clinic with code {code:?}"))
+}
+
+async fn user_id(pool: &sqlx::PgPool, tenant_id: Uuid, username: &str) -> anyhow::Result<Uuid> {
+    let mut tx = db::tenant_tx(pool, tenant_id).await?;
+    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)").bind(username).fetch_optional(&mut *tx).await?;
+    id.with_context(|| format!("no user {username:?} in this clinic"))
+}
+
+async fn create_user(pool: &sqlx::PgPool, tenant_id: Uuid, username: &str, full_name: &str, role: Role, password: &str) -> anyhow::Result<medoffice_model::StaffMember> {
+    let new = medoffice_model::NewUser { username: username.into(), full_name: full_name.into(), role, password: password.into() };
+    new.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
+    let hash = auth::hash_password(password)?;
+    let mut tx = db::tenant_tx(pool, tenant_id).await?;
+    let s = users::insert_user(&mut tx, tenant_id, username, full_name, role, &hash, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    tx.commit().await?;
+    Ok(s)
+}
+
+async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+    db::migrate(url).await?;
+    let mut owner = db::owner_connection(url).await?;
+    let tenant = users::ensure_tenant(&mut owner, DEMO_TENANT, "Riverside Family Clinic", "America/New_York").await?;
+    let pool = db::connect(url, 4).await?;
+    let staff = [
+        ("admin", "Alex Morgan", Role::Admin),
+        ("reception", "Rita Alvarez", Role::Receptionist),
+        ("nurse", "Nadia Okafor", Role::Nurse),
+        ("doctor", "Dr. Daniel Kim", Role::Physician),
+    ];
+    let mut ids = std::collections::HashMap::new();
+    for (username, name, role) in staff {
+        let id = match user_id(&pool, tenant, username).await {
+            Ok(id) => id,
+            Err(_) => create_user(&pool, tenant, username, name, role, DEMO_PASSWORD).await?.id,
+        };
+        ids.insert(username, id);
+    }
+    let report = import::import_synthea(&pool, tenant, ids["admin"], dir).await?;
+    print!("{}", report.summary());
+    let booked = book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
+    println!("today's schedule: {booked} appointments booked");
+    println!();
+    println!("Demo clinic code: {DEMO_TENANT}   (all demo passwords: {DEMO_PASSWORD})");
+    for (username, name, role) in staff {
+        println!("  {:<10} {:<13} {}", username, role.as_str(), name);
+    }
+    Ok(())
+}
+
+/// Books a morning of visits today (clinic time) for the demo physician and nurse, from the
+/// imported patients, unless today's demo schedule exists already.
+async fn book_todays_schedule(pool: &sqlx::PgPool, tenant: Uuid, doctor: Uuid, nurse: Uuid, by: Uuid) -> anyhow::Result<usize> {
+    let mut tx = db::tenant_tx(pool, tenant).await?;
+    let today = records::clinic_today(&mut tx).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tag = format!("demo:{today}:");
+    let already: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments WHERE source_id LIKE $1 || '%'").bind(&tag).fetch_one(&mut *tx).await?;
+    if already > 0 {
+        return Ok(0);
+    }
+    let tz: chrono_tz::Tz = sqlx::query_scalar::<_, String>("SELECT time_zone FROM tenants").fetch_one(&mut *tx).await?.parse().unwrap_or(chrono_tz::UTC);
+    let patients: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE NOT deleted AND notes IS NULL ORDER BY family_name LIMIT 11")
+        .fetch_all(&mut *tx)
+        .await?;
+    let slots = [
+        (doctor, "09:00", 20, AppointmentKind::FollowUp, "Blood pressure review"),
+        (doctor, "09:20", 20, AppointmentKind::Consultation, "Persistent cough"),
+        (doctor, "09:40", 30, AppointmentKind::NewPatient, "New patient registration visit"),
+        (doctor, "10:30", 20, AppointmentKind::FollowUp, "Diabetes follow-up"),
+        (doctor, "11:00", 15, AppointmentKind::Consultation, "Sore throat"),
+        (doctor, "11:30", 20, AppointmentKind::FollowUp, "Medication review"),
+        (doctor, "14:00", 30, AppointmentKind::Procedure, "Wound dressing"),
+        (doctor, "15:00", 20, AppointmentKind::Telehealth, "Lab results call"),
+        (nurse, "08:30", 15, AppointmentKind::VitalsCheck, "Weekly blood pressure check"),
+        (nurse, "10:00", 15, AppointmentKind::VitalsCheck, "Weight check"),
+        (nurse, "13:30", 15, AppointmentKind::VitalsCheck, "Post-vaccination observation"),
+    ];
+    let mut n = 0;
+    for ((provider, time, minutes, kind, reason), patient) in slots.into_iter().zip(patients) {
+        let t = NaiveTime::parse_from_str(time, "%H:%M")?;
+        let Some(local) = tz.from_local_datetime(&today.and_time(t)).earliest() else { continue };
+        let new = NewAppointment {
+            id: None,
+            patient_id: patient,
+            provider_id: provider,
+            starts_at: local.with_timezone(&chrono::Utc),
+            duration_minutes: minutes,
+            kind,
+            reason: Some(reason.into()),
+            notes: None,
+            overbooked: None,
+        };
+        records::insert_appointment(&mut tx, tenant, Some(by), Uuid::now_v7(), &new, AppointmentStatus::Scheduled, Some(&format!("{tag}{n}"))).await?;
+        n += 1;
+    }
+    tx.commit().await?;
+    Ok(n)
+}

@@ -1,0 +1,134 @@
+//! HTTP client of the central API (reqwest): login, refresh, logout, feed, push.
+
+use std::time::Duration;
+
+use medoffice_model::{ChangesPage, ErrorBody, LoginRequest, Mutation, PushRequest, PushResponse, RefreshRequest, TokenResponse};
+use reqwest::StatusCode;
+use url::Url;
+
+/// Why a request failed.
+#[derive(Debug, Clone, thiserror::Error)]
+pub enum ApiError {
+    /// The server could not be reached (or answered garbage): work offline.
+    #[error("server unreachable: {0}")]
+    Network(String),
+    /// The server answered an error.
+    #[error("{}", .body.message)]
+    Http {
+        /// Status code.
+        status: u16,
+        /// The error body.
+        body: ErrorBody,
+    },
+}
+
+impl ApiError {
+    /// True for 401.
+    pub fn is_unauthorized(&self) -> bool {
+        matches!(self, ApiError::Http { status: 401, .. })
+    }
+}
+
+/// A client of one server.
+#[derive(Clone)]
+pub struct ApiClient {
+    http: reqwest::Client,
+    base: Url,
+}
+
+impl ApiClient {
+    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
+    pub fn new(base: &str) -> Result<Self, ApiError> {
+        let base = Url::parse(base.trim_end_matches('/')).map_err(|e| ApiError::Network(format!("bad server URL: {e}")))?;
+        if !matches!(base.scheme(), "http" | "https") {
+            return Err(ApiError::Network("the server URL must start with http:// or https://".into()));
+        }
+        let http = reqwest::Client::builder()
+            .connect_timeout(Duration::from_secs(5))
+            .timeout(Duration::from_secs(30))
+            .build()
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        Ok(Self { http, base })
+    }
+
+    /// The server's base URL.
+    pub fn base(&self) -> &Url {
+        &self.base
+    }
+
+    fn url(&self, path: &str) -> Url {
+        let mut u = self.base.clone();
+        u.set_path(path);
+        u
+    }
+
+    /// The WebSocket URL of the live change stream.
+    pub fn ws_url(&self) -> String {
+        let mut u = self.url("/api/v1/sync/ws");
+        let scheme = if self.base.scheme() == "https" { "wss" } else { "ws" };
+        let _ = u.set_scheme(scheme);
+        u.to_string()
+    }
+
+    async fn decode<T: serde::de::DeserializeOwned>(resp: Result<reqwest::Response, reqwest::Error>) -> Result<T, ApiError> {
+        let resp = resp.map_err(|e| ApiError::Network(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            return resp.json::<T>().await.map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
+        }
+        Err(Self::error_of(status, resp).await)
+    }
+
+    async fn error_of(status: StatusCode, resp: reqwest::Response) -> ApiError {
+        let text = resp.text().await.unwrap_or_default();
+        let body = serde_json::from_str::<ErrorBody>(&text).unwrap_or_else(|_| ErrorBody {
+            message: format!("the server answered {status}"),
+            status: status.as_u16(),
+            errors: None,
+            details: None,
+            timestamp: chrono::Utc::now(),
+        });
+        if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
+            return ApiError::Http { status: status.as_u16(), body };
+        }
+        if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::BAD_GATEWAY {
+            return ApiError::Network(body.message);
+        }
+        ApiError::Http { status: status.as_u16(), body }
+    }
+
+    /// `POST /api/v1/auth/login`.
+    pub async fn login(&self, req: &LoginRequest) -> Result<TokenResponse, ApiError> {
+        Self::decode(self.http.post(self.url("/api/v1/auth/login")).json(req).send().await).await
+    }
+
+    /// `POST /api/v1/auth/refresh`.
+    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, ApiError> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        Self::decode(self.http.post(self.url("/api/v1/auth/refresh")).json(&body).send().await).await
+    }
+
+    /// `POST /api/v1/auth/logout`.
+    pub async fn logout(&self, refresh_token: &str) -> Result<(), ApiError> {
+        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
+        let resp = self.http.post(self.url("/api/v1/auth/logout")).json(&body).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        if resp.status().is_success() {
+            Ok(())
+        } else {
+            let status = resp.status();
+            Err(Self::error_of(status, resp).await)
+        }
+    }
+
+    /// `GET /api/v1/sync/changes`.
+    pub async fn changes(&self, token: &str, since: i64, limit: i64) -> Result<ChangesPage, ApiError> {
+        let req = self.http.get(self.url("/api/v1/sync/changes")).bearer_auth(token).query(&[("since", since), ("limit", limit)]);
+        Self::decode(req.send().await).await
+    }
+
+    /// `POST /api/v1/sync/push`.
+    pub async fn push(&self, token: &str, mutations: Vec<Mutation>) -> Result<PushResponse, ApiError> {
+        let req = self.http.post(self.url("/api/v1/sync/push")).bearer_auth(token).json(&PushRequest { mutations });
+        Self::decode(req.send().await).await
+    }
+}

@@ -1,0 +1,385 @@
+//! The local SQLite cache (rusqlite): server rows, the feed cursor, and the outbox.
+//!
+//! Server rows are only ever written from server answers (feed pages, pushed pages, push
+//! results), each guarded by its revision so an older state never overwrites a newer one.
+//! Local work lives in the outbox until the server answers it.
+
+use std::path::Path;
+
+use chrono::{DateTime, SecondsFormat, Utc};
+use medoffice_model::search::{fold, SearchTerm};
+use medoffice_model::{Appointment, Change, EntityKind, Mutation, MutationOp, Patient, StaffMember, VitalSigns};
+use rusqlite::{params, Connection, OptionalExtension};
+use rusqlite_migration::{Migrations, M};
+use uuid::Uuid;
+
+/// Cache errors.
+#[derive(Debug, thiserror::Error)]
+pub enum CacheError {
+    /// SQLite failed.
+    #[error("local cache: {0}")]
+    Sqlite(#[from] rusqlite::Error),
+    /// Migrating the cache failed (e.g. it was written by a newer version of the app).
+    #[error("local cache schema: {0}")]
+    Migration(#[from] rusqlite_migration::Error),
+    /// A stored row did not parse.
+    #[error("local cache data: {0}")]
+    Data(#[from] serde_json::Error),
+}
+
+/// Result alias.
+pub type CacheResult<T> = Result<T, CacheError>;
+
+fn migrations() -> Migrations<'static> {
+    Migrations::new(vec![M::up(include_str!("../../../migrations/cache/0001_cache.sql"))])
+}
+
+/// Instants as stored: RFC 3339 UTC with microseconds, so text order is time order.
+pub fn instant_key(t: DateTime<Utc>) -> String {
+    t.to_rfc3339_opts(SecondsFormat::Micros, true)
+}
+
+/// One outbox entry.
+#[derive(Debug, Clone)]
+pub struct OutboxEntry {
+    /// Order of entry.
+    pub seq: i64,
+    /// The mutation.
+    pub mutation: Mutation,
+    /// Who queued it.
+    pub user_id: Uuid,
+    /// `pending` or `rejected`.
+    pub state: String,
+    /// Why it was rejected.
+    pub error: Option<String>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+}
+
+/// The cache database of one clinic on this workstation.
+pub struct Cache {
+    conn: Connection,
+}
+
+impl Cache {
+    /// Opens (creating and migrating) the cache at `path`. WAL with `synchronous=FULL`: a
+    /// queued mutation is on disk before the UI is told it is saved.
+    pub fn open(path: &Path) -> CacheResult<Self> {
+        let mut conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.pragma_update(None, "journal_mode", "WAL")?;
+        conn.pragma_update(None, "synchronous", "FULL")?;
+        conn.pragma_update(None, "foreign_keys", "ON")?;
+        migrations().to_latest(&mut conn)?;
+        Ok(Self { conn })
+    }
+
+    /// A metadata value.
+    pub fn meta(&self, key: &str) -> CacheResult<Option<String>> {
+        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+    }
+
+    /// Sets a metadata value.
+    pub fn set_meta(&self, key: &str, value: &str) -> CacheResult<()> {
+        self.conn.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            params![key, value],
+        )?;
+        Ok(())
+    }
+
+    /// The feed cursor: every server change up to this revision is in the cache.
+    pub fn cursor(&self) -> CacheResult<i64> {
+        Ok(self.meta("cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+    }
+
+    /// Applies server rows and then moves the cursor to `new_cursor` (never backwards), in one
+    /// transaction: the cursor only moves once the rows are committed.
+    pub fn apply_changes(&mut self, changes: &[Change], new_cursor: i64) -> CacheResult<Vec<EntityKind>> {
+        let tx = self.conn.transaction()?;
+        let mut kinds = Vec::new();
+        for c in changes {
+            if apply_change(&tx, c)? && !kinds.contains(&c.entity) {
+                kinds.push(c.entity);
+            }
+        }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES ('cursor', ?1) \
+             ON CONFLICT (key) DO UPDATE SET value = max(CAST(value AS INTEGER), CAST(excluded.value AS INTEGER))",
+            [new_cursor.to_string()],
+        )?;
+        tx.commit()?;
+        Ok(kinds)
+    }
+
+    /// Writes one server row outside the feed (a push answer), guarded by revision; the cursor
+    /// does not move.
+    pub fn apply_server_row(&mut self, c: &Change) -> CacheResult<bool> {
+        let tx = self.conn.transaction()?;
+        let changed = apply_change(&tx, c)?;
+        tx.commit()?;
+        Ok(changed)
+    }
+
+    // ---------------------------------------------------------------------------- outbox
+
+    /// Queues a mutation (durably).
+    pub fn enqueue(&self, m: &Mutation, user_id: Uuid) -> CacheResult<()> {
+        self.conn.execute(
+            "INSERT INTO outbox (mutation_id, entity, op, entity_id, base_revision, data, user_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
+            params![
+                m.mutation_id.to_string(),
+                m.entity.as_str(),
+                op_name(m.op),
+                m.id.to_string(),
+                m.base_revision,
+                serde_json::to_string(&m.data)?,
+                user_id.to_string(),
+                instant_key(Utc::now()),
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Outbox entries in order; `pending_only` skips rejected ones.
+    pub fn outbox(&self, pending_only: bool, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at FROM outbox \
+             WHERE (?1 = 0 OR state = 'pending') ORDER BY seq LIMIT ?2",
+        )?;
+        let rows = stmt.query_map(params![pending_only as i32, limit as i64], |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (seq, mid, entity, op, id, base, data, user, state, error, at) = row?;
+            out.push(OutboxEntry {
+                seq,
+                mutation: Mutation {
+                    mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
+                    entity: serde_json::from_value(serde_json::Value::String(entity))?,
+                    op: serde_json::from_value(serde_json::Value::String(op))?,
+                    id: Uuid::parse_str(&id).unwrap_or_default(),
+                    base_revision: base,
+                    data: serde_json::from_str(&data)?,
+                },
+                user_id: Uuid::parse_str(&user).unwrap_or_default(),
+                state,
+                error,
+                created_at: DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now()),
+            });
+        }
+        Ok(out)
+    }
+
+    /// Counts of (pending, rejected) outbox entries.
+    pub fn outbox_counts(&self) -> CacheResult<(u32, u32)> {
+        Ok(self.conn.query_row(
+            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'rejected'), 0) FROM outbox",
+            [],
+            |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)),
+        )?)
+    }
+
+    /// Removes an answered mutation.
+    pub fn outbox_done(&self, mutation_id: Uuid) -> CacheResult<()> {
+        self.conn.execute("DELETE FROM outbox WHERE mutation_id = ?1", [mutation_id.to_string()])?;
+        Ok(())
+    }
+
+    /// Keeps a refused mutation with the reason.
+    pub fn outbox_rejected(&self, mutation_id: Uuid, error: &str) -> CacheResult<()> {
+        self.conn.execute(
+            "UPDATE outbox SET state = 'rejected', error = ?2, attempts = attempts + 1 WHERE mutation_id = ?1",
+            params![mutation_id.to_string(), error],
+        )?;
+        Ok(())
+    }
+
+    /// Pending and rejected mutations of one row, in order.
+    pub fn outbox_for(&self, entity_id: Uuid) -> CacheResult<Vec<OutboxEntry>> {
+        Ok(self.outbox(false, usize::MAX >> 1)?.into_iter().filter(|e| e.mutation.id == entity_id).collect())
+    }
+
+    // ----------------------------------------------------------------------------- reads
+
+    /// A cached server patient.
+    pub fn patient(&self, id: Uuid) -> CacheResult<Option<Patient>> {
+        self.row_json("SELECT data FROM patients WHERE id = ?1 AND deleted = 0", id)
+    }
+
+    fn row_json<T: serde::de::DeserializeOwned>(&self, sql: &str, id: Uuid) -> CacheResult<Option<T>> {
+        let data: Option<String> = self.conn.query_row(sql, [id.to_string()], |r| r.get(0)).optional()?;
+        Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
+    }
+
+    /// Patients matching every term, by name, at most `limit`.
+    pub fn search_patients(&self, terms: &[SearchTerm], limit: usize) -> CacheResult<Vec<Patient>> {
+        let mut sql = String::from("SELECT data FROM patients WHERE deleted = 0");
+        let mut args: Vec<String> = Vec::new();
+        for t in terms {
+            match t {
+                SearchTerm::Name(n) => {
+                    args.push(format!("% {}%", n.replace(['%', '_'], "")));
+                    sql.push_str(&format!(" AND search_name LIKE ?{}", args.len()));
+                }
+                SearchTerm::BirthDate(dates) => {
+                    let mut ors = Vec::new();
+                    for d in dates {
+                        args.push(d.to_string());
+                        ors.push(format!("date_of_birth = ?{}", args.len()));
+                    }
+                    sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
+                }
+                SearchTerm::Digits(d) => {
+                    args.push(format!("{d}%"));
+                    let a = args.len();
+                    args.push(format!("%{d}%"));
+                    sql.push_str(&format!(" AND (mrn LIKE ?{a} OR phone_digits LIKE ?{})", args.len()));
+                }
+                SearchTerm::Mrn(m) => {
+                    args.push(m.to_uppercase());
+                    sql.push_str(&format!(" AND upper(mrn) = ?{}", args.len()));
+                }
+            }
+        }
+        sql.push_str(&format!(" ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT {limit}"));
+        let mut stmt = self.conn.prepare(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+
+    /// A patient's cached vital signs, newest first.
+    pub fn vitals_of(&self, patient_id: Uuid) -> CacheResult<Vec<VitalSigns>> {
+        self.list_json("SELECT data FROM vital_signs WHERE patient_id = ?1 AND deleted = 0 ORDER BY measured_at DESC", &[patient_id.to_string()])
+    }
+
+    /// A patient's cached appointments, newest first.
+    pub fn appointments_of(&self, patient_id: Uuid) -> CacheResult<Vec<Appointment>> {
+        self.list_json("SELECT data FROM appointments WHERE patient_id = ?1 AND deleted = 0 ORDER BY starts_at DESC", &[patient_id.to_string()])
+    }
+
+    /// Appointments starting in `[from, to)`.
+    pub fn appointments_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> CacheResult<Vec<Appointment>> {
+        self.list_json(
+            "SELECT data FROM appointments WHERE starts_at >= ?1 AND starts_at < ?2 AND deleted = 0 ORDER BY starts_at",
+            &[instant_key(from), instant_key(to)],
+        )
+    }
+
+    /// A cached appointment.
+    pub fn appointment(&self, id: Uuid) -> CacheResult<Option<Appointment>> {
+        self.row_json("SELECT data FROM appointments WHERE id = ?1 AND deleted = 0", id)
+    }
+
+    /// The staff directory.
+    pub fn staff(&self) -> CacheResult<Vec<StaffMember>> {
+        self.list_json("SELECT data FROM staff ORDER BY json_extract(data, '$.full_name')", &[])
+    }
+
+    /// Row counts per table: (patients, vital signs, appointments, staff).
+    pub fn counts(&self) -> CacheResult<(i64, i64, i64, i64)> {
+        Ok(self.conn.query_row(
+            "SELECT (SELECT count(*) FROM patients WHERE deleted = 0), (SELECT count(*) FROM vital_signs WHERE deleted = 0), \
+             (SELECT count(*) FROM appointments WHERE deleted = 0), (SELECT count(*) FROM staff)",
+            [],
+            |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?, r.get(3)?)),
+        )?)
+    }
+
+    fn list_json<T: serde::de::DeserializeOwned>(&self, sql: &str, args: &[String]) -> CacheResult<Vec<T>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            out.push(serde_json::from_str(&r?)?);
+        }
+        Ok(out)
+    }
+}
+
+/// Digits of a phone number, for search.
+pub fn phone_digits(p: Option<&str>) -> String {
+    p.unwrap_or_default().chars().filter(char::is_ascii_digit).collect()
+}
+
+/// Writes `c` when it is newer than the cached row. Returns whether anything changed.
+fn apply_change(tx: &rusqlite::Transaction<'_>, c: &Change) -> CacheResult<bool> {
+    let id = c.id.to_string();
+    let data = serde_json::to_string(&c.data)?;
+    let n = match c.entity {
+        EntityKind::Patient => {
+            let p: Patient = serde_json::from_value(c.data.clone())?;
+            tx.execute(
+                "INSERT INTO patients (id, revision, deleted, family_name, given_name, search_name, date_of_birth, mrn, phone_digits, data) \
+                 VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
+                 ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, family_name = excluded.family_name, \
+                 given_name = excluded.given_name, search_name = excluded.search_name, date_of_birth = excluded.date_of_birth, \
+                 mrn = excluded.mrn, phone_digits = excluded.phone_digits, data = excluded.data WHERE excluded.revision > patients.revision",
+                params![
+                    id,
+                    c.revision,
+                    c.deleted,
+                    p.family_name,
+                    p.given_name,
+                    format!(" {} {} ", fold(&p.given_name), fold(&p.family_name)),
+                    p.date_of_birth.to_string(),
+                    p.mrn,
+                    phone_digits(p.phone.as_deref()),
+                    data
+                ],
+            )?
+        }
+        EntityKind::VitalSigns => {
+            let v: VitalSigns = serde_json::from_value(c.data.clone())?;
+            tx.execute(
+                "INSERT INTO vital_signs (id, patient_id, revision, deleted, measured_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+                 ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, revision = excluded.revision, deleted = excluded.deleted, \
+                 measured_at = excluded.measured_at, data = excluded.data WHERE excluded.revision > vital_signs.revision",
+                params![id, v.patient_id.to_string(), c.revision, c.deleted, instant_key(v.measured_at), data],
+            )?
+        }
+        EntityKind::Appointment => {
+            let a: Appointment = serde_json::from_value(c.data.clone())?;
+            tx.execute(
+                "INSERT INTO appointments (id, patient_id, provider_id, starts_at, revision, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+                 ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, provider_id = excluded.provider_id, \
+                 starts_at = excluded.starts_at, revision = excluded.revision, deleted = excluded.deleted, data = excluded.data \
+                 WHERE excluded.revision > appointments.revision",
+                params![id, a.patient_id.to_string(), a.provider_id.to_string(), instant_key(a.starts_at), c.revision, c.deleted, data],
+            )?
+        }
+        EntityKind::User => tx.execute(
+            "INSERT INTO staff (id, revision, data) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > staff.revision",
+            params![id, c.revision, data],
+        )?,
+    };
+    Ok(n > 0)
+}
+
+/// The wire name of an operation, as the outbox stores it.
+pub fn op_name(op: MutationOp) -> &'static str {
+    match op {
+        MutationOp::Create => "create",
+        MutationOp::Update => "update",
+        MutationOp::Delete => "delete",
+    }
+}

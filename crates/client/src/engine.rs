@@ -1,0 +1,422 @@
+//! The session and its sync engine.
+//!
+//! One tokio task per signed-in session: connect the WebSocket (bearer token on the upgrade),
+//! on `hello` pull the feed from the cache's cursor and push the outbox, then apply pushed pages
+//! whose `from` is at most the cursor (a gap means: pull). On any failure, report offline and
+//! retry with exponential backoff and jitter. Pulls and page applications are serialised, so a
+//! page pushed during a pull is neither applied twice nor lost, and the cursor only moves
+//! together with the rows it covers.
+
+use std::sync::{Arc, Mutex, MutexGuard};
+use std::time::Duration;
+
+use chrono::{NaiveDate, Utc};
+use futures_util::{SinkExt, StreamExt};
+use medoffice_model::{Change, EntityKind, MutationStatus, ServerMessage, UserInfo};
+use rand::Rng;
+use tokio::sync::{broadcast, watch, Notify};
+use tokio_tungstenite::tungstenite::client::IntoClientRequest;
+use tokio_tungstenite::tungstenite::Message;
+
+use crate::api::{ApiClient, ApiError};
+use crate::cache::Cache;
+use crate::secrets::{Secret, SecretStore};
+use crate::view::{CacheChanged, ConnectionState, SyncStatus};
+
+/// What a session is made of.
+pub(crate) struct SessionParts {
+    pub api: ApiClient,
+    pub user: UserInfo,
+    pub cache: Cache,
+    pub access: Option<(String, i64)>,
+    pub refresh: Secret,
+    pub keyring_account: String,
+    pub secrets: SecretStore,
+    pub status: watch::Sender<SyncStatus>,
+    pub changes: broadcast::Sender<CacheChanged>,
+}
+
+struct Tokens {
+    access: Option<(String, i64)>,
+    refresh: Secret,
+}
+
+/// A signed-in session: its cache, tokens and running sync engine.
+pub struct Session {
+    pub(crate) api: ApiClient,
+    /// The signed-in user.
+    pub user: UserInfo,
+    pub(crate) keyring_account: String,
+    tz: chrono_tz::Tz,
+    cache: Mutex<Cache>,
+    tokens: tokio::sync::Mutex<Tokens>,
+    sync_lock: tokio::sync::Mutex<()>,
+    push_lock: tokio::sync::Mutex<()>,
+    secrets: SecretStore,
+    status: watch::Sender<SyncStatus>,
+    changes: broadcast::Sender<CacheChanged>,
+    wake: Notify,
+    task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+}
+
+#[derive(Debug)]
+enum EngineError {
+    /// The refresh token was refused: the person must sign in again.
+    SessionEnded,
+    Api(ApiError),
+    Other(String),
+}
+
+impl From<ApiError> for EngineError {
+    fn from(e: ApiError) -> Self {
+        if e.is_unauthorized() {
+            EngineError::SessionEnded
+        } else {
+            EngineError::Api(e)
+        }
+    }
+}
+
+impl std::fmt::Display for EngineError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            EngineError::SessionEnded => f.write_str("the session has ended; sign in again"),
+            EngineError::Api(e) => write!(f, "{e}"),
+            EngineError::Other(s) => f.write_str(s),
+        }
+    }
+}
+
+/// Delay before reconnect attempt `n` (1-based): 250 ms doubling to a 15 s cap, ±25 % jitter so
+/// a clinic's workstations do not reconnect in lockstep after an outage.
+pub fn backoff(n: u32) -> Duration {
+    let base = 250u64.saturating_mul(1u64 << n.saturating_sub(1).min(6)).min(15_000);
+    let jitter = rand::thread_rng().gen_range(0.75..1.25);
+    Duration::from_millis((base as f64 * jitter) as u64)
+}
+
+impl Session {
+    pub(crate) fn start(p: SessionParts) -> Arc<Session> {
+        let tz = p.user.tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let s = Arc::new(Session {
+            api: p.api,
+            user: p.user,
+            keyring_account: p.keyring_account,
+            tz,
+            cache: Mutex::new(p.cache),
+            tokens: tokio::sync::Mutex::new(Tokens { access: p.access, refresh: p.refresh }),
+            sync_lock: tokio::sync::Mutex::new(()),
+            push_lock: tokio::sync::Mutex::new(()),
+            secrets: p.secrets,
+            status: p.status,
+            changes: p.changes,
+            wake: Notify::new(),
+            task: Mutex::new(None),
+        });
+        s.set_status(|st| {
+            st.state = ConnectionState::Syncing;
+            st.last_error = None;
+        });
+        let engine = s.clone();
+        let handle = tokio::spawn(async move { engine.run().await });
+        if let Ok(mut t) = s.task.lock() {
+            *t = Some(handle);
+        }
+        s
+    }
+
+    /// Stops the engine.
+    pub fn stop(&self) {
+        if let Ok(mut t) = self.task.lock() {
+            if let Some(h) = t.take() {
+                h.abort();
+            }
+        }
+    }
+
+    /// The cache (held briefly; never across an await).
+    pub fn cache(&self) -> MutexGuard<'_, Cache> {
+        self.cache.lock().unwrap_or_else(|p| p.into_inner())
+    }
+
+    /// Today in the clinic's time zone.
+    pub fn today(&self) -> NaiveDate {
+        Utc::now().with_timezone(&self.tz).date_naive()
+    }
+
+    /// UTC bounds of a clinic-local day.
+    pub fn day_bounds(&self, date: NaiveDate) -> (chrono::DateTime<Utc>, chrono::DateTime<Utc>) {
+        crate::day_bounds(self.tz, date)
+    }
+
+    pub(crate) fn status_state(&self) -> ConnectionState {
+        self.status.borrow().state
+    }
+
+    pub(crate) async fn refresh_token(&self) -> Secret {
+        self.tokens.lock().await.refresh.clone()
+    }
+
+    fn set_status(&self, f: impl FnOnce(&mut SyncStatus)) {
+        let (pending, rejected) = self.cache().outbox_counts().unwrap_or((0, 0));
+        let cursor = self.cache().cursor().unwrap_or(0);
+        self.status.send_modify(|st| {
+            f(st);
+            st.pending = pending;
+            st.rejected = rejected;
+            st.cursor = cursor;
+        });
+    }
+
+    fn notify_changed(&self, entities: Vec<EntityKind>) {
+        if !entities.is_empty() {
+            let _ = self.changes.send(CacheChanged { entities });
+        }
+    }
+
+    /// Called after a mutation is queued: tell the UI, wake the engine to push.
+    pub(crate) fn after_local_write(&self, entity: EntityKind) {
+        self.set_status(|_| {});
+        self.notify_changed(vec![entity]);
+        self.wake.notify_one();
+    }
+
+    /// A valid access token, refreshing (and rotating the keyring's refresh token) if needed.
+    async fn access_token(&self) -> Result<String, EngineError> {
+        let mut t = self.tokens.lock().await;
+        if let Some((tok, exp)) = &t.access {
+            if *exp - 30 > Utc::now().timestamp() {
+                return Ok(tok.clone());
+            }
+        }
+        let pair = self.api.refresh(t.refresh.expose()).await?;
+        t.refresh = Secret::new(pair.refresh_token);
+        if let Err(e) = self.secrets.set(&self.keyring_account, &t.refresh) {
+            tracing::warn!(error = %e, "could not update the refresh token in the OS keyring");
+        }
+        let exp = Utc::now().timestamp() + pair.expires_in;
+        t.access = Some((pair.access_token.clone(), exp));
+        Ok(pair.access_token)
+    }
+
+    async fn forget_access_token(&self) {
+        self.tokens.lock().await.access = None;
+    }
+
+    /// Pulls the feed from the cursor until caught up.
+    pub(crate) async fn pull(&self) -> Result<(), ApiError> {
+        let _g = self.sync_lock.lock().await;
+        loop {
+            let token = self.access_token().await.map_err(to_api)?;
+            let cursor = self.cache().cursor().map_err(|e| ApiError::Network(e.to_string()))?;
+            let page = self.api.changes(&token, cursor, 1000).await?;
+            let kinds = self.cache().apply_changes(&page.changes, page.revision).map_err(|e| ApiError::Network(e.to_string()))?;
+            self.notify_changed(kinds);
+            if !page.has_more {
+                break;
+            }
+        }
+        self.set_status(|st| st.last_synced_at = Some(Utc::now()));
+        Ok(())
+    }
+
+    /// Applies a pushed page when it joins the cursor; `false` means a gap (pull instead).
+    async fn apply_pushed(&self, from: i64, to: i64, changes: &[Change]) -> Result<bool, EngineError> {
+        let _g = self.sync_lock.lock().await;
+        let mut cache = self.cache();
+        let cursor = cache.cursor().map_err(|e| EngineError::Other(e.to_string()))?;
+        if from > cursor {
+            return Ok(false);
+        }
+        let kinds = cache.apply_changes(changes, to).map_err(|e| EngineError::Other(e.to_string()))?;
+        drop(cache);
+        self.notify_changed(kinds);
+        self.set_status(|st| st.last_synced_at = Some(Utc::now()));
+        Ok(true)
+    }
+
+    /// Sends this user's pending mutations, in order, in batches; records each answer. Returns
+    /// how many were answered.
+    pub(crate) async fn push_outbox(&self) -> Result<usize, ApiError> {
+        let _g = self.push_lock.lock().await;
+        let mut answered = 0;
+        loop {
+            let batch: Vec<_> = self
+                .cache()
+                .outbox(true, 200)
+                .map_err(|e| ApiError::Network(e.to_string()))?
+                .into_iter()
+                .filter(|e| e.user_id == self.user.id)
+                .collect();
+            if batch.is_empty() {
+                break;
+            }
+            let mutations: Vec<_> = batch.iter().map(|e| e.mutation.clone()).collect();
+            let token = self.access_token().await.map_err(to_api)?;
+            let resp = match self.api.push(&token, mutations.clone()).await {
+                Err(e) if e.is_unauthorized() => {
+                    self.forget_access_token().await;
+                    let token = self.access_token().await.map_err(to_api)?;
+                    self.api.push(&token, mutations.clone()).await?
+                }
+                other => other?,
+            };
+            let mut kinds = Vec::new();
+            for (m, r) in mutations.iter().zip(resp.results) {
+                let mut cache = self.cache();
+                if let Some(server) = r.server.clone() {
+                    let change = Change { entity: m.entity, id: m.id, revision: r.revision.unwrap_or(0), deleted: false, data: server };
+                    if let Err(e) = cache.apply_server_row(&change) {
+                        tracing::warn!(error = %e, "could not cache a push answer");
+                    }
+                }
+                match r.status {
+                    MutationStatus::Applied | MutationStatus::Duplicate => cache.outbox_done(m.mutation_id),
+                    MutationStatus::Rejected | MutationStatus::Conflict => {
+                        let why = r.error.map(|e| match e.errors {
+                            Some(f) if !f.is_empty() => format!("{}: {f}", e.message),
+                            _ => e.message,
+                        });
+                        cache.outbox_rejected(m.mutation_id, &why.unwrap_or_else(|| "refused by the server".into()))
+                    }
+                }
+                .map_err(|e| ApiError::Network(e.to_string()))?;
+                if !kinds.contains(&m.entity) {
+                    kinds.push(m.entity);
+                }
+                answered += 1;
+            }
+            self.notify_changed(kinds);
+            self.set_status(|_| {});
+        }
+        Ok(answered)
+    }
+
+    async fn run(self: Arc<Self>) {
+        let mut attempt: u32 = 0;
+        loop {
+            match self.connect_and_serve().await {
+                Ok(()) => attempt = 0,
+                Err(EngineError::SessionEnded) => {
+                    self.set_status(|st| {
+                        st.state = ConnectionState::Offline;
+                        st.offline_since.get_or_insert_with(Utc::now);
+                        st.last_error = Some("The session has ended; sign in again to send pending changes".into());
+                    });
+                    return;
+                }
+                Err(e) => {
+                    attempt = attempt.saturating_add(1);
+                    self.set_status(|st| {
+                        if st.state != ConnectionState::Offline {
+                            st.offline_since = Some(Utc::now());
+                        }
+                        st.state = ConnectionState::Offline;
+                        st.last_error = Some(e.to_string());
+                    });
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
+            }
+        }
+    }
+
+    async fn connect_and_serve(&self) -> Result<(), EngineError> {
+        let token = self.access_token().await?;
+        let mut req = self.api.ws_url().into_client_request().map_err(|e| EngineError::Other(e.to_string()))?;
+        req.headers_mut().insert(
+            "Authorization",
+            format!("Bearer {token}").parse().map_err(|_| EngineError::Other("bad token".into()))?,
+        );
+        let (ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(req))
+            .await
+            .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?
+            .map_err(|e| match e {
+                tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => EngineError::Api(ApiError::Network("token refused".into())),
+                other => EngineError::Api(ApiError::Network(other.to_string())),
+            })?;
+        let (mut write, mut read) = ws.split();
+        self.set_status(|st| st.state = ConnectionState::Syncing);
+        // hello first: then catch up from the cursor, and send what waits
+        let hello = tokio::time::timeout(Duration::from_secs(10), read.next())
+            .await
+            .map_err(|_| EngineError::Api(ApiError::Network("no hello from server".into())))?;
+        match hello {
+            Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerMessage>(&t) {
+                Ok(ServerMessage::Hello { .. }) => {}
+                _ => return Err(EngineError::Other("unexpected first message".into())),
+            },
+            _ => return Err(EngineError::Api(ApiError::Network("socket closed before hello".into()))),
+        }
+        self.pull().await?;
+        self.push_outbox().await?;
+        self.set_status(|st| {
+            st.state = ConnectionState::Online;
+            st.offline_since = None;
+            st.last_error = None;
+        });
+        let mut tick = tokio::time::interval(Duration::from_secs(15));
+        tick.tick().await;
+        let mut last_heard = tokio::time::Instant::now();
+        loop {
+            tokio::select! {
+                msg = read.next() => {
+                    last_heard = tokio::time::Instant::now();
+                    match msg {
+                        Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerMessage>(&t) {
+                            Ok(ServerMessage::Changes { from, to, changes }) => {
+                                if !self.apply_pushed(from, to, &changes).await? {
+                                    self.pull().await?;
+                                }
+                            }
+                            Ok(ServerMessage::Closing { reason }) => {
+                                if reason == "token_expired" {
+                                    self.forget_access_token().await;
+                                }
+                                return Ok(());
+                            }
+                            Ok(ServerMessage::Hello { .. }) => {}
+                            Err(e) => tracing::warn!(error = %e, "unreadable message from server"),
+                        },
+                        Some(Ok(Message::Ping(p))) => {
+                            let _ = write.send(Message::Pong(p)).await;
+                        }
+                        Some(Ok(Message::Close(_))) | None => {
+                            return Err(EngineError::Api(ApiError::Network("the server closed the connection".into())));
+                        }
+                        Some(Err(e)) => return Err(EngineError::Api(ApiError::Network(e.to_string()))),
+                        Some(Ok(_)) => {}
+                    }
+                }
+                _ = self.wake.notified() => {
+                    self.set_status(|st| st.state = ConnectionState::Syncing);
+                    self.push_outbox().await?;
+                    self.set_status(|st| st.state = ConnectionState::Online);
+                }
+                _ = tick.tick() => {
+                    // retry anything left, and notice a dead link: the server pings every 20 s
+                    if last_heard.elapsed() > Duration::from_secs(50) {
+                        return Err(EngineError::Api(ApiError::Network("no word from the server".into())));
+                    }
+                    self.push_outbox().await?;
+                }
+            }
+        }
+    }
+}
+
+fn to_api(e: EngineError) -> ApiError {
+    match e {
+        EngineError::Api(a) => a,
+        EngineError::SessionEnded => ApiError::Http {
+            status: 401,
+            body: medoffice_model::ErrorBody {
+                message: "The session has ended; sign in again".into(),
+                status: 401,
+                errors: None,
+                details: None,
+                timestamp: Utc::now(),
+            },
+        },
+        EngineError::Other(s) => ApiError::Network(s),
+    }
+}

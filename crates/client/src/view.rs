@@ -1,0 +1,163 @@
+//! What the desktop UI reads: cache rows with pending local mutations applied on top, the
+//! sync status, and typed command errors. TypeScript declarations are generated (ts-rs).
+
+use chrono::{DateTime, Utc};
+use medoffice_model::{Appointment, FieldErrors, Patient, StaffMember, VitalSigns};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+/// A record as the workstation sees it: the server's row, or a local creation not yet sent,
+/// with local edits applied on top.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct Local<T> {
+    /// The record.
+    pub record: T,
+    /// True while a local mutation of this record waits in the outbox.
+    pub pending: bool,
+    /// Why the server refused the last local mutation of this record, if it did.
+    pub rejected: Option<String>,
+}
+
+/// A patient's chart: demographics, vital signs (newest first) and appointments (newest first).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PatientChart {
+    /// Demographics.
+    pub patient: Local<Patient>,
+    /// Vital-sign sets, newest first.
+    pub vitals: Vec<Local<VitalSigns>>,
+    /// Appointments, newest first.
+    pub appointments: Vec<AppointmentRow>,
+    /// Staff who recorded the vitals or hold the appointments, for names.
+    pub staff: Vec<StaffMember>,
+}
+
+/// One line of a schedule: the booking with the names a person needs to read it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct AppointmentRow {
+    /// The booking.
+    pub appointment: Local<Appointment>,
+    /// "Family, Given" of the patient (empty when the patient is not in the cache).
+    pub patient_name: String,
+    /// The patient's MRN (provisional when registered offline).
+    pub patient_mrn: String,
+    /// The provider's full name.
+    pub provider_name: String,
+}
+
+/// Connection state shown in the status bar.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ConnectionState {
+    /// No one is signed in.
+    SignedOut,
+    /// Connecting or catching up.
+    Syncing,
+    /// Live: socket open, cache current.
+    Online,
+    /// Server unreachable; work continues from the cache and the outbox.
+    Offline,
+}
+
+/// What the status bar shows: `online`, `syncing`, `offline since T with N pending`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SyncStatus {
+    /// Connection state.
+    pub state: ConnectionState,
+    /// Mutations waiting in the outbox.
+    pub pending: u32,
+    /// Mutations the server refused (kept and shown, never dropped).
+    pub rejected: u32,
+    /// When the server was last reachable, while offline.
+    pub offline_since: Option<DateTime<Utc>>,
+    /// When the cache was last brought up to date.
+    pub last_synced_at: Option<DateTime<Utc>>,
+    /// Feed cursor of the cache.
+    pub cursor: i64,
+    /// The last connection problem, in words.
+    pub last_error: Option<String>,
+}
+
+/// Stable error codes the UI branches on (never on the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A field is wrong; see `fields`.
+    Validation,
+    /// Wrong clinic, username or password, or the session ended.
+    Unauthorized,
+    /// The role may not do this.
+    Forbidden,
+    /// The record does not exist.
+    NotFound,
+    /// A clash, e.g. an overlapping booking.
+    Conflict,
+    /// The server could not be reached.
+    Network,
+    /// Too many attempts; wait.
+    RateLimited,
+    /// Nobody is signed in on this workstation.
+    NotSignedIn,
+    /// Something unexpected; the message says what.
+    Internal,
+}
+
+/// An error as the desktop commands return it.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]
+#[ts(export)]
+#[error("{message}")]
+pub struct CommandError {
+    /// What kind of error.
+    pub code: ErrorCode,
+    /// A sentence for a person.
+    pub message: String,
+    /// Field errors for `validation`.
+    pub fields: Option<FieldErrors>,
+    /// For `conflict` on a booking: the clashing appointment.
+    pub conflicting_appointment_id: Option<Uuid>,
+}
+
+impl CommandError {
+    /// An error with a code and message only.
+    pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
+        Self { code, message: message.into(), fields: None, conflicting_appointment_id: None }
+    }
+
+    /// A validation error.
+    pub fn validation(fields: FieldErrors) -> Self {
+        Self {
+            code: ErrorCode::Validation,
+            message: format!("Please correct: {fields}"),
+            fields: Some(fields),
+            conflicting_appointment_id: None,
+        }
+    }
+}
+
+/// Who is signed in on this workstation, and what the login form should prefill.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SessionState {
+    /// The signed-in user.
+    pub user: Option<medoffice_model::UserInfo>,
+    /// Last server URL used here.
+    pub server_url: Option<String>,
+    /// Last clinic code used here.
+    pub tenant: Option<String>,
+    /// Last username used here.
+    pub username: Option<String>,
+}
+
+/// `cache-changed` event payload: which kinds of rows changed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CacheChanged {
+    /// Kinds of rows that changed.
+    pub entities: Vec<medoffice_model::EntityKind>,
+}

@@ -1,0 +1,64 @@
+//! Server configuration, from the command line or the environment.
+
+use std::net::SocketAddr;
+
+/// Settings of `medoffice-server serve` (each flag also reads the environment variable named).
+#[derive(Debug, Clone, clap::Args)]
+pub struct ServeConfig {
+    /// Address to listen on.
+    #[arg(long, env = "MEDOFFICE_BIND", default_value = "127.0.0.1:8080")]
+    pub bind: SocketAddr,
+    /// HMAC key for access tokens (at least 32 bytes). Without it the server refuses to start,
+    /// unless `--dev` is given, which uses a fixed development key.
+    #[arg(long, env = "MEDOFFICE_JWT_SECRET", hide_env_values = true)]
+    pub jwt_secret: Option<String>,
+    /// Development mode: allows the built-in signing key. Never in production.
+    #[arg(long, env = "MEDOFFICE_DEV")]
+    pub dev: bool,
+    /// Lifetime of an access token, minutes.
+    #[arg(long, env = "MEDOFFICE_ACCESS_TOKEN_MINUTES", default_value_t = 15)]
+    pub access_token_minutes: i64,
+    /// Lifetime of a refresh token, days.
+    #[arg(long, env = "MEDOFFICE_REFRESH_TOKEN_DAYS", default_value_t = 30)]
+    pub refresh_token_days: i64,
+    /// Largest accepted JSON body, bytes.
+    #[arg(long, env = "MEDOFFICE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Consecutive failed logins that lock an account.
+    #[arg(long, env = "MEDOFFICE_LOCKOUT_THRESHOLD", default_value_t = 5)]
+    pub lockout_threshold: i32,
+    /// How long a locked account stays locked, minutes.
+    #[arg(long, env = "MEDOFFICE_LOCKOUT_MINUTES", default_value_t = 15)]
+    pub lockout_minutes: i64,
+}
+
+/// The fixed development key: usable only with `--dev`.
+pub const DEV_JWT_SECRET: &str = "medoffice-development-key-do-not-use-in-production";
+
+impl ServeConfig {
+    /// The signing key, or an error when none is configured outside development.
+    pub fn signing_key(&self) -> anyhow::Result<Vec<u8>> {
+        match (&self.jwt_secret, self.dev) {
+            (Some(s), _) if s.len() >= 32 => Ok(s.as_bytes().to_vec()),
+            (Some(_), _) => anyhow::bail!("MEDOFFICE_JWT_SECRET must be at least 32 bytes"),
+            (None, true) => Ok(DEV_JWT_SECRET.as_bytes().to_vec()),
+            (None, false) => anyhow::bail!(
+                "no signing key: set MEDOFFICE_JWT_SECRET (32+ bytes) or pass --dev for development"
+            ),
+        }
+    }
+
+    /// Defaults for tests and embedding: loopback on an OS-chosen port, development key.
+    pub fn for_tests() -> Self {
+        Self {
+            bind: SocketAddr::from(([127, 0, 0, 1], 0)),
+            jwt_secret: None,
+            dev: true,
+            access_token_minutes: 15,
+            refresh_token_days: 30,
+            max_body_bytes: 1024 * 1024,
+            lockout_threshold: 5,
+            lockout_minutes: 15,
+        }
+    }
+}

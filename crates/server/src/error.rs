@@ -1,0 +1,170 @@
+//! The one error type of the HTTP layer. Every answer with status ≥ 400 carries
+//! [`ErrorBody`]; internal errors are logged and never shown (no SQL, no stack traces).
+
+use axum::extract::rejection::{JsonRejection, QueryRejection};
+use axum::http::StatusCode;
+use axum::response::{IntoResponse, Response};
+use medoffice_model::{ErrorBody, FieldErrors};
+
+/// Anything a handler can fail with.
+#[derive(Debug, thiserror::Error)]
+pub enum AppError {
+    /// 400: the request could not be read.
+    #[error("{0}")]
+    BadRequest(String),
+    /// 401: no valid credentials. The message is uniform for unknown users and bad passwords.
+    #[error("{0}")]
+    Unauthorized(String),
+    /// 403: the role may not do this.
+    #[error("your role may not do this")]
+    Forbidden,
+    /// 404: no such record in this clinic (also for another clinic's ids).
+    #[error("{0} not found")]
+    NotFound(&'static str),
+    /// 409: clashes with existing state; `details` names what it clashes with.
+    #[error("{message}")]
+    Conflict {
+        /// A sentence for a person.
+        message: String,
+        /// Machine-readable context.
+        details: Option<serde_json::Value>,
+    },
+    /// 413: body over the configured limit.
+    #[error("request body too large")]
+    PayloadTooLarge,
+    /// 422: field values are invalid.
+    #[error("invalid field values: {0}")]
+    Validation(FieldErrors),
+    /// 503: PostgreSQL is unreachable.
+    #[error("service unavailable")]
+    Unavailable,
+    /// 500: logged, not shown.
+    #[error("internal error: {0}")]
+    Internal(#[from] anyhow::Error),
+}
+
+impl AppError {
+    /// A 422 with one field error.
+    pub fn field(field: &str, message: impl Into<String>) -> Self {
+        let mut e = FieldErrors::new();
+        e.add(field, message);
+        AppError::Validation(e)
+    }
+
+    /// A 409 without details.
+    pub fn conflict(message: impl Into<String>) -> Self {
+        AppError::Conflict { message: message.into(), details: None }
+    }
+
+    /// The status code of this error.
+    pub fn status(&self) -> StatusCode {
+        match self {
+            AppError::BadRequest(_) => StatusCode::BAD_REQUEST,
+            AppError::Unauthorized(_) => StatusCode::UNAUTHORIZED,
+            AppError::Forbidden => StatusCode::FORBIDDEN,
+            AppError::NotFound(_) => StatusCode::NOT_FOUND,
+            AppError::Conflict { .. } => StatusCode::CONFLICT,
+            AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
+            AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
+            AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
+        }
+    }
+
+    /// The error body this error answers with.
+    pub fn body(&self) -> ErrorBody {
+        let (message, errors, details) = match self {
+            AppError::Validation(e) => {
+                ("Some fields are invalid.".to_owned(), Some(e.clone()), None)
+            }
+            AppError::Conflict { message, details } => (message.clone(), None, details.clone()),
+            AppError::Internal(_) => ("Something went wrong on the server.".to_owned(), None, None),
+            AppError::Unavailable => {
+                ("The database is unreachable; try again shortly.".to_owned(), None, None)
+            }
+            other => (capitalize(&other.to_string()), None, None),
+        };
+        ErrorBody {
+            message,
+            status: self.status().as_u16(),
+            errors,
+            details,
+            timestamp: chrono::Utc::now(),
+        }
+    }
+}
+
+fn capitalize(s: &str) -> String {
+    let mut c = s.chars();
+    match c.next() {
+        Some(f) => f.to_uppercase().collect::<String>() + c.as_str(),
+        None => String::new(),
+    }
+}
+
+impl From<sqlx::Error> for AppError {
+    fn from(e: sqlx::Error) -> Self {
+        match &e {
+            sqlx::Error::RowNotFound => AppError::NotFound("record"),
+            sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
+                tracing::warn!(error = %e, "database unavailable");
+                AppError::Unavailable
+            }
+            _ => AppError::Internal(e.into()),
+        }
+    }
+}
+
+impl From<JsonRejection> for AppError {
+    fn from(r: JsonRejection) -> Self {
+        match r.status() {
+            StatusCode::PAYLOAD_TOO_LARGE => AppError::PayloadTooLarge,
+            StatusCode::UNPROCESSABLE_ENTITY => {
+                // serde says which field and why ("missing field `family_name`", "unknown variant")
+                let text = r.body_text();
+                let field = extract_field(&text).unwrap_or_else(|| "body".to_owned());
+                AppError::field(&field, text)
+            }
+            _ => AppError::BadRequest(format!("The request body is not valid JSON: {}", r.body_text())),
+        }
+    }
+}
+
+impl From<QueryRejection> for AppError {
+    fn from(r: QueryRejection) -> Self {
+        AppError::field("query", r.body_text())
+    }
+}
+
+/// Finds the field a serde error names: "missing field `x`" or "x: invalid ...".
+fn extract_field(text: &str) -> Option<String> {
+    if let Some(i) = text.find("missing field `") {
+        let rest = &text[i + 15..];
+        return rest.find('`').map(|j| rest[..j].to_owned());
+    }
+    // serde_path_to_error prefixes the path: "Failed to deserialize the JSON body into the target type: sex: unknown variant ..."
+    let after = text.split("target type: ").nth(1)?;
+    let (path, _) = after.split_once(": ")?;
+    if path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']') {
+        Some(path.split('.').next_back().unwrap_or(path).to_owned())
+    } else {
+        None
+    }
+}
+
+impl IntoResponse for AppError {
+    fn into_response(self) -> Response {
+        if let AppError::Internal(e) = &self {
+            tracing::error!(error = ?e, "internal error");
+        }
+        (self.status(), axum::Json(self.body())).into_response()
+    }
+}
+
+/// Result alias for handlers and services.
+pub type AppResult<T> = Result<T, AppError>;
+
+/// True when `e` is a PostgreSQL error with SQLSTATE `code` (e.g. `23P01` exclusion violation).
+pub fn is_pg_code(e: &sqlx::Error, code: &str) -> bool {
+    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == code)
+}

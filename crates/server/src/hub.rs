@@ -1,0 +1,178 @@
+//! Live change fan-out: one PostgreSQL listener per server process; for each tenant with open
+//! sockets, it reads the feed from the last revision it pushed and broadcasts that page to all
+//! of them (DESIGN.md, sync invariant 3). Notifications are hints: after the listener
+//! reconnects, every tenant with sockets catches up from its cursor, so a lost NOTIFY delays a
+//! change but never loses it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use medoffice_model::ServerMessage;
+use sqlx::postgres::PgListener;
+use sqlx::PgPool;
+use tokio::sync::broadcast;
+use uuid::Uuid;
+
+use crate::db;
+use crate::feed;
+
+/// Channel PostgreSQL notifies on (payload `"<tenant uuid>:<revision>"`).
+pub const CHANNEL: &str = "medoffice_changes";
+
+/// The sockets of one tenant.
+struct TenantChannel {
+    tx: broadcast::Sender<Arc<str>>,
+    /// Last revision pushed to these sockets; held while a page is read and sent, so pages go
+    /// out in order and each `from` is the previous `to`.
+    last_pushed: tokio::sync::Mutex<i64>,
+}
+
+/// The per-process fan-out.
+#[derive(Clone)]
+pub struct Hub {
+    pool: PgPool,
+    tenants: Arc<Mutex<HashMap<Uuid, Arc<TenantChannel>>>>,
+}
+
+/// A socket's subscription: the revision to announce in `hello`, and the page stream.
+pub struct Subscription {
+    /// Tenant revision when subscribed.
+    pub revision: i64,
+    /// Serialized `changes` messages.
+    pub rx: broadcast::Receiver<Arc<str>>,
+    _guard: SubscriptionGuard,
+}
+
+struct SubscriptionGuard {
+    hub: Hub,
+    tenant_id: Uuid,
+}
+
+impl Drop for SubscriptionGuard {
+    fn drop(&mut self) {
+        if let Ok(mut map) = self.hub.tenants.lock() {
+            // the dropping receiver still counts; the last one leaves 1
+            if map.get(&self.tenant_id).is_some_and(|c| c.tx.receiver_count() <= 1) {
+                map.remove(&self.tenant_id);
+            }
+        }
+    }
+}
+
+impl Hub {
+    /// A hub over `pool` (the listener is started by [`Hub::spawn_listener`]).
+    pub fn new(pool: PgPool) -> Self {
+        Self { pool, tenants: Arc::new(Mutex::new(HashMap::new())) }
+    }
+
+    /// Subscribes a socket of `tenant_id`.
+    pub async fn subscribe(&self, tenant_id: Uuid) -> anyhow::Result<Subscription> {
+        let existing = self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?.get(&tenant_id).cloned();
+        let chan = match existing {
+            Some(c) => c,
+            None => {
+                let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
+                let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants").fetch_one(&mut *tx).await?;
+                tx.commit().await?;
+                let mut map = self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?;
+                map.entry(tenant_id)
+                    .or_insert_with(|| {
+                        Arc::new(TenantChannel { tx: broadcast::channel(256).0, last_pushed: tokio::sync::Mutex::new(rev) })
+                    })
+                    .clone()
+            }
+        };
+        let rx = chan.tx.subscribe();
+        let revision = *chan.last_pushed.lock().await;
+        Ok(Subscription { revision, rx, _guard: SubscriptionGuard { hub: self.clone(), tenant_id } })
+    }
+
+    /// Pushes what changed for `tenant_id` since the last page, if anyone listens.
+    pub async fn push_tenant(&self, tenant_id: Uuid) -> anyhow::Result<()> {
+        let chan = match self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?.get(&tenant_id).cloned() {
+            Some(c) => c,
+            None => return Ok(()),
+        };
+        let mut last = chan.last_pushed.lock().await;
+        loop {
+            let mut tx = db::tenant_snapshot(&self.pool, tenant_id).await?;
+            let page = feed::read_changes(&mut tx, *last, 500).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            tx.commit().await?;
+            if page.revision <= *last {
+                break;
+            }
+            let msg = ServerMessage::Changes { from: *last, to: page.revision, changes: page.changes };
+            let text: Arc<str> = serde_json::to_string(&msg)?.into();
+            // no receivers is fine: the last socket just left
+            let _ = chan.tx.send(text);
+            *last = page.revision;
+            if !page.has_more {
+                break;
+            }
+        }
+        Ok(())
+    }
+
+    fn subscribed_tenants(&self) -> Vec<Uuid> {
+        self.tenants.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
+    }
+
+    /// Starts the listener task: LISTEN, push on each notification, catch up after reconnects.
+    pub fn spawn_listener(&self) -> tokio::task::JoinHandle<()> {
+        // A slow safety net under the notifications: a page lost anywhere is pushed within 10 s.
+        let sweeper = self.clone();
+        tokio::spawn(async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(10));
+            loop {
+                tick.tick().await;
+                sweeper.catch_up_all().await;
+            }
+        });
+        let hub = self.clone();
+        tokio::spawn(async move {
+            loop {
+                match hub.listen().await {
+                    Ok(()) => {}
+                    Err(e) => tracing::warn!(error = %e, "change listener failed; retrying"),
+                }
+                tokio::time::sleep(Duration::from_secs(1)).await;
+            }
+        })
+    }
+
+    async fn listen(&self) -> anyhow::Result<()> {
+        let mut listener = PgListener::connect_with(&self.pool).await?;
+        listener.listen(CHANNEL).await?;
+        tracing::info!("listening for change notifications");
+        // anything committed while we were not listening
+        self.catch_up_all().await;
+        loop {
+            match listener.try_recv().await? {
+                Some(n) => {
+                    let Some(tenant) = n.payload().split_once(':').and_then(|(t, _)| Uuid::parse_str(t).ok()) else {
+                        continue;
+                    };
+                    let hub = self.clone();
+                    tokio::spawn(async move {
+                        if let Err(e) = hub.push_tenant(tenant).await {
+                            tracing::warn!(error = %e, %tenant, "pushing changes failed");
+                        }
+                    });
+                }
+                None => {
+                    tracing::warn!("change listener lost its connection; reconnecting and catching up");
+                    self.catch_up_all().await;
+                }
+            }
+        }
+    }
+
+    async fn catch_up_all(&self) {
+        for t in self.subscribed_tenants() {
+            if let Err(e) = self.push_tenant(t).await {
+                tracing::warn!(error = %e, tenant = %t, "catch-up failed");
+            }
+        }
+    }
+}

@@ -1,0 +1,217 @@
+//! Sync routes: the feed, the outbox push, and the WebSocket of live changes.
+
+use axum::extract::ws::{CloseFrame, Message, WebSocket, WebSocketUpgrade};
+use axum::extract::{Query, State};
+use axum::response::Response;
+use axum::Json;
+use medoffice_model::{
+    ChangesPage, EntityKind, ErrorBody, Mutation, MutationOp, MutationResult, MutationStatus, NewAppointment, NewPatient,
+    NewVitalSignsForPatient, PushRequest, PushResponse, ServerMessage, MAX_PUSH_BATCH,
+};
+use serde::Deserialize;
+use serde_json::Value;
+use std::time::Duration;
+
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use crate::{db, feed, records, ApiJson, AppState};
+
+/// Query of `GET /api/v1/sync/changes`.
+#[derive(Debug, Deserialize, utoipa::IntoParams)]
+pub struct ChangesQuery {
+    /// Cursor: revisions greater than this are returned.
+    #[serde(default)]
+    pub since: i64,
+    /// Page size (1–2000, default 500).
+    pub limit: Option<i64>,
+}
+
+/// Every row of the clinic changed since `since`, as current state, in revision order.
+#[utoipa::path(get, path = "/api/v1/sync/changes", params(ChangesQuery), tag = "sync",
+    responses((status = 200, body = ChangesPage), (status = 401, body = ErrorBody)))]
+pub async fn changes(State(st): State<AppState>, actor: Actor, Query(q): Query<ChangesQuery>) -> AppResult<Json<ChangesPage>> {
+    let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
+    let page = feed::read_changes(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
+    tx.commit().await?;
+    Ok(Json(page))
+}
+
+/// Applies outbox mutations in order, each on its own: one rejected mutation does not stop the
+/// others. A replayed `mutation_id` answers its first result and changes nothing.
+#[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, tag = "sync",
+    responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn push(State(st): State<AppState>, actor: Actor, ApiJson(req): ApiJson<PushRequest>) -> AppResult<Json<PushResponse>> {
+    if req.mutations.len() > MAX_PUSH_BATCH {
+        return Err(AppError::field("mutations", format!("at most {MAX_PUSH_BATCH} per push")));
+    }
+    let mut results = Vec::with_capacity(req.mutations.len());
+    for m in req.mutations {
+        results.push(apply_one(&st, &actor, m).await?);
+    }
+    Ok(Json(PushResponse { results }))
+}
+
+async fn apply_one(st: &AppState, actor: &Actor, m: Mutation) -> AppResult<MutationResult> {
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    let seen: Option<sqlx::types::Json<MutationResult>> =
+        sqlx::query_scalar("SELECT result FROM applied_mutations WHERE mutation_id = $1")
+            .bind(m.mutation_id)
+            .fetch_optional(&mut *tx)
+            .await?;
+    if let Some(first) = seen {
+        let mut r = first.0;
+        if r.status == MutationStatus::Applied {
+            r.status = MutationStatus::Duplicate;
+        }
+        return Ok(r);
+    }
+    let outcome = run_mutation(&mut tx, actor, &m).await;
+    let result = match outcome {
+        Ok(r) => r,
+        Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
+        Err(e) => {
+            // Refused: roll back whatever the attempt did, but remember the answer.
+            tx.rollback().await?;
+            tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Rejected, revision: None, error: Some(e.body()), server: None }
+        }
+    };
+    let inserted = sqlx::query(
+        "INSERT INTO applied_mutations (tenant_id, mutation_id, user_id, result) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+    )
+    .bind(actor.tenant_id)
+    .bind(m.mutation_id)
+    .bind(actor.user_id)
+    .bind(sqlx::types::Json(&result))
+    .execute(&mut *tx)
+    .await?
+    .rows_affected();
+    if inserted == 0 {
+        // the same mutation was applied concurrently (a retry racing its original): answer that
+        tx.rollback().await?;
+        return Box::pin(apply_one(st, actor, m)).await;
+    }
+    tx.commit().await?;
+    Ok(result)
+}
+
+fn parse<T: serde::de::DeserializeOwned>(data: &Value) -> AppResult<T> {
+    serde_json::from_value(data.clone()).map_err(|e| AppError::field("data", e.to_string()))
+}
+
+fn to_value<T: serde::Serialize>(v: &T) -> AppResult<Value> {
+    serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))
+}
+
+async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation) -> AppResult<MutationResult> {
+    let applied = |revision: i64, server: Value| MutationResult {
+        mutation_id: m.mutation_id,
+        status: MutationStatus::Applied,
+        revision: Some(revision),
+        error: None,
+        server: Some(server),
+    };
+    let with_conflicts = |revision: i64, server: Value, conflicts: Vec<medoffice_model::merge::FieldConflict>| {
+        if conflicts.is_empty() {
+            return applied(revision, server);
+        }
+        let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+        let body = AppError::Conflict {
+            message: format!("Changed by someone else meanwhile: {}", fields.join(", ")),
+            details: Some(serde_json::json!({ "conflicts": conflicts })),
+        }
+        .body();
+        MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Conflict, revision: Some(revision), error: Some(body), server: Some(server) }
+    };
+    match (m.entity, m.op) {
+        (EntityKind::Patient, MutationOp::Create) => {
+            let mut p: NewPatient = parse(&m.data)?;
+            p.id = Some(m.id);
+            let (p, _) = records::create_patient(conn, actor, p).await?;
+            Ok(applied(p.revision, to_value(&p)?))
+        }
+        (EntityKind::Patient, MutationOp::Update) => {
+            let changes = m.data.as_object().cloned().ok_or_else(|| AppError::field("data", "must be an object of changed fields"))?;
+            let (p, conflicts) = records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes).await?;
+            Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
+        }
+        (EntityKind::Patient, MutationOp::Delete) => {
+            records::delete_patient(conn, actor, m.id).await?;
+            let p = sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1").bind(m.id).fetch_one(&mut *conn).await?;
+            Ok(MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Applied, revision: Some(p), error: None, server: None })
+        }
+        (EntityKind::VitalSigns, MutationOp::Create) => {
+            let mut v: NewVitalSignsForPatient = parse(&m.data)?;
+            v.vitals.id = Some(m.id);
+            let (v, _) = records::record_vitals(conn, actor, v.patient_id, v.vitals).await?;
+            Ok(applied(v.revision, to_value(&v)?))
+        }
+        (EntityKind::Appointment, MutationOp::Create) => {
+            let mut a: NewAppointment = parse(&m.data)?;
+            a.id = Some(m.id);
+            let (a, _) = records::book_appointment(conn, actor, a).await?;
+            Ok(applied(a.revision, to_value(&a)?))
+        }
+        (EntityKind::Appointment, MutationOp::Update) => {
+            let changes = m.data.as_object().cloned().ok_or_else(|| AppError::field("data", "must be an object of changed fields"))?;
+            let (a, conflicts) = records::update_appointment(conn, actor, m.id, m.base_revision.unwrap_or(0), changes).await?;
+            Ok(with_conflicts(a.revision, to_value(&a)?, conflicts))
+        }
+        (entity, op) => Err(AppError::field("op", format!("{op:?} is not supported for {}", entity.as_str()))),
+    }
+}
+
+/// Live changes. Sends `hello` with the tenant's revision, then `changes` pages; closes with
+/// `closing {reason: "token_expired"}` when the access token expires, so the client refreshes
+/// and reconnects.
+#[utoipa::path(get, path = "/api/v1/sync/ws", tag = "sync",
+    responses((status = 101, description = "WebSocket of ServerMessage"), (status = 401, body = ErrorBody)))]
+pub async fn ws(State(st): State<AppState>, actor: Actor, upgrade: WebSocketUpgrade) -> AppResult<Response> {
+    let sub = st.hub.subscribe(actor.tenant_id).await.map_err(AppError::Internal)?;
+    Ok(upgrade.on_upgrade(move |socket| serve_socket(socket, sub, actor)))
+}
+
+async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
+    match serde_json::to_string(msg) {
+        Ok(t) => socket.send(Message::Text(t.into())).await.is_ok(),
+        Err(_) => false,
+    }
+}
+
+async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, actor: Actor) {
+    if !send(&mut socket, &ServerMessage::Hello { revision: sub.revision }).await {
+        return;
+    }
+    let until_expiry = (actor.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
+    let expiry = tokio::time::sleep(Duration::from_secs(until_expiry));
+    tokio::pin!(expiry);
+    let mut ping = tokio::time::interval(Duration::from_secs(20));
+    ping.tick().await;
+    loop {
+        tokio::select! {
+            msg = sub.rx.recv() => match msg {
+                Ok(text) => {
+                    if socket.send(Message::Text(text.to_string().into())).await.is_err() { break; }
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // This socket fell behind: close it; the client reconnects and pulls the feed.
+                    let _ = send(&mut socket, &ServerMessage::Closing { reason: "lagged".into() }).await;
+                    break;
+                }
+                Err(_) => break,
+            },
+            incoming = socket.recv() => match incoming {
+                Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
+                Some(Ok(_)) => {}
+            },
+            _ = ping.tick() => {
+                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+            }
+            _ = &mut expiry => {
+                let _ = send(&mut socket, &ServerMessage::Closing { reason: "token_expired".into() }).await;
+                break;
+            }
+        }
+    }
+    let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: "bye".into() }))).await;
+}

@@ -1,0 +1,115 @@
+// The desktop commands and events, typed with the generated bindings. Every screen goes
+// through here; nothing else calls `invoke` or `listen`.
+
+import { invoke } from "@tauri-apps/api/core";
+import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { AppointmentRow } from "./bindings/AppointmentRow";
+import type { AppointmentStatus } from "./bindings/AppointmentStatus";
+import type { CacheChanged } from "./bindings/CacheChanged";
+import type { CommandError } from "./bindings/CommandError";
+import type { ErrorCode } from "./bindings/ErrorCode";
+import type { Local } from "./bindings/Local";
+import type { NewAppointment } from "./bindings/NewAppointment";
+import type { NewPatient } from "./bindings/NewPatient";
+import type { NewVitalSigns } from "./bindings/NewVitalSigns";
+import type { Patient } from "./bindings/Patient";
+import type { PatientChart } from "./bindings/PatientChart";
+import type { SessionState } from "./bindings/SessionState";
+import type { StaffMember } from "./bindings/StaffMember";
+import type { SyncStatus } from "./bindings/SyncStatus";
+import type { UserInfo } from "./bindings/UserInfo";
+import type { VitalSigns } from "./bindings/VitalSigns";
+
+const CODES: readonly ErrorCode[] = [
+  "validation",
+  "unauthorized",
+  "forbidden",
+  "not_found",
+  "conflict",
+  "network",
+  "rate_limited",
+  "not_signed_in",
+  "internal",
+];
+
+/** Turns whatever a command rejected with into a `CommandError` (Tauri itself rejects with strings). */
+export function toCommandError(e: unknown): CommandError {
+  if (e && typeof e === "object" && "code" in e && CODES.includes((e as { code: ErrorCode }).code)) {
+    const c = e as Partial<CommandError> & { code: ErrorCode };
+    return {
+      code: c.code,
+      message: typeof c.message === "string" ? c.message : "Something went wrong.",
+      fields: c.fields ?? null,
+      conflicting_appointment_id: c.conflicting_appointment_id ?? null,
+    };
+  }
+  const message = typeof e === "string" ? e : e instanceof Error ? e.message : "Something went wrong.";
+  return { code: "internal", message, fields: null, conflicting_appointment_id: null };
+}
+
+/** True for a `CommandError`-shaped value. */
+export function isCommandError(e: unknown): e is CommandError {
+  return !!e && typeof e === "object" && "code" in e && "message" in e;
+}
+
+type SessionLostHandler = (e: CommandError) => void;
+let onSessionLost: SessionLostHandler | null = null;
+
+/** Called when a command answers `not_signed_in` or `unauthorized` (outside `login`). */
+export function setSessionLostHandler(h: SessionLostHandler | null): void {
+  onSessionLost = h;
+}
+
+/** True when the page runs inside the desktop shell (and not in a plain browser). */
+export function inDesktopShell(): boolean {
+  return typeof window !== "undefined" && "__TAURI_INTERNALS__" in window;
+}
+
+async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> {
+  try {
+    return await invoke<T>(cmd, args);
+  } catch (raw) {
+    const e = toCommandError(raw);
+    if (cmd !== "login" && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
+    throw e;
+  }
+}
+
+export const api = {
+  sessionState: () => call<SessionState>("session_state"),
+  login: (server_url: string, tenant: string, username: string, password: string) =>
+    call<UserInfo>("login", { server_url, tenant, username, password }),
+  logout: () => call<null>("logout"),
+  syncStatus: () => call<SyncStatus>("sync_status"),
+  searchPatients: (query: string, limit: number) => call<Local<Patient>[]>("search_patients", { query, limit }),
+  patientChart: (patient_id: string) => call<PatientChart>("patient_chart", { patient_id }),
+  registerPatient: (patient: NewPatient) => call<Local<Patient>>("register_patient", { patient }),
+  recordVitals: (patient_id: string, vitals: NewVitalSigns) =>
+    call<Local<VitalSigns>>("record_vitals", { patient_id, vitals }),
+  dayAppointments: (date: string, provider_id: string | null) =>
+    call<AppointmentRow[]>("day_appointments", { date, provider_id }),
+  bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
+  setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
+    call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),
+  staff: () => call<StaffMember[]>("staff"),
+  clinicToday: () => call<string>("clinic_today"),
+};
+
+export const events = {
+  onSyncStatus: (h: (s: SyncStatus) => void): Promise<UnlistenFn> =>
+    listen<SyncStatus>("sync-status", (e) => h(e.payload)),
+  onCacheChanged: (h: (c: CacheChanged) => void): Promise<UnlistenFn> =>
+    listen<CacheChanged>("cache-changed", (e) => h(e.payload)),
+};
+
+/** A fresh id for a record made here (sent as `id`, so a retried save is not a duplicate). */
+export function newId(): string {
+  const c = globalThis.crypto;
+  if (c && typeof c.randomUUID === "function") return c.randomUUID();
+  const b = new Uint8Array(16);
+  c.getRandomValues(b);
+  b[6] = ((b[6] ?? 0) & 0x0f) | 0x40;
+  b[8] = ((b[8] ?? 0) & 0x3f) | 0x80;
+  const h = [...b].map((x) => x.toString(16).padStart(2, "0")).join("");
+  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20)}`;
+}

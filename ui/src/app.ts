@@ -1,0 +1,385 @@
+// The application: sign-in, the shell (top bar, navigation, status bar), a stack of screens,
+// global shortcuts, and the two events from the core.
+
+import { api, events, inDesktopShell, setSessionLostHandler } from "./api";
+import type { CommandError } from "./bindings/CommandError";
+import type { EntityKind } from "./bindings/EntityKind";
+import type { SessionState } from "./bindings/SessionState";
+import type { StaffMember } from "./bindings/StaffMember";
+import type { UserInfo } from "./bindings/UserInfo";
+import { h, replace } from "./dom";
+import { ROLE_LABEL } from "./lib/format";
+import { isValidTimeZone, utcToZoned } from "./lib/tz";
+import { bookScreen } from "./screens/book";
+import { chartScreen } from "./screens/chart";
+import { openHelp } from "./screens/help";
+import { loginForm, loginScreen } from "./screens/login";
+import { patientsScreen } from "./screens/patients";
+import { registerScreen } from "./screens/register";
+import { scheduleScreen } from "./screens/schedule";
+import { vitalsScreen } from "./screens/vitals";
+import type { Ctx, Route, Screen } from "./ui/context";
+import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
+import { statusBar } from "./ui/statusbar";
+
+const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user"];
+
+interface Entry {
+  route: Route;
+  screen: Screen;
+  /** Focus to give back when the screen is shown again. */
+  lastFocus: HTMLElement | null;
+}
+
+/** True when typing into this element (so "/" and "?" are text, not shortcuts). */
+function isTyping(t: EventTarget | null): boolean {
+  if (!(t instanceof HTMLElement)) return false;
+  if (t.isContentEditable) return true;
+  if (t instanceof HTMLTextAreaElement) return true;
+  if (t instanceof HTMLInputElement) return !["checkbox", "radio", "button", "submit"].includes(t.type);
+  return false;
+}
+
+export class App {
+  private readonly page = h("div", { class: "page", id: "page" });
+  private readonly status = statusBar();
+  private readonly toasts = toastRegion();
+  private ctx: Ctx | null = null;
+  private stack: Entry[] = [];
+  private main: HTMLElement | null = null;
+  private nav: Map<string, HTMLButtonElement> = new Map();
+  private staffList: StaffMember[] = [];
+  private todayValue = "";
+  private pending = new Set<EntityKind>();
+  private pendingTimer: ReturnType<typeof setTimeout> | undefined;
+  private clock: ReturnType<typeof setInterval> | undefined;
+  private relogin: Modal | null = null;
+
+  constructor(private readonly root: HTMLElement) {}
+
+  async start(): Promise<void> {
+    replace(this.root, this.page, this.status.el, this.toasts.el);
+    document.addEventListener("keydown", (e) => this.onKey(e));
+    setSessionLostHandler((e) => this.onSessionLost(e));
+    if (!inDesktopShell()) {
+      this.toasts.show("This page runs inside the medoffice desktop app; the desktop core is not available here.", "error");
+    }
+    void events.onSyncStatus((s) => this.status.update(s)).catch(() => undefined);
+    void events.onCacheChanged((c) => this.onCacheChanged(c.entities)).catch(() => undefined);
+    setInterval(() => void this.pollStatus(), 30_000);
+    void this.pollStatus();
+    let session: SessionState | null = null;
+    try {
+      session = await api.sessionState();
+    } catch (e) {
+      this.toasts.show(`Could not read the session: ${(e as CommandError).message}`, "error");
+    }
+    if (session?.user) await this.enterShell(session.user);
+    else this.showLogin(session);
+  }
+
+  private async pollStatus(): Promise<void> {
+    try {
+      this.status.update(await api.syncStatus());
+    } catch {
+      // The event will bring it.
+    }
+  }
+
+  // ----- sign-in -----
+
+  private showLogin(session: SessionState | null, notice?: string): void {
+    this.teardownShell();
+    document.title = "Sign in · medoffice";
+    const s = loginScreen(session, (u) => void this.enterShell(u), notice);
+    replace(this.page, s.el);
+    s.focus();
+  }
+
+  private async onSessionLost(e: CommandError): Promise<void> {
+    if (!this.ctx || this.relogin) return;
+    let session: SessionState | null = null;
+    try {
+      session = await api.sessionState();
+    } catch {
+      session = null;
+    }
+    const previous = this.ctx.user;
+    const prefill: SessionState = {
+      user: null,
+      server_url: session?.server_url ?? null,
+      tenant: session?.tenant ?? previous.tenant.code,
+      username: session?.username ?? previous.username,
+    };
+    const f = loginForm(
+      prefill,
+      (u) => {
+        this.relogin?.close();
+        this.relogin = null;
+        if (u.id === previous.id && u.tenant_id === previous.tenant_id) {
+          this.toasts.show("Signed in again. Your work is as you left it.", "success");
+          void this.pollStatus();
+        } else {
+          void this.enterShell(u);
+        }
+      },
+      { notice: `Your session has ended (${e.message}). Sign in again to go on; what you typed is kept.` },
+    );
+    const signOut = h("button", { type: "button", class: "btn", "data-testid": "relogin-signout" }, "Sign out instead");
+    signOut.addEventListener("click", () => {
+      this.relogin?.close();
+      this.relogin = null;
+      void this.logout();
+    });
+    this.relogin = openModal({ title: "Sign in again", testid: "relogin-dialog", content: [f.el, h("div", { class: "form-actions" }, signOut)], escCloses: false });
+    f.focus();
+  }
+
+  private async logout(): Promise<void> {
+    try {
+      await api.logout();
+    } catch (e) {
+      this.toasts.show(`Signing out failed: ${(e as CommandError).message}`, "error");
+      return;
+    }
+    let session: SessionState | null = null;
+    try {
+      session = await api.sessionState();
+    } catch {
+      session = null;
+    }
+    this.showLogin(session);
+    void this.pollStatus();
+  }
+
+  // ----- the shell -----
+
+  private teardownShell(): void {
+    for (const e of this.stack) e.screen.destroy?.();
+    this.stack = [];
+    this.ctx = null;
+    this.main = null;
+    this.nav.clear();
+    clearInterval(this.clock);
+    this.status.setTimeZone(null);
+  }
+
+  private async enterShell(user: UserInfo): Promise<void> {
+    this.teardownShell();
+    const tz = isValidTimeZone(user.tenant.time_zone) ? user.tenant.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone;
+    this.todayValue = utcToZoned(Date.now(), tz).date;
+    const [today, staff] = await Promise.all([api.clinicToday().catch(() => null), api.staff().catch(() => [] as StaffMember[])]);
+    if (today) this.todayValue = today;
+    this.staffList = staff;
+    this.clock = setInterval(() => {
+      const d = utcToZoned(Date.now(), tz).date;
+      if (d > this.todayValue) {
+        this.todayValue = d;
+        this.status.setToday(d);
+      }
+    }, 60_000);
+    this.status.setTimeZone(tz);
+    this.status.setToday(this.todayValue);
+
+    const perms = new Set(user.permissions);
+    const ctx: Ctx = {
+      user,
+      tz,
+      today: () => this.todayValue,
+      staff: () => this.staffList,
+      staffName: (id) => this.staffList.find((s) => s.id === id)?.full_name ?? "Unknown",
+      can: (p) => perms.has(p),
+      open: (r) => this.open(r),
+      replace: (r) => this.replaceTop(r),
+      back: () => this.back(),
+      toast: (m, k) => this.toasts.show(m, k),
+      drafts: new Map(),
+      lastQuery: "",
+      scheduleDate: null,
+      scheduleProvider: null,
+    };
+    this.ctx = ctx;
+
+    const navBtn = (id: string, label: string, key: string, go: () => void) => {
+      const b = h("button", { type: "button", class: "nav-item", id, "data-testid": id, onclick: go }, h("span", null, label), h("kbd", { "aria-hidden": "true" }, key));
+      this.nav.set(id, b);
+      return b;
+    };
+    const navItems = [
+      ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
+      ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
+    ];
+    this.main = h("main", { class: "main", id: "main", tabindex: -1 });
+    const shell = h(
+      "div",
+      { class: "shell", "data-testid": "shell" },
+      h(
+        "header",
+        { class: "topbar" },
+        h("div", { class: "brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "+"), "medoffice"),
+        h("div", { class: "clinic", id: "topbar-clinic", "data-testid": "topbar-clinic" }, user.tenant.name),
+        h("div", { class: "spacer" }),
+        h("button", { type: "button", class: "btn btn-ghost", id: "btn-help", "data-testid": "btn-help", "aria-label": "Keyboard shortcuts", title: "Keyboard shortcuts (?)", onclick: () => openHelp() }, "?"),
+        h(
+          "div",
+          { class: "user", id: "topbar-user", "data-testid": "topbar-user" },
+          h("span", { class: "user-name" }, user.full_name),
+          h("span", { class: "user-role", "data-testid": "topbar-role" }, ROLE_LABEL[user.role]),
+        ),
+        h("button", { type: "button", class: "btn btn-ghost", id: "btn-logout", "data-testid": "btn-logout", onclick: () => void this.logout() }, "Sign out"),
+      ),
+      h("nav", { class: "sidenav", "aria-label": "Main" }, ...navItems, h("div", { class: "nav-foot muted small" }, "Press ? for shortcuts")),
+      this.main,
+    );
+    replace(this.page, shell);
+    void this.pollStatus();
+    if (ctx.can("patient_read")) this.root_({ name: "patients" });
+    else this.root_({ name: "schedule" });
+  }
+
+  private build(route: Route): Screen {
+    const ctx = this.ctx;
+    if (!ctx) throw new Error("not signed in");
+    switch (route.name) {
+      case "patients":
+        return patientsScreen(ctx);
+      case "register":
+        return registerScreen(ctx);
+      case "chart":
+        return chartScreen(ctx, route.patientId);
+      case "vitals":
+        return vitalsScreen(ctx, route.patientId);
+      case "schedule":
+        return scheduleScreen(ctx, route.date);
+      case "book":
+        return bookScreen(ctx, route);
+    }
+  }
+
+  private show(entry: Entry, focus: "screen" | "restore"): void {
+    if (!this.main) return;
+    this.main.replaceChildren(entry.screen.el);
+    document.title = `${entry.screen.title} · medoffice`;
+    const section = entry.route.name === "schedule" || entry.route.name === "book" ? "nav-schedule" : "nav-patients";
+    const bottom = this.stack[0]?.route.name === "schedule" ? "nav-schedule" : section;
+    for (const [id, b] of this.nav) {
+      if (id === bottom) b.setAttribute("aria-current", "page");
+      else b.removeAttribute("aria-current");
+    }
+    this.main.scrollTop = 0;
+    if (focus === "restore" && entry.lastFocus && entry.lastFocus.isConnected) entry.lastFocus.focus();
+    else entry.screen.focus();
+  }
+
+  private remember(): void {
+    const top = this.stack[this.stack.length - 1];
+    if (top) top.lastFocus = document.activeElement instanceof HTMLElement && top.screen.el.contains(document.activeElement) ? document.activeElement : null;
+  }
+
+  /** Starts a new stack (navigation). */
+  private root_(route: Route): void {
+    for (const e of this.stack) e.screen.destroy?.();
+    const entry = { route, screen: this.build(route), lastFocus: null };
+    this.stack = [entry];
+    this.show(entry, "screen");
+  }
+
+  private open(route: Route): void {
+    this.remember();
+    const entry = { route, screen: this.build(route), lastFocus: null };
+    this.stack.push(entry);
+    this.show(entry, "screen");
+  }
+
+  private replaceTop(route: Route): void {
+    this.stack.pop()?.screen.destroy?.();
+    const entry = { route, screen: this.build(route), lastFocus: null };
+    this.stack.push(entry);
+    this.show(entry, "screen");
+  }
+
+  private back(): void {
+    this.stack.pop()?.screen.destroy?.();
+    const top = this.stack[this.stack.length - 1];
+    if (!top) {
+      this.root_({ name: this.ctx?.can("patient_read") ? "patients" : "schedule" });
+      return;
+    }
+    top.screen.refresh?.(ALL_ENTITIES);
+    this.show(top, "restore");
+  }
+
+  // ----- events -----
+
+  private onCacheChanged(entities: EntityKind[]): void {
+    for (const e of entities) this.pending.add(e);
+    clearTimeout(this.pendingTimer);
+    this.pendingTimer = setTimeout(() => {
+      const changed = [...this.pending];
+      this.pending.clear();
+      if (!this.ctx) return;
+      const top = this.stack[this.stack.length - 1];
+      if (changed.includes("user")) {
+        void api
+          .staff()
+          .then((s) => {
+            this.staffList = s;
+            top?.screen.refresh?.(changed);
+          })
+          .catch(() => top?.screen.refresh?.(changed));
+      } else {
+        top?.screen.refresh?.(changed);
+      }
+    }, 120);
+  }
+
+  // ----- keyboard -----
+
+  private onKey(e: KeyboardEvent): void {
+    const ctx = this.ctx;
+    if (!ctx || modalOpen() || e.defaultPrevented) return;
+    const top = this.stack[this.stack.length - 1];
+    const typing = isTyping(e.target);
+    const plain = !e.altKey && !e.ctrlKey && !e.metaKey;
+    if ((e.ctrlKey && !e.altKey && e.code === "KeyK") || (plain && e.key === "/" && !typing)) {
+      e.preventDefault();
+      if (!ctx.can("patient_read")) return;
+      if (top?.route.name === "patients" && this.stack.length === 1) top.screen.focus();
+      else this.root_({ name: "patients" });
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && e.code === "KeyN") {
+      e.preventDefault();
+      if (ctx.can("patient_write") && top?.route.name !== "register") this.open({ name: "register" });
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && e.code === "KeyS") {
+      e.preventDefault();
+      if (ctx.can("appointment_read")) this.root_({ name: "schedule", date: this.todayValue });
+      return;
+    }
+    if (plain && e.key === "?" && !typing) {
+      e.preventDefault();
+      openHelp();
+      return;
+    }
+    if (e.key === "Enter" && (e.ctrlKey || e.metaKey) && top?.screen.form) {
+      e.preventDefault();
+      top.screen.form.save();
+      return;
+    }
+    if (e.key === "Escape") {
+      if (top?.screen.form) {
+        e.preventDefault();
+        top.screen.form.close();
+        return;
+      }
+      if (this.stack.length > 1 && !typing) {
+        e.preventDefault();
+        this.back();
+        return;
+      }
+    }
+    if (top?.screen.onKey?.(e)) e.preventDefault();
+  }
+}

@@ -1,0 +1,96 @@
+// Calendar dates as the clinic reads them: ages and dates of birth as receptionists type them.
+
+import { parseIsoDate } from "./tz";
+
+/** Whole years of age on `on` (both `YYYY-MM-DD`); mirrors `age_on` in the model crate. */
+export function ageInYears(dateOfBirth: string, on: string): number | null {
+  const b = parseIsoDate(dateOfBirth);
+  const t = parseIsoDate(on);
+  if (!b || !t) return null;
+  let years = t.year - b.year;
+  if (t.month < b.month || (t.month === b.month && t.day < b.day)) years -= 1;
+  return years;
+}
+
+/** Whole months of age on `on`. */
+export function ageInMonths(dateOfBirth: string, on: string): number | null {
+  const b = parseIsoDate(dateOfBirth);
+  const t = parseIsoDate(on);
+  if (!b || !t) return null;
+  let months = (t.year - b.year) * 12 + (t.month - b.month);
+  if (t.day < b.day) months -= 1;
+  return months;
+}
+
+/** Whole days from `from` to `to`. */
+export function daysBetween(from: string, to: string): number | null {
+  const a = parseIsoDate(from);
+  const b = parseIsoDate(to);
+  if (!a || !b) return null;
+  return Math.round((Date.UTC(b.year, b.month - 1, b.day) - Date.UTC(a.year, a.month - 1, a.day)) / 86_400_000);
+}
+
+/**
+ * Age as a clinic writes it: years from two years on ("34 y"), months below ("18 mo"),
+ * days in the first month ("12 d"). Empty when the date is unreadable or in the future.
+ */
+export function formatAge(dateOfBirth: string, on: string): string {
+  const years = ageInYears(dateOfBirth, on);
+  if (years === null || years < 0) return "";
+  if (years >= 2) return `${years} y`;
+  const months = ageInMonths(dateOfBirth, on) ?? 0;
+  if (months >= 1) return `${months} mo`;
+  const days = daysBetween(dateOfBirth, on) ?? 0;
+  return days < 0 ? "" : `${days} d`;
+}
+
+/** Result of reading a typed date. */
+export type DateParse = { ok: true; date: string } | { ok: false; error: string };
+
+function iso(y: number, m: number, d: number): string | null {
+  const s = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
+  return parseIsoDate(s) ? s : null;
+}
+
+/**
+ * Reads a date typed at the desk: `1990-04-03`, `03.04.1990` (day first), and `3/4/1990`
+ * only when day and month cannot be confused (one part above 12, or both equal); otherwise
+ * the person is asked to type it unambiguously.
+ */
+export function parseTypedDate(input: string): DateParse {
+  const s = input.trim();
+  if (s === "") return { ok: false, error: "is required" };
+  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
+  if (m) {
+    const d = iso(Number(m[1]), Number(m[2]), Number(m[3]));
+    return d ? { ok: true, date: d } : { ok: false, error: "is not a real date" };
+  }
+  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s);
+  if (m) {
+    const d = iso(Number(m[3]), Number(m[2]), Number(m[1]));
+    return d ? { ok: true, date: d } : { ok: false, error: "is not a real date" };
+  }
+  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
+  if (m) {
+    const a = Number(m[1]);
+    const b = Number(m[2]);
+    const y = Number(m[3]);
+    const dayFirst = iso(y, b, a);
+    const monthFirst = iso(y, a, b);
+    if (a === b && dayFirst) return { ok: true, date: dayFirst };
+    if (dayFirst && !monthFirst) return { ok: true, date: dayFirst };
+    if (monthFirst && !dayFirst) return { ok: true, date: monthFirst };
+    if (!dayFirst && !monthFirst) return { ok: false, error: "is not a real date" };
+    return { ok: false, error: "is ambiguous: type it as YYYY-MM-DD" };
+  }
+  return { ok: false, error: "must look like YYYY-MM-DD" };
+}
+
+/** Checks a date of birth the way the server does: not in the future, not before 1900. */
+export function checkDateOfBirth(input: string, today: string): DateParse {
+  const p = parseTypedDate(input);
+  if (!p.ok) return p;
+  if (p.date > today) return { ok: false, error: "cannot be in the future" };
+  if (p.date < "1900-01-01") return { ok: false, error: "must be on or after 1900-01-01" };
+  return p;
+}

@@ -1,0 +1,187 @@
+import { describe, expect, it } from "vitest";
+import type { Measurements } from "../bindings/Measurements";
+import type { Consciousness } from "../bindings/Consciousness";
+import {
+  bmi,
+  checkField,
+  flagOf,
+  flags,
+  limitInUnit,
+  measurementsFrom,
+  news2,
+  news2HasRedScore,
+  news2Missing,
+  news2Risk,
+  news2RiskText,
+  news2Summary,
+  validateMeasurements,
+} from "./vitals";
+
+function full(rr: number, spo2: number, o2: boolean, sys: number, hr: number, c: Consciousness, t: number): Measurements {
+  return {
+    respiratory_rate_bpm: rr,
+    spo2_pct: spo2,
+    on_oxygen: o2,
+    systolic_mmhg: sys,
+    diastolic_mmhg: Math.trunc(sys / 2),
+    heart_rate_bpm: hr,
+    consciousness: c,
+    temperature_c: t,
+  };
+}
+
+describe("NEWS2 (mirrors vitals.rs tests)", () => {
+  it("scores a normal adult 0, low risk", () => {
+    const m = full(16, 97, false, 120, 70, "alert", 37.0);
+    expect(news2(m)).toBe(0);
+    expect(news2Risk(0, news2HasRedScore(m))).toBe("low");
+  });
+  it("follows the RCP chart", () => {
+    const m = full(22, 93, true, 105, 115, "alert", 38.5);
+    expect(news2(m)).toBe(10);
+    expect(news2Summary(m)).toEqual({ total: 10, risk: "high" });
+    const confused = full(16, 97, false, 120, 70, "confused", 37.0);
+    expect(news2(confused)).toBe(3);
+    expect(news2HasRedScore(confused)).toBe(true);
+    expect(news2Summary(confused)).toEqual({ total: 3, risk: "low_medium" });
+  });
+  it.each([
+    [35.0, 3],
+    [35.1, 1],
+    [38.0, 0],
+    [38.1, 1],
+    [39.1, 2],
+  ])("temperature %s scores %s", (t, s) => {
+    expect(news2(full(16, 97, false, 120, 70, "alert", t))).toBe(s);
+  });
+  it("scores each parameter at its band edges", () => {
+    const base = full(16, 97, false, 120, 70, "alert", 37.0);
+    expect(news2({ ...base, respiratory_rate_bpm: 8 })).toBe(3);
+    expect(news2({ ...base, respiratory_rate_bpm: 9 })).toBe(1);
+    expect(news2({ ...base, respiratory_rate_bpm: 21 })).toBe(2);
+    expect(news2({ ...base, respiratory_rate_bpm: 25 })).toBe(3);
+    expect(news2({ ...base, spo2_pct: 91 })).toBe(3);
+    expect(news2({ ...base, spo2_pct: 95 })).toBe(1);
+    expect(news2({ ...base, systolic_mmhg: 100 })).toBe(2);
+    expect(news2({ ...base, systolic_mmhg: 219 })).toBe(0);
+    expect(news2({ ...base, systolic_mmhg: 220 })).toBe(3);
+    expect(news2({ ...base, heart_rate_bpm: 40 })).toBe(3);
+    expect(news2({ ...base, heart_rate_bpm: 131 })).toBe(3);
+    expect(news2({ ...base, on_oxygen: true })).toBe(2);
+  });
+  it("needs every parameter and says which are missing", () => {
+    const m = full(16, 97, false, 120, 70, "alert", 37.0);
+    delete m.consciousness;
+    expect(news2(m)).toBeNull();
+    expect(news2Summary(m)).toBeNull();
+    expect(news2Missing(m)).toEqual(["consciousness"]);
+    expect(news2Missing({})).toHaveLength(7);
+  });
+  it("bands totals: 5–6 medium, 7+ high, oxygen alone is never red", () => {
+    expect(news2Risk(4, false)).toBe("low");
+    expect(news2Risk(4, true)).toBe("low_medium");
+    expect(news2Risk(5, false)).toBe("medium");
+    expect(news2Risk(6, true)).toBe("medium");
+    expect(news2Risk(7, false)).toBe("high");
+    expect(news2HasRedScore(full(16, 97, true, 120, 70, "alert", 37.0))).toBe(false);
+    expect(news2RiskText("low_medium").label).toBe("Low-medium");
+    expect(news2RiskText("high").response).toMatch(/emergency/);
+  });
+});
+
+describe("impossible values (validate)", () => {
+  it("refuses by field", () => {
+    const e = validateMeasurements({ systolic_mmhg: 400, diastolic_mmhg: 80, spo2_pct: 101, temperature_c: 3.7 });
+    expect(Object.keys(e).sort()).toEqual(["spo2_pct", "systolic_mmhg", "temperature_c"]);
+    expect(e.systolic_mmhg).toEqual(["must be between 40 and 300 mmHg"]);
+  });
+  it("wants blood pressure in pairs with diastolic lower, and at least one value", () => {
+    expect(validateMeasurements({ systolic_mmhg: 120 }).diastolic_mmhg).toEqual(["is required with systolic"]);
+    expect(validateMeasurements({ diastolic_mmhg: 80 }).systolic_mmhg).toEqual(["is required with diastolic"]);
+    expect(validateMeasurements({ systolic_mmhg: 80, diastolic_mmhg: 90 }).diastolic_mmhg).toEqual([
+      "must be below systolic",
+    ]);
+    expect(validateMeasurements({}).measurements).toBeDefined();
+    expect(validateMeasurements({ on_oxygen: true }).measurements).toBeDefined();
+    expect(validateMeasurements({ heart_rate_bpm: 72 })).toEqual({});
+  });
+});
+
+describe("abnormal flags", () => {
+  it("flags but accepts abnormal values, in the Rust order", () => {
+    const m: Measurements = {
+      systolic_mmhg: 150,
+      diastolic_mmhg: 95,
+      spo2_pct: 91,
+      temperature_c: 38.2,
+      weight_kg: 100,
+      height_cm: 170,
+    };
+    expect(validateMeasurements(m)).toEqual({});
+    expect(flags(m)).toEqual([
+      "systolic_mmhg:high",
+      "diastolic_mmhg:high",
+      "temperature_c:high",
+      "spo2_pct:low",
+      "bmi:high",
+    ]);
+    expect(bmi(m)).toBe(34.6);
+  });
+  it("uses the threshold edges of vitals.rs", () => {
+    expect(flags({ systolic_mmhg: 90, diastolic_mmhg: 59 })).toEqual(["systolic_mmhg:low", "diastolic_mmhg:low"]);
+    expect(flags({ systolic_mmhg: 139, diastolic_mmhg: 89 })).toEqual([]);
+    expect(flags({ heart_rate_bpm: 50 })).toEqual(["heart_rate_bpm:low"]);
+    expect(flags({ heart_rate_bpm: 91 })).toEqual(["heart_rate_bpm:high"]);
+    expect(flags({ respiratory_rate_bpm: 11 })).toEqual(["respiratory_rate_bpm:low"]);
+    expect(flags({ respiratory_rate_bpm: 21 })).toEqual(["respiratory_rate_bpm:high"]);
+    expect(flags({ temperature_c: 35.0 })).toEqual(["temperature_c:low"]);
+    expect(flags({ temperature_c: 37.9 })).toEqual([]);
+    expect(flags({ spo2_pct: 94 })).toEqual([]);
+    expect(flags({ pain_score: 7 })).toEqual(["pain_score:high"]);
+    expect(flags({ consciousness: "voice" })).toEqual(["consciousness:high"]);
+    expect(flags({ weight_kg: 50, height_cm: 170 })).toEqual(["bmi:low"]);
+  });
+  it("finds a field's flag in a list", () => {
+    expect(flagOf(["spo2_pct:low", "bmi:high"], "spo2_pct")).toBe("low");
+    expect(flagOf(["spo2_pct:low", "bmi:high"], "bmi")).toBe("high");
+    expect(flagOf(["spo2_pct:low"], "heart_rate_bpm")).toBeNull();
+  });
+});
+
+describe("checking a field as typed", () => {
+  it("refuses at once what more typing cannot fix", () => {
+    expect(checkField("systolic_mmhg", "abc", null, false).error).toBe("must be a number");
+    expect(checkField("systolic_mmhg", "12.5", null, false).error).toBe("must be a whole number");
+    expect(checkField("systolic_mmhg", "400", null, false).error).toBe("must be between 40 and 300 mmHg");
+    expect(checkField("spo2_pct", "101", null, false).error).toBe("must be between 50 and 100 %");
+  });
+  it("waits for the person to finish before refusing a low value", () => {
+    expect(checkField("systolic_mmhg", "1", null, false)).toEqual({});
+    expect(checkField("systolic_mmhg", "12", null, false)).toEqual({});
+    expect(checkField("systolic_mmhg", "12", null, true).error).toBe("must be between 40 and 300 mmHg");
+    expect(checkField("temperature_c", "37.", null, false)).toEqual({});
+    expect(checkField("temperature_c", "37.", null, true).error).toBe("must be a number");
+  });
+  it("returns SI values for possible input", () => {
+    expect(checkField("systolic_mmhg", "120", null, true)).toEqual({ value: 120 });
+    expect(checkField("temperature_c", "37,5", "C", true)).toEqual({ value: 37.5 });
+    expect(checkField("temperature_c", "98.6", "F", true)).toEqual({ value: 37 });
+    expect(checkField("weight_kg", "154", "lb", true)).toEqual({ value: 69.9 });
+    expect(checkField("height_cm", "", "cm", true)).toEqual({});
+  });
+  it("words limits in the typed unit, rounded inward", () => {
+    expect(checkField("temperature_c", "120", "F", false).error).toBe("must be between 77 and 113 °F");
+    expect(checkField("temperature_c", "3.7", "C", true).error).toBe("must be between 25 and 45 °C");
+    expect(limitInUnit(0.2, "lb", "min")).toBe(0.5);
+    expect(limitInUnit(280, "in", "max")).toBe(110.2);
+    expect(checkField("weight_kg", "0.5", "lb", true).value).toBeGreaterThanOrEqual(0.2);
+    expect(checkField("weight_kg", "0.4", "lb", true).error).toBe("must be between 0.5 and 1433 lb");
+  });
+  it("builds the set from checked values only", () => {
+    expect(measurementsFrom({ heart_rate_bpm: 70, spo2_pct: undefined }, "alert", false)).toEqual({
+      heart_rate_bpm: 70,
+      consciousness: "alert",
+      on_oxygen: false,
+    });
+  });
+});

@@ -1,0 +1,273 @@
+// Client-side mirror of crates/model/src/vitals.rs: impossible-value limits (refused at the
+// field), abnormal flags (shown as typed), BMI and NEWS2 (RCP 2017, SpO2 scale 1). The core
+// and the server apply the same rules again; this module only makes them visible while typing.
+// Keep it in step with the Rust file: the tests in vitals.test.ts restate its test cases.
+
+import type { Consciousness } from "../bindings/Consciousness";
+import type { Measurements } from "../bindings/Measurements";
+import type { News2Risk } from "../bindings/News2Risk";
+import type { HeightUnit, TemperatureUnit, WeightUnit } from "./units";
+import { fromSi, roundTo, toSi, unitLabel } from "./units";
+
+/** Numeric measurement fields, by wire name. */
+export type NumericField =
+  | "systolic_mmhg"
+  | "diastolic_mmhg"
+  | "heart_rate_bpm"
+  | "respiratory_rate_bpm"
+  | "spo2_pct"
+  | "temperature_c"
+  | "weight_kg"
+  | "height_cm"
+  | "pain_score";
+
+export interface Limit {
+  /** Lowest possible value (inclusive), SI. */
+  min: number;
+  /** Highest possible value (inclusive), SI. */
+  max: number;
+  /** Whole numbers only (the wire type is an integer). */
+  integer: boolean;
+  /** SI unit as the server words its messages (" mmHg", "/min", " %", ...). */
+  unit: string;
+}
+
+/** `limits` in vitals.rs: outside these a value is a typing slip and is refused. */
+export const LIMITS: Record<NumericField, Limit> = {
+  systolic_mmhg: { min: 40, max: 300, integer: true, unit: " mmHg" },
+  diastolic_mmhg: { min: 20, max: 200, integer: true, unit: " mmHg" },
+  heart_rate_bpm: { min: 20, max: 300, integer: true, unit: "/min" },
+  respiratory_rate_bpm: { min: 3, max: 80, integer: true, unit: "/min" },
+  spo2_pct: { min: 50, max: 100, integer: true, unit: " %" },
+  temperature_c: { min: 25.0, max: 45.0, integer: false, unit: " °C" },
+  weight_kg: { min: 0.2, max: 650.0, integer: false, unit: " kg" },
+  height_cm: { min: 20.0, max: 280.0, integer: false, unit: " cm" },
+  pain_score: { min: 0, max: 10, integer: true, unit: "" },
+};
+
+/** `flags()` in vitals.rs, in the same order: `"<field>:<low|high>"`. */
+export function flags(m: Measurements): string[] {
+  const f: string[] = [];
+  const flag = (field: string, low: boolean, high: boolean) => {
+    if (low) f.push(`${field}:low`);
+    else if (high) f.push(`${field}:high`);
+  };
+  if (m.consciousness !== undefined) flag("consciousness", false, m.consciousness !== "alert");
+  if (m.systolic_mmhg !== undefined) flag("systolic_mmhg", m.systolic_mmhg <= 90, m.systolic_mmhg >= 140);
+  if (m.diastolic_mmhg !== undefined) flag("diastolic_mmhg", m.diastolic_mmhg < 60, m.diastolic_mmhg >= 90);
+  if (m.heart_rate_bpm !== undefined) flag("heart_rate_bpm", m.heart_rate_bpm <= 50, m.heart_rate_bpm >= 91);
+  if (m.respiratory_rate_bpm !== undefined)
+    flag("respiratory_rate_bpm", m.respiratory_rate_bpm <= 11, m.respiratory_rate_bpm >= 21);
+  if (m.temperature_c !== undefined) flag("temperature_c", m.temperature_c <= 35.0, m.temperature_c >= 38.0);
+  if (m.spo2_pct !== undefined) flag("spo2_pct", m.spo2_pct < 94, false);
+  if (m.pain_score !== undefined) flag("pain_score", false, m.pain_score >= 7);
+  const b = bmi(m);
+  if (b !== null) flag("bmi", b < 18.5, b >= 30.0);
+  return f;
+}
+
+/** `bmi()` in vitals.rs: kg/m², one decimal, when weight and height are present. */
+export function bmi(m: Pick<Measurements, "weight_kg" | "height_cm">): number | null {
+  const w = m.weight_kg;
+  const h = m.height_cm;
+  if (w === undefined || w === null || h === undefined || h === null || h <= 0) return null;
+  const metres = h / 100;
+  return Math.round((w / (metres * metres)) * 10) / 10;
+}
+
+/** The parameters NEWS2 needs, in chart order, with the words shown when one is missing. */
+export const NEWS2_PARAMETERS: ReadonlyArray<[keyof Measurements, string]> = [
+  ["respiratory_rate_bpm", "respiratory rate"],
+  ["spo2_pct", "SpO2"],
+  ["on_oxygen", "air or oxygen"],
+  ["systolic_mmhg", "systolic BP"],
+  ["heart_rate_bpm", "heart rate"],
+  ["consciousness", "consciousness"],
+  ["temperature_c", "temperature"],
+];
+
+/** Per-parameter NEWS2 scores, or null when a parameter is missing. */
+export function news2Scores(m: Measurements): Record<string, number> | null {
+  const rr = m.respiratory_rate_bpm;
+  const spo2 = m.spo2_pct;
+  const o2 = m.on_oxygen;
+  const sys = m.systolic_mmhg;
+  const hr = m.heart_rate_bpm;
+  const c = m.consciousness;
+  const t = m.temperature_c;
+  if (
+    rr === undefined ||
+    spo2 === undefined ||
+    o2 === undefined ||
+    sys === undefined ||
+    hr === undefined ||
+    c === undefined ||
+    t === undefined
+  )
+    return null;
+  const rrS = rr <= 8 ? 3 : rr <= 11 ? 1 : rr <= 20 ? 0 : rr <= 24 ? 2 : 3;
+  const spo2S = spo2 <= 91 ? 3 : spo2 <= 93 ? 2 : spo2 <= 95 ? 1 : 0;
+  const o2S = o2 ? 2 : 0;
+  const sysS = sys <= 90 ? 3 : sys <= 100 ? 2 : sys <= 110 ? 1 : sys <= 219 ? 0 : 3;
+  const hrS = hr <= 40 ? 3 : hr <= 50 ? 1 : hr <= 90 ? 0 : hr <= 110 ? 1 : hr <= 130 ? 2 : 3;
+  const cS = c === "alert" ? 0 : 3;
+  // Charted to one decimal: 35.0 scores 3, 35.1 scores 1, 38.1 scores 1.
+  const t10 = Math.round(t * 10);
+  const tS = t10 <= 350 ? 3 : t10 <= 360 ? 1 : t10 <= 380 ? 0 : t10 <= 390 ? 1 : 2;
+  return {
+    respiratory_rate_bpm: rrS,
+    spo2_pct: spo2S,
+    on_oxygen: o2S,
+    systolic_mmhg: sysS,
+    heart_rate_bpm: hrS,
+    consciousness: cS,
+    temperature_c: tS,
+  };
+}
+
+/** `news2()` in vitals.rs: the total, when every parameter is present. */
+export function news2(m: Measurements): number | null {
+  const s = news2Scores(m);
+  if (!s) return null;
+  return Object.values(s).reduce((a, b) => a + b, 0);
+}
+
+/** `news2_has_red_score()`: any single parameter scoring 3 (air/oxygen never does). */
+export function news2HasRedScore(m: Measurements): boolean {
+  const s = news2Scores(m);
+  return s !== null && Object.values(s).some((v) => v >= 3);
+}
+
+/** `news2_risk()` in vitals.rs: the clinical risk band of a total. */
+export function news2Risk(total: number, hasRedScore: boolean): News2Risk {
+  if (total >= 7) return "high";
+  if (total >= 5) return "medium";
+  if (hasRedScore) return "low_medium";
+  return "low";
+}
+
+/** Words for a risk band, and the RCP chart 2 response it triggers. */
+export function news2RiskText(risk: News2Risk): { label: string; response: string } {
+  switch (risk) {
+    case "high":
+      return { label: "High", response: "urgent or emergency response" };
+    case "medium":
+      return { label: "Medium", response: "key threshold for urgent response" };
+    case "low_medium":
+      return { label: "Low-medium", response: "single parameter scoring 3: urgent ward-based response" };
+    default:
+      return { label: "Low", response: "ward-based response" };
+  }
+}
+
+/** NEWS2 of a measurement set as the chart and the form show it, or null when incomplete. */
+export function news2Summary(m: Measurements): { total: number; risk: News2Risk } | null {
+  const total = news2(m);
+  if (total === null) return null;
+  return { total, risk: news2Risk(total, news2HasRedScore(m)) };
+}
+
+/** The NEWS2 parameters still missing from a set, in words. */
+export function news2Missing(m: Measurements): string[] {
+  return NEWS2_PARAMETERS.filter(([k]) => m[k] === undefined || m[k] === null).map(([, w]) => w);
+}
+
+/** `Measurements::validate()`: impossible values and the blood-pressure pair, by field. */
+export function validateMeasurements(m: Measurements): Record<string, string[]> {
+  const e: Record<string, string[]> = {};
+  const add = (field: string, msg: string) => {
+    (e[field] ??= []).push(msg);
+  };
+  const empty =
+    m.systolic_mmhg === undefined &&
+    m.diastolic_mmhg === undefined &&
+    m.heart_rate_bpm === undefined &&
+    m.respiratory_rate_bpm === undefined &&
+    m.temperature_c === undefined &&
+    m.spo2_pct === undefined &&
+    m.weight_kg === undefined &&
+    m.height_cm === undefined &&
+    m.pain_score === undefined &&
+    m.consciousness === undefined;
+  if (empty) add("measurements", "enter at least one measurement");
+  const s = m.systolic_mmhg;
+  const d = m.diastolic_mmhg;
+  if (s !== undefined && d === undefined) add("diastolic_mmhg", "is required with systolic");
+  else if (s === undefined && d !== undefined) add("systolic_mmhg", "is required with diastolic");
+  else if (s !== undefined && d !== undefined && d >= s) add("diastolic_mmhg", "must be below systolic");
+  for (const field of Object.keys(LIMITS) as NumericField[]) {
+    const v = m[field];
+    if (v === undefined) continue;
+    const l = LIMITS[field];
+    if (!Number.isFinite(v)) add(field, "must be a number");
+    else if (v < l.min || v > l.max) add(field, `must be between ${l.min} and ${l.max}${l.unit}`);
+  }
+  return e;
+}
+
+/** The unit a numeric field is typed in. */
+export type FieldUnit = TemperatureUnit | WeightUnit | HeightUnit | null;
+
+/** What one typed field amounts to. */
+export interface FieldCheck {
+  /** The value in SI, when it is a number inside the possible range. */
+  value?: number;
+  /** Why the value is refused. */
+  error?: string;
+}
+
+const TYPING_RE = /^\d*(?:[.,]\d*)?$/;
+const NUMBER_RE = /^\d+(?:[.,]\d+)?$/;
+
+/** A limit in the typed unit, rounded inward (one decimal) so the words never admit a refused value. */
+export function limitInUnit(si: number, unit: FieldUnit, side: "min" | "max"): number {
+  if (unit === null || unit === "C" || unit === "kg" || unit === "cm") return si;
+  const v = roundTo(fromSi(si, unit), 6) * 10;
+  return (side === "min" ? Math.ceil(v) : Math.floor(v)) / 10;
+}
+
+/**
+ * Checks one typed value. While `typing`, only what more typing cannot fix is refused (not a
+ * number, a decimal in a whole-number field, above the maximum); a value below the minimum is
+ * refused once the person leaves the field (`final`). A value is returned only when it is
+ * possible, so partial input ("1" on the way to "120") is neither flagged nor refused.
+ */
+export function checkField(field: NumericField, typed: string, unit: FieldUnit, final: boolean): FieldCheck {
+  const text = typed.trim();
+  if (text === "") return {};
+  const l = LIMITS[field];
+  const ul = unit === null ? l.unit : ` ${unitLabel(unit)}`;
+  if (!TYPING_RE.test(text) || (final && !NUMBER_RE.test(text))) return { error: "must be a number" };
+  if (!NUMBER_RE.test(text)) return {};
+  if (l.integer && /[.,]/.test(text)) return { error: "must be a whole number" };
+  const raw = Number(text.replace(",", "."));
+  const si = unit === null ? raw : toSi(raw, text, unit);
+  const range = `must be between ${limitInUnit(l.min, unit, "min")} and ${limitInUnit(l.max, unit, "max")}${ul}`;
+  if (si > l.max) return { error: range };
+  if (si < l.min) return final ? { error: range } : {};
+  return { value: si };
+}
+
+/** Builds the measurement set from checked values (absent fields left out). */
+export function measurementsFrom(
+  values: Partial<Record<NumericField, number>>,
+  consciousness: Consciousness | undefined,
+  onOxygen: boolean | undefined,
+): Measurements {
+  const m: Measurements = {};
+  for (const [k, v] of Object.entries(values) as [NumericField, number | undefined][]) {
+    if (v !== undefined) m[k] = v;
+  }
+  if (consciousness !== undefined) m.consciousness = consciousness;
+  if (onOxygen !== undefined) m.on_oxygen = onOxygen;
+  return m;
+}
+
+/** Which way a field is flagged in a `flags` list, if at all. */
+export function flagOf(flagList: readonly string[], field: string): "low" | "high" | null {
+  for (const f of flagList) {
+    const [name, dir] = f.split(":");
+    if (name === field && (dir === "low" || dir === "high")) return dir;
+  }
+  return null;
+}

@@ -1,0 +1,415 @@
+// Book an appointment: patient (search picker), provider, date and time in the clinic's zone,
+// length, kind, reason. A clash names the other booking; with the overbook permission the
+// person may book over it on purpose.
+
+import { api, newId } from "../api";
+import type { AppointmentKind } from "../bindings/AppointmentKind";
+import type { AppointmentRow } from "../bindings/AppointmentRow";
+import type { CommandError } from "../bindings/CommandError";
+import type { Local } from "../bindings/Local";
+import type { NewAppointment } from "../bindings/NewAppointment";
+import type { Patient } from "../bindings/Patient";
+import { h, replace } from "../dom";
+import { formatAge } from "../lib/dates";
+import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, patientName } from "../lib/format";
+import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import type { Ctx, Screen } from "../ui/context";
+import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { providers, timeSpan } from "./schedule";
+import { syncBadges } from "./common";
+
+/** The next quarter hour after `nowMs` in the clinic's zone (same day), else 09:00. */
+export function suggestedTime(date: string, tz: string, nowMs: number): string {
+  const now = utcToZoned(nowMs, tz);
+  if (now.date !== date) return "09:00";
+  const [hh, mm] = now.time.split(":").map(Number) as [number, number];
+  const next = Math.ceil((hh * 60 + mm + 1) / 15) * 15;
+  if (next >= 24 * 60) return "09:00";
+  return `${String(Math.floor(next / 60)).padStart(2, "0")}:${String(next % 60).padStart(2, "0")}`;
+}
+
+/** Words naming a clashing booking. */
+export function clashText(row: AppointmentRow, tz: string): string {
+  const a = row.appointment.record;
+  return `${timeSpan(a.starts_at, a.duration_minutes, tz)} ${row.patient_name || "a patient"}${row.patient_mrn ? ` (MRN ${row.patient_mrn})` : ""} with ${row.provider_name}, ${STATUS_LABEL[a.status].toLowerCase()}`;
+}
+
+interface Draft {
+  id: string;
+  patient: Local<Patient> | null;
+  values: Record<string, string>;
+}
+
+export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string; providerId?: string | null }): Screen {
+  const draftKey = "book";
+  const stored = ctx.drafts.get(draftKey) as Draft | undefined;
+  // A kept draft is used only when it is not for a different patient than asked.
+  const draft = stored && (!route.patientId || stored.patient?.record.id === route.patientId) ? stored : undefined;
+  const id = draft?.id ?? newId();
+  const dv = draft?.values ?? {};
+  let patient: Local<Patient> | null = draft?.patient ?? null;
+
+  // Patient picker.
+  const pSearch = textInput({
+    role: "combobox",
+    "aria-autocomplete": "list",
+    "aria-expanded": "false",
+    "aria-controls": "book-patient-options",
+    placeholder: "Type a name, date of birth or MRN",
+  });
+  const pField = field(pSearch, { id: "book-patient", name: "patient_id", label: "Patient", required: true });
+  const options = h("ul", { id: "book-patient-options", "data-testid": "book-patient-options", role: "listbox", class: "picker-list", "aria-label": "Matching patients" });
+  options.hidden = true;
+  const chip = h("div", { class: "picker-chip", id: "book-patient-selected", "data-testid": "book-patient-selected" });
+  pField.wrap.appendChild(options);
+  pField.wrap.insertBefore(chip, pField.error);
+  let found: Local<Patient>[] = [];
+  let activeOpt = -1;
+  let seq = 0;
+  let timer: ReturnType<typeof setTimeout> | undefined;
+
+  const staffList = providers(ctx.staff());
+  const selfProvider = staffList.some((s) => s.id === ctx.user.id) ? ctx.user.id : "";
+  const provider = field(
+    select([["", "Choose…"], ...staffList.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string])], dv.provider_id ?? route.providerId ?? ctx.scheduleProvider ?? selfProvider),
+    { id: "book-provider", name: "provider_id", label: "Provider", required: true },
+  );
+  const initialDate = dv.date ?? route.date ?? ctx.scheduleDate ?? ctx.today();
+  const date = field(h("input", { type: "date", value: initialDate }), { id: "book-date", name: "date", label: "Date", required: true });
+  const time = field(textInput({ value: dv.time ?? suggestedTime(initialDate, ctx.tz, Date.now()), placeholder: "HH:MM", inputmode: "numeric" }), {
+    id: "book-time",
+    name: "time",
+    label: "Time",
+    required: true,
+    hint: `Clinic time (${ctx.tz}), 24-hour`,
+  });
+  const duration = field(textInput({ value: dv.duration_minutes ?? "15", inputmode: "numeric" }), {
+    id: "book-duration",
+    name: "duration_minutes",
+    label: "Length (minutes)",
+    required: true,
+  });
+  const kind = field(select(Object.entries(KIND_LABEL) as [string, string][], dv.kind ?? "follow_up"), { id: "book-kind", name: "kind", label: "Kind of visit", required: true });
+  const reason = field(textInput({ value: dv.reason ?? "", maxlength: 500 }), { id: "book-reason", name: "reason", label: "Reason", class: "span-2" });
+  const fields: Field[] = [pField, provider, date, time, duration, kind, reason];
+  const when = h("p", { class: "muted", "data-testid": "book-when", "aria-live": "polite" });
+
+  const err = banner("book-error");
+  const conflict = h("div", { class: "banner banner-error", role: "alert", id: "book-conflict", "data-testid": "book-conflict" });
+  conflict.hidden = true;
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "book-save", "data-testid": "book-save" }, "Book", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
+  const cancel = h("button", { type: "button", class: "btn", id: "book-cancel", "data-testid": "book-cancel", onclick: () => ctx.back() }, "Close", h("kbd", { "aria-hidden": "true" }, "Esc"));
+  const form = h(
+    "form",
+    { class: "form-grid", id: "book-form", "data-testid": "book-form", novalidate: true },
+    h("div", { class: "span-2" }, pField.wrap),
+    provider.wrap,
+    kind.wrap,
+    date.wrap,
+    time.wrap,
+    duration.wrap,
+    h("div", { class: "field" }, when),
+    reason.wrap,
+    h("div", { class: "form-actions span-2" }, save, cancel),
+  );
+  const el = h(
+    "section",
+    { class: "screen form-screen", "aria-labelledby": "book-title" },
+    h("div", { class: "screen-head" }, h("h1", { id: "book-title" }, "Book appointment")),
+    draft ? h("div", { class: "banner banner-info", "data-testid": "book-restored" }, "Your unsaved booking was kept. ", h("button", { type: "button", class: "link-btn", onclick: () => { ctx.drafts.delete(draftKey); ctx.replace({ name: "book", ...route }); } }, "Discard it and start again")) : null,
+    err,
+    conflict,
+    form,
+  );
+
+  const storeDraft = () => {
+    const values: Record<string, string> = {};
+    for (const f of fields) if (f !== pField) values[f.name] = f.control.value;
+    if (patient || reason.control.value.trim()) ctx.drafts.set(draftKey, { id, patient, values } satisfies Draft);
+    else ctx.drafts.delete(draftKey);
+  };
+
+  const renderChip = () => {
+    if (!patient) {
+      chip.hidden = true;
+      pSearch.hidden = false;
+      return;
+    }
+    const r = patient.record;
+    chip.hidden = false;
+    pSearch.hidden = true;
+    replace(
+      chip,
+      h("strong", null, patientName(r)),
+      h("span", { class: "mono" }, ` MRN ${r.mrn}`),
+      ` · DOB ${r.date_of_birth} · ${formatAge(r.date_of_birth, ctx.today())} `,
+      ...syncBadges(patient),
+      h(
+        "button",
+        {
+          type: "button",
+          class: "btn btn-small",
+          "data-testid": "book-patient-change",
+          onclick: () => {
+            patient = null;
+            renderChip();
+            storeDraft();
+            pSearch.focus();
+          },
+        },
+        "Change",
+      ),
+    );
+    pField.setError(null);
+  };
+
+  const choose = (p: Local<Patient>) => {
+    patient = p;
+    options.hidden = true;
+    pSearch.setAttribute("aria-expanded", "false");
+    renderChip();
+    storeDraft();
+    provider.control.focus();
+  };
+
+  const renderOptions = () => {
+    replace(
+      options,
+      found.length === 0
+        ? h("li", { class: "muted picker-empty" }, "No matching patients")
+        : found.map((p, i) =>
+            h(
+              "li",
+              {
+                id: `book-opt-${p.record.id}`,
+                role: "option",
+                "data-testid": "book-patient-option",
+                "data-patient-id": p.record.id,
+                "aria-selected": i === activeOpt ? "true" : "false",
+                class: i === activeOpt ? "active" : "",
+                onmousedown: (e: Event) => {
+                  e.preventDefault();
+                  choose(p);
+                },
+              },
+              h("strong", null, patientName(p.record)),
+              ` · ${p.record.date_of_birth} · `,
+              h("span", { class: "mono" }, p.record.mrn),
+            ),
+          ),
+    );
+    const act = found[activeOpt];
+    if (act) pSearch.setAttribute("aria-activedescendant", `book-opt-${act.record.id}`);
+    else pSearch.removeAttribute("aria-activedescendant");
+  };
+
+  const searchNow = async () => {
+    const my = ++seq;
+    const q = pSearch.value;
+    if (q.trim() === "") {
+      options.hidden = true;
+      pSearch.setAttribute("aria-expanded", "false");
+      return;
+    }
+    try {
+      const r = await api.searchPatients(q, 8);
+      if (my !== seq) return;
+      found = r;
+      activeOpt = r.length > 0 ? 0 : -1;
+      renderOptions();
+      options.hidden = false;
+      pSearch.setAttribute("aria-expanded", "true");
+    } catch (e) {
+      pField.setError(`search failed: ${(e as CommandError).message}`);
+    }
+  };
+  pSearch.addEventListener("input", () => {
+    clearTimeout(timer);
+    timer = setTimeout(searchNow, 80);
+  });
+  pSearch.addEventListener("keydown", (e) => {
+    if (options.hidden) {
+      if (e.key === "Enter" || e.key === "ArrowDown") {
+        e.preventDefault();
+        clearTimeout(timer);
+        void searchNow();
+      }
+      return;
+    }
+    if (e.key === "ArrowDown") {
+      e.preventDefault();
+      activeOpt = Math.min(activeOpt + 1, found.length - 1);
+      renderOptions();
+    } else if (e.key === "ArrowUp") {
+      e.preventDefault();
+      activeOpt = Math.max(activeOpt - 1, 0);
+      renderOptions();
+    } else if (e.key === "Enter") {
+      e.preventDefault();
+      const p = found[activeOpt];
+      if (p) choose(p);
+    } else if (e.key === "Escape") {
+      e.preventDefault();
+      e.stopPropagation();
+      options.hidden = true;
+      pSearch.setAttribute("aria-expanded", "false");
+    }
+  });
+  pSearch.addEventListener("blur", () => {
+    setTimeout(() => {
+      options.hidden = true;
+      pSearch.setAttribute("aria-expanded", "false");
+    }, 100);
+  });
+
+  if (!patient && route.patientId) {
+    void api
+      .patientChart(route.patientId)
+      .then((c) => {
+        patient = c.patient;
+        renderChip();
+      })
+      .catch((e: CommandError) => pField.setError(`could not be loaded: ${e.message}`));
+  }
+  renderChip();
+
+  /** Reads the form; the body to send or the errors by field. */
+  const read = (): { body?: NewAppointment; errors: Record<string, string[]> } => {
+    const errors: Record<string, string[]> = {};
+    if (!patient) errors.patient_id = ["is required: search and choose a patient"];
+    if (!provider.control.value) errors.provider_id = ["is required"];
+    const d = date.control.value.trim();
+    if (!parseIsoDate(d)) errors.date = ["must be a date (YYYY-MM-DD)"];
+    const t = parseTimeOfDay(time.control.value);
+    if (!t) errors.time = ["must be a time like 09:30"];
+    const dur = duration.control.value.trim();
+    const minutes = /^\d+$/.test(dur) ? Number(dur) : NaN;
+    if (!Number.isInteger(minutes) || minutes < 5 || minutes > 480) errors.duration_minutes = ["must be between 5 and 480 minutes"];
+    if (Object.keys(errors).length > 0 || !patient || !t) return { errors };
+    const body: NewAppointment = {
+      id,
+      patient_id: patient.record.id,
+      provider_id: provider.control.value,
+      starts_at: zonedToUtc(d, t, ctx.tz),
+      duration_minutes: minutes,
+      kind: kind.control.value as AppointmentKind,
+    };
+    const r = reason.control.value.trim();
+    if (r) body.reason = r;
+    return { body, errors };
+  };
+
+  const renderWhen = () => {
+    const d = date.control.value;
+    const t = parseTimeOfDay(time.control.value);
+    when.textContent = parseIsoDate(d) && t ? `${formatLongDate(d)} at ${t}${d === ctx.today() ? " (today)" : ""}` : "";
+  };
+  renderWhen();
+  form.addEventListener("input", () => {
+    conflict.hidden = true;
+    renderWhen();
+    storeDraft();
+  });
+  form.addEventListener("change", () => {
+    renderWhen();
+    storeDraft();
+  });
+  time.control.addEventListener("blur", () => {
+    const t = parseTimeOfDay(time.control.value);
+    if (t) {
+      time.control.value = t;
+      time.setError(null);
+      renderWhen();
+    } else if (time.control.value.trim()) time.setError("must be a time like 09:30");
+  });
+
+  let busy = false;
+  const submit = async (overbook = false) => {
+    if (busy) return;
+    const { body, errors } = read();
+    if (overbook && !reason.control.value.trim()) errors.reason = ["is required for an overbooking"];
+    if (!body || Object.keys(errors).length > 0) {
+      const first = showFieldErrors(fields, errors, err);
+      setBanner(err, "Please correct the fields marked below.");
+      (first?.control.hidden ? provider.control : first?.control)?.focus();
+      return;
+    }
+    if (overbook) body.overbooked = true;
+    showFieldErrors(fields, {}, err);
+    conflict.hidden = true;
+    busy = true;
+    save.disabled = true;
+    try {
+      const row = await api.bookAppointment(body);
+      ctx.drafts.delete(draftKey);
+      const a = row.appointment.record;
+      const w = utcToZoned(a.starts_at, ctx.tz);
+      ctx.scheduleDate = w.date;
+      ctx.toast(
+        `Booked ${row.patient_name} on ${w.date} at ${w.time} with ${row.provider_name}${row.appointment.pending ? " (on this workstation; will be sent when the server is reachable)" : ""}.`,
+        "success",
+      );
+      ctx.back();
+    } catch (raw) {
+      const e = raw as CommandError;
+      if (e.code === "conflict") await showConflict(e);
+      else if (e.code === "validation" && e.fields) {
+        const f = { ...e.fields };
+        if (f.starts_at) {
+          f.time = f.starts_at;
+          delete f.starts_at;
+        }
+        const first = showFieldErrors(fields, f, err);
+        if (err.hidden) setBanner(err, "The booking was refused; see the fields marked below.");
+        first?.control.focus();
+      } else setBanner(err, e.code === "forbidden" ? `You may not book this: ${e.message}` : e.message);
+    } finally {
+      busy = false;
+      save.disabled = false;
+    }
+  };
+
+  const showConflict = async (e: CommandError) => {
+    let text = "This time clashes with another booking";
+    if (e.conflicting_appointment_id) {
+      try {
+        const day = await api.dayAppointments(date.control.value, null);
+        const other = day.find((r) => r.appointment.record.id === e.conflicting_appointment_id);
+        if (other) text = `This time clashes with ${clashText(other, ctx.tz)}`;
+      } catch {
+        // Keep the general words.
+      }
+    }
+    replace(
+      conflict,
+      h("span", { "data-testid": "book-conflict-text" }, `${text}.`),
+      " Choose another time or provider",
+      ctx.can("appointment_overbook")
+        ? [
+            ", or ",
+            h(
+              "button",
+              { type: "button", class: "btn btn-small btn-danger", id: "book-overbook", "data-testid": "book-overbook", onclick: () => void submit(true) },
+              "Book anyway (overbook)",
+            ),
+            " (a reason is required).",
+          ]
+        : ".",
+    );
+    conflict.hidden = false;
+    time.control.focus();
+  };
+
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void submit();
+  });
+
+  return {
+    el,
+    title: "Book appointment",
+    focus: () => (patient ? provider.control : pSearch).focus(),
+    form: { save: () => void submit(), close: () => ctx.back() },
+    destroy: () => clearTimeout(timer),
+  };
+}

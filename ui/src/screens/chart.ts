@@ -1,0 +1,291 @@
+// A patient's chart: header with allergies, demographics, vital-signs history with abnormal
+// values marked, appointments.
+
+import { api } from "../api";
+import type { AppointmentRow } from "../bindings/AppointmentRow";
+import type { CommandError } from "../bindings/CommandError";
+import type { Local } from "../bindings/Local";
+import type { PatientChart } from "../bindings/PatientChart";
+import type { VitalSigns } from "../bindings/VitalSigns";
+import { h, replace } from "../dom";
+import { formatAge } from "../lib/dates";
+import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "../lib/format";
+import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
+import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
+import { bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import type { Ctx, Screen } from "../ui/context";
+import { allergyBanner, syncBadges } from "./common";
+
+/** A value cell, marked when the record's flags say it is abnormal. */
+export function flaggedCell(text: string, flag: "low" | "high" | null, field: string): HTMLElement {
+  if (!flag) return h("span", { class: "val" }, text);
+  return h(
+    "span",
+    {
+      class: `val flag flag-${flag}`,
+      "data-testid": "flag",
+      "data-flag": `${field}:${flag}`,
+      title: flag === "high" ? "Above the normal range" : "Below the normal range",
+    },
+    h("span", { "aria-hidden": "true", class: "flag-arrow" }, flag === "high" ? "▲" : "▼"),
+    text,
+    h("span", { class: "sr-only" }, flag === "high" ? " (high)" : " (low)"),
+  );
+}
+
+/** NEWS2 badge: total and risk band. */
+export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news2HasRedScore>[0]): HTMLElement {
+  if (v.news2 === null || v.news2 === undefined) return h("span", { class: "muted", title: "NEWS2 needs all seven parameters" }, "—");
+  const risk = news2Risk(v.news2, news2HasRedScore(v));
+  const t = news2RiskText(risk);
+  return h(
+    "span",
+    { class: `news2 news2-${risk}`, "data-testid": "news2", "data-risk": risk, title: `NEWS2 ${v.news2}: ${t.label} risk (${t.response})` },
+    `${v.news2} ${t.label}`,
+  );
+}
+
+function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: string) => string, units: UnitPrefs): HTMLElement {
+  const head = [
+    "Date / time",
+    "BP mmHg",
+    "HR /min",
+    "RR /min",
+    `Temp ${unitLabel(units.temperature)}`,
+    "SpO2 %",
+    "O2",
+    "ACVPU",
+    `Weight ${unitLabel(units.weight)}`,
+    `Height ${unitLabel(units.height)}`,
+    "BMI",
+    "Pain",
+    "NEWS2",
+    "Recorded by",
+  ];
+  const body = vitals.flatMap((l) => {
+    const v = l.record;
+    const f = (field: string) => flagOf(v.flags, field);
+    const num = (x: number | undefined, field: string, fmt: (n: number) => string = String) =>
+      x === undefined || x === null ? h("span", { class: "muted" }, "") : flaggedCell(fmt(x), f(field), field);
+    const b = bmi(v);
+    const tr = h(
+      "tr",
+      {
+        "data-testid": "vitals-row",
+        "data-vitals-id": v.id,
+        "data-pending": l.pending ? "true" : "false",
+        class: `${l.pending ? "row-pending" : ""} ${l.rejected ? "row-rejected" : ""}`,
+      },
+      h("td", { class: "nowrap" }, formatDateTime(v.measured_at, ctx.tz), v.entered_offline ? h("span", { class: "badge", title: "Entered while offline" }, "offline") : null, ...syncBadges(l)),
+      h(
+        "td",
+        { class: "nowrap num" },
+        v.systolic_mmhg !== undefined ? [num(v.systolic_mmhg, "systolic_mmhg"), " / ", num(v.diastolic_mmhg, "diastolic_mmhg")] : "",
+      ),
+      h("td", { class: "num" }, num(v.heart_rate_bpm, "heart_rate_bpm")),
+      h("td", { class: "num" }, num(v.respiratory_rate_bpm, "respiratory_rate_bpm")),
+      h("td", { class: "num" }, num(v.temperature_c, "temperature_c", (x) => formatInUnit(x, units.temperature))),
+      h("td", { class: "num" }, num(v.spo2_pct, "spo2_pct")),
+      h("td", null, v.on_oxygen === undefined || v.on_oxygen === null ? "" : v.on_oxygen ? h("span", { class: "o2-on" }, "O2") : "Air"),
+      h("td", null, v.consciousness ? flaggedCell((CONSCIOUSNESS_LABEL[v.consciousness] ?? "").slice(0, 1), f("consciousness"), "consciousness") : ""),
+      h("td", { class: "num" }, num(v.weight_kg, "weight_kg", (x) => formatInUnit(x, units.weight))),
+      h("td", { class: "num" }, num(v.height_cm, "height_cm", (x) => formatInUnit(x, units.height))),
+      h("td", { class: "num" }, b === null ? "" : flaggedCell(b.toFixed(1), f("bmi"), "bmi")),
+      h("td", { class: "num" }, num(v.pain_score, "pain_score")),
+      h("td", null, news2Badge(v)),
+      h("td", { class: "nowrap" }, staffName(v.recorded_by)),
+    );
+    return v.notes ? [tr, h("tr", { class: "notes-row" }, h("td", { colspan: head.length }, h("span", { class: "muted" }, "Note: "), v.notes))] : [tr];
+  });
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "data-table vitals-table", id: "vitals-history", "data-testid": "vitals-history", "aria-label": "Vital signs, newest first" },
+      h("thead", null, h("tr", null, ...head.map((c) => h("th", { scope: "col" }, c)))),
+      h("tbody", null, body.length > 0 ? body : h("tr", { class: "empty-row" }, h("td", { colspan: head.length }, "No vital signs recorded yet."))),
+    ),
+  );
+}
+
+function legend(): HTMLElement {
+  return h(
+    "p",
+    { class: "legend", "data-testid": "flags-legend" },
+    h("span", { class: "val flag flag-high" }, h("span", { class: "flag-arrow", "aria-hidden": "true" }, "▲"), "High"),
+    " above the normal range · ",
+    h("span", { class: "val flag flag-low" }, h("span", { class: "flag-arrow", "aria-hidden": "true" }, "▼"), "Low"),
+    " below it · NEWS2: ",
+    h("span", { class: "news2 news2-low" }, "Low 0–4"),
+    " ",
+    h("span", { class: "news2 news2-low_medium" }, "Low-medium: one parameter scores 3"),
+    " ",
+    h("span", { class: "news2 news2-medium" }, "Medium 5–6"),
+    " ",
+    h("span", { class: "news2 news2-high" }, "High 7+"),
+  );
+}
+
+export function appointmentsList(ctx: Ctx, rows: AppointmentRow[], onOpenDay: (date: string) => void): HTMLElement {
+  if (rows.length === 0) return h("p", { class: "muted", "data-testid": "chart-appointments" }, "No appointments.");
+  return h(
+    "div",
+    { class: "table-wrap" },
+    h(
+      "table",
+      { class: "data-table", id: "chart-appointments", "data-testid": "chart-appointments", "aria-label": "Appointments, newest first" },
+      h("thead", null, h("tr", null, ...["Date", "Time", "Provider", "Kind", "Status", "Reason"].map((c) => h("th", { scope: "col" }, c)))),
+      h(
+        "tbody",
+        null,
+        rows.map((r) => {
+          const a = r.appointment.record;
+          const w = utcToZoned(a.starts_at, ctx.tz);
+          return h(
+            "tr",
+            { "data-testid": "chart-appointment-row", "data-appointment-id": a.id, "data-status": a.status, class: r.appointment.pending ? "row-pending" : "" },
+            h("td", { class: "nowrap" }, h("button", { type: "button", class: "link-btn", title: "Open this day's schedule", onclick: () => onOpenDay(w.date) }, w.date)),
+            h("td", { class: "nowrap" }, `${formatTime(a.starts_at, ctx.tz)} · ${a.duration_minutes} min`),
+            h("td", null, r.provider_name),
+            h("td", null, KIND_LABEL[a.kind]),
+            h("td", null, h("span", { class: `status status-${a.status}` }, STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
+            h("td", null, a.reason ?? "", a.status === "cancelled" && a.notes ? h("div", { class: "muted small" }, a.notes) : null),
+          );
+        }),
+      ),
+    ),
+  );
+}
+
+export function chartScreen(ctx: Ctx, patientId: string): Screen {
+  const body = h("div", { class: "chart-body", "aria-busy": "true" }, h("p", { class: "muted" }, "Opening chart…"));
+  const el = h("section", { class: "screen chart-screen", "data-testid": "chart", "data-patient-id": patientId }, body);
+  let heading: HTMLElement | null = null;
+  let chart: PatientChart | null = null;
+  let seq = 0;
+  const screen: Screen = {
+    el,
+    title: "Chart",
+    focus: () => (heading ?? el).focus(),
+    refresh: () => void load(),
+    onKey: (e) => {
+      if (e.altKey && !e.ctrlKey && e.code === "KeyV" && ctx.can("vital_signs_write")) {
+        ctx.open({ name: "vitals", patientId });
+        return true;
+      }
+      return false;
+    },
+  };
+
+  const render = (c: PatientChart) => {
+    const p = c.patient.record;
+    const names = new Map(c.staff.map((s) => [s.id, s.full_name]));
+    const staffName = (id: string) => names.get(id) ?? ctx.staffName(id);
+    const units = loadUnitPrefs(localStorage);
+    screen.title = patientName(p);
+    document.title = `${patientName(p)} · medoffice`;
+    const focused = document.activeElement === heading;
+    heading = h("h1", { id: "chart-name", "data-testid": "chart-name", tabindex: -1 }, patientName(p));
+    const actions = h(
+      "div",
+      { class: "chart-actions" },
+      ctx.can("vital_signs_write")
+        ? h("button", { type: "button", class: "btn btn-primary", id: "btn-record-vitals", "data-testid": "btn-record-vitals", onclick: () => ctx.open({ name: "vitals", patientId }) }, "Record vitals", h("kbd", { "aria-hidden": "true" }, "Alt+V"))
+        : null,
+      ctx.can("appointment_write")
+        ? h("button", { type: "button", class: "btn", id: "btn-book-appointment", "data-testid": "btn-book-appointment", onclick: () => ctx.open({ name: "book", patientId }) }, "Book appointment")
+        : null,
+    );
+    const demo: [string, string | null][] = [
+      ["Phone", p.phone],
+      ["E-mail", p.email],
+      ["Address", p.address],
+      ["Emergency contact", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
+      ["First seen", p.first_seen_at],
+      ["Notes", p.notes],
+    ];
+    replace(
+      body,
+      h(
+        "header",
+        { class: "chart-header" },
+        h(
+          "div",
+          { class: "chart-id" },
+          heading,
+          h(
+            "div",
+            { class: "chart-facts" },
+            h("span", { class: "mono", "data-testid": "chart-mrn" }, `MRN ${p.mrn}`),
+            h("span", { "data-testid": "chart-sex" }, SEX_LABEL[p.sex]),
+            h("span", { "data-testid": "chart-age" }, formatAge(p.date_of_birth, ctx.today())),
+            h("span", { "data-testid": "chart-dob" }, `DOB ${p.date_of_birth}`),
+            ...syncBadges(c.patient),
+          ),
+        ),
+        actions,
+      ),
+      allergyBanner(p),
+      h(
+        "div",
+        { class: "chart-grid" },
+        h(
+          "section",
+          { class: "panel", "aria-labelledby": "demo-title" },
+          h("h2", { id: "demo-title" }, "Demographics"),
+          h(
+            "dl",
+            { class: "demo", "data-testid": "demographics" },
+            ...demo.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: v ? "" : "muted" }, v ?? "—")]),
+          ),
+        ),
+        h(
+          "section",
+          { class: "panel", "aria-labelledby": "appt-title" },
+          h("h2", { id: "appt-title" }, "Appointments"),
+          ctx.can("appointment_read")
+            ? appointmentsList(ctx, c.appointments, (date) => ctx.open({ name: "schedule", date }))
+            : h("p", { class: "muted" }, "Your role does not show appointments."),
+        ),
+      ),
+      ctx.can("vital_signs_read")
+        ? h(
+            "section",
+            { class: "panel", "aria-labelledby": "vitals-title" },
+            h("h2", { id: "vitals-title" }, "Vital signs"),
+            vitalsTable(ctx, c.vitals, staffName, units),
+            legend(),
+          )
+        : null,
+    );
+    body.removeAttribute("aria-busy");
+    if (focused) heading.focus();
+  };
+
+  const load = async () => {
+    const my = ++seq;
+    try {
+      const c = await api.patientChart(patientId);
+      if (my !== seq) return;
+      chart = c;
+      render(c);
+    } catch (raw) {
+      if (my !== seq) return;
+      const e = raw as CommandError;
+      if (chart) {
+        ctx.toast(`Could not refresh the chart: ${e.message}`, "error");
+        return;
+      }
+      replace(
+        body,
+        h("div", { class: "banner banner-error", role: "alert", "data-testid": "chart-error" }, e.code === "not_found" ? "This patient is not in the clinic's records." : `Could not open the chart: ${e.message}`),
+        h("button", { type: "button", class: "btn", onclick: () => ctx.back() }, "Back"),
+      );
+    }
+  };
+  void load().then(() => {
+    if (document.activeElement === document.body || document.activeElement === el) screen.focus();
+  });
+  return screen;
+}

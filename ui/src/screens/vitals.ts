@@ -1,0 +1,425 @@
+// Record vital signs: one form, Tab order as measured, units chosen and remembered, impossible
+// values refused at the field, abnormal ones flagged as typed, live BMI and NEWS2.
+
+import { api, newId } from "../api";
+import type { CommandError } from "../bindings/CommandError";
+import type { Consciousness } from "../bindings/Consciousness";
+import type { Local } from "../bindings/Local";
+import type { Measurements } from "../bindings/Measurements";
+import type { NewVitalSigns } from "../bindings/NewVitalSigns";
+import type { Patient } from "../bindings/Patient";
+import { h, replace } from "../dom";
+import { CONSCIOUSNESS_LABEL, FIELD_LABEL, patientName } from "../lib/format";
+import { parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import {
+  decimalsOf,
+  formatInUnit,
+  loadUnitPrefs,
+  saveUnitPrefs,
+  unitLabel,
+  type HeightUnit,
+  type TemperatureUnit,
+  type UnitPrefs,
+  type WeightUnit,
+} from "../lib/units";
+import {
+  bmi as bmiOf,
+  checkField,
+  flagOf,
+  flags as flagsOf,
+  measurementsFrom,
+  news2Missing,
+  news2RiskText,
+  news2Summary,
+  validateMeasurements,
+  type FieldUnit,
+  type NumericField,
+} from "../lib/vitals";
+import type { Ctx, Screen } from "../ui/context";
+import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { allergyBanner, patientLine } from "./common";
+
+interface NumericSpec {
+  name: NumericField;
+  label: string;
+  unit: () => FieldUnit;
+  fixedUnit?: string;
+}
+
+interface Draft {
+  id: string;
+  units: UnitPrefs;
+  values: Record<string, string>;
+}
+
+/** Reads "YYYY-MM-DD HH:MM" (also "YYYY-MM-DDTHH:MM") as clinic time; the UTC instant or an error. */
+export function parseMeasuredAt(text: string, tz: string, nowMs: number): { ok: true; instant: string } | { ok: false; error: string } {
+  const m = /^(\d{4}-\d{2}-\d{2})[ T]+(\S+)$/.exec(text.trim());
+  const time = m ? parseTimeOfDay(m[2] ?? "") : null;
+  if (!m || !time) return { ok: false, error: "must look like YYYY-MM-DD HH:MM" };
+  let instant: string;
+  try {
+    instant = zonedToUtc(m[1] ?? "", time, tz);
+  } catch {
+    return { ok: false, error: "is not a real date" };
+  }
+  if (Date.parse(instant) > nowMs + 5 * 60 * 1000) return { ok: false, error: "cannot be in the future" };
+  return { ok: true, instant };
+}
+
+/** The WHO words for a BMI. */
+export function bmiCategory(b: number): string {
+  if (b < 18.5) return "underweight";
+  if (b < 25) return "healthy weight";
+  if (b < 30) return "overweight";
+  return "obese";
+}
+
+export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
+  const draftKey = `vitals:${patientId}`;
+  const draft = ctx.drafts.get(draftKey) as Draft | undefined;
+  const id = draft?.id ?? newId();
+  const units: UnitPrefs = draft?.units ?? loadUnitPrefs(localStorage);
+  const dv = draft?.values ?? {};
+
+  // Header: who is being measured (with allergies), filled in when the chart answers.
+  const head = h("div", { class: "vitals-patient", "data-testid": "vitals-patient" }, h("p", { class: "muted" }, "Loading patient…"));
+  let patient: Local<Patient> | null = null;
+  void api
+    .patientChart(patientId)
+    .then((c) => {
+      patient = c.patient;
+      replace(head, patientLine(c.patient, ctx.today()), allergyBanner(c.patient.record));
+      screen.title = `Vitals · ${patientName(c.patient.record)}`;
+    })
+    .catch((e: CommandError) => replace(head, h("div", { class: "banner banner-error", role: "alert" }, `Could not load the patient: ${e.message}`)));
+
+  // Measured at + units (above the measurements: reachable with Shift+Tab from systolic).
+  const nowWall = utcToZoned(Date.now(), ctx.tz);
+  const measuredAt = field(textInput({ value: dv.measured_at ?? `${nowWall.date} ${nowWall.time}`, placeholder: "YYYY-MM-DD HH:MM" }), {
+    id: "vitals-measured_at",
+    name: "measured_at",
+    label: "Measured at",
+    hint: `Clinic time (${ctx.tz})`,
+  });
+  const tempUnit = field(select([["C", "°C"], ["F", "°F"]], units.temperature), { id: "vitals-unit-temperature", name: "unit_temperature", label: "Temperature in" });
+  const weightUnit = field(select([["kg", "kg"], ["lb", "lb"]], units.weight), { id: "vitals-unit-weight", name: "unit_weight", label: "Weight in" });
+  const heightUnit = field(select([["cm", "cm"], ["in", "in"]], units.height), { id: "vitals-unit-height", name: "unit_height", label: "Height in" });
+
+  const specs: NumericSpec[] = [
+    { name: "systolic_mmhg", label: "BP systolic", unit: () => null, fixedUnit: "mmHg" },
+    { name: "diastolic_mmhg", label: "BP diastolic", unit: () => null, fixedUnit: "mmHg" },
+    { name: "heart_rate_bpm", label: "Heart rate", unit: () => null, fixedUnit: "/min" },
+    { name: "respiratory_rate_bpm", label: "Respiratory rate", unit: () => null, fixedUnit: "/min" },
+    { name: "spo2_pct", label: "SpO2", unit: () => null, fixedUnit: "%" },
+    { name: "temperature_c", label: "Temperature", unit: () => units.temperature },
+    { name: "weight_kg", label: "Weight", unit: () => units.weight },
+    { name: "height_cm", label: "Height", unit: () => units.height },
+    { name: "pain_score", label: "Pain (0–10)", unit: () => null, fixedUnit: "/10" },
+  ];
+  const numeric = new Map<NumericField, { spec: NumericSpec; f: Field<HTMLInputElement>; unitEl: HTMLSpanElement; flagEl: HTMLSpanElement }>();
+  for (const spec of specs) {
+    const integer = !["temperature_c", "weight_kg", "height_cm"].includes(spec.name);
+    const unitEl = h("span", { class: "unit", id: `vitals-${spec.name}-unit`, "aria-hidden": "true" });
+    const flagEl = h("span", { class: "live-flag", id: `vitals-flag-${spec.name}`, "data-testid": `vitals-flag-${spec.name}` });
+    const input = textInput({ inputmode: integer ? "numeric" : "decimal", class: "num-input", value: dv[spec.name] ?? "" });
+    const f = field(input, { id: `vitals-${spec.name}`, name: spec.name, label: spec.label, after: [unitEl, flagEl], class: "vital" });
+    input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby")} vitals-flag-${spec.name} vitals-${spec.name}-unit`);
+    numeric.set(spec.name, { spec, f, unitEl, flagEl });
+  }
+  const nf = (n: NumericField) => {
+    const x = numeric.get(n);
+    if (!x) throw new Error(n);
+    return x;
+  };
+  const onOxygen = field(h("input", { type: "checkbox", checked: dv.on_oxygen === "true" }), {
+    id: "vitals-on_oxygen",
+    name: "on_oxygen",
+    label: "On supplemental oxygen",
+    class: "vital checkbox-field",
+    hint: "Unticked with SpO2 means room air",
+  });
+  const consciousnessFlag = h("span", { class: "live-flag", id: "vitals-flag-consciousness", "data-testid": "vitals-flag-consciousness" });
+  const consciousness = field(
+    select([["", "Not assessed"], ...(Object.entries(CONSCIOUSNESS_LABEL) as [string, string][])], dv.consciousness ?? ""),
+    { id: "vitals-consciousness", name: "consciousness", label: "Consciousness (ACVPU)", after: consciousnessFlag, class: "vital" },
+  );
+  const notes = field(h("textarea", { rows: 2, maxlength: 2000 }), { id: "vitals-notes", name: "notes", label: "Notes", class: "vital span-all" });
+  notes.control.value = dv.notes ?? "";
+
+  // Tab order = order measured.
+  const ordered: Field[] = [
+    nf("systolic_mmhg").f,
+    nf("diastolic_mmhg").f,
+    nf("heart_rate_bpm").f,
+    nf("respiratory_rate_bpm").f,
+    nf("spo2_pct").f,
+    onOxygen,
+    nf("temperature_c").f,
+    consciousness,
+    nf("weight_kg").f,
+    nf("height_cm").f,
+    nf("pain_score").f,
+    notes,
+  ];
+  const allFields: Field[] = [measuredAt, ...ordered];
+
+  const bmiOut = h("div", { class: "summary-value", id: "vitals-bmi", "data-testid": "vitals-bmi" });
+  const news2Out = h("div", { class: "summary-value", id: "vitals-news2", "data-testid": "vitals-news2" });
+  const flagsOut = h("ul", { class: "flag-list", id: "vitals-flags", "data-testid": "vitals-flags" });
+  const summary = h(
+    "aside",
+    { class: "vitals-summary panel", "aria-label": "Live summary", "aria-live": "polite" },
+    h("h2", null, "NEWS2"),
+    news2Out,
+    h("h2", null, "BMI"),
+    bmiOut,
+    h("h2", null, "Abnormal values"),
+    flagsOut,
+  );
+
+  const err = banner("vitals-error");
+  const restored = h(
+    "div",
+    { class: "banner banner-info", "data-testid": "vitals-restored" },
+    "Your unsaved entry for this patient was kept. ",
+    h("button", { type: "button", class: "link-btn", "data-testid": "vitals-discard", onclick: () => { ctx.drafts.delete(draftKey); ctx.replace({ name: "vitals", patientId }); } }, "Discard it and start again"),
+  );
+  restored.hidden = !draft;
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "vitals-save", "data-testid": "vitals-save" }, "Save vitals", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
+  const cancel = h("button", { type: "button", class: "btn", id: "vitals-cancel", "data-testid": "vitals-cancel", onclick: () => ctx.back() }, "Close", h("kbd", { "aria-hidden": "true" }, "Esc"));
+  const form = h(
+    "form",
+    { id: "vitals-form", "data-testid": "vitals-form", class: "vitals-form", novalidate: true, "aria-labelledby": "vitals-title" },
+    h("div", { class: "vitals-top" }, measuredAt.wrap, h("fieldset", { class: "units" }, h("legend", null, "Units"), tempUnit.wrap, weightUnit.wrap, heightUnit.wrap)),
+    h("div", { class: "vitals-main" }, h("div", { class: "vitals-grid" }, ...ordered.map((f) => f.wrap)), summary),
+    h("div", { class: "form-actions" }, save, cancel),
+  );
+  const el = h(
+    "section",
+    { class: "screen form-screen vitals-screen", "aria-labelledby": "vitals-title", "data-patient-id": patientId },
+    h("div", { class: "screen-head" }, h("h1", { id: "vitals-title" }, "Record vitals")),
+    head,
+    restored,
+    err,
+    form,
+  );
+
+  const unitOf = (n: NumericField): FieldUnit => nf(n).spec.unit();
+  const check = (n: NumericField, final: boolean) => checkField(n, nf(n).f.control.value, unitOf(n), final);
+
+  /** The set as it would be sent, from values that pass the field checks. */
+  const currentSet = (): Measurements => {
+    const values: Partial<Record<NumericField, number>> = {};
+    for (const n of numeric.keys()) {
+      const c = check(n, false);
+      if (c.value !== undefined) values[n] = c.value;
+    }
+    const c = consciousness.control.value as Consciousness | "";
+    const o2 = onOxygen.control.checked ? true : values.spo2_pct !== undefined ? false : undefined;
+    return measurementsFrom(values, c === "" ? undefined : c, o2);
+  };
+
+  const renderUnits = () => {
+    for (const { spec, unitEl } of numeric.values()) {
+      const u = spec.unit();
+      unitEl.textContent = u ? unitLabel(u) : (spec.fixedUnit ?? "");
+    }
+  };
+
+  const flagBadge = (el: HTMLElement, dir: "low" | "high" | null) => {
+    el.textContent = dir === "high" ? "▲ High" : dir === "low" ? "▼ Low" : "";
+    el.dataset.flag = dir ?? "";
+    el.className = `live-flag ${dir ? `flag flag-${dir}` : ""}`;
+  };
+
+  const renderLive = () => {
+    const m = currentSet();
+    const fl = flagsOf(m);
+    for (const [n, x] of numeric) flagBadge(x.flagEl, flagOf(fl, n));
+    flagBadge(consciousnessFlag, flagOf(fl, "consciousness"));
+    const b = bmiOf(m);
+    if (b === null) {
+      bmiOut.textContent = "Enter weight and height";
+      bmiOut.className = "summary-value muted";
+      bmiOut.dataset.value = "";
+    } else {
+      const dir = flagOf(fl, "bmi");
+      replace(bmiOut, h("strong", null, b.toFixed(1)), ` kg/m² · ${bmiCategory(b)}`, dir ? h("span", { class: `flag flag-${dir}` }, dir === "high" ? " ▲" : " ▼") : null);
+      bmiOut.className = "summary-value";
+      bmiOut.dataset.value = b.toFixed(1);
+    }
+    const n2 = news2Summary(m);
+    if (!n2) {
+      const missing = news2Missing(m);
+      replace(news2Out, h("span", { class: "muted" }, `Needs ${missing.join(", ")}`));
+      news2Out.className = "summary-value";
+      news2Out.dataset.total = "";
+      news2Out.dataset.risk = "";
+    } else {
+      const t = news2RiskText(n2.risk);
+      replace(
+        news2Out,
+        h("span", { class: `news2 news2-${n2.risk} news2-big` }, h("strong", { "data-testid": "vitals-news2-total" }, String(n2.total)), ` ${t.label}`),
+        h("div", { class: "small" }, t.response),
+      );
+      news2Out.className = "summary-value";
+      news2Out.dataset.total = String(n2.total);
+      news2Out.dataset.risk = n2.risk;
+    }
+    replace(
+      flagsOut,
+      fl.length === 0
+        ? h("li", { class: "muted" }, "None")
+        : fl.map((f) => {
+            const [name, dir] = f.split(":");
+            return h("li", { class: `flag flag-${dir}`, "data-flag": f }, `${dir === "high" ? "▲" : "▼"} ${FIELD_LABEL[name ?? ""] ?? name} ${dir}`);
+          }),
+    );
+  };
+
+  const storeDraft = () => {
+    const values: Record<string, string> = {};
+    for (const f of allFields) values[f.name] = f.control instanceof HTMLInputElement && f.control.type === "checkbox" ? String(f.control.checked) : f.control.value;
+    const typed = ordered.some((f) => (f.control instanceof HTMLInputElement && f.control.type === "checkbox" ? f.control.checked : f.control.value.trim() !== ""));
+    if (typed) ctx.drafts.set(draftKey, { id, units: { ...units }, values } satisfies Draft);
+    else ctx.drafts.delete(draftKey);
+  };
+
+  // While typing: refuse what cannot become valid, flag the rest.
+  for (const [n, { f }] of numeric) {
+    f.control.addEventListener("input", () => {
+      f.setError(check(n, false).error);
+      renderLive();
+      storeDraft();
+    });
+    f.control.addEventListener("blur", () => {
+      const c = check(n, true);
+      f.setError(c.error);
+      if (n === "diastolic_mmhg" || n === "systolic_mmhg") crossCheckBp(false);
+    });
+  }
+  const crossCheckBp = (final: boolean) => {
+    const s = check("systolic_mmhg", true);
+    const d = check("diastolic_mmhg", true);
+    const dia = nf("diastolic_mmhg").f;
+    if (s.error || d.error) return;
+    if (s.value !== undefined && d.value !== undefined && d.value >= s.value) dia.setError("must be below systolic");
+    else if (final && s.value !== undefined && d.value === undefined) dia.setError("is required with systolic");
+    else if (final && s.value === undefined && d.value !== undefined) nf("systolic_mmhg").f.setError("is required with diastolic");
+  };
+  for (const f of [onOxygen, consciousness, notes, measuredAt]) {
+    f.control.addEventListener("input", () => {
+      if (f !== notes) f.setError(null);
+      renderLive();
+      storeDraft();
+    });
+    f.control.addEventListener("change", () => {
+      renderLive();
+      storeDraft();
+    });
+  }
+  measuredAt.control.addEventListener("blur", () => {
+    const r = parseMeasuredAt(measuredAt.control.value, ctx.tz, Date.now());
+    measuredAt.setError(r.ok ? null : r.error);
+  });
+
+  // Switching a unit converts what is already typed, and is remembered on this workstation.
+  const onUnit = (kind: keyof UnitPrefs, n: NumericField, sel: HTMLSelectElement) => {
+    sel.addEventListener("change", () => {
+      const input = nf(n).f.control;
+      const before = check(n, true);
+      const typedDecimals = decimalsOf(input.value);
+      (units as unknown as Record<string, string>)[kind] = sel.value;
+      saveUnitPrefs(localStorage, units);
+      if (before.value !== undefined) {
+        const u = nf(n).spec.unit() as TemperatureUnit | WeightUnit | HeightUnit;
+        input.value = formatInUnit(before.value, u, Math.max(1, typedDecimals));
+      }
+      renderUnits();
+      nf(n).f.setError(check(n, input.value.trim() !== "").error);
+      renderLive();
+      storeDraft();
+    });
+  };
+  onUnit("temperature", "temperature_c", tempUnit.control);
+  onUnit("weight", "weight_kg", weightUnit.control);
+  onUnit("height", "height_cm", heightUnit.control);
+
+  renderUnits();
+  renderLive();
+  if (draft) for (const n of numeric.keys()) if (nf(n).f.control.value) nf(n).f.setError(check(n, true).error);
+
+  let busy = false;
+  const submit = async () => {
+    if (busy) return;
+    const errors: Record<string, string[]> = {};
+    for (const n of numeric.keys()) {
+      const c = check(n, true);
+      if (c.error) errors[n] = [c.error];
+    }
+    const at = parseMeasuredAt(measuredAt.control.value, ctx.tz, Date.now());
+    if (!at.ok) errors.measured_at = [at.error];
+    const m = currentSet();
+    for (const [k, v] of Object.entries(validateMeasurements(m))) if (!errors[k]) errors[k] = v;
+    if ([...notes.control.value].length > 2000) errors.notes = ["must be at most 2000 characters"];
+    if (Object.keys(errors).length > 0) {
+      const first = showFieldErrors(allFields, errors, err);
+      if (err.hidden) setBanner(err, "Please correct the fields marked below.");
+      (first?.control ?? nf("systolic_mmhg").f.control).focus();
+      return;
+    }
+    showFieldErrors(allFields, {}, err);
+    const body: NewVitalSigns = { id, measured_at: at.ok ? at.instant : "", ...m };
+    const note = notes.control.value.trim();
+    if (note) body.notes = note;
+    busy = true;
+    save.disabled = true;
+    save.firstChild!.textContent = "Saving…";
+    try {
+      const saved = await api.recordVitals(patientId, body);
+      ctx.drafts.delete(draftKey);
+      const n = saved.record.flags.length;
+      const who = patient ? ` for ${patientName(patient.record)}` : "";
+      ctx.toast(
+        `Vitals saved${who}${saved.pending ? " on this workstation; they will be sent when the server is reachable" : ""}.${n > 0 ? ` ${n} abnormal ${n === 1 ? "value" : "values"} flagged.` : ""}`,
+        "success",
+      );
+      ctx.back();
+    } catch (raw) {
+      const e = raw as CommandError;
+      if (e.code === "validation" && e.fields) {
+        const first = showFieldErrors(allFields, e.fields, err);
+        if (err.hidden) setBanner(err, "The measurements were refused; see the fields marked below.");
+        first?.control.focus();
+      } else {
+        setBanner(err, e.code === "forbidden" ? `You may not record vital signs: ${e.message}` : e.message);
+      }
+    } finally {
+      busy = false;
+      save.disabled = false;
+      save.firstChild!.textContent = "Save vitals";
+    }
+  };
+  form.addEventListener("submit", (e) => {
+    e.preventDefault();
+    void submit();
+  });
+  // Enter in a measurement moves on (like Tab) rather than saving half a set; Ctrl+Enter saves.
+  form.addEventListener("keydown", (e) => {
+    if (e.key === "Enter" && !e.ctrlKey && !e.metaKey && e.target instanceof HTMLInputElement && e.target.type === "text") {
+      e.preventDefault();
+      const i = ordered.findIndex((f) => f.control === e.target);
+      const next = ordered[i + 1];
+      if (i >= 0 && next) next.control.focus();
+    }
+  });
+
+  const screen: Screen = {
+    el,
+    title: "Record vitals",
+    focus: () => nf("systolic_mmhg").f.control.focus(),
+    form: { save: () => void submit(), close: () => ctx.back() },
+  };
+  return screen;
+}

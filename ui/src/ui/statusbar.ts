@@ -1,0 +1,89 @@
+// The status bar: connection state, pending and rejected changes, last sync. Always visible,
+// announced politely when it changes.
+
+import type { SyncStatus } from "../bindings/SyncStatus";
+import { h, replace } from "../dom";
+import { formatTime, utcToZoned } from "../lib/tz";
+
+export interface StatusBar {
+  el: HTMLElement;
+  update(s: SyncStatus | null): void;
+  setTimeZone(tz: string | null): void;
+  setToday(date: string | null): void;
+}
+
+/** "14:05" today, "2024-03-04 14:05" on another day, in the clinic's zone when known. */
+export function formatWhen(instant: string, tz: string | null, today: string | null): string {
+  const zone = tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
+  const w = utcToZoned(instant, zone);
+  return today && w.date !== today ? `${w.date} ${w.time}` : formatTime(instant, zone);
+}
+
+export function statusBar(): StatusBar {
+  const conn = h("span", { class: "sb-item sb-conn", id: "status-connection", "data-testid": "status-connection" });
+  const pending = h("span", { class: "sb-item", id: "status-pending", "data-testid": "status-pending" });
+  const rejected = h("span", { class: "sb-item", id: "status-rejected", "data-testid": "status-rejected" });
+  const last = h("span", { class: "sb-item", id: "status-last-sync", "data-testid": "status-last-sync" });
+  const problem = h("span", { class: "sb-item sb-problem", id: "status-problem", "data-testid": "status-problem" });
+  const el = h(
+    "footer",
+    { class: "statusbar", id: "status-bar", "data-testid": "status-bar", role: "status", "aria-live": "polite", "aria-label": "Sync status" },
+    conn,
+    pending,
+    rejected,
+    last,
+    problem,
+  );
+  let tz: string | null = null;
+  let today: string | null = null;
+  let current: SyncStatus | null = null;
+  const render = () => {
+    const s = current;
+    if (!s) {
+      el.dataset.state = "unknown";
+      replace(conn, h("span", { class: "dot", "aria-hidden": "true" }), "Status unknown");
+      pending.textContent = "";
+      rejected.textContent = "";
+      last.textContent = "";
+      problem.textContent = "";
+      return;
+    }
+    el.dataset.state = s.state;
+    const label =
+      s.state === "online"
+        ? "Online"
+        : s.state === "syncing"
+          ? "Syncing…"
+          : s.state === "offline"
+            ? s.offline_since
+              ? `Offline since ${formatWhen(s.offline_since, tz, today)}`
+              : "Offline"
+            : "Signed out";
+    replace(conn, h("span", { class: "dot", "aria-hidden": "true" }), label);
+    pending.textContent = `${s.pending} pending ${s.pending === 1 ? "change" : "changes"}`;
+    pending.dataset.count = String(s.pending);
+    pending.classList.toggle("sb-warn", s.pending > 0);
+    rejected.textContent = `${s.rejected} rejected`;
+    rejected.dataset.count = String(s.rejected);
+    rejected.classList.toggle("sb-bad", s.rejected > 0);
+    last.textContent = s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
+    problem.textContent = s.state === "offline" && s.last_error ? s.last_error : "";
+    problem.title = s.last_error ?? "";
+  };
+  render();
+  return {
+    el,
+    update(s) {
+      current = s;
+      render();
+    },
+    setTimeZone(z) {
+      tz = z;
+      render();
+    },
+    setToday(d) {
+      today = d;
+      render();
+    },
+  };
+}
