@@ -1,6 +1,8 @@
 //! The Tauri configuration lives at the top of the repository (see NOTES-desktop.md).
 fn main() {
-    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json")) {
+    if let Err(e) =
+        tauri_build::try_build(tauri_build::Attributes::new().config_path("../tauri.conf.json"))
+    {
         panic!("tauri build: {e:#}");
     }
 }

@@ -8,9 +8,14 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
-use medoffice_client::view::{AppointmentRow, CacheChanged, CommandError, Local, PatientChart, SessionState, SyncStatus};
+use medoffice_client::view::{
+    AppointmentRow, CacheChanged, CommandError, Local, PatientChart, SessionState, SyncStatus,
+};
 use medoffice_client::{Workstation, WorkstationConfig};
-use medoffice_model::{AppointmentStatus, NewAppointment, NewPatient, NewVitalSigns, Patient, StaffMember, UserInfo, VitalSigns};
+use medoffice_model::{
+    AppointmentStatus, NewAppointment, NewPatient, NewVitalSigns, Patient, StaffMember, UserInfo,
+    VitalSigns,
+};
 use tauri::{Emitter, Manager, State};
 use uuid::Uuid;
 
@@ -31,8 +36,17 @@ async fn session_state(state: State<'_, AppState>) -> Res<SessionState> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn login(state: State<'_, AppState>, server_url: String, tenant: String, username: String, password: String) -> Res<UserInfo> {
-    state.ws.login(&server_url, &tenant, &username, &password).await
+async fn login(
+    state: State<'_, AppState>,
+    server_url: String,
+    tenant: String,
+    username: String,
+    password: String,
+) -> Res<UserInfo> {
+    state
+        .ws
+        .login(&server_url, &tenant, &username, &password)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -46,7 +60,11 @@ async fn sync_status(state: State<'_, AppState>) -> Res<SyncStatus> {
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn search_patients(state: State<'_, AppState>, query: String, limit: usize) -> Res<Vec<Local<Patient>>> {
+async fn search_patients(
+    state: State<'_, AppState>,
+    query: String,
+    limit: usize,
+) -> Res<Vec<Local<Patient>>> {
     state.ws.search_patients(&query, limit).await
 }
 
@@ -61,23 +79,42 @@ async fn register_patient(state: State<'_, AppState>, patient: NewPatient) -> Re
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn record_vitals(state: State<'_, AppState>, patient_id: Uuid, vitals: NewVitalSigns) -> Res<Local<VitalSigns>> {
+async fn record_vitals(
+    state: State<'_, AppState>,
+    patient_id: Uuid,
+    vitals: NewVitalSigns,
+) -> Res<Local<VitalSigns>> {
     state.ws.record_vitals(patient_id, vitals).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn day_appointments(state: State<'_, AppState>, date: NaiveDate, provider_id: Option<Uuid>) -> Res<Vec<AppointmentRow>> {
+async fn day_appointments(
+    state: State<'_, AppState>,
+    date: NaiveDate,
+    provider_id: Option<Uuid>,
+) -> Res<Vec<AppointmentRow>> {
     state.ws.day_appointments(date, provider_id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn book_appointment(state: State<'_, AppState>, appointment: NewAppointment) -> Res<AppointmentRow> {
+async fn book_appointment(
+    state: State<'_, AppState>,
+    appointment: NewAppointment,
+) -> Res<AppointmentRow> {
     state.ws.book_appointment(appointment).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn set_appointment_status(state: State<'_, AppState>, appointment_id: Uuid, status: AppointmentStatus, note: Option<String>) -> Res<AppointmentRow> {
-    state.ws.set_appointment_status(appointment_id, status, note).await
+async fn set_appointment_status(
+    state: State<'_, AppState>,
+    appointment_id: Uuid,
+    status: AppointmentStatus,
+    note: Option<String>,
+) -> Res<AppointmentRow> {
+    state
+        .ws
+        .set_appointment_status(appointment_id, status, note)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -109,7 +146,8 @@ fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error:
     let ws = Workstation::open(WorkstationConfig {
         device_id: device_id(&data_dir),
         data_dir,
-        keyring_service: std::env::var("MEDOFFICE_KEYRING_SERVICE").unwrap_or_else(|_| "medoffice".into()),
+        keyring_service: std::env::var("MEDOFFICE_KEYRING_SERVICE")
+            .unwrap_or_else(|_| "medoffice".into()),
     })?;
     Ok(ws)
 }
@@ -117,7 +155,9 @@ fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error:
 /// Starts the desktop app.
 pub fn run() {
     tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
+        )
         .init();
     let result = tauri::Builder::default()
         .setup(|app| {
@@ -146,7 +186,14 @@ pub fn run() {
                             let _ = handle.emit("cache-changed", c);
                         }
                         Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            let all = CacheChanged { entities: vec![medoffice_model::EntityKind::Patient, medoffice_model::EntityKind::VitalSigns, medoffice_model::EntityKind::Appointment, medoffice_model::EntityKind::User] };
+                            let all = CacheChanged {
+                                entities: vec![
+                                    medoffice_model::EntityKind::Patient,
+                                    medoffice_model::EntityKind::VitalSigns,
+                                    medoffice_model::EntityKind::Appointment,
+                                    medoffice_model::EntityKind::User,
+                                ],
+                            };
                             let _ = handle.emit("cache-changed", all);
                         }
                         Err(_) => break,

@@ -15,7 +15,9 @@ use uuid::Uuid;
 /// Logs to the test output when `RUST_LOG` is set.
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()))
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "warn".into()),
+        )
         .with_test_writer()
         .try_init();
 }
@@ -37,21 +39,33 @@ pub fn pg_bin_dir() -> anyhow::Result<PathBuf> {
     if let Some((_, p)) = versions.pop() {
         return Ok(p);
     }
-    let out = Command::new("sh").args(["-c", "command -v initdb"]).output()?;
+    let out = Command::new("sh")
+        .args(["-c", "command -v initdb"])
+        .output()?;
     let path = String::from_utf8_lossy(&out.stdout).trim().to_owned();
     if path.is_empty() {
         bail!("PostgreSQL binaries not found: apt-get install postgresql, or set MEDOFFICE_PG_BIN");
     }
-    Ok(Path::new(&path).parent().context("initdb path")?.to_path_buf())
+    Ok(Path::new(&path)
+        .parent()
+        .context("initdb path")?
+        .to_path_buf())
 }
 
 fn is_root() -> bool {
-    Command::new("id").arg("-u").output().map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0").unwrap_or(false)
+    Command::new("id")
+        .arg("-u")
+        .output()
+        .map(|o| String::from_utf8_lossy(&o.stdout).trim() == "0")
+        .unwrap_or(false)
 }
 
 /// A free loopback port.
 pub fn free_port() -> u16 {
-    TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).map(|a| a.port()).unwrap_or(54329)
+    TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .unwrap_or(54329)
 }
 
 /// A private PostgreSQL cluster in a temp folder, stopped (immediately) on drop.
@@ -85,17 +99,35 @@ impl PgCluster {
         let dir = tempfile::Builder::new().prefix("medoffice-pg-").tempdir()?;
         let as_postgres = is_root();
         if as_postgres {
-            let ok = Command::new("chown").args(["-R", "postgres:postgres"]).arg(dir.path()).status()?.success();
+            let ok = Command::new("chown")
+                .args(["-R", "postgres:postgres"])
+                .arg(dir.path())
+                .status()?
+                .success();
             if !ok {
                 bail!("could not hand the cluster folder to the postgres user");
             }
         }
-        let c = PgCluster { dir, bin: pg_bin_dir()?, port: free_port(), as_postgres };
+        let c = PgCluster {
+            dir,
+            bin: pg_bin_dir()?,
+            port: free_port(),
+            as_postgres,
+        };
         let out = c
             .command("initdb")
             .arg("-D")
             .arg(c.data())
-            .args(["-U", "postgres", "-A", "trust", "-E", "UTF8", "--no-sync", "--locale=C"])
+            .args([
+                "-U",
+                "postgres",
+                "-A",
+                "trust",
+                "-E",
+                "UTF8",
+                "--no-sync",
+                "--locale=C",
+            ])
             .output()?;
         if !out.status.success() {
             bail!("initdb failed: {}", String::from_utf8_lossy(&out.stderr));
@@ -119,17 +151,29 @@ impl PgCluster {
             .args(["-w", "-t", "60", "-o", &opts, "start"])
             .output()?;
         if !out.status.success() {
-            let log = std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default();
-            bail!("pg_ctl start failed: {}\n{log}", String::from_utf8_lossy(&out.stderr));
+            let log =
+                std::fs::read_to_string(self.dir.path().join("postgres.log")).unwrap_or_default();
+            bail!(
+                "pg_ctl start failed: {}\n{log}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Ok(())
     }
 
     /// Stops the cluster (fast shutdown: open connections are cut).
     pub fn stop(&self) -> anyhow::Result<()> {
-        let out = self.command("pg_ctl").arg("-D").arg(self.data()).args(["-m", "fast", "-w", "stop"]).output()?;
+        let out = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "fast", "-w", "stop"])
+            .output()?;
         if !out.status.success() {
-            bail!("pg_ctl stop failed: {}", String::from_utf8_lossy(&out.stderr));
+            bail!(
+                "pg_ctl stop failed: {}",
+                String::from_utf8_lossy(&out.stderr)
+            );
         }
         Ok(())
     }
@@ -148,7 +192,9 @@ impl PgCluster {
     pub async fn create_database(&self, name: &str) -> anyhow::Result<String> {
         use sqlx::Connection;
         let mut conn = sqlx::PgConnection::connect(&self.url("postgres")).await?;
-        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\""))).execute(&mut conn).await?;
+        sqlx::query(sqlx::AssertSqlSafe(format!("CREATE DATABASE \"{name}\"")))
+            .execute(&mut conn)
+            .await?;
         conn.close().await?;
         Ok(self.url(name))
     }
@@ -156,7 +202,12 @@ impl PgCluster {
 
 impl Drop for PgCluster {
     fn drop(&mut self) {
-        let _ = self.command("pg_ctl").arg("-D").arg(self.data()).args(["-m", "immediate", "-w", "stop"]).output();
+        let _ = self
+            .command("pg_ctl")
+            .arg("-D")
+            .arg(self.data())
+            .args(["-m", "immediate", "-w", "stop"])
+            .output();
     }
 }
 
@@ -177,7 +228,11 @@ impl TestServer {
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let url = database_url.to_owned();
         let thread = std::thread::spawn(move || {
-            let rt = match tokio::runtime::Builder::new_multi_thread().worker_threads(2).enable_all().build() {
+            let rt = match tokio::runtime::Builder::new_multi_thread()
+                .worker_threads(2)
+                .enable_all()
+                .build()
+            {
                 Ok(rt) => rt,
                 Err(e) => {
                     let _ = addr_tx.send(Err(e.into()));
@@ -198,7 +253,12 @@ impl TestServer {
             rt.shutdown_timeout(Duration::from_secs(2));
         });
         let addr = addr_rx.recv().context("server thread died")??;
-        Ok(Self { addr, database_url: database_url.to_owned(), stop_tx: Some(stop_tx), thread: Some(thread) })
+        Ok(Self {
+            addr,
+            database_url: database_url.to_owned(),
+            stop_tx: Some(stop_tx),
+            thread: Some(thread),
+        })
     }
 
     /// The base URL, e.g. `http://127.0.0.1:41234`.
@@ -267,14 +327,25 @@ impl System {
         let url = database_url.clone();
         let server = tokio::task::spawn_blocking(move || TestServer::start(&url, 0)).await??;
         let pool = medoffice_server::db::connect(&database_url, 4).await?;
-        Ok(Self { pg, server, database_url, pool })
+        Ok(Self {
+            pg,
+            server,
+            database_url,
+            pool,
+        })
     }
 
     /// Creates a clinic with one user per role (`admin`, `doctor`, `nurse`, `reception`),
     /// all with [`PASSWORD`]. Returns the tenant id.
     pub async fn clinic(&self, code: &str, time_zone: &str) -> anyhow::Result<Uuid> {
         let mut owner = medoffice_server::db::owner_connection(&self.database_url).await?;
-        let tenant = medoffice_server::users::ensure_tenant(&mut owner, code, &format!("Clinic {code}"), time_zone).await?;
+        let tenant = medoffice_server::users::ensure_tenant(
+            &mut owner,
+            code,
+            &format!("Clinic {code}"),
+            time_zone,
+        )
+        .await?;
         let hash = medoffice_server::auth::hash_password(PASSWORD)?;
         let mut tx = medoffice_server::db::tenant_tx(&self.pool, tenant).await?;
         for (u, name, role) in [
@@ -292,7 +363,11 @@ impl System {
     }
 
     /// A fresh workstation (own folder, own keyring namespace) signed in as `username`.
-    pub async fn workstation(&self, tenant: &str, username: &str) -> anyhow::Result<(Workstation, tempfile::TempDir)> {
+    pub async fn workstation(
+        &self,
+        tenant: &str,
+        username: &str,
+    ) -> anyhow::Result<(Workstation, tempfile::TempDir)> {
         let dir = tempfile::tempdir()?;
         let ws = Workstation::open(WorkstationConfig {
             data_dir: dir.path().to_path_buf(),
@@ -300,7 +375,9 @@ impl System {
             device_id: format!("test-{username}"),
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ws.login(&self.server.url(), tenant, username, PASSWORD).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+        ws.login(&self.server.url(), tenant, username, PASSWORD)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((ws, dir))
     }
 }
@@ -332,15 +409,25 @@ pub struct Http {
 impl Http {
     /// A client of `base`.
     pub fn new(base: &str) -> Self {
-        Self { client: reqwest::Client::new(), base: base.to_owned() }
+        Self {
+            client: reqwest::Client::new(),
+            base: base.to_owned(),
+        }
     }
 
     /// Logs in; returns the token response as JSON.
-    pub async fn login(&self, tenant: &str, username: &str, password: &str) -> anyhow::Result<(u16, serde_json::Value)> {
+    pub async fn login(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
         let r = self
             .client
             .post(format!("{}/api/v1/auth/login", self.base))
-            .json(&serde_json::json!({"tenant": tenant, "username": username, "password": password}))
+            .json(
+                &serde_json::json!({"tenant": tenant, "username": username, "password": password}),
+            )
             .send()
             .await?;
         Ok((r.status().as_u16(), r.json().await?))
@@ -352,12 +439,23 @@ impl Http {
         if status != 200 {
             bail!("login {username}@{tenant}: {status} {body}");
         }
-        Ok(body["access_token"].as_str().context("access_token")?.to_owned())
+        Ok(body["access_token"]
+            .as_str()
+            .context("access_token")?
+            .to_owned())
     }
 
     /// A request with a bearer token; answers (status, JSON body or null).
-    pub async fn call(&self, method: reqwest::Method, path: &str, token: Option<&str>, body: Option<serde_json::Value>) -> anyhow::Result<(u16, serde_json::Value)> {
-        let mut req = self.client.request(method, format!("{}{}", self.base, path));
+    pub async fn call(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: Option<&str>,
+        body: Option<serde_json::Value>,
+    ) -> anyhow::Result<(u16, serde_json::Value)> {
+        let mut req = self
+            .client
+            .request(method, format!("{}{}", self.base, path));
         if let Some(t) = token {
             req = req.bearer_auth(t);
         }
@@ -367,6 +465,13 @@ impl Http {
         let r = req.send().await?;
         let status = r.status().as_u16();
         let text = r.text().await?;
-        Ok((status, if text.is_empty() { serde_json::Value::Null } else { serde_json::from_str(&text)? }))
+        Ok((
+            status,
+            if text.is_empty() {
+                serde_json::Value::Null
+            } else {
+                serde_json::from_str(&text)?
+            },
+        ))
     }
 }

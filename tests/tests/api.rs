@@ -18,9 +18,16 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     // health and the generated OpenAPI document
     let (s, h) = http.call(Method::GET, "/health", None, None).await?;
     assert_eq!((s, h["database"].as_str()), (200, Some("ok")));
-    let (s, doc) = http.call(Method::GET, "/api/v1/openapi.json", None, None).await?;
+    let (s, doc) = http
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await?;
     assert_eq!(s, 200);
-    for path in ["/api/v1/patients", "/api/v1/sync/changes", "/api/v1/sync/push", "/api/v1/patients/{id}/vitals"] {
+    for path in [
+        "/api/v1/patients",
+        "/api/v1/sync/changes",
+        "/api/v1/sync/push",
+        "/api/v1/patients/{id}/vitals",
+    ] {
         assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
     }
 
@@ -29,7 +36,9 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     assert_eq!((s, e["status"].as_u64()), (404, Some(404)));
     let (s, e) = http.call(Method::PUT, "/health", None, None).await?;
     assert_eq!((s, e["status"].as_u64()), (405, Some(405)));
-    let (s, e) = http.call(Method::GET, "/api/v1/patients", None, None).await?;
+    let (s, e) = http
+        .call(Method::GET, "/api/v1/patients", None, None)
+        .await?;
     assert_eq!(s, 401);
     assert!(e["timestamp"].is_string());
 
@@ -43,31 +52,73 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     let (s, tokens) = http.login("contract", "reception", PASSWORD).await?;
     assert_eq!(s, 200);
     assert_eq!(tokens["user"]["role"], "receptionist");
-    assert!(tokens["user"]["permissions"].as_array().is_some_and(|p| !p.contains(&json!("vital_signs_write"))));
-    let rec = tokens["access_token"].as_str().unwrap_or_default().to_owned();
+    assert!(tokens["user"]["permissions"]
+        .as_array()
+        .is_some_and(|p| !p.contains(&json!("vital_signs_write"))));
+    let rec = tokens["access_token"]
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
     let nurse = http.token("contract", "nurse").await?;
 
     // refresh rotates; reusing a spent refresh token revokes the whole family
     let r0 = tokens["refresh_token"].clone();
-    let (s, t1) = http.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": r0}))).await?;
+    let (s, t1) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": r0})),
+        )
+        .await?;
     assert_eq!(s, 200);
     let r1 = t1["refresh_token"].clone();
     assert_ne!(r0, r1);
-    let (s, _) = http.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": r0}))).await?;
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": r0})),
+        )
+        .await?;
     assert_eq!(s, 401, "a spent token is refused");
-    let (s, _) = http.call(Method::POST, "/api/v1/auth/refresh", None, Some(json!({"refresh_token": r1}))).await?;
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/refresh",
+            None,
+            Some(json!({"refresh_token": r1})),
+        )
+        .await?;
     assert_eq!(s, 401, "and its family is revoked");
 
     // create with a client-made id: 201, same body 200, other body 409
     let id = Uuid::new_v4();
-    let (s, p) = http.call(Method::POST, "/api/v1/patients", Some(&rec), Some(new_patient(id))).await?;
+    let (s, p) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&rec),
+            Some(new_patient(id)),
+        )
+        .await?;
     assert_eq!(s, 201, "{p}");
     assert_eq!(p["mrn"], "000001");
-    let (s, again) = http.call(Method::POST, "/api/v1/patients", Some(&rec), Some(new_patient(id))).await?;
+    let (s, again) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&rec),
+            Some(new_patient(id)),
+        )
+        .await?;
     assert_eq!((s, &again["mrn"]), (200, &p["mrn"]));
     let mut other = new_patient(id);
     other["given_name"] = json!("Someone Else");
-    let (s, _) = http.call(Method::POST, "/api/v1/patients", Some(&rec), Some(other)).await?;
+    let (s, _) = http
+        .call(Method::POST, "/api/v1/patients", Some(&rec), Some(other))
+        .await?;
     assert_eq!(s, 409);
 
     // validation names the field
@@ -75,52 +126,116 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         .call(Method::POST, "/api/v1/patients", Some(&rec), Some(json!({"given_name": "", "family_name": "X", "date_of_birth": "2999-01-01", "sex": "male"})))
         .await?;
     assert_eq!(s, 422);
-    assert!(e["errors"]["given_name"].is_array() && e["errors"]["date_of_birth"].is_array(), "{e}");
+    assert!(
+        e["errors"]["given_name"].is_array() && e["errors"]["date_of_birth"].is_array(),
+        "{e}"
+    );
     let (s, e) = http.call(Method::POST, "/api/v1/patients", Some(&rec), Some(json!({"given_name": "A", "family_name": "B", "date_of_birth": "2000-01-01", "sex": "robot"}))).await?;
     assert_eq!(s, 422);
     assert!(e["errors"]["sex"].is_array(), "{e}");
 
     // search: name prefix in any order, MRN, phone digits, date of birth
     for q in ["hop gra", "000001", "5550100", "1906-12-09", "09/12/1906"] {
-        let (s, l) = http.call(Method::GET, &format!("/api/v1/patients?q={q}"), Some(&rec), None).await?;
+        let (s, l) = http
+            .call(
+                Method::GET,
+                &format!("/api/v1/patients?q={q}"),
+                Some(&rec),
+                None,
+            )
+            .await?;
         assert_eq!((s, l["meta"]["total"].as_i64()), (200, Some(1)), "q={q}");
     }
 
     // vitals: receptionists may not record; impossible values are field errors; abnormal flagged
     let vitals_path = format!("/api/v1/patients/{id}/vitals");
-    let (s, _) = http.call(Method::POST, &vitals_path, Some(&rec), Some(json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 70}))).await?;
+    let (s, _) = http
+        .call(
+            Method::POST,
+            &vitals_path,
+            Some(&rec),
+            Some(json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 70})),
+        )
+        .await?;
     assert_eq!(s, 403);
     let (s, e) = http
         .call(Method::POST, &vitals_path, Some(&nurse), Some(json!({"measured_at": chrono::Utc::now(), "systolic_mmhg": 400, "diastolic_mmhg": 80, "spo2_pct": 101})))
         .await?;
     assert_eq!(s, 422);
-    assert!(e["errors"]["systolic_mmhg"].is_array() && e["errors"]["spo2_pct"].is_array(), "{e}");
+    assert!(
+        e["errors"]["systolic_mmhg"].is_array() && e["errors"]["spo2_pct"].is_array(),
+        "{e}"
+    );
     let full = json!({"measured_at": chrono::Utc::now(), "systolic_mmhg": 150, "diastolic_mmhg": 92, "heart_rate_bpm": 115,
         "respiratory_rate_bpm": 22, "spo2_pct": 93, "on_oxygen": false, "consciousness": "alert", "temperature_c": 38.4});
-    let (s, v) = http.call(Method::POST, &vitals_path, Some(&nurse), Some(full)).await?;
+    let (s, v) = http
+        .call(Method::POST, &vitals_path, Some(&nurse), Some(full))
+        .await?;
     assert_eq!(s, 201, "{v}");
     assert_eq!(v["news2"], 7, "RR 22 (2) + SpO2 93 (2) + air (0) + sys 150 (0) + HR 115 (2) + alert (0) + 38.4 °C (1): {v}");
     let flags: Vec<String> = serde_json::from_value(v["flags"].clone())?;
     assert!(flags.contains(&"systolic_mmhg:high".into()) && flags.contains(&"spo2_pct:low".into()));
-    assert_eq!(v["recorded_by"], json!(http.login("contract", "nurse", PASSWORD).await?.1["user"]["id"]));
+    assert_eq!(
+        v["recorded_by"],
+        json!(http.login("contract", "nurse", PASSWORD).await?.1["user"]["id"])
+    );
 
     // appointments: overlap refused naming the other booking; back-to-back fine
-    let (_, me) = http.call(Method::GET, "/api/v1/auth/me", Some(&nurse), None).await?;
+    let (_, me) = http
+        .call(Method::GET, "/api/v1/auth/me", Some(&nurse), None)
+        .await?;
     let provider = me["id"].clone();
     let book = |start: &str, minutes: i32| json!({"patient_id": id, "provider_id": provider, "starts_at": start, "duration_minutes": minutes, "kind": "follow_up"});
-    let (s, first) = http.call(Method::POST, "/api/v1/appointments", Some(&rec), Some(book("2030-05-06T14:00:00Z", 30))).await?;
+    let (s, first) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&rec),
+            Some(book("2030-05-06T14:00:00Z", 30)),
+        )
+        .await?;
     assert_eq!(s, 201, "{first}");
-    let (s, clash) = http.call(Method::POST, "/api/v1/appointments", Some(&rec), Some(book("2030-05-06T14:15:00Z", 30))).await?;
+    let (s, clash) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&rec),
+            Some(book("2030-05-06T14:15:00Z", 30)),
+        )
+        .await?;
     assert_eq!(s, 409);
     assert_eq!(clash["details"]["conflicting_appointment_id"], first["id"]);
-    let (s, _) = http.call(Method::POST, "/api/v1/appointments", Some(&rec), Some(book("2030-05-06T14:30:00Z", 15))).await?;
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&rec),
+            Some(book("2030-05-06T14:30:00Z", 15)),
+        )
+        .await?;
     assert_eq!(s, 201, "back-to-back is fine");
     let (s, checked) = http
-        .call(Method::PATCH, &format!("/api/v1/appointments/{}", first["id"].as_str().unwrap_or_default()), Some(&rec), Some(json!({"base_revision": first["revision"], "status": "checked_in"})))
+        .call(
+            Method::PATCH,
+            &format!(
+                "/api/v1/appointments/{}",
+                first["id"].as_str().unwrap_or_default()
+            ),
+            Some(&rec),
+            Some(json!({"base_revision": first["revision"], "status": "checked_in"})),
+        )
         .await?;
     assert_eq!((s, &checked["status"]), (200, &json!("checked_in")));
     let (s, e) = http
-        .call(Method::PATCH, &format!("/api/v1/appointments/{}", first["id"].as_str().unwrap_or_default()), Some(&rec), Some(json!({"base_revision": checked["revision"], "status": "no_show"})))
+        .call(
+            Method::PATCH,
+            &format!(
+                "/api/v1/appointments/{}",
+                first["id"].as_str().unwrap_or_default()
+            ),
+            Some(&rec),
+            Some(json!({"base_revision": checked["revision"], "status": "no_show"})),
+        )
         .await?;
     assert_eq!(s, 422, "checked-in cannot become no-show: {e}");
 
@@ -132,44 +247,137 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": Uuid::new_v4(), "data": {"patient_id": pid2, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 500}},
         {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": Uuid::new_v4(), "data": {"patient_id": pid2, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 64}}
     ]});
-    let (s, r) = http.call(Method::POST, "/api/v1/sync/push", Some(&nurse), Some(batch.clone())).await?;
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&nurse),
+            Some(batch.clone()),
+        )
+        .await?;
     assert_eq!(s, 200, "{r}");
-    let statuses: Vec<&str> = r["results"].as_array().map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect()).unwrap_or_default();
+    let statuses: Vec<&str> = r["results"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect())
+        .unwrap_or_default();
     assert_eq!(statuses, ["applied", "rejected", "applied"]);
     assert!(r["results"][1]["error"]["errors"]["heart_rate_bpm"].is_array());
-    let (s, r) = http.call(Method::POST, "/api/v1/sync/push", Some(&nurse), Some(batch)).await?;
+    let (s, r) = http
+        .call(Method::POST, "/api/v1/sync/push", Some(&nurse), Some(batch))
+        .await?;
     assert_eq!(s, 200);
-    let statuses: Vec<&str> = r["results"].as_array().map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect()).unwrap_or_default();
-    assert_eq!(statuses, ["duplicate", "rejected", "duplicate"], "a replay answers the first result");
-    let (_, vs) = http.call(Method::GET, &format!("/api/v1/patients/{pid2}/vitals"), Some(&nurse), None).await?;
-    assert_eq!(vs["data"].as_array().map(Vec::len), Some(1), "replayed mutations change nothing");
+    let statuses: Vec<&str> = r["results"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|x| x["status"].as_str()).collect())
+        .unwrap_or_default();
+    assert_eq!(
+        statuses,
+        ["duplicate", "rejected", "duplicate"],
+        "a replay answers the first result"
+    );
+    let (_, vs) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/patients/{pid2}/vitals"),
+            Some(&nurse),
+            None,
+        )
+        .await?;
+    assert_eq!(
+        vs["data"].as_array().map(Vec::len),
+        Some(1),
+        "replayed mutations change nothing"
+    );
 
     // patient edits merge by field from a base revision
-    let (_, g) = http.call(Method::GET, &format!("/api/v1/patients/{pid2}"), Some(&rec), None).await?;
+    let (_, g) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/patients/{pid2}"),
+            Some(&rec),
+            None,
+        )
+        .await?;
     let base = g["revision"].clone();
-    let (s, _) = http.call(Method::PATCH, &format!("/api/v1/patients/{pid2}"), Some(&rec), Some(json!({"base_revision": base, "phone": "555 0111"}))).await?;
+    let (s, _) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/patients/{pid2}"),
+            Some(&rec),
+            Some(json!({"base_revision": base, "phone": "555 0111"})),
+        )
+        .await?;
     assert_eq!(s, 200);
-    let (s, merged) = http.call(Method::PATCH, &format!("/api/v1/patients/{pid2}"), Some(&nurse), Some(json!({"base_revision": base, "email": "alan@example.org"}))).await?;
-    assert_eq!((s, &merged["phone"], &merged["email"]), (200, &json!("555 0111"), &json!("alan@example.org")), "different fields merge");
-    let (s, c) = http.call(Method::PATCH, &format!("/api/v1/patients/{pid2}"), Some(&nurse), Some(json!({"base_revision": base, "phone": "555 0999"}))).await?;
-    assert_eq!(s, 409, "the same field changed on both sides is a conflict: {c}");
+    let (s, merged) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/patients/{pid2}"),
+            Some(&nurse),
+            Some(json!({"base_revision": base, "email": "alan@example.org"})),
+        )
+        .await?;
+    assert_eq!(
+        (s, &merged["phone"], &merged["email"]),
+        (200, &json!("555 0111"), &json!("alan@example.org")),
+        "different fields merge"
+    );
+    let (s, c) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/patients/{pid2}"),
+            Some(&nurse),
+            Some(json!({"base_revision": base, "phone": "555 0999"})),
+        )
+        .await?;
+    assert_eq!(
+        s, 409,
+        "the same field changed on both sides is a conflict: {c}"
+    );
     assert_eq!(c["details"]["conflicts"][0]["field"], "phone");
-    assert_eq!(c["details"]["server"]["phone"], "555 0111", "the server keeps its value");
+    assert_eq!(
+        c["details"]["server"]["phone"], "555 0111",
+        "the server keeps its value"
+    );
 
     // the feed is state in revision order, paged
-    let (_, page) = http.call(Method::GET, "/api/v1/sync/changes?since=0&limit=3", Some(&nurse), None).await?;
+    let (_, page) = http
+        .call(
+            Method::GET,
+            "/api/v1/sync/changes?since=0&limit=3",
+            Some(&nurse),
+            None,
+        )
+        .await?;
     assert_eq!(page["has_more"], true);
-    let revs: Vec<i64> = page["changes"].as_array().map(|a| a.iter().filter_map(|c| c["revision"].as_i64()).collect()).unwrap_or_default();
+    let revs: Vec<i64> = page["changes"]
+        .as_array()
+        .map(|a| a.iter().filter_map(|c| c["revision"].as_i64()).collect())
+        .unwrap_or_default();
     assert_eq!(revs.len(), 3);
     assert!(revs.windows(2).all(|w| w[0] < w[1]));
     assert_eq!(page["revision"].as_i64(), revs.last().copied());
 
     // every access to a record is audited
     let mut tx = sys.pool.begin().await?;
-    let tenant: Uuid = me["tenant_id"].as_str().map(Uuid::parse_str).transpose()?.unwrap_or_default();
+    let tenant: Uuid = me["tenant_id"]
+        .as_str()
+        .map(Uuid::parse_str)
+        .transpose()?
+        .unwrap_or_default();
     medoffice_server::db::set_tenant(&mut tx, tenant).await?;
-    let actions: Vec<String> = sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action").fetch_all(&mut *tx).await?;
-    for a in ["auth.login", "auth.login_failed", "patient.create", "patient.read", "patient.update", "vital_signs.create", "appointment.create"] {
+    let actions: Vec<String> =
+        sqlx::query_scalar("SELECT DISTINCT action FROM audit_log ORDER BY action")
+            .fetch_all(&mut *tx)
+            .await?;
+    for a in [
+        "auth.login",
+        "auth.login_failed",
+        "patient.create",
+        "patient.read",
+        "patient.update",
+        "vital_signs.create",
+        "appointment.create",
+    ] {
         assert!(actions.contains(&a.to_owned()), "no {a} in {actions:?}");
     }
     Ok(())

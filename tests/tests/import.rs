@@ -21,7 +21,9 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
     let tenant = sys.clinic("synthea", "America/New_York").await?;
     let admin: uuid::Uuid = {
         let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
-        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'").fetch_one(&mut *tx).await?
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'")
+            .fetch_one(&mut *tx)
+            .await?
     };
 
     // What the CSV implies, computed independently of the importer.
@@ -30,8 +32,14 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
     let encounters = rows("encounters.csv")?;
     let codes: HashSet<&str> = VITAL_SIGN_LOINC.iter().map(|(c, _)| *c).collect();
     // observations.csv columns: DATE, PATIENT, ENCOUNTER, CATEGORY, CODE, ...
-    let mapped: Vec<&csv::StringRecord> = observations.iter().filter(|r| codes.contains(&r[4])).collect();
-    let sets: HashSet<(String, String)> = mapped.iter().map(|r| (r[1].to_owned(), r[0].to_owned())).collect();
+    let mapped: Vec<&csv::StringRecord> = observations
+        .iter()
+        .filter(|r| codes.contains(&r[4]))
+        .collect();
+    let sets: HashSet<(String, String)> = mapped
+        .iter()
+        .map(|r| (r[1].to_owned(), r[0].to_owned()))
+        .collect();
     let bmi = observations.iter().filter(|r| &r[4] == BMI_LOINC).count();
     let providers: HashSet<&str> = encounters.iter().map(|r| &r[5]).collect();
 
@@ -46,8 +54,17 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
     assert_eq!(report.appointments_imported, encounters.len());
     assert_eq!(report.providers_created, providers.len());
     let not_imported: usize = report.not_imported.values().sum();
-    assert_eq!(not_imported, observations.len() - mapped.len(), "every observation not taken is counted with a reason");
-    assert_eq!(report.not_imported.get("observation: BMI (39156-5) is derived from weight and height, not stored"), Some(&bmi));
+    assert_eq!(
+        not_imported,
+        observations.len() - mapped.len(),
+        "every observation not taken is counted with a reason"
+    );
+    assert_eq!(
+        report
+            .not_imported
+            .get("observation: BMI (39156-5) is derived from weight and height, not stored"),
+        Some(&bmi)
+    );
 
     // The database holds the same, with the real values.
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
@@ -56,23 +73,48 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
     )
     .fetch_one(&mut *tx)
     .await?;
-    assert_eq!((p as usize, v as usize, a as usize), (patients.len(), sets.len(), encounters.len()));
+    assert_eq!(
+        (p as usize, v as usize, a as usize),
+        (patients.len(), sets.len(), encounters.len())
+    );
     // one patient's blood pressure as in the CSV
-    let first = mapped.iter().find(|r| &r[4] == "8480-6").expect("a systolic reading");
-    let (pid, when) = (uuid::Uuid::parse_str(&first[1])?, chrono::DateTime::parse_from_rfc3339(&first[0])?);
-    let systolic: i32 = sqlx::query_scalar("SELECT systolic_mmhg FROM vital_signs WHERE patient_id = $1 AND measured_at = $2")
+    let first = mapped
+        .iter()
+        .find(|r| &r[4] == "8480-6")
+        .expect("a systolic reading");
+    let (pid, when) = (
+        uuid::Uuid::parse_str(&first[1])?,
+        chrono::DateTime::parse_from_rfc3339(&first[0])?,
+    );
+    let systolic: i32 = sqlx::query_scalar(
+        "SELECT systolic_mmhg FROM vital_signs WHERE patient_id = $1 AND measured_at = $2",
+    )
+    .bind(pid)
+    .bind(when)
+    .fetch_one(&mut *tx)
+    .await?;
+    assert_eq!(systolic as f64, first[6].parse::<f64>()?.round());
+    let name: String = sqlx::query_scalar("SELECT given_name FROM patients WHERE id = $1")
         .bind(pid)
-        .bind(when)
         .fetch_one(&mut *tx)
         .await?;
-    assert_eq!(systolic as f64, first[6].parse::<f64>()?.round());
-    let name: String = sqlx::query_scalar("SELECT given_name FROM patients WHERE id = $1").bind(pid).fetch_one(&mut *tx).await?;
-    assert!(!name.chars().any(|c| c.is_ascii_digit()), "Synthea's name digits are dropped: {name}");
+    assert!(
+        !name.chars().any(|c| c.is_ascii_digit()),
+        "Synthea's name digits are dropped: {name}"
+    );
     tx.commit().await?;
 
     // Importing again adds nothing.
     let again = import_synthea(&sys.pool, tenant, admin, &sample()).await?;
-    assert_eq!((again.patients_imported, again.vital_sign_sets_imported, again.appointments_imported, again.providers_created), (0, 0, 0, 0));
+    assert_eq!(
+        (
+            again.patients_imported,
+            again.vital_sign_sets_imported,
+            again.appointments_imported,
+            again.providers_created
+        ),
+        (0, 0, 0, 0)
+    );
     assert_eq!(again.patients_already_present, patients.len());
     assert_eq!(again.vital_sign_sets_already_present, sets.len());
     assert_eq!(again.appointments_already_present, encounters.len());

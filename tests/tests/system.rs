@@ -5,9 +5,9 @@
 use std::time::Duration;
 
 use chrono::Utc;
+use medoffice_client::view::ConnectionState;
 use medoffice_e2e::{wait_for, System};
 use medoffice_model::{AdministrativeSex, Measurements, NewPatient, NewVitalSigns};
-use medoffice_client::view::ConnectionState;
 
 fn patient(given: &str, family: &str) -> NewPatient {
     NewPatient {
@@ -44,83 +44,159 @@ fn vitals(systolic: i32, spo2: i32) -> NewVitalSigns {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_patient_and_vitals_created_on_one_workstation_appear_on_the_other_live() -> anyhow::Result<()> {
+async fn a_patient_and_vitals_created_on_one_workstation_appear_on_the_other_live(
+) -> anyhow::Result<()> {
     let sys = System::start().await?;
     sys.clinic("riverside", "America/New_York").await?;
     let (front_desk, _d1) = sys.workstation("riverside", "nurse").await?;
     let (exam_room, _d2) = sys.workstation("riverside", "doctor").await?;
     for ws in [&front_desk, &exam_room] {
-        wait_for(Duration::from_secs(10), || async { ws.status().state == ConnectionState::Online }).await?;
+        wait_for(Duration::from_secs(10), || async {
+            ws.status().state == ConnectionState::Online
+        })
+        .await?;
     }
 
-    let registered = front_desk.register_patient(patient("Zoë", "Müller")).await.map_err(anyhow::Error::msg)?;
+    let registered = front_desk
+        .register_patient(patient("Zoë", "Müller"))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let id = registered.record.id;
-    assert!(registered.record.mrn.starts_with("P-"), "a provisional MRN shows before the server answers");
+    assert!(
+        registered.record.mrn.starts_with("P-"),
+        "a provisional MRN shows before the server answers"
+    );
     let took = wait_for(Duration::from_secs(10), || async {
-        exam_room.search_patients("zoe mul", 10).await.is_ok_and(|r| r.iter().any(|p| p.record.id == id && !p.pending))
+        exam_room
+            .search_patients("zoe mul", 10)
+            .await
+            .is_ok_and(|r| r.iter().any(|p| p.record.id == id && !p.pending))
     })
     .await?;
     println!("patient propagation latency: {took:?}");
-    let seen = exam_room.search_patients("muller", 10).await.map_err(anyhow::Error::msg)?;
+    let seen = exam_room
+        .search_patients("muller", 10)
+        .await
+        .map_err(anyhow::Error::msg)?;
     assert_eq!(seen.len(), 1);
-    assert!(seen[0].record.mrn.chars().all(|c| c.is_ascii_digit()), "the server-assigned MRN arrives: {}", seen[0].record.mrn);
+    assert!(
+        seen[0].record.mrn.chars().all(|c| c.is_ascii_digit()),
+        "the server-assigned MRN arrives: {}",
+        seen[0].record.mrn
+    );
     assert_eq!(seen[0].record.allergies, vec!["penicillin"]);
 
-    front_desk.record_vitals(id, vitals(162, 91)).await.map_err(anyhow::Error::msg)?;
+    front_desk
+        .record_vitals(id, vitals(162, 91))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let took = wait_for(Duration::from_secs(10), || async {
-        exam_room.patient_chart(id).await.is_ok_and(|c| c.vitals.iter().any(|v| !v.pending))
+        exam_room
+            .patient_chart(id)
+            .await
+            .is_ok_and(|c| c.vitals.iter().any(|v| !v.pending))
     })
     .await?;
     println!("vitals propagation latency: {took:?}");
-    let chart = exam_room.patient_chart(id).await.map_err(anyhow::Error::msg)?;
+    let chart = exam_room
+        .patient_chart(id)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let v = &chart.vitals[0].record;
     assert_eq!(v.measurements.systolic_mmhg, Some(162));
-    assert!(v.flags.contains(&"systolic_mmhg:high".to_owned()), "flags: {:?}", v.flags);
-    assert!(v.flags.contains(&"spo2_pct:low".to_owned()), "flags: {:?}", v.flags);
-    assert!(chart.staff.iter().any(|s| s.id == v.recorded_by && s.full_name == "Nina Nurse"));
+    assert!(
+        v.flags.contains(&"systolic_mmhg:high".to_owned()),
+        "flags: {:?}",
+        v.flags
+    );
+    assert!(
+        v.flags.contains(&"spo2_pct:low".to_owned()),
+        "flags: {:?}",
+        v.flags
+    );
+    assert!(chart
+        .staff
+        .iter()
+        .any(|s| s.id == v.recorded_by && s.full_name == "Nina Nurse"));
     Ok(())
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn vitals_recorded_while_the_server_is_down_arrive_once_when_it_returns() -> anyhow::Result<()> {
+async fn vitals_recorded_while_the_server_is_down_arrive_once_when_it_returns() -> anyhow::Result<()>
+{
     let mut sys = System::start().await?;
     let tenant = sys.clinic("outreach", "Africa/Nairobi").await?;
     let (field, _d1) = sys.workstation("outreach", "nurse").await?;
     let (base, _d2) = sys.workstation("outreach", "doctor").await?;
-    let p = field.register_patient(patient("Amina", "Njoroge")).await.map_err(anyhow::Error::msg)?;
+    let p = field
+        .register_patient(patient("Amina", "Njoroge"))
+        .await
+        .map_err(anyhow::Error::msg)?;
     let id = p.record.id;
-    wait_for(Duration::from_secs(10), || async { base.patient_chart(id).await.is_ok() }).await?;
+    wait_for(Duration::from_secs(10), || async {
+        base.patient_chart(id).await.is_ok()
+    })
+    .await?;
 
     sys.server.stop();
-    wait_for(Duration::from_secs(10), || async { field.status().state == ConnectionState::Offline }).await?;
+    wait_for(Duration::from_secs(10), || async {
+        field.status().state == ConnectionState::Offline
+    })
+    .await?;
     for sys_bp in [128, 134, 171] {
-        let v = field.record_vitals(id, vitals(sys_bp, 97)).await.map_err(anyhow::Error::msg)?;
+        let v = field
+            .record_vitals(id, vitals(sys_bp, 97))
+            .await
+            .map_err(anyhow::Error::msg)?;
         assert!(v.pending && v.record.entered_offline);
     }
     // the outbox survives failed attempts while offline
     tokio::time::sleep(Duration::from_millis(800)).await;
     let st = field.status();
-    assert_eq!((st.state, st.pending), (ConnectionState::Offline, 3), "status: {st:?}");
+    assert_eq!(
+        (st.state, st.pending),
+        (ConnectionState::Offline, 3),
+        "status: {st:?}"
+    );
     assert!(st.offline_since.is_some());
-    assert_eq!(field.patient_chart(id).await.map_err(anyhow::Error::msg)?.vitals.len(), 3, "reads never wait for the network");
+    assert_eq!(
+        field
+            .patient_chart(id)
+            .await
+            .map_err(anyhow::Error::msg)?
+            .vitals
+            .len(),
+        3,
+        "reads never wait for the network"
+    );
 
     let server = &mut sys.server;
     tokio::task::block_in_place(|| server.restart())?;
-    let took = wait_for(Duration::from_secs(30), || async { field.status().pending == 0 && field.status().state == ConnectionState::Online }).await?;
+    let took = wait_for(Duration::from_secs(30), || async {
+        field.status().pending == 0 && field.status().state == ConnectionState::Online
+    })
+    .await?;
     println!("outbox drained {took:?} after the server came back");
     wait_for(Duration::from_secs(10), || async {
-        base.patient_chart(id).await.is_ok_and(|c| c.vitals.len() == 3 && c.vitals.iter().all(|v| v.record.entered_offline))
+        base.patient_chart(id)
+            .await
+            .is_ok_and(|c| c.vitals.len() == 3 && c.vitals.iter().all(|v| v.record.entered_offline))
     })
     .await?;
 
     // exactly once on the server, even though pushes were retried
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
-    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM vital_signs WHERE patient_id = $1").bind(id).fetch_one(&mut *tx).await?;
-    assert_eq!(n, 3);
-    let systolics: Vec<i32> = sqlx::query_scalar("SELECT systolic_mmhg FROM vital_signs WHERE patient_id = $1 ORDER BY systolic_mmhg")
+    let n: i64 = sqlx::query_scalar("SELECT count(*) FROM vital_signs WHERE patient_id = $1")
         .bind(id)
-        .fetch_all(&mut *tx)
+        .fetch_one(&mut *tx)
         .await?;
+    assert_eq!(n, 3);
+    let systolics: Vec<i32> = sqlx::query_scalar(
+        "SELECT systolic_mmhg FROM vital_signs WHERE patient_id = $1 ORDER BY systolic_mmhg",
+    )
+    .bind(id)
+    .fetch_all(&mut *tx)
+    .await?;
     assert_eq!(systolics, vec![128, 134, 171]);
     Ok(())
 }

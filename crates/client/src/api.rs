@@ -2,7 +2,10 @@
 
 use std::time::Duration;
 
-use medoffice_model::{ChangesPage, ErrorBody, LoginRequest, Mutation, PushRequest, PushResponse, RefreshRequest, TokenResponse};
+use medoffice_model::{
+    ChangesPage, ErrorBody, LoginRequest, Mutation, PushRequest, PushResponse, RefreshRequest,
+    TokenResponse,
+};
 use reqwest::StatusCode;
 use url::Url;
 
@@ -39,9 +42,12 @@ pub struct ApiClient {
 impl ApiClient {
     /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
     pub fn new(base: &str) -> Result<Self, ApiError> {
-        let base = Url::parse(base.trim_end_matches('/')).map_err(|e| ApiError::Network(format!("bad server URL: {e}")))?;
+        let base = Url::parse(base.trim_end_matches('/'))
+            .map_err(|e| ApiError::Network(format!("bad server URL: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(ApiError::Network("the server URL must start with http:// or https://".into()));
+            return Err(ApiError::Network(
+                "the server URL must start with http:// or https://".into(),
+            ));
         }
         let http = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
@@ -65,16 +71,25 @@ impl ApiClient {
     /// The WebSocket URL of the live change stream.
     pub fn ws_url(&self) -> String {
         let mut u = self.url("/api/v1/sync/ws");
-        let scheme = if self.base.scheme() == "https" { "wss" } else { "ws" };
+        let scheme = if self.base.scheme() == "https" {
+            "wss"
+        } else {
+            "ws"
+        };
         let _ = u.set_scheme(scheme);
         u.to_string()
     }
 
-    async fn decode<T: serde::de::DeserializeOwned>(resp: Result<reqwest::Response, reqwest::Error>) -> Result<T, ApiError> {
+    async fn decode<T: serde::de::DeserializeOwned>(
+        resp: Result<reqwest::Response, reqwest::Error>,
+    ) -> Result<T, ApiError> {
         let resp = resp.map_err(|e| ApiError::Network(e.to_string()))?;
         let status = resp.status();
         if status.is_success() {
-            return resp.json::<T>().await.map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
+            return resp
+                .json::<T>()
+                .await
+                .map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
         }
         Err(Self::error_of(status, resp).await)
     }
@@ -89,29 +104,59 @@ impl ApiClient {
             timestamp: chrono::Utc::now(),
         });
         if status.is_server_error() && status != StatusCode::SERVICE_UNAVAILABLE {
-            return ApiError::Http { status: status.as_u16(), body };
+            return ApiError::Http {
+                status: status.as_u16(),
+                body,
+            };
         }
         if status == StatusCode::SERVICE_UNAVAILABLE || status == StatusCode::BAD_GATEWAY {
             return ApiError::Network(body.message);
         }
-        ApiError::Http { status: status.as_u16(), body }
+        ApiError::Http {
+            status: status.as_u16(),
+            body,
+        }
     }
 
     /// `POST /api/v1/auth/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<TokenResponse, ApiError> {
-        Self::decode(self.http.post(self.url("/api/v1/auth/login")).json(req).send().await).await
+        Self::decode(
+            self.http
+                .post(self.url("/api/v1/auth/login"))
+                .json(req)
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// `POST /api/v1/auth/refresh`.
     pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, ApiError> {
-        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
-        Self::decode(self.http.post(self.url("/api/v1/auth/refresh")).json(&body).send().await).await
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        Self::decode(
+            self.http
+                .post(self.url("/api/v1/auth/refresh"))
+                .json(&body)
+                .send()
+                .await,
+        )
+        .await
     }
 
     /// `POST /api/v1/auth/logout`.
     pub async fn logout(&self, refresh_token: &str) -> Result<(), ApiError> {
-        let body = RefreshRequest { refresh_token: refresh_token.to_owned() };
-        let resp = self.http.post(self.url("/api/v1/auth/logout")).json(&body).send().await.map_err(|e| ApiError::Network(e.to_string()))?;
+        let body = RefreshRequest {
+            refresh_token: refresh_token.to_owned(),
+        };
+        let resp = self
+            .http
+            .post(self.url("/api/v1/auth/logout"))
+            .json(&body)
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
         if resp.status().is_success() {
             Ok(())
         } else {
@@ -121,14 +166,31 @@ impl ApiClient {
     }
 
     /// `GET /api/v1/sync/changes`.
-    pub async fn changes(&self, token: &str, since: i64, limit: i64) -> Result<ChangesPage, ApiError> {
-        let req = self.http.get(self.url("/api/v1/sync/changes")).bearer_auth(token).query(&[("since", since), ("limit", limit)]);
+    pub async fn changes(
+        &self,
+        token: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<ChangesPage, ApiError> {
+        let req = self
+            .http
+            .get(self.url("/api/v1/sync/changes"))
+            .bearer_auth(token)
+            .query(&[("since", since), ("limit", limit)]);
         Self::decode(req.send().await).await
     }
 
     /// `POST /api/v1/sync/push`.
-    pub async fn push(&self, token: &str, mutations: Vec<Mutation>) -> Result<PushResponse, ApiError> {
-        let req = self.http.post(self.url("/api/v1/sync/push")).bearer_auth(token).json(&PushRequest { mutations });
+    pub async fn push(
+        &self,
+        token: &str,
+        mutations: Vec<Mutation>,
+    ) -> Result<PushResponse, ApiError> {
+        let req = self
+            .http
+            .post(self.url("/api/v1/sync/push"))
+            .bearer_auth(token)
+            .json(&PushRequest { mutations });
         Self::decode(req.send().await).await
     }
 }

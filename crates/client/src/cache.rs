@@ -8,7 +8,9 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use medoffice_model::search::{fold, SearchTerm};
-use medoffice_model::{Appointment, Change, EntityKind, Mutation, MutationOp, Patient, StaffMember, VitalSigns};
+use medoffice_model::{
+    Appointment, Change, EntityKind, Mutation, MutationOp, Patient, StaffMember, VitalSigns,
+};
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use uuid::Uuid;
@@ -31,7 +33,9 @@ pub enum CacheError {
 pub type CacheResult<T> = Result<T, CacheError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!("../../../migrations/cache/0001_cache.sql"))])
+    Migrations::new(vec![M::up(include_str!(
+        "../../../migrations/cache/0001_cache.sql"
+    ))])
 }
 
 /// Instants as stored: RFC 3339 UTC with microseconds, so text order is time order.
@@ -76,7 +80,10 @@ impl Cache {
 
     /// A metadata value.
     pub fn meta(&self, key: &str) -> CacheResult<Option<String>> {
-        Ok(self.conn.query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0)).optional()?)
+        Ok(self
+            .conn
+            .query_row("SELECT value FROM meta WHERE key = ?1", [key], |r| r.get(0))
+            .optional()?)
     }
 
     /// Sets a metadata value.
@@ -90,12 +97,19 @@ impl Cache {
 
     /// The feed cursor: every server change up to this revision is in the cache.
     pub fn cursor(&self) -> CacheResult<i64> {
-        Ok(self.meta("cursor")?.and_then(|v| v.parse().ok()).unwrap_or(0))
+        Ok(self
+            .meta("cursor")?
+            .and_then(|v| v.parse().ok())
+            .unwrap_or(0))
     }
 
     /// Applies server rows and then moves the cursor to `new_cursor` (never backwards), in one
     /// transaction: the cursor only moves once the rows are committed.
-    pub fn apply_changes(&mut self, changes: &[Change], new_cursor: i64) -> CacheResult<Vec<EntityKind>> {
+    pub fn apply_changes(
+        &mut self,
+        changes: &[Change],
+        new_cursor: i64,
+    ) -> CacheResult<Vec<EntityKind>> {
         let tx = self.conn.transaction()?;
         let mut kinds = Vec::new();
         for c in changes {
@@ -179,7 +193,9 @@ impl Cache {
                 user_id: Uuid::parse_str(&user).unwrap_or_default(),
                 state,
                 error,
-                created_at: DateTime::parse_from_rfc3339(&at).map(|t| t.with_timezone(&Utc)).unwrap_or_else(|_| Utc::now()),
+                created_at: DateTime::parse_from_rfc3339(&at)
+                    .map(|t| t.with_timezone(&Utc))
+                    .unwrap_or_else(|_| Utc::now()),
             });
         }
         Ok(out)
@@ -196,7 +212,10 @@ impl Cache {
 
     /// Removes an answered mutation.
     pub fn outbox_done(&self, mutation_id: Uuid) -> CacheResult<()> {
-        self.conn.execute("DELETE FROM outbox WHERE mutation_id = ?1", [mutation_id.to_string()])?;
+        self.conn.execute(
+            "DELETE FROM outbox WHERE mutation_id = ?1",
+            [mutation_id.to_string()],
+        )?;
         Ok(())
     }
 
@@ -211,18 +230,32 @@ impl Cache {
 
     /// Pending and rejected mutations of one row, in order.
     pub fn outbox_for(&self, entity_id: Uuid) -> CacheResult<Vec<OutboxEntry>> {
-        Ok(self.outbox(false, usize::MAX >> 1)?.into_iter().filter(|e| e.mutation.id == entity_id).collect())
+        Ok(self
+            .outbox(false, usize::MAX >> 1)?
+            .into_iter()
+            .filter(|e| e.mutation.id == entity_id)
+            .collect())
     }
 
     // ----------------------------------------------------------------------------- reads
 
     /// A cached server patient.
     pub fn patient(&self, id: Uuid) -> CacheResult<Option<Patient>> {
-        self.row_json("SELECT data FROM patients WHERE id = ?1 AND deleted = 0", id)
+        self.row_json(
+            "SELECT data FROM patients WHERE id = ?1 AND deleted = 0",
+            id,
+        )
     }
 
-    fn row_json<T: serde::de::DeserializeOwned>(&self, sql: &str, id: Uuid) -> CacheResult<Option<T>> {
-        let data: Option<String> = self.conn.query_row(sql, [id.to_string()], |r| r.get(0)).optional()?;
+    fn row_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        id: Uuid,
+    ) -> CacheResult<Option<T>> {
+        let data: Option<String> = self
+            .conn
+            .query_row(sql, [id.to_string()], |r| r.get(0))
+            .optional()?;
         Ok(data.map(|d| serde_json::from_str(&d)).transpose()?)
     }
 
@@ -248,7 +281,10 @@ impl Cache {
                     args.push(format!("{d}%"));
                     let a = args.len();
                     args.push(format!("%{d}%"));
-                    sql.push_str(&format!(" AND (mrn LIKE ?{a} OR phone_digits LIKE ?{})", args.len()));
+                    sql.push_str(&format!(
+                        " AND (mrn LIKE ?{a} OR phone_digits LIKE ?{})",
+                        args.len()
+                    ));
                 }
                 SearchTerm::Mrn(m) => {
                     args.push(m.to_uppercase());
@@ -256,9 +292,13 @@ impl Cache {
                 }
             }
         }
-        sql.push_str(&format!(" ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT {limit}"));
+        sql.push_str(&format!(
+            " ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT {limit}"
+        ));
         let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(0)
+        })?;
         let mut out = Vec::new();
         for r in rows {
             out.push(serde_json::from_str(&r?)?);
@@ -277,7 +317,11 @@ impl Cache {
     }
 
     /// Appointments starting in `[from, to)`.
-    pub fn appointments_between(&self, from: DateTime<Utc>, to: DateTime<Utc>) -> CacheResult<Vec<Appointment>> {
+    pub fn appointments_between(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> CacheResult<Vec<Appointment>> {
         self.list_json(
             "SELECT data FROM appointments WHERE starts_at >= ?1 AND starts_at < ?2 AND deleted = 0 ORDER BY starts_at",
             &[instant_key(from), instant_key(to)],
@@ -286,12 +330,18 @@ impl Cache {
 
     /// A cached appointment.
     pub fn appointment(&self, id: Uuid) -> CacheResult<Option<Appointment>> {
-        self.row_json("SELECT data FROM appointments WHERE id = ?1 AND deleted = 0", id)
+        self.row_json(
+            "SELECT data FROM appointments WHERE id = ?1 AND deleted = 0",
+            id,
+        )
     }
 
     /// The staff directory.
     pub fn staff(&self) -> CacheResult<Vec<StaffMember>> {
-        self.list_json("SELECT data FROM staff ORDER BY json_extract(data, '$.full_name')", &[])
+        self.list_json(
+            "SELECT data FROM staff ORDER BY json_extract(data, '$.full_name')",
+            &[],
+        )
     }
 
     /// Row counts per table: (patients, vital signs, appointments, staff).
@@ -304,9 +354,15 @@ impl Cache {
         )?)
     }
 
-    fn list_json<T: serde::de::DeserializeOwned>(&self, sql: &str, args: &[String]) -> CacheResult<Vec<T>> {
+    fn list_json<T: serde::de::DeserializeOwned>(
+        &self,
+        sql: &str,
+        args: &[String],
+    ) -> CacheResult<Vec<T>> {
         let mut stmt = self.conn.prepare_cached(sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| r.get::<_, String>(0))?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            r.get::<_, String>(0)
+        })?;
         let mut out = Vec::new();
         for r in rows {
             out.push(serde_json::from_str(&r?)?);
@@ -317,7 +373,10 @@ impl Cache {
 
 /// Digits of a phone number, for search.
 pub fn phone_digits(p: Option<&str>) -> String {
-    p.unwrap_or_default().chars().filter(char::is_ascii_digit).collect()
+    p.unwrap_or_default()
+        .chars()
+        .filter(char::is_ascii_digit)
+        .collect()
 }
 
 /// Writes `c` when it is newer than the cached row. Returns whether anything changed.

@@ -90,7 +90,9 @@ impl std::fmt::Display for EngineError {
 /// Delay before reconnect attempt `n` (1-based): 250 ms doubling to a 15 s cap, ±25 % jitter so
 /// a clinic's workstations do not reconnect in lockstep after an outage.
 pub fn backoff(n: u32) -> Duration {
-    let base = 250u64.saturating_mul(1u64 << n.saturating_sub(1).min(6)).min(15_000);
+    let base = 250u64
+        .saturating_mul(1u64 << n.saturating_sub(1).min(6))
+        .min(15_000);
     let jitter = rand::thread_rng().gen_range(0.75..1.25);
     Duration::from_millis((base as f64 * jitter) as u64)
 }
@@ -104,7 +106,10 @@ impl Session {
             keyring_account: p.keyring_account,
             tz,
             cache: Mutex::new(p.cache),
-            tokens: tokio::sync::Mutex::new(Tokens { access: p.access, refresh: p.refresh }),
+            tokens: tokio::sync::Mutex::new(Tokens {
+                access: p.access,
+                refresh: p.refresh,
+            }),
             sync_lock: tokio::sync::Mutex::new(()),
             push_lock: tokio::sync::Mutex::new(()),
             secrets: p.secrets,
@@ -208,9 +213,15 @@ impl Session {
         let _g = self.sync_lock.lock().await;
         loop {
             let token = self.access_token().await.map_err(to_api)?;
-            let cursor = self.cache().cursor().map_err(|e| ApiError::Network(e.to_string()))?;
+            let cursor = self
+                .cache()
+                .cursor()
+                .map_err(|e| ApiError::Network(e.to_string()))?;
             let page = self.api.changes(&token, cursor, 1000).await?;
-            let kinds = self.cache().apply_changes(&page.changes, page.revision).map_err(|e| ApiError::Network(e.to_string()))?;
+            let kinds = self
+                .cache()
+                .apply_changes(&page.changes, page.revision)
+                .map_err(|e| ApiError::Network(e.to_string()))?;
             self.notify_changed(kinds);
             if !page.has_more {
                 break;
@@ -221,14 +232,23 @@ impl Session {
     }
 
     /// Applies a pushed page when it joins the cursor; `false` means a gap (pull instead).
-    async fn apply_pushed(&self, from: i64, to: i64, changes: &[Change]) -> Result<bool, EngineError> {
+    async fn apply_pushed(
+        &self,
+        from: i64,
+        to: i64,
+        changes: &[Change],
+    ) -> Result<bool, EngineError> {
         let _g = self.sync_lock.lock().await;
         let mut cache = self.cache();
-        let cursor = cache.cursor().map_err(|e| EngineError::Other(e.to_string()))?;
+        let cursor = cache
+            .cursor()
+            .map_err(|e| EngineError::Other(e.to_string()))?;
         if from > cursor {
             return Ok(false);
         }
-        let kinds = cache.apply_changes(changes, to).map_err(|e| EngineError::Other(e.to_string()))?;
+        let kinds = cache
+            .apply_changes(changes, to)
+            .map_err(|e| EngineError::Other(e.to_string()))?;
         drop(cache);
         self.notify_changed(kinds);
         self.set_status(|st| st.last_synced_at = Some(Utc::now()));
@@ -265,19 +285,30 @@ impl Session {
             for (m, r) in mutations.iter().zip(resp.results) {
                 let mut cache = self.cache();
                 if let Some(server) = r.server.clone() {
-                    let change = Change { entity: m.entity, id: m.id, revision: r.revision.unwrap_or(0), deleted: false, data: server };
+                    let change = Change {
+                        entity: m.entity,
+                        id: m.id,
+                        revision: r.revision.unwrap_or(0),
+                        deleted: false,
+                        data: server,
+                    };
                     if let Err(e) = cache.apply_server_row(&change) {
                         tracing::warn!(error = %e, "could not cache a push answer");
                     }
                 }
                 match r.status {
-                    MutationStatus::Applied | MutationStatus::Duplicate => cache.outbox_done(m.mutation_id),
+                    MutationStatus::Applied | MutationStatus::Duplicate => {
+                        cache.outbox_done(m.mutation_id)
+                    }
                     MutationStatus::Rejected | MutationStatus::Conflict => {
                         let why = r.error.map(|e| match e.errors {
                             Some(f) if !f.is_empty() => format!("{}: {f}", e.message),
                             _ => e.message,
                         });
-                        cache.outbox_rejected(m.mutation_id, &why.unwrap_or_else(|| "refused by the server".into()))
+                        cache.outbox_rejected(
+                            m.mutation_id,
+                            &why.unwrap_or_else(|| "refused by the server".into()),
+                        )
                     }
                 }
                 .map_err(|e| ApiError::Network(e.to_string()))?;
@@ -301,7 +332,9 @@ impl Session {
                     self.set_status(|st| {
                         st.state = ConnectionState::Offline;
                         st.offline_since.get_or_insert_with(Utc::now);
-                        st.last_error = Some("The session has ended; sign in again to send pending changes".into());
+                        st.last_error = Some(
+                            "The session has ended; sign in again to send pending changes".into(),
+                        );
                     });
                     return;
                 }
@@ -322,18 +355,29 @@ impl Session {
 
     async fn connect_and_serve(&self) -> Result<(), EngineError> {
         let token = self.access_token().await?;
-        let mut req = self.api.ws_url().into_client_request().map_err(|e| EngineError::Other(e.to_string()))?;
+        let mut req = self
+            .api
+            .ws_url()
+            .into_client_request()
+            .map_err(|e| EngineError::Other(e.to_string()))?;
         req.headers_mut().insert(
             "Authorization",
-            format!("Bearer {token}").parse().map_err(|_| EngineError::Other("bad token".into()))?,
+            format!("Bearer {token}")
+                .parse()
+                .map_err(|_| EngineError::Other("bad token".into()))?,
         );
-        let (ws, _) = tokio::time::timeout(Duration::from_secs(10), tokio_tungstenite::connect_async(req))
-            .await
-            .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?
-            .map_err(|e| match e {
-                tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => EngineError::Api(ApiError::Network("token refused".into())),
-                other => EngineError::Api(ApiError::Network(other.to_string())),
-            })?;
+        let (ws, _) = tokio::time::timeout(
+            Duration::from_secs(10),
+            tokio_tungstenite::connect_async(req),
+        )
+        .await
+        .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?
+        .map_err(|e| match e {
+            tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
+                EngineError::Api(ApiError::Network("token refused".into()))
+            }
+            other => EngineError::Api(ApiError::Network(other.to_string())),
+        })?;
         let (mut write, mut read) = ws.split();
         self.set_status(|st| st.state = ConnectionState::Syncing);
         // hello first: then catch up from the cursor, and send what waits
@@ -345,7 +389,11 @@ impl Session {
                 Ok(ServerMessage::Hello { .. }) => {}
                 _ => return Err(EngineError::Other("unexpected first message".into())),
             },
-            _ => return Err(EngineError::Api(ApiError::Network("socket closed before hello".into()))),
+            _ => {
+                return Err(EngineError::Api(ApiError::Network(
+                    "socket closed before hello".into(),
+                )))
+            }
         }
         self.pull().await?;
         self.push_outbox().await?;

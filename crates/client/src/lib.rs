@@ -9,9 +9,9 @@
 pub mod api;
 pub mod cache;
 mod engine;
+mod local;
 pub mod secrets;
 pub mod view;
-mod local;
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -19,15 +19,18 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use medoffice_model::search::parse_query;
 use medoffice_model::{
-    AppointmentStatus, EntityKind, LoginRequest, Mutation, MutationOp, NewAppointment, NewPatient, NewVitalSigns,
-    NewVitalSignsForPatient, Patient, Permission, StaffMember, UserInfo, VitalSigns,
+    AppointmentStatus, EntityKind, LoginRequest, Mutation, MutationOp, NewAppointment, NewPatient,
+    NewVitalSigns, NewVitalSignsForPatient, Patient, Permission, StaffMember, UserInfo, VitalSigns,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch, RwLock};
 use uuid::Uuid;
 
 pub use engine::Session;
-use view::{AppointmentRow, CacheChanged, CommandError, ConnectionState, ErrorCode, Local, PatientChart, SessionState, SyncStatus};
+use view::{
+    AppointmentRow, CacheChanged, CommandError, ConnectionState, ErrorCode, Local, PatientChart,
+    SessionState, SyncStatus,
+};
 
 /// Where a workstation keeps its files and secrets.
 #[derive(Debug, Clone)]
@@ -85,7 +88,10 @@ impl From<cache::CacheError> for CommandError {
 impl From<api::ApiError> for CommandError {
     fn from(e: api::ApiError) -> Self {
         match e {
-            api::ApiError::Network(m) => CommandError::new(ErrorCode::Network, format!("The server cannot be reached ({m})")),
+            api::ApiError::Network(m) => CommandError::new(
+                ErrorCode::Network,
+                format!("The server cannot be reached ({m})"),
+            ),
             api::ApiError::Http { status, body } => {
                 let code = match status {
                     401 => ErrorCode::Unauthorized,
@@ -102,7 +108,12 @@ impl From<api::ApiError> for CommandError {
                     .and_then(|d| d.get("conflicting_appointment_id"))
                     .and_then(|v| v.as_str())
                     .and_then(|s| Uuid::parse_str(s).ok());
-                CommandError { code, message: body.message, fields: body.errors, conflicting_appointment_id }
+                CommandError {
+                    code,
+                    message: body.message,
+                    fields: body.errors,
+                    conflicting_appointment_id,
+                }
             }
         }
     }
@@ -127,7 +138,10 @@ impl Workstation {
     }
 
     fn load_prefs(&self) -> Prefs {
-        std::fs::read_to_string(self.prefs_path()).ok().and_then(|s| serde_json::from_str(&s).ok()).unwrap_or_default()
+        std::fs::read_to_string(self.prefs_path())
+            .ok()
+            .and_then(|s| serde_json::from_str(&s).ok())
+            .unwrap_or_default()
     }
 
     fn save_prefs(&self, p: &Prefs) {
@@ -139,14 +153,24 @@ impl Workstation {
     }
 
     fn keyring_account(server_url: &str, tenant: &str, username: &str) -> String {
-        format!("{}|{}|{}", server_url.trim_end_matches('/'), tenant.to_lowercase(), username.to_lowercase())
+        format!(
+            "{}|{}|{}",
+            server_url.trim_end_matches('/'),
+            tenant.to_lowercase(),
+            username.to_lowercase()
+        )
     }
 
     /// Who is signed in, and what the login form should prefill.
     pub async fn session_state(&self) -> SessionState {
         let p = self.load_prefs();
         let user = self.session.read().await.as_ref().map(|s| s.user.clone());
-        SessionState { user, server_url: p.server_url, tenant: p.tenant, username: p.username }
+        SessionState {
+            user,
+            server_url: p.server_url,
+            tenant: p.tenant,
+            username: p.username,
+        }
     }
 
     /// The current status.
@@ -164,8 +188,18 @@ impl Workstation {
         self.changes.subscribe()
     }
 
-    async fn start_session(&self, api: api::ApiClient, tenant: &str, user: UserInfo, access: Option<(String, i64)>, refresh: secrets::Secret) -> Result<Arc<Session>, CommandError> {
-        let path = self.config.data_dir.join(format!("cache-{}.sqlite", user.tenant_id));
+    async fn start_session(
+        &self,
+        api: api::ApiClient,
+        tenant: &str,
+        user: UserInfo,
+        access: Option<(String, i64)>,
+        refresh: secrets::Secret,
+    ) -> Result<Arc<Session>, CommandError> {
+        let path = self
+            .config
+            .data_dir
+            .join(format!("cache-{}.sqlite", user.tenant_id));
         let cache = cache::Cache::open(&path)?;
         let account = Self::keyring_account(api.base().as_str(), tenant, &user.username);
         let session = Session::start(engine::SessionParts {
@@ -186,9 +220,20 @@ impl Workstation {
     }
 
     /// Signs in online. The refresh token goes to the OS keyring; the session starts syncing.
-    pub async fn login(&self, server_url: &str, tenant: &str, username: &str, password: &str) -> Result<UserInfo, CommandError> {
+    pub async fn login(
+        &self,
+        server_url: &str,
+        tenant: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<UserInfo, CommandError> {
         let mut fields = medoffice_model::FieldErrors::new();
-        for (f, v) in [("server_url", server_url), ("tenant", tenant), ("username", username), ("password", password)] {
+        for (f, v) in [
+            ("server_url", server_url),
+            ("tenant", tenant),
+            ("username", username),
+            ("password", password),
+        ] {
             if v.trim().is_empty() {
                 fields.add(f, "is required");
             }
@@ -208,7 +253,8 @@ impl Workstation {
             })
             .await?;
         let refresh = secrets::Secret::new(tokens.refresh_token.clone());
-        let account = Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
+        let account =
+            Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
         if let Err(e) = self.secrets.set(&account, &refresh) {
             // The session works; it just will not survive a restart of the app.
             tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
@@ -220,7 +266,14 @@ impl Workstation {
             username: Some(tokens.user.username.clone()),
             user: Some(tokens.user.clone()),
         });
-        self.start_session(api, tenant.trim(), tokens.user.clone(), Some((tokens.access_token, expires)), refresh).await?;
+        self.start_session(
+            api,
+            tenant.trim(),
+            tokens.user.clone(),
+            Some((tokens.access_token, expires)),
+            refresh,
+        )
+        .await?;
         Ok(tokens.user)
     }
 
@@ -236,14 +289,17 @@ impl Workstation {
             return Ok(None);
         };
         let api = api::ApiClient::new(&server)?;
-        self.start_session(api, &tenant, user.clone(), None, refresh).await?;
+        self.start_session(api, &tenant, user.clone(), None, refresh)
+            .await?;
         Ok(Some(user))
     }
 
     /// Signs out: revokes the session on the server when reachable, forgets the refresh token.
     /// The cache and any unsent outbox stay (nothing entered is discarded).
     pub async fn logout(&self) -> Result<(), CommandError> {
-        let Some(s) = self.session.write().await.take() else { return Ok(()) };
+        let Some(s) = self.session.write().await.take() else {
+            return Ok(());
+        };
         s.stop();
         let refresh = s.refresh_token().await;
         if let Err(e) = s.api.logout(refresh.expose()).await {
@@ -259,14 +315,21 @@ impl Workstation {
 
     /// The current session, or `not_signed_in`.
     pub async fn session(&self) -> Result<Arc<Session>, CommandError> {
-        self.session.read().await.clone().ok_or_else(|| CommandError::new(ErrorCode::NotSignedIn, "Sign in first"))
+        self.session
+            .read()
+            .await
+            .clone()
+            .ok_or_else(|| CommandError::new(ErrorCode::NotSignedIn, "Sign in first"))
     }
 
     fn require(s: &Session, p: Permission) -> Result<(), CommandError> {
         if s.user.role.can(p) {
             Ok(())
         } else {
-            Err(CommandError::new(ErrorCode::Forbidden, "Your role may not do this"))
+            Err(CommandError::new(
+                ErrorCode::Forbidden,
+                "Your role may not do this",
+            ))
         }
     }
 
@@ -279,7 +342,11 @@ impl Workstation {
 
     /// Patients matching `query` (see `medoffice_model::search`), from the cache with local
     /// registrations on top, by name.
-    pub async fn search_patients(&self, query: &str, limit: usize) -> Result<Vec<Local<Patient>>, CommandError> {
+    pub async fn search_patients(
+        &self,
+        query: &str,
+        limit: usize,
+    ) -> Result<Vec<Local<Patient>>, CommandError> {
         let s = self.session().await?;
         let terms = parse_query(query);
         let cache = s.cache();
@@ -292,15 +359,29 @@ impl Workstation {
     pub async fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, CommandError> {
         let s = self.session().await?;
         let cache = s.cache();
-        let patient = local::patient(&cache, patient_id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such patient on this workstation"))?;
+        let patient = local::patient(&cache, patient_id)?.ok_or_else(|| {
+            CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
+        })?;
         let vitals = local::vitals_of(&cache, patient_id)?;
         let staff = cache.staff()?;
-        let appointments = local::appointments_of(&cache, patient_id)?.into_iter().map(|a| local::row(&cache, a, &staff)).collect::<Result<_, _>>()?;
-        Ok(PatientChart { patient, vitals, appointments, staff })
+        let appointments = local::appointments_of(&cache, patient_id)?
+            .into_iter()
+            .map(|a| local::row(&cache, a, &staff))
+            .collect::<Result<_, _>>()?;
+        Ok(PatientChart {
+            patient,
+            vitals,
+            appointments,
+            staff,
+        })
     }
 
     /// The day's appointments (clinic time zone), optionally of one provider.
-    pub async fn day_appointments(&self, date: NaiveDate, provider_id: Option<Uuid>) -> Result<Vec<AppointmentRow>, CommandError> {
+    pub async fn day_appointments(
+        &self,
+        date: NaiveDate,
+        provider_id: Option<Uuid>,
+    ) -> Result<Vec<AppointmentRow>, CommandError> {
         let s = self.session().await?;
         let (from, to) = s.day_bounds(date);
         let cache = s.cache();
@@ -321,8 +402,23 @@ impl Workstation {
 
     // ----------------------------------------------------------------------------- writes
 
-    async fn enqueue(&self, s: &Session, entity: EntityKind, op: MutationOp, id: Uuid, base_revision: Option<i64>, data: serde_json::Value) -> Result<(), CommandError> {
-        let m = Mutation { mutation_id: Uuid::new_v4(), entity, op, id, base_revision, data };
+    async fn enqueue(
+        &self,
+        s: &Session,
+        entity: EntityKind,
+        op: MutationOp,
+        id: Uuid,
+        base_revision: Option<i64>,
+        data: serde_json::Value,
+    ) -> Result<(), CommandError> {
+        let m = Mutation {
+            mutation_id: Uuid::new_v4(),
+            entity,
+            op,
+            id,
+            base_revision,
+            data,
+        };
         s.cache().enqueue(&m, s.user.id)?;
         s.after_local_write(entity);
         Ok(())
@@ -337,33 +433,64 @@ impl Workstation {
         new.validate(s.today()).map_err(CommandError::validation)?;
         let id = new.id.unwrap_or_else(Uuid::now_v7);
         new.id = Some(id);
-        self.enqueue(&s, EntityKind::Patient, MutationOp::Create, id, None, serde_json::to_value(&new).map_err(internal)?).await?;
+        self.enqueue(
+            &s,
+            EntityKind::Patient,
+            MutationOp::Create,
+            id,
+            None,
+            serde_json::to_value(&new).map_err(internal)?,
+        )
+        .await?;
         let p = local::patient(&s.cache(), id)?;
         p.ok_or_else(|| internal("registered patient not readable"))
     }
 
     /// Records a vital-signs set for a patient known here.
-    pub async fn record_vitals(&self, patient_id: Uuid, mut vitals: NewVitalSigns) -> Result<Local<VitalSigns>, CommandError> {
+    pub async fn record_vitals(
+        &self,
+        patient_id: Uuid,
+        mut vitals: NewVitalSigns,
+    ) -> Result<Local<VitalSigns>, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::VitalSignsWrite)?;
         if local::patient(&s.cache(), patient_id)?.is_none() {
-            return Err(CommandError::new(ErrorCode::NotFound, "No such patient on this workstation"));
+            return Err(CommandError::new(
+                ErrorCode::NotFound,
+                "No such patient on this workstation",
+            ));
         }
-        vitals.validate(Utc::now()).map_err(CommandError::validation)?;
+        vitals
+            .validate(Utc::now())
+            .map_err(CommandError::validation)?;
         let id = vitals.id.unwrap_or_else(Uuid::now_v7);
         vitals.id = Some(id);
         if vitals.entered_offline.is_none() {
             vitals.entered_offline = Some(s.status_state() != ConnectionState::Online);
         }
-        let data = serde_json::to_value(NewVitalSignsForPatient { patient_id, vitals }).map_err(internal)?;
-        self.enqueue(&s, EntityKind::VitalSigns, MutationOp::Create, id, None, data).await?;
+        let data = serde_json::to_value(NewVitalSignsForPatient { patient_id, vitals })
+            .map_err(internal)?;
+        self.enqueue(
+            &s,
+            EntityKind::VitalSigns,
+            MutationOp::Create,
+            id,
+            None,
+            data,
+        )
+        .await?;
         let all = local::vitals_of(&s.cache(), patient_id)?;
-        all.into_iter().find(|v| v.record.id == id).ok_or_else(|| internal("recorded vitals not readable"))
+        all.into_iter()
+            .find(|v| v.record.id == id)
+            .ok_or_else(|| internal("recorded vitals not readable"))
     }
 
     /// Books an appointment. A clash with a booking in the cache is refused at once, naming it;
     /// the server checks again (the exclusion constraint is the authority).
-    pub async fn book_appointment(&self, mut new: NewAppointment) -> Result<AppointmentRow, CommandError> {
+    pub async fn book_appointment(
+        &self,
+        mut new: NewAppointment,
+    ) -> Result<AppointmentRow, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
         new.validate().map_err(CommandError::validation)?;
@@ -375,18 +502,25 @@ impl Workstation {
         if !new.overbooked.unwrap_or(false) {
             let end = new.starts_at + chrono::Duration::minutes(new.duration_minutes as i64);
             let day_start = new.starts_at - chrono::Duration::hours(24);
-            let clash = local::appointments_between(&s.cache(), day_start, end)?.into_iter().find(|a| {
-                let r = &a.record;
-                r.provider_id == new.provider_id
-                    && r.status.is_live()
-                    && !r.overbooked
-                    && r.starts_at < end
-                    && new.starts_at < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
-            });
+            let clash = local::appointments_between(&s.cache(), day_start, end)?
+                .into_iter()
+                .find(|a| {
+                    let r = &a.record;
+                    r.provider_id == new.provider_id
+                        && r.status.is_live()
+                        && !r.overbooked
+                        && r.starts_at < end
+                        && new.starts_at
+                            < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
+                });
             if let Some(c) = clash {
                 let mut e = CommandError::new(
                     ErrorCode::Conflict,
-                    format!("The provider already has a booking at {} for {} minutes", c.record.starts_at.format("%H:%M UTC"), c.record.duration_minutes),
+                    format!(
+                        "The provider already has a booking at {} for {} minutes",
+                        c.record.starts_at.format("%H:%M UTC"),
+                        c.record.duration_minutes
+                    ),
                 );
                 e.conflicting_appointment_id = Some(c.record.id);
                 return Err(e);
@@ -394,31 +528,58 @@ impl Workstation {
         }
         let id = new.id.unwrap_or_else(Uuid::now_v7);
         new.id = Some(id);
-        self.enqueue(&s, EntityKind::Appointment, MutationOp::Create, id, None, serde_json::to_value(&new).map_err(internal)?).await?;
+        self.enqueue(
+            &s,
+            EntityKind::Appointment,
+            MutationOp::Create,
+            id,
+            None,
+            serde_json::to_value(&new).map_err(internal)?,
+        )
+        .await?;
         let cache = s.cache();
         let staff = cache.staff()?;
-        let a = local::appointment(&cache, id)?.ok_or_else(|| internal("booked appointment not readable"))?;
+        let a = local::appointment(&cache, id)?
+            .ok_or_else(|| internal("booked appointment not readable"))?;
         local::row(&cache, a, &staff)
     }
 
     /// Moves an appointment along its workflow (check in, start, complete, no-show, cancel).
     /// `note` (e.g. a cancellation reason) is appended to the notes.
-    pub async fn set_appointment_status(&self, id: Uuid, status: AppointmentStatus, note: Option<String>) -> Result<AppointmentRow, CommandError> {
+    pub async fn set_appointment_status(
+        &self,
+        id: Uuid,
+        status: AppointmentStatus,
+        note: Option<String>,
+    ) -> Result<AppointmentRow, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
-        let current = local::appointment(&s.cache(), id)?.ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
+        let current = local::appointment(&s.cache(), id)?
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
         if !current.record.status.can_become(status) {
             let mut f = medoffice_model::FieldErrors::new();
-            f.add("status", format!("cannot go from {} to {}", current.record.status.as_str(), status.as_str()));
+            f.add(
+                "status",
+                format!(
+                    "cannot go from {} to {}",
+                    current.record.status.as_str(),
+                    status.as_str()
+                ),
+            );
             return Err(CommandError::validation(f));
         }
-        if status == AppointmentStatus::Cancelled && note.as_deref().is_none_or(|n| n.trim().is_empty()) {
+        if status == AppointmentStatus::Cancelled
+            && note.as_deref().is_none_or(|n| n.trim().is_empty())
+        {
             let mut f = medoffice_model::FieldErrors::new();
             f.add("note", "give a reason for the cancellation");
             return Err(CommandError::validation(f));
         }
         let mut data = serde_json::Map::new();
-        data.insert("status".into(), serde_json::to_value(status).map_err(internal)?);
+        data.insert(
+            "status".into(),
+            serde_json::to_value(status).map_err(internal)?,
+        );
         if let Some(n) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
             let notes = match &current.record.notes {
                 Some(old) => format!("{old}\n{n}"),
@@ -427,10 +588,19 @@ impl Workstation {
             data.insert("notes".into(), serde_json::Value::String(notes));
         }
         let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
-        self.enqueue(&s, EntityKind::Appointment, MutationOp::Update, id, Some(base), serde_json::Value::Object(data)).await?;
+        self.enqueue(
+            &s,
+            EntityKind::Appointment,
+            MutationOp::Update,
+            id,
+            Some(base),
+            serde_json::Value::Object(data),
+        )
+        .await?;
         let cache = s.cache();
         let staff = cache.staff()?;
-        let a = local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
+        let a =
+            local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
         local::row(&cache, a, &staff)
     }
 

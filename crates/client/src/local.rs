@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
-    provisional_mrn, Appointment, AppointmentStatus, EntityKind, MutationOp, NewAppointment, NewPatient, NewVitalSignsForPatient,
-    Patient, StaffMember, VitalSigns,
+    provisional_mrn, Appointment, AppointmentStatus, EntityKind, MutationOp, NewAppointment,
+    NewPatient, NewVitalSignsForPatient, Patient, StaffMember, VitalSigns,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -37,7 +37,12 @@ fn provisional_patient(id: Uuid, n: &NewPatient, at: DateTime<Utc>) -> Patient {
     }
 }
 
-fn provisional_vitals(id: Uuid, v: &NewVitalSignsForPatient, by: Uuid, at: DateTime<Utc>) -> VitalSigns {
+fn provisional_vitals(
+    id: Uuid,
+    v: &NewVitalSignsForPatient,
+    by: Uuid,
+    at: DateTime<Utc>,
+) -> VitalSigns {
     let m = &v.vitals.measurements;
     VitalSigns {
         id,
@@ -72,12 +77,18 @@ fn provisional_appointment(id: Uuid, a: &NewAppointment) -> Appointment {
 }
 
 /// Applies update mutations' fields onto a record (what the person will see once sent).
-fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(record: T, entries: &[OutboxEntry]) -> T {
+fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
+    record: T,
+    entries: &[OutboxEntry],
+) -> T {
     let mut v = match serde_json::to_value(&record) {
         Ok(v) => v,
         Err(_) => return record,
     };
-    for e in entries.iter().filter(|e| e.mutation.op == MutationOp::Update && e.state == "pending") {
+    for e in entries
+        .iter()
+        .filter(|e| e.mutation.op == MutationOp::Update && e.state == "pending")
+    {
         if let (Some(obj), Value::Object(changes)) = (v.as_object_mut(), &e.mutation.data) {
             for (k, val) in changes {
                 obj.insert(k.clone(), val.clone());
@@ -91,7 +102,11 @@ fn wrap<T>(record: T, entries: &[OutboxEntry]) -> Local<T> {
     Local {
         record,
         pending: entries.iter().any(|e| e.state == "pending"),
-        rejected: entries.iter().rev().find(|e| e.state == "rejected").and_then(|e| e.error.clone()),
+        rejected: entries
+            .iter()
+            .rev()
+            .find(|e| e.state == "rejected")
+            .and_then(|e| e.error.clone()),
     }
 }
 
@@ -104,7 +119,9 @@ pub fn patient(cache: &Cache, id: Uuid) -> Result<Option<Local<Patient>>, Comman
     let entries = cache.outbox_for(id)?;
     let base = match cache.patient(id)? {
         Some(p) => p,
-        None => match entries.iter().find(|e| e.mutation.entity == EntityKind::Patient && e.mutation.op == MutationOp::Create) {
+        None => match entries.iter().find(|e| {
+            e.mutation.entity == EntityKind::Patient && e.mutation.op == MutationOp::Create
+        }) {
             Some(e) => match serde_json::from_value::<NewPatient>(e.mutation.data.clone()) {
                 Ok(n) => provisional_patient(id, &n, created_at(e)),
                 Err(_) => return Ok(None),
@@ -120,19 +137,33 @@ fn matches(p: &Patient, terms: &[SearchTerm]) -> bool {
     terms.iter().all(|t| match t {
         SearchTerm::Name(n) => name.contains(&format!(" {n}")),
         SearchTerm::BirthDate(ds) => ds.contains(&p.date_of_birth),
-        SearchTerm::Digits(d) => p.mrn.starts_with(d.as_str()) || phone_digits(p.phone.as_deref()).contains(d.as_str()),
+        SearchTerm::Digits(d) => {
+            p.mrn.starts_with(d.as_str()) || phone_digits(p.phone.as_deref()).contains(d.as_str())
+        }
         SearchTerm::Mrn(m) => p.mrn.eq_ignore_ascii_case(m),
     })
 }
 
 /// Search over the cache plus local registrations, by family then given name.
-pub fn search(cache: &Cache, terms: &[SearchTerm], limit: usize) -> Result<Vec<Local<Patient>>, CommandError> {
+pub fn search(
+    cache: &Cache,
+    terms: &[SearchTerm],
+    limit: usize,
+) -> Result<Vec<Local<Patient>>, CommandError> {
     let mut out: Vec<Local<Patient>> = Vec::new();
     let pending = cache.outbox(false, 100_000)?;
-    let mut local_ids: Vec<Uuid> = pending.iter().filter(|e| e.mutation.entity == EntityKind::Patient).map(|e| e.mutation.id).collect();
+    let mut local_ids: Vec<Uuid> = pending
+        .iter()
+        .filter(|e| e.mutation.entity == EntityKind::Patient)
+        .map(|e| e.mutation.id)
+        .collect();
     local_ids.dedup();
     for p in cache.search_patients(terms, limit)? {
-        let entries: Vec<OutboxEntry> = pending.iter().filter(|e| e.mutation.id == p.id).cloned().collect();
+        let entries: Vec<OutboxEntry> = pending
+            .iter()
+            .filter(|e| e.mutation.id == p.id)
+            .cloned()
+            .collect();
         local_ids.retain(|id| *id != p.id);
         out.push(wrap(overlay(p, &entries), &entries));
     }
@@ -144,7 +175,14 @@ pub fn search(cache: &Cache, terms: &[SearchTerm], limit: usize) -> Result<Vec<L
         }
     }
     out.sort_by(|a, b| {
-        (a.record.family_name.to_lowercase(), a.record.given_name.to_lowercase()).cmp(&(b.record.family_name.to_lowercase(), b.record.given_name.to_lowercase()))
+        (
+            a.record.family_name.to_lowercase(),
+            a.record.given_name.to_lowercase(),
+        )
+            .cmp(&(
+                b.record.family_name.to_lowercase(),
+                b.record.given_name.to_lowercase(),
+            ))
     });
     out.truncate(limit);
     Ok(out)
@@ -152,9 +190,19 @@ pub fn search(cache: &Cache, terms: &[SearchTerm], limit: usize) -> Result<Vec<L
 
 /// A patient's vital signs, newest first, local sets included.
 pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns>>, CommandError> {
-    let mut out: Vec<Local<VitalSigns>> = cache.vitals_of(patient_id)?.into_iter().map(|v| Local { record: v, pending: false, rejected: None }).collect();
+    let mut out: Vec<Local<VitalSigns>> = cache
+        .vitals_of(patient_id)?
+        .into_iter()
+        .map(|v| Local {
+            record: v,
+            pending: false,
+            rejected: None,
+        })
+        .collect();
     for e in cache.outbox(false, 100_000)? {
-        if e.mutation.entity != EntityKind::VitalSigns || out.iter().any(|o| o.record.id == e.mutation.id) {
+        if e.mutation.entity != EntityKind::VitalSigns
+            || out.iter().any(|o| o.record.id == e.mutation.id)
+        {
             continue;
         }
         if let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
@@ -168,19 +216,36 @@ pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns
     Ok(out)
 }
 
-fn local_appointments(cache: &Cache, server: Vec<Appointment>, keep: impl Fn(&Appointment) -> bool) -> CacheResult<Vec<Local<Appointment>>> {
+fn local_appointments(
+    cache: &Cache,
+    server: Vec<Appointment>,
+    keep: impl Fn(&Appointment) -> bool,
+) -> CacheResult<Vec<Local<Appointment>>> {
     let pending = cache.outbox(false, 100_000)?;
     let mut out = Vec::new();
     for a in server {
-        let entries: Vec<OutboxEntry> = pending.iter().filter(|e| e.mutation.id == a.id).cloned().collect();
+        let entries: Vec<OutboxEntry> = pending
+            .iter()
+            .filter(|e| e.mutation.id == a.id)
+            .cloned()
+            .collect();
         out.push(wrap(overlay(a, &entries), &entries));
     }
-    for e in pending.iter().filter(|e| e.mutation.entity == EntityKind::Appointment && e.mutation.op == MutationOp::Create) {
-        if out.iter().any(|o: &Local<Appointment>| o.record.id == e.mutation.id) {
+    for e in pending.iter().filter(|e| {
+        e.mutation.entity == EntityKind::Appointment && e.mutation.op == MutationOp::Create
+    }) {
+        if out
+            .iter()
+            .any(|o: &Local<Appointment>| o.record.id == e.mutation.id)
+        {
             continue;
         }
         if let Ok(n) = serde_json::from_value::<NewAppointment>(e.mutation.data.clone()) {
-            let entries: Vec<OutboxEntry> = pending.iter().filter(|x| x.mutation.id == e.mutation.id).cloned().collect();
+            let entries: Vec<OutboxEntry> = pending
+                .iter()
+                .filter(|x| x.mutation.id == e.mutation.id)
+                .cloned()
+                .collect();
             let a = overlay(provisional_appointment(e.mutation.id, &n), &entries);
             if keep(&a) {
                 out.push(wrap(a, &entries));
@@ -193,29 +258,53 @@ fn local_appointments(cache: &Cache, server: Vec<Appointment>, keep: impl Fn(&Ap
 /// One appointment as seen here.
 pub fn appointment(cache: &Cache, id: Uuid) -> Result<Option<Local<Appointment>>, CommandError> {
     let server: Vec<Appointment> = cache.appointment(id)?.into_iter().collect();
-    Ok(local_appointments(cache, server, |a| a.id == id)?.into_iter().find(|a| a.record.id == id))
+    Ok(local_appointments(cache, server, |a| a.id == id)?
+        .into_iter()
+        .find(|a| a.record.id == id))
 }
 
 /// A patient's appointments, newest first.
-pub fn appointments_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<Appointment>>, CommandError> {
-    let mut v = local_appointments(cache, cache.appointments_of(patient_id)?, |a| a.patient_id == patient_id)?;
+pub fn appointments_of(
+    cache: &Cache,
+    patient_id: Uuid,
+) -> Result<Vec<Local<Appointment>>, CommandError> {
+    let mut v = local_appointments(cache, cache.appointments_of(patient_id)?, |a| {
+        a.patient_id == patient_id
+    })?;
     v.sort_by(|a, b| b.record.starts_at.cmp(&a.record.starts_at));
     Ok(v)
 }
 
 /// Appointments starting in `[from, to)`, by time.
-pub fn appointments_between(cache: &Cache, from: DateTime<Utc>, to: DateTime<Utc>) -> Result<Vec<Local<Appointment>>, CommandError> {
-    let mut v = local_appointments(cache, cache.appointments_between(from, to)?, |a| a.starts_at >= from && a.starts_at < to)?;
+pub fn appointments_between(
+    cache: &Cache,
+    from: DateTime<Utc>,
+    to: DateTime<Utc>,
+) -> Result<Vec<Local<Appointment>>, CommandError> {
+    let mut v = local_appointments(cache, cache.appointments_between(from, to)?, |a| {
+        a.starts_at >= from && a.starts_at < to
+    })?;
     v.sort_by(|a, b| a.record.starts_at.cmp(&b.record.starts_at));
     Ok(v)
 }
 
 /// Adds the names a person needs to read a booking.
-pub fn row(cache: &Cache, a: Local<Appointment>, staff: &[StaffMember]) -> Result<AppointmentRow, CommandError> {
+pub fn row(
+    cache: &Cache,
+    a: Local<Appointment>,
+    staff: &[StaffMember],
+) -> Result<AppointmentRow, CommandError> {
     let p = patient(cache, a.record.patient_id)?;
-    let provider_name = staff.iter().find(|s| s.id == a.record.provider_id).map(|s| s.full_name.clone()).unwrap_or_default();
+    let provider_name = staff
+        .iter()
+        .find(|s| s.id == a.record.provider_id)
+        .map(|s| s.full_name.clone())
+        .unwrap_or_default();
     Ok(AppointmentRow {
-        patient_name: p.as_ref().map(|p| format!("{}, {}", p.record.family_name, p.record.given_name)).unwrap_or_default(),
+        patient_name: p
+            .as_ref()
+            .map(|p| format!("{}, {}", p.record.family_name, p.record.given_name))
+            .unwrap_or_default(),
         patient_mrn: p.map(|p| p.record.mrn).unwrap_or_default(),
         provider_name,
         appointment: a,

@@ -37,7 +37,9 @@ pub struct SecretError(String);
 impl SecretStore {
     /// A store under `service`.
     pub fn new(service: impl Into<String>) -> Self {
-        Self { service: service.into() }
+        Self {
+            service: service.into(),
+        }
     }
 
     fn entry(&self, account: &str) -> Result<keyring::Entry, SecretError> {
@@ -55,7 +57,9 @@ impl SecretStore {
 
     /// Stores `secret` for `account`.
     pub fn set(&self, account: &str, secret: &Secret) -> Result<(), SecretError> {
-        self.entry(account)?.set_password(secret.expose()).map_err(|e| SecretError(e.to_string()))
+        self.entry(account)?
+            .set_password(secret.expose())
+            .map_err(|e| SecretError(e.to_string()))
     }
 
     /// Forgets `account`'s secret (absent is fine).

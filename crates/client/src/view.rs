@@ -126,7 +126,12 @@ pub struct CommandError {
 impl CommandError {
     /// An error with a code and message only.
     pub fn new(code: ErrorCode, message: impl Into<String>) -> Self {
-        Self { code, message: message.into(), fields: None, conflicting_appointment_id: None }
+        Self {
+            code,
+            message: message.into(),
+            fields: None,
+            conflicting_appointment_id: None,
+        }
     }
 
     /// A validation error.

@@ -151,7 +151,9 @@ impl NewAppointment {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         validate_duration(self.duration_minutes, &mut e);
-        if self.overbooked == Some(true) && self.reason.as_deref().is_none_or(|r| r.trim().is_empty()) {
+        if self.overbooked == Some(true)
+            && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
+        {
             e.add("reason", "is required for an overbooking");
         }
         e.into_result()
@@ -162,7 +164,10 @@ impl NewAppointment {
 pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
     let (lo, hi) = DURATION_MINUTES;
     if !(lo..=hi).contains(&minutes) {
-        e.add("duration_minutes", format!("must be between {lo} and {hi} minutes"));
+        e.add(
+            "duration_minutes",
+            format!("must be between {lo} and {hi} minutes"),
+        );
     }
 }
 

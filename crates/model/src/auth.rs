@@ -24,7 +24,12 @@ pub enum Role {
 
 impl Role {
     /// All roles, most privileged first.
-    pub const ALL: [Role; 4] = [Role::Admin, Role::Physician, Role::Nurse, Role::Receptionist];
+    pub const ALL: [Role; 4] = [
+        Role::Admin,
+        Role::Physician,
+        Role::Nurse,
+        Role::Receptionist,
+    ];
 
     /// The wire name (`"admin"`, …).
     pub fn as_str(self) -> &'static str {
@@ -244,7 +249,10 @@ pub const MIN_PASSWORD_LEN: usize = 10;
 /// Adds an error under `field` when `password` is too short.
 pub fn validate_password(password: &str, field: &str, e: &mut crate::FieldErrors) {
     if password.chars().count() < MIN_PASSWORD_LEN {
-        e.add(field, format!("must be at least {MIN_PASSWORD_LEN} characters"));
+        e.add(
+            field,
+            format!("must be at least {MIN_PASSWORD_LEN} characters"),
+        );
     }
 }
 

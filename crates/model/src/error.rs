@@ -20,7 +20,10 @@ impl FieldErrors {
 
     /// Adds `message` for `field`.
     pub fn add(&mut self, field: &str, message: impl Into<String>) {
-        self.0.entry(field.to_owned()).or_default().push(message.into());
+        self.0
+            .entry(field.to_owned())
+            .or_default()
+            .push(message.into());
     }
 
     /// True when no field has an error.

@@ -42,7 +42,9 @@ pub fn parse_query(q: &str) -> Vec<SearchTerm> {
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '(' | ')' | '.'));
         if !digits.is_empty() && only_phone_chars {
             terms.push(SearchTerm::Digits(digits));
-        } else if tok.to_ascii_uppercase().starts_with("P-") || tok.chars().any(|c| c.is_ascii_digit()) {
+        } else if tok.to_ascii_uppercase().starts_with("P-")
+            || tok.chars().any(|c| c.is_ascii_digit())
+        {
             terms.push(SearchTerm::Mrn(tok.to_owned()));
         } else {
             let f = fold(tok).replace(['\'', '.'], "");
@@ -65,7 +67,11 @@ pub fn parse_birth_date(tok: &str) -> Option<Vec<NaiveDate>> {
     }
     let parts: Vec<&str> = tok.split('/').collect();
     if parts.len() == 3 && parts[2].len() == 4 {
-        let (a, b, y) = (parts[0].parse::<u32>().ok()?, parts[1].parse::<u32>().ok()?, parts[2].parse::<i32>().ok()?);
+        let (a, b, y) = (
+            parts[0].parse::<u32>().ok()?,
+            parts[1].parse::<u32>().ok()?,
+            parts[2].parse::<i32>().ok()?,
+        );
         let mut out = Vec::new();
         if let Some(d) = NaiveDate::from_ymd_opt(y, b, a) {
             out.push(d);
@@ -94,14 +100,23 @@ mod tests {
     fn names_in_any_order_fold_accents() {
         assert_eq!(
             parse_query("Müller  zoë"),
-            vec![SearchTerm::Name("muller".into()), SearchTerm::Name("zoe".into())]
+            vec![
+                SearchTerm::Name("muller".into()),
+                SearchTerm::Name("zoe".into())
+            ]
         );
     }
 
     #[test]
     fn dates_in_the_formats_people_type() {
-        assert_eq!(parse_query("1990-04-03"), vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]);
-        assert_eq!(parse_query("25/12/1980"), vec![SearchTerm::BirthDate(vec![d(1980, 12, 25)])]);
+        assert_eq!(
+            parse_query("1990-04-03"),
+            vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]
+        );
+        assert_eq!(
+            parse_query("25/12/1980"),
+            vec![SearchTerm::BirthDate(vec![d(1980, 12, 25)])]
+        );
         assert_eq!(
             parse_query("3/4/1990"),
             vec![SearchTerm::BirthDate(vec![d(1990, 4, 3), d(1990, 3, 4)])]
@@ -110,11 +125,20 @@ mod tests {
 
     #[test]
     fn digits_are_mrn_or_phone() {
-        assert_eq!(parse_query("(555) 010-0199"), vec![
-            SearchTerm::Digits("555".into()),
-            SearchTerm::Digits("0100199".into())
-        ]);
-        assert_eq!(parse_query("000123"), vec![SearchTerm::Digits("000123".into())]);
-        assert_eq!(parse_query("P-1a2b"), vec![SearchTerm::Mrn("P-1a2b".into())]);
+        assert_eq!(
+            parse_query("(555) 010-0199"),
+            vec![
+                SearchTerm::Digits("555".into()),
+                SearchTerm::Digits("0100199".into())
+            ]
+        );
+        assert_eq!(
+            parse_query("000123"),
+            vec![SearchTerm::Digits("000123".into())]
+        );
+        assert_eq!(
+            parse_query("P-1a2b"),
+            vec![SearchTerm::Mrn("P-1a2b".into())]
+        );
     }
 }

@@ -205,9 +205,27 @@ impl Measurements {
             (Some(s), Some(d)) if d >= s => e.add("diastolic_mmhg", "must be below systolic"),
             _ => {}
         }
-        check_range(&mut e, "systolic_mmhg", self.systolic_mmhg, limits::SYSTOLIC, " mmHg");
-        check_range(&mut e, "diastolic_mmhg", self.diastolic_mmhg, limits::DIASTOLIC, " mmHg");
-        check_range(&mut e, "heart_rate_bpm", self.heart_rate_bpm, limits::HEART_RATE, "/min");
+        check_range(
+            &mut e,
+            "systolic_mmhg",
+            self.systolic_mmhg,
+            limits::SYSTOLIC,
+            " mmHg",
+        );
+        check_range(
+            &mut e,
+            "diastolic_mmhg",
+            self.diastolic_mmhg,
+            limits::DIASTOLIC,
+            " mmHg",
+        );
+        check_range(
+            &mut e,
+            "heart_rate_bpm",
+            self.heart_rate_bpm,
+            limits::HEART_RATE,
+            "/min",
+        );
         check_range(
             &mut e,
             "respiratory_rate_bpm",
@@ -215,10 +233,28 @@ impl Measurements {
             limits::RESPIRATORY_RATE,
             "/min",
         );
-        check_range(&mut e, "temperature_c", self.temperature_c, limits::TEMPERATURE_C, " °C");
+        check_range(
+            &mut e,
+            "temperature_c",
+            self.temperature_c,
+            limits::TEMPERATURE_C,
+            " °C",
+        );
         check_range(&mut e, "spo2_pct", self.spo2_pct, limits::SPO2, " %");
-        check_range(&mut e, "weight_kg", self.weight_kg, limits::WEIGHT_KG, " kg");
-        check_range(&mut e, "height_cm", self.height_cm, limits::HEIGHT_CM, " cm");
+        check_range(
+            &mut e,
+            "weight_kg",
+            self.weight_kg,
+            limits::WEIGHT_KG,
+            " kg",
+        );
+        check_range(
+            &mut e,
+            "height_cm",
+            self.height_cm,
+            limits::HEIGHT_CM,
+            " cm",
+        );
         check_range(&mut e, "pain_score", self.pain_score, limits::PAIN, "");
         for (field, v) in [
             ("temperature_c", self.temperature_c),
@@ -348,12 +384,25 @@ impl Measurements {
             ..Default::default()
         };
         self.news2().is_some()
-            && (red(Measurements { respiratory_rate_bpm: self.respiratory_rate_bpm, ..base.clone() })
-                || red(Measurements { spo2_pct: self.spo2_pct, ..base.clone() })
-                || red(Measurements { systolic_mmhg: self.systolic_mmhg, ..base.clone() })
-                || red(Measurements { heart_rate_bpm: self.heart_rate_bpm, ..base.clone() })
-                || red(Measurements { consciousness: self.consciousness, ..base.clone() })
-                || red(Measurements { temperature_c: self.temperature_c, ..base }))
+            && (red(Measurements {
+                respiratory_rate_bpm: self.respiratory_rate_bpm,
+                ..base.clone()
+            }) || red(Measurements {
+                spo2_pct: self.spo2_pct,
+                ..base.clone()
+            }) || red(Measurements {
+                systolic_mmhg: self.systolic_mmhg,
+                ..base.clone()
+            }) || red(Measurements {
+                heart_rate_bpm: self.heart_rate_bpm,
+                ..base.clone()
+            }) || red(Measurements {
+                consciousness: self.consciousness,
+                ..base.clone()
+            }) || red(Measurements {
+                temperature_c: self.temperature_c,
+                ..base
+            }))
     }
 }
 
@@ -392,7 +441,11 @@ impl NewVitalSigns {
         if self.measured_at > now + Duration::minutes(5) {
             e.add("measured_at", "cannot be in the future");
         }
-        if self.notes.as_deref().is_some_and(|n| n.chars().count() > 2000) {
+        if self
+            .notes
+            .as_deref()
+            .is_some_and(|n| n.chars().count() > 2000)
+        {
             e.add("notes", "must be at most 2000 characters");
         }
         e.into_result()
@@ -403,7 +456,15 @@ impl NewVitalSigns {
 mod tests {
     use super::*;
 
-    fn full(rr: i32, spo2: i32, o2: bool, sys: i32, hr: i32, c: Consciousness, t: f64) -> Measurements {
+    fn full(
+        rr: i32,
+        spo2: i32,
+        o2: bool,
+        sys: i32,
+        hr: i32,
+        c: Consciousness,
+        t: f64,
+    ) -> Measurements {
         Measurements {
             respiratory_rate_bpm: Some(rr),
             spo2_pct: Some(spo2),
@@ -437,7 +498,11 @@ mod tests {
         assert_eq!(news2_risk(3, true), News2Risk::LowMedium);
         // temperature edges: 35.0 → 3, 35.1 → 1, 38.0 → 0, 38.1 → 1, 39.1 → 2
         for (t, s) in [(35.0, 3), (35.1, 1), (38.0, 0), (38.1, 1), (39.1, 2)] {
-            assert_eq!(full(16, 97, false, 120, 70, Consciousness::Alert, t).news2(), Some(s), "{t}");
+            assert_eq!(
+                full(16, 97, false, 120, 70, Consciousness::Alert, t).news2(),
+                Some(s),
+                "{t}"
+            );
         }
     }
 
@@ -466,13 +531,20 @@ mod tests {
 
     #[test]
     fn blood_pressure_comes_in_pairs_and_diastolic_is_lower() {
-        let e = Measurements { systolic_mmhg: Some(120), ..Default::default() }
-            .validate()
-            .expect_err("pair");
+        let e = Measurements {
+            systolic_mmhg: Some(120),
+            ..Default::default()
+        }
+        .validate()
+        .expect_err("pair");
         assert!(e.0.contains_key("diastolic_mmhg"));
-        let e = Measurements { systolic_mmhg: Some(80), diastolic_mmhg: Some(90), ..Default::default() }
-            .validate()
-            .expect_err("order");
+        let e = Measurements {
+            systolic_mmhg: Some(80),
+            diastolic_mmhg: Some(90),
+            ..Default::default()
+        }
+        .validate()
+        .expect_err("order");
         assert!(e.0.contains_key("diastolic_mmhg"));
         assert!(Measurements::default().validate().is_err());
     }
@@ -508,10 +580,17 @@ mod tests {
         let v = NewVitalSigns {
             id: None,
             measured_at: now + Duration::hours(1),
-            measurements: Measurements { heart_rate_bpm: Some(70), ..Default::default() },
+            measurements: Measurements {
+                heart_rate_bpm: Some(70),
+                ..Default::default()
+            },
             notes: None,
             entered_offline: None,
         };
-        assert!(v.validate(now).expect_err("future").0.contains_key("measured_at"));
+        assert!(v
+            .validate(now)
+            .expect_err("future")
+            .0
+            .contains_key("measured_at"));
     }
 }

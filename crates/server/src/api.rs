@@ -6,9 +6,9 @@ use axum::response::IntoResponse;
 use axum::Json;
 use chrono::{Duration, Utc};
 use medoffice_model::{
-    Appointment, AppointmentPatch, ErrorBody, ListMeta, ListResponse, LoginRequest, NewAppointment, NewPatient, NewUser,
-    NewVitalSigns, Patient, PatientPatch, Permission, RefreshRequest, Role, StaffMember, TenantInfo, TokenResponse,
-    UserInfo, VitalSigns,
+    Appointment, AppointmentPatch, ErrorBody, ListMeta, ListResponse, LoginRequest, NewAppointment,
+    NewPatient, NewUser, NewVitalSigns, Patient, PatientPatch, Permission, RefreshRequest, Role,
+    StaffMember, TenantInfo, TokenResponse, UserInfo, VitalSigns,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::Row;
@@ -37,15 +37,25 @@ pub struct Health {
 /// Liveness and database reachability: 503 with `"database": "unreachable"` when PostgreSQL is down.
 #[utoipa::path(get, path = "/health", tag = "health", responses((status = 200, body = Health), (status = 503, body = Health)))]
 pub async fn health(State(st): State<AppState>) -> impl IntoResponse {
-    let ok = tokio::time::timeout(std::time::Duration::from_secs(2), sqlx::query("SELECT 1").execute(&st.pool))
-        .await
-        .is_ok_and(|r| r.is_ok());
+    let ok = tokio::time::timeout(
+        std::time::Duration::from_secs(2),
+        sqlx::query("SELECT 1").execute(&st.pool),
+    )
+    .await
+    .is_ok_and(|r| r.is_ok());
     let body = Health {
         status: "ok".into(),
         database: if ok { "ok" } else { "unreachable" }.into(),
         version: env!("CARGO_PKG_VERSION").into(),
     };
-    (if ok { StatusCode::OK } else { StatusCode::SERVICE_UNAVAILABLE }, Json(body))
+    (
+        if ok {
+            StatusCode::OK
+        } else {
+            StatusCode::SERVICE_UNAVAILABLE
+        },
+        Json(body),
+    )
 }
 
 // ------------------------------------------------------------------------------------ auth
@@ -63,7 +73,8 @@ async fn load_user_info(conn: &mut sqlx::PgConnection, user_id: Uuid) -> AppResu
         return Err(AppError::Unauthorized("This account is deactivated".into()));
     }
     let role: String = row.try_get("role")?;
-    let role = Role::parse(&role).ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {role}")))?;
+    let role = Role::parse(&role)
+        .ok_or_else(|| AppError::Internal(anyhow::anyhow!("unknown role {role}")))?;
     Ok(UserInfo {
         id: row.try_get("id")?,
         tenant_id: row.try_get("tenant_id")?,
@@ -87,7 +98,14 @@ async fn issue_tokens(
     family_id: Uuid,
     device_id: Option<String>,
 ) -> AppResult<TokenResponse> {
-    let claims = auth::access_claims(user.id, user.tenant_id, &user.username, user.role, device_id.clone(), st.config.access_token_minutes);
+    let claims = auth::access_claims(
+        user.id,
+        user.tenant_id,
+        &user.username,
+        user.role,
+        device_id.clone(),
+        st.config.access_token_minutes,
+    );
     let access_token = st.keys.sign(&claims).map_err(AppError::Internal)?;
     let (refresh_token, hash) = auth::new_refresh_token(user.tenant_id);
     sqlx::query(
@@ -137,8 +155,22 @@ pub async fn login(
     .await?;
     let Some(row) = row else {
         auth::verify_password_async(req.password, auth::dummy_hash().to_owned()).await;
-        audit::record_raw(&mut tx, tenant_id, None, Some(req.username.trim()), req.device_id.as_deref(), ip.as_deref(),
-            AuditEntry { action: "auth.login_failed", entity: None, entity_id: None, patient_id: None, outcome: "unknown_user" }).await?;
+        audit::record_raw(
+            &mut tx,
+            tenant_id,
+            None,
+            Some(req.username.trim()),
+            req.device_id.as_deref(),
+            ip.as_deref(),
+            AuditEntry {
+                action: "auth.login_failed",
+                entity: None,
+                entity_id: None,
+                patient_id: None,
+                outcome: "unknown_user",
+            },
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::Unauthorized(BAD_LOGIN.into()));
     };
@@ -150,7 +182,13 @@ pub async fn login(
     let password_ok = auth::verify_password_async(req.password, hash).await;
     let locked = locked_until.is_some_and(|t| t > Utc::now());
     if !password_ok || locked || !active {
-        let outcome = if locked { "locked" } else if !active { "inactive" } else { "bad_password" };
+        let outcome = if locked {
+            "locked"
+        } else if !active {
+            "inactive"
+        } else {
+            "bad_password"
+        };
         if !password_ok && !locked {
             sqlx::query(
                 "UPDATE users SET failed_logins = failed_logins + 1, \
@@ -163,8 +201,22 @@ pub async fn login(
             .execute(&mut *tx)
             .await?;
         }
-        audit::record_raw(&mut tx, tenant_id, Some(user_id), Some(&username), req.device_id.as_deref(), ip.as_deref(),
-            AuditEntry { action: "auth.login_failed", entity: None, entity_id: None, patient_id: None, outcome }).await?;
+        audit::record_raw(
+            &mut tx,
+            tenant_id,
+            Some(user_id),
+            Some(&username),
+            req.device_id.as_deref(),
+            ip.as_deref(),
+            AuditEntry {
+                action: "auth.login_failed",
+                entity: None,
+                entity_id: None,
+                patient_id: None,
+                outcome,
+            },
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::Unauthorized(BAD_LOGIN.into()));
     }
@@ -174,8 +226,22 @@ pub async fn login(
         .await?;
     let user = load_user_info(&mut tx, user_id).await?;
     let tokens = issue_tokens(&st, &mut tx, user, Uuid::now_v7(), req.device_id.clone()).await?;
-    audit::record_raw(&mut tx, tenant_id, Some(user_id), Some(&username), req.device_id.as_deref(), ip.as_deref(),
-        AuditEntry { action: "auth.login", entity: None, entity_id: None, patient_id: None, outcome: "success" }).await?;
+    audit::record_raw(
+        &mut tx,
+        tenant_id,
+        Some(user_id),
+        Some(&username),
+        req.device_id.as_deref(),
+        ip.as_deref(),
+        AuditEntry {
+            action: "auth.login",
+            entity: None,
+            entity_id: None,
+            patient_id: None,
+            outcome: "success",
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(tokens))
 }
@@ -184,7 +250,10 @@ pub async fn login(
 /// again revokes its whole family (someone copied it).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest, tag = "auth",
     responses((status = 200, body = TokenResponse), (status = 401, body = ErrorBody)))]
-pub async fn refresh(State(st): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<Json<TokenResponse>> {
+pub async fn refresh(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> AppResult<Json<TokenResponse>> {
     let expired = || AppError::Unauthorized("The session has ended; sign in again".into());
     let tenant_id = auth::refresh_token_tenant(&req.refresh_token).ok_or_else(expired)?;
     let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
@@ -205,8 +274,22 @@ pub async fn refresh(State(st): State<AppState>, ApiJson(req): ApiJson<RefreshRe
             .execute(&mut *tx)
             .await?;
         let user_id: Uuid = row.try_get("user_id")?;
-        audit::record_raw(&mut tx, tenant_id, Some(user_id), None, None, None,
-            AuditEntry { action: "auth.refresh_reuse", entity: None, entity_id: None, patient_id: None, outcome: "family_revoked" }).await?;
+        audit::record_raw(
+            &mut tx,
+            tenant_id,
+            Some(user_id),
+            None,
+            None,
+            None,
+            AuditEntry {
+                action: "auth.refresh_reuse",
+                entity: None,
+                entity_id: None,
+                patient_id: None,
+                outcome: "family_revoked",
+            },
+        )
+        .await?;
         tx.commit().await?;
         return Err(expired());
     }
@@ -225,7 +308,10 @@ pub async fn refresh(State(st): State<AppState>, ApiJson(req): ApiJson<RefreshRe
 
 /// Ends the session of a refresh token (its family is revoked). Always 204.
 #[utoipa::path(post, path = "/api/v1/auth/logout", request_body = RefreshRequest, tag = "auth", responses((status = 204)))]
-pub async fn logout(State(st): State<AppState>, ApiJson(req): ApiJson<RefreshRequest>) -> AppResult<StatusCode> {
+pub async fn logout(
+    State(st): State<AppState>,
+    ApiJson(req): ApiJson<RefreshRequest>,
+) -> AppResult<StatusCode> {
     if let Some(tenant_id) = auth::refresh_token_tenant(&req.refresh_token) {
         let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
         sqlx::query(
@@ -266,35 +352,83 @@ pub struct PatientQuery {
 /// Searches patients.
 #[utoipa::path(get, path = "/api/v1/patients", params(PatientQuery), tag = "patients",
     responses((status = 200, body = ListResponse<Patient>), (status = 401, body = ErrorBody)))]
-pub async fn list_patients(State(st): State<AppState>, actor: Actor, Query(q): Query<PatientQuery>) -> AppResult<Json<ListResponse<Patient>>> {
+pub async fn list_patients(
+    State(st): State<AppState>,
+    actor: Actor,
+    Query(q): Query<PatientQuery>,
+) -> AppResult<Json<ListResponse<Patient>>> {
     actor.require(Permission::PatientRead)?;
     let limit = q.limit.unwrap_or(50).clamp(1, 200);
     let offset = q.offset.unwrap_or(0).max(0);
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (data, total) = records::search_patients(&mut tx, &q.q, limit, offset).await?;
-    audit::record(&mut tx, &actor, AuditEntry { action: "patient.search", entity: Some("patient"), entity_id: None, patient_id: None, outcome: "success" }).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: "patient.search",
+            entity: Some("patient"),
+            entity_id: None,
+            patient_id: None,
+            outcome: "success",
+        },
+    )
+    .await?;
     tx.commit().await?;
-    Ok(Json(ListResponse { data, meta: ListMeta { total, limit, offset } }))
+    Ok(Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit,
+            offset,
+        },
+    }))
 }
 
 /// Registers a patient (201), or answers the same patient again for the same body (200).
 #[utoipa::path(post, path = "/api/v1/patients", request_body = NewPatient, tag = "patients",
     responses((status = 201, body = Patient), (status = 200, body = Patient), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_patient(State(st): State<AppState>, actor: Actor, ApiJson(new): ApiJson<NewPatient>) -> AppResult<(StatusCode, Json<Patient>)> {
+pub async fn create_patient(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(new): ApiJson<NewPatient>,
+) -> AppResult<(StatusCode, Json<Patient>)> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (p, created) = records::create_patient(&mut tx, &actor, new).await?;
     tx.commit().await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(p)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(p),
+    ))
 }
 
 /// One patient (audited as a read of the record).
 #[utoipa::path(get, path = "/api/v1/patients/{id}", tag = "patients",
     responses((status = 200, body = Patient), (status = 404, body = ErrorBody)))]
-pub async fn get_patient(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> AppResult<Json<Patient>> {
+pub async fn get_patient(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> AppResult<Json<Patient>> {
     actor.require(Permission::PatientRead)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let p = records::get_patient(&mut tx, id).await?;
-    audit::record(&mut tx, &actor, AuditEntry { action: "patient.read", entity: Some("patient"), entity_id: Some(id), patient_id: Some(id), outcome: "success" }).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: "patient.read",
+            entity: Some("patient"),
+            entity_id: Some(id),
+            patient_id: Some(id),
+            outcome: "success",
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok(Json(p))
 }
@@ -303,9 +437,15 @@ pub async fn get_patient(State(st): State<AppState>, actor: Actor, Path(id): Pat
 /// 409 listing them (`details.conflicts`); the other fields are saved.
 #[utoipa::path(patch, path = "/api/v1/patients/{id}", request_body = PatientPatch, tag = "patients",
     responses((status = 200, body = Patient), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch_patient(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>, ApiJson(patch): ApiJson<PatientPatch>) -> AppResult<Json<Patient>> {
+pub async fn patch_patient(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(patch): ApiJson<PatientPatch>,
+) -> AppResult<Json<Patient>> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (p, conflicts) = records::update_patient(&mut tx, &actor, id, patch.base_revision, patch.changes).await?;
+    let (p, conflicts) =
+        records::update_patient(&mut tx, &actor, id, patch.base_revision, patch.changes).await?;
     tx.commit().await?;
     if conflicts.is_empty() {
         Ok(Json(p))
@@ -320,7 +460,11 @@ pub async fn patch_patient(State(st): State<AppState>, actor: Actor, Path(id): P
 
 /// Soft-deletes a patient (admin).
 #[utoipa::path(delete, path = "/api/v1/patients/{id}", tag = "patients", responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
-pub async fn delete_patient(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>) -> AppResult<StatusCode> {
+pub async fn delete_patient(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+) -> AppResult<StatusCode> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     records::delete_patient(&mut tx, &actor, id).await?;
     tx.commit().await?;
@@ -339,27 +483,62 @@ pub struct VitalsQuery {
 /// A patient's vital signs, newest first.
 #[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(VitalsQuery), tag = "vital signs",
     responses((status = 200, body = ListResponse<VitalSigns>), (status = 404, body = ErrorBody)))]
-pub async fn list_vitals(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>, Query(q): Query<VitalsQuery>) -> AppResult<Json<ListResponse<VitalSigns>>> {
+pub async fn list_vitals(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    Query(q): Query<VitalsQuery>,
+) -> AppResult<Json<ListResponse<VitalSigns>>> {
     actor.require(Permission::VitalSignsRead)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     records::get_patient(&mut tx, id).await?;
     let data = records::list_vitals(&mut tx, id, limit).await?;
-    audit::record(&mut tx, &actor, AuditEntry { action: "vital_signs.read", entity: Some("vital_signs"), entity_id: None, patient_id: Some(id), outcome: "success" }).await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: "vital_signs.read",
+            entity: Some("vital_signs"),
+            entity_id: None,
+            patient_id: Some(id),
+            outcome: "success",
+        },
+    )
+    .await?;
     tx.commit().await?;
     let total = data.len() as i64;
-    Ok(Json(ListResponse { data, meta: ListMeta { total, limit, offset: 0 } }))
+    Ok(Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit,
+            offset: 0,
+        },
+    }))
 }
 
 /// Records a measurement set. Impossible values are 422 by field; abnormal ones are saved and
 /// flagged (`flags`), with `news2` when every NEWS2 parameter is present.
 #[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", request_body = NewVitalSigns, tag = "vital signs",
     responses((status = 201, body = VitalSigns), (status = 200, body = VitalSigns), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_vitals(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>, ApiJson(new): ApiJson<NewVitalSigns>) -> AppResult<(StatusCode, Json<VitalSigns>)> {
+pub async fn create_vitals(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(new): ApiJson<NewVitalSigns>,
+) -> AppResult<(StatusCode, Json<VitalSigns>)> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (v, created) = records::record_vitals(&mut tx, &actor, id, new).await?;
     tx.commit().await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(v)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(v),
+    ))
 }
 
 // ---------------------------------------------------------------------------- appointments
@@ -367,31 +546,60 @@ pub async fn create_vitals(State(st): State<AppState>, actor: Actor, Path(id): P
 /// Appointments by time range, provider and patient.
 #[utoipa::path(get, path = "/api/v1/appointments", params(records::AppointmentFilter), tag = "appointments",
     responses((status = 200, body = ListResponse<Appointment>)))]
-pub async fn list_appointments(State(st): State<AppState>, actor: Actor, Query(f): Query<records::AppointmentFilter>) -> AppResult<Json<ListResponse<Appointment>>> {
+pub async fn list_appointments(
+    State(st): State<AppState>,
+    actor: Actor,
+    Query(f): Query<records::AppointmentFilter>,
+) -> AppResult<Json<ListResponse<Appointment>>> {
     actor.require(Permission::AppointmentRead)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let data = records::list_appointments(&mut tx, &f).await?;
     tx.commit().await?;
     let total = data.len() as i64;
-    Ok(Json(ListResponse { data, meta: ListMeta { total, limit: total, offset: 0 } }))
+    Ok(Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit: total,
+            offset: 0,
+        },
+    }))
 }
 
 /// Books an appointment; an overlap with the provider's live booking is 409 naming it.
 #[utoipa::path(post, path = "/api/v1/appointments", request_body = NewAppointment, tag = "appointments",
     responses((status = 201, body = Appointment), (status = 200, body = Appointment), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_appointment(State(st): State<AppState>, actor: Actor, ApiJson(new): ApiJson<NewAppointment>) -> AppResult<(StatusCode, Json<Appointment>)> {
+pub async fn create_appointment(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(new): ApiJson<NewAppointment>,
+) -> AppResult<(StatusCode, Json<Appointment>)> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (a, created) = records::book_appointment(&mut tx, &actor, new).await?;
     tx.commit().await?;
-    Ok((if created { StatusCode::CREATED } else { StatusCode::OK }, Json(a)))
+    Ok((
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(a),
+    ))
 }
 
 /// Status transitions and rescheduling, from `base_revision`.
 #[utoipa::path(patch, path = "/api/v1/appointments/{id}", request_body = AppointmentPatch, tag = "appointments",
     responses((status = 200, body = Appointment), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn patch_appointment(State(st): State<AppState>, actor: Actor, Path(id): Path<Uuid>, ApiJson(patch): ApiJson<AppointmentPatch>) -> AppResult<Json<Appointment>> {
+pub async fn patch_appointment(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(patch): ApiJson<AppointmentPatch>,
+) -> AppResult<Json<Appointment>> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (a, conflicts) = records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes).await?;
+    let (a, conflicts) =
+        records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes)
+            .await?;
     tx.commit().await?;
     if conflicts.is_empty() {
         Ok(Json(a))
@@ -407,28 +615,67 @@ pub async fn patch_appointment(State(st): State<AppState>, actor: Actor, Path(id
 
 /// The clinic's staff (admin).
 #[utoipa::path(get, path = "/api/v1/users", tag = "users", responses((status = 200, body = ListResponse<StaffMember>), (status = 403, body = ErrorBody)))]
-pub async fn list_users(State(st): State<AppState>, actor: Actor) -> AppResult<Json<ListResponse<StaffMember>>> {
+pub async fn list_users(
+    State(st): State<AppState>,
+    actor: Actor,
+) -> AppResult<Json<ListResponse<StaffMember>>> {
     actor.require(Permission::UserManage)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let rows = sqlx::query("SELECT id, username, full_name, role, active, revision FROM users ORDER BY full_name")
-        .fetch_all(&mut *tx)
-        .await?;
+    let rows = sqlx::query(
+        "SELECT id, username, full_name, role, active, revision FROM users ORDER BY full_name",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     tx.commit().await?;
-    let data = rows.iter().map(feed::staff_from_row).collect::<Result<Vec<_>, _>>()?;
+    let data = rows
+        .iter()
+        .map(feed::staff_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     let total = data.len() as i64;
-    Ok(Json(ListResponse { data, meta: ListMeta { total, limit: total, offset: 0 } }))
+    Ok(Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit: total,
+            offset: 0,
+        },
+    }))
 }
 
 /// Creates a staff account (admin).
 #[utoipa::path(post, path = "/api/v1/users", request_body = NewUser, tag = "users",
     responses((status = 201, body = StaffMember), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn create_user(State(st): State<AppState>, actor: Actor, ApiJson(new): ApiJson<NewUser>) -> AppResult<(StatusCode, Json<StaffMember>)> {
+pub async fn create_user(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(new): ApiJson<NewUser>,
+) -> AppResult<(StatusCode, Json<StaffMember>)> {
     actor.require(Permission::UserManage)?;
     new.validate().map_err(AppError::Validation)?;
     let hash = auth::hash_password_async(new.password.clone()).await?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let s = crate::users::insert_user(&mut tx, actor.tenant_id, &new.username, &new.full_name, new.role, &hash, true).await?;
-    audit::record(&mut tx, &actor, AuditEntry { action: "user.create", entity: Some("user"), entity_id: Some(s.id), patient_id: None, outcome: "success" }).await?;
+    let s = crate::users::insert_user(
+        &mut tx,
+        actor.tenant_id,
+        &new.username,
+        &new.full_name,
+        new.role,
+        &hash,
+        true,
+    )
+    .await?;
+    audit::record(
+        &mut tx,
+        &actor,
+        AuditEntry {
+            action: "user.create",
+            entity: Some("user"),
+            entity_id: Some(s.id),
+            patient_id: None,
+            outcome: "success",
+        },
+    )
+    .await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(s)))
 }

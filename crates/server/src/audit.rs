@@ -21,7 +21,11 @@ pub struct AuditEntry<'a> {
 }
 
 /// Appends an entry for `actor`.
-pub async fn record(conn: &mut PgConnection, actor: &Actor, e: AuditEntry<'_>) -> Result<(), sqlx::Error> {
+pub async fn record(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    e: AuditEntry<'_>,
+) -> Result<(), sqlx::Error> {
     record_raw(
         conn,
         actor.tenant_id,

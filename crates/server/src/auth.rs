@@ -48,19 +48,28 @@ pub struct Keys {
 impl Keys {
     /// HS256 keys from a secret.
     pub fn new(secret: &[u8]) -> Self {
-        Self { encoding: EncodingKey::from_secret(secret), decoding: DecodingKey::from_secret(secret) }
+        Self {
+            encoding: EncodingKey::from_secret(secret),
+            decoding: DecodingKey::from_secret(secret),
+        }
     }
 
     /// Signs claims.
     pub fn sign(&self, claims: &Claims) -> anyhow::Result<String> {
-        Ok(jsonwebtoken::encode(&Header::default(), claims, &self.encoding)?)
+        Ok(jsonwebtoken::encode(
+            &Header::default(),
+            claims,
+            &self.encoding,
+        )?)
     }
 
     /// Verifies a token's signature and expiry (no leeway: expired means expired).
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut v = Validation::default();
         v.leeway = 0;
-        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v).ok().map(|d| d.claims)
+        jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
+            .ok()
+            .map(|d| d.claims)
     }
 }
 
@@ -107,7 +116,10 @@ pub fn bearer(parts: &Parts) -> Option<&str> {
 
 /// The caller's address, when the server runs with connect info.
 pub fn client_ip(parts: &Parts) -> Option<String> {
-    parts.extensions.get::<ConnectInfo<SocketAddr>>().map(|c| c.0.ip().to_string())
+    parts
+        .extensions
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_string())
 }
 
 /// The caller's address, when known (an extractor that never fails).
@@ -124,13 +136,16 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
 impl FromRequestParts<AppState> for Actor {
     type Rejection = AppError;
 
-    async fn from_request_parts(parts: &mut Parts, state: &AppState) -> Result<Self, Self::Rejection> {
-        let token = bearer(parts)
-            .ok_or_else(|| AppError::Unauthorized("Sign in first: no access token was sent".into()))?;
-        let claims = state
-            .keys
-            .verify(token)
-            .ok_or_else(|| AppError::Unauthorized("The session has expired or is invalid; sign in again".into()))?;
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let token = bearer(parts).ok_or_else(|| {
+            AppError::Unauthorized("Sign in first: no access token was sent".into())
+        })?;
+        let claims = state.keys.verify(token).ok_or_else(|| {
+            AppError::Unauthorized("The session has expired or is invalid; sign in again".into())
+        })?;
         Ok(Actor {
             user_id: claims.sub,
             tenant_id: claims.tid,
@@ -155,7 +170,11 @@ pub fn hash_password(password: &str) -> anyhow::Result<String> {
 /// Checks a password against a stored PHC string. Runs argon2: call off the async threads.
 pub fn verify_password(password: &str, hash: &str) -> bool {
     PasswordHash::new(hash)
-        .map(|h| Argon2::default().verify_password(password.as_bytes(), &h).is_ok())
+        .map(|h| {
+            Argon2::default()
+                .verify_password(password.as_bytes(), &h)
+                .is_ok()
+        })
         .unwrap_or(false)
 }
 
@@ -175,7 +194,9 @@ pub async fn hash_password_async(password: String) -> AppResult<String> {
 
 /// Verifies in a blocking thread.
 pub async fn verify_password_async(password: String, hash: String) -> bool {
-    tokio::task::spawn_blocking(move || verify_password(&password, &hash)).await.unwrap_or(false)
+    tokio::task::spawn_blocking(move || verify_password(&password, &hash))
+        .await
+        .unwrap_or(false)
 }
 
 /// A new refresh token `"<tenant uuid>.<43 chars of base64url randomness>"` and the SHA-256 of
@@ -183,7 +204,10 @@ pub async fn verify_password_async(password: String, hash: String) -> bool {
 pub fn new_refresh_token(tenant_id: Uuid) -> (String, Vec<u8>) {
     let mut bytes = [0u8; 32];
     rand::rngs::OsRng.fill_bytes(&mut bytes);
-    let token = format!("{tenant_id}.{}", base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes));
+    let token = format!(
+        "{tenant_id}.{}",
+        base64::engine::general_purpose::URL_SAFE_NO_PAD.encode(bytes)
+    );
     let hash = hash_refresh_token(&token);
     (token, hash)
 }
@@ -195,7 +219,9 @@ pub fn hash_refresh_token(token: &str) -> Vec<u8> {
 
 /// The tenant a refresh token belongs to.
 pub fn refresh_token_tenant(token: &str) -> Option<Uuid> {
-    token.split_once('.').and_then(|(t, _)| Uuid::parse_str(t).ok())
+    token
+        .split_once('.')
+        .and_then(|(t, _)| Uuid::parse_str(t).ok())
 }
 
 /// Builds access-token claims.

@@ -43,7 +43,10 @@ pub async fn owner_connection(database_url: &str) -> anyhow::Result<PgConnection
 }
 
 /// Begins a transaction scoped to `tenant_id` (`SET LOCAL app.tenant_id`).
-pub async fn tenant_tx(pool: &PgPool, tenant_id: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+pub async fn tenant_tx(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
     set_tenant(&mut tx, tenant_id).await?;
     Ok(tx)
@@ -51,9 +54,13 @@ pub async fn tenant_tx(pool: &PgPool, tenant_id: Uuid) -> Result<Transaction<'st
 
 /// Begins a read-only REPEATABLE READ transaction scoped to `tenant_id`: one snapshot, so a
 /// feed page and its cursor agree.
-pub async fn tenant_snapshot(pool: &PgPool, tenant_id: Uuid) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
+pub async fn tenant_snapshot(
+    pool: &PgPool,
+    tenant_id: Uuid,
+) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
     let mut tx = pool.begin().await?;
-    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY").await?;
+    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await?;
     set_tenant(&mut tx, tenant_id).await?;
     Ok(tx)
 }

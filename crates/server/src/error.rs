@@ -53,7 +53,10 @@ impl AppError {
 
     /// A 409 without details.
     pub fn conflict(message: impl Into<String>) -> Self {
-        AppError::Conflict { message: message.into(), details: None }
+        AppError::Conflict {
+            message: message.into(),
+            details: None,
+        }
     }
 
     /// The status code of this error.
@@ -79,9 +82,11 @@ impl AppError {
             }
             AppError::Conflict { message, details } => (message.clone(), None, details.clone()),
             AppError::Internal(_) => ("Something went wrong on the server.".to_owned(), None, None),
-            AppError::Unavailable => {
-                ("The database is unreachable; try again shortly.".to_owned(), None, None)
-            }
+            AppError::Unavailable => (
+                "The database is unreachable; try again shortly.".to_owned(),
+                None,
+                None,
+            ),
             other => (capitalize(&other.to_string()), None, None),
         };
         ErrorBody {
@@ -125,7 +130,10 @@ impl From<JsonRejection> for AppError {
                 let field = extract_field(&text).unwrap_or_else(|| "body".to_owned());
                 AppError::field(&field, text)
             }
-            _ => AppError::BadRequest(format!("The request body is not valid JSON: {}", r.body_text())),
+            _ => AppError::BadRequest(format!(
+                "The request body is not valid JSON: {}",
+                r.body_text()
+            )),
         }
     }
 }
@@ -145,7 +153,10 @@ fn extract_field(text: &str) -> Option<String> {
     // serde_path_to_error prefixes the path: "Failed to deserialize the JSON body into the target type: sex: unknown variant ..."
     let after = text.split("target type: ").nth(1)?;
     let (path, _) = after.split_once(": ")?;
-    if path.chars().all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']') {
+    if path
+        .chars()
+        .all(|c| c.is_ascii_alphanumeric() || c == '_' || c == '.' || c == '[' || c == ']')
+    {
         Some(path.split('.').next_back().unwrap_or(path).to_owned())
     } else {
         None
@@ -166,5 +177,7 @@ pub type AppResult<T> = Result<T, AppError>;
 
 /// True when `e` is a PostgreSQL error with SQLSTATE `code` (e.g. `23P01` exclusion violation).
 pub fn is_pg_code(e: &sqlx::Error, code: &str) -> bool {
-    e.as_database_error().and_then(|d| d.code()).is_some_and(|c| c == code)
+    e.as_database_error()
+        .and_then(|d| d.code())
+        .is_some_and(|c| c == code)
 }

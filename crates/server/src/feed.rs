@@ -5,30 +5,59 @@ use medoffice_model::{Change, ChangesPage, EntityKind, StaffMember};
 use sqlx::{PgConnection, Row};
 
 use crate::error::{AppError, AppResult};
-use crate::records::{appointment_cols, appointment_from_row, patient_cols, patient_from_row, vitals_cols, vitals_from_row};
+use crate::records::{
+    appointment_cols, appointment_from_row, patient_cols, patient_from_row, vitals_cols,
+    vitals_from_row,
+};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
 
-fn change<T: serde::Serialize>(entity: EntityKind, id: uuid::Uuid, revision: i64, deleted: bool, data: &T) -> AppResult<Change> {
-    Ok(Change { entity, id, revision, deleted, data: serde_json::to_value(data).map_err(|e| AppError::Internal(e.into()))? })
+fn change<T: serde::Serialize>(
+    entity: EntityKind,
+    id: uuid::Uuid,
+    revision: i64,
+    deleted: bool,
+    data: &T,
+) -> AppResult<Change> {
+    Ok(Change {
+        entity,
+        id,
+        revision,
+        deleted,
+        data: serde_json::to_value(data).map_err(|e| AppError::Internal(e.into()))?,
+    })
 }
 
 /// Reads the rows of the current tenant with revision > `since`, at most `limit`, in
 /// revision order. Call inside [`crate::db::tenant_snapshot`].
-pub async fn read_changes(conn: &mut PgConnection, since: i64, limit: i64) -> AppResult<ChangesPage> {
+pub async fn read_changes(
+    conn: &mut PgConnection,
+    since: i64,
+    limit: i64,
+) -> AppResult<ChangesPage> {
     let limit = limit.clamp(1, MAX_PAGE);
     // Each table gives its first limit+1 rows past the cursor; merged, the first `limit` are
     // the page, and anything beyond means more is waiting.
     let mut all: Vec<Change> = Vec::new();
-    for row in sqlx::query(concat!("SELECT ", patient_cols!(), " FROM patients WHERE revision > $1 ORDER BY revision LIMIT $2"))
-        .bind(since)
-        .bind(limit + 1)
-        .fetch_all(&mut *conn)
-        .await?
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
     {
         let p = patient_from_row(&row)?;
-        all.push(change(EntityKind::Patient, p.id, p.revision, p.deleted, &p)?);
+        all.push(change(
+            EntityKind::Patient,
+            p.id,
+            p.revision,
+            p.deleted,
+            &p,
+        )?);
     }
     for row in sqlx::query(concat!(
         "SELECT ",
@@ -42,16 +71,32 @@ pub async fn read_changes(conn: &mut PgConnection, since: i64, limit: i64) -> Ap
     {
         let v = vitals_from_row(&row)?;
         let deleted: bool = row.try_get("deleted")?;
-        all.push(change(EntityKind::VitalSigns, v.id, v.revision, deleted, &v)?);
+        all.push(change(
+            EntityKind::VitalSigns,
+            v.id,
+            v.revision,
+            deleted,
+            &v,
+        )?);
     }
-    for row in sqlx::query(concat!("SELECT ", appointment_cols!(), " FROM appointments WHERE revision > $1 ORDER BY revision LIMIT $2"))
-        .bind(since)
-        .bind(limit + 1)
-        .fetch_all(&mut *conn)
-        .await?
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        appointment_cols!(),
+        " FROM appointments WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
     {
         let a = appointment_from_row(&row)?;
-        all.push(change(EntityKind::Appointment, a.id, a.revision, a.deleted, &a)?);
+        all.push(change(
+            EntityKind::Appointment,
+            a.id,
+            a.revision,
+            a.deleted,
+            &a,
+        )?);
     }
     for row in sqlx::query(
         "SELECT id, username, full_name, role, active, revision FROM users WHERE revision > $1 ORDER BY revision LIMIT $2",
@@ -70,10 +115,16 @@ pub async fn read_changes(conn: &mut PgConnection, since: i64, limit: i64) -> Ap
     let revision = if has_more {
         all.last().map(|c| c.revision).unwrap_or(since)
     } else {
-        let current: i64 = sqlx::query_scalar("SELECT revision FROM tenants").fetch_one(&mut *conn).await?;
+        let current: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+            .fetch_one(&mut *conn)
+            .await?;
         current.max(since)
     };
-    Ok(ChangesPage { changes: all, revision, has_more })
+    Ok(ChangesPage {
+        changes: all,
+        revision,
+        has_more,
+    })
 }
 
 /// Maps a `users` row to the directory entry the feed carries.

@@ -53,7 +53,10 @@ impl Drop for SubscriptionGuard {
     fn drop(&mut self) {
         if let Ok(mut map) = self.hub.tenants.lock() {
             // the dropping receiver still counts; the last one leaves 1
-            if map.get(&self.tenant_id).is_some_and(|c| c.tx.receiver_count() <= 1) {
+            if map
+                .get(&self.tenant_id)
+                .is_some_and(|c| c.tx.receiver_count() <= 1)
+            {
                 map.remove(&self.tenant_id);
             }
         }
@@ -63,46 +66,81 @@ impl Drop for SubscriptionGuard {
 impl Hub {
     /// A hub over `pool` (the listener is started by [`Hub::spawn_listener`]).
     pub fn new(pool: PgPool) -> Self {
-        Self { pool, tenants: Arc::new(Mutex::new(HashMap::new())) }
+        Self {
+            pool,
+            tenants: Arc::new(Mutex::new(HashMap::new())),
+        }
     }
 
     /// Subscribes a socket of `tenant_id`.
     pub async fn subscribe(&self, tenant_id: Uuid) -> anyhow::Result<Subscription> {
-        let existing = self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?.get(&tenant_id).cloned();
+        let existing = self
+            .tenants
+            .lock()
+            .map_err(|_| anyhow::anyhow!("hub poisoned"))?
+            .get(&tenant_id)
+            .cloned();
         let chan = match existing {
             Some(c) => c,
             None => {
                 let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
-                let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants").fetch_one(&mut *tx).await?;
+                let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+                    .fetch_one(&mut *tx)
+                    .await?;
                 tx.commit().await?;
-                let mut map = self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?;
+                let mut map = self
+                    .tenants
+                    .lock()
+                    .map_err(|_| anyhow::anyhow!("hub poisoned"))?;
                 map.entry(tenant_id)
                     .or_insert_with(|| {
-                        Arc::new(TenantChannel { tx: broadcast::channel(256).0, last_pushed: tokio::sync::Mutex::new(rev) })
+                        Arc::new(TenantChannel {
+                            tx: broadcast::channel(256).0,
+                            last_pushed: tokio::sync::Mutex::new(rev),
+                        })
                     })
                     .clone()
             }
         };
         let rx = chan.tx.subscribe();
         let revision = *chan.last_pushed.lock().await;
-        Ok(Subscription { revision, rx, _guard: SubscriptionGuard { hub: self.clone(), tenant_id } })
+        Ok(Subscription {
+            revision,
+            rx,
+            _guard: SubscriptionGuard {
+                hub: self.clone(),
+                tenant_id,
+            },
+        })
     }
 
     /// Pushes what changed for `tenant_id` since the last page, if anyone listens.
     pub async fn push_tenant(&self, tenant_id: Uuid) -> anyhow::Result<()> {
-        let chan = match self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))?.get(&tenant_id).cloned() {
+        let chan = match self
+            .tenants
+            .lock()
+            .map_err(|_| anyhow::anyhow!("hub poisoned"))?
+            .get(&tenant_id)
+            .cloned()
+        {
             Some(c) => c,
             None => return Ok(()),
         };
         let mut last = chan.last_pushed.lock().await;
         loop {
             let mut tx = db::tenant_snapshot(&self.pool, tenant_id).await?;
-            let page = feed::read_changes(&mut tx, *last, 500).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+            let page = feed::read_changes(&mut tx, *last, 500)
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
             tx.commit().await?;
             if page.revision <= *last {
                 break;
             }
-            let msg = ServerMessage::Changes { from: *last, to: page.revision, changes: page.changes };
+            let msg = ServerMessage::Changes {
+                from: *last,
+                to: page.revision,
+                changes: page.changes,
+            };
             let text: Arc<str> = serde_json::to_string(&msg)?.into();
             // no receivers is fine: the last socket just left
             let _ = chan.tx.send(text);
@@ -115,7 +153,10 @@ impl Hub {
     }
 
     fn subscribed_tenants(&self) -> Vec<Uuid> {
-        self.tenants.lock().map(|m| m.keys().copied().collect()).unwrap_or_default()
+        self.tenants
+            .lock()
+            .map(|m| m.keys().copied().collect())
+            .unwrap_or_default()
     }
 
     /// Starts the listener task: LISTEN, push on each notification, catch up after reconnects.
@@ -150,7 +191,11 @@ impl Hub {
         loop {
             match listener.try_recv().await? {
                 Some(n) => {
-                    let Some(tenant) = n.payload().split_once(':').and_then(|(t, _)| Uuid::parse_str(t).ok()) else {
+                    let Some(tenant) = n
+                        .payload()
+                        .split_once(':')
+                        .and_then(|(t, _)| Uuid::parse_str(t).ok())
+                    else {
                         continue;
                     };
                     let hub = self.clone();
@@ -161,7 +206,9 @@ impl Hub {
                     });
                 }
                 None => {
-                    tracing::warn!("change listener lost its connection; reconnecting and catching up");
+                    tracing::warn!(
+                        "change listener lost its connection; reconnecting and catching up"
+                    );
                     self.catch_up_all().await;
                 }
             }

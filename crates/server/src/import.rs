@@ -10,7 +10,10 @@ use std::collections::{BTreeMap, HashMap};
 use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
-use medoffice_model::{AdministrativeSex, AppointmentKind, AppointmentStatus, Measurements, NewAppointment, NewPatient, NewVitalSigns};
+use medoffice_model::{
+    AdministrativeSex, AppointmentKind, AppointmentStatus, Measurements, NewAppointment,
+    NewPatient, NewVitalSigns,
+};
 use serde::{Deserialize, Serialize};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -168,26 +171,40 @@ struct ProviderCsv {
     name: String,
 }
 
-fn read_csv<T: serde::de::DeserializeOwned>(path: &Path) -> anyhow::Result<Vec<Result<T, csv::Error>>> {
-    let mut r = csv::Reader::from_path(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
+fn read_csv<T: serde::de::DeserializeOwned>(
+    path: &Path,
+) -> anyhow::Result<Vec<Result<T, csv::Error>>> {
+    let mut r =
+        csv::Reader::from_path(path).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))?;
     Ok(r.deserialize().collect())
 }
 
 /// Synthea appends digits to names to make them unique ("Maynard46"): drop them.
 pub fn clean_name(s: &str) -> String {
-    s.trim().trim_end_matches(|c: char| c.is_ascii_digit()).to_owned()
+    s.trim()
+        .trim_end_matches(|c: char| c.is_ascii_digit())
+        .to_owned()
 }
 
 fn parse_instant(s: &str) -> Option<DateTime<Utc>> {
-    DateTime::parse_from_rfc3339(s.trim()).ok().map(|d| d.with_timezone(&Utc))
+    DateTime::parse_from_rfc3339(s.trim())
+        .ok()
+        .map(|d| d.with_timezone(&Utc))
 }
 
 /// Imports the export in `dir` into `tenant_id`, attributing writes to `importer` (a user of
 /// that tenant) where the export names no clinician. One transaction: all or nothing.
-pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir: &Path) -> anyhow::Result<ImportReport> {
+pub async fn import_synthea(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    importer: Uuid,
+    dir: &Path,
+) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    let today = records::clinic_today(&mut tx).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = records::clinic_today(&mut tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // Encounters first: they give each patient's first-seen date and each observation's clinician.
     let encounters = read_csv::<EncounterCsv>(&dir.join("encounters.csv"))?;
@@ -200,7 +217,10 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             Ok(e) => {
                 if let Some(t) = parse_instant(&e.start) {
                     let d = t.date_naive();
-                    first_seen.entry(e.patient.clone()).and_modify(|f| *f = (*f).min(d)).or_insert(d);
+                    first_seen
+                        .entry(e.patient.clone())
+                        .and_modify(|f| *f = (*f).min(d))
+                        .or_insert(d);
                 }
                 encounter_provider.insert(e.id.clone(), e.provider.clone());
                 good_encounters.push(e);
@@ -233,13 +253,20 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             "M" => AdministrativeSex::Male,
             _ => AdministrativeSex::Unknown,
         };
-        let address = [p.address.trim(), p.city.trim(), &format!("{} {}", p.state.trim(), p.zip.trim()).trim().to_owned()]
-            .iter()
-            .filter(|s| !s.is_empty())
-            .cloned()
-            .collect::<Vec<_>>()
-            .join(", ");
-        let notes = (!p.deathdate.trim().is_empty()).then(|| format!("Deceased {}", p.deathdate.trim()));
+        let address = [
+            p.address.trim(),
+            p.city.trim(),
+            &format!("{} {}", p.state.trim(), p.zip.trim())
+                .trim()
+                .to_owned(),
+        ]
+        .iter()
+        .filter(|s| !s.is_empty())
+        .cloned()
+        .collect::<Vec<_>>()
+        .join(", ");
+        let notes =
+            (!p.deathdate.trim().is_empty()).then(|| format!("Deceased {}", p.deathdate.trim()));
         let new = NewPatient {
             id: Some(id),
             given_name: clean_name(&p.first),
@@ -261,13 +288,30 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             continue;
         }
         patient_ids.insert(p.id.clone(), id);
-        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE id = $1").bind(id).fetch_optional(&mut *tx).await?;
+        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *tx)
+            .await?;
         if exists.is_some() {
             report.patients_already_present += 1;
             continue;
         }
-        let n: i64 = sqlx::query_scalar("UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter").fetch_one(&mut *tx).await?;
-        records::insert_patient(&mut tx, tenant_id, Some(importer), id, &records::format_mrn(n), &new, today, Some(&format!("synthea:patient:{}", p.id))).await?;
+        let n: i64 = sqlx::query_scalar(
+            "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        records::insert_patient(
+            &mut tx,
+            tenant_id,
+            Some(importer),
+            id,
+            &records::format_mrn(n),
+            &new,
+            today,
+            Some(&format!("synthea:patient:{}", p.id)),
+        )
+        .await?;
         report.patients_imported += 1;
     }
 
@@ -280,19 +324,42 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
     }
     let mut provider_users: HashMap<String, Uuid> = HashMap::new();
     for e in &good_encounters {
-        if e.provider.is_empty() || provider_users.contains_key(&e.provider) || !patient_ids.contains_key(&e.patient) {
+        if e.provider.is_empty()
+            || provider_users.contains_key(&e.provider)
+            || !patient_ids.contains_key(&e.patient)
+        {
             continue;
         }
         let username = format!("synthea-{}", e.provider.chars().take(8).collect::<String>());
-        let existing: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)").bind(&username).fetch_optional(&mut *tx).await?;
+        let existing: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+                .bind(&username)
+                .fetch_optional(&mut *tx)
+                .await?;
         let id = match existing {
             Some(id) => id,
             None => {
-                let name = provider_names.get(&e.provider).map(|n| n.split_whitespace().map(clean_name).collect::<Vec<_>>().join(" ")).unwrap_or_else(|| format!("Provider {}", &username[8..]));
+                let name = provider_names
+                    .get(&e.provider)
+                    .map(|n| {
+                        n.split_whitespace()
+                            .map(clean_name)
+                            .collect::<Vec<_>>()
+                            .join(" ")
+                    })
+                    .unwrap_or_else(|| format!("Provider {}", &username[8..]));
                 // "!" is no PHC hash: no password can match, and the account is inactive anyway
-                let s = crate::users::insert_user(&mut tx, tenant_id, &username, &name, medoffice_model::Role::Physician, "!", false)
-                    .await
-                    .map_err(|e| anyhow::anyhow!("{e}"))?;
+                let s = crate::users::insert_user(
+                    &mut tx,
+                    tenant_id,
+                    &username,
+                    &name,
+                    medoffice_model::Role::Physician,
+                    "!",
+                    false,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?;
                 report.providers_created += 1;
                 s.id
             }
@@ -314,11 +381,20 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
         };
         let Some(field) = field_of.get(o.code.as_str()).copied() else {
             if o.code == BMI_LOINC {
-                report.skip("observation: BMI (39156-5) is derived from weight and height, not stored");
+                report.skip(
+                    "observation: BMI (39156-5) is derived from weight and height, not stored",
+                );
             } else if o.category == "vital-signs" {
-                report.skip(format!("observation: vital sign without a field here ({} {})", o.code, o.description));
+                report.skip(format!(
+                    "observation: vital sign without a field here ({} {})",
+                    o.code, o.description
+                ));
             } else {
-                let cat = if o.category.is_empty() { "uncategorised" } else { o.category.as_str() };
+                let cat = if o.category.is_empty() {
+                    "uncategorised"
+                } else {
+                    o.category.as_str()
+                };
                 report.skip(format!("observation: not a vital sign ({cat})"));
             }
             continue;
@@ -331,7 +407,9 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             report.skip(format!("observation: {} value is not a number", o.code));
             continue;
         };
-        let entry = sets.entry((o.patient.clone(), o.date.clone())).or_insert_with(|| (Measurements::default(), o.encounter.clone()));
+        let entry = sets
+            .entry((o.patient.clone(), o.date.clone()))
+            .or_insert_with(|| (Measurements::default(), o.encounter.clone()));
         let m = &mut entry.0;
         let int = value.round() as i32;
         match field {
@@ -340,7 +418,11 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             "heart_rate_bpm" => m.heart_rate_bpm = Some(int),
             "respiratory_rate_bpm" => m.respiratory_rate_bpm = Some(int),
             "temperature_c" => {
-                m.temperature_c = Some(if o.units.contains("degF") || o.units == "[degF]" { ((value - 32.0) * 5.0 / 9.0 * 10.0).round() / 10.0 } else { value })
+                m.temperature_c = Some(if o.units.contains("degF") || o.units == "[degF]" {
+                    ((value - 32.0) * 5.0 / 9.0 * 10.0).round() / 10.0
+                } else {
+                    value
+                })
             }
             "spo2_pct" => m.spo2_pct = Some(int),
             "weight_kg" => m.weight_kg = Some(value),
@@ -356,18 +438,41 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             continue;
         };
         let source = format!("synthea:vitals:{patient}:{date}");
-        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM vital_signs WHERE source_id = $1").bind(&source).fetch_optional(&mut *tx).await?;
+        let exists: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM vital_signs WHERE source_id = $1")
+                .bind(&source)
+                .fetch_optional(&mut *tx)
+                .await?;
         if exists.is_some() {
             report.vital_sign_sets_already_present += 1;
             continue;
         }
-        let new = NewVitalSigns { id: None, measured_at, measurements: m, notes: None, entered_offline: Some(false) };
+        let new = NewVitalSigns {
+            id: None,
+            measured_at,
+            measurements: m,
+            notes: None,
+            entered_offline: Some(false),
+        };
         if let Err(e) = new.validate(Utc::now()) {
             report.skip(format!("vital-sign set: refused by validation ({e})"));
             continue;
         }
-        let recorded_by = encounter_provider.get(&encounter).and_then(|p| provider_users.get(p)).copied().unwrap_or(importer);
-        records::insert_vitals(&mut tx, tenant_id, recorded_by, Uuid::now_v7(), patient_ids[&patient], &new, Some(&source)).await?;
+        let recorded_by = encounter_provider
+            .get(&encounter)
+            .and_then(|p| provider_users.get(p))
+            .copied()
+            .unwrap_or(importer);
+        records::insert_vitals(
+            &mut tx,
+            tenant_id,
+            recorded_by,
+            Uuid::now_v7(),
+            patient_ids[&patient],
+            &new,
+            Some(&source),
+        )
+        .await?;
         report.vital_sign_sets_imported += 1;
     }
 
@@ -385,7 +490,10 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             report.skip("encounter: START is not an instant");
             continue;
         };
-        let minutes = parse_instant(&e.stop).map(|s| (s - start).num_minutes()).unwrap_or(15).clamp(5, 1440) as i32;
+        let minutes = parse_instant(&e.stop)
+            .map(|s| (s - start).num_minutes())
+            .unwrap_or(15)
+            .clamp(5, 1440) as i32;
         let kind = match e.class.as_str() {
             "wellness" => AppointmentKind::FollowUp,
             "ambulatory" | "outpatient" => AppointmentKind::Consultation,
@@ -393,12 +501,20 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             _ => AppointmentKind::Other,
         };
         let source = format!("synthea:encounter:{}", e.id);
-        let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM appointments WHERE source_id = $1").bind(&source).fetch_optional(&mut *tx).await?;
+        let exists: Option<Uuid> =
+            sqlx::query_scalar("SELECT id FROM appointments WHERE source_id = $1")
+                .bind(&source)
+                .fetch_optional(&mut *tx)
+                .await?;
         if exists.is_some() {
             report.appointments_already_present += 1;
             continue;
         }
-        let reason = if e.reason.trim().is_empty() { e.description.clone() } else { format!("{} — {}", e.description, e.reason) };
+        let reason = if e.reason.trim().is_empty() {
+            e.description.clone()
+        } else {
+            format!("{} — {}", e.description, e.reason)
+        };
         let new = NewAppointment {
             id: None,
             patient_id,
@@ -410,8 +526,21 @@ pub async fn import_synthea(pool: &PgPool, tenant_id: Uuid, importer: Uuid, dir:
             notes: Some(format!("Imported {} encounter", e.class)),
             overbooked: None,
         };
-        let status = if start < Utc::now() { AppointmentStatus::Completed } else { AppointmentStatus::Scheduled };
-        records::insert_appointment(&mut tx, tenant_id, Some(importer), Uuid::now_v7(), &new, status, Some(&source)).await?;
+        let status = if start < Utc::now() {
+            AppointmentStatus::Completed
+        } else {
+            AppointmentStatus::Scheduled
+        };
+        records::insert_appointment(
+            &mut tx,
+            tenant_id,
+            Some(importer),
+            Uuid::now_v7(),
+            &new,
+            status,
+            Some(&source),
+        )
+        .await?;
         report.appointments_imported += 1;
     }
     tx.commit().await?;

@@ -51,14 +51,32 @@ pub struct ApiJson<T>(pub T);
 /// The OpenAPI document, generated from the handlers and wire types.
 #[derive(OpenApi)]
 #[openapi(
-    info(title = "medoffice central API", version = "1", description = "See API.md for the behaviour every route shares."),
+    info(
+        title = "medoffice central API",
+        version = "1",
+        description = "See API.md for the behaviour every route shares."
+    ),
     paths(
-        api::health, api::login, api::refresh, api::logout, api::me,
-        api::list_patients, api::create_patient, api::get_patient, api::patch_patient, api::delete_patient,
-        api::list_vitals, api::create_vitals,
-        api::list_appointments, api::create_appointment, api::patch_appointment,
-        api::list_users, api::create_user,
-        sync::changes, sync::push, sync::ws,
+        api::health,
+        api::login,
+        api::refresh,
+        api::logout,
+        api::me,
+        api::list_patients,
+        api::create_patient,
+        api::get_patient,
+        api::patch_patient,
+        api::delete_patient,
+        api::list_vitals,
+        api::create_vitals,
+        api::list_appointments,
+        api::create_appointment,
+        api::patch_appointment,
+        api::list_users,
+        api::create_user,
+        sync::changes,
+        sync::push,
+        sync::ws,
     ),
     components(schemas(medoffice_model::ServerMessage, medoffice_model::Change))
 )]
@@ -89,14 +107,28 @@ pub fn app(state: AppState) -> Router {
         .route("/api/v1/auth/refresh", post(api::refresh))
         .route("/api/v1/auth/logout", post(api::logout))
         .route("/api/v1/auth/me", get(api::me))
-        .route("/api/v1/patients", get(api::list_patients).post(api::create_patient))
+        .route(
+            "/api/v1/patients",
+            get(api::list_patients).post(api::create_patient),
+        )
         .route(
             "/api/v1/patients/{id}",
-            get(api::get_patient).patch(api::patch_patient).delete(api::delete_patient),
+            get(api::get_patient)
+                .patch(api::patch_patient)
+                .delete(api::delete_patient),
         )
-        .route("/api/v1/patients/{id}/vitals", get(api::list_vitals).post(api::create_vitals))
-        .route("/api/v1/appointments", get(api::list_appointments).post(api::create_appointment))
-        .route("/api/v1/appointments/{id}", axum::routing::patch(api::patch_appointment))
+        .route(
+            "/api/v1/patients/{id}/vitals",
+            get(api::list_vitals).post(api::create_vitals),
+        )
+        .route(
+            "/api/v1/appointments",
+            get(api::list_appointments).post(api::create_appointment),
+        )
+        .route(
+            "/api/v1/appointments/{id}",
+            axum::routing::patch(api::patch_appointment),
+        )
         .route("/api/v1/users", get(api::list_users).post(api::create_user))
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
@@ -126,11 +158,24 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
     let listener_task = hub.spawn_listener();
     let tcp = tokio::net::TcpListener::bind(config.bind).await?;
     let addr = tcp.local_addr()?;
-    let state = AppState { pool, config: Arc::new(config), keys: auth::Keys::new(&key), hub };
+    let state = AppState {
+        pool,
+        config: Arc::new(config),
+        keys: auth::Keys::new(&key),
+        hub,
+    };
     let router = app(state);
     let task = tokio::spawn(async move {
-        axum::serve(tcp, router.into_make_service_with_connect_info::<SocketAddr>()).await
+        axum::serve(
+            tcp,
+            router.into_make_service_with_connect_info::<SocketAddr>(),
+        )
+        .await
     });
     tracing::info!(%addr, "medoffice server listening");
-    Ok(RunningServer { addr, task, listener_task })
+    Ok(RunningServer {
+        addr,
+        task,
+        listener_task,
+    })
 }

@@ -11,7 +11,11 @@ use medoffice_server::{auth, db, import, records, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
-#[command(name = "medoffice-server", version, about = "medoffice central API server")]
+#[command(
+    name = "medoffice-server",
+    version,
+    about = "medoffice central API server"
+)]
 struct Cli {
     /// PostgreSQL URL. The role must own the schema (for migrations) or be a member of
     /// `medoffice_app`; queries always run as `medoffice_app`.
@@ -95,11 +99,15 @@ const DEMO_PASSWORD: &str = "demo-password";
 async fn main() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
+            tracing_subscriber::EnvFilter::try_from_default_env()
+                .unwrap_or_else(|_| "info,sqlx=warn,tower_http=info".into()),
         )
         .init();
     let cli = Cli::parse();
-    let url = cli.database_url.clone().context("set DATABASE_URL or --database-url")?;
+    let url = cli
+        .database_url
+        .clone()
+        .context("set DATABASE_URL or --database-url")?;
     match cli.command {
         Command::Serve { config, no_migrate } => {
             config.signing_key()?;
@@ -117,20 +125,36 @@ async fn main() -> anyhow::Result<()> {
             db::migrate(&url).await?;
             println!("migrations applied");
         }
-        Command::CreateTenant { code, name, time_zone } => {
+        Command::CreateTenant {
+            code,
+            name,
+            time_zone,
+        } => {
             db::migrate(&url).await?;
             let mut owner = db::owner_connection(&url).await?;
             let id = users::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
             println!("clinic {code} ({name}) id {id}");
         }
-        Command::CreateUser { tenant, username, full_name, role, password } => {
-            let role = Role::parse(&role).context("role must be admin, physician, nurse or receptionist")?;
+        Command::CreateUser {
+            tenant,
+            username,
+            full_name,
+            role,
+            password,
+        } => {
+            let role = Role::parse(&role)
+                .context("role must be admin, physician, nurse or receptionist")?;
             let pool = db::connect(&url, 2).await?;
             let tenant_id = tenant_id(&pool, &tenant).await?;
             let s = create_user(&pool, tenant_id, &username, &full_name, role, &password).await?;
             println!("user {} ({}) id {}", s.username, role.as_str(), s.id);
         }
-        Command::ImportSynthea { tenant, dir, as_user, json } => {
+        Command::ImportSynthea {
+            tenant,
+            dir,
+            as_user,
+            json,
+        } => {
             let pool = db::connect(&url, 2).await?;
             let tenant_id = tenant_id(&pool, &tenant).await?;
             let importer = user_id(&pool, tenant_id, &as_user).await?;
@@ -147,22 +171,44 @@ async fn main() -> anyhow::Result<()> {
 }
 
 async fn tenant_id(pool: &sqlx::PgPool, code: &str) -> anyhow::Result<Uuid> {
-    let row: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM medoffice_tenant_by_code($1)").bind(code).fetch_optional(pool).await?;
-    row.map(|r| r.0).with_context(|| format!("no clinic with code {code:?}"))
+    let row: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM medoffice_tenant_by_code($1)")
+        .bind(code)
+        .fetch_optional(pool)
+        .await?;
+    row.map(|r| r.0)
+        .with_context(|| format!("no clinic with code {code:?}"))
 }
 
 async fn user_id(pool: &sqlx::PgPool, tenant_id: Uuid, username: &str) -> anyhow::Result<Uuid> {
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    let id: Option<Uuid> = sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)").bind(username).fetch_optional(&mut *tx).await?;
+    let id: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+            .bind(username)
+            .fetch_optional(&mut *tx)
+            .await?;
     id.with_context(|| format!("no user {username:?} in this clinic"))
 }
 
-async fn create_user(pool: &sqlx::PgPool, tenant_id: Uuid, username: &str, full_name: &str, role: Role, password: &str) -> anyhow::Result<medoffice_model::StaffMember> {
-    let new = medoffice_model::NewUser { username: username.into(), full_name: full_name.into(), role, password: password.into() };
+async fn create_user(
+    pool: &sqlx::PgPool,
+    tenant_id: Uuid,
+    username: &str,
+    full_name: &str,
+    role: Role,
+    password: &str,
+) -> anyhow::Result<medoffice_model::StaffMember> {
+    let new = medoffice_model::NewUser {
+        username: username.into(),
+        full_name: full_name.into(),
+        role,
+        password: password.into(),
+    };
     new.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = auth::hash_password(password)?;
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    let s = users::insert_user(&mut tx, tenant_id, username, full_name, role, &hash, true).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let s = users::insert_user(&mut tx, tenant_id, username, full_name, role, &hash, true)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     tx.commit().await?;
     Ok(s)
 }
@@ -170,7 +216,13 @@ async fn create_user(pool: &sqlx::PgPool, tenant_id: Uuid, username: &str, full_
 async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     db::migrate(url).await?;
     let mut owner = db::owner_connection(url).await?;
-    let tenant = users::ensure_tenant(&mut owner, DEMO_TENANT, "Riverside Family Clinic", "America/New_York").await?;
+    let tenant = users::ensure_tenant(
+        &mut owner,
+        DEMO_TENANT,
+        "Riverside Family Clinic",
+        "America/New_York",
+    )
+    .await?;
     let pool = db::connect(url, 4).await?;
     let staff = [
         ("admin", "Alex Morgan", Role::Admin),
@@ -182,13 +234,18 @@ async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     for (username, name, role) in staff {
         let id = match user_id(&pool, tenant, username).await {
             Ok(id) => id,
-            Err(_) => create_user(&pool, tenant, username, name, role, DEMO_PASSWORD).await?.id,
+            Err(_) => {
+                create_user(&pool, tenant, username, name, role, DEMO_PASSWORD)
+                    .await?
+                    .id
+            }
         };
         ids.insert(username, id);
     }
     let report = import::import_synthea(&pool, tenant, ids["admin"], dir).await?;
     print!("{}", report.summary());
-    let booked = book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
+    let booked =
+        book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
     println!("today's schedule: {booked} appointments booked");
     println!();
     println!("Demo clinic code: {DEMO_TENANT}   (all demo passwords: {DEMO_PASSWORD})");
@@ -200,35 +257,121 @@ async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
 
 /// Books a morning of visits today (clinic time) for the demo physician and nurse, from the
 /// imported patients, unless today's demo schedule exists already.
-async fn book_todays_schedule(pool: &sqlx::PgPool, tenant: Uuid, doctor: Uuid, nurse: Uuid, by: Uuid) -> anyhow::Result<usize> {
+async fn book_todays_schedule(
+    pool: &sqlx::PgPool,
+    tenant: Uuid,
+    doctor: Uuid,
+    nurse: Uuid,
+    by: Uuid,
+) -> anyhow::Result<usize> {
     let mut tx = db::tenant_tx(pool, tenant).await?;
-    let today = records::clinic_today(&mut tx).await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = records::clinic_today(&mut tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tag = format!("demo:{today}:");
-    let already: i64 = sqlx::query_scalar("SELECT count(*) FROM appointments WHERE source_id LIKE $1 || '%'").bind(&tag).fetch_one(&mut *tx).await?;
+    let already: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM appointments WHERE source_id LIKE $1 || '%'")
+            .bind(&tag)
+            .fetch_one(&mut *tx)
+            .await?;
     if already > 0 {
         return Ok(0);
     }
-    let tz: chrono_tz::Tz = sqlx::query_scalar::<_, String>("SELECT time_zone FROM tenants").fetch_one(&mut *tx).await?.parse().unwrap_or(chrono_tz::UTC);
-    let patients: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE NOT deleted AND notes IS NULL ORDER BY family_name LIMIT 11")
-        .fetch_all(&mut *tx)
-        .await?;
+    let tz: chrono_tz::Tz = sqlx::query_scalar::<_, String>("SELECT time_zone FROM tenants")
+        .fetch_one(&mut *tx)
+        .await?
+        .parse()
+        .unwrap_or(chrono_tz::UTC);
+    let patients: Vec<Uuid> = sqlx::query_scalar(
+        "SELECT id FROM patients WHERE NOT deleted AND notes IS NULL ORDER BY family_name LIMIT 11",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
     let slots = [
-        (doctor, "09:00", 20, AppointmentKind::FollowUp, "Blood pressure review"),
-        (doctor, "09:20", 20, AppointmentKind::Consultation, "Persistent cough"),
-        (doctor, "09:40", 30, AppointmentKind::NewPatient, "New patient registration visit"),
-        (doctor, "10:30", 20, AppointmentKind::FollowUp, "Diabetes follow-up"),
-        (doctor, "11:00", 15, AppointmentKind::Consultation, "Sore throat"),
-        (doctor, "11:30", 20, AppointmentKind::FollowUp, "Medication review"),
-        (doctor, "14:00", 30, AppointmentKind::Procedure, "Wound dressing"),
-        (doctor, "15:00", 20, AppointmentKind::Telehealth, "Lab results call"),
-        (nurse, "08:30", 15, AppointmentKind::VitalsCheck, "Weekly blood pressure check"),
-        (nurse, "10:00", 15, AppointmentKind::VitalsCheck, "Weight check"),
-        (nurse, "13:30", 15, AppointmentKind::VitalsCheck, "Post-vaccination observation"),
+        (
+            doctor,
+            "09:00",
+            20,
+            AppointmentKind::FollowUp,
+            "Blood pressure review",
+        ),
+        (
+            doctor,
+            "09:20",
+            20,
+            AppointmentKind::Consultation,
+            "Persistent cough",
+        ),
+        (
+            doctor,
+            "09:40",
+            30,
+            AppointmentKind::NewPatient,
+            "New patient registration visit",
+        ),
+        (
+            doctor,
+            "10:30",
+            20,
+            AppointmentKind::FollowUp,
+            "Diabetes follow-up",
+        ),
+        (
+            doctor,
+            "11:00",
+            15,
+            AppointmentKind::Consultation,
+            "Sore throat",
+        ),
+        (
+            doctor,
+            "11:30",
+            20,
+            AppointmentKind::FollowUp,
+            "Medication review",
+        ),
+        (
+            doctor,
+            "14:00",
+            30,
+            AppointmentKind::Procedure,
+            "Wound dressing",
+        ),
+        (
+            doctor,
+            "15:00",
+            20,
+            AppointmentKind::Telehealth,
+            "Lab results call",
+        ),
+        (
+            nurse,
+            "08:30",
+            15,
+            AppointmentKind::VitalsCheck,
+            "Weekly blood pressure check",
+        ),
+        (
+            nurse,
+            "10:00",
+            15,
+            AppointmentKind::VitalsCheck,
+            "Weight check",
+        ),
+        (
+            nurse,
+            "13:30",
+            15,
+            AppointmentKind::VitalsCheck,
+            "Post-vaccination observation",
+        ),
     ];
     let mut n = 0;
     for ((provider, time, minutes, kind, reason), patient) in slots.into_iter().zip(patients) {
         let t = NaiveTime::parse_from_str(time, "%H:%M")?;
-        let Some(local) = tz.from_local_datetime(&today.and_time(t)).earliest() else { continue };
+        let Some(local) = tz.from_local_datetime(&today.and_time(t)).earliest() else {
+            continue;
+        };
         let new = NewAppointment {
             id: None,
             patient_id: patient,
@@ -240,7 +383,16 @@ async fn book_todays_schedule(pool: &sqlx::PgPool, tenant: Uuid, doctor: Uuid, n
             notes: None,
             overbooked: None,
         };
-        records::insert_appointment(&mut tx, tenant, Some(by), Uuid::now_v7(), &new, AppointmentStatus::Scheduled, Some(&format!("{tag}{n}"))).await?;
+        records::insert_appointment(
+            &mut tx,
+            tenant,
+            Some(by),
+            Uuid::now_v7(),
+            &new,
+            AppointmentStatus::Scheduled,
+            Some(&format!("{tag}{n}")),
+        )
+        .await?;
         n += 1;
     }
     tx.commit().await?;

@@ -8,9 +8,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use medoffice_model::merge::{merge_fields, FieldConflict};
 use medoffice_model::search::{fold, parse_query, SearchTerm};
 use medoffice_model::{
-    AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Consciousness, Demographics,
-    FieldErrors, Measurements, NewAppointment, NewPatient, NewVitalSigns, Patient, Permission, VitalSigns,
-    APPOINTMENT_EDITABLE_FIELDS, PATIENT_EDITABLE_FIELDS,
+    AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Consciousness,
+    Demographics, FieldErrors, Measurements, NewAppointment, NewPatient, NewVitalSigns, Patient,
+    Permission, VitalSigns, APPOINTMENT_EDITABLE_FIELDS, PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -124,7 +124,9 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
 
 /// Today in the clinic's time zone.
 pub async fn clinic_today(conn: &mut PgConnection) -> AppResult<NaiveDate> {
-    let tz: String = sqlx::query_scalar("SELECT time_zone FROM tenants").fetch_one(conn).await?;
+    let tz: String = sqlx::query_scalar("SELECT time_zone FROM tenants")
+        .fetch_one(conn)
+        .await?;
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     Ok(Utc::now().with_timezone(&tz).date_naive())
 }
@@ -147,11 +149,15 @@ fn search_name(given: &str, family: &str) -> String {
 
 /// A patient of this clinic (404 when absent or soft-deleted).
 pub async fn get_patient(conn: &mut PgConnection, id: Uuid) -> AppResult<Patient> {
-    let row = sqlx::query(concat!("SELECT ", patient_cols!(), " FROM patients WHERE id = $1 AND NOT deleted"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(AppError::NotFound("patient"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id = $1 AND NOT deleted"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound("patient"))?;
     Ok(patient_from_row(&row)?)
 }
 
@@ -198,8 +204,15 @@ pub async fn search_patients(
     qb.push(" OFFSET ");
     qb.push_bind(offset);
     let rows = qb.build().fetch_all(conn).await?;
-    let total = rows.first().map(|r| r.try_get::<i64, _>("total")).transpose()?.unwrap_or(0);
-    let patients = rows.iter().map(patient_from_row).collect::<Result<Vec<_>, _>>()?;
+    let total = rows
+        .first()
+        .map(|r| r.try_get::<i64, _>("total"))
+        .transpose()?
+        .unwrap_or(0);
+    let patients = rows
+        .iter()
+        .map(patient_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
     Ok((patients, total))
 }
 
@@ -220,36 +233,57 @@ fn same_registration(new: &NewPatient, p: &Patient) -> bool {
 
 /// Registers a patient, assigning the next MRN. Idempotent by `id`: the same body again
 /// answers the existing patient with `false` (not created); another body with that id is 409.
-pub async fn create_patient(conn: &mut PgConnection, actor: &Actor, new: NewPatient) -> AppResult<(Patient, bool)> {
+pub async fn create_patient(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    new: NewPatient,
+) -> AppResult<(Patient, bool)> {
     actor.require(Permission::PatientWrite)?;
     let new = new.normalized();
     let today = clinic_today(conn).await?;
     new.validate(today).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(existing) = sqlx::query(concat!("SELECT ", patient_cols!(), " FROM patients WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+    if let Some(existing) = sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
     {
         let existing = patient_from_row(&existing)?;
         return if same_registration(&new, &existing) {
             Ok((existing, false))
         } else {
-            Err(AppError::conflict("A different patient was already registered with this id"))
+            Err(AppError::conflict(
+                "A different patient was already registered with this id",
+            ))
         };
     }
-    let n: i64 = sqlx::query_scalar("UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter")
-        .fetch_one(&mut *conn)
-        .await?;
-    let row = insert_patient(conn, actor.tenant_id, Some(actor.user_id), id, &format_mrn(n), &new, today, None)
-        .await
-        .map_err(|e| {
-            if is_pg_code(&e, "23505") {
-                AppError::conflict("A patient with this id already exists")
-            } else {
-                e.into()
-            }
-        })?;
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+    )
+    .fetch_one(&mut *conn)
+    .await?;
+    let row = insert_patient(
+        conn,
+        actor.tenant_id,
+        Some(actor.user_id),
+        id,
+        &format_mrn(n),
+        &new,
+        today,
+        None,
+    )
+    .await
+    .map_err(|e| {
+        if is_pg_code(&e, "23505") {
+            AppError::conflict("A patient with this id already exists")
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         conn,
         actor,
@@ -347,8 +381,15 @@ fn check_editable(changes: &Map<String, Value>, allowed: &[&str]) -> AppResult<(
     e.into_result().map_err(AppError::Validation)
 }
 
-async fn field_revisions(conn: &mut PgConnection, table_sql: &'static str, id: Uuid) -> AppResult<BTreeMap<String, i64>> {
-    let row: Option<Json<BTreeMap<String, i64>>> = sqlx::query_scalar(table_sql).bind(id).fetch_optional(conn).await?;
+async fn field_revisions(
+    conn: &mut PgConnection,
+    table_sql: &'static str,
+    id: Uuid,
+) -> AppResult<BTreeMap<String, i64>> {
+    let row: Option<Json<BTreeMap<String, i64>>> = sqlx::query_scalar(table_sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
     Ok(row.map(|j| j.0).unwrap_or_default())
 }
 
@@ -364,23 +405,44 @@ pub async fn update_patient(
     actor.require(Permission::PatientWrite)?;
     check_editable(&changes, PATIENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
-    let row = sqlx::query(concat!("SELECT ", patient_cols!(), " FROM patients WHERE id = $1 AND NOT deleted FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
-        .ok_or(AppError::NotFound("patient"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id = $1 AND NOT deleted FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound("patient"))?;
     let current = patient_from_row(&row)?;
-    let revs = field_revisions(conn, "SELECT field_revisions FROM patients WHERE id = $1", id).await?;
+    let revs = field_revisions(
+        conn,
+        "SELECT field_revisions FROM patients WHERE id = $1",
+        id,
+    )
+    .await?;
     let current_json = serde_json::to_value(&current).map_err(|e| AppError::Internal(e.into()))?;
     let empty = Map::new();
-    let outcome = merge_fields(base_revision, &revs, current_json.as_object().unwrap_or(&empty), &changes);
+    let outcome = merge_fields(
+        base_revision,
+        &revs,
+        current_json.as_object().unwrap_or(&empty),
+        &changes,
+    );
     if outcome.apply.is_empty() {
         return Ok((current, outcome.conflicts));
     }
     let mut p: Patient = apply_typed(&current, &outcome.apply)?;
     p.given_name = p.given_name.trim().to_owned();
     p.family_name = p.family_name.trim().to_owned();
-    for f in [&mut p.phone, &mut p.email, &mut p.address, &mut p.emergency_contact_name, &mut p.emergency_contact_phone, &mut p.notes] {
+    for f in [
+        &mut p.phone,
+        &mut p.email,
+        &mut p.address,
+        &mut p.emergency_contact_name,
+        &mut p.emergency_contact_phone,
+        &mut p.notes,
+    ] {
         *f = medoffice_model::clean_optional(f);
     }
     let today = clinic_today(conn).await?;
@@ -434,7 +496,11 @@ pub async fn update_patient(
             entity: Some("patient"),
             entity_id: Some(id),
             patient_id: Some(id),
-            outcome: if outcome.conflicts.is_empty() { "success" } else { "conflict" },
+            outcome: if outcome.conflicts.is_empty() {
+                "success"
+            } else {
+                "conflict"
+            },
         },
     )
     .await?;
@@ -444,23 +510,40 @@ pub async fn update_patient(
 /// Soft-deletes a patient (admin). The row stays and travels as a tombstone.
 pub async fn delete_patient(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
     actor.require(Permission::PatientDelete)?;
-    let n = sqlx::query("UPDATE patients SET deleted = true, updated_by = $2 WHERE id = $1 AND NOT deleted")
-        .bind(id)
-        .bind(actor.user_id)
-        .execute(&mut *conn)
-        .await?
-        .rows_affected();
+    let n = sqlx::query(
+        "UPDATE patients SET deleted = true, updated_by = $2 WHERE id = $1 AND NOT deleted",
+    )
+    .bind(id)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
     if n == 0 {
         return Err(AppError::NotFound("patient"));
     }
-    audit::record(conn, actor, AuditEntry { action: "patient.delete", entity: Some("patient"), entity_id: Some(id), patient_id: Some(id), outcome: "success" }).await?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry {
+            action: "patient.delete",
+            entity: Some("patient"),
+            entity_id: Some(id),
+            patient_id: Some(id),
+            outcome: "success",
+        },
+    )
+    .await?;
     Ok(())
 }
 
 // -------------------------------------------------------------------------------- vital signs
 
 /// A patient's vital-sign sets, newest first.
-pub async fn list_vitals(conn: &mut PgConnection, patient_id: Uuid, limit: i64) -> AppResult<Vec<VitalSigns>> {
+pub async fn list_vitals(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<VitalSigns>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         vitals_cols!(),
@@ -483,10 +566,14 @@ pub async fn record_vitals(
     actor.require(Permission::VitalSignsWrite)?;
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(row) = sqlx::query(concat!("SELECT ", vitals_cols!(), " FROM vital_signs WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+    if let Some(row) = sqlx::query(concat!(
+        "SELECT ",
+        vitals_cols!(),
+        " FROM vital_signs WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
     {
         let existing = vitals_from_row(&row)?;
         let same = existing.patient_id == patient_id
@@ -496,16 +583,33 @@ pub async fn record_vitals(
         return if same {
             Ok((existing, false))
         } else {
-            Err(AppError::conflict("Different vital signs were already recorded with this id"))
+            Err(AppError::conflict(
+                "Different vital signs were already recorded with this id",
+            ))
         };
     }
     // the patient must exist here (RLS hides other clinics' patients: 404, not a leak)
     get_patient(conn, patient_id).await?;
-    let v = insert_vitals(conn, actor.tenant_id, actor.user_id, id, patient_id, &new, None).await?;
+    let v = insert_vitals(
+        conn,
+        actor.tenant_id,
+        actor.user_id,
+        id,
+        patient_id,
+        &new,
+        None,
+    )
+    .await?;
     audit::record(
         conn,
         actor,
-        AuditEntry { action: "vital_signs.create", entity: Some("vital_signs"), entity_id: Some(id), patient_id: Some(patient_id), outcome: "success" },
+        AuditEntry {
+            action: "vital_signs.create",
+            entity: Some("vital_signs"),
+            entity_id: Some(id),
+            patient_id: Some(patient_id),
+            outcome: "success",
+        },
     )
     .await?;
     Ok((v, true))
@@ -522,7 +626,14 @@ pub async fn insert_vitals(
     source_id: Option<&str>,
 ) -> Result<VitalSigns, sqlx::Error> {
     let m = &new.measurements;
-    let consciousness = m.consciousness.map(|c| serde_json::to_value(c).ok().and_then(|v| v.as_str().map(str::to_owned))).flatten();
+    let consciousness = m
+        .consciousness
+        .map(|c| {
+            serde_json::to_value(c)
+                .ok()
+                .and_then(|v| v.as_str().map(str::to_owned))
+        })
+        .flatten();
     let row = sqlx::query(concat!(
         "INSERT INTO vital_signs (id, tenant_id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, \
          heart_rate_bpm, respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
@@ -572,7 +683,10 @@ pub struct AppointmentFilter {
 }
 
 /// Appointments matching `f`, by start time.
-pub async fn list_appointments(conn: &mut PgConnection, f: &AppointmentFilter) -> AppResult<Vec<Appointment>> {
+pub async fn list_appointments(
+    conn: &mut PgConnection,
+    f: &AppointmentFilter,
+) -> AppResult<Vec<Appointment>> {
     let rows = sqlx::query(concat!(
         "SELECT ",
         appointment_cols!(),
@@ -587,15 +701,22 @@ pub async fn list_appointments(conn: &mut PgConnection, f: &AppointmentFilter) -
     .bind(f.patient_id)
     .fetch_all(conn)
     .await?;
-    Ok(rows.iter().map(appointment_from_row).collect::<Result<_, _>>()?)
+    Ok(rows
+        .iter()
+        .map(appointment_from_row)
+        .collect::<Result<_, _>>()?)
 }
 
 async fn get_appointment_for_update(conn: &mut PgConnection, id: Uuid) -> AppResult<Appointment> {
-    let row = sqlx::query(concat!("SELECT ", appointment_cols!(), " FROM appointments WHERE id = $1 AND NOT deleted FOR UPDATE"))
-        .bind(id)
-        .fetch_optional(conn)
-        .await?
-        .ok_or(AppError::NotFound("appointment"))?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        appointment_cols!(),
+        " FROM appointments WHERE id = $1 AND NOT deleted FOR UPDATE"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await?
+    .ok_or(AppError::NotFound("appointment"))?;
     Ok(appointment_from_row(&row)?)
 }
 
@@ -645,15 +766,25 @@ async fn check_provider(conn: &mut PgConnection, provider_id: Uuid) -> AppResult
         .await?;
     match active {
         Some(true) => Ok(()),
-        Some(false) => Err(AppError::field("provider_id", "this staff member is deactivated")),
-        None => Err(AppError::field("provider_id", "no such staff member in this clinic")),
+        Some(false) => Err(AppError::field(
+            "provider_id",
+            "this staff member is deactivated",
+        )),
+        None => Err(AppError::field(
+            "provider_id",
+            "no such staff member in this clinic",
+        )),
     }
 }
 
 /// Books an appointment. Overlaps with a live booking of the same provider are 409 naming the
 /// other booking (`details.conflicting_appointment_id`), unless `overbooked` is set by a user
 /// allowed to overbook. Idempotent by `id`.
-pub async fn book_appointment(conn: &mut PgConnection, actor: &Actor, new: NewAppointment) -> AppResult<(Appointment, bool)> {
+pub async fn book_appointment(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    new: NewAppointment,
+) -> AppResult<(Appointment, bool)> {
     actor.require(Permission::AppointmentWrite)?;
     new.validate().map_err(AppError::Validation)?;
     let overbooked = new.overbooked.unwrap_or(false);
@@ -661,10 +792,14 @@ pub async fn book_appointment(conn: &mut PgConnection, actor: &Actor, new: NewAp
         actor.require(Permission::AppointmentOverbook)?;
     }
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(row) = sqlx::query(concat!("SELECT ", appointment_cols!(), " FROM appointments WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *conn)
-        .await?
+    if let Some(row) = sqlx::query(concat!(
+        "SELECT ",
+        appointment_cols!(),
+        " FROM appointments WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *conn)
+    .await?
     {
         let a = appointment_from_row(&row)?;
         let same = a.patient_id == new.patient_id
@@ -672,22 +807,62 @@ pub async fn book_appointment(conn: &mut PgConnection, actor: &Actor, new: NewAp
             && a.starts_at == new.starts_at
             && a.duration_minutes == new.duration_minutes
             && a.kind == new.kind;
-        return if same { Ok((a, false)) } else { Err(AppError::conflict("A different appointment was already booked with this id")) };
+        return if same {
+            Ok((a, false))
+        } else {
+            Err(AppError::conflict(
+                "A different appointment was already booked with this id",
+            ))
+        };
     }
-    get_patient(conn, new.patient_id).await.map_err(|_| AppError::field("patient_id", "no such patient in this clinic"))?;
+    get_patient(conn, new.patient_id)
+        .await
+        .map_err(|_| AppError::field("patient_id", "no such patient in this clinic"))?;
     check_provider(conn, new.provider_id).await?;
     if !overbooked {
-        if let Some(other) = clashing_appointment(conn, id, new.provider_id, new.starts_at, new.duration_minutes).await? {
+        if let Some(other) = clashing_appointment(
+            conn,
+            id,
+            new.provider_id,
+            new.starts_at,
+            new.duration_minutes,
+        )
+        .await?
+        {
             return Err(overlap_error(Some(&other)));
         }
     }
-    let a = insert_appointment(conn, actor.tenant_id, Some(actor.user_id), id, &new, AppointmentStatus::Scheduled, None)
-        .await
-        .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;
+    let a = insert_appointment(
+        conn,
+        actor.tenant_id,
+        Some(actor.user_id),
+        id,
+        &new,
+        AppointmentStatus::Scheduled,
+        None,
+    )
+    .await
+    .map_err(|e| {
+        if is_pg_code(&e, "23P01") {
+            overlap_error(None)
+        } else {
+            e.into()
+        }
+    })?;
     audit::record(
         conn,
         actor,
-        AuditEntry { action: if overbooked { "appointment.overbook" } else { "appointment.create" }, entity: Some("appointment"), entity_id: Some(id), patient_id: Some(new.patient_id), outcome: "success" },
+        AuditEntry {
+            action: if overbooked {
+                "appointment.overbook"
+            } else {
+                "appointment.create"
+            },
+            entity: Some("appointment"),
+            entity_id: Some(id),
+            patient_id: Some(new.patient_id),
+            outcome: "success",
+        },
     )
     .await?;
     Ok((a, true))
@@ -703,7 +878,10 @@ pub async fn insert_appointment(
     status: AppointmentStatus,
     source_id: Option<&str>,
 ) -> Result<Appointment, sqlx::Error> {
-    let kind = serde_json::to_value(new.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "other".into());
+    let kind = serde_json::to_value(new.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "INSERT INTO appointments (id, tenant_id, patient_id, provider_id, starts_at, duration_minutes, ends_at, kind, status, \
          reason, notes, overbooked, source_id, created_by, updated_by) \
@@ -741,26 +919,47 @@ pub async fn update_appointment(
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
     let current = get_appointment_for_update(conn, id).await?;
-    let revs = field_revisions(conn, "SELECT field_revisions FROM appointments WHERE id = $1", id).await?;
+    let revs = field_revisions(
+        conn,
+        "SELECT field_revisions FROM appointments WHERE id = $1",
+        id,
+    )
+    .await?;
     let current_json = serde_json::to_value(&current).map_err(|e| AppError::Internal(e.into()))?;
     let empty = Map::new();
-    let outcome = merge_fields(base_revision, &revs, current_json.as_object().unwrap_or(&empty), &changes);
+    let outcome = merge_fields(
+        base_revision,
+        &revs,
+        current_json.as_object().unwrap_or(&empty),
+        &changes,
+    );
     if outcome.apply.is_empty() {
         return Ok((current, outcome.conflicts));
     }
     let a: Appointment = apply_typed(&current, &outcome.apply)?;
     let mut e = FieldErrors::new();
     if !current.status.can_become(a.status) {
-        e.add("status", format!("cannot go from {} to {}", current.status.as_str(), a.status.as_str()));
+        e.add(
+            "status",
+            format!(
+                "cannot go from {} to {}",
+                current.status.as_str(),
+                a.status.as_str()
+            ),
+        );
     }
     medoffice_model::validate_duration(a.duration_minutes, &mut e);
     e.into_result().map_err(AppError::Validation)?;
     if a.provider_id != current.provider_id {
         check_provider(conn, a.provider_id).await?;
     }
-    let moves = a.starts_at != current.starts_at || a.duration_minutes != current.duration_minutes || a.provider_id != current.provider_id;
+    let moves = a.starts_at != current.starts_at
+        || a.duration_minutes != current.duration_minutes
+        || a.provider_id != current.provider_id;
     if a.status.is_live() && !a.overbooked && (moves || !current.status.is_live()) {
-        if let Some(other) = clashing_appointment(conn, id, a.provider_id, a.starts_at, a.duration_minutes).await? {
+        if let Some(other) =
+            clashing_appointment(conn, id, a.provider_id, a.starts_at, a.duration_minutes).await?
+        {
             return Err(overlap_error(Some(&other)));
         }
     }
@@ -768,7 +967,10 @@ pub async fn update_appointment(
     for k in outcome.apply.keys() {
         new_revs.insert(k.clone(), next);
     }
-    let kind = serde_json::to_value(a.kind).ok().and_then(|v| v.as_str().map(str::to_owned)).unwrap_or_else(|| "other".into());
+    let kind = serde_json::to_value(a.kind)
+        .ok()
+        .and_then(|v| v.as_str().map(str::to_owned))
+        .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "UPDATE appointments SET provider_id = $2, starts_at = $3, duration_minutes = $4, kind = $5, status = $6, reason = $7, \
          notes = $8, field_revisions = $9, updated_by = $10 WHERE id = $1 RETURNING ",
@@ -790,7 +992,13 @@ pub async fn update_appointment(
     audit::record(
         conn,
         actor,
-        AuditEntry { action: "appointment.update", entity: Some("appointment"), entity_id: Some(id), patient_id: Some(a.patient_id), outcome: "success" },
+        AuditEntry {
+            action: "appointment.update",
+            entity: Some("appointment"),
+            entity_id: Some(id),
+            patient_id: Some(a.patient_id),
+            outcome: "success",
+        },
     )
     .await?;
     Ok((appointment_from_row(&row)?, outcome.conflicts))

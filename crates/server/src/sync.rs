@@ -5,8 +5,9 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
 use medoffice_model::{
-    ChangesPage, EntityKind, ErrorBody, Mutation, MutationOp, MutationResult, MutationStatus, NewAppointment, NewPatient,
-    NewVitalSignsForPatient, PushRequest, PushResponse, ServerMessage, MAX_PUSH_BATCH,
+    ChangesPage, EntityKind, ErrorBody, Mutation, MutationOp, MutationResult, MutationStatus,
+    NewAppointment, NewPatient, NewVitalSignsForPatient, PushRequest, PushResponse, ServerMessage,
+    MAX_PUSH_BATCH,
 };
 use serde::Deserialize;
 use serde_json::Value;
@@ -29,7 +30,11 @@ pub struct ChangesQuery {
 /// Every row of the clinic changed since `since`, as current state, in revision order.
 #[utoipa::path(get, path = "/api/v1/sync/changes", params(ChangesQuery), tag = "sync",
     responses((status = 200, body = ChangesPage), (status = 401, body = ErrorBody)))]
-pub async fn changes(State(st): State<AppState>, actor: Actor, Query(q): Query<ChangesQuery>) -> AppResult<Json<ChangesPage>> {
+pub async fn changes(
+    State(st): State<AppState>,
+    actor: Actor,
+    Query(q): Query<ChangesQuery>,
+) -> AppResult<Json<ChangesPage>> {
     let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
     let page = feed::read_changes(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
     tx.commit().await?;
@@ -40,9 +45,16 @@ pub async fn changes(State(st): State<AppState>, actor: Actor, Query(q): Query<C
 /// others. A replayed `mutation_id` answers its first result and changes nothing.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, tag = "sync",
     responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
-pub async fn push(State(st): State<AppState>, actor: Actor, ApiJson(req): ApiJson<PushRequest>) -> AppResult<Json<PushResponse>> {
+pub async fn push(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(req): ApiJson<PushRequest>,
+) -> AppResult<Json<PushResponse>> {
     if req.mutations.len() > MAX_PUSH_BATCH {
-        return Err(AppError::field("mutations", format!("at most {MAX_PUSH_BATCH} per push")));
+        return Err(AppError::field(
+            "mutations",
+            format!("at most {MAX_PUSH_BATCH} per push"),
+        ));
     }
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in req.mutations {
@@ -73,7 +85,13 @@ async fn apply_one(st: &AppState, actor: &Actor, m: Mutation) -> AppResult<Mutat
             // Refused: roll back whatever the attempt did, but remember the answer.
             tx.rollback().await?;
             tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-            MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Rejected, revision: None, error: Some(e.body()), server: None }
+            MutationResult {
+                mutation_id: m.mutation_id,
+                status: MutationStatus::Rejected,
+                revision: None,
+                error: Some(e.body()),
+                server: None,
+            }
         }
     };
     let inserted = sqlx::query(
@@ -103,7 +121,11 @@ fn to_value<T: serde::Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))
 }
 
-async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation) -> AppResult<MutationResult> {
+async fn run_mutation(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    m: &Mutation,
+) -> AppResult<MutationResult> {
     let applied = |revision: i64, server: Value| MutationResult {
         mutation_id: m.mutation_id,
         status: MutationStatus::Applied,
@@ -111,18 +133,25 @@ async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation
         error: None,
         server: Some(server),
     };
-    let with_conflicts = |revision: i64, server: Value, conflicts: Vec<medoffice_model::merge::FieldConflict>| {
-        if conflicts.is_empty() {
-            return applied(revision, server);
-        }
-        let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
-        let body = AppError::Conflict {
-            message: format!("Changed by someone else meanwhile: {}", fields.join(", ")),
-            details: Some(serde_json::json!({ "conflicts": conflicts })),
-        }
-        .body();
-        MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Conflict, revision: Some(revision), error: Some(body), server: Some(server) }
-    };
+    let with_conflicts =
+        |revision: i64, server: Value, conflicts: Vec<medoffice_model::merge::FieldConflict>| {
+            if conflicts.is_empty() {
+                return applied(revision, server);
+            }
+            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+            let body = AppError::Conflict {
+                message: format!("Changed by someone else meanwhile: {}", fields.join(", ")),
+                details: Some(serde_json::json!({ "conflicts": conflicts })),
+            }
+            .body();
+            MutationResult {
+                mutation_id: m.mutation_id,
+                status: MutationStatus::Conflict,
+                revision: Some(revision),
+                error: Some(body),
+                server: Some(server),
+            }
+        };
     match (m.entity, m.op) {
         (EntityKind::Patient, MutationOp::Create) => {
             let mut p: NewPatient = parse(&m.data)?;
@@ -131,14 +160,28 @@ async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation
             Ok(applied(p.revision, to_value(&p)?))
         }
         (EntityKind::Patient, MutationOp::Update) => {
-            let changes = m.data.as_object().cloned().ok_or_else(|| AppError::field("data", "must be an object of changed fields"))?;
-            let (p, conflicts) = records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes).await?;
+            let changes =
+                m.data.as_object().cloned().ok_or_else(|| {
+                    AppError::field("data", "must be an object of changed fields")
+                })?;
+            let (p, conflicts) =
+                records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes)
+                    .await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
         }
         (EntityKind::Patient, MutationOp::Delete) => {
             records::delete_patient(conn, actor, m.id).await?;
-            let p = sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1").bind(m.id).fetch_one(&mut *conn).await?;
-            Ok(MutationResult { mutation_id: m.mutation_id, status: MutationStatus::Applied, revision: Some(p), error: None, server: None })
+            let p = sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1")
+                .bind(m.id)
+                .fetch_one(&mut *conn)
+                .await?;
+            Ok(MutationResult {
+                mutation_id: m.mutation_id,
+                status: MutationStatus::Applied,
+                revision: Some(p),
+                error: None,
+                server: None,
+            })
         }
         (EntityKind::VitalSigns, MutationOp::Create) => {
             let mut v: NewVitalSignsForPatient = parse(&m.data)?;
@@ -153,11 +196,24 @@ async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation
             Ok(applied(a.revision, to_value(&a)?))
         }
         (EntityKind::Appointment, MutationOp::Update) => {
-            let changes = m.data.as_object().cloned().ok_or_else(|| AppError::field("data", "must be an object of changed fields"))?;
-            let (a, conflicts) = records::update_appointment(conn, actor, m.id, m.base_revision.unwrap_or(0), changes).await?;
+            let changes =
+                m.data.as_object().cloned().ok_or_else(|| {
+                    AppError::field("data", "must be an object of changed fields")
+                })?;
+            let (a, conflicts) = records::update_appointment(
+                conn,
+                actor,
+                m.id,
+                m.base_revision.unwrap_or(0),
+                changes,
+            )
+            .await?;
             Ok(with_conflicts(a.revision, to_value(&a)?, conflicts))
         }
-        (entity, op) => Err(AppError::field("op", format!("{op:?} is not supported for {}", entity.as_str()))),
+        (entity, op) => Err(AppError::field(
+            "op",
+            format!("{op:?} is not supported for {}", entity.as_str()),
+        )),
     }
 }
 
@@ -166,8 +222,16 @@ async fn run_mutation(conn: &mut sqlx::PgConnection, actor: &Actor, m: &Mutation
 /// and reconnects.
 #[utoipa::path(get, path = "/api/v1/sync/ws", tag = "sync",
     responses((status = 101, description = "WebSocket of ServerMessage"), (status = 401, body = ErrorBody)))]
-pub async fn ws(State(st): State<AppState>, actor: Actor, upgrade: WebSocketUpgrade) -> AppResult<Response> {
-    let sub = st.hub.subscribe(actor.tenant_id).await.map_err(AppError::Internal)?;
+pub async fn ws(
+    State(st): State<AppState>,
+    actor: Actor,
+    upgrade: WebSocketUpgrade,
+) -> AppResult<Response> {
+    let sub = st
+        .hub
+        .subscribe(actor.tenant_id)
+        .await
+        .map_err(AppError::Internal)?;
     Ok(upgrade.on_upgrade(move |socket| serve_socket(socket, sub, actor)))
 }
 
@@ -179,7 +243,14 @@ async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
 }
 
 async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, actor: Actor) {
-    if !send(&mut socket, &ServerMessage::Hello { revision: sub.revision }).await {
+    if !send(
+        &mut socket,
+        &ServerMessage::Hello {
+            revision: sub.revision,
+        },
+    )
+    .await
+    {
         return;
     }
     let until_expiry = (actor.expires_at - chrono::Utc::now().timestamp()).max(0) as u64;
@@ -213,5 +284,10 @@ async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, 
             }
         }
     }
-    let _ = socket.send(Message::Close(Some(CloseFrame { code: 1000, reason: "bye".into() }))).await;
+    let _ = socket
+        .send(Message::Close(Some(CloseFrame {
+            code: 1000,
+            reason: "bye".into(),
+        })))
+        .await;
 }

@@ -35,7 +35,12 @@ pub async fn insert_user(
 
 /// Creates a clinic (tenant) through an owner connection, or returns the existing one with
 /// that code. `time_zone` is an IANA name.
-pub async fn ensure_tenant(owner: &mut PgConnection, code: &str, name: &str, time_zone: &str) -> anyhow::Result<Uuid> {
+pub async fn ensure_tenant(
+    owner: &mut PgConnection,
+    code: &str,
+    name: &str,
+    time_zone: &str,
+) -> anyhow::Result<Uuid> {
     time_zone
         .parse::<chrono_tz::Tz>()
         .map_err(|_| anyhow::anyhow!("unknown time zone {time_zone:?}"))?;

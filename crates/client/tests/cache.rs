@@ -1,0 +1,149 @@
+//! The cache on a real SQLite file: revision guards, the cursor, the outbox, reopening.
+
+use chrono::Utc;
+use medoffice_client::cache::Cache;
+use medoffice_model::search::parse_query;
+use medoffice_model::{AdministrativeSex, Change, EntityKind, Mutation, MutationOp, Patient};
+use serde_json::json;
+use uuid::Uuid;
+
+fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
+    let p = Patient {
+        id,
+        mrn: format!("{revision:06}"),
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: if given == "Mary" {
+            chrono::NaiveDate::from_ymd_opt(1988, 1, 2)
+        } else {
+            chrono::NaiveDate::from_ymd_opt(1950, 5, 17)
+        }
+        .expect("date"),
+        sex: AdministrativeSex::Male,
+        phone: Some(
+            if given == "Mary" {
+                "+44 20 7946 0018"
+            } else {
+                "(555) 010-7788"
+            }
+            .into(),
+        ),
+        email: None,
+        address: None,
+        emergency_contact_name: None,
+        emergency_contact_phone: None,
+        allergies: vec![],
+        notes: None,
+        first_seen_at: None,
+        revision,
+        created_at: Utc::now(),
+        updated_at: Utc::now(),
+        deleted: false,
+    };
+    Change {
+        entity: EntityKind::Patient,
+        id,
+        revision,
+        deleted: false,
+        data: serde_json::to_value(p).expect("json"),
+    }
+}
+
+#[test]
+fn an_older_state_never_overwrites_a_newer_one_and_the_cursor_only_moves_forward(
+) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let id = Uuid::new_v4();
+    cache.apply_changes(&[patient(id, "José", "Álvarez", 7)], 7)?;
+    // a stale page (e.g. a push answer racing the feed) arrives late
+    cache.apply_changes(&[patient(id, "Old", "Name", 5)], 5)?;
+    assert_eq!(
+        cache.patient(id)?.map(|p| p.given_name),
+        Some("José".into())
+    );
+    assert_eq!(cache.cursor()?, 7);
+    cache.apply_changes(&[patient(id, "Jose", "Alvarez-Ruiz", 9)], 9)?;
+    assert_eq!(
+        cache.patient(id)?.map(|p| p.family_name),
+        Some("Alvarez-Ruiz".into())
+    );
+    Ok(())
+}
+
+#[test]
+fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let id = Uuid::new_v4();
+    cache.apply_changes(
+        &[
+            patient(id, "José", "Álvarez", 1),
+            patient(Uuid::new_v4(), "Mary", "Smith", 2),
+        ],
+        2,
+    )?;
+    for q in [
+        "jose",
+        "alv jos",
+        "ÁLVAREZ",
+        "5550107788",
+        "010-7788",
+        "1950-05-17",
+        "17.05.1950",
+        "000001",
+    ] {
+        let found = cache.search_patients(&parse_query(q), 10)?;
+        assert_eq!(
+            found.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![id],
+            "query {q:?}"
+        );
+    }
+    assert!(cache
+        .search_patients(&parse_query("jo smith"), 10)?
+        .is_empty());
+    assert_eq!(cache.search_patients(&parse_query(""), 10)?.len(), 2);
+    Ok(())
+}
+
+#[test]
+fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("c.sqlite");
+    let user = Uuid::new_v4();
+    let (m1, m2) = (Uuid::new_v4(), Uuid::new_v4());
+    {
+        let cache = Cache::open(&path)?;
+        for mid in [m1, m2] {
+            let m = Mutation {
+                mutation_id: mid,
+                entity: EntityKind::VitalSigns,
+                op: MutationOp::Create,
+                id: Uuid::new_v4(),
+                base_revision: None,
+                data: json!({"x": 1}),
+            };
+            cache.enqueue(&m, user)?;
+        }
+    }
+    let cache = Cache::open(&path)?;
+    let pending = cache.outbox(true, 10)?;
+    assert_eq!(
+        pending
+            .iter()
+            .map(|e| e.mutation.mutation_id)
+            .collect::<Vec<_>>(),
+        vec![m1, m2],
+        "in order, after a restart"
+    );
+    cache.outbox_rejected(m1, "heart_rate_bpm: must be between 20 and 300/min")?;
+    cache.outbox_done(m2)?;
+    assert_eq!(cache.outbox_counts()?, (0, 1));
+    let all = cache.outbox(false, 10)?;
+    assert_eq!(
+        all[0].error.as_deref(),
+        Some("heart_rate_bpm: must be between 20 and 300/min")
+    );
+    Ok(())
+}

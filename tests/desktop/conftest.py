@@ -1,0 +1,153 @@
+"""Fixtures of the desktop end-to-end tests.
+
+A private PostgreSQL cluster, the real server loaded with the demo clinic (Synthea sample),
+and the real desktop app (the built Tauri binary) in its WebKitGTK webview, driven over
+WebDriver through tauri-driver. Run under Xvfb (scripts/test does). Screenshots of each step go
+to $MEDOFFICE_SCREENSHOT_DIR (default .run/screenshots).
+"""
+
+import os
+import shutil
+import socket
+import subprocess
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+import pytest
+from selenium import webdriver
+from selenium.webdriver.common.options import ArgOptions
+
+ROOT = Path(__file__).resolve().parents[2]
+TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
+SCREENSHOTS = Path(os.environ.get("MEDOFFICE_SCREENSHOT_DIR", ROOT / ".run" / "screenshots"))
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def pg_bin() -> Path:
+    versions = sorted(Path("/usr/lib/postgresql").glob("*/bin/initdb"), key=lambda p: int(p.parent.parent.name))
+    if not versions:
+        raise RuntimeError("PostgreSQL binaries not found (apt-get install postgresql)")
+    return versions[-1].parent
+
+
+def as_postgres(cmd):
+    return ["runuser", "-u", "postgres", "--", *cmd] if os.geteuid() == 0 else cmd
+
+
+@pytest.fixture(scope="session")
+def database():
+    """A throw-away cluster; yields the URL of its `medoffice` database."""
+    tmp = Path(tempfile.mkdtemp(prefix="medoffice-desktop-pg-"))
+    if os.geteuid() == 0:
+        shutil.chown(tmp, "postgres", "postgres")
+    port = free_port()
+    data = tmp / "data"
+    bin_ = pg_bin()
+    subprocess.run(as_postgres([str(bin_ / "initdb"), "-D", str(data), "-U", "postgres", "-A", "trust", "-E", "UTF8", "--locale=C", "--no-sync"]), check=True, capture_output=True)
+    opts = f"-p {port} -k {tmp} -c listen_addresses=127.0.0.1 -c fsync=off"
+    subprocess.run(as_postgres([str(bin_ / "pg_ctl"), "-D", str(data), "-l", str(tmp / "pg.log"), "-w", "-o", opts, "start"]), check=True, capture_output=True)
+    subprocess.run(as_postgres([str(bin_ / "createdb"), "-h", "127.0.0.1", "-p", str(port), "-U", "postgres", "medoffice"]), check=True)
+    try:
+        yield f"postgres://postgres@127.0.0.1:{port}/medoffice"
+    finally:
+        subprocess.run(as_postgres([str(bin_ / "pg_ctl"), "-D", str(data), "-m", "immediate", "-w", "stop"]), capture_output=True)
+        shutil.rmtree(tmp, ignore_errors=True)
+
+
+@pytest.fixture(scope="session")
+def server(database):
+    """The real server with the demo clinic; yields its base URL."""
+    env = {**os.environ, "DATABASE_URL": database, "MEDOFFICE_JWT_SECRET": os.urandom(32).hex()}
+    subprocess.run([str(TARGET / "medoffice-server"), "demo", "--dir", str(ROOT / "data" / "synthea-ma27")], check=True, env=env, cwd=ROOT, capture_output=True)
+    port = free_port()
+    log = open(tempfile.mktemp(prefix="medoffice-server-", suffix=".log"), "w")
+    proc = subprocess.Popen([str(TARGET / "medoffice-server"), "serve", "--bind", f"127.0.0.1:{port}"], env=env, stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    for _ in range(200):
+        try:
+            urllib.request.urlopen(url + "/health", timeout=1)
+            break
+        except OSError:
+            time.sleep(0.05)
+    else:
+        proc.kill()
+        raise RuntimeError(f"server did not start; see {log.name}")
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def tauri_driver_path() -> str:
+    found = shutil.which("tauri-driver") or str(Path.home() / ".cargo" / "bin" / "tauri-driver")
+    if not Path(found).exists():
+        raise RuntimeError("tauri-driver not installed (cargo install tauri-driver --locked)")
+    return found
+
+
+class Workstation:
+    """One desktop app instance with its own home, cache and keyring namespace."""
+
+    def __init__(self, server_url: str, name: str):
+        self.home = Path(tempfile.mkdtemp(prefix=f"medoffice-ws-{name}-"))
+        self.port = free_port()
+        env = {
+            **os.environ,
+            "HOME": str(self.home),
+            "XDG_DATA_HOME": str(self.home / "data"),
+            "XDG_CONFIG_HOME": str(self.home / "config"),
+            "XDG_CACHE_HOME": str(self.home / "cache"),
+            "MEDOFFICE_DATA_DIR": str(self.home / "medoffice"),
+            "MEDOFFICE_SERVER_URL": server_url,
+            "MEDOFFICE_KEYRING_SERVICE": f"medoffice-desktop-test-{name}-{os.getpid()}",
+        }
+        self.driver_proc = subprocess.Popen(
+            [tauri_driver_path(), "--port", str(self.port), "--native-port", str(free_port())],
+            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+        for _ in range(100):
+            with socket.socket() as s:
+                if s.connect_ex(("127.0.0.1", self.port)) == 0:
+                    break
+            time.sleep(0.05)
+        options = ArgOptions()
+        options.set_capability("browserName", "wry")
+        options.set_capability("tauri:options", {"application": str(TARGET / "medoffice-desktop")})
+        started = time.monotonic()
+        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+        self.start_seconds = time.monotonic() - started
+        self.driver.implicitly_wait(0)
+
+    def close(self):
+        try:
+            self.driver.quit()
+        finally:
+            self.driver_proc.terminate()
+            self.driver_proc.wait(timeout=10)
+            shutil.rmtree(self.home, ignore_errors=True)
+
+
+@pytest.fixture
+def workstation(server):
+    opened = []
+
+    def open_one(name: str) -> Workstation:
+        ws = Workstation(server, name)
+        opened.append(ws)
+        return ws
+
+    yield open_one
+    for ws in opened:
+        ws.close()
+
+
+@pytest.fixture(scope="session")
+def screenshot_dir():
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+    return SCREENSHOTS
