@@ -123,7 +123,7 @@ export class App {
           void this.enterShell(u);
         }
       },
-      { notice: `Your session has ended (${e.message}). Sign in again to go on; what you typed is kept.` },
+      { notice: `Your session has ended${e.code === "unauthorized" ? " or was refused by the server" : ""}. Sign in again to go on; what you typed is kept.` },
     );
     const signOut = h("button", { type: "button", class: "btn", "data-testid": "relogin-signout" }, "Sign out instead");
     signOut.addEventListener("click", () => {

@@ -78,6 +78,7 @@ pub struct SyncStatus {
     /// When the cache was last brought up to date.
     pub last_synced_at: Option<DateTime<Utc>>,
     /// Feed cursor of the cache.
+    #[ts(type = "number")]
     pub cursor: i64,
     /// The last connection problem, in words.
     pub last_error: Option<String>,

@@ -106,6 +106,7 @@ pub struct Appointment {
     /// Booked on purpose over another live booking.
     pub overbooked: bool,
     /// Feed revision.
+    #[ts(type = "number")]
     pub revision: i64,
     /// Soft-delete marker.
     pub deleted: bool,
@@ -177,6 +178,7 @@ pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
 #[ts(export)]
 pub struct AppointmentPatch {
     /// Revision the edit started from.
+    #[ts(type = "number")]
     pub base_revision: i64,
     /// Changed fields.
     #[serde(flatten)]

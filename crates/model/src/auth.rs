@@ -190,6 +190,7 @@ pub struct TokenResponse {
     /// Always `"Bearer"`.
     pub token_type: String,
     /// Seconds until `access_token` expires.
+    #[ts(type = "number")]
     pub expires_in: i64,
     /// Single-use token for `POST /api/v1/auth/refresh`; keep it in the OS keyring only.
     pub refresh_token: String,
@@ -213,6 +214,7 @@ pub struct StaffMember {
     /// False once deactivated.
     pub active: bool,
     /// Feed revision.
+    #[ts(type = "number")]
     pub revision: i64,
 }
 

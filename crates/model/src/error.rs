@@ -97,10 +97,13 @@ pub struct ListResponse<T> {
 #[ts(export)]
 pub struct ListMeta {
     /// Items matching the query, over all pages.
+    #[ts(type = "number")]
     pub total: i64,
     /// Page size used.
+    #[ts(type = "number")]
     pub limit: i64,
     /// Items skipped before this page.
+    #[ts(type = "number")]
     pub offset: i64,
 }
 

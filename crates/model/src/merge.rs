@@ -25,6 +25,7 @@ pub struct FieldConflict {
     #[ts(type = "unknown")]
     pub theirs: Value,
     /// Revision at which the server's value was written.
+    #[ts(type = "number")]
     pub their_revision: i64,
 }
 

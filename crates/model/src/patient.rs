@@ -78,6 +78,7 @@ pub struct Patient {
     #[ts(type = "string | null")]
     pub first_seen_at: Option<NaiveDate>,
     /// Feed revision under which this state appears.
+    #[ts(type = "number")]
     pub revision: i64,
     /// When the record was created on the server.
     pub created_at: DateTime<Utc>,
@@ -184,6 +185,7 @@ impl NewPatient {
 #[ts(export)]
 pub struct PatientPatch {
     /// Revision of the record the edit started from.
+    #[ts(type = "number")]
     pub base_revision: i64,
     /// Changed fields, by wire name, with their new values.
     #[serde(flatten)]

@@ -42,6 +42,7 @@ pub struct Change {
     /// Row id.
     pub id: Uuid,
     /// Revision of this state.
+    #[ts(type = "number")]
     pub revision: i64,
     /// Tombstone (soft-deleted).
     pub deleted: bool,
@@ -58,6 +59,7 @@ pub struct ChangesPage {
     /// Changed rows, in revision order.
     pub changes: Vec<Change>,
     /// Cursor to ask from next.
+    #[ts(type = "number")]
     pub revision: i64,
     /// More rows wait past `revision`.
     pub has_more: bool,
@@ -71,14 +73,17 @@ pub enum ServerMessage {
     /// First message: the tenant's revision when the socket opened.
     Hello {
         /// Current revision.
+        #[ts(type = "number")]
         revision: i64,
     },
     /// The feed page `(from, to]`, pushed early. Apply it only when your cursor ≥ `from`;
     /// otherwise pull the feed.
     Changes {
         /// Exclusive lower bound.
+        #[ts(type = "number")]
         from: i64,
         /// Inclusive upper bound: the cursor after applying.
+        #[ts(type = "number")]
         to: i64,
         /// Changed rows, in revision order.
         changes: Vec<Change>,
@@ -118,6 +123,7 @@ pub struct Mutation {
     /// For updates: the revision the edit started from.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
+    #[ts(type = "number")]
     pub base_revision: Option<i64>,
     /// For creates: the create body (`NewPatient`, `NewVitalSigns` with `patient_id`,
     /// `NewAppointment`); for updates: the changed fields.
@@ -160,6 +166,7 @@ pub struct MutationResult {
     /// Revision of the written row.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
+    #[ts(type = "number")]
     pub revision: Option<i64>,
     /// Why it was rejected or conflicted (with field errors, the error body).
     #[serde(default, skip_serializing_if = "Option::is_none")]

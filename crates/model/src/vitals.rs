@@ -137,6 +137,7 @@ pub struct VitalSigns {
     /// NEWS2 total when every parameter was measured.
     pub news2: Option<i32>,
     /// Feed revision.
+    #[ts(type = "number")]
     pub revision: i64,
     /// When stored on the server.
     pub created_at: DateTime<Utc>,

@@ -52,10 +52,10 @@ struct SubscriptionGuard {
 impl Drop for SubscriptionGuard {
     fn drop(&mut self) {
         if let Ok(mut map) = self.hub.tenants.lock() {
-            // the dropping receiver still counts; the last one leaves 1
+            // `rx` is declared before the guard in `Subscription`, so it is already dropped
             if map
                 .get(&self.tenant_id)
-                .is_some_and(|c| c.tx.receiver_count() <= 1)
+                .is_some_and(|c| c.tx.receiver_count() == 0)
             {
                 map.remove(&self.tenant_id);
             }
@@ -72,46 +72,52 @@ impl Hub {
         }
     }
 
-    /// Subscribes a socket of `tenant_id`.
+    /// Subscribes a socket of `tenant_id`. Subscribing happens under the map lock, the same
+    /// lock the last leaving socket takes to remove the channel, so a socket never lands on a
+    /// channel that is being dropped.
     pub async fn subscribe(&self, tenant_id: Uuid) -> anyhow::Result<Subscription> {
-        let existing = self
-            .tenants
-            .lock()
-            .map_err(|_| anyhow::anyhow!("hub poisoned"))?
-            .get(&tenant_id)
-            .cloned();
-        let chan = match existing {
-            Some(c) => c,
-            None => {
-                let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
-                let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
-                    .fetch_one(&mut *tx)
-                    .await?;
-                tx.commit().await?;
-                let mut map = self
-                    .tenants
-                    .lock()
-                    .map_err(|_| anyhow::anyhow!("hub poisoned"))?;
-                map.entry(tenant_id)
-                    .or_insert_with(|| {
-                        Arc::new(TenantChannel {
+        loop {
+            let present = self.lock()?.contains_key(&tenant_id);
+            // A new channel starts at the tenant's current revision: earlier changes reach the
+            // socket's client through its pull after `hello`.
+            let start = if present { None } else { Some(self.current_revision(tenant_id).await?) };
+            let found = {
+                let mut map = self.lock()?;
+                match (map.get(&tenant_id), start) {
+                    (Some(c), _) => Some((c.clone(), c.tx.subscribe())),
+                    (None, Some(rev)) => {
+                        let c = Arc::new(TenantChannel {
                             tx: broadcast::channel(256).0,
                             last_pushed: tokio::sync::Mutex::new(rev),
-                        })
-                    })
-                    .clone()
+                        });
+                        let rx = c.tx.subscribe();
+                        map.insert(tenant_id, c.clone());
+                        Some((c, rx))
+                    }
+                    // removed meanwhile: read the revision again
+                    (None, None) => None,
+                }
+            };
+            if let Some((chan, rx)) = found {
+                let revision = *chan.last_pushed.lock().await;
+                return Ok(Subscription {
+                    revision,
+                    rx,
+                    _guard: SubscriptionGuard { hub: self.clone(), tenant_id },
+                });
             }
-        };
-        let rx = chan.tx.subscribe();
-        let revision = *chan.last_pushed.lock().await;
-        Ok(Subscription {
-            revision,
-            rx,
-            _guard: SubscriptionGuard {
-                hub: self.clone(),
-                tenant_id,
-            },
-        })
+        }
+    }
+
+    fn lock(&self) -> anyhow::Result<std::sync::MutexGuard<'_, HashMap<Uuid, Arc<TenantChannel>>>> {
+        self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))
+    }
+
+    async fn current_revision(&self, tenant_id: Uuid) -> anyhow::Result<i64> {
+        let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
+        let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants").fetch_one(&mut *tx).await?;
+        tx.commit().await?;
+        Ok(rev)
     }
 
     /// Pushes what changed for `tenant_id` since the last page, if anyone listens.

@@ -152,6 +152,9 @@ describe("checking a field as typed", () => {
   it("refuses at once what more typing cannot fix", () => {
     expect(checkField("systolic_mmhg", "abc", null, false).error).toBe("must be a number");
     expect(checkField("systolic_mmhg", "12.5", null, false).error).toBe("must be a whole number");
+    expect(checkField("heart_rate_bpm", "72.", null, false).error).toBe("must be a whole number");
+    expect(checkField("temperature_c", ".", "C", false).error).toBe("must be a number");
+    expect(checkField("temperature_c", "-3", "C", false).error).toBe("must be a number");
     expect(checkField("systolic_mmhg", "400", null, false).error).toBe("must be between 40 and 300 mmHg");
     expect(checkField("spo2_pct", "101", null, false).error).toBe("must be between 50 and 100 %");
   });

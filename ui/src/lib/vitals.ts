@@ -147,16 +147,16 @@ export function news2Risk(total: number, hasRedScore: boolean): News2Risk {
 }
 
 /** Words for a risk band, and the RCP chart 2 response it triggers. */
-export function news2RiskText(risk: News2Risk): { label: string; response: string } {
+export function news2RiskText(risk: News2Risk): { label: string; short: string; response: string } {
   switch (risk) {
     case "high":
-      return { label: "High", response: "urgent or emergency response" };
+      return { label: "High", short: "High", response: "urgent or emergency response" };
     case "medium":
-      return { label: "Medium", response: "key threshold for urgent response" };
+      return { label: "Medium", short: "Medium", response: "key threshold for urgent response" };
     case "low_medium":
-      return { label: "Low-medium", response: "single parameter scoring 3: urgent ward-based response" };
+      return { label: "Low-medium", short: "Low-med", response: "single parameter scoring 3: urgent ward-based response" };
     default:
-      return { label: "Low", response: "ward-based response" };
+      return { label: "Low", short: "Low", response: "ward-based response" };
   }
 }
 
@@ -237,9 +237,9 @@ export function checkField(field: NumericField, typed: string, unit: FieldUnit, 
   if (text === "") return {};
   const l = LIMITS[field];
   const ul = unit === null ? l.unit : ` ${unitLabel(unit)}`;
-  if (!TYPING_RE.test(text) || (final && !NUMBER_RE.test(text))) return { error: "must be a number" };
-  if (!NUMBER_RE.test(text)) return {};
+  if (!TYPING_RE.test(text) || text === "." || text === ",") return { error: "must be a number" };
   if (l.integer && /[.,]/.test(text)) return { error: "must be a whole number" };
+  if (!NUMBER_RE.test(text)) return final ? { error: "must be a number" } : {};
   const raw = Number(text.replace(",", "."));
   const si = unit === null ? raw : toSi(raw, text, unit);
   const range = `must be between ${limitInUnit(l.min, unit, "min")} and ${limitInUnit(l.max, unit, "max")}${ul}`;

@@ -14,7 +14,7 @@ import { formatAge } from "../lib/dates";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { providers, timeSpan } from "./schedule";
 import { syncBadges } from "./common";
 
@@ -362,7 +362,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
         const first = showFieldErrors(fields, f, err);
         if (err.hidden) setBanner(err, "The booking was refused; see the fields marked below.");
         first?.control.focus();
-      } else setBanner(err, e.code === "forbidden" ? `You may not book this: ${e.message}` : e.message);
+      } else setBanner(err, saveErrorText(e, overbook ? "overbook" : "book appointments"));
     } finally {
       busy = false;
       save.disabled = false;

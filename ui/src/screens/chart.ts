@@ -41,26 +41,26 @@ export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news
   return h(
     "span",
     { class: `news2 news2-${risk}`, "data-testid": "news2", "data-risk": risk, title: `NEWS2 ${v.news2}: ${t.label} risk (${t.response})` },
-    `${v.news2} ${t.label}`,
+    `${v.news2} ${t.short}`,
   );
 }
 
 function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: string) => string, units: UnitPrefs): HTMLElement {
-  const head = [
-    "Date / time",
-    "BP mmHg",
-    "HR /min",
-    "RR /min",
-    `Temp ${unitLabel(units.temperature)}`,
-    "SpO2 %",
-    "O2",
-    "ACVPU",
-    `Weight ${unitLabel(units.weight)}`,
-    `Height ${unitLabel(units.height)}`,
-    "BMI",
-    "Pain",
-    "NEWS2",
-    "Recorded by",
+  const head: [string, string][] = [
+    ["Date / time", ""],
+    ["BP", "mmHg"],
+    ["HR", "/min"],
+    ["RR", "/min"],
+    ["Temp", unitLabel(units.temperature)],
+    ["SpO2", "%"],
+    ["O2", ""],
+    ["ACVPU", ""],
+    ["Weight", unitLabel(units.weight)],
+    ["Height", unitLabel(units.height)],
+    ["BMI", "kg/m²"],
+    ["Pain", "0–10"],
+    ["NEWS2", ""],
+    ["Recorded by", ""],
   ];
   const body = vitals.flatMap((l) => {
     const v = l.record;
@@ -76,7 +76,14 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
         "data-pending": l.pending ? "true" : "false",
         class: `${l.pending ? "row-pending" : ""} ${l.rejected ? "row-rejected" : ""}`,
       },
-      h("td", { class: "nowrap" }, formatDateTime(v.measured_at, ctx.tz), v.entered_offline ? h("span", { class: "badge", title: "Entered while offline" }, "offline") : null, ...syncBadges(l)),
+      h(
+        "td",
+        { class: "nowrap" },
+        formatDateTime(v.measured_at, ctx.tz),
+        l.pending || l.rejected || v.entered_offline
+          ? h("div", { class: "cell-badges" }, v.entered_offline && !l.pending ? h("span", { class: "badge", title: "Entered while offline" }, "entered offline") : null, ...syncBadges(l))
+          : null,
+      ),
       h(
         "td",
         { class: "nowrap num" },
@@ -93,7 +100,7 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
       h("td", { class: "num" }, b === null ? "" : flaggedCell(b.toFixed(1), f("bmi"), "bmi")),
       h("td", { class: "num" }, num(v.pain_score, "pain_score")),
       h("td", null, news2Badge(v)),
-      h("td", { class: "nowrap" }, staffName(v.recorded_by)),
+      h("td", { class: "by" }, staffName(v.recorded_by)),
     );
     return v.notes ? [tr, h("tr", { class: "notes-row" }, h("td", { colspan: head.length }, h("span", { class: "muted" }, "Note: "), v.notes))] : [tr];
   });
@@ -103,7 +110,7 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
     h(
       "table",
       { class: "data-table vitals-table", id: "vitals-history", "data-testid": "vitals-history", "aria-label": "Vital signs, newest first" },
-      h("thead", null, h("tr", null, ...head.map((c) => h("th", { scope: "col" }, c)))),
+      h("thead", null, h("tr", null, ...head.map(([c, u]) => h("th", { scope: "col" }, c, u ? h("span", { class: "th-unit" }, u) : null)))),
       h("tbody", null, body.length > 0 ? body : h("tr", { class: "empty-row" }, h("td", { colspan: head.length }, "No vital signs recorded yet."))),
     ),
   );
@@ -130,31 +137,31 @@ function legend(): HTMLElement {
 export function appointmentsList(ctx: Ctx, rows: AppointmentRow[], onOpenDay: (date: string) => void): HTMLElement {
   if (rows.length === 0) return h("p", { class: "muted", "data-testid": "chart-appointments" }, "No appointments.");
   return h(
-    "div",
-    { class: "table-wrap" },
-    h(
-      "table",
-      { class: "data-table", id: "chart-appointments", "data-testid": "chart-appointments", "aria-label": "Appointments, newest first" },
-      h("thead", null, h("tr", null, ...["Date", "Time", "Provider", "Kind", "Status", "Reason"].map((c) => h("th", { scope: "col" }, c)))),
-      h(
-        "tbody",
-        null,
-        rows.map((r) => {
-          const a = r.appointment.record;
-          const w = utcToZoned(a.starts_at, ctx.tz);
-          return h(
-            "tr",
-            { "data-testid": "chart-appointment-row", "data-appointment-id": a.id, "data-status": a.status, class: r.appointment.pending ? "row-pending" : "" },
-            h("td", { class: "nowrap" }, h("button", { type: "button", class: "link-btn", title: "Open this day's schedule", onclick: () => onOpenDay(w.date) }, w.date)),
-            h("td", { class: "nowrap" }, `${formatTime(a.starts_at, ctx.tz)} · ${a.duration_minutes} min`),
-            h("td", null, r.provider_name),
-            h("td", null, KIND_LABEL[a.kind]),
-            h("td", null, h("span", { class: `status status-${a.status}` }, STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
-            h("td", null, a.reason ?? "", a.status === "cancelled" && a.notes ? h("div", { class: "muted small" }, a.notes) : null),
-          );
-        }),
-      ),
-    ),
+    "ul",
+    { class: "appt-list", id: "chart-appointments", "data-testid": "chart-appointments", "aria-label": "Appointments, newest first" },
+    rows.map((r) => {
+      const a = r.appointment.record;
+      const w = utcToZoned(a.starts_at, ctx.tz);
+      return h(
+        "li",
+        { "data-testid": "chart-appointment-row", "data-appointment-id": a.id, "data-status": a.status, class: r.appointment.pending ? "row-pending" : "" },
+        h(
+          "div",
+          { class: "appt-when" },
+          h("button", { type: "button", class: "link-btn", title: "Open this day's schedule", onclick: () => onOpenDay(w.date) }, w.date),
+          ` ${formatTime(a.starts_at, ctx.tz)} · ${a.duration_minutes} min`,
+          h("span", { class: `status status-${a.status}` }, STATUS_LABEL[a.status]),
+          ...syncBadges(r.appointment),
+        ),
+        h(
+          "div",
+          { class: "appt-what" },
+          `${KIND_LABEL[a.kind]} with ${r.provider_name}`,
+          a.reason ? ` · ${a.reason}` : "",
+          a.status === "cancelled" && a.notes ? h("span", { class: "muted" }, ` (${a.notes})`) : null,
+        ),
+      );
+    }),
   );
 }
 
@@ -201,7 +208,7 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
       ["Phone", p.phone],
       ["E-mail", p.email],
       ["Address", p.address],
-      ["Emergency contact", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
+      ["Emergency", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
       ["First seen", p.first_seen_at],
       ["Notes", p.notes],
     ];

@@ -21,6 +21,7 @@ export function openHelp(): void {
   const m = openModal({
     title: "Keyboard shortcuts",
     testid: "help-dialog",
+    wide: true,
     content: [
       h(
         "table",

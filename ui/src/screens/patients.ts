@@ -34,7 +34,7 @@ export function patientsScreen(ctx: Ctx): Screen {
     h(
       "thead",
       null,
-      h("tr", null, ...["Name", "Sex", "Age", "Date of birth", "MRN", "Phone"].map((c) => h("th", { scope: "col" }, c))),
+      h("tr", null, ...["Name", "Sex", "Age", "Date of birth", "MRN", "Phone"].map((c) => h("th", { scope: "col", class: c === "Age" ? "num" : null }, c))),
     ),
     tbody,
   );

@@ -9,7 +9,7 @@ import { patientName } from "../lib/format";
 import { SEXES, buildNewPatient, type PatientFormValues } from "../lib/patientForm";
 import { formatLongDate } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 
 interface Draft {
   id: string;
@@ -151,7 +151,7 @@ export function registerScreen(ctx: Ctx): Screen {
         if (!first || err.hidden) setBanner(err, "The clinic's records refused some fields; see below.");
         first?.control.focus();
       } else {
-        setBanner(err, e.code === "forbidden" ? `You may not register patients: ${e.message}` : e.message);
+        setBanner(err, saveErrorText(e, "register patients"));
       }
     } finally {
       busy = false;

@@ -108,7 +108,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         h(
           "thead",
           null,
-          h("tr", null, ...["Time", "Length", "Patient", "Provider", "Kind", "Status", "Reason", canWrite ? "Actions" : null].filter(Boolean).map((c) => h("th", { scope: "col" }, c as string))),
+          h("tr", null, ...["Time", "Patient", "Provider", "Kind", "Status", "Reason", canWrite ? "Actions" : null].filter(Boolean).map((c) => h("th", { scope: "col" }, c as string))),
         ),
         tbody,
       ),
@@ -191,7 +191,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     replace(
       tbody,
       sorted.length === 0
-        ? h("tr", { class: "empty-row" }, h("td", { colspan: canWrite ? 8 : 7 }, "No appointments on this day."))
+        ? h("tr", { class: "empty-row" }, h("td", { colspan: canWrite ? 7 : 6 }, "No appointments on this day."))
         : sorted.map((r) => {
             const a = r.appointment.record;
             const busy = busyIds.has(a.id);
@@ -203,11 +203,15 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
                 "data-status": a.status,
                 class: `status-row-${a.status} ${r.appointment.pending ? "row-pending" : ""} ${r.appointment.rejected ? "row-rejected" : ""}`,
               },
-              h("td", { class: "nowrap num", "data-testid": "schedule-time" }, formatTime(a.starts_at, ctx.tz)),
-              h("td", { class: "nowrap" }, `${a.duration_minutes} min`),
               h(
                 "td",
-                null,
+                { class: "nowrap num" },
+                h("div", { class: "appt-time", "data-testid": "schedule-time" }, formatTime(a.starts_at, ctx.tz)),
+                h("div", { class: "muted small", "data-testid": "schedule-duration" }, `${a.duration_minutes} min`),
+              ),
+              h(
+                "td",
+                { class: "patient-cell" },
                 h("button", { type: "button", class: "link-btn", "data-testid": "schedule-patient", onclick: () => ctx.open({ name: "chart", patientId: a.patient_id }) }, r.patient_name || "Unknown patient"),
                 " ",
                 h("span", { class: "mono muted" }, `(${r.patient_mrn})`),
@@ -219,8 +223,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
               canWrite
                 ? h(
                     "td",
-                    { class: "row-actions" },
-                    ACTIONS.filter((x) => x.to !== a.status && canBecome(a.status, x.to)).map((x) =>
+                    { class: "actions-cell" },
+                    h("div", { class: "row-actions" }, ACTIONS.filter((x) => x.to !== a.status && canBecome(a.status, x.to)).map((x) =>
                       h(
                         "button",
                         {
@@ -237,7 +241,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
                         },
                         x.label,
                       ),
-                    ),
+                    )),
                   )
                 : null,
             );

@@ -36,7 +36,7 @@ import {
   type NumericField,
 } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { allergyBanner, patientLine } from "./common";
 
 interface NumericSpec {
@@ -96,15 +96,14 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
 
   // Measured at + units (above the measurements: reachable with Shift+Tab from systolic).
   const nowWall = utcToZoned(Date.now(), ctx.tz);
-  const measuredAt = field(textInput({ value: dv.measured_at ?? `${nowWall.date} ${nowWall.time}`, placeholder: "YYYY-MM-DD HH:MM" }), {
+  const measuredAt = field(textInput({ value: dv.measured_at ?? `${nowWall.date} ${nowWall.time}`, placeholder: "YYYY-MM-DD HH:MM", title: `Clinic time (${ctx.tz})` }), {
     id: "vitals-measured_at",
     name: "measured_at",
-    label: "Measured at",
-    hint: `Clinic time (${ctx.tz})`,
+    label: "Measured at (clinic time)",
   });
-  const tempUnit = field(select([["C", "°C"], ["F", "°F"]], units.temperature), { id: "vitals-unit-temperature", name: "unit_temperature", label: "Temperature in" });
-  const weightUnit = field(select([["kg", "kg"], ["lb", "lb"]], units.weight), { id: "vitals-unit-weight", name: "unit_weight", label: "Weight in" });
-  const heightUnit = field(select([["cm", "cm"], ["in", "in"]], units.height), { id: "vitals-unit-height", name: "unit_height", label: "Height in" });
+  const tempUnit = field(select([["C", "°C"], ["F", "°F"]], units.temperature), { id: "vitals-unit-temperature", name: "unit_temperature", label: "Temperature" });
+  const weightUnit = field(select([["kg", "kg"], ["lb", "lb"]], units.weight), { id: "vitals-unit-weight", name: "unit_weight", label: "Weight" });
+  const heightUnit = field(select([["cm", "cm"], ["in", "in"]], units.height), { id: "vitals-unit-height", name: "unit_height", label: "Height" });
 
   const specs: NumericSpec[] = [
     { name: "systolic_mmhg", label: "BP systolic", unit: () => null, fixedUnit: "mmHg" },
@@ -123,7 +122,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     const unitEl = h("span", { class: "unit", id: `vitals-${spec.name}-unit`, "aria-hidden": "true" });
     const flagEl = h("span", { class: "live-flag", id: `vitals-flag-${spec.name}`, "data-testid": `vitals-flag-${spec.name}` });
     const input = textInput({ inputmode: integer ? "numeric" : "decimal", class: "num-input", value: dv[spec.name] ?? "" });
-    const f = field(input, { id: `vitals-${spec.name}`, name: spec.name, label: spec.label, after: [unitEl, flagEl], class: "vital" });
+    const f = field(input, { id: `vitals-${spec.name}`, name: spec.name, label: spec.label, after: unitEl, class: "vital" });
+    f.wrap.insertBefore(flagEl, f.error);
     input.setAttribute("aria-describedby", `${input.getAttribute("aria-describedby")} vitals-flag-${spec.name} vitals-${spec.name}-unit`);
     numeric.set(spec.name, { spec, f, unitEl, flagEl });
   }
@@ -135,16 +135,19 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
   const onOxygen = field(h("input", { type: "checkbox", checked: dv.on_oxygen === "true" }), {
     id: "vitals-on_oxygen",
     name: "on_oxygen",
-    label: "On supplemental oxygen",
+    label: "Air / oxygen",
     class: "vital checkbox-field",
-    hint: "Unticked with SpO2 means room air",
   });
+  onOxygen.wrap
+    .querySelector(".control-row")
+    ?.appendChild(h("label", { for: "vitals-on_oxygen", class: "inline-label", title: "Unticked with an SpO2 reading means room air" }, "supplemental O2"));
   const consciousnessFlag = h("span", { class: "live-flag", id: "vitals-flag-consciousness", "data-testid": "vitals-flag-consciousness" });
   const consciousness = field(
     select([["", "Not assessed"], ...(Object.entries(CONSCIOUSNESS_LABEL) as [string, string][])], dv.consciousness ?? ""),
-    { id: "vitals-consciousness", name: "consciousness", label: "Consciousness (ACVPU)", after: consciousnessFlag, class: "vital" },
+    { id: "vitals-consciousness", name: "consciousness", label: "ACVPU", class: "vital" },
   );
-  const notes = field(h("textarea", { rows: 2, maxlength: 2000 }), { id: "vitals-notes", name: "notes", label: "Notes", class: "vital span-all" });
+  consciousness.wrap.insertBefore(consciousnessFlag, consciousness.error);
+  const notes = field(h("textarea", { rows: 1, maxlength: 2000 }), { id: "vitals-notes", name: "notes", label: "Notes", class: "vital span-all" });
   notes.control.value = dv.notes ?? "";
 
   // Tab order = order measured.
@@ -191,15 +194,14 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
   const form = h(
     "form",
     { id: "vitals-form", "data-testid": "vitals-form", class: "vitals-form", novalidate: true, "aria-labelledby": "vitals-title" },
-    h("div", { class: "vitals-top" }, measuredAt.wrap, h("fieldset", { class: "units" }, h("legend", null, "Units"), tempUnit.wrap, weightUnit.wrap, heightUnit.wrap)),
+    h("div", { class: "vitals-top" }, measuredAt.wrap, h("fieldset", { class: "units" }, h("legend", null, "Units (remembered)"), tempUnit.wrap, weightUnit.wrap, heightUnit.wrap)),
     h("div", { class: "vitals-main" }, h("div", { class: "vitals-grid" }, ...ordered.map((f) => f.wrap)), summary),
     h("div", { class: "form-actions" }, save, cancel),
   );
   const el = h(
     "section",
     { class: "screen form-screen vitals-screen", "aria-labelledby": "vitals-title", "data-patient-id": patientId },
-    h("div", { class: "screen-head" }, h("h1", { id: "vitals-title" }, "Record vitals")),
-    head,
+    h("div", { class: "screen-head vitals-head" }, h("h1", { id: "vitals-title" }, "Record vitals"), head),
     restored,
     err,
     form,
@@ -393,7 +395,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
         if (err.hidden) setBanner(err, "The measurements were refused; see the fields marked below.");
         first?.control.focus();
       } else {
-        setBanner(err, e.code === "forbidden" ? `You may not record vital signs: ${e.message}` : e.message);
+        setBanner(err, saveErrorText(e, "record vital signs"));
       }
     } finally {
       busy = false;

@@ -116,20 +116,21 @@ export function banner(id: string): HTMLDivElement {
   return b;
 }
 
-/** True when the form holds anything typed (for Esc: closing a filled form asks first). */
-export function isDirty(fields: ReadonlyArray<Field>, initial: Map<string, string>): boolean {
-  return fields.some((f) => {
-    const v = f.control instanceof HTMLInputElement && f.control.type === "checkbox" ? String(f.control.checked) : f.control.value;
-    return (initial.get(f.name) ?? "") !== v;
-  });
-}
-
-/** Snapshot of the fields' values. */
-export function snapshot(fields: ReadonlyArray<Field>): Map<string, string> {
-  return new Map(
-    fields.map((f) => [
-      f.name,
-      f.control instanceof HTMLInputElement && f.control.type === "checkbox" ? String(f.control.checked) : f.control.value,
-    ]),
-  );
+/** What a form says when saving failed for a reason other than field errors. */
+export function saveErrorText(e: { code: string; message: string }, what: string): string {
+  switch (e.code) {
+    case "not_signed_in":
+    case "unauthorized":
+      return "Not saved: you are signed out. Sign in again, then save again; what you typed is kept.";
+    case "forbidden":
+      return `Not saved: your role may not ${what}. (${e.message})`;
+    case "network":
+      return `Not saved: the clinic server could not be reached. ${e.message}`;
+    case "rate_limited":
+      return "Not saved: too many requests. Wait a moment, then save again.";
+    case "not_found":
+      return `Not saved: the record was not found. ${e.message}`;
+    default:
+      return `Not saved: ${e.message}`;
+  }
 }
