@@ -80,7 +80,11 @@ impl Hub {
             let present = self.lock()?.contains_key(&tenant_id);
             // A new channel starts at the tenant's current revision: earlier changes reach the
             // socket's client through its pull after `hello`.
-            let start = if present { None } else { Some(self.current_revision(tenant_id).await?) };
+            let start = if present {
+                None
+            } else {
+                Some(self.current_revision(tenant_id).await?)
+            };
             let found = {
                 let mut map = self.lock()?;
                 match (map.get(&tenant_id), start) {
@@ -103,19 +107,26 @@ impl Hub {
                 return Ok(Subscription {
                     revision,
                     rx,
-                    _guard: SubscriptionGuard { hub: self.clone(), tenant_id },
+                    _guard: SubscriptionGuard {
+                        hub: self.clone(),
+                        tenant_id,
+                    },
                 });
             }
         }
     }
 
     fn lock(&self) -> anyhow::Result<std::sync::MutexGuard<'_, HashMap<Uuid, Arc<TenantChannel>>>> {
-        self.tenants.lock().map_err(|_| anyhow::anyhow!("hub poisoned"))
+        self.tenants
+            .lock()
+            .map_err(|_| anyhow::anyhow!("hub poisoned"))
     }
 
     async fn current_revision(&self, tenant_id: Uuid) -> anyhow::Result<i64> {
         let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
-        let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants").fetch_one(&mut *tx).await?;
+        let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+            .fetch_one(&mut *tx)
+            .await?;
         tx.commit().await?;
         Ok(rev)
     }

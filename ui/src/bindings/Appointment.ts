@@ -49,7 +49,7 @@ overbooked: boolean,
 /**
  * Feed revision.
  */
-revision: bigint, 
+revision: number, 
 /**
  * Soft-delete marker.
  */

@@ -8,4 +8,4 @@ export type AppointmentPatch = {
 /**
  * Revision the edit started from.
  */
-base_revision: bigint, };
+base_revision: number, };

@@ -16,7 +16,7 @@ id: string,
 /**
  * Revision of this state.
  */
-revision: bigint, 
+revision: number, 
 /**
  * Tombstone (soft-deleted).
  */

@@ -12,7 +12,7 @@ changes: Array<Change>,
 /**
  * Cursor to ask from next.
  */
-revision: bigint, 
+revision: number, 
 /**
  * More rows wait past `revision`.
  */

@@ -19,4 +19,4 @@ theirs: unknown,
 /**
  * Revision at which the server's value was written.
  */
-their_revision: bigint, };
+their_revision: number, };

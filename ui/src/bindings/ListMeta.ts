@@ -7,12 +7,12 @@ export type ListMeta = {
 /**
  * Items matching the query, over all pages.
  */
-total: bigint, 
+total: number, 
 /**
  * Page size used.
  */
-limit: bigint, 
+limit: number, 
 /**
  * Items skipped before this page.
  */
-offset: bigint, };
+offset: number, };

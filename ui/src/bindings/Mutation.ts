@@ -25,7 +25,7 @@ id: string,
 /**
  * For updates: the revision the edit started from.
  */
-base_revision?: bigint, 
+base_revision?: number, 
 /**
  * For creates: the create body (`NewPatient`, `NewVitalSigns` with `patient_id`,
  * `NewAppointment`); for updates: the changed fields.

@@ -17,7 +17,7 @@ status: MutationStatus,
 /**
  * Revision of the written row.
  */
-revision?: bigint, 
+revision?: number, 
 /**
  * Why it was rejected or conflicted (with field errors, the error body).
  */

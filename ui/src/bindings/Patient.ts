@@ -65,7 +65,7 @@ first_seen_at: string | null,
 /**
  * Feed revision under which this state appears.
  */
-revision: bigint, 
+revision: number, 
 /**
  * When the record was created on the server.
  */

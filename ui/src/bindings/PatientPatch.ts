@@ -8,4 +8,4 @@ export type PatientPatch = {
 /**
  * Revision of the record the edit started from.
  */
-base_revision: bigint, };
+base_revision: number, };

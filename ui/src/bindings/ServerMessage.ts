@@ -8,15 +8,15 @@ export type ServerMessage = { "type": "hello",
 /**
  * Current revision.
  */
-revision: bigint, } | { "type": "changes", 
+revision: number, } | { "type": "changes", 
 /**
  * Exclusive lower bound.
  */
-from: bigint, 
+from: number, 
 /**
  * Inclusive upper bound: the cursor after applying.
  */
-to: bigint, 
+to: number, 
 /**
  * Changed rows, in revision order.
  */

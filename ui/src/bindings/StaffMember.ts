@@ -29,4 +29,4 @@ active: boolean,
 /**
  * Feed revision.
  */
-revision: bigint, };
+revision: number, };

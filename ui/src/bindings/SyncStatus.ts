@@ -28,7 +28,7 @@ last_synced_at: string | null,
 /**
  * Feed cursor of the cache.
  */
-cursor: bigint, 
+cursor: number, 
 /**
  * The last connection problem, in words.
  */

@@ -16,7 +16,7 @@ token_type: string,
 /**
  * Seconds until `access_token` expires.
  */
-expires_in: bigint, 
+expires_in: number, 
 /**
  * Single-use token for `POST /api/v1/auth/refresh`; keep it in the OS keyring only.
  */

@@ -40,7 +40,7 @@ news2: number | null,
 /**
  * Feed revision.
  */
-revision: bigint, 
+revision: number, 
 /**
  * When stored on the server.
  */

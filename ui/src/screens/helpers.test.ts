@@ -46,7 +46,7 @@ describe("booking helpers", () => {
           reason: null,
           notes: null,
           overbooked: false,
-          revision: 1n,
+          revision: 1,
           deleted: false,
         },
         pending: false,
@@ -66,7 +66,7 @@ describe("booking helpers", () => {
       full_name,
       role,
       active,
-      revision: 1n,
+      revision: 1,
     });
     const list = providers([s("Zed", "physician"), s("Amy", "nurse"), s("Rae", "receptionist"), s("Old", "physician", false), s("Ann", "admin")]);
     expect(list.map((x) => x.full_name)).toEqual(["Amy", "Zed"]);

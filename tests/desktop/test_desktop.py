@@ -1,0 +1,140 @@
+"""The desktop app in its real webview: a receptionist and a nurse on two workstations of the
+demo clinic (Synthea patients). The receptionist registers a patient and checks someone in; the
+nurse sees the new patient arrive live and records vitals with abnormal values, which are
+flagged. Every step saves a screenshot."""
+
+import re
+import time
+
+from selenium.webdriver.common.by import By
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select, WebDriverWait
+
+PASSWORD = "demo-password"
+
+
+def tid(value: str):
+    return (By.CSS_SELECTOR, f'[data-testid="{value}"]')
+
+
+def wait(driver, seconds=20):
+    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+
+
+def shot(driver, directory, name):
+    # two animation frames, so the picture shows the page after its last update
+    driver.execute_async_script(
+        "const done = arguments[arguments.length - 1];"
+        "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
+    )
+    driver.get_screenshot_as_file(str(directory / f"{name}.png"))
+
+
+def sign_in(driver, username):
+    w = wait(driver, 30)
+    w.until(EC.visibility_of_element_located(tid("login-submit")))
+    for field, value in (("login-tenant", "demo"), ("login-username", username), ("login-password", PASSWORD)):
+        el = driver.find_element(*tid(field))
+        el.clear()
+        el.send_keys(value)
+    driver.find_element(*tid("login-submit")).click()
+    w.until(EC.visibility_of_element_located(tid("patient-search")))
+    w.until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "online")
+
+
+def rows(driver, name):
+    return driver.find_elements(*tid(name))
+
+
+def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir):
+    front = workstation("front").driver
+    wait(front, 30).until(EC.visibility_of_element_located(tid("login-submit")))
+    shot(front, screenshot_dir, "login")
+    sign_in(front, "reception")
+
+    # the demo clinic's Synthea patients, from the local cache
+    wait(front).until(lambda d: len(rows(d, "patient-row")) >= 27)
+    shot(front, screenshot_dir, "patients")
+    search = front.find_element(*tid("patient-search"))
+    search.send_keys("mosc")
+    wait(front).until(lambda d: len(rows(d, "patient-row")) == 1)
+    assert "Mosciski" in rows(front, "patient-row")[0].text
+    # a receptionist does not record vitals: the action is not offered
+    search.send_keys(Keys.ENTER)
+    wait(front).until(EC.visibility_of_element_located(tid("chart")))
+    assert not front.find_elements(*tid("btn-record-vitals"))
+
+    # register a patient
+    front.find_element(*tid("nav-patients")).click()
+    wait(front).until(EC.element_to_be_clickable(tid("btn-register-patient"))).click()
+    wait(front).until(EC.visibility_of_element_located(tid("reg-form")))
+    values = {
+        "reg-given_name": "Ingrid",
+        "reg-family_name": "Solberg",
+        "reg-date_of_birth": "1984-07-02",
+        "reg-phone": "+1 617 555 0187",
+        "reg-allergies": "penicillin, latex",
+        "reg-address": "12 Harbor Street, Boston MA 02110",
+    }
+    for field, value in values.items():
+        el = front.find_element(*tid(field))
+        el.clear()
+        el.send_keys(value)
+    Select(front.find_element(*tid("reg-sex"))).select_by_value("female")
+    shot(front, screenshot_dir, "register")
+    front.find_element(*tid("reg-save")).click()
+    wait(front).until(EC.visibility_of_element_located(tid("chart")))
+    # the server assigns the MRN once the registration is sent
+    wait(front).until(lambda d: re.fullmatch(r"\d+", d.find_element(*tid("chart-mrn")).text.split()[-1]) is not None)
+
+    # the nurse's workstation sees the new patient (it arrived over the WebSocket)
+    exam = workstation("exam").driver
+    sign_in(exam, "nurse")
+    exam.find_element(*tid("patient-search")).send_keys("solberg")
+    wait(exam).until(lambda d: len(rows(d, "patient-row")) == 1)
+    rows(exam, "patient-row")[0].click()
+    wait(exam).until(EC.visibility_of_element_located(tid("chart")))
+    assert exam.find_element(*tid("allergies")).get_attribute("data-state") == "present"
+
+    # record vitals with abnormal values: flagged as typed, and in the history once saved
+    exam.find_element(*tid("btn-record-vitals")).click()
+    wait(exam).until(EC.visibility_of_element_located(tid("vitals-systolic_mmhg")))
+    for field, value in (
+        ("vitals-systolic_mmhg", "168"), ("vitals-diastolic_mmhg", "102"), ("vitals-heart_rate_bpm", "112"),
+        ("vitals-respiratory_rate_bpm", "22"), ("vitals-spo2_pct", "91"), ("vitals-temperature_c", "38.3"),
+        ("vitals-weight_kg", "71.5"), ("vitals-height_cm", "168"),
+    ):
+        exam.find_element(*tid(field)).send_keys(value)
+    Select(exam.find_element(*tid("vitals-consciousness"))).select_by_value("alert")
+    wait(exam).until(lambda d: d.find_element(*tid("vitals-flag-systolic_mmhg")).get_attribute("data-flag") == "high")
+    assert exam.find_element(*tid("vitals-flag-spo2_pct")).get_attribute("data-flag") == "low"
+    shot(exam, screenshot_dir, "vitals")
+    exam.find_element(*tid("vitals-save")).click()
+    wait(exam).until(EC.visibility_of_element_located(tid("vitals-history")))
+    wait(exam).until(lambda d: any(f.get_attribute("data-flag") == "systolic_mmhg:high" for f in d.find_elements(*tid("flag"))))
+    wait(exam).until(lambda d: all(r.get_attribute("data-pending") != "true" for r in d.find_elements(*tid("vitals-row"))))
+    shot(exam, screenshot_dir, "chart")
+
+    # the front desk sees the nurse's vitals on the same patient, live
+    front.find_element(*tid("nav-patients")).click()
+    box = wait(front).until(EC.visibility_of_element_located(tid("patient-search")))
+    box.clear()
+    box.send_keys("solberg")
+    wait(front).until(lambda d: len(rows(d, "patient-row")) == 1)
+    rows(front, "patient-row")[0].click()
+    wait(front).until(lambda d: any(f.get_attribute("data-flag") == "spo2_pct:low" for f in d.find_elements(*tid("flag"))))
+
+    # today's schedule: check the first booked patient in; the nurse's schedule shows it live
+    front.find_element(*tid("nav-schedule")).click()
+    wait(front).until(lambda d: len(rows(d, "schedule-row")) >= 1)
+    shot(front, screenshot_dir, "schedule")
+    booked = [r for r in rows(front, "schedule-row") if r.get_attribute("data-status") == "scheduled"]
+    assert booked, "the demo clinic has a schedule for today"
+    appt_id = booked[0].get_attribute("data-appointment-id")
+    booked[0].find_element(*tid("appt-checkin")).click()
+    exam.find_element(*tid("nav-schedule")).click()
+    wait(exam).until(lambda d: any(
+        r.get_attribute("data-appointment-id") == appt_id and r.get_attribute("data-status") == "checked_in"
+        for r in rows(d, "schedule-row")))
+    shot(exam, screenshot_dir, "schedule-live")
