@@ -65,7 +65,9 @@ def database():
 def server(database):
     """The real server with the demo clinic; yields its base URL."""
     env = {**os.environ, "DATABASE_URL": database, "MEDOFFICE_JWT_SECRET": os.urandom(32).hex()}
-    subprocess.run([str(TARGET / "medoffice-server"), "demo", "--dir", str(ROOT / "data" / "synthea-ma27")], check=True, env=env, cwd=ROOT, capture_output=True)
+    demo = subprocess.run([str(TARGET / "medoffice-server"), "demo", "--dir", str(ROOT / "data" / "synthea-ma27")], env=env, cwd=ROOT, capture_output=True, text=True)
+    if demo.returncode != 0:
+        raise RuntimeError(f"loading the demo clinic failed:\n{demo.stdout}\n{demo.stderr}")
     port = free_port()
     log = open(tempfile.mktemp(prefix="medoffice-server-", suffix=".log"), "w")
     proc = subprocess.Popen([str(TARGET / "medoffice-server"), "serve", "--bind", f"127.0.0.1:{port}"], env=env, stdout=log, stderr=subprocess.STDOUT)
@@ -107,9 +109,10 @@ class Workstation:
             "MEDOFFICE_SERVER_URL": server_url,
             "MEDOFFICE_KEYRING_SERVICE": f"medoffice-desktop-test-{name}-{os.getpid()}",
         }
+        self.log = open(self.home / "tauri-driver.log", "w")
         self.driver_proc = subprocess.Popen(
             [tauri_driver_path(), "--port", str(self.port), "--native-port", str(free_port())],
-            env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            env=env, stdout=self.log, stderr=subprocess.STDOUT,
         )
         for _ in range(100):
             with socket.socket() as s:
@@ -120,7 +123,15 @@ class Workstation:
         options.set_capability("browserName", "wry")
         options.set_capability("tauri:options", {"application": str(TARGET / "medoffice-desktop")})
         started = time.monotonic()
-        self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+        # tauri-driver can drop the very first connection while WebKitWebDriver starts
+        for attempt in range(3):
+            try:
+                self.driver = webdriver.Remote(command_executor=f"http://127.0.0.1:{self.port}", options=options)
+                break
+            except Exception:
+                if attempt == 2:
+                    raise
+                time.sleep(1)
         self.start_seconds = time.monotonic() - started
         self.driver.implicitly_wait(0)
 
@@ -130,20 +141,39 @@ class Workstation:
         finally:
             self.driver_proc.terminate()
             self.driver_proc.wait(timeout=10)
-            shutil.rmtree(self.home, ignore_errors=True)
+            self.log.close()
+            if os.environ.get("MEDOFFICE_KEEP_WORKSTATIONS"):
+                print(f"kept {self.home}")
+            else:
+                shutil.rmtree(self.home, ignore_errors=True)
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    report = yield
+    setattr(item, "report_" + report.when, report)
+    return report
 
 
 @pytest.fixture
-def workstation(server):
+def workstation(server, request):
     opened = []
 
     def open_one(name: str) -> Workstation:
         ws = Workstation(server, name)
+        ws.name = name
         opened.append(ws)
         return ws
 
     yield open_one
+    failed = getattr(request.node, "report_call", None)
     for ws in opened:
+        if failed is not None and failed.failed:
+            SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+            try:
+                ws.driver.get_screenshot_as_file(str(SCREENSHOTS / f"failure-{ws.name}.png"))
+            except Exception:
+                pass
         ws.close()
 
 

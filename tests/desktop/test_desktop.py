@@ -6,6 +6,13 @@ flagged. Every step saves a screenshot."""
 import re
 import time
 
+T0 = time.monotonic()
+
+
+def step(name):
+    print(f"{time.monotonic() - T0:7.2f}s  {name}", flush=True)
+
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -19,10 +26,12 @@ def tid(value: str):
 
 
 def wait(driver, seconds=20):
-    return WebDriverWait(driver, seconds, poll_frequency=0.05)
+    # screens re-render when the cache changes: an element found a moment ago may be gone
+    return WebDriverWait(driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,))
 
 
 def shot(driver, directory, name):
+    step(name)
     # two animation frames, so the picture shows the page after its last update
     driver.execute_async_script(
         "const done = arguments[arguments.length - 1];"
@@ -47,6 +56,12 @@ def rows(driver, name):
     return driver.find_elements(*tid(name))
 
 
+def only_row_is(driver, name):
+    """The search shows exactly one patient, and it is `name` (not a previous query's result)."""
+    found = rows(driver, "patient-row")
+    return len(found) == 1 and name in found[0].text
+
+
 def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir):
     front = workstation("front").driver
     wait(front, 30).until(EC.visibility_of_element_located(tid("login-submit")))
@@ -58,8 +73,7 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     shot(front, screenshot_dir, "patients")
     search = front.find_element(*tid("patient-search"))
     search.send_keys("mosc")
-    wait(front).until(lambda d: len(rows(d, "patient-row")) == 1)
-    assert "Mosciski" in rows(front, "patient-row")[0].text
+    wait(front).until(lambda d: only_row_is(d, "Mosciski"))
     # a receptionist does not record vitals: the action is not offered
     search.send_keys(Keys.ENTER)
     wait(front).until(EC.visibility_of_element_located(tid("chart")))
@@ -87,13 +101,17 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     wait(front).until(EC.visibility_of_element_located(tid("chart")))
     # the server assigns the MRN once the registration is sent
     wait(front).until(lambda d: re.fullmatch(r"\d+", d.find_element(*tid("chart-mrn")).text.split()[-1]) is not None)
+    step("registered, MRN assigned")
 
     # the nurse's workstation sees the new patient (it arrived over the WebSocket)
     exam = workstation("exam").driver
+    step("second workstation started")
     sign_in(exam, "nurse")
-    exam.find_element(*tid("patient-search")).send_keys("solberg")
-    wait(exam).until(lambda d: len(rows(d, "patient-row")) == 1)
-    rows(exam, "patient-row")[0].click()
+    step("nurse signed in")
+    exam_search = exam.find_element(*tid("patient-search"))
+    exam_search.send_keys("solberg")
+    wait(exam).until(lambda d: only_row_is(d, "Solberg"))
+    exam_search.send_keys(Keys.ENTER)
     wait(exam).until(EC.visibility_of_element_located(tid("chart")))
     assert exam.find_element(*tid("allergies")).get_attribute("data-state") == "present"
 
@@ -121,18 +139,18 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     box = wait(front).until(EC.visibility_of_element_located(tid("patient-search")))
     box.clear()
     box.send_keys("solberg")
-    wait(front).until(lambda d: len(rows(d, "patient-row")) == 1)
-    rows(front, "patient-row")[0].click()
+    wait(front).until(lambda d: only_row_is(d, "Solberg"))
+    box.send_keys(Keys.ENTER)
     wait(front).until(lambda d: any(f.get_attribute("data-flag") == "spo2_pct:low" for f in d.find_elements(*tid("flag"))))
 
     # today's schedule: check the first booked patient in; the nurse's schedule shows it live
     front.find_element(*tid("nav-schedule")).click()
     wait(front).until(lambda d: len(rows(d, "schedule-row")) >= 1)
     shot(front, screenshot_dir, "schedule")
-    booked = [r for r in rows(front, "schedule-row") if r.get_attribute("data-status") == "scheduled"]
-    assert booked, "the demo clinic has a schedule for today"
-    appt_id = booked[0].get_attribute("data-appointment-id")
-    booked[0].find_element(*tid("appt-checkin")).click()
+    appt_id = wait(front).until(lambda d: next(
+        (r.get_attribute("data-appointment-id") for r in rows(d, "schedule-row") if r.get_attribute("data-status") == "scheduled"), None))
+    assert appt_id, "the demo clinic has a schedule for today"
+    front.find_element(By.CSS_SELECTOR, f'[data-appointment-id="{appt_id}"] [data-testid="appt-checkin"]').click()
     exam.find_element(*tid("nav-schedule")).click()
     wait(exam).until(lambda d: any(
         r.get_attribute("data-appointment-id") == appt_id and r.get_attribute("data-status") == "checked_in"

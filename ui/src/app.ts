@@ -21,6 +21,7 @@ import { vitalsScreen } from "./screens/vitals";
 import type { Ctx, Route, Screen } from "./ui/context";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { statusBar } from "./ui/statusbar";
+import type { SyncStatus } from "./bindings/SyncStatus";
 
 const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user"];
 
@@ -54,6 +55,9 @@ export class App {
   private pendingTimer: ReturnType<typeof setTimeout> | undefined;
   private clock: ReturnType<typeof setInterval> | undefined;
   private relogin: Modal | null = null;
+  /** `sync-status` events received; a polled status older than the last event is dropped. */
+  private statusEvents = 0;
+  private connection: SyncStatus["state"] = "signed_out";
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -64,7 +68,13 @@ export class App {
     if (!inDesktopShell()) {
       this.toasts.show("This page runs inside the medoffice desktop app; the desktop core is not available here.", "error");
     }
-    void events.onSyncStatus((s) => this.status.update(s)).catch(() => undefined);
+    void events
+      .onSyncStatus((s) => {
+        this.statusEvents += 1;
+        this.connection = s.state;
+        this.status.update(s);
+      })
+      .catch(() => undefined);
     void events.onCacheChanged((c) => this.onCacheChanged(c.entities)).catch(() => undefined);
     setInterval(() => void this.pollStatus(), 30_000);
     void this.pollStatus();
@@ -79,8 +89,14 @@ export class App {
   }
 
   private async pollStatus(): Promise<void> {
+    // An event newer than this poll's answer wins: the answer may have been overtaken.
+    const seen = this.statusEvents;
     try {
-      this.status.update(await api.syncStatus());
+      const s = await api.syncStatus();
+      if (this.statusEvents === seen) {
+        this.connection = s.state;
+        this.status.update(s);
+      }
     } catch {
       // The event will bring it.
     }
@@ -194,6 +210,7 @@ export class App {
       back: () => this.back(),
       toast: (m, k) => this.toasts.show(m, k),
       drafts: new Map(),
+      online: () => this.connection === "online" || this.connection === "syncing",
       lastQuery: "",
       scheduleDate: null,
       scheduleProvider: null,

@@ -346,7 +346,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       const w = utcToZoned(a.starts_at, ctx.tz);
       ctx.scheduleDate = w.date;
       ctx.toast(
-        `Booked ${row.patient_name} on ${w.date} at ${w.time} with ${row.provider_name}${row.appointment.pending ? " (on this workstation; will be sent when the server is reachable)" : ""}.`,
+        `Booked ${row.patient_name} on ${w.date} at ${w.time} with ${row.provider_name}${row.appointment.pending && !ctx.online() ? " (on this workstation; will be sent when the server is reachable)" : ""}.`,
         "success",
       );
       ctx.back();

@@ -138,9 +138,9 @@ export function registerScreen(ctx: Ctx): Screen {
       ctx.drafts.delete(DRAFT_KEY);
       const p = saved.record;
       ctx.toast(
-        saved.pending
+        saved.pending && !ctx.online()
           ? `Registered ${patientName(p)} on this workstation (provisional number ${p.mrn}); it will be sent when the server is reachable.`
-          : `Registered ${patientName(p)}, MRN ${p.mrn}.`,
+          : `Registered ${patientName(p)}${saved.pending ? "" : `, MRN ${p.mrn}`}.`,
         "success",
       );
       ctx.replace({ name: "chart", patientId: p.id });

@@ -384,7 +384,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       const n = saved.record.flags.length;
       const who = patient ? ` for ${patientName(patient.record)}` : "";
       ctx.toast(
-        `Vitals saved${who}${saved.pending ? " on this workstation; they will be sent when the server is reachable" : ""}.${n > 0 ? ` ${n} abnormal ${n === 1 ? "value" : "values"} flagged.` : ""}`,
+        `Vitals saved${who}${saved.pending && !ctx.online() ? " on this workstation; they will be sent when the server is reachable" : ""}.${n > 0 ? ` ${n} abnormal ${n === 1 ? "value" : "values"} flagged.` : ""}`,
         "success",
       );
       ctx.back();

@@ -45,6 +45,8 @@ export interface Ctx {
   /** Goes back to the screen below. */
   back(): void;
   toast(message: string, kind?: "info" | "success" | "error"): void;
+  /** True while the workstation is connected to the server (saves go out at once). */
+  online(): boolean;
   /** Unsaved form entries, kept in memory until saved, discarded or sign-out. */
   drafts: Map<string, unknown>;
   /** Last patient search typed, kept across screens. */
