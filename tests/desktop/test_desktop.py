@@ -77,7 +77,10 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     # a receptionist does not record vitals: the action is not offered
     search.send_keys(Keys.ENTER)
     wait(front).until(EC.visibility_of_element_located(tid("chart")))
+    # the imported Synthea vitals are in the chart
+    wait(front).until(lambda d: len(rows(d, "vitals-row")) >= 1)
     assert not front.find_elements(*tid("btn-record-vitals"))
+    shot(front, screenshot_dir, "chart-synthea")
 
     # register a patient
     front.find_element(*tid("nav-patients")).click()

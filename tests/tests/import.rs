@@ -102,6 +102,17 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
         !name.chars().any(|c| c.is_ascii_digit()),
         "Synthea's name digits are dropped: {name}"
     );
+    // children (under 16 at measurement) get no adult bands and no NEWS2
+    let (children, adult_flagged): (i64, i64) = sqlx::query_as(
+        "SELECT count(*), count(*) FILTER (WHERE news2 IS NOT NULL OR flags && ARRAY['bmi:low', 'bmi:high', \
+         'heart_rate_bpm:high', 'heart_rate_bpm:low', 'respiratory_rate_bpm:high', 'systolic_mmhg:low', 'diastolic_mmhg:low']) \
+         FROM vital_signs v JOIN patients p ON p.id = v.patient_id \
+         WHERE age(v.measured_at::date, p.date_of_birth) < interval '16 years'",
+    )
+    .fetch_one(&mut *tx)
+    .await?;
+    assert!(children > 0, "the sample has children");
+    assert_eq!(adult_flagged, 0);
     tx.commit().await?;
 
     // Importing again adds nothing.

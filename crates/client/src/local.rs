@@ -42,6 +42,7 @@ fn provisional_vitals(
     v: &NewVitalSignsForPatient,
     by: Uuid,
     at: DateTime<Utc>,
+    age: Option<i32>,
 ) -> VitalSigns {
     let m = &v.vitals.measurements;
     VitalSigns {
@@ -52,8 +53,8 @@ fn provisional_vitals(
         measurements: m.clone(),
         notes: v.vitals.notes.clone(),
         entered_offline: v.vitals.entered_offline.unwrap_or(false),
-        flags: m.flags(),
-        news2: m.news2(),
+        flags: m.flags_for_age(age),
+        news2: m.news2_for_age(age),
         revision: 0,
         created_at: at,
     }
@@ -190,6 +191,7 @@ pub fn search(
 
 /// A patient's vital signs, newest first, local sets included.
 pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns>>, CommandError> {
+    let birth = patient(cache, patient_id)?.map(|p| p.record.date_of_birth);
     let mut out: Vec<Local<VitalSigns>> = cache
         .vitals_of(patient_id)?
         .into_iter()
@@ -207,7 +209,9 @@ pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns
         }
         if let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
             if v.patient_id == patient_id {
-                let rec = provisional_vitals(e.mutation.id, &v, e.user_id, created_at(&e));
+                let age =
+                    birth.map(|b| medoffice_model::age_on(b, v.vitals.measured_at.date_naive()));
+                let rec = provisional_vitals(e.mutation.id, &v, e.user_id, created_at(&e), age);
                 out.push(wrap(rec, std::slice::from_ref(&e)));
             }
         }

@@ -407,6 +407,61 @@ impl Measurements {
     }
 }
 
+/// Age in whole years from which adult thresholds and NEWS2 apply. RCP (2017): NEWS2 "should
+/// not be used in children (under 16)"; adult BMI (WHO), blood-pressure, heart-rate and
+/// respiratory-rate bands do not fit children either, and age-banded paediatric ranges are not
+/// implemented, so for children only age-independent flags are raised.
+pub const ADULT_FROM_AGE: i32 = 16;
+
+/// SpO2 below which a child's saturation is flagged low: BTS guideline for community-acquired
+/// pneumonia in children (2011), oxygen when saturation is below 92 %.
+pub const CHILD_SPO2_LOW_BELOW: i32 = 92;
+
+/// True when adult thresholds apply at `age` (years; unknown age counts as adult).
+pub fn adult_thresholds_apply(age: Option<i32>) -> bool {
+    age.is_none_or(|a| a >= ADULT_FROM_AGE)
+}
+
+impl Measurements {
+    /// Abnormal values for a patient of `age` years: [`Measurements::flags`] for adults; for
+    /// children only temperature, SpO2 (< 92 %), pain and consciousness.
+    pub fn flags_for_age(&self, age: Option<i32>) -> Vec<String> {
+        if adult_thresholds_apply(age) {
+            return self.flags();
+        }
+        let mut f = Vec::new();
+        if self
+            .consciousness
+            .is_some_and(|c| c != Consciousness::Alert)
+        {
+            f.push("consciousness:high".to_owned());
+        }
+        if let Some(t) = self.temperature_c {
+            if t <= 35.0 {
+                f.push("temperature_c:low".to_owned());
+            } else if t >= 38.0 {
+                f.push("temperature_c:high".to_owned());
+            }
+        }
+        if self.spo2_pct.is_some_and(|v| v < CHILD_SPO2_LOW_BELOW) {
+            f.push("spo2_pct:low".to_owned());
+        }
+        if self.pain_score.is_some_and(|v| v >= 7) {
+            f.push("pain_score:high".to_owned());
+        }
+        f
+    }
+
+    /// NEWS2 for a patient of `age` years: none for children (not validated under 16).
+    pub fn news2_for_age(&self, age: Option<i32>) -> Option<i32> {
+        if adult_thresholds_apply(age) {
+            self.news2()
+        } else {
+            None
+        }
+    }
+}
+
 /// NEWS2 clinical risk band (RCP 2017, chart 2).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
@@ -573,6 +628,37 @@ mod tests {
             ]
         );
         assert_eq!(m.bmi(), Some(34.6));
+    }
+
+    #[test]
+    fn children_get_no_adult_bands_and_no_news2() {
+        let m = Measurements {
+            systolic_mmhg: Some(100),
+            diastolic_mmhg: Some(60),
+            heart_rate_bpm: Some(110),
+            respiratory_rate_bpm: Some(24),
+            spo2_pct: Some(93),
+            on_oxygen: Some(false),
+            consciousness: Some(Consciousness::Alert),
+            temperature_c: Some(38.5),
+            weight_kg: Some(27.8),
+            height_cm: Some(127.9),
+            ..Default::default()
+        };
+        // a 12-year-old: fever is fever, but 110/min, RR 24, BMI 17 and SpO2 93 are not adult flags
+        assert_eq!(m.flags_for_age(Some(12)), vec!["temperature_c:high"]);
+        assert_eq!(m.news2_for_age(Some(12)), None);
+        // the same set for an adult
+        assert!(m
+            .flags_for_age(Some(40))
+            .contains(&"heart_rate_bpm:high".to_owned()));
+        assert!(m.flags_for_age(Some(40)).contains(&"bmi:low".to_owned()));
+        assert!(m.news2_for_age(Some(16)).is_some());
+        assert_eq!(
+            m.flags_for_age(None),
+            m.flags(),
+            "unknown age: adult thresholds"
+        );
     }
 
     #[test]

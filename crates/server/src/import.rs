@@ -231,6 +231,7 @@ pub async fn import_synthea(
 
     // Patients.
     let mut patient_ids: HashMap<String, Uuid> = HashMap::new();
+    let mut birth_dates: HashMap<String, NaiveDate> = HashMap::new();
     for p in read_csv::<PatientCsv>(&dir.join("patients.csv"))? {
         report.patients_read += 1;
         let p = match p {
@@ -288,6 +289,7 @@ pub async fn import_synthea(
             continue;
         }
         patient_ids.insert(p.id.clone(), id);
+        birth_dates.insert(p.id.clone(), dob);
         let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -463,6 +465,9 @@ pub async fn import_synthea(
             .and_then(|p| provider_users.get(p))
             .copied()
             .unwrap_or(importer);
+        let age = birth_dates
+            .get(&patient)
+            .map(|dob| medoffice_model::age_on(*dob, measured_at.date_naive()));
         records::insert_vitals(
             &mut tx,
             tenant_id,
@@ -470,6 +475,7 @@ pub async fn import_synthea(
             Uuid::now_v7(),
             patient_ids[&patient],
             &new,
+            age,
             Some(&source),
         )
         .await?;

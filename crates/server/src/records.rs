@@ -589,7 +589,8 @@ pub async fn record_vitals(
         };
     }
     // the patient must exist here (RLS hides other clinics' patients: 404, not a leak)
-    get_patient(conn, patient_id).await?;
+    let patient = get_patient(conn, patient_id).await?;
+    let age = medoffice_model::age_on(patient.date_of_birth, new.measured_at.date_naive());
     let v = insert_vitals(
         conn,
         actor.tenant_id,
@@ -597,6 +598,7 @@ pub async fn record_vitals(
         id,
         patient_id,
         &new,
+        Some(age),
         None,
     )
     .await?;
@@ -615,7 +617,9 @@ pub async fn record_vitals(
     Ok((v, true))
 }
 
-/// Inserts a validated measurement set, computing flags and NEWS2.
+/// Inserts a validated measurement set, computing flags and NEWS2 for a patient of `age`
+/// years at the time of measurement (children get no adult bands; see `medoffice_model`).
+#[allow(clippy::too_many_arguments)]
 pub async fn insert_vitals(
     conn: &mut PgConnection,
     tenant_id: Uuid,
@@ -623,6 +627,7 @@ pub async fn insert_vitals(
     id: Uuid,
     patient_id: Uuid,
     new: &NewVitalSigns,
+    age: Option<i32>,
     source_id: Option<&str>,
 ) -> Result<VitalSigns, sqlx::Error> {
     let m = &new.measurements;
@@ -659,8 +664,8 @@ pub async fn insert_vitals(
     .bind(m.pain_score)
     .bind(medoffice_model::clean_optional(&new.notes))
     .bind(new.entered_offline.unwrap_or(false))
-    .bind(m.flags())
-    .bind(m.news2())
+    .bind(m.flags_for_age(age))
+    .bind(m.news2_for_age(age))
     .bind(source_id)
     .fetch_one(conn)
     .await?;

@@ -2,13 +2,19 @@ import { describe, expect, it } from "vitest";
 import type { Measurements } from "../bindings/Measurements";
 import type { Consciousness } from "../bindings/Consciousness";
 import {
+  ADULT_FROM_AGE,
+  CHILD_SPO2_LOW_BELOW,
+  adultThresholdsApply,
+  ageAtMeasurement,
   bmi,
   checkField,
   flagOf,
   flags,
+  flagsForAge,
   limitInUnit,
   measurementsFrom,
   news2,
+  news2ForAge,
   news2HasRedScore,
   news2Missing,
   news2Risk,
@@ -39,11 +45,11 @@ describe("NEWS2 (mirrors vitals.rs tests)", () => {
   it("follows the RCP chart", () => {
     const m = full(22, 93, true, 105, 115, "alert", 38.5);
     expect(news2(m)).toBe(10);
-    expect(news2Summary(m)).toEqual({ total: 10, risk: "high" });
+    expect(news2Summary(m, null)).toEqual({ total: 10, risk: "high" });
     const confused = full(16, 97, false, 120, 70, "confused", 37.0);
     expect(news2(confused)).toBe(3);
     expect(news2HasRedScore(confused)).toBe(true);
-    expect(news2Summary(confused)).toEqual({ total: 3, risk: "low_medium" });
+    expect(news2Summary(confused, null)).toEqual({ total: 3, risk: "low_medium" });
   });
   it.each([
     [35.0, 3],
@@ -73,7 +79,7 @@ describe("NEWS2 (mirrors vitals.rs tests)", () => {
     const m = full(16, 97, false, 120, 70, "alert", 37.0);
     delete m.consciousness;
     expect(news2(m)).toBeNull();
-    expect(news2Summary(m)).toBeNull();
+    expect(news2Summary(m, null)).toBeNull();
     expect(news2Missing(m)).toEqual(["consciousness"]);
     expect(news2Missing({})).toHaveLength(7);
   });
@@ -186,5 +192,86 @@ describe("checking a field as typed", () => {
       consciousness: "alert",
       on_oxygen: false,
     });
+  });
+});
+
+describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_age)", () => {
+  // The set of the Rust test `children_get_no_adult_bands_and_no_news2`.
+  const set: Measurements = {
+    systolic_mmhg: 100,
+    diastolic_mmhg: 60,
+    heart_rate_bpm: 110,
+    respiratory_rate_bpm: 24,
+    spo2_pct: 93,
+    on_oxygen: false,
+    consciousness: "alert",
+    temperature_c: 38.5,
+    weight_kg: 27.8,
+    height_cm: 127.9,
+  };
+
+  it("uses the constants of vitals.rs", () => {
+    expect(ADULT_FROM_AGE).toBe(16);
+    expect(CHILD_SPO2_LOW_BELOW).toBe(92);
+  });
+  it("flags only the fever of a 12-year-old and gives no NEWS2", () => {
+    expect(bmi(set)).toBe(17.0); // still computed for display, but not flagged
+    expect(flagsForAge(set, 12)).toEqual(["temperature_c:high"]);
+    expect(news2ForAge(set, 12)).toBeNull();
+    expect(news2Summary(set, 12)).toBeNull();
+  });
+  it("flags the same set by adult bands for a 40-year-old", () => {
+    expect(flagsForAge(set, 40)).toEqual([
+      "heart_rate_bpm:high",
+      "respiratory_rate_bpm:high",
+      "temperature_c:high",
+      "spo2_pct:low",
+      "bmi:low",
+    ]);
+    // RR 24 (2) + SpO2 93 (2) + air (0) + sys 100 (2) + HR 110 (1) + alert (0) + 38.5 (1)
+    expect(news2ForAge(set, 40)).toBe(8);
+    expect(news2Summary(set, 40)).toEqual({ total: 8, risk: "high" });
+  });
+  it("switches at exactly 16", () => {
+    expect(adultThresholdsApply(15)).toBe(false);
+    expect(adultThresholdsApply(16)).toBe(true);
+    expect(flagsForAge(set, 15)).toEqual(["temperature_c:high"]);
+    expect(news2ForAge(set, 15)).toBeNull();
+    expect(flagsForAge(set, 16)).toEqual(flags(set));
+    expect(flagsForAge(set, 16)).toContain("bmi:low");
+    expect(news2ForAge(set, 16)).toBe(8);
+  });
+  it("flags a child's SpO2 below 92, not 92 or 93", () => {
+    expect(flagsForAge({ spo2_pct: 91 }, 12)).toEqual(["spo2_pct:low"]);
+    expect(flagsForAge({ spo2_pct: 92 }, 12)).toEqual([]);
+    expect(flagsForAge({ spo2_pct: 93 }, 12)).toEqual([]);
+    expect(flagsForAge({ spo2_pct: 93 }, 16)).toEqual(["spo2_pct:low"]);
+  });
+  it("keeps the age-independent flags for children, in the Rust order", () => {
+    expect(flagsForAge({ temperature_c: 35.0, pain_score: 7, consciousness: "voice", spo2_pct: 90 }, 5)).toEqual([
+      "consciousness:high",
+      "temperature_c:low",
+      "spo2_pct:low",
+      "pain_score:high",
+    ]);
+    expect(flagsForAge({ temperature_c: 37.9, pain_score: 6, consciousness: "alert" }, 5)).toEqual([]);
+    expect(flagsForAge({ systolic_mmhg: 150, diastolic_mmhg: 95, heart_rate_bpm: 45, respiratory_rate_bpm: 10 }, 8)).toEqual([]);
+  });
+  it("treats unknown age as adult", () => {
+    expect(adultThresholdsApply(null)).toBe(true);
+    expect(flagsForAge(set, null)).toEqual(flags(set));
+    expect(flagsForAge(set, null)).toContain("heart_rate_bpm:high");
+    expect(news2ForAge(set, null)).toBe(news2(set));
+    expect(news2ForAge(set, null)).toBe(8);
+  });
+  it("takes the age on the UTC date of the measurement, as the server does", () => {
+    expect(ageAtMeasurement("2008-07-15", "2024-07-14T23:30:00Z")).toBe(15);
+    expect(ageAtMeasurement("2008-07-15", "2024-07-15T00:10:00Z")).toBe(16);
+    // 21:00 on the 14th in New York is the 15th in UTC: the server's `measured_at.date_naive()`
+    expect(ageAtMeasurement("2008-07-15", "2024-07-15T01:00:00Z")).toBe(16);
+    expect(ageAtMeasurement("2012-03-01", "2024-07-15T10:00:00Z")).toBe(12);
+    expect(ageAtMeasurement(null, "2024-07-15T10:00:00Z")).toBeNull();
+    expect(ageAtMeasurement("not a date", "2024-07-15T10:00:00Z")).toBeNull();
+    expect(ageAtMeasurement("2012-03-01", "garbage")).toBeNull();
   });
 });

@@ -2,10 +2,13 @@
 // field), abnormal flags (shown as typed), BMI and NEWS2 (RCP 2017, SpO2 scale 1). The core
 // and the server apply the same rules again; this module only makes them visible while typing.
 // Keep it in step with the Rust file: the tests in vitals.test.ts restate its test cases.
+// Adult bands and NEWS2 apply from 16 years (`flagsForAge`, `news2ForAge`); `flags` and `news2`
+// alone are the adult rules, as `flags()` and `news2()` are in Rust.
 
 import type { Consciousness } from "../bindings/Consciousness";
 import type { Measurements } from "../bindings/Measurements";
 import type { News2Risk } from "../bindings/News2Risk";
+import { ageInYears } from "./dates";
 import type { HeightUnit, TemperatureUnit, WeightUnit } from "./units";
 import { fromSi, roundTo, toSi, unitLabel } from "./units";
 
@@ -45,7 +48,10 @@ export const LIMITS: Record<NumericField, Limit> = {
   pain_score: { min: 0, max: 10, integer: true, unit: "" },
 };
 
-/** `flags()` in vitals.rs, in the same order: `"<field>:<low|high>"`. */
+/**
+ * `flags()` in vitals.rs, in the same order: `"<field>:<low|high>"`. Adult bands only: for a
+ * patient use {@link flagsForAge}.
+ */
 export function flags(m: Measurements): string[] {
   const f: string[] = [];
   const flag = (field: string, low: boolean, high: boolean) => {
@@ -125,7 +131,7 @@ export function news2Scores(m: Measurements): Record<string, number> | null {
   };
 }
 
-/** `news2()` in vitals.rs: the total, when every parameter is present. */
+/** `news2()` in vitals.rs: the total, when every parameter is present (adults: see {@link news2ForAge}). */
 export function news2(m: Measurements): number | null {
   const s = news2Scores(m);
   if (!s) return null;
@@ -160,9 +166,12 @@ export function news2RiskText(risk: News2Risk): { label: string; short: string; 
   }
 }
 
-/** NEWS2 of a measurement set as the chart and the form show it, or null when incomplete. */
-export function news2Summary(m: Measurements): { total: number; risk: News2Risk } | null {
-  const total = news2(m);
+/**
+ * NEWS2 of a measurement set for a patient of `age` years (null: unknown, counts as adult) as
+ * the form shows it, or null when incomplete or the patient is under 16.
+ */
+export function news2Summary(m: Measurements, age: number | null): { total: number; risk: News2Risk } | null {
+  const total = news2ForAge(m, age);
   if (total === null) return null;
   return { total, risk: news2Risk(total, news2HasRedScore(m)) };
 }
@@ -170,6 +179,62 @@ export function news2Summary(m: Measurements): { total: number; risk: News2Risk 
 /** The NEWS2 parameters still missing from a set, in words. */
 export function news2Missing(m: Measurements): string[] {
   return NEWS2_PARAMETERS.filter(([k]) => m[k] === undefined || m[k] === null).map(([, w]) => w);
+}
+
+/**
+ * `ADULT_FROM_AGE` in vitals.rs: age in whole years from which adult thresholds and NEWS2
+ * apply. RCP (2017): NEWS2 "should not be used in children (under 16)"; adult BMI (WHO),
+ * blood-pressure, heart-rate and respiratory-rate bands do not fit children either, and
+ * age-banded paediatric ranges are not implemented, so for children only age-independent flags
+ * are raised.
+ */
+export const ADULT_FROM_AGE = 16;
+
+/**
+ * `CHILD_SPO2_LOW_BELOW` in vitals.rs: SpO2 below which a child's saturation is flagged low.
+ * BTS guideline for community-acquired pneumonia in children (2011): oxygen when saturation is
+ * below 92 %.
+ */
+export const CHILD_SPO2_LOW_BELOW = 92;
+
+/** `adult_thresholds_apply()`: true when adult thresholds apply at `age` (years; null = unknown, counts as adult). */
+export function adultThresholdsApply(age: number | null): boolean {
+  return age === null || age >= ADULT_FROM_AGE;
+}
+
+/**
+ * `flags_for_age()` in vitals.rs: abnormal values for a patient of `age` years. {@link flags}
+ * for adults (and unknown age); for children only temperature, SpO2 (< 92 %), pain and
+ * consciousness, in the Rust order.
+ */
+export function flagsForAge(m: Measurements, age: number | null): string[] {
+  if (adultThresholdsApply(age)) return flags(m);
+  const f: string[] = [];
+  if (m.consciousness !== undefined && m.consciousness !== "alert") f.push("consciousness:high");
+  if (m.temperature_c !== undefined) {
+    if (m.temperature_c <= 35.0) f.push("temperature_c:low");
+    else if (m.temperature_c >= 38.0) f.push("temperature_c:high");
+  }
+  if (m.spo2_pct !== undefined && m.spo2_pct < CHILD_SPO2_LOW_BELOW) f.push("spo2_pct:low");
+  if (m.pain_score !== undefined && m.pain_score >= 7) f.push("pain_score:high");
+  return f;
+}
+
+/** `news2_for_age()` in vitals.rs: NEWS2 for a patient of `age` years; none under 16 (not validated). */
+export function news2ForAge(m: Measurements, age: number | null): number | null {
+  return adultThresholdsApply(age) ? news2(m) : null;
+}
+
+/**
+ * Age in whole years at a measurement, as the server and the core compute it for the record's
+ * flags: `age_on(date_of_birth, measured_at.date_naive())`, i.e. on the UTC calendar date of
+ * the instant. Null when the date of birth is absent or unreadable (counts as adult).
+ */
+export function ageAtMeasurement(dateOfBirth: string | null | undefined, measuredAtUtc: string): number | null {
+  if (!dateOfBirth) return null;
+  const t = Date.parse(measuredAtUtc);
+  if (Number.isNaN(t)) return null;
+  return ageInYears(dateOfBirth, new Date(t).toISOString().slice(0, 10));
 }
 
 /** `Measurements::validate()`: impossible values and the blood-pressure pair, by field. */

@@ -1,5 +1,7 @@
 // A patient's chart: header with allergies, demographics, vital-signs history with abnormal
-// values marked, appointments.
+// values marked, appointments. Abnormal markers and NEWS2 come only from each record's `flags`
+// and `news2` (the server's or the core's verdict, which depends on the patient's age at the
+// time); the chart never computes a flag or a score itself.
 
 import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
@@ -12,7 +14,7 @@ import { formatAge } from "../lib/dates";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
-import { bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { ADULT_FROM_AGE, bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { allergyBanner, syncBadges } from "./common";
 
@@ -33,9 +35,13 @@ export function flaggedCell(text: string, flag: "low" | "high" | null, field: st
   );
 }
 
-/** NEWS2 badge: total and risk band. */
+/**
+ * NEWS2 badge: the record's own total (never recomputed) and its risk band; "—" when the record
+ * has none (a parameter missing, or a patient under 16).
+ */
 export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news2HasRedScore>[0]): HTMLElement {
-  if (v.news2 === null || v.news2 === undefined) return h("span", { class: "muted", title: "NEWS2 needs all seven parameters" }, "—");
+  if (v.news2 === null || v.news2 === undefined)
+    return h("span", { class: "muted", title: `No NEWS2: it needs all seven parameters and is not used under ${ADULT_FROM_AGE}` }, "—");
   const risk = news2Risk(v.news2, news2HasRedScore(v));
   const t = news2RiskText(risk);
   return h(
@@ -67,6 +73,7 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
     const f = (field: string) => flagOf(v.flags, field);
     const num = (x: number | undefined, field: string, fmt: (n: number) => string = String) =>
       x === undefined || x === null ? h("span", { class: "muted" }, "") : flaggedCell(fmt(x), f(field), field);
+    // The number only; its marker comes from the record's `bmi:low` / `bmi:high` flag.
     const b = bmi(v);
     const tr = h(
       "tr",

@@ -1,5 +1,6 @@
 // Record vital signs: one form, Tab order as measured, units chosen and remembered, impossible
-// values refused at the field, abnormal ones flagged as typed, live BMI and NEWS2.
+// values refused at the field, abnormal ones flagged as typed, live BMI and NEWS2. Flags and
+// NEWS2 follow the patient's age at the measured-at date: under 16 no adult bands and no NEWS2.
 
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
@@ -23,10 +24,13 @@ import {
   type WeightUnit,
 } from "../lib/units";
 import {
+  ADULT_FROM_AGE,
+  adultThresholdsApply,
+  ageAtMeasurement,
   bmi as bmiOf,
   checkField,
   flagOf,
-  flags as flagsOf,
+  flagsForAge,
   measurementsFrom,
   news2Missing,
   news2RiskText,
@@ -91,6 +95,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       patient = c.patient;
       replace(head, patientLine(c.patient, ctx.today()), allergyBanner(c.patient.record));
       screen.title = `Vitals · ${patientName(c.patient.record)}`;
+      renderLive(); // the age decides which flags apply
     })
     .catch((e: CommandError) => replace(head, h("div", { class: "banner banner-error", role: "alert" }, `Could not load the patient: ${e.message}`)));
 
@@ -210,6 +215,21 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
   const unitOf = (n: NumericField): FieldUnit => nf(n).spec.unit();
   const check = (n: NumericField, final: boolean) => checkField(n, nf(n).f.control.value, unitOf(n), final);
 
+  /**
+   * The patient's age at the measured-at date, as the server computes it for the saved record
+   * (null until the patient is loaded, or when unknown: adult rules). While the date is being
+   * edited, the date part typed so far or else now.
+   */
+  const currentAge = (): number | null => {
+    const dob = patient?.record.date_of_birth;
+    if (!dob) return null;
+    const text = measuredAt.control.value;
+    const at = parseMeasuredAt(text, ctx.tz, Number.POSITIVE_INFINITY);
+    if (at.ok) return ageAtMeasurement(dob, at.instant);
+    const typedDate = /^\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
+    return ageAtMeasurement(dob, typedDate ? `${typedDate}T12:00:00Z` : new Date().toISOString());
+  };
+
   /** The set as it would be sent, from values that pass the field checks. */
   const currentSet = (): Measurements => {
     const values: Partial<Record<NumericField, number>> = {};
@@ -237,7 +257,10 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
 
   const renderLive = () => {
     const m = currentSet();
-    const fl = flagsOf(m);
+    const age = currentAge();
+    const adult = adultThresholdsApply(age);
+    const fl = flagsForAge(m, age);
+    news2Out.dataset.ageGroup = adult ? "adult" : "child";
     for (const [n, x] of numeric) flagBadge(x.flagEl, flagOf(fl, n));
     flagBadge(consciousnessFlag, flagOf(fl, "consciousness"));
     const b = bmiOf(m);
@@ -247,12 +270,20 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       bmiOut.dataset.value = "";
     } else {
       const dir = flagOf(fl, "bmi");
-      replace(bmiOut, h("strong", null, b.toFixed(1)), ` kg/m² · ${bmiCategory(b)}`, dir ? h("span", { class: `flag flag-${dir}` }, dir === "high" ? " ▲" : " ▼") : null);
+      if (adult)
+        replace(bmiOut, h("strong", null, b.toFixed(1)), ` kg/m² · ${bmiCategory(b)}`, dir ? h("span", { class: `flag flag-${dir}` }, dir === "high" ? " ▲" : " ▼") : null);
+      // WHO adult categories do not fit children: the number only, never flagged.
+      else replace(bmiOut, h("strong", null, b.toFixed(1)), " kg/m²", h("div", { class: "small muted" }, `Adult BMI bands are not used under ${ADULT_FROM_AGE}`));
       bmiOut.className = "summary-value";
       bmiOut.dataset.value = b.toFixed(1);
     }
-    const n2 = news2Summary(m);
-    if (!n2) {
+    const n2 = news2Summary(m, age);
+    if (!adult) {
+      replace(news2Out, h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${ADULT_FROM_AGE} (RCP 2017)`));
+      news2Out.className = "summary-value";
+      news2Out.dataset.total = "";
+      news2Out.dataset.risk = "";
+    } else if (!n2) {
       const missing = news2Missing(m);
       replace(news2Out, h("span", { class: "muted" }, `Needs ${missing.join(", ")}`));
       news2Out.className = "summary-value";
