@@ -409,8 +409,8 @@ impl Measurements {
 
 /// Age in whole years from which adult thresholds and NEWS2 apply. RCP (2017): NEWS2 "should
 /// not be used in children (under 16)"; adult BMI (WHO), blood-pressure, heart-rate and
-/// respiratory-rate bands do not fit children either, and age-banded paediatric ranges are not
-/// implemented, so for children only age-independent flags are raised.
+/// respiratory-rate bands do not fit children either, and medoffice has no age-banded paediatric
+/// ranges yet, so for children only age-independent flags are raised.
 pub const ADULT_FROM_AGE: i32 = 16;
 
 /// SpO2 below which a child's saturation is flagged low: BTS guideline for community-acquired

@@ -185,7 +185,7 @@ export function news2Missing(m: Measurements): string[] {
  * `ADULT_FROM_AGE` in vitals.rs: age in whole years from which adult thresholds and NEWS2
  * apply. RCP (2017): NEWS2 "should not be used in children (under 16)"; adult BMI (WHO),
  * blood-pressure, heart-rate and respiratory-rate bands do not fit children either, and
- * age-banded paediatric ranges are not implemented, so for children only age-independent flags
+ * medoffice has no age-banded paediatric ranges yet, so for children only age-independent flags
  * are raised.
  */
 export const ADULT_FROM_AGE = 16;
