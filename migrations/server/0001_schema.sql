@@ -173,10 +173,15 @@ CREATE TABLE applied_mutations (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     mutation_id uuid NOT NULL,
     user_id uuid NOT NULL,
+    -- the workstation that sent it, and the revision it wrote: a later mutation from the same
+    -- workstation has seen this one, so fields it wrote are not conflicts for that mutation
+    device_id text,
+    revision bigint,
     result jsonb NOT NULL,
     applied_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, mutation_id)
 );
+CREATE INDEX applied_mutations_revision ON applied_mutations (tenant_id, revision);
 
 CREATE TABLE audit_log (
     id bigserial PRIMARY KEY,

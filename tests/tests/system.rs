@@ -200,3 +200,91 @@ async fn vitals_recorded_while_the_server_is_down_arrive_once_when_it_returns() 
     assert_eq!(systolics, vec![128, 134, 171]);
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() -> anyhow::Result<()>
+{
+    use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment};
+    let mut sys = System::start().await?;
+    let tenant = sys.clinic("rural", "America/Lima").await?;
+    let (desk, _d) = sys.workstation("rural", "nurse").await?;
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().state == ConnectionState::Online
+    })
+    .await?;
+    let p = desk
+        .register_patient(patient("Rosa", "Quispe"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let doctor = desk
+        .staff()
+        .await
+        .map_err(anyhow::Error::msg)?
+        .into_iter()
+        .find(|s| s.username == "doctor")
+        .ok_or_else(|| anyhow::anyhow!("no doctor in the directory"))?;
+    let booked = desk
+        .book_appointment(NewAppointment {
+            id: None,
+            patient_id: p.record.id,
+            provider_id: doctor.id,
+            starts_at: Utc::now() + chrono::Duration::minutes(30),
+            duration_minutes: 20,
+            kind: AppointmentKind::Consultation,
+            reason: Some("Cough".into()),
+            notes: None,
+            overbooked: None,
+        })
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let id = booked.appointment.record.id;
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().pending == 0
+    })
+    .await?;
+
+    sys.server.stop();
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().state == ConnectionState::Offline
+    })
+    .await?;
+    for status in [
+        AppointmentStatus::CheckedIn,
+        AppointmentStatus::InProgress,
+        AppointmentStatus::Completed,
+    ] {
+        let row = desk
+            .set_appointment_status(id, status, None)
+            .await
+            .map_err(anyhow::Error::msg)?;
+        assert_eq!(
+            row.appointment.record.status, status,
+            "the local view shows the step at once"
+        );
+    }
+    let server = &mut sys.server;
+    tokio::task::block_in_place(|| server.restart())?;
+    wait_for(Duration::from_secs(30), || async {
+        desk.status().pending == 0
+    })
+    .await?;
+    assert_eq!(
+        desk.status().rejected,
+        0,
+        "a workstation's own earlier steps are not conflicts: {:?}",
+        desk.outbox()
+            .await
+            .map_err(anyhow::Error::msg)?
+            .iter()
+            .map(|e| e.error.clone())
+            .collect::<Vec<_>>()
+    );
+
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let status: String = sqlx::query_scalar("SELECT status FROM appointments WHERE id = $1")
+        .bind(id)
+        .fetch_one(&mut *tx)
+        .await?;
+    assert_eq!(status, "completed");
+    Ok(())
+}

@@ -158,25 +158,47 @@ impl Cache {
 
     /// Outbox entries in order; `pending_only` skips rejected ones.
     pub fn outbox(&self, pending_only: bool, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
+        self.outbox_query(pending_only, None, limit)
+    }
+
+    /// The first `limit` pending entries queued by `user_id`, in order: what that user's
+    /// session sends (a shared workstation queues each person's work under their identity).
+    pub fn pending_of(&self, user_id: Uuid, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
+        self.outbox_query(true, Some(user_id), limit)
+    }
+
+    fn outbox_query(
+        &self,
+        pending_only: bool,
+        user: Option<Uuid>,
+        limit: usize,
+    ) -> CacheResult<Vec<OutboxEntry>> {
         let mut stmt = self.conn.prepare_cached(
             "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at FROM outbox \
-             WHERE (?1 = 0 OR state = 'pending') ORDER BY seq LIMIT ?2",
+             WHERE (?1 = 0 OR state = 'pending') AND (?3 IS NULL OR user_id = ?3) ORDER BY seq LIMIT ?2",
         )?;
-        let rows = stmt.query_map(params![pending_only as i32, limit as i64], |r| {
-            Ok((
-                r.get::<_, i64>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, String>(4)?,
-                r.get::<_, Option<i64>>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-                r.get::<_, String>(8)?,
-                r.get::<_, Option<String>>(9)?,
-                r.get::<_, String>(10)?,
-            ))
-        })?;
+        let rows = stmt.query_map(
+            params![
+                pending_only as i32,
+                limit as i64,
+                user.map(|u| u.to_string())
+            ],
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)?,
+                    r.get::<_, String>(1)?,
+                    r.get::<_, String>(2)?,
+                    r.get::<_, String>(3)?,
+                    r.get::<_, String>(4)?,
+                    r.get::<_, Option<i64>>(5)?,
+                    r.get::<_, String>(6)?,
+                    r.get::<_, String>(7)?,
+                    r.get::<_, String>(8)?,
+                    r.get::<_, Option<String>>(9)?,
+                    r.get::<_, String>(10)?,
+                ))
+            },
+        )?;
         let mut out = Vec::new();
         for row in rows {
             let (seq, mid, entity, op, id, base, data, user, state, error, at) = row?;

@@ -260,27 +260,45 @@ impl Session {
     pub(crate) async fn push_outbox(&self) -> Result<usize, ApiError> {
         let _g = self.push_lock.lock().await;
         let mut answered = 0;
+        // halved when the server finds a batch too large (413), back to full after a success
+        let mut batch_size = 200;
         loop {
-            let batch: Vec<_> = self
+            let batch = self
                 .cache()
-                .outbox(true, 200)
-                .map_err(|e| ApiError::Network(e.to_string()))?
-                .into_iter()
-                .filter(|e| e.user_id == self.user.id)
-                .collect();
+                .pending_of(self.user.id, batch_size)
+                .map_err(|e| ApiError::Network(e.to_string()))?;
             if batch.is_empty() {
                 break;
             }
             let mutations: Vec<_> = batch.iter().map(|e| e.mutation.clone()).collect();
             let token = self.access_token().await.map_err(to_api)?;
-            let resp = match self.api.push(&token, mutations.clone()).await {
+            let sent = match self.api.push(&token, mutations.clone()).await {
                 Err(e) if e.is_unauthorized() => {
                     self.forget_access_token().await;
                     let token = self.access_token().await.map_err(to_api)?;
-                    self.api.push(&token, mutations.clone()).await?
+                    self.api.push(&token, mutations.clone()).await
+                }
+                other => other,
+            };
+            let resp = match sent {
+                Err(ApiError::Http { status: 413, .. }) if batch_size > 1 => {
+                    batch_size = (batch_size / 2).max(1);
+                    continue;
+                }
+                Err(ApiError::Http { status: 413, body }) => {
+                    // one mutation alone is over the server's limit: it can never be accepted
+                    let first = &mutations[0];
+                    self.cache()
+                        .outbox_rejected(first.mutation_id, &body.message)
+                        .map_err(|e| ApiError::Network(e.to_string()))?;
+                    self.notify_changed(vec![first.entity]);
+                    self.set_status(|_| {});
+                    batch_size = 200;
+                    continue;
                 }
                 other => other?,
             };
+            batch_size = 200;
             let mut kinds = Vec::new();
             for (m, r) in mutations.iter().zip(resp.results) {
                 let mut cache = self.cache();
@@ -366,18 +384,23 @@ impl Session {
                 .parse()
                 .map_err(|_| EngineError::Other("bad token".into()))?,
         );
-        let (ws, _) = tokio::time::timeout(
+        let connected = tokio::time::timeout(
             Duration::from_secs(10),
             tokio_tungstenite::connect_async(req),
         )
         .await
-        .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?
-        .map_err(|e| match e {
-            tokio_tungstenite::tungstenite::Error::Http(r) if r.status() == 401 => {
-                EngineError::Api(ApiError::Network("token refused".into()))
+        .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?;
+        let (ws, _) = match connected {
+            Ok(ws) => ws,
+            Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401 => {
+                // e.g. the signing key was rotated: refresh before the next attempt
+                self.forget_access_token().await;
+                return Err(EngineError::Api(ApiError::Network(
+                    "the server refused the access token".into(),
+                )));
             }
-            other => EngineError::Api(ApiError::Network(other.to_string())),
-        })?;
+            Err(e) => return Err(EngineError::Api(ApiError::Network(e.to_string()))),
+        };
         let (mut write, mut read) = ws.split();
         self.set_status(|st| st.state = ConnectionState::Syncing);
         // hello first: then catch up from the cursor, and send what waits

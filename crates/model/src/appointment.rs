@@ -152,6 +152,11 @@ impl NewAppointment {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         validate_duration(self.duration_minutes, &mut e);
+        for (field, value) in [("reason", &self.reason), ("notes", &self.notes)] {
+            if value.as_deref().is_some_and(|v| v.chars().count() > 2000) {
+                e.add(field, "must be at most 2000 characters");
+            }
+        }
         if self.overbooked == Some(true)
             && self.reason.as_deref().is_none_or(|r| r.trim().is_empty())
         {

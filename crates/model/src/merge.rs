@@ -5,7 +5,7 @@
 //! since the base merges; a field someone else changed to a different value is a conflict, and
 //! the server keeps its value. Pure, so both sides and tests can use it alone.
 
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
@@ -39,10 +39,14 @@ pub struct MergeOutcome {
 }
 
 /// Merges `changes` made from `base_revision` into `current` (the server's record as JSON),
-/// given `field_revisions` (field → revision of its last change).
+/// given `field_revisions` (field → revision of its last change). `own_revisions` are the
+/// revisions written by the same workstation's earlier mutations: an outbox is ordered, so a
+/// later edit has seen those, and a field they changed is not a conflict (check in, then
+/// complete, both offline).
 pub fn merge_fields(
     base_revision: i64,
     field_revisions: &BTreeMap<String, i64>,
+    own_revisions: &BTreeSet<i64>,
     current: &Map<String, Value>,
     changes: &Map<String, Value>,
 ) -> MergeOutcome {
@@ -53,7 +57,7 @@ pub fn merge_fields(
             continue;
         }
         let changed_at = field_revisions.get(field).copied().unwrap_or(0);
-        if changed_at > base_revision {
+        if changed_at > base_revision && !own_revisions.contains(&changed_at) {
             out.conflicts.push(FieldConflict {
                 field: field.clone(),
                 mine: mine.clone(),
@@ -81,7 +85,7 @@ mod tests {
         let current = obj(json!({"phone": "555 0100", "email": "new@x.org", "notes": null}));
         let revs = BTreeMap::from([("phone".to_owned(), 3), ("email".to_owned(), 9)]);
         let changes = obj(json!({"phone": "555 0199", "email": "mine@x.org", "notes": "hi"}));
-        let out = merge_fields(5, &revs, &current, &changes);
+        let out = merge_fields(5, &revs, &BTreeSet::new(), &current, &changes);
         assert_eq!(out.apply, obj(json!({"phone": "555 0199", "notes": "hi"})));
         assert_eq!(out.conflicts.len(), 1);
         assert_eq!(out.conflicts[0].field, "email");
@@ -92,7 +96,27 @@ mod tests {
     fn same_value_on_both_sides_is_no_conflict() {
         let current = obj(json!({"email": "a@b.org"}));
         let revs = BTreeMap::from([("email".to_owned(), 9)]);
-        let out = merge_fields(1, &revs, &current, &obj(json!({"email": "a@b.org"})));
+        let out = merge_fields(
+            1,
+            &revs,
+            &BTreeSet::new(),
+            &current,
+            &obj(json!({"email": "a@b.org"})),
+        );
         assert!(out.apply.is_empty() && out.conflicts.is_empty());
+    }
+
+    #[test]
+    fn a_workstations_own_earlier_edit_is_not_a_conflict() {
+        let current = obj(json!({"status": "checked_in"}));
+        let revs = BTreeMap::from([("status".to_owned(), 12)]);
+        let changes = obj(json!({"status": "completed"}));
+        let own = BTreeSet::from([12]);
+        let out = merge_fields(7, &revs, &own, &current, &changes);
+        assert_eq!(out.apply, changes);
+        assert!(out.conflicts.is_empty());
+        // someone else's write at 12 is a conflict
+        let out = merge_fields(7, &revs, &BTreeSet::from([11]), &current, &changes);
+        assert_eq!(out.conflicts.len(), 1);
     }
 }

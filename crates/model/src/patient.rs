@@ -171,6 +171,10 @@ impl NewPatient {
                 phone: self.phone.as_deref(),
                 email: self.email.as_deref(),
                 emergency_contact_phone: self.emergency_contact_phone.as_deref(),
+                address: self.address.as_deref(),
+                emergency_contact_name: self.emergency_contact_name.as_deref(),
+                notes: self.notes.as_deref(),
+                allergies: self.allergies.as_deref().unwrap_or_default(),
             },
             today,
             &mut e,
@@ -224,6 +228,14 @@ pub struct Demographics<'a> {
     pub email: Option<&'a str>,
     /// Emergency contact phone.
     pub emergency_contact_phone: Option<&'a str>,
+    /// Postal address.
+    pub address: Option<&'a str>,
+    /// Emergency contact name.
+    pub emergency_contact_name: Option<&'a str>,
+    /// Notes.
+    pub notes: Option<&'a str>,
+    /// Allergies.
+    pub allergies: &'a [String],
 }
 
 /// Earliest accepted date of birth.
@@ -259,6 +271,18 @@ pub fn validate_demographics(d: &Demographics<'_>, today: NaiveDate, e: &mut Fie
             }
         }
     }
+    for (field, value, max) in [
+        ("address", d.address, 500),
+        ("emergency_contact_name", d.emergency_contact_name, 200),
+        ("notes", d.notes, 4000),
+    ] {
+        if value.is_some_and(|v| v.chars().count() > max) {
+            e.add(field, format!("must be at most {max} characters"));
+        }
+    }
+    if d.allergies.len() > 50 || d.allergies.iter().any(|a| a.chars().count() > 200) {
+        e.add("allergies", "at most 50 entries of at most 200 characters");
+    }
     if let Some(m) = d.email {
         let ok = m.len() <= 254
             && m.split_once('@')
@@ -273,6 +297,7 @@ pub fn validate_demographics(d: &Demographics<'_>, today: NaiveDate, e: &mut Fie
 pub fn is_plausible_phone(p: &str) -> bool {
     let digits = p.chars().filter(char::is_ascii_digit).count();
     (5..=20).contains(&digits)
+        && p.chars().count() <= 40
         && p.chars()
             .all(|c| c.is_ascii_digit() || matches!(c, '+' | '-' | '.' | '(' | ')' | ' '))
 }

@@ -155,8 +155,9 @@ pub mod limits {
     pub const RESPIRATORY_RATE: (i32, i32) = (3, 80);
     /// Temperature, °C (DESIGN.md).
     pub const TEMPERATURE_C: (f64, f64) = (25.0, 45.0);
-    /// SpO2, %.
-    pub const SPO2: (i32, i32) = (50, 100);
+    /// SpO2, %. Readings in the 20s occur (cyanotic heart disease, peri-arrest); lower is an
+    /// artefact of the probe.
+    pub const SPO2: (i32, i32) = (20, 100);
     /// Weight, kg.
     pub const WEIGHT_KG: (f64, f64) = (0.2, 650.0);
     /// Height, cm.

@@ -111,6 +111,14 @@ impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
             sqlx::Error::RowNotFound => AppError::NotFound("record"),
+            // SQLSTATE class 22, data exception (e.g. a NUL character in text): the request's
+            // fault, and it will fail the same way every time
+            sqlx::Error::Database(d) if d.code().is_some_and(|c| c.starts_with("22")) => {
+                AppError::field(
+                    "body",
+                    "contains a value the database cannot store (e.g. a NUL character)",
+                )
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable

@@ -393,6 +393,77 @@ async fn field_revisions(
     Ok(row.map(|j| j.0).unwrap_or_default())
 }
 
+/// An edit merged into a record: the record to write (`None` when nothing is left to change),
+/// the fields that conflicted, and the field revisions to store with the write.
+struct Merged<T> {
+    record: Option<T>,
+    conflicts: Vec<FieldConflict>,
+    field_revisions: BTreeMap<String, i64>,
+}
+
+/// Field-level merge of `changes` made from `base_revision` into `current` (DESIGN.md, sync
+/// invariant 5). Fields written since the base by this same user and workstation's earlier
+/// mutations count as seen. `next` is the revision the write will take.
+#[allow(clippy::too_many_arguments)]
+async fn merge_edit<T: serde::Serialize + serde::de::DeserializeOwned>(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    revs_sql: &'static str,
+    id: Uuid,
+    current: &T,
+    base_revision: i64,
+    changes: &Map<String, Value>,
+    next: i64,
+) -> AppResult<Merged<T>> {
+    let revs = field_revisions(conn, revs_sql, id).await?;
+    let later: Vec<i64> = changes
+        .keys()
+        .filter_map(|k| revs.get(k).copied())
+        .filter(|r| *r > base_revision)
+        .collect();
+    let own: std::collections::BTreeSet<i64> = if later.is_empty() {
+        Default::default()
+    } else {
+        sqlx::query_scalar::<_, i64>(
+            "SELECT revision FROM applied_mutations WHERE user_id = $1 \
+             AND device_id IS NOT DISTINCT FROM $2 AND revision = ANY($3)",
+        )
+        .bind(actor.user_id)
+        .bind(&actor.device_id)
+        .bind(&later)
+        .fetch_all(&mut *conn)
+        .await?
+        .into_iter()
+        .collect()
+    };
+    let current_json = serde_json::to_value(current).map_err(|e| AppError::Internal(e.into()))?;
+    let empty = Map::new();
+    let outcome = merge_fields(
+        base_revision,
+        &revs,
+        &own,
+        current_json.as_object().unwrap_or(&empty),
+        changes,
+    );
+    if outcome.apply.is_empty() {
+        return Ok(Merged {
+            record: None,
+            conflicts: outcome.conflicts,
+            field_revisions: revs,
+        });
+    }
+    let record = apply_typed(current, &outcome.apply)?;
+    let mut field_revisions = revs;
+    for k in outcome.apply.keys() {
+        field_revisions.insert(k.clone(), next);
+    }
+    Ok(Merged {
+        record: Some(record),
+        conflicts: outcome.conflicts,
+        field_revisions,
+    })
+}
+
 /// Edits demographics from `base_revision` with field-level merge. Returns the record after
 /// the write and the fields that conflicted (the server kept its value for those).
 pub async fn update_patient(
@@ -415,24 +486,21 @@ pub async fn update_patient(
     .await?
     .ok_or(AppError::NotFound("patient"))?;
     let current = patient_from_row(&row)?;
-    let revs = field_revisions(
+    let revs_sql = "SELECT field_revisions FROM patients WHERE id = $1";
+    let merged = merge_edit(
         conn,
-        "SELECT field_revisions FROM patients WHERE id = $1",
+        actor,
+        revs_sql,
         id,
+        &current,
+        base_revision,
+        &changes,
+        next,
     )
     .await?;
-    let current_json = serde_json::to_value(&current).map_err(|e| AppError::Internal(e.into()))?;
-    let empty = Map::new();
-    let outcome = merge_fields(
-        base_revision,
-        &revs,
-        current_json.as_object().unwrap_or(&empty),
-        &changes,
-    );
-    if outcome.apply.is_empty() {
-        return Ok((current, outcome.conflicts));
-    }
-    let mut p: Patient = apply_typed(&current, &outcome.apply)?;
+    let Some(mut p) = merged.record else {
+        return Ok((current, merged.conflicts));
+    };
     p.given_name = p.given_name.trim().to_owned();
     p.family_name = p.family_name.trim().to_owned();
     for f in [
@@ -455,15 +523,16 @@ pub async fn update_patient(
             phone: p.phone.as_deref(),
             email: p.email.as_deref(),
             emergency_contact_phone: p.emergency_contact_phone.as_deref(),
+            address: p.address.as_deref(),
+            emergency_contact_name: p.emergency_contact_name.as_deref(),
+            notes: p.notes.as_deref(),
+            allergies: &p.allergies,
         },
         today,
         &mut e,
     );
     e.into_result().map_err(AppError::Validation)?;
-    let mut new_revs = revs;
-    for k in outcome.apply.keys() {
-        new_revs.insert(k.clone(), next);
-    }
+    let new_revs = &merged.field_revisions;
     let row = sqlx::query(concat!(
         "UPDATE patients SET given_name = $2, family_name = $3, date_of_birth = $4, sex = $5, phone = $6, email = $7, \
          address = $8, emergency_contact_name = $9, emergency_contact_phone = $10, allergies = $11, notes = $12, \
@@ -484,7 +553,7 @@ pub async fn update_patient(
     .bind(&p.notes)
     .bind(p.first_seen_at)
     .bind(search_name(&p.given_name, &p.family_name))
-    .bind(Json(&new_revs))
+    .bind(Json(new_revs))
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await?;
@@ -496,7 +565,7 @@ pub async fn update_patient(
             entity: Some("patient"),
             entity_id: Some(id),
             patient_id: Some(id),
-            outcome: if outcome.conflicts.is_empty() {
+            outcome: if merged.conflicts.is_empty() {
                 "success"
             } else {
                 "conflict"
@@ -504,12 +573,14 @@ pub async fn update_patient(
         },
     )
     .await?;
-    Ok((patient_from_row(&row)?, outcome.conflicts))
+    Ok((patient_from_row(&row)?, merged.conflicts))
 }
 
 /// Soft-deletes a patient (admin). The row stays and travels as a tombstone.
 pub async fn delete_patient(conn: &mut PgConnection, actor: &Actor, id: Uuid) -> AppResult<()> {
     actor.require(Permission::PatientDelete)?;
+    // take the tenant's counter first, as edits do, so a delete and an edit cannot deadlock
+    next_revision(conn, actor.tenant_id).await?;
     let n = sqlx::query(
         "UPDATE patients SET deleted = true, updated_by = $2 WHERE id = $1 AND NOT deleted",
     )
@@ -924,24 +995,21 @@ pub async fn update_appointment(
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
     let current = get_appointment_for_update(conn, id).await?;
-    let revs = field_revisions(
+    let revs_sql = "SELECT field_revisions FROM appointments WHERE id = $1";
+    let merged = merge_edit(
         conn,
-        "SELECT field_revisions FROM appointments WHERE id = $1",
+        actor,
+        revs_sql,
         id,
+        &current,
+        base_revision,
+        &changes,
+        next,
     )
     .await?;
-    let current_json = serde_json::to_value(&current).map_err(|e| AppError::Internal(e.into()))?;
-    let empty = Map::new();
-    let outcome = merge_fields(
-        base_revision,
-        &revs,
-        current_json.as_object().unwrap_or(&empty),
-        &changes,
-    );
-    if outcome.apply.is_empty() {
-        return Ok((current, outcome.conflicts));
-    }
-    let a: Appointment = apply_typed(&current, &outcome.apply)?;
+    let Some(a) = merged.record else {
+        return Ok((current, merged.conflicts));
+    };
     let mut e = FieldErrors::new();
     if !current.status.can_become(a.status) {
         e.add(
@@ -961,6 +1029,10 @@ pub async fn update_appointment(
     let moves = a.starts_at != current.starts_at
         || a.duration_minutes != current.duration_minutes
         || a.provider_id != current.provider_id;
+    if moves && a.overbooked {
+        // an overbooked visit skips the clash check: moving it is overbooking again
+        actor.require(Permission::AppointmentOverbook)?;
+    }
     if a.status.is_live() && !a.overbooked && (moves || !current.status.is_live()) {
         if let Some(other) =
             clashing_appointment(conn, id, a.provider_id, a.starts_at, a.duration_minutes).await?
@@ -968,10 +1040,7 @@ pub async fn update_appointment(
             return Err(overlap_error(Some(&other)));
         }
     }
-    let mut new_revs = revs;
-    for k in outcome.apply.keys() {
-        new_revs.insert(k.clone(), next);
-    }
+    let new_revs = &merged.field_revisions;
     let kind = serde_json::to_value(a.kind)
         .ok()
         .and_then(|v| v.as_str().map(str::to_owned))
@@ -989,7 +1058,7 @@ pub async fn update_appointment(
     .bind(a.status.as_str())
     .bind(medoffice_model::clean_optional(&a.reason))
     .bind(medoffice_model::clean_optional(&a.notes))
-    .bind(Json(&new_revs))
+    .bind(Json(new_revs))
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await
@@ -1006,5 +1075,5 @@ pub async fn update_appointment(
         },
     )
     .await?;
-    Ok((appointment_from_row(&row)?, outcome.conflicts))
+    Ok((appointment_from_row(&row)?, merged.conflicts))
 }

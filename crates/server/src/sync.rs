@@ -95,11 +95,14 @@ async fn apply_one(st: &AppState, actor: &Actor, m: Mutation) -> AppResult<Mutat
         }
     };
     let inserted = sqlx::query(
-        "INSERT INTO applied_mutations (tenant_id, mutation_id, user_id, result) VALUES ($1, $2, $3, $4) ON CONFLICT DO NOTHING",
+        "INSERT INTO applied_mutations (tenant_id, mutation_id, user_id, device_id, revision, result) \
+         VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(actor.tenant_id)
     .bind(m.mutation_id)
     .bind(actor.user_id)
+    .bind(&actor.device_id)
+    .bind(result.revision.filter(|_| result.status != MutationStatus::Rejected))
     .bind(sqlx::types::Json(&result))
     .execute(&mut *tx)
     .await?

@@ -162,7 +162,7 @@ describe("checking a field as typed", () => {
     expect(checkField("temperature_c", ".", "C", false).error).toBe("must be a number");
     expect(checkField("temperature_c", "-3", "C", false).error).toBe("must be a number");
     expect(checkField("systolic_mmhg", "400", null, false).error).toBe("must be between 40 and 300 mmHg");
-    expect(checkField("spo2_pct", "101", null, false).error).toBe("must be between 50 and 100 %");
+    expect(checkField("spo2_pct", "101", null, false).error).toBe("must be between 20 and 100 %");
   });
   it("waits for the person to finish before refusing a low value", () => {
     expect(checkField("systolic_mmhg", "1", null, false)).toEqual({});

@@ -41,7 +41,7 @@ export const LIMITS: Record<NumericField, Limit> = {
   diastolic_mmhg: { min: 20, max: 200, integer: true, unit: " mmHg" },
   heart_rate_bpm: { min: 20, max: 300, integer: true, unit: "/min" },
   respiratory_rate_bpm: { min: 3, max: 80, integer: true, unit: "/min" },
-  spo2_pct: { min: 50, max: 100, integer: true, unit: " %" },
+  spo2_pct: { min: 20, max: 100, integer: true, unit: " %" },
   temperature_c: { min: 25.0, max: 45.0, integer: false, unit: " °C" },
   weight_kg: { min: 0.2, max: 650.0, integer: false, unit: " kg" },
   height_cm: { min: 20.0, max: 280.0, integer: false, unit: " cm" },
