@@ -61,37 +61,42 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         .to_owned();
     let nurse = http.token("contract", "nurse").await?;
 
-    // refresh rotates; reusing a spent refresh token revokes the whole family
-    let r0 = tokens["refresh_token"].clone();
-    let (s, t1) = http
-        .call(
+    // refresh rotates
+    let refresh = |t: Value| {
+        http.call(
             Method::POST,
             "/api/v1/auth/refresh",
             None,
-            Some(json!({"refresh_token": r0})),
+            Some(json!({ "refresh_token": t })),
         )
-        .await?;
+    };
+    let r0 = tokens["refresh_token"].clone();
+    let (s, t1) = refresh(r0.clone()).await?;
     assert_eq!(s, 200);
     let r1 = t1["refresh_token"].clone();
     assert_ne!(r0, r1);
-    let (s, _) = http
-        .call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": r0})),
-        )
+    // the answer to that refresh was lost: retrying with the spent token at once replaces the
+    // unused new one instead of ending the session
+    let (s, t2) = refresh(r0.clone()).await?;
+    assert_eq!(s, 200, "a prompt retry is not treated as theft");
+    let r2 = t2["refresh_token"].clone();
+    assert_eq!(refresh(r1).await?.0, 401, "the replaced token is void");
+    let (s, t3) = refresh(r2.clone()).await?;
+    assert_eq!(s, 200);
+    let r3 = t3["refresh_token"].clone();
+    // reuse after the grace period is theft: the whole family is revoked
+    let clinic: Uuid = tokens["user"]["tenant_id"]
+        .as_str()
+        .map(Uuid::parse_str)
+        .transpose()?
+        .unwrap_or_default();
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, clinic).await?;
+    sqlx::query("UPDATE refresh_tokens SET spent_at = spent_at - interval '5 minutes' WHERE spent_at IS NOT NULL")
+        .execute(&mut *tx)
         .await?;
-    assert_eq!(s, 401, "a spent token is refused");
-    let (s, _) = http
-        .call(
-            Method::POST,
-            "/api/v1/auth/refresh",
-            None,
-            Some(json!({"refresh_token": r1})),
-        )
-        .await?;
-    assert_eq!(s, 401, "and its family is revoked");
+    tx.commit().await?;
+    assert_eq!(refresh(r2).await?.0, 401, "a spent token is refused");
+    assert_eq!(refresh(r3).await?.0, 401, "and its family is revoked");
 
     // create with a client-made id: 201, same body 200, other body 409
     let id = Uuid::new_v4();

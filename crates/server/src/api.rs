@@ -268,7 +268,34 @@ pub async fn refresh(
     let spent: Option<chrono::DateTime<Utc>> = row.try_get("spent_at")?;
     let revoked: Option<chrono::DateTime<Utc>> = row.try_get("revoked_at")?;
     let expires_at: chrono::DateTime<Utc> = row.try_get("expires_at")?;
-    if spent.is_some() && revoked.is_none() {
+    if let (Some(spent_at), None) = (spent, revoked) {
+        // A retry shortly after a refresh whose answer never arrived (a weak link) is not theft
+        // when the token it was exchanged for has not been used: replace that one instead of
+        // signing the workstation out.
+        let grace = Duration::seconds(st.config.refresh_reuse_grace_seconds);
+        let replacement: Option<Uuid> = if spent_at + grace > Utc::now() {
+            sqlx::query_scalar(
+                "SELECT id FROM refresh_tokens WHERE family_id = $1 AND spent_at IS NULL AND revoked_at IS NULL \
+                 AND created_at >= $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+            )
+            .bind(family_id)
+            .bind(spent_at)
+            .fetch_optional(&mut *tx)
+            .await?
+        } else {
+            None
+        };
+        if let Some(unused) = replacement {
+            sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1")
+                .bind(unused)
+                .execute(&mut *tx)
+                .await?;
+            let user = load_user_info(&mut tx, row.try_get("user_id")?).await?;
+            let tokens =
+                issue_tokens(&st, &mut tx, user, family_id, row.try_get("device_id")?).await?;
+            tx.commit().await?;
+            return Ok(Json(tokens));
+        }
         sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
             .bind(family_id)
             .execute(&mut *tx)

@@ -21,6 +21,14 @@ pub struct ServeConfig {
     /// Lifetime of a refresh token, days.
     #[arg(long, env = "MEDOFFICE_REFRESH_TOKEN_DAYS", default_value_t = 30)]
     pub refresh_token_days: i64,
+    /// Seconds after a refresh during which presenting the spent token again (its answer was
+    /// lost) replaces the unused new token instead of revoking the whole session.
+    #[arg(
+        long,
+        env = "MEDOFFICE_REFRESH_REUSE_GRACE_SECONDS",
+        default_value_t = 30
+    )]
+    pub refresh_reuse_grace_seconds: i64,
     /// Largest accepted JSON body, bytes.
     #[arg(long, env = "MEDOFFICE_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
     pub max_body_bytes: usize,
@@ -56,6 +64,7 @@ impl ServeConfig {
             dev: true,
             access_token_minutes: 15,
             refresh_token_days: 30,
+            refresh_reuse_grace_seconds: 30,
             max_body_bytes: 1024 * 1024,
             lockout_threshold: 5,
             lockout_minutes: 15,
