@@ -288,3 +288,76 @@ async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() ->
     assert_eq!(status, "completed");
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_shared_workstation_work_on_another_users_unsent_patient_waits_instead_of_failing(
+) -> anyhow::Result<()> {
+    let mut sys = System::start().await?;
+    let tenant = sys.clinic("shared", "Europe/Lisbon").await?;
+    let (desk, _d) = sys.workstation("shared", "reception").await?;
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().state == ConnectionState::Online
+    })
+    .await?;
+
+    // the receptionist registers a patient while the server is away, then signs out
+    sys.server.stop();
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().state == ConnectionState::Offline
+    })
+    .await?;
+    let p = desk
+        .register_patient(patient("Inês", "Carvalho"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    desk.logout().await.map_err(anyhow::Error::msg)?;
+    let server = &mut sys.server;
+    tokio::task::block_in_place(|| server.restart())?;
+
+    // the nurse signs in on the same workstation and records vitals for that patient
+    let url = sys.server.url();
+    desk.login(&url, "shared", "nurse", medoffice_e2e::PASSWORD)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    desk.record_vitals(p.record.id, vitals(118, 98))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    desk.sync_now().await.map_err(anyhow::Error::msg)?;
+    let st = desk.status();
+    assert_eq!(
+        (st.pending, st.rejected),
+        (2, 0),
+        "held, not sent to be refused: {st:?}"
+    );
+
+    // the receptionist's registration goes with her token; then the nurse's vitals follow
+    desk.login(&url, "shared", "reception", medoffice_e2e::PASSWORD)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().pending == 1
+    })
+    .await?;
+    desk.login(&url, "shared", "nurse", medoffice_e2e::PASSWORD)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    wait_for(Duration::from_secs(10), || async {
+        desk.status().pending == 0
+    })
+    .await?;
+    assert_eq!(desk.status().rejected, 0);
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let (created_by, recorded_by): (String, String) = sqlx::query_as(
+        "SELECT (SELECT username FROM users WHERE id = p.created_by), (SELECT username FROM users WHERE id = v.recorded_by) \
+         FROM patients p JOIN vital_signs v ON v.patient_id = p.id WHERE p.id = $1",
+    )
+    .bind(p.record.id)
+    .fetch_one(&mut *tx)
+    .await?;
+    assert_eq!(
+        (created_by.as_str(), recorded_by.as_str()),
+        ("reception", "nurse"),
+        "each under their own identity"
+    );
+    Ok(())
+}

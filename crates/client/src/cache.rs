@@ -167,6 +167,21 @@ impl Cache {
         self.outbox_query(true, Some(user_id), limit)
     }
 
+    /// Ids of rows that other users' pending mutations touch (usually none).
+    pub fn pending_ids_of_others(&self, user_id: Uuid) -> CacheResult<Vec<Uuid>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT DISTINCT entity_id FROM outbox WHERE state = 'pending' AND user_id <> ?1",
+        )?;
+        let rows = stmt.query_map([user_id.to_string()], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for r in rows {
+            if let Ok(id) = Uuid::parse_str(&r?) {
+                out.push(id);
+            }
+        }
+        Ok(out)
+    }
+
     fn outbox_query(
         &self,
         pending_only: bool,

@@ -255,6 +255,44 @@ impl Session {
         Ok(true)
     }
 
+    /// This user's next pending mutations, in order, leaving out any that refer to a row whose
+    /// creation still waits in another user's queue (a nurse recording vitals for a patient the
+    /// receptionist registered offline on this workstation): sent now, the server would refuse
+    /// them for good; held, they go once the other person's work has been sent.
+    fn sendable_batch(
+        &self,
+        limit: usize,
+    ) -> Result<Vec<crate::cache::OutboxEntry>, crate::cache::CacheError> {
+        let cache = self.cache();
+        let mut held: std::collections::HashSet<uuid::Uuid> = cache
+            .pending_ids_of_others(self.user.id)?
+            .into_iter()
+            .collect();
+        if held.is_empty() {
+            return cache.pending_of(self.user.id, limit);
+        }
+        let mut batch = Vec::new();
+        for e in cache.pending_of(self.user.id, 100_000)? {
+            let refers_to = [
+                Some(e.mutation.id),
+                e.mutation
+                    .data
+                    .get("patient_id")
+                    .and_then(|v| v.as_str())
+                    .and_then(|s| uuid::Uuid::parse_str(s).ok()),
+            ];
+            if refers_to.iter().flatten().any(|id| held.contains(id)) {
+                held.insert(e.mutation.id);
+                continue;
+            }
+            batch.push(e);
+            if batch.len() == limit {
+                break;
+            }
+        }
+        Ok(batch)
+    }
+
     /// Sends this user's pending mutations, in order, in batches; records each answer. Returns
     /// how many were answered.
     pub(crate) async fn push_outbox(&self) -> Result<usize, ApiError> {
@@ -264,8 +302,7 @@ impl Session {
         let mut batch_size = 200;
         loop {
             let batch = self
-                .cache()
-                .pending_of(self.user.id, batch_size)
+                .sendable_batch(batch_size)
                 .map_err(|e| ApiError::Network(e.to_string()))?;
             if batch.is_empty() {
                 break;
