@@ -216,7 +216,7 @@ pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns
             }
         }
     }
-    out.sort_by(|a, b| b.record.measured_at.cmp(&a.record.measured_at));
+    out.sort_by_key(|v| std::cmp::Reverse(v.record.measured_at));
     Ok(out)
 }
 
@@ -275,7 +275,7 @@ pub fn appointments_of(
     let mut v = local_appointments(cache, cache.appointments_of(patient_id)?, |a| {
         a.patient_id == patient_id
     })?;
-    v.sort_by(|a, b| b.record.starts_at.cmp(&a.record.starts_at));
+    v.sort_by_key(|a| std::cmp::Reverse(a.record.starts_at));
     Ok(v)
 }
 
@@ -288,7 +288,7 @@ pub fn appointments_between(
     let mut v = local_appointments(cache, cache.appointments_between(from, to)?, |a| {
         a.starts_at >= from && a.starts_at < to
     })?;
-    v.sort_by(|a, b| a.record.starts_at.cmp(&b.record.starts_at));
+    v.sort_by_key(|a| a.record.starts_at);
     Ok(v)
 }
 

@@ -21,6 +21,18 @@ use crate::{db, feed, records, ApiJson, AppState};
 
 const BAD_LOGIN: &str = "Wrong clinic code, username or password";
 
+/// 201 for a record created now, 200 when an idempotent repeat answers the existing one.
+fn created_or_ok<T>(created: bool, body: T) -> (StatusCode, Json<T>) {
+    (
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(body),
+    )
+}
+
 // ---------------------------------------------------------------------------------- health
 
 /// `GET /health` answer.
@@ -392,13 +404,7 @@ pub async fn list_patients(
     audit::record(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "patient.search",
-            entity: Some("patient"),
-            entity_id: None,
-            patient_id: None,
-            outcome: "success",
-        },
+        AuditEntry::success("patient.search", "patient", None, None),
     )
     .await?;
     tx.commit().await?;
@@ -423,14 +429,7 @@ pub async fn create_patient(
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (p, created) = records::create_patient(&mut tx, &actor, new).await?;
     tx.commit().await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(p),
-    ))
+    Ok(created_or_ok(created, p))
 }
 
 /// One patient (audited as a read of the record).
@@ -447,13 +446,7 @@ pub async fn get_patient(
     audit::record(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "patient.read",
-            entity: Some("patient"),
-            entity_id: Some(id),
-            patient_id: Some(id),
-            outcome: "success",
-        },
+        AuditEntry::success("patient.read", "patient", Some(id), Some(id)),
     )
     .await?;
     tx.commit().await?;
@@ -524,13 +517,7 @@ pub async fn list_vitals(
     audit::record(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "vital_signs.read",
-            entity: Some("vital_signs"),
-            entity_id: None,
-            patient_id: Some(id),
-            outcome: "success",
-        },
+        AuditEntry::success("vital_signs.read", "vital_signs", None, Some(id)),
     )
     .await?;
     tx.commit().await?;
@@ -558,14 +545,7 @@ pub async fn create_vitals(
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (v, created) = records::record_vitals(&mut tx, &actor, id, new).await?;
     tx.commit().await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(v),
-    ))
+    Ok(created_or_ok(created, v))
 }
 
 // ---------------------------------------------------------------------------- appointments
@@ -604,14 +584,7 @@ pub async fn create_appointment(
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (a, created) = records::book_appointment(&mut tx, &actor, new).await?;
     tx.commit().await?;
-    Ok((
-        if created {
-            StatusCode::CREATED
-        } else {
-            StatusCode::OK
-        },
-        Json(a),
-    ))
+    Ok(created_or_ok(created, a))
 }
 
 /// Status transitions and rescheduling, from `base_revision`.
@@ -694,13 +667,7 @@ pub async fn create_user(
     audit::record(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "user.create",
-            entity: Some("user"),
-            entity_id: Some(s.id),
-            patient_id: None,
-            outcome: "success",
-        },
+        AuditEntry::success("user.create", "user", Some(s.id), None),
     )
     .await?;
     tx.commit().await?;

@@ -20,6 +20,24 @@ pub struct AuditEntry<'a> {
     pub outcome: &'a str,
 }
 
+impl<'a> AuditEntry<'a> {
+    /// A successful `action` on `entity` `entity_id`, part of `patient_id`'s record.
+    pub fn success(
+        action: &'a str,
+        entity: &'a str,
+        entity_id: Option<Uuid>,
+        patient_id: Option<Uuid>,
+    ) -> Self {
+        Self {
+            action,
+            entity: Some(entity),
+            entity_id,
+            patient_id,
+            outcome: "success",
+        }
+    }
+}
+
 /// Appends an entry for `actor`.
 pub async fn record(
     conn: &mut PgConnection,

@@ -257,9 +257,7 @@ pub async fn import_synthea(
         let address = [
             p.address.trim(),
             p.city.trim(),
-            &format!("{} {}", p.state.trim(), p.zip.trim())
-                .trim()
-                .to_owned(),
+            format!("{} {}", p.state.trim(), p.zip.trim()).trim(),
         ]
         .iter()
         .filter(|s| !s.is_empty())

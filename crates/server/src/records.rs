@@ -287,13 +287,7 @@ pub async fn create_patient(
     audit::record(
         conn,
         actor,
-        AuditEntry {
-            action: "patient.create",
-            entity: Some("patient"),
-            entity_id: Some(id),
-            patient_id: Some(id),
-            outcome: "success",
-        },
+        AuditEntry::success("patient.create", "patient", Some(id), Some(id)),
     )
     .await?;
     Ok((row, true))
@@ -595,13 +589,7 @@ pub async fn delete_patient(conn: &mut PgConnection, actor: &Actor, id: Uuid) ->
     audit::record(
         conn,
         actor,
-        AuditEntry {
-            action: "patient.delete",
-            entity: Some("patient"),
-            entity_id: Some(id),
-            patient_id: Some(id),
-            outcome: "success",
-        },
+        AuditEntry::success("patient.delete", "patient", Some(id), Some(id)),
     )
     .await?;
     Ok(())
@@ -676,13 +664,12 @@ pub async fn record_vitals(
     audit::record(
         conn,
         actor,
-        AuditEntry {
-            action: "vital_signs.create",
-            entity: Some("vital_signs"),
-            entity_id: Some(id),
-            patient_id: Some(patient_id),
-            outcome: "success",
-        },
+        AuditEntry::success(
+            "vital_signs.create",
+            "vital_signs",
+            Some(id),
+            Some(patient_id),
+        ),
     )
     .await?;
     Ok((v, true))
@@ -702,14 +689,11 @@ pub async fn insert_vitals(
     source_id: Option<&str>,
 ) -> Result<VitalSigns, sqlx::Error> {
     let m = &new.measurements;
-    let consciousness = m
-        .consciousness
-        .map(|c| {
-            serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-        })
-        .flatten();
+    let consciousness = m.consciousness.and_then(|c| {
+        serde_json::to_value(c)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    });
     let row = sqlx::query(concat!(
         "INSERT INTO vital_signs (id, tenant_id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, \
          heart_rate_bpm, respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
@@ -1066,13 +1050,12 @@ pub async fn update_appointment(
     audit::record(
         conn,
         actor,
-        AuditEntry {
-            action: "appointment.update",
-            entity: Some("appointment"),
-            entity_id: Some(id),
-            patient_id: Some(a.patient_id),
-            outcome: "success",
-        },
+        AuditEntry::success(
+            "appointment.update",
+            "appointment",
+            Some(id),
+            Some(a.patient_id),
+        ),
     )
     .await?;
     Ok((appointment_from_row(&row)?, merged.conflicts))
