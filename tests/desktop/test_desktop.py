@@ -146,10 +146,35 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     box.send_keys(Keys.ENTER)
     wait(front).until(lambda d: any(f.get_attribute("data-flag") == "spo2_pct:low" for f in d.find_elements(*tid("flag"))))
 
+    # book her a visit with the doctor: first at a time his 09:00 patient holds, refused with that
+    # booking named; then a free time
+    front.find_element(*tid("btn-book-appointment")).click()
+    wait(front).until(EC.visibility_of_element_located(tid("book-form")))
+    provider = Select(front.find_element(*tid("book-provider")))
+    doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in o.text)
+    provider.select_by_value(doctor)
+    when = front.find_element(*tid("book-time"))
+    when.clear()
+    when.send_keys("09:10")
+    length = front.find_element(*tid("book-duration"))
+    length.clear()
+    length.send_keys("20")
+    front.find_element(*tid("book-reason")).send_keys("Blood pressure follow-up")
+    front.find_element(*tid("book-save")).click()
+    clash = wait(front).until(EC.visibility_of_element_located(tid("book-conflict-text")))
+    wait(front).until(lambda d: "clashes with" in d.find_element(*tid("book-conflict-text")).text and "09:00" in d.find_element(*tid("book-conflict-text")).text)
+    shot(front, screenshot_dir, "book-conflict")
+    when.clear()
+    when.send_keys("17:30")
+    shot(front, screenshot_dir, "book")
+    front.find_element(*tid("book-save")).click()
+    wait(front).until(EC.invisibility_of_element_located(tid("book-form")))
+
     # today's schedule: check the first booked patient in; the nurse's schedule shows it live
     front.find_element(*tid("nav-schedule")).click()
     wait(front).until(lambda d: len(rows(d, "schedule-row")) >= 1)
     shot(front, screenshot_dir, "schedule")
+    wait(front).until(lambda d: any("Solberg" in r.text for r in rows(d, "schedule-row")))
     appt_id = wait(front).until(lambda d: next(
         (r.get_attribute("data-appointment-id") for r in rows(d, "schedule-row") if r.get_attribute("data-status") == "scheduled"), None))
     assert appt_id, "the demo clinic has a schedule for today"
