@@ -219,6 +219,50 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         )
         .await?;
     assert_eq!(s, 201, "back-to-back is fine");
+    // an overbooking needs a reason and the permission, and so does moving one
+    let doctor = http.token("contract", "doctor").await?;
+    let mut over = book("2030-05-06T14:10:00Z", 10);
+    over["overbooked"] = json!(true);
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&doctor),
+            Some(over.clone()),
+        )
+        .await?;
+    assert_eq!(s, 422, "an overbooking without a reason");
+    over["reason"] = json!("Urgent: chest pain");
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&rec),
+            Some(over.clone()),
+        )
+        .await?;
+    assert_eq!(s, 403, "receptionists may not overbook");
+    let (s, ob) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&doctor),
+            Some(over),
+        )
+        .await?;
+    assert_eq!(s, 201, "{ob}");
+    let (s, _) = http
+        .call(
+            Method::PATCH,
+            &format!(
+                "/api/v1/appointments/{}",
+                ob["id"].as_str().unwrap_or_default()
+            ),
+            Some(&rec),
+            Some(json!({"base_revision": ob["revision"], "starts_at": "2030-05-06T14:20:00Z"})),
+        )
+        .await?;
+    assert_eq!(s, 403, "moving an overbooked visit is overbooking again");
     let (s, checked) = http
         .call(
             Method::PATCH,
@@ -293,6 +337,25 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         Some(1),
         "replayed mutations change nothing"
     );
+
+    // a value the database cannot store rejects that mutation only, with a field error
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&nurse),
+            Some(json!({"mutations": [
+                {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": Uuid::new_v4(),
+                 "data": {"patient_id": pid2, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 70, "notes": "bad\u{0}byte"}},
+                {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": Uuid::new_v4(),
+                 "data": {"patient_id": pid2, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 71}}
+            ]})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(r["results"][0]["status"], "rejected");
+    assert_eq!(r["results"][0]["error"]["status"], 422);
+    assert_eq!(r["results"][1]["status"], "applied");
 
     // patient edits merge by field from a base revision
     let (_, g) = http
