@@ -361,3 +361,58 @@ async fn on_a_shared_workstation_work_on_another_users_unsent_patient_waits_inst
     );
     Ok(())
 }
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_postgresql_restarts_under_the_server_changes_still_reach_every_workstation(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("resilient", "UTC").await?;
+    let (a, _d1) = sys.workstation("resilient", "nurse").await?;
+    let (b, _d2) = sys.workstation("resilient", "doctor").await?;
+    for ws in [&a, &b] {
+        wait_for(Duration::from_secs(10), || async {
+            ws.status().state == ConnectionState::Online
+        })
+        .await?;
+    }
+
+    // the database goes away under the running server; work goes on at the desk
+    let pg = &sys.pg;
+    tokio::task::block_in_place(|| pg.stop())?;
+    let p = a
+        .register_patient(patient("Olga", "Petrova"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    tokio::time::sleep(Duration::from_millis(1500)).await;
+    assert!(
+        a.status().pending >= 1,
+        "kept while the database is down: {:?}",
+        a.status()
+    );
+    tokio::task::block_in_place(|| pg.restart())?;
+
+    // the server's pool and listener recover; the change reaches the other workstation
+    let took = wait_for(Duration::from_secs(60), || async {
+        b.search_patients("petrova", 5)
+            .await
+            .is_ok_and(|r| r.iter().any(|x| x.record.id == p.record.id && !x.pending))
+    })
+    .await?;
+    println!("converged {took:?} after PostgreSQL came back");
+    // and live pushes work again afterwards
+    let q = b
+        .register_patient(patient("Ivan", "Petrov"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    wait_for(Duration::from_secs(30), || async {
+        a.search_patients("petrov ivan", 5)
+            .await
+            .is_ok_and(|r| r.iter().any(|x| x.record.id == q.record.id && !x.pending))
+    })
+    .await?;
+    assert_eq!(
+        (a.status().pending, b.status().pending, a.status().rejected),
+        (0, 0, 0)
+    );
+    Ok(())
+}
