@@ -185,6 +185,38 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         json!(http.login("contract", "nurse", PASSWORD).await?.1["user"]["id"])
     );
 
+    // age for thresholds is counted on the clinic's date (America/Chicago here): the evening before
+    // a 16th birthday is still a child's reading, the small hours after it an adult's
+    let teen = Uuid::new_v4();
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&rec),
+            Some(json!({"id": teen, "given_name": "Sam", "family_name": "Teen", "date_of_birth": "2010-06-01", "sex": "male"})),
+        )
+        .await?;
+    assert_eq!(s, 201);
+    let teen_vitals = format!("/api/v1/patients/{teen}/vitals");
+    for (at, adult) in [
+        ("2026-06-01T03:00:00Z", false),
+        ("2026-06-01T06:00:00Z", true),
+    ] {
+        let (s, v) = http
+            .call(
+                Method::POST,
+                &teen_vitals,
+                Some(&nurse),
+                Some(json!({"measured_at": at, "heart_rate_bpm": 110})),
+            )
+            .await?;
+        assert_eq!(s, 201, "{v}");
+        let flagged = v["flags"]
+            .as_array()
+            .is_some_and(|f| f.contains(&json!("heart_rate_bpm:high")));
+        assert_eq!(flagged, adult, "measured {at}: {v}");
+    }
+
     // appointments: overlap refused naming the other booking; back-to-back fine
     let (_, me) = http
         .call(Method::GET, "/api/v1/auth/me", Some(&nurse), None)

@@ -144,6 +144,11 @@ impl Session {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
     }
 
+    /// The clinic's time zone.
+    pub fn tz(&self) -> chrono_tz::Tz {
+        self.tz
+    }
+
     /// Today in the clinic's time zone.
     pub fn today(&self) -> NaiveDate {
         Utc::now().with_timezone(&self.tz).date_naive()

@@ -362,7 +362,7 @@ impl Workstation {
         let patient = local::patient(&cache, patient_id)?.ok_or_else(|| {
             CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
         })?;
-        let vitals = local::vitals_of(&cache, patient_id)?;
+        let vitals = local::vitals_of(&cache, patient_id, s.tz())?;
         let staff = cache.staff()?;
         let appointments = local::appointments_of(&cache, patient_id)?
             .into_iter()
@@ -479,7 +479,7 @@ impl Workstation {
             data,
         )
         .await?;
-        let all = local::vitals_of(&s.cache(), patient_id)?;
+        let all = local::vitals_of(&s.cache(), patient_id, s.tz())?;
         all.into_iter()
             .find(|v| v.record.id == id)
             .ok_or_else(|| internal("recorded vitals not readable"))

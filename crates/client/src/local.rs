@@ -190,7 +190,12 @@ pub fn search(
 }
 
 /// A patient's vital signs, newest first, local sets included.
-pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns>>, CommandError> {
+/// Ages are counted on the clinic's (`tz`) calendar date of each measurement.
+pub fn vitals_of(
+    cache: &Cache,
+    patient_id: Uuid,
+    tz: chrono_tz::Tz,
+) -> Result<Vec<Local<VitalSigns>>, CommandError> {
     let birth = patient(cache, patient_id)?.map(|p| p.record.date_of_birth);
     let mut out: Vec<Local<VitalSigns>> = cache
         .vitals_of(patient_id)?
@@ -209,8 +214,9 @@ pub fn vitals_of(cache: &Cache, patient_id: Uuid) -> Result<Vec<Local<VitalSigns
         }
         if let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
             if v.patient_id == patient_id {
-                let age =
-                    birth.map(|b| medoffice_model::age_on(b, v.vitals.measured_at.date_naive()));
+                let age = birth.map(|b| {
+                    medoffice_model::age_on(b, v.vitals.measured_at.with_timezone(&tz).date_naive())
+                });
                 let rec = provisional_vitals(e.mutation.id, &v, e.user_id, created_at(&e), age);
                 out.push(wrap(rec, std::slice::from_ref(&e)));
             }

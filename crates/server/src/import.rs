@@ -205,6 +205,9 @@ pub async fn import_synthea(
     let today = records::clinic_today(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let tz = records::clinic_tz(&mut tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
 
     // Encounters first: they give each patient's first-seen date and each observation's clinician.
     let encounters = read_csv::<EncounterCsv>(&dir.join("encounters.csv"))?;
@@ -465,7 +468,7 @@ pub async fn import_synthea(
             .unwrap_or(importer);
         let age = birth_dates
             .get(&patient)
-            .map(|dob| medoffice_model::age_on(*dob, measured_at.date_naive()));
+            .map(|dob| medoffice_model::age_on(*dob, measured_at.with_timezone(&tz).date_naive()));
         records::insert_vitals(
             &mut tx,
             tenant_id,

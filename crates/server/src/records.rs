@@ -124,11 +124,16 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
 
 /// Today in the clinic's time zone.
 pub async fn clinic_today(conn: &mut PgConnection) -> AppResult<NaiveDate> {
+    let tz = clinic_tz(conn).await?;
+    Ok(Utc::now().with_timezone(&tz).date_naive())
+}
+
+/// The clinic's IANA time zone, in which days and ages are counted.
+pub async fn clinic_tz(conn: &mut PgConnection) -> AppResult<chrono_tz::Tz> {
     let tz: String = sqlx::query_scalar("SELECT time_zone FROM tenants")
         .fetch_one(conn)
         .await?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    Ok(Utc::now().with_timezone(&tz).date_naive())
+    Ok(tz.parse().unwrap_or(chrono_tz::UTC))
 }
 
 /// The revision the next write in this transaction will take. Locks the tenant's counter row
@@ -649,7 +654,12 @@ pub async fn record_vitals(
     }
     // the patient must exist here (RLS hides other clinics' patients: 404, not a leak)
     let patient = get_patient(conn, patient_id).await?;
-    let age = medoffice_model::age_on(patient.date_of_birth, new.measured_at.date_naive());
+    // whole years on the clinic's calendar date of the measurement
+    let tz = clinic_tz(conn).await?;
+    let age = medoffice_model::age_on(
+        patient.date_of_birth,
+        new.measured_at.with_timezone(&tz).date_naive(),
+    );
     let v = insert_vitals(
         conn,
         actor.tenant_id,

@@ -264,14 +264,32 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
     expect(news2ForAge(set, null)).toBe(news2(set));
     expect(news2ForAge(set, null)).toBe(8);
   });
-  it("takes the age on the UTC date of the measurement, as the server does", () => {
-    expect(ageAtMeasurement("2008-07-15", "2024-07-14T23:30:00Z")).toBe(15);
-    expect(ageAtMeasurement("2008-07-15", "2024-07-15T00:10:00Z")).toBe(16);
-    // 21:00 on the 14th in New York is the 15th in UTC: the server's `measured_at.date_naive()`
-    expect(ageAtMeasurement("2008-07-15", "2024-07-15T01:00:00Z")).toBe(16);
-    expect(ageAtMeasurement("2012-03-01", "2024-07-15T10:00:00Z")).toBe(12);
-    expect(ageAtMeasurement(null, "2024-07-15T10:00:00Z")).toBeNull();
-    expect(ageAtMeasurement("not a date", "2024-07-15T10:00:00Z")).toBeNull();
-    expect(ageAtMeasurement("2012-03-01", "garbage")).toBeNull();
+  it("takes the age on the clinic's calendar date of the measurement, as the server does", () => {
+    // New York (UTC-4 in March 2026): 03:30Z on the 15th is still 23:30 on the 14th locally.
+    expect(ageAtMeasurement("2010-03-15", "2026-03-15T03:30:00Z", "America/New_York")).toBe(15);
+    // 05:30Z is 01:30 on the 15th locally: the birthday has come.
+    expect(ageAtMeasurement("2010-03-15", "2026-03-15T05:30:00Z", "America/New_York")).toBe(16);
+    // Tokyo (UTC+9) is ahead: 16:00Z on the 14th is 01:00 on the 15th there.
+    expect(ageAtMeasurement("2010-03-15", "2026-03-14T16:00:00Z", "Asia/Tokyo")).toBe(16);
+    expect(ageAtMeasurement("2010-03-15", "2026-03-14T14:59:00Z", "Asia/Tokyo")).toBe(15);
+    // In UTC itself the zoned date is the UTC date.
+    expect(ageAtMeasurement("2008-07-15", "2024-07-14T23:30:00Z", "UTC")).toBe(15);
+    expect(ageAtMeasurement("2008-07-15", "2024-07-15T00:10:00Z", "UTC")).toBe(16);
+    expect(ageAtMeasurement("2012-03-01", "2024-07-15T10:00:00Z", "Europe/London")).toBe(12);
+    expect(ageAtMeasurement(null, "2024-07-15T10:00:00Z", "America/New_York")).toBeNull();
+    expect(ageAtMeasurement("not a date", "2024-07-15T10:00:00Z", "America/New_York")).toBeNull();
+    expect(ageAtMeasurement("2012-03-01", "garbage", "America/New_York")).toBeNull();
+  });
+  it("decides the adult rules on the clinic's date: the same instant is a child in New York, an adult in Tokyo", () => {
+    const set = full(25, 91, true, 88, 135, "confused", 39.5);
+    const instant = "2026-03-14T23:00:00Z"; // 19:00 on the 14th in New York, 08:00 on the 15th in Tokyo
+    const ny = ageAtMeasurement("2010-03-15", instant, "America/New_York");
+    const tokyo = ageAtMeasurement("2010-03-15", instant, "Asia/Tokyo");
+    expect(ny).toBe(15);
+    expect(tokyo).toBe(16);
+    expect(news2ForAge(set, ny)).toBeNull();
+    expect(news2ForAge(set, tokyo)).toBe(19);
+    expect(flagsForAge(set, ny)).not.toContain("systolic_mmhg:low");
+    expect(flagsForAge(set, tokyo)).toContain("systolic_mmhg:low");
   });
 });

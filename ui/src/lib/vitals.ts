@@ -9,6 +9,7 @@ import type { Consciousness } from "../bindings/Consciousness";
 import type { Measurements } from "../bindings/Measurements";
 import type { News2Risk } from "../bindings/News2Risk";
 import { ageInYears } from "./dates";
+import { utcToZoned } from "./tz";
 import type { HeightUnit, TemperatureUnit, WeightUnit } from "./units";
 import { fromSi, roundTo, toSi, unitLabel } from "./units";
 
@@ -227,14 +228,20 @@ export function news2ForAge(m: Measurements, age: number | null): number | null 
 
 /**
  * Age in whole years at a measurement, as the server and the core compute it for the record's
- * flags: `age_on(date_of_birth, measured_at.date_naive())`, i.e. on the UTC calendar date of
- * the instant. Null when the date of birth is absent or unreadable (counts as adult).
+ * flags: `age_on(date_of_birth, <date of measured_at in the clinic's zone>)`, i.e. on the
+ * calendar date the clinic's wall clock showed at the instant (`timeZone`, IANA), not the UTC
+ * date. Null when the date of birth is absent or unreadable, or the instant is unreadable
+ * (counts as adult).
  */
-export function ageAtMeasurement(dateOfBirth: string | null | undefined, measuredAtUtc: string): number | null {
+export function ageAtMeasurement(
+  dateOfBirth: string | null | undefined,
+  measuredAtUtc: string,
+  timeZone: string,
+): number | null {
   if (!dateOfBirth) return null;
   const t = Date.parse(measuredAtUtc);
   if (Number.isNaN(t)) return null;
-  return ageInYears(dateOfBirth, new Date(t).toISOString().slice(0, 10));
+  return ageInYears(dateOfBirth, utcToZoned(t, timeZone).date);
 }
 
 /** `Measurements::validate()`: impossible values and the blood-pressure pair, by field. */

@@ -225,9 +225,18 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     if (!dob) return null;
     const text = measuredAt.control.value;
     const at = parseMeasuredAt(text, ctx.tz, Number.POSITIVE_INFINITY);
-    if (at.ok) return ageAtMeasurement(dob, at.instant);
+    if (at.ok) return ageAtMeasurement(dob, at.instant, ctx.tz);
     const typedDate = /^\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
-    return ageAtMeasurement(dob, typedDate ? `${typedDate}T12:00:00Z` : new Date().toISOString());
+    // Noon on the typed date in the clinic's zone, so the zoned date is the typed one.
+    let instant = new Date().toISOString();
+    if (typedDate) {
+      try {
+        instant = zonedToUtc(typedDate, "12:00", ctx.tz);
+      } catch {
+        // Not a real calendar date (e.g. 2026-02-30): fall back to now.
+      }
+    }
+    return ageAtMeasurement(dob, instant, ctx.tz);
   };
 
   /** The set as it would be sent, from values that pass the field checks. */
