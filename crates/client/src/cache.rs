@@ -332,15 +332,7 @@ impl Cache {
         sql.push_str(&format!(
             " ORDER BY family_name COLLATE NOCASE, given_name COLLATE NOCASE LIMIT {limit}"
         ));
-        let mut stmt = self.conn.prepare(&sql)?;
-        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
-            r.get::<_, String>(0)
-        })?;
-        let mut out = Vec::new();
-        for r in rows {
-            out.push(serde_json::from_str(&r?)?);
-        }
-        Ok(out)
+        self.list_json(&sql, &args)
     }
 
     /// A patient's cached vital signs, newest first.

@@ -21,6 +21,19 @@ use crate::{db, feed, records, ApiJson, AppState};
 
 const BAD_LOGIN: &str = "Wrong clinic code, username or password";
 
+/// A list answer holding every match (no paging).
+fn whole_list<T>(data: Vec<T>) -> Json<ListResponse<T>> {
+    let total = data.len() as i64;
+    Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit: total,
+            offset: 0,
+        },
+    })
+}
+
 /// 201 for a record created now, 200 when an idempotent repeat answers the existing one.
 fn created_or_ok<T>(created: bool, body: T) -> (StatusCode, Json<T>) {
     (
@@ -562,15 +575,7 @@ pub async fn list_appointments(
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let data = records::list_appointments(&mut tx, &f).await?;
     tx.commit().await?;
-    let total = data.len() as i64;
-    Ok(Json(ListResponse {
-        data,
-        meta: ListMeta {
-            total,
-            limit: total,
-            offset: 0,
-        },
-    }))
+    Ok(whole_list(data))
 }
 
 /// Books an appointment; an overlap with the provider's live booking is 409 naming it.
@@ -631,15 +636,7 @@ pub async fn list_users(
         .iter()
         .map(feed::staff_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let total = data.len() as i64;
-    Ok(Json(ListResponse {
-        data,
-        meta: ListMeta {
-            total,
-            limit: total,
-            offset: 0,
-        },
-    }))
+    Ok(whole_list(data))
 }
 
 /// Creates a staff account (admin).

@@ -258,13 +258,8 @@ pub async fn create_patient(
     .await?
     {
         let existing = patient_from_row(&existing)?;
-        return if same_registration(&new, &existing) {
-            Ok((existing, false))
-        } else {
-            Err(AppError::conflict(
-                "A different patient was already registered with this id",
-            ))
-        };
+        let same = same_registration(&new, &existing);
+        return replayed_create(existing, same, "patient");
     }
     let n: i64 = sqlx::query_scalar(
         "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
@@ -296,6 +291,18 @@ pub async fn create_patient(
     )
     .await?;
     Ok((row, true))
+}
+
+/// The answer to a create whose client-made id exists already: the same body again is the
+/// same record, not created now (200); another body with that id is 409.
+fn replayed_create<T>(existing: T, same_body: bool, what: &str) -> AppResult<(T, bool)> {
+    if same_body {
+        Ok((existing, false))
+    } else {
+        Err(AppError::conflict(format!(
+            "A different {what} was already recorded with this id"
+        )))
+    }
 }
 
 /// MRNs are the tenant's counter, zero-padded to six digits.
@@ -644,13 +651,7 @@ pub async fn record_vitals(
             && existing.measured_at == new.measured_at
             && existing.measurements == new.measurements
             && existing.notes == medoffice_model::clean_optional(&new.notes);
-        return if same {
-            Ok((existing, false))
-        } else {
-            Err(AppError::conflict(
-                "Different vital signs were already recorded with this id",
-            ))
-        };
+        return replayed_create(existing, same, "vital-signs set");
     }
     // the patient must exist here (RLS hides other clinics' patients: 404, not a leak)
     let patient = get_patient(conn, patient_id).await?;
@@ -877,13 +878,7 @@ pub async fn book_appointment(
             && a.starts_at == new.starts_at
             && a.duration_minutes == new.duration_minutes
             && a.kind == new.kind;
-        return if same {
-            Ok((a, false))
-        } else {
-            Err(AppError::conflict(
-                "A different appointment was already booked with this id",
-            ))
-        };
+        return replayed_create(a, same, "appointment");
     }
     get_patient(conn, new.patient_id)
         .await
