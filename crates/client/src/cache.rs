@@ -60,6 +60,21 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// Which outbox entries to read (all when default).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct OutboxFilter {
+    /// Skip rejected entries.
+    pub pending_only: bool,
+    /// Only this user's.
+    pub user: Option<Uuid>,
+    /// Only this kind of row.
+    pub entity: Option<EntityKind>,
+    /// Only this row.
+    pub entity_id: Option<Uuid>,
+    /// Only entries whose data names this patient (vital-sign and appointment creates).
+    pub patient_id: Option<Uuid>,
+}
+
 /// The cache database of one clinic on this workstation.
 pub struct Cache {
     conn: Connection,
@@ -158,13 +173,37 @@ impl Cache {
 
     /// Outbox entries in order; `pending_only` skips rejected ones.
     pub fn outbox(&self, pending_only: bool, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
-        self.outbox_query(pending_only, None, limit)
+        self.outbox_where(
+            OutboxFilter {
+                pending_only,
+                ..Default::default()
+            },
+            limit,
+        )
     }
 
     /// The first `limit` pending entries queued by `user_id`, in order: what that user's
     /// session sends (a shared workstation queues each person's work under their identity).
     pub fn pending_of(&self, user_id: Uuid, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
-        self.outbox_query(true, Some(user_id), limit)
+        self.outbox_where(
+            OutboxFilter {
+                pending_only: true,
+                user: Some(user_id),
+                ..Default::default()
+            },
+            limit,
+        )
+    }
+
+    /// Pending and rejected mutations of one row, in order.
+    pub fn outbox_for(&self, entity_id: Uuid) -> CacheResult<Vec<OutboxEntry>> {
+        self.outbox_where(
+            OutboxFilter {
+                entity_id: Some(entity_id),
+                ..Default::default()
+            },
+            usize::MAX >> 1,
+        )
     }
 
     /// Ids of rows that other users' pending mutations touch (usually none).
@@ -182,38 +221,52 @@ impl Cache {
         Ok(out)
     }
 
-    fn outbox_query(
-        &self,
-        pending_only: bool,
-        user: Option<Uuid>,
-        limit: usize,
-    ) -> CacheResult<Vec<OutboxEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at FROM outbox \
-             WHERE (?1 = 0 OR state = 'pending') AND (?3 IS NULL OR user_id = ?3) ORDER BY seq LIMIT ?2",
-        )?;
-        let rows = stmt.query_map(
-            params![
-                pending_only as i32,
-                limit as i64,
-                user.map(|u| u.to_string())
-            ],
-            |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, String>(3)?,
-                    r.get::<_, String>(4)?,
-                    r.get::<_, Option<i64>>(5)?,
-                    r.get::<_, String>(6)?,
-                    r.get::<_, String>(7)?,
-                    r.get::<_, String>(8)?,
-                    r.get::<_, Option<String>>(9)?,
-                    r.get::<_, String>(10)?,
-                ))
-            },
-        )?;
+    /// Outbox entries matching `f`, in order, at most `limit`. Only the filters given become
+    /// SQL conditions, so lookups by row use the `entity_id` index and the UI's reads never
+    /// decode the whole outbox.
+    pub fn outbox_where(&self, f: OutboxFilter, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
+        let mut sql = String::from(
+            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at \
+             FROM outbox WHERE 1 = 1",
+        );
+        let mut args: Vec<String> = Vec::new();
+        if f.pending_only {
+            sql.push_str(" AND state = 'pending'");
+        }
+        for (column, value) in [
+            ("user_id", f.user.map(|u| u.to_string())),
+            ("entity", f.entity.map(|e| e.as_str().to_owned())),
+            ("entity_id", f.entity_id.map(|u| u.to_string())),
+            (
+                "json_extract(data, '$.patient_id')",
+                f.patient_id.map(|u| u.to_string()),
+            ),
+        ] {
+            if let Some(v) = value {
+                args.push(v);
+                sql.push_str(&format!(" AND {column} = ?{}", args.len()));
+            }
+        }
+        sql.push_str(&format!(
+            " ORDER BY seq LIMIT {}",
+            limit.min(i64::MAX as usize)
+        ));
+        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
+            Ok((
+                r.get::<_, i64>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, Option<i64>>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+                r.get::<_, String>(8)?,
+                r.get::<_, Option<String>>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })?;
         let mut out = Vec::new();
         for row in rows {
             let (seq, mid, entity, op, id, base, data, user, state, error, at) = row?;
@@ -263,15 +316,6 @@ impl Cache {
             params![mutation_id.to_string(), error],
         )?;
         Ok(())
-    }
-
-    /// Pending and rejected mutations of one row, in order.
-    pub fn outbox_for(&self, entity_id: Uuid) -> CacheResult<Vec<OutboxEntry>> {
-        Ok(self
-            .outbox(false, usize::MAX >> 1)?
-            .into_iter()
-            .filter(|e| e.mutation.id == entity_id)
-            .collect())
     }
 
     // ----------------------------------------------------------------------------- reads

@@ -11,7 +11,7 @@ use medoffice_model::{
 use serde_json::Value;
 use uuid::Uuid;
 
-use crate::cache::{phone_digits, Cache, CacheResult, OutboxEntry};
+use crate::cache::{phone_digits, Cache, CacheResult, OutboxEntry, OutboxFilter};
 use crate::view::{AppointmentRow, CommandError, Local};
 
 fn provisional_patient(id: Uuid, n: &NewPatient, at: DateTime<Utc>) -> Patient {
@@ -111,10 +111,6 @@ fn wrap<T>(record: T, entries: &[OutboxEntry]) -> Local<T> {
     }
 }
 
-fn created_at(e: &OutboxEntry) -> DateTime<Utc> {
-    e.created_at
-}
-
 /// A patient as this workstation sees it.
 pub fn patient(cache: &Cache, id: Uuid) -> Result<Option<Local<Patient>>, CommandError> {
     let entries = cache.outbox_for(id)?;
@@ -124,7 +120,7 @@ pub fn patient(cache: &Cache, id: Uuid) -> Result<Option<Local<Patient>>, Comman
             e.mutation.entity == EntityKind::Patient && e.mutation.op == MutationOp::Create
         }) {
             Some(e) => match serde_json::from_value::<NewPatient>(e.mutation.data.clone()) {
-                Ok(n) => provisional_patient(id, &n, created_at(e)),
+                Ok(n) => provisional_patient(id, &n, e.created_at),
                 Err(_) => return Ok(None),
             },
             None => return Ok(None),
@@ -152,12 +148,8 @@ pub fn search(
     limit: usize,
 ) -> Result<Vec<Local<Patient>>, CommandError> {
     let mut out: Vec<Local<Patient>> = Vec::new();
-    let pending = cache.outbox(false, 100_000)?;
-    let mut local_ids: Vec<Uuid> = pending
-        .iter()
-        .filter(|e| e.mutation.entity == EntityKind::Patient)
-        .map(|e| e.mutation.id)
-        .collect();
+    let pending = cache.outbox_where(of(EntityKind::Patient, None), usize::MAX >> 1)?;
+    let mut local_ids: Vec<Uuid> = pending.iter().map(|e| e.mutation.id).collect();
     local_ids.dedup();
     for p in cache.search_patients(terms, limit)? {
         let entries: Vec<OutboxEntry> = pending
@@ -206,10 +198,11 @@ pub fn vitals_of(
             rejected: None,
         })
         .collect();
-    for e in cache.outbox(false, 100_000)? {
-        if e.mutation.entity != EntityKind::VitalSigns
-            || out.iter().any(|o| o.record.id == e.mutation.id)
-        {
+    for e in cache.outbox_where(
+        of(EntityKind::VitalSigns, Some(patient_id)),
+        usize::MAX >> 1,
+    )? {
+        if out.iter().any(|o| o.record.id == e.mutation.id) {
             continue;
         }
         if let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
@@ -217,7 +210,7 @@ pub fn vitals_of(
                 let age = birth.map(|b| {
                     medoffice_model::age_on(b, v.vitals.measured_at.with_timezone(&tz).date_naive())
                 });
-                let rec = provisional_vitals(e.mutation.id, &v, e.user_id, created_at(&e), age);
+                let rec = provisional_vitals(e.mutation.id, &v, e.user_id, e.created_at, age);
                 out.push(wrap(rec, std::slice::from_ref(&e)));
             }
         }
@@ -226,12 +219,22 @@ pub fn vitals_of(
     Ok(out)
 }
 
+/// Outbox entries of one kind of row, optionally naming one patient.
+fn of(entity: EntityKind, patient_id: Option<Uuid>) -> OutboxFilter {
+    OutboxFilter {
+        entity: Some(entity),
+        patient_id,
+        ..Default::default()
+    }
+}
+
+/// Server appointments with `pending` (appointment mutations) applied, plus local bookings
+/// that `keep` accepts.
 fn local_appointments(
-    cache: &Cache,
     server: Vec<Appointment>,
+    pending: Vec<OutboxEntry>,
     keep: impl Fn(&Appointment) -> bool,
 ) -> CacheResult<Vec<Local<Appointment>>> {
-    let pending = cache.outbox(false, 100_000)?;
     let mut out = Vec::new();
     for a in server {
         let entries: Vec<OutboxEntry> = pending
@@ -265,12 +268,20 @@ fn local_appointments(
     Ok(out)
 }
 
+/// Every appointment mutation: status changes carry no patient or time, so a list of
+/// bookings needs them all (there are few; vitals are the bulk of an outbox).
+fn all_appointment_entries(cache: &Cache) -> CacheResult<Vec<OutboxEntry>> {
+    cache.outbox_where(of(EntityKind::Appointment, None), usize::MAX >> 1)
+}
+
 /// One appointment as seen here.
 pub fn appointment(cache: &Cache, id: Uuid) -> Result<Option<Local<Appointment>>, CommandError> {
     let server: Vec<Appointment> = cache.appointment(id)?.into_iter().collect();
-    Ok(local_appointments(cache, server, |a| a.id == id)?
-        .into_iter()
-        .find(|a| a.record.id == id))
+    Ok(
+        local_appointments(server, cache.outbox_for(id)?, |a| a.id == id)?
+            .into_iter()
+            .find(|a| a.record.id == id),
+    )
 }
 
 /// A patient's appointments, newest first.
@@ -278,9 +289,11 @@ pub fn appointments_of(
     cache: &Cache,
     patient_id: Uuid,
 ) -> Result<Vec<Local<Appointment>>, CommandError> {
-    let mut v = local_appointments(cache, cache.appointments_of(patient_id)?, |a| {
-        a.patient_id == patient_id
-    })?;
+    let mut v = local_appointments(
+        cache.appointments_of(patient_id)?,
+        all_appointment_entries(cache)?,
+        |a| a.patient_id == patient_id,
+    )?;
     v.sort_by_key(|a| std::cmp::Reverse(a.record.starts_at));
     Ok(v)
 }
@@ -291,9 +304,11 @@ pub fn appointments_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Local<Appointment>>, CommandError> {
-    let mut v = local_appointments(cache, cache.appointments_between(from, to)?, |a| {
-        a.starts_at >= from && a.starts_at < to
-    })?;
+    let mut v = local_appointments(
+        cache.appointments_between(from, to)?,
+        all_appointment_entries(cache)?,
+        |a| a.starts_at >= from && a.starts_at < to,
+    )?;
     v.sort_by_key(|a| a.record.starts_at);
     Ok(v)
 }

@@ -147,3 +147,78 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
     );
     Ok(())
 }
+
+#[test]
+fn outbox_reads_narrow_to_a_row_a_kind_or_a_patient() -> anyhow::Result<()> {
+    use medoffice_client::cache::OutboxFilter;
+    let dir = tempfile::tempdir()?;
+    let cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let user = Uuid::new_v4();
+    let (p1, p2, appt) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let queue = |entity, op, id, data| {
+        let m = Mutation {
+            mutation_id: Uuid::new_v4(),
+            entity,
+            op,
+            id,
+            base_revision: None,
+            data,
+        };
+        cache.enqueue(&m, user).map(|_| m.id)
+    };
+    let v1 = queue(
+        EntityKind::VitalSigns,
+        MutationOp::Create,
+        Uuid::new_v4(),
+        json!({"patient_id": p1}),
+    )?;
+    queue(
+        EntityKind::VitalSigns,
+        MutationOp::Create,
+        Uuid::new_v4(),
+        json!({"patient_id": p2}),
+    )?;
+    queue(
+        EntityKind::Appointment,
+        MutationOp::Update,
+        appt,
+        json!({"status": "checked_in"}),
+    )?;
+    queue(
+        EntityKind::Appointment,
+        MutationOp::Update,
+        appt,
+        json!({"status": "in_progress"}),
+    )?;
+
+    let of_row = cache.outbox_for(appt)?;
+    assert_eq!(of_row.len(), 2);
+    assert_eq!(
+        of_row[1].mutation.data,
+        json!({"status": "in_progress"}),
+        "in order"
+    );
+    let filter = OutboxFilter {
+        entity: Some(EntityKind::VitalSigns),
+        patient_id: Some(p1),
+        ..Default::default()
+    };
+    let ids: Vec<Uuid> = cache
+        .outbox_where(filter, 100)?
+        .iter()
+        .map(|e| e.mutation.id)
+        .collect();
+    assert_eq!(ids, vec![v1]);
+    let filter = OutboxFilter {
+        entity: Some(EntityKind::Appointment),
+        ..Default::default()
+    };
+    assert_eq!(cache.outbox_where(filter, 100)?.len(), 2);
+    assert_eq!(
+        cache.pending_of(Uuid::new_v4(), 100)?.len(),
+        0,
+        "another user's queue is not this one's"
+    );
+    assert_eq!(cache.pending_of(user, 3)?.len(), 3, "limit");
+    Ok(())
+}
