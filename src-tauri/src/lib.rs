@@ -127,28 +127,22 @@ async fn clinic_today(state: State<'_, AppState>) -> Res<NaiveDate> {
     state.ws.clinic_today().await
 }
 
-fn device_id(dir: &std::path::Path) -> String {
-    let path = dir.join("device-id");
-    if let Ok(id) = std::fs::read_to_string(&path) {
-        return id.trim().to_owned();
-    }
-    let id = Uuid::new_v4().to_string();
-    let _ = std::fs::write(&path, &id);
-    id
-}
-
 fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error::Error>> {
     let data_dir = match std::env::var_os("MEDOFFICE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
         None => app.path().app_data_dir()?,
     };
-    std::fs::create_dir_all(&data_dir)?;
-    let ws = Workstation::open(WorkstationConfig {
-        device_id: device_id(&data_dir),
+    let mut config = WorkstationConfig::in_dir(
         data_dir,
-        keyring_service: std::env::var("MEDOFFICE_KEYRING_SERVICE")
-            .unwrap_or_else(|_| "medoffice".into()),
-    })?;
+        std::env::var("MEDOFFICE_KEYRING_SERVICE").unwrap_or_else(|_| "medoffice".into()),
+    )?;
+    if let Some(h) = std::env::var("MEDOFFICE_OFFLINE_UNLOCK_HOURS")
+        .ok()
+        .and_then(|h| h.parse().ok())
+    {
+        config.offline_unlock_hours = h;
+    }
+    let ws = Workstation::open(config)?;
     Ok(ws)
 }
 

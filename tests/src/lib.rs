@@ -373,6 +373,7 @@ impl System {
             data_dir: dir.path().to_path_buf(),
             keyring_service: format!("medoffice-test-{}", Uuid::new_v4()),
             device_id: format!("test-{username}"),
+            offline_unlock_hours: medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
         })
         .map_err(|e| anyhow::anyhow!("{e}"))?;
         ws.login(&self.server.url(), tenant, username, PASSWORD)

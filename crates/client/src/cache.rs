@@ -7,6 +7,7 @@
 use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
+use medoffice_model::merge::FieldConflict;
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
     Appointment, Change, EntityKind, Mutation, MutationOp, Patient, StaffMember, VitalSigns,
@@ -33,9 +34,10 @@ pub enum CacheError {
 pub type CacheResult<T> = Result<T, CacheError>;
 
 fn migrations() -> Migrations<'static> {
-    Migrations::new(vec![M::up(include_str!(
-        "../../../migrations/cache/0001_cache.sql"
-    ))])
+    Migrations::new(vec![
+        M::up(include_str!("../../../migrations/cache/0001_cache.sql")),
+        M::up(include_str!("../../../migrations/cache/0002_review.sql")),
+    ])
 }
 
 /// Instants as stored: RFC 3339 UTC with microseconds, so text order is time order.
@@ -52,12 +54,34 @@ pub struct OutboxEntry {
     pub mutation: Mutation,
     /// Who queued it.
     pub user_id: Uuid,
-    /// `pending` or `rejected`.
+    /// `pending`, `rejected` (the server refused it) or `held` (waits for a refused creation
+    /// it depends on, named by `held_by`).
     pub state: String,
-    /// Why it was rejected.
+    /// Why it was rejected or held, in words.
     pub error: Option<String>,
+    /// The server's error body of a refusal (field errors, the clashing booking's id).
+    pub error_details: Option<medoffice_model::ErrorBody>,
+    /// For a held entry: the refused creation it waits for.
+    pub held_by: Option<Uuid>,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
+}
+
+/// A field changed both here and on the server (see `migrations/cache/0002_review.sql`).
+#[derive(Debug, Clone, PartialEq)]
+pub struct StoredConflict {
+    /// Local id of the conflict.
+    pub id: Uuid,
+    /// Kind of record.
+    pub entity: EntityKind,
+    /// The record.
+    pub entity_id: Uuid,
+    /// Who made the local edit.
+    pub user_id: Uuid,
+    /// When the conflict came back.
+    pub created_at: DateTime<Utc>,
+    /// The field with both values.
+    pub conflict: FieldConflict,
 }
 
 /// Which outbox entries to read (all when default).
@@ -73,6 +97,12 @@ pub struct OutboxFilter {
     pub entity_id: Option<Uuid>,
     /// Only entries whose data names this patient (vital-sign and appointment creates).
     pub patient_id: Option<Uuid>,
+    /// Only entries held for this refused creation.
+    pub held_by: Option<Uuid>,
+    /// Only this entry.
+    pub seq: Option<i64>,
+    /// Only entries in this state (`pending`, `rejected`, `held`).
+    pub state: Option<&'static str>,
 }
 
 /// The cache database of one clinic on this workstation.
@@ -226,8 +256,8 @@ impl Cache {
     /// decode the whole outbox.
     pub fn outbox_where(&self, f: OutboxFilter, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
         let mut sql = String::from(
-            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at \
-             FROM outbox WHERE 1 = 1",
+            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at, \
+             error_details, held_by FROM outbox WHERE 1 = 1",
         );
         let mut args: Vec<String> = Vec::new();
         if f.pending_only {
@@ -241,6 +271,9 @@ impl Cache {
                 "json_extract(data, '$.patient_id')",
                 f.patient_id.map(|u| u.to_string()),
             ),
+            ("held_by", f.held_by.map(|u| u.to_string())),
+            ("seq", f.seq.map(|s| s.to_string())),
+            ("state", f.state.map(str::to_owned)),
         ] {
             if let Some(v) = value {
                 args.push(v);
@@ -265,11 +298,14 @@ impl Cache {
                 r.get::<_, String>(8)?,
                 r.get::<_, Option<String>>(9)?,
                 r.get::<_, String>(10)?,
+                r.get::<_, Option<String>>(11)?,
+                r.get::<_, Option<String>>(12)?,
             ))
         })?;
         let mut out = Vec::new();
         for row in rows {
-            let (seq, mid, entity, op, id, base, data, user, state, error, at) = row?;
+            let (seq, mid, entity, op, id, base, data, user, state, error, at, details, held_by) =
+                row?;
             out.push(OutboxEntry {
                 seq,
                 mutation: Mutation {
@@ -283,6 +319,8 @@ impl Cache {
                 user_id: Uuid::parse_str(&user).unwrap_or_default(),
                 state,
                 error,
+                error_details: details.and_then(|d| serde_json::from_str(&d).ok()),
+                held_by: held_by.and_then(|h| Uuid::parse_str(&h).ok()),
                 created_at: DateTime::parse_from_rfc3339(&at)
                     .map(|t| t.with_timezone(&Utc))
                     .unwrap_or_else(|_| Utc::now()),
@@ -291,12 +329,19 @@ impl Cache {
         Ok(out)
     }
 
-    /// Counts of (pending, rejected) outbox entries.
-    pub fn outbox_counts(&self) -> CacheResult<(u32, u32)> {
+    /// Counts of (pending, rejected, held) outbox entries.
+    pub fn outbox_counts(&self) -> CacheResult<(u32, u32, u32)> {
         Ok(self.conn.query_row(
-            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'rejected'), 0) FROM outbox",
+            "SELECT coalesce(sum(state = 'pending'), 0), coalesce(sum(state = 'rejected'), 0), \
+             coalesce(sum(state = 'held'), 0) FROM outbox",
             [],
-            |r| Ok((r.get::<_, i64>(0)? as u32, r.get::<_, i64>(1)? as u32)),
+            |r| {
+                Ok((
+                    r.get::<_, i64>(0)? as u32,
+                    r.get::<_, i64>(1)? as u32,
+                    r.get::<_, i64>(2)? as u32,
+                ))
+            },
         )?)
     }
 
@@ -309,11 +354,302 @@ impl Cache {
         Ok(())
     }
 
-    /// Keeps a refused mutation with the reason.
-    pub fn outbox_rejected(&self, mutation_id: Uuid, error: &str) -> CacheResult<()> {
+    /// Keeps a refused mutation with the reason (and the server's error body). An entry
+    /// already held for a refused dependency stays held: that is the reason a person can act on.
+    pub fn outbox_rejected(
+        &self,
+        mutation_id: Uuid,
+        error: &str,
+        details: Option<&medoffice_model::ErrorBody>,
+    ) -> CacheResult<()> {
         self.conn.execute(
-            "UPDATE outbox SET state = 'rejected', error = ?2, attempts = attempts + 1 WHERE mutation_id = ?1",
-            params![mutation_id.to_string(), error],
+            "UPDATE outbox SET state = 'rejected', error = ?2, error_details = ?3, attempts = attempts + 1 \
+             WHERE mutation_id = ?1 AND state = 'pending'",
+            params![
+                mutation_id.to_string(),
+                error,
+                details.map(serde_json::to_string).transpose()?
+            ],
+        )?;
+        Ok(())
+    }
+
+    /// Holds every entry that depends on the refused creation of `blocker` (its later edits, and
+    /// vital signs or bookings naming it as the patient), and what depends on those in turn,
+    /// with `reason`. Returns how many are held.
+    pub fn hold_dependents(&mut self, blocker: Uuid, reason: &str) -> CacheResult<usize> {
+        let tx = self.conn.transaction()?;
+        let mut held = 0;
+        let mut queue = vec![blocker];
+        while let Some(b) = queue.pop() {
+            let ids: Vec<(String, String, String)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT mutation_id, entity_id, op FROM outbox WHERE state IN ('pending', 'rejected') \
+                     AND held_by IS NULL AND NOT (entity_id = ?1 AND op = 'create') \
+                     AND (entity_id = ?1 OR json_extract(data, '$.patient_id') = ?1)",
+                )?;
+                let rows =
+                    stmt.query_map([b.to_string()], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for (mid, entity_id, op) in ids {
+                tx.execute(
+                    "UPDATE outbox SET state = 'held', held_by = ?2, error = ?3 WHERE mutation_id = ?1",
+                    params![mid, b.to_string(), reason],
+                )?;
+                held += 1;
+                if op == "create" {
+                    if let Ok(id) = Uuid::parse_str(&entity_id) {
+                        queue.push(id);
+                    }
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(held)
+    }
+
+    /// Sends a refused mutation again, with `data` when given (a corrected registration, a
+    /// booking moved to a free slot), under a new mutation id (the server remembers the old id's
+    /// refusal), and releases what was held for it. Returns the new mutation id.
+    pub fn resend(
+        &mut self,
+        mutation_id: Uuid,
+        data: Option<&serde_json::Value>,
+    ) -> CacheResult<Uuid> {
+        let tx = self.conn.transaction()?;
+        let new_id = Uuid::now_v7();
+        let entity_id: String = tx.query_row(
+            "UPDATE outbox SET mutation_id = ?2, data = coalesce(?3, data), state = 'pending', error = NULL, \
+             error_details = NULL, held_by = NULL WHERE mutation_id = ?1 RETURNING entity_id",
+            params![
+                mutation_id.to_string(),
+                new_id.to_string(),
+                data.map(serde_json::to_string).transpose()?
+            ],
+            |r| r.get(0),
+        )?;
+        let mut queue = vec![entity_id];
+        while let Some(b) = queue.pop() {
+            let released: Vec<(String, String, String)> = {
+                let mut stmt = tx.prepare_cached(
+                    "SELECT mutation_id, entity_id, op FROM outbox WHERE held_by = ?1",
+                )?;
+                let rows = stmt.query_map([&b], |r| Ok((r.get(0)?, r.get(1)?, r.get(2)?)))?;
+                rows.collect::<Result<_, _>>()?
+            };
+            for (mid, eid, op) in released {
+                tx.execute(
+                    "UPDATE outbox SET mutation_id = ?2, state = 'pending', error = NULL, error_details = NULL, \
+                     held_by = NULL WHERE mutation_id = ?1",
+                    params![mid, Uuid::now_v7().to_string()],
+                )?;
+                if op == "create" {
+                    queue.push(eid);
+                }
+            }
+        }
+        tx.commit()?;
+        Ok(new_id)
+    }
+
+    /// Discards a refused mutation and everything held for it (the person chose not to send
+    /// it). Returns the discarded entries.
+    pub fn discard(&mut self, mutation_id: Uuid) -> CacheResult<Vec<OutboxEntry>> {
+        let mut gone = Vec::new();
+        let mut queue: Vec<Uuid> = vec![];
+        let first = self.outbox_where_mutation(mutation_id)?;
+        if let Some(e) = first {
+            queue.push(e.mutation.id);
+            gone.push(e);
+        }
+        while let Some(b) = queue.pop() {
+            for e in self.outbox_held_by(b)? {
+                if e.mutation.op == MutationOp::Create {
+                    queue.push(e.mutation.id);
+                }
+                gone.push(e);
+            }
+        }
+        let tx = self.conn.transaction()?;
+        for e in &gone {
+            tx.execute(
+                "DELETE FROM outbox WHERE mutation_id = ?1",
+                [e.mutation.mutation_id.to_string()],
+            )?;
+        }
+        tx.commit()?;
+        Ok(gone)
+    }
+
+    fn outbox_where_mutation(&self, mutation_id: Uuid) -> CacheResult<Option<OutboxEntry>> {
+        let seq: Option<i64> = self
+            .conn
+            .query_row(
+                "SELECT seq FROM outbox WHERE mutation_id = ?1",
+                [mutation_id.to_string()],
+                |r| r.get(0),
+            )
+            .optional()?;
+        let Some(seq) = seq else { return Ok(None) };
+        Ok(self.outbox_seq(seq)?)
+    }
+
+    fn outbox_seq(&self, seq: i64) -> CacheResult<Option<OutboxEntry>> {
+        Ok(self
+            .outbox_where(
+                OutboxFilter {
+                    seq: Some(seq),
+                    ..Default::default()
+                },
+                1,
+            )?
+            .pop())
+    }
+
+    /// An outbox entry by mutation id.
+    pub fn outbox_entry(&self, mutation_id: Uuid) -> CacheResult<Option<OutboxEntry>> {
+        self.outbox_where_mutation(mutation_id)
+    }
+
+    /// Entries held for the refused creation of `blocker`.
+    pub fn outbox_held_by(&self, blocker: Uuid) -> CacheResult<Vec<OutboxEntry>> {
+        self.outbox_where(
+            OutboxFilter {
+                held_by: Some(blocker),
+                ..Default::default()
+            },
+            usize::MAX >> 1,
+        )
+    }
+
+    // -------------------------------------------------------------------------- conflicts
+
+    /// Keeps a field conflict for a person to resolve.
+    pub fn add_conflict(
+        &self,
+        entity: EntityKind,
+        entity_id: Uuid,
+        user_id: Uuid,
+        c: &FieldConflict,
+    ) -> CacheResult<Uuid> {
+        let id = Uuid::now_v7();
+        // one open conflict per record and field: a newer one replaces the older
+        self.conn.execute(
+            "DELETE FROM conflicts WHERE entity_id = ?1 AND field = ?2",
+            params![entity_id.to_string(), c.field],
+        )?;
+        self.conn.execute(
+            "INSERT INTO conflicts (id, entity, entity_id, field, mine, theirs, their_revision, changed_by, changed_at, user_id, created_at) \
+             VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11)",
+            params![
+                id.to_string(),
+                entity.as_str(),
+                entity_id.to_string(),
+                c.field,
+                serde_json::to_string(&c.mine)?,
+                serde_json::to_string(&c.theirs)?,
+                c.their_revision,
+                c.changed_by,
+                c.changed_at.map(instant_key),
+                user_id.to_string(),
+                instant_key(Utc::now()),
+            ],
+        )?;
+        Ok(id)
+    }
+
+    /// Open conflicts, oldest first.
+    pub fn conflicts(&self) -> CacheResult<Vec<StoredConflict>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT id, entity, entity_id, field, mine, theirs, their_revision, changed_by, changed_at, user_id, created_at \
+             FROM conflicts ORDER BY created_at, id",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, String>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, i64>(6)?,
+                r.get::<_, Option<String>>(7)?,
+                r.get::<_, Option<String>>(8)?,
+                r.get::<_, String>(9)?,
+                r.get::<_, String>(10)?,
+            ))
+        })?;
+        let parse_time = |s: &str| {
+            DateTime::parse_from_rfc3339(s)
+                .ok()
+                .map(|t| t.with_timezone(&Utc))
+        };
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, entity, entity_id, field, mine, theirs, rev, by, at, user, created) = row?;
+            out.push(StoredConflict {
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                entity: serde_json::from_value(serde_json::Value::String(entity))?,
+                entity_id: Uuid::parse_str(&entity_id).unwrap_or_default(),
+                user_id: Uuid::parse_str(&user).unwrap_or_default(),
+                created_at: parse_time(&created).unwrap_or_else(Utc::now),
+                conflict: FieldConflict {
+                    field,
+                    mine: serde_json::from_str(&mine)?,
+                    theirs: serde_json::from_str(&theirs)?,
+                    their_revision: rev,
+                    changed_by: by,
+                    changed_at: at.as_deref().and_then(parse_time),
+                },
+            });
+        }
+        Ok(out)
+    }
+
+    /// How many conflicts are open.
+    pub fn conflict_count(&self) -> CacheResult<u32> {
+        Ok(self
+            .conn
+            .query_row("SELECT count(*) FROM conflicts", [], |r| r.get::<_, i64>(0))?
+            as u32)
+    }
+
+    /// Forgets a resolved conflict.
+    pub fn remove_conflict(&self, id: Uuid) -> CacheResult<bool> {
+        Ok(self
+            .conn
+            .execute("DELETE FROM conflicts WHERE id = ?1", [id.to_string()])?
+            > 0)
+    }
+
+    /// Pairs of patients with the same name (accents and case ignored) and date of birth that
+    /// nobody has marked as different people, first id lower.
+    pub fn possible_duplicates(&self) -> CacheResult<Vec<(Patient, Patient)>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT a.data, b.data FROM patients a JOIN patients b \
+             ON b.search_name = a.search_name AND b.date_of_birth = a.date_of_birth AND b.id > a.id \
+             WHERE a.deleted = 0 AND b.deleted = 0 \
+             AND a.search_name IN (SELECT search_name FROM patients WHERE deleted = 0 \
+                 GROUP BY search_name, date_of_birth HAVING count(*) > 1) \
+             AND NOT EXISTS (SELECT 1 FROM dismissed_duplicates d WHERE d.a = a.id AND d.b = b.id) \
+             ORDER BY a.family_name, a.given_name",
+        )?;
+        let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (a, b) = row?;
+            out.push((serde_json::from_str(&a)?, serde_json::from_str(&b)?));
+        }
+        Ok(out)
+    }
+
+    /// Marks two patients as different people (no longer shown as possible duplicates).
+    pub fn dismiss_duplicate(&self, a: Uuid, b: Uuid) -> CacheResult<()> {
+        let (a, b) = if a < b { (a, b) } else { (b, a) };
+        self.conn.execute(
+            "INSERT INTO dismissed_duplicates (a, b) VALUES (?1, ?2) ON CONFLICT DO NOTHING",
+            params![a.to_string(), b.to_string()],
         )?;
         Ok(())
     }

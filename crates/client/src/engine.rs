@@ -12,7 +12,11 @@ use std::time::Duration;
 
 use chrono::{NaiveDate, Utc};
 use futures_util::{SinkExt, StreamExt};
-use medoffice_model::{Change, EntityKind, MutationStatus, ServerMessage, UserInfo};
+use medoffice_model::merge::FieldConflict;
+use medoffice_model::{
+    Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus, ServerMessage,
+    UserInfo,
+};
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Notify};
 use tokio_tungstenite::tungstenite::client::IntoClientRequest;
@@ -29,7 +33,7 @@ pub(crate) struct SessionParts {
     pub user: UserInfo,
     pub cache: Cache,
     pub access: Option<(String, i64)>,
-    pub refresh: Secret,
+    pub refresh: Option<Secret>,
     pub keyring_account: String,
     pub secrets: SecretStore,
     pub status: watch::Sender<SyncStatus>,
@@ -38,7 +42,8 @@ pub(crate) struct SessionParts {
 
 struct Tokens {
     access: Option<(String, i64)>,
-    refresh: Secret,
+    /// None after an offline unlock without a stored refresh token: sign in again to send.
+    refresh: Option<Secret>,
 }
 
 /// A signed-in session: its cache, tokens and running sync engine.
@@ -57,6 +62,7 @@ pub struct Session {
     changes: broadcast::Sender<CacheChanged>,
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
+    duplicates: std::sync::atomic::AtomicU32,
 }
 
 #[derive(Debug)]
@@ -117,10 +123,13 @@ impl Session {
             changes: p.changes,
             wake: Notify::new(),
             task: Mutex::new(None),
+            duplicates: std::sync::atomic::AtomicU32::new(0),
         });
+        s.recount_duplicates();
         s.set_status(|st| {
             st.state = ConnectionState::Syncing;
             st.last_error = None;
+            st.sign_in_required = false;
         });
         let engine = s.clone();
         let handle = tokio::spawn(async move { engine.run().await });
@@ -163,22 +172,45 @@ impl Session {
         self.status.borrow().state
     }
 
-    pub(crate) async fn refresh_token(&self) -> Secret {
+    pub(crate) async fn refresh_token(&self) -> Option<Secret> {
         self.tokens.lock().await.refresh.clone()
     }
 
     fn set_status(&self, f: impl FnOnce(&mut SyncStatus)) {
-        let (pending, rejected) = self.cache().outbox_counts().unwrap_or((0, 0));
-        let cursor = self.cache().cursor().unwrap_or(0);
+        let (pending, rejected, held, conflicts, cursor) = {
+            let cache = self.cache();
+            let (p, r, h) = cache.outbox_counts().unwrap_or((0, 0, 0));
+            let c = cache.conflict_count().unwrap_or(0);
+            (p, r, h, c, cache.cursor().unwrap_or(0))
+        };
+        let duplicates = self.duplicates.load(std::sync::atomic::Ordering::Relaxed);
         self.status.send_modify(|st| {
             f(st);
             st.pending = pending;
             st.rejected = rejected;
+            st.held = held;
+            st.conflicts = conflicts;
+            st.possible_duplicates = duplicates;
+            st.to_review = rejected + conflicts + duplicates;
             st.cursor = cursor;
         });
     }
 
-    fn notify_changed(&self, entities: Vec<EntityKind>) {
+    /// Counts possible duplicate patients again (after patients changed).
+    pub(crate) fn recount_duplicates(&self) {
+        let n = self
+            .cache()
+            .possible_duplicates()
+            .map(|d| d.len() as u32)
+            .unwrap_or(0);
+        self.duplicates
+            .store(n, std::sync::atomic::Ordering::Relaxed);
+    }
+
+    pub(crate) fn notify_changed(&self, entities: Vec<EntityKind>) {
+        if entities.contains(&EntityKind::Patient) {
+            self.recount_duplicates();
+        }
         if !entities.is_empty() {
             let _ = self.changes.send(CacheChanged { entities });
         }
@@ -199,9 +231,14 @@ impl Session {
                 return Ok(tok.clone());
             }
         }
-        let pair = self.api.refresh(t.refresh.expose()).await?;
-        t.refresh = Secret::new(pair.refresh_token);
-        if let Err(e) = self.secrets.set(&self.keyring_account, &t.refresh) {
+        let Some(refresh) = t.refresh.clone() else {
+            return Err(EngineError::SessionEnded);
+        };
+        let pair = self.api.refresh(refresh.expose()).await?;
+        let refresh = Secret::new(pair.refresh_token);
+        let stored = self.secrets.set(&self.keyring_account, &refresh);
+        t.refresh = Some(refresh);
+        if let Err(e) = stored {
             tracing::warn!(error = %e, "could not update the refresh token in the OS keyring");
         }
         let exp = Utc::now().timestamp() + pair.expires_in;
@@ -330,8 +367,14 @@ impl Session {
                 Err(ApiError::Http { status: 413, body }) => {
                     // one mutation alone is over the server's limit: it can never be accepted
                     let first = &mutations[0];
-                    self.cache()
-                        .outbox_rejected(first.mutation_id, &body.message)
+                    let refused = MutationResult {
+                        mutation_id: first.mutation_id,
+                        status: MutationStatus::Rejected,
+                        revision: None,
+                        error: Some(body),
+                        server: None,
+                    };
+                    record_answer(&mut self.cache(), first, refused, self.user.id)
                         .map_err(|e| ApiError::Network(e.to_string()))?;
                     self.notify_changed(vec![first.entity]);
                     self.set_status(|_| {});
@@ -344,34 +387,8 @@ impl Session {
             let mut kinds = Vec::new();
             for (m, r) in mutations.iter().zip(resp.results) {
                 let mut cache = self.cache();
-                if let Some(server) = r.server.clone() {
-                    let change = Change {
-                        entity: m.entity,
-                        id: m.id,
-                        revision: r.revision.unwrap_or(0),
-                        deleted: false,
-                        data: server,
-                    };
-                    if let Err(e) = cache.apply_server_row(&change) {
-                        tracing::warn!(error = %e, "could not cache a push answer");
-                    }
-                }
-                match r.status {
-                    MutationStatus::Applied | MutationStatus::Duplicate => {
-                        cache.outbox_done(m.mutation_id)
-                    }
-                    MutationStatus::Rejected | MutationStatus::Conflict => {
-                        let why = r.error.map(|e| match e.errors {
-                            Some(f) if !f.is_empty() => format!("{}: {f}", e.message),
-                            _ => e.message,
-                        });
-                        cache.outbox_rejected(
-                            m.mutation_id,
-                            &why.unwrap_or_else(|| "refused by the server".into()),
-                        )
-                    }
-                }
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+                record_answer(&mut cache, m, r, self.user.id)
+                    .map_err(|e| ApiError::Network(e.to_string()))?;
                 if !kinds.contains(&m.entity) {
                     kinds.push(m.entity);
                 }
@@ -389,9 +406,11 @@ impl Session {
             match self.connect_and_serve().await {
                 Ok(()) => attempt = 0,
                 Err(EngineError::SessionEnded) => {
+                    // Keep the queue; the person signs in again and it is sent then.
                     self.set_status(|st| {
                         st.state = ConnectionState::Offline;
                         st.offline_since.get_or_insert_with(Utc::now);
+                        st.sign_in_required = true;
                         st.last_error = Some(
                             "The session has ended; sign in again to send pending changes".into(),
                         );
@@ -513,6 +532,79 @@ impl Session {
                     self.push_outbox().await?;
                 }
             }
+        }
+    }
+}
+
+/// Records the server's answer to one mutation in the cache: the server's row, then
+/// - applied or duplicate: the entry leaves the outbox;
+/// - conflict (an edit whose other fields merged): the entry leaves the outbox and each field
+///   changed on both sides is kept for review with both values;
+/// - rejected: the entry stays with the reason; if it created a record, what depends on that
+///   record (its vitals, bookings, later edits) is held rather than sent to certain refusal.
+pub(crate) fn record_answer(
+    cache: &mut Cache,
+    m: &Mutation,
+    r: MutationResult,
+    user_id: uuid::Uuid,
+) -> Result<(), crate::cache::CacheError> {
+    if let Some(server) = r.server.clone() {
+        let change = Change {
+            entity: m.entity,
+            id: m.id,
+            revision: r.revision.unwrap_or(0),
+            deleted: false,
+            data: server,
+        };
+        if let Err(e) = cache.apply_server_row(&change) {
+            tracing::warn!(error = %e, "could not cache a push answer");
+        }
+    }
+    let conflicts: Option<Vec<FieldConflict>> = (r.status == MutationStatus::Conflict)
+        .then(|| {
+            r.error
+                .as_ref()
+                .and_then(|e| e.details.as_ref())
+                .and_then(|d| d.get("conflicts"))
+                .and_then(|c| serde_json::from_value(c.clone()).ok())
+        })
+        .flatten();
+    match (r.status, conflicts) {
+        (MutationStatus::Applied | MutationStatus::Duplicate, _) => {
+            cache.outbox_done(m.mutation_id)
+        }
+        (MutationStatus::Conflict, Some(conflicts)) => {
+            for c in &conflicts {
+                cache.add_conflict(m.entity, m.id, user_id, c)?;
+            }
+            cache.outbox_done(m.mutation_id)
+        }
+        (MutationStatus::Rejected | MutationStatus::Conflict, _) => {
+            let why = r
+                .error
+                .as_ref()
+                .map(|e| match &e.errors {
+                    Some(f) if !f.is_empty() => format!("{}: {f}", e.message),
+                    _ => e.message.clone(),
+                })
+                .unwrap_or_else(|| "refused by the server".into());
+            cache.outbox_rejected(m.mutation_id, &why, r.error.as_ref())?;
+            if m.op == MutationOp::Create {
+                let what = match m.entity {
+                    EntityKind::Patient => "the registration of this patient",
+                    EntityKind::Appointment => "this booking",
+                    EntityKind::VitalSigns => "this vital-signs set",
+                    EntityKind::User => "this account",
+                };
+                let n = cache.hold_dependents(
+                    m.id,
+                    &format!("Waits for {what}, which the server refused: {why}"),
+                )?;
+                if n > 0 {
+                    tracing::info!(held = n, "held mutations depending on a refused creation");
+                }
+            }
+            Ok(())
         }
     }
 }

@@ -10,6 +10,8 @@ pub mod api;
 pub mod cache;
 mod engine;
 mod local;
+pub mod offline;
+mod review;
 pub mod secrets;
 pub mod view;
 
@@ -41,6 +43,35 @@ pub struct WorkstationConfig {
     pub keyring_service: String,
     /// Stable id of this workstation, sent at login for the audit log.
     pub device_id: String,
+    /// How long after a person's last online sign-in they may unlock this workstation offline
+    /// with their password, hours (0: never).
+    pub offline_unlock_hours: u32,
+}
+
+/// Default window for offline unlock (issue 3: 72 h, a long weekend at an outreach post).
+pub const DEFAULT_OFFLINE_UNLOCK_HOURS: u32 = 72;
+
+impl WorkstationConfig {
+    /// The configuration of the workstation whose files live in `data_dir`: its device id is
+    /// read from `data_dir/device-id` (made on first use).
+    pub fn in_dir(data_dir: PathBuf, keyring_service: impl Into<String>) -> std::io::Result<Self> {
+        std::fs::create_dir_all(&data_dir)?;
+        let path = data_dir.join("device-id");
+        let device_id = match std::fs::read_to_string(&path) {
+            Ok(id) if !id.trim().is_empty() => id.trim().to_owned(),
+            _ => {
+                let id = Uuid::new_v4().to_string();
+                std::fs::write(&path, &id)?;
+                id
+            }
+        };
+        Ok(Self {
+            data_dir,
+            keyring_service: keyring_service.into(),
+            device_id,
+            offline_unlock_hours: DEFAULT_OFFLINE_UNLOCK_HOURS,
+        })
+    }
 }
 
 /// What the workstation remembers between runs (no secrets: the refresh token is in the keyring).
@@ -68,10 +99,15 @@ fn signed_out_status() -> SyncStatus {
         state: ConnectionState::SignedOut,
         pending: 0,
         rejected: 0,
+        held: 0,
+        conflicts: 0,
+        possible_duplicates: 0,
+        to_review: 0,
         offline_since: None,
         last_synced_at: None,
         cursor: 0,
         last_error: None,
+        sign_in_required: false,
     }
 }
 
@@ -194,7 +230,7 @@ impl Workstation {
         tenant: &str,
         user: UserInfo,
         access: Option<(String, i64)>,
-        refresh: secrets::Secret,
+        refresh: Option<secrets::Secret>,
     ) -> Result<Arc<Session>, CommandError> {
         let path = self
             .config
@@ -244,14 +280,29 @@ impl Workstation {
             f.add("server_url", e.to_string());
             CommandError::validation(f)
         })?;
-        let tokens = api
+        let tokens = match api
             .login(&LoginRequest {
                 tenant: tenant.trim().to_lowercase(),
                 username: username.trim().to_owned(),
                 password: password.to_owned(),
                 device_id: Some(self.config.device_id.clone()),
             })
-            .await?;
+            .await
+        {
+            Ok(t) => t,
+            Err(api::ApiError::Network(why)) => {
+                // The server is away: a person who signed in here before may work offline.
+                return match self.unlock_offline(tenant, username, password).await {
+                    Ok(user) => Ok(user),
+                    Err(e) if e.code == ErrorCode::Unauthorized => Err(CommandError::new(
+                        ErrorCode::Network,
+                        format!("The server cannot be reached ({why}), and {}", e.message),
+                    )),
+                    Err(e) => Err(e),
+                };
+            }
+            Err(e) => return Err(e.into()),
+        };
         let refresh = secrets::Secret::new(tokens.refresh_token.clone());
         let account =
             Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
@@ -259,9 +310,26 @@ impl Workstation {
             // The session works; it just will not survive a restart of the app.
             tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
         }
+        let server = api.base().as_str().trim_end_matches('/').to_owned();
+        if self.config.offline_unlock_hours > 0 {
+            let store = self.offline_store();
+            let (server, tenant, user, password) = (
+                server.clone(),
+                tenant.trim().to_lowercase(),
+                tokens.user.clone(),
+                password.to_owned(),
+            );
+            let saved = tokio::task::spawn_blocking(move || {
+                store.remember(&server, &tenant, &user, &password)
+            })
+            .await;
+            if !matches!(saved, Ok(Ok(()))) {
+                tracing::warn!("could not save the offline sign-in verifier");
+            }
+        }
         let expires = Utc::now().timestamp() + tokens.expires_in;
         self.save_prefs(&Prefs {
-            server_url: Some(api.base().as_str().trim_end_matches('/').to_owned()),
+            server_url: Some(server),
             tenant: Some(tenant.trim().to_lowercase()),
             username: Some(tokens.user.username.clone()),
             user: Some(tokens.user.clone()),
@@ -271,10 +339,53 @@ impl Workstation {
             tenant.trim(),
             tokens.user.clone(),
             Some((tokens.access_token, expires)),
-            refresh,
+            Some(refresh),
         )
         .await?;
         Ok(tokens.user)
+    }
+
+    fn offline_store(&self) -> offline::OfflineUnlock {
+        offline::OfflineUnlock::new(&self.config.data_dir, self.config.offline_unlock_hours)
+    }
+
+    /// Unlocks the workstation offline with the password of a person who signed in online here
+    /// within the allowed window (see [`offline`]). The session works from the cache, queues
+    /// writes under this person, and sends them once the server answers (with the refresh token
+    /// in the keyring, or after the person signs in again if it expired).
+    pub async fn unlock_offline(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+    ) -> Result<UserInfo, CommandError> {
+        if self.config.offline_unlock_hours == 0 {
+            return Err(CommandError::new(
+                ErrorCode::Unauthorized,
+                "offline sign-in is switched off on this workstation",
+            ));
+        }
+        let store = self.offline_store();
+        let (t, u, p) = (tenant.to_owned(), username.to_owned(), password.to_owned());
+        let checked = tokio::task::spawn_blocking(move || store.check(&t, &u, &p, Utc::now()))
+            .await
+            .map_err(internal)?;
+        let v = checked.map_err(|e| CommandError::new(ErrorCode::Unauthorized, e.to_string()))?;
+        let account = Self::keyring_account(&v.server_url, tenant.trim(), &v.user.username);
+        let refresh = self.secrets.get(&account).unwrap_or_else(|e| {
+            tracing::warn!(error = %e, "OS keyring unavailable");
+            None
+        });
+        let api = api::ApiClient::new(&v.server_url)?;
+        let mut p = self.load_prefs();
+        p.server_url = Some(v.server_url.clone());
+        p.tenant = Some(tenant.trim().to_lowercase());
+        p.username = Some(v.user.username.clone());
+        p.user = Some(v.user.clone());
+        self.save_prefs(&p);
+        self.start_session(api, tenant.trim(), v.user.clone(), None, refresh)
+            .await?;
+        Ok(v.user)
     }
 
     /// Resumes the last session from the keyring (at app start). Works offline: the cache and
@@ -289,7 +400,7 @@ impl Workstation {
             return Ok(None);
         };
         let api = api::ApiClient::new(&server)?;
-        self.start_session(api, &tenant, user.clone(), None, refresh)
+        self.start_session(api, &tenant, user.clone(), None, Some(refresh))
             .await?;
         Ok(Some(user))
     }
@@ -301,9 +412,10 @@ impl Workstation {
             return Ok(());
         };
         s.stop();
-        let refresh = s.refresh_token().await;
-        if let Err(e) = s.api.logout(refresh.expose()).await {
-            tracing::info!(error = %e, "logout not confirmed by the server");
+        if let Some(refresh) = s.refresh_token().await {
+            if let Err(e) = s.api.logout(refresh.expose()).await {
+                tracing::info!(error = %e, "logout not confirmed by the server");
+            }
         }
         let _ = self.secrets.delete(&s.keyring_account);
         let mut p = self.load_prefs();
@@ -500,29 +612,7 @@ impl Workstation {
             return Err(CommandError::validation(f));
         }
         if !new.overbooked.unwrap_or(false) {
-            let end = new.starts_at + chrono::Duration::minutes(new.duration_minutes as i64);
-            let day_start = new.starts_at - chrono::Duration::hours(24);
-            let clash = local::appointments_between(&s.cache(), day_start, end)?
-                .into_iter()
-                .find(|a| {
-                    let r = &a.record;
-                    r.provider_id == new.provider_id
-                        && r.status.is_live()
-                        && !r.overbooked
-                        && r.starts_at < end
-                        && new.starts_at
-                            < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
-                });
-            if let Some(c) = clash {
-                let mut e = CommandError::new(
-                    ErrorCode::Conflict,
-                    format!(
-                        "The provider already has a booking at {} for {} minutes",
-                        c.record.starts_at.format("%H:%M UTC"),
-                        c.record.duration_minutes
-                    ),
-                );
-                e.conflicting_appointment_id = Some(c.record.id);
+            if let Some(e) = clash_in_cache(&s, &new, None)? {
                 return Err(e);
             }
         }
@@ -624,6 +714,43 @@ impl Workstation {
     pub async fn outbox(&self) -> Result<Vec<cache::OutboxEntry>, CommandError> {
         Ok(self.session().await?.cache().outbox(false, 100_000)?)
     }
+}
+
+/// A live booking of the same provider in the cache that overlaps `new` (leaving out
+/// `except`, the booking being moved, and local bookings the server refused), as the error a
+/// person sees, naming it.
+pub(crate) fn clash_in_cache(
+    s: &Session,
+    new: &NewAppointment,
+    except: Option<Uuid>,
+) -> Result<Option<CommandError>, CommandError> {
+    let end = new.starts_at + chrono::Duration::minutes(new.duration_minutes as i64);
+    let day_start = new.starts_at - chrono::Duration::hours(24);
+    let clash = local::appointments_between(&s.cache(), day_start, end)?
+        .into_iter()
+        .find(|a| {
+            let r = &a.record;
+            Some(r.id) != except
+                && a.rejected.is_none()
+                && r.provider_id == new.provider_id
+                && r.status.is_live()
+                && !r.overbooked
+                && r.starts_at < end
+                && new.starts_at
+                    < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
+        });
+    Ok(clash.map(|c| {
+        let mut e = CommandError::new(
+            ErrorCode::Conflict,
+            format!(
+                "The provider already has a booking at {} for {} minutes",
+                c.record.starts_at.with_timezone(&s.tz()).format("%H:%M"),
+                c.record.duration_minutes
+            ),
+        );
+        e.conflicting_appointment_id = Some(c.record.id);
+        e
+    }))
 }
 
 /// The UTC bounds of a clinic-local day.

@@ -88,7 +88,7 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
     };
     for e in entries
         .iter()
-        .filter(|e| e.mutation.op == MutationOp::Update && e.state == "pending")
+        .filter(|e| e.mutation.op == MutationOp::Update && e.state != "rejected")
     {
         if let (Some(obj), Value::Object(changes)) = (v.as_object_mut(), &e.mutation.data) {
             for (k, val) in changes {
@@ -102,11 +102,16 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
 fn wrap<T>(record: T, entries: &[OutboxEntry]) -> Local<T> {
     Local {
         record,
-        pending: entries.iter().any(|e| e.state == "pending"),
+        pending: entries.iter().any(|e| e.state != "rejected"),
         rejected: entries
             .iter()
             .rev()
             .find(|e| e.state == "rejected")
+            .and_then(|e| e.error.clone()),
+        held: entries
+            .iter()
+            .rev()
+            .find(|e| e.state == "held")
             .and_then(|e| e.error.clone()),
     }
 }
@@ -196,6 +201,7 @@ pub fn vitals_of(
             record: v,
             pending: false,
             rejected: None,
+            held: None,
         })
         .collect();
     for e in cache.outbox_where(

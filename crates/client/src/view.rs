@@ -18,6 +18,8 @@ pub struct Local<T> {
     pub pending: bool,
     /// Why the server refused the last local mutation of this record, if it did.
     pub rejected: Option<String>,
+    /// Why a local mutation of this record is held (it waits for a refused creation).
+    pub held: Option<String>,
 }
 
 /// A patient's chart: demographics, vital signs (newest first) and appointments (newest first).
@@ -73,6 +75,14 @@ pub struct SyncStatus {
     pub pending: u32,
     /// Mutations the server refused (kept and shown, never dropped).
     pub rejected: u32,
+    /// Mutations held because a creation they depend on was refused.
+    pub held: u32,
+    /// Fields changed here and on the server, waiting for a person's choice.
+    pub conflicts: u32,
+    /// Pairs of patients with the same name and date of birth, not yet looked at.
+    pub possible_duplicates: u32,
+    /// Everything on the review list: refused + conflicts + possible duplicates.
+    pub to_review: u32,
     /// When the server was last reachable, while offline.
     pub offline_since: Option<DateTime<Utc>>,
     /// When the cache was last brought up to date.
@@ -82,6 +92,9 @@ pub struct SyncStatus {
     pub cursor: i64,
     /// The last connection problem, in words.
     pub last_error: Option<String>,
+    /// The server no longer accepts this session (refresh token expired or revoked, or an
+    /// offline unlock without one): sign in again to send what waits. Nothing is discarded.
+    pub sign_in_required: bool,
 }
 
 /// Stable error codes the UI branches on (never on the message).
@@ -166,4 +179,106 @@ pub struct SessionState {
 pub struct CacheChanged {
     /// Kinds of rows that changed.
     pub entities: Vec<medoffice_model::EntityKind>,
+}
+
+/// What to do with a field conflict.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "choice", rename_all = "snake_case")]
+pub enum ConflictChoice {
+    /// Send my value again (it now merges: the edit starts from the server's current revision).
+    KeepMine,
+    /// Keep the server's value.
+    KeepTheirs,
+    /// Send another value.
+    Edit {
+        /// The field's new value (wire form).
+        #[ts(type = "unknown")]
+        value: serde_json::Value,
+    },
+}
+
+/// A queued change held for a refused one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct HeldEntry {
+    /// Its mutation id.
+    pub mutation_id: Uuid,
+    /// What it is, for a person.
+    pub what: String,
+}
+
+/// One item of the review list (see `crates/client/src/review.rs`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", rename_all = "snake_case")]
+pub enum ReviewItem {
+    /// A field changed here and on the server; the server kept its value.
+    FieldConflict {
+        /// Local id of the conflict.
+        id: Uuid,
+        /// Kind of record.
+        entity: medoffice_model::EntityKind,
+        /// The record.
+        entity_id: Uuid,
+        /// The record, for a person ("Smith, Ann (MRN 000123)").
+        title: String,
+        /// Wire name of the field.
+        field: String,
+        /// The value entered here.
+        #[ts(type = "unknown")]
+        mine: serde_json::Value,
+        /// The value the server kept.
+        #[ts(type = "unknown")]
+        theirs: serde_json::Value,
+        /// Who wrote the server's value, when known.
+        changed_by: Option<String>,
+        /// When the server's value was written, when known.
+        changed_at: Option<DateTime<Utc>>,
+        /// Whether the signed-in user made the local edit.
+        mine_by_me: bool,
+        /// When the conflict came back.
+        created_at: DateTime<Utc>,
+    },
+    /// The server refused a queued change; it stays until corrected and resent, or discarded.
+    Refused {
+        /// Its mutation id.
+        mutation_id: Uuid,
+        /// Kind of record.
+        entity: medoffice_model::EntityKind,
+        /// Create, update or delete.
+        op: medoffice_model::MutationOp,
+        /// The record.
+        entity_id: Uuid,
+        /// What it is, for a person.
+        what: String,
+        /// Why the server refused it.
+        reason: String,
+        /// Field errors, when the refusal was a validation.
+        fields: Option<FieldErrors>,
+        /// For a booking into a taken slot: the booking that holds it.
+        conflicting_appointment_id: Option<Uuid>,
+        /// What was queued (the create body or the changed fields), to correct and resend.
+        #[ts(type = "unknown")]
+        data: serde_json::Value,
+        /// Changes waiting for this one (vitals of a patient whose registration was refused).
+        held: Vec<HeldEntry>,
+        /// When it was queued.
+        queued_at: DateTime<Utc>,
+    },
+    /// Two patients with the same name and date of birth.
+    PossibleDuplicate {
+        /// One record.
+        a: Patient,
+        /// The other.
+        b: Patient,
+    },
+}
+
+/// The review list.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct ReviewList {
+    /// Items: conflicts, then refused changes, then possible duplicates.
+    pub items: Vec<ReviewItem>,
 }

@@ -137,9 +137,9 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
         vec![m1, m2],
         "in order, after a restart"
     );
-    cache.outbox_rejected(m1, "heart_rate_bpm: must be between 20 and 300/min")?;
+    cache.outbox_rejected(m1, "heart_rate_bpm: must be between 20 and 300/min", None)?;
     cache.outbox_done(m2)?;
-    assert_eq!(cache.outbox_counts()?, (0, 1));
+    assert_eq!(cache.outbox_counts()?, (0, 1, 0));
     let all = cache.outbox(false, 10)?;
     assert_eq!(
         all[0].error.as_deref(),
@@ -220,5 +220,106 @@ fn outbox_reads_narrow_to_a_row_a_kind_or_a_patient() -> anyhow::Result<()> {
         "another user's queue is not this one's"
     );
     assert_eq!(cache.pending_of(user, 3)?.len(), 3, "limit");
+    Ok(())
+}
+
+#[test]
+fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -> anyhow::Result<()>
+{
+    let dir = tempfile::tempdir()?;
+    let path = dir.path().join("c.sqlite");
+    let mut cache = Cache::open(&path)?;
+    let user = Uuid::new_v4();
+    let (patient, appt, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+    let queue = |cache: &Cache, entity, op, id, data| -> anyhow::Result<Uuid> {
+        let m = Mutation {
+            mutation_id: Uuid::new_v4(),
+            entity,
+            op,
+            id,
+            base_revision: None,
+            data,
+        };
+        cache.enqueue(&m, user)?;
+        Ok(m.mutation_id)
+    };
+    use EntityKind::*;
+    use MutationOp::*;
+    let reg = queue(
+        &cache,
+        Patient,
+        Create,
+        patient,
+        json!({"given_name": "Ann"}),
+    )?;
+    let vit = queue(
+        &cache,
+        VitalSigns,
+        Create,
+        Uuid::new_v4(),
+        json!({"patient_id": patient.to_string()}),
+    )?;
+    let book = queue(
+        &cache,
+        Appointment,
+        Create,
+        appt,
+        json!({"patient_id": patient.to_string()}),
+    )?;
+    let checkin = queue(
+        &cache,
+        Appointment,
+        Update,
+        appt,
+        json!({"status": "checked_in"}),
+    )?;
+    let unrelated = queue(
+        &cache,
+        VitalSigns,
+        Create,
+        Uuid::new_v4(),
+        json!({"patient_id": other.to_string()}),
+    )?;
+
+    cache.outbox_rejected(reg, "date_of_birth: cannot be in the future", None)?;
+    let held = cache.hold_dependents(patient, "waits for the registration")?;
+    assert_eq!(held, 3, "vitals, booking, and the check-in of that booking");
+    // the server also refused the vitals sent in the same batch: it stays held, not refused
+    cache.outbox_rejected(vit, "no such patient", None)?;
+    assert_eq!(cache.outbox_counts()?, (1, 1, 3));
+    assert_eq!(cache.outbox(true, 10)?[0].mutation.mutation_id, unrelated);
+    assert_eq!(cache.outbox_held_by(appt)?[0].mutation.mutation_id, checkin);
+    drop(cache);
+
+    // held survives a restart; resending the corrected registration releases everything,
+    // in the original order, under fresh mutation ids
+    let mut cache = Cache::open(&path)?;
+    let new_reg = cache.resend(
+        reg,
+        Some(&json!({"given_name": "Ann", "date_of_birth": "1990-01-01"})),
+    )?;
+    assert_ne!(new_reg, reg);
+    let pending = cache.outbox(true, 10)?;
+    assert_eq!(
+        pending.iter().map(|e| e.mutation.id).collect::<Vec<_>>(),
+        vec![
+            patient,
+            pending[1].mutation.id,
+            appt,
+            appt,
+            pending[4].mutation.id
+        ]
+    );
+    assert!(pending
+        .iter()
+        .all(|e| ![vit, book, checkin].contains(&e.mutation.mutation_id)));
+    assert_eq!(pending[0].mutation.data["date_of_birth"], "1990-01-01");
+
+    // refused again, then discarded: the registration and what depends on it go, nothing else
+    cache.outbox_rejected(new_reg, "still wrong", None)?;
+    assert_eq!(cache.hold_dependents(patient, "waits")?, 3);
+    let gone = cache.discard(new_reg)?;
+    assert_eq!(gone.len(), 4);
+    assert_eq!(cache.outbox_counts()?, (1, 0, 0));
     Ok(())
 }

@@ -27,6 +27,15 @@ pub struct FieldConflict {
     /// Revision at which the server's value was written.
     #[ts(type = "number")]
     pub their_revision: i64,
+    /// Who wrote the server's value (full name), when the server knows: edits sent through
+    /// the outbox are remembered with their author.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub changed_by: Option<String>,
+    /// When the server's value was written, when known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub changed_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 /// What to write, and what could not be merged.
@@ -63,6 +72,8 @@ pub fn merge_fields(
                 mine: mine.clone(),
                 theirs,
                 their_revision: changed_at,
+                changed_by: None,
+                changed_at: None,
             });
         } else {
             out.apply.insert(field.clone(), mine.clone());

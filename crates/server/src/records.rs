@@ -444,13 +444,30 @@ async fn merge_edit<T: serde::Serialize + serde::de::DeserializeOwned>(
     };
     let current_json = serde_json::to_value(current).map_err(|e| AppError::Internal(e.into()))?;
     let empty = Map::new();
-    let outcome = merge_fields(
+    let mut outcome = merge_fields(
         base_revision,
         &revs,
         &own,
         current_json.as_object().unwrap_or(&empty),
         changes,
     );
+    if !outcome.conflicts.is_empty() {
+        // who wrote the value kept, and when: the person reviewing the conflict needs both
+        let revisions: Vec<i64> = outcome.conflicts.iter().map(|c| c.their_revision).collect();
+        let authors: Vec<(i64, Option<String>, chrono::DateTime<chrono::Utc>)> = sqlx::query_as(
+            "SELECT a.revision, u.full_name, a.applied_at FROM applied_mutations a \
+             LEFT JOIN users u ON u.id = a.user_id WHERE a.revision = ANY($1)",
+        )
+        .bind(&revisions)
+        .fetch_all(&mut *conn)
+        .await?;
+        for c in &mut outcome.conflicts {
+            if let Some((_, by, at)) = authors.iter().find(|a| a.0 == c.their_revision) {
+                c.changed_by = by.clone();
+                c.changed_at = Some(*at);
+            }
+        }
+    }
     if outcome.apply.is_empty() {
         return Ok(Merged {
             record: None,

@@ -16,4 +16,8 @@ pending: boolean,
 /**
  * Why the server refused the last local mutation of this record, if it did.
  */
-rejected: string | null, };
+rejected: string | null, 
+/**
+ * Why a local mutation of this record is held (it waits for a refused creation).
+ */
+held: string | null, };

@@ -18,6 +18,22 @@ pending: number,
  */
 rejected: number, 
 /**
+ * Mutations held because a creation they depend on was refused.
+ */
+held: number, 
+/**
+ * Fields changed here and on the server, waiting for a person's choice.
+ */
+conflicts: number, 
+/**
+ * Pairs of patients with the same name and date of birth, not yet looked at.
+ */
+possible_duplicates: number, 
+/**
+ * Everything on the review list: refused + conflicts + possible duplicates.
+ */
+to_review: number, 
+/**
  * When the server was last reachable, while offline.
  */
 offline_since: string | null, 
@@ -32,4 +48,9 @@ cursor: number,
 /**
  * The last connection problem, in words.
  */
-last_error: string | null, };
+last_error: string | null, 
+/**
+ * The server no longer accepts this session (refresh token expired or revoked, or an
+ * offline unlock without one): sign in again to send what waits. Nothing is discarded.
+ */
+sign_in_required: boolean, };

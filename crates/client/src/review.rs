@@ -1,0 +1,443 @@
+//! The review list: what sync could not settle on its own and a person must look at
+//! (DESIGN.md, "Sync protocol" 5). Three kinds of item:
+//! - a **field conflict**: a field of a patient or booking changed here and on the server since
+//!   the edit's base revision; the server kept its value, and the person who edited chooses
+//!   keep mine / keep theirs / a new value;
+//! - a **refused** mutation: kept in the outbox with the server's reason (a booking into a slot
+//!   taken meanwhile, a registration that fails a rule); the person corrects and resends it
+//!   (rebooks) or discards it; what depends on it (vitals of that patient) is held meanwhile;
+//! - a **possible duplicate**: two patients with the same name and date of birth (registered
+//!   offline at two sites); the person opens both, or marks them as different people.
+
+use chrono::{DateTime, Utc};
+use medoffice_model::{
+    EntityKind, MutationOp, NewAppointment, NewPatient, NewVitalSignsForPatient, Patient,
+    Permission, PATIENT_EDITABLE_FIELDS,
+};
+use serde_json::{Map, Value};
+use uuid::Uuid;
+
+use crate::cache::{Cache, OutboxEntry};
+use crate::view::{
+    CommandError, ConflictChoice, ErrorCode, HeldEntry, Local, ReviewItem, ReviewList,
+};
+use crate::{internal, local, Session, Workstation};
+
+/// A short description of an outbox entry for a person ("Vital signs for Smith, Ann").
+fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
+    let name_of = |id: Uuid| {
+        local::patient(cache, id)
+            .ok()
+            .flatten()
+            .map(|p| format!("{}, {}", p.record.family_name, p.record.given_name))
+            .unwrap_or_else(|| "an unknown patient".into())
+    };
+    let patient_in_data = || {
+        e.mutation
+            .data
+            .get("patient_id")
+            .and_then(Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())
+    };
+    match (e.mutation.entity, e.mutation.op) {
+        (EntityKind::Patient, MutationOp::Create) => {
+            format!("Registration of {}", name_of(e.mutation.id))
+        }
+        (EntityKind::Patient, _) => format!("Edit of {}", name_of(e.mutation.id)),
+        (EntityKind::VitalSigns, _) => {
+            match serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
+                Ok(v) => format!(
+                    "Vital signs for {} measured {}",
+                    name_of(v.patient_id),
+                    v.vitals
+                        .measured_at
+                        .with_timezone(&s.tz())
+                        .format("%Y-%m-%d %H:%M")
+                ),
+                Err(_) => "Vital signs".into(),
+            }
+        }
+        (EntityKind::Appointment, MutationOp::Create) => {
+            match serde_json::from_value::<NewAppointment>(e.mutation.data.clone()) {
+                Ok(a) => format!(
+                    "Booking for {} on {}",
+                    name_of(a.patient_id),
+                    a.starts_at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M")
+                ),
+                Err(_) => "Booking".into(),
+            }
+        }
+        (EntityKind::Appointment, _) => {
+            let whose = local::appointment(cache, e.mutation.id)
+                .ok()
+                .flatten()
+                .map(|a| name_of(a.record.patient_id))
+                .or_else(|| patient_in_data().map(name_of))
+                .unwrap_or_else(|| "a booking".into());
+            format!("Change to the booking of {whose}")
+        }
+        (EntityKind::User, _) => "Staff account change".into(),
+    }
+}
+
+fn patient_title(cache: &Cache, id: Uuid) -> String {
+    match local::patient(cache, id).ok().flatten() {
+        Some(p) => format!(
+            "{}, {} (MRN {})",
+            p.record.family_name, p.record.given_name, p.record.mrn
+        ),
+        None => "a record no longer on this workstation".into(),
+    }
+}
+
+impl Workstation {
+    /// Edits a patient's demographics: only `changes` (wire names of
+    /// [`PATIENT_EDITABLE_FIELDS`]) are sent, with the revision this workstation last saw, so
+    /// the server merges them field by field. Validated here first with the same rules.
+    pub async fn edit_patient(
+        &self,
+        patient_id: Uuid,
+        changes: Map<String, Value>,
+    ) -> Result<Local<Patient>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::PatientWrite)?;
+        let current = local::patient(&s.cache(), patient_id)?.ok_or_else(|| {
+            CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
+        })?;
+        let mut fields = medoffice_model::FieldErrors::new();
+        for k in changes.keys() {
+            if !PATIENT_EDITABLE_FIELDS.contains(&k.as_str()) {
+                fields.add(k, "cannot be changed");
+            }
+        }
+        if changes.is_empty() {
+            fields.add("body", "nothing was changed");
+        }
+        fields
+            .clone()
+            .into_result()
+            .map_err(CommandError::validation)?;
+        // validate the record as it would be after the edit
+        let mut edited = serde_json::to_value(&current.record).map_err(internal)?;
+        if let Some(o) = edited.as_object_mut() {
+            for (k, v) in &changes {
+                o.insert(k.clone(), v.clone());
+            }
+        }
+        let edited: Patient = serde_json::from_value(edited).map_err(|e| {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("body", e.to_string());
+            CommandError::validation(f)
+        })?;
+        let as_new = NewPatient {
+            id: Some(edited.id),
+            given_name: edited.given_name,
+            family_name: edited.family_name,
+            date_of_birth: edited.date_of_birth,
+            sex: edited.sex,
+            phone: edited.phone,
+            email: edited.email,
+            address: edited.address,
+            emergency_contact_name: edited.emergency_contact_name,
+            emergency_contact_phone: edited.emergency_contact_phone,
+            allergies: Some(edited.allergies),
+            notes: edited.notes,
+            first_seen_at: edited.first_seen_at,
+        }
+        .normalized();
+        as_new
+            .validate(s.today())
+            .map_err(CommandError::validation)?;
+        // send the normalized values of the changed fields only
+        let normalized = serde_json::to_value(&as_new).map_err(internal)?;
+        let changes: Map<String, Value> = changes
+            .keys()
+            .map(|k| {
+                let v = normalized.get(k).cloned().unwrap_or(Value::Null);
+                (k.clone(), v)
+            })
+            .collect();
+        let base = s.cache().patient(patient_id)?.map(|p| p.revision);
+        self.enqueue(
+            &s,
+            EntityKind::Patient,
+            MutationOp::Update,
+            patient_id,
+            Some(base.unwrap_or(0)),
+            Value::Object(changes),
+        )
+        .await?;
+        let p = local::patient(&s.cache(), patient_id)?;
+        p.ok_or_else(|| internal("patient not readable"))
+    }
+
+    /// Everything to review, oldest first within each kind.
+    pub async fn review_list(&self) -> Result<ReviewList, CommandError> {
+        let s = self.session().await?;
+        let cache = s.cache();
+        let mut items = Vec::new();
+        for c in cache.conflicts()? {
+            items.push(ReviewItem::FieldConflict {
+                id: c.id,
+                entity: c.entity,
+                entity_id: c.entity_id,
+                title: match c.entity {
+                    EntityKind::Patient => patient_title(&cache, c.entity_id),
+                    _ => match local::appointment(&cache, c.entity_id)? {
+                        Some(a) => format!(
+                            "Booking of {} on {}",
+                            patient_title(&cache, a.record.patient_id),
+                            a.record
+                                .starts_at
+                                .with_timezone(&s.tz())
+                                .format("%Y-%m-%d %H:%M")
+                        ),
+                        None => "A booking no longer on this workstation".into(),
+                    },
+                },
+                field: c.conflict.field.clone(),
+                mine: c.conflict.mine.clone(),
+                theirs: c.conflict.theirs.clone(),
+                changed_by: c.conflict.changed_by.clone(),
+                changed_at: c.conflict.changed_at,
+                mine_by_me: c.user_id == s.user.id,
+                created_at: c.created_at,
+            });
+        }
+        let refused = cache.outbox_where(
+            crate::cache::OutboxFilter {
+                state: Some("rejected"),
+                ..Default::default()
+            },
+            10_000,
+        )?;
+        for e in refused {
+            let held = cache
+                .outbox_held_by(e.mutation.id)?
+                .iter()
+                .map(|h| HeldEntry {
+                    mutation_id: h.mutation.mutation_id,
+                    what: describe(&cache, h, &s),
+                })
+                .collect();
+            let details = e.error_details.clone();
+            items.push(ReviewItem::Refused {
+                mutation_id: e.mutation.mutation_id,
+                entity: e.mutation.entity,
+                op: e.mutation.op,
+                entity_id: e.mutation.id,
+                what: describe(&cache, &e, &s),
+                reason: e.error.clone().unwrap_or_default(),
+                fields: details.as_ref().and_then(|d| d.errors.clone()),
+                conflicting_appointment_id: details
+                    .as_ref()
+                    .and_then(|d| d.details.as_ref())
+                    .and_then(|d| d.get("conflicting_appointment_id"))
+                    .and_then(Value::as_str)
+                    .and_then(|s| Uuid::parse_str(s).ok()),
+                data: e.mutation.data.clone(),
+                held,
+                queued_at: e.created_at,
+            });
+        }
+        for (a, b) in cache.possible_duplicates()? {
+            items.push(ReviewItem::PossibleDuplicate { a, b });
+        }
+        Ok(ReviewList { items })
+    }
+
+    /// Resolves a field conflict. `KeepTheirs` closes it; `KeepMine` and `Edit` send the value
+    /// as a new edit from the revision now cached (which includes theirs, so it merges).
+    pub async fn resolve_conflict(
+        &self,
+        conflict_id: Uuid,
+        choice: ConflictChoice,
+    ) -> Result<(), CommandError> {
+        let s = self.session().await?;
+        let c = s
+            .cache()
+            .conflicts()?
+            .into_iter()
+            .find(|c| c.id == conflict_id)
+            .ok_or_else(|| {
+                CommandError::new(ErrorCode::NotFound, "This conflict is already resolved")
+            })?;
+        let value = match choice {
+            ConflictChoice::KeepTheirs => None,
+            ConflictChoice::KeepMine => Some(c.conflict.mine.clone()),
+            ConflictChoice::Edit { value } => Some(value),
+        };
+        if let Some(v) = value {
+            let mut changes = Map::new();
+            changes.insert(c.conflict.field.clone(), v);
+            match c.entity {
+                EntityKind::Patient => {
+                    self.edit_patient(c.entity_id, changes).await?;
+                }
+                EntityKind::Appointment => {
+                    Self::require(&s, Permission::AppointmentWrite)?;
+                    let base = s.cache().appointment(c.entity_id)?.map(|a| a.revision);
+                    self.enqueue(
+                        &s,
+                        EntityKind::Appointment,
+                        MutationOp::Update,
+                        c.entity_id,
+                        Some(base.unwrap_or(0)),
+                        Value::Object(changes),
+                    )
+                    .await?;
+                }
+                other => {
+                    return Err(internal(format!(
+                        "conflicts on {} cannot be resolved here",
+                        other.as_str()
+                    )))
+                }
+            }
+        }
+        s.cache().remove_conflict(conflict_id)?;
+        s.after_local_write(c.entity);
+        Ok(())
+    }
+
+    /// Sends a refused mutation again, corrected: `data` replaces what was queued (checked by
+    /// the same rules as a new entry), or `None` to resend as it was (e.g. after the reason went
+    /// away). What was held for it is released and follows it.
+    pub async fn resend(
+        &self,
+        mutation_id: Uuid,
+        data: Option<Value>,
+    ) -> Result<Uuid, CommandError> {
+        let s = self.session().await?;
+        let entry = s
+            .cache()
+            .outbox_entry(mutation_id)?
+            .filter(|e| e.state == "rejected")
+            .ok_or_else(|| {
+                CommandError::new(ErrorCode::NotFound, "No refused change with this id")
+            })?;
+        let data = match data {
+            None => None,
+            Some(d) => Some(self.check_resend(&s, &entry, d).await?),
+        };
+        let new_id = s.cache().resend(mutation_id, data.as_ref())?;
+        s.after_local_write(entry.mutation.entity);
+        Ok(new_id)
+    }
+
+    async fn check_resend(
+        &self,
+        s: &Session,
+        entry: &OutboxEntry,
+        data: Value,
+    ) -> Result<Value, CommandError> {
+        let bad = |e: serde_json::Error| {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("data", e.to_string());
+            CommandError::validation(f)
+        };
+        match (entry.mutation.entity, entry.mutation.op) {
+            (EntityKind::Patient, MutationOp::Create) => {
+                Self::require(s, Permission::PatientWrite)?;
+                let mut n: NewPatient = serde_json::from_value(data).map_err(bad)?;
+                n = n.normalized();
+                n.id = Some(entry.mutation.id);
+                n.validate(s.today()).map_err(CommandError::validation)?;
+                serde_json::to_value(n).map_err(internal)
+            }
+            (EntityKind::Appointment, MutationOp::Create) => {
+                Self::require(s, Permission::AppointmentWrite)?;
+                let mut n: NewAppointment = serde_json::from_value(data).map_err(bad)?;
+                n.id = Some(entry.mutation.id);
+                n.validate().map_err(CommandError::validation)?;
+                if !n.overbooked.unwrap_or(false) {
+                    if let Some(err) = crate::clash_in_cache(s, &n, Some(entry.mutation.id))? {
+                        return Err(err);
+                    }
+                }
+                serde_json::to_value(n).map_err(internal)
+            }
+            (EntityKind::VitalSigns, MutationOp::Create) => {
+                Self::require(s, Permission::VitalSignsWrite)?;
+                let mut n: NewVitalSignsForPatient = serde_json::from_value(data).map_err(bad)?;
+                n.vitals.id = Some(entry.mutation.id);
+                n.vitals
+                    .validate(Utc::now())
+                    .map_err(CommandError::validation)?;
+                serde_json::to_value(n).map_err(internal)
+            }
+            _ => Ok(data),
+        }
+    }
+
+    /// Moves a refused booking to another time (and provider): the rebooking of a slot that
+    /// was taken meanwhile.
+    pub async fn rebook(
+        &self,
+        mutation_id: Uuid,
+        starts_at: DateTime<Utc>,
+        provider_id: Uuid,
+        duration_minutes: i32,
+    ) -> Result<Uuid, CommandError> {
+        let s = self.session().await?;
+        let entry = s
+            .cache()
+            .outbox_entry(mutation_id)?
+            .filter(|e| {
+                e.state == "rejected"
+                    && e.mutation.entity == EntityKind::Appointment
+                    && e.mutation.op == MutationOp::Create
+            })
+            .ok_or_else(|| {
+                CommandError::new(ErrorCode::NotFound, "No refused booking with this id")
+            })?;
+        let mut n: NewAppointment =
+            serde_json::from_value(entry.mutation.data.clone()).map_err(internal)?;
+        n.starts_at = starts_at;
+        n.provider_id = provider_id;
+        n.duration_minutes = duration_minutes;
+        self.resend(
+            mutation_id,
+            Some(serde_json::to_value(n).map_err(internal)?),
+        )
+        .await
+    }
+
+    /// Discards a refused mutation and what was held for it. Returns how many entries went.
+    pub async fn discard(&self, mutation_id: Uuid) -> Result<usize, CommandError> {
+        let s = self.session().await?;
+        if s.cache()
+            .outbox_entry(mutation_id)?
+            .is_some_and(|e| e.state == "pending")
+        {
+            return Err(CommandError::new(
+                ErrorCode::Conflict,
+                "This change is still waiting to be sent; only refused or held changes can be discarded",
+            ));
+        }
+        let gone = s.cache().discard(mutation_id)?;
+        if gone.is_empty() {
+            return Err(CommandError::new(
+                ErrorCode::NotFound,
+                "No queued change with this id",
+            ));
+        }
+        let mut kinds: Vec<EntityKind> = gone.iter().map(|e| e.mutation.entity).collect();
+        kinds.dedup();
+        for e in &gone {
+            tracing::info!(mutation = %e.mutation.mutation_id, entity = e.mutation.entity.as_str(), "discarded by the user");
+        }
+        s.notify_changed(kinds);
+        s.after_local_write(gone[0].mutation.entity);
+        Ok(gone.len())
+    }
+
+    /// Marks two patients as different people.
+    pub async fn dismiss_duplicate(&self, a: Uuid, b: Uuid) -> Result<(), CommandError> {
+        let s = self.session().await?;
+        s.cache().dismiss_duplicate(a, b)?;
+        s.recount_duplicates();
+        s.after_local_write(EntityKind::Patient);
+        Ok(())
+    }
+}
