@@ -753,6 +753,42 @@ impl Cache {
         )
     }
 
+    /// Every cached server row of one kind, tombstones included, by id: `(id, revision,
+    /// deleted, data)`. For diagnosis (`medoffice dump`) and for comparing a workstation with
+    /// the server row by row.
+    pub fn rows(&self, entity: EntityKind) -> CacheResult<Vec<(Uuid, i64, bool, serde_json::Value)>> {
+        let sql = match entity {
+            EntityKind::Patient => "SELECT id, revision, deleted, data FROM patients ORDER BY id",
+            EntityKind::VitalSigns => {
+                "SELECT id, revision, deleted, data FROM vital_signs ORDER BY id"
+            }
+            EntityKind::Appointment => {
+                "SELECT id, revision, deleted, data FROM appointments ORDER BY id"
+            }
+            EntityKind::User => "SELECT id, revision, 0, data FROM staff ORDER BY id",
+        };
+        let mut stmt = self.conn.prepare_cached(sql)?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, i64>(1)?,
+                r.get::<_, bool>(2)?,
+                r.get::<_, String>(3)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (id, rev, deleted, data) = row?;
+            out.push((
+                Uuid::parse_str(&id).unwrap_or_default(),
+                rev,
+                deleted,
+                serde_json::from_str(&data)?,
+            ));
+        }
+        Ok(out)
+    }
+
     /// Row counts per table: (patients, vital signs, appointments, staff).
     pub fn counts(&self) -> CacheResult<(i64, i64, i64, i64)> {
         Ok(self.conn.query_row(
