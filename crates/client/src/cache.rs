@@ -492,7 +492,7 @@ impl Cache {
             )
             .optional()?;
         let Some(seq) = seq else { return Ok(None) };
-        Ok(self.outbox_seq(seq)?)
+        self.outbox_seq(seq)
     }
 
     fn outbox_seq(&self, seq: i64) -> CacheResult<Option<OutboxEntry>> {

@@ -212,6 +212,7 @@ pub struct HeldEntry {
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
 #[serde(tag = "kind", rename_all = "snake_case")]
+#[allow(clippy::large_enum_variant)] // built once per screen and serialised; boxing buys nothing
 pub enum ReviewItem {
     /// A field changed here and on the server; the server kept its value.
     FieldConflict {
