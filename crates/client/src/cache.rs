@@ -756,7 +756,10 @@ impl Cache {
     /// Every cached server row of one kind, tombstones included, by id: `(id, revision,
     /// deleted, data)`. For diagnosis (`medoffice dump`) and for comparing a workstation with
     /// the server row by row.
-    pub fn rows(&self, entity: EntityKind) -> CacheResult<Vec<(Uuid, i64, bool, serde_json::Value)>> {
+    pub fn rows(
+        &self,
+        entity: EntityKind,
+    ) -> CacheResult<Vec<(Uuid, i64, bool, serde_json::Value)>> {
         let sql = match entity {
             EntityKind::Patient => "SELECT id, revision, deleted, data FROM patients ORDER BY id",
             EntityKind::VitalSigns => {

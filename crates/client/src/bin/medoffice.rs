@@ -164,6 +164,9 @@ enum Command {
         /// Length, minutes.
         #[arg(long, default_value_t = 15)]
         minutes: i32,
+        /// Kind: new_patient, follow_up, consultation, vitals_check, procedure, telehealth, other.
+        #[arg(long, default_value = "follow_up")]
+        kind: String,
         /// Reason for the visit.
         #[arg(long)]
         reason: Option<String>,
@@ -456,10 +459,13 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             provider,
             at,
             minutes,
+            kind,
             reason,
         } => {
             signed_in(&ws).await?;
             let tz = ws.session().await?.tz();
+            let kind: AppointmentKind = serde_json::from_value(Value::String(kind))
+                .map_err(|_| invalid("kind", "use new_patient, follow_up, consultation, vitals_check, procedure, telehealth or other"))?;
             let a = ws
                 .book_appointment(NewAppointment {
                     id: None,
@@ -467,7 +473,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     provider_id: provider_id(&ws, &provider).await?,
                     starts_at: instant(&at, tz, "at")?,
                     duration_minutes: minutes,
-                    kind: AppointmentKind::Routine,
+                    kind,
                     reason,
                     notes: None,
                     overbooked: None,
@@ -477,8 +483,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
         }
         Command::SetStatus { id, status, note } => {
             signed_in(&ws).await?;
-            let status: AppointmentStatus = serde_json::from_value(Value::String(status))
-                .map_err(|_| {
+            let status: AppointmentStatus =
+                serde_json::from_value(Value::String(status)).map_err(|_| {
                     invalid(
                         "status",
                         "use checked_in, in_progress, completed, no_show or cancelled",
@@ -498,7 +504,12 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 (None, Some(v)) => ConflictChoice::Edit {
                     value: parse_json_or_text(&v),
                 },
-                _ => return Err(invalid("keep", "give --keep mine, --keep theirs or --value")),
+                _ => {
+                    return Err(invalid(
+                        "keep",
+                        "give --keep mine, --keep theirs or --value",
+                    ))
+                }
             };
             ws.resolve_conflict(id, choice).await?;
             out(json!({"resolved": id}))
