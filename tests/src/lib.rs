@@ -12,6 +12,8 @@ use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::Role;
 use uuid::Uuid;
 
+pub mod proxy;
+
 /// Logs to the test output when `RUST_LOG` is set.
 pub fn init_tracing() {
     let _ = tracing_subscriber::fmt()
@@ -368,19 +370,137 @@ impl System {
         tenant: &str,
         username: &str,
     ) -> anyhow::Result<(Workstation, tempfile::TempDir)> {
+        self.workstation_at(&self.server.url(), tenant, username)
+            .await
+    }
+
+    /// A fresh workstation signed in as `username` through `server_url` (e.g. a [`proxy`]).
+    pub async fn workstation_at(
+        &self,
+        server_url: &str,
+        tenant: &str,
+        username: &str,
+    ) -> anyhow::Result<(Workstation, tempfile::TempDir)> {
         let dir = tempfile::tempdir()?;
-        let ws = Workstation::open(WorkstationConfig {
-            data_dir: dir.path().to_path_buf(),
-            keyring_service: format!("medoffice-test-{}", Uuid::new_v4()),
-            device_id: format!("test-{username}"),
-            offline_unlock_hours: medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
-        })
-        .map_err(|e| anyhow::anyhow!("{e}"))?;
-        ws.login(&self.server.url(), tenant, username, PASSWORD)
+        let config = workstation_config(dir.path(), username);
+        let ws = Workstation::open(config).map_err(|e| anyhow::anyhow!("{e}"))?;
+        ws.login(server_url, tenant, username, PASSWORD)
             .await
             .map_err(|e| anyhow::anyhow!("{e}"))?;
         Ok((ws, dir))
     }
+
+    /// The server's socket address.
+    pub fn server_addr(&self) -> anyhow::Result<SocketAddr> {
+        Ok(self.server.url().trim_start_matches("http://").parse()?)
+    }
+
+    /// Every row `username` may read, as the feed gives it from revision 0: kind → id →
+    /// (revision, deleted, data). What a converged workstation's cache holds.
+    pub async fn server_rows(
+        &self,
+        tenant: &str,
+        username: &str,
+    ) -> anyhow::Result<
+        std::collections::BTreeMap<
+            String,
+            std::collections::BTreeMap<Uuid, (i64, bool, serde_json::Value)>,
+        >,
+    > {
+        let http = Http::new(&self.server.url());
+        let token = http.token(tenant, username).await?;
+        let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<_, _>> =
+            Default::default();
+        let mut since = 0;
+        loop {
+            let (status, page) = http
+                .call(
+                    reqwest::Method::GET,
+                    &format!("/api/v1/sync/changes?since={since}&limit=2000"),
+                    Some(&token),
+                    None,
+                )
+                .await?;
+            if status != 200 {
+                bail!("feed: {status} {page}");
+            }
+            for c in page["changes"].as_array().context("changes")? {
+                let id = Uuid::parse_str(c["id"].as_str().context("id")?)?;
+                out.entry(c["entity"].as_str().context("entity")?.to_owned())
+                    .or_default()
+                    .insert(
+                        id,
+                        (
+                            c["revision"].as_i64().context("revision")?,
+                            c["deleted"].as_bool().unwrap_or(false),
+                            c["data"].clone(),
+                        ),
+                    );
+            }
+            since = page["revision"].as_i64().context("revision")?;
+            if !page["has_more"].as_bool().unwrap_or(false) {
+                break;
+            }
+        }
+        Ok(out)
+    }
+}
+
+/// The configuration of a test workstation in `dir`: its own keyring namespace.
+pub fn workstation_config(dir: &Path, username: &str) -> WorkstationConfig {
+    WorkstationConfig {
+        data_dir: dir.to_path_buf(),
+        keyring_service: format!("medoffice-test-{}", Uuid::new_v4()),
+        device_id: format!("test-{username}-{}", Uuid::new_v4()),
+        offline_unlock_hours: medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
+    }
+}
+
+/// Rows of a workstation's cache in the shape of [`System::server_rows`].
+pub async fn cache_rows(
+    ws: &Workstation,
+) -> anyhow::Result<
+    std::collections::BTreeMap<
+        String,
+        std::collections::BTreeMap<Uuid, (i64, bool, serde_json::Value)>,
+    >,
+> {
+    use medoffice_model::EntityKind;
+    let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<_, _>> =
+        Default::default();
+    for kind in [
+        EntityKind::Patient,
+        EntityKind::VitalSigns,
+        EntityKind::Appointment,
+        EntityKind::User,
+    ] {
+        let rows = ws.cached_rows(kind).await.map_err(anyhow::Error::msg)?;
+        if rows.is_empty() {
+            continue;
+        }
+        let m = out.entry(kind.as_str().to_owned()).or_default();
+        for (id, revision, deleted, data) in rows {
+            m.insert(id, (revision, deleted, data));
+        }
+    }
+    Ok(out)
+}
+
+/// The `medoffice` CLI built next to the test binaries (`cargo test` builds it).
+pub fn cli_path() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test binary location")?;
+    let cli = dir.join("medoffice");
+    if !cli.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build -p medoffice-client --bin medoffice`",
+            cli.display()
+        );
+    }
+    Ok(cli)
 }
 
 /// Polls `check` every 5 ms until it holds or `limit` passes; returns the time it took.

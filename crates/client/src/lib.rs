@@ -591,10 +591,16 @@ impl Workstation {
             data,
         )
         .await?;
-        let all = local::vitals_of(&s.cache(), patient_id, s.tz())?;
-        all.into_iter()
-            .find(|v| v.record.id == id)
-            .ok_or_else(|| internal("recorded vitals not readable"))
+        // just this set: a chart with years of history is not re-read for every entry
+        let queued = local::queued_vitals(&s.cache(), id, s.tz())?;
+        match queued {
+            Some(v) => Ok(v),
+            // already sent and answered by the engine meanwhile: it is in the cache
+            None => local::vitals_of(&s.cache(), patient_id, s.tz())?
+                .into_iter()
+                .find(|v| v.record.id == id)
+                .ok_or_else(|| internal("recorded vitals not readable")),
+        }
     }
 
     /// Books an appointment. A clash with a booking in the cache is refused at once, naming it;

@@ -225,6 +225,30 @@ pub fn vitals_of(
     Ok(out)
 }
 
+/// One vital-signs set queued here (and not yet in the cache), as [`vitals_of`] shows it.
+pub fn queued_vitals(
+    cache: &Cache,
+    id: Uuid,
+    tz: chrono_tz::Tz,
+) -> Result<Option<Local<VitalSigns>>, CommandError> {
+    let Some(e) = cache.outbox_for(id)?.into_iter().find(|e| {
+        e.mutation.entity == EntityKind::VitalSigns && e.mutation.op == MutationOp::Create
+    }) else {
+        return Ok(None);
+    };
+    let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) else {
+        return Ok(None);
+    };
+    let age = patient(cache, v.patient_id)?.map(|p| {
+        medoffice_model::age_on(
+            p.record.date_of_birth,
+            v.vitals.measured_at.with_timezone(&tz).date_naive(),
+        )
+    });
+    let rec = provisional_vitals(e.mutation.id, &v, e.user_id, e.created_at, age);
+    Ok(Some(wrap(rec, std::slice::from_ref(&e))))
+}
+
 /// Outbox entries of one kind of row, optionally naming one patient.
 fn of(entity: EntityKind, patient_id: Option<Uuid>) -> OutboxFilter {
     OutboxFilter {

@@ -1,0 +1,799 @@
+//! Faults injected for real (issue 3): the `medoffice` CLI killed with SIGKILL mid-push, the
+//! link between a client core and the server dropped, delayed and cut in the middle of a
+//! response through a TCP proxy the test controls, the server stopped and PostgreSQL restarted
+//! under connected workstations, two sites working offline on the same patient and slot, and
+//! 10,000 offline vital-sign sets draining.
+//!
+//! Random choices come from `MEDOFFICE_FAULT_SEED` (fixed default, printed) and the number of
+//! kill rounds from `MEDOFFICE_FAULT_ROUNDS`, so CI is repeatable and a longer randomised run is
+//! one environment variable away (README, "Fault tests").
+
+use std::collections::BTreeSet;
+use std::process::{Command, Stdio};
+use std::time::{Duration, Instant};
+
+use chrono::{TimeZone, Utc};
+use medoffice_client::cache::Cache;
+use medoffice_client::view::{ConflictChoice, ConnectionState, ReviewItem};
+use medoffice_client::Workstation;
+use medoffice_e2e::proxy::Proxy;
+use medoffice_e2e::{cache_rows, cli_path, wait_for, workstation_config, System, PASSWORD};
+use medoffice_model::{
+    AdministrativeSex, AppointmentKind, Measurements, NewAppointment, NewPatient, NewVitalSigns,
+};
+use rand::{Rng, SeedableRng};
+use serde_json::json;
+use uuid::Uuid;
+
+fn seed() -> u64 {
+    let s = std::env::var("MEDOFFICE_FAULT_SEED")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(20_261_121);
+    println!("MEDOFFICE_FAULT_SEED={s}");
+    s
+}
+
+fn patient(given: &str, family: &str) -> NewPatient {
+    NewPatient {
+        id: None,
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1979, 8, 30).expect("date"),
+        sex: AdministrativeSex::Female,
+        phone: Some("+1 617 555 0100".into()),
+        email: None,
+        address: None,
+        emergency_contact_name: None,
+        emergency_contact_phone: None,
+        allergies: None,
+        notes: None,
+        first_seen_at: None,
+    }
+}
+
+fn vitals(i: usize) -> NewVitalSigns {
+    NewVitalSigns {
+        id: None,
+        // distinct, in the past, one minute apart
+        measured_at: Utc::now() - chrono::Duration::minutes(20_000 - i as i64),
+        measurements: Measurements {
+            systolic_mmhg: Some(110 + (i % 40) as i32),
+            diastolic_mmhg: Some(70 + (i % 15) as i32),
+            heart_rate_bpm: Some(60 + (i % 30) as i32),
+            spo2_pct: Some(94 + (i % 6) as i32),
+            ..Default::default()
+        },
+        notes: None,
+        entered_offline: None,
+    }
+}
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+async fn online(ws: &Workstation) -> anyhow::Result<Duration> {
+    wait_for(Duration::from_secs(30), || async {
+        ws.status().state == ConnectionState::Online
+    })
+    .await
+}
+
+async fn drained(ws: &Workstation, limit: Duration) -> anyhow::Result<Duration> {
+    wait_for(limit, || async {
+        let st = ws.status();
+        st.state == ConnectionState::Online && st.pending == 0
+    })
+    .await
+}
+
+/// Server-side count of vital-sign sets and of applied mutations in a clinic (owner
+/// connection: no tenant filter needed).
+async fn server_counts(sys: &System, tenant: Uuid) -> anyhow::Result<(i64, i64)> {
+    let mut c = medoffice_server::db::owner_connection(&sys.database_url).await?;
+    let vitals: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM vital_signs WHERE tenant_id = $1 AND NOT deleted")
+            .bind(tenant)
+            .fetch_one(&mut c)
+            .await?;
+    let applied: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM applied_mutations WHERE tenant_id = $1 AND result->>'status' = 'applied'",
+    )
+    .bind(tenant)
+    .fetch_one(&mut c)
+    .await?;
+    Ok((vitals, applied))
+}
+
+/// A workstation's cache equals what the server's feed gives its user, row by row.
+async fn assert_converged(
+    sys: &System,
+    ws: &Workstation,
+    tenant: &str,
+    user: &str,
+) -> anyhow::Result<()> {
+    let server = sys.server_rows(tenant, user).await?;
+    let cache = cache_rows(ws).await?;
+    for (kind, rows) in &server {
+        let mine = cache.get(kind).cloned().unwrap_or_default();
+        for (id, (rev, deleted, data)) in rows {
+            let Some((crev, cdel, cdata)) = mine.get(id) else {
+                anyhow::bail!("{kind} {id} (revision {rev}) missing from the {user} workstation");
+            };
+            anyhow::ensure!(
+                (crev, cdel) == (rev, deleted) && cdata == data,
+                "{kind} {id}: cache has revision {crev} deleted {cdel}, server {rev} {deleted}"
+            );
+        }
+        anyhow::ensure!(
+            mine.len() == rows.len(),
+            "{kind}: cache holds {} rows, server {}",
+            mine.len(),
+            rows.len()
+        );
+    }
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exactly_once(
+) -> anyhow::Result<()> {
+    const N: usize = 1500;
+    let rounds: usize = std::env::var("MEDOFFICE_FAULT_ROUNDS")
+        .ok()
+        .and_then(|s| s.parse().ok())
+        .unwrap_or(10);
+    let mut rng = rand::rngs::StdRng::seed_from_u64(seed());
+    let cli = cli_path()?;
+    let sys = System::start().await?;
+    let tenant = sys.clinic("killed", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let dir = tempfile::tempdir()?;
+    let config = workstation_config(dir.path(), "nurse");
+    let keyring = config.keyring_service.clone();
+
+    // fill the outbox offline in-process, then hand the workstation over to the CLI
+    let ws = Workstation::open(config).map_err(err)?;
+    ws.login(&proxy.url(), "killed", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    let p = ws
+        .register_patient(patient("Kai", "Killian"))
+        .await
+        .map_err(err)?;
+    drained(&ws, Duration::from_secs(30)).await?;
+    proxy.set_online(false);
+    for i in 0..N {
+        ws.record_vitals(p.record.id, vitals(i))
+            .await
+            .map_err(err)?;
+    }
+    ws.close().await;
+    assert_eq!(server_counts(&sys, tenant).await?.0, 0);
+    proxy.set_online(true);
+
+    let cache_path = dir.path().join(format!("cache-{tenant}.sqlite"));
+    let pending = |path: &std::path::Path| -> anyhow::Result<u32> {
+        Ok(Cache::open(path)?.outbox_counts()?.0)
+    };
+    let cli_sync = || {
+        Command::new(&cli)
+            .arg("sync")
+            .env("MEDOFFICE_DATA_DIR", dir.path())
+            .env("MEDOFFICE_KEYRING_SERVICE", &keyring)
+            .env("MEDOFFICE_LOG", "error")
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+    };
+    let mut killed_mid_push = 0;
+    for round in 0..rounds {
+        let before = pending(&cache_path)?;
+        if before == 0 {
+            break;
+        }
+        let mut child = cli_sync()?;
+        let after_ms = rng.gen_range(150..1800);
+        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+        let _ = child.kill(); // SIGKILL
+        child.wait()?;
+        let after = pending(&cache_path)?;
+        if after > 0 && after < before {
+            killed_mid_push += 1;
+        }
+        println!("round {round}: killed after {after_ms} ms; outbox {before} -> {after}");
+    }
+    // let it finish
+    let mut child = cli_sync()?;
+    let started = Instant::now();
+    let status = loop {
+        if let Some(s) = child.try_wait()? {
+            break s;
+        }
+        anyhow::ensure!(
+            started.elapsed() < Duration::from_secs(180),
+            "final sync hangs"
+        );
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert!(status.success(), "final sync: {status}");
+    assert_eq!(pending(&cache_path)?, 0, "outbox empty");
+    let (vitals_on_server, applied) = server_counts(&sys, tenant).await?;
+    assert_eq!(vitals_on_server, N as i64, "every set arrived, none twice");
+    assert_eq!(
+        applied,
+        N as i64 + 1,
+        "each mutation applied once (+ the registration)"
+    );
+    assert!(
+        killed_mid_push > 0,
+        "at least one kill must land in the middle of a push (seed/timings too coarse)"
+    );
+    println!("{killed_mid_push} of {rounds} kills landed mid-push");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_link_that_drops_delays_and_cuts_a_response_midway_loses_and_doubles_nothing(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("flaky", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let (ws, _d) = sys.workstation_at(&proxy.url(), "flaky", "nurse").await?;
+    let (other, _d2) = sys.workstation("flaky", "doctor").await?;
+    online(&ws).await?;
+    let p = ws
+        .register_patient(patient("Lin", "Link"))
+        .await
+        .map_err(err)?;
+    drained(&ws, Duration::from_secs(30)).await?;
+
+    // 1. the answer to a push is cut halfway: the server applied it, the client never heard
+    proxy.cut_response_containing("\"results\"", 1);
+    for i in 0..5 {
+        ws.record_vitals(p.record.id, vitals(i))
+            .await
+            .map_err(err)?;
+    }
+    let took = drained(&ws, Duration::from_secs(60)).await?;
+    assert_eq!(proxy.cuts_done(), 1, "the push answer was cut");
+    assert_eq!(
+        server_counts(&sys, tenant).await?.0,
+        5,
+        "replayed, not doubled"
+    );
+    println!("push answer cut mid-response: drained {took:?} later");
+
+    // 2. the link drops: the status says offline with the count; work goes on
+    proxy.set_online(false);
+    wait_for(Duration::from_secs(70), || async {
+        ws.status().state == ConnectionState::Offline
+    })
+    .await?;
+    for i in 5..25 {
+        ws.record_vitals(p.record.id, vitals(i))
+            .await
+            .map_err(err)?;
+    }
+    let st = ws.status();
+    assert!(st.offline_since.is_some() && st.pending == 20, "{st:?}");
+
+    // 3. it comes back slow (150 ms each way per chunk): everything arrives once
+    proxy.set_delay(Duration::from_millis(150));
+    proxy.set_online(true);
+    let took = drained(&ws, Duration::from_secs(120)).await?;
+    println!("slow link: 20 queued sets drained {took:?} after it came back");
+    proxy.set_delay(Duration::ZERO);
+
+    // 4. every connection cut at once while a change is on its way to this workstation
+    let q = other
+        .register_patient(patient("Cut", "Connor"))
+        .await
+        .map_err(err)?;
+    proxy.cut_all();
+    wait_for(Duration::from_secs(60), || async {
+        ws.search_patients("connor", 5)
+            .await
+            .is_ok_and(|r| r.iter().any(|x| x.record.id == q.record.id && !x.pending))
+    })
+    .await?;
+    assert_eq!(server_counts(&sys, tenant).await?.0, 25);
+    drained(&ws, Duration::from_secs(30)).await?;
+    assert_converged(&sys, &ws, "flaky", "nurse").await?;
+    assert_eq!((ws.status().rejected, ws.status().to_review), (0, 0));
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn after_the_server_stops_and_postgresql_restarts_every_workstation_converges_row_by_row(
+) -> anyhow::Result<()> {
+    const BOUND: Duration = Duration::from_secs(30);
+    let mut sys = System::start().await?;
+    sys.clinic("converge", "UTC").await?;
+    let (a, _d1) = sys.workstation("converge", "nurse").await?;
+    let (b, _d2) = sys.workstation("converge", "reception").await?;
+    online(&a).await?;
+    online(&b).await?;
+    let p = a
+        .register_patient(patient("Stella", "Stop"))
+        .await
+        .map_err(err)?;
+    drained(&a, BOUND).await?;
+
+    // the server process stops; both sites keep working
+    sys.server.stop();
+    for i in 0..10 {
+        a.record_vitals(p.record.id, vitals(i)).await.map_err(err)?;
+    }
+    let q = b
+        .register_patient(patient("Rhea", "Restart"))
+        .await
+        .map_err(err)?;
+    let mut edit = serde_json::Map::new();
+    edit.insert("phone".into(), json!("+1 617 555 0111"));
+    b.edit_patient(p.record.id, edit).await.map_err(err)?;
+    let server = &mut sys.server;
+    tokio::task::block_in_place(|| server.restart())?;
+    let started = Instant::now();
+    drained(&a, BOUND).await?;
+    drained(&b, BOUND).await?;
+    wait_for(BOUND, || async {
+        a.search_patients("restart", 5)
+            .await
+            .is_ok_and(|r| r.iter().any(|x| x.record.id == q.record.id && !x.pending))
+    })
+    .await?;
+    let after_server = started.elapsed();
+    assert_converged(&sys, &a, "converge", "nurse").await?;
+    assert_converged(&sys, &b, "converge", "reception").await?;
+
+    // PostgreSQL restarts under the running server while both are connected
+    let pg = &sys.pg;
+    tokio::task::block_in_place(|| pg.stop())?;
+    let r = b
+        .register_patient(patient("Paula", "Postgres"))
+        .await
+        .map_err(err)?;
+    for i in 10..15 {
+        a.record_vitals(p.record.id, vitals(i)).await.map_err(err)?;
+    }
+    tokio::task::block_in_place(|| pg.restart())?;
+    let started = Instant::now();
+    drained(&a, BOUND).await?;
+    drained(&b, BOUND).await?;
+    wait_for(BOUND, || async {
+        a.search_patients("postgres", 5)
+            .await
+            .is_ok_and(|x| x.iter().any(|x| x.record.id == r.record.id && !x.pending))
+    })
+    .await?;
+    wait_for(BOUND, || async {
+        b.patient_chart(p.record.id)
+            .await
+            .is_ok_and(|c| c.vitals.len() == 15 && c.vitals.iter().all(|v| !v.pending))
+    })
+    .await?;
+    let after_pg = started.elapsed();
+    assert_converged(&sys, &a, "converge", "nurse").await?;
+    assert_converged(&sys, &b, "converge", "reception").await?;
+    println!(
+        "converged row by row {after_server:?} after the server restarted, {after_pg:?} after PostgreSQL did (bound {BOUND:?})"
+    );
+    Ok(())
+}
+
+/// Two sites offline: same field (conflict), different fields (merge), the same slot (the
+/// second is refused for rebooking), and the same new patient (possible duplicates); `first`
+/// reconnects before `second`.
+async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow::Result<()> {
+    let pa = Proxy::start(sys.server_addr()?).await?;
+    let pb = Proxy::start(sys.server_addr()?).await?;
+    let (a, _d1) = sys.workstation_at(&pa.url(), code, "reception").await?;
+    let (b, _d2) = sys.workstation_at(&pb.url(), code, "admin").await?;
+    online(&a).await?;
+    online(&b).await?;
+    let p = a
+        .register_patient(patient("Mara", "Merge"))
+        .await
+        .map_err(err)?;
+    drained(&a, Duration::from_secs(30)).await?;
+    wait_for(Duration::from_secs(30), || async {
+        b.patient_chart(p.record.id)
+            .await
+            .is_ok_and(|c| !c.patient.pending)
+    })
+    .await?;
+    let doctor = a
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|m| m.username == "doctor")
+        .ok_or_else(|| anyhow::anyhow!("doctor"))?
+        .id;
+
+    pa.set_online(false);
+    pb.set_online(false);
+    let set = |pairs: &[(&str, serde_json::Value)]| {
+        pairs
+            .iter()
+            .map(|(k, v)| ((*k).to_owned(), v.clone()))
+            .collect::<serde_json::Map<_, _>>()
+    };
+    a.edit_patient(
+        p.record.id,
+        set(&[
+            ("phone", json!("+1 617 555 0001")),
+            ("email", json!("mara@a.example")),
+        ]),
+    )
+    .await
+    .map_err(err)?;
+    b.edit_patient(
+        p.record.id,
+        set(&[
+            ("phone", json!("+1 617 555 0002")),
+            ("address", json!("2 B Street")),
+        ]),
+    )
+    .await
+    .map_err(err)?;
+    let slot = Utc
+        .with_ymd_and_hms(2031, 5, 6, 14, 0, 0)
+        .single()
+        .expect("time");
+    let book = |ws: &Workstation| {
+        let ws = ws.clone();
+        async move {
+            ws.book_appointment(NewAppointment {
+                id: None,
+                patient_id: p.record.id,
+                provider_id: doctor,
+                starts_at: slot,
+                duration_minutes: 20,
+                kind: AppointmentKind::FollowUp,
+                reason: Some("blood pressure review".into()),
+                notes: None,
+                overbooked: None,
+            })
+            .await
+            .map_err(err)
+        }
+    };
+    let booked_a = book(&a).await?;
+    let booked_b = book(&b).await?;
+    a.register_patient(patient("Dana", "Double"))
+        .await
+        .map_err(err)?;
+    b.register_patient(patient("Dana", "Double"))
+        .await
+        .map_err(err)?;
+
+    let (first, first_proxy, second, second_proxy) = if first_is_a {
+        (&a, &pa, &b, &pb)
+    } else {
+        (&b, &pb, &a, &pa)
+    };
+    let (first_booking, second_booking) = if first_is_a {
+        (&booked_a, &booked_b)
+    } else {
+        (&booked_b, &booked_a)
+    };
+    let (first_phone, second_phone) = if first_is_a {
+        ("+1 617 555 0001", "+1 617 555 0002")
+    } else {
+        ("+1 617 555 0002", "+1 617 555 0001")
+    };
+    first_proxy.set_online(true);
+    drained(first, Duration::from_secs(60)).await?;
+    second_proxy.set_online(true);
+    drained(second, Duration::from_secs(60)).await?;
+
+    // the first to arrive wins the field and the slot; nothing of the second is silent
+    let http = medoffice_e2e::Http::new(&sys.server.url());
+    let token = http.token(code, "admin").await?;
+    let (_, server_p) = http
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/patients/{}", p.record.id),
+            Some(&token),
+            None,
+        )
+        .await?;
+    assert_eq!(server_p["phone"], first_phone, "first arrival kept");
+    assert_eq!(
+        server_p["email"], "mara@a.example",
+        "different fields merge"
+    );
+    assert_eq!(server_p["address"], "2 B Street", "different fields merge");
+    assert_eq!(
+        first.status().to_review,
+        1,
+        "first: only the possible duplicate"
+    );
+
+    let review = second.review_list().await.map_err(err)?;
+    let conflict = review
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ReviewItem::FieldConflict {
+                id,
+                field,
+                mine,
+                theirs,
+                changed_by,
+                changed_at,
+                ..
+            } if field == "phone" => Some((
+                *id,
+                mine.clone(),
+                theirs.clone(),
+                changed_by.clone(),
+                *changed_at,
+            )),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("no phone conflict in {review:?}"))?;
+    assert_eq!(conflict.1, json!(second_phone));
+    assert_eq!(conflict.2, json!(first_phone));
+    let expected_author = if first_is_a {
+        "Rex Reception"
+    } else {
+        "Ada Admin"
+    };
+    assert_eq!(
+        conflict.3.as_deref(),
+        Some(expected_author),
+        "who changed it"
+    );
+    assert!(conflict.4.is_some(), "and when");
+    let refused = review
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ReviewItem::Refused {
+                mutation_id,
+                entity_id,
+                conflicting_appointment_id,
+                ..
+            } if *entity_id == second_booking.appointment.record.id => {
+                Some((*mutation_id, *conflicting_appointment_id))
+            }
+            _ => None,
+        })
+        .ok_or_else(|| {
+            anyhow::anyhow!("the refused booking is not on the review list: {review:?}")
+        })?;
+    assert_eq!(
+        refused.1,
+        Some(first_booking.appointment.record.id),
+        "names the booking that holds the slot"
+    );
+    let dups = review
+        .items
+        .iter()
+        .filter(
+            |i| matches!(i, ReviewItem::PossibleDuplicate { a, .. } if a.family_name == "Double"),
+        )
+        .count();
+    assert_eq!(dups, 1, "the two Dana Doubles are flagged");
+    assert_eq!(second.status().to_review, 3, "{:?}", second.status());
+
+    // the person resolves: keep my phone, rebook half an hour later, not the same person
+    second
+        .resolve_conflict(conflict.0, ConflictChoice::KeepMine)
+        .await
+        .map_err(err)?;
+    second
+        .rebook(refused.0, slot + chrono::Duration::minutes(30), doctor, 20)
+        .await
+        .map_err(err)?;
+    if let Some(ReviewItem::PossibleDuplicate { a: x, b: y }) = review
+        .items
+        .iter()
+        .find(|i| matches!(i, ReviewItem::PossibleDuplicate { .. }))
+    {
+        second.dismiss_duplicate(x.id, y.id).await.map_err(err)?;
+    }
+    drained(second, Duration::from_secs(60)).await?;
+    let (_, server_p) = http
+        .call(
+            reqwest::Method::GET,
+            &format!("/api/v1/patients/{}", p.record.id),
+            Some(&token),
+            None,
+        )
+        .await?;
+    assert_eq!(server_p["phone"], second_phone, "keep mine was sent");
+    let day = second
+        .day_appointments(slot.date_naive(), Some(doctor))
+        .await
+        .map_err(err)?;
+    assert_eq!(day.len(), 2, "both visits booked: {day:?}");
+    assert!(day
+        .iter()
+        .all(|r| !r.appointment.pending && r.appointment.rejected.is_none()));
+    assert_eq!(second.status().to_review, 0);
+    wait_for(Duration::from_secs(30), || async {
+        first
+            .patient_chart(p.record.id)
+            .await
+            .is_ok_and(|c| c.patient.record.phone.as_deref() == Some(second_phone))
+    })
+    .await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn two_sites_offline_merge_what_they_can_and_show_every_conflict_in_both_orders(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("sites-ab", "UTC").await?;
+    sys.clinic("sites-ba", "UTC").await?;
+    two_sites_offline(&sys, "sites-ab", true).await?;
+    two_sites_offline(&sys, "sites-ba", false).await?;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_check_in_of_a_refused_offline_booking_is_held_then_follows_the_rebooking(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("held", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let (outpost, _d) = sys
+        .workstation_at(&proxy.url(), "held", "reception")
+        .await?;
+    let (desk, _d2) = sys.workstation("held", "admin").await?;
+    online(&outpost).await?;
+    online(&desk).await?;
+    let p = outpost
+        .register_patient(patient("Hal", "Held"))
+        .await
+        .map_err(err)?;
+    drained(&outpost, Duration::from_secs(30)).await?;
+    wait_for(Duration::from_secs(30), || async {
+        desk.patient_chart(p.record.id)
+            .await
+            .is_ok_and(|c| !c.patient.pending)
+    })
+    .await?;
+    let doctor = outpost
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|m| m.username == "doctor")
+        .ok_or_else(|| anyhow::anyhow!("doctor"))?
+        .id;
+    let slot = Utc
+        .with_ymd_and_hms(2031, 7, 1, 9, 0, 0)
+        .single()
+        .expect("time");
+    let booking = |ws: &Workstation| {
+        let ws = ws.clone();
+        async move {
+            ws.book_appointment(NewAppointment {
+                id: None,
+                patient_id: p.record.id,
+                provider_id: doctor,
+                starts_at: slot,
+                duration_minutes: 15,
+                kind: AppointmentKind::VitalsCheck,
+                reason: None,
+                notes: None,
+                overbooked: None,
+            })
+            .await
+            .map_err(err)
+        }
+    };
+    // offline: book, and the patient arrives, so check in
+    proxy.set_online(false);
+    let mine = booking(&outpost).await?;
+    outpost
+        .set_appointment_status(
+            mine.appointment.record.id,
+            medoffice_model::AppointmentStatus::CheckedIn,
+            None,
+        )
+        .await
+        .map_err(err)?;
+    // meanwhile the front desk gives the slot to someone else
+    booking(&desk).await?;
+    drained(&desk, Duration::from_secs(30)).await?;
+    proxy.set_online(true);
+    wait_for(Duration::from_secs(60), || async {
+        let st = outpost.status();
+        st.rejected == 1 && st.held == 1 && st.pending == 0
+    })
+    .await?;
+    let review = outpost.review_list().await.map_err(err)?;
+    let (mutation_id, held) = review
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ReviewItem::Refused {
+                mutation_id, held, ..
+            } => Some((*mutation_id, held.clone())),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("no refused booking: {review:?}"))?;
+    assert_eq!(
+        held.len(),
+        1,
+        "the check-in waits for the booking: {held:?}"
+    );
+    assert!(held[0].what.contains("Held"), "{:?}", held[0]);
+    // rebooked a quarter later, the check-in follows it
+    outpost
+        .rebook(
+            mutation_id,
+            slot + chrono::Duration::minutes(15),
+            doctor,
+            15,
+        )
+        .await
+        .map_err(err)?;
+    drained(&outpost, Duration::from_secs(60)).await?;
+    let st = outpost.status();
+    assert_eq!((st.rejected, st.held, st.to_review), (0, 0, 0), "{st:?}");
+    let rows = sys.server_rows("held", "admin").await?;
+    let a = &rows["appointment"][&mine.appointment.record.id].2;
+    assert_eq!(a["status"], "checked_in");
+    assert_eq!(a["starts_at"], "2031-07-01T09:15:00Z");
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn ten_thousand_vital_sign_sets_entered_offline_drain_after_reconnection(
+) -> anyhow::Result<()> {
+    const N: usize = 10_000;
+    let sys = System::start().await?;
+    let tenant = sys.clinic("outpost", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let (ws, _d) = sys.workstation_at(&proxy.url(), "outpost", "nurse").await?;
+    online(&ws).await?;
+    let mut ids = Vec::new();
+    for i in 0..20 {
+        ids.push(
+            ws.register_patient(patient("Otto", &format!("Outpost{i:02}")))
+                .await
+                .map_err(err)?
+                .record
+                .id,
+        );
+    }
+    drained(&ws, Duration::from_secs(30)).await?;
+    proxy.set_online(false);
+    let entered = Instant::now();
+    for i in 0..N {
+        ws.record_vitals(ids[i % ids.len()], vitals(i))
+            .await
+            .map_err(err)?;
+    }
+    let entry_time = entered.elapsed();
+    assert_eq!(ws.status().pending as usize, N);
+    let back = Instant::now();
+    proxy.set_online(true);
+    drained(&ws, Duration::from_secs(900)).await?;
+    let drain = back.elapsed();
+    let (count, _) = server_counts(&sys, tenant).await?;
+    assert_eq!(count, N as i64);
+    let distinct: BTreeSet<Uuid> = cache_rows(&ws).await?["vital_signs"]
+        .keys()
+        .copied()
+        .collect();
+    assert_eq!(
+        distinct.len(),
+        N,
+        "every set in the cache as the server has it"
+    );
+    println!(
+        "{N} vital-sign sets: entered offline in {entry_time:?}, drained in {drain:?} after reconnection ({:.0}/s)",
+        N as f64 / drain.as_secs_f64()
+    );
+    Ok(())
+}
