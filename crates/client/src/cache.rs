@@ -123,6 +123,22 @@ impl Cache {
         Ok(Self { conn })
     }
 
+    /// Runs `f` in one transaction (one disk sync for many small writes, e.g. recording the
+    /// answers to a pushed batch); everything `f` did is rolled back when it fails.
+    pub fn batch<T>(&mut self, f: impl FnOnce(&mut Self) -> CacheResult<T>) -> CacheResult<T> {
+        self.conn.execute_batch("BEGIN IMMEDIATE")?;
+        match f(self) {
+            Ok(v) => {
+                self.conn.execute_batch("COMMIT")?;
+                Ok(v)
+            }
+            Err(e) => {
+                let _ = self.conn.execute_batch("ROLLBACK");
+                Err(e)
+            }
+        }
+    }
+
     /// A metadata value.
     pub fn meta(&self, key: &str) -> CacheResult<Option<String>> {
         Ok(self
@@ -155,7 +171,7 @@ impl Cache {
         changes: &[Change],
         new_cursor: i64,
     ) -> CacheResult<Vec<EntityKind>> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut kinds = Vec::new();
         for c in changes {
             if apply_change(&tx, c)? && !kinds.contains(&c.entity) {
@@ -174,7 +190,7 @@ impl Cache {
     /// Writes one server row outside the feed (a push answer), guarded by revision; the cursor
     /// does not move.
     pub fn apply_server_row(&mut self, c: &Change) -> CacheResult<bool> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let changed = apply_change(&tx, c)?;
         tx.commit()?;
         Ok(changed)
@@ -378,7 +394,7 @@ impl Cache {
     /// vital signs or bookings naming it as the patient), and what depends on those in turn,
     /// with `reason`. Returns how many are held.
     pub fn hold_dependents(&mut self, blocker: Uuid, reason: &str) -> CacheResult<usize> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let mut held = 0;
         let mut queue = vec![blocker];
         while let Some(b) = queue.pop() {
@@ -417,7 +433,7 @@ impl Cache {
         mutation_id: Uuid,
         data: Option<&serde_json::Value>,
     ) -> CacheResult<Uuid> {
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         let new_id = Uuid::now_v7();
         let entity_id: String = tx.query_row(
             "UPDATE outbox SET mutation_id = ?2, data = coalesce(?3, data), state = 'pending', error = NULL, \
@@ -471,7 +487,7 @@ impl Cache {
                 gone.push(e);
             }
         }
-        let tx = self.conn.transaction()?;
+        let tx = self.conn.savepoint()?;
         for e in &gone {
             tx.execute(
                 "DELETE FROM outbox WHERE mutation_id = ?1",
@@ -828,7 +844,7 @@ pub fn phone_digits(p: Option<&str>) -> String {
 }
 
 /// Writes `c` when it is newer than the cached row. Returns whether anything changed.
-fn apply_change(tx: &rusqlite::Transaction<'_>, c: &Change) -> CacheResult<bool> {
+fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
     let id = c.id.to_string();
     let data = serde_json::to_string(&c.data)?;
     let n = match c.entity {

@@ -385,15 +385,19 @@ impl Session {
             };
             batch_size = 200;
             let mut kinds = Vec::new();
-            for (m, r) in mutations.iter().zip(resp.results) {
-                let mut cache = self.cache();
-                record_answer(&mut cache, m, r, self.user.id)
-                    .map_err(|e| ApiError::Network(e.to_string()))?;
-                if !kinds.contains(&m.entity) {
-                    kinds.push(m.entity);
-                }
-                answered += 1;
-            }
+            // all answers of the batch in one local transaction: one disk sync, not one per row
+            self.cache()
+                .batch(|cache| {
+                    for (m, r) in mutations.iter().zip(resp.results) {
+                        record_answer(cache, m, r, self.user.id)?;
+                        if !kinds.contains(&m.entity) {
+                            kinds.push(m.entity);
+                        }
+                        answered += 1;
+                    }
+                    Ok(())
+                })
+                .map_err(|e| ApiError::Network(e.to_string()))?;
             self.notify_changed(kinds);
             self.set_status(|_| {});
         }

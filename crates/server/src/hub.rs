@@ -5,6 +5,7 @@
 //! change but never loses it.
 
 use std::collections::HashMap;
+use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -26,6 +27,10 @@ struct TenantChannel {
     /// Last revision pushed to these sockets; held while a page is read and sent, so pages go
     /// out in order and each `from` is the previous `to`.
     last_pushed: tokio::sync::Mutex<i64>,
+    /// A push for this tenant is scheduled and has not started reading yet: a burst of
+    /// notifications (a pushed outbox batch commits hundreds of revisions at once) becomes one
+    /// feed read and one page instead of one per revision.
+    scheduled: std::sync::atomic::AtomicBool,
 }
 
 /// The per-process fan-out.
@@ -93,6 +98,7 @@ impl Hub {
                         let c = Arc::new(TenantChannel {
                             tx: broadcast::channel(256).0,
                             last_pushed: tokio::sync::Mutex::new(rev),
+                            scheduled: std::sync::atomic::AtomicBool::new(false),
                         });
                         let rx = c.tx.subscribe();
                         map.insert(tenant_id, c.clone());
@@ -215,8 +221,15 @@ impl Hub {
                     else {
                         continue;
                     };
+                    let chan = self.lock()?.get(&tenant).cloned();
+                    let Some(chan) = chan else { continue };
+                    if chan.scheduled.swap(true, Ordering::AcqRel) {
+                        // a push that has not read yet will include this revision
+                        continue;
+                    }
                     let hub = self.clone();
                     tokio::spawn(async move {
+                        chan.scheduled.store(false, Ordering::Release);
                         if let Err(e) = hub.push_tenant(tenant).await {
                             tracing::warn!(error = %e, %tenant, "pushing changes failed");
                         }

@@ -43,6 +43,12 @@ pub async fn changes(
 
 /// Applies outbox mutations in order, each on its own: one rejected mutation does not stop the
 /// others. A replayed `mutation_id` answers its first result and changes nothing.
+///
+/// The whole batch commits in one transaction, each mutation inside a savepoint that a refusal
+/// rolls back. One commit per batch rather than per mutation: a morning's outbox drains in a
+/// few round trips and disk syncs, and its revisions reach other workstations as one page
+/// (DESIGN.md, sync invariant 1: "commit several writes in one transaction"). A failure of the
+/// server itself (500/503) commits nothing; the client sends the batch again.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, tag = "sync",
     responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn push(
@@ -56,35 +62,50 @@ pub async fn push(
             format!("at most {MAX_PUSH_BATCH} per push"),
         ));
     }
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let mut results = Vec::with_capacity(req.mutations.len());
     for m in req.mutations {
-        results.push(apply_one(&st, &actor, m).await?);
+        results.push(apply_one(&mut tx, &actor, m).await?);
     }
+    tx.commit().await?;
     Ok(Json(PushResponse { results }))
 }
 
-async fn apply_one(st: &AppState, actor: &Actor, m: Mutation) -> AppResult<MutationResult> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+async fn first_answer(
+    conn: &mut sqlx::PgConnection,
+    mutation_id: uuid::Uuid,
+) -> AppResult<Option<MutationResult>> {
     let seen: Option<sqlx::types::Json<MutationResult>> =
         sqlx::query_scalar("SELECT result FROM applied_mutations WHERE mutation_id = $1")
-            .bind(m.mutation_id)
-            .fetch_optional(&mut *tx)
+            .bind(mutation_id)
+            .fetch_optional(&mut *conn)
             .await?;
-    if let Some(first) = seen {
+    Ok(seen.map(|first| {
         let mut r = first.0;
         if r.status == MutationStatus::Applied {
             r.status = MutationStatus::Duplicate;
         }
-        return Ok(r);
+        r
+    }))
+}
+
+async fn apply_one(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    m: Mutation,
+) -> AppResult<MutationResult> {
+    if let Some(first) = first_answer(conn, m.mutation_id).await? {
+        return Ok(first);
     }
-    let outcome = run_mutation(&mut tx, actor, &m).await;
-    let result = match outcome {
+    sqlx::query("SAVEPOINT mutation").execute(&mut *conn).await?;
+    let result = match run_mutation(conn, actor, &m).await {
         Ok(r) => r,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
         Err(e) => {
-            // Refused: roll back whatever the attempt did, but remember the answer.
-            tx.rollback().await?;
-            tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            // Refused: undo whatever the attempt did, but remember the answer.
+            sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+                .execute(&mut *conn)
+                .await?;
             MutationResult {
                 mutation_id: m.mutation_id,
                 status: MutationStatus::Rejected,
@@ -104,15 +125,25 @@ async fn apply_one(st: &AppState, actor: &Actor, m: Mutation) -> AppResult<Mutat
     .bind(&actor.device_id)
     .bind(result.revision.filter(|_| result.status != MutationStatus::Rejected))
     .bind(sqlx::types::Json(&result))
-    .execute(&mut *tx)
+    .execute(&mut *conn)
     .await?
     .rows_affected();
     if inserted == 0 {
-        // the same mutation was applied concurrently (a retry racing its original): answer that
-        tx.rollback().await?;
-        return Box::pin(apply_one(st, actor, m)).await;
+        // the same mutation was applied by a concurrent push (a retry racing its original,
+        // which committed while this one waited): undo ours and answer theirs
+        sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+            .execute(&mut *conn)
+            .await?;
+        sqlx::query("RELEASE SAVEPOINT mutation")
+            .execute(&mut *conn)
+            .await?;
+        return first_answer(conn, m.mutation_id)
+            .await?
+            .ok_or_else(|| AppError::Internal(anyhow::anyhow!("applied mutation vanished")));
     }
-    tx.commit().await?;
+    sqlx::query("RELEASE SAVEPOINT mutation")
+        .execute(&mut *conn)
+        .await?;
     Ok(result)
 }
 
