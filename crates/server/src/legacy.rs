@@ -206,7 +206,7 @@ impl LegacyReport {
         }
         if self.birth_dates_unknown > 0 {
             s.push_str(&format!(
-                "{} patients without a date of birth: stored as {UNKNOWN_BIRTH_DATE} and sex unknown (noted on each record; confirm at the next visit)\n",
+                "{} patients without a date of birth in the old records: stored with {UNKNOWN_BIRTH_DATE} as a placeholder (noted on each record; confirm at the next visit)\n",
                 self.birth_dates_unknown
             ));
         }
@@ -1051,7 +1051,7 @@ fn prepare_row(row: &LegacyRow, cx: &Context) -> Result<Prepared, RowIssue> {
             // Noon of a first visit today may still be ahead: then it is now.
             let measured_at = t.instant(cx.tz).min(cx.now);
             let date = t.date(cx.tz);
-            let vitals = (!m.is_empty()).then(|| NewVitalSigns {
+            let vitals = (!m.is_empty()).then_some(NewVitalSigns {
                 id: None,
                 measured_at,
                 measurements: m,
