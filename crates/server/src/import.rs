@@ -15,10 +15,45 @@ use medoffice_model::{
     NewPatient, NewVitalSigns,
 };
 use serde::{Deserialize, Serialize};
-use sqlx::PgPool;
+use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::{db, records};
+
+/// Tables whose imported rows carry a `source_id`.
+#[derive(Debug, Clone, Copy)]
+pub(crate) enum Imported {
+    Patient,
+    VitalSigns,
+    Appointment,
+}
+
+/// The id of the row an earlier import stored under `source_id`, so re-imports add nothing.
+pub(crate) async fn imported_id(
+    conn: &mut PgConnection,
+    table: Imported,
+    source_id: &str,
+) -> sqlx::Result<Option<Uuid>> {
+    let sql = match table {
+        Imported::Patient => "SELECT id FROM patients WHERE source_id = $1",
+        Imported::VitalSigns => "SELECT id FROM vital_signs WHERE source_id = $1",
+        Imported::Appointment => "SELECT id FROM appointments WHERE source_id = $1",
+    };
+    sqlx::query_scalar(sql)
+        .bind(source_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// Takes the clinic's next MRN (the counter row stays locked until the transaction ends).
+pub(crate) async fn next_mrn(conn: &mut PgConnection) -> sqlx::Result<String> {
+    let n: i64 = sqlx::query_scalar(
+        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+    )
+    .fetch_one(conn)
+    .await?;
+    Ok(records::format_mrn(n))
+}
 
 /// LOINC codes taken as vital signs, and the field each fills.
 pub const VITAL_SIGN_LOINC: &[(&str, &str)] = &[
@@ -299,17 +334,13 @@ pub async fn import_synthea(
             report.patients_already_present += 1;
             continue;
         }
-        let n: i64 = sqlx::query_scalar(
-            "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
-        )
-        .fetch_one(&mut *tx)
-        .await?;
+        let mrn = next_mrn(&mut tx).await?;
         records::insert_patient(
             &mut tx,
             tenant_id,
             Some(importer),
             id,
-            &records::format_mrn(n),
+            &mrn,
             &new,
             today,
             Some(&format!("synthea:patient:{}", p.id)),
@@ -441,12 +472,10 @@ pub async fn import_synthea(
             continue;
         };
         let source = format!("synthea:vitals:{patient}:{date}");
-        let exists: Option<Uuid> =
-            sqlx::query_scalar("SELECT id FROM vital_signs WHERE source_id = $1")
-                .bind(&source)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_some() {
+        if imported_id(&mut tx, Imported::VitalSigns, &source)
+            .await?
+            .is_some()
+        {
             report.vital_sign_sets_already_present += 1;
             continue;
         }
@@ -508,12 +537,10 @@ pub async fn import_synthea(
             _ => AppointmentKind::Other,
         };
         let source = format!("synthea:encounter:{}", e.id);
-        let exists: Option<Uuid> =
-            sqlx::query_scalar("SELECT id FROM appointments WHERE source_id = $1")
-                .bind(&source)
-                .fetch_optional(&mut *tx)
-                .await?;
-        if exists.is_some() {
+        if imported_id(&mut tx, Imported::Appointment, &source)
+            .await?
+            .is_some()
+        {
             report.appointments_already_present += 1;
             continue;
         }

@@ -14,6 +14,7 @@ pub mod error;
 pub mod feed;
 pub mod hub;
 pub mod import;
+pub mod legacy;
 pub mod records;
 pub mod sync;
 pub mod users;

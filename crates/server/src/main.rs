@@ -1,5 +1,5 @@
-//! `medoffice-server`: serve the API, migrate, set up clinics and staff, import Synthea data,
-//! and load the demo clinic.
+//! `medoffice-server`: serve the API, migrate, set up clinics and staff, import Synthea data
+//! and the old single-seat application's records, and load the demo clinic.
 
 use std::path::PathBuf;
 
@@ -7,7 +7,7 @@ use anyhow::Context;
 use chrono::{NaiveTime, TimeZone};
 use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
-use medoffice_server::{auth, db, import, records, users, ServeConfig};
+use medoffice_server::{auth, db, import, legacy, records, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -75,6 +75,26 @@ enum Command {
         /// Folder with patients.csv, observations.csv, encounters.csv, providers.csv.
         #[arg(long)]
         dir: PathBuf,
+        /// Username to attribute the import to (an admin of the clinic).
+        #[arg(long, default_value = "admin")]
+        as_user: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
+    /// Import the old single-seat application's SQLite file (table `patients`) into a clinic
+    /// and print every row it did not take and every value it left out. Re-running adds nothing.
+    ImportLegacy {
+        /// Clinic code.
+        #[arg(long)]
+        tenant: String,
+        /// The legacy SQLite file (opened read-only).
+        file: PathBuf,
+        /// How to read dates like 03/04/2019: dmy (day first) or mdy (month first). Without
+        /// it the file must decide (a day or month above 12 somewhere); otherwise nothing is
+        /// imported and this flag is asked for.
+        #[arg(long)]
+        date_order: Option<legacy::DateOrder>,
         /// Username to attribute the import to (an admin of the clinic).
         #[arg(long, default_value = "admin")]
         as_user: String,
@@ -159,6 +179,24 @@ async fn main() -> anyhow::Result<()> {
             let tenant_id = tenant_id(&pool, &tenant).await?;
             let importer = user_id(&pool, tenant_id, &as_user).await?;
             let report = import::import_synthea(&pool, tenant_id, importer, &dir).await?;
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.summary());
+            }
+        }
+        Command::ImportLegacy {
+            tenant,
+            file,
+            date_order,
+            as_user,
+            json,
+        } => {
+            let pool = db::connect(&url, 2).await?;
+            let tenant_id = tenant_id(&pool, &tenant).await?;
+            let importer = user_id(&pool, tenant_id, &as_user).await?;
+            let options = legacy::LegacyOptions { date_order };
+            let report = legacy::import_legacy(&pool, tenant_id, importer, &file, &options).await?;
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
