@@ -320,6 +320,12 @@ async fn after_the_server_stops_and_postgresql_restarts_every_workstation_conver
         .await
         .map_err(err)?;
     drained(&a, BOUND).await?;
+    wait_for(BOUND, || async {
+        b.patient_chart(p.record.id)
+            .await
+            .is_ok_and(|c| !c.patient.pending)
+    })
+    .await?;
 
     // the server process stops; both sites keep working
     sys.server.stop();
@@ -351,6 +357,18 @@ async fn after_the_server_stops_and_postgresql_restarts_every_workstation_conver
     // PostgreSQL restarts under the running server while both are connected
     let pg = &sys.pg;
     tokio::task::block_in_place(|| pg.stop())?;
+    // the sockets stay open, but the server's health says it cannot save: both show offline
+    // before anyone writes (the engine checks health every 15 s)
+    for ws in [&a, &b] {
+        wait_for(Duration::from_secs(40), || async {
+            ws.status().state == ConnectionState::Offline
+        })
+        .await?;
+    }
+    assert!(a
+        .status()
+        .last_error
+        .is_some_and(|e| e.contains("database")));
     let r = b
         .register_patient(patient("Paula", "Postgres"))
         .await

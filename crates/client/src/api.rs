@@ -118,6 +118,25 @@ impl ApiClient {
         }
     }
 
+    /// `GET /health`: `Ok(())` when the server and its database answer; a network error
+    /// naming the cause otherwise (503: the server is up but cannot reach PostgreSQL).
+    pub async fn health(&self) -> Result<(), ApiError> {
+        let resp = self
+            .http
+            .get(self.url("/health"))
+            .timeout(std::time::Duration::from_secs(5))
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        match resp.status() {
+            s if s.is_success() => Ok(()),
+            StatusCode::SERVICE_UNAVAILABLE => Err(ApiError::Network(
+                "the server cannot reach its database".into(),
+            )),
+            s => Err(Self::error_of(s, resp).await),
+        }
+    }
+
     /// `POST /api/v1/auth/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<TokenResponse, ApiError> {
         Self::decode(

@@ -533,6 +533,9 @@ impl Session {
                     if last_heard.elapsed() > Duration::from_secs(50) {
                         return Err(EngineError::Api(ApiError::Network("no word from the server".into())));
                     }
+                    // the socket can stay open while the server has lost its database: then
+                    // nothing would be saved, so say offline (and reconnect with backoff)
+                    self.api.health().await?;
                     self.push_outbox().await?;
                 }
             }

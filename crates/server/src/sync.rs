@@ -97,7 +97,9 @@ async fn apply_one(
     if let Some(first) = first_answer(conn, m.mutation_id).await? {
         return Ok(first);
     }
-    sqlx::query("SAVEPOINT mutation").execute(&mut *conn).await?;
+    sqlx::query("SAVEPOINT mutation")
+        .execute(&mut *conn)
+        .await?;
     let result = match run_mutation(conn, actor, &m).await {
         Ok(r) => r,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
