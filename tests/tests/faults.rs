@@ -88,6 +88,63 @@ async fn drained(ws: &Workstation, limit: Duration) -> anyhow::Result<Duration> 
     .await
 }
 
+/// Registers a patient on `on` and waits until `also` has it from the server.
+async fn shared_patient(
+    on: &Workstation,
+    also: &Workstation,
+    given: &str,
+    family: &str,
+) -> anyhow::Result<medoffice_model::Patient> {
+    let p = on
+        .register_patient(patient(given, family))
+        .await
+        .map_err(err)?
+        .record;
+    drained(on, Duration::from_secs(30)).await?;
+    wait_for(Duration::from_secs(30), || async {
+        also.patient_chart(p.id)
+            .await
+            .is_ok_and(|c| !c.patient.pending)
+    })
+    .await?;
+    Ok(p)
+}
+
+/// The id of an active staff member by username.
+async fn staff_id(ws: &Workstation, username: &str) -> anyhow::Result<Uuid> {
+    Ok(ws
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|m| m.username == username)
+        .ok_or_else(|| anyhow::anyhow!("no staff member {username}"))?
+        .id)
+}
+
+/// Books `patient` with `provider` at `at` from `ws`.
+async fn book(
+    ws: &Workstation,
+    patient: Uuid,
+    provider: Uuid,
+    at: chrono::DateTime<Utc>,
+    minutes: i32,
+) -> anyhow::Result<medoffice_client::view::AppointmentRow> {
+    ws.book_appointment(NewAppointment {
+        id: None,
+        patient_id: patient,
+        provider_id: provider,
+        starts_at: at,
+        duration_minutes: minutes,
+        kind: AppointmentKind::FollowUp,
+        reason: Some("blood pressure review".into()),
+        notes: None,
+        overbooked: None,
+    })
+    .await
+    .map_err(err)
+}
+
 /// Server-side count of vital-sign sets and of applied mutations in a clinic (owner
 /// connection: no tenant filter needed).
 async fn server_counts(sys: &System, tenant: Uuid) -> anyhow::Result<(i64, i64)> {
@@ -429,25 +486,8 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
     let (b, _d2) = sys.workstation_at(&pb.url(), code, "admin").await?;
     online(&a).await?;
     online(&b).await?;
-    let p = a
-        .register_patient(patient("Mara", "Merge"))
-        .await
-        .map_err(err)?;
-    drained(&a, Duration::from_secs(30)).await?;
-    wait_for(Duration::from_secs(30), || async {
-        b.patient_chart(p.record.id)
-            .await
-            .is_ok_and(|c| !c.patient.pending)
-    })
-    .await?;
-    let doctor = a
-        .staff()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .find(|m| m.username == "doctor")
-        .ok_or_else(|| anyhow::anyhow!("doctor"))?
-        .id;
+    let p = shared_patient(&a, &b, "Mara", "Merge").await?;
+    let doctor = staff_id(&a, "doctor").await?;
 
     pa.set_online(false);
     pb.set_online(false);
@@ -458,7 +498,7 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
             .collect::<serde_json::Map<_, _>>()
     };
     a.edit_patient(
-        p.record.id,
+        p.id,
         set(&[
             ("phone", json!("+1 617 555 0001")),
             ("email", json!("mara@a.example")),
@@ -467,7 +507,7 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
     .await
     .map_err(err)?;
     b.edit_patient(
-        p.record.id,
+        p.id,
         set(&[
             ("phone", json!("+1 617 555 0002")),
             ("address", json!("2 B Street")),
@@ -479,26 +519,8 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
         .with_ymd_and_hms(2031, 5, 6, 14, 0, 0)
         .single()
         .expect("time");
-    let book = |ws: &Workstation| {
-        let ws = ws.clone();
-        async move {
-            ws.book_appointment(NewAppointment {
-                id: None,
-                patient_id: p.record.id,
-                provider_id: doctor,
-                starts_at: slot,
-                duration_minutes: 20,
-                kind: AppointmentKind::FollowUp,
-                reason: Some("blood pressure review".into()),
-                notes: None,
-                overbooked: None,
-            })
-            .await
-            .map_err(err)
-        }
-    };
-    let booked_a = book(&a).await?;
-    let booked_b = book(&b).await?;
+    let booked_a = book(&a, p.id, doctor, slot, 20).await?;
+    let booked_b = book(&b, p.id, doctor, slot, 20).await?;
     a.register_patient(patient("Dana", "Double"))
         .await
         .map_err(err)?;
@@ -532,7 +554,7 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
     let (_, server_p) = http
         .call(
             reqwest::Method::GET,
-            &format!("/api/v1/patients/{}", p.record.id),
+            &format!("/api/v1/patients/{}", p.id),
             Some(&token),
             None,
         )
@@ -637,7 +659,7 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
     let (_, server_p) = http
         .call(
             reqwest::Method::GET,
-            &format!("/api/v1/patients/{}", p.record.id),
+            &format!("/api/v1/patients/{}", p.id),
             Some(&token),
             None,
         )
@@ -654,7 +676,7 @@ async fn two_sites_offline(sys: &System, code: &str, first_is_a: bool) -> anyhow
     assert_eq!(second.status().to_review, 0);
     wait_for(Duration::from_secs(30), || async {
         first
-            .patient_chart(p.record.id)
+            .patient_chart(p.id)
             .await
             .is_ok_and(|c| c.patient.record.phone.as_deref() == Some(second_phone))
     })
@@ -685,50 +707,15 @@ async fn a_check_in_of_a_refused_offline_booking_is_held_then_follows_the_rebook
     let (desk, _d2) = sys.workstation("held", "admin").await?;
     online(&outpost).await?;
     online(&desk).await?;
-    let p = outpost
-        .register_patient(patient("Hal", "Held"))
-        .await
-        .map_err(err)?;
-    drained(&outpost, Duration::from_secs(30)).await?;
-    wait_for(Duration::from_secs(30), || async {
-        desk.patient_chart(p.record.id)
-            .await
-            .is_ok_and(|c| !c.patient.pending)
-    })
-    .await?;
-    let doctor = outpost
-        .staff()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .find(|m| m.username == "doctor")
-        .ok_or_else(|| anyhow::anyhow!("doctor"))?
-        .id;
+    let p = shared_patient(&outpost, &desk, "Hal", "Held").await?;
+    let doctor = staff_id(&outpost, "doctor").await?;
     let slot = Utc
         .with_ymd_and_hms(2031, 7, 1, 9, 0, 0)
         .single()
         .expect("time");
-    let booking = |ws: &Workstation| {
-        let ws = ws.clone();
-        async move {
-            ws.book_appointment(NewAppointment {
-                id: None,
-                patient_id: p.record.id,
-                provider_id: doctor,
-                starts_at: slot,
-                duration_minutes: 15,
-                kind: AppointmentKind::VitalsCheck,
-                reason: None,
-                notes: None,
-                overbooked: None,
-            })
-            .await
-            .map_err(err)
-        }
-    };
     // offline: book, and the patient arrives, so check in
     proxy.set_online(false);
-    let mine = booking(&outpost).await?;
+    let mine = book(&outpost, p.id, doctor, slot, 15).await?;
     outpost
         .set_appointment_status(
             mine.appointment.record.id,
@@ -738,7 +725,7 @@ async fn a_check_in_of_a_refused_offline_booking_is_held_then_follows_the_rebook
         .await
         .map_err(err)?;
     // meanwhile the front desk gives the slot to someone else
-    booking(&desk).await?;
+    book(&desk, p.id, doctor, slot, 15).await?;
     drained(&desk, Duration::from_secs(30)).await?;
     proxy.set_online(true);
     wait_for(Duration::from_secs(60), || async {
