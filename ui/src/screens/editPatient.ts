@@ -52,7 +52,7 @@ export function editPatientScreen(ctx: Ctx, patientId: string): Screen {
     const intro = h(
       "p",
       { class: "muted", "data-testid": "edit-patient-for" },
-      `${patientName(original)} · MRN ${original.mrn}. Only what you change is sent, so changes made elsewhere meanwhile are kept.`,
+      `MRN ${original.mrn} · DOB ${original.date_of_birth}. Only what you change is sent, so changes made elsewhere meanwhile are kept.`,
     );
     return patientFormScreen(ctx, {
       prefix: "edit",

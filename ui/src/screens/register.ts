@@ -72,7 +72,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     hint: "Separate with commas. Leave empty when none are known.",
     class: "span-2",
   });
-  const notes = mk("notes", "Notes", h("textarea", { rows: 3 }), { class: "span-2" });
+  const notes = mk("notes", "Notes", h("textarea", { rows: 2 }), { class: "span-2" });
   const fields: Field[] = [given, family, dob, sex, phone, email, address, ecName, ecPhone, allergies, notes];
 
   const err = banner(`${p}-error`);

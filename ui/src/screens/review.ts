@@ -79,11 +79,12 @@ export function reviewScreen(ctx: Ctx): Screen {
   const list = h("div", { class: "review-list", "data-testid": "review-list", "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
   const err = banner("review-error");
   const heading = h("h1", { id: "review-title", tabindex: -1 }, "Review");
+  const intro = h("p", { class: "review-intro" }, "What this workstation could not settle with the server by itself. Nothing here has been lost: each item waits for your choice.");
   const el = h(
     "section",
     { class: "screen review-screen", "data-testid": "review", "aria-labelledby": "review-title" },
     h("div", { class: "screen-head" }, heading),
-    h("p", { class: "review-intro" }, "What this workstation could not settle with the server by itself. Nothing here has been lost: each item waits for your choice."),
+    intro,
     summary,
     err,
     list,
@@ -216,14 +217,14 @@ export function reviewScreen(ctx: Ctx): Screen {
 
   // ----- a change the server refused -----
 
-  const rebookForm = (r: Refused): HTMLElement => {
+  const rebookForm = (r: Refused, discard: HTMLElement): HTMLElement => {
     const start = rebookDefaults(r.data, ctx.tz);
     const staff = providers(ctx.staff());
     const opts: [string, string][] = staff.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`]);
     if (start.provider_id && !staff.some((s) => s.id === start.provider_id)) opts.unshift([start.provider_id, ctx.staffName(start.provider_id)]);
     const k = r.mutation_id;
     const date = field(h("input", { type: "date", value: start.date }), { id: `rebook-date-${k}`, name: "date", label: "Date", required: true });
-    const time = field(textInput({ value: start.time, placeholder: "HH:MM", inputmode: "numeric" }), { id: `rebook-time-${k}`, name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz})` });
+    const time = field(textInput({ value: start.time, placeholder: "HH:MM", inputmode: "numeric" }), { id: `rebook-time-${k}`, name: "time", label: "Time", required: true });
     const provider = field(select([["", "Choose…"], ...opts], start.provider_id), { id: `rebook-provider-${k}`, name: "provider_id", label: "Provider", required: true });
     const duration = field(textInput({ value: start.duration_minutes, inputmode: "numeric" }), { id: `rebook-duration-${k}`, name: "duration_minutes", label: "Length (minutes)", required: true });
     const fields = [date, time, provider, duration];
@@ -238,8 +239,9 @@ export function reviewScreen(ctx: Ctx): Screen {
       "form",
       { class: "rebook-form", "data-testid": "rebook-form", novalidate: true, "aria-label": "Rebook at another time" },
       h("div", { class: "rebook-grid" }, ...fields.map((f) => f.wrap)),
+      h("p", { class: "muted small rebook-note" }, `Date and time are the clinic's (${ctx.tz}). Rebooking sends the booking again at the new time; nothing else about it changes.`),
       formErr,
-      h("div", { class: "form-actions" }, save),
+      h("div", { class: "form-actions" }, save, discard),
     );
     form.addEventListener("input", (e) => {
       const f = fields.find((x) => x.control === e.target);
@@ -301,12 +303,12 @@ export function reviewScreen(ctx: Ctx): Screen {
       const other = r.conflicting_appointment_id;
       void findBooking(other, start.date).then((row) => {
         if (!row) return;
-        why.textContent = "The slot was taken while this workstation was offline.";
+        why.textContent = "The slot was taken before this booking reached the server.";
         clash.textContent = `It clashes with ${clashText(row, ctx.tz)}.`;
         clash.hidden = false;
       });
     } else if (kind === "booking") {
-      why.textContent = `The slot was taken while this workstation was offline (${r.reason}).`;
+      why.textContent = `The slot was taken before this booking reached the server (${r.reason}).`;
     }
     const fieldErrs = r.fields && Object.keys(r.fields).length > 0 ? h("p", { class: "review-fields", "data-testid": "refused-fields" }, summarizeFieldErrors(r.fields)) : null;
     const held =
@@ -338,10 +340,9 @@ export function reviewScreen(ctx: Ctx): Screen {
       "Discard…",
     );
     let body: HTMLElement | null = null;
-    let actions: HTMLElement;
+    let actions: HTMLElement | null = null;
     if (kind === "booking") {
-      body = rebookForm(r);
-      actions = h("div", { class: "form-actions" }, discard);
+      body = rebookForm(r, discard);
     } else if (kind === "registration") {
       actions = h(
         "div",
@@ -469,12 +470,20 @@ export function reviewScreen(ctx: Ctx): Screen {
       );
       summary.textContent = "";
     } else {
-      replace(list, [...next.values()].map((c) => c.el));
+      // Touch the list only when its cards changed: moving a card out and back would take the
+      // focus (and the caret) from someone typing into it while a sync event arrives.
+      const els = [...next.values()].map((c) => c.el);
+      const same = els.length === list.children.length && els.every((e, i) => list.children[i] === e);
+      if (!same) replace(list, els);
       summary.textContent = `${items.length} to review: ${reviewSummary(items)}`;
     }
     list.dataset.count = String(items.length);
+    intro.hidden = items.length === 0;
     list.removeAttribute("aria-busy");
-    if (focused instanceof HTMLElement && !focused.isConnected) heading.focus();
+    if (focused instanceof HTMLElement && focused !== document.activeElement) {
+      if (focused.isConnected) focused.focus();
+      else if (list.contains(document.activeElement) === false) heading.focus();
+    }
   };
 
   const load = async () => {
