@@ -79,6 +79,11 @@ export function reviewScreen(ctx: Ctx): Screen {
   const list = h("div", { class: "review-list", "data-testid": "review-list", "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
   const err = banner("review-error");
   const heading = h("h1", { id: "review-title", tabindex: -1 }, "Review");
+  /** What was settled on this screen, newest first: the toasts fade, this stays while it is open. */
+  const settled: { at: string; message: string }[] = [];
+  const settledList = h("ul", { class: "review-settled-list" });
+  const settledPanel = h("section", { class: "panel review-settled", "data-testid": "review-settled", "aria-labelledby": "review-settled-title" }, h("h2", { id: "review-settled-title" }, "Settled just now"), settledList);
+  settledPanel.hidden = true;
   const intro = h("p", { class: "review-intro" }, "What this workstation could not settle with the server by itself. Nothing here has been lost: each item waits for your choice.");
   const el = h(
     "section",
@@ -88,6 +93,7 @@ export function reviewScreen(ctx: Ctx): Screen {
     summary,
     err,
     list,
+    settledPanel,
   );
   /** Cards by item key, with the item they show. */
   let cards = new Map<string, { json: string; el: HTMLElement }>();
@@ -95,6 +101,9 @@ export function reviewScreen(ctx: Ctx): Screen {
 
   const done = (message: string) => {
     ctx.toast(message, "success");
+    settled.unshift({ at: formatDateTime(Date.now(), ctx.tz).slice(11), message });
+    replace(settledList, settled.map((x) => h("li", { "data-testid": "review-settled-item" }, h("span", { class: "muted mono" }, x.at), " ", x.message)));
+    settledPanel.hidden = false;
     void load();
   };
 
