@@ -51,7 +51,7 @@ export function editPatientScreen(ctx: Ctx, patientId: string): Screen {
     const original: Patient = chart.patient.record;
     const intro = h(
       "p",
-      { class: "muted", "data-testid": "edit-patient-for" },
+      { class: "muted form-intro", "data-testid": "edit-patient-for" },
       `MRN ${original.mrn} · DOB ${original.date_of_birth}. Only what you change is sent, so changes made elsewhere meanwhile are kept.`,
     );
     return patientFormScreen(ctx, {
