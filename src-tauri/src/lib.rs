@@ -8,8 +8,10 @@
 use std::path::PathBuf;
 
 use chrono::NaiveDate;
+use chrono::{DateTime, Utc};
 use medoffice_client::view::{
-    AppointmentRow, CacheChanged, CommandError, Local, PatientChart, SessionState, SyncStatus,
+    AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
+    SessionState, SyncStatus,
 };
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
@@ -127,6 +129,72 @@ async fn clinic_today(state: State<'_, AppState>) -> Res<NaiveDate> {
     state.ws.clinic_today().await
 }
 
+#[tauri::command(rename_all = "snake_case")]
+async fn unlock_offline(
+    state: State<'_, AppState>,
+    tenant: String,
+    username: String,
+    password: String,
+) -> Res<UserInfo> {
+    state.ws.unlock_offline(&tenant, &username, &password).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn edit_patient(
+    state: State<'_, AppState>,
+    patient_id: Uuid,
+    changes: serde_json::Map<String, serde_json::Value>,
+) -> Res<Local<Patient>> {
+    state.ws.edit_patient(patient_id, changes).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn review_list(state: State<'_, AppState>) -> Res<ReviewList> {
+    state.ws.review_list().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn resolve_conflict(
+    state: State<'_, AppState>,
+    conflict_id: Uuid,
+    choice: ConflictChoice,
+) -> Res<()> {
+    state.ws.resolve_conflict(conflict_id, choice).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn resend(
+    state: State<'_, AppState>,
+    mutation_id: Uuid,
+    data: Option<serde_json::Value>,
+) -> Res<Uuid> {
+    state.ws.resend(mutation_id, data).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn rebook(
+    state: State<'_, AppState>,
+    mutation_id: Uuid,
+    starts_at: DateTime<Utc>,
+    provider_id: Uuid,
+    duration_minutes: i32,
+) -> Res<Uuid> {
+    state
+        .ws
+        .rebook(mutation_id, starts_at, provider_id, duration_minutes)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn discard(state: State<'_, AppState>, mutation_id: Uuid) -> Res<usize> {
+    state.ws.discard(mutation_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn dismiss_duplicate(state: State<'_, AppState>, a: Uuid, b: Uuid) -> Res<()> {
+    state.ws.dismiss_duplicate(a, b).await
+}
+
 fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error::Error>> {
     let data_dir = match std::env::var_os("MEDOFFICE_DATA_DIR") {
         Some(d) => PathBuf::from(d),
@@ -210,7 +278,15 @@ pub fn run() {
             book_appointment,
             set_appointment_status,
             staff,
-            clinic_today
+            clinic_today,
+            unlock_offline,
+            edit_patient,
+            review_list,
+            resolve_conflict,
+            resend,
+            rebook,
+            discard,
+            dismiss_duplicate
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

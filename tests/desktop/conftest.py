@@ -159,8 +159,9 @@ def pytest_runtest_makereport(item, call):
 def workstation(server, request):
     opened = []
 
-    def open_one(name: str) -> Workstation:
-        ws = Workstation(server, name)
+    def open_one(name: str, server_url: str | None = None) -> Workstation:
+        """A workstation; `server_url` points it elsewhere than the server (e.g. a proxy)."""
+        ws = Workstation(server_url or server, name)
         ws.name = name
         opened.append(ws)
         return ws

@@ -7,6 +7,7 @@ import type { AppointmentRow } from "./bindings/AppointmentRow";
 import type { AppointmentStatus } from "./bindings/AppointmentStatus";
 import type { CacheChanged } from "./bindings/CacheChanged";
 import type { CommandError } from "./bindings/CommandError";
+import type { ConflictChoice } from "./bindings/ConflictChoice";
 import type { ErrorCode } from "./bindings/ErrorCode";
 import type { Local } from "./bindings/Local";
 import type { NewAppointment } from "./bindings/NewAppointment";
@@ -14,6 +15,7 @@ import type { NewPatient } from "./bindings/NewPatient";
 import type { NewVitalSigns } from "./bindings/NewVitalSigns";
 import type { Patient } from "./bindings/Patient";
 import type { PatientChart } from "./bindings/PatientChart";
+import type { ReviewList } from "./bindings/ReviewList";
 import type { SessionState } from "./bindings/SessionState";
 import type { StaffMember } from "./bindings/StaffMember";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -93,6 +95,20 @@ export const api = {
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),
   staff: () => call<StaffMember[]>("staff"),
   clinicToday: () => call<string>("clinic_today"),
+  unlockOffline: (tenant: string, username: string, password: string) =>
+    call<UserInfo>("unlock_offline", { tenant, username, password }),
+  /** `changes`: only the changed fields, by wire name. */
+  editPatient: (patient_id: string, changes: Record<string, unknown>) =>
+    call<Local<Patient>>("edit_patient", { patient_id, changes }),
+  reviewList: () => call<ReviewList>("review_list"),
+  resolveConflict: (conflict_id: string, choice: ConflictChoice) => call<null>("resolve_conflict", { conflict_id, choice }),
+  /** Sends a refused change again, with `data` corrected (or as it was when null); the new mutation id. */
+  resend: (mutation_id: string, data: unknown) => call<string>("resend", { mutation_id, data }),
+  rebook: (mutation_id: string, starts_at: string, provider_id: string, duration_minutes: number) =>
+    call<string>("rebook", { mutation_id, starts_at, provider_id, duration_minutes }),
+  /** Discards a refused change and what waits for it; how many queued changes went. */
+  discard: (mutation_id: string) => call<number>("discard", { mutation_id }),
+  dismissDuplicate: (a: string, b: string) => call<null>("dismiss_duplicate", { a, b }),
 };
 
 export const events = {

@@ -12,10 +12,12 @@ import { ROLE_LABEL } from "./lib/format";
 import { isValidTimeZone, utcToZoned } from "./lib/tz";
 import { bookScreen } from "./screens/book";
 import { chartScreen } from "./screens/chart";
+import { editPatientScreen, resendRegistrationScreen } from "./screens/editPatient";
 import { openHelp } from "./screens/help";
 import { loginForm, loginScreen } from "./screens/login";
 import { patientsScreen } from "./screens/patients";
 import { registerScreen } from "./screens/register";
+import { reviewScreen } from "./screens/review";
 import { scheduleScreen } from "./screens/schedule";
 import { vitalsScreen } from "./screens/vitals";
 import type { Ctx, Route, Screen } from "./ui/context";
@@ -43,7 +45,10 @@ function isTyping(t: EventTarget | null): boolean {
 
 export class App {
   private readonly page = h("div", { class: "page", id: "page" });
-  private readonly status = statusBar();
+  private readonly status = statusBar({
+    onReview: () => this.openReview(),
+    onSignIn: () => void this.promptSignIn("Sign in again to send the changes waiting on this workstation; nothing was discarded."),
+  });
   private readonly toasts = toastRegion();
   private ctx: Ctx | null = null;
   private stack: Entry[] = [];
@@ -58,6 +63,10 @@ export class App {
   /** `sync-status` events received; a polled status older than the last event is dropped. */
   private statusEvents = 0;
   private connection: SyncStatus["state"] = "signed_out";
+  private lastStatus: SyncStatus | null = null;
+  /** Set when the sign-in form succeeded: the first state it settles in tells whether it was offline. */
+  private signedInAt = 0;
+  private reviewBadge: HTMLElement | null = null;
 
   constructor(private readonly root: HTMLElement) {}
 
@@ -71,8 +80,7 @@ export class App {
     void events
       .onSyncStatus((s) => {
         this.statusEvents += 1;
-        this.connection = s.state;
-        this.status.update(s);
+        this.onStatus(s);
       })
       .catch(() => undefined);
     void events.onCacheChanged((c) => this.onCacheChanged(c.entities)).catch(() => undefined);
@@ -93,13 +101,43 @@ export class App {
     const seen = this.statusEvents;
     try {
       const s = await api.syncStatus();
-      if (this.statusEvents === seen) {
-        this.connection = s.state;
-        this.status.update(s);
-      }
+      if (this.statusEvents === seen) this.onStatus(s);
     } catch {
       // The event will bring it.
     }
+  }
+
+  private onStatus(s: SyncStatus): void {
+    const before = this.lastStatus;
+    this.lastStatus = s;
+    this.connection = s.state;
+    this.status.update(s);
+    if (this.reviewBadge) {
+      this.reviewBadge.textContent = s.to_review > 0 ? String(s.to_review) : "";
+      this.reviewBadge.hidden = s.to_review <= 0;
+    }
+    // A session unlocked offline (the server was away at sign-in) is said so, once.
+    if (this.signedInAt && s.state !== "syncing") {
+      if (s.state === "offline" && Date.now() - this.signedInAt < 15_000)
+        this.toasts.show(
+          "Signed in offline: the server cannot be reached. You are working from this workstation's records; what you enter is kept here and sent when the server is back.",
+          "info",
+          12_000,
+        );
+      this.signedInAt = 0;
+    }
+    // Conflicts and refusals arrive with push answers: show them on the screens that list them.
+    if (before && (before.to_review !== s.to_review || before.held !== s.held || before.rejected !== s.rejected)) {
+      const top = this.stack[this.stack.length - 1];
+      if (top && (top.route.name === "review" || top.route.name === "chart")) top.screen.refresh?.(ALL_ENTITIES);
+    }
+  }
+
+  private openReview(): void {
+    if (!this.ctx) return;
+    const top = this.stack[this.stack.length - 1];
+    if (top?.route.name === "review" && this.stack.length === 1) top.screen.focus();
+    else this.root_({ name: "review" });
   }
 
   // ----- sign-in -----
@@ -107,12 +145,24 @@ export class App {
   private showLogin(session: SessionState | null, notice?: string): void {
     this.teardownShell();
     document.title = "Sign in · medoffice";
-    const s = loginScreen(session, (u) => void this.enterShell(u), notice);
+    const s = loginScreen(
+      session,
+      (u) => {
+        this.signedInAt = Date.now();
+        void this.enterShell(u);
+      },
+      notice,
+    );
     replace(this.page, s.el);
     s.focus();
   }
 
   private async onSessionLost(e: CommandError): Promise<void> {
+    await this.promptSignIn(`Your session has ended${e.code === "unauthorized" ? " or was refused by the server" : ""}. Sign in again to go on; what you typed is kept.`);
+  }
+
+  /** The sign-in form in a dialog over the current screen (nothing typed underneath is lost). */
+  private async promptSignIn(notice: string): Promise<void> {
     if (!this.ctx || this.relogin) return;
     let session: SessionState | null = null;
     try {
@@ -132,6 +182,7 @@ export class App {
       (u) => {
         this.relogin?.close();
         this.relogin = null;
+        this.signedInAt = Date.now();
         if (u.id === previous.id && u.tenant_id === previous.tenant_id) {
           this.toasts.show("Signed in again. Your work is as you left it.", "success");
           void this.pollStatus();
@@ -139,7 +190,7 @@ export class App {
           void this.enterShell(u);
         }
       },
-      { notice: `Your session has ended${e.code === "unauthorized" ? " or was refused by the server" : ""}. Sign in again to go on; what you typed is kept.` },
+      { notice },
     );
     const signOut = h("button", { type: "button", class: "btn", "data-testid": "relogin-signout" }, "Sign out instead");
     signOut.addEventListener("click", () => {
@@ -176,6 +227,7 @@ export class App {
     this.ctx = null;
     this.main = null;
     this.nav.clear();
+    this.reviewBadge = null;
     clearInterval(this.clock);
     this.status.setTimeZone(null);
   }
@@ -225,7 +277,14 @@ export class App {
     const navItems = [
       ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
       ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
+      navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
     ];
+    const badge = h("span", { class: "nav-count", "data-testid": "nav-review-count", "aria-label": "items to review" });
+    const n = this.lastStatus?.to_review ?? 0;
+    badge.textContent = n > 0 ? String(n) : "";
+    badge.hidden = n <= 0;
+    this.nav.get("nav-review")?.querySelector("span")?.append(" ", badge);
+    this.reviewBadge = badge;
     this.main = h("main", { class: "main", id: "main", tabindex: -1 });
     const shell = h(
       "div",
@@ -270,6 +329,12 @@ export class App {
         return scheduleScreen(ctx, route.date);
       case "book":
         return bookScreen(ctx, route);
+      case "edit-patient":
+        return editPatientScreen(ctx, route.patientId);
+      case "review":
+        return reviewScreen(ctx);
+      case "resend-registration":
+        return resendRegistrationScreen(ctx, route.mutationId);
     }
   }
 
@@ -278,7 +343,8 @@ export class App {
     this.main.replaceChildren(entry.screen.el);
     document.title = `${entry.screen.title} · medoffice`;
     const section = entry.route.name === "schedule" || entry.route.name === "book" ? "nav-schedule" : "nav-patients";
-    const bottom = this.stack[0]?.route.name === "schedule" ? "nav-schedule" : section;
+    const first = this.stack[0]?.route.name;
+    const bottom = first === "schedule" ? "nav-schedule" : first === "review" ? "nav-review" : section;
     for (const [id, b] of this.nav) {
       if (id === bottom) b.setAttribute("aria-current", "page");
       else b.removeAttribute("aria-current");
@@ -373,6 +439,11 @@ export class App {
     if (e.altKey && !e.ctrlKey && e.code === "KeyS") {
       e.preventDefault();
       if (ctx.can("appointment_read")) this.root_({ name: "schedule", date: this.todayValue });
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && e.code === "KeyR") {
+      e.preventDefault();
+      this.openReview();
       return;
     }
     if (plain && e.key === "?" && !typing) {

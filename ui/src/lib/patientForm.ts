@@ -3,6 +3,7 @@
 
 import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { NewPatient } from "../bindings/NewPatient";
+import type { Patient } from "../bindings/Patient";
 import { checkDateOfBirth } from "./dates";
 
 /** The form's fields as typed. */
@@ -106,4 +107,65 @@ export function buildNewPatient(v: PatientFormValues, today: string, id?: string
   const notes = opt(v.notes);
   if (notes !== undefined) patient.notes = notes;
   return { ok: true, patient };
+}
+
+/** The form's fields filled from a record (or a queued registration), to edit it. */
+export function patientFormValues(p: Partial<Omit<Patient, "sex">> & { sex?: string | null }): PatientFormValues {
+  const s = (v: string | null | undefined) => v ?? "";
+  return {
+    given_name: s(p.given_name),
+    family_name: s(p.family_name),
+    date_of_birth: s(p.date_of_birth),
+    sex: s(p.sex),
+    phone: s(p.phone),
+    email: s(p.email),
+    address: s(p.address),
+    emergency_contact_name: s(p.emergency_contact_name),
+    emergency_contact_phone: s(p.emergency_contact_phone),
+    allergies: (p.allergies ?? []).join(", "),
+    notes: s(p.notes),
+  };
+}
+
+/** Fields of the form an edit can change, by wire name. */
+export const EDITABLE_FIELDS = [
+  "given_name",
+  "family_name",
+  "date_of_birth",
+  "sex",
+  "phone",
+  "email",
+  "address",
+  "emergency_contact_name",
+  "emergency_contact_phone",
+  "allergies",
+  "notes",
+] as const;
+
+export type PatientChanges =
+  | { ok: true; changes: Record<string, unknown> }
+  | { ok: false; errors: Record<string, string[]> };
+
+/**
+ * Checks an edit of `original` and returns only the fields that changed, in wire form (a
+ * cleared optional field is `null`). An empty `changes` means nothing was changed. Sending
+ * only these lets the server merge them with what others changed meanwhile.
+ */
+export function patientChanges(original: Patient, v: PatientFormValues, today: string): PatientChanges {
+  const r = buildNewPatient(v, today);
+  if (!r.ok) return r;
+  const next = r.patient;
+  const changes: Record<string, unknown> = {};
+  for (const f of EDITABLE_FIELDS) {
+    if (f === "allergies") {
+      const a = next.allergies ?? [];
+      const b = original.allergies;
+      if (a.length !== b.length || a.some((x, i) => x !== b[i])) changes.allergies = a;
+      continue;
+    }
+    const now = next[f] ?? null;
+    const before = original[f] ?? null;
+    if (now !== before) changes[f] = now;
+  }
+  return { ok: true, changes };
 }

@@ -87,7 +87,7 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
         "td",
         { class: "nowrap" },
         formatDateTime(v.measured_at, ctx.tz),
-        l.pending || l.rejected || v.entered_offline
+        l.pending || l.rejected || l.held || v.entered_offline
           ? h("div", { class: "cell-badges" }, v.entered_offline && !l.pending ? h("span", { class: "badge", title: "Entered while offline" }, "entered offline") : null, ...syncBadges(l))
           : null,
       ),
@@ -188,6 +188,10 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
         ctx.open({ name: "vitals", patientId });
         return true;
       }
+      if (e.altKey && !e.ctrlKey && e.code === "KeyE" && ctx.can("patient_write")) {
+        ctx.open({ name: "edit-patient", patientId });
+        return true;
+      }
       return false;
     },
   };
@@ -206,6 +210,9 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
       { class: "chart-actions" },
       ctx.can("vital_signs_write")
         ? h("button", { type: "button", class: "btn btn-primary", id: "btn-record-vitals", "data-testid": "btn-record-vitals", onclick: () => ctx.open({ name: "vitals", patientId }) }, "Record vitals", h("kbd", { "aria-hidden": "true" }, "Alt+V"))
+        : null,
+      ctx.can("patient_write")
+        ? h("button", { type: "button", class: "btn", id: "btn-edit-patient", "data-testid": "btn-edit-patient", onclick: () => ctx.open({ name: "edit-patient", patientId }) }, "Edit details", h("kbd", { "aria-hidden": "true" }, "Alt+E"))
         : null,
       ctx.can("appointment_write")
         ? h("button", { type: "button", class: "btn", id: "btn-book-appointment", "data-testid": "btn-book-appointment", onclick: () => ctx.open({ name: "book", patientId }) }, "Book appointment")

@@ -6,7 +6,7 @@ import { h } from "../dom";
 import { formatAge } from "../lib/dates";
 import { SEX_LABEL, patientName } from "../lib/format";
 
-/** "not yet synced" / "rejected" markers of a local record. */
+/** "not yet synced" / "rejected" / "held" markers of a local record. */
 export function syncBadges(l: Local<unknown>): HTMLElement[] {
   const out: HTMLElement[] = [];
   if (l.pending)
@@ -17,6 +17,8 @@ export function syncBadges(l: Local<unknown>): HTMLElement[] {
     out.push(
       h("span", { class: "badge badge-rejected", "data-testid": "rejected-badge", title: l.rejected }, `rejected: ${l.rejected}`),
     );
+  if (l.held)
+    out.push(h("span", { class: "badge badge-held", "data-testid": "held-badge", title: l.held }, `held: ${l.held}`));
   return out;
 }
 

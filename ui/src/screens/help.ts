@@ -8,6 +8,8 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Alt+N", "Register a new patient"],
   ["Alt+V", "Record vitals (in a patient's chart)"],
   ["Alt+S", "Today's schedule"],
+  ["Alt+R", "Review: conflicts, refused changes, possible duplicates"],
+  ["Alt+E", "Edit the patient's details (in a patient's chart)"],
   ["↑ ↓, Enter", "Choose and open a search result"],
   ["Ctrl+Enter", "Save the open form"],
   ["Enter (in vitals)", "Next measurement"],

@@ -51,6 +51,7 @@ describe("booking helpers", () => {
         },
         pending: false,
         rejected: null,
+        held: null,
       },
       patient_name: "Alvarez, Maria",
       patient_mrn: "100231",

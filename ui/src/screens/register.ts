@@ -1,5 +1,7 @@
-// Register a patient. Client checks first (the model's rules), then the core's field errors
-// under each field. What was typed stays until it is saved or discarded, even across Esc.
+// The demographics form: registering a patient, editing a patient's details, and correcting a
+// registration the server refused. Client checks first (the model's rules), then the core's
+// field errors under each field. What was typed stays until it is saved or discarded, even
+// across Esc and across a failed save.
 
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
@@ -16,15 +18,41 @@ interface Draft {
   values: Partial<PatientFormValues>;
 }
 
-const DRAFT_KEY = "register";
+/** What `prepare` makes of the form: errors to show, or the save to run. */
+export type Prepared =
+  | { ok: false; errors: Record<string, string[]>; message?: string }
+  | { ok: true; save: () => Promise<void> };
 
-export function registerScreen(ctx: Ctx): Screen {
-  const draft = ctx.drafts.get(DRAFT_KEY) as Draft | undefined;
+export interface PatientFormOptions {
+  /** Test-id and element-id prefix: `reg` gives `reg-given_name`, `reg-save`, `reg-error`. */
+  prefix: string;
+  title: string;
+  saveLabel: string;
+  /** Key of the kept unsaved entry in `ctx.drafts`. */
+  draftKey: string;
+  /** Values to start from when nothing unsaved was kept. */
+  initial?: Partial<PatientFormValues>;
+  /** Shown between the title and the form (e.g. why the server refused it). */
+  intro?: Node | null;
+  /** Field errors to show at once (the server's, for a refused registration). */
+  initialErrors?: Record<string, string[]> | null;
+  /** Words for "Not saved: your role may not …". */
+  what: string;
+  /** Checks the values (`id` is the kept id of a new record) and returns the save to run. */
+  prepare(values: PatientFormValues, id: string): Prepared;
+  /** Starts the form again from `initial`, dropping what was kept. */
+  restart(): void;
+}
+
+/** The demographics form as a screen. The save itself (and where to go after) is `prepare`'s. */
+export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
+  const p = o.prefix;
+  const draft = ctx.drafts.get(o.draftKey) as Draft | undefined;
   const id = draft?.id ?? newId();
-  const v = draft?.values ?? {};
+  const v: Partial<PatientFormValues> = draft?.values ?? o.initial ?? {};
   const mk = (name: keyof PatientFormValues, label: string, control: HTMLInputElement | HTMLSelectElement | HTMLTextAreaElement, extra: { required?: boolean; hint?: string; class?: string } = {}) => {
     control.value = v[name] ?? control.value;
-    return field(control, { id: `reg-${name}`, name, label, ...extra });
+    return field(control, { id: `${p}-${name}`, name, label, ...extra });
   };
   const given = mk("given_name", "Given name", textInput({ autocomplete: "off", maxlength: 100 }), { required: true });
   const family = mk("family_name", "Family name", textInput({ maxlength: 100 }), { required: true });
@@ -32,7 +60,7 @@ export function registerScreen(ctx: Ctx): Screen {
     required: true,
     hint: "YYYY-MM-DD or DD.MM.YYYY",
   });
-  const dobEcho = h("span", { class: "field-echo", id: "reg-date_of_birth-echo", "data-testid": "reg-date_of_birth-echo", "aria-live": "polite" });
+  const dobEcho = h("span", { class: "field-echo", id: `${p}-date_of_birth-echo`, "data-testid": `${p}-date_of_birth-echo`, "aria-live": "polite" });
   dob.wrap.querySelector(".control-row")?.appendChild(dobEcho);
   const sex = mk("sex", "Administrative sex", select([["", "Choose…"], ...SEXES]), { required: true });
   const phone = mk("phone", "Phone", textInput({ inputmode: "tel", autocomplete: "off" }));
@@ -44,30 +72,31 @@ export function registerScreen(ctx: Ctx): Screen {
     hint: "Separate with commas. Leave empty when none are known.",
     class: "span-2",
   });
-  const notes = mk("notes", "Notes", h("textarea", { rows: 3 }), { class: "span-2" });
+  const notes = mk("notes", "Notes", h("textarea", { rows: 2 }), { class: "span-2" });
   const fields: Field[] = [given, family, dob, sex, phone, email, address, ecName, ecPhone, allergies, notes];
 
-  const err = banner("reg-error");
+  const err = banner(`${p}-error`);
   const restored = h(
     "div",
-    { class: "banner banner-info", "data-testid": "reg-restored" },
+    { class: "banner banner-info", "data-testid": `${p}-restored` },
     "Your unsaved entry was kept. ",
-    h("button", { type: "button", class: "link-btn", "data-testid": "reg-discard", onclick: () => discard() }, "Discard it and start again"),
+    h("button", { type: "button", class: "link-btn", "data-testid": `${p}-discard`, onclick: () => discard() }, "Discard it and start again"),
   );
   restored.hidden = !draft;
-  const save = h("button", { type: "submit", class: "btn btn-primary", id: "reg-save", "data-testid": "reg-save" }, "Register", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
-  const cancel = h("button", { type: "button", class: "btn", id: "reg-cancel", "data-testid": "reg-cancel", onclick: () => ctx.back() }, "Close", h("kbd", { "aria-hidden": "true" }, "Esc"));
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: `${p}-save`, "data-testid": `${p}-save` }, o.saveLabel, h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
+  const cancel = h("button", { type: "button", class: "btn", id: `${p}-cancel`, "data-testid": `${p}-cancel`, onclick: () => ctx.back() }, "Close", h("kbd", { "aria-hidden": "true" }, "Esc"));
 
   const form = h(
     "form",
-    { class: "form-grid", id: "reg-form", "data-testid": "reg-form", novalidate: true, "aria-labelledby": "reg-title" },
+    { class: "form-grid", id: `${p}-form`, "data-testid": `${p}-form`, novalidate: true, "aria-labelledby": `${p}-title` },
     ...fields.map((f) => f.wrap),
     h("div", { class: "form-actions span-2" }, save, cancel),
   );
   const el = h(
     "section",
-    { class: "screen form-screen", "aria-labelledby": "reg-title" },
-    h("div", { class: "screen-head" }, h("h1", { id: "reg-title" }, "Register patient")),
+    { class: "screen form-screen", "aria-labelledby": `${p}-title` },
+    h("div", { class: "screen-head" }, h("h1", { id: `${p}-title` }, o.title)),
+    o.intro ?? null,
     restored,
     err,
     form,
@@ -86,7 +115,8 @@ export function registerScreen(ctx: Ctx): Screen {
     allergies: allergies.control.value,
     notes: notes.control.value,
   });
-  const isEmpty = () => Object.values(values()).every((x) => x.trim() === "");
+  const initialText = JSON.stringify({ ...values(), ...(o.initial ?? {}) });
+  const untouched = () => JSON.stringify(values()) === initialText || Object.values(values()).every((x) => x.trim() === "");
 
   const echoDob = () => {
     const text = dob.control.value.trim();
@@ -94,14 +124,15 @@ export function registerScreen(ctx: Ctx): Screen {
       dobEcho.textContent = "";
       return;
     }
-    const p = checkDateOfBirth(text, ctx.today());
-    dobEcho.textContent = p.ok ? `${formatLongDate(p.date)} · ${formatAge(p.date, ctx.today())}` : "";
+    const r = checkDateOfBirth(text, ctx.today());
+    dobEcho.textContent = r.ok ? `${formatLongDate(r.date)} · ${formatAge(r.date, ctx.today())}` : "";
   };
   echoDob();
+  if (o.initialErrors) showFieldErrors(fields, o.initialErrors, err);
 
   form.addEventListener("input", (e) => {
-    if (isEmpty()) ctx.drafts.delete(DRAFT_KEY);
-    else ctx.drafts.set(DRAFT_KEY, { id, values: values() } satisfies Draft);
+    if (untouched()) ctx.drafts.delete(o.draftKey);
+    else ctx.drafts.set(o.draftKey, { id, values: values() } satisfies Draft);
     if (e.target === dob.control) {
       echoDob();
       dob.setError(null);
@@ -113,20 +144,20 @@ export function registerScreen(ctx: Ctx): Screen {
   dob.control.addEventListener("blur", () => {
     const text = dob.control.value.trim();
     if (!text) return;
-    const p = checkDateOfBirth(text, ctx.today());
-    if (p.ok) {
-      dob.control.value = p.date;
+    const r = checkDateOfBirth(text, ctx.today());
+    if (r.ok) {
+      dob.control.value = r.date;
       echoDob();
-    } else dob.setError(p.error);
+    } else dob.setError(r.error);
   });
 
   let busy = false;
   const submit = async () => {
     if (busy) return;
-    const r = buildNewPatient(values(), ctx.today(), id);
+    const r = o.prepare(values(), id);
     if (!r.ok) {
       const first = showFieldErrors(fields, r.errors, err);
-      setBanner(err, "Please correct the fields marked below.");
+      setBanner(err, r.message ?? "Please correct the fields marked below.", r.message && !first ? "info" : "error");
       first?.control.focus();
       return;
     }
@@ -134,16 +165,8 @@ export function registerScreen(ctx: Ctx): Screen {
     busy = true;
     save.disabled = true;
     try {
-      const saved = await api.registerPatient(r.patient);
-      ctx.drafts.delete(DRAFT_KEY);
-      const p = saved.record;
-      ctx.toast(
-        saved.pending && !ctx.online()
-          ? `Registered ${patientName(p)} on this workstation (provisional number ${p.mrn}); it will be sent when the server is reachable.`
-          : `Registered ${patientName(p)}${saved.pending ? "" : `, MRN ${p.mrn}`}.`,
-        "success",
-      );
-      ctx.replace({ name: "chart", patientId: p.id });
+      await r.save();
+      ctx.drafts.delete(o.draftKey);
     } catch (raw) {
       const e = raw as CommandError;
       if (e.code === "validation" && e.fields) {
@@ -151,7 +174,7 @@ export function registerScreen(ctx: Ctx): Screen {
         if (!first || err.hidden) setBanner(err, "The clinic's records refused some fields; see below.");
         first?.control.focus();
       } else {
-        setBanner(err, saveErrorText(e, "register patients"));
+        setBanner(err, saveErrorText(e, o.what));
       }
     } finally {
       busy = false;
@@ -164,14 +187,44 @@ export function registerScreen(ctx: Ctx): Screen {
   });
 
   const discard = () => {
-    ctx.drafts.delete(DRAFT_KEY);
-    ctx.replace({ name: "register" });
+    ctx.drafts.delete(o.draftKey);
+    o.restart();
   };
 
   return {
     el,
-    title: "Register patient",
+    title: o.title,
     focus: () => given.control.focus(),
     form: { save: () => void submit(), close: () => ctx.back() },
   };
+}
+
+export function registerScreen(ctx: Ctx): Screen {
+  return patientFormScreen(ctx, {
+    prefix: "reg",
+    title: "Register patient",
+    saveLabel: "Register",
+    draftKey: "register",
+    what: "register patients",
+    restart: () => ctx.replace({ name: "register" }),
+    prepare: (values, id) => {
+      const r = buildNewPatient(values, ctx.today(), id);
+      if (!r.ok) return r;
+      return {
+        ok: true,
+        save: async () => {
+          const saved = await api.registerPatient(r.patient);
+          const p = saved.record;
+          ctx.toast(
+            saved.pending && !ctx.online()
+              ? `Registered ${patientName(p)} on this workstation (provisional number ${p.mrn}); it will be sent when the server is reachable.`
+              : `Registered ${patientName(p)}${saved.pending ? "" : `, MRN ${p.mrn}`}.`,
+            "success",
+          );
+          ctx.drafts.delete("register");
+          ctx.replace({ name: "chart", patientId: p.id });
+        },
+      };
+    },
+  });
 }

@@ -12,7 +12,10 @@ export type Route =
   | { name: "chart"; patientId: string }
   | { name: "vitals"; patientId: string }
   | { name: "schedule"; date?: string }
-  | { name: "book"; patientId?: string; date?: string; providerId?: string | null };
+  | { name: "book"; patientId?: string; date?: string; providerId?: string | null }
+  | { name: "edit-patient"; patientId: string }
+  | { name: "review" }
+  | { name: "resend-registration"; mutationId: string };
 
 export interface Screen {
   el: HTMLElement;

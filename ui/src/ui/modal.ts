@@ -92,15 +92,16 @@ function focusables(root: HTMLElement): HTMLElement[] {
 }
 
 /** Toasts: short confirmations, announced politely. */
-export function toastRegion(): { el: HTMLDivElement; show(msg: string, kind?: "info" | "success" | "error"): void } {
+export function toastRegion(): { el: HTMLDivElement; show(msg: string, kind?: "info" | "success" | "error", ms?: number): void } {
   const el = h("div", { class: "toasts", "aria-live": "polite", "data-testid": "toasts" });
   return {
     el,
-    show(msg, kind = "info") {
+    show(msg, kind = "info", ms) {
       const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, msg);
       el.appendChild(t);
-      setTimeout(() => t.classList.add("leaving"), kind === "error" ? 7000 : 4000);
-      setTimeout(() => t.remove(), kind === "error" ? 7400 : 4400);
+      const stay = ms ?? (kind === "error" ? 7000 : 4000);
+      setTimeout(() => t.classList.add("leaving"), stay);
+      setTimeout(() => t.remove(), stay + 400);
     },
   };
 }

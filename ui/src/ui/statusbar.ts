@@ -1,5 +1,6 @@
-// The status bar: connection state, pending and rejected changes, last sync. Always visible,
-// announced politely when it changes.
+// The status bar: connection state, pending, rejected and held changes, what waits for review
+// (a link to the review list), a "sign in again" action when the server no longer accepts the
+// session, last sync. Always visible, announced politely when it changes.
 
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
@@ -19,18 +20,38 @@ export function formatWhen(instant: string, tz: string | null, today: string | n
   return today && w.date !== today ? `${w.date} ${w.time}` : formatTime(instant, zone);
 }
 
-export function statusBar(): StatusBar {
+export interface StatusBarActions {
+  /** Opens the review list. */
+  onReview(): void;
+  /** Asks the person to sign in again (the queue is sent once they have). */
+  onSignIn(): void;
+}
+
+/** "Sign in again to send 3 changes". */
+export function signInText(pending: number): string {
+  return pending > 0 ? `Sign in again to send ${pending} ${pending === 1 ? "change" : "changes"}` : "Sign in again";
+}
+
+export function statusBar(actions: StatusBarActions): StatusBar {
   const conn = h("span", { class: "sb-item sb-conn", id: "status-connection", "data-testid": "status-connection" });
   const pending = h("span", { class: "sb-item", id: "status-pending", "data-testid": "status-pending" });
   const rejected = h("span", { class: "sb-item", id: "status-rejected", "data-testid": "status-rejected" });
+  const held = h("span", { class: "sb-item sb-warn", id: "status-held", "data-testid": "status-held", title: "Changes waiting for a refused change to be corrected (see Review)" });
+  const reviewBtn = h("button", { type: "button", class: "sb-link", id: "status-review", "data-testid": "status-review", onclick: () => actions.onReview() });
+  const review = h("span", { class: "sb-item" }, reviewBtn);
+  const signInBtn = h("button", { type: "button", class: "sb-action", id: "status-signin", "data-testid": "status-signin", onclick: () => actions.onSignIn() });
+  const signIn = h("span", { class: "sb-item" }, signInBtn);
   const last = h("span", { class: "sb-item", id: "status-last-sync", "data-testid": "status-last-sync" });
   const problem = h("span", { class: "sb-item sb-problem", id: "status-problem", "data-testid": "status-problem" });
   const el = h(
     "footer",
     { class: "statusbar", id: "status-bar", "data-testid": "status-bar", role: "status", "aria-live": "polite", "aria-label": "Sync status" },
     conn,
+    signIn,
     pending,
     rejected,
+    held,
+    review,
     last,
     problem,
   );
@@ -44,6 +65,9 @@ export function statusBar(): StatusBar {
       replace(conn, h("span", { class: "dot", "aria-hidden": "true" }), "Status unknown");
       pending.textContent = "";
       rejected.textContent = "";
+      held.textContent = "";
+      review.hidden = true;
+      signIn.hidden = true;
       last.textContent = "";
       problem.textContent = "";
       return;
@@ -66,8 +90,22 @@ export function statusBar(): StatusBar {
     rejected.textContent = `${s.rejected} rejected`;
     rejected.dataset.count = String(s.rejected);
     rejected.classList.toggle("sb-bad", s.rejected > 0);
+    held.textContent = s.held > 0 ? `${s.held} held` : "";
+    held.dataset.count = String(s.held);
+    review.hidden = s.to_review <= 0;
+    reviewBtn.textContent = `${s.to_review} to review`;
+    reviewBtn.dataset.count = String(s.to_review);
+    reviewBtn.title = [
+      s.conflicts > 0 ? `${s.conflicts} changed on both sides` : "",
+      s.rejected > 0 ? `${s.rejected} refused` : "",
+      s.possible_duplicates > 0 ? `${s.possible_duplicates} possible duplicates` : "",
+    ]
+      .filter(Boolean)
+      .join(", ");
+    signIn.hidden = !s.sign_in_required;
+    signInBtn.textContent = signInText(s.pending);
     last.textContent = s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
-    problem.textContent = s.state === "offline" && s.last_error ? s.last_error : "";
+    problem.textContent = s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
     problem.title = s.last_error ?? "";
   };
   render();
