@@ -434,6 +434,13 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         "the same field changed on both sides is a conflict: {c}"
     );
     assert_eq!(c["details"]["conflicts"][0]["field"], "phone");
+    assert!(
+        c["details"]["conflicts"][0]["changed_by"]
+            .as_str()
+            .is_some_and(|n| !n.is_empty())
+            && c["details"]["conflicts"][0]["changed_at"].is_string(),
+        "a conflict names who wrote the kept value, and when: {c}"
+    );
     assert_eq!(
         c["details"]["server"]["phone"], "555 0111",
         "the server keeps its value"

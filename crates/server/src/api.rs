@@ -477,8 +477,11 @@ pub async fn patch_patient(
     ApiJson(patch): ApiJson<PatientPatch>,
 ) -> AppResult<Json<Patient>> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (p, conflicts) =
+    let (p, conflicts, written) =
         records::update_patient(&mut tx, &actor, id, patch.base_revision, patch.changes).await?;
+    if written {
+        records::remember_rest_edit(&mut tx, &actor, p.revision).await?;
+    }
     tx.commit().await?;
     if conflicts.is_empty() {
         Ok(Json(p))
@@ -602,9 +605,12 @@ pub async fn patch_appointment(
     ApiJson(patch): ApiJson<AppointmentPatch>,
 ) -> AppResult<Json<Appointment>> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (a, conflicts) =
+    let (a, conflicts, written) =
         records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes)
             .await?;
+    if written {
+        records::remember_rest_edit(&mut tx, &actor, a.revision).await?;
+    }
     tx.commit().await?;
     if conflicts.is_empty() {
         Ok(Json(a))

@@ -488,14 +488,15 @@ async fn merge_edit<T: serde::Serialize + serde::de::DeserializeOwned>(
 }
 
 /// Edits demographics from `base_revision` with field-level merge. Returns the record after
-/// the write and the fields that conflicted (the server kept its value for those).
+/// the write, the fields that conflicted (the server kept its value for those), and whether
+/// anything was written.
 pub async fn update_patient(
     conn: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
     base_revision: i64,
     changes: Map<String, Value>,
-) -> AppResult<(Patient, Vec<FieldConflict>)> {
+) -> AppResult<(Patient, Vec<FieldConflict>, bool)> {
     actor.require(Permission::PatientWrite)?;
     check_editable(&changes, PATIENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
@@ -522,7 +523,7 @@ pub async fn update_patient(
     )
     .await?;
     let Some(mut p) = merged.record else {
-        return Ok((current, merged.conflicts));
+        return Ok((current, merged.conflicts, false));
     };
     p.given_name = p.given_name.trim().to_owned();
     p.family_name = p.family_name.trim().to_owned();
@@ -596,7 +597,38 @@ pub async fn update_patient(
         },
     )
     .await?;
-    Ok((patient_from_row(&row)?, merged.conflicts))
+    Ok((patient_from_row(&row)?, merged.conflicts, true))
+}
+
+/// Remembers who wrote `revision` through a REST edit, as a push does for outbox edits, so a
+/// conflict with it later names its author and time (`merge_edit`), and a later outbox edit
+/// from the same workstation counts it as seen.
+pub async fn remember_rest_edit(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    revision: i64,
+) -> AppResult<()> {
+    let id = Uuid::now_v7();
+    let result = medoffice_model::MutationResult {
+        mutation_id: id,
+        status: medoffice_model::MutationStatus::Applied,
+        revision: Some(revision),
+        error: None,
+        server: None,
+    };
+    sqlx::query(
+        "INSERT INTO applied_mutations (tenant_id, mutation_id, user_id, device_id, revision, result) \
+         VALUES ($1, $2, $3, $4, $5, $6)",
+    )
+    .bind(actor.tenant_id)
+    .bind(id)
+    .bind(actor.user_id)
+    .bind(&actor.device_id)
+    .bind(revision)
+    .bind(Json(&result))
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Soft-deletes a patient (admin). The row stays and travels as a tombstone.
@@ -996,7 +1028,7 @@ pub async fn update_appointment(
     id: Uuid,
     base_revision: i64,
     changes: Map<String, Value>,
-) -> AppResult<(Appointment, Vec<FieldConflict>)> {
+) -> AppResult<(Appointment, Vec<FieldConflict>, bool)> {
     actor.require(Permission::AppointmentWrite)?;
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
@@ -1014,7 +1046,7 @@ pub async fn update_appointment(
     )
     .await?;
     let Some(a) = merged.record else {
-        return Ok((current, merged.conflicts));
+        return Ok((current, merged.conflicts, false));
     };
     let mut e = FieldErrors::new();
     if !current.status.can_become(a.status) {
@@ -1080,5 +1112,5 @@ pub async fn update_appointment(
         ),
     )
     .await?;
-    Ok((appointment_from_row(&row)?, merged.conflicts))
+    Ok((appointment_from_row(&row)?, merged.conflicts, true))
 }

@@ -200,7 +200,7 @@ async fn run_mutation(
                 m.data.as_object().cloned().ok_or_else(|| {
                     AppError::field("data", "must be an object of changed fields")
                 })?;
-            let (p, conflicts) =
+            let (p, conflicts, _) =
                 records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes)
                     .await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
@@ -236,7 +236,7 @@ async fn run_mutation(
                 m.data.as_object().cloned().ok_or_else(|| {
                     AppError::field("data", "must be an object of changed fields")
                 })?;
-            let (a, conflicts) = records::update_appointment(
+            let (a, conflicts, _) = records::update_appointment(
                 conn,
                 actor,
                 m.id,
