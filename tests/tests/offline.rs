@@ -93,6 +93,10 @@ async fn a_nurse_unlocks_offline_works_and_her_queue_survives_an_expired_session
         (ConnectionState::Offline, 3),
         "{st:?}"
     );
+    assert!(
+        st.last_synced_at.is_some(),
+        "the status bar still knows when the cache was last current"
+    );
 
     // the link returns: sent under her name with the refresh token from the keyring
     proxy.set_online(true);

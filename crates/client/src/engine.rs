@@ -126,10 +126,18 @@ impl Session {
             duplicates: std::sync::atomic::AtomicU32::new(0),
         });
         s.recount_duplicates();
+        let last_synced = s
+            .cache()
+            .meta("last_synced_at")
+            .ok()
+            .flatten()
+            .and_then(|t| chrono::DateTime::parse_from_rfc3339(&t).ok())
+            .map(|t| t.with_timezone(&Utc));
         s.set_status(|st| {
             st.state = ConnectionState::Syncing;
             st.last_error = None;
             st.sign_in_required = false;
+            st.last_synced_at = last_synced;
         });
         let engine = s.clone();
         let handle = tokio::spawn(async move { engine.run().await });
@@ -194,6 +202,19 @@ impl Session {
             st.to_review = rejected + conflicts + duplicates;
             st.cursor = cursor;
         });
+    }
+
+    /// Records that the cache is current now (kept in the cache, so after a restart offline
+    /// the status bar still says when it last was).
+    fn mark_synced(&self) {
+        let now = Utc::now();
+        if let Err(e) = self
+            .cache()
+            .set_meta("last_synced_at", &crate::cache::instant_key(now))
+        {
+            tracing::warn!(error = %e, "could not remember the sync time");
+        }
+        self.set_status(|st| st.last_synced_at = Some(now));
     }
 
     /// Counts possible duplicate patients again (after patients changed).
@@ -269,7 +290,7 @@ impl Session {
                 break;
             }
         }
-        self.set_status(|st| st.last_synced_at = Some(Utc::now()));
+        self.mark_synced();
         Ok(())
     }
 
@@ -293,7 +314,7 @@ impl Session {
             .map_err(|e| EngineError::Other(e.to_string()))?;
         drop(cache);
         self.notify_changed(kinds);
-        self.set_status(|st| st.last_synced_at = Some(Utc::now()));
+        self.mark_synced();
         Ok(true)
     }
 
