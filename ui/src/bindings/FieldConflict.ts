@@ -19,4 +19,13 @@ theirs: unknown,
 /**
  * Revision at which the server's value was written.
  */
-their_revision: number, };
+their_revision: number, 
+/**
+ * Who wrote the server's value (full name), when the server knows: edits sent through
+ * the outbox are remembered with their author.
+ */
+changed_by?: string, 
+/**
+ * When the server's value was written, when known.
+ */
+changed_at?: string, };
