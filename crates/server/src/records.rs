@@ -686,15 +686,27 @@ pub async fn record_vitals(
     actor.require(Permission::VitalSignsWrite)?;
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    if let Some(row) = sqlx::query(concat!(
-        "SELECT ",
-        vitals_cols!(),
-        " FROM vital_signs WHERE id = $1"
-    ))
+    // one round trip for what a new set needs (a drained outbox sends thousands of these):
+    // is it a replay, the patient's date of birth (RLS hides other clinics' patients: 404,
+    // not a leak), and the clinic's time zone
+    let (replay, birth, tz): (bool, Option<NaiveDate>, String) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
+         (SELECT date_of_birth FROM patients WHERE id = $2 AND NOT deleted), \
+         (SELECT time_zone FROM tenants)",
+    )
     .bind(id)
-    .fetch_optional(&mut *conn)
-    .await?
-    {
+    .bind(patient_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if replay {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            vitals_cols!(),
+            " FROM vital_signs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
         let existing = vitals_from_row(&row)?;
         let same = existing.patient_id == patient_id
             && existing.measured_at == new.measured_at
@@ -702,14 +714,10 @@ pub async fn record_vitals(
             && existing.notes == medoffice_model::clean_optional(&new.notes);
         return replayed_create(existing, same, "vital-signs set");
     }
-    // the patient must exist here (RLS hides other clinics' patients: 404, not a leak)
-    let patient = get_patient(conn, patient_id).await?;
+    let birth = birth.ok_or(AppError::NotFound("patient"))?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
     // whole years on the clinic's calendar date of the measurement
-    let tz = clinic_tz(conn).await?;
-    let age = medoffice_model::age_on(
-        patient.date_of_birth,
-        new.measured_at.with_timezone(&tz).date_naive(),
-    );
+    let age = medoffice_model::age_on(birth, new.measured_at.with_timezone(&tz).date_naive());
     let v = insert_vitals(
         conn,
         actor.tenant_id,

@@ -63,12 +63,44 @@ pub async fn push(
         ));
     }
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    // replays answered from one lookup for the whole batch
+    let ids: Vec<uuid::Uuid> = req.mutations.iter().map(|m| m.mutation_id).collect();
+    let answered: std::collections::HashMap<uuid::Uuid, sqlx::types::Json<MutationResult>> =
+        sqlx::query_as(
+            "SELECT mutation_id, result FROM applied_mutations WHERE mutation_id = ANY($1)",
+        )
+        .bind(&ids)
+        .fetch_all(&mut *tx)
+        .await?
+        .into_iter()
+        .collect();
     let mut results = Vec::with_capacity(req.mutations.len());
+    let mut savepoint_open = false;
     for m in req.mutations {
+        if let Some(first) = answered.get(&m.mutation_id) {
+            results.push(as_replay(first.0.clone()));
+            continue;
+        }
+        // one round trip: end the previous mutation's savepoint and open this one's
+        let sql = if savepoint_open {
+            "RELEASE SAVEPOINT mutation; SAVEPOINT mutation"
+        } else {
+            "SAVEPOINT mutation"
+        };
+        sqlx::raw_sql(sql).execute(&mut *tx).await?;
+        savepoint_open = true;
         results.push(apply_one(&mut tx, &actor, m).await?);
     }
     tx.commit().await?;
     Ok(Json(PushResponse { results }))
+}
+
+/// The first answer to a mutation, as a replay gets it.
+fn as_replay(mut r: MutationResult) -> MutationResult {
+    if r.status == MutationStatus::Applied {
+        r.status = MutationStatus::Duplicate;
+    }
+    r
 }
 
 async fn first_answer(
@@ -80,26 +112,15 @@ async fn first_answer(
             .bind(mutation_id)
             .fetch_optional(&mut *conn)
             .await?;
-    Ok(seen.map(|first| {
-        let mut r = first.0;
-        if r.status == MutationStatus::Applied {
-            r.status = MutationStatus::Duplicate;
-        }
-        r
-    }))
+    Ok(seen.map(|first| as_replay(first.0)))
 }
 
+/// Applies one mutation inside the savepoint `mutation` that the caller opened.
 async fn apply_one(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
     m: Mutation,
 ) -> AppResult<MutationResult> {
-    if let Some(first) = first_answer(conn, m.mutation_id).await? {
-        return Ok(first);
-    }
-    sqlx::query("SAVEPOINT mutation")
-        .execute(&mut *conn)
-        .await?;
     let result = match run_mutation(conn, actor, &m).await {
         Ok(r) => r,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
@@ -136,16 +157,10 @@ async fn apply_one(
         sqlx::query("ROLLBACK TO SAVEPOINT mutation")
             .execute(&mut *conn)
             .await?;
-        sqlx::query("RELEASE SAVEPOINT mutation")
-            .execute(&mut *conn)
-            .await?;
         return first_answer(conn, m.mutation_id)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("applied mutation vanished")));
     }
-    sqlx::query("RELEASE SAVEPOINT mutation")
-        .execute(&mut *conn)
-        .await?;
     Ok(result)
 }
 
