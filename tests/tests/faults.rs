@@ -800,9 +800,17 @@ async fn ten_thousand_vital_sign_sets_entered_offline_drain_after_reconnection(
     let entry_time = entered.elapsed();
     assert_eq!(ws.status().pending as usize, N);
     let back = Instant::now();
+    let refused = proxy.connections();
     proxy.set_online(true);
+    // the engine's next reconnect attempt comes after its backoff (up to 15 s ± 25 %)
+    wait_for(Duration::from_secs(30), || async {
+        proxy.connections() > refused
+    })
+    .await?;
+    let reconnected = Instant::now();
+    let waited = back.elapsed();
     drained(&ws, Duration::from_secs(900)).await?;
-    let drain = back.elapsed();
+    let drain = reconnected.elapsed();
     let (count, _) = server_counts(&sys, tenant).await?;
     assert_eq!(count, N as i64);
     let distinct: BTreeSet<Uuid> = cache_rows(&ws).await?["vital_signs"]
@@ -815,7 +823,7 @@ async fn ten_thousand_vital_sign_sets_entered_offline_drain_after_reconnection(
         "every set in the cache as the server has it"
     );
     println!(
-        "{N} vital-sign sets: entered offline in {entry_time:?}, drained in {drain:?} after reconnection ({:.0}/s)",
+        "{N} vital-sign sets: entered offline in {entry_time:?}; the link back, the engine reconnected after {waited:?} (backoff) and drained in {drain:?} ({:.0}/s)",
         N as f64 / drain.as_secs_f64()
     );
     Ok(())
