@@ -705,8 +705,19 @@ impl Cache {
             match t {
                 SearchTerm::Name(n) => {
                     let n = n.replace(['%', '_'], "");
-                    if n.contains(' ') || !n.is_ascii() {
-                        // a prefix spanning words: only the folded name as a whole can tell
+                    // A prefix most patients share ("m") is answered fastest by walking the
+                    // name index in order and stopping at `limit`; a selective one ("garc",
+                    // "okaf") by its word range. Counting the range up to the cut-off is cheap.
+                    let broad = self
+                        .conn
+                        .prepare_cached(
+                            "SELECT count(*) FROM (SELECT 1 FROM patient_words \
+                             WHERE word >= ?1 AND word < ?1 || char(127) LIMIT 5000)",
+                        )?
+                        .query_row([&n], |r| r.get::<_, i64>(0))?
+                        >= 5000;
+                    if broad || n.contains(' ') || !n.is_ascii() {
+                        // broad, or a prefix spanning words: the folded name as a whole
                         args.push(format!("% {n}%"));
                         sql.push_str(&format!(" AND search_name LIKE ?{}", args.len()));
                     } else {
