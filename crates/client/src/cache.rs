@@ -37,6 +37,9 @@ fn migrations() -> Migrations<'static> {
     Migrations::new(vec![
         M::up(include_str!("../../../migrations/cache/0001_cache.sql")),
         M::up(include_str!("../../../migrations/cache/0002_review.sql")),
+        M::up(include_str!(
+            "../../../migrations/cache/0003_search_words.sql"
+        )),
     ])
 }
 
@@ -116,6 +119,8 @@ impl Cache {
     pub fn open(path: &Path) -> CacheResult<Self> {
         let mut conn = Connection::open(path)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        // feed upserts, search shapes and outbox reads all stay prepared (the default is 16)
+        conn.set_prepared_statement_cache_capacity(64);
         conn.pragma_update(None, "journal_mode", "WAL")?;
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
@@ -699,8 +704,31 @@ impl Cache {
         for t in terms {
             match t {
                 SearchTerm::Name(n) => {
-                    args.push(format!("% {}%", n.replace(['%', '_'], "")));
-                    sql.push_str(&format!(" AND search_name LIKE ?{}", args.len()));
+                    let n = n.replace(['%', '_'], "");
+                    // A prefix most patients share ("m") is answered fastest by walking the
+                    // name index in order and stopping at `limit`; a selective one ("garc",
+                    // "okaf") by its word range. Counting the range up to the cut-off is cheap.
+                    let broad = self
+                        .conn
+                        .prepare_cached(
+                            "SELECT count(*) FROM (SELECT 1 FROM patient_words \
+                             WHERE word >= ?1 AND word < ?1 || char(127) LIMIT 5000)",
+                        )?
+                        .query_row([&n], |r| r.get::<_, i64>(0))?
+                        >= 5000;
+                    if broad || n.contains(' ') || !n.is_ascii() {
+                        // broad, or a prefix spanning words: the folded name as a whole
+                        args.push(format!("% {n}%"));
+                        sql.push_str(&format!(" AND search_name LIKE ?{}", args.len()));
+                    } else {
+                        // a word prefix is a range of `patient_words` (0003_search_words.sql)
+                        args.push(n);
+                        let a = args.len();
+                        sql.push_str(&format!(
+                            " AND id IN (SELECT patient_id FROM patient_words \
+                             WHERE word >= ?{a} AND word < ?{a} || char(127))"
+                        ));
+                    }
                 }
                 SearchTerm::BirthDate(dates) => {
                     let mut ors = Vec::new();
@@ -714,14 +742,20 @@ impl Cache {
                     args.push(format!("{d}%"));
                     let a = args.len();
                     args.push(format!("%{d}%"));
+                    // a scan of the narrow `patients_phone_digits` index, not of every row
                     sql.push_str(&format!(
-                        " AND (mrn LIKE ?{a} OR phone_digits LIKE ?{})",
+                        " AND rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
+                         WHERE mrn LIKE ?{a} OR phone_digits LIKE ?{})",
                         args.len()
                     ));
                 }
                 SearchTerm::Mrn(m) => {
                     args.push(m.to_uppercase());
-                    sql.push_str(&format!(" AND upper(mrn) = ?{}", args.len()));
+                    sql.push_str(&format!(
+                        " AND rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
+                         WHERE upper(mrn) = ?{})",
+                        args.len()
+                    ));
                 }
             }
         }
@@ -843,14 +877,38 @@ pub fn phone_digits(p: Option<&str>) -> String {
         .collect()
 }
 
+/// The folded name as stored in `patients.search_name`: `" given family "`.
+fn search_name(p: &Patient) -> String {
+    format!(" {} {} ", fold(&p.given_name), fold(&p.family_name))
+}
+
+/// Replaces a patient's words in `patient_words` (see `0003_search_words.sql`).
+fn index_name_words(tx: &Connection, id: &str, p: &Patient) -> CacheResult<()> {
+    tx.prepare_cached("DELETE FROM patient_words WHERE patient_id = ?1")?
+        .execute([id])?;
+    let mut insert = tx
+        .prepare_cached("INSERT OR IGNORE INTO patient_words (word, patient_id) VALUES (?1, ?2)")?;
+    for word in search_name(p).split(' ').filter(|w| !w.is_empty()) {
+        insert.execute([word, id])?;
+    }
+    Ok(())
+}
+
+/// Runs one write through the connection's statement cache: a feed page repeats the same few
+/// upserts a thousand times, and preparing each anew cost more than running it.
+fn exec<P: rusqlite::Params>(tx: &Connection, sql: &str, params: P) -> rusqlite::Result<usize> {
+    tx.prepare_cached(sql)?.execute(params)
+}
+
 /// Writes `c` when it is newer than the cached row. Returns whether anything changed.
 fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
     let id = c.id.to_string();
     let data = serde_json::to_string(&c.data)?;
     let n = match c.entity {
         EntityKind::Patient => {
-            let p: Patient = serde_json::from_value(c.data.clone())?;
-            tx.execute(
+            let p: Patient = serde::Deserialize::deserialize(&c.data)?;
+            let n = exec(
+                tx,
                 "INSERT INTO patients (id, revision, deleted, family_name, given_name, search_name, date_of_birth, mrn, phone_digits, data) \
                  VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10) \
                  ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, family_name = excluded.family_name, \
@@ -862,17 +920,22 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                     c.deleted,
                     p.family_name,
                     p.given_name,
-                    format!(" {} {} ", fold(&p.given_name), fold(&p.family_name)),
+                    search_name(&p),
                     p.date_of_birth.to_string(),
                     p.mrn,
                     phone_digits(p.phone.as_deref()),
                     data
                 ],
-            )?
+            )?;
+            if n > 0 {
+                index_name_words(tx, &id, &p)?;
+            }
+            n
         }
         EntityKind::VitalSigns => {
-            let v: VitalSigns = serde_json::from_value(c.data.clone())?;
-            tx.execute(
+            let v: VitalSigns = serde::Deserialize::deserialize(&c.data)?;
+            exec(
+                tx,
                 "INSERT INTO vital_signs (id, patient_id, revision, deleted, measured_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
                  ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, revision = excluded.revision, deleted = excluded.deleted, \
                  measured_at = excluded.measured_at, data = excluded.data WHERE excluded.revision > vital_signs.revision",
@@ -880,8 +943,9 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
             )?
         }
         EntityKind::Appointment => {
-            let a: Appointment = serde_json::from_value(c.data.clone())?;
-            tx.execute(
+            let a: Appointment = serde::Deserialize::deserialize(&c.data)?;
+            exec(
+                tx,
                 "INSERT INTO appointments (id, patient_id, provider_id, starts_at, revision, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
                  ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, provider_id = excluded.provider_id, \
                  starts_at = excluded.starts_at, revision = excluded.revision, deleted = excluded.deleted, data = excluded.data \
@@ -889,7 +953,8 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                 params![id, a.patient_id.to_string(), a.provider_id.to_string(), instant_key(a.starts_at), c.revision, c.deleted, data],
             )?
         }
-        EntityKind::User => tx.execute(
+        EntityKind::User => exec(
+                tx,
             "INSERT INTO staff (id, revision, data) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > staff.revision",
             params![id, c.revision, data],

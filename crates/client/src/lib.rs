@@ -9,7 +9,7 @@
 pub mod api;
 pub mod cache;
 mod engine;
-mod local;
+pub mod local;
 pub mod offline;
 mod review;
 pub mod secrets;
