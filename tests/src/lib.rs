@@ -12,7 +12,8 @@ use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::Role;
 use uuid::Uuid;
 
-pub mod proxy;
+/// The loopback TCP proxy the fault tests control (shared with the benchmarks).
+pub use medoffice_bench::proxy;
 
 /// Logs to the test output when `RUST_LOG` is set.
 pub fn init_tracing() {

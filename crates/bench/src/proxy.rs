@@ -1,83 +1,191 @@
-//! A loopback TCP proxy with an on/off switch, for the outbox-drain scenario: a real client
-//! core reaches the server through it, works offline while it is off (connections are refused
-//! and open ones cut), and reconnects by itself when it is on again. The same idea as the e2e
-//! harness's proxy, cut down to what the benchmark needs.
+//! A TCP proxy on loopback that a test or benchmark controls: pass traffic through, delay it,
+//! refuse connections (the link is down), cut every open connection, or cut a connection in the
+//! middle of a chosen response. Stands between a client core and the real server: the fault
+//! tests (`tests/tests/faults.rs`, through `medoffice_e2e::proxy`) and the outbox-drain
+//! scenario use it.
 
 use std::net::SocketAddr;
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::{TcpListener, TcpStream};
 use tokio::sync::watch;
 
-/// A running switchable proxy; dropping it stops accepting.
-pub struct SwitchProxy {
+#[derive(Default)]
+struct Control {
+    offline: bool,
+    delay: Duration,
+    /// Cut the connection after half of the next server→client chunk containing this text,
+    /// this many times.
+    cut_on: Option<(Vec<u8>, usize)>,
+    cuts_done: usize,
+    connections: usize,
+}
+
+/// A running proxy. Dropping it stops accepting; open connections end with it.
+pub struct Proxy {
     /// Where clients connect.
     pub addr: SocketAddr,
-    online: Arc<AtomicBool>,
-    connections: Arc<AtomicU64>,
-    cut: watch::Sender<u64>,
+    control: Arc<Mutex<Control>>,
+    generation: watch::Sender<u64>,
     task: tokio::task::JoinHandle<()>,
 }
 
-impl SwitchProxy {
-    /// Starts a proxy to `target` on a free loopback port, switched on.
+impl Proxy {
+    /// Starts a proxy to `target` on a free loopback port.
     pub async fn start(target: SocketAddr) -> anyhow::Result<Self> {
         let listener = TcpListener::bind("127.0.0.1:0").await?;
         let addr = listener.local_addr()?;
-        let online = Arc::new(AtomicBool::new(true));
-        let connections = Arc::new(AtomicU64::new(0));
-        let cut = watch::channel(0u64).0;
-        let (on, count, cuts) = (online.clone(), connections.clone(), cut.clone());
+        let control = Arc::new(Mutex::new(Control::default()));
+        let generation = watch::channel(0u64).0;
+        let (c, g) = (control.clone(), generation.clone());
         let task = tokio::spawn(async move {
-            while let Ok((mut client, _)) = listener.accept().await {
-                count.fetch_add(1, Ordering::SeqCst);
-                if !on.load(Ordering::SeqCst) {
+            while let Ok((client, _)) = listener.accept().await {
+                let offline = {
+                    let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
+                    c.connections += 1;
+                    c.offline
+                };
+                if offline {
+                    // the link is down: the connection opens and dies at once
                     drop(client);
                     continue;
                 }
-                let mut rx = cuts.subscribe();
+                let (c, rx) = (c.clone(), g.subscribe());
                 tokio::spawn(async move {
-                    if let Ok(mut server) = TcpStream::connect(target).await {
-                        tokio::select! {
-                            _ = tokio::io::copy_bidirectional(&mut client, &mut server) => {}
-                            _ = rx.changed() => {}
-                        }
+                    if let Ok(server) = TcpStream::connect(target).await {
+                        pump(client, server, c, rx).await;
                     }
                 });
             }
         });
         Ok(Self {
             addr,
-            online,
-            connections,
-            cut,
+            control,
+            generation,
             task,
         })
     }
 
-    /// `http://127.0.0.1:<port>`.
+    /// `http://` URL of the proxy.
     pub fn url(&self) -> String {
         format!("http://{}", self.addr)
     }
 
-    /// Switches the link on or off (off also cuts every open connection).
+    fn with<R>(&self, f: impl FnOnce(&mut Control) -> R) -> R {
+        f(&mut self.control.lock().unwrap_or_else(|p| p.into_inner()))
+    }
+
+    /// Link up or down. Going down cuts every open connection and refuses new ones.
     pub fn set_online(&self, online: bool) {
-        self.online.store(online, Ordering::SeqCst);
+        self.with(|c| c.offline = !online);
         if !online {
-            self.cut.send_modify(|g| *g += 1);
+            self.cut_all();
         }
     }
 
+    /// Delay every chunk in both directions by `d`.
+    pub fn set_delay(&self, d: Duration) {
+        self.with(|c| c.delay = d);
+    }
+
+    /// Cuts every open connection (each side sees the connection reset mid-stream).
+    pub fn cut_all(&self) {
+        self.generation.send_modify(|g| *g += 1);
+    }
+
+    /// The next `times` server→client chunks containing `needle` are cut in the middle: half
+    /// is delivered, then both connections close.
+    pub fn cut_response_containing(&self, needle: &str, times: usize) {
+        self.with(|c| {
+            c.cut_on = Some((needle.as_bytes().to_vec(), times));
+            c.cuts_done = 0;
+        });
+    }
+
+    /// How many responses were cut so far.
+    pub fn cuts_done(&self) -> usize {
+        self.with(|c| c.cuts_done)
+    }
+
     /// Connections accepted so far (refused ones included).
-    pub fn connections(&self) -> u64 {
-        self.connections.load(Ordering::SeqCst)
+    pub fn connections(&self) -> usize {
+        self.with(|c| c.connections)
     }
 }
 
-impl Drop for SwitchProxy {
+impl Drop for Proxy {
     fn drop(&mut self) {
         self.task.abort();
-        self.cut.send_modify(|g| *g += 1);
+        self.cut_all();
+    }
+}
+
+fn contains(hay: &[u8], needle: &[u8]) -> bool {
+    !needle.is_empty() && hay.windows(needle.len()).any(|w| w == needle)
+}
+
+async fn pump(
+    client: TcpStream,
+    server: TcpStream,
+    control: Arc<Mutex<Control>>,
+    mut cut: watch::Receiver<u64>,
+) {
+    let (mut cr, mut cw) = client.into_split();
+    let (mut sr, mut sw) = server.into_split();
+    let delay = |c: &Arc<Mutex<Control>>| c.lock().map(|c| c.delay).unwrap_or_default();
+    let up_control = control.clone();
+    let up = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match cr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let d = delay(&up_control);
+            if !d.is_zero() {
+                tokio::time::sleep(d).await;
+            }
+            if sw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    let down = async move {
+        let mut buf = vec![0u8; 64 * 1024];
+        loop {
+            let n = match sr.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => n,
+            };
+            let d = delay(&control);
+            if !d.is_zero() {
+                tokio::time::sleep(d).await;
+            }
+            let cut_here = {
+                let mut c = control.lock().unwrap_or_else(|p| p.into_inner());
+                let hit = match &c.cut_on {
+                    Some((needle, times)) => c.cuts_done < *times && contains(&buf[..n], needle),
+                    None => false,
+                };
+                if hit {
+                    c.cuts_done += 1;
+                }
+                hit
+            };
+            if cut_here {
+                let _ = cw.write_all(&buf[..n / 2]).await;
+                break;
+            }
+            if cw.write_all(&buf[..n]).await.is_err() {
+                break;
+            }
+        }
+    };
+    tokio::select! {
+        _ = up => {}
+        _ = down => {}
+        _ = cut.changed() => {}
     }
 }

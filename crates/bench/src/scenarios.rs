@@ -33,7 +33,7 @@ use serde_json::{json, Value};
 use tokio::sync::watch;
 use uuid::Uuid;
 
-use crate::proxy::SwitchProxy;
+use crate::proxy::Proxy;
 use crate::{rate, ApiConn, Latency, Report, Target};
 
 /// Parameters of the HTTP load scenarios.
@@ -759,7 +759,7 @@ pub async fn outbox_drain(t: &Target, p: &DrainParams) -> anyhow::Result<Report>
         .replace("localhost", "127.0.0.1")
         .parse()
         .context("server address")?;
-    let proxy = SwitchProxy::start(server).await?;
+    let proxy = Proxy::start(server).await?;
     let dir = tempfile::Builder::new()
         .prefix("medoffice-bench-drain-")
         .tempdir()?;
