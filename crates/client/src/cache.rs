@@ -48,6 +48,19 @@ pub fn instant_key(t: DateTime<Utc>) -> String {
     t.to_rfc3339_opts(SecondsFormat::Micros, true)
 }
 
+/// Pairs of live patients with the same folded name and date of birth, lower id first, that
+/// nobody marked as different people (tables `a` and `b`).
+macro_rules! duplicate_pairs {
+    () => {
+        "FROM patients a JOIN patients b \
+         ON b.search_name = a.search_name AND b.date_of_birth = a.date_of_birth AND b.id > a.id \
+         WHERE a.deleted = 0 AND b.deleted = 0 \
+         AND a.search_name IN (SELECT search_name FROM patients WHERE deleted = 0 \
+             GROUP BY search_name, date_of_birth HAVING count(*) > 1) \
+         AND NOT EXISTS (SELECT 1 FROM dismissed_duplicates d WHERE d.a = a.id AND d.b = b.id)"
+    };
+}
+
 /// One outbox entry.
 #[derive(Debug, Clone)]
 pub struct OutboxEntry {
@@ -647,15 +660,11 @@ impl Cache {
     /// Pairs of patients with the same name (accents and case ignored) and date of birth that
     /// nobody has marked as different people, first id lower.
     pub fn possible_duplicates(&self) -> CacheResult<Vec<(Patient, Patient)>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT a.data, b.data FROM patients a JOIN patients b \
-             ON b.search_name = a.search_name AND b.date_of_birth = a.date_of_birth AND b.id > a.id \
-             WHERE a.deleted = 0 AND b.deleted = 0 \
-             AND a.search_name IN (SELECT search_name FROM patients WHERE deleted = 0 \
-                 GROUP BY search_name, date_of_birth HAVING count(*) > 1) \
-             AND NOT EXISTS (SELECT 1 FROM dismissed_duplicates d WHERE d.a = a.id AND d.b = b.id) \
-             ORDER BY a.family_name, a.given_name",
-        )?;
+        let mut stmt = self.conn.prepare_cached(concat!(
+            "SELECT a.data, b.data ",
+            duplicate_pairs!(),
+            " ORDER BY a.family_name, a.given_name"
+        ))?;
         let rows = stmt.query_map([], |r| Ok((r.get::<_, String>(0)?, r.get::<_, String>(1)?)))?;
         let mut out = Vec::new();
         for row in rows {
@@ -663,6 +672,16 @@ impl Cache {
             out.push((serde_json::from_str(&a)?, serde_json::from_str(&b)?));
         }
         Ok(out)
+    }
+
+    /// How many pairs [`Cache::possible_duplicates`] would list, without decoding any record: the
+    /// status bar recounts after every feed page that carries patients.
+    pub fn possible_duplicate_count(&self) -> CacheResult<u32> {
+        Ok(self
+            .conn
+            .query_row(concat!("SELECT count(*) ", duplicate_pairs!()), [], |r| {
+                r.get::<_, i64>(0)
+            })? as u32)
     }
 
     /// Marks two patients as different people (no longer shown as possible duplicates).

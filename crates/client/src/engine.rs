@@ -219,11 +219,7 @@ impl Session {
 
     /// Counts possible duplicate patients again (after patients changed).
     pub(crate) fn recount_duplicates(&self) {
-        let n = self
-            .cache()
-            .possible_duplicates()
-            .map(|d| d.len() as u32)
-            .unwrap_or(0);
+        let n = self.cache().possible_duplicate_count().unwrap_or(0);
         self.duplicates
             .store(n, std::sync::atomic::Ordering::Relaxed);
     }
