@@ -30,6 +30,29 @@ def wait(driver, seconds=20):
     return WebDriverWait(driver, seconds, poll_frequency=0.05, ignored_exceptions=(StaleElementReferenceException,))
 
 
+def press(driver, target, seconds=20):
+    """Clicks what `target` finds (a locator, or a function of the driver), scrolled into view.
+    Screens re-render when the cache changes, so an element found a moment ago may be gone by the
+    time it is clicked: it is looked up again until the click lands."""
+    def attempt(d):
+        el = d.find_element(*target) if isinstance(target, tuple) else target(d)
+        d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
+        el.click()
+        return True
+    wait(driver, seconds).until(attempt)
+
+
+def type_into(driver, target, text, clear=True, seconds=20):
+    """Types `text` into what `target` finds, looking it up again if a re-render replaced it."""
+    def attempt(d):
+        el = d.find_element(*target) if isinstance(target, tuple) else target(d)
+        if clear:
+            el.clear()
+        el.send_keys(text)
+        return True
+    wait(driver, seconds).until(attempt)
+
+
 def shot(driver, directory, name):
     step(name)
     # two animation frames, so the picture shows the page after its last update
@@ -47,7 +70,7 @@ def sign_in(driver, username):
         el = driver.find_element(*tid(field))
         el.clear()
         el.send_keys(value)
-    driver.find_element(*tid("login-submit")).click()
+    press(driver, tid("login-submit"))
     w.until(EC.visibility_of_element_located(tid("patient-search")))
     w.until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "online")
 
@@ -83,8 +106,8 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     shot(front, screenshot_dir, "chart-synthea")
 
     # register a patient
-    front.find_element(*tid("nav-patients")).click()
-    wait(front).until(EC.element_to_be_clickable(tid("btn-register-patient"))).click()
+    press(front, tid("nav-patients"))
+    press(front, tid("btn-register-patient"))
     wait(front).until(EC.visibility_of_element_located(tid("reg-form")))
     values = {
         "reg-given_name": "Ingrid",
@@ -100,7 +123,7 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
         el.send_keys(value)
     Select(front.find_element(*tid("reg-sex"))).select_by_value("female")
     shot(front, screenshot_dir, "register")
-    front.find_element(*tid("reg-save")).click()
+    press(front, tid("reg-save"))
     wait(front).until(EC.visibility_of_element_located(tid("chart")))
     # the server assigns the MRN once the registration is sent
     wait(front).until(lambda d: re.fullmatch(r"\d+", d.find_element(*tid("chart-mrn")).text.split()[-1]) is not None)
@@ -119,7 +142,7 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     assert exam.find_element(*tid("allergies")).get_attribute("data-state") == "present"
 
     # record vitals with abnormal values: flagged as typed, and in the history once saved
-    exam.find_element(*tid("btn-record-vitals")).click()
+    press(exam, tid("btn-record-vitals"))
     wait(exam).until(EC.visibility_of_element_located(tid("vitals-systolic_mmhg")))
     for field, value in (
         ("vitals-systolic_mmhg", "168"), ("vitals-diastolic_mmhg", "102"), ("vitals-heart_rate_bpm", "112"),
@@ -131,14 +154,14 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     wait(exam).until(lambda d: d.find_element(*tid("vitals-flag-systolic_mmhg")).get_attribute("data-flag") == "high")
     assert exam.find_element(*tid("vitals-flag-spo2_pct")).get_attribute("data-flag") == "low"
     shot(exam, screenshot_dir, "vitals")
-    exam.find_element(*tid("vitals-save")).click()
+    press(exam, tid("vitals-save"))
     wait(exam).until(EC.visibility_of_element_located(tid("vitals-history")))
     wait(exam).until(lambda d: any(f.get_attribute("data-flag") == "systolic_mmhg:high" for f in d.find_elements(*tid("flag"))))
     wait(exam).until(lambda d: all(r.get_attribute("data-pending") != "true" for r in d.find_elements(*tid("vitals-row"))))
     shot(exam, screenshot_dir, "chart")
 
     # the front desk sees the nurse's vitals on the same patient, live
-    front.find_element(*tid("nav-patients")).click()
+    press(front, tid("nav-patients"))
     box = wait(front).until(EC.visibility_of_element_located(tid("patient-search")))
     box.clear()
     box.send_keys("solberg")
@@ -148,7 +171,7 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
 
     # book her a visit with the doctor: first at a time his 09:00 patient holds, refused with that
     # booking named; then a free time
-    front.find_element(*tid("btn-book-appointment")).click()
+    press(front, tid("btn-book-appointment"))
     wait(front).until(EC.visibility_of_element_located(tid("book-form")))
     provider = Select(front.find_element(*tid("book-provider")))
     doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in o.text)
@@ -160,26 +183,26 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     length.clear()
     length.send_keys("20")
     front.find_element(*tid("book-reason")).send_keys("Blood pressure follow-up")
-    front.find_element(*tid("book-save")).click()
+    press(front, tid("book-save"))
     clash = wait(front).until(EC.visibility_of_element_located(tid("book-conflict-text")))
     wait(front).until(lambda d: "clashes with" in d.find_element(*tid("book-conflict-text")).text and "09:00" in d.find_element(*tid("book-conflict-text")).text)
     shot(front, screenshot_dir, "book-conflict")
     when.clear()
     when.send_keys("17:30")
     shot(front, screenshot_dir, "book")
-    front.find_element(*tid("book-save")).click()
+    press(front, tid("book-save"))
     wait(front).until(EC.invisibility_of_element_located(tid("book-form")))
 
     # today's schedule: check the first booked patient in; the nurse's schedule shows it live
-    front.find_element(*tid("nav-schedule")).click()
+    press(front, tid("nav-schedule"))
     wait(front).until(lambda d: len(rows(d, "schedule-row")) >= 1)
     shot(front, screenshot_dir, "schedule")
     wait(front).until(lambda d: any("Solberg" in r.text for r in rows(d, "schedule-row")))
     appt_id = wait(front).until(lambda d: next(
         (r.get_attribute("data-appointment-id") for r in rows(d, "schedule-row") if r.get_attribute("data-status") == "scheduled"), None))
     assert appt_id, "the demo clinic has a schedule for today"
-    front.find_element(By.CSS_SELECTOR, f'[data-appointment-id="{appt_id}"] [data-testid="appt-checkin"]').click()
-    exam.find_element(*tid("nav-schedule")).click()
+    press(front, (By.CSS_SELECTOR, f'[data-appointment-id="{appt_id}"] [data-testid="appt-checkin"]'))
+    press(exam, tid("nav-schedule"))
     wait(exam).until(lambda d: any(
         r.get_attribute("data-appointment-id") == appt_id and r.get_attribute("data-status") == "checked_in"
         for r in rows(d, "schedule-row")))

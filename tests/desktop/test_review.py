@@ -23,7 +23,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_desktop import PASSWORD, only_row_is, rows, shot, sign_in, step, tid, wait
+from test_desktop import PASSWORD, only_row_is, press, rows, shot, sign_in, step, tid, type_into, wait
 
 
 class Proxy:
@@ -142,15 +142,19 @@ def utc(day: dt.date, hh: int, mm: int, tz: ZoneInfo) -> str:
     return dt.datetime(day.year, day.month, day.day, hh, mm, tzinfo=tz).astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def click(driver, el):
-    """Scrolls an element into view, then clicks it."""
-    driver.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
-    el.click()
-
-
 def no_toasts(driver):
     """Waits until the confirmations have faded, so a screenshot shows the screen itself."""
     wait(driver, 15).until(lambda d: not d.find_elements(By.CSS_SELECTOR, '[data-testid="toasts"] .toast'))
+
+
+def inside(outer: str, inner: str):
+    """A locator for `inner` within the first `outer` card."""
+    return (By.CSS_SELECTOR, f'[data-testid="{outer}"] [data-testid="{inner}"]')
+
+
+def text_of(driver, locator):
+    """The element's text, read in one step (a re-render between find and read is retried)."""
+    return wait(driver).until(lambda d: d.find_element(*locator).text or None)
 
 
 def card(driver, testid: str):
@@ -188,17 +192,17 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
     step("workstation offline")
 
     # edit the phone number
-    site.find_element(*tid("btn-edit-patient")).click()
+    press(site, tid("btn-edit-patient"))
     phone = wait(site).until(EC.visibility_of_element_located(tid("edit-phone")))
     phone.clear()
     phone.send_keys("+1 617 555 0101")
     shot(site, screenshot_dir, "edit-patient")
-    click(site, site.find_element(*tid("edit-save")))
+    press(site, tid("edit-save"))
     wait(site).until(EC.visibility_of_element_located(tid("chart")))
     wait(site).until(lambda d: "+1 617 555 0101" in d.find_element(*tid("demographics")).text)
 
     # book Dr. Kim tomorrow at 11:00
-    site.find_element(*tid("btn-book-appointment")).click()
+    press(site, tid("btn-book-appointment"))
     wait(site).until(EC.visibility_of_element_located(tid("book-patient-selected")))
     Select(site.find_element(*tid("book-provider"))).select_by_value(kim["id"])
     site.execute_script(
@@ -209,7 +213,7 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
         el.clear()
         el.send_keys(value)
     site.find_element(*tid("book-reason")).send_keys("Blood pressure check")
-    click(site, site.find_element(*tid("book-save")))
+    press(site, tid("book-save"))
     wait(site).until(EC.invisibility_of_element_located(tid("book-form")))
     wait(site).until(lambda d: int(d.find_element(*tid("status-pending")).get_attribute("data-count")) == 2)
     step("two changes queued offline")
@@ -227,37 +231,32 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
 
     # the link comes back: both come back for review
     proxy.online()
-    review_link = wait(site, 60).until(lambda d: (lambda b: b if b.is_displayed() and b.get_attribute("data-count") == "2" else None)(d.find_element(*tid("status-review"))))
+    wait(site, 60).until(lambda d: (lambda b: b if b.is_displayed() and b.get_attribute("data-count") == "2" else None)(d.find_element(*tid("status-review"))))
     step("two items to review")
-    click(site, review_link)
+    press(site, tid("status-review"))
     wait(site).until(EC.visibility_of_element_located(tid("review")))
-    conflict = wait(site).until(lambda d: card(d, "review-conflict"))
-    assert conflict.get_attribute("data-field") == "phone"
-    assert conflict.find_element(*tid("conflict-mine")).text == "+1 617 555 0101"
-    assert conflict.find_element(*tid("conflict-theirs")).text == "+1 617 555 0199"
-    assert "changed by Alex Morgan" in conflict.find_element(*tid("conflict-theirs-meta")).text
-    refused = wait(site).until(lambda d: card(d, "review-refused"))
-    assert refused.get_attribute("data-entity") == "appointment"
+    wait(site).until(lambda d: (c := card(d, "review-conflict")) is not None and c.get_attribute("data-field") == "phone")
+    assert text_of(site, inside("review-conflict", "conflict-mine")) == "+1 617 555 0101"
+    assert text_of(site, inside("review-conflict", "conflict-theirs")) == "+1 617 555 0199"
+    assert "changed by Alex Morgan" in text_of(site, inside("review-conflict", "conflict-theirs-meta"))
+    wait(site).until(lambda d: (c := card(d, "review-refused")) is not None and c.get_attribute("data-entity") == "appointment")
     # the booking that holds the slot is named, in clinic time
     wait(site).until(lambda d: "11:00–11:30" in d.find_element(*tid("refused-clash")).text)
     no_toasts(site)
     shot(site, screenshot_dir, "review")
 
     # keep my phone number
-    click(site, conflict.find_element(*tid("conflict-keep-mine")))
+    press(site, inside("review-conflict", "conflict-keep-mine"))
     wait(site).until(lambda d: card(d, "review-conflict") is None)
 
     # rebook: first into the same taken slot (refused at once, naming it), then a free time
-    refused = card(site, "review-refused")
-    time_box = refused.find_element(*tid("rebook-time"))
-    time_box.clear()
-    time_box.send_keys("11:10")
-    click(site, refused.find_element(*tid("rebook-save")))
+    rebook_time = inside("review-refused", "rebook-time")
+    rebook_save = inside("review-refused", "rebook-save")
+    type_into(site, rebook_time, "11:10")
+    press(site, rebook_save)
     wait(site).until(lambda d: "clashes with 11:00–11:30" in d.find_element(*tid("rebook-error")).text)
-    time_box = card(site, "review-refused").find_element(*tid("rebook-time"))
-    time_box.clear()
-    time_box.send_keys("11:30")
-    click(site, card(site, "review-refused").find_element(*tid("rebook-save")))
+    type_into(site, rebook_time, "11:30")
+    press(site, rebook_save)
     wait(site, 30).until(EC.visibility_of_element_located(tid("review-empty")))
     wait(site, 30).until(lambda d: not d.find_element(*tid("status-review")).is_displayed())
     wait(site, 30).until(lambda d: d.find_element(*tid("status-pending")).get_attribute("data-count") == "0")
@@ -278,11 +277,11 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
     twins = [admin.call("POST", "/api/v1/patients", {
         "given_name": "Hanna", "family_name": "Lindqvist", "date_of_birth": "1990-05-05", "sex": "female", "phone": phone})
         for phone in ("+1 617 555 0111", "+1 617 555 0122")]
-    dup = wait(site, 30).until(lambda d: card(d, "review-duplicate"))
-    assert {e.get_attribute("data-patient-id") for e in dup.find_elements(By.CSS_SELECTOR, "[data-patient-id]")} == {t["id"] for t in twins}
-    assert site.find_element(*tid("status-review")).get_attribute("data-count") == "1"
+    pair = (By.CSS_SELECTOR, '[data-testid="review-duplicate"] [data-patient-id]')
+    wait(site, 30).until(lambda d: {e.get_attribute("data-patient-id") for e in d.find_elements(*pair)} == {t["id"] for t in twins})
+    wait(site).until(lambda d: d.find_element(*tid("status-review")).get_attribute("data-count") == "1")
     shot(site, screenshot_dir, "review-duplicate")
-    click(site, dup.find_element(*tid("duplicate-dismiss")))
+    press(site, inside("review-duplicate", "duplicate-dismiss"))
     wait(site).until(EC.visibility_of_element_located(tid("review-empty")))
     wait(site).until(lambda d: not d.find_element(*tid("status-review")).is_displayed())
 
@@ -291,29 +290,29 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
     # send what was entered meanwhile; nothing is dropped
     proxy.offline()
     wait(site, 30).until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "offline")
-    click(site, site.find_element(*tid("btn-logout")))
+    press(site, tid("btn-logout"))
     password = wait(site).until(EC.visibility_of_element_located(tid("login-password")))
     password.send_keys(PASSWORD)
-    click(site, site.find_element(*tid("login-submit")))
+    press(site, tid("login-submit"))
     wait(site, 30).until(lambda d: any("Signed in offline" in t.text for t in d.find_elements(By.CSS_SELECTOR, '[data-testid="toasts"] .toast')))
     search = site.find_element(*tid("patient-search"))
     search.send_keys("mosc")
     wait(site).until(lambda d: only_row_is(d, "Mosc"))
     search.send_keys(Keys.ENTER)
-    click(site, wait(site).until(EC.visibility_of_element_located(tid("btn-edit-patient"))))
+    press(site, tid("btn-edit-patient"))
     email = wait(site).until(EC.visibility_of_element_located(tid("edit-email")))
     email.send_keys("maynard.mosciski@example.org")
-    click(site, site.find_element(*tid("edit-save")))
+    press(site, tid("edit-save"))
     wait(site).until(lambda d: d.find_element(*tid("status-pending")).get_attribute("data-count") == "1")
     proxy.online()
     again = wait(site, 60).until(lambda d: (lambda b: b if b.is_displayed() else None)(d.find_element(*tid("status-signin"))))
     assert again.text == "Sign in again to send 1 change"
     no_toasts(site)
     shot(site, screenshot_dir, "sign-in-again")
-    click(site, again)
+    press(site, tid("status-signin"))
     dialog = wait(site).until(EC.visibility_of_element_located(tid("relogin-dialog")))
     dialog.find_element(*tid("login-password")).send_keys(PASSWORD)
-    click(site, dialog.find_element(*tid("login-submit")))
+    press(site, (By.CSS_SELECTOR, '[data-testid="relogin-dialog"] [data-testid="login-submit"]'))
     wait(site, 30).until(lambda d: d.find_element(*tid("status-pending")).get_attribute("data-count") == "0")
     wait(site, 30).until(lambda d: not d.find_element(*tid("status-signin")).is_displayed())
     assert admin.call("GET", f"/api/v1/patients/{patient['id']}")["email"] == "maynard.mosciski@example.org"
