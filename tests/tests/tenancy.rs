@@ -106,6 +106,57 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
         .await?;
     assert_eq!(n, 2, "its own tenant: its rows");
     tx.rollback().await?;
+
+    // the handlers' own queries, run with another clinic's tenant setting, find nothing
+    let pid_uuid: uuid::Uuid = pid.parse()?;
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, uuid::Uuid::new_v4()).await?;
+    let got = medoffice_server::records::get_patient(&mut tx, pid_uuid).await;
+    assert!(
+        matches!(got, Err(medoffice_server::error::AppError::NotFound(_))),
+        "get_patient under the wrong tenant: {got:?}"
+    );
+    let (found, total) = medoffice_server::records::search_patients(&mut tx, "secret", 50, 0)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!((found.len(), total), (0, 0), "search under the wrong tenant");
+    tx.rollback().await?;
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
+    let mine = medoffice_server::records::get_patient(&mut tx, pid_uuid).await;
+    assert!(mine.is_ok(), "the same query under its own tenant finds it");
+    tx.rollback().await?;
+
+    // every table that holds a clinic's rows has row-level security and a policy, and the
+    // server's role owns nothing (RLS binds every non-owner), is no superuser and cannot bypass it
+    let unprotected: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+           JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
+          WHERE c.relkind IN ('r', 'p')
+            AND (NOT c.relrowsecurity
+                 OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
+          ORDER BY 1",
+    )
+    .fetch_all(&sys.pool)
+    .await?;
+    assert!(unprotected.is_empty(), "tenant tables without RLS: {unprotected:?}");
+    let tenant_tables: i64 = sqlx::query_scalar(
+        "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
+           JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+          WHERE a.attname = 'tenant_id' AND c.relkind = 'r'",
+    )
+    .fetch_one(&sys.pool)
+    .await?;
+    assert!(tenant_tables >= 6, "the catalogue check saw the tenant tables ({tenant_tables})");
+    let (owned, superuser, bypass): (i64, bool, bool) = sqlx::query_as(
+        "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
+                  WHERE n.nspname = 'public' AND c.relowner = r.oid),
+                r.rolsuper, r.rolbypassrls
+           FROM pg_roles r WHERE r.rolname = current_user",
+    )
+    .fetch_one(&sys.pool)
+    .await?;
+    assert_eq!((owned, superuser, bypass), (0, false, false), "the server's role");
+
     let wrong_insert = async {
         let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
         sqlx::query("INSERT INTO audit_log (tenant_id, action, outcome) VALUES ($1, 'x', 'y')")
