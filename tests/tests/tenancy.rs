@@ -118,7 +118,11 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     let (found, total) = medoffice_server::records::search_patients(&mut tx, "secret", 50, 0)
         .await
         .map_err(|e| anyhow::anyhow!("{e:?}"))?;
-    assert_eq!((found.len(), total), (0, 0), "search under the wrong tenant");
+    assert_eq!(
+        (found.len(), total),
+        (0, 0),
+        "search under the wrong tenant"
+    );
     tx.rollback().await?;
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
     let mine = medoffice_server::records::get_patient(&mut tx, pid_uuid).await;
@@ -138,7 +142,10 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     )
     .fetch_all(&sys.pool)
     .await?;
-    assert!(unprotected.is_empty(), "tenant tables without RLS: {unprotected:?}");
+    assert!(
+        unprotected.is_empty(),
+        "tenant tables without RLS: {unprotected:?}"
+    );
     let tenant_tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
@@ -146,7 +153,10 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     )
     .fetch_one(&sys.pool)
     .await?;
-    assert!(tenant_tables >= 6, "the catalogue check saw the tenant tables ({tenant_tables})");
+    assert!(
+        tenant_tables >= 6,
+        "the catalogue check saw the tenant tables ({tenant_tables})"
+    );
     let (owned, superuser, bypass): (i64, bool, bool) = sqlx::query_as(
         "SELECT (SELECT count(*) FROM pg_class c JOIN pg_namespace n ON n.oid = c.relnamespace
                   WHERE n.nspname = 'public' AND c.relowner = r.oid),
@@ -155,7 +165,11 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     )
     .fetch_one(&sys.pool)
     .await?;
-    assert_eq!((owned, superuser, bypass), (0, false, false), "the server's role");
+    assert_eq!(
+        (owned, superuser, bypass),
+        (0, false, false),
+        "the server's role"
+    );
 
     let wrong_insert = async {
         let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
