@@ -642,6 +642,7 @@ fn to_api(e: EngineError) -> ApiError {
                 message: "The session has ended; sign in again".into(),
                 status: 401,
                 errors: None,
+                code: None,
                 details: None,
                 timestamp: Utc::now(),
             },

@@ -286,6 +286,7 @@ impl Workstation {
                 username: username.trim().to_owned(),
                 password: password.to_owned(),
                 device_id: Some(self.config.device_id.clone()),
+                totp_code: None,
             })
             .await
         {
