@@ -1207,10 +1207,12 @@ impl Workstation {
         Ok(self.session().await?.cache().rows(entity)?)
     }
 
-    /// Stops the sync engine without signing out (the app or CLI is closing).
+    /// Stops the sync engine without signing out (the app or CLI is closing); the cache is
+    /// closed once no command still running holds the session.
     pub async fn close(&self) {
-        if let Some(s) = self.session.write().await.take() {
-            s.stop();
+        let taken = self.session.write().await.take();
+        if let Some(s) = taken {
+            s.shutdown().await;
         }
     }
 
