@@ -244,9 +244,7 @@ async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothin
         .map_err(err)?;
     drained(&ws).await?;
     proxy.set_online(false);
-    ws.record_vitals(p.record.id, vitals())
-        .await
-        .map_err(err)?;
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
 
     // one change waits: the wipe is refused, saying so, and nothing changed
     let refused = ws.logout(true, false).await.expect_err("refused");
@@ -294,12 +292,8 @@ async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothin
         .map_err(err)?;
     drained(&ws).await?;
     proxy.set_online(false);
-    ws.record_vitals(p.record.id, vitals())
-        .await
-        .map_err(err)?;
-    ws.record_vitals(p.record.id, vitals())
-        .await
-        .map_err(err)?;
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
     ws.close().await;
     let out = cli_run(&["logout", "--wipe"])?;
     assert!(
@@ -309,8 +303,10 @@ async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothin
     let out = cli_run(&["logout", "--wipe", "--force"])?;
     assert!(out.status.success(), "{out:?}");
     assert!(!cache_path.exists());
-    assert!(!std::fs::read_to_string(dir.path().join("offline-unlock.json"))?
-        .contains(&tenant.to_string()));
+    assert!(
+        !std::fs::read_to_string(dir.path().join("offline-unlock.json"))?
+            .contains(&tenant.to_string())
+    );
     // --force alone is not a thing
     assert!(!cli_run(&["logout", "--force"])?.status.success());
     Ok(())
