@@ -143,6 +143,9 @@ pub struct Cache {
     conn: Connection,
 }
 
+/// Page cache of a cache connection, KiB (see [`Cache::open`]).
+const CACHE_KIB: i64 = 64 * 1024;
+
 /// The first 16 bytes of every plaintext SQLite file (an encrypted one starts with its salt).
 const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -238,6 +241,14 @@ impl Cache {
             encrypt_plaintext(path, key)?;
         }
         let mut conn = Connection::open(path)?;
+        #[cfg(unix)]
+        {
+            // only this OS user reads it (SQLite gives its WAL and shared memory the same mode)
+            use std::os::unix::fs::PermissionsExt;
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(error = %e, "could not restrict the cache file's permissions");
+            }
+        }
         // the key before anything else touches the file
         conn.execute_batch(&format!("PRAGMA key = {}", key.sql_literal().as_str()))?;
         match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
@@ -253,6 +264,10 @@ impl Cache {
         }
         // sorts and temporary tables stay in memory, never in a temporary file
         conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // every page read from disk is decrypted and authenticated: keep up to 64 MiB of
+        // decrypted pages (SQLite's default is 2 MiB), enough for the indexes and hot rows of
+        // a 100,000-patient clinic
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // feed upserts, search shapes and outbox reads all stay prepared (the default is 16)
         conn.set_prepared_statement_cache_capacity(64);
@@ -1155,6 +1170,17 @@ mod tests {
         assert!(std::fs::metadata(files_of(&path)[1].clone())?.len() > 0);
         assert!(!contains(&raw_bytes(&path), NAME));
         assert!(!is_plaintext(&path)?);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for f in &files_of(&path)[..2] {
+                assert_eq!(
+                    std::fs::metadata(f)?.permissions().mode() & 0o777,
+                    0o600,
+                    "{f:?}"
+                );
+            }
+        }
 
         // without a key, or with another one, the file is not a database
         let bare = Connection::open(&path)?;
