@@ -72,7 +72,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     return await invoke<T>(cmd, args);
   } catch (raw) {
     const e = toCommandError(raw);
-    if (cmd !== "login" && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
+    // sign-in, the lock screen and sign-out answer these themselves
+    if (!["login", "unlock", "logout"].includes(cmd) && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
     throw e;
   }
 }
@@ -81,7 +82,17 @@ export const api = {
   sessionState: () => call<SessionState>("session_state"),
   login: (server_url: string, tenant: string, username: string, password: string) =>
     call<UserInfo>("login", { server_url, tenant, username, password }),
-  logout: () => call<null>("logout"),
+  /**
+   * Signs out. `wipe`: also removes this clinic's data from this computer (cache, its key,
+   * offline sign-ins); refused (`conflict`) while changes wait to be sent, unless `force`.
+   */
+  logout: (wipe: boolean, force: boolean) => call<null>("logout", { wipe, force }),
+  /** Changes not yet accepted by the server (what a wipe would lose). */
+  unsentChanges: () => call<number>("unsent_changes"),
+  /** Locks the screen (remembered by the core until `unlock`). */
+  lock: () => call<null>("lock"),
+  /** Unlocks with the signed-in person's password (checked on this computer). */
+  unlock: (password: string) => call<null>("unlock", { password }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   searchPatients: (query: string, limit: number) => call<Local<Patient>[]>("search_patients", { query, limit }),
   patientChart: (patient_id: string) => call<PatientChart>("patient_chart", { patient_id }),
