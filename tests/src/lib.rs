@@ -227,6 +227,17 @@ pub struct TestServer {
 impl TestServer {
     /// Starts the server on `port` (0: any free port). Migrations must have run.
     pub fn start(database_url: &str, port: u16) -> anyhow::Result<Self> {
+        let mut config = medoffice_server::ServeConfig::for_tests();
+        config.bind = SocketAddr::from(([127, 0, 0, 1], port));
+        Self::start_with(database_url, config)
+    }
+
+    /// Starts the server with `config` (its `bind` decides the address). Errors are the
+    /// server's refusals to start (e.g. plain HTTP beyond loopback, an unsafe secret file).
+    pub fn start_with(
+        database_url: &str,
+        config: medoffice_server::ServeConfig,
+    ) -> anyhow::Result<Self> {
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<anyhow::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let url = database_url.to_owned();
@@ -242,8 +253,6 @@ impl TestServer {
                     return;
                 }
             };
-            let mut config = medoffice_server::ServeConfig::for_tests();
-            config.bind = SocketAddr::from(([127, 0, 0, 1], port));
             match rt.block_on(medoffice_server::start(config, &url)) {
                 Ok(s) => {
                     let _ = addr_tx.send(Ok(s.addr));
@@ -502,6 +511,24 @@ pub fn cli_path() -> anyhow::Result<PathBuf> {
         );
     }
     Ok(cli)
+}
+
+/// The `medoffice-server` binary built next to the test binaries (`cargo build -p
+/// medoffice-server`; `cargo test --workspace` builds it).
+pub fn server_bin_path() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test binary location")?;
+    let bin = dir.join("medoffice-server");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build -p medoffice-server`",
+            bin.display()
+        );
+    }
+    Ok(bin)
 }
 
 /// Polls `check` every 5 ms until it holds or `limit` passes; returns the time it took.

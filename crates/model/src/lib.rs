@@ -8,6 +8,7 @@
 //! This crate does no I/O.
 
 pub mod appointment;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod merge;
@@ -17,6 +18,7 @@ pub mod sync;
 pub mod vitals;
 
 pub use appointment::*;
+pub use audit::*;
 pub use auth::*;
 pub use error::*;
 pub use patient::*;
