@@ -60,31 +60,29 @@ CREATE TABLE audit_chain_heads (
     last_id bigint
 );
 
-CREATE FUNCTION medoffice_audit_field(v text) RETURNS text
-LANGUAGE sql IMMUTABLE AS $$
-    SELECT CASE WHEN v IS NULL THEN '~;'
-                ELSE octet_length(convert_to(v, 'UTF8'))::text || ':' || v || ';' END
-$$;
-
+-- One SQL expression with no SET clause and no nested function calls, so PostgreSQL inlines it
+-- into the trigger's cached plan (a SQL function that is not inlined is parsed and planned
+-- again at every call: measured at ~2 ms per entry). Columns declared NOT NULL (id, tenant_id,
+-- at, action, outcome) need no NULL case.
 CREATE FUNCTION medoffice_audit_canonical(a audit_log) RETURNS bytea
-LANGUAGE sql STABLE SET search_path = public, pg_temp AS $$
+LANGUAGE sql STABLE AS $$
     SELECT convert_to(
         'medoffice-audit-v1;'
-        || medoffice_audit_field(a.id::text)
-        || medoffice_audit_field(a.tenant_id::text)
-        || medoffice_audit_field((extract(epoch FROM a.at) * 1000000)::bigint::text)
-        || medoffice_audit_field(a.user_id::text)
-        || medoffice_audit_field(a.username)
-        || medoffice_audit_field(a.action)
-        || medoffice_audit_field(a.entity)
-        || medoffice_audit_field(a.entity_id::text)
-        || medoffice_audit_field(a.patient_id::text)
-        || medoffice_audit_field(a.device_id)
-        || medoffice_audit_field(a.ip)
-        || medoffice_audit_field(a.outcome)
-        || medoffice_audit_field(a.detail)
-        || medoffice_audit_field(a.event_id::text),
-        'UTF8')
+        || octet_length(convert_to(a.id::text, 'UTF8'))::text || ':' || a.id::text || ';'
+        || octet_length(convert_to(a.tenant_id::text, 'UTF8'))::text || ':' || a.tenant_id::text || ';'
+        || octet_length(convert_to(((extract(epoch FROM a.at) * 1000000)::bigint)::text, 'UTF8'))::text || ':' || ((extract(epoch FROM a.at) * 1000000)::bigint)::text || ';'
+        || CASE WHEN a.user_id::text IS NULL THEN '~;' ELSE octet_length(convert_to(a.user_id::text, 'UTF8'))::text || ':' || a.user_id::text || ';' END
+        || CASE WHEN a.username IS NULL THEN '~;' ELSE octet_length(convert_to(a.username, 'UTF8'))::text || ':' || a.username || ';' END
+        || octet_length(convert_to(a.action, 'UTF8'))::text || ':' || a.action || ';'
+        || CASE WHEN a.entity IS NULL THEN '~;' ELSE octet_length(convert_to(a.entity, 'UTF8'))::text || ':' || a.entity || ';' END
+        || CASE WHEN a.entity_id::text IS NULL THEN '~;' ELSE octet_length(convert_to(a.entity_id::text, 'UTF8'))::text || ':' || a.entity_id::text || ';' END
+        || CASE WHEN a.patient_id::text IS NULL THEN '~;' ELSE octet_length(convert_to(a.patient_id::text, 'UTF8'))::text || ':' || a.patient_id::text || ';' END
+        || CASE WHEN a.device_id IS NULL THEN '~;' ELSE octet_length(convert_to(a.device_id, 'UTF8'))::text || ':' || a.device_id || ';' END
+        || CASE WHEN a.ip IS NULL THEN '~;' ELSE octet_length(convert_to(a.ip, 'UTF8'))::text || ':' || a.ip || ';' END
+        || octet_length(convert_to(a.outcome, 'UTF8'))::text || ':' || a.outcome || ';'
+        || CASE WHEN a.detail IS NULL THEN '~;' ELSE octet_length(convert_to(a.detail, 'UTF8'))::text || ':' || a.detail || ';' END
+        || CASE WHEN a.event_id::text IS NULL THEN '~;' ELSE octet_length(convert_to(a.event_id::text, 'UTF8'))::text || ':' || a.event_id::text || ';' END
+        , 'UTF8')
 $$;
 
 -- Chain what exists already, per clinic in id order (the order it was written in).
