@@ -244,6 +244,15 @@ impl TestServer {
         mut config: medoffice_server::ServeConfig,
     ) -> anyhow::Result<Self> {
         config.bind = SocketAddr::from(([127, 0, 0, 1], port));
+        Self::start_bound(database_url, config)
+    }
+
+    /// Starts the server with `config` as given (its `bind` decides the address). Errors are
+    /// the server's refusals to start (e.g. plain HTTP beyond loopback, an unsafe secret file).
+    pub fn start_bound(
+        database_url: &str,
+        config: medoffice_server::ServeConfig,
+    ) -> anyhow::Result<Self> {
         let kept = config.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<anyhow::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
@@ -526,6 +535,24 @@ pub fn cli_path() -> anyhow::Result<PathBuf> {
         );
     }
     Ok(cli)
+}
+
+/// The `medoffice-server` binary built next to the test binaries (`cargo build -p
+/// medoffice-server`; `cargo test --workspace` builds it).
+pub fn server_bin_path() -> anyhow::Result<PathBuf> {
+    let exe = std::env::current_exe()?;
+    let dir = exe
+        .parent()
+        .and_then(Path::parent)
+        .context("test binary location")?;
+    let bin = dir.join("medoffice-server");
+    if !bin.exists() {
+        bail!(
+            "{} is missing: build it with `cargo build -p medoffice-server`",
+            bin.display()
+        );
+    }
+    Ok(bin)
 }
 
 /// Polls `check` every 5 ms until it holds or `limit` passes; returns the time it took.

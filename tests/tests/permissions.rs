@@ -94,6 +94,10 @@ fn table() -> Vec<Case> {
         case(Method::GET, "/api/v1/sync/changes", SignedIn),
         case(Method::POST, "/api/v1/sync/push", SignedIn),
         case(Method::GET, "/api/v1/sync/ws", SignedIn),
+        case(Method::GET, "/api/v1/audit", Perm(AuditRead)),
+        case(Method::GET, "/api/v1/audit/export", Perm(AuditRead)),
+        // chart opens read from a workstation's cache, reported for the audit log
+        case(Method::POST, "/api/v1/audit/access", Perm(PatientRead)),
     ]
 }
 
@@ -276,6 +280,7 @@ impl Fixtures<'_> {
                 )
             }
             ("PATCH", "/api/v1/tenant") => (t.into(), Some(json!({"name": "Clinic perm"}))),
+            ("POST", "/api/v1/audit/access") => (t.into(), Some(json!({"events": []}))),
             ("POST", "/api/v1/sync/push") => (t.into(), Some(json!({"mutations": []}))),
             ("GET", "/api/v1/sync/changes") => (format!("{t}?since=0&limit=5"), None),
             _ => (t.into(), None),

@@ -129,13 +129,16 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     assert!(mine.is_ok(), "the same query under its own tenant finds it");
     tx.rollback().await?;
 
-    // every table that holds a clinic's rows has row-level security and a policy, and the
-    // server's role owns nothing (RLS binds every non-owner), is no superuser and cannot bypass it
+    // every table holding a clinic's rows that the server's role can touch at all has
+    // row-level security and a policy (tables only SECURITY DEFINER code reaches, like the
+    // audit chain heads, grant it nothing); the server's role owns nothing (RLS binds every
+    // non-owner), is no superuser and cannot bypass it
     let unprotected: Vec<String> = sqlx::query_scalar(
         "SELECT c.relname::text FROM pg_class c
            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
            JOIN pg_attribute a ON a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped
           WHERE c.relkind IN ('r', 'p')
+            AND has_table_privilege(current_user, c.oid, 'SELECT, INSERT, UPDATE, DELETE')
             AND (NOT c.relrowsecurity
                  OR NOT EXISTS (SELECT 1 FROM pg_policy p WHERE p.polrelid = c.oid))
           ORDER BY 1",

@@ -9,6 +9,7 @@
 
 pub mod account;
 pub mod appointment;
+pub mod audit;
 pub mod auth;
 pub mod error;
 pub mod merge;
@@ -19,6 +20,7 @@ pub mod vitals;
 
 pub use account::*;
 pub use appointment::*;
+pub use audit::*;
 pub use auth::*;
 pub use error::*;
 pub use patient::*;

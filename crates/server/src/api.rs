@@ -42,6 +42,23 @@ fn created_or_ok<T>(created: bool, body: T) -> (StatusCode, Json<T>) {
     )
 }
 
+/// Passes `r` through; when it is a refusal, records the failed attempt first (its own
+/// transaction, which rolled back, took its audit entry with it).
+async fn audited<T>(
+    st: &AppState,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    patient_id: Option<Uuid>,
+    r: AppResult<T>,
+) -> AppResult<T> {
+    if let Err(e) = &r {
+        audit::record_failure(&st.pool, actor, action, entity, entity_id, patient_id, e).await;
+    }
+    r
+}
+
 // ---------------------------------------------------------------------------------- health
 
 /// `GET /health` answer.
@@ -131,10 +148,15 @@ pub async fn create_patient(
     actor: Actor,
     ApiJson(new): ApiJson<NewPatient>,
 ) -> AppResult<(StatusCode, Json<Patient>)> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (p, created) = records::create_patient(&mut tx, &actor, new).await?;
-    tx.commit().await?;
-    Ok(created_or_ok(created, p))
+    let id = new.id;
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let (p, created) = records::create_patient(&mut tx, &actor, new).await?;
+        tx.commit().await?;
+        Ok(created_or_ok(created, p))
+    }
+    .await;
+    audited(&st, &actor, "patient.create", "patient", id, id, r).await
 }
 
 /// One patient (audited as a read of the record).
@@ -145,17 +167,30 @@ pub async fn get_patient(
     actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<Json<Patient>> {
-    actor.require(Permission::PatientRead)?;
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let p = records::get_patient(&mut tx, id).await?;
-    audit::record(
-        &mut tx,
+    let r = async {
+        actor.require(Permission::PatientRead)?;
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let p = records::get_patient(&mut tx, id).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            AuditEntry::success("patient.read", "patient", Some(id), Some(id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(Json(p))
+    }
+    .await;
+    audited(
+        &st,
         &actor,
-        AuditEntry::success("patient.read", "patient", Some(id), Some(id)),
+        "patient.read",
+        "patient",
+        Some(id),
+        Some(id),
+        r,
     )
-    .await?;
-    tx.commit().await?;
-    Ok(Json(p))
+    .await
 }
 
 /// Edits demographics from `base_revision`. Fields changed by someone else since then are a
@@ -168,13 +203,29 @@ pub async fn patch_patient(
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<PatientPatch>,
 ) -> AppResult<Json<Patient>> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (p, conflicts, written) =
-        records::update_patient(&mut tx, &actor, id, patch.base_revision, patch.changes).await?;
-    if written {
-        records::remember_rest_edit(&mut tx, &actor, p.revision).await?;
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let (p, conflicts, written) =
+            records::update_patient(&mut tx, &actor, id, patch.base_revision, patch.changes)
+                .await?;
+        if written {
+            records::remember_rest_edit(&mut tx, &actor, p.revision).await?;
+        }
+        tx.commit().await?;
+        Ok((p, conflicts))
     }
-    tx.commit().await?;
+    .await;
+    // (a merge with conflicts committed and is audited as such; only refusals are recorded here)
+    let (p, conflicts) = audited(
+        &st,
+        &actor,
+        "patient.update",
+        "patient",
+        Some(id),
+        Some(id),
+        r,
+    )
+    .await?;
     if conflicts.is_empty() {
         Ok(Json(p))
     } else {
@@ -193,10 +244,23 @@ pub async fn delete_patient(
     actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    records::delete_patient(&mut tx, &actor, id).await?;
-    tx.commit().await?;
-    Ok(StatusCode::NO_CONTENT)
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        records::delete_patient(&mut tx, &actor, id).await?;
+        tx.commit().await?;
+        Ok(StatusCode::NO_CONTENT)
+    }
+    .await;
+    audited(
+        &st,
+        &actor,
+        "patient.delete",
+        "patient",
+        Some(id),
+        Some(id),
+        r,
+    )
+    .await
 }
 
 // ----------------------------------------------------------------------------- vital signs
@@ -217,18 +281,32 @@ pub async fn list_vitals(
     Path(id): Path<Uuid>,
     Query(q): Query<VitalsQuery>,
 ) -> AppResult<Json<ListResponse<VitalSigns>>> {
-    actor.require(Permission::VitalSignsRead)?;
     let limit = q.limit.unwrap_or(100).clamp(1, 1000);
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    records::get_patient(&mut tx, id).await?;
-    let data = records::list_vitals(&mut tx, id, limit).await?;
-    audit::record(
-        &mut tx,
+    let r = async {
+        actor.require(Permission::VitalSignsRead)?;
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        records::get_patient(&mut tx, id).await?;
+        let data = records::list_vitals(&mut tx, id, limit).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            AuditEntry::success("vital_signs.read", "vital_signs", None, Some(id)),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(data)
+    }
+    .await;
+    let data = audited(
+        &st,
         &actor,
-        AuditEntry::success("vital_signs.read", "vital_signs", None, Some(id)),
+        "vital_signs.read",
+        "vital_signs",
+        None,
+        Some(id),
+        r,
     )
     .await?;
-    tx.commit().await?;
     let total = data.len() as i64;
     Ok(Json(ListResponse {
         data,
@@ -250,10 +328,24 @@ pub async fn create_vitals(
     Path(id): Path<Uuid>,
     ApiJson(new): ApiJson<NewVitalSigns>,
 ) -> AppResult<(StatusCode, Json<VitalSigns>)> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (v, created) = records::record_vitals(&mut tx, &actor, id, new).await?;
-    tx.commit().await?;
-    Ok(created_or_ok(created, v))
+    let vitals_id = new.id;
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let (v, created) = records::record_vitals(&mut tx, &actor, id, new).await?;
+        tx.commit().await?;
+        Ok(created_or_ok(created, v))
+    }
+    .await;
+    audited(
+        &st,
+        &actor,
+        "vital_signs.create",
+        "vital_signs",
+        vitals_id,
+        Some(id),
+        r,
+    )
+    .await
 }
 
 // ---------------------------------------------------------------------------- appointments
@@ -269,6 +361,15 @@ pub async fn list_appointments(
     actor.require(Permission::AppointmentRead)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let data = records::list_appointments(&mut tx, &f).await?;
+    if let Some(patient_id) = f.patient_id {
+        // one patient's appointments are part of their record (the day's schedule is not)
+        audit::record(
+            &mut tx,
+            &actor,
+            AuditEntry::success("appointment.read", "appointment", None, Some(patient_id)),
+        )
+        .await?;
+    }
     tx.commit().await?;
     Ok(whole_list(data))
 }
@@ -281,10 +382,25 @@ pub async fn create_appointment(
     actor: Actor,
     ApiJson(new): ApiJson<NewAppointment>,
 ) -> AppResult<(StatusCode, Json<Appointment>)> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (a, created) = records::book_appointment(&mut tx, &actor, new).await?;
-    tx.commit().await?;
-    Ok(created_or_ok(created, a))
+    let (appointment_id, patient_id) = (new.id, new.patient_id);
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let (a, created) = records::book_appointment(&mut tx, &actor, new).await?;
+        tx.commit().await?;
+        Ok(created_or_ok(created, a))
+    }
+    .await;
+    let patient = Some(patient_id);
+    audited(
+        &st,
+        &actor,
+        "appointment.create",
+        "appointment",
+        appointment_id,
+        patient,
+        r,
+    )
+    .await
 }
 
 /// Status transitions and rescheduling, from `base_revision`.
@@ -296,14 +412,28 @@ pub async fn patch_appointment(
     Path(id): Path<Uuid>,
     ApiJson(patch): ApiJson<AppointmentPatch>,
 ) -> AppResult<Json<Appointment>> {
-    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let (a, conflicts, written) =
-        records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes)
-            .await?;
-    if written {
-        records::remember_rest_edit(&mut tx, &actor, a.revision).await?;
+    let r = async {
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        let (a, conflicts, written) =
+            records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes)
+                .await?;
+        if written {
+            records::remember_rest_edit(&mut tx, &actor, a.revision).await?;
+        }
+        tx.commit().await?;
+        Ok((a, conflicts))
     }
-    tx.commit().await?;
+    .await;
+    let (a, conflicts) = audited(
+        &st,
+        &actor,
+        "appointment.update",
+        "appointment",
+        Some(id),
+        None,
+        r,
+    )
+    .await?;
     if conflicts.is_empty() {
         Ok(Json(a))
     } else {

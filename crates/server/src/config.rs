@@ -12,6 +12,10 @@ pub struct ServeConfig {
     /// unless `--dev` is given, which uses a fixed development key.
     #[arg(long, env = "MEDOFFICE_JWT_SECRET", hide_env_values = true)]
     pub jwt_secret: Option<String>,
+    /// A file holding the HMAC key instead (trailing newline ignored). Refused when its
+    /// group or others may read it: `chmod 600` it.
+    #[arg(long, env = "MEDOFFICE_JWT_SECRET_FILE", conflicts_with = "jwt_secret")]
+    pub jwt_secret_file: Option<std::path::PathBuf>,
     /// Development mode: allows the built-in signing key. Never in production.
     #[arg(long, env = "MEDOFFICE_DEV")]
     pub dev: bool,
@@ -56,6 +60,9 @@ pub struct ServeConfig {
     /// Patients a self-registered clinic may have: a number or `unlimited`.
     #[arg(long, env = "MEDOFFICE_DEFAULT_MAX_PATIENTS", default_value = "10000")]
     pub default_max_patients: PlanLimit,
+    /// TLS, CORS, request limits.
+    #[command(flatten)]
+    pub transport: crate::transport::TransportConfig,
 }
 
 /// A plan limit as typed on the command line: a number (at least 1), or `unlimited`.
@@ -83,8 +90,19 @@ impl std::str::FromStr for PlanLimit {
 pub const DEV_JWT_SECRET: &str = "medoffice-development-key-do-not-use-in-production";
 
 impl ServeConfig {
-    /// The signing key, or an error when none is configured outside development.
+    /// The signing key, or an error when none is configured outside development, when both
+    /// the key and a key file are given, or when the key file is readable by group or others.
     pub fn signing_key(&self) -> anyhow::Result<Vec<u8>> {
+        if let Some(path) = &self.jwt_secret_file {
+            if self.jwt_secret.is_some() {
+                anyhow::bail!("give MEDOFFICE_JWT_SECRET or MEDOFFICE_JWT_SECRET_FILE, not both");
+            }
+            let key = read_secret_file(path)?;
+            if key.len() < 32 {
+                anyhow::bail!("the key in {} must be at least 32 bytes", path.display());
+            }
+            return Ok(key);
+        }
         match (&self.jwt_secret, self.dev) {
             (Some(s), _) if s.len() >= 32 => Ok(s.as_bytes().to_vec()),
             (Some(_), _) => anyhow::bail!("MEDOFFICE_JWT_SECRET must be at least 32 bytes"),
@@ -114,6 +132,31 @@ impl ServeConfig {
             allow_self_registration: false,
             default_max_users: PlanLimit(Some(25)),
             default_max_patients: PlanLimit(Some(10_000)),
+            jwt_secret_file: None,
+            transport: crate::transport::TransportConfig::for_tests(),
         }
     }
+}
+
+/// Reads a secret from a file that only its owner may read (`mode & 0o077 == 0`), without
+/// the trailing newline an editor or `echo` leaves.
+pub fn read_secret_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
+    use anyhow::Context;
+    use std::os::unix::fs::PermissionsExt;
+    let meta = std::fs::metadata(path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    let mode = meta.permissions().mode() & 0o777;
+    if mode & 0o077 != 0 {
+        anyhow::bail!(
+            "refusing the secret file {}: its mode is {mode:04o}, so group or others may read it; run `chmod 600 {}`",
+            path.display(),
+            path.display()
+        );
+    }
+    let mut bytes = std::fs::read(path)
+        .with_context(|| format!("cannot read the secret file {}", path.display()))?;
+    while bytes.last().is_some_and(|b| matches!(b, b'\n' | b'\r')) {
+        bytes.pop();
+    }
+    Ok(bytes)
 }

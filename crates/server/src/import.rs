@@ -577,6 +577,14 @@ pub async fn import_synthea(
         .await?;
         report.appointments_imported += 1;
     }
+    let detail = format!(
+        "Synthea export {}: {} patients, {} vital-sign sets, {} appointments imported",
+        dir.display(),
+        report.patients_imported,
+        report.vital_sign_sets_imported,
+        report.appointments_imported
+    );
+    crate::audit::record_import(&mut tx, tenant_id, importer, "import.synthea", &detail).await?;
     tx.commit().await?;
     Ok(report)
 }

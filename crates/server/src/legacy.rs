@@ -1289,6 +1289,14 @@ pub async fn import_legacy(
             }
         }
     }
+    let detail = format!(
+        "legacy file {}: {} patients, {} vital-sign sets imported; {} rows not imported",
+        path.display(),
+        report.patients_imported,
+        report.vital_sign_sets_imported,
+        report.rows_not_imported
+    );
+    crate::audit::record_import(&mut tx, tenant_id, importer, "import.legacy", &detail).await?;
     tx.commit().await?;
     Ok(report)
 }

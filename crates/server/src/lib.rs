@@ -7,6 +7,8 @@
 
 pub mod api;
 pub mod audit;
+pub mod audit_api;
+pub mod audit_chain;
 pub mod auth;
 pub mod clinic;
 pub mod config;
@@ -21,6 +23,7 @@ pub mod records;
 pub mod signin;
 pub mod staff;
 pub mod sync;
+pub mod transport;
 pub mod twofactor;
 pub mod users;
 
@@ -93,11 +96,15 @@ pub struct ApiJson<T>(pub T);
         sync::changes,
         sync::push,
         sync::ws,
+        audit_api::list,
+        audit_api::export,
+        audit_api::report_access,
     ),
     components(schemas(
         medoffice_model::ServerMessage,
         medoffice_model::Change,
-        medoffice_model::ApiErrorCode
+        medoffice_model::ApiErrorCode,
+        medoffice_model::AuditFilter
     ))
 )]
 pub struct ApiDoc;
@@ -121,6 +128,7 @@ async fn method_not_allowed() -> axum::response::Response {
 /// address by `limiter` ([`ratelimit`]).
 pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
     let max_body = state.config.max_body_bytes;
+    let transport = state.config.transport.clone();
     let limited = Router::new()
         .route("/api/v1/auth/login", post(signin::login))
         .route("/api/v1/auth/refresh", post(signin::refresh))
@@ -132,7 +140,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/auth/totp/disable", post(twofactor::disable))
         .route("/api/v1/tenants", post(clinic::register))
         .route_layer(ratelimit::layer(limiter));
-    Router::new()
+    let routes = Router::new()
         .merge(limited)
         .route("/health", get(api::health))
         .route("/api/v1/openapi.json", get(openapi))
@@ -178,11 +186,14 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/ws", get(sync::ws))
+        .route("/api/v1/audit", get(audit_api::list))
+        .route("/api/v1/audit/export", get(audit_api::export))
+        .route("/api/v1/audit/access", post(audit_api::report_access))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
-        .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(state)
+        .with_state(state);
+    transport::layers(routes, &transport).layer(tower_http::trace::TraceLayer::new_for_http())
 }
 
 /// A running server.
@@ -197,15 +208,23 @@ pub struct RunningServer {
     pub limiter_task: tokio::task::JoinHandle<()>,
 }
 
-/// Connects, migrates nothing, binds `config.bind`, and serves until the runtime stops.
+/// Checks the settings, connects, migrates nothing, binds `config.bind`, and serves (HTTPS
+/// when a certificate is configured) until the runtime stops. Refuses a missing signing key,
+/// an unsafe secret file, plain HTTP beyond loopback, and unusable TLS files.
 pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<RunningServer> {
     let key = config.signing_key()?;
     let limiter = ratelimit::config(&config)?;
+    config.transport.check(config.bind)?;
+    if let (Some(cert), Some(key)) = (&config.transport.tls_cert, &config.transport.tls_key) {
+        // fail before binding, with the file named
+        transport::tls_server_config(cert, key)?;
+    }
     let pool = db::connect(database_url, 16).await?;
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
-    let tcp = tokio::net::TcpListener::bind(config.bind).await?;
+    let tcp = std::net::TcpListener::bind(config.bind)?;
     let addr = tcp.local_addr()?;
+    let transport = config.transport.clone();
     let state = AppState {
         pool,
         config: Arc::new(config),
@@ -214,14 +233,8 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
     };
     let limiter_task = ratelimit::spawn_sweeper(limiter.clone());
     let router = app(state, limiter);
-    let task = tokio::spawn(async move {
-        axum::serve(
-            tcp,
-            router.into_make_service_with_connect_info::<SocketAddr>(),
-        )
-        .await
-    });
-    tracing::info!(%addr, "medoffice server listening");
+    let task = transport::serve(tcp, router, &transport).await?;
+    tracing::info!(%addr, tls = transport.serves_tls(), "medoffice server listening");
     Ok(RunningServer {
         addr,
         task,

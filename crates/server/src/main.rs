@@ -108,6 +108,11 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// The audit log: check its hash chains.
+    Audit {
+        #[command(subcommand)]
+        command: AuditCommand,
+    },
     /// Load the demo clinic (idempotent): staff logins, the Synthea sample, today's schedule.
     Demo {
         /// Folder of the Synthea sample.
@@ -134,6 +139,22 @@ enum TenantCommand {
     },
 }
 
+#[derive(Subcommand)]
+enum AuditCommand {
+    /// Recompute every clinic's hash chain (needs the owner's DATABASE_URL: it reads every
+    /// clinic). Exit 0 and "intact: N entries, M clinics", or exit 1 naming each broken
+    /// clinic's first bad entry (id, time, altered / deleted / reordered / unchained);
+    /// exit 2 when the check could not run.
+    Verify {
+        /// Only this clinic (its code).
+        #[arg(long)]
+        tenant: Option<String>,
+        /// Print the report as JSON (with each intact clinic's chain head, to keep elsewhere).
+        #[arg(long)]
+        json: bool,
+    },
+}
+
 /// The demo clinic's code.
 const DEMO_TENANT: &str = "demo";
 /// The demo logins' shared password.
@@ -155,11 +176,17 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, no_migrate } => {
             config.signing_key()?;
+            config.transport.check(config.bind)?;
             if !no_migrate {
                 db::migrate(&url).await?;
             }
+            let scheme = if config.transport.serves_tls() {
+                "https"
+            } else {
+                "http"
+            };
             let server = medoffice_server::start(config, &url).await?;
-            println!("medoffice server listening on http://{}", server.addr);
+            println!("medoffice server listening on {scheme}://{}", server.addr);
             tokio::select! {
                 r = server.task => { r??; }
                 _ = tokio::signal::ctrl_c() => { tracing::info!("shutting down"); }
@@ -253,6 +280,31 @@ async fn main() -> anyhow::Result<()> {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
                 print!("{}", report.summary());
+            }
+        }
+        Command::Audit {
+            command: AuditCommand::Verify { tenant, json },
+        } => {
+            let report = async {
+                let mut owner = db::owner_connection(&url).await?;
+                medoffice_server::audit_chain::verify(&mut owner, tenant.as_deref()).await
+            }
+            .await;
+            match report {
+                Ok(r) => {
+                    if json {
+                        println!("{}", serde_json::to_string_pretty(&r)?);
+                    } else {
+                        print!("{}", r.summary());
+                    }
+                    if !r.intact {
+                        std::process::exit(1);
+                    }
+                }
+                Err(e) => {
+                    eprintln!("audit verify could not run: {e:#}");
+                    std::process::exit(2);
+                }
             }
         }
         Command::Demo { dir } => demo(&url, &dir).await?,

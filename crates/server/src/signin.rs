@@ -355,6 +355,7 @@ pub async fn login(
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
 pub async fn refresh(
     State(st): State<AppState>,
+    auth::ClientIp(ip): auth::ClientIp,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> AppResult<Json<LoginResponse>> {
     let expired = || AppError::Unauthorized("The session has ended; sign in again".into());
@@ -411,13 +412,15 @@ pub async fn refresh(
             .execute(&mut *tx)
             .await?;
         let user_id: Uuid = row.try_get("user_id")?;
+        let device_id: Option<String> = row.try_get("device_id")?;
+        let username = username_of(&mut tx, user_id).await?;
         audit::record_raw(
             &mut tx,
             tenant_id,
             Some(user_id),
-            None,
-            None,
-            None,
+            username.as_deref(),
+            device_id.as_deref(),
+            ip.as_deref(),
             AuditEntry {
                 action: "auth.refresh_reuse",
                 entity: None,
@@ -438,34 +441,84 @@ pub async fn refresh(
         .execute(&mut *tx)
         .await?;
     let (user, epoch) = load_active_user(&mut tx, row.try_get("user_id")?).await?;
-    let tokens = issue_tokens(
-        &st,
+    let device_id: Option<String> = row.try_get("device_id")?;
+    audit::record_raw(
         &mut tx,
-        user,
-        epoch,
-        family_id,
-        row.try_get("device_id")?,
+        tenant_id,
+        Some(user.id),
+        Some(&user.username),
+        device_id.as_deref(),
+        ip.as_deref(),
+        AuditEntry {
+            action: "auth.refresh",
+            entity: None,
+            entity_id: None,
+            patient_id: None,
+            outcome: "success",
+        },
     )
     .await?;
+    let tokens = issue_tokens(&st, &mut tx, user, epoch, family_id, device_id).await?;
     tx.commit().await?;
     Ok(Json(tokens))
+}
+
+/// The username of a user of the current clinic.
+async fn username_of(conn: &mut sqlx::PgConnection, user_id: Uuid) -> AppResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("SELECT username FROM users WHERE id = $1")
+            .bind(user_id)
+            .fetch_optional(conn)
+            .await?,
+    )
 }
 
 /// Ends the session of a refresh token (its family is revoked). Always 204.
 #[utoipa::path(post, path = "/api/v1/auth/logout", request_body = RefreshRequest, tag = "auth", responses((status = 204)))]
 pub async fn logout(
     State(st): State<AppState>,
+    auth::ClientIp(ip): auth::ClientIp,
     ApiJson(req): ApiJson<RefreshRequest>,
 ) -> AppResult<StatusCode> {
     if let Some(tenant_id) = auth::refresh_token_tenant(&req.refresh_token) {
         let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
-        sqlx::query(
+        let session: Option<(Uuid, Option<String>)> =
+            sqlx::query_as("SELECT user_id, device_id FROM refresh_tokens WHERE token_hash = $1")
+                .bind(auth::hash_refresh_token(&req.refresh_token))
+                .fetch_optional(&mut *tx)
+                .await?;
+        let ended = sqlx::query(
             "UPDATE refresh_tokens SET revoked_at = now() WHERE revoked_at IS NULL AND family_id = \
              (SELECT family_id FROM refresh_tokens WHERE token_hash = $1)",
         )
         .bind(auth::hash_refresh_token(&req.refresh_token))
         .execute(&mut *tx)
-        .await?;
+        .await?
+        .rows_affected();
+        if let Some((user_id, device_id)) = session {
+            let username = username_of(&mut tx, user_id).await?;
+            audit::record_raw(
+                &mut tx,
+                tenant_id,
+                Some(user_id),
+                username.as_deref(),
+                device_id.as_deref(),
+                ip.as_deref(),
+                AuditEntry {
+                    action: "auth.logout",
+                    entity: None,
+                    entity_id: None,
+                    patient_id: None,
+                    // a token already spent or revoked ends nothing
+                    outcome: if ended > 0 {
+                        "success"
+                    } else {
+                        "already_ended"
+                    },
+                },
+            )
+            .await?;
+        }
         tx.commit().await?;
     }
     Ok(StatusCode::NO_CONTENT)

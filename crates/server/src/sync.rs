@@ -13,6 +13,7 @@ use serde::Deserialize;
 use serde_json::Value;
 use std::time::Duration;
 
+use crate::audit;
 use crate::auth::Actor;
 use crate::error::{AppError, AppResult};
 use crate::{db, feed, records, ApiJson, AppState};
@@ -38,6 +39,18 @@ pub async fn changes(
     let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
     let page = feed::read_changes(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
     tx.commit().await?;
+    if q.since <= 0 {
+        // a workstation starts downloading the whole clinic (every patient's record): one
+        // entry per download, not per page (the snapshot above is read-only)
+        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+        audit::record(
+            &mut tx,
+            &actor,
+            audit::AuditEntry::success("sync.full_download", "clinic", None, None),
+        )
+        .await?;
+        tx.commit().await?;
+    }
     Ok(Json(page))
 }
 
@@ -125,10 +138,12 @@ async fn apply_one(
         Ok(r) => r,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
         Err(e) => {
-            // Refused: undo whatever the attempt did, but remember the answer.
+            // Refused: undo whatever the attempt did, but remember the answer, and audit
+            // the refused attempt (its own entry went with the rollback).
             sqlx::query("ROLLBACK TO SAVEPOINT mutation")
                 .execute(&mut *conn)
                 .await?;
+            audit_refusal(conn, actor, &m, &e).await?;
             MutationResult {
                 mutation_id: m.mutation_id,
                 status: MutationStatus::Rejected,
@@ -162,6 +177,49 @@ async fn apply_one(
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("applied mutation vanished")));
     }
     Ok(result)
+}
+
+/// Records a refused mutation: `<entity>.<op>` with the refusal's outcome (`denied`,
+/// `rejected`, `not_found`, `conflict`) and the mutation id and reason in `detail`.
+async fn audit_refusal(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    m: &Mutation,
+    e: &AppError,
+) -> AppResult<()> {
+    let op = match m.op {
+        MutationOp::Create => "create",
+        MutationOp::Update => "update",
+        MutationOp::Delete => "delete",
+    };
+    let action = format!("{}.{op}", m.entity.as_str());
+    let patient_id = match m.entity {
+        EntityKind::Patient => Some(m.id),
+        _ => m
+            .data
+            .get("patient_id")
+            .and_then(Value::as_str)
+            .and_then(|s| uuid::Uuid::parse_str(s).ok()),
+    };
+    let detail = format!(
+        "sync push, mutation {}: {}",
+        m.mutation_id,
+        e.body().message
+    );
+    audit::record_detail(
+        conn,
+        actor,
+        audit::AuditEntry {
+            action: &action,
+            entity: Some(m.entity.as_str()),
+            entity_id: Some(m.id),
+            patient_id,
+            outcome: audit::outcome_of(e),
+        },
+        Some(&detail),
+    )
+    .await?;
+    Ok(())
 }
 
 fn parse<T: serde::de::DeserializeOwned>(data: &Value) -> AppResult<T> {

@@ -1,0 +1,427 @@
+//! The audit log's hash chain, recomputed outside the database: `medoffice-server audit verify`.
+//!
+//! PostgreSQL stamps each entry at commit (migrations/server/0003_audit_chain.sql) with its
+//! place in its clinic's chain (`seq`), the previous entry's hash (`prev_hash`, 32 zero bytes
+//! for the first) and `hash = SHA-256(prev_hash ‖ canonical(entry))`. This module implements
+//! the same canonical serialisation ([`canonical`]) and walks every chain in `seq` order:
+//!
+//! - an entry whose content does not give its hash was **altered**;
+//! - a missing `seq`, or an entry whose `prev_hash` names no existing entry, means entries were
+//!   **deleted** (also at the end of a chain: the clinic's head row says how long it was);
+//! - an entry whose `prev_hash` is the hash of an entry elsewhere in the chain was **reordered**;
+//! - an entry without a chain stamp was written with the chaining trigger switched off
+//!   (**unchained**).
+//!
+//! It reads every clinic, so it runs over the owner connection (the app role sees one clinic
+//! at a time), and never writes.
+
+use chrono::{DateTime, Utc};
+use futures_util::TryStreamExt;
+use serde::Serialize;
+use sha2::{Digest, Sha256};
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+/// The `prev_hash` of a clinic's first entry.
+pub const GENESIS: [u8; 32] = [0; 32];
+
+/// The fields of an entry that its hash covers.
+#[derive(Debug, Clone)]
+pub struct ChainedFields {
+    /// Entry id.
+    pub id: i64,
+    /// Clinic.
+    pub tenant_id: Uuid,
+    /// Recorded at (microsecond precision, as PostgreSQL stores it).
+    pub at: DateTime<Utc>,
+    /// User.
+    pub user_id: Option<Uuid>,
+    /// Username.
+    pub username: Option<String>,
+    /// Action.
+    pub action: String,
+    /// Entity kind.
+    pub entity: Option<String>,
+    /// Entity id.
+    pub entity_id: Option<Uuid>,
+    /// Patient.
+    pub patient_id: Option<Uuid>,
+    /// Workstation.
+    pub device_id: Option<String>,
+    /// Address.
+    pub ip: Option<String>,
+    /// Outcome.
+    pub outcome: String,
+    /// Detail text.
+    pub detail: Option<String>,
+    /// Client-made event id.
+    pub event_id: Option<Uuid>,
+}
+
+fn field(out: &mut Vec<u8>, v: Option<&str>) {
+    match v {
+        None => out.extend_from_slice(b"~;"),
+        Some(s) => {
+            out.extend_from_slice(s.len().to_string().as_bytes());
+            out.push(b':');
+            out.extend_from_slice(s.as_bytes());
+            out.push(b';');
+        }
+    }
+}
+
+/// The canonical serialisation: `medoffice-audit-v1;` then each field as
+/// `<byte length>:<UTF-8 value>;` (or `~;` for NULL) in the order id, tenant_id, at (µs since
+/// the epoch), user_id, username, action, entity, entity_id, patient_id, device_id, ip,
+/// outcome, detail, event_id. UUIDs are lower-case and hyphenated; numbers are decimal.
+pub fn canonical(e: &ChainedFields) -> Vec<u8> {
+    let mut out = Vec::with_capacity(256);
+    out.extend_from_slice(b"medoffice-audit-v1;");
+    let uuid = |u: Option<Uuid>| u.map(|u| u.hyphenated().to_string());
+    field(&mut out, Some(&e.id.to_string()));
+    field(&mut out, Some(&e.tenant_id.hyphenated().to_string()));
+    field(&mut out, Some(&e.at.timestamp_micros().to_string()));
+    field(&mut out, uuid(e.user_id).as_deref());
+    field(&mut out, e.username.as_deref());
+    field(&mut out, Some(&e.action));
+    field(&mut out, e.entity.as_deref());
+    field(&mut out, uuid(e.entity_id).as_deref());
+    field(&mut out, uuid(e.patient_id).as_deref());
+    field(&mut out, e.device_id.as_deref());
+    field(&mut out, e.ip.as_deref());
+    field(&mut out, Some(&e.outcome));
+    field(&mut out, e.detail.as_deref());
+    field(&mut out, uuid(e.event_id).as_deref());
+    out
+}
+
+/// `SHA-256(prev_hash ‖ canonical(entry))`.
+pub fn entry_hash(prev_hash: &[u8], e: &ChainedFields) -> [u8; 32] {
+    let mut h = Sha256::new();
+    h.update(prev_hash);
+    h.update(canonical(e));
+    h.finalize().into()
+}
+
+/// What is wrong at a break in a chain.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum BreakKind {
+    /// The entry's content does not give its hash.
+    Altered,
+    /// Entries before this one (or at the end of the chain) are gone.
+    Deleted,
+    /// The entry follows another entry than the one before it.
+    Reordered,
+    /// The entry never joined the chain (written with the chaining trigger off).
+    Unchained,
+}
+
+impl BreakKind {
+    /// The word used in reports.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            BreakKind::Altered => "altered",
+            BreakKind::Deleted => "deleted",
+            BreakKind::Reordered => "reordered",
+            BreakKind::Unchained => "unchained",
+        }
+    }
+}
+
+/// The first break found in one clinic's chain.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainBreak {
+    /// Clinic code.
+    pub clinic: String,
+    /// Clinic id.
+    pub tenant_id: Uuid,
+    /// The entry where the chain breaks (for entries deleted at the end: the last one left).
+    pub id: Option<i64>,
+    /// Its time.
+    pub at: Option<DateTime<Utc>>,
+    /// Its place in the chain.
+    pub seq: Option<i64>,
+    /// What does not match.
+    pub kind: BreakKind,
+    /// A sentence for a person.
+    pub message: String,
+}
+
+/// The end of one clinic's chain: write it down elsewhere to pin the log's past.
+#[derive(Debug, Clone, Serialize)]
+pub struct ChainHead {
+    /// Clinic code.
+    pub clinic: String,
+    /// Entries in the chain.
+    pub seq: i64,
+    /// Hash of the last entry, hex.
+    pub hash: String,
+}
+
+/// Result of [`verify`].
+#[derive(Debug, Clone, Serialize)]
+pub struct VerifyReport {
+    /// True when every chain checked is whole.
+    pub intact: bool,
+    /// Entries checked.
+    pub entries: u64,
+    /// Clinics checked.
+    pub clinics: u64,
+    /// The first break of each broken clinic.
+    pub breaks: Vec<ChainBreak>,
+    /// Each intact clinic's chain head.
+    pub heads: Vec<ChainHead>,
+}
+
+impl VerifyReport {
+    /// The human summary: `intact: N entries, M clinics`, or one line per broken clinic.
+    pub fn summary(&self) -> String {
+        if self.intact {
+            return format!(
+                "intact: {} entries, {} clinics\n",
+                self.entries, self.clinics
+            );
+        }
+        let mut s = String::new();
+        for b in &self.breaks {
+            s.push_str(&format!("broken: clinic {}: {}\n", b.clinic, b.message));
+        }
+        s.push_str(&format!(
+            "{} of {} clinics broken ({} entries checked)\n",
+            self.breaks.len(),
+            self.clinics,
+            self.entries
+        ));
+        s
+    }
+}
+
+fn hex(b: &[u8]) -> String {
+    b.iter().map(|x| format!("{x:02x}")).collect()
+}
+
+fn when(at: DateTime<Utc>) -> String {
+    at.to_rfc3339_opts(chrono::SecondsFormat::Micros, true)
+}
+
+/// Recomputes the chain of every clinic (or only the one with code `clinic`) over an owner
+/// connection. Errors are database failures or an unknown clinic code; a broken chain is a
+/// report with `intact: false`.
+pub async fn verify(conn: &mut PgConnection, clinic: Option<&str>) -> anyhow::Result<VerifyReport> {
+    let tenants: Vec<(Uuid, String)> = sqlx::query_as(
+        "SELECT id, code FROM tenants WHERE $1::text IS NULL OR code = lower($1) ORDER BY code",
+    )
+    .bind(clinic)
+    .fetch_all(&mut *conn)
+    .await?;
+    if let (Some(code), true) = (clinic, tenants.is_empty()) {
+        anyhow::bail!("no clinic with code {code:?}");
+    }
+    let mut report = VerifyReport {
+        intact: true,
+        entries: 0,
+        clinics: tenants.len() as u64,
+        breaks: Vec::new(),
+        heads: Vec::new(),
+    };
+    for (tenant_id, code) in tenants {
+        let (n, broken) = verify_clinic(conn, tenant_id, &code).await?;
+        report.entries += n;
+        match broken {
+            Ok(head) => report.heads.push(head),
+            Err(b) => {
+                report.intact = false;
+                report.breaks.push(b);
+            }
+        }
+    }
+    Ok(report)
+}
+
+/// Walks one clinic's chain; answers the entries read and its head, or its first break.
+async fn verify_clinic(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    code: &str,
+) -> anyhow::Result<(u64, Result<ChainHead, ChainBreak>)> {
+    let brk = |kind: BreakKind, e: Option<&ChainedFields>, seq: Option<i64>, message: String| {
+        ChainBreak {
+            clinic: code.to_owned(),
+            tenant_id,
+            id: e.map(|e| e.id),
+            at: e.map(|e| e.at),
+            seq,
+            kind,
+            message,
+        }
+    };
+    let mut expected_prev: Vec<u8> = GENESIS.to_vec();
+    let mut expected_seq: i64 = 1;
+    let mut last: Option<ChainedFields> = None;
+    let mut n: u64 = 0;
+    let mut found: Option<ChainBreak> = None;
+    {
+        let mut rows = sqlx::query(
+            "SELECT id, tenant_id, at, user_id, username, action, entity, entity_id, patient_id, \
+             device_id, ip, outcome, detail, event_id, seq, prev_hash, hash \
+             FROM audit_log WHERE tenant_id = $1 ORDER BY seq NULLS LAST, id",
+        )
+        .bind(tenant_id)
+        .fetch(&mut *conn);
+        while let Some(row) = rows.try_next().await? {
+            n += 1;
+            let e = ChainedFields {
+                id: row.try_get("id")?,
+                tenant_id: row.try_get("tenant_id")?,
+                at: row.try_get("at")?,
+                user_id: row.try_get("user_id")?,
+                username: row.try_get("username")?,
+                action: row.try_get("action")?,
+                entity: row.try_get("entity")?,
+                entity_id: row.try_get("entity_id")?,
+                patient_id: row.try_get("patient_id")?,
+                device_id: row.try_get("device_id")?,
+                ip: row.try_get("ip")?,
+                outcome: row.try_get("outcome")?,
+                detail: row.try_get("detail")?,
+                event_id: row.try_get("event_id")?,
+            };
+            let seq: Option<i64> = row.try_get("seq")?;
+            let prev: Option<Vec<u8>> = row.try_get("prev_hash")?;
+            let hash: Option<Vec<u8>> = row.try_get("hash")?;
+            let (Some(seq), Some(prev), Some(hash)) = (seq, prev, hash) else {
+                found = Some(brk(
+                    BreakKind::Unchained,
+                    Some(&e),
+                    seq,
+                    format!(
+                        "entry {} at {} ({}) is unchained: it has no chain stamp, so it was written with the chaining trigger switched off",
+                        e.id,
+                        when(e.at),
+                        e.action
+                    ),
+                ));
+                break;
+            };
+            let here = format!("entry {} at {} (seq {seq}, {})", e.id, when(e.at), e.action);
+            if entry_hash(&prev, &e)[..] != hash[..] {
+                found = Some(brk(
+                    BreakKind::Altered,
+                    Some(&e),
+                    Some(seq),
+                    format!("{here} is altered: its content does not match its hash"),
+                ));
+                break;
+            }
+            if seq > expected_seq {
+                let missing = if seq - expected_seq == 1 {
+                    format!("seq {expected_seq} is missing")
+                } else {
+                    format!("seq {expected_seq}–{} are missing", seq - 1)
+                };
+                found = Some(brk(
+                    BreakKind::Deleted,
+                    Some(&e),
+                    Some(seq),
+                    format!("entries before {here} were deleted: {missing}"),
+                ));
+                break;
+            }
+            if seq < expected_seq {
+                found = Some(brk(
+                    BreakKind::Reordered,
+                    Some(&e),
+                    Some(seq),
+                    format!("{here} is reordered: seq {seq} appears twice"),
+                ));
+                break;
+            }
+            if prev != expected_prev {
+                // which entry it follows instead is looked up once the row stream has
+                // released the connection (an empty message marks it)
+                found = Some(brk(BreakKind::Deleted, Some(&e), Some(seq), String::new()));
+                expected_prev = prev;
+                break;
+            }
+            expected_prev = hash;
+            expected_seq += 1;
+            last = Some(e);
+        }
+    }
+    if let Some(mut b) = found {
+        if b.message.is_empty() {
+            // a prev_hash that does not match the entry before: find whose hash it is
+            let owner: Option<(i64, i64)> = sqlx::query_as(
+                "SELECT id, seq FROM audit_log WHERE tenant_id = $1 AND hash = $2 LIMIT 1",
+            )
+            .bind(tenant_id)
+            .bind(&expected_prev)
+            .fetch_optional(&mut *conn)
+            .await?;
+            let id = b.id.unwrap_or_default();
+            let at = b.at.map(when).unwrap_or_default();
+            let seq = b.seq.unwrap_or_default();
+            let here = format!("entry {id} at {at} (seq {seq})");
+            (b.kind, b.message) = match owner {
+                Some((other, other_seq)) => (
+                    BreakKind::Reordered,
+                    format!(
+                        "{here} is reordered: it follows entry {other} (seq {other_seq}), not the entry before it"
+                    ),
+                ),
+                None => (
+                    BreakKind::Deleted,
+                    format!(
+                        "{here} does not follow the entry before it: that entry was altered and re-hashed, or entries between them were deleted and the rest renumbered"
+                    ),
+                ),
+            };
+        }
+        return Ok((n, Err(b)));
+    }
+    let head: Option<(i64, Vec<u8>)> =
+        sqlx::query_as("SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1")
+            .bind(tenant_id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    let chain_len = expected_seq - 1;
+    let (head_seq, head_hash) = head.unwrap_or((0, GENESIS.to_vec()));
+    if head_seq > chain_len {
+        let after = match &last {
+            Some(e) => format!("after entry {} at {} (seq {chain_len})", e.id, when(e.at)),
+            None => "from the start".to_owned(),
+        };
+        let count = head_seq - chain_len;
+        return Ok((
+            n,
+            Err(brk(
+                BreakKind::Deleted,
+                last.as_ref(),
+                Some(chain_len),
+                format!("the last {count} entries were deleted ({after}; the chain head says {head_seq})"),
+            )),
+        ));
+    }
+    if head_seq != chain_len || head_hash != expected_prev {
+        return Ok((
+            n,
+            Err(brk(
+                BreakKind::Altered,
+                last.as_ref(),
+                Some(chain_len),
+                format!(
+                    "the chain head (seq {head_seq}) does not match the last entry (seq {chain_len}): the head row was altered"
+                ),
+            )),
+        ));
+    }
+    Ok((
+        n,
+        Ok(ChainHead {
+            clinic: code.to_owned(),
+            seq: head_seq,
+            hash: hex(&head_hash),
+        }),
+    ))
+}
