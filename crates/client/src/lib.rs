@@ -6,6 +6,9 @@
 //! the feed, applies pages pushed over the WebSocket, and drains the outbox with client-made
 //! mutation ids. The Tauri commands in `src-tauri` are thin wrappers over these methods.
 
+mod access;
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod cache;
 mod engine;
@@ -92,6 +95,9 @@ pub struct Workstation {
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     secrets: secrets::SecretStore,
+    /// A sign-in the server let through only to change a temporary password or enrol a
+    /// second factor (see [`account`]).
+    pending: Arc<tokio::sync::Mutex<Option<account::PendingSignIn>>>,
 }
 
 fn signed_out_status() -> SyncStatus {
@@ -108,6 +114,7 @@ fn signed_out_status() -> SyncStatus {
         cursor: 0,
         last_error: None,
         sign_in_required: false,
+        ended_by_server: None,
     }
 }
 
@@ -129,13 +136,17 @@ impl From<api::ApiError> for CommandError {
                 format!("The server cannot be reached ({m})"),
             ),
             api::ApiError::Http { status, body } => {
-                let code = match status {
-                    401 => ErrorCode::Unauthorized,
-                    403 => ErrorCode::Forbidden,
-                    404 => ErrorCode::NotFound,
-                    409 => ErrorCode::Conflict,
-                    422 => ErrorCode::Validation,
-                    429 => ErrorCode::RateLimited,
+                let code = match (status, body.code.as_deref()) {
+                    (_, Some("totp_required")) => ErrorCode::TotpRequired,
+                    (_, Some("password_change_required")) => ErrorCode::PasswordChangeRequired,
+                    (_, Some("totp_enrollment_required")) => ErrorCode::TotpEnrollmentRequired,
+                    (_, Some("plan_limit")) => ErrorCode::PlanLimit,
+                    (_, Some("rate_limited")) | (429, _) => ErrorCode::RateLimited,
+                    (401, _) => ErrorCode::Unauthorized,
+                    (403, _) => ErrorCode::Forbidden,
+                    (404, _) => ErrorCode::NotFound,
+                    (409, _) => ErrorCode::Conflict,
+                    (422, _) => ErrorCode::Validation,
                     _ => ErrorCode::Internal,
                 };
                 let conflicting_appointment_id = body
@@ -166,6 +177,7 @@ impl Workstation {
             status: watch::channel(signed_out_status()).0,
             changes: broadcast::channel(64).0,
             secrets,
+            pending: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 
@@ -256,12 +268,30 @@ impl Workstation {
     }
 
     /// Signs in online. The refresh token goes to the OS keyring; the session starts syncing.
+    /// An account with two-factor sign-in answers `totp_required` (use
+    /// [`Workstation::login_with_code`]); one that must first change its password or enrol a
+    /// second factor answers `password_change_required` / `totp_enrollment_required` and is
+    /// held until that is done (see [`account`]).
     pub async fn login(
         &self,
         server_url: &str,
         tenant: &str,
         username: &str,
         password: &str,
+    ) -> Result<UserInfo, CommandError> {
+        self.login_with_code(server_url, tenant, username, password, None)
+            .await
+    }
+
+    /// [`Workstation::login`] with a second factor: the 6-digit code of the authenticator
+    /// app, or an unused recovery code.
+    pub async fn login_with_code(
+        &self,
+        server_url: &str,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
     ) -> Result<UserInfo, CommandError> {
         let mut fields = medoffice_model::FieldErrors::new();
         for (f, v) in [
@@ -274,18 +304,23 @@ impl Workstation {
                 fields.add(f, "is required");
             }
         }
+        if totp_code.is_some_and(|c| c.trim().is_empty()) {
+            fields.add("totp_code", "is required");
+        }
         fields.into_result().map_err(CommandError::validation)?;
         let api = api::ApiClient::new(server_url.trim()).map_err(|e| {
             let mut f = medoffice_model::FieldErrors::new();
             f.add("server_url", e.to_string());
             CommandError::validation(f)
         })?;
+        self.drop_pending_sign_in().await;
         let tokens = match api
             .login(&LoginRequest {
                 tenant: tenant.trim().to_lowercase(),
                 username: username.trim().to_owned(),
                 password: password.to_owned(),
                 device_id: Some(self.config.device_id.clone()),
+                totp_code: totp_code.map(|c| c.trim().to_owned()),
             })
             .await
         {
@@ -303,46 +338,75 @@ impl Workstation {
             }
             Err(e) => return Err(e.into()),
         };
+        if tokens.password_change_required || tokens.totp_enrollment_required {
+            return Err(self
+                .hold_pending_sign_in(api, tenant.trim(), tokens, password)
+                .await);
+        }
+        self.finish_sign_in(api, tenant.trim(), tokens, password)
+            .await
+    }
+
+    /// The end of every online sign-in with full tokens: the refresh token to the keyring, the
+    /// offline-unlock verifier of `password`, the preferences, and the session.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        api: api::ApiClient,
+        tenant: &str,
+        tokens: medoffice_model::LoginResponse,
+        password: &str,
+    ) -> Result<UserInfo, CommandError> {
         let refresh = secrets::Secret::new(tokens.refresh_token.clone());
-        let account =
-            Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
+        let account = Self::keyring_account(api.base().as_str(), tenant, &tokens.user.username);
         if let Err(e) = self.secrets.set(&account, &refresh) {
             // The session works; it just will not survive a restart of the app.
             tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
         }
         let server = api.base().as_str().trim_end_matches('/').to_owned();
-        if self.config.offline_unlock_hours > 0 {
-            let store = self.offline_store();
-            let (server, tenant, user, password) = (
-                server.clone(),
-                tenant.trim().to_lowercase(),
-                tokens.user.clone(),
-                password.to_owned(),
-            );
-            let saved = tokio::task::spawn_blocking(move || {
-                store.remember(&server, &tenant, &user, &password)
-            })
+        self.remember_offline_password(&server, tenant, &tokens.user, password)
             .await;
-            if !matches!(saved, Ok(Ok(()))) {
-                tracing::warn!("could not save the offline sign-in verifier");
-            }
-        }
         let expires = Utc::now().timestamp() + tokens.expires_in;
         self.save_prefs(&Prefs {
             server_url: Some(server),
-            tenant: Some(tenant.trim().to_lowercase()),
+            tenant: Some(tenant.to_lowercase()),
             username: Some(tokens.user.username.clone()),
             user: Some(tokens.user.clone()),
         });
         self.start_session(
             api,
-            tenant.trim(),
+            tenant,
             tokens.user.clone(),
             Some((tokens.access_token, expires)),
             Some(refresh),
         )
         .await?;
         Ok(tokens.user)
+    }
+
+    /// Saves (or replaces) the offline-unlock verifier of `password` for `user`.
+    pub(crate) async fn remember_offline_password(
+        &self,
+        server: &str,
+        tenant: &str,
+        user: &UserInfo,
+        password: &str,
+    ) {
+        if self.config.offline_unlock_hours == 0 {
+            return;
+        }
+        let store = self.offline_store();
+        let (server, tenant, user, password) = (
+            server.to_owned(),
+            tenant.to_lowercase(),
+            user.clone(),
+            password.to_owned(),
+        );
+        let saved =
+            tokio::task::spawn_blocking(move || store.remember(&server, &tenant, &user, &password))
+                .await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::warn!("could not save the offline sign-in verifier");
+        }
     }
 
     fn offline_store(&self) -> offline::OfflineUnlock {
@@ -474,6 +538,10 @@ impl Workstation {
         let patient = local::patient(&cache, patient_id)?.ok_or_else(|| {
             CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
         })?;
+        drop(cache);
+        // the read happened here, not on the server: report it to the audit log
+        s.chart_opened(patient_id);
+        let cache = s.cache();
         let vitals = local::vitals_of(&cache, patient_id, s.tz())?;
         let staff = cache.staff()?;
         let appointments = local::appointments_of(&cache, patient_id)?
