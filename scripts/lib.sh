@@ -53,6 +53,36 @@ ensure_tauri_driver() {
   fi
 }
 
+CARGO_DENY_VERSION=0.20.2
+ensure_cargo_deny() {
+  if ! cargo deny --version 2>/dev/null | grep -q "$CARGO_DENY_VERSION"; then
+    say "installing cargo-deny $CARGO_DENY_VERSION (cargo install)"
+    cargo install cargo-deny --version "$CARGO_DENY_VERSION" --locked --quiet
+  fi
+}
+
+# Checks the dependency policy in deny.toml. The advisory check needs the RustSec database from
+# GitHub: it runs (and fails on any unexplained advisory) wherever GitHub answers, and is
+# reported as skipped where it does not, so an unreachable host never passes for "no advisories".
+check_dependencies() {
+  ensure_cargo_deny
+  cargo deny --locked check licenses bans sources
+  if timeout 15 git ls-remote -q https://github.com/RustSec/advisory-db HEAD >/dev/null 2>&1; then
+    cargo deny --locked check advisories
+  else
+    say "SKIPPED: known-vulnerability check (cargo deny check advisories): the RustSec database on GitHub is unreachable from here"
+  fi
+  local audit
+  if audit=$(cd "$ROOT/ui" && npm audit --omit=dev 2>&1); then
+    say "npm audit: no known vulnerabilities in the UI's runtime packages"
+  elif grep -q "audit endpoint returned an error" <<<"$audit"; then
+    say "SKIPPED: npm audit: the registry here does not serve the advisory endpoint"
+  else
+    echo "$audit"
+    die "npm audit found known vulnerabilities in the UI's runtime packages"
+  fi
+}
+
 # The PostgreSQL server binaries of the installed version.
 pg_bin() {
   local d
