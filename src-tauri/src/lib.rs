@@ -9,12 +9,12 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
+use medoffice_client::account::{TotpEnabled, TotpSetupView};
+use medoffice_client::admin::AuditExport;
 use medoffice_client::view::{
     AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
     SessionState, SyncStatus,
 };
-use medoffice_client::account::{TotpEnabled, TotpSetupView};
-use medoffice_client::admin::AuditExport;
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, CreatedUser, NewAppointment, NewPatient, NewUser,

@@ -62,7 +62,11 @@ pub(crate) fn log_chart_open(
 }
 
 /// `user_id`'s accesses not yet reported, oldest first.
-pub(crate) fn unreported(cache: &Cache, user_id: Uuid, limit: usize) -> CacheResult<Vec<AccessEvent>> {
+pub(crate) fn unreported(
+    cache: &Cache,
+    user_id: Uuid,
+    limit: usize,
+) -> CacheResult<Vec<AccessEvent>> {
     let mut stmt = cache.conn().prepare_cached(
         "SELECT id, action, patient_id, at FROM access_log WHERE user_id = ?1 AND sent = 0 ORDER BY at LIMIT ?2",
     )?;
@@ -98,7 +102,9 @@ pub(crate) fn unreported(cache: &Cache, user_id: Uuid, limit: usize) -> CacheRes
 pub fn unreported_count(cache: &Cache) -> CacheResult<i64> {
     Ok(cache
         .conn()
-        .query_row("SELECT count(*) FROM access_log WHERE sent = 0", [], |r| r.get(0))?)
+        .query_row("SELECT count(*) FROM access_log WHERE sent = 0", [], |r| {
+            r.get(0)
+        })?)
 }
 
 /// Marks accesses as reported and prunes old reported ones.
@@ -177,27 +183,45 @@ mod tests {
     use super::*;
 
     #[test]
-    fn a_chart_reopened_within_the_window_is_one_access() -> Result<(), Box<dyn std::error::Error>> {
+    fn a_chart_reopened_within_the_window_is_one_access() -> Result<(), Box<dyn std::error::Error>>
+    {
         let dir = tempfile::tempdir()?;
         let cache = Cache::open(&dir.path().join("c.sqlite"))?;
         let (nurse, doctor, patient) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let t0 = Utc::now() - chrono::Duration::hours(1);
         assert!(log_chart_open(&cache, nurse, patient, t0)?);
-        assert!(!log_chart_open(&cache, nurse, patient, t0 + chrono::Duration::seconds(60))?);
+        assert!(!log_chart_open(
+            &cache,
+            nurse,
+            patient,
+            t0 + chrono::Duration::seconds(60)
+        )?);
         // someone else's read is their own
-        assert!(log_chart_open(&cache, doctor, patient, t0 + chrono::Duration::seconds(60))?);
+        assert!(log_chart_open(
+            &cache,
+            doctor,
+            patient,
+            t0 + chrono::Duration::seconds(60)
+        )?);
         // later is a new access
         let later = t0 + chrono::Duration::seconds(REOPEN_WINDOW_SECS + 1);
         assert!(log_chart_open(&cache, nurse, patient, later)?);
         let mine = unreported(&cache, nurse, 100)?;
         assert_eq!(mine.len(), 2);
-        assert!(mine.iter().all(|e| e.patient_id == patient && e.action == CHART_OPEN));
+        assert!(mine
+            .iter()
+            .all(|e| e.patient_id == patient && e.action == CHART_OPEN));
         assert_eq!(unreported_count(&cache)?, 3);
         let ids: Vec<Uuid> = mine.iter().map(|e| e.id).collect();
         mark_reported(&cache, &ids, Utc::now())?;
         assert!(unreported(&cache, nurse, 100)?.is_empty());
         // reported reads still count for the window
-        assert!(!log_chart_open(&cache, nurse, patient, later + chrono::Duration::seconds(10))?);
+        assert!(!log_chart_open(
+            &cache,
+            nurse,
+            patient,
+            later + chrono::Duration::seconds(10)
+        )?);
         assert_eq!(unreported_count(&cache)?, 1);
         Ok(())
     }

@@ -125,8 +125,7 @@ impl ApiClient {
 
     /// `POST /api/v1/auth/totp/setup`: a pending secret.
     pub async fn totp_setup(&self, token: &str) -> Result<TotpSetup, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::POST, "/api/v1/auth/totp/setup", token))
-            .await
+        Self::send_json(self.authed(reqwest::Method::POST, "/api/v1/auth/totp/setup", token)).await
     }
 
     /// `POST /api/v1/auth/totp/confirm`: turns the pending secret on; the recovery codes.

@@ -58,8 +58,12 @@ impl ApiClient {
         patch: &UserPatch,
     ) -> Result<UserInfo, ApiError> {
         Self::send_json(
-            self.authed(reqwest::Method::PATCH, &format!("/api/v1/users/{id}"), token)
-                .json(patch),
+            self.authed(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/users/{id}"),
+                token,
+            )
+            .json(patch),
         )
         .await
     }
@@ -163,7 +167,10 @@ impl CsvCounter {
 }
 
 impl Workstation {
-    async fn admin_session(&self, p: Permission) -> Result<std::sync::Arc<crate::Session>, CommandError> {
+    async fn admin_session(
+        &self,
+        p: Permission,
+    ) -> Result<std::sync::Arc<crate::Session>, CommandError> {
         let s = self.session().await?;
         if !s.user.role.can(p) {
             return Err(CommandError::new(

@@ -145,9 +145,7 @@ impl ApiClient {
         path: &str,
         token: &str,
     ) -> reqwest::RequestBuilder {
-        self.http
-            .request(method, self.url(path))
-            .bearer_auth(token)
+        self.http.request(method, self.url(path)).bearer_auth(token)
     }
 
     /// Sends `req` and reads a JSON answer, or the error body.

@@ -40,7 +40,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0003_search_words.sql"
         )),
-        M::up(include_str!("../../../migrations/cache/0004_access_log.sql")),
+        M::up(include_str!(
+            "../../../migrations/cache/0004_access_log.sql"
+        )),
     ])
 }
 

@@ -14,8 +14,8 @@ use chrono::{NaiveDate, Utc};
 use futures_util::{SinkExt, StreamExt};
 use medoffice_model::merge::FieldConflict;
 use medoffice_model::{
-    Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus, ServerMessage,
-    UserInfo,
+    ApiErrorCode, Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
+    ServerMessage, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Notify};
@@ -510,7 +510,7 @@ impl Session {
                     .body()
                     .as_deref()
                     .and_then(|b| serde_json::from_slice::<medoffice_model::ErrorBody>(b).ok())
-                    .filter(|b| b.code.as_deref() == Some(SESSION_ENDED))
+                    .filter(|b| b.code == Some(ApiErrorCode::SessionEnded))
                     .map(|b| b.message)
                 {
                     return Err(EngineError::SessionEnded(Some(reason)));
@@ -681,13 +681,13 @@ pub(crate) fn record_answer(
     }
 }
 
-/// The error `code` of a session the server ended (`ApiErrorCode::SessionEnded`).
+/// The reason a server gives in `closing` when it ended the session (as the error code).
 const SESSION_ENDED: &str = "session_ended";
 
 /// The server's reason when `e` says it ended the session itself.
 fn ended_by_server(e: &ApiError) -> Option<String> {
     match e {
-        ApiError::Http { status: 401, body } if body.code.as_deref() == Some(SESSION_ENDED) => {
+        ApiError::Http { status: 401, body } if body.code == Some(ApiErrorCode::SessionEnded) => {
             Some(body.message.clone())
         }
         _ => None,
@@ -705,7 +705,7 @@ fn to_api(e: EngineError) -> ApiError {
                     .unwrap_or_else(|| "The session has ended; sign in again".into()),
                 status: 401,
                 errors: None,
-                code: why.map(|_| SESSION_ENDED.to_owned()),
+                code: why.map(|_| ApiErrorCode::SessionEnded),
                 details: None,
                 timestamp: Utc::now(),
             },

@@ -136,12 +136,13 @@ impl From<api::ApiError> for CommandError {
                 format!("The server cannot be reached ({m})"),
             ),
             api::ApiError::Http { status, body } => {
-                let code = match (status, body.code.as_deref()) {
-                    (_, Some("totp_required")) => ErrorCode::TotpRequired,
-                    (_, Some("password_change_required")) => ErrorCode::PasswordChangeRequired,
-                    (_, Some("totp_enrollment_required")) => ErrorCode::TotpEnrollmentRequired,
-                    (_, Some("plan_limit")) => ErrorCode::PlanLimit,
-                    (_, Some("rate_limited")) | (429, _) => ErrorCode::RateLimited,
+                use medoffice_model::ApiErrorCode as Api;
+                let code = match (status, body.code) {
+                    (_, Some(Api::TotpRequired)) => ErrorCode::TotpRequired,
+                    (_, Some(Api::PasswordChangeRequired)) => ErrorCode::PasswordChangeRequired,
+                    (_, Some(Api::TotpEnrollmentRequired)) => ErrorCode::TotpEnrollmentRequired,
+                    (_, Some(Api::PlanLimit)) => ErrorCode::PlanLimit,
+                    (_, Some(Api::RateLimited)) | (429, _) => ErrorCode::RateLimited,
                     (401, _) => ErrorCode::Unauthorized,
                     (403, _) => ErrorCode::Forbidden,
                     (404, _) => ErrorCode::NotFound,
@@ -827,6 +828,7 @@ impl Workstation {
             "staff": rows(EntityKind::User)?,
             "outbox": outbox,
             "conflicts": conflicts,
+            "unreported_chart_opens": access::unreported_count(&cache)?,
         }))
     }
 

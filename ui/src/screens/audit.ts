@@ -87,7 +87,7 @@ function patientPicker(onPick: (p: Picked | null) => void, initial: Picked | nul
       results = found;
       replace(
         list,
-        found.map((p, i) =>
+        found.map((p) =>
           h(
             "li",
             {

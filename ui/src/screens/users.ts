@@ -73,7 +73,7 @@ export function usersScreen(ctx: Ctx): Screen {
     render();
   };
 
-  const act = async (u: UserInfo, what: string, run: () => Promise<void>) => {
+  const act = async (what: string, run: () => Promise<void>) => {
     setBanner(err, null);
     try {
       await run();
@@ -94,7 +94,7 @@ export function usersScreen(ctx: Ctx): Screen {
       control.value = u.role;
       return;
     }
-    await act(u, "change this role", async () => {
+    await act("change this role", async () => {
       const saved = await api.updateUser(u.id, { role });
       ctx.toast(`${saved.full_name} is now ${ROLE_LABEL[saved.role].toLowerCase()}.`, "success");
       replaceUser(saved);
@@ -112,7 +112,7 @@ export function usersScreen(ctx: Ctx): Screen {
         : `Deactivate ${u.full_name}? This ends their sessions now, on every workstation, and they cannot sign in until reactivated. Their records and audit entries stay.`,
     });
     if (!ok) return;
-    await act(u, active ? "reactivate accounts" : "deactivate accounts", async () => {
+    await act(active ? "reactivate accounts" : "deactivate accounts", async () => {
       const saved = await api.updateUser(u.id, { active });
       ctx.toast(active ? `${saved.full_name} can sign in again.` : `${saved.full_name} is deactivated and signed out everywhere.`, "success");
       replaceUser(saved);
@@ -127,7 +127,7 @@ export function usersScreen(ctx: Ctx): Screen {
       text: `Give ${u.full_name} a new temporary password? Their sessions end now; they sign in with it and must choose their own.`,
     });
     if (!ok) return;
-    await act(u, "reset passwords", async () => {
+    await act("reset passwords", async () => {
       const t = await api.resetUserPassword(u.id);
       showOnce({ title: "New temporary password", testid: "temp-password-dialog", content: temporaryPasswordContent(u, t.temporary_password, `The password of ${u.full_name} was reset.`) });
       void load();
@@ -142,7 +142,7 @@ export function usersScreen(ctx: Ctx): Screen {
       text: `Turn off two-factor sign-in for ${u.full_name} (for a lost phone)? They sign in with their password and set it up again.`,
     });
     if (!ok) return;
-    await act(u, "reset two-factor sign-in", async () => {
+    await act("reset two-factor sign-in", async () => {
       const saved = await api.resetUserTotp(u.id);
       ctx.toast(`Two-factor sign-in of ${saved.full_name} was reset.`, "success");
       replaceUser(saved);
