@@ -134,9 +134,14 @@ impl ApiClient {
     }
 }
 
-/// The Downloads folder of this computer (`XDG_DOWNLOAD_DIR` on Linux), or the home folder.
+/// The Downloads folder of this computer (`XDG_DOWNLOAD_DIR` on Linux, else `~/Downloads`
+/// when it exists), or the home folder.
 pub fn downloads_dir() -> Option<PathBuf> {
-    dirs::download_dir().or_else(dirs::home_dir)
+    dirs::download_dir().or_else(|| {
+        let home = dirs::home_dir()?;
+        let downloads = home.join("Downloads");
+        Some(if downloads.is_dir() { downloads } else { home })
+    })
 }
 
 /// Counts CSV records (RFC 4180: a quoted field may hold line breaks) as chunks go by.
