@@ -220,13 +220,31 @@ pub struct TestServer {
     /// Where it listens.
     pub addr: SocketAddr,
     database_url: String,
+    config: medoffice_server::ServeConfig,
     stop_tx: Option<std::sync::mpsc::Sender<()>>,
     thread: Option<std::thread::JoinHandle<()>>,
 }
 
 impl TestServer {
-    /// Starts the server on `port` (0: any free port). Migrations must have run.
+    /// Starts the server on `port` (0: any free port) with the test settings
+    /// ([`medoffice_server::ServeConfig::for_tests`]: generous rate limits, no
+    /// self-registration). Migrations must have run.
     pub fn start(database_url: &str, port: u16) -> anyhow::Result<Self> {
+        Self::start_with(
+            database_url,
+            port,
+            medoffice_server::ServeConfig::for_tests(),
+        )
+    }
+
+    /// Starts the server on `port` with `config` (its `bind` is replaced by loopback:`port`).
+    pub fn start_with(
+        database_url: &str,
+        port: u16,
+        mut config: medoffice_server::ServeConfig,
+    ) -> anyhow::Result<Self> {
+        config.bind = SocketAddr::from(([127, 0, 0, 1], port));
+        let kept = config.clone();
         let (addr_tx, addr_rx) = std::sync::mpsc::channel::<anyhow::Result<SocketAddr>>();
         let (stop_tx, stop_rx) = std::sync::mpsc::channel::<()>();
         let url = database_url.to_owned();
@@ -242,8 +260,6 @@ impl TestServer {
                     return;
                 }
             };
-            let mut config = medoffice_server::ServeConfig::for_tests();
-            config.bind = SocketAddr::from(([127, 0, 0, 1], port));
             match rt.block_on(medoffice_server::start(config, &url)) {
                 Ok(s) => {
                     let _ = addr_tx.send(Ok(s.addr));
@@ -259,6 +275,7 @@ impl TestServer {
         Ok(Self {
             addr,
             database_url: database_url.to_owned(),
+            config: kept,
             stop_tx: Some(stop_tx),
             thread: Some(thread),
         })
@@ -284,7 +301,8 @@ impl TestServer {
         self.stop();
         let deadline = Instant::now() + Duration::from_secs(10);
         loop {
-            match TestServer::start(&self.database_url, self.addr.port()) {
+            match TestServer::start_with(&self.database_url, self.addr.port(), self.config.clone())
+            {
                 Ok(s) => {
                     *self = s;
                     return Ok(());

@@ -38,6 +38,9 @@ fn main() {
         code: "bench".into(),
         name: "Benchmark Family Clinic".into(),
         time_zone: "America/New_York".into(),
+        require_admin_totp: false,
+        max_users: None,
+        max_patients: None,
     };
     let user = UserInfo {
         id: Uuid::from_u128(0x6d65_646f_6666_6963_6500_0000_0000_0002),
@@ -47,6 +50,11 @@ fn main() {
         role: Role::Receptionist,
         permissions: Role::Receptionist.permissions().to_vec(),
         tenant,
+        active: true,
+        must_change_password: false,
+        totp_enabled: false,
+        locked_until: None,
+        last_login_at: None,
     };
     let started = Instant::now();
     let path = dir.join(format!("cache-{}.sqlite", user.tenant_id));

@@ -100,6 +100,7 @@ impl ApiClient {
             message: format!("the server answered {status}"),
             status: status.as_u16(),
             errors: None,
+            code: None,
             details: None,
             timestamp: chrono::Utc::now(),
         });

@@ -174,7 +174,15 @@ mod tests {
                 code: "demo".into(),
                 name: "Demo".into(),
                 time_zone: "UTC".into(),
+                require_admin_totp: false,
+                max_users: None,
+                max_patients: None,
             },
+            active: true,
+            must_change_password: false,
+            totp_enabled: false,
+            locked_until: None,
+            last_login_at: None,
         }
     }
 

@@ -137,6 +137,12 @@ pub struct LoginRequest {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub device_id: Option<String>,
+    /// Second factor, for accounts that turned on two-factor sign-in: the 6-digit code of the
+    /// authenticator app, or one of the account's unused recovery codes (`"7kq2-m9xd"`).
+    /// Without it such an account answers 401 with code `totp_required`.
+    #[serde(default, alias = "totp", skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub totp_code: Option<String>,
 }
 
 /// `POST /api/v1/auth/refresh` and `/logout` body.
@@ -147,7 +153,8 @@ pub struct RefreshRequest {
     pub refresh_token: String,
 }
 
-/// The clinic a user belongs to.
+/// The clinic a user belongs to, with its sign-in policy and plan limits
+/// (`GET /api/v1/tenant`; also inside [`UserInfo`]).
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct TenantInfo {
@@ -159,9 +166,20 @@ pub struct TenantInfo {
     pub name: String,
     /// IANA time zone in which days, calendars and "today" are computed, e.g. `America/New_York`.
     pub time_zone: String,
+    /// Admins must sign in with a second factor (TOTP); an admin without one is sent to
+    /// enrolment at login (`totp_enrollment_required`).
+    #[serde(default)]
+    pub require_admin_totp: bool,
+    /// Most active staff accounts the clinic's plan allows; `null` is unlimited.
+    #[serde(default)]
+    pub max_users: Option<i32>,
+    /// Most (not deleted) patients the clinic's plan allows; `null` is unlimited.
+    #[serde(default)]
+    pub max_patients: Option<i32>,
 }
 
-/// The signed-in user, as `GET /api/v1/auth/me` and the login answer carry it.
+/// A staff account as its owner (`GET /api/v1/auth/me`, the login answer) and the clinic's
+/// admins (`/api/v1/users`) see it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct UserInfo {
@@ -179,12 +197,38 @@ pub struct UserInfo {
     pub permissions: Vec<Permission>,
     /// The clinic.
     pub tenant: TenantInfo,
+    /// False once an admin deactivated the account (it can no longer sign in).
+    #[serde(default = "yes")]
+    pub active: bool,
+    /// The password is a temporary one: the next sign-in must choose a new one.
+    #[serde(default)]
+    pub must_change_password: bool,
+    /// Two-factor sign-in (TOTP) is on for this account.
+    #[serde(default)]
+    pub totp_enabled: bool,
+    /// Until when repeated failed sign-ins lock the account (absent: not locked).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub locked_until: Option<chrono::DateTime<chrono::Utc>>,
+    /// The last successful sign-in.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub last_login_at: Option<chrono::DateTime<chrono::Utc>>,
 }
 
-/// Answer of login and refresh.
+fn yes() -> bool {
+    true
+}
+
+/// Answer of login, refresh and password change.
+///
+/// When `password_change_required` or `totp_enrollment_required` is true the tokens are
+/// limited: they reach only `POST /api/v1/auth/password` (respectively
+/// `/api/v1/auth/totp/setup` and `/confirm`), `GET /api/v1/auth/me` and
+/// `POST /api/v1/auth/logout`; every other route answers 403 with that code.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
-pub struct TokenResponse {
+pub struct LoginResponse {
     /// Short-lived JWT for `Authorization: Bearer`.
     pub access_token: String,
     /// Always `"Bearer"`.
@@ -196,7 +240,18 @@ pub struct TokenResponse {
     pub refresh_token: String,
     /// Who signed in.
     pub user: UserInfo,
+    /// The password is temporary (set by an admin): choose a new one with
+    /// `POST /api/v1/auth/password` before anything else.
+    #[serde(default)]
+    pub password_change_required: bool,
+    /// The clinic requires a second factor for this role and the account has none: enrol
+    /// with `POST /api/v1/auth/totp/setup` and `/confirm` before anything else.
+    #[serde(default)]
+    pub totp_enrollment_required: bool,
 }
+
+/// The former name of [`LoginResponse`] (login and refresh answer the same shape).
+pub type TokenResponse = LoginResponse;
 
 /// A member of staff as the sync feed carries it (`entity: "user"`): enough to show who
 /// recorded what and to pick a provider when booking.
@@ -228,8 +283,12 @@ pub struct NewUser {
     pub full_name: String,
     /// Role.
     pub role: Role,
-    /// Initial password, at least 10 characters.
-    pub password: String,
+    /// A temporary password to hand over (the password policy applies). Without it the
+    /// server makes one up and answers it once. Either way the account must choose its own
+    /// password at first sign-in.
+    #[serde(default, alias = "password", skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub temporary_password: Option<String>,
 }
 
 impl NewUser {
@@ -237,10 +296,10 @@ impl NewUser {
     pub fn validate(&self) -> Result<(), crate::FieldErrors> {
         let mut e = crate::FieldErrors::new();
         validate_username(&self.username, &mut e);
-        if self.full_name.trim().is_empty() {
-            e.add("full_name", "is required");
+        validate_full_name(&self.full_name, "full_name", &mut e);
+        if let Some(p) = &self.temporary_password {
+            validate_new_password(p, &self.username, None, "temporary_password", &mut e);
         }
-        validate_password(&self.password, "password", &mut e);
         e.into_result()
     }
 }
@@ -248,24 +307,67 @@ impl NewUser {
 /// Minimum password length. NIST SP 800-63B §5.1.1.2 asks for at least 8; we ask 10.
 pub const MIN_PASSWORD_LEN: usize = 10;
 
-/// Adds an error under `field` when `password` is too short.
+/// Maximum password length: NIST SP 800-63B asks to allow at least 64; the bound keeps one
+/// argon2 run per request small.
+pub const MAX_PASSWORD_LEN: usize = 256;
+
+/// Adds an error under `field` when `password` is too short or too long.
 pub fn validate_password(password: &str, field: &str, e: &mut crate::FieldErrors) {
-    if password.chars().count() < MIN_PASSWORD_LEN {
+    let n = password.chars().count();
+    if n < MIN_PASSWORD_LEN {
         e.add(
             field,
             format!("must be at least {MIN_PASSWORD_LEN} characters"),
         );
+    } else if n > MAX_PASSWORD_LEN {
+        e.add(
+            field,
+            format!("must be at most {MAX_PASSWORD_LEN} characters"),
+        );
+    }
+}
+
+/// The password policy for a password someone chooses (NIST SP 800-63B §5.1.1.2): length
+/// ([`validate_password`]), not the username, and not `current` (the password it replaces).
+/// Each failed rule is one message under `field`, naming the rule.
+pub fn validate_new_password(
+    password: &str,
+    username: &str,
+    current: Option<&str>,
+    field: &str,
+    e: &mut crate::FieldErrors,
+) {
+    validate_password(password, field, e);
+    if !username.trim().is_empty() && password.trim().eq_ignore_ascii_case(username.trim()) {
+        e.add(field, "must not be the username");
+    }
+    if current.is_some_and(|c| c == password) {
+        e.add(field, "must differ from the current password");
+    }
+}
+
+/// Adds an error under `field` when a display name is empty or longer than 200 characters.
+pub fn validate_full_name(name: &str, field: &str, e: &mut crate::FieldErrors) {
+    if name.trim().is_empty() {
+        e.add(field, "is required");
+    } else if name.trim().chars().count() > 200 {
+        e.add(field, "must be at most 200 characters");
     }
 }
 
 /// Adds an error under `username` when it is not 3–64 of `[A-Za-z0-9._-]`.
 pub fn validate_username(username: &str, e: &mut crate::FieldErrors) {
+    validate_username_as(username, "username", e);
+}
+
+/// [`validate_username`] with the error under `field`.
+pub fn validate_username_as(username: &str, field: &str, e: &mut crate::FieldErrors) {
     let ok_chars = username
         .chars()
         .all(|c| c.is_ascii_alphanumeric() || matches!(c, '.' | '_' | '-'));
     if !(3..=64).contains(&username.len()) || !ok_chars {
         e.add(
-            "username",
+            field,
             "must be 3 to 64 letters, digits, dots, underscores or hyphens",
         );
     }
@@ -289,5 +391,25 @@ mod tests {
             assert_eq!(Role::parse(r.as_str()), Some(r));
         }
         assert_eq!(Role::parse("root"), None);
+    }
+
+    #[test]
+    fn password_policy_names_the_rule_that_failed() {
+        let check = |p: &str, current: Option<&str>| {
+            let mut e = crate::FieldErrors::new();
+            validate_new_password(p, "nina.nurse", current, "new_password", &mut e);
+            e.0.get("new_password").cloned().unwrap_or_default()
+        };
+        assert_eq!(check("short", None), ["must be at least 10 characters"]);
+        assert_eq!(check("NINA.NURSE", None), ["must not be the username"]);
+        assert_eq!(
+            check("same old password", Some("same old password")),
+            ["must differ from the current password"]
+        );
+        assert!(check("a fine new password", Some("old password")).is_empty());
+        assert_eq!(
+            check(&"x".repeat(MAX_PASSWORD_LEN + 1), None),
+            ["must be at most 256 characters"]
+        );
     }
 }

@@ -73,6 +73,11 @@ pub struct ErrorBody {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub errors: Option<FieldErrors>,
+    /// What went wrong, for programs (`"totp_required"`, …; a string on the wire). The UI
+    /// branches on it, never on `message`. Absent for errors that need no special handling.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub code: Option<ApiErrorCode>,
     /// Extra machine-readable facts (see the route's documentation).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
@@ -80,6 +85,55 @@ pub struct ErrorBody {
     pub details: Option<serde_json::Value>,
     /// When the server answered (RFC 3339).
     pub timestamp: chrono::DateTime<chrono::Utc>,
+}
+
+/// The machine-readable `code` of an [`ErrorBody`]: a plain string on the wire. A code newer
+/// than the reader reads as [`ApiErrorCode::Other`], so the error itself is never lost.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ApiErrorCode {
+    /// 401 at login: the password was right and the account uses two-factor sign-in; send
+    /// `totp_code` too.
+    TotpRequired,
+    /// 403: the session was opened with a temporary password; only
+    /// `POST /api/v1/auth/password`, `GET /api/v1/auth/me` and logout work until it is changed.
+    PasswordChangeRequired,
+    /// 403: the clinic requires a second factor for this role; only TOTP setup/confirm,
+    /// `GET /api/v1/auth/me` and logout work until it is enrolled.
+    TotpEnrollmentRequired,
+    /// 403: turning off two-factor sign-in is not allowed: the clinic requires it for this role.
+    TotpRequiredByClinic,
+    /// 401: the session was ended on the server (password reset or change, deactivation);
+    /// sign in again.
+    SessionEnded,
+    /// 429: too many sign-in or registration requests from this address; the `Retry-After`
+    /// header says how many seconds to wait.
+    RateLimited,
+    /// 403: the clinic's plan does not allow more (users or patients); the message names the limit.
+    PlanLimit,
+    /// 403: this server does not allow clinics to register themselves.
+    SelfRegistrationDisabled,
+    /// A code this build does not know (sent by a newer server).
+    #[serde(other)]
+    Other,
+}
+
+impl ApiErrorCode {
+    /// The wire string, e.g. `"plan_limit"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            ApiErrorCode::TotpRequired => "totp_required",
+            ApiErrorCode::PasswordChangeRequired => "password_change_required",
+            ApiErrorCode::TotpEnrollmentRequired => "totp_enrollment_required",
+            ApiErrorCode::TotpRequiredByClinic => "totp_required_by_clinic",
+            ApiErrorCode::SessionEnded => "session_ended",
+            ApiErrorCode::RateLimited => "rate_limited",
+            ApiErrorCode::PlanLimit => "plan_limit",
+            ApiErrorCode::SelfRegistrationDisabled => "self_registration_disabled",
+            ApiErrorCode::Other => "other",
+        }
+    }
 }
 
 /// A list answer: `{"data": [...], "meta": {"total", "limit", "offset"}}`.
@@ -114,4 +168,37 @@ pub fn clean_optional(value: &Option<String>) -> Option<String> {
         .map(str::trim)
         .filter(|s| !s.is_empty())
         .map(str::to_owned)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn error_codes_are_their_serde_names() {
+        for c in [
+            ApiErrorCode::TotpRequired,
+            ApiErrorCode::PasswordChangeRequired,
+            ApiErrorCode::TotpEnrollmentRequired,
+            ApiErrorCode::TotpRequiredByClinic,
+            ApiErrorCode::SessionEnded,
+            ApiErrorCode::RateLimited,
+            ApiErrorCode::PlanLimit,
+            ApiErrorCode::SelfRegistrationDisabled,
+            ApiErrorCode::Other,
+        ] {
+            assert_eq!(
+                serde_json::to_value(c).ok(),
+                Some(serde_json::Value::String(c.as_str().into()))
+            );
+        }
+    }
+
+    #[test]
+    fn a_code_from_a_newer_server_still_reads() {
+        let body: Result<ErrorBody, _> = serde_json::from_str(
+            r#"{"message":"m","status":403,"code":"something_new","timestamp":"2026-01-01T00:00:00Z"}"#,
+        );
+        assert_eq!(body.ok().and_then(|b| b.code), Some(ApiErrorCode::Other));
+    }
 }

@@ -7,6 +7,7 @@
 //!
 //! This crate does no I/O.
 
+pub mod account;
 pub mod appointment;
 pub mod auth;
 pub mod error;
@@ -16,6 +17,7 @@ pub mod search;
 pub mod sync;
 pub mod vitals;
 
+pub use account::*;
 pub use appointment::*;
 pub use auth::*;
 pub use error::*;

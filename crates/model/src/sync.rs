@@ -88,7 +88,9 @@ pub enum ServerMessage {
         /// Changed rows, in revision order.
         changes: Vec<Change>,
     },
-    /// The server is closing the socket, e.g. `"token_expired"`.
+    /// The server is closing the socket: `"token_expired"` (refresh and reconnect),
+    /// `"lagged"` (reconnect and pull the feed), `"session_ended"` (the session was ended on
+    /// the server: sign in again).
     Closing {
         /// Machine-readable reason.
         reason: String,

@@ -1,5 +1,14 @@
 //! Authentication: argon2id passwords, JWT access tokens, rotating refresh tokens with reuse
 //! detection, and the [`Actor`] extractor every authenticated route takes.
+//!
+//! A token's signature proves who and which clinic; whether the session still stands is asked
+//! of PostgreSQL on every request ([`session_state`]): the user must be active and the token's
+//! session epoch must be the user's current one, so a password reset or a deactivation ends
+//! every session at once, on every server process. The same answer gives the current role
+//! (a role change takes effect on the next request) and whether the session is limited to
+//! changing a temporary password or enrolling a second factor ([`SessionLimit`]). Routes
+//! that limited sessions may reach take [`Session`]; every other route takes [`Actor`],
+//! which refuses them, so forgetting the check does not compile into an open route.
 
 use argon2::password_hash::{PasswordHash, PasswordHasher, PasswordVerifier, SaltString};
 use argon2::Argon2;
@@ -8,7 +17,7 @@ use axum::http::request::Parts;
 use base64::Engine;
 use chrono::{Duration, Utc};
 use jsonwebtoken::{DecodingKey, EncodingKey, Header, Validation};
-use medoffice_model::{Permission, Role};
+use medoffice_model::{ApiErrorCode, Permission, Role};
 use rand::RngCore;
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
@@ -36,6 +45,10 @@ pub struct Claims {
     pub exp: i64,
     /// Issued at.
     pub iat: i64,
+    /// The user's session epoch when issued (`users.session_epoch`); a token of an older
+    /// epoch is void.
+    #[serde(default)]
+    pub ver: i32,
 }
 
 /// Signing and verification keys.
@@ -90,6 +103,8 @@ pub struct Actor {
     pub ip: Option<String>,
     /// Token expiry (seconds since the epoch).
     pub expires_at: i64,
+    /// The session epoch the token was issued under.
+    pub session_epoch: i32,
 }
 
 impl Actor {
@@ -133,7 +148,128 @@ impl<S: Send + Sync> FromRequestParts<S> for ClientIp {
     }
 }
 
-impl FromRequestParts<AppState> for Actor {
+/// What a limited session may still do, besides `GET /api/v1/auth/me` and logout.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum SessionLimit {
+    /// Signed in with a temporary password: only `POST /api/v1/auth/password`.
+    PasswordChange,
+    /// An admin of a clinic that requires a second factor, without one: only
+    /// `POST /api/v1/auth/totp/setup` and `/confirm`.
+    TotpEnrollment,
+}
+
+impl SessionLimit {
+    /// The limit of a session of a user in this state, if any (a temporary password first).
+    pub fn of(state: &SessionState) -> Option<Self> {
+        if state.must_change_password {
+            Some(SessionLimit::PasswordChange)
+        } else if state.require_admin_totp && state.role == Role::Admin && !state.totp_enabled {
+            Some(SessionLimit::TotpEnrollment)
+        } else {
+            None
+        }
+    }
+
+    /// The 403 a limited session gets on a route it may not reach.
+    pub fn error(self) -> AppError {
+        match self {
+            SessionLimit::PasswordChange => AppError::coded(
+                axum::http::StatusCode::FORBIDDEN,
+                ApiErrorCode::PasswordChangeRequired,
+                "Choose a new password first: this session was opened with a temporary one",
+            ),
+            SessionLimit::TotpEnrollment => AppError::coded(
+                axum::http::StatusCode::FORBIDDEN,
+                ApiErrorCode::TotpEnrollmentRequired,
+                "Set up two-factor sign-in first: this clinic requires it for admins",
+            ),
+        }
+    }
+}
+
+/// A user's account state as each request sees it ([`session_state`]).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct SessionState {
+    /// Current role.
+    pub role: Role,
+    /// False once deactivated.
+    pub active: bool,
+    /// Current session epoch.
+    pub session_epoch: i32,
+    /// Signed in with a temporary password.
+    pub must_change_password: bool,
+    /// Two-factor sign-in is on.
+    pub totp_enabled: bool,
+    /// The clinic requires a second factor of admins.
+    pub require_admin_totp: bool,
+}
+
+/// One round trip: the account state of `user_id` in `tenant_id`, or `None` when there is no
+/// such user.
+pub async fn session_state(
+    pool: &sqlx::PgPool,
+    tenant_id: Uuid,
+    user_id: Uuid,
+) -> AppResult<Option<SessionState>> {
+    let row: Option<(String, bool, i32, bool, bool, bool)> = sqlx::query_as(
+        "SELECT role, active, session_epoch, must_change_password, totp_enabled, require_admin_totp \
+         FROM medoffice_session_state($1, $2)",
+    )
+    .bind(tenant_id)
+    .bind(user_id)
+    .fetch_optional(pool)
+    .await?;
+    Ok(
+        row.and_then(|(role, active, session_epoch, mcp, totp, require)| {
+            Some(SessionState {
+                role: Role::parse(&role)?,
+                active,
+                session_epoch,
+                must_change_password: mcp,
+                totp_enabled: totp,
+                require_admin_totp: require,
+            })
+        }),
+    )
+}
+
+/// The 401 of a session that was ended on the server.
+pub fn session_ended(message: &str) -> AppError {
+    AppError::coded(
+        axum::http::StatusCode::UNAUTHORIZED,
+        ApiErrorCode::SessionEnded,
+        message,
+    )
+}
+
+/// Whether the session of `epoch` still stands for a user in `state`: `Ok` or the 401 to
+/// answer.
+pub fn check_session(state: Option<&SessionState>, epoch: i32) -> AppResult<()> {
+    match state {
+        None => Err(session_ended("The session has ended; sign in again")),
+        Some(s) if !s.active => Err(session_ended(
+            "This account has been deactivated; ask the clinic's admin",
+        )),
+        Some(s) if s.session_epoch != epoch => Err(session_ended(
+            "This session was ended (the password was changed or reset); sign in again",
+        )),
+        Some(_) => Ok(()),
+    }
+}
+
+/// The caller of a route that limited sessions may reach as well (`/auth/me`,
+/// `/auth/password`, `/auth/totp/*`): the handler decides which limits it accepts.
+#[derive(Debug, Clone)]
+pub struct Session {
+    /// Who calls.
+    pub actor: Actor,
+    /// What the session is limited to, if it is.
+    pub limit: Option<SessionLimit>,
+    /// The account state read for this request.
+    pub state: SessionState,
+}
+
+impl FromRequestParts<AppState> for Session {
     type Rejection = AppError;
 
     async fn from_request_parts(
@@ -146,15 +282,39 @@ impl FromRequestParts<AppState> for Actor {
         let claims = state.keys.verify(token).ok_or_else(|| {
             AppError::Unauthorized("The session has expired or is invalid; sign in again".into())
         })?;
-        Ok(Actor {
-            user_id: claims.sub,
-            tenant_id: claims.tid,
-            username: claims.usr,
-            role: claims.role,
-            device_id: claims.did,
-            ip: client_ip(parts),
-            expires_at: claims.exp,
+        let account = session_state(&state.pool, claims.tid, claims.sub).await?;
+        check_session(account.as_ref(), claims.ver)?;
+        let account = account.ok_or_else(|| session_ended("The session has ended"))?;
+        Ok(Session {
+            actor: Actor {
+                user_id: claims.sub,
+                tenant_id: claims.tid,
+                username: claims.usr,
+                role: account.role,
+                device_id: claims.did,
+                ip: client_ip(parts),
+                expires_at: claims.exp,
+                session_epoch: claims.ver,
+            },
+            limit: SessionLimit::of(&account),
+            state: account,
         })
+    }
+}
+
+impl FromRequestParts<AppState> for Actor {
+    type Rejection = AppError;
+
+    /// A session with full access; a limited one is refused with its 403 code.
+    async fn from_request_parts(
+        parts: &mut Parts,
+        state: &AppState,
+    ) -> Result<Self, Self::Rejection> {
+        let session = Session::from_request_parts(parts, state).await?;
+        match session.limit {
+            Some(limit) => Err(limit.error()),
+            None => Ok(session.actor),
+        }
     }
 }
 
@@ -224,7 +384,7 @@ pub fn refresh_token_tenant(token: &str) -> Option<Uuid> {
         .and_then(|(t, _)| Uuid::parse_str(t).ok())
 }
 
-/// Builds access-token claims.
+/// Builds access-token claims for a session of `session_epoch`.
 pub fn access_claims(
     user_id: Uuid,
     tenant_id: Uuid,
@@ -232,6 +392,7 @@ pub fn access_claims(
     role: Role,
     device_id: Option<String>,
     minutes: i64,
+    session_epoch: i32,
 ) -> Claims {
     let now = Utc::now();
     Claims {
@@ -242,5 +403,72 @@ pub fn access_claims(
         did: device_id,
         exp: (now + Duration::minutes(minutes)).timestamp(),
         iat: now.timestamp(),
+        ver: session_epoch,
+    }
+}
+
+/// Crockford's base32 alphabet in lower case: no `i`, `l`, `o` or `u`, so no character reads
+/// as another when a person copies it from paper or a screen.
+const READABLE: &[u8; 32] = b"0123456789abcdefghjkmnpqrstvwxyz";
+
+/// `groups` groups of four characters of [`READABLE`] joined by `-` (5 random bits each, from
+/// the operating system's CSPRNG): `readable_secret(4)` is a temporary password of 80 bits,
+/// `"7kq2-m9xd-p3f8-c1zw"`.
+pub fn readable_secret(groups: usize) -> String {
+    let mut bytes = vec![0u8; groups * 4];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes
+        .chunks(4)
+        .map(|g| {
+            g.iter()
+                .map(|b| READABLE[(b & 31) as usize] as char)
+                .collect::<String>()
+        })
+        .collect::<Vec<_>>()
+        .join("-")
+}
+
+/// A code as a person may type it back, in the form [`readable_secret`] made it: case, spaces
+/// and hyphens do not matter, and `i`/`l` read as `1`, `o` as `0` (Crockford). `None` when it
+/// is not `groups` groups of four characters of the alphabet.
+pub fn normalize_readable(input: &str, groups: usize) -> Option<String> {
+    let chars: Vec<char> = input
+        .chars()
+        .filter(|c| !c.is_whitespace() && *c != '-')
+        .map(|c| match c.to_ascii_lowercase() {
+            'i' | 'l' => '1',
+            'o' => '0',
+            c => c,
+        })
+        .collect();
+    if chars.len() != groups * 4 || !chars.iter().all(|c| READABLE.contains(&(*c as u8))) {
+        return None;
+    }
+    Some(
+        chars
+            .chunks(4)
+            .map(|g| g.iter().collect::<String>())
+            .collect::<Vec<_>>()
+            .join("-"),
+    )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn readable_secrets_read_back_however_they_are_typed() {
+        let s = readable_secret(2);
+        assert_eq!(s.len(), 9);
+        assert_eq!(normalize_readable(&s.to_uppercase(), 2), Some(s.clone()));
+        assert_eq!(
+            normalize_readable(" 7KQ2 m9xD ", 2),
+            Some("7kq2-m9xd".into())
+        );
+        assert_eq!(normalize_readable("ilo0-abcd", 2), Some("1100-abcd".into()));
+        assert_eq!(normalize_readable("7kq2-m9x", 2), None);
+        assert_eq!(normalize_readable("7kq2-m9xu", 2), None);
+        assert_ne!(readable_secret(4), readable_secret(4));
     }
 }

@@ -38,6 +38,45 @@ pub struct ServeConfig {
     /// How long a locked account stays locked, minutes.
     #[arg(long, env = "MEDOFFICE_LOCKOUT_MINUTES", default_value_t = 15)]
     pub lockout_minutes: i64,
+    /// Requests a minute one client address may make to `/api/v1/auth/*` and
+    /// `/api/v1/tenants` (sustained rate). Generous by default because a clinic's
+    /// workstations often share one address.
+    #[arg(long, env = "MEDOFFICE_AUTH_RATE_PER_MINUTE", default_value_t = 60)]
+    pub auth_rate_per_minute: u32,
+    /// How many of those requests one address may make in a burst before the rate applies.
+    #[arg(long, env = "MEDOFFICE_AUTH_RATE_BURST", default_value_t = 30)]
+    pub auth_rate_burst: u32,
+    /// Let anyone register a clinic with `POST /api/v1/tenants` (off: 403
+    /// `self_registration_disabled`; clinics are then made with `create-tenant`).
+    #[arg(long, env = "MEDOFFICE_ALLOW_SELF_REGISTRATION")]
+    pub allow_self_registration: bool,
+    /// Active staff accounts a self-registered clinic may have: a number or `unlimited`.
+    #[arg(long, env = "MEDOFFICE_DEFAULT_MAX_USERS", default_value = "25")]
+    pub default_max_users: PlanLimit,
+    /// Patients a self-registered clinic may have: a number or `unlimited`.
+    #[arg(long, env = "MEDOFFICE_DEFAULT_MAX_PATIENTS", default_value = "10000")]
+    pub default_max_patients: PlanLimit,
+}
+
+/// A plan limit as typed on the command line: a number (at least 1), or `unlimited`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct PlanLimit(pub Option<i32>);
+
+impl std::str::FromStr for PlanLimit {
+    type Err = String;
+
+    fn from_str(s: &str) -> Result<Self, Self::Err> {
+        let s = s.trim();
+        if s.eq_ignore_ascii_case("unlimited") {
+            return Ok(PlanLimit(None));
+        }
+        match s.parse::<i32>() {
+            Ok(n) if n >= 1 => Ok(PlanLimit(Some(n))),
+            _ => Err(format!(
+                "{s:?} is not a limit: give a whole number of at least 1, or `unlimited`"
+            )),
+        }
+    }
 }
 
 /// The fixed development key: usable only with `--dev`.
@@ -68,6 +107,13 @@ impl ServeConfig {
             max_body_bytes: 1024 * 1024,
             lockout_threshold: 5,
             lockout_minutes: 15,
+            // the tests sign in hundreds of times from 127.0.0.1; the rate-limit test starts
+            // its own server with a small limit
+            auth_rate_per_minute: 1_000_000,
+            auth_rate_burst: 100_000,
+            allow_self_registration: false,
+            default_max_users: PlanLimit(Some(25)),
+            default_max_patients: PlanLimit(Some(10_000)),
         }
     }
 }

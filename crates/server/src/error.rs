@@ -4,7 +4,7 @@
 use axum::extract::rejection::{JsonRejection, QueryRejection};
 use axum::http::StatusCode;
 use axum::response::{IntoResponse, Response};
-use medoffice_model::{ErrorBody, FieldErrors};
+use medoffice_model::{ApiErrorCode, ErrorBody, FieldErrors};
 
 /// Anything a handler can fail with.
 #[derive(Debug, thiserror::Error)]
@@ -35,6 +35,22 @@ pub enum AppError {
     /// 422: field values are invalid.
     #[error("invalid field values: {0}")]
     Validation(FieldErrors),
+    /// Any status with a machine-readable [`ApiErrorCode`] and/or field errors, e.g. 403
+    /// `plan_limit`, 401 `totp_required`, 409 on field `code`.
+    #[error("{message}")]
+    Detailed {
+        /// HTTP status.
+        status: StatusCode,
+        /// Machine-readable code for the UI to branch on.
+        code: Option<ApiErrorCode>,
+        /// A sentence for a person.
+        message: String,
+        /// Field errors, when a field is the cause.
+        errors: Option<FieldErrors>,
+    },
+    /// 429 `rate_limited`, with a `Retry-After` header of this many seconds.
+    #[error("too many requests from this address; try again in {0} s")]
+    RateLimited(u64),
     /// 503: PostgreSQL is unreachable.
     #[error("service unavailable")]
     Unavailable,
@@ -59,6 +75,34 @@ impl AppError {
         }
     }
 
+    /// An error with a machine-readable code.
+    pub fn coded(status: StatusCode, code: ApiErrorCode, message: impl Into<String>) -> Self {
+        AppError::Detailed {
+            status,
+            code: Some(code),
+            message: message.into(),
+            errors: None,
+        }
+    }
+
+    /// A 409 naming the field whose value clashes (e.g. a clinic code already taken).
+    pub fn conflict_field(field: &str, message: impl Into<String>) -> Self {
+        let mut e = FieldErrors::new();
+        let message = message.into();
+        e.add(field, message.clone());
+        AppError::Detailed {
+            status: StatusCode::CONFLICT,
+            code: None,
+            message: format!("{field} {message}"),
+            errors: Some(e),
+        }
+    }
+
+    /// 403 `plan_limit`; `message` names the limit ("This clinic's plan allows 25 active users").
+    pub fn plan_limit(message: impl Into<String>) -> Self {
+        Self::coded(StatusCode::FORBIDDEN, ApiErrorCode::PlanLimit, message)
+    }
+
     /// The status code of this error.
     pub fn status(&self) -> StatusCode {
         match self {
@@ -69,6 +113,8 @@ impl AppError {
             AppError::Conflict { .. } => StatusCode::CONFLICT,
             AppError::PayloadTooLarge => StatusCode::PAYLOAD_TOO_LARGE,
             AppError::Validation(_) => StatusCode::UNPROCESSABLE_ENTITY,
+            AppError::Detailed { status, .. } => *status,
+            AppError::RateLimited(_) => StatusCode::TOO_MANY_REQUESTS,
             AppError::Unavailable => StatusCode::SERVICE_UNAVAILABLE,
             AppError::Internal(_) => StatusCode::INTERNAL_SERVER_ERROR,
         }
@@ -76,10 +122,18 @@ impl AppError {
 
     /// The error body this error answers with.
     pub fn body(&self) -> ErrorBody {
+        let code = match self {
+            AppError::Detailed { code, .. } => *code,
+            AppError::RateLimited(_) => Some(ApiErrorCode::RateLimited),
+            _ => None,
+        };
         let (message, errors, details) = match self {
             AppError::Validation(e) => {
                 ("Some fields are invalid.".to_owned(), Some(e.clone()), None)
             }
+            AppError::Detailed {
+                message, errors, ..
+            } => (capitalize(message), errors.clone(), None),
             AppError::Conflict { message, details } => (message.clone(), None, details.clone()),
             AppError::Internal(_) => ("Something went wrong on the server.".to_owned(), None, None),
             AppError::Unavailable => (
@@ -93,6 +147,7 @@ impl AppError {
             message,
             status: self.status().as_u16(),
             errors,
+            code,
             details,
             timestamp: chrono::Utc::now(),
         }
@@ -176,7 +231,14 @@ impl IntoResponse for AppError {
         if let AppError::Internal(e) = &self {
             tracing::error!(error = ?e, "internal error");
         }
-        (self.status(), axum::Json(self.body())).into_response()
+        let mut response = (self.status(), axum::Json(self.body())).into_response();
+        if let AppError::RateLimited(seconds) = &self {
+            response.headers_mut().insert(
+                axum::http::header::RETRY_AFTER,
+                axum::http::HeaderValue::from(*seconds),
+            );
+        }
+        response
     }
 }
 

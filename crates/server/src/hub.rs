@@ -3,6 +3,11 @@
 //! of them (DESIGN.md, sync invariant 3). Notifications are hints: after the listener
 //! reconnects, every tenant with sockets catches up from its cursor, so a lost NOTIFY delays a
 //! change but never loses it.
+//!
+//! The same listener hears of ended sessions ([`SESSIONS_CHANNEL`], from a trigger on
+//! `users`): it tells this process's sockets, and each socket whose user it names checks its
+//! session and closes if it ended. Sockets also check on every keep-alive ping, so a
+//! notification lost while the listener reconnects delays a close, never prevents it.
 
 use std::collections::HashMap;
 use std::sync::atomic::Ordering;
@@ -21,6 +26,10 @@ use crate::feed;
 /// Channel PostgreSQL notifies on (payload `"<tenant uuid>:<revision>"`).
 pub const CHANNEL: &str = "medoffice_changes";
 
+/// Channel of ended sessions (payload `"<tenant uuid>:<user uuid>"`): a user's session epoch
+/// changed or the user was deactivated (migration 0002).
+pub const SESSIONS_CHANNEL: &str = "medoffice_sessions";
+
 /// The sockets of one tenant.
 struct TenantChannel {
     tx: broadcast::Sender<Arc<str>>,
@@ -38,6 +47,8 @@ struct TenantChannel {
 pub struct Hub {
     pool: PgPool,
     tenants: Arc<Mutex<HashMap<Uuid, Arc<TenantChannel>>>>,
+    /// Users whose sessions ended, as announced on [`SESSIONS_CHANNEL`].
+    sessions: broadcast::Sender<Uuid>,
 }
 
 /// A socket's subscription: the revision to announce in `hello`, and the page stream.
@@ -74,7 +85,14 @@ impl Hub {
         Self {
             pool,
             tenants: Arc::new(Mutex::new(HashMap::new())),
+            sessions: broadcast::channel(256).0,
         }
+    }
+
+    /// Ids of users whose sessions end from now on (a socket checks its own session when its
+    /// user's id comes by; a lagging receiver should check too).
+    pub fn session_ends(&self) -> broadcast::Receiver<Uuid> {
+        self.sessions.subscribe()
     }
 
     /// Subscribes a socket of `tenant_id`. Subscribing happens under the map lock, the same
@@ -207,12 +225,22 @@ impl Hub {
 
     async fn listen(&self) -> anyhow::Result<()> {
         let mut listener = PgListener::connect_with(&self.pool).await?;
-        listener.listen(CHANNEL).await?;
+        listener.listen_all([CHANNEL, SESSIONS_CHANNEL]).await?;
         tracing::info!("listening for change notifications");
         // anything committed while we were not listening
         self.catch_up_all().await;
         loop {
             match listener.try_recv().await? {
+                Some(n) if n.channel() == SESSIONS_CHANNEL => {
+                    if let Some(user) = n
+                        .payload()
+                        .split_once(':')
+                        .and_then(|(_, u)| Uuid::parse_str(u).ok())
+                    {
+                        // no receivers is fine: no socket is open
+                        let _ = self.sessions.send(user);
+                    }
+                }
                 Some(n) => {
                     let Some(tenant) = n
                         .payload()

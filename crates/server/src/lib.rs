@@ -8,6 +8,7 @@
 pub mod api;
 pub mod audit;
 pub mod auth;
+pub mod clinic;
 pub mod config;
 pub mod db;
 pub mod error;
@@ -15,8 +16,12 @@ pub mod feed;
 pub mod hub;
 pub mod import;
 pub mod legacy;
+pub mod ratelimit;
 pub mod records;
+pub mod signin;
+pub mod staff;
 pub mod sync;
+pub mod twofactor;
 pub mod users;
 
 use std::net::SocketAddr;
@@ -59,10 +64,17 @@ pub struct ApiJson<T>(pub T);
     ),
     paths(
         api::health,
-        api::login,
-        api::refresh,
-        api::logout,
-        api::me,
+        signin::login,
+        signin::refresh,
+        signin::logout,
+        signin::me,
+        signin::change_password,
+        twofactor::setup,
+        twofactor::confirm,
+        twofactor::disable,
+        clinic::register,
+        clinic::get_tenant,
+        clinic::patch_tenant,
         api::list_patients,
         api::create_patient,
         api::get_patient,
@@ -73,13 +85,20 @@ pub struct ApiJson<T>(pub T);
         api::list_appointments,
         api::create_appointment,
         api::patch_appointment,
-        api::list_users,
-        api::create_user,
+        staff::list_users,
+        staff::create_user,
+        staff::patch_user,
+        staff::reset_password,
+        staff::reset_totp,
         sync::changes,
         sync::push,
         sync::ws,
     ),
-    components(schemas(medoffice_model::ServerMessage, medoffice_model::Change))
+    components(schemas(
+        medoffice_model::ServerMessage,
+        medoffice_model::Change,
+        medoffice_model::ApiErrorCode
+    ))
 )]
 pub struct ApiDoc;
 
@@ -98,16 +117,29 @@ async fn method_not_allowed() -> axum::response::Response {
     (axum::http::StatusCode::METHOD_NOT_ALLOWED, Json(body)).into_response()
 }
 
-/// The application router.
-pub fn app(state: AppState) -> Router {
+/// The application router; `/api/v1/auth/*` and `/api/v1/tenants` are rate-limited per client
+/// address by `limiter` ([`ratelimit`]).
+pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
     let max_body = state.config.max_body_bytes;
+    let limited = Router::new()
+        .route("/api/v1/auth/login", post(signin::login))
+        .route("/api/v1/auth/refresh", post(signin::refresh))
+        .route("/api/v1/auth/logout", post(signin::logout))
+        .route("/api/v1/auth/me", get(signin::me))
+        .route("/api/v1/auth/password", post(signin::change_password))
+        .route("/api/v1/auth/totp/setup", post(twofactor::setup))
+        .route("/api/v1/auth/totp/confirm", post(twofactor::confirm))
+        .route("/api/v1/auth/totp/disable", post(twofactor::disable))
+        .route("/api/v1/tenants", post(clinic::register))
+        .route_layer(ratelimit::layer(limiter));
     Router::new()
+        .merge(limited)
         .route("/health", get(api::health))
         .route("/api/v1/openapi.json", get(openapi))
-        .route("/api/v1/auth/login", post(api::login))
-        .route("/api/v1/auth/refresh", post(api::refresh))
-        .route("/api/v1/auth/logout", post(api::logout))
-        .route("/api/v1/auth/me", get(api::me))
+        .route(
+            "/api/v1/tenant",
+            get(clinic::get_tenant).patch(clinic::patch_tenant),
+        )
         .route(
             "/api/v1/patients",
             get(api::list_patients).post(api::create_patient),
@@ -130,7 +162,19 @@ pub fn app(state: AppState) -> Router {
             "/api/v1/appointments/{id}",
             axum::routing::patch(api::patch_appointment),
         )
-        .route("/api/v1/users", get(api::list_users).post(api::create_user))
+        .route(
+            "/api/v1/users",
+            get(staff::list_users).post(staff::create_user),
+        )
+        .route(
+            "/api/v1/users/{id}",
+            axum::routing::patch(staff::patch_user),
+        )
+        .route(
+            "/api/v1/users/{id}/reset-password",
+            post(staff::reset_password),
+        )
+        .route("/api/v1/users/{id}/reset-totp", post(staff::reset_totp))
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/ws", get(sync::ws))
@@ -149,11 +193,14 @@ pub struct RunningServer {
     pub task: tokio::task::JoinHandle<std::io::Result<()>>,
     /// The change listener task.
     pub listener_task: tokio::task::JoinHandle<()>,
+    /// The task that forgets quiet addresses of the rate limiter.
+    pub limiter_task: tokio::task::JoinHandle<()>,
 }
 
 /// Connects, migrates nothing, binds `config.bind`, and serves until the runtime stops.
 pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<RunningServer> {
     let key = config.signing_key()?;
+    let limiter = ratelimit::config(&config)?;
     let pool = db::connect(database_url, 16).await?;
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
@@ -165,7 +212,8 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         keys: auth::Keys::new(&key),
         hub,
     };
-    let router = app(state);
+    let limiter_task = ratelimit::spawn_sweeper(limiter.clone());
+    let router = app(state, limiter);
     let task = tokio::spawn(async move {
         axum::serve(
             tcp,
@@ -178,5 +226,6 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         addr,
         task,
         listener_task,
+        limiter_task,
     })
 }

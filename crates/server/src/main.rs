@@ -7,7 +7,8 @@ use anyhow::Context;
 use chrono::{NaiveTime, TimeZone};
 use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
-use medoffice_server::{auth, db, import, legacy, records, users, ServeConfig};
+use medoffice_server::config::PlanLimit;
+use medoffice_server::{auth, clinic, db, import, legacy, records, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -48,6 +49,11 @@ enum Command {
         /// IANA time zone, e.g. America/New_York.
         #[arg(long, default_value = "UTC")]
         time_zone: String,
+    },
+    /// A clinic's plan and settings.
+    Tenant {
+        #[command(subcommand)]
+        command: TenantCommand,
     },
     /// Create a staff account in a clinic.
     CreateUser {
@@ -110,6 +116,24 @@ enum Command {
     },
 }
 
+#[derive(Subcommand)]
+enum TenantCommand {
+    /// Set a clinic's plan limits (only those given change). Creating beyond a limit is
+    /// refused with 403 `plan_limit`; lowering a limit below what a clinic has refuses new
+    /// ones and keeps what exists.
+    SetPlan {
+        /// Clinic code.
+        #[arg(long)]
+        tenant: String,
+        /// Most active staff accounts: a number, or `unlimited`.
+        #[arg(long)]
+        max_users: Option<PlanLimit>,
+        /// Most patients: a number, or `unlimited`.
+        #[arg(long)]
+        max_patients: Option<PlanLimit>,
+    },
+}
+
 /// The demo clinic's code.
 const DEMO_TENANT: &str = "demo";
 /// The demo logins' shared password.
@@ -154,6 +178,34 @@ async fn main() -> anyhow::Result<()> {
             let mut owner = db::owner_connection(&url).await?;
             let id = users::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
             println!("clinic {code} ({name}) id {id}");
+        }
+        Command::Tenant {
+            command:
+                TenantCommand::SetPlan {
+                    tenant,
+                    max_users,
+                    max_patients,
+                },
+        } => {
+            if max_users.is_none() && max_patients.is_none() {
+                anyhow::bail!("give --max-users and/or --max-patients");
+            }
+            let mut owner = db::owner_connection(&url).await?;
+            let t = clinic::set_plan(
+                &mut owner,
+                &tenant,
+                max_users.map(|l| l.0),
+                max_patients.map(|l| l.0),
+            )
+            .await?;
+            let show = |l: Option<i32>| l.map_or("unlimited".to_owned(), |n| n.to_string());
+            println!(
+                "clinic {} ({}): max users {}, max patients {}",
+                t.code,
+                t.name,
+                show(t.max_users),
+                show(t.max_patients)
+            );
         }
         Command::CreateUser {
             tenant,
@@ -239,7 +291,7 @@ async fn create_user(
         username: username.into(),
         full_name: full_name.into(),
         role,
-        password: password.into(),
+        temporary_password: Some(password.into()),
     };
     new.validate().map_err(|e| anyhow::anyhow!("{e}"))?;
     let hash = auth::hash_password(password)?;

@@ -261,11 +261,13 @@ pub async fn create_patient(
         let same = same_registration(&new, &existing);
         return replayed_create(existing, same, "patient");
     }
-    let n: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+    // the next MRN; holding the clinic's row also makes the plan check below exact
+    let (n, max_patients): (i64, Option<i32>) = sqlx::query_as(
+        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter, max_patients",
     )
     .fetch_one(&mut *conn)
     .await?;
+    crate::clinic::check_patient_limit(conn, max_patients).await?;
     let row = insert_patient(
         conn,
         actor.tenant_id,

@@ -270,7 +270,8 @@ async fn run_mutation(
 
 /// Live changes. Sends `hello` with the tenant's revision, then `changes` pages; closes with
 /// `closing {reason: "token_expired"}` when the access token expires, so the client refreshes
-/// and reconnects.
+/// and reconnects, and with `closing {reason: "session_ended"}` as soon as the user's session
+/// is ended on the server (password reset or change, deactivation).
 #[utoipa::path(get, path = "/api/v1/sync/ws", tag = "sync",
     responses((status = 101, description = "WebSocket of ServerMessage"), (status = 401, body = ErrorBody)))]
 pub async fn ws(
@@ -283,7 +284,9 @@ pub async fn ws(
         .subscribe(actor.tenant_id)
         .await
         .map_err(AppError::Internal)?;
-    Ok(upgrade.on_upgrade(move |socket| serve_socket(socket, sub, actor)))
+    let ends = st.hub.session_ends();
+    let pool = st.pool.clone();
+    Ok(upgrade.on_upgrade(move |socket| serve_socket(socket, sub, actor, ends, pool)))
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
@@ -293,7 +296,22 @@ async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
     }
 }
 
-async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, actor: Actor) {
+/// Whether the socket's session still stands (a database error counts as standing: the next
+/// check decides).
+async fn session_stands(pool: &sqlx::PgPool, actor: &Actor) -> bool {
+    match crate::auth::session_state(pool, actor.tenant_id, actor.user_id).await {
+        Ok(state) => crate::auth::check_session(state.as_ref(), actor.session_epoch).is_ok(),
+        Err(_) => true,
+    }
+}
+
+async fn serve_socket(
+    mut socket: WebSocket,
+    mut sub: crate::hub::Subscription,
+    actor: Actor,
+    mut ends: tokio::sync::broadcast::Receiver<uuid::Uuid>,
+    pool: sqlx::PgPool,
+) {
     if !send(
         &mut socket,
         &ServerMessage::Hello {
@@ -309,6 +327,8 @@ async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, 
     tokio::pin!(expiry);
     let mut ping = tokio::time::interval(Duration::from_secs(20));
     ping.tick().await;
+    let mut ends_open = true;
+    let mut ended = false;
     loop {
         tokio::select! {
             msg = sub.rx.recv() => match msg {
@@ -326,13 +346,32 @@ async fn serve_socket(mut socket: WebSocket, mut sub: crate::hub::Subscription, 
                 Some(Ok(Message::Close(_))) | None | Some(Err(_)) => break,
                 Some(Ok(_)) => {}
             },
+            end = ends.recv(), if ends_open => {
+                let check = match end {
+                    Ok(user) => user == actor.user_id,
+                    Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => true,
+                    Err(tokio::sync::broadcast::error::RecvError::Closed) => { ends_open = false; false }
+                };
+                if check && !session_stands(&pool, &actor).await { ended = true; }
+            }
             _ = ping.tick() => {
-                if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
+                if !session_stands(&pool, &actor).await { ended = true; }
+                else if socket.send(Message::Ping(Vec::new().into())).await.is_err() { break; }
             }
             _ = &mut expiry => {
                 let _ = send(&mut socket, &ServerMessage::Closing { reason: "token_expired".into() }).await;
                 break;
             }
+        }
+        if ended {
+            let _ = send(
+                &mut socket,
+                &ServerMessage::Closing {
+                    reason: "session_ended".into(),
+                },
+            )
+            .await;
+            break;
         }
     }
     let _ = socket

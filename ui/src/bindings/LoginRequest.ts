@@ -19,4 +19,10 @@ password: string,
 /**
  * A stable id of the workstation, recorded in the audit log.
  */
-device_id?: string, };
+device_id?: string, 
+/**
+ * Second factor, for accounts that turned on two-factor sign-in: the 6-digit code of the
+ * authenticator app, or one of the account's unused recovery codes (`"7kq2-m9xd"`).
+ * Without it such an account answers 401 with code `totp_required`.
+ */
+totp_code?: string, };

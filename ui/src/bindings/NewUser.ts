@@ -18,6 +18,8 @@ full_name: string,
  */
 role: Role, 
 /**
- * Initial password, at least 10 characters.
+ * A temporary password to hand over (the password policy applies). Without it the
+ * server makes one up and answers it once. Either way the account must choose its own
+ * password at first sign-in.
  */
-password: string, };
+temporary_password?: string, };

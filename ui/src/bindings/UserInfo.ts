@@ -4,7 +4,8 @@ import type { Role } from "./Role";
 import type { TenantInfo } from "./TenantInfo";
 
 /**
- * The signed-in user, as `GET /api/v1/auth/me` and the login answer carry it.
+ * A staff account as its owner (`GET /api/v1/auth/me`, the login answer) and the clinic's
+ * admins (`/api/v1/users`) see it.
  */
 export type UserInfo = { 
 /**
@@ -34,4 +35,24 @@ permissions: Array<Permission>,
 /**
  * The clinic.
  */
-tenant: TenantInfo, };
+tenant: TenantInfo, 
+/**
+ * False once an admin deactivated the account (it can no longer sign in).
+ */
+active: boolean, 
+/**
+ * The password is a temporary one: the next sign-in must choose a new one.
+ */
+must_change_password: boolean, 
+/**
+ * Two-factor sign-in (TOTP) is on for this account.
+ */
+totp_enabled: boolean, 
+/**
+ * Until when repeated failed sign-ins lock the account (absent: not locked).
+ */
+locked_until?: string, 
+/**
+ * The last successful sign-in.
+ */
+last_login_at?: string, };
