@@ -161,13 +161,14 @@ impl Session {
             let token = self.bearer().await?;
             match self.api.report_access(&token, &report).await {
                 Ok(_) => {}
-                // refused for good (e.g. this workstation's clock runs ahead of the server's):
-                // keep them, say so, and let the rest of the sync go on
-                Err(ApiError::Http { status: 422, body }) => {
-                    tracing::warn!(error = %body.message, "the server refused chart-access reports");
+                // a lost session or a lost link is the engine's business
+                Err(e) if e.is_unauthorized() || matches!(e, ApiError::Network(_)) => return Err(e),
+                // refused (this workstation's clock runs ahead of the server's, or a server
+                // without the route): keep them for a later try, say so, and let the sync go on
+                Err(ApiError::Http { status, body }) => {
+                    tracing::warn!(status, error = %body.message, "the server refused chart-access reports");
                     return Ok(());
                 }
-                Err(e) => return Err(e),
             }
             mark_reported(&self.cache(), &ids, Utc::now())
                 .map_err(|e| ApiError::Network(e.to_string()))?;
