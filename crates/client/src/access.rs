@@ -162,7 +162,8 @@ impl Session {
             match self.api.report_access(&token, &report).await {
                 Ok(_) => {}
                 // a lost session or a lost link is the engine's business
-                Err(e) if e.is_unauthorized() || matches!(e, ApiError::Network(_)) => return Err(e),
+                Err(e @ ApiError::Network(_)) => return Err(e),
+                Err(e) if e.is_unauthorized() => return Err(e),
                 // refused (this workstation's clock runs ahead of the server's, or a server
                 // without the route): keep them for a later try, say so, and let the sync go on
                 Err(ApiError::Http { status, body }) => {
