@@ -179,14 +179,18 @@ export function usersScreen(ctx: Ctx): Screen {
           h("td", { class: "nowrap" }, u.last_login_at ? formatDateTime(u.last_login_at, ctx.tz) : "never"),
           h(
             "td",
-            { class: "row-actions" },
-            u.active ? btn("Reset password", "user-reset-password", () => void resetPassword(u)) : null,
+            null,
+            h(
+              "div",
+              { class: "row-actions" },
+              u.active ? btn("Reset password", "user-reset-password", () => void resetPassword(u)) : null,
             u.totp_enabled ? btn("Reset two-factor", "user-reset-totp", () => void resetTotp(u)) : null,
             u.active
               ? me
                 ? null
                 : btn("Deactivate", "user-deactivate", () => void setActive(u, false), "btn btn-small btn-quiet-danger")
               : btn("Reactivate", "user-reactivate", () => void setActive(u, true)),
+            ),
           ),
         );
       }),
