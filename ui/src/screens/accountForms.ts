@@ -251,7 +251,11 @@ export function recoveryCodesPanel(codes: readonly string[], who: string, clinic
       { class: "banner banner-warn" },
       "Two-factor sign-in is on. These codes are shown only this once. Each one signs you in once if your phone is lost: print them or keep them in a safe place, not on this computer.",
     ),
-    h("ol", { class: "recovery-list", "aria-label": "Recovery codes" }, codes.map((c) => h("li", null, h("code", { "data-testid": "recovery-code" }, c)))),
+    h(
+      "ol",
+      { class: "recovery-list", "aria-label": "Recovery codes" },
+      codes.map((c, i) => h("li", null, h("span", { class: "recovery-n", "aria-hidden": "true" }, `${i + 1}.`), h("code", { "data-testid": "recovery-code" }, c))),
+    ),
     h("div", { class: "form-actions" }, copy, status),
     h("div", { class: "form-actions" }, go),
   );

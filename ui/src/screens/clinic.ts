@@ -10,9 +10,10 @@ import type { Ctx, Screen } from "../ui/context";
 import { banner, field, setBanner, showFieldErrors, textInput } from "../ui/forms";
 import { adminErrorText } from "./users";
 
-/** A plan limit in words: "25" or "Unlimited". */
-export function limitText(limit: number | null | undefined): string {
-  return limit === null || limit === undefined ? "Unlimited" : limit.toLocaleString("en-US");
+/** A plan limit in words: "Up to 25" or "Unlimited", with how many there are now when known. */
+export function limitText(limit: number | null | undefined, now: number | null = null, what = ""): string {
+  const cap = limit === null || limit === undefined ? "Unlimited" : `Up to ${limit.toLocaleString("en-US")}${what ? ` ${what}` : ""}`;
+  return now === null ? cap : `${cap} (${now.toLocaleString("en-US")} now)`;
 }
 
 export function clinicScreen(ctx: Ctx): Screen {
@@ -87,8 +88,8 @@ export function clinicScreen(ctx: Ctx): Screen {
           { class: "demo facts" },
           fact("Clinic code", t.code, "clinic-code"),
           fact("Time zone", t.time_zone, "clinic-time-zone"),
-          fact("Staff accounts", `${limitText(t.max_users)} active at most${activeUsers !== null ? ` (${activeUsers} now)` : ""}`, "clinic-max-users"),
-          fact("Patients", `${limitText(t.max_patients)} at most`, "clinic-max-patients"),
+          fact("Active staff accounts", limitText(t.max_users, activeUsers), "clinic-max-users"),
+          fact("Patients", limitText(t.max_patients), "clinic-max-patients"),
         ),
         h("p", { class: "muted small" }, "The plan's limits are set by whoever runs the server (medoffice-server tenant set-plan)."),
       ),
