@@ -41,8 +41,8 @@ fn new_user(username: &str, full_name: &str, role: Role) -> NewUser {
 
 /// The code an authenticator app shows `steps_ahead` 30-second steps from now.
 fn app_code(secret_base32: &str, steps_ahead: i64) -> anyhow::Result<String> {
-    let secret = totp_rs::Secret::try_from_base32(secret_base32)
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let secret =
+        totp_rs::Secret::try_from_base32(secret_base32).map_err(|e| anyhow::anyhow!("{e:?}"))?;
     let totp = totp_rs::Builder::new()
         .with_secret(secret.as_bytes().to_vec())
         .build()
@@ -118,7 +118,10 @@ async fn a_new_account_changes_its_temporary_password_before_its_session_starts(
         .await
         .err()
         .context("a password equal to the username was taken")?;
-    assert!(field_error(&same_as_name, "new_password"), "{same_as_name:?}");
+    assert!(
+        field_error(&same_as_name, "new_password"),
+        "{same_as_name:?}"
+    );
 
     let user = ws
         .change_password(&created.temporary_password, "a brand new password")
@@ -147,7 +150,11 @@ async fn a_new_account_changes_its_temporary_password_before_its_session_starts(
 
     // a nurse manages no accounts
     let (nurse, _n) = sys.workstation("acct", "nurse").await?;
-    let refused = nurse.list_users().await.err().context("a nurse listed users")?;
+    let refused = nurse
+        .list_users()
+        .await
+        .err()
+        .context("a nurse listed users")?;
     assert_eq!(refused.code, ErrorCode::Forbidden);
     Ok(())
 }
@@ -316,7 +323,10 @@ async fn chart_opens_reach_the_audit_log_and_its_csv_export() -> anyhow::Result<
     assert_eq!(read.user_id, Some(doctor_id));
     assert_eq!(read.patient_id, Some(patient.id));
     assert_eq!(read.outcome, "success");
-    assert!(read.device_id.as_deref().is_some_and(|d| d.starts_with("test-doctor")));
+    assert!(read
+        .device_id
+        .as_deref()
+        .is_some_and(|d| d.starts_with("test-doctor")));
 
     // the filter as CSV, to a file named here
     let dir = tempfile::tempdir()?;
@@ -429,8 +439,16 @@ async fn a_deactivated_person_is_signed_out_and_admin_calls_need_the_server() ->
 
     // without the server, an admin call says it needs it
     sys.server.stop();
-    let away = admin.list_users().await.err().context("listed users offline")?;
+    let away = admin
+        .list_users()
+        .await
+        .err()
+        .context("listed users offline")?;
     assert_eq!(away.code, ErrorCode::Network);
-    assert!(away.message.contains("needs a connection"), "{}", away.message);
+    assert!(
+        away.message.contains("needs a connection"),
+        "{}",
+        away.message
+    );
     Ok(())
 }
