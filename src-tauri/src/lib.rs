@@ -3,7 +3,9 @@
 //! [`SyncStatus`]) and `cache-changed` (a [`CacheChanged`]).
 //!
 //! Environment (for support staff and tests): `MEDOFFICE_DATA_DIR` (where the cache lives),
-//! `MEDOFFICE_KEYRING_SERVICE` (keyring namespace), `MEDOFFICE_SERVER_URL` (login prefill).
+//! `MEDOFFICE_KEYRING_SERVICE` (keyring namespace), `MEDOFFICE_SERVER_URL` (login prefill),
+//! `MEDOFFICE_OFFLINE_UNLOCK_HOURS`, `MEDOFFICE_ALLOW_INSECURE_HTTP` and `MEDOFFICE_CA_CERT`
+//! (see [`WorkstationConfig`]).
 
 use std::path::PathBuf;
 
@@ -153,8 +155,23 @@ async fn export_audit(
 }
 
 #[tauri::command(rename_all = "snake_case")]
-async fn logout(state: State<'_, AppState>) -> Res<()> {
-    state.ws.logout().await
+async fn logout(state: State<'_, AppState>, wipe: bool, force: bool) -> Res<()> {
+    state.ws.logout(wipe, force).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn unsent_changes(state: State<'_, AppState>) -> Res<u32> {
+    state.ws.unsent_changes().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn lock(state: State<'_, AppState>) -> Res<()> {
+    state.ws.lock().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn unlock(state: State<'_, AppState>, password: String) -> Res<()> {
+    state.ws.unlock(&password).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -370,6 +387,9 @@ pub fn run() {
             session_state,
             login,
             logout,
+            unsent_changes,
+            lock,
+            unlock,
             sync_status,
             search_patients,
             patient_chart,

@@ -465,13 +465,19 @@ impl System {
     }
 }
 
-/// The configuration of a test workstation in `dir`: its own keyring namespace.
+/// The configuration of a test workstation in `dir`: its own keyring namespace. The device id
+/// is written to `dir/device-id` too, so the CLI pointed at `dir` is the same workstation (it
+/// finds the cache key in the keyring under that id).
 pub fn workstation_config(dir: &Path, username: &str) -> WorkstationConfig {
+    let device_id = format!("test-{username}-{}", Uuid::new_v4());
+    std::fs::write(dir.join("device-id"), &device_id).expect("write the test device id");
     WorkstationConfig {
         data_dir: dir.to_path_buf(),
         keyring_service: format!("medoffice-test-{}", Uuid::new_v4()),
-        device_id: format!("test-{username}-{}", Uuid::new_v4()),
+        device_id,
         offline_unlock_hours: medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
+        allow_insecure_http: false,
+        ca_certificate: None,
     }
 }
 

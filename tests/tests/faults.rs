@@ -13,7 +13,6 @@ use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
 use chrono::{TimeZone, Utc};
-use medoffice_client::cache::Cache;
 use medoffice_client::view::{ConflictChoice, ConnectionState, ReviewItem};
 use medoffice_client::Workstation;
 use medoffice_e2e::proxy::Proxy;
@@ -212,7 +211,7 @@ async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exa
     let keyring = config.keyring_service.clone();
 
     // fill the outbox offline in-process, then hand the workstation over to the CLI
-    let ws = Workstation::open(config).map_err(err)?;
+    let ws = Workstation::open(config.clone()).map_err(err)?;
     ws.login(&proxy.url(), "killed", "nurse", PASSWORD)
         .await
         .map_err(err)?;
@@ -232,8 +231,14 @@ async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exa
     proxy.set_online(true);
 
     let cache_path = dir.path().join(format!("cache-{tenant}.sqlite"));
-    let pending = |path: &std::path::Path| -> anyhow::Result<u32> {
-        Ok(Cache::open(path)?.outbox_counts()?.0)
+    // a second connection to the cache, with the key the workstation keeps in the keyring
+    let reader = Workstation::open(config.clone()).map_err(err)?;
+    let pending = |_: &std::path::Path| -> anyhow::Result<u32> {
+        Ok(reader
+            .open_cache_file(tenant)
+            .map_err(err)?
+            .outbox_counts()?
+            .0)
     };
     let cli_sync = || {
         Command::new(&cli)

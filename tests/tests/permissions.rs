@@ -48,6 +48,14 @@ fn table() -> Vec<Case> {
         // authenticated by the refresh token it revokes, so an expired access token can still log out
         case(Method::POST, "/api/v1/auth/logout", Public),
         case(Method::GET, "/api/v1/auth/me", SignedIn),
+        case(Method::POST, "/api/v1/auth/password", SignedIn),
+        case(Method::POST, "/api/v1/auth/totp/setup", SignedIn),
+        case(Method::POST, "/api/v1/auth/totp/confirm", SignedIn),
+        case(Method::POST, "/api/v1/auth/totp/disable", SignedIn),
+        // clinic self-registration (switched on for this test's server)
+        case(Method::POST, "/api/v1/tenants", Public),
+        case(Method::GET, "/api/v1/tenant", SignedIn),
+        case(Method::PATCH, "/api/v1/tenant", Perm(UserManage)),
         case(Method::GET, "/api/v1/patients", Perm(PatientRead)),
         case(Method::POST, "/api/v1/patients", Perm(PatientWrite)),
         case(Method::GET, "/api/v1/patients/{id}", Perm(PatientRead)),
@@ -72,6 +80,17 @@ fn table() -> Vec<Case> {
         ),
         case(Method::GET, "/api/v1/users", Perm(UserManage)),
         case(Method::POST, "/api/v1/users", Perm(UserManage)),
+        case(Method::PATCH, "/api/v1/users/{id}", Perm(UserManage)),
+        case(
+            Method::POST,
+            "/api/v1/users/{id}/reset-password",
+            Perm(UserManage),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/users/{id}/reset-totp",
+            Perm(UserManage),
+        ),
         case(Method::GET, "/api/v1/sync/changes", SignedIn),
         case(Method::POST, "/api/v1/sync/push", SignedIn),
         case(Method::GET, "/api/v1/sync/ws", SignedIn),
@@ -108,6 +127,22 @@ impl Fixtures<'_> {
             .await?;
         anyhow::ensure!(s == 201, "fixture patient: {s} {p}");
         Ok(p)
+    }
+
+    /// A new staff member's id, made by the admin.
+    async fn staff_member(&self) -> anyhow::Result<String> {
+        let n = self.next();
+        let (s, u) = self
+            .http
+            .call(
+                Method::POST,
+                "/api/v1/users",
+                Some(&self.admin),
+                Some(json!({"username": format!("member{n}"), "full_name": format!("Member {n}"), "role": "receptionist"})),
+            )
+            .await?;
+        anyhow::ensure!(s == 201, "fixture user: {s} {u}");
+        Ok(u["user"]["id"].as_str().unwrap_or_default().to_owned())
     }
 
     /// A booking body for a slot nobody else holds (each call a different day).
@@ -203,10 +238,44 @@ impl Fixtures<'_> {
                     t.into(),
                     Some(
                         json!({"username": format!("staff{n}"), "full_name": format!("Staff Member {n}"),
-                        "role": "nurse", "password": "a long enough password 1"}),
+                        "role": "nurse"}),
                     ),
                 )
             }
+            (
+                "PATCH" | "POST",
+                "/api/v1/users/{id}"
+                | "/api/v1/users/{id}/reset-password"
+                | "/api/v1/users/{id}/reset-totp",
+            ) => {
+                let id = self.staff_member().await?;
+                let body =
+                    (case.method == Method::PATCH).then(|| json!({"full_name": "Renamed Member"}));
+                (t.replace("{id}", &id), body)
+            }
+            // the right current password and a new one the policy refuses: past the permission
+            // check, and nobody's password changes
+            ("POST", "/api/v1/auth/password") => (
+                t.into(),
+                Some(json!({"current_password": medoffice_e2e::PASSWORD, "new_password": "short"})),
+            ),
+            ("POST", "/api/v1/auth/totp/setup") => (t.into(), Some(json!({}))),
+            ("POST", "/api/v1/auth/totp/confirm") => (t.into(), Some(json!({"code": "000000"}))),
+            ("POST", "/api/v1/auth/totp/disable") => {
+                (t.into(), Some(json!({"password": medoffice_e2e::PASSWORD})))
+            }
+            ("POST", "/api/v1/tenants") => {
+                let n = self.next();
+                (
+                    t.into(),
+                    Some(
+                        json!({"code": format!("self-{n}"), "name": format!("Self Registered {n}"),
+                        "time_zone": "Europe/Berlin", "admin_username": "owner",
+                        "admin_full_name": "Olga Owner", "admin_password": "a long enough password"}),
+                    ),
+                )
+            }
+            ("PATCH", "/api/v1/tenant") => (t.into(), Some(json!({"name": "Clinic perm"}))),
             ("POST", "/api/v1/sync/push") => (t.into(), Some(json!({"mutations": []}))),
             ("GET", "/api/v1/sync/changes") => (format!("{t}?since=0&limit=5"), None),
             _ => (t.into(), None),
@@ -249,7 +318,13 @@ fn allowed(role: Role, need: Need) -> bool {
 async fn every_route_enforces_the_permission_matrix_for_every_role() -> anyhow::Result<()> {
     let sys = System::start().await?;
     sys.clinic("perm", "UTC").await?;
-    let http = Http::new(&sys.server.url());
+    let mut config = medoffice_server::ServeConfig::for_tests();
+    config.allow_self_registration = true;
+    let url = sys.database_url.clone();
+    let server =
+        tokio::task::spawn_blocking(move || medoffice_e2e::TestServer::start_with(&url, 0, config))
+            .await??;
+    let http = Http::new(&server.url());
     let admin = http.token("perm", "admin").await?;
     let (_, users) = http
         .call(Method::GET, "/api/v1/users", Some(&admin), None)

@@ -310,7 +310,9 @@ async fn on_a_shared_workstation_work_on_another_users_unsent_patient_waits_inst
         .register_patient(patient("Inês", "Carvalho"))
         .await
         .map_err(anyhow::Error::msg)?;
-    desk.logout().await.map_err(anyhow::Error::msg)?;
+    desk.logout(false, false)
+        .await
+        .map_err(anyhow::Error::msg)?;
     let server = &mut sys.server;
     tokio::task::block_in_place(|| server.restart())?;
 

@@ -90,7 +90,8 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     return await invoke<T>(cmd, args);
   } catch (raw) {
     const e = toCommandError(raw);
-    if (!SIGN_IN_COMMANDS.has(cmd) && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
+    // sign-in (and its steps), the lock screen and sign-out answer these themselves
+    if (!SIGN_IN_COMMANDS.has(cmd) && !["unlock", "logout"].includes(cmd) && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
     throw e;
   }
 }
@@ -122,7 +123,17 @@ export const api = {
   suggestedExportPath: () => call<string>("suggested_export_path"),
   /** `path`: where to save (null: the Downloads folder). */
   exportAudit: (filter: AuditFilter, path: string | null) => call<AuditExport>("export_audit", { filter, path }),
-  logout: () => call<null>("logout"),
+  /**
+   * Signs out. `wipe`: also removes this clinic's data from this computer (cache, its key,
+   * offline sign-ins); refused (`conflict`) while changes wait to be sent, unless `force`.
+   */
+  logout: (wipe: boolean, force: boolean) => call<null>("logout", { wipe, force }),
+  /** Changes not yet accepted by the server (what a wipe would lose). */
+  unsentChanges: () => call<number>("unsent_changes"),
+  /** Locks the screen (remembered by the core until `unlock`). */
+  lock: () => call<null>("lock"),
+  /** Unlocks with the signed-in person's password (checked on this computer). */
+  unlock: (password: string) => call<null>("unlock", { password }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   searchPatients: (query: string, limit: number) => call<Local<Patient>[]>("search_patients", { query, limit }),
   patientChart: (patient_id: string) => call<PatientChart>("patient_chart", { patient_id }),

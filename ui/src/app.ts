@@ -24,7 +24,9 @@ import { reviewScreen } from "./screens/review";
 import { scheduleScreen } from "./screens/schedule";
 import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
+import { openWorkstationDialog } from "./screens/workstation";
 import type { Ctx, Route, Screen } from "./ui/context";
+import { IdleLock } from "./ui/lock";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
@@ -82,12 +84,18 @@ export class App {
   private signedInAt = 0;
   private reviewBadge: HTMLElement | null = null;
   private endingSession = false;
+  /** The idle lock (and Ctrl+L): hides everything behind the lock screen. */
+  private readonly idle = new IdleLock({
+    user: () => this.ctx?.user ?? null,
+    onSignedOut: (notice) => void this.afterSignOut(notice),
+  });
 
   constructor(private readonly root: HTMLElement) {}
 
   async start(): Promise<void> {
     replace(this.root, this.page, this.status.el, this.toasts.el);
     document.addEventListener("keydown", (e) => this.onKey(e));
+    this.idle.start();
     setSessionLostHandler((e) => this.onSessionLost(e));
     if (!inDesktopShell()) {
       this.toasts.show("This page runs inside the medoffice desktop app; the desktop core is not available here.", "error");
@@ -107,8 +115,11 @@ export class App {
     } catch (e) {
       this.toasts.show(`Could not read the session: ${(e as CommandError).message}`, "error");
     }
-    if (session?.user) await this.enterShell(session.user);
-    else this.showLogin(session);
+    if (session?.user) {
+      await this.enterShell(session.user);
+      // locked when the app last closed: it stays locked
+      if (session.locked) this.idle.show();
+    } else this.showLogin(session);
   }
 
   private async pollStatus(): Promise<void> {
@@ -193,6 +204,7 @@ export class App {
     const previous = this.ctx.user;
     const prefill: SessionState = {
       user: null,
+      locked: false,
       server_url: session?.server_url ?? null,
       tenant: session?.tenant ?? previous.tenant.code,
       username: session?.username ?? previous.username,
@@ -227,40 +239,39 @@ export class App {
     this.relogin?.close();
     this.relogin = null;
     try {
-      await api.logout();
+      await api.logout(false, false);
     } catch {
       // the session is over on the server anyway
     }
-    let session: SessionState | null = null;
-    try {
-      session = await api.sessionState();
-    } catch {
-      session = null;
-    }
-    this.showLogin(session, `You were signed out. ${reason.replace(/\.$/, "")}. Anything not yet sent stays on this workstation.`);
-    void this.pollStatus();
+    await this.afterSignOut(`You were signed out. ${reason.replace(/\.$/, "")}. Anything not yet sent stays on this workstation.`);
   }
 
   private async logout(): Promise<void> {
     try {
-      await api.logout();
+      await api.logout(false, false);
     } catch (e) {
       this.toasts.show(`Signing out failed: ${(e as CommandError).message}`, "error");
       return;
     }
+    await this.afterSignOut(null);
+  }
+
+  /** The login screen after a sign-out (from the top bar, the lock screen or a wipe). */
+  private async afterSignOut(notice: string | null): Promise<void> {
     let session: SessionState | null = null;
     try {
       session = await api.sessionState();
     } catch {
       session = null;
     }
-    this.showLogin(session);
+    this.showLogin(session, notice ?? undefined);
     void this.pollStatus();
   }
 
   // ----- the shell -----
 
   private teardownShell(): void {
+    this.idle.hide();
     for (const e of this.stack) e.screen.destroy?.();
     this.stack = [];
     this.ctx = null;
@@ -346,6 +357,29 @@ export class App {
           { class: "user", id: "topbar-user", "data-testid": "topbar-user" },
           h("span", { class: "user-name" }, user.full_name),
           h("span", { class: "user-role", "data-testid": "topbar-role" }, ROLE_LABEL[user.role]),
+        ),
+        h(
+          "button",
+          { type: "button", class: "btn btn-ghost", id: "btn-lock", "data-testid": "btn-lock", title: "Lock the screen (Ctrl+L)", onclick: () => void this.idle.lock() },
+          "Lock",
+          h("kbd", { "aria-hidden": "true" }, "Ctrl+L"),
+        ),
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn btn-ghost",
+            id: "btn-workstation",
+            "data-testid": "btn-workstation",
+            title: "This workstation: idle lock, removing the clinic's data",
+            onclick: () =>
+              openWorkstationDialog({
+                clinicName: user.tenant.name,
+                toast: (m, k) => this.toasts.show(m, k),
+                onWiped: () => void this.afterSignOut("This clinic's data was removed from this computer."),
+              }),
+          },
+          "Workstation",
         ),
         h("button", { type: "button", class: "btn btn-ghost", id: "btn-logout", "data-testid": "btn-logout", onclick: () => void this.logout() }, "Sign out"),
       ),
@@ -480,7 +514,7 @@ export class App {
 
   private onKey(e: KeyboardEvent): void {
     const ctx = this.ctx;
-    if (!ctx || modalOpen() || e.defaultPrevented) return;
+    if (!ctx || modalOpen() || e.defaultPrevented || this.idle.isLocked()) return;
     const top = this.stack[this.stack.length - 1];
     const typing = isTyping(e.target);
     const plain = !e.altKey && !e.ctrlKey && !e.metaKey;

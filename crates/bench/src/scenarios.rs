@@ -405,6 +405,8 @@ pub fn workstation_config(dir: &Path, label: &str) -> WorkstationConfig {
         keyring_service: format!("medoffice-bench-{}", Uuid::new_v4()),
         device_id: format!("bench-{label}-{}", Uuid::new_v4()),
         offline_unlock_hours: medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
+        allow_insecure_http: false,
+        ca_certificate: None,
     }
 }
 

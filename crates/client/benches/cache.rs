@@ -19,7 +19,13 @@ use std::time::Instant;
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use medoffice_client::cache::Cache;
 use medoffice_client::local;
+use medoffice_client::vault::CacheKey;
 use medoffice_model::search::parse_query;
+
+/// A fixed cache key (the encryption itself is tested in the crate).
+fn test_key() -> CacheKey {
+    CacheKey::from_hex(&"5a".repeat(32)).expect("key")
+}
 
 #[path = "../../model/benches/support/fixtures.rs"]
 mod fixtures;
@@ -48,7 +54,7 @@ fn bench_dir() -> tempfile::TempDir {
 
 fn apply_page(c: &mut Criterion) {
     let dir = bench_dir();
-    let mut cache = Cache::open(&dir.path().join("cache.sqlite")).unwrap();
+    let mut cache = Cache::open(&dir.path().join("cache.sqlite"), &test_key()).unwrap();
     let mut g = fixtures::Gen::new(fixtures::SEED);
     let base = fixtures::patient_changes(&mut g, 1000);
     let pids: Vec<_> = base.iter().map(|c| c.id).collect();
@@ -107,7 +113,7 @@ fn search(c: &mut Criterion) {
     let n = patient_count();
     let dir = bench_dir();
     let path = dir.path().join("cache.sqlite");
-    let mut cache = Cache::open(&path).unwrap();
+    let mut cache = Cache::open(&path, &test_key()).unwrap();
     let started = Instant::now();
     let mut g = fixtures::Gen::new(fixtures::SEED);
     let mut done = 0;

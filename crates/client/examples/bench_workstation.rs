@@ -17,8 +17,14 @@ use std::time::Instant;
 
 use medoffice_client::cache::Cache;
 use medoffice_client::secrets::{Secret, SecretStore};
+use medoffice_client::vault::CacheKey;
 use medoffice_model::{Role, TenantInfo, UserInfo};
 use uuid::Uuid;
+
+/// A fixed cache key (the encryption itself is tested in the crate).
+fn test_key() -> CacheKey {
+    CacheKey::from_hex(&"5a".repeat(32)).expect("key")
+}
 
 #[path = "../../model/benches/support/fixtures.rs"]
 mod fixtures;
@@ -58,7 +64,7 @@ fn main() {
     };
     let started = Instant::now();
     let path = dir.join(format!("cache-{}.sqlite", user.tenant_id));
-    let mut cache = Cache::open(&path).unwrap();
+    let mut cache = Cache::open(&path, &test_key()).unwrap();
     let mut g = fixtures::Gen::new(fixtures::SEED);
     let have = cache.counts().unwrap().0 as usize;
     let mut done = 0;

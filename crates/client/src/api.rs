@@ -1,5 +1,13 @@
 //! HTTP client of the central API (reqwest): login, refresh, logout, feed, push.
+//!
+//! Plain `http://` is refused for any server but this computer itself (loopback), unless the
+//! workstation allows it ([`Transport::allow_insecure_http`]): passwords, tokens and patient
+//! records would cross the network readable. A clinic with its own certificate authority adds
+//! its CA certificate ([`Transport::ca_certificate`]), trusted by both the HTTPS client and the
+//! WebSocket of the live feed, besides the usual public roots.
 
+use std::path::PathBuf;
+use std::sync::Arc;
 use std::time::Duration;
 
 use medoffice_model::{
@@ -15,6 +23,10 @@ pub enum ApiError {
     /// The server could not be reached (or answered garbage): work offline.
     #[error("server unreachable: {0}")]
     Network(String),
+    /// The workstation refuses to talk to this server as configured (plain HTTP to another
+    /// computer, an unreadable CA certificate): a setting must change, retrying will not help.
+    #[error("{0}")]
+    Refused(String),
     /// The server answered an error.
     #[error("{}", .body.message)]
     Http {
@@ -32,29 +44,127 @@ impl ApiError {
     }
 }
 
+/// How this workstation may reach servers (from [`crate::WorkstationConfig`]).
+#[derive(Debug, Clone, Default)]
+pub struct Transport {
+    /// Allow plain `http://` to a server on another computer (a closed clinic network without
+    /// TLS). Loopback (`localhost`, 127.0.0.0/8, ::1) is always allowed.
+    pub allow_insecure_http: bool,
+    /// A PEM file of extra CA certificates to trust for `https://` and `wss://` (the clinic's
+    /// own certificate authority).
+    pub ca_certificate: Option<PathBuf>,
+}
+
+/// True for `localhost` and loopback addresses: plain HTTP never leaves this computer.
+fn is_loopback(url: &Url) -> bool {
+    match url.host() {
+        Some(url::Host::Domain(d)) => d.eq_ignore_ascii_case("localhost"),
+        Some(url::Host::Ipv4(ip)) => ip.is_loopback(),
+        Some(url::Host::Ipv6(ip)) => ip.is_loopback(),
+        None => false,
+    }
+}
+
+/// The extra CA certificates of `path`, for reqwest and for rustls.
+fn load_ca(
+    path: &std::path::Path,
+) -> Result<
+    (
+        Vec<reqwest::Certificate>,
+        Vec<rustls::pki_types::CertificateDer<'static>>,
+    ),
+    ApiError,
+> {
+    use rustls::pki_types::pem::PemObject;
+    let refused = |why: String| {
+        ApiError::Refused(format!(
+            "the CA certificate {} (ca_certificate, MEDOFFICE_CA_CERT) {why}",
+            path.display()
+        ))
+    };
+    let pem = std::fs::read(path).map_err(|e| refused(format!("cannot be read: {e}")))?;
+    let der = rustls::pki_types::CertificateDer::pem_slice_iter(&pem)
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| refused(format!("is not a PEM certificate file: {e}")))?;
+    if der.is_empty() {
+        return Err(refused("holds no certificate".into()));
+    }
+    let certs = der
+        .iter()
+        .map(|d| reqwest::Certificate::from_der(d))
+        .collect::<Result<Vec<_>, _>>()
+        .map_err(|e| refused(format!("is not usable: {e}")))?;
+    Ok((certs, der))
+}
+
 /// A client of one server.
 #[derive(Clone)]
 pub struct ApiClient {
     http: reqwest::Client,
     base: Url,
+    /// TLS settings of the WebSocket when extra CAs are trusted (`None`: the public roots).
+    ws_tls: Option<Arc<rustls::ClientConfig>>,
 }
 
 impl ApiClient {
-    /// A client of the server at `base` (e.g. `http://127.0.0.1:8080`).
-    pub fn new(base: &str) -> Result<Self, ApiError> {
+    /// A client of the server at `base` (e.g. `https://clinic.example:8443`), reached as
+    /// `transport` allows: [`ApiError::Refused`] for plain HTTP to another computer when not
+    /// allowed, or for an unusable CA file, naming the server or the file and the setting.
+    pub fn new(base: &str, transport: &Transport) -> Result<Self, ApiError> {
         let base = Url::parse(base.trim_end_matches('/'))
-            .map_err(|e| ApiError::Network(format!("bad server URL: {e}")))?;
+            .map_err(|e| ApiError::Refused(format!("bad server URL: {e}")))?;
         if !matches!(base.scheme(), "http" | "https") {
-            return Err(ApiError::Network(
-                "the server URL must start with http:// or https://".into(),
+            return Err(ApiError::Refused(
+                "the server URL must start with https:// (or http:// for this computer)".into(),
             ));
         }
-        let http = reqwest::Client::builder()
+        if base.scheme() == "http" && !transport.allow_insecure_http && !is_loopback(&base) {
+            return Err(ApiError::Refused(format!(
+                "{} is plain http://: passwords and patient records would cross the network \
+                 unencrypted. Use https://, or allow plain HTTP on this workstation \
+                 (allow_insecure_http; MEDOFFICE_ALLOW_INSECURE_HTTP=1) on a closed network only",
+                base.as_str().trim_end_matches('/')
+            )));
+        }
+        let mut builder = reqwest::Client::builder()
             .connect_timeout(Duration::from_secs(5))
-            .timeout(Duration::from_secs(30))
+            .timeout(Duration::from_secs(30));
+        let mut ws_tls = None;
+        if let Some(path) = &transport.ca_certificate {
+            let (certs, der) = load_ca(path)?;
+            for c in certs {
+                builder = builder.add_root_certificate(c);
+            }
+            let mut roots = rustls::RootCertStore::empty();
+            roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+            for d in der {
+                roots.add(d).map_err(|e| {
+                    ApiError::Refused(format!(
+                        "the CA certificate {} (ca_certificate, MEDOFFICE_CA_CERT) is not usable: {e}",
+                        path.display()
+                    ))
+                })?;
+            }
+            let config = rustls::ClientConfig::builder_with_provider(Arc::new(
+                rustls::crypto::ring::default_provider(),
+            ))
+            .with_safe_default_protocol_versions()
+            .map_err(|e| ApiError::Refused(format!("TLS setup: {e}")))?
+            .with_root_certificates(roots)
+            .with_no_client_auth();
+            ws_tls = Some(Arc::new(config));
+        }
+        let http = builder
             .build()
-            .map_err(|e| ApiError::Network(e.to_string()))?;
-        Ok(Self { http, base })
+            .map_err(|e| ApiError::Refused(format!("HTTP client setup: {e}")))?;
+        Ok(Self { http, base, ws_tls })
+    }
+
+    /// The TLS connector of the WebSocket: the extra CAs when configured, else the default.
+    pub fn ws_connector(&self) -> Option<tokio_tungstenite::Connector> {
+        self.ws_tls
+            .clone()
+            .map(tokio_tungstenite::Connector::Rustls)
     }
 
     /// The server's base URL.

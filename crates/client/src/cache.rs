@@ -3,6 +3,10 @@
 //! Server rows are only ever written from server answers (feed pages, pushed pages, push
 //! results), each guarded by its revision so an older state never overwrites a newer one.
 //! Local work lives in the outbox until the server answers it.
+//!
+//! The file is a SQLCipher database (AES-256 per page, the WAL included) opened with a raw
+//! 256-bit key (see [`crate::vault`] for where the key lives); a plaintext cache written by an
+//! earlier version is converted on first open, its outbox kept.
 
 use std::path::Path;
 
@@ -16,6 +20,8 @@ use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
 use uuid::Uuid;
 
+use crate::vault::CacheKey;
+
 /// Cache errors.
 #[derive(Debug, thiserror::Error)]
 pub enum CacheError {
@@ -28,6 +34,17 @@ pub enum CacheError {
     /// A stored row did not parse.
     #[error("local cache data: {0}")]
     Data(#[from] serde_json::Error),
+    /// The file is not readable with the key given (encrypted with another key, or damaged).
+    #[error("local cache {0}: not readable with this workstation's key for it (encrypted with another key, or damaged)")]
+    WrongKey(String),
+    /// Converting a plaintext cache of an earlier version failed (the plaintext file is kept).
+    #[error("local cache {path}: encrypting the cache of an earlier version failed: {why}")]
+    Conversion {
+        /// The cache file.
+        path: String,
+        /// What failed.
+        why: String,
+    },
 }
 
 /// Result alias.
@@ -129,11 +146,131 @@ pub struct Cache {
     conn: Connection,
 }
 
+/// Page cache of a cache connection, KiB (see [`Cache::open`]).
+const CACHE_KIB: i64 = 64 * 1024;
+
+/// The first 16 bytes of every plaintext SQLite file (an encrypted one starts with its salt).
+const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
+
+/// True when `path` is an unencrypted SQLite database (a cache of an earlier version); false
+/// for an encrypted, empty or missing file.
+pub fn is_plaintext(path: &Path) -> std::io::Result<bool> {
+    use std::io::Read;
+    let mut f = match std::fs::File::open(path) {
+        Ok(f) => f,
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(false),
+        Err(e) => return Err(e),
+    };
+    let mut head = [0u8; 16];
+    match f.read_exact(&mut head) {
+        Ok(()) => Ok(&head == PLAINTEXT_HEADER),
+        Err(e) if e.kind() == std::io::ErrorKind::UnexpectedEof => Ok(false),
+        Err(e) => Err(e),
+    }
+}
+
+/// The files SQLite keeps for the database at `path`: itself, its WAL, its shared-memory
+/// index and a rollback journal.
+pub fn files_of(path: &Path) -> Vec<std::path::PathBuf> {
+    let mut out = vec![path.to_path_buf()];
+    for suffix in ["-wal", "-shm", "-journal"] {
+        let mut p = path.as_os_str().to_owned();
+        p.push(suffix);
+        out.push(p.into());
+    }
+    out
+}
+
+/// Encrypts the plaintext database at `path` under `key` in place: the WAL is folded in and
+/// switched off first (so no plaintext WAL can outlive the conversion), `sqlcipher_export`
+/// writes an encrypted copy next to it with the same schema version, and a rename replaces
+/// the plaintext file. A crash before the rename leaves the plaintext cache as it was.
+fn encrypt_plaintext(path: &Path, key: &CacheKey) -> CacheResult<()> {
+    let fail = |why: String| CacheError::Conversion {
+        path: path.display().to_string(),
+        why,
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(".encrypting");
+    let tmp = std::path::PathBuf::from(tmp);
+    for f in files_of(&tmp) {
+        let _ = std::fs::remove_file(f);
+    }
+    {
+        let conn = Connection::open(path)?;
+        conn.busy_timeout(std::time::Duration::from_secs(5))?;
+        conn.query_row("PRAGMA wal_checkpoint(TRUNCATE)", [], |_| Ok(()))?;
+        conn.pragma_update(None, "journal_mode", "DELETE")?;
+        let version: i64 = conn.query_row("PRAGMA user_version", [], |r| r.get(0))?;
+        let tmp_str = tmp
+            .to_str()
+            .ok_or_else(|| fail("the path is not valid UTF-8".into()))?;
+        conn.execute(
+            &format!(
+                "ATTACH DATABASE ?1 AS encrypted KEY {}",
+                key.sql_literal().as_str()
+            ),
+            [tmp_str],
+        )?;
+        conn.query_row("SELECT sqlcipher_export('encrypted')", [], |_| Ok(()))?;
+        conn.execute_batch(&format!("PRAGMA encrypted.user_version = {version}"))?;
+        conn.execute_batch("DETACH DATABASE encrypted")?;
+    }
+    std::fs::File::open(&tmp)
+        .and_then(|f| f.sync_all())
+        .map_err(|e| fail(e.to_string()))?;
+    std::fs::rename(&tmp, path).map_err(|e| fail(e.to_string()))?;
+    for f in files_of(path).into_iter().skip(1) {
+        let _ = std::fs::remove_file(f);
+    }
+    if let Some(dir) = path.parent() {
+        // the rename itself is durable once the folder is synced
+        let _ = std::fs::File::open(dir).and_then(|d| d.sync_all());
+    }
+    tracing::info!(path = %path.display(), "encrypted the cache of an earlier version");
+    Ok(())
+}
+
 impl Cache {
-    /// Opens (creating and migrating) the cache at `path`. WAL with `synchronous=FULL`: a
-    /// queued mutation is on disk before the UI is told it is saved.
-    pub fn open(path: &Path) -> CacheResult<Self> {
+    /// Opens (creating and migrating) the cache at `path`, encrypted with `key`; a plaintext
+    /// cache of an earlier version is encrypted first ([`CacheError::WrongKey`] when the file
+    /// is encrypted with another key). WAL with `synchronous=FULL`: a queued mutation is on
+    /// disk before the UI is told it is saved.
+    pub fn open(path: &Path, key: &CacheKey) -> CacheResult<Self> {
+        if is_plaintext(path).map_err(|e| CacheError::Conversion {
+            path: path.display().to_string(),
+            why: e.to_string(),
+        })? {
+            encrypt_plaintext(path, key)?;
+        }
         let mut conn = Connection::open(path)?;
+        #[cfg(unix)]
+        {
+            // only this OS user reads it (SQLite gives its WAL and shared memory the same mode)
+            use std::os::unix::fs::PermissionsExt;
+            if let Err(e) = std::fs::set_permissions(path, std::fs::Permissions::from_mode(0o600)) {
+                tracing::warn!(error = %e, "could not restrict the cache file's permissions");
+            }
+        }
+        // the key before anything else touches the file
+        conn.execute_batch(&format!("PRAGMA key = {}", key.sql_literal().as_str()))?;
+        match conn.query_row("SELECT count(*) FROM sqlite_master", [], |r| {
+            r.get::<_, i64>(0)
+        }) {
+            Ok(_) => {}
+            Err(rusqlite::Error::SqliteFailure(e, _))
+                if e.code == rusqlite::ErrorCode::NotADatabase =>
+            {
+                return Err(CacheError::WrongKey(path.display().to_string()))
+            }
+            Err(e) => return Err(e.into()),
+        }
+        // sorts and temporary tables stay in memory, never in a temporary file
+        conn.pragma_update(None, "temp_store", "MEMORY")?;
+        // every page read from disk is decrypted and authenticated: keep up to 64 MiB of
+        // decrypted pages (SQLite's default is 2 MiB), enough for the indexes and hot rows of
+        // a 100,000-patient clinic
+        conn.pragma_update(None, "cache_size", -CACHE_KIB)?;
         conn.busy_timeout(std::time::Duration::from_secs(5))?;
         // feed upserts, search shapes and outbox reads all stay prepared (the default is 16)
         conn.set_prepared_statement_cache_capacity(64);
@@ -997,5 +1134,128 @@ pub fn op_name(op: MutationOp) -> &'static str {
         MutationOp::Create => "create",
         MutationOp::Update => "update",
         MutationOp::Delete => "delete",
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const NAME: &str = "Quillfeather";
+
+    fn registration() -> Mutation {
+        Mutation {
+            mutation_id: Uuid::new_v4(),
+            entity: EntityKind::Patient,
+            op: MutationOp::Create,
+            id: Uuid::new_v4(),
+            base_revision: None,
+            data: serde_json::json!({"given_name": "Zebedee", "family_name": NAME}),
+        }
+    }
+
+    /// Every byte SQLite keeps for `path` (the database, its WAL and journals).
+    fn raw_bytes(path: &Path) -> Vec<u8> {
+        files_of(path)
+            .into_iter()
+            .filter_map(|f| std::fs::read(f).ok())
+            .flatten()
+            .collect()
+    }
+
+    fn contains(hay: &[u8], needle: &str) -> bool {
+        hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn the_file_holds_no_patient_name_and_does_not_open_without_its_key() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("c.sqlite");
+        let key = CacheKey::generate();
+        let m = registration();
+        let cache = Cache::open(&path, &key)?;
+        cache.enqueue(&m, Uuid::new_v4())?;
+        // the WAL holds the write now; neither it nor the database shows the name
+        assert!(std::fs::metadata(files_of(&path)[1].clone())?.len() > 0);
+        assert!(!contains(&raw_bytes(&path), NAME));
+        assert!(!is_plaintext(&path)?);
+        #[cfg(unix)]
+        {
+            use std::os::unix::fs::PermissionsExt;
+            for f in &files_of(&path)[..2] {
+                assert_eq!(
+                    std::fs::metadata(f)?.permissions().mode() & 0o777,
+                    0o600,
+                    "{f:?}"
+                );
+            }
+        }
+
+        // without a key, or with another one, the file is not a database
+        let bare = Connection::open(&path)?;
+        assert!(bare
+            .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+            .is_err());
+        drop(bare);
+        assert!(matches!(
+            Cache::open(&path, &CacheKey::generate()),
+            Err(CacheError::WrongKey(_))
+        ));
+        // while the right key reads it (also from a second connection)
+        assert_eq!(
+            Cache::open(&path, &key)?.outbox(false, 10)?[0]
+                .mutation
+                .mutation_id,
+            m.mutation_id
+        );
+        drop(cache);
+        assert!(!contains(&raw_bytes(&path), NAME));
+        Ok(())
+    }
+
+    #[test]
+    fn a_plaintext_cache_of_an_earlier_version_is_encrypted_with_its_outbox() -> anyhow::Result<()>
+    {
+        let dir = tempfile::tempdir()?;
+        let path = dir.path().join("c.sqlite");
+        let m = registration();
+        let user = Uuid::new_v4();
+        {
+            // as the previous version left it: plaintext, WAL, migrated, work queued
+            let mut conn = Connection::open(&path)?;
+            conn.pragma_update(None, "journal_mode", "WAL")?;
+            migrations().to_latest(&mut conn)?;
+            let cache = Cache { conn };
+            cache.enqueue(&m, user)?;
+            cache.set_meta("cursor", "42")?;
+        }
+        assert!(is_plaintext(&path)?);
+        assert!(
+            contains(&raw_bytes(&path), NAME),
+            "the old file shows names"
+        );
+
+        let key = CacheKey::generate();
+        let cache = Cache::open(&path, &key)?;
+        assert!(!is_plaintext(&path)?);
+        let outbox = cache.outbox(false, 10)?;
+        assert_eq!(outbox.len(), 1);
+        assert_eq!(outbox[0].mutation.mutation_id, m.mutation_id);
+        assert_eq!(outbox[0].user_id, user);
+        assert_eq!(cache.cursor()?, 42);
+        drop(cache);
+        assert!(!contains(&raw_bytes(&path), NAME), "no plaintext left");
+        assert!(!dir
+            .path()
+            .read_dir()?
+            .filter_map(|e| e.ok())
+            .any(|e| e.file_name().to_string_lossy().contains("encrypting")));
+        // and it is an ordinary encrypted cache from now on
+        assert!(matches!(
+            Cache::open(&path, &CacheKey::generate()),
+            Err(CacheError::WrongKey(_))
+        ));
+        assert_eq!(Cache::open(&path, &key)?.outbox(false, 10)?.len(), 1);
+        Ok(())
     }
 }

@@ -162,6 +162,15 @@ impl Session {
         }
     }
 
+    /// Stops the engine and waits until its task has let go of the session.
+    pub(crate) async fn shutdown(&self) {
+        let handle = self.task.lock().ok().and_then(|mut t| t.take());
+        if let Some(h) = handle {
+            h.abort();
+            let _ = h.await;
+        }
+    }
+
     /// The cache (held briefly; never across an await).
     pub fn cache(&self) -> MutexGuard<'_, Cache> {
         self.cache.lock().unwrap_or_else(|p| p.into_inner())
@@ -498,7 +507,12 @@ impl Session {
         );
         let connected = tokio::time::timeout(
             Duration::from_secs(10),
-            tokio_tungstenite::connect_async(req),
+            tokio_tungstenite::connect_async_tls_with_config(
+                req,
+                None,
+                false,
+                self.api.ws_connector(),
+            ),
         )
         .await
         .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?;

@@ -5,6 +5,11 @@
 //! the network, queues local writes in an outbox, and runs a sync engine ([`engine`]) that pulls
 //! the feed, applies pages pushed over the WebSocket, and drains the outbox with client-made
 //! mutation ids. The Tauri commands in `src-tauri` are thin wrappers over these methods.
+//!
+//! Security of the workstation: the cache is encrypted at rest ([`vault`]: SQLCipher, key in
+//! the OS keyring and wrapped under each signed-in person's password); sign-out can remove a
+//! clinic's data ([`Workstation::logout`]); plain HTTP to another computer is refused
+//! ([`api::Transport`]); the app's idle lock is checked here ([`Workstation::unlock`]).
 
 mod access;
 pub mod account;
@@ -16,9 +21,11 @@ pub mod local;
 pub mod offline;
 mod review;
 pub mod secrets;
+pub mod vault;
 pub mod view;
 
 use std::path::PathBuf;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
@@ -47,8 +54,15 @@ pub struct WorkstationConfig {
     /// Stable id of this workstation, sent at login for the audit log.
     pub device_id: String,
     /// How long after a person's last online sign-in they may unlock this workstation offline
-    /// with their password, hours (0: never).
+    /// with their password, hours (0: never; the verifier is still kept, for the idle lock and
+    /// the wrapped cache key, see [`offline`]).
     pub offline_unlock_hours: u32,
+    /// Allow plain `http://` to a server on another computer (env
+    /// `MEDOFFICE_ALLOW_INSECURE_HTTP=1`); loopback is always allowed. See [`api::Transport`].
+    pub allow_insecure_http: bool,
+    /// PEM file of extra CA certificates trusted for the server's HTTPS and WSS (env
+    /// `MEDOFFICE_CA_CERT`), for clinics with their own certificate authority.
+    pub ca_certificate: Option<PathBuf>,
 }
 
 /// Default window for offline unlock (issue 3: 72 h, a long weekend at an outreach post).
@@ -56,7 +70,9 @@ pub const DEFAULT_OFFLINE_UNLOCK_HOURS: u32 = 72;
 
 impl WorkstationConfig {
     /// The configuration of the workstation whose files live in `data_dir`: its device id is
-    /// read from `data_dir/device-id` (made on first use).
+    /// read from `data_dir/device-id` (made on first use); `allow_insecure_http` and
+    /// `ca_certificate` from `MEDOFFICE_ALLOW_INSECURE_HTTP` (`1`, `true` or `yes`) and
+    /// `MEDOFFICE_CA_CERT`.
     pub fn in_dir(data_dir: PathBuf, keyring_service: impl Into<String>) -> std::io::Result<Self> {
         std::fs::create_dir_all(&data_dir)?;
         let path = data_dir.join("device-id");
@@ -73,9 +89,25 @@ impl WorkstationConfig {
             keyring_service: keyring_service.into(),
             device_id,
             offline_unlock_hours: DEFAULT_OFFLINE_UNLOCK_HOURS,
+            allow_insecure_http: std::env::var("MEDOFFICE_ALLOW_INSECURE_HTTP")
+                .is_ok_and(|v| matches!(v.trim().to_lowercase().as_str(), "1" | "true" | "yes")),
+            ca_certificate: std::env::var_os("MEDOFFICE_CA_CERT")
+                .filter(|v| !v.is_empty())
+                .map(PathBuf::from),
         })
     }
+
+    /// How this workstation may reach servers.
+    pub fn transport(&self) -> api::Transport {
+        api::Transport {
+            allow_insecure_http: self.allow_insecure_http,
+            ca_certificate: self.ca_certificate.clone(),
+        }
+    }
 }
+
+/// Wrong passwords in a row at the lock screen before the session is signed out.
+pub const MAX_UNLOCK_FAILURES: u32 = 5;
 
 /// What the workstation remembers between runs (no secrets: the refresh token is in the keyring).
 #[derive(Debug, Clone, Default, Serialize, Deserialize)]
@@ -85,6 +117,19 @@ struct Prefs {
     username: Option<String>,
     /// The signed-in user, so the app can start from the cache while the server is away.
     user: Option<UserInfo>,
+    /// The app's lock screen is up (survives a restart of the app).
+    #[serde(default)]
+    locked: bool,
+}
+
+/// Why the key of a clinic's cache is not at hand.
+enum KeyProblem {
+    /// Not in the keyring, and no password was given to unwrap a copy (resume at start).
+    NeedsPassword,
+    /// Not in the keyring, and the person signing in holds no copy; these people do.
+    NotHeld(Vec<String>),
+    /// Anything else.
+    Other(CommandError),
 }
 
 /// The desktop core. Cheap to clone.
@@ -95,6 +140,8 @@ pub struct Workstation {
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     secrets: secrets::SecretStore,
+    /// Wrong passwords in a row at the lock screen.
+    unlock_failures: Arc<AtomicU32>,
     /// A sign-in the server let through only to change a temporary password or enrol a
     /// second factor (see [`account`]).
     pending: Arc<tokio::sync::Mutex<Option<account::PendingSignIn>>>,
@@ -135,6 +182,16 @@ impl From<api::ApiError> for CommandError {
                 ErrorCode::Network,
                 format!("The server cannot be reached ({m})"),
             ),
+            api::ApiError::Refused(m) => {
+                let mut f = medoffice_model::FieldErrors::new();
+                f.add("server_url", m.clone());
+                CommandError {
+                    code: ErrorCode::Validation,
+                    message: m,
+                    fields: Some(f),
+                    conflicting_appointment_id: None,
+                }
+            }
             api::ApiError::Http { status, body } => {
                 use medoffice_model::ApiErrorCode as Api;
                 let code = match (status, body.code) {
@@ -178,8 +235,14 @@ impl Workstation {
             status: watch::channel(signed_out_status()).0,
             changes: broadcast::channel(64).0,
             secrets,
+            unlock_failures: Arc::new(AtomicU32::new(0)),
             pending: Arc::new(tokio::sync::Mutex::new(None)),
         })
+    }
+
+    /// The configuration this workstation was opened with.
+    pub fn config(&self) -> &WorkstationConfig {
+        &self.config
     }
 
     fn prefs_path(&self) -> PathBuf {
@@ -215,6 +278,7 @@ impl Workstation {
         let p = self.load_prefs();
         let user = self.session.read().await.as_ref().map(|s| s.user.clone());
         SessionState {
+            locked: p.locked && user.is_some(),
             user,
             server_url: p.server_url,
             tenant: p.tenant,
@@ -244,12 +308,12 @@ impl Workstation {
         user: UserInfo,
         access: Option<(String, i64)>,
         refresh: Option<secrets::Secret>,
+        key: vault::CacheKey,
     ) -> Result<Arc<Session>, CommandError> {
-        let path = self
-            .config
-            .data_dir
-            .join(format!("cache-{}.sqlite", user.tenant_id));
-        let cache = cache::Cache::open(&path)?;
+        let path = self.cache_path(user.tenant_id);
+        let cache = tokio::task::spawn_blocking(move || cache::Cache::open(&path, &key))
+            .await
+            .map_err(internal)??;
         let account = Self::keyring_account(api.base().as_str(), tenant, &user.username);
         let session = Session::start(engine::SessionParts {
             api,
@@ -268,11 +332,117 @@ impl Workstation {
         Ok(session)
     }
 
+    /// The cache file of clinic `cache_id` on this workstation.
+    pub fn cache_path(&self, cache_id: Uuid) -> PathBuf {
+        self.config
+            .data_dir
+            .join(format!("cache-{cache_id}.sqlite"))
+    }
+
+    fn cache_key_account(&self, cache_id: Uuid) -> String {
+        format!("cache-key|{}|{}", self.config.device_id, cache_id)
+    }
+
+    /// The key of clinic `cache_id`'s cache (see [`vault`]): from the keyring; else, for a new
+    /// (or plaintext, earlier-version) cache, a fresh one; else unwrapped with the password of
+    /// `who` (`(tenant, username, password)`) and put back into the keyring. Blocking (argon2).
+    fn resolve_cache_key(
+        &self,
+        cache_id: Uuid,
+        who: Option<(&str, &str, &str)>,
+    ) -> Result<vault::CacheKey, KeyProblem> {
+        let account = self.cache_key_account(cache_id);
+        match self.secrets.get(&account) {
+            Ok(Some(hex)) => match vault::CacheKey::from_hex(hex.expose()) {
+                Some(k) => return Ok(k),
+                None => tracing::warn!("the cache key in the OS keyring is malformed; ignored"),
+            },
+            Ok(None) => {}
+            Err(e) => tracing::warn!(error = %e, "OS keyring unavailable for the cache key"),
+        }
+        let path = self.cache_path(cache_id);
+        let exists = path.exists();
+        let plaintext = cache::is_plaintext(&path).map_err(|e| KeyProblem::Other(internal(e)))?;
+        let store = self.offline_store();
+        if !exists || plaintext {
+            let key = vault::CacheKey::generate();
+            if !exists {
+                // copies of an earlier file's key (removed by hand) would only mislead
+                store
+                    .drop_cache_keys(cache_id)
+                    .map_err(|e| KeyProblem::Other(internal(e)))?;
+            }
+            self.store_cache_key(cache_id, &key);
+            return Ok(key);
+        }
+        let Some((tenant, username, password)) = who else {
+            return Err(KeyProblem::NeedsPassword);
+        };
+        match store.unwrap_cache_key(tenant, username, password, cache_id) {
+            Some(key) => {
+                self.store_cache_key(cache_id, &key);
+                tracing::info!("restored the cache key from the signed-in person's copy");
+                Ok(key)
+            }
+            None => Err(KeyProblem::NotHeld(store.cache_key_holders(cache_id))),
+        }
+    }
+
+    fn store_cache_key(&self, cache_id: Uuid, key: &vault::CacheKey) {
+        let secret = secrets::Secret::new(key.to_hex().as_str());
+        if let Err(e) = self.secrets.set(&self.cache_key_account(cache_id), &secret) {
+            // the wrapped copies still hold it; the next sign-in restores it
+            tracing::warn!(error = %e, "could not keep the cache key in the OS keyring");
+        }
+    }
+
+    fn key_problem(p: KeyProblem, username: &str) -> CommandError {
+        match p {
+            KeyProblem::Other(e) => e,
+            KeyProblem::NeedsPassword => CommandError::new(
+                ErrorCode::NotSignedIn,
+                "Sign in: the key of this clinic's records on this workstation is not at hand",
+            ),
+            KeyProblem::NotHeld(holders) if holders.is_empty() => CommandError::new(
+                ErrorCode::Conflict,
+                "This clinic's records on this workstation are encrypted, this computer no \
+                 longer holds their key (the OS keyring forgets it at restart), and nobody who \
+                 signed in here keeps a copy. Remove them (`medoffice logout --wipe --force`) to \
+                 start afresh.",
+            ),
+            KeyProblem::NotHeld(holders) => CommandError::new(
+                ErrorCode::Conflict,
+                format!(
+                    "This clinic's records on this workstation are encrypted and this computer no \
+                     longer holds their key (the OS keyring forgets it at restart). Sign in here \
+                     once as {} to restore it; {username} can work here afterwards.",
+                    holders.join(" or ")
+                ),
+            ),
+        }
+    }
+
+    /// A second connection to clinic `cache_id`'s cache, with the key from the keyring (for
+    /// support tools and tests; the session has its own).
+    pub fn open_cache_file(&self, cache_id: Uuid) -> Result<cache::Cache, CommandError> {
+        let account = self.cache_key_account(cache_id);
+        let key = self
+            .secrets
+            .get(&account)
+            .map_err(internal)?
+            .and_then(|h| vault::CacheKey::from_hex(h.expose()))
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::NotSignedIn,
+                    "the key of this cache is not in the OS keyring; sign in first",
+                )
+            })?;
+        Ok(cache::Cache::open(&self.cache_path(cache_id), &key)?)
+    }
+
     /// Signs in online. The refresh token goes to the OS keyring; the session starts syncing.
-    /// An account with two-factor sign-in answers `totp_required` (use
-    /// [`Workstation::login_with_code`]); one that must first change its password or enrol a
-    /// second factor answers `password_change_required` / `totp_enrollment_required` and is
-    /// held until that is done (see [`account`]).
+    /// The clinic's cache key is found (or restored from this person's wrapped copy, see
+    /// [`vault`]) and wrapped anew under the password.
     pub async fn login(
         &self,
         server_url: &str,
@@ -285,7 +455,10 @@ impl Workstation {
     }
 
     /// [`Workstation::login`] with a second factor: the 6-digit code of the authenticator
-    /// app, or an unused recovery code.
+    /// app, or an unused recovery code. An account with two-factor sign-in answers
+    /// `totp_required` without one; one that must first change its password or enrol a second
+    /// factor answers `password_change_required` / `totp_enrollment_required` and is held until
+    /// that is done (see [`account`]).
     pub async fn login_with_code(
         &self,
         server_url: &str,
@@ -309,11 +482,7 @@ impl Workstation {
             fields.add("totp_code", "is required");
         }
         fields.into_result().map_err(CommandError::validation)?;
-        let api = api::ApiClient::new(server_url.trim()).map_err(|e| {
-            let mut f = medoffice_model::FieldErrors::new();
-            f.add("server_url", e.to_string());
-            CommandError::validation(f)
-        })?;
+        let api = api::ApiClient::new(server_url.trim(), &self.config.transport())?;
         self.drop_pending_sign_in().await;
         let tokens = match api
             .login(&LoginRequest {
@@ -348,8 +517,8 @@ impl Workstation {
             .await
     }
 
-    /// The end of every online sign-in with full tokens: the refresh token to the keyring, the
-    /// offline-unlock verifier of `password`, the preferences, and the session.
+    /// The end of every online sign-in with full tokens: the cache key and this person's
+    /// offline verifier, the refresh token to the keyring, the preferences, and the session.
     pub(crate) async fn finish_sign_in(
         &self,
         api: api::ApiClient,
@@ -358,33 +527,69 @@ impl Workstation {
         password: &str,
     ) -> Result<UserInfo, CommandError> {
         let refresh = secrets::Secret::new(tokens.refresh_token.clone());
+        let server = api.base().as_str().trim_end_matches('/').to_owned();
+        let tenant_code = tenant.to_lowercase();
+        // the cache key, and this person's verifier and wrapped copy of it (argon2: blocking)
+        let key = {
+            let (ws, server, tenant, user, password) = (
+                self.clone(),
+                server.clone(),
+                tenant_code.clone(),
+                tokens.user.clone(),
+                password.to_owned(),
+            );
+            tokio::task::spawn_blocking(move || {
+                let key = ws.resolve_cache_key(
+                    user.tenant_id,
+                    Some((&tenant, &user.username, &password)),
+                )?;
+                if let Err(e) =
+                    ws.offline_store()
+                        .remember(&server, &tenant, &user, &password, Some(&key))
+                {
+                    tracing::warn!(error = %e, "could not save the offline sign-in verifier");
+                }
+                Ok(key)
+            })
+            .await
+            .map_err(internal)?
+        };
+        let key = match key {
+            Ok(k) => k,
+            Err(p) => {
+                // this session cannot open the clinic's records here: do not leave it alive
+                let _ = api.logout(refresh.expose()).await;
+                return Err(Self::key_problem(p, &tokens.user.username));
+            }
+        };
         let account = Self::keyring_account(api.base().as_str(), tenant, &tokens.user.username);
         if let Err(e) = self.secrets.set(&account, &refresh) {
             // The session works; it just will not survive a restart of the app.
             tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
         }
-        let server = api.base().as_str().trim_end_matches('/').to_owned();
-        self.remember_offline_password(&server, tenant, &tokens.user, password)
-            .await;
         let expires = Utc::now().timestamp() + tokens.expires_in;
         self.save_prefs(&Prefs {
             server_url: Some(server),
-            tenant: Some(tenant.to_lowercase()),
+            tenant: Some(tenant_code),
             username: Some(tokens.user.username.clone()),
             user: Some(tokens.user.clone()),
+            locked: false,
         });
+        self.unlock_failures.store(0, Ordering::Relaxed);
         self.start_session(
             api,
             tenant,
             tokens.user.clone(),
             Some((tokens.access_token, expires)),
             Some(refresh),
+            key,
         )
         .await?;
         Ok(tokens.user)
     }
 
-    /// Saves (or replaces) the offline-unlock verifier of `password` for `user`.
+    /// Makes this person's offline verifier (and wrapped copy of the cache key) from a new
+    /// password, after a password change.
     pub(crate) async fn remember_offline_password(
         &self,
         server: &str,
@@ -392,19 +597,19 @@ impl Workstation {
         user: &UserInfo,
         password: &str,
     ) {
-        if self.config.offline_unlock_hours == 0 {
-            return;
-        }
-        let store = self.offline_store();
-        let (server, tenant, user, password) = (
+        let (ws, server, tenant, user, password) = (
+            self.clone(),
             server.to_owned(),
             tenant.to_lowercase(),
             user.clone(),
             password.to_owned(),
         );
-        let saved =
-            tokio::task::spawn_blocking(move || store.remember(&server, &tenant, &user, &password))
-                .await;
+        let saved = tokio::task::spawn_blocking(move || {
+            let key = ws.resolve_cache_key(user.tenant_id, None).ok();
+            ws.offline_store()
+                .remember(&server, &tenant, &user, &password, key.as_ref())
+        })
+        .await;
         if !matches!(saved, Ok(Ok(()))) {
             tracing::warn!("could not save the offline sign-in verifier");
         }
@@ -417,7 +622,8 @@ impl Workstation {
     /// Unlocks the workstation offline with the password of a person who signed in online here
     /// within the allowed window (see [`offline`]). The session works from the cache, queues
     /// writes under this person, and sends them once the server answers (with the refresh token
-    /// in the keyring, or after the person signs in again if it expired).
+    /// in the keyring, or after the person signs in again if it expired). A cache key the
+    /// keyring forgot (a restart) is restored from this person's wrapped copy.
     pub async fn unlock_offline(
         &self,
         tenant: &str,
@@ -430,31 +636,53 @@ impl Workstation {
                 "offline sign-in is switched off on this workstation",
             ));
         }
-        let store = self.offline_store();
-        let (t, u, p) = (tenant.to_owned(), username.to_owned(), password.to_owned());
-        let checked = tokio::task::spawn_blocking(move || store.check(&t, &u, &p, Utc::now()))
-            .await
-            .map_err(internal)?;
-        let v = checked.map_err(|e| CommandError::new(ErrorCode::Unauthorized, e.to_string()))?;
+        let ws = self.clone();
+        let (t, u, p) = (
+            tenant.trim().to_lowercase(),
+            username.to_owned(),
+            password.to_owned(),
+        );
+        let checked = tokio::task::spawn_blocking(move || {
+            let store = ws.offline_store();
+            let v = store
+                .check(&t, &u, &p, Utc::now())
+                .map_err(|e| CommandError::new(ErrorCode::Unauthorized, e.to_string()))?;
+            let key = ws
+                .resolve_cache_key(v.user.tenant_id, Some((&t, &u, &p)))
+                .map_err(|e| Self::key_problem(e, &v.user.username))?;
+            if !store.holds_cache_key(&t, &u, v.user.tenant_id) {
+                // an entry from before caches were encrypted: give it its copy now
+                if let Err(e) = store.wrap_cache_key(&t, &u, &p, v.user.tenant_id, &key) {
+                    tracing::warn!(error = %e, "could not wrap the cache key");
+                }
+            }
+            Ok::<_, CommandError>((v, key))
+        })
+        .await
+        .map_err(internal)?;
+        let (v, key) = checked?;
         let account = Self::keyring_account(&v.server_url, tenant.trim(), &v.user.username);
         let refresh = self.secrets.get(&account).unwrap_or_else(|e| {
             tracing::warn!(error = %e, "OS keyring unavailable");
             None
         });
-        let api = api::ApiClient::new(&v.server_url)?;
+        let api = api::ApiClient::new(&v.server_url, &self.config.transport())?;
         let mut p = self.load_prefs();
         p.server_url = Some(v.server_url.clone());
         p.tenant = Some(tenant.trim().to_lowercase());
         p.username = Some(v.user.username.clone());
         p.user = Some(v.user.clone());
+        p.locked = false;
         self.save_prefs(&p);
-        self.start_session(api, tenant.trim(), v.user.clone(), None, refresh)
+        self.unlock_failures.store(0, Ordering::Relaxed);
+        self.start_session(api, tenant.trim(), v.user.clone(), None, refresh, key)
             .await?;
         Ok(v.user)
     }
 
     /// Resumes the last session from the keyring (at app start). Works offline: the cache and
-    /// outbox are usable at once, and the engine connects when the server is reachable.
+    /// outbox are usable at once, and the engine connects when the server is reachable. `None`
+    /// when someone must sign in (no refresh token, or the keyring forgot the cache key).
     pub async fn resume(&self) -> Result<Option<UserInfo>, CommandError> {
         let p = self.load_prefs();
         let (Some(server), Some(tenant), Some(user)) = (p.server_url, p.tenant, p.user) else {
@@ -464,30 +692,253 @@ impl Workstation {
         let Some(refresh) = self.secrets.get(&account).map_err(internal)? else {
             return Ok(None);
         };
-        let api = api::ApiClient::new(&server)?;
-        self.start_session(api, &tenant, user.clone(), None, Some(refresh))
+        let api = api::ApiClient::new(&server, &self.config.transport())?;
+        let ws = self.clone();
+        let cache_id = user.tenant_id;
+        let key = tokio::task::spawn_blocking(move || ws.resolve_cache_key(cache_id, None))
+            .await
+            .map_err(internal)?;
+        let key = match key {
+            Ok(k) => k,
+            Err(KeyProblem::Other(e)) => return Err(e),
+            Err(_) => {
+                tracing::info!("the cache key is not in the keyring: someone must sign in");
+                return Ok(None);
+            }
+        };
+        self.start_session(api, &tenant, user.clone(), None, Some(refresh), key)
             .await?;
         Ok(Some(user))
     }
 
     /// Signs out: revokes the session on the server when reachable, forgets the refresh token.
-    /// The cache and any unsent outbox stay (nothing entered is discarded).
-    pub async fn logout(&self) -> Result<(), CommandError> {
-        let Some(s) = self.session.write().await.take() else {
-            return Ok(());
+    ///
+    /// Without `wipe`, the cache and any unsent outbox stay (nothing entered is discarded).
+    /// With `wipe`, this clinic's data leaves the computer: the cache files (database, WAL,
+    /// shared memory), its key (keyring and every wrapped copy) and the offline-unlock
+    /// verifiers of the clinic's people. Refused (`conflict`, saying how many) while the outbox
+    /// holds changes not yet accepted by the server, or when that cannot be told, unless
+    /// `force`. Works without a session too (the CLI after a restart): the clinic is the last
+    /// one signed in to here.
+    pub async fn logout(&self, wipe: bool, force: bool) -> Result<(), CommandError> {
+        let current = self.session.read().await.clone();
+        let target = if wipe {
+            Some(self.wipe_target(current.as_deref())?)
+        } else {
+            None
         };
-        s.stop();
-        if let Some(refresh) = s.refresh_token().await {
-            if let Err(e) = s.api.logout(refresh.expose()).await {
-                tracing::info!(error = %e, "logout not confirmed by the server");
+        if let Some(cache_id) = target {
+            let unsent = match &current {
+                Some(s) if s.user.tenant_id == cache_id => {
+                    let (p, r, h) = s.cache().outbox_counts()?;
+                    Some(p + r + h)
+                }
+                _ => self.unsent_in_file(cache_id),
+            };
+            match unsent {
+                Some(n) if n > 0 && !force => {
+                    return Err(CommandError::new(
+                        ErrorCode::Conflict,
+                        format!(
+                            "{n} change{} not yet sent to the server would be lost. Wait until \
+                             {} sent, or remove the data anyway (force).",
+                            if n == 1 { "" } else { "s" },
+                            if n == 1 { "it is" } else { "they are" }
+                        ),
+                    ))
+                }
+                None if !force => {
+                    return Err(CommandError::new(
+                        ErrorCode::Conflict,
+                        "Cannot tell whether changes here wait to be sent: the key of this \
+                         clinic's records is not at hand. Sign in first to see, or remove the \
+                         data anyway (force).",
+                    ))
+                }
+                _ => {}
             }
         }
-        let _ = self.secrets.delete(&s.keyring_account);
+        let taken = self.session.write().await.take();
+        drop(current);
+        if let Some(s) = &taken {
+            s.shutdown().await;
+            if let Some(refresh) = s.refresh_token().await {
+                if let Err(e) = s.api.logout(refresh.expose()).await {
+                    tracing::info!(error = %e, "logout not confirmed by the server");
+                }
+            }
+            let _ = self.secrets.delete(&s.keyring_account);
+        }
         let mut p = self.load_prefs();
-        p.user = None;
+        let user = p.user.take();
+        p.locked = false;
+        if let Some(cache_id) = target {
+            if user.as_ref().is_some_and(|u| u.tenant_id == cache_id) || taken.is_some() {
+                p.username = None;
+                p.tenant = None;
+            }
+        }
         self.save_prefs(&p);
+        self.unlock_failures.store(0, Ordering::Relaxed);
         self.status.send_replace(signed_out_status());
+        if let Some(cache_id) = target {
+            if let Some(s) = taken {
+                // commands still running hold the session (and its open cache) for a moment
+                let mut s = s;
+                for _ in 0..200 {
+                    match Arc::try_unwrap(s) {
+                        Ok(owned) => {
+                            drop(owned);
+                            break;
+                        }
+                        Err(back) => {
+                            s = back;
+                            tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+                        }
+                    }
+                }
+            }
+            self.wipe(cache_id)?;
+        }
         Ok(())
+    }
+
+    /// The clinic a wipe is about: the session's, else the last signed-in user's, else the
+    /// clinic whose code was last used here.
+    fn wipe_target(&self, s: Option<&Session>) -> Result<Uuid, CommandError> {
+        if let Some(s) = s {
+            return Ok(s.user.tenant_id);
+        }
+        let p = self.load_prefs();
+        if let Some(u) = p.user {
+            return Ok(u.tenant_id);
+        }
+        p.tenant
+            .and_then(|code| self.offline_store().clinic_of(&code))
+            .ok_or_else(|| {
+                CommandError::new(
+                    ErrorCode::NotSignedIn,
+                    "No clinic's data to remove: nobody signed in on this workstation",
+                )
+            })
+    }
+
+    /// Outbox entries (pending, refused, held) of clinic `cache_id`'s cache file, opened with
+    /// the key from the keyring; `None` when it cannot be read.
+    fn unsent_in_file(&self, cache_id: Uuid) -> Option<u32> {
+        if !self.cache_path(cache_id).exists() {
+            return Some(0);
+        }
+        let cache = self.open_cache_file(cache_id).ok()?;
+        let (p, r, h) = cache.outbox_counts().ok()?;
+        Some(p + r + h)
+    }
+
+    /// Removes clinic `cache_id`'s data from this computer: its key first (from then on the
+    /// files are unreadable, even if a copy survived), then the files.
+    fn wipe(&self, cache_id: Uuid) -> Result<(), CommandError> {
+        self.secrets
+            .delete(&self.cache_key_account(cache_id))
+            .map_err(internal)?;
+        let gone = self
+            .offline_store()
+            .forget_clinic(cache_id)
+            .map_err(internal)?;
+        let path = self.cache_path(cache_id);
+        let mut tmp = path.as_os_str().to_owned();
+        tmp.push(".encrypting");
+        for f in cache::files_of(&path)
+            .into_iter()
+            .chain(cache::files_of(&PathBuf::from(tmp)))
+        {
+            match std::fs::remove_file(&f) {
+                Ok(()) => {}
+                Err(e) if e.kind() == std::io::ErrorKind::NotFound => {}
+                Err(e) => {
+                    return Err(internal(format!("removing {}: {e}", f.display())));
+                }
+            }
+        }
+        tracing::info!(clinic = %cache_id, verifiers = gone, "removed the clinic's data from this workstation");
+        Ok(())
+    }
+
+    /// Changes in the outbox not yet accepted by the server (pending, refused and held): what
+    /// removing this clinic's data would lose.
+    pub async fn unsent_changes(&self) -> Result<u32, CommandError> {
+        let s = self.session().await?;
+        let (p, r, h) = s.cache().outbox_counts()?;
+        Ok(p + r + h)
+    }
+
+    /// Locks the screen (the app hides everything behind the lock screen; the session and the
+    /// sync go on). Kept across restarts of the app until [`Self::unlock`].
+    pub async fn lock(&self) -> Result<(), CommandError> {
+        self.session().await?;
+        let mut p = self.load_prefs();
+        p.locked = true;
+        self.save_prefs(&p);
+        Ok(())
+    }
+
+    /// Unlocks the screen with the signed-in person's password, checked on this computer
+    /// against their offline verifier (so it works offline; its age does not matter here). A
+    /// wrong password is a `validation` error on `password`; after
+    /// [`MAX_UNLOCK_FAILURES`] in a row the session is signed out (the outbox stays) and the
+    /// answer is `not_signed_in`.
+    pub async fn unlock(&self, password: &str) -> Result<(), CommandError> {
+        let s = self.session().await?;
+        let p = self.load_prefs();
+        let tenant = p
+            .tenant
+            .clone()
+            .unwrap_or_else(|| s.user.tenant.code.clone());
+        let store = self.offline_store();
+        let (u, pw) = (s.user.username.clone(), password.to_owned());
+        if !store.knows(&tenant, &u) {
+            return Err(CommandError::new(
+                ErrorCode::Conflict,
+                "This workstation cannot check your password on its own (you have not signed \
+                 in here since it was updated). Sign in again instead.",
+            ));
+        }
+        let ok = tokio::task::spawn_blocking(move || store.verify(&tenant, &u, &pw).is_some())
+            .await
+            .map_err(internal)?;
+        if ok {
+            self.unlock_failures.store(0, Ordering::Relaxed);
+            let mut p = self.load_prefs();
+            p.locked = false;
+            self.save_prefs(&p);
+            return Ok(());
+        }
+        let failures = self.unlock_failures.fetch_add(1, Ordering::Relaxed) + 1;
+        if failures >= MAX_UNLOCK_FAILURES {
+            drop(s);
+            self.logout(false, false).await?;
+            return Err(CommandError::new(
+                ErrorCode::NotSignedIn,
+                format!(
+                    "{MAX_UNLOCK_FAILURES} wrong passwords in a row: signed out. Sign in again; \
+                     the changes waiting on this workstation are kept."
+                ),
+            ));
+        }
+        let mut f = medoffice_model::FieldErrors::new();
+        f.add(
+            "password",
+            format!(
+                "is not {}'s password ({} tr{} left before signing out)",
+                s.user.full_name,
+                MAX_UNLOCK_FAILURES - failures,
+                if MAX_UNLOCK_FAILURES - failures == 1 {
+                    "y"
+                } else {
+                    "ies"
+                }
+            ),
+        );
+        Err(CommandError::validation(f))
     }
 
     /// The current session, or `not_signed_in`.
@@ -840,10 +1291,12 @@ impl Workstation {
         Ok(self.session().await?.cache().rows(entity)?)
     }
 
-    /// Stops the sync engine without signing out (the app or CLI is closing).
+    /// Stops the sync engine without signing out (the app or CLI is closing); the cache is
+    /// closed once no command still running holds the session.
     pub async fn close(&self) {
-        if let Some(s) = self.session.write().await.take() {
-            s.stop();
+        let taken = self.session.write().await.take();
+        if let Some(s) = taken {
+            s.shutdown().await;
         }
     }
 

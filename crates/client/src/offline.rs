@@ -7,6 +7,11 @@
 //! writes under that user, and sends them with the user's refresh token (from the keyring) once
 //! the server answers. If the refresh token has expired meanwhile, the status asks the person to
 //! sign in again, and the queue waits; it is never discarded.
+//!
+//! Each entry also carries the clinic's cache key wrapped under the same password (see
+//! [`crate::vault`]), which is why an entry is written at every online sign-in even when offline
+//! unlock is switched off on the workstation (then only the cache key and the idle-lock check use
+//! it). The idle lock of the app checks the password against the same verifier, whatever its age.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -16,6 +21,9 @@ use argon2::Argon2;
 use chrono::{DateTime, Duration, Utc};
 use medoffice_model::UserInfo;
 use serde::{Deserialize, Serialize};
+use uuid::Uuid;
+
+use crate::vault::{CacheKey, WrappedKey};
 
 /// One person's offline sign-in on this workstation.
 #[derive(Debug, Clone, Serialize, Deserialize)]
@@ -28,6 +36,10 @@ pub struct Verifier {
     pub password_hash: String,
     /// The last online sign-in; offline unlock works until this plus the allowed window.
     pub verified_at: DateTime<Utc>,
+    /// The key of the user's clinic cache on this workstation, wrapped under the password
+    /// (absent in entries written before caches were encrypted).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub cache_key: Option<WrappedKey>,
 }
 
 /// Why an offline unlock did not work.
@@ -93,30 +105,54 @@ impl OfflineUnlock {
         std::fs::rename(tmp, &self.path)
     }
 
-    /// Remembers a successful online sign-in (runs argon2: call off the async threads).
+    /// Remembers a successful online sign-in, and wraps `cache_key` (the key of the user's
+    /// clinic cache) under the password; without one, a wrapped copy already kept stays. Runs
+    /// argon2 twice: call off the async threads.
     pub fn remember(
         &self,
         server_url: &str,
         tenant: &str,
         user: &UserInfo,
         password: &str,
+        cache_key: Option<&CacheKey>,
     ) -> std::io::Result<()> {
         let salt = SaltString::generate(&mut argon2::password_hash::rand_core::OsRng);
         let hash = Argon2::default()
             .hash_password(password.as_bytes(), &salt)
             .map_err(|e| std::io::Error::other(e.to_string()))?
             .to_string();
+        let k = key(tenant, &user.username);
+        let wrapped = cache_key
+            .map(|c| WrappedKey::seal(c, password, user.tenant_id, &k))
+            .transpose()
+            .map_err(std::io::Error::other)?;
         let mut all = self.load();
+        let kept = all.get(&k).and_then(|v| v.cache_key.clone());
         all.insert(
-            key(tenant, &user.username),
+            k,
             Verifier {
                 user: user.clone(),
                 server_url: server_url.to_owned(),
                 password_hash: hash,
                 verified_at: Utc::now(),
+                cache_key: wrapped.or(kept),
             },
         );
         self.save(&all)
+    }
+
+    /// The entry of `tenant`/`username` when `password` is theirs, whatever its age (runs
+    /// argon2: call off the async threads).
+    pub fn verify(&self, tenant: &str, username: &str, password: &str) -> Option<Verifier> {
+        let v = self.load().remove(&key(tenant, username))?;
+        let ok = PasswordHash::new(&v.password_hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        ok.then_some(v)
     }
 
     /// Checks a password offline (runs argon2: call off the async threads).
@@ -127,23 +163,115 @@ impl OfflineUnlock {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<Verifier, UnlockError> {
-        let Some(v) = self.load().remove(&key(tenant, username)) else {
-            return Err(UnlockError::NotRecognised);
-        };
-        let ok = PasswordHash::new(&v.password_hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        if !ok {
-            return Err(UnlockError::NotRecognised);
-        }
+        let v = self
+            .verify(tenant, username, password)
+            .ok_or(UnlockError::NotRecognised)?;
         if now - v.verified_at > self.window {
             return Err(UnlockError::Expired(self.window.num_hours()));
         }
         Ok(v)
+    }
+
+    /// The key of cache `cache_id` from the wrapped copy of `tenant`/`username`, if they have
+    /// one and `password` opens it (runs argon2: call off the async threads).
+    pub fn unwrap_cache_key(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        cache_id: Uuid,
+    ) -> Option<CacheKey> {
+        let k = key(tenant, username);
+        let w = self.load().remove(&k)?.cache_key?;
+        if w.cache_id != cache_id {
+            return None;
+        }
+        w.open(password, &k)
+    }
+
+    /// True when `tenant`/`username` holds a wrapped copy of cache `cache_id`'s key.
+    pub fn holds_cache_key(&self, tenant: &str, username: &str, cache_id: Uuid) -> bool {
+        self.load()
+            .get(&key(tenant, username))
+            .and_then(|v| v.cache_key.as_ref())
+            .is_some_and(|w| w.cache_id == cache_id)
+    }
+
+    /// Wraps `cache_key` of cache `cache_id` for the existing entry of `tenant`/`username`
+    /// (after an offline unlock of an entry written before caches were encrypted). Runs
+    /// argon2: call off the async threads.
+    pub fn wrap_cache_key(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        cache_id: Uuid,
+        cache_key: &CacheKey,
+    ) -> std::io::Result<()> {
+        let k = key(tenant, username);
+        let w =
+            WrappedKey::seal(cache_key, password, cache_id, &k).map_err(std::io::Error::other)?;
+        let mut all = self.load();
+        if let Some(v) = all.get_mut(&k) {
+            v.cache_key = Some(w);
+            self.save(&all)?;
+        }
+        Ok(())
+    }
+
+    /// Usernames holding a wrapped copy of cache `cache_id`'s key (who can restore it).
+    pub fn cache_key_holders(&self, cache_id: Uuid) -> Vec<String> {
+        self.load()
+            .into_values()
+            .filter(|v| v.cache_key.as_ref().is_some_and(|w| w.cache_id == cache_id))
+            .map(|v| v.user.username)
+            .collect()
+    }
+
+    /// Drops every wrapped copy of cache `cache_id`'s key (a new key replaced it).
+    pub fn drop_cache_keys(&self, cache_id: Uuid) -> std::io::Result<()> {
+        let mut all = self.load();
+        let mut changed = false;
+        for v in all.values_mut() {
+            if v.cache_key.as_ref().is_some_and(|w| w.cache_id == cache_id) {
+                v.cache_key = None;
+                changed = true;
+            }
+        }
+        if changed {
+            self.save(&all)?;
+        }
+        Ok(())
+    }
+
+    /// Forgets every person of clinic `tenant_id` (their verifiers and wrapped keys): the
+    /// clinic's data was removed from this workstation.
+    pub fn forget_clinic(&self, tenant_id: Uuid) -> std::io::Result<usize> {
+        let mut all = self.load();
+        let before = all.len();
+        all.retain(|_, v| {
+            v.user.tenant_id != tenant_id
+                && v.cache_key.as_ref().is_none_or(|w| w.cache_id != tenant_id)
+        });
+        let gone = before - all.len();
+        if gone > 0 {
+            self.save(&all)?;
+        }
+        Ok(gone)
+    }
+
+    /// True when `tenant`/`username` has an entry here (no password check).
+    pub fn knows(&self, tenant: &str, username: &str) -> bool {
+        self.load().contains_key(&key(tenant, username))
+    }
+
+    /// The id of the clinic whose code is `code`, as its people's entries here record it.
+    pub fn clinic_of(&self, code: &str) -> Option<Uuid> {
+        let code = code.trim().to_lowercase();
+        self.load()
+            .into_values()
+            .find(|v| v.user.tenant.code.to_lowercase() == code)
+            .map(|v| v.user.tenant_id)
     }
 
     /// Forgets a person's offline sign-in (their account was changed or they asked).
@@ -190,11 +318,14 @@ mod tests {
     fn the_right_password_unlocks_within_the_window_only() -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
         let store = OfflineUnlock::new(dir.path(), 72);
+        let nina = user();
+        let cache_key = CacheKey::generate();
         store.remember(
             "http://127.0.0.1:1",
             "demo",
-            &user(),
+            &nina,
             "correct horse battery",
+            Some(&cache_key),
         )?;
         let now = Utc::now();
         assert!(store
@@ -231,10 +362,55 @@ mod tests {
         }
         let text = std::fs::read_to_string(dir.path().join("offline-unlock.json"))?;
         assert!(!text.contains("correct horse battery"));
+        assert!(
+            !text.contains(cache_key.to_hex().as_str()),
+            "the key is wrapped"
+        );
+        // the wrapped cache key opens with her password, for her clinic's cache only
+        assert_eq!(
+            store.unwrap_cache_key("demo", "nina", "correct horse battery", nina.tenant_id),
+            Some(cache_key.clone())
+        );
+        assert_eq!(
+            store.unwrap_cache_key("demo", "nina", "wrong", nina.tenant_id),
+            None
+        );
+        assert_eq!(
+            store.unwrap_cache_key("demo", "nina", "correct horse battery", Uuid::new_v4()),
+            None
+        );
+        assert_eq!(store.cache_key_holders(nina.tenant_id), vec!["Nina"]);
+        // the idle lock's check ignores the age of the sign-in
+        assert!(store
+            .verify("demo", "nina", "correct horse battery")
+            .is_some());
+        // signing in again without a key keeps the wrapped copy
+        store.remember(
+            "http://127.0.0.1:1",
+            "demo",
+            &nina,
+            "correct horse battery",
+            None,
+        )?;
+        assert!(store.holds_cache_key("demo", "nina", nina.tenant_id));
+        store.drop_cache_keys(nina.tenant_id)?;
+        assert!(!store.holds_cache_key("demo", "nina", nina.tenant_id));
+        store.wrap_cache_key(
+            "demo",
+            "nina",
+            "correct horse battery",
+            nina.tenant_id,
+            &cache_key,
+        )?;
+        assert!(store.holds_cache_key("demo", "nina", nina.tenant_id));
         store.forget("demo", "nina")?;
         assert!(store
             .check("demo", "nina", "correct horse battery", now)
             .is_err());
+        store.remember("http://127.0.0.1:1", "demo", &nina, "pw", Some(&cache_key))?;
+        assert_eq!(store.forget_clinic(Uuid::new_v4())?, 0);
+        assert_eq!(store.forget_clinic(nina.tenant_id)?, 1);
+        assert!(store.verify("demo", "nina", "pw").is_none());
         Ok(())
     }
 }

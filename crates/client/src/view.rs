@@ -186,6 +186,9 @@ pub struct SessionState {
     pub tenant: Option<String>,
     /// Last username used here.
     pub username: Option<String>,
+    /// The screen is locked (idle, or the person locked it): the app shows only the lock
+    /// screen until the signed-in person's password is given. Kept across restarts of the app.
+    pub locked: bool,
 }
 
 /// `cache-changed` event payload: which kinds of rows changed.

@@ -2,10 +2,16 @@
 
 use chrono::Utc;
 use medoffice_client::cache::Cache;
+use medoffice_client::vault::CacheKey;
 use medoffice_model::search::parse_query;
 use medoffice_model::{AdministrativeSex, Change, EntityKind, Mutation, MutationOp, Patient};
 use serde_json::json;
 use uuid::Uuid;
+
+/// A fixed cache key (the encryption itself is tested in the crate).
+fn test_key() -> CacheKey {
+    CacheKey::from_hex(&"5a".repeat(32)).expect("key")
+}
 
 fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
     let p = Patient {
@@ -53,7 +59,7 @@ fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
 fn an_older_state_never_overwrites_a_newer_one_and_the_cursor_only_moves_forward(
 ) -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"), &test_key())?;
     let id = Uuid::new_v4();
     cache.apply_changes(&[patient(id, "José", "Álvarez", 7)], 7)?;
     // a stale page (e.g. a push answer racing the feed) arrives late
@@ -74,7 +80,7 @@ fn an_older_state_never_overwrites_a_newer_one_and_the_cursor_only_moves_forward
 #[test]
 fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
-    let mut cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"), &test_key())?;
     let id = Uuid::new_v4();
     cache.apply_changes(
         &[
@@ -114,7 +120,7 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
     let user = Uuid::new_v4();
     let (m1, m2) = (Uuid::new_v4(), Uuid::new_v4());
     {
-        let cache = Cache::open(&path)?;
+        let cache = Cache::open(&path, &test_key())?;
         for mid in [m1, m2] {
             let m = Mutation {
                 mutation_id: mid,
@@ -127,7 +133,7 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
             cache.enqueue(&m, user)?;
         }
     }
-    let cache = Cache::open(&path)?;
+    let cache = Cache::open(&path, &test_key())?;
     let pending = cache.outbox(true, 10)?;
     assert_eq!(
         pending
@@ -152,7 +158,7 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
 fn outbox_reads_narrow_to_a_row_a_kind_or_a_patient() -> anyhow::Result<()> {
     use medoffice_client::cache::OutboxFilter;
     let dir = tempfile::tempdir()?;
-    let cache = Cache::open(&dir.path().join("c.sqlite"))?;
+    let cache = Cache::open(&dir.path().join("c.sqlite"), &test_key())?;
     let user = Uuid::new_v4();
     let (p1, p2, appt) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let queue = |entity, op, id, data| {
@@ -228,7 +234,7 @@ fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -
 {
     let dir = tempfile::tempdir()?;
     let path = dir.path().join("c.sqlite");
-    let mut cache = Cache::open(&path)?;
+    let mut cache = Cache::open(&path, &test_key())?;
     let user = Uuid::new_v4();
     let (patient, appt, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let queue = |cache: &Cache, entity, op, id, data| -> anyhow::Result<Uuid> {
@@ -293,7 +299,7 @@ fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -
 
     // held survives a restart; resending the corrected registration releases everything,
     // in the original order, under fresh mutation ids
-    let mut cache = Cache::open(&path)?;
+    let mut cache = Cache::open(&path, &test_key())?;
     let new_reg = cache.resend(
         reg,
         Some(&json!({"given_name": "Ann", "date_of_birth": "1990-01-01"})),

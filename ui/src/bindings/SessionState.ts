@@ -20,4 +20,9 @@ tenant: string | null,
 /**
  * Last username used here.
  */
-username: string | null, };
+username: string | null, 
+/**
+ * The screen is locked (idle, or the person locked it): the app shows only the lock
+ * screen until the signed-in person's password is given. Kept across restarts of the app.
+ */
+locked: boolean, };

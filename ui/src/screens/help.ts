@@ -15,6 +15,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Enter (in vitals)", "Next measurement"],
   ["Esc", "Close the form or dialog (what you typed is kept until you discard it)"],
   ["Alt+← / Alt+→", "Previous / next day in the schedule"],
+  ["Ctrl+L", "Lock the screen now (your password unlocks it)"],
   ["?", "This help"],
 ];
 

@@ -6,6 +6,8 @@ import { clashText, suggestedTime } from "./book";
 import { loginErrorText } from "./login";
 import { providers, timeSpan } from "./schedule";
 import { bmiCategory, parseMeasuredAt } from "./vitals";
+import { unsentText } from "./workstation";
+import { DEFAULT_IDLE_MINUTES, loadIdleMinutes, parseIdleMinutes, saveIdleMinutes } from "../lib/idle";
 
 const NY = "America/New_York";
 
@@ -102,5 +104,40 @@ describe("errors", () => {
     expect(bmiCategory(24.9)).toBe("healthy weight");
     expect(bmiCategory(29.9)).toBe("overweight");
     expect(bmiCategory(30)).toBe("obese");
+  });
+});
+
+describe("idle lock setting", () => {
+  const store = () => {
+    const m = new Map<string, string>();
+    return { getItem: (k: string) => m.get(k) ?? null, setItem: (k: string, v: string) => void m.set(k, v) };
+  };
+  it("defaults to ten minutes and ignores what is unusable", () => {
+    const s = store();
+    expect(loadIdleMinutes(s)).toBe(DEFAULT_IDLE_MINUTES);
+    for (const bad of ["", "abc", "-3", "0", "NaN"]) {
+      s.setItem("medoffice.idleLockMinutes", bad);
+      expect(loadIdleMinutes(s)).toBe(DEFAULT_IDLE_MINUTES);
+    }
+    s.setItem("medoffice.idleLockMinutes", "100000");
+    expect(loadIdleMinutes(s)).toBe(120);
+  });
+  it("keeps what was saved, fractions included (tests use seconds)", () => {
+    const s = store();
+    saveIdleMinutes(s, 3);
+    expect(loadIdleMinutes(s)).toBe(3);
+    s.setItem("medoffice.idleLockMinutes", "0.05");
+    expect(loadIdleMinutes(s)).toBe(0.05);
+  });
+  it("accepts whole minutes from 1 to 120 as typed", () => {
+    expect(parseIdleMinutes(" 15 ")).toEqual({ minutes: 15 });
+    expect(parseIdleMinutes("0")).toEqual({ error: "must be between 1 and 120 minutes" });
+    expect(parseIdleMinutes("121")).toEqual({ error: "must be between 1 and 120 minutes" });
+    expect(parseIdleMinutes("2.5")).toEqual({ error: "must be a whole number of minutes" });
+  });
+  it("says how many unsent changes a wipe loses", () => {
+    expect(unsentText(0)).toBe("Every change made here has reached the server.");
+    expect(unsentText(1)).toBe("1 change not yet sent to the server will be lost.");
+    expect(unsentText(3)).toBe("3 changes not yet sent to the server will be lost.");
   });
 });

@@ -6,6 +6,10 @@
 //! Output is JSON on stdout (one document per command; `sync --watch` prints one status per
 //! line). Errors go to stderr as JSON `CommandError`s; the exit code is 1 for a refused
 //! command, 2 when the server cannot be reached, 3 when nobody is signed in.
+//!
+//! Transport settings come from the environment: `MEDOFFICE_ALLOW_INSECURE_HTTP=1` allows plain
+//! `http://` to another computer (refused otherwise), `MEDOFFICE_CA_CERT` names a PEM file of
+//! extra CA certificates to trust.
 
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -68,7 +72,15 @@ enum Command {
         username: String,
     },
     /// Sign out (revokes the session on the server when reachable; the outbox stays).
-    Logout,
+    Logout {
+        /// Also remove this clinic's data from this computer: the encrypted cache, its key and
+        /// the offline sign-ins of its people. Refused while changes wait to be sent.
+        #[arg(long)]
+        wipe: bool,
+        /// With --wipe: remove even changes not yet sent to the server (they are lost).
+        #[arg(long, requires = "wipe")]
+        force: bool,
+    },
     /// Connection and outbox state.
     Status,
     /// Pull the feed and push the outbox once, or keep running with --watch.
@@ -339,10 +351,10 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let user = ws.unlock_offline(&tenant, &username, &password()?).await?;
             out(json!({"user": user, "status": ws.status()}))
         }
-        Command::Logout => {
+        Command::Logout { wipe, force } => {
             ws.resume().await?;
-            ws.logout().await?;
-            out(json!({"signed_out": true}))
+            ws.logout(wipe, force).await?;
+            out(json!({"signed_out": true, "wiped": wipe}))
         }
         Command::Status => {
             signed_in(&ws).await?;

@@ -1,0 +1,313 @@
+//! The workstation's security (issue 4) against the real server: the cache is encrypted at rest
+//! and its key survives the OS keyring forgetting everything (a restart) through the wrapped
+//! copies, without losing queued work; sign-out can remove a clinic's data, but not work that
+//! was never sent unless forced (core and CLI).
+
+use std::path::Path;
+use std::process::Command;
+use std::time::Duration;
+
+use chrono::Utc;
+use medoffice_client::view::{ConnectionState, ErrorCode};
+use medoffice_client::{Workstation, WorkstationConfig};
+use medoffice_e2e::proxy::Proxy;
+use medoffice_e2e::{cli_path, wait_for, workstation_config, System, PASSWORD};
+use medoffice_model::{AdministrativeSex, Measurements, NewPatient, NewVitalSigns};
+use uuid::Uuid;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+fn patient(given: &str, family: &str) -> NewPatient {
+    NewPatient {
+        id: None,
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1961, 3, 4).expect("date"),
+        sex: AdministrativeSex::Female,
+        phone: Some("+1 617 555 0142".into()),
+        email: None,
+        address: None,
+        emergency_contact_name: None,
+        emergency_contact_phone: None,
+        allergies: Some(vec!["penicillin".into()]),
+        notes: None,
+        first_seen_at: None,
+    }
+}
+
+fn vitals() -> NewVitalSigns {
+    NewVitalSigns {
+        id: None,
+        measured_at: Utc::now(),
+        measurements: Measurements {
+            systolic_mmhg: Some(131),
+            diastolic_mmhg: Some(86),
+            ..Default::default()
+        },
+        notes: Some("Quackenbush reports dizziness".into()),
+        entered_offline: None,
+    }
+}
+
+/// Every byte SQLite keeps for the cache at `path`: the database, its WAL and journals.
+fn raw_bytes(path: &Path) -> Vec<u8> {
+    ["", "-wal", "-shm", "-journal"]
+        .iter()
+        .filter_map(|s| {
+            let mut p = path.as_os_str().to_owned();
+            p.push(s);
+            std::fs::read(p).ok()
+        })
+        .flatten()
+        .collect()
+}
+
+fn shows(path: &Path, text: &str) -> bool {
+    raw_bytes(path)
+        .windows(text.len())
+        .any(|w| w == text.as_bytes())
+}
+
+async fn drained(ws: &Workstation) -> anyhow::Result<Duration> {
+    wait_for(Duration::from_secs(60), || async {
+        let st = ws.status();
+        st.state == ConnectionState::Online && st.pending == 0
+    })
+    .await
+}
+
+/// The same workstation after a restart of the computer: same folder and device, but the
+/// kernel keyring is empty (a keyring namespace nothing was ever stored in).
+fn after_restart(config: &WorkstationConfig) -> WorkstationConfig {
+    let mut c = config.clone();
+    c.keyring_service = format!("medoffice-test-rebooted-{}", Uuid::new_v4());
+    c
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_cache_is_encrypted_and_a_restart_loses_neither_its_key_nor_queued_work(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("vault", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let dir = tempfile::tempdir()?;
+    let config = workstation_config(dir.path(), "nurse");
+    let cache_path = dir.path().join(format!("cache-{tenant}.sqlite"));
+
+    // the nurse works online, then the link drops and she queues more
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    ws.login(&proxy.url(), "vault", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    let known = ws
+        .register_patient(patient("Quirina", "Zwackelmann"))
+        .await
+        .map_err(err)?;
+    drained(&ws).await?;
+    proxy.set_online(false);
+    ws.register_patient(patient("Ottilie", "Quackenbush"))
+        .await
+        .map_err(err)?;
+    ws.record_vitals(known.record.id, vitals())
+        .await
+        .map_err(err)?;
+    ws.record_vitals(known.record.id, vitals())
+        .await
+        .map_err(err)?;
+    assert_eq!(ws.status().pending, 3);
+
+    // on disk: no name, neither of the synced patient nor of the queued one, in the file or
+    // its WAL; and without the key it is not a database
+    assert!(cache_path.exists());
+    for name in ["Zwackelmann", "Quackenbush", "penicillin"] {
+        assert!(!shows(&cache_path, name), "{name} readable on disk");
+    }
+    let bare = rusqlite::Connection::open(&cache_path)?;
+    assert!(bare
+        .query_row("SELECT count(*) FROM outbox", [], |r| r.get::<_, i64>(0))
+        .is_err());
+    drop(bare);
+    ws.close().await;
+
+    // the computer restarts: the keyring is empty (refresh token and cache key gone)
+    let rebooted = after_restart(&config);
+    let ws = Workstation::open(rebooted.clone()).map_err(err)?;
+    assert!(
+        ws.resume().await.map_err(err)?.is_none(),
+        "nobody is signed in"
+    );
+    // the receptionist never signed in here: she holds no copy of the key, is told who does,
+    // and nothing is touched
+    proxy.set_online(true);
+    let size = std::fs::metadata(&cache_path)?.len();
+    let refused = ws
+        .login(&proxy.url(), "vault", "reception", PASSWORD)
+        .await
+        .expect_err("no key for her");
+    assert_eq!(refused.code, ErrorCode::Conflict, "{refused:?}");
+    assert!(refused.message.contains("nurse"), "{refused:?}");
+    assert_eq!(std::fs::metadata(&cache_path)?.len(), size);
+
+    // the nurse unlocks offline with her password: her wrapped copy restores the key, and the
+    // queue is intact
+    proxy.set_online(false);
+    ws.login(&proxy.url(), "vault", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    let st = ws.status();
+    assert_eq!(
+        (st.state, st.pending),
+        (ConnectionState::Offline, 3),
+        "{st:?}"
+    );
+    let outbox = ws.outbox().await.map_err(err)?;
+    assert_eq!(outbox.len(), 3);
+    assert_eq!(
+        ws.search_patients("quackenbush", 5)
+            .await
+            .map_err(err)?
+            .len(),
+        1
+    );
+    // the link returns; the refresh token went with the keyring, so she signs in once more
+    // and everything arrives
+    proxy.set_online(true);
+    wait_for(Duration::from_secs(60), || async {
+        ws.status().sign_in_required
+    })
+    .await?;
+    assert_eq!(ws.status().pending, 3, "kept while waiting for her");
+    ws.login(&proxy.url(), "vault", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    drained(&ws).await?;
+    let mut c = medoffice_server::db::owner_connection(&sys.database_url).await?;
+    let vitals_on_server: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM vital_signs WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&mut c)
+            .await?;
+    assert_eq!(vitals_on_server, 2);
+    let patients_on_server: i64 =
+        sqlx::query_scalar("SELECT count(*) FROM patients WHERE tenant_id = $1")
+            .bind(tenant)
+            .fetch_one(&mut c)
+            .await?;
+    assert_eq!(patients_on_server, 2);
+    ws.close().await;
+
+    // the key is back in the keyring: the receptionist may now sign in, and gets her own copy
+    let ws = Workstation::open(rebooted.clone()).map_err(err)?;
+    ws.login(&proxy.url(), "vault", "reception", PASSWORD)
+        .await
+        .map_err(err)?;
+    assert_eq!(ws.cache_counts().await.map_err(err)?.0, 2);
+    ws.close().await;
+    // after another restart she alone can restore it, online this time
+    let ws = Workstation::open(after_restart(&rebooted)).map_err(err)?;
+    ws.login(&proxy.url(), "vault", "reception", PASSWORD)
+        .await
+        .map_err(err)?;
+    assert_eq!(ws.cache_counts().await.map_err(err)?.0, 2);
+    ws.close().await;
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothing(
+) -> anyhow::Result<()> {
+    let cli = cli_path()?;
+    let sys = System::start().await?;
+    let tenant = sys.clinic("wipe", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let dir = tempfile::tempdir()?;
+    let config = workstation_config(dir.path(), "nurse");
+    let cache_path = dir.path().join(format!("cache-{tenant}.sqlite"));
+    let cli_run = |args: &[&str]| {
+        Command::new(&cli)
+            .args(args)
+            .env("MEDOFFICE_DATA_DIR", dir.path())
+            .env("MEDOFFICE_KEYRING_SERVICE", &config.keyring_service)
+            .env("MEDOFFICE_LOG", "error")
+            .output()
+    };
+
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    ws.login(&proxy.url(), "wipe", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    let p = ws
+        .register_patient(patient("Wanda", "Wipeworth"))
+        .await
+        .map_err(err)?;
+    drained(&ws).await?;
+    proxy.set_online(false);
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
+
+    // one change waits: the wipe is refused, saying so, and nothing changed
+    let refused = ws.logout(true, false).await.expect_err("refused");
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert!(
+        refused.message.contains("1 change not yet sent"),
+        "{refused:?}"
+    );
+    assert_eq!(ws.unsent_changes().await.map_err(err)?, 1);
+    assert_eq!(ws.status().pending, 1, "still signed in, still queued");
+    // the CLI says the same
+    let out = cli_run(&["logout", "--wipe"])?;
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert!(stderr.contains("1 change not yet sent"), "{stderr}");
+    assert!(cache_path.exists());
+
+    // once sent, the wipe goes through and leaves nothing of the clinic here
+    proxy.set_online(true);
+    drained(&ws).await?;
+    ws.logout(true, false).await.map_err(err)?;
+    assert_eq!(ws.status().state, ConnectionState::SignedOut);
+    for suffix in ["", "-wal", "-shm", "-journal"] {
+        let mut f = cache_path.as_os_str().to_owned();
+        f.push(suffix);
+        assert!(!Path::new(&f).exists(), "{f:?} removed");
+    }
+    let verifiers = std::fs::read_to_string(dir.path().join("offline-unlock.json"))?;
+    assert!(!verifiers.contains(&tenant.to_string()), "{verifiers}");
+    assert!(ws.open_cache_file(tenant).is_err(), "the key is gone");
+    assert!(ws.session_state().await.username.is_none());
+    proxy.set_online(false);
+    let offline = ws
+        .unlock_offline("wipe", "nurse", PASSWORD)
+        .await
+        .expect_err("no offline sign-in left");
+    assert_eq!(offline.code, ErrorCode::Unauthorized);
+    ws.close().await;
+
+    // forced through the CLI: unsent work is removed with everything else
+    proxy.set_online(true);
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    ws.login(&proxy.url(), "wipe", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    drained(&ws).await?;
+    proxy.set_online(false);
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
+    ws.record_vitals(p.record.id, vitals()).await.map_err(err)?;
+    ws.close().await;
+    let out = cli_run(&["logout", "--wipe"])?;
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("2 changes not yet sent"),
+        "{out:?}"
+    );
+    let out = cli_run(&["logout", "--wipe", "--force"])?;
+    assert!(out.status.success(), "{out:?}");
+    assert!(!cache_path.exists());
+    assert!(
+        !std::fs::read_to_string(dir.path().join("offline-unlock.json"))?
+            .contains(&tenant.to_string())
+    );
+    // --force alone is not a thing
+    assert!(!cli_run(&["logout", "--force"])?.status.success());
+    Ok(())
+}
