@@ -162,7 +162,7 @@ impl Session {
             match self.api.report_access(&token, &report).await {
                 Ok(_) => {}
                 // a lost session or a lost link is the engine's business
-                Err(e @ ApiError::Network(_)) => return Err(e),
+                Err(e @ (ApiError::Network(_) | ApiError::Refused(_))) => return Err(e),
                 Err(e) if e.is_unauthorized() => return Err(e),
                 // refused (this workstation's clock runs ahead of the server's, or a server
                 // without the route): keep them for a later try, say so, and let the sync go on
@@ -188,7 +188,10 @@ mod tests {
     fn a_chart_reopened_within_the_window_is_one_access() -> Result<(), Box<dyn std::error::Error>>
     {
         let dir = tempfile::tempdir()?;
-        let cache = Cache::open(&dir.path().join("c.sqlite"))?;
+        let cache = Cache::open(
+            &dir.path().join("c.sqlite"),
+            &crate::vault::CacheKey::generate(),
+        )?;
         let (nurse, doctor, patient) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
         let t0 = Utc::now() - chrono::Duration::hours(1);
         assert!(log_chart_open(&cache, nurse, patient, t0)?);
