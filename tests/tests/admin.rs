@@ -133,7 +133,7 @@ async fn a_new_account_changes_its_temporary_password_before_its_session_starts(
     assert!(ws.pending_sign_in().await.is_none());
 
     // the new password is the one now, also for an offline unlock
-    ws.logout().await.map_err(e)?;
+    ws.logout(false, false).await.map_err(e)?;
     ws.login(&url, "acct", "nora", "a brand new password")
         .await
         .map_err(e)?;
@@ -202,14 +202,14 @@ async fn two_factor_sign_in_with_a_code_or_a_recovery_code_and_enrolment_the_cli
     )
     .await
     .map_err(e)?;
-    ws.logout().await.map_err(e)?;
+    ws.logout(false, false).await.map_err(e)?;
 
     // a recovery code works once (typed in capitals, as people do)
     let recovery = enabled.recovery_codes[0].to_uppercase();
     ws.login_with_code(&url, "mfa", "admin", PASSWORD, Some(&recovery))
         .await
         .map_err(e)?;
-    ws.logout().await.map_err(e)?;
+    ws.logout(false, false).await.map_err(e)?;
     let again = ws
         .login_with_code(&url, "mfa", "admin", PASSWORD, Some(&recovery))
         .await
