@@ -158,6 +158,11 @@ def test_staff_accounts_audit_and_two_factor(clinic, workstation, screenshot_dir
     wait(admin, 30).until(nurse_read_shown)
     read = next(r for r in rows(admin, "audit-row") if r.get_attribute("data-user-id") == nurse_id)
     assert "Opened patient chart" in read.text and "Nina Okafor" in read.text
+    # only what was done to the record (not the audit reads of this search)
+    Select(admin.find_element(*tid("audit-action"))).select_by_value("patient.*")
+    press(admin, tid("audit-apply"))
+    wait(admin).until(lambda d: rows(d, "audit-row") and all(r.get_attribute("data-action").startswith("patient.") for r in rows(d, "audit-row")))
+    assert any(r.get_attribute("data-user-id") == nurse_id for r in rows(admin, "audit-row"))
     shot(admin, screenshot_dir, "audit-log")
 
     # ---- exported as CSV to a file the administrator names

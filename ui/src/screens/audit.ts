@@ -152,9 +152,9 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
   const picker = patientPicker((p) => (patient = p), initialPatient);
   const user = field(select([["", "Anyone"]]), { id: "audit-user", name: "user_id", label: "Staff member" });
   const fromDate = field(h("input", { type: "date" }), { id: "audit-from", name: "from", label: "From (date)" });
-  const fromTime = field(textInput({ placeholder: "00:00", inputmode: "numeric" }), { id: "audit-from-time", name: "from_time", label: "time", hint: "clinic time" });
+  const fromTime = field(textInput({ placeholder: "00:00", inputmode: "numeric" }), { id: "audit-from-time", name: "from_time", label: "Time" });
   const toDate = field(h("input", { type: "date" }), { id: "audit-to", name: "to", label: "To (date)" });
-  const toTime = field(textInput({ placeholder: "end of day", inputmode: "numeric" }), { id: "audit-to-time", name: "to_time", label: "time", hint: "included" });
+  const toTime = field(textInput({ placeholder: "24:00", inputmode: "numeric" }), { id: "audit-to-time", name: "to_time", label: "Time" });
   const action = field(select(actionChoices()), { id: "audit-action", name: "action", label: "Action" });
   const outcome = field(select(outcomeChoices()), { id: "audit-outcome", name: "outcome", label: "Outcome" });
   const fields = [user, fromDate, fromTime, toDate, toTime, action, outcome];
@@ -166,7 +166,7 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
     { class: "audit-filters panel", novalidate: true, "data-testid": "audit-filters", "aria-label": "Filters" },
     h("div", { class: "audit-filter-grid" }, picker.wrap, user.wrap, h("div", { class: "when" }, fromDate.wrap, fromTime.wrap), h("div", { class: "when" }, toDate.wrap, toTime.wrap), action.wrap, outcome.wrap),
     filterErr,
-    h("div", { class: "form-actions" }, apply, clear, h("span", { class: "muted small" }, `Times are clinic time (${ctx.tz}).`)),
+    h("div", { class: "form-actions" }, apply, clear, h("span", { class: "muted small" }, `Dates and times are clinic time (${ctx.tz}); "To" includes its day, or its minute when a time is given.`)),
   );
 
   const tbody = h("tbody");
