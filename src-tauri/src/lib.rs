@@ -11,14 +11,17 @@ use std::path::PathBuf;
 
 use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
+use medoffice_client::account::{TotpEnabled, TotpSetupView};
+use medoffice_client::admin::AuditExport;
 use medoffice_client::view::{
     AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
     SessionState, SyncStatus,
 };
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
-    AppointmentStatus, NewAppointment, NewPatient, NewVitalSigns, Patient, StaffMember, UserInfo,
-    VitalSigns,
+    AppointmentStatus, AuditFilter, AuditPage, CreatedUser, NewAppointment, NewPatient, NewUser,
+    NewVitalSigns, Patient, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo,
+    UserPatch, VitalSigns,
 };
 use tauri::{Emitter, Manager, State};
 use uuid::Uuid;
@@ -46,11 +49,109 @@ async fn login(
     tenant: String,
     username: String,
     password: String,
+    totp_code: Option<String>,
+) -> Res<UserInfo> {
+    let code = totp_code.as_deref();
+    state
+        .ws
+        .login_with_code(&server_url, &tenant, &username, &password, code)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn cancel_sign_in(state: State<'_, AppState>) -> Res<()> {
+    state.ws.cancel_sign_in().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn pending_sign_in(state: State<'_, AppState>) -> Res<Option<UserInfo>> {
+    Ok(state.ws.pending_sign_in().await)
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn change_password(
+    state: State<'_, AppState>,
+    current_password: String,
+    new_password: String,
 ) -> Res<UserInfo> {
     state
         .ws
-        .login(&server_url, &tenant, &username, &password)
+        .change_password(&current_password, &new_password)
         .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn totp_setup(state: State<'_, AppState>) -> Res<TotpSetupView> {
+    state.ws.totp_setup().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn totp_confirm(state: State<'_, AppState>, code: String) -> Res<TotpEnabled> {
+    state.ws.totp_confirm(&code).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn totp_disable(state: State<'_, AppState>, password: String) -> Res<UserInfo> {
+    state.ws.totp_disable(&password).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn my_account(state: State<'_, AppState>) -> Res<UserInfo> {
+    state.ws.my_account().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn list_users(state: State<'_, AppState>) -> Res<Vec<UserInfo>> {
+    state.ws.list_users().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn create_user(state: State<'_, AppState>, user: NewUser) -> Res<CreatedUser> {
+    state.ws.create_user(user).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn update_user(state: State<'_, AppState>, user_id: Uuid, patch: UserPatch) -> Res<UserInfo> {
+    state.ws.update_user(user_id, patch).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn reset_user_password(state: State<'_, AppState>, user_id: Uuid) -> Res<TemporaryPassword> {
+    state.ws.reset_user_password(user_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn reset_user_totp(state: State<'_, AppState>, user_id: Uuid) -> Res<UserInfo> {
+    state.ws.reset_user_totp(user_id).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn clinic_settings(state: State<'_, AppState>) -> Res<TenantInfo> {
+    state.ws.clinic_settings().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn update_clinic_settings(state: State<'_, AppState>, patch: TenantPatch) -> Res<TenantInfo> {
+    state.ws.update_clinic_settings(patch).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn audit_log(state: State<'_, AppState>, filter: AuditFilter) -> Res<AuditPage> {
+    state.ws.audit_log(filter).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn suggested_export_path(state: State<'_, AppState>) -> Res<String> {
+    state.ws.suggested_export_path().await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn export_audit(
+    state: State<'_, AppState>,
+    filter: AuditFilter,
+    path: Option<String>,
+) -> Res<AuditExport> {
+    state.ws.export_audit(filter, path).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -306,7 +407,24 @@ pub fn run() {
             resend,
             rebook,
             discard,
-            dismiss_duplicate
+            dismiss_duplicate,
+            cancel_sign_in,
+            pending_sign_in,
+            change_password,
+            totp_setup,
+            totp_confirm,
+            totp_disable,
+            my_account,
+            list_users,
+            create_user,
+            update_user,
+            reset_user_password,
+            reset_user_totp,
+            clinic_settings,
+            update_clinic_settings,
+            audit_log,
+            suggested_export_path,
+            export_audit
         ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {

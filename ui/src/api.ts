@@ -4,6 +4,17 @@
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
 import type { AppointmentRow } from "./bindings/AppointmentRow";
+import type { AuditExport } from "./bindings/AuditExport";
+import type { AuditFilter } from "./bindings/AuditFilter";
+import type { AuditPage } from "./bindings/AuditPage";
+import type { CreatedUser } from "./bindings/CreatedUser";
+import type { NewUser } from "./bindings/NewUser";
+import type { TemporaryPassword } from "./bindings/TemporaryPassword";
+import type { TenantInfo } from "./bindings/TenantInfo";
+import type { TenantPatch } from "./bindings/TenantPatch";
+import type { TotpEnabled } from "./bindings/TotpEnabled";
+import type { TotpSetupView } from "./bindings/TotpSetupView";
+import type { UserPatch } from "./bindings/UserPatch";
 import type { AppointmentStatus } from "./bindings/AppointmentStatus";
 import type { CacheChanged } from "./bindings/CacheChanged";
 import type { CommandError } from "./bindings/CommandError";
@@ -30,9 +41,16 @@ const CODES: readonly ErrorCode[] = [
   "conflict",
   "network",
   "rate_limited",
+  "totp_required",
+  "password_change_required",
+  "totp_enrollment_required",
+  "plan_limit",
   "not_signed_in",
   "internal",
 ];
+
+/** Commands of the sign-in itself: a refusal there is an answer to show, not a lost session. */
+const SIGN_IN_COMMANDS = new Set(["login", "change_password", "totp_setup", "totp_confirm", "cancel_sign_in"]);
 
 /** Turns whatever a command rejected with into a `CommandError` (Tauri itself rejects with strings). */
 export function toCommandError(e: unknown): CommandError {
@@ -72,16 +90,39 @@ async function call<T>(cmd: string, args?: Record<string, unknown>): Promise<T> 
     return await invoke<T>(cmd, args);
   } catch (raw) {
     const e = toCommandError(raw);
-    // sign-in, the lock screen and sign-out answer these themselves
-    if (!["login", "unlock", "logout"].includes(cmd) && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
+    // sign-in (and its steps), the lock screen and sign-out answer these themselves
+    if (!SIGN_IN_COMMANDS.has(cmd) && !["unlock", "logout"].includes(cmd) && (e.code === "not_signed_in" || e.code === "unauthorized")) onSessionLost?.(e);
     throw e;
   }
 }
 
 export const api = {
   sessionState: () => call<SessionState>("session_state"),
-  login: (server_url: string, tenant: string, username: string, password: string) =>
-    call<UserInfo>("login", { server_url, tenant, username, password }),
+  /** `totp_code`: the authenticator code or a recovery code, when the server asked for it (`totp_required`). */
+  login: (server_url: string, tenant: string, username: string, password: string, totp_code: string | null = null) =>
+    call<UserInfo>("login", { server_url, tenant, username, password, totp_code }),
+  /** Abandons a sign-in that waits for a password change or a two-factor enrolment. */
+  cancelSignIn: () => call<null>("cancel_sign_in"),
+  /** Who a waiting sign-in is for. */
+  pendingSignIn: () => call<UserInfo | null>("pending_sign_in"),
+  /** Of a waiting sign-in (then it goes on) or of the signed-in person. */
+  changePassword: (current_password: string, new_password: string) =>
+    call<UserInfo>("change_password", { current_password, new_password }),
+  totpSetup: () => call<TotpSetupView>("totp_setup"),
+  totpConfirm: (code: string) => call<TotpEnabled>("totp_confirm", { code }),
+  totpDisable: (password: string) => call<UserInfo>("totp_disable", { password }),
+  myAccount: () => call<UserInfo>("my_account"),
+  listUsers: () => call<UserInfo[]>("list_users"),
+  createUser: (user: NewUser) => call<CreatedUser>("create_user", { user }),
+  updateUser: (user_id: string, patch: UserPatch) => call<UserInfo>("update_user", { user_id, patch }),
+  resetUserPassword: (user_id: string) => call<TemporaryPassword>("reset_user_password", { user_id }),
+  resetUserTotp: (user_id: string) => call<UserInfo>("reset_user_totp", { user_id }),
+  clinicSettings: () => call<TenantInfo>("clinic_settings"),
+  updateClinicSettings: (patch: TenantPatch) => call<TenantInfo>("update_clinic_settings", { patch }),
+  auditLog: (filter: AuditFilter) => call<AuditPage>("audit_log", { filter }),
+  suggestedExportPath: () => call<string>("suggested_export_path"),
+  /** `path`: where to save (null: the Downloads folder). */
+  exportAudit: (filter: AuditFilter, path: string | null) => call<AuditExport>("export_audit", { filter, path }),
   /**
    * Signs out. `wipe`: also removes this clinic's data from this computer (cache, its key,
    * offline sign-ins); refused (`conflict`) while changes wait to be sent, unless `force`.

@@ -10,8 +10,11 @@ import type { UserInfo } from "./bindings/UserInfo";
 import { h, replace } from "./dom";
 import { ROLE_LABEL } from "./lib/format";
 import { isValidTimeZone, utcToZoned } from "./lib/tz";
+import { accountScreen } from "./screens/account";
+import { auditScreen } from "./screens/audit";
 import { bookScreen } from "./screens/book";
 import { chartScreen } from "./screens/chart";
+import { clinicScreen } from "./screens/clinic";
 import { editPatientScreen, resendRegistrationScreen } from "./screens/editPatient";
 import { openHelp } from "./screens/help";
 import { loginForm, loginScreen } from "./screens/login";
@@ -19,6 +22,7 @@ import { patientsScreen } from "./screens/patients";
 import { registerScreen } from "./screens/register";
 import { reviewScreen } from "./screens/review";
 import { scheduleScreen } from "./screens/schedule";
+import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
 import { openWorkstationDialog } from "./screens/workstation";
 import type { Ctx, Route, Screen } from "./ui/context";
@@ -28,6 +32,16 @@ import { statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user"];
+
+/** The navigation item of a screen at the bottom of the stack (others: by section). */
+const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
+  schedule: "nav-schedule",
+  review: "nav-review",
+  account: "nav-account",
+  users: "nav-users",
+  clinic: "nav-clinic",
+  audit: "nav-audit",
+};
 
 interface Entry {
   route: Route;
@@ -69,6 +83,7 @@ export class App {
   /** Set when the sign-in form succeeded: the first state it settles in tells whether it was offline. */
   private signedInAt = 0;
   private reviewBadge: HTMLElement | null = null;
+  private endingSession = false;
   /** The idle lock (and Ctrl+L): hides everything behind the lock screen. */
   private readonly idle = new IdleLock({
     user: () => this.ctx?.user ?? null,
@@ -123,6 +138,11 @@ export class App {
     this.lastStatus = s;
     this.connection = s.state;
     this.status.update(s);
+    // The server ended this session itself (deactivated, password reset): sign out, say why.
+    if (s.ended_by_server && this.ctx && !this.endingSession) {
+      this.endingSession = true;
+      void this.signOutBecause(s.ended_by_server).finally(() => (this.endingSession = false));
+    }
     if (this.reviewBadge) {
       this.reviewBadge.textContent = s.to_review > 0 ? String(s.to_review) : "";
       this.reviewBadge.hidden = s.to_review <= 0;
@@ -214,6 +234,18 @@ export class App {
     f.focus();
   }
 
+  /** Signs out because the server ended the session; the sign-in page says why. */
+  private async signOutBecause(reason: string): Promise<void> {
+    this.relogin?.close();
+    this.relogin = null;
+    try {
+      await api.logout(false, false);
+    } catch {
+      // the session is over on the server anyway
+    }
+    await this.afterSignOut(`You were signed out. ${reason.replace(/\.$/, "")}. Anything not yet sent stays on this workstation.`);
+  }
+
   private async logout(): Promise<void> {
     try {
       await api.logout(false, false);
@@ -288,7 +320,7 @@ export class App {
     this.ctx = ctx;
 
     const navBtn = (id: string, label: string, key: string, go: () => void) => {
-      const b = h("button", { type: "button", class: "nav-item", id, "data-testid": id, onclick: go }, h("span", null, label), h("kbd", { "aria-hidden": "true" }, key));
+      const b = h("button", { type: "button", class: "nav-item", id, "data-testid": id, onclick: go }, h("span", null, label), key ? h("kbd", { "aria-hidden": "true" }, key) : null);
       this.nav.set(id, b);
       return b;
     };
@@ -296,7 +328,13 @@ export class App {
       ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
       ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
+      navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),
     ];
+    const adminItems = [
+      ctx.can("user_manage") ? navBtn("nav-users", "Staff accounts", "", () => this.root_({ name: "users" })) : null,
+      ctx.can("user_manage") ? navBtn("nav-clinic", "Clinic settings", "", () => this.root_({ name: "clinic" })) : null,
+      ctx.can("audit_read") ? navBtn("nav-audit", "Audit log", "", () => this.root_({ name: "audit" })) : null,
+    ].filter((b): b is HTMLButtonElement => b !== null);
     const badge = h("span", { class: "nav-count", "data-testid": "nav-review-count", "aria-label": "items to review" });
     const n = this.lastStatus?.to_review ?? 0;
     badge.textContent = n > 0 ? String(n) : "";
@@ -345,7 +383,14 @@ export class App {
         ),
         h("button", { type: "button", class: "btn btn-ghost", id: "btn-logout", "data-testid": "btn-logout", onclick: () => void this.logout() }, "Sign out"),
       ),
-      h("nav", { class: "sidenav", "aria-label": "Main" }, ...navItems, h("div", { class: "nav-foot muted small" }, "Press ? for shortcuts")),
+      h(
+        "nav",
+        { class: "sidenav", "aria-label": "Main" },
+        ...navItems,
+        adminItems.length > 0 ? h("div", { class: "nav-group", id: "nav-admin-label" }, "Administration") : null,
+        adminItems.length > 0 ? h("div", { role: "group", "aria-labelledby": "nav-admin-label", class: "nav-group-items" }, ...adminItems) : null,
+        h("div", { class: "nav-foot muted small" }, "Press ? for shortcuts"),
+      ),
       this.main,
     );
     replace(this.page, shell);
@@ -376,6 +421,14 @@ export class App {
         return reviewScreen(ctx);
       case "resend-registration":
         return resendRegistrationScreen(ctx, route.mutationId);
+      case "account":
+        return accountScreen(ctx);
+      case "users":
+        return usersScreen(ctx);
+      case "clinic":
+        return clinicScreen(ctx);
+      case "audit":
+        return auditScreen(ctx);
     }
   }
 
@@ -385,7 +438,7 @@ export class App {
     document.title = `${entry.screen.title} · medoffice`;
     const section = entry.route.name === "schedule" || entry.route.name === "book" ? "nav-schedule" : "nav-patients";
     const first = this.stack[0]?.route.name;
-    const bottom = first === "schedule" ? "nav-schedule" : first === "review" ? "nav-review" : section;
+    const bottom = (first && NAV_OF_ROOT[first]) || section;
     for (const [id, b] of this.nav) {
       if (id === bottom) b.setAttribute("aria-current", "page");
       else b.removeAttribute("aria-current");

@@ -248,6 +248,55 @@ impl ApiClient {
         }
     }
 
+    /// A request to `path` with the access token (the account, admin and audit calls build on
+    /// it; see [`crate::account`]).
+    pub(crate) fn authed(
+        &self,
+        method: reqwest::Method,
+        path: &str,
+        token: &str,
+    ) -> reqwest::RequestBuilder {
+        self.http.request(method, self.url(path)).bearer_auth(token)
+    }
+
+    /// Sends `req` and reads a JSON answer, or the error body.
+    pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
+        req: reqwest::RequestBuilder,
+    ) -> Result<T, ApiError> {
+        Self::decode(req.send().await).await
+    }
+
+    /// Sends `req` for its status only (204 answers), or the error body.
+    pub(crate) async fn send_no_content(req: reqwest::RequestBuilder) -> Result<(), ApiError> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(())
+        } else {
+            Err(Self::error_of(status, resp).await)
+        }
+    }
+
+    /// Sends `req` and hands back the successful response itself (to stream a file), or the
+    /// error body.
+    pub(crate) async fn send_raw(
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, ApiError> {
+        let resp = req
+            .send()
+            .await
+            .map_err(|e| ApiError::Network(e.to_string()))?;
+        let status = resp.status();
+        if status.is_success() {
+            Ok(resp)
+        } else {
+            Err(Self::error_of(status, resp).await)
+        }
+    }
+
     /// `POST /api/v1/auth/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<TokenResponse, ApiError> {
         Self::decode(

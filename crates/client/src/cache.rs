@@ -57,6 +57,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0003_search_words.sql"
         )),
+        M::up(include_str!(
+            "../../../migrations/cache/0004_access_log.sql"
+        )),
     ])
 }
 
@@ -292,6 +295,12 @@ impl Cache {
                 Err(e)
             }
         }
+    }
+
+    /// The connection, for modules that keep their own tables in the cache (see
+    /// [`crate::access`]).
+    pub(crate) fn conn(&self) -> &Connection {
+        &self.conn
     }
 
     /// A metadata value.

@@ -14,8 +14,8 @@ use chrono::{NaiveDate, Utc};
 use futures_util::{SinkExt, StreamExt};
 use medoffice_model::merge::FieldConflict;
 use medoffice_model::{
-    Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus, ServerMessage,
-    UserInfo,
+    ApiErrorCode, Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
+    ServerMessage, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Notify};
@@ -67,16 +67,20 @@ pub struct Session {
 
 #[derive(Debug)]
 enum EngineError {
-    /// The refresh token was refused: the person must sign in again.
-    SessionEnded,
+    /// The refresh token was refused: the person must sign in again. With the server's reason
+    /// when the server ended the session itself (code `session_ended`: the account was
+    /// deactivated, or its password reset or changed elsewhere).
+    SessionEnded(Option<String>),
     Api(ApiError),
     Other(String),
 }
 
 impl From<ApiError> for EngineError {
     fn from(e: ApiError) -> Self {
-        if e.is_unauthorized() {
-            EngineError::SessionEnded
+        if let Some(reason) = ended_by_server(&e) {
+            EngineError::SessionEnded(Some(reason))
+        } else if e.is_unauthorized() {
+            EngineError::SessionEnded(None)
         } else {
             EngineError::Api(e)
         }
@@ -86,7 +90,8 @@ impl From<ApiError> for EngineError {
 impl std::fmt::Display for EngineError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            EngineError::SessionEnded => f.write_str("the session has ended; sign in again"),
+            EngineError::SessionEnded(None) => f.write_str("the session has ended; sign in again"),
+            EngineError::SessionEnded(Some(why)) => f.write_str(why),
             EngineError::Api(e) => write!(f, "{e}"),
             EngineError::Other(s) => f.write_str(s),
         }
@@ -137,6 +142,7 @@ impl Session {
             st.state = ConnectionState::Syncing;
             st.last_error = None;
             st.sign_in_required = false;
+            st.ended_by_server = None;
             st.last_synced_at = last_synced;
         });
         let engine = s.clone();
@@ -258,7 +264,7 @@ impl Session {
             }
         }
         let Some(refresh) = t.refresh.clone() else {
-            return Err(EngineError::SessionEnded);
+            return Err(EngineError::SessionEnded(None));
         };
         let pair = self.api.refresh(refresh.expose()).await?;
         let refresh = Secret::new(pair.refresh_token);
@@ -272,8 +278,31 @@ impl Session {
         Ok(pair.access_token)
     }
 
-    async fn forget_access_token(&self) {
+    pub(crate) async fn forget_access_token(&self) {
         self.tokens.lock().await.access = None;
+    }
+
+    /// A valid access token for a call the engine does not make itself (account, admin and
+    /// audit calls), refreshing if needed.
+    pub(crate) async fn bearer(&self) -> Result<String, ApiError> {
+        self.access_token().await.map_err(to_api)
+    }
+
+    /// Takes a new token pair the server handed out outside a refresh (a password change ends
+    /// every other session of the user and answers a fresh pair); the refresh token goes to
+    /// the keyring as after a refresh.
+    pub(crate) async fn replace_tokens(&self, access: String, expires_in: i64, refresh: Secret) {
+        let mut t = self.tokens.lock().await;
+        if let Err(e) = self.secrets.set(&self.keyring_account, &refresh) {
+            tracing::warn!(error = %e, "could not update the refresh token in the OS keyring");
+        }
+        t.refresh = Some(refresh);
+        t.access = Some((access, Utc::now().timestamp() + expires_in));
+    }
+
+    /// Wakes the engine (something waits to be sent).
+    pub(crate) fn wake(&self) {
+        self.wake.notify_one();
     }
 
     /// Pulls the feed from the cursor until caught up.
@@ -435,7 +464,7 @@ impl Session {
         loop {
             match self.connect_and_serve().await {
                 Ok(()) => attempt = 0,
-                Err(EngineError::SessionEnded) => {
+                Err(EngineError::SessionEnded(by_server)) => {
                     // Keep the queue; the person signs in again and it is sent then.
                     self.set_status(|st| {
                         st.state = ConnectionState::Offline;
@@ -444,6 +473,7 @@ impl Session {
                         st.last_error = Some(
                             "The session has ended; sign in again to send pending changes".into(),
                         );
+                        st.ended_by_server = by_server;
                     });
                     return;
                 }
@@ -489,6 +519,16 @@ impl Session {
         let (ws, _) = match connected {
             Ok(ws) => ws,
             Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401 => {
+                // the server ended the session (deactivated, password reset): say so and stop
+                if let Some(reason) = r
+                    .body()
+                    .as_deref()
+                    .and_then(|b| serde_json::from_slice::<medoffice_model::ErrorBody>(b).ok())
+                    .filter(|b| b.code == Some(ApiErrorCode::SessionEnded))
+                    .map(|b| b.message)
+                {
+                    return Err(EngineError::SessionEnded(Some(reason)));
+                }
                 // e.g. the signing key was rotated: refresh before the next attempt
                 self.forget_access_token().await;
                 return Err(EngineError::Api(ApiError::Network(
@@ -516,6 +556,7 @@ impl Session {
         }
         self.pull().await?;
         self.push_outbox().await?;
+        self.report_access().await?;
         self.set_status(|st| {
             st.state = ConnectionState::Online;
             st.offline_since = None;
@@ -539,6 +580,11 @@ impl Session {
                                 if reason == "token_expired" {
                                     self.forget_access_token().await;
                                 }
+                                if reason == SESSION_ENDED {
+                                    // ask why: a deactivation or password reset signs out
+                                    let token = self.access_token().await?;
+                                    self.api.me(&token).await?;
+                                }
                                 return Ok(());
                             }
                             Ok(ServerMessage::Hello { .. }) => {}
@@ -557,6 +603,7 @@ impl Session {
                 _ = self.wake.notified() => {
                     self.set_status(|st| st.state = ConnectionState::Syncing);
                     self.push_outbox().await?;
+                    self.report_access().await?;
                     self.set_status(|st| st.state = ConnectionState::Online);
                 }
                 _ = tick.tick() => {
@@ -568,6 +615,7 @@ impl Session {
                     // nothing would be saved, so say offline (and reconnect with backoff)
                     self.api.health().await?;
                     self.push_outbox().await?;
+                    self.report_access().await?;
                 }
             }
         }
@@ -647,16 +695,31 @@ pub(crate) fn record_answer(
     }
 }
 
+/// The reason a server gives in `closing` when it ended the session (as the error code).
+const SESSION_ENDED: &str = "session_ended";
+
+/// The server's reason when `e` says it ended the session itself.
+fn ended_by_server(e: &ApiError) -> Option<String> {
+    match e {
+        ApiError::Http { status: 401, body } if body.code == Some(ApiErrorCode::SessionEnded) => {
+            Some(body.message.clone())
+        }
+        _ => None,
+    }
+}
+
 fn to_api(e: EngineError) -> ApiError {
     match e {
         EngineError::Api(a) => a,
-        EngineError::SessionEnded => ApiError::Http {
+        EngineError::SessionEnded(why) => ApiError::Http {
             status: 401,
             body: medoffice_model::ErrorBody {
-                message: "The session has ended; sign in again".into(),
+                message: why
+                    .clone()
+                    .unwrap_or_else(|| "The session has ended; sign in again".into()),
                 status: 401,
                 errors: None,
-                code: None,
+                code: why.map(|_| ApiErrorCode::SessionEnded),
                 details: None,
                 timestamp: Utc::now(),
             },

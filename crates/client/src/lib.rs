@@ -11,6 +11,9 @@
 //! clinic's data ([`Workstation::logout`]); plain HTTP to another computer is refused
 //! ([`api::Transport`]); the app's idle lock is checked here ([`Workstation::unlock`]).
 
+mod access;
+pub mod account;
+pub mod admin;
 pub mod api;
 pub mod cache;
 mod engine;
@@ -139,6 +142,9 @@ pub struct Workstation {
     secrets: secrets::SecretStore,
     /// Wrong passwords in a row at the lock screen.
     unlock_failures: Arc<AtomicU32>,
+    /// A sign-in the server let through only to change a temporary password or enrol a
+    /// second factor (see [`account`]).
+    pending: Arc<tokio::sync::Mutex<Option<account::PendingSignIn>>>,
 }
 
 fn signed_out_status() -> SyncStatus {
@@ -155,6 +161,7 @@ fn signed_out_status() -> SyncStatus {
         cursor: 0,
         last_error: None,
         sign_in_required: false,
+        ended_by_server: None,
     }
 }
 
@@ -186,13 +193,18 @@ impl From<api::ApiError> for CommandError {
                 }
             }
             api::ApiError::Http { status, body } => {
-                let code = match status {
-                    401 => ErrorCode::Unauthorized,
-                    403 => ErrorCode::Forbidden,
-                    404 => ErrorCode::NotFound,
-                    409 => ErrorCode::Conflict,
-                    422 => ErrorCode::Validation,
-                    429 => ErrorCode::RateLimited,
+                use medoffice_model::ApiErrorCode as Api;
+                let code = match (status, body.code) {
+                    (_, Some(Api::TotpRequired)) => ErrorCode::TotpRequired,
+                    (_, Some(Api::PasswordChangeRequired)) => ErrorCode::PasswordChangeRequired,
+                    (_, Some(Api::TotpEnrollmentRequired)) => ErrorCode::TotpEnrollmentRequired,
+                    (_, Some(Api::PlanLimit)) => ErrorCode::PlanLimit,
+                    (_, Some(Api::RateLimited)) | (429, _) => ErrorCode::RateLimited,
+                    (401, _) => ErrorCode::Unauthorized,
+                    (403, _) => ErrorCode::Forbidden,
+                    (404, _) => ErrorCode::NotFound,
+                    (409, _) => ErrorCode::Conflict,
+                    (422, _) => ErrorCode::Validation,
                     _ => ErrorCode::Internal,
                 };
                 let conflicting_appointment_id = body
@@ -224,6 +236,7 @@ impl Workstation {
             changes: broadcast::channel(64).0,
             secrets,
             unlock_failures: Arc::new(AtomicU32::new(0)),
+            pending: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }
 
@@ -437,6 +450,23 @@ impl Workstation {
         username: &str,
         password: &str,
     ) -> Result<UserInfo, CommandError> {
+        self.login_with_code(server_url, tenant, username, password, None)
+            .await
+    }
+
+    /// [`Workstation::login`] with a second factor: the 6-digit code of the authenticator
+    /// app, or an unused recovery code. An account with two-factor sign-in answers
+    /// `totp_required` without one; one that must first change its password or enrol a second
+    /// factor answers `password_change_required` / `totp_enrollment_required` and is held until
+    /// that is done (see [`account`]).
+    pub async fn login_with_code(
+        &self,
+        server_url: &str,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        totp_code: Option<&str>,
+    ) -> Result<UserInfo, CommandError> {
         let mut fields = medoffice_model::FieldErrors::new();
         for (f, v) in [
             ("server_url", server_url),
@@ -448,15 +478,19 @@ impl Workstation {
                 fields.add(f, "is required");
             }
         }
+        if totp_code.is_some_and(|c| c.trim().is_empty()) {
+            fields.add("totp_code", "is required");
+        }
         fields.into_result().map_err(CommandError::validation)?;
         let api = api::ApiClient::new(server_url.trim(), &self.config.transport())?;
+        self.drop_pending_sign_in().await;
         let tokens = match api
             .login(&LoginRequest {
                 tenant: tenant.trim().to_lowercase(),
                 username: username.trim().to_owned(),
                 password: password.to_owned(),
                 device_id: Some(self.config.device_id.clone()),
-                totp_code: None,
+                totp_code: totp_code.map(|c| c.trim().to_owned()),
             })
             .await
         {
@@ -474,9 +508,27 @@ impl Workstation {
             }
             Err(e) => return Err(e.into()),
         };
+        if tokens.password_change_required || tokens.totp_enrollment_required {
+            return Err(self
+                .hold_pending_sign_in(api, tenant.trim(), tokens, password)
+                .await);
+        }
+        self.finish_sign_in(api, tenant.trim(), tokens, password)
+            .await
+    }
+
+    /// The end of every online sign-in with full tokens: the cache key and this person's
+    /// offline verifier, the refresh token to the keyring, the preferences, and the session.
+    pub(crate) async fn finish_sign_in(
+        &self,
+        api: api::ApiClient,
+        tenant: &str,
+        tokens: medoffice_model::LoginResponse,
+        password: &str,
+    ) -> Result<UserInfo, CommandError> {
         let refresh = secrets::Secret::new(tokens.refresh_token.clone());
         let server = api.base().as_str().trim_end_matches('/').to_owned();
-        let tenant_code = tenant.trim().to_lowercase();
+        let tenant_code = tenant.to_lowercase();
         // the cache key, and this person's verifier and wrapped copy of it (argon2: blocking)
         let key = {
             let (ws, server, tenant, user, password) = (
@@ -510,8 +562,7 @@ impl Workstation {
                 return Err(Self::key_problem(p, &tokens.user.username));
             }
         };
-        let account =
-            Self::keyring_account(api.base().as_str(), tenant.trim(), &tokens.user.username);
+        let account = Self::keyring_account(api.base().as_str(), tenant, &tokens.user.username);
         if let Err(e) = self.secrets.set(&account, &refresh) {
             // The session works; it just will not survive a restart of the app.
             tracing::warn!(error = %e, "could not store the refresh token in the OS keyring");
@@ -527,7 +578,7 @@ impl Workstation {
         self.unlock_failures.store(0, Ordering::Relaxed);
         self.start_session(
             api,
-            tenant.trim(),
+            tenant,
             tokens.user.clone(),
             Some((tokens.access_token, expires)),
             Some(refresh),
@@ -535,6 +586,33 @@ impl Workstation {
         )
         .await?;
         Ok(tokens.user)
+    }
+
+    /// Makes this person's offline verifier (and wrapped copy of the cache key) from a new
+    /// password, after a password change.
+    pub(crate) async fn remember_offline_password(
+        &self,
+        server: &str,
+        tenant: &str,
+        user: &UserInfo,
+        password: &str,
+    ) {
+        let (ws, server, tenant, user, password) = (
+            self.clone(),
+            server.to_owned(),
+            tenant.to_lowercase(),
+            user.clone(),
+            password.to_owned(),
+        );
+        let saved = tokio::task::spawn_blocking(move || {
+            let key = ws.resolve_cache_key(user.tenant_id, None).ok();
+            ws.offline_store()
+                .remember(&server, &tenant, &user, &password, key.as_ref())
+        })
+        .await;
+        if !matches!(saved, Ok(Ok(()))) {
+            tracing::warn!("could not save the offline sign-in verifier");
+        }
     }
 
     fn offline_store(&self) -> offline::OfflineUnlock {
@@ -912,6 +990,10 @@ impl Workstation {
         let patient = local::patient(&cache, patient_id)?.ok_or_else(|| {
             CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
         })?;
+        drop(cache);
+        // the read happened here, not on the server: report it to the audit log
+        s.chart_opened(patient_id);
+        let cache = s.cache();
         let vitals = local::vitals_of(&cache, patient_id, s.tz())?;
         let staff = cache.staff()?;
         let appointments = local::appointments_of(&cache, patient_id)?
@@ -1197,6 +1279,7 @@ impl Workstation {
             "staff": rows(EntityKind::User)?,
             "outbox": outbox,
             "conflicts": conflicts,
+            "unreported_chart_opens": access::unreported_count(&cache)?,
         }))
     }
 

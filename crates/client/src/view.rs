@@ -95,6 +95,10 @@ pub struct SyncStatus {
     /// The server no longer accepts this session (refresh token expired or revoked, or an
     /// offline unlock without one): sign in again to send what waits. Nothing is discarded.
     pub sign_in_required: bool,
+    /// The server ended this session itself (the account was deactivated, or its password
+    /// reset or changed elsewhere), with its reason: the app signs out and says why. What
+    /// waits in the outbox stays on this workstation.
+    pub ended_by_server: Option<String>,
 }
 
 /// Stable error codes the UI branches on (never on the message).
@@ -116,6 +120,17 @@ pub enum ErrorCode {
     Network,
     /// Too many attempts; wait.
     RateLimited,
+    /// Sign-in: the password was right and the account uses two-factor sign-in; ask for the
+    /// authenticator code (or a recovery code) and sign in again with it.
+    TotpRequired,
+    /// Sign-in: the password is a temporary one; the person chooses a new one
+    /// ([`crate::Workstation::change_password`]) before anything else.
+    PasswordChangeRequired,
+    /// Sign-in: the clinic requires a second factor for this role and the account has none;
+    /// the person enrols one (`totp_setup`, `totp_confirm`) before anything else.
+    TotpEnrollmentRequired,
+    /// The clinic's plan allows no more (users or patients); the message names the limit.
+    PlanLimit,
     /// Nobody is signed in on this workstation.
     NotSignedIn,
     /// Something unexpected; the message says what.

@@ -53,4 +53,10 @@ last_error: string | null,
  * The server no longer accepts this session (refresh token expired or revoked, or an
  * offline unlock without one): sign in again to send what waits. Nothing is discarded.
  */
-sign_in_required: boolean, };
+sign_in_required: boolean, 
+/**
+ * The server ended this session itself (the account was deactivated, or its password
+ * reset or changed elsewhere), with its reason: the app signs out and says why. What
+ * waits in the outbox stays on this workstation.
+ */
+ended_by_server: string | null, };

@@ -15,7 +15,11 @@ export type Route =
   | { name: "book"; patientId?: string; date?: string; providerId?: string | null }
   | { name: "edit-patient"; patientId: string }
   | { name: "review" }
-  | { name: "resend-registration"; mutationId: string };
+  | { name: "resend-registration"; mutationId: string }
+  | { name: "account" }
+  | { name: "users" }
+  | { name: "clinic" }
+  | { name: "audit" };
 
 export interface Screen {
   el: HTMLElement;

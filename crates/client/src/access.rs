@@ -1,0 +1,233 @@
+//! Reads of patients' charts on this workstation, reported to the server's audit log.
+//!
+//! A chart is read from the local cache, so the server never sees the read. Each chart a
+//! person opens is written to the cache's `access_log` table (with an id made here) and the
+//! sync engine sends it with `POST /api/v1/audit/access` when online; the server records it
+//! as `patient.chart_open` under that person, once per id, so a report sent twice counts once.
+//! Reads made offline are reported when the server is back, by the person who made them (as
+//! with the outbox, a shared workstation sends each person's reads with their own token).
+//!
+//! Screens read a chart again whenever the cache changes; that is not a new access. A chart
+//! the same person opened less than [`REOPEN_WINDOW_SECS`] ago is not reported again.
+
+use chrono::{DateTime, Utc};
+use medoffice_model::{AccessEvent, AccessReport, AccessReportResult, MAX_ACCESS_REPORT};
+use rusqlite::{params, OptionalExtension};
+use uuid::Uuid;
+
+use crate::api::{ApiClient, ApiError};
+use crate::cache::{instant_key, Cache, CacheResult};
+use crate::Session;
+
+/// The action of a chart opened on a workstation.
+pub const CHART_OPEN: &str = "patient.chart_open";
+
+/// Seconds within which the same person opening the same chart again is the same access.
+pub const REOPEN_WINDOW_SECS: i64 = 300;
+
+/// Sent entries are kept this long (for the reopen window), then pruned.
+const KEEP_SENT_SECS: i64 = 24 * 3600;
+
+/// Records that `user_id` opened `patient_id`'s chart at `at`; false when it is the same access
+/// as one less than [`REOPEN_WINDOW_SECS`] before.
+pub(crate) fn log_chart_open(
+    cache: &Cache,
+    user_id: Uuid,
+    patient_id: Uuid,
+    at: DateTime<Utc>,
+) -> CacheResult<bool> {
+    let since = instant_key(at - chrono::Duration::seconds(REOPEN_WINDOW_SECS));
+    let recent: Option<i64> = cache
+        .conn()
+        .query_row(
+            "SELECT 1 FROM access_log WHERE user_id = ?1 AND patient_id = ?2 AND action = ?3 AND at > ?4 LIMIT 1",
+            params![user_id.to_string(), patient_id.to_string(), CHART_OPEN, since],
+            |r| r.get(0),
+        )
+        .optional()?;
+    if recent.is_some() {
+        return Ok(false);
+    }
+    cache.conn().execute(
+        "INSERT INTO access_log (id, user_id, action, patient_id, at, sent) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+        params![
+            Uuid::now_v7().to_string(),
+            user_id.to_string(),
+            CHART_OPEN,
+            patient_id.to_string(),
+            instant_key(at)
+        ],
+    )?;
+    Ok(true)
+}
+
+/// `user_id`'s accesses not yet reported, oldest first.
+pub(crate) fn unreported(
+    cache: &Cache,
+    user_id: Uuid,
+    limit: usize,
+) -> CacheResult<Vec<AccessEvent>> {
+    let mut stmt = cache.conn().prepare_cached(
+        "SELECT id, action, patient_id, at FROM access_log WHERE user_id = ?1 AND sent = 0 ORDER BY at LIMIT ?2",
+    )?;
+    let rows = stmt.query_map(params![user_id.to_string(), limit as i64], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, String>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (id, action, patient_id, at) = row?;
+        let (Ok(id), Ok(patient_id), Ok(at)) = (
+            Uuid::parse_str(&id),
+            Uuid::parse_str(&patient_id),
+            DateTime::parse_from_rfc3339(&at),
+        ) else {
+            continue;
+        };
+        out.push(AccessEvent {
+            id,
+            action,
+            patient_id,
+            at: at.with_timezone(&Utc),
+        });
+    }
+    Ok(out)
+}
+
+/// How many accesses wait to be reported (all users).
+pub fn unreported_count(cache: &Cache) -> CacheResult<i64> {
+    Ok(cache
+        .conn()
+        .query_row("SELECT count(*) FROM access_log WHERE sent = 0", [], |r| {
+            r.get(0)
+        })?)
+}
+
+/// Marks accesses as reported and prunes old reported ones.
+fn mark_reported(cache: &Cache, ids: &[Uuid], now: DateTime<Utc>) -> CacheResult<()> {
+    for id in ids {
+        cache.conn().execute(
+            "UPDATE access_log SET sent = 1 WHERE id = ?1",
+            params![id.to_string()],
+        )?;
+    }
+    cache.conn().execute(
+        "DELETE FROM access_log WHERE sent = 1 AND at < ?1",
+        params![instant_key(now - chrono::Duration::seconds(KEEP_SENT_SECS))],
+    )?;
+    Ok(())
+}
+
+impl ApiClient {
+    /// `POST /api/v1/audit/access`.
+    pub async fn report_access(
+        &self,
+        token: &str,
+        report: &AccessReport,
+    ) -> Result<AccessReportResult, ApiError> {
+        Self::send_json(
+            self.authed(reqwest::Method::POST, "/api/v1/audit/access", token)
+                .json(report),
+        )
+        .await
+    }
+}
+
+impl Session {
+    /// Notes that the signed-in person opened a chart (see the module docs); the engine
+    /// reports it.
+    pub(crate) fn chart_opened(&self, patient_id: Uuid) {
+        match log_chart_open(&self.cache(), self.user.id, patient_id, Utc::now()) {
+            Ok(true) => self.wake(),
+            Ok(false) => {}
+            Err(e) => tracing::warn!(error = %e, "could not note a chart access for the audit log"),
+        }
+    }
+
+    /// Reports this person's unreported accesses, in batches.
+    pub(crate) async fn report_access(&self) -> Result<(), ApiError> {
+        loop {
+            let batch = unreported(&self.cache(), self.user.id, MAX_ACCESS_REPORT)
+                .map_err(|e| ApiError::Network(e.to_string()))?;
+            if batch.is_empty() {
+                return Ok(());
+            }
+            let ids: Vec<Uuid> = batch.iter().map(|e| e.id).collect();
+            let report = AccessReport { events: batch };
+            let token = self.bearer().await?;
+            match self.api.report_access(&token, &report).await {
+                Ok(_) => {}
+                // a lost session or a lost link is the engine's business
+                Err(e @ (ApiError::Network(_) | ApiError::Refused(_))) => return Err(e),
+                Err(e) if e.is_unauthorized() => return Err(e),
+                // refused (this workstation's clock runs ahead of the server's, or a server
+                // without the route): keep them for a later try, say so, and let the sync go on
+                Err(ApiError::Http { status, body }) => {
+                    tracing::warn!(status, error = %body.message, "the server refused chart-access reports");
+                    return Ok(());
+                }
+            }
+            mark_reported(&self.cache(), &ids, Utc::now())
+                .map_err(|e| ApiError::Network(e.to_string()))?;
+            if ids.len() < MAX_ACCESS_REPORT {
+                return Ok(());
+            }
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_chart_reopened_within_the_window_is_one_access() -> Result<(), Box<dyn std::error::Error>>
+    {
+        let dir = tempfile::tempdir()?;
+        let cache = Cache::open(
+            &dir.path().join("c.sqlite"),
+            &crate::vault::CacheKey::generate(),
+        )?;
+        let (nurse, doctor, patient) = (Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7());
+        let t0 = Utc::now() - chrono::Duration::hours(1);
+        assert!(log_chart_open(&cache, nurse, patient, t0)?);
+        assert!(!log_chart_open(
+            &cache,
+            nurse,
+            patient,
+            t0 + chrono::Duration::seconds(60)
+        )?);
+        // someone else's read is their own
+        assert!(log_chart_open(
+            &cache,
+            doctor,
+            patient,
+            t0 + chrono::Duration::seconds(60)
+        )?);
+        // later is a new access
+        let later = t0 + chrono::Duration::seconds(REOPEN_WINDOW_SECS + 1);
+        assert!(log_chart_open(&cache, nurse, patient, later)?);
+        let mine = unreported(&cache, nurse, 100)?;
+        assert_eq!(mine.len(), 2);
+        assert!(mine
+            .iter()
+            .all(|e| e.patient_id == patient && e.action == CHART_OPEN));
+        assert_eq!(unreported_count(&cache)?, 3);
+        let ids: Vec<Uuid> = mine.iter().map(|e| e.id).collect();
+        mark_reported(&cache, &ids, Utc::now())?;
+        assert!(unreported(&cache, nurse, 100)?.is_empty());
+        // reported reads still count for the window
+        assert!(!log_chart_open(
+            &cache,
+            nurse,
+            patient,
+            later + chrono::Duration::seconds(10)
+        )?);
+        assert_eq!(unreported_count(&cache)?, 1);
+        Ok(())
+    }
+}

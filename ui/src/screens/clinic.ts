@@ -1,0 +1,113 @@
+// Administration → Clinic settings: the clinic's name, "administrators must use two-factor
+// sign-in", and the plan's limits (read-only: the operator of the server sets them).
+
+import { api } from "../api";
+import type { CommandError } from "../bindings/CommandError";
+import type { TenantInfo } from "../bindings/TenantInfo";
+import type { TenantPatch } from "../bindings/TenantPatch";
+import { h, replace } from "../dom";
+import type { Ctx, Screen } from "../ui/context";
+import { banner, field, setBanner, showFieldErrors, textInput } from "../ui/forms";
+import { adminErrorText } from "./users";
+
+/** A plan limit in words: "Up to 25" or "Unlimited", with how many there are now when known. */
+export function limitText(limit: number | null | undefined, now: number | null = null, what = ""): string {
+  const cap = limit === null || limit === undefined ? "Unlimited" : `Up to ${limit.toLocaleString("en-US")}${what ? ` ${what}` : ""}`;
+  return now === null ? cap : `${cap} (${now.toLocaleString("en-US")} now)`;
+}
+
+export function clinicScreen(ctx: Ctx): Screen {
+  const heading = h("h1", { id: "clinic-title", tabindex: -1 }, "Clinic settings");
+  const err = banner("clinic-error");
+  const body = h("div", { "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
+  const el = h(
+    "section",
+    { class: "screen clinic-screen form-screen", "data-testid": "clinic-screen", "aria-labelledby": "clinic-title" },
+    h("div", { class: "screen-head" }, heading),
+    err,
+    body,
+  );
+
+  const render = (t: TenantInfo, activeUsers: number | null) => {
+    const name = field(textInput({ value: t.name, autocomplete: "organization" }), { id: "clinic-name", name: "name", label: "Clinic name", required: true });
+    const requireTotp = h("input", { type: "checkbox", checked: t.require_admin_totp });
+    const totp = field(requireTotp, {
+      id: "clinic-require-admin-totp",
+      name: "require_admin_totp",
+      label: "Require two-factor sign-in for administrators",
+      class: "checkbox-field",
+      hint: "Administrators without it are asked to set it up at their next sign-in. Turn on two-factor sign-in for yourself first (My account).",
+    });
+    const fields = [name, totp];
+    const formErr = banner("clinic-form-error");
+    const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "clinic-save" }, "Save settings");
+    const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "clinic-form" }, ...fields.map((f) => f.wrap), formErr, h("div", { class: "form-actions" }, save));
+    let busy = false;
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (busy) return;
+      const patch: TenantPatch = {};
+      if (name.control.value.trim() !== t.name) patch.name = name.control.value.trim();
+      if (requireTotp.checked !== t.require_admin_totp) patch.require_admin_totp = requireTotp.checked;
+      if (!name.control.value.trim()) {
+        showFieldErrors(fields, { name: ["is required"] }, formErr);
+        name.control.focus();
+        return;
+      }
+      if (Object.keys(patch).length === 0) {
+        showFieldErrors(fields, {}, formErr);
+        setBanner(formErr, "Nothing was changed.", "info");
+        return;
+      }
+      busy = true;
+      save.disabled = true;
+      try {
+        const saved = await api.updateClinicSettings(patch);
+        ctx.toast("Clinic settings saved.", "success");
+        render(saved, activeUsers);
+      } catch (raw) {
+        const ce = raw as CommandError;
+        const f = showFieldErrors(fields, ce.fields ?? {}, formErr);
+        if (!ce.fields) setBanner(formErr, adminErrorText(ce, "change clinic settings"));
+        (f ?? name).control.focus();
+      } finally {
+        busy = false;
+        save.disabled = false;
+      }
+    });
+    const fact = (k: string, v: string, testid: string) => [h("dt", null, k), h("dd", { "data-testid": testid }, v)];
+    replace(
+      body,
+      h("section", { class: "panel", "aria-labelledby": "clinic-general" }, h("h2", { id: "clinic-general" }, "Clinic"), form),
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "clinic-plan", "data-testid": "clinic-plan" },
+        h("h2", { id: "clinic-plan" }, "Plan"),
+        h(
+          "dl",
+          { class: "demo facts" },
+          fact("Clinic code", t.code, "clinic-code"),
+          fact("Time zone", t.time_zone, "clinic-time-zone"),
+          fact("Active staff accounts", limitText(t.max_users, activeUsers), "clinic-max-users"),
+          fact("Patients", limitText(t.max_patients), "clinic-max-patients"),
+        ),
+        h("p", { class: "muted small" }, "The plan's limits are set by whoever runs the server (medoffice-server tenant set-plan)."),
+      ),
+    );
+    body.removeAttribute("aria-busy");
+  };
+
+  const load = async () => {
+    try {
+      const [t, users] = await Promise.all([api.clinicSettings(), api.listUsers().catch(() => null)]);
+      setBanner(err, null);
+      render(t, users ? users.filter((u) => u.active).length : null);
+    } catch (raw) {
+      replace(body);
+      setBanner(err, `Could not read the clinic settings: ${(raw as CommandError).message}`);
+    }
+  };
+  void load();
+
+  return { el, title: "Clinic settings", focus: () => heading.focus() };
+}
