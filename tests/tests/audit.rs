@@ -137,6 +137,11 @@ async fn concurrent_writers_keep_one_chain_and_verify_finds_tampering() -> anyho
     for t in tasks {
         t.await??;
     }
+    // text beyond ASCII hashes the same in PostgreSQL and in the check (byte lengths, UTF-8)
+    let (s, _) = Http::new(&sys.server.url())
+        .login("north", "Zoë Ölund-Çelik 山田", "not the password")
+        .await?;
+    assert_eq!(s, 401);
 
     // the server chains what was committed within moments
     let mut conn = sqlx::PgConnection::connect(&sys.database_url).await?;
@@ -749,6 +754,24 @@ async fn the_audit_api_filters_pages_and_exports_one_clinic() -> anyhow::Result<
         None,
     )
     .await?;
+
+    // the contract is in the OpenAPI document
+    let (_, doc) = http
+        .call(Method::GET, "/api/v1/openapi.json", None, None)
+        .await?;
+    for path in [
+        "/api/v1/audit",
+        "/api/v1/audit/export",
+        "/api/v1/audit/access",
+    ] {
+        assert!(doc["paths"].get(path).is_some(), "OpenAPI lacks {path}");
+    }
+    for schema in ["AuditPage", "AuditEvent", "AuditFilter", "AccessReport"] {
+        assert!(
+            doc["components"]["schemas"].get(schema).is_some(),
+            "OpenAPI lacks {schema}"
+        );
+    }
 
     // only admins
     let (s, _) = http

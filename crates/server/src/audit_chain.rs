@@ -478,3 +478,49 @@ pub fn spawn_sealer(pool: PgPool) -> tokio::task::JoinHandle<()> {
         }
     })
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> ChainedFields {
+        ChainedFields {
+            id: 17,
+            tenant_id: Uuid::from_u128(1),
+            at: DateTime::from_timestamp_micros(1_763_750_000_123_456).unwrap_or_default(),
+            user_id: None,
+            username: Some("zoë".into()),
+            action: "patient.read".into(),
+            entity: Some("patient".into()),
+            entity_id: None,
+            patient_id: None,
+            device_id: None,
+            ip: Some("127.0.0.1".into()),
+            outcome: "success".into(),
+            detail: None,
+            event_id: None,
+        }
+    }
+
+    #[test]
+    fn canonical_form_is_length_prefixed_utf8() {
+        let text = String::from_utf8(canonical(&entry())).unwrap_or_default();
+        assert_eq!(
+            text,
+            "medoffice-audit-v1;2:17;36:00000000-0000-0000-0000-000000000001;16:1763750000123456;~;4:zoë;12:patient.read;7:patient;~;~;~;9:127.0.0.1;7:success;~;~;"
+        );
+    }
+
+    #[test]
+    fn any_change_changes_the_hash() {
+        let h = entry_hash(&GENESIS, &entry());
+        let mut e = entry();
+        e.outcome = "denied".into();
+        assert_ne!(entry_hash(&GENESIS, &e), h);
+        // a NULL and an empty text are told apart
+        let mut e = entry();
+        e.detail = Some(String::new());
+        assert_ne!(entry_hash(&GENESIS, &e), h);
+        assert_ne!(entry_hash(&[1; 32], &entry()), h, "the link is hashed");
+    }
+}
