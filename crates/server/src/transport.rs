@@ -50,8 +50,9 @@ pub struct TransportConfig {
     /// applied to a WebSocket once upgraded, nor to the streaming of an answer's body.
     #[arg(long, env = "MEDOFFICE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
-    /// Largest request head (request line and headers), bytes; at least 8192. HTTP/1 gets
-    /// 431 beyond it, HTTP/2 a stream error.
+    /// Largest request head (request line and headers), bytes; at least 8192. Beyond it an
+    /// HTTP/1 request is refused (431, or the connection is closed before the client reads
+    /// it), an HTTP/2 stream is reset.
     #[arg(long, env = "MEDOFFICE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
 }
