@@ -586,3 +586,66 @@ pub async fn report_access(
     tx.commit().await?;
     Ok(Json(out))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn q(s: &str) -> Vec<(String, String)> {
+        s.split('&')
+            .filter(|p| !p.is_empty())
+            .filter_map(|p| p.split_once('='))
+            .map(|(k, v)| (k.to_owned(), v.to_owned()))
+            .collect()
+    }
+
+    #[test]
+    fn every_filter_is_read() {
+        let f = parse_filter(
+            &q("patient_id=0193a5c2-7e4f-7d3a-9c1b-2f6e8a9b0c1d&user_id=0193a5c2-7e4f-7d3a-9c1b-2f6e8a9b0c1e&from=2026-11-01T00:00:00Z&to=2026-11-21T09:00:00 01:00&action=auth.*&outcome=denied&limit=20&before=99"),
+            false,
+        );
+        let f = f.expect("valid");
+        assert_eq!(f.action.as_deref(), Some("auth.*"));
+        assert_eq!(f.limit, Some(20));
+        assert_eq!(f.before, Some(99));
+        // an unencoded '+' of the offset arrives as a space
+        assert_eq!(
+            f.to.map(|t| t.to_rfc3339()),
+            Some("2026-11-21T08:00:00+00:00".to_owned())
+        );
+    }
+
+    #[test]
+    fn each_bad_filter_is_named() {
+        for (query, field) in [
+            ("patient_id=x", "patient_id"),
+            ("from=monday", "from"),
+            ("limit=501", "limit"),
+            ("limit=0", "limit"),
+            ("action=auth.", "action"),
+            ("action=Auth.login", "action"),
+            ("action=*", "action"),
+            ("outcome=", "outcome"),
+            ("before=0", "before"),
+            ("sort=id", "sort"),
+            ("from=2026-02-01T00:00:00Z&to=2026-01-01T00:00:00Z", "to"),
+        ] {
+            let e = parse_filter(&q(query), false).expect_err(query);
+            assert!(e.0.contains_key(field), "{query}: {e}");
+        }
+        assert!(
+            parse_filter(&q("limit=100000"), true).is_ok(),
+            "the export allows more"
+        );
+    }
+
+    #[test]
+    fn formula_cells_are_neutralised() {
+        assert_eq!(cell("=1+1"), "'=1+1");
+        assert_eq!(cell("@SUM(A1)"), "'@SUM(A1)");
+        assert_eq!(cell("alice"), "alice");
+        let chunk = csv_chunk(&[], true).expect("csv");
+        assert!(chunk.ends_with(b"detail\r\n"));
+    }
+}

@@ -1,25 +1,31 @@
-//! The audit log's hash chain, recomputed outside the database: `medoffice-server audit verify`.
+//! The audit log's hash chain: the sealer that appends committed entries to their clinic's
+//! chain, and the check that recomputes every chain outside the database (`medoffice-server
+//! audit verify`).
 //!
-//! PostgreSQL stamps each entry at commit (migrations/server/0003_audit_chain.sql) with its
-//! place in its clinic's chain (`seq`), the previous entry's hash (`prev_hash`, 32 zero bytes
-//! for the first) and `hash = SHA-256(prev_hash ‖ canonical(entry))`. This module implements
-//! the same canonical serialisation ([`canonical`]) and walks every chain in `seq` order:
+//! Each entry gets its place in its clinic's chain (`seq`), the previous entry's hash
+//! (`prev_hash`, 32 zero bytes for the first) and `hash = SHA-256(prev_hash ‖ canonical(entry))`
+//! from `medoffice_audit_seal()` (migrations/server/0003_audit_chain.sql), which every server
+//! process calls every [`SEAL_EVERY`] ([`spawn_sealer`]): an entry joins the chain a fraction
+//! of a second after its transaction commits, and accesses never wait for the chain. This module
+//! implements the same canonical serialisation ([`canonical`]) and walks every chain in `seq`
+//! order:
 //!
 //! - an entry whose content does not give its hash was **altered**;
 //! - a missing `seq`, or an entry whose `prev_hash` names no existing entry, means entries were
 //!   **deleted** (also at the end of a chain: the clinic's head row says how long it was);
-//! - an entry whose `prev_hash` is the hash of an entry elsewhere in the chain was **reordered**;
-//! - an entry without a chain stamp was written with the chaining trigger switched off
-//!   (**unchained**).
+//! - an entry whose `prev_hash` is the hash of an entry elsewhere in the chain was **reordered**.
 //!
-//! It reads every clinic, so it runs over the owner connection (the app role sees one clinic
-//! at a time), and never writes.
+//! Entries not chained yet are counted as pending, not as breaks. The check reads every clinic,
+//! so it runs over the owner connection (the app role sees one clinic at a time), and never
+//! writes.
+
+use std::time::Duration;
 
 use chrono::{DateTime, Utc};
 use futures_util::TryStreamExt;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
-use sqlx::{PgConnection, Row};
+use sqlx::{PgConnection, PgPool, Row};
 use uuid::Uuid;
 
 /// The `prev_hash` of a clinic's first entry.
@@ -113,8 +119,6 @@ pub enum BreakKind {
     Deleted,
     /// The entry follows another entry than the one before it.
     Reordered,
-    /// The entry never joined the chain (written with the chaining trigger off).
-    Unchained,
 }
 
 impl BreakKind {
@@ -124,7 +128,6 @@ impl BreakKind {
             BreakKind::Altered => "altered",
             BreakKind::Deleted => "deleted",
             BreakKind::Reordered => "reordered",
-            BreakKind::Unchained => "unchained",
         }
     }
 }
@@ -164,8 +167,11 @@ pub struct ChainHead {
 pub struct VerifyReport {
     /// True when every chain checked is whole.
     pub intact: bool,
-    /// Entries checked.
+    /// Chained entries checked.
     pub entries: u64,
+    /// Entries committed but not chained yet (the server chains them within a second; when no
+    /// server runs, at its next start).
+    pub pending: u64,
     /// Clinics checked.
     pub clinics: u64,
     /// The first break of each broken clinic.
@@ -177,9 +183,17 @@ pub struct VerifyReport {
 impl VerifyReport {
     /// The human summary: `intact: N entries, M clinics`, or one line per broken clinic.
     pub fn summary(&self) -> String {
+        let pending = if self.pending > 0 {
+            format!(
+                "\n{} newer entries are not chained yet (the server chains them within a second; is it running?)",
+                self.pending
+            )
+        } else {
+            String::new()
+        };
         if self.intact {
             return format!(
-                "intact: {} entries, {} clinics\n",
+                "intact: {} entries, {} clinics{pending}\n",
                 self.entries, self.clinics
             );
         }
@@ -221,13 +235,15 @@ pub async fn verify(conn: &mut PgConnection, clinic: Option<&str>) -> anyhow::Re
     let mut report = VerifyReport {
         intact: true,
         entries: 0,
+        pending: 0,
         clinics: tenants.len() as u64,
         breaks: Vec::new(),
         heads: Vec::new(),
     };
     for (tenant_id, code) in tenants {
-        let (n, broken) = verify_clinic(conn, tenant_id, &code).await?;
+        let (n, pending, broken) = verify_clinic(conn, tenant_id, &code).await?;
         report.entries += n;
+        report.pending += pending;
         match broken {
             Ok(head) => report.heads.push(head),
             Err(b) => {
@@ -239,12 +255,13 @@ pub async fn verify(conn: &mut PgConnection, clinic: Option<&str>) -> anyhow::Re
     Ok(report)
 }
 
-/// Walks one clinic's chain; answers the entries read and its head, or its first break.
+/// Walks one clinic's chain; answers the chained entries read, the pending ones, and its head
+/// or its first break.
 async fn verify_clinic(
     conn: &mut PgConnection,
     tenant_id: Uuid,
     code: &str,
-) -> anyhow::Result<(u64, Result<ChainHead, ChainBreak>)> {
+) -> anyhow::Result<(u64, u64, Result<ChainHead, ChainBreak>)> {
     let brk = |kind: BreakKind, e: Option<&ChainedFields>, seq: Option<i64>, message: String| {
         ChainBreak {
             clinic: code.to_owned(),
@@ -260,6 +277,7 @@ async fn verify_clinic(
     let mut expected_seq: i64 = 1;
     let mut last: Option<ChainedFields> = None;
     let mut n: u64 = 0;
+    let mut pending: u64 = 0;
     let mut found: Option<ChainBreak> = None;
     {
         let mut rows = sqlx::query(
@@ -291,19 +309,14 @@ async fn verify_clinic(
             let prev: Option<Vec<u8>> = row.try_get("prev_hash")?;
             let hash: Option<Vec<u8>> = row.try_get("hash")?;
             let (Some(seq), Some(prev), Some(hash)) = (seq, prev, hash) else {
-                found = Some(brk(
-                    BreakKind::Unchained,
-                    Some(&e),
-                    seq,
-                    format!(
-                        "entry {} at {} ({}) is unchained: it has no chain stamp, so it was written with the chaining trigger switched off",
-                        e.id,
-                        when(e.at),
-                        e.action
-                    ),
-                ));
-                break;
+                // not chained yet; they come last (NULLS LAST)
+                n -= 1;
+                pending += 1;
+                continue;
             };
+            if pending > 0 {
+                anyhow::bail!("chained entries after unchained ones: the query order is wrong");
+            }
             let here = format!("entry {} at {} (seq {seq}, {})", e.id, when(e.at), e.action);
             if entry_hash(&prev, &e)[..] != hash[..] {
                 found = Some(brk(
@@ -378,7 +391,7 @@ async fn verify_clinic(
                 ),
             };
         }
-        return Ok((n, Err(b)));
+        return Ok((n, pending, Err(b)));
     }
     let head: Option<(i64, Vec<u8>)> =
         sqlx::query_as("SELECT seq, hash FROM audit_chain_heads WHERE tenant_id = $1")
@@ -395,6 +408,7 @@ async fn verify_clinic(
         let count = head_seq - chain_len;
         return Ok((
             n,
+            pending,
             Err(brk(
                 BreakKind::Deleted,
                 last.as_ref(),
@@ -406,6 +420,7 @@ async fn verify_clinic(
     if head_seq != chain_len || head_hash != expected_prev {
         return Ok((
             n,
+            pending,
             Err(brk(
                 BreakKind::Altered,
                 last.as_ref(),
@@ -418,10 +433,94 @@ async fn verify_clinic(
     }
     Ok((
         n,
+        pending,
         Ok(ChainHead {
             clinic: code.to_owned(),
             seq: head_seq,
             hash: hex(&head_hash),
         }),
     ))
+}
+
+/// How often each server process chains new entries.
+pub const SEAL_EVERY: Duration = Duration::from_millis(200);
+/// Most entries per clinic chained in one pass (a backlog takes several passes in a row).
+pub const SEAL_BATCH: i32 = 5000;
+
+/// Chains every committed, unchained entry now (repeating until none is left); answers how
+/// many. Runs as the app role: `medoffice_audit_seal` is SECURITY DEFINER and can only stamp.
+pub async fn seal_pending(pool: &PgPool) -> Result<i64, sqlx::Error> {
+    let mut total = 0;
+    loop {
+        let n: i64 = sqlx::query_scalar("SELECT medoffice_audit_seal($1)")
+            .bind(SEAL_BATCH)
+            .fetch_one(pool)
+            .await?;
+        total += n;
+        if n < i64::from(SEAL_BATCH) {
+            return Ok(total);
+        }
+    }
+}
+
+/// The sealer of this server process: [`seal_pending`] every [`SEAL_EVERY`], for as long as
+/// the runtime lives. Several processes may run it at once (the clinic's head row serialises
+/// them). A failure (database down) is logged and retried at the next tick.
+pub fn spawn_sealer(pool: PgPool) -> tokio::task::JoinHandle<()> {
+    tokio::spawn(async move {
+        let mut tick = tokio::time::interval(SEAL_EVERY);
+        tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+        loop {
+            tick.tick().await;
+            if let Err(e) = seal_pending(&pool).await {
+                tracing::warn!(error = %e, "could not chain new audit entries; retrying");
+            }
+        }
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entry() -> ChainedFields {
+        ChainedFields {
+            id: 17,
+            tenant_id: Uuid::from_u128(1),
+            at: DateTime::from_timestamp_micros(1_763_750_000_123_456).unwrap_or_default(),
+            user_id: None,
+            username: Some("zoë".into()),
+            action: "patient.read".into(),
+            entity: Some("patient".into()),
+            entity_id: None,
+            patient_id: None,
+            device_id: None,
+            ip: Some("127.0.0.1".into()),
+            outcome: "success".into(),
+            detail: None,
+            event_id: None,
+        }
+    }
+
+    #[test]
+    fn canonical_form_is_length_prefixed_utf8() {
+        let text = String::from_utf8(canonical(&entry())).unwrap_or_default();
+        assert_eq!(
+            text,
+            "medoffice-audit-v1;2:17;36:00000000-0000-0000-0000-000000000001;16:1763750000123456;~;4:zoë;12:patient.read;7:patient;~;~;~;9:127.0.0.1;7:success;~;~;"
+        );
+    }
+
+    #[test]
+    fn any_change_changes_the_hash() {
+        let h = entry_hash(&GENESIS, &entry());
+        let mut e = entry();
+        e.outcome = "denied".into();
+        assert_ne!(entry_hash(&GENESIS, &e), h);
+        // a NULL and an empty text are told apart
+        let mut e = entry();
+        e.detail = Some(String::new());
+        assert_ne!(entry_hash(&GENESIS, &e), h);
+        assert_ne!(entry_hash(&[1; 32], &entry()), h, "the link is hashed");
+    }
 }

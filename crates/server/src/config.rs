@@ -160,3 +160,32 @@ pub fn read_secret_file(path: &std::path::Path) -> anyhow::Result<Vec<u8>> {
     }
     Ok(bytes)
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::os::unix::fs::PermissionsExt;
+
+    #[test]
+    fn a_secret_file_must_be_private() {
+        let dir = std::env::temp_dir().join(format!("medoffice-secret-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap_or_default();
+        let path = dir.join("jwt.key");
+        std::fs::write(&path, "0123456789abcdef0123456789abcdef-key\n").unwrap_or_default();
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o640)).unwrap_or_default();
+        let err = read_secret_file(&path).err().map(|e| e.to_string());
+        assert!(err.is_some_and(|e| e.contains("0640") && e.contains("chmod 600")));
+        std::fs::set_permissions(&path, std::fs::Permissions::from_mode(0o600)).unwrap_or_default();
+        let mut c = ServeConfig::for_tests();
+        c.dev = false;
+        c.jwt_secret_file = Some(path.clone());
+        assert_eq!(
+            c.signing_key().ok(),
+            Some(b"0123456789abcdef0123456789abcdef-key".to_vec()),
+            "trailing newline dropped"
+        );
+        c.jwt_secret = Some("x".repeat(40));
+        assert!(c.signing_key().is_err(), "not both");
+        let _ = std::fs::remove_dir_all(&dir);
+    }
+}

@@ -206,6 +206,8 @@ pub struct RunningServer {
     pub listener_task: tokio::task::JoinHandle<()>,
     /// The task that forgets quiet addresses of the rate limiter.
     pub limiter_task: tokio::task::JoinHandle<()>,
+    /// The audit chain's sealer ([`audit_chain::spawn_sealer`]).
+    pub sealer_task: tokio::task::JoinHandle<()>,
 }
 
 /// Checks the settings, connects, migrates nothing, binds `config.bind`, and serves (HTTPS
@@ -222,6 +224,7 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
     let pool = db::connect(database_url, 16).await?;
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
+    let sealer_task = audit_chain::spawn_sealer(pool.clone());
     let tcp = std::net::TcpListener::bind(config.bind)?;
     let addr = tcp.local_addr()?;
     let transport = config.transport.clone();
@@ -240,5 +243,6 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         task,
         listener_task,
         limiter_task,
+        sealer_task,
     })
 }

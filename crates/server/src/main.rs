@@ -143,8 +143,9 @@ enum TenantCommand {
 enum AuditCommand {
     /// Recompute every clinic's hash chain (needs the owner's DATABASE_URL: it reads every
     /// clinic). Exit 0 and "intact: N entries, M clinics", or exit 1 naming each broken
-    /// clinic's first bad entry (id, time, altered / deleted / reordered / unchained);
-    /// exit 2 when the check could not run.
+    /// clinic's first bad entry (id, time, altered / deleted / reordered); exit 2 when the
+    /// check could not run. Entries newer than the server's last chaining pass are counted
+    /// as pending.
     Verify {
         /// Only this clinic (its code).
         #[arg(long)]

@@ -50,8 +50,9 @@ pub struct TransportConfig {
     /// applied to a WebSocket once upgraded, nor to the streaming of an answer's body.
     #[arg(long, env = "MEDOFFICE_REQUEST_TIMEOUT_SECONDS", default_value_t = 30)]
     pub request_timeout_seconds: u64,
-    /// Largest request head (request line and headers), bytes; at least 8192. HTTP/1 gets
-    /// 431 beyond it, HTTP/2 a stream error.
+    /// Largest request head (request line and headers), bytes; at least 8192. Beyond it an
+    /// HTTP/1 request is refused (431, or the connection is closed before the client reads
+    /// it), an HTTP/2 stream is reset.
     #[arg(long, env = "MEDOFFICE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
 }
@@ -305,4 +306,44 @@ pub async fn serve(
         }
     };
     Ok(task)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn addr(s: &str) -> SocketAddr {
+        s.parse()
+            .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    #[test]
+    fn plain_http_only_on_loopback_unless_a_proxy_terminates_tls() {
+        let mut c = TransportConfig::for_tests();
+        assert!(c.check(addr("127.0.0.1:8080")).is_ok());
+        assert!(c.check(addr("[::1]:8080")).is_ok());
+        assert!(c.check(addr("0.0.0.0:8080")).is_err());
+        assert!(c.check(addr("192.168.1.10:8080")).is_err());
+        c.tls_terminated_by_proxy = true;
+        assert!(c.check(addr("0.0.0.0:8080")).is_ok());
+    }
+
+    #[test]
+    fn limits_and_origins_are_checked() {
+        let mut c = TransportConfig::for_tests();
+        c.max_header_bytes = 4096;
+        assert!(c.check(addr("127.0.0.1:1")).is_err());
+        let mut c = TransportConfig::for_tests();
+        c.tls_cert = Some("cert.pem".into());
+        assert!(c.check(addr("127.0.0.1:1")).is_err(), "half a TLS pair");
+        for bad in [
+            "*",
+            "clinic.example",
+            "https://clinic.example/app",
+            "ftp://x",
+        ] {
+            assert!(cors_origin(bad).is_err(), "{bad}");
+        }
+        assert!(cors_origin("https://clinic.example:8443").is_ok());
+    }
 }
