@@ -132,17 +132,42 @@ async fn a_new_account_changes_its_temporary_password_before_its_session_starts(
     online(&ws).await?;
     assert!(ws.pending_sign_in().await.is_none());
 
-    // the new password is the one now, also for an offline unlock
-    ws.logout(false, false).await.map_err(e)?;
-    ws.login(&url, "acct", "nora", "a brand new password")
+    // changing it again from "My account": this session goes on with fresh tokens, her
+    // session on another workstation ends
+    let other_dir = tempfile::tempdir()?;
+    let other = fresh(&other_dir, "nora-elsewhere")?;
+    other
+        .login(&url, "acct", "nora", "a brand new password")
         .await
         .map_err(e)?;
+    online(&other).await?;
+    ws.change_password("a brand new password", "an even newer password")
+        .await
+        .map_err(e)?;
+    wait_for(Duration::from_secs(20), || async {
+        other.status().ended_by_server.is_some()
+    })
+    .await?;
+    ws.sync_now().await.map_err(e)?;
+    assert!(ws.status().ended_by_server.is_none());
+
+    // the new password is the one now: for an offline unlock here at once, and online
     ws.close().await;
     let unlocked = ws
-        .unlock_offline("acct", "nora", "a brand new password")
+        .unlock_offline("acct", "nora", "an even newer password")
         .await
         .map_err(e)?;
     assert_eq!(unlocked.id, user.id);
+    let old = ws
+        .unlock_offline("acct", "nora", "a brand new password")
+        .await
+        .err()
+        .context("the old password unlocked offline")?;
+    assert_eq!(old.code, ErrorCode::Unauthorized);
+    ws.logout(false, false).await.map_err(e)?;
+    ws.login(&url, "acct", "nora", "an even newer password")
+        .await
+        .map_err(e)?;
 
     let listed = user_named(&admin, "nora").await?;
     assert!(!listed.must_change_password && listed.active);

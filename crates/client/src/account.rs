@@ -278,19 +278,11 @@ impl Workstation {
         }
         drop(pending);
         let s = self.session().await?;
+        let api = s.api.clone();
         let tokens = s
-            .online(|t| {
-                let body = body.clone();
-                let api = s.api.clone();
-                async move { api.change_password(&t, &body).await }
-            })
-            .await?;
-        s.replace_tokens(
-            tokens.access_token,
-            tokens.expires_in,
-            Secret::new(tokens.refresh_token),
-        )
-        .await;
+            .exchange_tokens(|t| async move { api.change_password(&t, &body).await })
+            .await
+            .map_err(online_only)?;
         let server = s.api.base().as_str().trim_end_matches('/').to_owned();
         self.remember_offline_password(&server, &s.user.tenant.code, &tokens.user, new_password)
             .await;

@@ -258,6 +258,11 @@ impl Session {
     /// A valid access token, refreshing (and rotating the keyring's refresh token) if needed.
     async fn access_token(&self) -> Result<String, EngineError> {
         let mut t = self.tokens.lock().await;
+        self.access_token_held(&mut t).await
+    }
+
+    /// [`Self::access_token`] with the token lock already held.
+    async fn access_token_held(&self, t: &mut Tokens) -> Result<String, EngineError> {
         if let Some((tok, exp)) = &t.access {
             if *exp - 30 > Utc::now().timestamp() {
                 return Ok(tok.clone());
@@ -288,16 +293,44 @@ impl Session {
         self.access_token().await.map_err(to_api)
     }
 
-    /// Takes a new token pair the server handed out outside a refresh (a password change ends
-    /// every other session of the user and answers a fresh pair); the refresh token goes to
-    /// the keyring as after a refresh.
-    pub(crate) async fn replace_tokens(&self, access: String, expires_in: i64, refresh: Secret) {
+    /// Makes a call that answers a new token pair outside a refresh (a password change ends
+    /// every other session of the user and answers a fresh pair) and takes that pair; the
+    /// refresh token goes to the keyring as after a refresh.
+    ///
+    /// `call` gets the current access token and answers the new pair. The token lock is held
+    /// from before the call until the new pair is in place: the server ends the old session
+    /// (and closes this socket) while the call is under way, and the engine, asking why with
+    /// the old token, would otherwise take its own session for ended.
+    pub(crate) async fn exchange_tokens<F, Fut>(
+        &self,
+        call: F,
+    ) -> Result<medoffice_model::LoginResponse, ApiError>
+    where
+        F: FnOnce(String) -> Fut,
+        Fut: std::future::Future<Output = Result<medoffice_model::LoginResponse, ApiError>>,
+    {
         let mut t = self.tokens.lock().await;
+        let token = self.access_token_held(&mut t).await.map_err(to_api)?;
+        let pair = call(token).await?;
+        let refresh = Secret::new(pair.refresh_token.clone());
         if let Err(e) = self.secrets.set(&self.keyring_account, &refresh) {
             tracing::warn!(error = %e, "could not update the refresh token in the OS keyring");
         }
         t.refresh = Some(refresh);
-        t.access = Some((access, Utc::now().timestamp() + expires_in));
+        t.access = Some((
+            pair.access_token.clone(),
+            Utc::now().timestamp() + pair.expires_in,
+        ));
+        Ok(pair)
+    }
+
+    /// Whether the server still takes this session's current access token (asked after it
+    /// said the session ended: the tokens may have been exchanged meanwhile).
+    async fn session_still_stands(&self) -> bool {
+        match self.access_token().await {
+            Ok(token) => self.api.me(&token).await.is_ok(),
+            Err(_) => false,
+        }
     }
 
     /// Wakes the engine (something waits to be sent).
@@ -464,6 +497,11 @@ impl Session {
         loop {
             match self.connect_and_serve().await {
                 Ok(()) => attempt = 0,
+                // a call that was under way while this person changed their password here
+                // met the old session's end: the new tokens stand, go on
+                Err(EngineError::SessionEnded(Some(_))) if self.session_still_stands().await => {
+                    attempt = 0;
+                }
                 Err(EngineError::SessionEnded(by_server)) => {
                     // Keep the queue; the person signs in again and it is sent then.
                     self.set_status(|st| {
