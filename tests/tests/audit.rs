@@ -70,7 +70,10 @@ fn verify_cli(sys: &System, extra: &[&str]) -> anyhow::Result<(i32, String)> {
         .env("DATABASE_URL", &sys.database_url)
         .output()?;
     // what it said on stderr shows with a failing assertion
-    eprintln!("audit verify stderr: {}", String::from_utf8_lossy(&out.stderr));
+    eprintln!(
+        "audit verify stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     Ok((
         out.status.code().unwrap_or(-1),
         String::from_utf8_lossy(&out.stdout).into_owned(),
