@@ -241,7 +241,11 @@ async fn headers_cors_and_limits() -> anyhow::Result<()> {
     let tenant = sys.clinic("limits", "UTC").await?;
     let http = Http::new(&sys.server.url());
     let t = http.token("limits", "nurse").await?;
-    let client = reqwest::Client::new();
+    // a fresh connection per request: the server closes a connection after refusing an
+    // oversize body, and a pooled client could send the next request into that closing socket
+    let client = reqwest::Client::builder()
+        .pool_max_idle_per_host(0)
+        .build()?;
     let base = sys.server.url();
 
     // security headers on answers of every kind, no HSTS over plain HTTP
