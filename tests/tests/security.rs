@@ -156,6 +156,11 @@ async fn the_cache_is_encrypted_and_a_restart_loses_neither_its_key_nor_queued_w
     ws.login(&proxy.url(), "vault", "nurse", PASSWORD)
         .await
         .map_err(err)?;
+    // the engine starts with a sync attempt and reports offline once it has failed
+    wait_for(Duration::from_secs(20), || async {
+        ws.status().state == ConnectionState::Offline
+    })
+    .await?;
     let st = ws.status();
     assert_eq!(
         (st.state, st.pending),
