@@ -648,3 +648,23 @@ impl Http {
         ))
     }
 }
+
+/// A new patient for the end-to-end tests: born 1961-03-14, female, a phone number, allergic to
+/// penicillin (so a test can look for an allergy in raw bytes), without an id (the client makes it).
+pub fn new_patient(given: &str, family: &str) -> medoffice_model::NewPatient {
+    medoffice_model::NewPatient {
+        id: None,
+        given_name: given.into(),
+        family_name: family.into(),
+        date_of_birth: chrono::NaiveDate::from_ymd_opt(1961, 3, 14).expect("date"),
+        sex: medoffice_model::AdministrativeSex::Female,
+        phone: Some("+1 (617) 555-0142".into()),
+        email: None,
+        address: None,
+        emergency_contact_name: None,
+        emergency_contact_phone: None,
+        allergies: Some(vec!["penicillin".into()]),
+        notes: None,
+        first_seen_at: None,
+    }
+}

@@ -11,30 +11,12 @@ use chrono::Utc;
 use medoffice_client::view::{ConnectionState, ErrorCode};
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_e2e::proxy::Proxy;
-use medoffice_e2e::{cli_path, wait_for, workstation_config, System, PASSWORD};
-use medoffice_model::{AdministrativeSex, Measurements, NewPatient, NewVitalSigns};
+use medoffice_e2e::{cli_path, new_patient, wait_for, workstation_config, System, PASSWORD};
+use medoffice_model::{Measurements, NewVitalSigns};
 use uuid::Uuid;
 
 fn err(e: impl std::fmt::Display) -> anyhow::Error {
     anyhow::anyhow!("{e}")
-}
-
-fn patient(given: &str, family: &str) -> NewPatient {
-    NewPatient {
-        id: None,
-        given_name: given.into(),
-        family_name: family.into(),
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(1961, 3, 4).expect("date"),
-        sex: AdministrativeSex::Female,
-        phone: Some("+1 617 555 0142".into()),
-        email: None,
-        address: None,
-        emergency_contact_name: None,
-        emergency_contact_phone: None,
-        allergies: Some(vec!["penicillin".into()]),
-        notes: None,
-        first_seen_at: None,
-    }
 }
 
 fn vitals() -> NewVitalSigns {
@@ -102,12 +84,12 @@ async fn the_cache_is_encrypted_and_a_restart_loses_neither_its_key_nor_queued_w
         .await
         .map_err(err)?;
     let known = ws
-        .register_patient(patient("Quirina", "Zwackelmann"))
+        .register_patient(new_patient("Quirina", "Zwackelmann"))
         .await
         .map_err(err)?;
     drained(&ws).await?;
     proxy.set_online(false);
-    ws.register_patient(patient("Ottilie", "Quackenbush"))
+    ws.register_patient(new_patient("Ottilie", "Quackenbush"))
         .await
         .map_err(err)?;
     ws.record_vitals(known.record.id, vitals())
@@ -244,7 +226,7 @@ async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothin
         .await
         .map_err(err)?;
     let p = ws
-        .register_patient(patient("Wanda", "Wipeworth"))
+        .register_patient(new_patient("Wanda", "Wipeworth"))
         .await
         .map_err(err)?;
     drained(&ws).await?;

@@ -6,26 +6,8 @@ use std::time::Duration;
 
 use chrono::Utc;
 use medoffice_client::view::ConnectionState;
-use medoffice_e2e::{wait_for, System};
-use medoffice_model::{AdministrativeSex, Measurements, NewPatient, NewVitalSigns};
-
-fn patient(given: &str, family: &str) -> NewPatient {
-    NewPatient {
-        id: None,
-        given_name: given.into(),
-        family_name: family.into(),
-        date_of_birth: chrono::NaiveDate::from_ymd_opt(1961, 3, 14).expect("date"),
-        sex: AdministrativeSex::Female,
-        phone: Some("+1 (617) 555-0142".into()),
-        email: None,
-        address: None,
-        emergency_contact_name: None,
-        emergency_contact_phone: None,
-        allergies: Some(vec!["penicillin".into()]),
-        notes: None,
-        first_seen_at: None,
-    }
-}
+use medoffice_e2e::{new_patient, wait_for, System};
+use medoffice_model::{Measurements, NewVitalSigns};
 
 fn vitals(systolic: i32, spo2: i32) -> NewVitalSigns {
     NewVitalSigns {
@@ -58,7 +40,7 @@ async fn a_patient_and_vitals_created_on_one_workstation_appear_on_the_other_liv
     }
 
     let registered = front_desk
-        .register_patient(patient("Zoë", "Müller"))
+        .register_patient(new_patient("Zoë", "Müller"))
         .await
         .map_err(anyhow::Error::msg)?;
     let id = registered.record.id;
@@ -129,7 +111,7 @@ async fn vitals_recorded_while_the_server_is_down_arrive_once_when_it_returns() 
     let (field, _d1) = sys.workstation("outreach", "nurse").await?;
     let (base, _d2) = sys.workstation("outreach", "doctor").await?;
     let p = field
-        .register_patient(patient("Amina", "Njoroge"))
+        .register_patient(new_patient("Amina", "Njoroge"))
         .await
         .map_err(anyhow::Error::msg)?;
     let id = p.record.id;
@@ -213,7 +195,7 @@ async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() ->
     })
     .await?;
     let p = desk
-        .register_patient(patient("Rosa", "Quispe"))
+        .register_patient(new_patient("Rosa", "Quispe"))
         .await
         .map_err(anyhow::Error::msg)?;
     let doctor = desk
@@ -307,7 +289,7 @@ async fn on_a_shared_workstation_work_on_another_users_unsent_patient_waits_inst
     })
     .await?;
     let p = desk
-        .register_patient(patient("Inês", "Carvalho"))
+        .register_patient(new_patient("Inês", "Carvalho"))
         .await
         .map_err(anyhow::Error::msg)?;
     desk.logout(false, false)
@@ -382,7 +364,7 @@ async fn after_postgresql_restarts_under_the_server_changes_still_reach_every_wo
     let pg = &sys.pg;
     tokio::task::block_in_place(|| pg.stop())?;
     let p = a
-        .register_patient(patient("Olga", "Petrova"))
+        .register_patient(new_patient("Olga", "Petrova"))
         .await
         .map_err(anyhow::Error::msg)?;
     tokio::time::sleep(Duration::from_millis(1500)).await;
@@ -403,7 +385,7 @@ async fn after_postgresql_restarts_under_the_server_changes_still_reach_every_wo
     println!("converged {took:?} after PostgreSQL came back");
     // and live pushes work again afterwards
     let q = b
-        .register_patient(patient("Ivan", "Petrov"))
+        .register_patient(new_patient("Ivan", "Petrov"))
         .await
         .map_err(anyhow::Error::msg)?;
     wait_for(Duration::from_secs(30), || async {
