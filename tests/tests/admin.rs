@@ -9,9 +9,7 @@ use anyhow::Context;
 use medoffice_client::view::{CommandError, ConnectionState, ErrorCode};
 use medoffice_client::Workstation;
 use medoffice_e2e::{wait_for, workstation_config, System, PASSWORD};
-use medoffice_model::{
-    AdministrativeSex, AuditFilter, NewPatient, NewUser, Role, TenantPatch, UserInfo, UserPatch,
-};
+use medoffice_model::{AuditFilter, NewUser, Role, TenantPatch, UserInfo, UserPatch};
 
 fn e(err: CommandError) -> anyhow::Error {
     anyhow::anyhow!("{:?}: {}", err.code, err.message)
@@ -301,21 +299,7 @@ async fn chart_opens_reach_the_audit_log_and_its_csv_export() -> anyhow::Result<
     let (doctor, _d) = sys.workstation("trail", "doctor").await?;
     let (admin, _a) = sys.workstation("trail", "admin").await?;
     let patient = front
-        .register_patient(NewPatient {
-            id: None,
-            given_name: "Grace".into(),
-            family_name: "Hopper".into(),
-            date_of_birth: chrono::NaiveDate::from_ymd_opt(1956, 12, 9).context("date")?,
-            sex: AdministrativeSex::Female,
-            phone: None,
-            email: None,
-            address: None,
-            emergency_contact_name: None,
-            emergency_contact_phone: None,
-            allergies: None,
-            notes: None,
-            first_seen_at: None,
-        })
+        .register_patient(medoffice_e2e::new_patient("Grace", "Hopper"))
         .await
         .map_err(e)?
         .record;
