@@ -188,6 +188,12 @@ async fn search_patients(
     state.ws.search_patients(&query, limit).await
 }
 
+/// What the search box understood: names, dates of birth (both readings when ambiguous), digits.
+#[tauri::command(rename_all = "snake_case")]
+fn interpret_search(query: String) -> Vec<medoffice_model::search::SearchTerm> {
+    medoffice_model::search::parse_query(&query)
+}
+
 #[tauri::command(rename_all = "snake_case")]
 async fn patient_chart(state: State<'_, AppState>, patient_id: Uuid) -> Res<PatientChart> {
     state.ws.patient_chart(patient_id).await
@@ -392,6 +398,7 @@ pub fn run() {
             unlock,
             sync_status,
             search_patients,
+            interpret_search,
             patient_chart,
             register_patient,
             record_vitals,

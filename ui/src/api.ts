@@ -3,6 +3,7 @@
 
 import { invoke } from "@tauri-apps/api/core";
 import { listen, type UnlistenFn } from "@tauri-apps/api/event";
+import type { SearchTerm } from "./bindings/SearchTerm";
 import type { AppointmentRow } from "./bindings/AppointmentRow";
 import type { AuditExport } from "./bindings/AuditExport";
 import type { AuditFilter } from "./bindings/AuditFilter";
@@ -136,6 +137,8 @@ export const api = {
   unlock: (password: string) => call<null>("unlock", { password }),
   syncStatus: () => call<SyncStatus>("sync_status"),
   searchPatients: (query: string, limit: number) => call<Local<Patient>[]>("search_patients", { query, limit }),
+  /** What the search box understood (parsed by the core with the same rules as the search). */
+  interpretSearch: (query: string) => call<SearchTerm[]>("interpret_search", { query }),
   patientChart: (patient_id: string) => call<PatientChart>("patient_chart", { patient_id }),
   registerPatient: (patient: NewPatient) => call<Local<Patient>>("register_patient", { patient }),
   recordVitals: (patient_id: string, vitals: NewVitalSigns) =>

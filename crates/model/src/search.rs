@@ -5,9 +5,14 @@
 //! a date of birth, and a run of digits is an MRN or a phone number.
 
 use chrono::NaiveDate;
+use serde::Serialize;
+use ts_rs::TS;
 
-/// One part of a search.
-#[derive(Debug, Clone, PartialEq, Eq)]
+/// One part of a search. Serialised (`{"kind": "name", "value": "garc"}`) so the desktop can say
+/// what it understood under the search box, e.g. both readings of an ambiguous date.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, TS)]
+#[ts(export)]
+#[serde(tag = "kind", content = "value", rename_all = "snake_case")]
 pub enum SearchTerm {
     /// A name prefix, folded with [`fold`].
     Name(String),

@@ -7,6 +7,7 @@ import type { Patient } from "../bindings/Patient";
 import { h, replace } from "../dom";
 import { formatAge } from "../lib/dates";
 import { SEX_LABEL, patientName } from "../lib/format";
+import { describeSearch } from "../lib/search";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 
@@ -27,6 +28,7 @@ export function patientsScreen(ctx: Ctx): Screen {
     value: ctx.lastQuery,
   });
   const count = h("p", { class: "muted", id: "patient-count", "data-testid": "patient-count", "aria-live": "polite" });
+  const understood = h("p", { class: "muted small search-understood", id: "patient-search-understood", "data-testid": "search-understood" });
   const tbody = h("tbody");
   const table = h(
     "table",
@@ -59,6 +61,7 @@ export function patientsScreen(ctx: Ctx): Screen {
       search,
       h("span", { id: "patient-search-hint", class: "muted small" }, "Press / or Ctrl+K to search · ↑ ↓ to choose · Enter to open"),
     ),
+    understood,
     error,
     count,
     h("div", { class: "table-wrap" }, table),
@@ -149,8 +152,9 @@ export function patientsScreen(ctx: Ctx): Screen {
     const query = search.value;
     const my = ++seq;
     try {
-      const result = await api.searchPatients(query, LIMIT);
+      const [result, terms] = await Promise.all([api.searchPatients(query, LIMIT), api.interpretSearch(query)]);
       if (my !== seq) return;
+      understood.textContent = describeSearch(terms);
       error.hidden = true;
       const activeId = rows[active]?.record.id;
       rows = result;
