@@ -373,6 +373,8 @@ pub fn row(
             .as_ref()
             .map(|p| format!("{}, {}", p.record.family_name, p.record.given_name))
             .unwrap_or_default(),
+        patient_date_of_birth: p.as_ref().map(|p| p.record.date_of_birth),
+        patient_sex: p.as_ref().map(|p| p.record.sex),
         patient_mrn: p.map(|p| p.record.mrn).unwrap_or_default(),
         provider_name,
         appointment: a,
