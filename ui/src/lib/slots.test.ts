@@ -68,7 +68,7 @@ describe("free slots", () => {
 
   it("end by closing time and skip days off (the weekend by default)", () => {
     const s = findFreeSlots(q({ fromDate: "2024-07-05", minutes: 60, limit: 12, step: 60 }), []); // a Friday
-    expect(s.filter((x) => x.date === "2024-07-05").at(-1)?.time).toBe("17:00");
+    expect(s.filter((x) => x.date === "2024-07-05").pop()?.time).toBe("17:00");
     const friday = s.filter((x) => x.date === "2024-07-05").length;
     expect(friday).toBe(10); // 08:00 … 17:00
     expect(s[10]?.date).toBe("2024-07-08"); // Monday, not Saturday
