@@ -17,7 +17,7 @@ import { field, select, textInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { syncBadges } from "./common";
-import { columnOf, dayTitle, movable, renderGrid, slotInstant, type GridColumn, type SlotRef } from "./scheduleGrid";
+import { SLOT_PX, columnOf, dayTitle, movable, renderGrid, slotInstant, type GridColumn, type SlotRef } from "./scheduleGrid";
 import { openSlotFinder, storedHours } from "./slotFinder";
 
 /** Day or week; kept while the app runs. */
@@ -386,7 +386,9 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
 
   const columnsNow = (): GridColumn[] => {
     if (view === "week") {
-      return weekDates(date).map((d) => ({ date: d, providerId: provider, title: dayTitle(d) + (d === ctx.today() ? " (today)" : ""), narrow: weekdayMon0(d) >= 5 }));
+      // weekend days are narrower unless someone works on them
+      const busyDays = new Set(rows.map((r) => utcToZoned(r.appointment.record.starts_at, ctx.tz).date));
+      return weekDates(date).map((d) => ({ date: d, providerId: provider, title: dayTitle(d) + (d === ctx.today() ? " (today)" : ""), narrow: weekdayMon0(d) >= 5 && !busyDays.has(d) }));
     }
     const list = providers(ctx.staff()).filter((s) => !provider || s.id === provider);
     return list.map((s) => ({ date, providerId: s.id, title: s.full_name }));
@@ -464,7 +466,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     else {
       // first show: start at opening time or the first booking
       const hoursStart = minutesOfDay(storedHours().open) ?? 480;
-      grid.scrollTop = Math.max(0, ((hoursStart - start) / 15) * 16 - 8);
+      grid.scrollTop = Math.max(0, ((hoursStart - start) / 15) * SLOT_PX - 8);
     }
     if (focusId) {
       const b = grid.querySelector<HTMLElement>(`[data-testid="grid-appt"][data-appointment-id="${focusId}"]`);

@@ -10,7 +10,7 @@ import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
 import { timeSpan } from "./schedule";
 
 /** Pixels per 15 minutes. */
-export const SLOT_PX = 16;
+export const SLOT_PX = 20;
 
 /** A column: a date and, in the whole-clinic day view, a provider (null: any provider). */
 export interface GridColumn {
