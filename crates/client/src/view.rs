@@ -2,7 +2,9 @@
 //! sync status, and typed command errors. TypeScript declarations are generated (ts-rs).
 
 use chrono::{DateTime, NaiveDate, Utc};
-use medoffice_model::{AdministrativeSex, Appointment, FieldErrors, Patient, StaffMember, VitalSigns};
+use medoffice_model::{
+    AdministrativeSex, Appointment, FieldErrors, Patient, StaffMember, VitalSigns,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
