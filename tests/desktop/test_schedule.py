@@ -47,7 +47,7 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
 
     # the doctor's week: seven day columns
     provider = Select(front.find_element(*tid("schedule-provider")))
-    doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in o.text)
+    doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in (o.get_attribute("textContent") or ""))
     provider.select_by_value(doctor)
     press(front, tid("schedule-view-week"))
     wait(front).until(lambda d: len(d.find_elements(*tid("grid-column-title"))) == 7)
