@@ -143,3 +143,16 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     assert row.find_element(*tid("today-status")).text == "Checked in"
     assert row.find_element(*tid("today-waiting")).text != ""
     shot(exam, screenshot_dir, "today-patients")
+
+    # in the whole clinic's day, Alt+Right hands the visit to the next provider's column; the
+    # doctor's list loses it live
+    press(front, tid("schedule-view-day"))
+    Select(front.find_element(*tid("schedule-provider"))).select_by_value("")
+    wait(front).until(lambda d: len(d.find_elements(*tid("grid-column-title"))) >= 2)
+    col_of = lambda d: grid_appt(d, appt_id).find_element(By.XPATH, "..").get_attribute("data-col")
+    before = wait(front).until(col_of)
+    focus(front, grid_appt(front, appt_id))
+    alt(front, Keys.ARROW_RIGHT)
+    wait(front).until(lambda d: col_of(d) == str(int(before) + 1))
+    assert grid_appt(front, appt_id).get_attribute("data-time") == later
+    wait(exam).until(lambda d: not any(r.get_attribute("data-appointment-id") == appt_id for r in rows(d, "today-row")))
