@@ -10,7 +10,7 @@ import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
 import { timeSpan } from "./schedule";
 
 /** Pixels per 15 minutes. */
-export const SLOT_PX = 20;
+export const SLOT_PX = 24;
 
 /** A column: a date and, in the whole-clinic day view, a provider (null: any provider). */
 export interface GridColumn {
@@ -70,6 +70,8 @@ export function columnOf(row: AppointmentRow, columns: GridColumn[], tz: string)
 /** Builds the grid. The element scrolls inside itself (not the page). */
 export function renderGrid(o: GridOptions): HTMLElement {
   const slots = (o.endMinutes - o.startMinutes) / 15;
+  // many columns (a week, a large clinic): the start time only, so the name has room
+  const compact = o.columns.length > 3;
   const height = slots * SLOT_PX;
   const template = ["4.2rem", ...o.columns.map((c) => (c.narrow ? "minmax(7rem, 0.6fr)" : "minmax(9.5rem, 1fr)"))].join(" ");
   const head = h(
@@ -129,7 +131,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
       const r = p.item;
       const a = r.appointment.record;
       const top = Math.max(0, topOf(a.starts_at, column.date));
-      const px = Math.max(SLOT_PX * 1.5, (a.duration_minutes / 15) * SLOT_PX - 2);
+      const px = Math.max(SLOT_PX - 2, (a.duration_minutes / 15) * SLOT_PX - 2);
       const move = o.canWrite && movable(r);
       const inactive = a.status === "cancelled" || a.status === "no_show";
       const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}${move ? ". Alt+arrows move it; Enter for actions" : ". Enter for actions"}`;
@@ -148,15 +150,34 @@ export function renderGrid(o: GridOptions): HTMLElement {
           "data-date": utcToZoned(a.starts_at, o.tz).date,
           draggable: move ? "true" : "false",
         },
-        h("span", { class: "sg-appt-time" }, timeSpan(a.starts_at, a.duration_minutes, o.tz)),
-        " ",
-        h("strong", { class: "sg-appt-name" }, r.patient_name || "Unknown patient"),
-        h("span", { class: "sg-appt-kind" }, ` · ${KIND_LABEL[a.kind]}`),
-        o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
-        " ",
-        h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
-        r.appointment.pending ? h("span", { class: "badge", title: "Not yet on the server" }, "pending") : null,
+        // two lines (time and patient; status, kind, provider) when there is room, else one
+        // line that still shows the status in words
+        ...(px >= 28
+          ? [
+              h("div", { class: "sg-line" }, h("span", { class: "sg-appt-time" }, compact ? formatTime(a.starts_at, o.tz) : timeSpan(a.starts_at, a.duration_minutes, o.tz)), " ", h("strong", { class: "sg-appt-name" }, r.patient_name || "Unknown patient")),
+              h(
+                "div",
+                { class: "sg-line" },
+                h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
+                r.appointment.pending ? h("span", { class: "badge", title: "Not yet on the server" }, "pending") : null,
+                h("span", { class: "sg-appt-kind" }, ` ${KIND_LABEL[a.kind]}`),
+                o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
+              ),
+            ]
+          : [
+              h(
+                "div",
+                { class: "sg-line" },
+                h("span", { class: "sg-appt-time" }, formatTime(a.starts_at, o.tz)),
+                " ",
+                h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
+                " ",
+                h("strong", { class: "sg-appt-name" }, r.patient_name || "Unknown patient"),
+                o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
+              ),
+            ]),
       );
+      block.title = label;
       col.appendChild(block);
       if (o.moveError && o.moveError.id === a.id) {
         col.appendChild(
