@@ -28,6 +28,14 @@ def focus(driver, el):
     driver.execute_script("arguments[0].focus();", el)
 
 
+def focus_appt(driver, appt_id):
+    """Focuses the booking in the grid (looked up again if a live refresh re-rendered it)."""
+    def attempt(d):
+        focus(d, grid_appt(d, appt_id))
+        return d.switch_to.active_element.get_attribute("data-appointment-id") == appt_id
+    wait(driver).until(attempt)
+
+
 def alt(driver, key):
     ActionChains(driver).key_down(Keys.ALT).send_keys(key).key_up(Keys.ALT).perform()
 
@@ -103,7 +111,7 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     appt_id = wait(front).until(booked)
 
     # Alt+Down: a quarter later
-    focus(front, grid_appt(front, appt_id))
+    focus_appt(front, appt_id)
     alt(front, Keys.ARROW_DOWN)
     later = plus_15(time)
     wait(front).until(lambda d: grid_appt(d, appt_id).get_attribute("data-time") == later)
@@ -122,8 +130,8 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     assert "Kim" in refusal.text, refusal.text
     press(front, tid("move-keep"))
     wait(front).until(EC.visibility_of_element_located(tid("move-error")))
-    assert "09:20" in front.find_element(*tid("move-error")).text
-    assert grid_appt(front, appt_id).get_attribute("data-time") == later
+    wait(front).until(lambda d: "09:20" in d.find_element(*tid("move-error")).text)
+    wait(front).until(lambda d: grid_appt(d, appt_id).get_attribute("data-time") == later)
     shot(front, screenshot_dir, "move-refused")
 
     # the doctor's workstation: the booking is in "My patients today" (when it is today)
@@ -133,15 +141,13 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
         step(f"slot {day} is not today ({today}): no live check-in to show")
         return
     wait(exam).until(lambda d: any(r.get_attribute("data-appointment-id") == appt_id for r in rows(d, "today-row")))
-    row = exam.find_element(By.CSS_SELECTOR, f'[data-testid="today-row"][data-appointment-id="{appt_id}"]')
-    assert "Mosciski" in row.text and later in row.text
+    today_row = lambda d: d.find_element(By.CSS_SELECTOR, f'[data-testid="today-row"][data-appointment-id="{appt_id}"]')
+    wait(exam).until(lambda d: "Mosciski" in today_row(d).text and later in today_row(d).text)
 
     # the front desk checks the patient in; the doctor sees it at once
     press(front, (By.CSS_SELECTOR, f'[data-testid="schedule-row"][data-appointment-id="{appt_id}"] [data-testid="appt-checkin"]'))
-    wait(exam).until(lambda d: d.find_element(By.CSS_SELECTOR, f'[data-testid="today-row"][data-appointment-id="{appt_id}"]').get_attribute("data-status") == "checked_in")
-    row = exam.find_element(By.CSS_SELECTOR, f'[data-testid="today-row"][data-appointment-id="{appt_id}"]')
-    assert row.find_element(*tid("today-status")).text == "Checked in"
-    assert row.find_element(*tid("today-waiting")).text != ""
+    wait(exam).until(lambda d: today_row(d).get_attribute("data-status") == "checked_in")
+    wait(exam).until(lambda d: today_row(d).find_element(*tid("today-status")).text == "Checked in" and today_row(d).find_element(*tid("today-waiting")).text != "")
     shot(exam, screenshot_dir, "today-patients")
 
     # in the whole clinic's day, Alt+Right hands the visit to the next provider's column; the
@@ -151,8 +157,7 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     wait(front).until(lambda d: len(d.find_elements(*tid("grid-column-title"))) >= 2)
     col_of = lambda d: grid_appt(d, appt_id).find_element(By.XPATH, "..").get_attribute("data-col")
     before = wait(front).until(col_of)
-    focus(front, grid_appt(front, appt_id))
+    focus_appt(front, appt_id)
     alt(front, Keys.ARROW_RIGHT)
-    wait(front).until(lambda d: col_of(d) == str(int(before) + 1))
-    assert grid_appt(front, appt_id).get_attribute("data-time") == later
+    wait(front).until(lambda d: col_of(d) == str(int(before) + 1) and grid_appt(d, appt_id).get_attribute("data-time") == later)
     wait(exam).until(lambda d: not any(r.get_attribute("data-appointment-id") == appt_id for r in rows(d, "today-row")))
