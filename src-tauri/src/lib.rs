@@ -222,6 +222,35 @@ async fn day_appointments(
     state.ws.day_appointments(date, provider_id).await
 }
 
+/// Bookings of the clinic-local days `from` to `to_inclusive` (a week view), optionally of one provider.
+#[tauri::command(rename_all = "snake_case")]
+async fn appointments_between_dates(
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to_inclusive: NaiveDate,
+    provider_id: Option<Uuid>,
+) -> Res<Vec<AppointmentRow>> {
+    state
+        .ws
+        .appointments_between_dates(from, to_inclusive, provider_id)
+        .await
+}
+
+/// Reschedules a booking (new start, length, provider); a clash is refused naming the other booking.
+#[tauri::command(rename_all = "snake_case")]
+async fn move_appointment(
+    state: State<'_, AppState>,
+    appointment_id: Uuid,
+    starts_at: DateTime<Utc>,
+    duration_minutes: i32,
+    provider_id: Uuid,
+) -> Res<AppointmentRow> {
+    state
+        .ws
+        .move_appointment(appointment_id, starts_at, duration_minutes, provider_id)
+        .await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 async fn book_appointment(
     state: State<'_, AppState>,
@@ -403,6 +432,8 @@ pub fn run() {
             register_patient,
             record_vitals,
             day_appointments,
+            appointments_between_dates,
+            move_appointment,
             book_appointment,
             set_appointment_status,
             staff,

@@ -23,7 +23,7 @@ from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
 from conftest import ROOT, TARGET
-from test_desktop import press, rows, shot, step, tid, type_into, wait
+from test_desktop import in_app, press, rows, shot, step, tid, type_into, wait
 
 TENANT = "hillside"
 ADMIN = "ada.admin"
@@ -70,9 +70,8 @@ def fill_login(driver, username, password):
 
 
 def in_shell(driver):
-    w = wait(driver, 30)
-    w.until(EC.visibility_of_element_located(tid("patient-search")))
-    w.until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "online")
+    # nurses land on "My patients today": this test starts from the patient search
+    in_app(driver, "patients")
 
 
 def text(driver, testid):

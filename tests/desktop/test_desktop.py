@@ -63,7 +63,7 @@ def shot(driver, directory, name):
     driver.get_screenshot_as_file(str(directory / f"{name}.png"))
 
 
-def sign_in(driver, username):
+def sign_in(driver, username, landing="patients"):
     w = wait(driver, 30)
     w.until(EC.visibility_of_element_located(tid("login-submit")))
     for field, value in (("login-tenant", "demo"), ("login-username", username), ("login-password", PASSWORD)):
@@ -71,7 +71,17 @@ def sign_in(driver, username):
         el.clear()
         el.send_keys(value)
     press(driver, tid("login-submit"))
-    w.until(EC.visibility_of_element_located(tid("patient-search")))
+    in_app(driver, landing)
+
+
+def in_app(driver, landing="patients"):
+    """Waits for the signed-in shell, online. Nurses and physicians land on "My patients today";
+    with `landing="patients"` the patient search is opened for tests that start there."""
+    w = wait(driver, 30)
+    w.until(lambda d: d.find_elements(*tid("patient-search")) or d.find_elements(*tid("today-screen")) or d.find_elements(*tid("schedule-rows")))
+    if landing == "patients" and not driver.find_elements(*tid("patient-search")):
+        press(driver, tid("nav-patients"))
+    w.until(EC.visibility_of_element_located(tid("patient-search" if landing == "patients" else "today-screen")))
     w.until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "online")
 
 

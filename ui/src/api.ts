@@ -145,6 +145,12 @@ export const api = {
     call<Local<VitalSigns>>("record_vitals", { patient_id, vitals }),
   dayAppointments: (date: string, provider_id: string | null) =>
     call<AppointmentRow[]>("day_appointments", { date, provider_id }),
+  /** Bookings of the clinic-local days `from` … `to_inclusive` (`YYYY-MM-DD`), optionally of one provider. */
+  appointmentsBetweenDates: (from: string, to_inclusive: string, provider_id: string | null) =>
+    call<AppointmentRow[]>("appointments_between_dates", { from, to_inclusive, provider_id }),
+  /** Reschedules a booking; `conflict` names the clashing booking (`conflicting_appointment_id`). */
+  moveAppointment: (appointment_id: string, starts_at: string, duration_minutes: number, provider_id: string) =>
+    call<AppointmentRow>("move_appointment", { appointment_id, starts_at, duration_minutes, provider_id }),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
   setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),

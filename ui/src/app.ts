@@ -22,6 +22,7 @@ import { patientsScreen } from "./screens/patients";
 import { registerScreen } from "./screens/register";
 import { reviewScreen } from "./screens/review";
 import { scheduleScreen } from "./screens/schedule";
+import { todayScreen } from "./screens/today";
 import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
 import { openWorkstationDialog } from "./screens/workstation";
@@ -36,6 +37,7 @@ const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "us
 /** The navigation item of a screen at the bottom of the stack (others: by section). */
 const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
   schedule: "nav-schedule",
+  today: "nav-today",
   review: "nav-review",
   account: "nav-account",
   users: "nav-users",
@@ -48,6 +50,11 @@ interface Entry {
   screen: Screen;
   /** Focus to give back when the screen is shown again. */
   lastFocus: HTMLElement | null;
+}
+
+/** Nurses and physicians: they see patients and have a "My patients today" list. */
+function isClinician(u: UserInfo): boolean {
+  return u.role === "physician" || u.role === "nurse";
 }
 
 /** True when typing into this element (so "/" and "?" are text, not shortcuts). */
@@ -327,6 +334,7 @@ export class App {
     const navItems = [
       ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
       ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
+      isClinician(user) ? navBtn("nav-today", "My patients today", "Alt+T", () => this.root_({ name: "today" })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
       navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),
     ];
@@ -395,7 +403,9 @@ export class App {
     );
     replace(this.page, shell);
     void this.pollStatus();
-    if (ctx.can("patient_read")) this.root_({ name: "patients" });
+    // nurses and physicians start with their own patients of the day
+    if (isClinician(user)) this.root_({ name: "today" });
+    else if (ctx.can("patient_read")) this.root_({ name: "patients" });
     else this.root_({ name: "schedule" });
   }
 
@@ -415,6 +425,8 @@ export class App {
         return scheduleScreen(ctx, route.date);
       case "book":
         return bookScreen(ctx, route);
+      case "today":
+        return todayScreen(ctx);
       case "edit-patient":
         return editPatientScreen(ctx, route.patientId);
       case "review":
@@ -533,6 +545,11 @@ export class App {
     if (e.altKey && !e.ctrlKey && e.code === "KeyS") {
       e.preventDefault();
       if (ctx.can("appointment_read")) this.root_({ name: "schedule", date: this.todayValue });
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && e.code === "KeyT") {
+      e.preventDefault();
+      if (isClinician(ctx.user)) this.root_({ name: "today" });
       return;
     }
     if (e.altKey && !e.ctrlKey && e.code === "KeyR") {

@@ -1025,6 +1025,35 @@ impl Workstation {
             .collect()
     }
 
+    /// Appointments from the start of `from` to the end of `to_inclusive` (clinic-local days,
+    /// clinic time zone; a week view asks for 7 days at once), by time, optionally of one
+    /// provider. Empty when `to_inclusive` is before `from`; at most 62 days are read.
+    pub async fn appointments_between_dates(
+        &self,
+        from: NaiveDate,
+        to_inclusive: NaiveDate,
+        provider_id: Option<Uuid>,
+    ) -> Result<Vec<AppointmentRow>, CommandError> {
+        if to_inclusive < from {
+            return Ok(Vec::new());
+        }
+        if (to_inclusive - from).num_days() > 62 {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("to", "choose at most 62 days at once");
+            return Err(CommandError::validation(f));
+        }
+        let s = self.session().await?;
+        let (start, _) = s.day_bounds(from);
+        let (_, end) = s.day_bounds(to_inclusive);
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        local::appointments_between(&cache, start, end)?
+            .into_iter()
+            .filter(|a| provider_id.is_none_or(|p| a.record.provider_id == p))
+            .map(|a| local::row(&cache, a, &staff))
+            .collect()
+    }
+
     /// Active staff.
     pub async fn staff(&self) -> Result<Vec<StaffMember>, CommandError> {
         let s = self.session().await?;
@@ -1220,6 +1249,110 @@ impl Workstation {
         local::row(&cache, a, &staff)
     }
 
+    /// Moves (reschedules) a booking to `starts_at` for `duration_minutes` with `provider_id`:
+    /// an outbox update from the revision seen here carrying only the changed fields.
+    ///
+    /// Refused at once, with the reason on the field concerned: a length outside 5–480
+    /// minutes; a booking that is not `scheduled` or `checked_in` (the visit has started,
+    /// ended or was called off); a start on a day before today (clinic time zone; moving to
+    /// an earlier hour of today is allowed, the front desk fixes the day as it happens); a
+    /// provider who is not an active staff member (the server's rule). A clash with another live booking
+    /// of the provider in the cache is refused as `conflict` naming it
+    /// (`conflicting_appointment_id`), as for a new booking; an overbooked visit skips that
+    /// check and needs the overbook permission. The server checks again and is the
+    /// authority: a move it refuses comes back as a refused change in the review list.
+    pub async fn move_appointment(
+        &self,
+        id: Uuid,
+        starts_at: DateTime<Utc>,
+        duration_minutes: i32,
+        provider_id: Uuid,
+    ) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let current = local::appointment(&s.cache(), id)?
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
+        let r = current.record.clone();
+        let mut f = medoffice_model::FieldErrors::new();
+        if !matches!(
+            r.status,
+            AppointmentStatus::Scheduled | AppointmentStatus::CheckedIn
+        ) {
+            f.add(
+                "status",
+                format!(
+                    "only scheduled or checked-in bookings can be moved; this one is {}",
+                    r.status.as_str().replace('_', " ")
+                ),
+            );
+        }
+        medoffice_model::validate_duration(duration_minutes, &mut f);
+        let (today_start, _) = s.day_bounds(s.today());
+        if starts_at < today_start {
+            f.add("starts_at", "cannot be moved to a day in the past");
+        }
+        let staff = s.cache().staff()?;
+        if !staff.iter().any(|m| m.id == provider_id && m.active) {
+            f.add(
+                "provider_id",
+                "is not an active staff member of this clinic",
+            );
+        }
+        f.into_result().map_err(CommandError::validation)?;
+        let mut data = serde_json::Map::new();
+        if starts_at != r.starts_at {
+            data.insert(
+                "starts_at".into(),
+                serde_json::to_value(starts_at).map_err(internal)?,
+            );
+        }
+        if duration_minutes != r.duration_minutes {
+            data.insert("duration_minutes".into(), duration_minutes.into());
+        }
+        if provider_id != r.provider_id {
+            data.insert(
+                "provider_id".into(),
+                serde_json::to_value(provider_id).map_err(internal)?,
+            );
+        }
+        if data.is_empty() {
+            return local::row(&s.cache(), current, &staff);
+        }
+        if r.overbooked {
+            // moving an overbooked visit is overbooking again (as the server rules)
+            Self::require(&s, Permission::AppointmentOverbook)?;
+        } else {
+            let probe = NewAppointment {
+                id: Some(id),
+                patient_id: r.patient_id,
+                provider_id,
+                starts_at,
+                duration_minutes,
+                kind: r.kind,
+                reason: None,
+                notes: None,
+                overbooked: None,
+            };
+            if let Some(e) = clash_in_cache(&s, &probe, Some(id))? {
+                return Err(e);
+            }
+        }
+        let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
+        self.enqueue(
+            &s,
+            EntityKind::Appointment,
+            MutationOp::Update,
+            id,
+            Some(base),
+            serde_json::Value::Object(data),
+        )
+        .await?;
+        let cache = s.cache();
+        let a =
+            local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
+        local::row(&cache, a, &staff)
+    }
+
     // ------------------------------------------------------------------------ sync control
 
     /// Pulls the feed and pushes the outbox now (the engine does this by itself; the CLI and
@@ -1330,11 +1463,24 @@ pub(crate) fn clash_in_cache(
                     < r.starts_at + chrono::Duration::minutes(r.duration_minutes as i64)
         });
     Ok(clash.map(|c| {
+        let who = local::patient(&s.cache(), c.record.patient_id)
+            .ok()
+            .flatten()
+            .map(|p| {
+                format!(
+                    ": {}, {} (MRN {})",
+                    p.record.family_name, p.record.given_name, p.record.mrn
+                )
+            })
+            .unwrap_or_default();
         let mut e = CommandError::new(
             ErrorCode::Conflict,
             format!(
-                "The provider already has a booking at {} for {} minutes",
-                c.record.starts_at.with_timezone(&s.tz()).format("%H:%M"),
+                "The provider already has a booking at {} for {} minutes{who}",
+                c.record
+                    .starts_at
+                    .with_timezone(&s.tz())
+                    .format("%Y-%m-%d %H:%M"),
                 c.record.duration_minutes
             ),
         );

@@ -258,8 +258,8 @@ fn of(entity: EntityKind, patient_id: Option<Uuid>) -> OutboxFilter {
     }
 }
 
-/// Server appointments with `pending` (appointment mutations) applied, plus local bookings
-/// that `keep` accepts.
+/// Server appointments with `pending` (appointment mutations) applied, plus local bookings,
+/// all as they will be once sent, that `keep` accepts.
 fn local_appointments(
     server: Vec<Appointment>,
     pending: Vec<OutboxEntry>,
@@ -272,7 +272,11 @@ fn local_appointments(
             .filter(|e| e.mutation.id == a.id)
             .cloned()
             .collect();
-        out.push(wrap(overlay(a, &entries), &entries));
+        let a = overlay(a, &entries);
+        // a pending move may take a server booking out of the range asked for
+        if keep(&a) {
+            out.push(wrap(a, &entries));
+        }
     }
     for e in pending.iter().filter(|e| {
         e.mutation.entity == EntityKind::Appointment && e.mutation.op == MutationOp::Create
@@ -334,11 +338,20 @@ pub fn appointments_between(
     from: DateTime<Utc>,
     to: DateTime<Utc>,
 ) -> Result<Vec<Local<Appointment>>, CommandError> {
-    let mut v = local_appointments(
-        cache.appointments_between(from, to)?,
-        all_appointment_entries(cache)?,
-        |a| a.starts_at >= from && a.starts_at < to,
-    )?;
+    let pending = all_appointment_entries(cache)?;
+    let mut server = cache.appointments_between(from, to)?;
+    // server bookings moved here by a change not yet sent start elsewhere on the server
+    for e in &pending {
+        let moved = e.mutation.op == MutationOp::Update
+            && e.state != "rejected"
+            && e.mutation.data.get("starts_at").is_some();
+        if moved && !server.iter().any(|a| a.id == e.mutation.id) {
+            if let Some(a) = cache.appointment(e.mutation.id)? {
+                server.push(a);
+            }
+        }
+    }
+    let mut v = local_appointments(server, pending, |a| a.starts_at >= from && a.starts_at < to)?;
     v.sort_by_key(|a| a.record.starts_at);
     Ok(v)
 }
@@ -360,6 +373,8 @@ pub fn row(
             .as_ref()
             .map(|p| format!("{}, {}", p.record.family_name, p.record.given_name))
             .unwrap_or_default(),
+        patient_date_of_birth: p.as_ref().map(|p| p.record.date_of_birth),
+        patient_sex: p.as_ref().map(|p| p.record.sex),
         patient_mrn: p.map(|p| p.record.mrn).unwrap_or_default(),
         provider_name,
         appointment: a,

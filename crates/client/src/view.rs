@@ -1,8 +1,10 @@
 //! What the desktop UI reads: cache rows with pending local mutations applied on top, the
 //! sync status, and typed command errors. TypeScript declarations are generated (ts-rs).
 
-use chrono::{DateTime, Utc};
-use medoffice_model::{Appointment, FieldErrors, Patient, StaffMember, VitalSigns};
+use chrono::{DateTime, NaiveDate, Utc};
+use medoffice_model::{
+    AdministrativeSex, Appointment, FieldErrors, Patient, StaffMember, VitalSigns,
+};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
@@ -48,6 +50,10 @@ pub struct AppointmentRow {
     pub patient_mrn: String,
     /// The provider's full name.
     pub provider_name: String,
+    /// The patient's date of birth (null when the patient is not in the cache), for the age.
+    pub patient_date_of_birth: Option<NaiveDate>,
+    /// The patient's administrative sex (null when the patient is not in the cache).
+    pub patient_sex: Option<AdministrativeSex>,
 }
 
 /// Connection state shown in the status bar.

@@ -40,13 +40,20 @@ interface Draft {
   values: Record<string, string>;
 }
 
-export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string; providerId?: string | null }): Screen {
+export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string; providerId?: string | null; time?: string; duration?: number }): Screen {
   const draftKey = "book";
   const stored = ctx.drafts.get(draftKey) as Draft | undefined;
   // A kept draft is used only when it is not for a different patient than asked.
   const draft = stored && (!route.patientId || stored.patient?.record.id === route.patientId) ? stored : undefined;
   const id = draft?.id ?? newId();
-  const dv = draft?.values ?? {};
+  // a slot chosen in the schedule (provider, date, time, length) wins over a kept draft's
+  const dv: Record<string, string> = { ...(draft?.values ?? {}) };
+  if (route.time) {
+    if (route.providerId) dv.provider_id = route.providerId;
+    if (route.date) dv.date = route.date;
+    dv.time = route.time;
+    if (route.duration) dv.duration_minutes = String(route.duration);
+  }
   let patient: Local<Patient> | null = draft?.patient ?? null;
 
   // Patient picker.

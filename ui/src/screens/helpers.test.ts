@@ -58,6 +58,8 @@ describe("booking helpers", () => {
       patient_name: "Alvarez, Maria",
       patient_mrn: "100231",
       provider_name: "Dr. Priya Shah",
+      patient_date_of_birth: "1970-02-03",
+      patient_sex: "female",
     };
     expect(clashText(row, NY)).toBe("09:00–09:30 Alvarez, Maria (MRN 100231) with Dr. Priya Shah, checked in");
     expect(timeSpan("2024-11-04T14:50:00Z", 20, NY)).toBe("09:50–10:10");

@@ -1,5 +1,7 @@
-// The day's schedule: date and provider, bookings by time in the clinic's zone, and the
-// workflow actions (check in, start, complete, no-show, cancel with a reason).
+// The schedule: a day or a week, of one provider or the whole clinic, as a time grid
+// (bookings sized by length, moved by drag and drop or Alt+arrows, "Move…", free-slot
+// finding), and below it the chosen day's arrivals list with the workflow actions (check in,
+// start, complete, no-show, cancel with a reason).
 
 import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
@@ -8,10 +10,18 @@ import type { CommandError } from "../bindings/CommandError";
 import type { StaffMember } from "../bindings/StaffMember";
 import { h, replace } from "../dom";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, canBecome } from "../lib/format";
-import { addDays, formatLongDate, formatTime, parseIsoDate } from "../lib/tz";
+import { minutesOfDay, shiftWallClock, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
+import { addDays, formatLongDate, formatTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
+import { field, select, textInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
+import { clashText } from "./book";
 import { syncBadges } from "./common";
+import { SLOT_PX, columnOf, dayTitle, movable, renderGrid, slotInstant, type GridColumn, type SlotRef } from "./scheduleGrid";
+import { openSlotFinder, storedHours } from "./slotFinder";
+
+/** Day or week; kept while the app runs. */
+let lastView: "day" | "week" = "day";
 
 /** Staff who can be booked: active physicians and nurses, by name. */
 export function providers(staff: StaffMember[]): StaffMember[] {
@@ -41,17 +51,32 @@ const ACTIONS: Action[] = [
   { to: "cancelled", label: "Cancel", testid: "appt-cancel" },
 ];
 
+/** Words for a refused move: the clashing booking named, or the reasons by field. */
+export function moveErrorText(e: CommandError, rows: AppointmentRow[], tz: string): string {
+  if (e.code === "conflict") {
+    const other = rows.find((r) => r.appointment.record.id === e.conflicting_appointment_id);
+    return other ? `Not moved: it would clash with ${clashText(other, tz)}.` : `Not moved: ${e.message}.`;
+  }
+  if (e.code === "validation" && e.fields) {
+    const words: Record<string, string> = { starts_at: "the new time", duration_minutes: "the length", provider_id: "the provider", status: "this booking" };
+    const parts = Object.entries(e.fields).map(([k, v]) => `${words[k] ?? k} ${(v ?? []).join(", ")}`);
+    return `Not moved: ${parts.join("; ")}.`;
+  }
+  return `Not moved: ${e.message}`;
+}
+
 export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   let date = initialDate ?? ctx.scheduleDate ?? ctx.today();
   ctx.scheduleDate = date;
   let provider: string | null = ctx.scheduleProvider;
+  let view: "day" | "week" = lastView;
   const dateInput = h("input", { type: "date", id: "schedule-date", "data-testid": "schedule-date", value: date, required: true });
   const providerSel = h("select", { id: "schedule-provider", "data-testid": "schedule-provider" });
   const fillProviders = () => {
     const list = providers(ctx.staff());
     replace(
       providerSel,
-      h("option", { value: "" }, "All providers"),
+      h("option", { value: "" }, "Whole clinic (all providers)"),
       list.map((s) => h("option", { value: s.id }, `${s.full_name} (${ROLE_LABEL[s.role]})`)),
     );
     if (provider && !list.some((s) => s.id === provider)) provider = null;
@@ -63,14 +88,41 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   const tbody = h("tbody");
   const err = h("div", { class: "banner banner-error", role: "alert", "data-testid": "schedule-error" });
   err.hidden = true;
+  const live = h("div", { class: "sr-only", "aria-live": "polite", "data-testid": "schedule-announce" });
+  const gridHost = h("div", { class: "sched-grid-host" });
+  const arrivalsTitle = h("h2", { class: "section-title", id: "arrivals-title" }, "Arrivals");
   const go = (d: string) => {
     if (!parseIsoDate(d)) return;
     date = d;
     ctx.scheduleDate = d;
     dateInput.value = d;
+    selected = null;
     void load();
   };
+  const step = () => (view === "week" ? 7 : 1);
   const canWrite = ctx.can("appointment_write");
+  const viewBtn = (v: "day" | "week", label: string) =>
+    h("button", {
+      type: "button",
+      class: "btn seg-btn",
+      id: `schedule-view-${v}`,
+      "data-testid": `schedule-view-${v}`,
+      "aria-pressed": String(view === v),
+      onclick: () => {
+        view = v;
+        lastView = v;
+        selected = null;
+        dayBtn.setAttribute("aria-pressed", String(view === "day"));
+        weekBtn.setAttribute("aria-pressed", String(view === "week"));
+        void load();
+      },
+    }, label);
+  const dayBtn = viewBtn("day", "Day");
+  const weekBtn = viewBtn("week", "Week");
+  const bookAtSelection = () => {
+    const at = selected ? slotRoute(selected) : null;
+    ctx.open(at ?? { name: "book", date, providerId: provider });
+  };
   const el = h(
     "section",
     { class: "screen schedule-screen", "aria-labelledby": "schedule-title" },
@@ -78,33 +130,40 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       "div",
       { class: "screen-head" },
       h("h1", { id: "schedule-title" }, "Schedule ", longDate),
-      canWrite
-        ? h(
-            "button",
-            { type: "button", class: "btn btn-primary", id: "btn-book-appointment", "data-testid": "btn-book-appointment", onclick: () => ctx.open({ name: "book", date, providerId: provider }) },
-            "Book appointment",
-          )
-        : null,
+      h(
+        "div",
+        { class: "head-actions" },
+        canWrite
+          ? h("button", { type: "button", class: "btn", id: "btn-find-slot", "data-testid": "btn-find-slot", onclick: () => openSlotFinder(ctx, { providerId: provider, fromDate: date }) }, "Find a free slot", h("kbd", { "aria-hidden": "true" }, "F"))
+          : null,
+        canWrite
+          ? h("button", { type: "button", class: "btn btn-primary", id: "btn-book-appointment", "data-testid": "btn-book-appointment", onclick: bookAtSelection }, "Book appointment", h("kbd", { "aria-hidden": "true" }, "B"))
+          : null,
+      ),
     ),
     h(
       "div",
       { class: "toolbar" },
-      h("button", { type: "button", class: "btn", id: "schedule-prev", "data-testid": "schedule-prev", "aria-label": "Previous day", onclick: () => go(addDays(date, -1)) }, "◀"),
+      h("div", { class: "seg", role: "group", "aria-label": "View" }, dayBtn, weekBtn),
+      h("button", { type: "button", class: "btn", id: "schedule-prev", "data-testid": "schedule-prev", "aria-label": "Previous day or week", onclick: () => go(addDays(date, -step())) }, "◀"),
       h("label", { for: "schedule-date", class: "sr-only" }, "Date"),
       dateInput,
-      h("button", { type: "button", class: "btn", id: "schedule-next", "data-testid": "schedule-next", "aria-label": "Next day", onclick: () => go(addDays(date, 1)) }, "▶"),
+      h("button", { type: "button", class: "btn", id: "schedule-next", "data-testid": "schedule-next", "aria-label": "Next day or week", onclick: () => go(addDays(date, step())) }, "▶"),
       h("button", { type: "button", class: "btn", id: "schedule-today", "data-testid": "schedule-today", onclick: () => go(ctx.today()) }, "Today"),
       h("label", { for: "schedule-provider", class: "toolbar-label" }, "Provider"),
       providerSel,
     ),
     err,
+    live,
+    gridHost,
+    arrivalsTitle,
     counts,
     h(
       "div",
       { class: "table-wrap" },
       h(
         "table",
-        { class: "data-table schedule-table", id: "schedule-rows", "data-testid": "schedule-rows", "aria-label": "Appointments by time" },
+        { class: "data-table schedule-table", id: "schedule-rows", "data-testid": "schedule-rows", "aria-labelledby": "arrivals-title" },
         h(
           "thead",
           null,
@@ -119,12 +178,25 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   providerSel.addEventListener("change", () => {
     provider = providerSel.value || null;
     ctx.scheduleProvider = provider;
+    selected = null;
     void load();
   });
 
   let rows: AppointmentRow[] = [];
   let seq = 0;
   const busyIds = new Set<string>();
+  let selected: SlotRef | null = null;
+  let columns: GridColumn[] = [];
+  let moveError: { id: string; text: string } | null = null;
+  /** The booking (or slot) to give the focus back to after a re-render. */
+  let focusId: string | null = null;
+  let focusSlot = false;
+
+  const slotRoute = (s: SlotRef) => {
+    const c = columns[s.col];
+    if (!c) return null;
+    return { name: "book" as const, date: c.date, providerId: c.providerId ?? provider, time: timeOfMinutes(s.minutes) };
+  };
 
   const setStatus = async (row: AppointmentRow, to: AppointmentStatus, note: string | null) => {
     const a = row.appointment.record;
@@ -180,9 +252,244 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     });
   };
 
+  /** Moves a booking; a refusal shows next to it (and in the dialog, when one is open). */
+  const doMove = async (row: AppointmentRow, startsAt: string, minutes: number, providerId: string): Promise<string | null> => {
+    const a = row.appointment.record;
+    moveError = null;
+    err.hidden = true;
+    try {
+      const moved = await api.moveAppointment(a.id, startsAt, minutes, providerId);
+      const w = utcToZoned(moved.appointment.record.starts_at, ctx.tz);
+      const text = `Moved ${row.patient_name || "the booking"} to ${formatLongDate(w.date)} ${w.time}${providerId !== a.provider_id ? ` with ${moved.provider_name}` : ""}.`;
+      live.textContent = text;
+      ctx.toast(text, "success");
+      focusId = a.id;
+      // the booking left the view: follow it
+      if (!columns.some((c) => c.date === w.date)) {
+        date = w.date;
+        ctx.scheduleDate = w.date;
+        dateInput.value = w.date;
+      } else if (columns.every((c) => c.providerId !== null) && !columns.some((c) => c.providerId === providerId) && provider) {
+        provider = providerId;
+        ctx.scheduleProvider = provider;
+        providerSel.value = provider;
+      }
+      await load();
+      return null;
+    } catch (raw) {
+      const e = raw as CommandError;
+      const text = moveErrorText(e, rows, ctx.tz);
+      if (e.code === "conflict" && e.conflicting_appointment_id && !rows.some((r) => r.appointment.record.id === e.conflicting_appointment_id)) {
+        // the other booking is outside this view: look it up on its day
+        try {
+          const day = await api.dayAppointments(utcToZoned(startsAt, ctx.tz).date, null);
+          const other = day.find((r) => r.appointment.record.id === e.conflicting_appointment_id);
+          if (other) moveError = { id: a.id, text: `Not moved: it would clash with ${clashText(other, ctx.tz)}.` };
+        } catch {
+          // keep the general words
+        }
+      }
+      moveError ??= { id: a.id, text };
+      live.textContent = moveError.text;
+      focusId = a.id;
+      render();
+      return moveError.text;
+    }
+  };
+
+  const openMoveDialog = (row: AppointmentRow) => {
+    const a = row.appointment.record;
+    const w = utcToZoned(a.starts_at, ctx.tz);
+    const list = providers(ctx.staff());
+    const mDate = field(h("input", { type: "date", value: w.date }), { id: "move-date", name: "date", label: "Date", required: true });
+    const mTime = field(textInput({ value: w.time, inputmode: "numeric" }), { id: "move-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), 24-hour` });
+    const mProv = field(select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), a.provider_id), { id: "move-provider", name: "provider_id", label: "Provider", required: true });
+    const mLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "move-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
+    const mErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "move-dialog-error" });
+    mErr.hidden = true;
+    const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "move-save" }, "Move", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
+    const keep = h("button", { type: "button", class: "btn", "data-testid": "move-keep" }, "Close");
+    const form = h(
+      "form",
+      { class: "form-grid", novalidate: true, "data-testid": "move-form" },
+      h("p", { class: "span-2" }, `${timeSpan(a.starts_at, a.duration_minutes, ctx.tz)} · ${row.patient_name} (MRN ${row.patient_mrn}) with ${row.provider_name}`),
+      mDate.wrap,
+      mTime.wrap,
+      mProv.wrap,
+      mLen.wrap,
+      h("div", { class: "span-2" }, mErr),
+      h("div", { class: "form-actions span-2" }, save, keep),
+    );
+    const m = openModal({ title: "Move booking", testid: "move-dialog", content: form });
+    keep.addEventListener("click", () => m.close());
+    form.addEventListener("keydown", (e) => {
+      if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {
+        e.preventDefault();
+        form.requestSubmit();
+      }
+    });
+    form.addEventListener("submit", (e) => {
+      e.preventDefault();
+      mErr.hidden = true;
+      for (const f of [mDate, mTime, mLen, mProv]) f.setError(null);
+      const d = mDate.control.value;
+      const t = parseTimeOfDay(mTime.control.value);
+      const len = /^\d+$/.test(mLen.control.value.trim()) ? Number(mLen.control.value.trim()) : NaN;
+      let bad = false;
+      if (!parseIsoDate(d)) (mDate.setError("must be a date"), (bad = true));
+      if (!t) (mTime.setError("must be a time like 09:30"), (bad = true));
+      if (!(len >= 5 && len <= 480)) (mLen.setError("must be between 5 and 480 minutes"), (bad = true));
+      if (bad || !t) return;
+      save.disabled = true;
+      void doMove(row, zonedToUtc(d, t, ctx.tz), len, mProv.control.value).then((refused) => {
+        save.disabled = false;
+        if (refused) {
+          mErr.textContent = refused;
+          mErr.hidden = false;
+          mTime.control.focus();
+        } else m.close();
+      });
+    });
+    mTime.control.focus();
+    mTime.control.select();
+  };
+
+  const openActions = (row: AppointmentRow) => {
+    const a = row.appointment.record;
+    const buttons: HTMLButtonElement[] = [];
+    const add = (label: string, testid: string, act: () => void, cls = "") => {
+      const b = h("button", { type: "button", class: `btn ${cls}`, "data-testid": testid }, label);
+      b.addEventListener("click", () => {
+        m.close();
+        act();
+      });
+      buttons.push(b);
+    };
+    add("Open chart", "grid-action-chart", () => ctx.open({ name: "chart", patientId: a.patient_id }));
+    if (canWrite) {
+      if (movable(row)) add("Move…", "grid-action-move", () => openMoveDialog(row));
+      for (const x of ACTIONS) {
+        if (x.to === a.status || !canBecome(a.status, x.to)) continue;
+        add(x.label, `grid-action-${x.testid.replace("appt-", "")}`, () => (x.to === "cancelled" ? askCancel(row) : void setStatus(row, x.to, null)), x.primary ? "btn-primary" : x.to === "cancelled" ? "btn-quiet-danger" : "");
+      }
+    }
+    const m = openModal({
+      title: `${timeSpan(a.starts_at, a.duration_minutes, ctx.tz)} · ${row.patient_name || "Unknown patient"}`,
+      testid: "grid-actions",
+      content: [
+        h("p", null, `${KIND_LABEL[a.kind]} with ${row.provider_name} · `, h("span", { class: `status status-${a.status}` }, STATUS_LABEL[a.status]), a.reason ? ` · ${a.reason}` : ""),
+        h("div", { class: "form-actions grid-actions" }, buttons),
+      ],
+    });
+    buttons[0]?.focus();
+  };
+
+  const columnsNow = (): GridColumn[] => {
+    if (view === "week") {
+      // weekend days are narrower unless someone works on them
+      const busyDays = new Set(rows.map((r) => utcToZoned(r.appointment.record.starts_at, ctx.tz).date));
+      return weekDates(date).map((d) => ({ date: d, providerId: provider, title: dayTitle(d) + (d === ctx.today() ? " (today)" : ""), narrow: weekdayMon0(d) >= 5 && !busyDays.has(d) }));
+    }
+    const list = providers(ctx.staff()).filter((s) => !provider || s.id === provider);
+    return list.map((s) => ({ date, providerId: s.id, title: s.full_name }));
+  };
+
+  const renderGridNow = () => {
+    columns = columnsNow();
+    const hours = storedHours();
+    let start = Math.floor((minutesOfDay(hours.open) ?? 480) / 60) * 60;
+    let end = Math.ceil((minutesOfDay(hours.close) ?? 1080) / 60) * 60;
+    for (const r of rows) {
+      if (columnOf(r, columns, ctx.tz) < 0) continue;
+      const a = r.appointment.record;
+      const m = minutesOfDay(formatTime(a.starts_at, ctx.tz)) ?? 0;
+      start = Math.min(start, Math.floor(m / 60) * 60);
+      end = Math.max(end, Math.min(1440, Math.ceil((m + a.duration_minutes) / 60) * 60));
+    }
+    if (selected && (selected.col >= columns.length || selected.minutes < start || selected.minutes >= end)) selected = null;
+    const grid = renderGrid({
+      columns,
+      rows,
+      tz: ctx.tz,
+      startMinutes: start,
+      endMinutes: end,
+      showProvider: view === "week" && !provider,
+      canWrite,
+      selected,
+      moveError,
+      onSelect: (s) => {
+        selected = s;
+        focusSlot = true;
+        render();
+      },
+      onBookAt: (s) => {
+        selected = s;
+        const r = slotRoute(s);
+        if (r) ctx.open(r);
+      },
+      onActions: openActions,
+      onMoveDialog: openMoveDialog,
+      onNudge: (row, minutes, days, colStep) => {
+        const a = row.appointment.record;
+        if (!movable(row)) {
+          moveError = { id: a.id, text: `Not moved: only scheduled or checked-in bookings move; this one is ${STATUS_LABEL[a.status].toLowerCase()}.` };
+          focusId = a.id;
+          render();
+          return;
+        }
+        // in the whole clinic's day, left and right go to the next provider's column
+        const ci = columnOf(row, columns, ctx.tz);
+        if (view === "day" && colStep !== 0 && columns.length > 1) {
+          const target = columns[ci + colStep];
+          if (target?.providerId) void doMove(row, a.starts_at, a.duration_minutes, target.providerId);
+          return;
+        }
+        void doMove(row, shiftWallClock(a.starts_at, days, minutes, ctx.tz), a.duration_minutes, a.provider_id);
+      },
+      onDrop: (id, s) => {
+        const row = rows.find((r) => r.appointment.record.id === id);
+        const c = columns[s.col];
+        if (!row || !c || !movable(row)) return;
+        const a = row.appointment.record;
+        void doMove(row, slotInstant(c, s.minutes, ctx.tz), a.duration_minutes, c.providerId ?? a.provider_id);
+      },
+    });
+    // a live refresh must not take the focus away from the booking or slot being worked on
+    const active = document.activeElement as HTMLElement | null;
+    if (active && gridHost.contains(active)) {
+      if (active.dataset.appointmentId) focusId ??= active.dataset.appointmentId;
+      else if (active.classList.contains("sg-slot")) focusSlot = true;
+    }
+    const oldScroll = gridHost.querySelector(".sched-grid")?.scrollTop;
+    replace(gridHost, grid);
+    if (oldScroll !== undefined) grid.scrollTop = oldScroll;
+    else {
+      // first show: start at opening time or the first booking
+      const hoursStart = minutesOfDay(storedHours().open) ?? 480;
+      grid.scrollTop = Math.max(0, ((hoursStart - start) / 15) * SLOT_PX - 8);
+    }
+    if (focusId) {
+      const b = grid.querySelector<HTMLElement>(`[data-testid="grid-appt"][data-appointment-id="${focusId}"]`);
+      if (b) {
+        b.focus();
+        focusId = null;
+      }
+    } else if (focusSlot) {
+      grid.querySelector<HTMLElement>(".sg-selected")?.focus();
+      focusSlot = false;
+    }
+  };
+
   const render = () => {
-    longDate.textContent = `· ${formatLongDate(date)}${date === ctx.today() ? " (today)" : ""}`;
-    const sorted = [...rows].sort((x, y) => Date.parse(x.appointment.record.starts_at) - Date.parse(y.appointment.record.starts_at));
+    longDate.textContent =
+      view === "week"
+        ? `· week of ${formatLongDate(weekDates(date)[0] ?? date)}`
+        : `· ${formatLongDate(date)}${date === ctx.today() ? " (today)" : ""}`;
+    arrivalsTitle.textContent = `Arrivals · ${formatLongDate(date)}${date === ctx.today() ? " (today)" : ""}`;
+    renderGridNow();
+    const sorted = rows
+      .filter((r) => utcToZoned(r.appointment.record.starts_at, ctx.tz).date === date)
+      .sort((x, y) => Date.parse(x.appointment.record.starts_at) - Date.parse(y.appointment.record.starts_at));
     const by = (s: AppointmentStatus) => sorted.filter((r) => r.appointment.record.status === s).length;
     counts.textContent =
       sorted.length === 0
@@ -252,7 +559,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   const load = async () => {
     const my = ++seq;
     try {
-      const result = await api.dayAppointments(date, provider);
+      const days = view === "week" ? weekDates(date) : [date];
+      const result = await api.appointmentsBetweenDates(days[0] ?? date, days[days.length - 1] ?? date, provider);
       if (my !== seq) return;
       rows = result;
       render();
@@ -280,13 +588,36 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     onKey: (e) => {
       const t = e.target as HTMLElement | null;
       if (t && (t.tagName === "INPUT" || t.tagName === "SELECT" || t.tagName === "TEXTAREA")) return false;
-      if (e.altKey && e.key === "ArrowLeft") {
-        go(addDays(date, -1));
+      if (e.altKey && !e.ctrlKey && e.key === "ArrowLeft") {
+        go(addDays(date, -step()));
         return true;
       }
-      if (e.altKey && e.key === "ArrowRight") {
-        go(addDays(date, 1));
+      if (e.altKey && !e.ctrlKey && e.key === "ArrowRight") {
+        go(addDays(date, step()));
         return true;
+      }
+      const plain = !e.altKey && !e.ctrlKey && !e.metaKey;
+      if (plain && canWrite && (e.key === "b" || e.key === "B")) {
+        bookAtSelection();
+        return true;
+      }
+      if (plain && canWrite && (e.key === "f" || e.key === "F")) {
+        openSlotFinder(ctx, { providerId: provider, fromDate: date });
+        return true;
+      }
+      if (plain && (e.key === "d" || e.key === "D")) {
+        dayBtn.click();
+        return true;
+      }
+      if (plain && (e.key === "w" || e.key === "W")) {
+        weekBtn.click();
+        return true;
+      }
+      if (plain && (e.key === "g" || e.key === "G")) {
+        // to the grid: the selected slot, else the first booking, else the first slot
+        const g = gridHost.querySelector<HTMLElement>(".sg-selected") ?? gridHost.querySelector<HTMLElement>('[data-testid="grid-appt"]') ?? gridHost.querySelector<HTMLElement>('.sg-slot[tabindex="0"]');
+        g?.focus();
+        return !!g;
       }
       return false;
     },

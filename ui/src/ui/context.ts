@@ -12,7 +12,8 @@ export type Route =
   | { name: "chart"; patientId: string }
   | { name: "vitals"; patientId: string }
   | { name: "schedule"; date?: string }
-  | { name: "book"; patientId?: string; date?: string; providerId?: string | null }
+  | { name: "book"; patientId?: string; date?: string; providerId?: string | null; time?: string; duration?: number }
+  | { name: "today" }
   | { name: "edit-patient"; patientId: string }
   | { name: "review" }
   | { name: "resend-registration"; mutationId: string }

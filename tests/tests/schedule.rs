@@ -1,0 +1,343 @@
+//! The schedule on real workstations against the real server: a week read in the clinic's
+//! time zone, a booking moved (only the changed fields, from the revision seen), a move into
+//! a taken slot refused at once naming the booking, and a move the server refuses coming back
+//! through the review list.
+
+use std::time::Duration;
+
+use chrono::{NaiveDate, TimeZone, Utc};
+use chrono_tz::America::New_York;
+use medoffice_client::view::{ConnectionState, ErrorCode, ReviewItem};
+use medoffice_client::Workstation;
+use medoffice_e2e::proxy::Proxy;
+use medoffice_e2e::{new_patient, wait_for, System};
+use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment};
+use uuid::Uuid;
+
+fn err(e: impl std::fmt::Display) -> anyhow::Error {
+    anyhow::anyhow!("{e}")
+}
+
+/// A wall-clock time in New York (the clinic's zone) as a UTC instant.
+fn ny(y: i32, m: u32, d: u32, hh: u32, mm: u32) -> chrono::DateTime<Utc> {
+    New_York
+        .with_ymd_and_hms(y, m, d, hh, mm, 0)
+        .single()
+        .expect("a New York time")
+        .with_timezone(&Utc)
+}
+
+async fn drained(ws: &Workstation) -> anyhow::Result<()> {
+    wait_for(Duration::from_secs(30), || async {
+        let st = ws.status();
+        st.state == ConnectionState::Online && st.pending == 0
+    })
+    .await?;
+    Ok(())
+}
+
+async fn book(
+    ws: &Workstation,
+    patient: Uuid,
+    provider: Uuid,
+    at: chrono::DateTime<Utc>,
+    minutes: i32,
+) -> anyhow::Result<Uuid> {
+    Ok(ws
+        .book_appointment(NewAppointment {
+            id: None,
+            patient_id: patient,
+            provider_id: provider,
+            starts_at: at,
+            duration_minutes: minutes,
+            kind: AppointmentKind::FollowUp,
+            reason: Some("review".into()),
+            notes: None,
+            overbooked: None,
+        })
+        .await
+        .map_err(err)?
+        .appointment
+        .record
+        .id)
+}
+
+fn date(y: i32, m: u32, d: u32) -> NaiveDate {
+    NaiveDate::from_ymd_opt(y, m, d).expect("date")
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_is_taken(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("weekly", "America/New_York").await?;
+    let (desk, _d1) = sys.workstation("weekly", "reception").await?;
+    let (exam, _d2) = sys.workstation("weekly", "doctor").await?;
+    drained(&desk).await?;
+    let doctor = exam.session().await.map_err(err)?.user.id;
+    let nurse = desk
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|s| s.username == "nurse")
+        .ok_or_else(|| anyhow::anyhow!("no nurse"))?
+        .id;
+    let ana = desk
+        .register_patient(new_patient("Ana", "Quispe"))
+        .await
+        .map_err(err)?
+        .record
+        .id;
+    let ben = desk
+        .register_patient(new_patient("Ben", "Okafor"))
+        .await
+        .map_err(err)?
+        .record
+        .id;
+    drained(&desk).await?;
+
+    // Monday 2031-06-30 .. Sunday 2031-07-06; 23:30 on Tuesday is already Wednesday in UTC
+    let a = book(&desk, ana, doctor, ny(2031, 7, 1, 9, 0), 30).await?;
+    let b = book(&desk, ben, doctor, ny(2031, 7, 1, 10, 0), 15).await?;
+    let late = book(&desk, ben, doctor, ny(2031, 7, 1, 23, 30), 20).await?;
+    let next_week = book(&desk, ana, doctor, ny(2031, 7, 7, 9, 0), 15).await?;
+    let other_provider = book(&desk, ben, nurse, ny(2031, 7, 3, 9, 0), 15).await?;
+    drained(&desk).await?;
+
+    let ids = |rows: &[medoffice_client::view::AppointmentRow]| -> Vec<Uuid> {
+        rows.iter().map(|r| r.appointment.record.id).collect()
+    };
+    let week = desk
+        .appointments_between_dates(date(2031, 6, 30), date(2031, 7, 6), Some(doctor))
+        .await
+        .map_err(err)?;
+    assert_eq!(ids(&week), vec![a, b, late], "the doctor's week, by time");
+    let clinic = desk
+        .appointments_between_dates(date(2031, 6, 30), date(2031, 7, 6), None)
+        .await
+        .map_err(err)?;
+    assert_eq!(ids(&clinic), vec![a, b, late, other_provider]);
+    assert!(!ids(&clinic).contains(&next_week));
+    let tuesday = desk
+        .appointments_between_dates(date(2031, 7, 1), date(2031, 7, 1), None)
+        .await
+        .map_err(err)?;
+    assert_eq!(
+        ids(&tuesday),
+        ids(&desk
+            .day_appointments(date(2031, 7, 1), None)
+            .await
+            .map_err(err)?),
+        "one day by dates is the day view"
+    );
+    assert!(desk
+        .appointments_between_dates(date(2031, 7, 2), date(2031, 7, 1), None)
+        .await
+        .map_err(err)?
+        .is_empty());
+
+    // into Ben's slot: refused at once, naming Ben's booking, and nothing is queued
+    let before = desk.outbox().await.map_err(err)?.len();
+    let refused = desk
+        .move_appointment(a, ny(2031, 7, 1, 9, 50), 30, doctor)
+        .await
+        .expect_err("the slot is taken");
+    assert_eq!(refused.code, ErrorCode::Conflict);
+    assert_eq!(refused.conflicting_appointment_id, Some(b));
+    assert!(
+        refused.message.contains("Okafor, Ben"),
+        "the clash names the patient: {}",
+        refused.message
+    );
+    assert_eq!(desk.outbox().await.map_err(err)?.len(), before);
+    let still = desk
+        .day_appointments(date(2031, 7, 1), Some(doctor))
+        .await
+        .map_err(err)?;
+    assert_eq!(still[0].appointment.record.starts_at, ny(2031, 7, 1, 9, 0));
+
+    // refused fields, in words, on their fields
+    for (at, minutes, who, field) in [
+        (ny(2031, 7, 1, 9, 0), 4, doctor, "duration_minutes"),
+        (ny(2020, 7, 1, 9, 0), 30, doctor, "starts_at"),
+        (ny(2031, 7, 1, 9, 0), 30, Uuid::new_v4(), "provider_id"),
+    ] {
+        let e = desk
+            .move_appointment(a, at, minutes, who)
+            .await
+            .expect_err("invalid move");
+        assert_eq!(e.code, ErrorCode::Validation, "{e:?}");
+        assert!(
+            e.fields.as_ref().is_some_and(|f| f.0.contains_key(field)),
+            "{field}: {e:?}"
+        );
+    }
+
+    // Ana's visit moves to Thursday 08:15 for 45 minutes: the Tuesday view loses it at once
+    let moved = desk
+        .move_appointment(a, ny(2031, 7, 3, 8, 15), 45, doctor)
+        .await
+        .map_err(err)?;
+    assert!(moved.appointment.pending);
+    assert_eq!(moved.appointment.record.starts_at, ny(2031, 7, 3, 8, 15));
+    let queued = desk.outbox().await.map_err(err)?;
+    let m = &queued.last().expect("the move is queued").mutation;
+    assert_eq!(m.id, a);
+    assert!(m.base_revision.is_some_and(|r| r > 0));
+    let mut keys: Vec<&String> = m.data.as_object().expect("fields").keys().collect();
+    keys.sort();
+    assert_eq!(keys, ["duration_minutes", "starts_at"], "only what changed");
+    // before it is sent, the mover's own views show it where it is going
+    let tue = desk
+        .day_appointments(date(2031, 7, 1), None)
+        .await
+        .map_err(err)?;
+    assert!(
+        !ids(&tue).contains(&a),
+        "moved out of Tuesday while pending"
+    );
+    let thu = desk
+        .day_appointments(date(2031, 7, 3), None)
+        .await
+        .map_err(err)?;
+    assert!(ids(&thu).contains(&a), "moved into Thursday while pending");
+    drained(&desk).await?;
+    wait_for(Duration::from_secs(30), || async {
+        exam.appointments_between_dates(date(2031, 7, 3), date(2031, 7, 3), Some(doctor))
+            .await
+            .is_ok_and(|r| {
+                r.iter().any(|x| {
+                    x.appointment.record.id == a
+                        && x.appointment.record.duration_minutes == 45
+                        && !x.appointment.pending
+                })
+            })
+    })
+    .await?;
+    assert!(!ids(&exam
+        .day_appointments(date(2031, 7, 1), None)
+        .await
+        .map_err(err)?)
+    .contains(&a));
+
+    // onto another provider's column; then the nurse's 09:00 blocks a move of Ben's 10:00 there
+    let e = desk
+        .move_appointment(b, ny(2031, 7, 3, 9, 5), 15, nurse)
+        .await
+        .expect_err("the nurse is busy");
+    assert_eq!(e.conflicting_appointment_id, Some(other_provider));
+    desk.move_appointment(b, ny(2031, 7, 3, 9, 15), 15, nurse)
+        .await
+        .map_err(err)?;
+    drained(&desk).await?;
+    let thursday = desk
+        .appointments_between_dates(date(2031, 7, 3), date(2031, 7, 3), Some(nurse))
+        .await
+        .map_err(err)?;
+    assert_eq!(ids(&thursday), vec![other_provider, b]);
+
+    // only scheduled or checked-in visits move
+    desk.set_appointment_status(
+        late,
+        AppointmentStatus::Cancelled,
+        Some("called off".into()),
+    )
+    .await
+    .map_err(err)?;
+    let e = desk
+        .move_appointment(late, ny(2031, 7, 2, 9, 0), 20, doctor)
+        .await
+        .expect_err("cancelled");
+    assert!(
+        e.fields
+            .as_ref()
+            .is_some_and(|f| f.0.contains_key("status")),
+        "{e:?}"
+    );
+    Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_move_the_server_refuses_comes_back_for_review_and_the_booking_stays(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("authority", "America/New_York").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let (outpost, _d1) = sys
+        .workstation_at(&proxy.url(), "authority", "reception")
+        .await?;
+    let (desk, _d2) = sys.workstation("authority", "nurse").await?;
+    drained(&outpost).await?;
+    drained(&desk).await?;
+    let doctor = desk
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|s| s.username == "doctor")
+        .ok_or_else(|| anyhow::anyhow!("no doctor"))?
+        .id;
+    let p = outpost
+        .register_patient(new_patient("Hal", "Moved"))
+        .await
+        .map_err(err)?
+        .record
+        .id;
+    let mine = book(&outpost, p, doctor, ny(2031, 8, 5, 9, 0), 15).await?;
+    drained(&outpost).await?;
+    wait_for(Duration::from_secs(30), || async {
+        desk.patient_chart(p)
+            .await
+            .is_ok_and(|c| !c.patient.pending)
+    })
+    .await?;
+
+    // the outpost loses the link and moves its booking to 11:00; the desk gives 11:00 away
+    proxy.set_online(false);
+    wait_for(Duration::from_secs(30), || async {
+        outpost.status().state != ConnectionState::Online
+    })
+    .await?;
+    outpost
+        .move_appointment(mine, ny(2031, 8, 5, 11, 0), 15, doctor)
+        .await
+        .map_err(err)?;
+    let theirs = book(&desk, p, doctor, ny(2031, 8, 5, 11, 0), 15).await?;
+    drained(&desk).await?;
+    proxy.set_online(true);
+    wait_for(Duration::from_secs(60), || async {
+        let st = outpost.status();
+        st.rejected == 1 && st.pending == 0
+    })
+    .await?;
+    let review = outpost.review_list().await.map_err(err)?;
+    let (mutation_id, clash) = review
+        .items
+        .iter()
+        .find_map(|i| match i {
+            ReviewItem::Refused {
+                mutation_id,
+                entity_id,
+                conflicting_appointment_id,
+                ..
+            } if *entity_id == mine => Some((*mutation_id, *conflicting_appointment_id)),
+            _ => None,
+        })
+        .ok_or_else(|| anyhow::anyhow!("no refused move: {review:?}"))?;
+    assert_eq!(clash, Some(theirs), "the refusal names the booking");
+    // meanwhile the booking shows where the server has it, marked refused
+    let day = outpost
+        .day_appointments(date(2031, 8, 5), Some(doctor))
+        .await
+        .map_err(err)?;
+    let row = day
+        .iter()
+        .find(|r| r.appointment.record.id == mine)
+        .expect("still booked");
+    assert_eq!(row.appointment.record.starts_at, ny(2031, 8, 5, 9, 0));
+    assert!(row.appointment.rejected.is_some());
+    outpost.discard(mutation_id).await.map_err(err)?;
+    assert_eq!(outpost.status().rejected, 0);
+    Ok(())
+}

@@ -1,0 +1,89 @@
+import { describe, expect, it } from "vitest";
+import type { AppointmentRow } from "../bindings/AppointmentRow";
+import type { CommandError } from "../bindings/CommandError";
+import { moveErrorText } from "./schedule";
+import { columnOf, dayTitle, movable, type GridColumn } from "./scheduleGrid";
+import { waitingText } from "./today";
+
+const NY = "America/New_York";
+
+function row(id: string, startsAt: string, over: Partial<AppointmentRow["appointment"]["record"]> = {}): AppointmentRow {
+  return {
+    appointment: {
+      record: {
+        id,
+        patient_id: "p1",
+        provider_id: "doc",
+        starts_at: startsAt,
+        duration_minutes: 20,
+        kind: "follow_up",
+        status: "scheduled",
+        reason: null,
+        notes: null,
+        overbooked: false,
+        revision: 1,
+        deleted: false,
+        ...over,
+      },
+      pending: false,
+      rejected: null,
+      held: null,
+    },
+    patient_name: "Conroy, Lavonda",
+    patient_mrn: "000015",
+    provider_name: "Dr. Daniel Kim",
+    patient_date_of_birth: "1987-01-02",
+    patient_sex: "female",
+  };
+}
+
+function err(over: Partial<CommandError>): CommandError {
+  return { code: "internal", message: "", fields: null, conflicting_appointment_id: null, ...over };
+}
+
+describe("a refused move", () => {
+  it("names the clashing booking in the clinic's time", () => {
+    const other = row("b", "2026-11-21T14:20:00Z");
+    const text = moveErrorText(err({ code: "conflict", message: "taken", conflicting_appointment_id: "b" }), [other], NY);
+    expect(text).toBe("Not moved: it would clash with 09:20–09:40 Conroy, Lavonda (MRN 000015) with Dr. Daniel Kim, scheduled.");
+  });
+  it("falls back to the core's words when the other booking is not in view", () => {
+    const text = moveErrorText(err({ code: "conflict", message: "The provider already has a booking at 2026-11-22 09:00 for 20 minutes: Okafor, Ben (MRN 7)", conflicting_appointment_id: "x" }), [], NY);
+    expect(text).toContain("Okafor, Ben");
+  });
+  it("says which field was refused, in words", () => {
+    const text = moveErrorText(err({ code: "validation", message: "", fields: { starts_at: ["cannot be moved to a day in the past"] } }), [], NY);
+    expect(text).toBe("Not moved: the new time cannot be moved to a day in the past.");
+  });
+});
+
+describe("the grid", () => {
+  const cols: GridColumn[] = [
+    { date: "2026-11-21", providerId: "doc", title: "Kim" },
+    { date: "2026-11-21", providerId: "nurse", title: "Okafor" },
+  ];
+  it("puts a booking in its provider's column on its clinic-local day", () => {
+    expect(columnOf(row("a", "2026-11-21T14:00:00Z"), cols, NY)).toBe(0);
+    expect(columnOf(row("a", "2026-11-21T14:00:00Z", { provider_id: "nurse" }), cols, NY)).toBe(1);
+    // 00:30 UTC on the 22nd is still the 21st in New York
+    expect(columnOf(row("a", "2026-11-22T00:30:00Z"), cols, NY)).toBe(0);
+    expect(columnOf(row("a", "2026-11-22T14:00:00Z"), cols, NY)).toBe(-1);
+  });
+  it("moves only scheduled and checked-in bookings", () => {
+    expect(movable(row("a", "2026-11-21T14:00:00Z"))).toBe(true);
+    expect(movable(row("a", "2026-11-21T14:00:00Z", { status: "checked_in" }))).toBe(true);
+    expect(movable(row("a", "2026-11-21T14:00:00Z", { status: "in_progress" }))).toBe(false);
+    expect(movable(row("a", "2026-11-21T14:00:00Z", { status: "cancelled" }))).toBe(false);
+  });
+  it("titles week columns briefly", () => {
+    expect(dayTitle("2026-11-16")).toBe("Mon 16 Nov");
+  });
+});
+
+describe("waiting time", () => {
+  it("reads in minutes, then hours", () => {
+    expect(waitingText(20_000)).toBe("just now");
+    expect(waitingText(4 * 60_000 + 5_000)).toBe("4 min");
+    expect(waitingText(65 * 60_000)).toBe("1 h 05 min");
+  });
+});

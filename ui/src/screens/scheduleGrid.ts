@@ -1,0 +1,334 @@
+// The schedule's time grid: one column per provider (a day) or per date (a week), a 15-minute
+// slot grid, bookings sized by their length. Bookings move by drag and drop (HTML5 drag
+// events) onto a slot, or by keyboard (Alt+arrows) — the screen does the moving.
+
+import type { AppointmentRow } from "../bindings/AppointmentRow";
+import { h } from "../dom";
+import { KIND_LABEL, STATUS_LABEL } from "../lib/format";
+import { layoutLanes, minutesOfDay, timeOfMinutes } from "../lib/slots";
+import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
+import { timeSpan } from "./schedule";
+
+/** Pixels per 15 minutes. */
+export const SLOT_PX = 24;
+
+/** A column: a date and, in the whole-clinic day view, a provider (null: any provider). */
+export interface GridColumn {
+  date: string;
+  providerId: string | null;
+  title: string;
+  /** Narrower (weekend days in the week view). */
+  narrow?: boolean;
+}
+
+/** A slot of the grid: column index and minutes since midnight (clinic wall clock). */
+export interface SlotRef {
+  col: number;
+  minutes: number;
+}
+
+/** What the grid needs from the screen. */
+export interface GridOptions {
+  columns: GridColumn[];
+  rows: AppointmentRow[];
+  tz: string;
+  /** First and last minute of the day shown (multiples of 60). */
+  startMinutes: number;
+  endMinutes: number;
+  /** Label bookings with their provider (the whole clinic's week). */
+  showProvider: boolean;
+  canWrite: boolean;
+  selected: SlotRef | null;
+  /** A refused move to show next to its booking. */
+  moveError: { id: string; text: string } | null;
+  onSelect(slot: SlotRef): void;
+  /** Enter or B on a slot, or a double click. */
+  onBookAt(slot: SlotRef): void;
+  /** Enter on a booking, the context-menu key, Shift+F10 or a right click. */
+  onActions(row: AppointmentRow): void;
+  /** M on a booking. */
+  onMoveDialog(row: AppointmentRow): void;
+  /** Alt+arrows on a booking: minutes and days to shift it by; or a column step. */
+  onNudge(row: AppointmentRow, minutes: number, days: number, colStep: number): void;
+  /** A booking dropped onto a slot. */
+  onDrop(id: string, slot: SlotRef): void;
+}
+
+/** Only scheduled and checked-in bookings move (the client core's rule). */
+export function movable(row: AppointmentRow): boolean {
+  const s = row.appointment.record.status;
+  return s === "scheduled" || s === "checked_in";
+}
+
+/** The column a booking belongs in, or -1 when it is not shown. */
+export function columnOf(row: AppointmentRow, columns: GridColumn[], tz: string): number {
+  const a = row.appointment.record;
+  const d = utcToZoned(a.starts_at, tz).date;
+  return columns.findIndex((c) => c.date === d && (c.providerId === null || c.providerId === a.provider_id));
+}
+
+/** Builds the grid. The element scrolls inside itself (not the page). */
+export function renderGrid(o: GridOptions): HTMLElement {
+  const slots = (o.endMinutes - o.startMinutes) / 15;
+  // many columns (a week, a large clinic): the start time only, so the name has room
+  const compact = o.columns.length > 3;
+  const height = slots * SLOT_PX;
+  const template = ["4.2rem", ...o.columns.map((c) => (c.narrow ? "minmax(7rem, 0.6fr)" : "minmax(9.5rem, 1fr)"))].join(" ");
+  const head = h(
+    "div",
+    { class: "sg-head", style: `grid-template-columns: ${template}` },
+    h("div", { class: "sg-corner" }),
+    o.columns.map((c) => h("div", { class: "sg-col-title", "data-testid": "grid-column-title", title: c.title }, c.title)),
+  );
+  const times = h(
+    "div",
+    { class: "sg-times", "aria-hidden": "true", style: `height:${height}px` },
+    Array.from({ length: (o.endMinutes - o.startMinutes) / 60 }, (_, i) => h("div", { class: "sg-hour", style: `height:${SLOT_PX * 4}px` }, timeOfMinutes(o.startMinutes + i * 60))),
+  );
+  const cols = o.columns.map((c, ci) => {
+    const col = h("div", { class: `sg-col ${c.narrow ? "sg-narrow" : ""}`, style: `height:${height}px`, "data-col": String(ci), role: "group", "aria-label": c.title });
+    for (let i = 0; i < slots; i++) {
+      const minutes = o.startMinutes + i * 15;
+      const sel = o.selected && o.selected.col === ci && o.selected.minutes === minutes;
+      const cell = h("div", {
+        class: `sg-slot ${minutes % 60 === 0 ? "sg-slot-hour" : ""} ${sel ? "sg-selected" : ""}`,
+        style: `height:${SLOT_PX}px`,
+        role: "button",
+        tabindex: sel ? "0" : "-1",
+        "data-testid": "grid-slot",
+        "data-col": String(ci),
+        "data-minutes": String(minutes),
+        "data-date": c.date,
+        "data-time": timeOfMinutes(minutes),
+        "aria-label": `${c.title}, ${timeOfMinutes(minutes)}: press Enter or B to book here`,
+      });
+      col.appendChild(cell);
+    }
+    return col;
+  });
+  // nothing selected yet: the first slot of the first column takes the Tab stop
+  if (!o.selected) cols[0]?.querySelector(".sg-slot")?.setAttribute("tabindex", "0");
+
+  const byCol = new Map<number, AppointmentRow[]>();
+  for (const r of o.rows) {
+    const ci = columnOf(r, o.columns, o.tz);
+    if (ci < 0) continue;
+    byCol.set(ci, [...(byCol.get(ci) ?? []), r]);
+  }
+  const topOf = (iso: string, date: string) => {
+    const w = utcToZoned(iso, o.tz);
+    // a booking that started the day before (cannot happen in a day column) stays at the top
+    const m = w.date === date ? (minutesOfDay(w.time) ?? 0) : 0;
+    return ((m - o.startMinutes) / 15) * SLOT_PX;
+  };
+  for (const [ci, list] of byCol) {
+    const col = cols[ci];
+    const column = o.columns[ci];
+    if (!col || !column) continue;
+    const startMs = (r: AppointmentRow) => Date.parse(r.appointment.record.starts_at);
+    const endMs = (r: AppointmentRow) => startMs(r) + r.appointment.record.duration_minutes * 60_000;
+    for (const p of layoutLanes(list, startMs, endMs)) {
+      const r = p.item;
+      const a = r.appointment.record;
+      const top = Math.max(0, topOf(a.starts_at, column.date));
+      const px = Math.max(SLOT_PX - 2, (a.duration_minutes / 15) * SLOT_PX - 2);
+      const move = o.canWrite && movable(r);
+      const inactive = a.status === "cancelled" || a.status === "no_show";
+      const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}${move ? ". Alt+arrows move it; Enter for actions" : ". Enter for actions"}`;
+      const block = h(
+        "div",
+        {
+          class: `sg-appt sg-status-${a.status} ${inactive ? "sg-inactive" : ""} ${r.appointment.pending ? "sg-pending" : ""} ${r.appointment.rejected ? "sg-rejected" : ""}`,
+          style: `top:${top}px;height:${px}px;left:calc(${(p.lane / p.lanes) * 100}% + 2px);width:calc(${100 / p.lanes}% - 4px)`,
+          tabindex: "0",
+          role: "button",
+          "aria-label": label,
+          "data-testid": "grid-appt",
+          "data-appointment-id": a.id,
+          "data-status": a.status,
+          "data-time": formatTime(a.starts_at, o.tz),
+          "data-date": utcToZoned(a.starts_at, o.tz).date,
+          draggable: move ? "true" : "false",
+        },
+        // two lines (time and patient; status, kind, provider) when there is room, else one
+        // line that still shows the status in words
+        ...(px >= 28
+          ? [
+              h("div", { class: "sg-line" }, h("span", { class: "sg-appt-time" }, compact ? formatTime(a.starts_at, o.tz) : timeSpan(a.starts_at, a.duration_minutes, o.tz)), " ", h("strong", { class: "sg-appt-name" }, r.patient_name || "Unknown patient")),
+              h(
+                "div",
+                { class: "sg-line" },
+                h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
+                r.appointment.pending ? h("span", { class: "badge", title: "Not yet on the server" }, "pending") : null,
+                h("span", { class: "sg-appt-kind" }, ` ${KIND_LABEL[a.kind]}`),
+                o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
+              ),
+            ]
+          : [
+              h(
+                "div",
+                { class: "sg-line" },
+                h("span", { class: "sg-appt-time" }, formatTime(a.starts_at, o.tz)),
+                " ",
+                h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
+                " ",
+                h("strong", { class: "sg-appt-name" }, r.patient_name || "Unknown patient"),
+                o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
+              ),
+            ]),
+      );
+      block.title = label;
+      col.appendChild(block);
+      if (o.moveError && o.moveError.id === a.id) {
+        col.appendChild(
+          h(
+            "div",
+            { class: "sg-move-error", role: "alert", "data-testid": "move-error", style: `top:${top + px + 2}px` },
+            o.moveError.text,
+          ),
+        );
+      }
+    }
+  }
+
+  const body = h("div", { class: "sg-body", style: `grid-template-columns: ${template}` }, times, ...cols);
+  const el = h(
+    "div",
+    { class: "sched-grid", "data-testid": "schedule-grid", tabindex: "-1" },
+    head,
+    body,
+  );
+  const rowOf = (id: string | undefined) => o.rows.find((r) => r.appointment.record.id === id);
+  const slotOf = (t: HTMLElement): SlotRef | null => {
+    const cell = t.closest<HTMLElement>(".sg-slot");
+    if (!cell) return null;
+    return { col: Number(cell.dataset.col), minutes: Number(cell.dataset.minutes) };
+  };
+
+  el.addEventListener("click", (e) => {
+    const s = slotOf(e.target as HTMLElement);
+    if (s) o.onSelect(s);
+  });
+  el.addEventListener("dblclick", (e) => {
+    const s = slotOf(e.target as HTMLElement);
+    if (s && o.canWrite) o.onBookAt(s);
+    const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
+    const r = rowOf(b?.dataset.appointmentId);
+    if (r) o.onActions(r);
+  });
+  el.addEventListener("contextmenu", (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
+    const r = rowOf(b?.dataset.appointmentId);
+    if (r) {
+      e.preventDefault();
+      o.onActions(r);
+    }
+  });
+  el.addEventListener("keydown", (e) => {
+    const t = e.target as HTMLElement;
+    const b = t.closest<HTMLElement>(".sg-appt");
+    const r = rowOf(b?.dataset.appointmentId);
+    if (r) {
+      const arrows: Record<string, [number, number, number]> = {
+        ArrowUp: [-15, 0, 0],
+        ArrowDown: [15, 0, 0],
+        ArrowLeft: [0, -1, -1],
+        ArrowRight: [0, 1, 1],
+      };
+      const step = arrows[e.key];
+      if (e.altKey && !e.ctrlKey && step) {
+        e.preventDefault();
+        e.stopPropagation();
+        if (o.canWrite) o.onNudge(r, step[0], step[1], step[2]);
+        return;
+      }
+      if (e.key === "Enter" || e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+        e.preventDefault();
+        e.stopPropagation();
+        o.onActions(r);
+        return;
+      }
+      if ((e.key === "m" || e.key === "M") && !e.altKey && !e.ctrlKey && o.canWrite && movable(r)) {
+        e.preventDefault();
+        e.stopPropagation();
+        o.onMoveDialog(r);
+      }
+      return;
+    }
+    const s = slotOf(t);
+    if (!s) return;
+    if ((e.key === "Enter" || e.key === "b" || e.key === "B") && !e.altKey && !e.ctrlKey) {
+      e.preventDefault();
+      e.stopPropagation();
+      if (o.canWrite) o.onBookAt(s);
+      return;
+    }
+    if (e.altKey || e.ctrlKey) return;
+    let next: SlotRef | null = null;
+    if (e.key === "ArrowUp" && s.minutes > o.startMinutes) next = { col: s.col, minutes: s.minutes - 15 };
+    if (e.key === "ArrowDown" && s.minutes + 15 < o.endMinutes) next = { col: s.col, minutes: s.minutes + 15 };
+    if (e.key === "ArrowLeft" && s.col > 0) next = { col: s.col - 1, minutes: s.minutes };
+    if (e.key === "ArrowRight" && s.col < o.columns.length - 1) next = { col: s.col + 1, minutes: s.minutes };
+    if (next) {
+      e.preventDefault();
+      e.stopPropagation();
+      o.onSelect(next);
+    }
+  });
+
+  // drag and drop: the booking's id travels in the drag data; a slot accepts it
+  let dragging: string | null = null;
+  el.addEventListener("dragstart", (e) => {
+    const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
+    if (!b || b.getAttribute("draggable") !== "true" || !e.dataTransfer) return;
+    dragging = b.dataset.appointmentId ?? null;
+    e.dataTransfer.setData("text/plain", dragging ?? "");
+    e.dataTransfer.effectAllowed = "move";
+    b.classList.add("sg-dragging");
+  });
+  el.addEventListener("dragend", (e) => {
+    (e.target as HTMLElement).closest?.(".sg-appt")?.classList.remove("sg-dragging");
+    el.querySelectorAll(".sg-drop").forEach((x) => x.classList.remove("sg-drop"));
+    dragging = null;
+  });
+  const slotUnder = (e: DragEvent): HTMLElement | null => {
+    const t = e.target as HTMLElement;
+    const direct = t.closest<HTMLElement>(".sg-slot");
+    if (direct) return direct;
+    // over another booking: the slot of that column at the pointer's height
+    const col = t.closest<HTMLElement>(".sg-col");
+    if (!col) return null;
+    const y = e.clientY - col.getBoundingClientRect().top;
+    const i = Math.max(0, Math.min(slots - 1, Math.floor(y / SLOT_PX)));
+    return col.querySelectorAll<HTMLElement>(".sg-slot")[i] ?? null;
+  };
+  el.addEventListener("dragover", (e) => {
+    if (!dragging) return;
+    const cell = slotUnder(e);
+    if (!cell) return;
+    e.preventDefault();
+    if (e.dataTransfer) e.dataTransfer.dropEffect = "move";
+    el.querySelectorAll(".sg-drop").forEach((x) => x !== cell && x.classList.remove("sg-drop"));
+    cell.classList.add("sg-drop");
+  });
+  el.addEventListener("drop", (e) => {
+    const cell = slotUnder(e);
+    const id = e.dataTransfer?.getData("text/plain") || dragging;
+    if (!cell || !id) return;
+    e.preventDefault();
+    cell.classList.remove("sg-drop");
+    o.onDrop(id, { col: Number(cell.dataset.col), minutes: Number(cell.dataset.minutes) });
+  });
+  return el;
+}
+
+/** The instant of a slot (RFC 3339) in the clinic's zone. */
+export function slotInstant(column: GridColumn, minutes: number, tz: string): string {
+  return zonedToUtc(column.date, timeOfMinutes(minutes), tz);
+}
+
+/** A column title: "Tue 1 Jul" for a week, the provider's name for a day. */
+export function dayTitle(date: string): string {
+  const [weekday, day, month] = formatLongDate(date).split(" ");
+  return `${(weekday ?? "").slice(0, 3)} ${day ?? ""} ${(month ?? "").slice(0, 3)}`;
+}

@@ -1,0 +1,179 @@
+// "My patients today": the signed-in nurse's or physician's bookings of the clinic's today,
+// with age and sex, reason, status and the waiting time since check-in; open the chart,
+// record vitals, start and complete the visit. Updates live as other workstations check in.
+
+import { api } from "../api";
+import type { AppointmentRow } from "../bindings/AppointmentRow";
+import type { AppointmentStatus } from "../bindings/AppointmentStatus";
+import type { CommandError } from "../bindings/CommandError";
+import { h, replace } from "../dom";
+import { formatAge } from "../lib/dates";
+import { KIND_LABEL, SEX_LABEL, STATUS_LABEL, canBecome } from "../lib/format";
+import { formatLongDate, formatTime } from "../lib/tz";
+import type { Ctx, Screen } from "../ui/context";
+import { syncBadges } from "./common";
+import { timeSpan } from "./schedule";
+
+const SEEN_KEY = "medoffice.checkinSeen";
+
+/**
+ * When this workstation first saw each booking checked in (ms since the epoch), by id. The
+ * record carries no check-in time, so the waiting time counts from the check-in reaching
+ * this workstation (live over the WebSocket: seconds after it happened).
+ */
+function loadSeen(): Record<string, number> {
+  try {
+    const v = JSON.parse(localStorage.getItem(SEEN_KEY) ?? "{}") as unknown;
+    return v && typeof v === "object" ? (v as Record<string, number>) : {};
+  } catch {
+    return {};
+  }
+}
+
+function saveSeen(seen: Record<string, number>): void {
+  try {
+    localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
+  } catch {
+    // waiting times then count from this screen's start
+  }
+}
+
+/** "4 min", "1 h 05 min" of a span in milliseconds (under a minute: "just now"). */
+export function waitingText(ms: number): string {
+  const min = Math.floor(ms / 60_000);
+  if (min < 1) return "just now";
+  if (min < 60) return `${min} min`;
+  return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
+}
+
+export function todayScreen(ctx: Ctx): Screen {
+  const tbody = h("tbody");
+  const summary = h("p", { class: "muted", "data-testid": "today-summary", "aria-live": "polite" });
+  const err = h("div", { class: "banner banner-error", role: "alert", "data-testid": "today-error" });
+  err.hidden = true;
+  const dateLine = h("span", { class: "muted", "data-testid": "today-date" });
+  const el = h(
+    "section",
+    { class: "screen today-screen", "aria-labelledby": "today-title", "data-testid": "today-screen" },
+    h("div", { class: "screen-head" }, h("h1", { id: "today-title", tabindex: "-1" }, "My patients today ", dateLine)),
+    err,
+    summary,
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "data-table today-table", "data-testid": "today-rows", "aria-labelledby": "today-title" },
+        h("thead", null, h("tr", null, ...["Time", "Patient", "Age / sex", "Reason", "Status", "Waiting", "Actions"].map((c) => h("th", { scope: "col" }, c)))),
+        tbody,
+      ),
+    ),
+  );
+  let rows: AppointmentRow[] = [];
+  let seq = 0;
+  const seen = loadSeen();
+  const busy = new Set<string>();
+  const canWrite = ctx.can("appointment_write");
+  const canVitals = ctx.can("vital_signs_write");
+
+  const setStatus = async (row: AppointmentRow, to: AppointmentStatus) => {
+    const a = row.appointment.record;
+    busy.add(a.id);
+    render();
+    try {
+      await api.setAppointmentStatus(a.id, to, null);
+      ctx.toast(`${row.patient_name}: ${STATUS_LABEL[to].toLowerCase()}.`, "success");
+    } catch (e) {
+      err.textContent = `Could not change ${row.patient_name} to “${STATUS_LABEL[to]}”: ${(e as CommandError).message}`;
+      err.hidden = false;
+    } finally {
+      busy.delete(a.id);
+      void load();
+    }
+  };
+
+  const render = () => {
+    const today = ctx.today();
+    dateLine.textContent = `· ${formatLongDate(today)}`;
+    const now = Date.now();
+    let changed = false;
+    for (const r of rows) {
+      const a = r.appointment.record;
+      if (a.status === "checked_in" && !seen[a.id]) {
+        seen[a.id] = now;
+        changed = true;
+      }
+    }
+    if (changed) saveSeen(seen);
+    const by = (s: AppointmentStatus) => rows.filter((r) => r.appointment.record.status === s).length;
+    summary.textContent = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
+    replace(
+      tbody,
+      rows.length === 0
+        ? h("tr", { class: "empty-row" }, h("td", { colspan: 7, "data-testid": "today-empty" }, "No bookings for you today."))
+        : rows.map((r) => {
+            const a = r.appointment.record;
+            const waiting = a.status === "checked_in" && seen[a.id] ? waitingText(now - (seen[a.id] ?? now)) : "";
+            const btn = (label: string, testid: string, onclick: () => void, primary = false) =>
+              h("button", { type: "button", class: `btn btn-small ${primary ? "btn-primary" : ""}`, "data-testid": testid, disabled: busy.has(a.id), "aria-label": `${label}: ${r.patient_name} at ${formatTime(a.starts_at, ctx.tz)}`, onclick }, label);
+            return h(
+              "tr",
+              { "data-testid": "today-row", "data-appointment-id": a.id, "data-status": a.status, class: `status-row-${a.status}` },
+              h("td", { class: "nowrap num" }, h("div", { class: "appt-time" }, timeSpan(a.starts_at, a.duration_minutes, ctx.tz))),
+              h(
+                "td",
+                { class: "patient-cell" },
+                h("button", { type: "button", class: "link-btn", "data-testid": "today-patient", onclick: () => ctx.open({ name: "chart", patientId: a.patient_id }) }, r.patient_name || "Unknown patient"),
+                " ",
+                h("span", { class: "mono muted" }, `(${r.patient_mrn})`),
+              ),
+              h("td", { "data-testid": "today-agesex" }, r.patient_date_of_birth ? formatAge(r.patient_date_of_birth, today) : "", r.patient_sex ? ` · ${SEX_LABEL[r.patient_sex]}` : ""),
+              h("td", null, a.reason ?? "", h("div", { class: "muted small" }, KIND_LABEL[a.kind])),
+              h("td", null, h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, a.status === "completed" ? "Done" : STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
+              h("td", { class: "nowrap", "data-testid": "today-waiting", title: waiting ? "Since the check-in reached this workstation" : "" }, waiting),
+              h(
+                "td",
+                { class: "actions-cell" },
+                h(
+                  "div",
+                  { class: "row-actions" },
+                  btn("Open chart", "today-open", () => ctx.open({ name: "chart", patientId: a.patient_id })),
+                  canVitals && (a.status === "checked_in" || a.status === "in_progress") ? btn("Record vitals", "today-vitals", () => ctx.open({ name: "vitals", patientId: a.patient_id })) : null,
+                  canWrite && canBecome(a.status, "in_progress") && a.status === "checked_in" ? btn("Start", "today-start", () => void setStatus(r, "in_progress"), true) : null,
+                  canWrite && a.status === "in_progress" ? btn("Complete", "today-complete", () => void setStatus(r, "completed"), true) : null,
+                ),
+              ),
+            );
+          }),
+    );
+  };
+
+  const load = async () => {
+    const my = ++seq;
+    try {
+      const result = await api.dayAppointments(ctx.today(), ctx.user.id);
+      if (my !== seq) return;
+      rows = result.sort((x, y) => Date.parse(x.appointment.record.starts_at) - Date.parse(y.appointment.record.starts_at));
+      err.hidden = true;
+      render();
+    } catch (e) {
+      if (my !== seq) return;
+      err.textContent = `Could not load your patients: ${(e as CommandError).message}`;
+      err.hidden = false;
+    }
+  };
+  render();
+  void load();
+  // waiting times move on by themselves
+  const timer = setInterval(render, 30_000);
+
+  return {
+    el,
+    title: "My patients today",
+    focus: () => (el.querySelector<HTMLElement>('[data-testid="today-patient"]') ?? el.querySelector<HTMLElement>("h1"))?.focus(),
+    refresh: (entities) => {
+      if (entities.some((x) => x === "appointment" || x === "patient")) void load();
+    },
+    destroy: () => clearInterval(timer),
+  };
+}
