@@ -190,8 +190,8 @@ async fn search_patients(
 
 /// What the search box understood: names, dates of birth (both readings when ambiguous), digits.
 #[tauri::command(rename_all = "snake_case")]
-fn interpret_search(query: String) -> Vec<medoffice_model::search::SearchTerm> {
-    medoffice_model::search::parse_query(&query)
+async fn interpret_search(query: String) -> Res<Vec<medoffice_model::search::SearchTerm>> {
+    Ok(medoffice_model::search::parse_query(&query))
 }
 
 #[tauri::command(rename_all = "snake_case")]

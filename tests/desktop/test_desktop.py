@@ -190,12 +190,18 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     box.send_keys(Keys.ENTER)
     wait(front).until(lambda d: any(f.get_attribute("data-flag") == "spo2_pct:low" for f in d.find_elements(*tid("flag"))))
 
-    # book her a visit with the doctor: first at a time his 09:00 patient holds, refused with that
-    # booking named; then a free time
+    # the nurse opens her day: Solberg is not booked with her yet
+    press(exam, tid("nav-today"))
+    wait(exam).until(EC.visibility_of_element_located(tid("today-screen")))
+    assert not any("Solberg" in r.text for r in rows(exam, "today-row"))
+
+    # book her a visit: first with the doctor at a time his 09:00 patient holds, refused with that
+    # booking named; then with the nurse at a free time
     press(front, tid("btn-book-appointment"))
     wait(front).until(EC.visibility_of_element_located(tid("book-form")))
     provider = Select(front.find_element(*tid("book-provider")))
-    doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in o.text)
+    doctor = next(o.get_attribute("value") for o in provider.options if "Kim" in o.get_attribute("textContent"))
+    nurse = next(o.get_attribute("value") for o in provider.options if "Okafor" in o.get_attribute("textContent"))
     provider.select_by_value(doctor)
     when = front.find_element(*tid("book-time"))
     when.clear()
@@ -205,26 +211,47 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     length.send_keys("20")
     front.find_element(*tid("book-reason")).send_keys("Blood pressure follow-up")
     press(front, tid("book-save"))
-    clash = wait(front).until(EC.visibility_of_element_located(tid("book-conflict-text")))
+    wait(front).until(EC.visibility_of_element_located(tid("book-conflict-text")))
     wait(front).until(lambda d: "clashes with" in d.find_element(*tid("book-conflict-text")).text and "09:00" in d.find_element(*tid("book-conflict-text")).text)
     shot(front, screenshot_dir, "book-conflict")
+    Select(front.find_element(*tid("book-provider"))).select_by_value(nurse)
+    when = front.find_element(*tid("book-time"))
     when.clear()
     when.send_keys("17:30")
     shot(front, screenshot_dir, "book")
     press(front, tid("book-save"))
     wait(front).until(EC.invisibility_of_element_located(tid("book-form")))
 
-    # today's schedule: check the first booked patient in; the nurse's schedule shows it live
+    # the booking appears in the nurse's day without her touching anything
+    def solberg_today(d):
+        return next((r for r in rows(d, "today-row") if "Solberg" in r.text), None)
+
+    appt_id = wait(exam).until(lambda d: (r := solberg_today(d)) is not None and r.get_attribute("data-appointment-id"))
+    wait(exam).until(lambda d: solberg_today(d).get_attribute("data-status") == "scheduled")
+    step("booking seen live in the nurse's day")
+
+    # the front desk checks her in from the day's arrivals; the nurse's day shows it live
     press(front, tid("nav-schedule"))
     wait(front).until(lambda d: len(rows(d, "schedule-row")) >= 1)
+    row = (By.CSS_SELECTOR, f'[data-testid="schedule-row"][data-appointment-id="{appt_id}"]')
+    wait(front).until(EC.presence_of_element_located(row))
     shot(front, screenshot_dir, "schedule")
-    wait(front).until(lambda d: any("Solberg" in r.text for r in rows(d, "schedule-row")))
-    appt_id = wait(front).until(lambda d: next(
-        (r.get_attribute("data-appointment-id") for r in rows(d, "schedule-row") if r.get_attribute("data-status") == "scheduled"), None))
-    assert appt_id, "the demo clinic has a schedule for today"
     press(front, (By.CSS_SELECTOR, f'[data-appointment-id="{appt_id}"] [data-testid="appt-checkin"]'))
+    wait(exam).until(lambda d: solberg_today(d).get_attribute("data-status") == "checked_in")
+    shot(exam, screenshot_dir, "today-checked-in-live")
+
+    # the nurse starts the visit; the receptionist's arrivals list shows it, live
+    press(exam, (By.CSS_SELECTOR, f'[data-testid="today-row"][data-appointment-id="{appt_id}"] [data-testid="today-start"]'))
+    wait(front).until(lambda d: d.find_element(*row).get_attribute("data-status") == "in_progress")
+    shot(front, screenshot_dir, "schedule-live")
+
+    # and a check-in made in the exam room reaches the front desk too: the doctor's first
+    # patient still waiting
     press(exam, tid("nav-schedule"))
-    wait(exam).until(lambda d: any(
-        r.get_attribute("data-appointment-id") == appt_id and r.get_attribute("data-status") == "checked_in"
+    other = wait(exam).until(lambda d: next(
+        (r.get_attribute("data-appointment-id") for r in rows(d, "schedule-row")
+         if r.get_attribute("data-status") == "scheduled" and r.get_attribute("data-appointment-id") != appt_id), None))
+    press(exam, (By.CSS_SELECTOR, f'[data-appointment-id="{other}"] [data-testid="appt-checkin"]'))
+    wait(front).until(lambda d: any(
+        r.get_attribute("data-appointment-id") == other and r.get_attribute("data-status") == "checked_in"
         for r in rows(d, "schedule-row")))
-    shot(exam, screenshot_dir, "schedule-live")
