@@ -24,7 +24,7 @@ import { reviewScreen } from "./screens/review";
 import { scheduleScreen } from "./screens/schedule";
 import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
-import { openWorkstationDialog } from "./screens/workstation";
+import { openLoginSettings, settingsScreen } from "./screens/settings";
 import type { Ctx, Route, Screen } from "./ui/context";
 import { IdleLock } from "./ui/lock";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
@@ -41,6 +41,7 @@ const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
   users: "nav-users",
   clinic: "nav-clinic",
   audit: "nav-audit",
+  settings: "nav-settings",
 };
 
 interface Entry {
@@ -183,6 +184,11 @@ export class App {
         void this.enterShell(u);
       },
       notice,
+      (form) =>
+        void api
+          .sessionState()
+          .catch(() => session)
+          .then((now) => openLoginSettings(now, (m, k) => this.toasts.show(m, k), (url, code) => form.setDefaults(url, code))),
     );
     replace(this.page, s.el);
     s.focus();
@@ -329,6 +335,7 @@ export class App {
       ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
       navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),
+      navBtn("nav-settings", "Settings", "Ctrl+,", () => this.root_({ name: "settings" })),
     ];
     const adminItems = [
       ctx.can("user_manage") ? navBtn("nav-users", "Staff accounts", "", () => this.root_({ name: "users" })) : null,
@@ -342,9 +349,15 @@ export class App {
     this.nav.get("nav-review")?.querySelector("span")?.append(" ", badge);
     this.reviewBadge = badge;
     this.main = h("main", { class: "main", id: "main", tabindex: -1 });
+    const skip = h("a", { href: "#main", class: "skip-link", "data-testid": "skip-link" }, "Skip to content");
+    skip.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.stack[this.stack.length - 1]?.screen.focus();
+    });
     const shell = h(
       "div",
       { class: "shell", "data-testid": "shell" },
+      skip,
       h(
         "header",
         { class: "topbar" },
@@ -363,23 +376,6 @@ export class App {
           { type: "button", class: "btn btn-ghost", id: "btn-lock", "data-testid": "btn-lock", title: "Lock the screen (Ctrl+L)", onclick: () => void this.idle.lock() },
           "Lock",
           h("kbd", { "aria-hidden": "true" }, "Ctrl+L"),
-        ),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "btn btn-ghost",
-            id: "btn-workstation",
-            "data-testid": "btn-workstation",
-            title: "This workstation: idle lock, removing the clinic's data",
-            onclick: () =>
-              openWorkstationDialog({
-                clinicName: user.tenant.name,
-                toast: (m, k) => this.toasts.show(m, k),
-                onWiped: () => void this.afterSignOut("This clinic's data was removed from this computer."),
-              }),
-          },
-          "Workstation",
         ),
         h("button", { type: "button", class: "btn btn-ghost", id: "btn-logout", "data-testid": "btn-logout", onclick: () => void this.logout() }, "Sign out"),
       ),
@@ -429,6 +425,8 @@ export class App {
         return clinicScreen(ctx);
       case "audit":
         return auditScreen(ctx);
+      case "settings":
+        return settingsScreen(ctx, () => void this.afterSignOut("This clinic's data was removed from this computer."));
     }
   }
 
@@ -538,6 +536,11 @@ export class App {
     if (e.altKey && !e.ctrlKey && e.code === "KeyR") {
       e.preventDefault();
       this.openReview();
+      return;
+    }
+    if (e.ctrlKey && !e.altKey && !e.shiftKey && e.key === ",") {
+      e.preventDefault();
+      this.root_({ name: "settings" });
       return;
     }
     if (plain && e.key === "?" && !typing) {
