@@ -98,18 +98,19 @@ function signInPanel(o: SettingsOptions): HTMLElement {
     const errors: Record<string, string[]> = {};
     if (!u.ok) errors.server_url = [u.error];
     if (!t.ok) errors.tenant = [t.error];
-    const first = showFieldErrors([server, tenant], errors, err);
-    if (first || !u.ok || !t.ok) {
-      first?.control.focus();
+    // an address that is no web address is answered here; anything else the core checks too
+    // (with this workstation's transport rule, unknown to the page)
+    if (!u.ok) {
+      showFieldErrors([server, tenant], errors, err)?.control.focus();
       return;
     }
     busy = true;
     save.disabled = true;
     try {
-      const s = await api.saveSignInDefaults(u.value, t.value);
+      const s = await api.saveSignInDefaults(u.value, t.ok ? t.value : tenant.control.value);
       showFieldErrors([server, tenant], {}, err);
       server.control.value = s.server_url ?? u.value;
-      tenant.control.value = s.tenant ?? t.value;
+      tenant.control.value = s.tenant ?? tenant.control.value.trim().toLowerCase();
       show(s);
       o.onSignInDefaults?.(server.control.value, tenant.control.value);
       o.toast(o.signedIn ? "Sign-in settings saved: they apply at the next sign-in." : "Sign-in settings saved.", "success");
