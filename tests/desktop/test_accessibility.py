@@ -131,7 +131,7 @@ def nav_to(item, ready):
 
 
 def to_help(d):
-    press(d, tid("nav-patients"))
+    to_patients(d)
     press(d, tid("btn-help"))
     wait(d).until(EC.visibility_of_element_located(tid("help-dialog")))
 

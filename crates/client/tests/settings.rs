@@ -38,7 +38,10 @@ async fn sign_in_defaults_are_checked_saved_and_offered_back() -> anyhow::Result
         assert!(field_error(&e, "server_url").is_some(), "{bad}");
     }
     let e = ws.save_sign_in_defaults(" ", " ").await.expect_err("empty");
-    assert_eq!(field_error(&e, "server_url").as_deref(), Some("is required"));
+    assert_eq!(
+        field_error(&e, "server_url").as_deref(),
+        Some("is required")
+    );
     assert_eq!(field_error(&e, "tenant").as_deref(), Some("is required"));
     // nothing was saved by the refusals
     assert_eq!(ws.session_state().await.server_url, None);

@@ -83,7 +83,7 @@ function signInPanel(o: SettingsOptions): HTMLElement {
   const saved = savedLine("set-signin-saved");
   const show = (s: SessionState | null) => {
     saved.textContent = s?.server_url
-      ? `Saved: ${s.server_url}, clinic ${s.tenant ?? "—"}.${o.signedIn ? " This applies at the next sign-in; you stay signed in to the current server." : ""}`
+      ? `Sign-in starts with ${s.server_url}${s.tenant ? `, clinic ${s.tenant}` : ""}.${o.signedIn ? " A change applies at the next sign-in; you stay signed in to the current server." : ""}`
       : "";
   };
   show(o.session);
