@@ -9,6 +9,7 @@ a readable width. Each screen is photographed in each theme as `<screen>-light.p
 
 import json
 
+from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -301,6 +302,26 @@ def test_settings_remember_server_clinic_and_units_with_errors_at_their_fields(w
     wait(driver, 30).until(EC.visibility_of_element_located(tid("login-submit")))
     assert driver.find_element(*tid("login-tenant")).get_attribute("value") == "demo"
     sign_in(driver, "nurse")
+
+    # keyboard: the skip link is the first stop of the shell and takes the focus to the screen
+    active = "return document.activeElement && (document.activeElement.dataset.testid || document.activeElement.id)"
+    driver.execute_script("document.querySelector('[data-testid=\"btn-help\"]').focus()")
+    ActionChains(driver).key_down(Keys.SHIFT).send_keys(Keys.TAB).key_up(Keys.SHIFT).perform()
+    assert driver.execute_script(active) == "skip-link"
+    wait(driver).until(lambda d: d.execute_script("return document.activeElement.getBoundingClientRect().top") >= 0)  # shown when focused
+    ActionChains(driver).send_keys(Keys.ENTER).perform()
+    wait(driver).until(lambda d: d.execute_script("return document.getElementById('main').contains(document.activeElement)"))
+    # a dialog keeps the focus inside while open and gives it back when closed
+    driver.execute_script("document.querySelector('[data-testid=\"nav-account\"]').focus()")
+    ActionChains(driver).send_keys("?").perform()
+    wait(driver).until(EC.visibility_of_element_located(tid("help-dialog")))
+    assert "Ctrl+," in driver.find_element(*tid("help-dialog")).text
+    for _ in range(3):
+        ActionChains(driver).send_keys(Keys.TAB).perform()
+        assert driver.execute_script("return document.getElementById('help-dialog').contains(document.activeElement)")
+    ActionChains(driver).send_keys(Keys.ESCAPE).perform()
+    wait(driver).until(EC.invisibility_of_element_located(tid("help-dialog")))
+    assert driver.execute_script(active) == "nav-account"
 
     # Ctrl+, opens Settings; units chosen there are the vitals form's
     driver.find_element(By.TAG_NAME, "body").send_keys(Keys.CONTROL, ",")
