@@ -277,8 +277,9 @@ def test_settings_remember_server_clinic_and_units_with_errors_at_their_fields(w
     driver = workstation("settings").driver
     wait(driver, 30).until(EC.visibility_of_element_located(tid("login-submit")))
 
-    # from the sign-in page: a bad address and clinic code are refused next to their fields
-    press(driver, tid("login-settings"))
+    # from the sign-in page (Ctrl+, there too): a bad address and clinic code are refused next
+    # to their fields
+    ActionChains(driver).key_down(Keys.CONTROL).send_keys(",").key_up(Keys.CONTROL).perform()
     wait(driver).until(EC.visibility_of_element_located(tid("login-settings-dialog")))
     type_into(driver, tid("set-server-url"), "http://10.1.2.3:8080")
     type_into(driver, tid("set-tenant"), "Not a code!")

@@ -511,6 +511,15 @@ export class App {
   // ----- keyboard -----
 
   private onKey(e: KeyboardEvent): void {
+    // Ctrl+, on the sign-in page: its Settings dialog
+    if (!this.ctx && e.ctrlKey && !e.altKey && e.key === "," && !modalOpen()) {
+      const link = document.getElementById("login-settings");
+      if (link) {
+        e.preventDefault();
+        link.click();
+        return;
+      }
+    }
     const ctx = this.ctx;
     if (!ctx || modalOpen() || e.defaultPrevented || this.idle.isLocked()) return;
     const top = this.stack[this.stack.length - 1];

@@ -16,7 +16,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Esc", "Close the form or dialog (what you typed is kept until you discard it)"],
   ["Alt+← / Alt+→", "Previous / next day in the schedule"],
   ["Ctrl+L", "Lock the screen now (your password unlocks it)"],
-  ["Ctrl+,", "Settings: theme, units, server address, idle lock"],
+  ["Ctrl+,", "Settings: theme, units, server address, idle lock (also on the sign-in page)"],
   ["Tab / Shift+Tab", "Next / previous control; the first Tab offers “Skip to content”"],
   ["?", "This help"],
 ];
