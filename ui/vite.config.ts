@@ -18,5 +18,7 @@ export default defineConfig({
   test: {
     include: ["src/**/*.test.ts"],
     environment: "node",
+    // styles.css?raw is read by the contrast test: let Vitest load stylesheets
+    css: { include: [/styles\.css/] },
   },
 });

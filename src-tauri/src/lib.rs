@@ -159,6 +159,16 @@ async fn logout(state: State<'_, AppState>, wipe: bool, force: bool) -> Res<()> 
     state.ws.logout(wipe, force).await
 }
 
+/// Remembers the server address and clinic code of the sign-in form (Settings), checked.
+#[tauri::command(rename_all = "snake_case")]
+async fn save_sign_in_defaults(
+    state: State<'_, AppState>,
+    server_url: String,
+    tenant: String,
+) -> Res<SessionState> {
+    state.ws.save_sign_in_defaults(&server_url, &tenant).await
+}
+
 #[tauri::command(rename_all = "snake_case")]
 async fn unsent_changes(state: State<'_, AppState>) -> Res<u32> {
     state.ws.unsent_changes().await
@@ -423,6 +433,7 @@ pub fn run() {
             login,
             logout,
             unsent_changes,
+            save_sign_in_defaults,
             lock,
             unlock,
             sync_status,

@@ -98,8 +98,8 @@ def test_idle_lock_hides_patients_keeps_the_form_and_unlocks_with_the_password(w
 
     # signed in again, the clinic's data can be removed from this computer
     sign_in(driver, "nurse")
-    press(driver, tid("btn-workstation"))
-    wait(driver).until(EC.visibility_of_element_located(tid("workstation-dialog")))
+    press(driver, tid("nav-settings"))
+    wait(driver).until(EC.visibility_of_element_located(tid("settings-screen")))
     press(driver, tid("ws-wipe"))
     wait(driver).until(EC.visibility_of_element_located(tid("wipe-dialog")))
     assert "Every change made here has reached the server" in driver.find_element(*tid("wipe-unsent")).text

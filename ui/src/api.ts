@@ -131,6 +131,8 @@ export const api = {
   logout: (wipe: boolean, force: boolean) => call<null>("logout", { wipe, force }),
   /** Changes not yet accepted by the server (what a wipe would lose). */
   unsentChanges: () => call<number>("unsent_changes"),
+  /** Remembers the sign-in form's server address and clinic code (checked: `validation` with `fields`). */
+  saveSignInDefaults: (server_url: string, tenant: string) => call<SessionState>("save_sign_in_defaults", { server_url, tenant }),
   /** Locks the screen (remembered by the core until `unlock`). */
   lock: () => call<null>("lock"),
   /** Unlocks with the signed-in person's password (checked on this computer). */

@@ -25,7 +25,7 @@ import { scheduleScreen } from "./screens/schedule";
 import { todayScreen } from "./screens/today";
 import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
-import { openWorkstationDialog } from "./screens/workstation";
+import { openLoginSettings, settingsScreen } from "./screens/settings";
 import type { Ctx, Route, Screen } from "./ui/context";
 import { IdleLock } from "./ui/lock";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
@@ -43,6 +43,7 @@ const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
   users: "nav-users",
   clinic: "nav-clinic",
   audit: "nav-audit",
+  settings: "nav-settings",
 };
 
 interface Entry {
@@ -190,6 +191,11 @@ export class App {
         void this.enterShell(u);
       },
       notice,
+      (form) =>
+        void api
+          .sessionState()
+          .catch(() => session)
+          .then((now) => openLoginSettings(now, (m, k) => this.toasts.show(m, k), (url, code) => form.setDefaults(url, code))),
     );
     replace(this.page, s.el);
     s.focus();
@@ -337,6 +343,7 @@ export class App {
       isClinician(user) ? navBtn("nav-today", "My patients today", "Alt+T", () => this.root_({ name: "today" })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
       navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),
+      navBtn("nav-settings", "Settings", "Ctrl+,", () => this.root_({ name: "settings" })),
     ];
     const adminItems = [
       ctx.can("user_manage") ? navBtn("nav-users", "Staff accounts", "", () => this.root_({ name: "users" })) : null,
@@ -350,9 +357,15 @@ export class App {
     this.nav.get("nav-review")?.querySelector("span")?.append(" ", badge);
     this.reviewBadge = badge;
     this.main = h("main", { class: "main", id: "main", tabindex: -1 });
+    const skip = h("a", { href: "#main", class: "skip-link", "data-testid": "skip-link" }, "Skip to content");
+    skip.addEventListener("click", (e) => {
+      e.preventDefault();
+      this.stack[this.stack.length - 1]?.screen.focus();
+    });
     const shell = h(
       "div",
       { class: "shell", "data-testid": "shell" },
+      skip,
       h(
         "header",
         { class: "topbar" },
@@ -371,23 +384,6 @@ export class App {
           { type: "button", class: "btn btn-ghost", id: "btn-lock", "data-testid": "btn-lock", title: "Lock the screen (Ctrl+L)", onclick: () => void this.idle.lock() },
           "Lock",
           h("kbd", { "aria-hidden": "true" }, "Ctrl+L"),
-        ),
-        h(
-          "button",
-          {
-            type: "button",
-            class: "btn btn-ghost",
-            id: "btn-workstation",
-            "data-testid": "btn-workstation",
-            title: "This workstation: idle lock, removing the clinic's data",
-            onclick: () =>
-              openWorkstationDialog({
-                clinicName: user.tenant.name,
-                toast: (m, k) => this.toasts.show(m, k),
-                onWiped: () => void this.afterSignOut("This clinic's data was removed from this computer."),
-              }),
-          },
-          "Workstation",
         ),
         h("button", { type: "button", class: "btn btn-ghost", id: "btn-logout", "data-testid": "btn-logout", onclick: () => void this.logout() }, "Sign out"),
       ),
@@ -441,6 +437,8 @@ export class App {
         return clinicScreen(ctx);
       case "audit":
         return auditScreen(ctx);
+      case "settings":
+        return settingsScreen(ctx, () => void this.afterSignOut("This clinic's data was removed from this computer."));
     }
   }
 
@@ -525,6 +523,15 @@ export class App {
   // ----- keyboard -----
 
   private onKey(e: KeyboardEvent): void {
+    // Ctrl+, on the sign-in page: its Settings dialog
+    if (!this.ctx && e.ctrlKey && !e.altKey && e.key === "," && !modalOpen()) {
+      const link = document.getElementById("login-settings");
+      if (link) {
+        e.preventDefault();
+        link.click();
+        return;
+      }
+    }
     const ctx = this.ctx;
     if (!ctx || modalOpen() || e.defaultPrevented || this.idle.isLocked()) return;
     const top = this.stack[this.stack.length - 1];
@@ -555,6 +562,11 @@ export class App {
     if (e.altKey && !e.ctrlKey && e.code === "KeyR") {
       e.preventDefault();
       this.openReview();
+      return;
+    }
+    if (e.ctrlKey && !e.altKey && !e.shiftKey && e.key === ",") {
+      e.preventDefault();
+      this.root_({ name: "settings" });
       return;
     }
     if (plain && e.key === "?" && !typing) {

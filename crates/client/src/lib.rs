@@ -273,6 +273,46 @@ impl Workstation {
         )
     }
 
+    /// Remembers the server address and clinic code the sign-in form starts with on this
+    /// workstation (`workstation.json`), checked first: the address must be `http://` or
+    /// `https://` and reachable as this workstation's transport allows (plain HTTP only to this
+    /// computer unless `allow_insecure_http`; the same check as at sign-in), the clinic code
+    /// `a-z`, `0-9` and `-` (2 to 63, lower-cased here). Errors are `validation` with the
+    /// words under `server_url` / `tenant`. A signed-in session keeps its server until the next
+    /// sign-in. Returns what the sign-in form will now prefill.
+    pub async fn save_sign_in_defaults(
+        &self,
+        server_url: &str,
+        tenant: &str,
+    ) -> Result<SessionState, CommandError> {
+        let url = server_url.trim().trim_end_matches('/');
+        let code = tenant.trim().to_lowercase();
+        let mut fields = medoffice_model::FieldErrors::new();
+        if url.is_empty() {
+            fields.add("server_url", "is required");
+        } else if let Err(e) = api::ApiClient::new(url, &self.config.transport()) {
+            let why = match e {
+                api::ApiError::Refused(m) => m,
+                other => other.to_string(),
+            };
+            fields.add("server_url", why);
+        }
+        if code.is_empty() {
+            fields.add("tenant", "is required");
+        } else if !medoffice_model::account::is_clinic_code(&code) {
+            fields.add(
+                "tenant",
+                "must be 2 to 63 letters, digits or hyphens, starting with a letter or digit",
+            );
+        }
+        fields.into_result().map_err(CommandError::validation)?;
+        let mut p = self.load_prefs();
+        p.server_url = Some(url.to_owned());
+        p.tenant = Some(code);
+        self.save_prefs(&p);
+        Ok(self.session_state().await)
+    }
+
     /// Who is signed in, and what the login form should prefill.
     pub async fn session_state(&self) -> SessionState {
         let p = self.load_prefs();

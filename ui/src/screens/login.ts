@@ -33,11 +33,20 @@ export function loginErrorText(e: CommandError, serverUrl: string): string {
   }
 }
 
+/** The sign-in form: its element, where to focus, and a way to take new sign-in defaults. */
+export interface LoginForm {
+  el: HTMLElement;
+  focus(): void;
+  /** Puts a server address and clinic code (saved in Settings) into the form. */
+  setDefaults(serverUrl: string, tenant: string): void;
+}
+
+/** The sign-in form (also used in the "Sign in again" dialog). */
 export function loginForm(
   prefill: SessionState | null,
   onSignedIn: (u: UserInfo) => void,
   opts: { notice?: string } = {},
-): { el: HTMLElement; focus(): void } {
+): LoginForm {
   const server = field(
     textInput({ value: prefill?.server_url ?? DEFAULT_SERVER_URL, inputmode: "url", autocomplete: "url" }),
     { id: "login-server-url", name: "server_url", label: "Server address", required: true },
@@ -200,7 +209,16 @@ export function loginForm(
       submit.textContent = "Sign in";
     }
   });
-  return { el: box, focus: () => focusNow() };
+  return {
+    el: box,
+    focus: () => focusNow(),
+    setDefaults: (serverUrl, code) => {
+      server.control.value = serverUrl;
+      tenant.control.value = code;
+      server.setError(null);
+      tenant.setError(null);
+    },
+  };
 }
 
 /** The full-page sign-in screen. */
@@ -208,8 +226,13 @@ export function loginScreen(
   prefill: SessionState | null,
   onSignedIn: (u: UserInfo) => void,
   notice?: string,
+  onSettings?: (form: LoginForm) => void,
 ): { el: HTMLElement; focus(): void } {
   const f = loginForm(prefill, onSignedIn, notice ? { notice } : {});
+  const settings = onSettings
+    ? h("button", { type: "button", class: "link-btn", id: "login-settings", "data-testid": "login-settings" }, "Settings")
+    : null;
+  settings?.addEventListener("click", () => onSettings?.(f));
   const el = h(
     "main",
     { class: "login-page", id: "login-page" },
@@ -219,6 +242,7 @@ export function loginScreen(
       h("div", { class: "login-brand" }, h("span", { class: "logo", "aria-hidden": "true" }, "+"), "medoffice"),
       f.el,
       h("p", { class: "login-foot" }, "Clinic workstation. Work continues offline once signed in."),
+      settings ? h("p", { class: "login-foot" }, settings, " · theme, server address, clinic code, units") : null,
     ),
   );
   return { el, focus: f.focus };

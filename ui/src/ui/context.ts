@@ -20,7 +20,8 @@ export type Route =
   | { name: "account" }
   | { name: "users" }
   | { name: "clinic" }
-  | { name: "audit" };
+  | { name: "audit" }
+  | { name: "settings" };
 
 export interface Screen {
   el: HTMLElement;
