@@ -134,7 +134,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
       const px = Math.max(SLOT_PX - 2, (a.duration_minutes / 15) * SLOT_PX - 2);
       const move = o.canWrite && movable(r);
       const inactive = a.status === "cancelled" || a.status === "no_show";
-      const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}${move ? ". Alt+arrows move it; Enter for actions" : ". Enter for actions"}`;
+      const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}`;
       const block = h(
         "div",
         {
@@ -142,7 +142,8 @@ export function renderGrid(o: GridOptions): HTMLElement {
           style: `top:${top}px;height:${px}px;left:calc(${(p.lane / p.lanes) * 100}% + 2px);width:calc(${100 / p.lanes}% - 4px)`,
           tabindex: "0",
           role: "button",
-          "aria-label": label,
+          // the accessible name is the visible text (WCAG 2.5.3); the keys are its description
+          "aria-describedby": move ? "sg-hint-move" : "sg-hint-actions",
           "data-testid": "grid-appt",
           "data-appointment-id": a.id,
           "data-status": a.status,
@@ -195,6 +196,8 @@ export function renderGrid(o: GridOptions): HTMLElement {
   const el = h(
     "div",
     { class: "sched-grid", "data-testid": "schedule-grid", tabindex: "-1" },
+    h("span", { id: "sg-hint-move", hidden: true }, "Alt+arrows move it; Enter for actions"),
+    h("span", { id: "sg-hint-actions", hidden: true }, "Enter for actions"),
     head,
     body,
   );
