@@ -23,6 +23,7 @@ use medoffice_model::Patient;
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 
+use crate::cache::Cache;
 use crate::view::{CommandError, Local};
 use crate::{local, Workstation};
 
@@ -122,17 +123,11 @@ pub fn name_match(
 }
 
 /// The candidates among `patients` (all born on the typed day), strongest reason first, then
-/// by family and given name. `except` (the id of the registration being typed, once it is
-/// kept locally) is never its own duplicate.
-pub fn rank(
-    given: &str,
-    family: &str,
-    patients: Vec<Local<Patient>>,
-    except: Option<uuid::Uuid>,
-) -> Vec<PossibleDuplicate> {
+/// by family and given name.
+pub fn rank(given: &str, family: &str, patients: Vec<Local<Patient>>) -> Vec<PossibleDuplicate> {
     let mut out: Vec<PossibleDuplicate> = patients
         .into_iter()
-        .filter(|p| Some(p.record.id) != except && !p.record.deleted)
+        .filter(|p| !p.record.deleted)
         .filter_map(|p| {
             name_match(given, family, &p.record.given_name, &p.record.family_name)
                 .map(|reason| PossibleDuplicate { patient: p, reason })
@@ -163,18 +158,30 @@ impl Workstation {
         family_name: &str,
         date_of_birth: NaiveDate,
     ) -> Result<Vec<PossibleDuplicate>, CommandError> {
-        if name_key(family_name).is_empty() {
-            return Ok(Vec::new());
-        }
         let s = self.session().await?;
         let cache = s.cache();
-        let born = local::search(
-            &cache,
-            &[SearchTerm::BirthDate(vec![date_of_birth])],
-            SAME_DAY_MAX,
-        )?;
-        Ok(rank(given_name, family_name, born, None))
+        find(&cache, given_name, family_name, date_of_birth)
     }
+}
+
+/// [`Workstation::possible_duplicates`] on an open cache: the patients born on
+/// `date_of_birth` (cache rows with local edits on top, and local registrations not yet sent,
+/// through the `patients_dob` index), ranked by [`rank`].
+pub fn find(
+    cache: &Cache,
+    given_name: &str,
+    family_name: &str,
+    date_of_birth: NaiveDate,
+) -> Result<Vec<PossibleDuplicate>, CommandError> {
+    if name_key(family_name).is_empty() {
+        return Ok(Vec::new());
+    }
+    let born = local::search(
+        cache,
+        &[SearchTerm::BirthDate(vec![date_of_birth])],
+        SAME_DAY_MAX,
+    )?;
+    Ok(rank(given_name, family_name, born))
 }
 
 #[cfg(test)]
@@ -253,6 +260,72 @@ mod tests {
         assert_eq!(name_match("", "Smith", "Ann", "Smith"), Some(SameName));
         assert_eq!(name_match("", "Smyth", "Ann", "Smith"), Some(SimilarName));
         assert_eq!(name_match("", "Jones", "Ann", "Smith"), None);
+    }
+
+    fn patient(given: &str, family: &str, dob: &str) -> Patient {
+        let now = chrono::Utc::now();
+        Patient {
+            id: uuid::Uuid::new_v4(),
+            mrn: "000001".into(),
+            given_name: given.into(),
+            family_name: family.into(),
+            date_of_birth: dob.parse().expect("date"),
+            sex: medoffice_model::AdministrativeSex::Female,
+            phone: None,
+            email: None,
+            address: None,
+            emergency_contact_name: None,
+            emergency_contact_phone: None,
+            allergies: vec![],
+            notes: None,
+            first_seen_at: None,
+            revision: 1,
+            created_at: now,
+            updated_at: now,
+            deleted: false,
+        }
+    }
+
+    #[test]
+    fn finds_in_the_cache_by_date_of_birth_strongest_first() {
+        let dir = tempfile::tempdir().expect("dir");
+        let key = crate::vault::CacheKey::generate();
+        let mut cache = Cache::open(&dir.path().join("c.sqlite"), &key).expect("cache");
+        let rows = [
+            patient("Ann", "Smyth", "1980-01-02"),
+            patient("Ann", "Smith", "1980-01-02"),
+            patient("Smith", "Ann", "1980-01-02"),
+            patient("Ann", "Smith", "1980-01-03"),
+            patient("Peter", "Smith", "1980-01-02"),
+        ];
+        let changes: Vec<medoffice_model::Change> = rows
+            .iter()
+            .enumerate()
+            .map(|(i, p)| medoffice_model::Change {
+                entity: medoffice_model::EntityKind::Patient,
+                id: p.id,
+                revision: i as i64 + 1,
+                deleted: false,
+                data: serde_json::to_value(p).expect("json"),
+            })
+            .collect();
+        cache.apply_changes(&changes, 5).expect("apply");
+        let dob = "1980-01-02".parse().expect("date");
+        let found = find(&cache, "ann", "SMITH", dob).expect("find");
+        let got: Vec<_> = found
+            .iter()
+            .map(|d| (d.patient.record.id, d.reason))
+            .collect();
+        // another birthday and another given name are not shown
+        assert_eq!(
+            got,
+            vec![
+                (rows[1].id, SameName),
+                (rows[2].id, Swapped),
+                (rows[0].id, SimilarName)
+            ]
+        );
+        assert!(find(&cache, "Ann", " ", dob).expect("find").is_empty());
     }
 
     #[test]
