@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { VitalSigns } from "../bindings/VitalSigns";
-import { defaultPeriod, latestHeightCm, monthsBefore, periodStart, trendChart, trendCharts, type TrendInput, type TrendOptions } from "./trends";
+import { MIN_SPAN_MS, xRange, defaultPeriod, latestHeightCm, monthsBefore, periodStart, trendChart, trendCharts, type TrendInput, type TrendOptions } from "./trends";
 import { ADULT_THRESHOLDS, CHILD_SPO2_LOW_BELOW } from "./vitals";
 import { DEFAULT_UNITS } from "./units";
 
@@ -160,5 +160,20 @@ describe("bands", () => {
     expect(c.yRange!.max).toBeGreaterThan(91);
     const s = trendChart("spo2", [set("2026-01-01T10:00:00Z", { spo2_pct: 99 })], opts());
     expect(s.yRange!.max).toBe(100);
+  });
+});
+
+describe("time axis", () => {
+  const day = 24 * 3600 * 1000;
+  it("runs from the period's start to now, with room at both ends", () => {
+    const r = xRange([10 * day, 20 * day], 0, 100 * day);
+    expect(r.min).toBeCloseTo(-3 * day);
+    expect(r.max).toBeCloseTo(103 * day);
+  });
+  it("centres a single reading in two weeks", () => {
+    const t = 50 * day;
+    const r = xRange([t], null, t);
+    expect((r.min + r.max) / 2).toBeCloseTo(t);
+    expect(r.max - r.min).toBeCloseTo(MIN_SPAN_MS * 1.06);
   });
 });

@@ -322,6 +322,27 @@ function summarize(def: MeasureDef, measure: TrendMeasure, series: TrendSeries[]
   return `${def.title}: latest ${withUnit(last.value, unit, def.decimals)}${flagWord(last.flag)} on ${date(last.t)}; range ${rangeText} over ${sets}.`;
 }
 
+const DAY_MS = 24 * 3600 * 1000;
+/** Narrowest time axis drawn, ms: a single reading sits in the middle of two weeks. */
+export const MIN_SPAN_MS = 14 * DAY_MS;
+
+/**
+ * The time axis (epoch ms) for readings at `times`: from the period's start (`from`; the first
+ * reading for `all`) to `now` or the last reading, at least {@link MIN_SPAN_MS} wide (centred
+ * on the readings when narrower), with 3 % room on each side so edge markers are not cut.
+ */
+export function xRange(times: readonly number[], from: number | null, now: number): { min: number; max: number } {
+  let lo = from ?? Math.min(...times, now);
+  let hi = Math.max(now, ...times);
+  if (hi - lo < MIN_SPAN_MS) {
+    const mid = times.length > 0 ? (Math.min(...times) + Math.max(...times)) / 2 : (lo + hi) / 2;
+    lo = mid - MIN_SPAN_MS / 2;
+    hi = mid + MIN_SPAN_MS / 2;
+  }
+  const pad = (hi - lo) * 0.03;
+  return { min: lo - pad, max: hi + pad };
+}
+
 /** All five charts, in {@link TREND_MEASURES} order. */
 export function trendCharts(vitals: readonly TrendInput[], o: TrendOptions): TrendChart[] {
   return TREND_MEASURES.map((m) => trendChart(m, vitals, o));

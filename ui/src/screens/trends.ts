@@ -21,7 +21,7 @@ import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
 import { ageInYears } from "../lib/dates";
 import { formatDateTime } from "../lib/tz";
-import { defaultPeriod, periodStart, TREND_PERIODS, trendCharts, type TrendChart, type TrendPeriod } from "../lib/trends";
+import { defaultPeriod, periodStart, xRange, TREND_PERIODS, trendCharts, type TrendChart, type TrendPeriod } from "../lib/trends";
 import { loadUnitPrefs } from "../lib/units";
 import type { Ctx } from "../ui/context";
 
@@ -79,12 +79,12 @@ function tickFormatter(timeZone: string, spanMs: number): (ms: number) => string
 
 function chartConfig(c: TrendChart, p: Palette, timeZone: string, from: number | null, now: number): ChartConfiguration<"line", Pt[]> {
   const colours = [p.line1, p.line2];
-  const all = c.series.flatMap((s) => s.points.map((x) => x.t));
-  const xMin = from ?? Math.min(...all);
-  const xMax = Math.max(now, ...all);
-  // one point: widen the axis so it sits in the middle
-  const span = Math.max(xMax - xMin, 14 * DAY_MS);
-  const fmt = tickFormatter(timeZone, span);
+  const x = xRange(
+    c.series.flatMap((s) => s.points.map((pt) => pt.t)),
+    from,
+    now,
+  );
+  const fmt = tickFormatter(timeZone, x.max - x.min);
   const annotations: Record<string, AnnotationOptions> = {};
   c.bands.forEach((b, i) => {
     const secondary = c.series.length > 1 && b.field !== c.series[0]?.field;
@@ -150,8 +150,8 @@ function chartConfig(c: TrendChart, p: Palette, timeZone: string, from: number |
       scales: {
         x: {
           type: "linear",
-          min: xMin,
-          max: xMin + span,
+          min: x.min,
+          max: x.max,
           grid: { color: p.grid },
           border: { color: p.grid },
           ticks: { color: p.muted, maxTicksLimit: 6, maxRotation: 0, callback: (v) => fmt(Number(v)) },
