@@ -28,13 +28,22 @@ def label_of(driver, measure):
     return fig.find_element(*tid("trend-empty")).text
 
 
+INKED_PIXELS = """
+const c = arguments[0];
+const img = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+let n = 0;
+for (let i = 3; i < img.length; i += 4) if (img[i] > 0) n++;
+return n;
+"""
+
+
 def drawn(driver, measure):
-    """The canvas exists, is an image for assistive technology, and has a drawing surface."""
+    """Chart.js drew the chart: the canvas is an image for assistive technology and has ink
+    (a fresh canvas is fully transparent)."""
     fig = figure(driver, measure)
     canvas = fig.find_element(*tid("trend-canvas"))
     assert canvas.get_attribute("role") == "img"
-    w, h = driver.execute_script("return [arguments[0].width, arguments[0].height];", canvas)
-    return w > 100 and h > 100
+    return canvas.get_attribute("data-drawn") == "true" and driver.execute_script(INKED_PIXELS, canvas) > 500
 
 
 def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
@@ -54,7 +63,7 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     assert trends.get_attribute("data-period") == "5y"
     assert figure(d, "bp").get_attribute("data-count") == "3"
     for m in ("bp", "hr", "weight"):
-        assert drawn(d, m), m
+        wait(d).until(lambda x: drawn(x, m))
     assert "latest 111/81 mmHg on 2024-01-21" in label_of(d, "bp")
     assert "systolic 102–115, diastolic 74–82 mmHg over 3 measurements in the last 5 years" in label_of(d, "bp")
     assert "latest 73/min on 2024-01-21" in label_of(d, "hr")
@@ -107,7 +116,7 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     wait(d).until(lambda x: figure(x, "bp").get_attribute("data-count") == "4")
     assert "over 4 measurements in all records" in label_of(d, "bp")
     for m in ("bp", "hr", "spo2", "temp", "weight"):
-        assert drawn(d, m), m
+        wait(d).until(lambda x: drawn(x, m))
     d.execute_script("arguments[0].scrollIntoView({block: 'start'});", d.find_element(*tid("trends")))
     shot(d, screenshot_dir, "chart-trends")
 

@@ -4,18 +4,8 @@
 // triangles (▲ high, ▼ low) and larger, not only another colour. Colours are the CSS variables
 // of styles.css, read when drawn, so a theme change (`medoffice-theme-changed`) redraws them.
 
-import {
-  Chart,
-  Legend,
-  LinearScale,
-  LineController,
-  LineElement,
-  PointElement,
-  Tooltip,
-  type ChartConfiguration,
-  type ScriptableContext,
-} from "chart.js";
-import annotationPlugin, { type AnnotationOptions } from "chartjs-plugin-annotation";
+import type { Chart, ChartConfiguration, ScriptableContext } from "chart.js";
+import type { AnnotationOptions } from "chartjs-plugin-annotation";
 import type { Local } from "../bindings/Local";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
@@ -25,7 +15,9 @@ import { defaultPeriod, periodStart, xRange, TREND_PERIODS, trendCharts, type Tr
 import { loadUnitPrefs } from "../lib/units";
 import type { Ctx } from "../ui/context";
 
-Chart.register(LineController, LineElement, PointElement, LinearScale, Tooltip, Legend, annotationPlugin);
+/** Chart.js, loaded the first time a chart is drawn (its own chunk). */
+let chartLib: Promise<typeof import("./chartjs")> | null = null;
+const loadChartLib = () => (chartLib ??= import("./chartjs"));
 
 /** Window event the theme switcher dispatches after changing the CSS variables. */
 export const THEME_CHANGED_EVENT = "medoffice-theme-changed";
@@ -199,10 +191,12 @@ export interface TrendPanel {
 /**
  * Trend charts of a patient's vital signs. Test ids: `trends`, `trend-period` (one button per
  * period, `data-period`, `aria-pressed`), `trend-chart` (`data-measure`, `data-count`) holding
- * either `trend-canvas` (role img, aria-label = the summary) or `trend-empty`.
+ * either `trend-canvas` (role img, aria-label = the summary, `data-drawn` once Chart.js drew it)
+ * or `trend-empty`.
  */
 export function trendPanel(ctx: Ctx): TrendPanel {
   let charts: Chart<"line", Pt[]>[] = [];
+  let drawSeq = 0;
   let period: TrendPeriod | null = null;
   let last: { vitals: Local<VitalSigns>[]; dob: string } | null = null;
   const buttons = TREND_PERIODS.map(([p, label]) =>
@@ -241,6 +235,7 @@ export function trendPanel(ctx: Ctx): TrendPanel {
 
   const draw = () => {
     if (!last) return;
+    const my = ++drawSeq;
     destroyCharts();
     const { vitals, dob } = last;
     const today = ctx.today();
@@ -272,7 +267,18 @@ export function trendPanel(ctx: Ctx): TrendPanel {
       return fig;
     });
     replace(grid, ...figures);
-    charts = pending.map(([canvas, config]) => new Chart(canvas, config));
+    loadChartLib()
+      .then(({ Chart }) => {
+        if (my !== drawSeq) return;
+        charts = pending.map(([canvas, config]) => {
+          const chart = new Chart(canvas, config);
+          canvas.dataset.drawn = "true";
+          return chart;
+        });
+      })
+      .catch(() => {
+        if (my === drawSeq) ctx.toast("The trend charts could not be drawn; the table below has every value.", "error");
+      });
     el.dataset.period = period;
     el.dataset.units = JSON.stringify(loadUnitPrefs(localStorage));
   };
