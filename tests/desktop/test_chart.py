@@ -120,6 +120,24 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     d.execute_script("arguments[0].scrollIntoView({block: 'start'});", d.find_element(*tid("trends")))
     shot(d, screenshot_dir, "chart-trends")
 
+    # a theme change redraws with the colours of the CSS variables
+    magenta = """
+    const c = arguments[0];
+    const img = c.getContext('2d').getImageData(0, 0, c.width, c.height).data;
+    let n = 0;
+    for (let i = 0; i < img.length; i += 4) if (img[i] === 255 && img[i + 1] === 0 && img[i + 2] === 255) n++;
+    return n;
+    """
+    hr_canvas = lambda x: figure(x, "hr").find_element(*tid("trend-canvas"))
+    assert d.execute_script(magenta, hr_canvas(d)) == 0
+    d.execute_script(
+        "document.documentElement.style.setProperty('--chart-line-1', 'rgb(255, 0, 255)');"
+        "window.dispatchEvent(new Event('medoffice-theme-changed'));")
+    wait(d).until(lambda x: drawn(x, "hr") and x.execute_script(magenta, hr_canvas(x)) > 50)
+    d.execute_script(
+        "document.documentElement.style.removeProperty('--chart-line-1');"
+        "window.dispatchEvent(new Event('medoffice-theme-changed'));")
+
     # registering the same man with a typo in the family name: the existing record is shown
     press(d, tid("nav-patients"))
     press(d, tid("btn-register-patient"))

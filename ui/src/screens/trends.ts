@@ -159,7 +159,7 @@ function chartConfig(c: TrendChart, p: Palette, timeZone: string, from: number |
         },
       },
       plugins: {
-        legend: { display: c.series.length > 1, labels: { color: p.text, usePointStyle: true, boxHeight: 8 } },
+        legend: { display: false },
         tooltip: {
           callbacks: {
             title: (items) => (items[0] ? formatDateTime(Number((items[0].raw as Pt).x), timeZone) : ""),
@@ -197,7 +197,8 @@ export interface TrendPanel {
 export function trendPanel(ctx: Ctx): TrendPanel {
   let charts: Chart<"line", Pt[]>[] = [];
   let drawSeq = 0;
-  let period: TrendPeriod | null = null;
+  // null until the person picks one: the default follows the data (a first set recorded later)
+  let chosen: TrendPeriod | null = null;
   let last: { vitals: Local<VitalSigns>[]; dob: string } | null = null;
   const buttons = TREND_PERIODS.map(([p, label]) =>
     h("button", { type: "button", class: "btn btn-small", "data-testid": "trend-period", "data-period": p, "aria-pressed": "false", onclick: () => choose(p) }, label),
@@ -239,11 +240,13 @@ export function trendPanel(ctx: Ctx): TrendPanel {
     destroyCharts();
     const { vitals, dob } = last;
     const today = ctx.today();
-    period ??= defaultPeriod(
-      vitals.map((v) => v.record.measured_at),
-      today,
-      ctx.tz,
-    );
+    const period =
+      chosen ??
+      defaultPeriod(
+        vitals.map((v) => v.record.measured_at),
+        today,
+        ctx.tz,
+      );
     for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.period === period));
     const from = periodStart(period, today, ctx.tz);
     const list = trendCharts(vitals, { units: loadUnitPrefs(localStorage), from, age: ageInYears(dob, today), timeZone: ctx.tz, period });
@@ -256,6 +259,14 @@ export function trendPanel(ctx: Ctx): TrendPanel {
       const secondary = c.series.length > 1 ? c.bands.filter((b) => b.field !== c.series[0]?.field).map((b) => b.label) : [];
       const note = [bandWords, secondary.length > 0 ? `Dashed: ${secondary.join(", ")}.` : null, c.bandNote].filter(Boolean).join(" ");
       const fig = h("figure", { class: "trend-chart", "data-testid": "trend-chart", "data-measure": c.measure, "data-count": c.count, "aria-labelledby": `trend-title-${c.measure}` }, heading);
+      if (c.series.length > 1 && c.count > 0)
+        fig.append(
+          h(
+            "p",
+            { class: "trend-series", "aria-hidden": "true" },
+            ...c.series.map((s, i) => h("span", { class: `trend-key trend-key-${i + 1}` }, h("span", { class: "trend-key-mark" }), s.label)),
+          ),
+        );
       if (c.count === 0) {
         fig.append(h("p", { class: "trend-empty muted", "data-testid": "trend-empty" }, c.summary));
       } else {
@@ -284,7 +295,7 @@ export function trendPanel(ctx: Ctx): TrendPanel {
   };
 
   const choose = (p: TrendPeriod) => {
-    period = p;
+    chosen = p;
     draw();
     status.textContent = `Trend charts show ${TREND_PERIODS.find(([x]) => x === p)?.[1] ?? p}.`;
   };
