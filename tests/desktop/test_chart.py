@@ -120,6 +120,16 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     d.execute_script("arguments[0].scrollIntoView({block: 'start'});", d.find_element(*tid("trends")))
     shot(d, screenshot_dir, "chart-trends")
 
+    # a big monitor: the five charts side by side
+    size = d.get_window_size()
+    d.set_window_size(2400, 1000)
+    tops = lambda x: {round(f.rect["y"]) for f in x.find_elements(*tid("trend-chart"))}
+    wait(d).until(lambda x: len(tops(x)) == 1)
+    wait(d).until(lambda x: drawn(x, "weight"))
+    shot(d, screenshot_dir, "chart-trends-wide")
+    d.set_window_size(size["width"], size["height"])
+    wait(d).until(lambda x: len(tops(x)) > 1)
+
     # a theme change redraws with the colours of the CSS variables
     magenta = """
     const c = arguments[0];

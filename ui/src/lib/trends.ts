@@ -15,12 +15,14 @@ import { parseIsoDate, utcToZoned, zonedToUtc } from "./tz";
 import { fromSi, roundTo, unitLabel, type UnitPrefs } from "./units";
 import { flagOf, thresholdsForAge, type FlagThreshold, type FlaggedField } from "./vitals";
 
-/** The charts, in the order shown. */
+/** One chart: blood pressure (mmHg), heart rate (/min), SpO2 (%), temperature, weight. */
 export type TrendMeasure = "bp" | "hr" | "spo2" | "temp" | "weight";
+/** The charts, in the order shown. */
 export const TREND_MEASURES: readonly TrendMeasure[] = ["bp", "hr", "spo2", "temp", "weight"];
 
 /** A period to show, counted back from the clinic's today; `all` is every measurement. */
 export type TrendPeriod = "3m" | "1y" | "5y" | "all";
+/** The periods offered, shortest first, with their button words. */
 export const TREND_PERIODS: ReadonlyArray<[TrendPeriod, string]> = [
   ["3m", "3 months"],
   ["1y", "1 year"],

@@ -1,5 +1,5 @@
-// A patient's chart: header with allergies, demographics, vital-signs history with abnormal
-// values marked, appointments. Abnormal markers and NEWS2 come only from each record's `flags`
+// A patient's chart: header with allergies, demographics, appointments, trend charts of the
+// vital signs (screens/trends.ts) and the vital-signs history with abnormal values marked. Abnormal markers and NEWS2 come only from each record's `flags`
 // and `news2` (the server's or the core's verdict, which depends on the patient's age at the
 // time); the chart never computes a flag or a score itself.
 

@@ -1,7 +1,8 @@
 // The demographics form: registering a patient, editing a patient's details, and correcting a
 // registration the server refused. Client checks first (the model's rules), then the core's
 // field errors under each field. What was typed stays until it is saved or discarded, even
-// across Esc and across a failed save.
+// across Esc and across a failed save. Registering also shows possible existing records (same
+// date of birth, same or similar name) before saving.
 
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
