@@ -205,6 +205,19 @@ async fn interpret_search(query: String) -> Res<Vec<medoffice_model::search::Sea
 }
 
 #[tauri::command(rename_all = "snake_case")]
+async fn possible_duplicates(
+    state: State<'_, AppState>,
+    given_name: String,
+    family_name: String,
+    date_of_birth: NaiveDate,
+) -> Res<Vec<medoffice_client::duplicates::PossibleDuplicate>> {
+    state
+        .ws
+        .possible_duplicates(&given_name, &family_name, date_of_birth)
+        .await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 async fn patient_chart(state: State<'_, AppState>, patient_id: Uuid) -> Res<PatientChart> {
     state.ws.patient_chart(patient_id).await
 }
@@ -439,6 +452,7 @@ pub fn run() {
             sync_status,
             search_patients,
             interpret_search,
+            possible_duplicates,
             patient_chart,
             register_patient,
             record_vitals,

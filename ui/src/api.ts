@@ -27,6 +27,7 @@ import type { NewPatient } from "./bindings/NewPatient";
 import type { NewVitalSigns } from "./bindings/NewVitalSigns";
 import type { Patient } from "./bindings/Patient";
 import type { PatientChart } from "./bindings/PatientChart";
+import type { PossibleDuplicate } from "./bindings/PossibleDuplicate";
 import type { ReviewList } from "./bindings/ReviewList";
 import type { SessionState } from "./bindings/SessionState";
 import type { StaffMember } from "./bindings/StaffMember";
@@ -141,6 +142,9 @@ export const api = {
   searchPatients: (query: string, limit: number) => call<Local<Patient>[]>("search_patients", { query, limit }),
   /** What the search box understood (parsed by the core with the same rules as the search). */
   interpretSearch: (query: string) => call<SearchTerm[]>("interpret_search", { query }),
+  /** Patients on this workstation born on `date_of_birth` (YYYY-MM-DD) with the same or a similar name, strongest match first. */
+  possibleDuplicates: (given_name: string, family_name: string, date_of_birth: string) =>
+    call<PossibleDuplicate[]>("possible_duplicates", { given_name, family_name, date_of_birth }),
   patientChart: (patient_id: string) => call<PatientChart>("patient_chart", { patient_id }),
   registerPatient: (patient: NewPatient) => call<Local<Patient>>("register_patient", { patient }),
   recordVitals: (patient_id: string, vitals: NewVitalSigns) =>

@@ -1,7 +1,8 @@
 //! The desktop cache's hot paths: applying a feed page (1000 mixed changes, one transaction,
 //! one `fsync`) and patient search at clinic scale (100,000 patients), both through the cache
 //! alone and through `local::search`, the path the app's search box takes (outbox overlay,
-//! sorting), for what a receptionist types.
+//! sorting), for what a receptionist types; and the registration form's possible-duplicates
+//! check (`duplicates::find`).
 //!
 //! The 100,000-patient cache is built once per run in a real SQLite file (WAL,
 //! `synchronous=FULL`) under the target directory, from seeded synthetic patients
@@ -18,6 +19,7 @@ use std::time::Instant;
 
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
 use medoffice_client::cache::Cache;
+use medoffice_client::duplicates;
 use medoffice_client::local;
 use medoffice_client::vault::CacheKey;
 use medoffice_model::search::parse_query;
@@ -148,6 +150,31 @@ fn search(c: &mut Criterion) {
             b.iter(|| black_box(local::search(&cache, &parse_query(black_box(q)), 50).unwrap()))
         });
     }
+    // the registration form's check: a patient from the middle of the register typed again
+    // with a one-letter typo in the family name (found through the date-of-birth index)
+    let mid = format!("{:06}", n / 2);
+    let p = cache
+        .search_patients(&parse_query(&mid), 1)
+        .unwrap()
+        .into_iter()
+        .next()
+        .unwrap();
+    let typo = format!("{}x", p.family_name);
+    let found = duplicates::find(&cache, &p.given_name, &typo, p.date_of_birth).unwrap();
+    assert!(found.iter().any(|d| d.patient.record.id == p.id));
+    eprintln!(
+        "  possible duplicates of {} {typo} {}: {} rows",
+        p.given_name,
+        p.date_of_birth,
+        found.len()
+    );
+    group.bench_function("possible_duplicates/typo in family name", |b| {
+        b.iter(|| {
+            black_box(
+                duplicates::find(&cache, black_box(&p.given_name), &typo, p.date_of_birth).unwrap(),
+            )
+        })
+    });
     group.finish();
 }
 

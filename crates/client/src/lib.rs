@@ -16,6 +16,7 @@ pub mod account;
 pub mod admin;
 pub mod api;
 pub mod cache;
+pub mod duplicates;
 mod engine;
 pub mod local;
 pub mod offline;

@@ -80,6 +80,8 @@ const UI_PAIRS: ReadonlyArray<[string, string, string]> = [
   ["--border-strong", "--bg", "input borders on the page"],
   ["--danger", "--danger-soft", "border of an invalid field"],
   ["--ghost-border", "--topbar-bg", "top bar button borders"],
+  ["--chart-line-1", "--surface", "trend chart lines (systolic, single measures)"],
+  ["--chart-line-2", "--surface", "diastolic line of the blood-pressure chart"],
 ];
 
 function colour(vars: Map<string, string>, name: string, seen = new Set<string>()): string {

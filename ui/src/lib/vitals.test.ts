@@ -2,6 +2,9 @@ import { describe, expect, it } from "vitest";
 import type { Measurements } from "../bindings/Measurements";
 import type { Consciousness } from "../bindings/Consciousness";
 import {
+  ADULT_THRESHOLDS,
+  thresholdFlag,
+  thresholdsForAge,
   ADULT_FROM_AGE,
   CHILD_SPO2_LOW_BELOW,
   adultThresholdsApply,
@@ -291,5 +294,23 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
     expect(news2ForAge(set, tokyo)).toBe(19);
     expect(flagsForAge(set, ny)).not.toContain("systolic_mmhg:low");
     expect(flagsForAge(set, tokyo)).toContain("systolic_mmhg:low");
+  });
+});
+
+describe("thresholds shared by the flags and the trend charts", () => {
+  it("flag at the same edges the chart shades", () => {
+    expect(thresholdFlag(ADULT_THRESHOLDS.systolic_mmhg, 90)).toBe("low");
+    expect(thresholdFlag(ADULT_THRESHOLDS.systolic_mmhg, 91)).toBeNull();
+    expect(thresholdFlag(ADULT_THRESHOLDS.diastolic_mmhg, 60)).toBeNull();
+    expect(thresholdFlag(ADULT_THRESHOLDS.diastolic_mmhg, 59)).toBe("low");
+    expect(thresholdFlag(ADULT_THRESHOLDS.spo2_pct, 100)).toBeNull();
+    expect(thresholdFlag(ADULT_THRESHOLDS.temperature_c, 38.0)).toBe("high");
+  });
+
+  it("under 16 only temperature, SpO2 (below 92 %) and pain have a band", () => {
+    expect(Object.keys(thresholdsForAge(10)).sort()).toEqual(["pain_score", "spo2_pct", "temperature_c"]);
+    expect(thresholdFlag(thresholdsForAge(10).spo2_pct!, 92)).toBeNull();
+    expect(thresholdFlag(thresholdsForAge(10).spo2_pct!, 91)).toBe("low");
+    expect(thresholdsForAge(null)).toBe(ADULT_THRESHOLDS);
   });
 });

@@ -49,27 +49,74 @@ export const LIMITS: Record<NumericField, Limit> = {
   pain_score: { min: 0, max: 10, integer: true, unit: "" },
 };
 
+/** Fields with an abnormal band: the numeric measurements that are flagged, and BMI. */
+export type FlaggedField =
+  | "systolic_mmhg"
+  | "diastolic_mmhg"
+  | "heart_rate_bpm"
+  | "respiratory_rate_bpm"
+  | "temperature_c"
+  | "spo2_pct"
+  | "pain_score"
+  | "bmi";
+
+/**
+ * Where a field turns abnormal, SI units. A value is flagged low when it is below `low` (at or
+ * below it when `lowInclusive`), high when it is at or above `high`; an absent side is never
+ * flagged.
+ */
+export interface FlagThreshold {
+  low?: number;
+  lowInclusive?: boolean;
+  high?: number;
+}
+
+/**
+ * The adult abnormal bands of `flags()` in vitals.rs (the flags and the chart's shaded bands
+ * both come from here). Sources, as in vitals.rs: blood pressure high ≥ 140/90 mmHg NICE NG136
+ * (2019), systolic low ≤ 90 the NEWS2 score-3 band; heart rate ≤ 50 / ≥ 91 and respiratory rate
+ * ≤ 11 / ≥ 21 the NEWS2 scoring bands (RCP 2017, chart 1); temperature ≤ 35.0 / ≥ 38.0 °C NEWS2
+ * bands (fever from 38.0 as DESIGN.md asks); SpO2 < 94 % BTS oxygen guideline (2017, target
+ * 94–98 %); BMI < 18.5 / ≥ 30 kg/m² WHO; pain ≥ 7 of 10.
+ */
+export const ADULT_THRESHOLDS: Readonly<Record<FlaggedField, FlagThreshold>> = {
+  systolic_mmhg: { low: 90, lowInclusive: true, high: 140 },
+  diastolic_mmhg: { low: 60, lowInclusive: false, high: 90 },
+  heart_rate_bpm: { low: 50, lowInclusive: true, high: 91 },
+  respiratory_rate_bpm: { low: 11, lowInclusive: true, high: 21 },
+  temperature_c: { low: 35.0, lowInclusive: true, high: 38.0 },
+  spo2_pct: { low: 94, lowInclusive: false },
+  pain_score: { high: 7 },
+  bmi: { low: 18.5, lowInclusive: false, high: 30.0 },
+};
+
+/** Which way `value` falls outside `t`, if it does. */
+export function thresholdFlag(t: FlagThreshold, value: number): "low" | "high" | null {
+  if (t.low !== undefined && (t.lowInclusive ? value <= t.low : value < t.low)) return "low";
+  if (t.high !== undefined && value >= t.high) return "high";
+  return null;
+}
+
 /**
  * `flags()` in vitals.rs, in the same order: `"<field>:<low|high>"`. Adult bands only: for a
  * patient use {@link flagsForAge}.
  */
 export function flags(m: Measurements): string[] {
   const f: string[] = [];
-  const flag = (field: string, low: boolean, high: boolean) => {
-    if (low) f.push(`${field}:low`);
-    else if (high) f.push(`${field}:high`);
+  const flag = (field: FlaggedField, value: number | undefined) => {
+    if (value === undefined) return;
+    const d = thresholdFlag(ADULT_THRESHOLDS[field], value);
+    if (d) f.push(`${field}:${d}`);
   };
-  if (m.consciousness !== undefined) flag("consciousness", false, m.consciousness !== "alert");
-  if (m.systolic_mmhg !== undefined) flag("systolic_mmhg", m.systolic_mmhg <= 90, m.systolic_mmhg >= 140);
-  if (m.diastolic_mmhg !== undefined) flag("diastolic_mmhg", m.diastolic_mmhg < 60, m.diastolic_mmhg >= 90);
-  if (m.heart_rate_bpm !== undefined) flag("heart_rate_bpm", m.heart_rate_bpm <= 50, m.heart_rate_bpm >= 91);
-  if (m.respiratory_rate_bpm !== undefined)
-    flag("respiratory_rate_bpm", m.respiratory_rate_bpm <= 11, m.respiratory_rate_bpm >= 21);
-  if (m.temperature_c !== undefined) flag("temperature_c", m.temperature_c <= 35.0, m.temperature_c >= 38.0);
-  if (m.spo2_pct !== undefined) flag("spo2_pct", m.spo2_pct < 94, false);
-  if (m.pain_score !== undefined) flag("pain_score", false, m.pain_score >= 7);
-  const b = bmi(m);
-  if (b !== null) flag("bmi", b < 18.5, b >= 30.0);
+  if (m.consciousness !== undefined && m.consciousness !== "alert") f.push("consciousness:high");
+  flag("systolic_mmhg", m.systolic_mmhg);
+  flag("diastolic_mmhg", m.diastolic_mmhg);
+  flag("heart_rate_bpm", m.heart_rate_bpm);
+  flag("respiratory_rate_bpm", m.respiratory_rate_bpm);
+  flag("temperature_c", m.temperature_c);
+  flag("spo2_pct", m.spo2_pct);
+  flag("pain_score", m.pain_score);
+  flag("bmi", bmi(m) ?? undefined);
   return f;
 }
 
@@ -212,13 +259,29 @@ export function flagsForAge(m: Measurements, age: number | null): string[] {
   if (adultThresholdsApply(age)) return flags(m);
   const f: string[] = [];
   if (m.consciousness !== undefined && m.consciousness !== "alert") f.push("consciousness:high");
-  if (m.temperature_c !== undefined) {
-    if (m.temperature_c <= 35.0) f.push("temperature_c:low");
-    else if (m.temperature_c >= 38.0) f.push("temperature_c:high");
+  const t = thresholdsForAge(age);
+  for (const field of ["temperature_c", "spo2_pct", "pain_score"] as const) {
+    const v = m[field];
+    const th = t[field];
+    if (v === undefined || !th) continue;
+    const d = thresholdFlag(th, v);
+    if (d) f.push(`${field}:${d}`);
   }
-  if (m.spo2_pct !== undefined && m.spo2_pct < CHILD_SPO2_LOW_BELOW) f.push("spo2_pct:low");
-  if (m.pain_score !== undefined && m.pain_score >= 7) f.push("pain_score:high");
   return f;
+}
+
+/**
+ * The abnormal bands that apply to a patient of `age` years (null: unknown, counts as adult):
+ * {@link ADULT_THRESHOLDS} from 16; under 16 only temperature, SpO2 below
+ * {@link CHILD_SPO2_LOW_BELOW} and pain (fields without a band are left out).
+ */
+export function thresholdsForAge(age: number | null): Partial<Record<FlaggedField, FlagThreshold>> {
+  if (adultThresholdsApply(age)) return ADULT_THRESHOLDS;
+  return {
+    temperature_c: ADULT_THRESHOLDS.temperature_c,
+    spo2_pct: { low: CHILD_SPO2_LOW_BELOW, lowInclusive: false },
+    pain_score: ADULT_THRESHOLDS.pain_score,
+  };
 }
 
 /** `news2_for_age()` in vitals.rs: NEWS2 for a patient of `age` years; none under 16 (not validated). */

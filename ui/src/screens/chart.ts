@@ -1,5 +1,5 @@
-// A patient's chart: header with allergies, demographics, vital-signs history with abnormal
-// values marked, appointments. Abnormal markers and NEWS2 come only from each record's `flags`
+// A patient's chart: header with allergies, demographics, appointments, trend charts of the
+// vital signs (screens/trends.ts) and the vital-signs history with abnormal values marked. Abnormal markers and NEWS2 come only from each record's `flags`
 // and `news2` (the server's or the core's verdict, which depends on the patient's age at the
 // time); the chart never computes a flag or a score itself.
 
@@ -17,6 +17,7 @@ import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/u
 import { ADULT_FROM_AGE, bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { allergyBanner, syncBadges } from "./common";
+import { trendPanel } from "./trends";
 
 /** A value cell, marked when the record's flags say it is abnormal. */
 export function flaggedCell(text: string, flag: "low" | "high" | null, field: string): HTMLElement {
@@ -178,10 +179,16 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
   let heading: HTMLElement | null = null;
   let chart: PatientChart | null = null;
   let seq = 0;
+  // one trend panel for the screen's life, so the chosen period survives refreshes
+  const trends = ctx.can("vital_signs_read") ? trendPanel(ctx) : null;
   const screen: Screen = {
     el,
     title: "Chart",
-    focus: () => (heading ?? el).focus(),
+    focus: () => {
+      trends?.unitsChanged();
+      (heading ?? el).focus();
+    },
+    destroy: () => trends?.destroy(),
     refresh: () => void load(),
     onKey: (e) => {
       if (e.altKey && !e.ctrlKey && e.code === "KeyV" && ctx.can("vital_signs_write")) {
@@ -270,6 +277,7 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
             : h("p", { class: "muted" }, "Your role does not show appointments."),
         ),
       ),
+      trends?.el ?? null,
       ctx.can("vital_signs_read")
         ? h(
             "section",
@@ -280,6 +288,7 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
           )
         : null,
     );
+    trends?.update(c.vitals, p.date_of_birth);
     body.removeAttribute("aria-busy");
     if (focused) heading.focus();
   };

@@ -1,13 +1,16 @@
 // The demographics form: registering a patient, editing a patient's details, and correcting a
 // registration the server refused. Client checks first (the model's rules), then the core's
 // field errors under each field. What was typed stays until it is saved or discarded, even
-// across Esc and across a failed save.
+// across Esc and across a failed save. Registering also shows possible existing records (same
+// date of birth, same or similar name) before saving.
 
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
-import { h } from "../dom";
+import type { PossibleDuplicate } from "../bindings/PossibleDuplicate";
+import { h, replace } from "../dom";
 import { checkDateOfBirth, formatAge } from "../lib/dates";
-import { patientName } from "../lib/format";
+import { duplicateKey, duplicateQuery, duplicatesAnnouncement, reasonText, type DuplicateQuery } from "../lib/duplicates";
+import { SEX_LABEL, patientName } from "../lib/format";
 import { SEXES, buildNewPatient, type PatientFormValues } from "../lib/patientForm";
 import { formatLongDate } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
@@ -42,6 +45,12 @@ export interface PatientFormOptions {
   prepare(values: PatientFormValues, id: string): Prepared;
   /** Starts the form again from `initial`, dropping what was kept. */
   restart(): void;
+  /** Shown inside the form, across both columns, after administrative sex (e.g. possible duplicates). */
+  slot?: HTMLElement;
+  /** Told the values after every change (and after the date of birth is tidied on leaving it). */
+  onChange?(values: PatientFormValues): void;
+  /** Asked before saving valid values; false keeps the form open (the hook says why). */
+  beforeSave?(values: PatientFormValues): Promise<boolean>;
 }
 
 /** The demographics form as a screen. The save itself (and where to go after) is `prepare`'s. */
@@ -89,7 +98,9 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   const form = h(
     "form",
     { class: "form-grid", id: `${p}-form`, "data-testid": `${p}-form`, novalidate: true, "aria-labelledby": `${p}-title` },
-    ...fields.map((f) => f.wrap),
+    ...fields.slice(0, 4).map((f) => f.wrap),
+    o.slot ?? null,
+    ...fields.slice(4).map((f) => f.wrap),
     h("div", { class: "form-actions span-2" }, save, cancel),
   );
   const el = h(
@@ -140,6 +151,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
       const f = fields.find((x) => x.control === e.target);
       if (f && f.wrap.classList.contains("invalid")) f.setError(null);
     }
+    o.onChange?.(values());
   });
   dob.control.addEventListener("blur", () => {
     const text = dob.control.value.trim();
@@ -148,6 +160,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     if (r.ok) {
       dob.control.value = r.date;
       echoDob();
+      o.onChange?.(values());
     } else dob.setError(r.error);
   });
 
@@ -165,6 +178,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     busy = true;
     save.disabled = true;
     try {
+      if (o.beforeSave && !(await o.beforeSave(values()))) return;
       await r.save();
       ctx.drafts.delete(o.draftKey);
     } catch (raw) {
@@ -199,13 +213,146 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   };
 }
 
+/** Wait after the last keystroke before asking for possible duplicates, ms. */
+const DUPLICATE_DEBOUNCE_MS = 300;
+
+/**
+ * The "Possible existing records" panel of the registration form: asks the core
+ * (`possible_duplicates`) once the family name and date of birth are filled (debounced) and
+ * again on Save, lists the matches with what tells them apart and "Open this record" (the
+ * draft stays in `ctx.drafts`), and holds the save until "Register a new patient anyway" is
+ * chosen for that name and date of birth. Test ids: `reg-duplicates`, `reg-duplicates-status`,
+ * `reg-duplicate` (`data-patient-id`, `data-reason`), `reg-duplicate-open`, `reg-register-anyway`.
+ */
+function duplicatePanel(ctx: Ctx, save: () => void) {
+  const status = h("p", { class: "sr-only", id: "reg-duplicates-status", "data-testid": "reg-duplicates-status", "aria-live": "polite" });
+  const list = h("ul", { class: "dup-list", "aria-labelledby": "reg-duplicates-title" });
+  const anyway = h(
+    "button",
+    { type: "button", class: "btn", id: "reg-register-anyway", "data-testid": "reg-register-anyway", onclick: () => confirmAnyway() },
+    "Register a new patient anyway",
+  );
+  const panel = h(
+    "section",
+    { class: "dup-panel span-2", id: "reg-duplicates", "data-testid": "reg-duplicates", "aria-labelledby": "reg-duplicates-title", tabindex: -1 },
+    h("h2", { id: "reg-duplicates-title" }, "Possible existing records"),
+    h("p", { class: "muted" }, "Same date of birth and the same or a similar name. Check before registering a second record for the same person."),
+    list,
+    h("div", { class: "dup-actions" }, anyway),
+  );
+  panel.hidden = true;
+  const wrap = h("div", { class: "span-2 dup-wrap" }, status, panel);
+
+  let shownKey = "";
+  let shown: PossibleDuplicate[] = [];
+  let confirmedKey: string | null = null;
+  let seq = 0;
+  let timer: ReturnType<typeof setTimeout> | null = null;
+
+  const show = (key: string, found: PossibleDuplicate[]) => {
+    const changed = key !== shownKey || found.map((d) => d.patient.record.id).join() !== shown.map((d) => d.patient.record.id).join();
+    shownKey = key;
+    shown = found;
+    if (!changed) return;
+    replace(
+      list,
+      ...found.map((d) => {
+        const p = d.patient.record;
+        return h(
+          "li",
+          { class: "dup-item", "data-testid": "reg-duplicate", "data-patient-id": p.id, "data-reason": d.reason },
+          h(
+            "div",
+            { class: "dup-who" },
+            h("strong", null, patientName(p)),
+            h("span", null, SEX_LABEL[p.sex]),
+            h("span", null, `DOB ${p.date_of_birth} (${formatAge(p.date_of_birth, ctx.today())})`),
+            h("span", { class: "mono" }, `MRN ${p.mrn}`),
+            h("span", null, p.phone ? `Phone ${p.phone}` : "No phone"),
+            h("span", { class: "dup-address" }, p.address ?? "No address"),
+            h("span", { class: "muted" }, reasonText(d.reason)),
+          ),
+          h(
+            "button",
+            {
+              type: "button",
+              class: "btn btn-small",
+              "data-testid": "reg-duplicate-open",
+              "aria-label": `Open the record of ${patientName(p)}, MRN ${p.mrn}`,
+              onclick: () => ctx.open({ name: "chart", patientId: p.id }),
+            },
+            "Open this record",
+          ),
+        );
+      }),
+    );
+    panel.hidden = found.length === 0;
+    status.textContent = duplicatesAnnouncement(found.length);
+  };
+
+  const ask = async (q: DuplicateQuery | null): Promise<PossibleDuplicate[]> => {
+    const my = ++seq;
+    if (!q) {
+      show("", []);
+      return [];
+    }
+    const found = await api.possibleDuplicates(q.given_name, q.family_name, q.date_of_birth);
+    if (my === seq) show(duplicateKey(q), found);
+    return found;
+  };
+
+  const confirmAnyway = () => {
+    confirmedKey = shownKey;
+    status.textContent = "Registering a new patient.";
+    save();
+  };
+
+  return {
+    el: wrap,
+    /** Debounced check while typing. */
+    changed: (v: PatientFormValues) => {
+      if (timer) clearTimeout(timer);
+      const q = duplicateQuery(v, ctx.today());
+      if (duplicateKey(q) === shownKey) return;
+      timer = setTimeout(() => {
+        timer = null;
+        ask(q).catch(() => undefined);
+      }, DUPLICATE_DEBOUNCE_MS);
+    },
+    /** The check on Save: true when there is nothing to confirm, or it was confirmed. */
+    beforeSave: async (v: PatientFormValues): Promise<boolean> => {
+      if (timer) clearTimeout(timer);
+      timer = null;
+      const q = duplicateQuery(v, ctx.today());
+      let found: PossibleDuplicate[];
+      try {
+        found = await ask(q);
+      } catch (raw) {
+        ctx.toast(`Could not check for existing records: ${(raw as CommandError).message}`, "error");
+        return true;
+      }
+      if (found.length === 0 || confirmedKey === duplicateKey(q)) return true;
+      panel.focus();
+      return false;
+    },
+    destroy: () => {
+      if (timer) clearTimeout(timer);
+    },
+  };
+}
+
 export function registerScreen(ctx: Ctx): Screen {
-  return patientFormScreen(ctx, {
+  let screen: Screen | null = null;
+  const dups = duplicatePanel(ctx, () => screen?.form?.save());
+  screen = patientFormScreen(ctx, {
     prefix: "reg",
     title: "Register patient",
     saveLabel: "Register",
     draftKey: "register",
     what: "register patients",
+    slot: dups.el,
+    onChange: (v) => dups.changed(v),
+    beforeSave: (v) => dups.beforeSave(v),
     restart: () => ctx.replace({ name: "register" }),
     prepare: (values, id) => {
       const r = buildNewPatient(values, ctx.today(), id);
@@ -227,4 +374,8 @@ export function registerScreen(ctx: Ctx): Screen {
       };
     },
   });
+  // a kept draft: look again at once
+  const kept = ctx.drafts.get("register") as { values?: Partial<PatientFormValues> } | undefined;
+  if (kept?.values) dups.changed({ given_name: kept.values.given_name ?? "", family_name: kept.values.family_name ?? "", date_of_birth: kept.values.date_of_birth ?? "" } as PatientFormValues);
+  return { ...screen, destroy: () => dups.destroy() };
 }
