@@ -115,7 +115,26 @@ def to_vitals(d):
 
 def to_schedule(d):
     press(d, tid("nav-schedule"))
+    press(d, tid("schedule-view-day"))
     wait(d).until(lambda x: len(rows(x, "schedule-row")) >= 1)
+
+
+def to_schedule_week(d):
+    to_schedule(d)
+    press(d, tid("schedule-view-week"))
+    wait(d).until(lambda x: len(x.find_elements(*tid("grid-column-title"))) == 7)
+
+
+def to_free_slots(d):
+    to_schedule(d)
+    press(d, tid("btn-find-slot"))
+    press(d, tid("slot-find"))
+    wait(d).until(lambda x: len(rows(x, "slot-result")) >= 1)
+
+
+def leave_free_slots(d):
+    press(d, tid("slot-close-dialog"))
+    wait(d).until(lambda x: not rows(x, "slot-result"))
 
 
 def to_book(d):
@@ -165,6 +184,8 @@ SCREENS = [
     ("chart", to_chart, '[data-testid="btn-record-vitals"]', None),
     ("vitals", to_vitals, '[data-testid="vitals-save"]', None),
     ("schedule", to_schedule, '[data-testid="btn-book-appointment"]', None),
+    ("schedule-week", to_schedule_week, None, None),
+    ("free-slots", to_free_slots, '[data-testid="slot-result"]', leave_free_slots),
     ("book", to_book, '[data-testid="book-save"]', None),
     ("review", nav_to("nav-review", "review"), None, None),
     ("account", nav_to("nav-account", "account-screen"), '[data-testid="account-change-password"]', None),
@@ -354,3 +375,21 @@ def test_settings_remember_server_clinic_and_units_with_errors_at_their_fields(w
     page = driver.find_element(*tid("vitals-form")).text
     assert "°F" in page and "lb" in page, "the vitals form uses the units chosen in Settings"
 
+
+def test_my_patients_today_passes_axe_in_both_themes(workstation, screenshot_dir):
+    """The nurse's landing screen, which the administrator does not have."""
+    driver = workstation("a11y-nurse").driver
+    driver.set_window_size(*SHOT_SIZE)
+    sign_in(driver, "nurse", landing="today")
+    failures = []
+    for theme in ("light", "dark"):
+        press(driver, tid("nav-settings"))
+        wait(driver).until(EC.visibility_of_element_located(tid("settings-screen")))
+        press(driver, tid(f"set-theme-{theme}"))
+        wait(driver).until(lambda d: d.execute_script("return document.documentElement.dataset.theme") == theme)
+        press(driver, tid("nav-today"))
+        wait(driver).until(lambda d: len(rows(d, "today-row")) >= 1)
+        settle(driver)
+        failures.extend(f"today ({theme}): {v}" for v in axe_violations(driver))
+        shot(driver, screenshot_dir, f"today-{theme}")
+    assert not failures, "accessibility problems:\n" + "\n".join(failures)

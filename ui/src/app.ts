@@ -339,7 +339,7 @@ export class App {
     };
     const navItems = [
       ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
-      ctx.can("appointment_read") ? navBtn("nav-schedule", "Today's schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
+      ctx.can("appointment_read") ? navBtn("nav-schedule", "Schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
       isClinician(user) ? navBtn("nav-today", "My patients today", "Alt+T", () => this.root_({ name: "today" })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
       navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),

@@ -7,7 +7,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["/  or  Ctrl+K", "Search patients"],
   ["Alt+N", "Register a new patient"],
   ["Alt+V", "Record vitals (in a patient's chart)"],
-  ["Alt+S", "Today's schedule"],
+  ["Alt+S", "Schedule (today)"],
   ["Alt+R", "Review: conflicts, refused changes, possible duplicates"],
   ["Alt+E", "Edit the patient's details (in a patient's chart)"],
   ["↑ ↓, Enter", "Choose and open a search result"],
