@@ -6,6 +6,7 @@ arrives live. (Drag and drop is not driven: WebKitGTK's WebDriver does not synth
 drag events reliably; the keyboard path moves through the same code.)"""
 
 from selenium.webdriver.common.action_chains import ActionChains
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -33,6 +34,19 @@ def focus_appt(driver, appt_id):
     def attempt(d):
         focus(d, grid_appt(d, appt_id))
         return d.switch_to.active_element.get_attribute("data-appointment-id") == appt_id
+    wait(driver).until(attempt)
+
+
+def key_to_appt(driver, appt_id, key):
+    """Types `key` into the booking in the grid; a live refresh may re-render it between finding
+    and typing, so it is found again until the key lands."""
+    def attempt(d):
+        try:
+            focus_appt(d, appt_id)
+            d.switch_to.active_element.send_keys(key)
+            return True
+        except StaleElementReferenceException:
+            return False
     wait(driver).until(attempt)
 
 
@@ -119,7 +133,7 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     step(f"moved to {later}")
 
     # onto the doctor's 09:20 visit of today: refused, naming it; nothing moves
-    front.switch_to.active_element.send_keys("m")
+    key_to_appt(front, appt_id, "m")
     wait(front).until(EC.visibility_of_element_located(tid("move-dialog")))
     date_field = front.find_element(*tid("move-date"))
     front.execute_script("arguments[0].value = arguments[1]; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));", date_field, today)
