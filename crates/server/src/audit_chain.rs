@@ -241,7 +241,15 @@ pub async fn verify(conn: &mut PgConnection, clinic: Option<&str>) -> anyhow::Re
         heads: Vec::new(),
     };
     for (tenant_id, code) in tenants {
-        let (n, pending, broken) = verify_clinic(conn, tenant_id, &code).await?;
+        // one snapshot per clinic: the entries and the head row are read by separate
+        // statements, and a sealer pass committing between them would look like entries
+        // deleted at the end of the chain
+        let mut tx = sqlx::Connection::begin(&mut *conn).await?;
+        sqlx::query("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+            .execute(&mut *tx)
+            .await?;
+        let (n, pending, broken) = verify_clinic(&mut tx, tenant_id, &code).await?;
+        tx.commit().await?;
         report.entries += n;
         report.pending += pending;
         match broken {
