@@ -401,7 +401,16 @@ async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_every
     let start = Utc::now() + chrono::Duration::hours(2);
     let mut ids = Vec::new();
     for i in 0..4 {
-        ids.push(book(&desk, p, doctor, start + chrono::Duration::minutes(15 * i), 15).await?);
+        ids.push(
+            book(
+                &desk,
+                p,
+                doctor,
+                start + chrono::Duration::minutes(15 * i),
+                15,
+            )
+            .await?,
+        );
     }
     let [online, offline, future, early] = ids[..] else {
         unreachable!()

@@ -10,7 +10,8 @@ use medoffice_model::search::{fold, parse_query, SearchTerm};
 use medoffice_model::{
     AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Consciousness,
     Demographics, FieldErrors, Measurements, NewAppointment, NewPatient, NewVitalSigns, Patient,
-    Permission, VitalSigns, APPOINTMENT_EDITABLE_FIELDS, CHECKED_IN_AT_FIELD, PATIENT_EDITABLE_FIELDS,
+    Permission, VitalSigns, APPOINTMENT_EDITABLE_FIELDS, CHECKED_IN_AT_FIELD,
+    PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -582,12 +583,6 @@ pub async fn update_patient(
     .bind(search_name(&p.given_name, &p.family_name))
     .bind(Json(new_revs))
     .bind(actor.user_id)
-    // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
-    .bind(if a.status == AppointmentStatus::CheckedIn && current.status != AppointmentStatus::CheckedIn {
-        proposed_checked_in_at
-    } else {
-        current.checked_in_at
-    })
     .fetch_one(&mut *conn)
     .await?;
     audit::record(
@@ -1113,6 +1108,14 @@ pub async fn update_appointment(
             return Err(overlap_error(Some(&other)));
         }
     }
+    // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
+    let checking_in =
+        a.status == AppointmentStatus::CheckedIn && current.status != AppointmentStatus::CheckedIn;
+    let checked_in_at = if checking_in {
+        proposed_checked_in_at
+    } else {
+        current.checked_in_at
+    };
     let new_revs = &merged.field_revisions;
     let kind = serde_json::to_value(a.kind)
         .ok()
@@ -1133,12 +1136,7 @@ pub async fn update_appointment(
     .bind(medoffice_model::clean_optional(&a.notes))
     .bind(Json(new_revs))
     .bind(actor.user_id)
-    // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
-    .bind(if a.status == AppointmentStatus::CheckedIn && current.status != AppointmentStatus::CheckedIn {
-        proposed_checked_in_at
-    } else {
-        current.checked_in_at
-    })
+    .bind(checked_in_at)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;
