@@ -341,3 +341,223 @@ async fn a_move_the_server_refuses_comes_back_for_review_and_the_booking_stays(
     assert_eq!(outpost.status().rejected, 0);
     Ok(())
 }
+
+/// `checked_in_at` of a booking as the server's feed gives it to `username`.
+async fn server_checked_in_at(
+    sys: &System,
+    tenant: &str,
+    username: &str,
+    id: Uuid,
+) -> anyhow::Result<(i64, Option<chrono::DateTime<Utc>>)> {
+    let rows = sys.server_rows(tenant, username).await?;
+    let (revision, _, data) = rows
+        .get("appointment")
+        .and_then(|a| a.get(&id))
+        .ok_or_else(|| anyhow::anyhow!("appointment {id} not in the feed"))?;
+    Ok((
+        *revision,
+        serde_json::from_value(data["checked_in_at"].clone())?,
+    ))
+}
+
+/// Whether `t` lies in `[from, to]`, give or take the millisecond PostgreSQL's microseconds
+/// may round away.
+fn within(
+    t: chrono::DateTime<Utc>,
+    from: chrono::DateTime<Utc>,
+    to: chrono::DateTime<Utc>,
+) -> bool {
+    let slack = chrono::Duration::milliseconds(1);
+    t >= from - slack && t <= to + slack
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_everywhere(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("arrivals", "America/New_York").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let (outpost, _d1) = sys
+        .workstation_at(&proxy.url(), "arrivals", "reception")
+        .await?;
+    let (desk, _d2) = sys.workstation("arrivals", "nurse").await?;
+    drained(&outpost).await?;
+    drained(&desk).await?;
+    let doctor = desk
+        .staff()
+        .await
+        .map_err(err)?
+        .into_iter()
+        .find(|s| s.username == "doctor")
+        .ok_or_else(|| anyhow::anyhow!("no doctor"))?
+        .id;
+    let p = desk
+        .register_patient(new_patient("Ada", "Waiting"))
+        .await
+        .map_err(err)?
+        .record
+        .id;
+    // four bookings a little later today (check-ins are made up to 24 h before the start)
+    let start = Utc::now() + chrono::Duration::hours(2);
+    let mut ids = Vec::new();
+    for i in 0..4 {
+        ids.push(
+            book(
+                &desk,
+                p,
+                doctor,
+                start + chrono::Duration::minutes(15 * i),
+                15,
+            )
+            .await?,
+        );
+    }
+    let [online, offline, future, early] = ids[..] else {
+        unreachable!()
+    };
+    drained(&desk).await?;
+    let day = start.with_timezone(&New_York).date_naive();
+    wait_for(Duration::from_secs(30), || async {
+        outpost
+            .day_appointments(day, Some(doctor))
+            .await
+            .is_ok_and(|d| d.len() == 4)
+    })
+    .await?;
+
+    // online: the server keeps the check-in time, between before and after the action
+    let before = Utc::now();
+    let row = desk
+        .set_appointment_status(online, AppointmentStatus::CheckedIn, None)
+        .await
+        .map_err(err)?;
+    let shown = row
+        .appointment
+        .record
+        .checked_in_at
+        .expect("the pending check-in shows its time at once");
+    assert!(within(shown, before, Utc::now()));
+    drained(&desk).await?;
+    let after = Utc::now();
+    let (_, kept) = server_checked_in_at(&sys, "arrivals", "reception", online).await?;
+    let kept = kept.expect("the server keeps the check-in time");
+    assert!(
+        within(kept, before, after),
+        "{kept} not in [{before}, {after}]"
+    );
+    // starting the visit keeps it
+    desk.set_appointment_status(online, AppointmentStatus::InProgress, None)
+        .await
+        .map_err(err)?;
+    drained(&desk).await?;
+    assert_eq!(
+        server_checked_in_at(&sys, "arrivals", "reception", online)
+            .await?
+            .1,
+        Some(kept)
+    );
+
+    // offline: checked in at T at the desk, sent later; the server keeps T, not the sync time
+    proxy.set_online(false);
+    wait_for(Duration::from_secs(30), || async {
+        outpost.status().state != ConnectionState::Online
+    })
+    .await?;
+    let before = Utc::now();
+    let row = outpost
+        .set_appointment_status(offline, AppointmentStatus::CheckedIn, None)
+        .await
+        .map_err(err)?;
+    let at_desk = row.appointment.record.checked_in_at.expect("shown at once");
+    assert!(within(at_desk, before, Utc::now()));
+    assert!(row.appointment.pending);
+    let reconnected = Utc::now();
+    proxy.set_online(true);
+    drained(&outpost).await?;
+    let (_, kept) = server_checked_in_at(&sys, "arrivals", "nurse", offline).await?;
+    let kept = kept.expect("the server keeps the offline check-in time");
+    assert!(
+        within(kept, at_desk, at_desk) && kept < reconnected,
+        "kept {kept}, made at {at_desk}, sent after {reconnected}"
+    );
+    // another workstation sees both check-in times through the feed
+    wait_for(Duration::from_secs(30), || async {
+        desk.day_appointments(day, Some(doctor))
+            .await
+            .is_ok_and(|d| {
+                d.iter().any(|r| {
+                    r.appointment.record.id == offline
+                        && r.appointment.record.checked_in_at == Some(kept)
+                })
+            })
+    })
+    .await?;
+    let seen = outpost
+        .day_appointments(day, Some(doctor))
+        .await
+        .map_err(err)?;
+    let first = seen
+        .iter()
+        .find(|r| r.appointment.record.id == online)
+        .expect("booked");
+    assert!(first.appointment.record.checked_in_at.is_some());
+    // back to the booking clears it
+    outpost
+        .set_appointment_status(offline, AppointmentStatus::Scheduled, None)
+        .await
+        .map_err(err)?;
+    drained(&outpost).await?;
+    assert_eq!(
+        server_checked_in_at(&sys, "arrivals", "nurse", offline)
+            .await?
+            .1,
+        None
+    );
+
+    // over REST: a time in the future is clamped to the server's now, one before the
+    // booking's day to now as well; a time that is not one is refused on the field
+    let http = medoffice_e2e::Http::new(&sys.server.url());
+    let token = http.token("arrivals", "reception").await?;
+    for (id, proposed) in [
+        (future, Utc::now() + chrono::Duration::hours(3)),
+        (early, start - chrono::Duration::days(2)),
+    ] {
+        let (revision, _) = server_checked_in_at(&sys, "arrivals", "reception", id).await?;
+        let before = Utc::now();
+        let (status, body) = http
+            .call(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/appointments/{id}"),
+                Some(&token),
+                Some(serde_json::json!({
+                    "base_revision": revision,
+                    "status": "checked_in",
+                    "checked_in_at": proposed,
+                })),
+            )
+            .await?;
+        let after = Utc::now();
+        assert_eq!(status, 200, "{body}");
+        let kept: chrono::DateTime<Utc> = serde_json::from_value(body["checked_in_at"].clone())?;
+        assert!(
+            within(kept, before, after),
+            "{proposed} became {kept}, not in [{before}, {after}]"
+        );
+    }
+    let (revision, _) = server_checked_in_at(&sys, "arrivals", "reception", online).await?;
+    let (status, body) = http
+        .call(
+            reqwest::Method::PATCH,
+            &format!("/api/v1/appointments/{online}"),
+            Some(&token),
+            Some(serde_json::json!({
+                "base_revision": revision,
+                "status": "completed",
+                "checked_in_at": "at nine",
+            })),
+        )
+        .await?;
+    assert_eq!(status, 422, "{body}");
+    assert!(body.to_string().contains("checked_in_at"), "{body}");
+    Ok(())
+}

@@ -1231,7 +1231,9 @@ impl Workstation {
     }
 
     /// Moves an appointment along its workflow (check in, start, complete, no-show, cancel).
-    /// `note` (e.g. a cancellation reason) is appended to the notes.
+    /// `note` (e.g. a cancellation reason) is appended to the notes. A check-in carries this
+    /// workstation's clock as `checked_in_at`, so the waiting time counts from the desk even
+    /// when the check-in is sent later; the row answered shows it at once.
     pub async fn set_appointment_status(
         &self,
         id: Uuid,
@@ -1266,6 +1268,24 @@ impl Workstation {
             "status".into(),
             serde_json::to_value(status).map_err(internal)?,
         );
+        match status {
+            // the desk's moment of check-in, even if this is sent hours later; the server
+            // clamps it to its own clock (Appointment::checked_in_at)
+            AppointmentStatus::CheckedIn if current.record.status != status => {
+                data.insert(
+                    medoffice_model::CHECKED_IN_AT_FIELD.into(),
+                    serde_json::to_value(Utc::now()).map_err(internal)?,
+                );
+            }
+            // back to the booking: the pending view shows no check-in time (the server clears it)
+            AppointmentStatus::Scheduled => {
+                data.insert(
+                    medoffice_model::CHECKED_IN_AT_FIELD.into(),
+                    serde_json::Value::Null,
+                );
+            }
+            _ => {}
+        }
         if let Some(n) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
             let notes = match &current.record.notes {
                 Some(old) => format!("{old}\n{n}"),

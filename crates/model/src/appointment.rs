@@ -105,6 +105,13 @@ pub struct Appointment {
     pub notes: Option<String>,
     /// Booked on purpose over another live booking.
     pub overbooked: bool,
+    /// When the patient was checked in at the desk (UTC): set by the server when the status
+    /// becomes `checked_in` (from the time an offline check-in was made, clamped to not later
+    /// than the server's now and not earlier than 24 h before `starts_at`), kept through
+    /// `in_progress`/`completed`, cleared when the booking goes back to `scheduled`. Absent
+    /// for bookings never checked in (and visits checked in before servers kept it).
+    #[serde(default)]
+    pub checked_in_at: Option<DateTime<Utc>>,
     /// Feed revision.
     #[ts(type = "number")]
     pub revision: i64,
@@ -179,6 +186,9 @@ pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
 
 /// `PATCH /api/v1/appointments/{id}` body: the base revision and only the changed fields
 /// (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`).
+/// With `status: "checked_in"` it may also carry `checked_in_at` (RFC 3339), the moment of an
+/// offline check-in at the desk; the server clamps it (see [`Appointment::checked_in_at`]) and
+/// ignores it with any other change.
 #[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]
 pub struct AppointmentPatch {
@@ -202,6 +212,10 @@ pub const APPOINTMENT_EDITABLE_FIELDS: &[&str] = &[
     "reason",
     "notes",
 ];
+
+/// The field of an appointment update proposing the check-in time (not stored as sent: see
+/// [`Appointment::checked_in_at`]).
+pub const CHECKED_IN_AT_FIELD: &str = "checked_in_at";
 
 #[cfg(test)]
 mod tests {

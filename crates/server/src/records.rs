@@ -10,7 +10,8 @@ use medoffice_model::search::{fold, parse_query, SearchTerm};
 use medoffice_model::{
     AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Consciousness,
     Demographics, FieldErrors, Measurements, NewAppointment, NewPatient, NewVitalSigns, Patient,
-    Permission, VitalSigns, APPOINTMENT_EDITABLE_FIELDS, PATIENT_EDITABLE_FIELDS,
+    Permission, VitalSigns, APPOINTMENT_EDITABLE_FIELDS, CHECKED_IN_AT_FIELD,
+    PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -38,7 +39,7 @@ macro_rules! vitals_cols {
 macro_rules! appointment_cols {
     () => {
         "id, patient_id, provider_id, starts_at, duration_minutes, kind, status, reason, notes, \
-         overbooked, revision, deleted"
+         overbooked, checked_in_at, revision, deleted"
     };
 }
 pub(crate) use {appointment_cols, patient_cols, vitals_cols};
@@ -117,6 +118,7 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
         reason: r.try_get("reason")?,
         notes: r.try_get("notes")?,
         overbooked: r.try_get("overbooked")?,
+        checked_in_at: r.try_get("checked_in_at")?,
         revision: r.try_get("revision")?,
         deleted: r.try_get("deleted")?,
     })
@@ -1030,16 +1032,34 @@ pub async fn insert_appointment(
     appointment_from_row(&row)
 }
 
+/// The check-in time an update proposes (`checked_in_at`, RFC 3339 or null), taken out of
+/// `changes`: it is not a field the merge writes but a proposal the database clamps
+/// (migration 0004). A value that is not a time is a 422 on that field.
+fn take_checked_in_at(changes: &mut Map<String, Value>) -> AppResult<Option<DateTime<Utc>>> {
+    match changes.remove(CHECKED_IN_AT_FIELD) {
+        None | Some(Value::Null) => Ok(None),
+        Some(v) => serde_json::from_value(v).map(Some).map_err(|_| {
+            AppError::field(
+                CHECKED_IN_AT_FIELD,
+                "must be a date and time (RFC 3339), e.g. 2026-11-22T09:12:00Z",
+            )
+        }),
+    }
+}
+
 /// Changes an appointment (status workflow, reschedule, notes) from `base_revision`, with the
-/// same field-level merge as patients.
+/// same field-level merge as patients. With the status becoming `checked_in`, `checked_in_at`
+/// in `changes` proposes when that happened (an offline check-in's desk time); the database
+/// keeps it within bounds or uses its own now (see [`Appointment::checked_in_at`]).
 pub async fn update_appointment(
     conn: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
     base_revision: i64,
-    changes: Map<String, Value>,
+    mut changes: Map<String, Value>,
 ) -> AppResult<(Appointment, Vec<FieldConflict>, bool)> {
     actor.require(Permission::AppointmentWrite)?;
+    let proposed_checked_in_at = take_checked_in_at(&mut changes)?;
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
     let current = get_appointment_for_update(conn, id).await?;
@@ -1088,6 +1108,14 @@ pub async fn update_appointment(
             return Err(overlap_error(Some(&other)));
         }
     }
+    // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
+    let checking_in =
+        a.status == AppointmentStatus::CheckedIn && current.status != AppointmentStatus::CheckedIn;
+    let checked_in_at = if checking_in {
+        proposed_checked_in_at
+    } else {
+        current.checked_in_at
+    };
     let new_revs = &merged.field_revisions;
     let kind = serde_json::to_value(a.kind)
         .ok()
@@ -1095,7 +1123,7 @@ pub async fn update_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "UPDATE appointments SET provider_id = $2, starts_at = $3, duration_minutes = $4, kind = $5, status = $6, reason = $7, \
-         notes = $8, field_revisions = $9, updated_by = $10 WHERE id = $1 RETURNING ",
+         notes = $8, field_revisions = $9, updated_by = $10, checked_in_at = $11 WHERE id = $1 RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -1108,6 +1136,7 @@ pub async fn update_appointment(
     .bind(medoffice_model::clean_optional(&a.notes))
     .bind(Json(new_revs))
     .bind(actor.user_id)
+    .bind(checked_in_at)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;

@@ -47,6 +47,14 @@ notes: string | null,
  */
 overbooked: boolean, 
 /**
+ * When the patient was checked in at the desk (UTC): set by the server when the status
+ * becomes `checked_in` (from the time an offline check-in was made, clamped to not later
+ * than the server's now and not earlier than 24 h before `starts_at`), kept through
+ * `in_progress`/`completed`, cleared when the booking goes back to `scheduled`. Absent
+ * for bookings never checked in (and visits checked in before servers kept it).
+ */
+checked_in_at: string | null, 
+/**
  * Feed revision.
  */
 revision: number, 

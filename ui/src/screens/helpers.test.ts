@@ -48,6 +48,7 @@ describe("booking helpers", () => {
           reason: null,
           notes: null,
           overbooked: false,
+          checked_in_at: null,
           revision: 1,
           deleted: false,
         },

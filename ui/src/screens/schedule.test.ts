@@ -1,9 +1,9 @@
 import { describe, expect, it } from "vitest";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { CommandError } from "../bindings/CommandError";
-import { moveErrorText } from "./schedule";
+import { checkedInText, moveErrorText } from "./schedule";
 import { columnOf, dayTitle, movable, type GridColumn } from "./scheduleGrid";
-import { waitingText } from "./today";
+import { waitingFor, waitingText } from "./today";
 
 const NY = "America/New_York";
 
@@ -21,6 +21,7 @@ function row(id: string, startsAt: string, over: Partial<AppointmentRow["appoint
         reason: null,
         notes: null,
         overbooked: false,
+        checked_in_at: null,
         revision: 1,
         deleted: false,
         ...over,
@@ -85,5 +86,17 @@ describe("waiting time", () => {
     expect(waitingText(20_000)).toBe("just now");
     expect(waitingText(4 * 60_000 + 5_000)).toBe("4 min");
     expect(waitingText(65 * 60_000)).toBe("1 h 05 min");
+  });
+  it("counts from the desk's check-in time while checked in", () => {
+    const now = Date.parse("2026-11-21T14:30:00Z");
+    expect(waitingFor("checked_in", "2026-11-21T14:12:00Z", now)).toBe("18 min");
+    expect(waitingFor("checked_in", "2026-11-21T13:00:00Z", now)).toBe("1 h 30 min");
+    // a desk clock slightly ahead of this one
+    expect(waitingFor("checked_in", "2026-11-21T14:31:00Z", now)).toBe("just now");
+    expect(waitingFor("in_progress", "2026-11-21T14:12:00Z", now)).toBe("");
+    expect(waitingFor("checked_in", null, now)).toBe("");
+  });
+  it("shows the check-in time in the clinic's zone", () => {
+    expect(checkedInText("2026-11-21T14:12:00Z", NY)).toBe("checked in 09:12");
   });
 });

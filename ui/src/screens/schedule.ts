@@ -30,6 +30,11 @@ export function providers(staff: StaffMember[]): StaffMember[] {
     .sort((a, b) => a.full_name.localeCompare(b.full_name));
 }
 
+/** "checked in 09:12": the desk's check-in time (`checked_in_at`, RFC 3339) in the clinic's zone. */
+export function checkedInText(checkedInAt: string, tz: string): string {
+  return `checked in ${formatTime(checkedInAt, tz)}`;
+}
+
 /** "09:30–09:45" of a booking in the clinic's zone. */
 export function timeSpan(startsAt: string, minutes: number, tz: string): string {
   const end = new Date(Date.parse(startsAt) + minutes * 60_000).toISOString();
@@ -525,7 +530,13 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
               ),
               h("td", null, r.provider_name),
               h("td", null, KIND_LABEL[a.kind], a.overbooked ? h("span", { class: "badge", title: "Booked over another booking on purpose" }, "overbooked") : null),
-              h("td", null, h("span", { class: `status status-${a.status}`, "data-testid": "schedule-status" }, STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
+              h(
+                "td",
+                null,
+                h("span", { class: `status status-${a.status}`, "data-testid": "schedule-status" }, STATUS_LABEL[a.status]),
+                ...syncBadges(r.appointment),
+                a.status === "checked_in" && a.checked_in_at ? h("div", { class: "muted small", "data-testid": "schedule-checkin-time" }, checkedInText(a.checked_in_at, ctx.tz)) : null,
+              ),
               h("td", null, a.reason ?? "", a.status === "cancelled" && a.notes ? h("div", { class: "muted small" }, a.notes) : null),
               canWrite
                 ? h(

@@ -14,36 +14,24 @@ import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 import { timeSpan } from "./schedule";
 
-const SEEN_KEY = "medoffice.checkinSeen";
-
-/**
- * When this workstation first saw each booking checked in (ms since the epoch), by id. The
- * record carries no check-in time, so the waiting time counts from the check-in reaching
- * this workstation (live over the WebSocket: seconds after it happened).
- */
-function loadSeen(): Record<string, number> {
-  try {
-    const v = JSON.parse(localStorage.getItem(SEEN_KEY) ?? "{}") as unknown;
-    return v && typeof v === "object" ? (v as Record<string, number>) : {};
-  } catch {
-    return {};
-  }
-}
-
-function saveSeen(seen: Record<string, number>): void {
-  try {
-    localStorage.setItem(SEEN_KEY, JSON.stringify(seen));
-  } catch {
-    // waiting times then count from this screen's start
-  }
-}
-
 /** "4 min", "1 h 05 min" of a span in milliseconds (under a minute: "just now"). */
 export function waitingText(ms: number): string {
   const min = Math.floor(ms / 60_000);
   if (min < 1) return "just now";
   if (min < 60) return `${min} min`;
   return `${Math.floor(min / 60)} h ${String(min % 60).padStart(2, "0")} min`;
+}
+
+/**
+ * The waiting time of a booking at `now` (ms since the epoch): from its `checked_in_at` (the
+ * moment of check-in at the desk, kept by the server, RFC 3339) while it is `checked_in`;
+ * "" for any other status or a visit checked in before check-in times were kept. A desk
+ * clock a little ahead of this one reads "just now".
+ */
+export function waitingFor(status: AppointmentStatus, checkedInAt: string | null, now: number): string {
+  if (status !== "checked_in" || !checkedInAt) return "";
+  const at = Date.parse(checkedInAt);
+  return Number.isNaN(at) ? "" : waitingText(now - at);
 }
 
 export function todayScreen(ctx: Ctx): Screen {
@@ -71,7 +59,6 @@ export function todayScreen(ctx: Ctx): Screen {
   );
   let rows: AppointmentRow[] = [];
   let seq = 0;
-  const seen = loadSeen();
   const busy = new Set<string>();
   const canWrite = ctx.can("appointment_write");
   const canVitals = ctx.can("vital_signs_write");
@@ -96,15 +83,6 @@ export function todayScreen(ctx: Ctx): Screen {
     const today = ctx.today();
     dateLine.textContent = `· ${formatLongDate(today)}`;
     const now = Date.now();
-    let changed = false;
-    for (const r of rows) {
-      const a = r.appointment.record;
-      if (a.status === "checked_in" && !seen[a.id]) {
-        seen[a.id] = now;
-        changed = true;
-      }
-    }
-    if (changed) saveSeen(seen);
     const by = (s: AppointmentStatus) => rows.filter((r) => r.appointment.record.status === s).length;
     summary.textContent = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
     replace(
@@ -113,7 +91,7 @@ export function todayScreen(ctx: Ctx): Screen {
         ? h("tr", { class: "empty-row" }, h("td", { colspan: 7, "data-testid": "today-empty" }, "No bookings for you today."))
         : rows.map((r) => {
             const a = r.appointment.record;
-            const waiting = a.status === "checked_in" && seen[a.id] ? waitingText(now - (seen[a.id] ?? now)) : "";
+            const waiting = waitingFor(a.status, a.checked_in_at, now);
             const btn = (label: string, testid: string, onclick: () => void, primary = false) =>
               h("button", { type: "button", class: `btn btn-small ${primary ? "btn-primary" : ""}`, "data-testid": testid, disabled: busy.has(a.id), "aria-label": `${label}: ${r.patient_name} at ${formatTime(a.starts_at, ctx.tz)}`, onclick }, label);
             return h(
@@ -130,7 +108,7 @@ export function todayScreen(ctx: Ctx): Screen {
               h("td", { "data-testid": "today-agesex" }, r.patient_date_of_birth ? formatAge(r.patient_date_of_birth, today) : "", r.patient_sex ? ` · ${SEX_LABEL[r.patient_sex]}` : ""),
               h("td", null, a.reason ?? "", h("div", { class: "muted small" }, KIND_LABEL[a.kind])),
               h("td", null, h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, a.status === "completed" ? "Done" : STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
-              h("td", { class: "nowrap", "data-testid": "today-waiting", title: waiting ? "Since the check-in reached this workstation" : "" }, waiting),
+              h("td", { class: "nowrap", "data-testid": "today-waiting", title: waiting && a.checked_in_at ? `Checked in at ${formatTime(a.checked_in_at, ctx.tz)}` : "" }, waiting),
               h(
                 "td",
                 { class: "actions-cell" },

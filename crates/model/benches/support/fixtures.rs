@@ -538,6 +538,7 @@ impl Gen {
             reason: Some("Blood pressure review".to_owned()),
             notes: None,
             overbooked: false,
+            checked_in_at: None,
             revision: self.revision(),
             deleted: false,
         }
