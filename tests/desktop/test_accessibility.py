@@ -9,6 +9,8 @@ a readable width. Each screen is photographed in each theme as `<screen>-light.p
 
 import json
 
+from selenium.common.exceptions import StaleElementReferenceException
+
 from selenium.webdriver.common.action_chains import ActionChains
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
@@ -137,6 +139,34 @@ def leave_free_slots(d):
     wait(d).until(lambda x: not rows(x, "slot-result"))
 
 
+def to_edit_patient(d):
+    to_chart(d)
+    press(d, tid("btn-edit-patient"))
+    wait(d).until(EC.visibility_of_element_located(tid("edit-phone")))
+
+
+def to_move_dialog(d):
+    to_schedule(d)
+    movable = wait(d).until(lambda x: next(
+        (b for b in x.find_elements(*tid("grid-appt")) if b.get_attribute("draggable") == "true"), None))
+    appt_id = movable.get_attribute("data-appointment-id")
+
+    def opened(x):
+        try:
+            b = x.find_element(By.CSS_SELECTOR, f'[data-testid="grid-appt"][data-appointment-id="{appt_id}"]')
+            x.execute_script("arguments[0].focus();", b)
+            x.switch_to.active_element.send_keys("m")
+        except StaleElementReferenceException:
+            return False
+        return bool(x.find_elements(*tid("move-form")))
+    wait(d).until(opened)
+
+
+def leave_move_dialog(d):
+    press(d, tid("move-keep"))
+    wait(d).until(lambda x: not x.find_elements(*tid("move-form")))
+
+
 def to_book(d):
     to_schedule(d)
     press(d, tid("btn-book-appointment"))
@@ -183,9 +213,11 @@ SCREENS = [
     ("register", to_register, '[data-testid="reg-save"]', None),
     ("chart", to_chart, '[data-testid="btn-record-vitals"]', None),
     ("vitals", to_vitals, '[data-testid="vitals-save"]', None),
+    ("edit-patient", to_edit_patient, None, None),
     ("schedule", to_schedule, '[data-testid="btn-book-appointment"]', None),
     ("schedule-week", to_schedule_week, None, None),
     ("free-slots", to_free_slots, '[data-testid="slot-result"]', leave_free_slots),
+    ("move-dialog", to_move_dialog, '[data-testid="move-save"]', leave_move_dialog),
     ("book", to_book, '[data-testid="book-save"]', None),
     ("review", nav_to("nav-review", "review"), None, None),
     ("account", nav_to("nav-account", "account-screen"), '[data-testid="account-change-password"]', None),
