@@ -62,6 +62,48 @@ async fn book(
         .id)
 }
 
+/// A clinic in New York time with an outpost (the receptionist, reaching the server through a
+/// proxy the test can cut) and a desk (the nurse, directly), both synced; and the doctor's id.
+struct Sites {
+    sys: System,
+    proxy: Proxy,
+    outpost: Workstation,
+    desk: Workstation,
+    doctor: Uuid,
+    /// The workstations' data folders, removed when dropped.
+    dirs: (tempfile::TempDir, tempfile::TempDir),
+}
+
+impl Sites {
+    async fn start(clinic: &str) -> anyhow::Result<Sites> {
+        let sys = System::start().await?;
+        sys.clinic(clinic, "America/New_York").await?;
+        let proxy = Proxy::start(sys.server_addr()?).await?;
+        let (outpost, d1) = sys
+            .workstation_at(&proxy.url(), clinic, "reception")
+            .await?;
+        let (desk, d2) = sys.workstation(clinic, "nurse").await?;
+        drained(&outpost).await?;
+        drained(&desk).await?;
+        let doctor = desk
+            .staff()
+            .await
+            .map_err(err)?
+            .into_iter()
+            .find(|s| s.username == "doctor")
+            .ok_or_else(|| anyhow::anyhow!("no doctor"))?
+            .id;
+        Ok(Sites {
+            sys,
+            proxy,
+            outpost,
+            desk,
+            doctor,
+            dirs: (d1, d2),
+        })
+    }
+}
+
 fn date(y: i32, m: u32, d: u32) -> NaiveDate {
     NaiveDate::from_ymd_opt(y, m, d).expect("date")
 }
@@ -261,23 +303,14 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_move_the_server_refuses_comes_back_for_review_and_the_booking_stays(
 ) -> anyhow::Result<()> {
-    let sys = System::start().await?;
-    sys.clinic("authority", "America/New_York").await?;
-    let proxy = Proxy::start(sys.server_addr()?).await?;
-    let (outpost, _d1) = sys
-        .workstation_at(&proxy.url(), "authority", "reception")
-        .await?;
-    let (desk, _d2) = sys.workstation("authority", "nurse").await?;
-    drained(&outpost).await?;
-    drained(&desk).await?;
-    let doctor = desk
-        .staff()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .find(|s| s.username == "doctor")
-        .ok_or_else(|| anyhow::anyhow!("no doctor"))?
-        .id;
+    let Sites {
+        sys: _sys,
+        proxy,
+        outpost,
+        desk,
+        doctor,
+        dirs: _dirs,
+    } = Sites::start("authority").await?;
     let p = outpost
         .register_patient(new_patient("Hal", "Moved"))
         .await
@@ -374,23 +407,14 @@ fn within(
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_everywhere(
 ) -> anyhow::Result<()> {
-    let sys = System::start().await?;
-    sys.clinic("arrivals", "America/New_York").await?;
-    let proxy = Proxy::start(sys.server_addr()?).await?;
-    let (outpost, _d1) = sys
-        .workstation_at(&proxy.url(), "arrivals", "reception")
-        .await?;
-    let (desk, _d2) = sys.workstation("arrivals", "nurse").await?;
-    drained(&outpost).await?;
-    drained(&desk).await?;
-    let doctor = desk
-        .staff()
-        .await
-        .map_err(err)?
-        .into_iter()
-        .find(|s| s.username == "doctor")
-        .ok_or_else(|| anyhow::anyhow!("no doctor"))?
-        .id;
+    let Sites {
+        sys,
+        proxy,
+        outpost,
+        desk,
+        doctor,
+        dirs: _dirs,
+    } = Sites::start("arrivals").await?;
     let p = desk
         .register_patient(new_patient("Ada", "Waiting"))
         .await

@@ -1293,21 +1293,7 @@ impl Workstation {
             };
             data.insert("notes".into(), serde_json::Value::String(notes));
         }
-        let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
-        self.enqueue(
-            &s,
-            EntityKind::Appointment,
-            MutationOp::Update,
-            id,
-            Some(base),
-            serde_json::Value::Object(data),
-        )
-        .await?;
-        let cache = s.cache();
-        let staff = cache.staff()?;
-        let a =
-            local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
-        local::row(&cache, a, &staff)
+        self.update_appointment(&s, id, data).await
     }
 
     /// Moves (reschedules) a booking to `starts_at` for `duration_minutes` with `provider_id`:
@@ -1398,9 +1384,20 @@ impl Workstation {
                 return Err(e);
             }
         }
+        self.update_appointment(&s, id, data).await
+    }
+
+    /// Queues an update of a booking (only the fields in `data`, from the revision in the
+    /// cache) and answers its row as it now shows here.
+    async fn update_appointment(
+        &self,
+        s: &Session,
+        id: Uuid,
+        data: serde_json::Map<String, serde_json::Value>,
+    ) -> Result<AppointmentRow, CommandError> {
         let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
         self.enqueue(
-            &s,
+            s,
             EntityKind::Appointment,
             MutationOp::Update,
             id,
@@ -1409,6 +1406,7 @@ impl Workstation {
         )
         .await?;
         let cache = s.cache();
+        let staff = cache.staff()?;
         let a =
             local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
         local::row(&cache, a, &staff)
