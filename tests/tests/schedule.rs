@@ -537,6 +537,40 @@ async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_every
             .1,
         None
     );
+    // checked in, then moved to another day: the patient is not there that day, so the visit is
+    // scheduled again and its check-in time goes
+    outpost
+        .set_appointment_status(offline, AppointmentStatus::CheckedIn, None)
+        .await
+        .map_err(err)?;
+    drained(&outpost).await?;
+    let old = seen
+        .iter()
+        .find(|r| r.appointment.record.id == offline)
+        .expect("booked")
+        .appointment
+        .record
+        .clone();
+    let moved = outpost
+        .move_appointment(
+            offline,
+            old.starts_at + chrono::Duration::days(1),
+            old.duration_minutes,
+            old.provider_id,
+        )
+        .await
+        .map_err(err)?;
+    assert_eq!(
+        moved.appointment.record.status,
+        AppointmentStatus::Scheduled
+    );
+    drained(&outpost).await?;
+    assert_eq!(
+        server_checked_in_at(&sys, "arrivals", "nurse", offline)
+            .await?
+            .1,
+        None
+    );
 
     // over REST: a time in the future is clamped to the server's now, one before the
     // booking's day to now as well; a time that is not one is refused on the field

@@ -92,6 +92,8 @@ export class App {
   private signedInAt = 0;
   private reviewBadge: HTMLElement | null = null;
   private endingSession = false;
+  /** The server this session signed in to (see `enterShell`). */
+  private sessionServer: string | null = null;
   /** The idle lock (and Ctrl+L): hides everything behind the lock screen. */
   private readonly idle = new IdleLock({
     user: () => this.ctx?.user ?? null,
@@ -218,9 +220,9 @@ export class App {
     const prefill: SessionState = {
       user: null,
       locked: false,
-      server_url: session?.server_url ?? null,
-      tenant: session?.tenant ?? previous.tenant.code,
-      username: session?.username ?? previous.username,
+      server_url: this.sessionServer ?? session?.server_url ?? null,
+      tenant: previous.tenant.code,
+      username: previous.username,
     };
     const f = loginForm(
       prefill,
@@ -299,8 +301,15 @@ export class App {
     this.teardownShell();
     const tz = isValidTimeZone(user.tenant.time_zone) ? user.tenant.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone;
     this.todayValue = utcToZoned(Date.now(), tz).date;
-    const [today, staff] = await Promise.all([api.clinicToday().catch(() => null), api.staff().catch(() => [] as StaffMember[])]);
+    const [today, staff, session] = await Promise.all([
+      api.clinicToday().catch(() => null),
+      api.staff().catch(() => [] as StaffMember[]),
+      api.sessionState().catch(() => null),
+    ]);
     if (today) this.todayValue = today;
+    // the server of this session: Settings may change the sign-in default meanwhile, but a
+    // "Sign in again" must go back to where the unsent changes belong
+    this.sessionServer = session?.server_url ?? null;
     this.staffList = staff;
     this.clock = setInterval(() => {
       const d = utcToZoned(Date.now(), tz).date;

@@ -52,3 +52,24 @@ export function byId<T extends HTMLElement = HTMLElement>(id: string, root: Pare
   if (!el) throw new Error(`missing #${id}`);
   return el;
 }
+
+/**
+ * Like {@link replace}, but the keyboard focus stays on the same control when it was inside
+ * `el`: found again by its row's `rowAttr` value (e.g. `data-appointment-id`) and its own
+ * `data-testid`. Live refreshes re-render lists under a person's keyboard; without this the
+ * focus falls to the page and the next key lands on a screen shortcut.
+ */
+export function replaceKeepingFocus(el: Element, rowAttr: string, ...children: (Child | Child[])[]): void {
+  const active = document.activeElement;
+  const row = active && el.contains(active) ? active.closest(`[${rowAttr}]`) : null;
+  const key = row?.getAttribute(rowAttr);
+  const testid = active?.getAttribute("data-testid");
+  replace(el, ...children);
+  if (!key || !testid) return;
+  const sameRow = el.querySelector<HTMLElement>(`[${rowAttr}="${CSS.escape(key)}"]`);
+  // the same control, or (when it is gone, e.g. "Check in" became "Start") the row's first one
+  const again =
+    sameRow?.querySelector<HTMLElement>(`[data-testid="${CSS.escape(testid)}"]`) ??
+    sameRow?.querySelector<HTMLElement>("button:not([disabled]), a[href], [tabindex='0']");
+  again?.focus();
+}

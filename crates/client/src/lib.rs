@@ -1365,6 +1365,19 @@ impl Workstation {
         if data.is_empty() {
             return local::row(&s.cache(), current, &staff);
         }
+        let day = |t: DateTime<Utc>| t.with_timezone(&s.tz()).date_naive();
+        if r.status == AppointmentStatus::CheckedIn && day(starts_at) != day(r.starts_at) {
+            // the patient is here today, not on the new day: the visit waits for them again
+            // (the server clears the check-in time with it)
+            data.insert(
+                "status".into(),
+                serde_json::to_value(AppointmentStatus::Scheduled).map_err(internal)?,
+            );
+            data.insert(
+                medoffice_model::CHECKED_IN_AT_FIELD.into(),
+                serde_json::Value::Null,
+            );
+        }
         if r.overbooked {
             // moving an overbooked visit is overbooking again (as the server rules)
             Self::require(&s, Permission::AppointmentOverbook)?;
@@ -1512,8 +1525,10 @@ pub(crate) fn clash_in_cache(
         .into_iter()
         .find(|a| {
             let r = &a.record;
+            // a refused new booking (never on the server) holds no time; a server booking
+            // whose later change was refused still does
             Some(r.id) != except
-                && a.rejected.is_none()
+                && (a.rejected.is_none() || r.revision > 0)
                 && r.provider_id == new.provider_id
                 && r.status.is_live()
                 && !r.overbooked

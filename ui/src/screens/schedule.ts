@@ -8,7 +8,7 @@ import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { CommandError } from "../bindings/CommandError";
 import type { StaffMember } from "../bindings/StaffMember";
-import { h, replace } from "../dom";
+import { h, replace, replaceKeepingFocus } from "../dom";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, canBecome } from "../lib/format";
 import { minutesOfDay, shiftWallClock, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
 import { addDays, formatLongDate, formatTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
@@ -399,7 +399,24 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     return list.map((s) => ({ date, providerId: s.id, title: s.full_name }));
   };
 
+  let renderAfterDrag = false;
   const renderGridNow = () => {
+    if (gridHost.querySelector(".sg-dragging")) {
+      // a booking is being dragged: a new grid now would make its drop land nowhere; draw the
+      // live change once it is dropped
+      if (!renderAfterDrag) {
+        renderAfterDrag = true;
+        gridHost.addEventListener(
+          "dragend",
+          () => {
+            renderAfterDrag = false;
+            renderGridNow();
+          },
+          { once: true },
+        );
+      }
+      return;
+    }
     columns = columnsNow();
     const hours = storedHours();
     let start = Math.floor((minutesOfDay(hours.open) ?? 480) / 60) * 60;
@@ -480,7 +497,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         focusId = null;
       }
     } else if (focusSlot) {
-      grid.querySelector<HTMLElement>(".sg-selected")?.focus();
+      (grid.querySelector<HTMLElement>(".sg-selected") ?? grid.querySelector<HTMLElement>('.sg-slot[tabindex="0"]'))?.focus();
       focusSlot = false;
     }
   };
@@ -500,8 +517,9 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       sorted.length === 0
         ? ""
         : `${sorted.length} booked · ${by("checked_in")} checked in · ${by("in_progress")} in progress · ${by("completed")} completed · ${by("no_show")} no-show · ${by("cancelled")} cancelled`;
-    replace(
+    replaceKeepingFocus(
       tbody,
+      "data-appointment-id",
       sorted.length === 0
         ? h("tr", { class: "empty-row" }, h("td", { colspan: canWrite ? 7 : 6 }, "No appointments on this day."))
         : sorted.map((r) => {

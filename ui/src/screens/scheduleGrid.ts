@@ -209,15 +209,19 @@ export function renderGrid(o: GridOptions): HTMLElement {
   };
 
   el.addEventListener("click", (e) => {
+    // a booking is a button: a click (also a screen reader's or voice control's) opens its actions
+    const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
+    const r = rowOf(b?.dataset.appointmentId);
+    if (r) {
+      o.onActions(r);
+      return;
+    }
     const s = slotOf(e.target as HTMLElement);
     if (s) o.onSelect(s);
   });
   el.addEventListener("dblclick", (e) => {
     const s = slotOf(e.target as HTMLElement);
     if (s && o.canWrite) o.onBookAt(s);
-    const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
-    const r = rowOf(b?.dataset.appointmentId);
-    if (r) o.onActions(r);
   });
   el.addEventListener("contextmenu", (e) => {
     const b = (e.target as HTMLElement).closest<HTMLElement>(".sg-appt");
@@ -245,7 +249,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
         if (o.canWrite) o.onNudge(r, step[0], step[1], step[2]);
         return;
       }
-      if (e.key === "Enter" || e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
+      if (e.key === "Enter" || e.key === " " || e.key === "ContextMenu" || (e.shiftKey && e.key === "F10")) {
         e.preventDefault();
         e.stopPropagation();
         o.onActions(r);

@@ -110,7 +110,9 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
     try {
       const rows = await api.appointmentsBetweenDates(fromDate, addDays(fromDate, days - 1), who);
       const busy = rows
-        .filter((r) => !r.appointment.rejected)
+        // only a refused new booking (never on the server) holds no time; a server booking
+        // whose later change was refused still does
+        .filter((r) => !(r.appointment.rejected && r.appointment.record.revision === 0))
         .map((r) => ({
           provider_id: r.appointment.record.provider_id,
           starts_at: r.appointment.record.starts_at,

@@ -6,7 +6,7 @@ import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { CommandError } from "../bindings/CommandError";
-import { h, replace } from "../dom";
+import { h, replaceKeepingFocus } from "../dom";
 import { formatAge } from "../lib/dates";
 import { KIND_LABEL, SEX_LABEL, STATUS_LABEL, canBecome } from "../lib/format";
 import { formatLongDate, formatTime } from "../lib/tz";
@@ -84,9 +84,12 @@ export function todayScreen(ctx: Ctx): Screen {
     dateLine.textContent = `· ${formatLongDate(today)}`;
     const now = Date.now();
     const by = (s: AppointmentStatus) => rows.filter((r) => r.appointment.record.status === s).length;
-    summary.textContent = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
-    replace(
+    const text = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
+    // a live region: said again only when it changes, not at every tick of the clock
+    if (summary.textContent !== text) summary.textContent = text;
+    replaceKeepingFocus(
       tbody,
+      "data-appointment-id",
       rows.length === 0
         ? h("tr", { class: "empty-row" }, h("td", { colspan: 7, "data-testid": "today-empty" }, "No bookings for you today."))
         : rows.map((r) => {
@@ -142,8 +145,16 @@ export function todayScreen(ctx: Ctx): Screen {
   };
   render();
   void load();
-  // waiting times move on by themselves
-  const timer = setInterval(render, 30_000);
+  // waiting times move on by themselves; past midnight the list is the new day's
+  let shownDay = ctx.today();
+  const timer = setInterval(() => {
+    if (ctx.today() !== shownDay) {
+      shownDay = ctx.today();
+      void load();
+    } else {
+      render();
+    }
+  }, 30_000);
 
   return {
     el,

@@ -238,7 +238,9 @@ export function trendPanel(ctx: Ctx): TrendPanel {
     if (!last) return;
     const my = ++drawSeq;
     destroyCharts();
-    const { vitals, dob } = last;
+    // a set the server refused is not a measurement of the patient (the table shows it, marked)
+    const vitals = last.vitals.filter((v) => !v.rejected);
+    const { dob } = last;
     const today = ctx.today();
     const period =
       chosen ??
@@ -313,6 +315,8 @@ export function trendPanel(ctx: Ctx): TrendPanel {
       if (last && el.dataset.units !== JSON.stringify(loadUnitPrefs(localStorage))) draw();
     },
     destroy: () => {
+      // a chart library still loading must not draw onto the closed screen
+      drawSeq += 1;
       destroyCharts();
       window.removeEventListener(THEME_CHANGED_EVENT, onTheme);
     },
