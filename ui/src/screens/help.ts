@@ -23,7 +23,7 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Alt+↑ / Alt+↓ (on a booking)", "Move the booking 15 minutes earlier / later"],
   ["Alt+← / Alt+→ (on a booking)", "Move the booking a day (week view) or to the next provider (whole clinic's day)"],
   ["M (on a booking)", "Move… to a date, time and provider"],
-  ["Enter, Shift+F10 (on a booking)", "Booking actions: open chart, move, check in, no-show, cancel"],
+  ["Enter, Space or a click (on a booking)", "Booking actions: open chart, move, check in, no-show, cancel"],
   ["Ctrl+L", "Lock the screen now (your password unlocks it)"],
   ["Ctrl+,", "Settings: theme, units, server address, idle lock (also on the sign-in page)"],
   ["Tab / Shift+Tab", "Next / previous control; the first Tab offers “Skip to content”"],
