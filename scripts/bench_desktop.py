@@ -137,7 +137,9 @@ def one_run(app: str, data_dir, selector: str, idle: float, keyring: str) -> dic
             if els and els[0].is_displayed():
                 break
             if time.monotonic() > deadline:
-                raise RuntimeError(f"{selector} not shown within 60 s")
+                shot = Path(tempfile.gettempdir()) / "bench-desktop-timeout.png"
+                driver.get_screenshot_as_file(str(shot))
+                raise RuntimeError(f"{selector} not shown within 60 s (screen: {shot})")
             time.sleep(0.01)
         t_visible = time.monotonic() - t0
         time.sleep(idle)

@@ -18,6 +18,7 @@ use std::time::Instant;
 use medoffice_client::cache::Cache;
 use medoffice_client::secrets::{Secret, SecretStore};
 use medoffice_client::vault::CacheKey;
+use medoffice_client::WorkstationConfig;
 use medoffice_model::{Role, TenantInfo, UserInfo};
 use uuid::Uuid;
 
@@ -90,8 +91,18 @@ fn main() {
     .unwrap();
     // `Workstation::keyring_account`: server|tenant|username
     let account = format!("{SERVER_URL}|{}|{}", user.tenant.code, user.username);
-    SecretStore::new(service)
+    let store = SecretStore::new(service.clone());
+    store
         .set(&account, &Secret::new("bench-refresh-token"))
+        .unwrap();
+    // the cache's key where `Workstation::resume` looks for it (`cache_key_account`:
+    // cache-key|device id|clinic); without it the app asks someone to sign in
+    let config = WorkstationConfig::in_dir(dir.clone(), service).unwrap();
+    store
+        .set(
+            &format!("cache-key|{}|{}", config.device_id, user.tenant_id),
+            &Secret::new(test_key().to_hex().as_str()),
+        )
         .unwrap();
     let size = std::fs::metadata(&path).map_or(0, |m| m.len());
     println!(
