@@ -22,6 +22,8 @@ from selenium.webdriver.common.options import ArgOptions
 ROOT = Path(__file__).resolve().parents[2]
 TARGET = Path(os.environ.get("CARGO_TARGET_DIR", ROOT / "target")) / "debug"
 SCREENSHOTS = Path(os.environ.get("MEDOFFICE_SCREENSHOT_DIR", ROOT / ".run" / "screenshots"))
+# "dark" (scripts/screenshots): workstations start in that theme and step pictures get the suffix
+SCREENSHOT_THEME = os.environ.get("MEDOFFICE_SCREENSHOT_THEME", "")
 
 
 def free_port() -> int:
@@ -136,6 +138,11 @@ class Workstation:
                 time.sleep(1)
         self.start_seconds = time.monotonic() - started
         self.driver.implicitly_wait(0)
+        if SCREENSHOT_THEME:
+            # scripts/screenshots --dark: every scenario again in the dark theme (the app's own
+            # setting, as Settings stores it), to photograph each step in it
+            self.driver.execute_script("localStorage.setItem('medoffice.theme', arguments[0]);", SCREENSHOT_THEME)
+            self.driver.refresh()
 
     def close(self):
         try:

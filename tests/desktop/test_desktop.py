@@ -3,6 +3,7 @@ demo clinic (Synthea patients). The receptionist registers a patient and checks 
 nurse sees the new patient arrive live and records vitals with abnormal values, which are
 flagged. Every step saves a screenshot."""
 
+import os
 import re
 import time
 
@@ -60,6 +61,11 @@ def shot(driver, directory, name):
         "const done = arguments[arguments.length - 1];"
         "requestAnimationFrame(() => requestAnimationFrame(() => done()));"
     )
+    # scripts/screenshots' second pass: each step again in another theme, in a folder of its own
+    theme = os.environ.get("MEDOFFICE_SCREENSHOT_THEME", "")
+    if theme and not name.endswith(("-light", "-dark")):
+        directory = directory / theme
+        directory.mkdir(parents=True, exist_ok=True)
     driver.get_screenshot_as_file(str(directory / f"{name}.png"))
 
 
