@@ -62,6 +62,25 @@ async fn verify(sys: &System) -> anyhow::Result<audit_chain::VerifyReport> {
     audit_chain::verify(&mut conn, None).await
 }
 
+/// Waits until the running server has chained every committed entry (its sealer runs every
+/// 200 ms).
+async fn all_chained(sys: &System) -> anyhow::Result<()> {
+    wait_for(Duration::from_secs(20), || {
+        let url = sys.database_url.clone();
+        async move {
+            let Ok(mut c) = sqlx::PgConnection::connect(&url).await else {
+                return false;
+            };
+            sqlx::query_scalar::<_, i64>("SELECT count(*) FROM audit_log WHERE seq IS NULL")
+                .fetch_one(&mut c)
+                .await
+                .is_ok_and(|n| n == 0)
+        }
+    })
+    .await?;
+    Ok(())
+}
+
 /// Runs `medoffice-server audit verify`; answers (exit code, stdout).
 fn verify_cli(sys: &System, extra: &[&str]) -> anyhow::Result<(i32, String)> {
     let out = std::process::Command::new(server_bin_path()?)
@@ -163,20 +182,7 @@ async fn concurrent_writers_keep_one_chain_and_verify_finds_tampering() -> anyho
 
     // the server chains what was committed within moments
     let mut conn = sqlx::PgConnection::connect(&sys.database_url).await?;
-    let unchained = "SELECT count(*) FROM audit_log WHERE seq IS NULL";
-    wait_for(Duration::from_secs(20), || {
-        let url = sys.database_url.clone();
-        async move {
-            let Ok(mut c) = sqlx::PgConnection::connect(&url).await else {
-                return false;
-            };
-            sqlx::query_scalar::<_, i64>(unchained)
-                .fetch_one(&mut c)
-                .await
-                .is_ok_and(|n| n == 0)
-        }
-    })
-    .await?;
+    all_chained(&sys).await?;
     let entries = all_entries(&sys).await?;
     let report = verify(&sys).await?;
     assert!(report.intact, "{}", report.summary());
@@ -374,19 +380,7 @@ async fn concurrent_writers_keep_one_chain_and_verify_finds_tampering() -> anyho
         "{out}"
     );
     sys.server.restart()?;
-    wait_for(Duration::from_secs(20), || {
-        let url = sys.database_url.clone();
-        async move {
-            let Ok(mut c) = sqlx::PgConnection::connect(&url).await else {
-                return false;
-            };
-            sqlx::query_scalar::<_, i64>(unchained)
-                .fetch_one(&mut c)
-                .await
-                .is_ok_and(|n| n == 0)
-        }
-    })
-    .await?;
+    all_chained(&sys).await?;
     let (code, out) = verify_cli(&sys, &["--tenant", "south", "--json"])?;
     let j: Value = serde_json::from_str(&out)?;
     assert_eq!(

@@ -301,10 +301,7 @@ impl Workstation {
         if code.is_empty() {
             fields.add("tenant", "is required");
         } else if !medoffice_model::account::is_clinic_code(&code) {
-            fields.add(
-                "tenant",
-                "must be 2 to 63 letters, digits or hyphens, starting with a letter or digit",
-            );
+            fields.add("tenant", medoffice_model::account::CLINIC_CODE_RULE);
         }
         fields.into_result().map_err(CommandError::validation)?;
         let mut p = self.load_prefs();

@@ -31,6 +31,11 @@ pub struct NewClinic {
     pub admin_password: String,
 }
 
+/// What a person is told when [`is_clinic_code`] refuses a code (after folding to lower case,
+/// so "letters" rather than "lower-case letters").
+pub const CLINIC_CODE_RULE: &str =
+    "must be 2 to 63 letters, digits or hyphens, starting with a letter or digit";
+
 /// True when `code` is a clinic code as the database accepts it: `^[a-z0-9][a-z0-9-]{1,62}$`.
 pub fn is_clinic_code(code: &str) -> bool {
     let mut chars = code.chars();
@@ -58,10 +63,7 @@ impl NewClinic {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         if !is_clinic_code(&self.code) {
-            e.add(
-                "code",
-                "must be 2 to 63 lower-case letters, digits or hyphens, starting with a letter or digit",
-            );
+            e.add("code", CLINIC_CODE_RULE);
         }
         validate_full_name(&self.name, "name", &mut e);
         if self.time_zone.is_empty() {

@@ -8,7 +8,7 @@ import type { CommandError } from "../bindings/CommandError";
 import type { SessionState } from "../bindings/SessionState";
 import { h } from "../dom";
 import { loadIdleMinutes, MAX_IDLE_MINUTES, parseIdleMinutes, saveIdleMinutes } from "../lib/idle";
-import { checkClinicCode, checkServerUrl, checkUnits } from "../lib/settings";
+import { checkUnits } from "../lib/settings";
 import { applyTheme, loadThemeChoice, saveThemeChoice, THEME_CHOICES, type ThemeChoice } from "../lib/theme";
 import { loadUnitPrefs, saveUnitPrefs, unitLabel } from "../lib/units";
 import type { Ctx, Screen } from "../ui/context";
@@ -63,7 +63,7 @@ function themePanel(): HTMLElement {
   );
 }
 
-/** Server address and clinic code of the sign-in form, checked here and by the client core. */
+/** Server address and clinic code of the sign-in form, checked by the client core. */
 function signInPanel(o: SettingsOptions): HTMLElement {
   const server = field(textInput({ value: o.session?.server_url ?? DEFAULT_SERVER_URL, inputmode: "url" }), {
     id: "set-server-url",
@@ -93,23 +93,14 @@ function signInPanel(o: SettingsOptions): HTMLElement {
   form.addEventListener("submit", async (e) => {
     e.preventDefault();
     if (busy) return;
-    const u = checkServerUrl(server.control.value, true);
-    const t = checkClinicCode(tenant.control.value);
-    const errors: Record<string, string[]> = {};
-    if (!u.ok) errors.server_url = [u.error];
-    if (!t.ok) errors.tenant = [t.error];
-    // an address that is no web address is answered here; anything else the core checks too
-    // (with this workstation's transport rule, unknown to the page)
-    if (!u.ok) {
-      showFieldErrors([server, tenant], errors, err)?.control.focus();
-      return;
-    }
     busy = true;
     save.disabled = true;
     try {
-      const s = await api.saveSignInDefaults(u.value, t.ok ? t.value : tenant.control.value);
+      // the client core checks both (the transport rule of this workstation, the clinic code
+      // rule of crates/model) and answers the words for each field
+      const s = await api.saveSignInDefaults(server.control.value, tenant.control.value);
       showFieldErrors([server, tenant], {}, err);
-      server.control.value = s.server_url ?? u.value;
+      server.control.value = s.server_url ?? server.control.value.trim();
       tenant.control.value = s.tenant ?? tenant.control.value.trim().toLowerCase();
       show(s);
       o.onSignInDefaults?.(server.control.value, tenant.control.value);
