@@ -363,8 +363,9 @@ impl ApiClient {
     pub async fn push(
         &self,
         token: &str,
-        mutations: Vec<Mutation>,
+        mutations: &[Mutation],
     ) -> Result<PushResponse, ApiError> {
+        let mutations = mutations.iter().map(Mutation::encode).collect();
         let req = self
             .http
             .post(self.url("/api/v1/sync/push"))

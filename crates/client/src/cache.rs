@@ -14,7 +14,8 @@ use chrono::{DateTime, SecondsFormat, Utc};
 use medoffice_model::merge::FieldConflict;
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
-    Appointment, Change, EntityKind, Mutation, MutationOp, Patient, StaffMember, VitalSigns,
+    Appointment, Change, EntityKind, Mutation, MutationEnvelope, MutationOp, Patient, Record,
+    StaffMember, VitalSigns,
 };
 use rusqlite::{params, Connection, OptionalExtension};
 use rusqlite_migration::{Migrations, M};
@@ -37,6 +38,10 @@ pub enum CacheError {
     /// The file is not readable with the key given (encrypted with another key, or damaged).
     #[error("local cache {0}: not readable with this workstation's key for it (encrypted with another key, or damaged)")]
     WrongKey(String),
+    /// An outbox entry this build cannot read (queued by a newer release of the app): it stays
+    /// queued, untouched, until the app is updated.
+    #[error("local outbox: {0}; update this workstation's app to send it")]
+    Outbox(String),
     /// Converting a plaintext cache of an earlier version failed (the plaintext file is kept).
     #[error("local cache {path}: encrypting the cache of an earlier version failed: {why}")]
     Conversion {
@@ -338,8 +343,8 @@ impl Cache {
         let tx = self.conn.savepoint()?;
         let mut kinds = Vec::new();
         for c in changes {
-            if apply_change(&tx, c)? && !kinds.contains(&c.entity) {
-                kinds.push(c.entity);
+            if apply_change(&tx, c)? && !kinds.contains(&c.entity()) {
+                kinds.push(c.entity());
             }
         }
         tx.execute(
@@ -369,11 +374,11 @@ impl Cache {
              VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8)",
             params![
                 m.mutation_id.to_string(),
-                m.entity.as_str(),
-                op_name(m.op),
+                m.entity().as_str(),
+                m.op().as_str(),
                 m.id.to_string(),
-                m.base_revision,
-                serde_json::to_string(&m.data)?,
+                m.kind.base_revision(),
+                serde_json::to_string(&m.data())?,
                 user_id.to_string(),
                 instant_key(Utc::now()),
             ],
@@ -486,16 +491,19 @@ impl Cache {
         for row in rows {
             let (seq, mid, entity, op, id, base, data, user, state, error, at, details, held_by) =
                 row?;
+            // the outbox stores the wire envelope, so entries queued by an older release read
+            let mutation = Mutation::decode(MutationEnvelope {
+                mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
+                entity,
+                op,
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                base_revision: base,
+                data: serde_json::from_str(&data)?,
+            })
+            .map_err(|e| CacheError::Outbox(format!("outbox entry {seq}: {e}")))?;
             out.push(OutboxEntry {
                 seq,
-                mutation: Mutation {
-                    mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
-                    entity: serde_json::from_value(serde_json::Value::String(entity))?,
-                    op: serde_json::from_value(serde_json::Value::String(op))?,
-                    id: Uuid::parse_str(&id).unwrap_or_default(),
-                    base_revision: base,
-                    data: serde_json::from_str(&data)?,
-                },
+                mutation,
                 user_id: Uuid::parse_str(&user).unwrap_or_default(),
                 state,
                 error,
@@ -589,14 +597,11 @@ impl Cache {
         Ok(held)
     }
 
-    /// Sends a refused mutation again, with `data` when given (a corrected registration, a
+    /// Sends a refused mutation again, as `corrected` when given (a corrected registration, a
     /// booking moved to a free slot), under a new mutation id (the server remembers the old id's
     /// refusal), and releases what was held for it. Returns the new mutation id.
-    pub fn resend(
-        &mut self,
-        mutation_id: Uuid,
-        data: Option<&serde_json::Value>,
-    ) -> CacheResult<Uuid> {
+    pub fn resend(&mut self, mutation_id: Uuid, corrected: Option<&Mutation>) -> CacheResult<Uuid> {
+        let data = corrected.map(Mutation::data);
         let tx = self.conn.savepoint()?;
         let new_id = Uuid::now_v7();
         let entity_id: String = tx.query_row(
@@ -605,7 +610,7 @@ impl Cache {
             params![
                 mutation_id.to_string(),
                 new_id.to_string(),
-                data.map(serde_json::to_string).transpose()?
+                data.as_ref().map(serde_json::to_string).transpose()?
             ],
             |r| r.get(0),
         )?;
@@ -645,7 +650,7 @@ impl Cache {
         }
         while let Some(b) = queue.pop() {
             for e in self.outbox_held_by(b)? {
-                if e.mutation.op == MutationOp::Create {
+                if e.mutation.op() == MutationOp::Create {
                     queue.push(e.mutation.id);
                 }
                 gone.push(e);
@@ -1068,10 +1073,8 @@ fn exec<P: rusqlite::Params>(tx: &Connection, sql: &str, params: P) -> rusqlite:
 /// Writes `c` when it is newer than the cached row. Returns whether anything changed.
 fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
     let id = c.id.to_string();
-    let data = serde_json::to_string(&c.data)?;
-    let n = match c.entity {
-        EntityKind::Patient => {
-            let p: Patient = serde::Deserialize::deserialize(&c.data)?;
+    let n = match &c.record {
+        Record::Patient(p) => {
             let n = exec(
                 tx,
                 "INSERT INTO patients (id, revision, deleted, family_name, given_name, search_name, date_of_birth, mrn, phone_digits, data) \
@@ -1085,73 +1088,71 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                     c.deleted,
                     p.family_name,
                     p.given_name,
-                    search_name(&p),
+                    search_name(p),
                     p.date_of_birth.to_string(),
                     p.mrn,
                     phone_digits(p.phone.as_deref()),
-                    data
+                    serde_json::to_string(p)?
                 ],
             )?;
             if n > 0 {
-                index_name_words(tx, &id, &p)?;
+                index_name_words(tx, &id, p)?;
             }
             n
         }
-        EntityKind::VitalSigns => {
-            let v: VitalSigns = serde::Deserialize::deserialize(&c.data)?;
-            exec(
-                tx,
-                "INSERT INTO vital_signs (id, patient_id, revision, deleted, measured_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
-                 ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, revision = excluded.revision, deleted = excluded.deleted, \
-                 measured_at = excluded.measured_at, data = excluded.data WHERE excluded.revision > vital_signs.revision",
-                params![id, v.patient_id.to_string(), c.revision, c.deleted, instant_key(v.measured_at), data],
-            )?
-        }
-        EntityKind::Appointment => {
-            let a: Appointment = serde::Deserialize::deserialize(&c.data)?;
-            exec(
-                tx,
-                "INSERT INTO appointments (id, patient_id, provider_id, starts_at, revision, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
-                 ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, provider_id = excluded.provider_id, \
-                 starts_at = excluded.starts_at, revision = excluded.revision, deleted = excluded.deleted, data = excluded.data \
-                 WHERE excluded.revision > appointments.revision",
-                params![id, a.patient_id.to_string(), a.provider_id.to_string(), instant_key(a.starts_at), c.revision, c.deleted, data],
-            )?
-        }
-        EntityKind::User => exec(
-                tx,
+        Record::VitalSigns(v) => exec(
+            tx,
+            "INSERT INTO vital_signs (id, patient_id, revision, deleted, measured_at, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, revision = excluded.revision, deleted = excluded.deleted, \
+             measured_at = excluded.measured_at, data = excluded.data WHERE excluded.revision > vital_signs.revision",
+            params![
+                id,
+                v.patient_id.to_string(),
+                c.revision,
+                c.deleted,
+                instant_key(v.measured_at),
+                serde_json::to_string(v)?
+            ],
+        )?,
+        Record::Appointment(a) => exec(
+            tx,
+            "INSERT INTO appointments (id, patient_id, provider_id, starts_at, revision, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7) \
+             ON CONFLICT (id) DO UPDATE SET patient_id = excluded.patient_id, provider_id = excluded.provider_id, \
+             starts_at = excluded.starts_at, revision = excluded.revision, deleted = excluded.deleted, data = excluded.data \
+             WHERE excluded.revision > appointments.revision",
+            params![
+                id,
+                a.patient_id.to_string(),
+                a.provider_id.to_string(),
+                instant_key(a.starts_at),
+                c.revision,
+                c.deleted,
+                serde_json::to_string(a)?
+            ],
+        )?,
+        Record::User(u) => exec(
+            tx,
             "INSERT INTO staff (id, revision, data) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > staff.revision",
-            params![id, c.revision, data],
+            params![id, c.revision, serde_json::to_string(u)?],
         )?,
     };
     Ok(n > 0)
 }
 
-/// The wire name of an operation, as the outbox stores it.
-pub fn op_name(op: MutationOp) -> &'static str {
-    match op {
-        MutationOp::Create => "create",
-        MutationOp::Update => "update",
-        MutationOp::Delete => "delete",
-    }
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
+    use medoffice_model::MutationKind;
 
     const NAME: &str = "Quillfeather";
 
     fn registration() -> Mutation {
-        Mutation {
-            mutation_id: Uuid::new_v4(),
-            entity: EntityKind::Patient,
-            op: MutationOp::Create,
-            id: Uuid::new_v4(),
-            base_revision: None,
-            data: serde_json::json!({"given_name": "Zebedee", "family_name": NAME}),
-        }
+        let new: medoffice_model::NewPatient = serde_json::from_value(serde_json::json!({
+            "given_name": "Zebedee", "family_name": NAME, "date_of_birth": "1990-01-01", "sex": "male"
+        }))
+        .expect("a registration body");
+        Mutation::new(Uuid::new_v4(), MutationKind::RegisterPatient(new))
     }
 
     /// Every byte SQLite keeps for `path` (the database, its WAL and journals).

@@ -302,11 +302,10 @@ mod tests {
             .iter()
             .enumerate()
             .map(|(i, p)| medoffice_model::Change {
-                entity: medoffice_model::EntityKind::Patient,
                 id: p.id,
                 revision: i as i64 + 1,
                 deleted: false,
-                data: serde_json::to_value(p).expect("json"),
+                record: medoffice_model::Record::Patient(p.clone()),
             })
             .collect();
         cache.apply_changes(&changes, 5).expect("apply");

@@ -14,8 +14,8 @@ use chrono::{NaiveDate, Utc};
 use futures_util::{SinkExt, StreamExt};
 use medoffice_model::merge::FieldConflict;
 use medoffice_model::{
-    ApiErrorCode, Change, EntityKind, Mutation, MutationOp, MutationResult, MutationStatus,
-    ServerMessage, UserInfo,
+    ApiErrorCode, Change, EntityKind, Mutation, MutationKind, MutationResult, MutationStatus,
+    Record, ServerMessage, UserInfo,
 };
 use rand::Rng;
 use tokio::sync::{broadcast, watch, Notify};
@@ -403,14 +403,7 @@ impl Session {
         }
         let mut batch = Vec::new();
         for e in cache.pending_of(self.user.id, 100_000)? {
-            let refers_to = [
-                Some(e.mutation.id),
-                e.mutation
-                    .data
-                    .get("patient_id")
-                    .and_then(|v| v.as_str())
-                    .and_then(|s| uuid::Uuid::parse_str(s).ok()),
-            ];
+            let refers_to = [Some(e.mutation.id), e.mutation.patient_id()];
             if refers_to.iter().flatten().any(|id| held.contains(id)) {
                 held.insert(e.mutation.id);
                 continue;
@@ -439,11 +432,11 @@ impl Session {
             }
             let mutations: Vec<_> = batch.iter().map(|e| e.mutation.clone()).collect();
             let token = self.access_token().await.map_err(to_api)?;
-            let sent = match self.api.push(&token, mutations.clone()).await {
+            let sent = match self.api.push(&token, &mutations).await {
                 Err(e) if e.is_unauthorized() => {
                     self.forget_access_token().await;
                     let token = self.access_token().await.map_err(to_api)?;
-                    self.api.push(&token, mutations.clone()).await
+                    self.api.push(&token, &mutations).await
                 }
                 other => other,
             };
@@ -464,7 +457,7 @@ impl Session {
                     };
                     record_answer(&mut self.cache(), first, refused, self.user.id)
                         .map_err(|e| ApiError::Network(e.to_string()))?;
-                    self.notify_changed(vec![first.entity]);
+                    self.notify_changed(vec![first.entity()]);
                     self.set_status(|_| {});
                     batch_size = 200;
                     continue;
@@ -478,8 +471,8 @@ impl Session {
                 .batch(|cache| {
                     for (m, r) in mutations.iter().zip(resp.results) {
                         record_answer(cache, m, r, self.user.id)?;
-                        if !kinds.contains(&m.entity) {
-                            kinds.push(m.entity);
+                        if !kinds.contains(&m.entity()) {
+                            kinds.push(m.entity());
                         }
                         answered += 1;
                     }
@@ -673,15 +666,20 @@ pub(crate) fn record_answer(
     user_id: uuid::Uuid,
 ) -> Result<(), crate::cache::CacheError> {
     if let Some(server) = r.server.clone() {
-        let change = Change {
-            entity: m.entity,
-            id: m.id,
-            revision: r.revision.unwrap_or(0),
-            deleted: false,
-            data: server,
-        };
-        if let Err(e) = cache.apply_server_row(&change) {
-            tracing::warn!(error = %e, "could not cache a push answer");
+        match Record::from_json(m.entity(), server) {
+            Ok(record) => {
+                let change = Change {
+                    id: m.id,
+                    revision: r.revision.unwrap_or(0),
+                    deleted: false,
+                    record,
+                };
+                if let Err(e) = cache.apply_server_row(&change) {
+                    tracing::warn!(error = %e, "could not cache a push answer");
+                }
+            }
+            // the feed brings the row anyway
+            Err(e) => tracing::warn!(error = %e, "a push answer's row did not read"),
         }
     }
     let conflicts: Option<Vec<FieldConflict>> = (r.status == MutationStatus::Conflict)
@@ -699,7 +697,7 @@ pub(crate) fn record_answer(
         }
         (MutationStatus::Conflict, Some(conflicts)) => {
             for c in &conflicts {
-                cache.add_conflict(m.entity, m.id, user_id, c)?;
+                cache.add_conflict(m.entity(), m.id, user_id, c)?;
             }
             cache.outbox_done(m.mutation_id)
         }
@@ -713,13 +711,16 @@ pub(crate) fn record_answer(
                 })
                 .unwrap_or_else(|| "refused by the server".into());
             cache.outbox_rejected(m.mutation_id, &why, r.error.as_ref())?;
-            if m.op == MutationOp::Create {
-                let what = match m.entity {
-                    EntityKind::Patient => "the registration of this patient",
-                    EntityKind::Appointment => "this booking",
-                    EntityKind::VitalSigns => "this vital-signs set",
-                    EntityKind::User => "this account",
-                };
+            // what others may wait for: a creation the server refused
+            let created = match &m.kind {
+                MutationKind::RegisterPatient(_) => Some("the registration of this patient"),
+                MutationKind::BookAppointment(_) => Some("this booking"),
+                MutationKind::RecordVitals(_) => Some("this vital-signs set"),
+                MutationKind::EditPatient(_)
+                | MutationKind::DeletePatient
+                | MutationKind::EditAppointment { .. } => None,
+            };
+            if let Some(what) = created {
                 let n = cache.hold_dependents(
                     m.id,
                     &format!("Waits for {what}, which the server refused: {why}"),

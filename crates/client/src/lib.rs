@@ -25,6 +25,7 @@ pub mod secrets;
 pub mod vault;
 pub mod view;
 
+use std::collections::BTreeMap;
 use std::path::PathBuf;
 use std::sync::atomic::{AtomicU32, Ordering};
 use std::sync::Arc;
@@ -32,8 +33,9 @@ use std::sync::Arc;
 use chrono::{DateTime, NaiveDate, TimeZone, Utc};
 use medoffice_model::search::parse_query;
 use medoffice_model::{
-    AppointmentStatus, EntityKind, LoginRequest, Mutation, MutationOp, NewAppointment, NewPatient,
-    NewVitalSigns, NewVitalSignsForPatient, Patient, Permission, StaffMember, UserInfo, VitalSigns,
+    AppointmentField, AppointmentStatus, EntityKind, LoginRequest, Mutation, MutationKind,
+    NewAppointment, NewPatient, NewVitalSigns, NewVitalSignsForPatient, Patient, Permission,
+    StaffMember, UserInfo, VitalSigns,
 };
 use serde::{Deserialize, Serialize};
 use tokio::sync::{broadcast, watch, RwLock};
@@ -1101,25 +1103,10 @@ impl Workstation {
 
     // ----------------------------------------------------------------------------- writes
 
-    async fn enqueue(
-        &self,
-        s: &Session,
-        entity: EntityKind,
-        op: MutationOp,
-        id: Uuid,
-        base_revision: Option<i64>,
-        data: serde_json::Value,
-    ) -> Result<(), CommandError> {
-        let m = Mutation {
-            mutation_id: Uuid::new_v4(),
-            entity,
-            op,
-            id,
-            base_revision,
-            data,
-        };
+    /// Queues `m` durably in this user's outbox and tells the engine and the screens.
+    async fn enqueue(&self, s: &Session, m: Mutation) -> Result<(), CommandError> {
         s.cache().enqueue(&m, s.user.id)?;
-        s.after_local_write(entity);
+        s.after_local_write(m.entity());
         Ok(())
     }
 
@@ -1132,15 +1119,8 @@ impl Workstation {
         new.validate(s.today()).map_err(CommandError::validation)?;
         let id = new.id.unwrap_or_else(Uuid::now_v7);
         new.id = Some(id);
-        self.enqueue(
-            &s,
-            EntityKind::Patient,
-            MutationOp::Create,
-            id,
-            None,
-            serde_json::to_value(&new).map_err(internal)?,
-        )
-        .await?;
+        self.enqueue(&s, Mutation::new(id, MutationKind::RegisterPatient(new)))
+            .await?;
         let p = local::patient(&s.cache(), id)?;
         p.ok_or_else(|| internal("registered patient not readable"))
     }
@@ -1167,17 +1147,8 @@ impl Workstation {
         if vitals.entered_offline.is_none() {
             vitals.entered_offline = Some(s.status_state() != ConnectionState::Online);
         }
-        let data = serde_json::to_value(NewVitalSignsForPatient { patient_id, vitals })
-            .map_err(internal)?;
-        self.enqueue(
-            &s,
-            EntityKind::VitalSigns,
-            MutationOp::Create,
-            id,
-            None,
-            data,
-        )
-        .await?;
+        let kind = MutationKind::RecordVitals(NewVitalSignsForPatient { patient_id, vitals });
+        self.enqueue(&s, Mutation::new(id, kind)).await?;
         // just this set: a chart with years of history is not re-read for every entry
         let queued = local::queued_vitals(&s.cache(), id, s.tz())?;
         match queued {
@@ -1211,15 +1182,8 @@ impl Workstation {
         }
         let id = new.id.unwrap_or_else(Uuid::now_v7);
         new.id = Some(id);
-        self.enqueue(
-            &s,
-            EntityKind::Appointment,
-            MutationOp::Create,
-            id,
-            None,
-            serde_json::to_value(&new).map_err(internal)?,
-        )
-        .await?;
+        self.enqueue(&s, Mutation::new(id, MutationKind::BookAppointment(new)))
+            .await?;
         let cache = s.cache();
         let staff = cache.staff()?;
         let a = local::appointment(&cache, id)?
@@ -1260,37 +1224,26 @@ impl Workstation {
             f.add("note", "give a reason for the cancellation");
             return Err(CommandError::validation(f));
         }
-        let mut data = serde_json::Map::new();
-        data.insert(
-            "status".into(),
+        let mut changes = BTreeMap::new();
+        changes.insert(
+            AppointmentField::Status,
             serde_json::to_value(status).map_err(internal)?,
         );
-        match status {
-            // the desk's moment of check-in, even if this is sent hours later; the server
-            // clamps it to its own clock (Appointment::checked_in_at)
-            AppointmentStatus::CheckedIn if current.record.status != status => {
-                data.insert(
-                    medoffice_model::CHECKED_IN_AT_FIELD.into(),
-                    serde_json::to_value(Utc::now()).map_err(internal)?,
-                );
-            }
-            // back to the booking: the pending view shows no check-in time (the server clears it)
-            AppointmentStatus::Scheduled => {
-                data.insert(
-                    medoffice_model::CHECKED_IN_AT_FIELD.into(),
-                    serde_json::Value::Null,
-                );
-            }
-            _ => {}
-        }
+        // the desk's moment of check-in, even if this is sent hours later; the server clamps
+        // it to its own clock (Appointment::checked_in_at). Back to scheduled, the pending
+        // view shows no check-in time (the server clears it; see local::overlay).
+        let checked_in_at = (status == AppointmentStatus::CheckedIn
+            && current.record.status != status)
+            .then(Utc::now);
         if let Some(n) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
             let notes = match &current.record.notes {
                 Some(old) => format!("{old}\n{n}"),
                 None => n,
             };
-            data.insert("notes".into(), serde_json::Value::String(notes));
+            changes.insert(AppointmentField::Notes, serde_json::Value::String(notes));
         }
-        self.update_appointment(&s, id, data).await
+        self.update_appointment(&s, id, changes, checked_in_at)
+            .await
     }
 
     /// Moves (reschedules) a booking to `starts_at` for `duration_minutes` with `provider_id`:
@@ -1343,19 +1296,19 @@ impl Workstation {
             );
         }
         f.into_result().map_err(CommandError::validation)?;
-        let mut data = serde_json::Map::new();
+        let mut data = BTreeMap::new();
         if starts_at != r.starts_at {
             data.insert(
-                "starts_at".into(),
+                AppointmentField::StartsAt,
                 serde_json::to_value(starts_at).map_err(internal)?,
             );
         }
         if duration_minutes != r.duration_minutes {
-            data.insert("duration_minutes".into(), duration_minutes.into());
+            data.insert(AppointmentField::DurationMinutes, duration_minutes.into());
         }
         if provider_id != r.provider_id {
             data.insert(
-                "provider_id".into(),
+                AppointmentField::ProviderId,
                 serde_json::to_value(provider_id).map_err(internal)?,
             );
         }
@@ -1367,12 +1320,8 @@ impl Workstation {
             // the patient is here today, not on the new day: the visit waits for them again
             // (the server clears the check-in time with it)
             data.insert(
-                "status".into(),
+                AppointmentField::Status,
                 serde_json::to_value(AppointmentStatus::Scheduled).map_err(internal)?,
-            );
-            data.insert(
-                medoffice_model::CHECKED_IN_AT_FIELD.into(),
-                serde_json::Value::Null,
             );
         }
         if r.overbooked {
@@ -1394,27 +1343,28 @@ impl Workstation {
                 return Err(e);
             }
         }
-        self.update_appointment(&s, id, data).await
+        self.update_appointment(&s, id, data, None).await
     }
 
-    /// Queues an update of a booking (only the fields in `data`, from the revision in the
-    /// cache) and answers its row as it now shows here.
+    /// Queues an update of a booking (only the fields in `changes`, from the revision in the
+    /// cache; `checked_in_at` with a check-in) and answers its row as it now shows here.
     async fn update_appointment(
         &self,
         s: &Session,
         id: Uuid,
-        data: serde_json::Map<String, serde_json::Value>,
+        changes: BTreeMap<AppointmentField, serde_json::Value>,
+        checked_in_at: Option<DateTime<Utc>>,
     ) -> Result<AppointmentRow, CommandError> {
         let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
-        self.enqueue(
-            s,
-            EntityKind::Appointment,
-            MutationOp::Update,
-            id,
-            Some(base),
-            serde_json::Value::Object(data),
-        )
-        .await?;
+        let edit = medoffice_model::Edit {
+            base_revision: base,
+            changes,
+        };
+        let kind = MutationKind::EditAppointment {
+            edit,
+            checked_in_at,
+        };
+        self.enqueue(s, Mutation::new(id, kind)).await?;
         let cache = s.cache();
         let staff = cache.staff()?;
         let a =
@@ -1458,7 +1408,7 @@ impl Workstation {
             .map(|e| {
                 serde_json::json!({
                     "seq": e.seq, "state": e.state, "error": e.error, "held_by": e.held_by,
-                    "user_id": e.user_id, "created_at": e.created_at, "mutation": e.mutation,
+                    "user_id": e.user_id, "created_at": e.created_at, "mutation": e.mutation.encode(),
                 })
             })
             .collect();

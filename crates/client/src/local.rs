@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
-    provisional_mrn, Appointment, AppointmentStatus, EntityKind, MutationOp, NewAppointment,
-    NewPatient, NewVitalSignsForPatient, Patient, StaffMember, VitalSigns,
+    provisional_mrn, Appointment, AppointmentField, AppointmentStatus, EntityKind, MutationKind,
+    NewAppointment, NewPatient, NewVitalSignsForPatient, Patient, StaffMember, VitalSigns,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -87,14 +87,27 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
         Ok(v) => v,
         Err(_) => return record,
     };
-    for e in entries
-        .iter()
-        .filter(|e| e.mutation.op == MutationOp::Update && e.state != "rejected")
-    {
-        if let (Some(obj), Value::Object(changes)) = (v.as_object_mut(), &e.mutation.data) {
-            for (k, val) in changes {
-                obj.insert(k.clone(), val.clone());
+    for e in entries.iter().filter(|e| e.state != "rejected") {
+        // what an edit writes onto the record: its fields (and a check-in's desk time)
+        let written = match &e.mutation.kind {
+            MutationKind::EditPatient(_) => e.mutation.data(),
+            MutationKind::EditAppointment { edit, .. } => {
+                let mut w = e.mutation.data();
+                // back to scheduled shows no check-in time: the server's trigger clears it
+                let rescheduled = edit.changes.get(&AppointmentField::Status)
+                    == Some(&Value::String(AppointmentStatus::Scheduled.as_str().into()));
+                if let (true, Some(o)) = (rescheduled, w.as_object_mut()) {
+                    o.insert(medoffice_model::CHECKED_IN_AT_FIELD.into(), Value::Null);
+                }
+                w
             }
+            MutationKind::RegisterPatient(_)
+            | MutationKind::DeletePatient
+            | MutationKind::RecordVitals(_)
+            | MutationKind::BookAppointment(_) => continue,
+        };
+        if let (Some(obj), Value::Object(changes)) = (v.as_object_mut(), written) {
+            obj.extend(changes);
         }
     }
     serde_json::from_value(v).unwrap_or(record)
@@ -122,13 +135,11 @@ pub fn patient(cache: &Cache, id: Uuid) -> Result<Option<Local<Patient>>, Comman
     let entries = cache.outbox_for(id)?;
     let base = match cache.patient(id)? {
         Some(p) => p,
-        None => match entries.iter().find(|e| {
-            e.mutation.entity == EntityKind::Patient && e.mutation.op == MutationOp::Create
+        None => match entries.iter().find_map(|e| match &e.mutation.kind {
+            MutationKind::RegisterPatient(n) => Some((n, e.created_at)),
+            _ => None,
         }) {
-            Some(e) => match serde_json::from_value::<NewPatient>(e.mutation.data.clone()) {
-                Ok(n) => provisional_patient(id, &n, e.created_at),
-                Err(_) => return Ok(None),
-            },
+            Some((n, at)) => provisional_patient(id, n, at),
             None => return Ok(None),
         },
     };
@@ -212,12 +223,12 @@ pub fn vitals_of(
         if out.iter().any(|o| o.record.id == e.mutation.id) {
             continue;
         }
-        if let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
+        if let MutationKind::RecordVitals(v) = &e.mutation.kind {
             if v.patient_id == patient_id {
                 let age = birth.map(|b| {
                     medoffice_model::age_on(b, v.vitals.measured_at.with_timezone(&tz).date_naive())
                 });
-                let rec = provisional_vitals(e.mutation.id, &v, e.user_id, e.created_at, age);
+                let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age);
                 out.push(wrap(rec, std::slice::from_ref(&e)));
             }
         }
@@ -232,12 +243,14 @@ pub fn queued_vitals(
     id: Uuid,
     tz: chrono_tz::Tz,
 ) -> Result<Option<Local<VitalSigns>>, CommandError> {
-    let Some(e) = cache.outbox_for(id)?.into_iter().find(|e| {
-        e.mutation.entity == EntityKind::VitalSigns && e.mutation.op == MutationOp::Create
-    }) else {
+    let Some(e) = cache
+        .outbox_for(id)?
+        .into_iter()
+        .find(|e| matches!(e.mutation.kind, MutationKind::RecordVitals(_)))
+    else {
         return Ok(None);
     };
-    let Ok(v) = serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) else {
+    let MutationKind::RecordVitals(v) = &e.mutation.kind else {
         return Ok(None);
     };
     let age = patient(cache, v.patient_id)?.map(|p| {
@@ -246,7 +259,7 @@ pub fn queued_vitals(
             v.vitals.measured_at.with_timezone(&tz).date_naive(),
         )
     });
-    let rec = provisional_vitals(e.mutation.id, &v, e.user_id, e.created_at, age);
+    let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age);
     Ok(Some(wrap(rec, std::slice::from_ref(&e))))
 }
 
@@ -279,22 +292,23 @@ fn local_appointments(
             out.push(wrap(a, &entries));
         }
     }
-    for e in pending.iter().filter(|e| {
-        e.mutation.entity == EntityKind::Appointment && e.mutation.op == MutationOp::Create
-    }) {
+    for e in &pending {
+        let MutationKind::BookAppointment(n) = &e.mutation.kind else {
+            continue;
+        };
         if out
             .iter()
             .any(|o: &Local<Appointment>| o.record.id == e.mutation.id)
         {
             continue;
         }
-        if let Ok(n) = serde_json::from_value::<NewAppointment>(e.mutation.data.clone()) {
+        {
             let entries: Vec<OutboxEntry> = pending
                 .iter()
                 .filter(|x| x.mutation.id == e.mutation.id)
                 .cloned()
                 .collect();
-            let a = overlay(provisional_appointment(e.mutation.id, &n), &entries);
+            let a = overlay(provisional_appointment(e.mutation.id, n), &entries);
             if keep(&a) {
                 out.push(wrap(a, &entries));
             }
@@ -343,9 +357,9 @@ pub fn appointments_between(
     let mut server = cache.appointments_between(from, to)?;
     // server bookings moved here by a change not yet sent start elsewhere on the server
     for e in &pending {
-        let moved = e.mutation.op == MutationOp::Update
-            && e.state != "rejected"
-            && e.mutation.data.get("starts_at").is_some();
+        let moved = e.state != "rejected"
+            && matches!(&e.mutation.kind, MutationKind::EditAppointment { edit, .. }
+                if edit.changes.contains_key(&AppointmentField::StartsAt));
         if moved && !server.iter().any(|a| a.id == e.mutation.id) {
             if let Some(a) = cache.appointment(e.mutation.id)? {
                 server.push(a);

@@ -11,8 +11,8 @@
 
 use chrono::{DateTime, Utc};
 use medoffice_model::{
-    EntityKind, MutationOp, NewAppointment, NewPatient, NewVitalSignsForPatient, Patient,
-    Permission, PATIENT_EDITABLE_FIELDS,
+    AppointmentField, Edit, EntityKind, Mutation, MutationDecodeError, MutationKind, NewPatient,
+    Patient, PatientField, Permission, PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -32,51 +32,33 @@ fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
             .map(|p| format!("{}, {}", p.record.family_name, p.record.given_name))
             .unwrap_or_else(|| "an unknown patient".into())
     };
-    let patient_in_data = || {
-        e.mutation
-            .data
-            .get("patient_id")
-            .and_then(Value::as_str)
-            .and_then(|s| Uuid::parse_str(s).ok())
-    };
-    match (e.mutation.entity, e.mutation.op) {
-        (EntityKind::Patient, MutationOp::Create) => {
+    match &e.mutation.kind {
+        MutationKind::RegisterPatient(_) => {
             format!("Registration of {}", name_of(e.mutation.id))
         }
-        (EntityKind::Patient, _) => format!("Edit of {}", name_of(e.mutation.id)),
-        (EntityKind::VitalSigns, _) => {
-            match serde_json::from_value::<NewVitalSignsForPatient>(e.mutation.data.clone()) {
-                Ok(v) => format!(
-                    "Vital signs for {} measured {}",
-                    name_of(v.patient_id),
-                    v.vitals
-                        .measured_at
-                        .with_timezone(&s.tz())
-                        .format("%Y-%m-%d %H:%M")
-                ),
-                Err(_) => "Vital signs".into(),
-            }
-        }
-        (EntityKind::Appointment, MutationOp::Create) => {
-            match serde_json::from_value::<NewAppointment>(e.mutation.data.clone()) {
-                Ok(a) => format!(
-                    "Booking for {} on {}",
-                    name_of(a.patient_id),
-                    a.starts_at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M")
-                ),
-                Err(_) => "Booking".into(),
-            }
-        }
-        (EntityKind::Appointment, _) => {
+        MutationKind::EditPatient(_) => format!("Edit of {}", name_of(e.mutation.id)),
+        MutationKind::DeletePatient => format!("Removal of {}", name_of(e.mutation.id)),
+        MutationKind::RecordVitals(v) => format!(
+            "Vital signs for {} measured {}",
+            name_of(v.patient_id),
+            v.vitals
+                .measured_at
+                .with_timezone(&s.tz())
+                .format("%Y-%m-%d %H:%M")
+        ),
+        MutationKind::BookAppointment(a) => format!(
+            "Booking for {} on {}",
+            name_of(a.patient_id),
+            a.starts_at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M")
+        ),
+        MutationKind::EditAppointment { .. } => {
             let whose = local::appointment(cache, e.mutation.id)
                 .ok()
                 .flatten()
                 .map(|a| name_of(a.record.patient_id))
-                .or_else(|| patient_in_data().map(name_of))
                 .unwrap_or_else(|| "a booking".into());
             format!("Change to the booking of {whose}")
         }
-        (EntityKind::User, _) => "Staff account change".into(),
     }
 }
 
@@ -150,21 +132,22 @@ impl Workstation {
             .map_err(CommandError::validation)?;
         // send the normalized values of the changed fields only
         let normalized = serde_json::to_value(&as_new).map_err(internal)?;
-        let changes: Map<String, Value> = changes
+        let changes = changes
             .keys()
-            .map(|k| {
-                let v = normalized.get(k).cloned().unwrap_or(Value::Null);
-                (k.clone(), v)
+            .filter_map(|k| PatientField::parse(k))
+            .map(|f| {
+                let v = normalized.get(f.as_str()).cloned().unwrap_or(Value::Null);
+                (f, v)
             })
             .collect();
         let base = s.cache().patient(patient_id)?.map(|p| p.revision);
+        let edit = Edit {
+            base_revision: base.unwrap_or(0),
+            changes,
+        };
         self.enqueue(
             &s,
-            EntityKind::Patient,
-            MutationOp::Update,
-            patient_id,
-            Some(base.unwrap_or(0)),
-            Value::Object(changes),
+            Mutation::new(patient_id, MutationKind::EditPatient(edit)),
         )
         .await?;
         let p = local::patient(&s.cache(), patient_id)?;
@@ -223,8 +206,8 @@ impl Workstation {
             let details = e.error_details.clone();
             items.push(ReviewItem::Refused {
                 mutation_id: e.mutation.mutation_id,
-                entity: e.mutation.entity,
-                op: e.mutation.op,
+                entity: e.mutation.entity(),
+                op: e.mutation.op(),
                 entity_id: e.mutation.id,
                 what: describe(&cache, &e, &s),
                 reason: e.error.clone().unwrap_or_default(),
@@ -235,7 +218,7 @@ impl Workstation {
                     .and_then(|d| d.get("conflicting_appointment_id"))
                     .and_then(Value::as_str)
                     .and_then(|s| Uuid::parse_str(s).ok()),
-                data: e.mutation.data.clone(),
+                data: e.mutation.data(),
                 held,
                 queued_at: e.created_at,
             });
@@ -268,24 +251,27 @@ impl Workstation {
             ConflictChoice::Edit { value } => Some(value),
         };
         if let Some(v) = value {
-            let mut changes = Map::new();
-            changes.insert(c.conflict.field.clone(), v);
             match c.entity {
                 EntityKind::Patient => {
+                    let mut changes = Map::new();
+                    changes.insert(c.conflict.field.clone(), v);
                     self.edit_patient(c.entity_id, changes).await?;
                 }
                 EntityKind::Appointment => {
                     Self::require(&s, Permission::AppointmentWrite)?;
+                    let field = AppointmentField::parse(&c.conflict.field).ok_or_else(|| {
+                        internal(format!("{} is not a booking field", c.conflict.field))
+                    })?;
                     let base = s.cache().appointment(c.entity_id)?.map(|a| a.revision);
-                    self.enqueue(
-                        &s,
-                        EntityKind::Appointment,
-                        MutationOp::Update,
-                        c.entity_id,
-                        Some(base.unwrap_or(0)),
-                        Value::Object(changes),
-                    )
-                    .await?;
+                    let edit = Edit {
+                        base_revision: base.unwrap_or(0),
+                        changes: [(field, v)].into(),
+                    };
+                    let kind = MutationKind::EditAppointment {
+                        edit,
+                        checked_in_at: None,
+                    };
+                    self.enqueue(&s, Mutation::new(c.entity_id, kind)).await?;
                 }
                 other => {
                     return Err(internal(format!(
@@ -316,58 +302,58 @@ impl Workstation {
             .ok_or_else(|| {
                 CommandError::new(ErrorCode::NotFound, "No refused change with this id")
             })?;
-        let data = match data {
+        let corrected = match data {
             None => None,
             Some(d) => Some(self.check_resend(&s, &entry, d).await?),
         };
-        let new_id = s.cache().resend(mutation_id, data.as_ref())?;
-        s.after_local_write(entry.mutation.entity);
+        let new_id = s.cache().resend(mutation_id, corrected.as_ref())?;
+        s.after_local_write(entry.mutation.entity());
         Ok(new_id)
     }
 
+    /// The refused mutation with its body replaced by `data`, checked by the same rules as a
+    /// new entry of its kind.
     async fn check_resend(
         &self,
         s: &Session,
         entry: &OutboxEntry,
         data: Value,
-    ) -> Result<Value, CommandError> {
-        let bad = |e: serde_json::Error| {
-            let mut f = medoffice_model::FieldErrors::new();
-            f.add("data", e.to_string());
-            CommandError::validation(f)
+    ) -> Result<Mutation, CommandError> {
+        let envelope = medoffice_model::MutationEnvelope {
+            data,
+            ..entry.mutation.encode()
         };
-        match (entry.mutation.entity, entry.mutation.op) {
-            (EntityKind::Patient, MutationOp::Create) => {
+        let mut corrected = Mutation::decode(envelope).map_err(|e| match e {
+            MutationDecodeError::Invalid(f) => CommandError::validation(f),
+            other @ MutationDecodeError::Unsupported { .. } => internal(other),
+        })?;
+        match &mut corrected.kind {
+            MutationKind::RegisterPatient(n) => {
                 Self::require(s, Permission::PatientWrite)?;
-                let mut n: NewPatient = serde_json::from_value(data).map_err(bad)?;
-                n = n.normalized();
-                n.id = Some(entry.mutation.id);
+                *n = n.clone().normalized();
                 n.validate(s.today()).map_err(CommandError::validation)?;
-                serde_json::to_value(n).map_err(internal)
             }
-            (EntityKind::Appointment, MutationOp::Create) => {
+            MutationKind::BookAppointment(n) => {
                 Self::require(s, Permission::AppointmentWrite)?;
-                let mut n: NewAppointment = serde_json::from_value(data).map_err(bad)?;
-                n.id = Some(entry.mutation.id);
                 n.validate().map_err(CommandError::validation)?;
                 if !n.overbooked.unwrap_or(false) {
-                    if let Some(err) = crate::clash_in_cache(s, &n, Some(entry.mutation.id))? {
+                    if let Some(err) = crate::clash_in_cache(s, n, Some(entry.mutation.id))? {
                         return Err(err);
                     }
                 }
-                serde_json::to_value(n).map_err(internal)
             }
-            (EntityKind::VitalSigns, MutationOp::Create) => {
+            MutationKind::RecordVitals(n) => {
                 Self::require(s, Permission::VitalSignsWrite)?;
-                let mut n: NewVitalSignsForPatient = serde_json::from_value(data).map_err(bad)?;
-                n.vitals.id = Some(entry.mutation.id);
                 n.vitals
                     .validate(Utc::now())
                     .map_err(CommandError::validation)?;
-                serde_json::to_value(n).map_err(internal)
             }
-            _ => Ok(data),
+            // edits are checked by the server's merge, as when first sent
+            MutationKind::EditPatient(_)
+            | MutationKind::DeletePatient
+            | MutationKind::EditAppointment { .. } => {}
         }
+        Ok(corrected)
     }
 
     /// Moves a refused booking to another time (and provider): the rebooking of a slot that
@@ -383,16 +369,17 @@ impl Workstation {
         let entry = s
             .cache()
             .outbox_entry(mutation_id)?
-            .filter(|e| {
-                e.state == "rejected"
-                    && e.mutation.entity == EntityKind::Appointment
-                    && e.mutation.op == MutationOp::Create
-            })
-            .ok_or_else(|| {
-                CommandError::new(ErrorCode::NotFound, "No refused booking with this id")
-            })?;
-        let mut n: NewAppointment =
-            serde_json::from_value(entry.mutation.data.clone()).map_err(internal)?;
+            .filter(|e| e.state == "rejected")
+            .and_then(|e| match e.mutation.kind {
+                MutationKind::BookAppointment(n) => Some(n),
+                _ => None,
+            });
+        let Some(mut n) = entry else {
+            return Err(CommandError::new(
+                ErrorCode::NotFound,
+                "No refused booking with this id",
+            ));
+        };
         n.starts_at = starts_at;
         n.provider_id = provider_id;
         n.duration_minutes = duration_minutes;
@@ -422,13 +409,13 @@ impl Workstation {
                 "No queued change with this id",
             ));
         }
-        let mut kinds: Vec<EntityKind> = gone.iter().map(|e| e.mutation.entity).collect();
+        let mut kinds: Vec<EntityKind> = gone.iter().map(|e| e.mutation.entity()).collect();
         kinds.dedup();
         for e in &gone {
-            tracing::info!(mutation = %e.mutation.mutation_id, entity = e.mutation.entity.as_str(), "discarded by the user");
+            tracing::info!(mutation = %e.mutation.mutation_id, entity = e.mutation.entity().as_str(), "discarded by the user");
         }
         s.notify_changed(kinds);
-        s.after_local_write(gone[0].mutation.entity);
+        s.after_local_write(gone[0].mutation.entity());
         Ok(gone.len())
     }
 

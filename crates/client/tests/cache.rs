@@ -4,13 +4,49 @@ use chrono::Utc;
 use medoffice_client::cache::Cache;
 use medoffice_client::vault::CacheKey;
 use medoffice_model::search::parse_query;
-use medoffice_model::{AdministrativeSex, Change, EntityKind, Mutation, MutationOp, Patient};
+use medoffice_model::{
+    AdministrativeSex, Change, EntityKind, Mutation, MutationEnvelope, MutationOp, Patient, Record,
+};
 use serde_json::json;
 use uuid::Uuid;
 
 /// A fixed cache key (the encryption itself is tested in the crate).
 fn test_key() -> CacheKey {
     CacheKey::from_hex(&"5a".repeat(32)).expect("key")
+}
+
+/// A mutation of `entity`/`op` whose body is `data` laid over a minimal valid body of its kind
+/// (the tests care about a field or two).
+fn mutation(
+    mutation_id: Uuid,
+    entity: EntityKind,
+    op: MutationOp,
+    id: Uuid,
+    data: serde_json::Value,
+) -> Mutation {
+    let mut body = match (entity, op) {
+        (EntityKind::Patient, MutationOp::Create) => json!({"given_name": "Ann",
+            "family_name": "Test", "date_of_birth": "1985-05-05", "sex": "female"}),
+        (EntityKind::VitalSigns, MutationOp::Create) => {
+            json!({"patient_id": Uuid::nil(), "measured_at": Utc::now()})
+        }
+        (EntityKind::Appointment, MutationOp::Create) => json!({"patient_id": Uuid::nil(),
+            "provider_id": Uuid::nil(), "starts_at": Utc::now(), "duration_minutes": 15,
+            "kind": "follow_up"}),
+        _ => json!({}),
+    };
+    if let (Some(b), serde_json::Value::Object(d)) = (body.as_object_mut(), data) {
+        b.extend(d);
+    }
+    Mutation::decode(MutationEnvelope {
+        mutation_id,
+        entity: entity.as_str().into(),
+        op: op.as_str().into(),
+        id,
+        base_revision: None,
+        data: body,
+    })
+    .expect("a valid mutation")
 }
 
 fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
@@ -47,11 +83,10 @@ fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
         deleted: false,
     };
     Change {
-        entity: EntityKind::Patient,
         id,
         revision,
         deleted: false,
-        data: serde_json::to_value(p).expect("json"),
+        record: Record::Patient(p),
     }
 }
 
@@ -122,14 +157,13 @@ fn the_outbox_survives_reopening_and_keeps_rejections_with_their_reason() -> any
     {
         let cache = Cache::open(&path, &test_key())?;
         for mid in [m1, m2] {
-            let m = Mutation {
-                mutation_id: mid,
-                entity: EntityKind::VitalSigns,
-                op: MutationOp::Create,
-                id: Uuid::new_v4(),
-                base_revision: None,
-                data: json!({"x": 1}),
-            };
+            let m = mutation(
+                mid,
+                EntityKind::VitalSigns,
+                MutationOp::Create,
+                Uuid::new_v4(),
+                json!({"notes": "x"}),
+            );
             cache.enqueue(&m, user)?;
         }
     }
@@ -162,14 +196,7 @@ fn outbox_reads_narrow_to_a_row_a_kind_or_a_patient() -> anyhow::Result<()> {
     let user = Uuid::new_v4();
     let (p1, p2, appt) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let queue = |entity, op, id, data| {
-        let m = Mutation {
-            mutation_id: Uuid::new_v4(),
-            entity,
-            op,
-            id,
-            base_revision: None,
-            data,
-        };
+        let m = mutation(Uuid::new_v4(), entity, op, id, data);
         cache.enqueue(&m, user).map(|_| m.id)
     };
     let v1 = queue(
@@ -200,7 +227,7 @@ fn outbox_reads_narrow_to_a_row_a_kind_or_a_patient() -> anyhow::Result<()> {
     let of_row = cache.outbox_for(appt)?;
     assert_eq!(of_row.len(), 2);
     assert_eq!(
-        of_row[1].mutation.data,
+        of_row[1].mutation.data(),
         json!({"status": "in_progress"}),
         "in order"
     );
@@ -238,14 +265,7 @@ fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -
     let user = Uuid::new_v4();
     let (patient, appt, other) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
     let queue = |cache: &Cache, entity, op, id, data| -> anyhow::Result<Uuid> {
-        let m = Mutation {
-            mutation_id: Uuid::new_v4(),
-            entity,
-            op,
-            id,
-            base_revision: None,
-            data,
-        };
+        let m = mutation(Uuid::new_v4(), entity, op, id, data);
         cache.enqueue(&m, user)?;
         Ok(m.mutation_id)
     };
@@ -300,10 +320,14 @@ fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -
     // held survives a restart; resending the corrected registration releases everything,
     // in the original order, under fresh mutation ids
     let mut cache = Cache::open(&path, &test_key())?;
-    let new_reg = cache.resend(
+    let corrected = mutation(
         reg,
-        Some(&json!({"given_name": "Ann", "date_of_birth": "1990-01-01"})),
-    )?;
+        Patient,
+        Create,
+        patient,
+        json!({"given_name": "Ann", "date_of_birth": "1990-01-01"}),
+    );
+    let new_reg = cache.resend(reg, Some(&corrected))?;
     assert_ne!(new_reg, reg);
     let pending = cache.outbox(true, 10)?;
     assert_eq!(
@@ -319,7 +343,7 @@ fn a_refused_registration_holds_what_depends_on_it_until_resent_or_discarded() -
     assert!(pending
         .iter()
         .all(|e| ![vit, book, checkin].contains(&e.mutation.mutation_id)));
-    assert_eq!(pending[0].mutation.data["date_of_birth"], "1990-01-01");
+    assert_eq!(pending[0].mutation.data()["date_of_birth"], "1990-01-01");
 
     // refused again, then discarded: the registration and what depends on it go, nothing else
     cache.outbox_rejected(new_reg, "still wrong", None)?;

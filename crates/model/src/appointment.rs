@@ -202,17 +202,29 @@ pub struct AppointmentPatch {
     pub changes: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Appointment fields a PATCH may change.
-pub const APPOINTMENT_EDITABLE_FIELDS: &[&str] = &[
-    "status",
-    "starts_at",
-    "duration_minutes",
-    "provider_id",
-    "kind",
-    "reason",
-    "notes",
-];
+crate::fields::wire_fields! {
+    /// An appointment field an edit may change (`PATCH /api/v1/appointments/{id}`,
+    /// `appointment.update`).
+    AppointmentField {
+        /// Workflow status.
+        Status = "status",
+        /// Start instant.
+        StartsAt = "starts_at",
+        /// Length in minutes.
+        DurationMinutes = "duration_minutes",
+        /// The provider (a staff member).
+        ProviderId = "provider_id",
+        /// Visit type.
+        Kind = "kind",
+        /// Reason for the visit.
+        Reason = "reason",
+        /// Notes.
+        Notes = "notes",
+    }
+}
 
+/// Appointment fields a PATCH may change, by wire name.
+pub const APPOINTMENT_EDITABLE_FIELDS: &[&str] = AppointmentField::NAMES;
 /// The field of an appointment update proposing the check-in time (not stored as sent: see
 /// [`Appointment::checked_in_at`]).
 pub const CHECKED_IN_AT_FIELD: &str = "checked_in_at";

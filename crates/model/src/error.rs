@@ -114,6 +114,9 @@ pub enum ApiErrorCode {
     PlanLimit,
     /// 403: this server does not allow clinics to register themselves.
     SelfRegistrationDisabled,
+    /// A pushed mutation's `(entity, op)` names a kind of change this server does not know:
+    /// the workstation is newer than the server. Refused on its own; the others apply.
+    UnsupportedChange,
     /// A code this build does not know (sent by a newer server).
     #[serde(other)]
     Other,
@@ -131,6 +134,7 @@ impl ApiErrorCode {
             ApiErrorCode::RateLimited => "rate_limited",
             ApiErrorCode::PlanLimit => "plan_limit",
             ApiErrorCode::SelfRegistrationDisabled => "self_registration_disabled",
+            ApiErrorCode::UnsupportedChange => "unsupported_change",
             ApiErrorCode::Other => "other",
         }
     }
@@ -185,6 +189,7 @@ mod tests {
             ApiErrorCode::RateLimited,
             ApiErrorCode::PlanLimit,
             ApiErrorCode::SelfRegistrationDisabled,
+            ApiErrorCode::UnsupportedChange,
             ApiErrorCode::Other,
         ] {
             assert_eq!(

@@ -12,6 +12,7 @@ pub mod appointment;
 pub mod audit;
 pub mod auth;
 pub mod error;
+mod fields;
 pub mod merge;
 pub mod patient;
 pub mod search;

@@ -198,22 +198,38 @@ pub struct PatientPatch {
     pub changes: serde_json::Map<String, serde_json::Value>,
 }
 
-/// Patient fields a PATCH may change.
-pub const PATIENT_EDITABLE_FIELDS: &[&str] = &[
-    "given_name",
-    "family_name",
-    "date_of_birth",
-    "sex",
-    "phone",
-    "email",
-    "address",
-    "emergency_contact_name",
-    "emergency_contact_phone",
-    "allergies",
-    "notes",
-    "first_seen_at",
-];
+crate::fields::wire_fields! {
+    /// A patient field an edit may change (`PATCH /api/v1/patients/{id}`, `patient.update`).
+    PatientField {
+        /// Given name(s).
+        GivenName = "given_name",
+        /// Family name.
+        FamilyName = "family_name",
+        /// Date of birth.
+        DateOfBirth = "date_of_birth",
+        /// Administrative sex.
+        Sex = "sex",
+        /// Phone number.
+        Phone = "phone",
+        /// Email address.
+        Email = "email",
+        /// Postal address.
+        Address = "address",
+        /// Emergency contact's name.
+        EmergencyContactName = "emergency_contact_name",
+        /// Emergency contact's phone.
+        EmergencyContactPhone = "emergency_contact_phone",
+        /// Allergies.
+        Allergies = "allergies",
+        /// Notes.
+        Notes = "notes",
+        /// First-seen date.
+        FirstSeenAt = "first_seen_at",
+    }
+}
 
+/// Patient fields a PATCH may change, by wire name.
+pub const PATIENT_EDITABLE_FIELDS: &[&str] = PatientField::NAMES;
 /// The demographic fields that have rules, borrowed from a create or an edited record.
 pub struct Demographics<'a> {
     /// Given name.

@@ -410,13 +410,20 @@ pub async fn patch_appointment(
     State(st): State<AppState>,
     actor: Actor,
     Path(id): Path<Uuid>,
-    ApiJson(patch): ApiJson<AppointmentPatch>,
+    ApiJson(mut patch): ApiJson<AppointmentPatch>,
 ) -> AppResult<Json<Appointment>> {
     let r = async {
+        let checked_in_at = records::take_checked_in_at(&mut patch.changes)?;
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-        let (a, conflicts, written) =
-            records::update_appointment(&mut tx, &actor, id, patch.base_revision, patch.changes)
-                .await?;
+        let (a, conflicts, written) = records::update_appointment(
+            &mut tx,
+            &actor,
+            id,
+            patch.base_revision,
+            patch.changes,
+            checked_in_at,
+        )
+        .await?;
         if written {
             records::remember_rest_edit(&mut tx, &actor, a.revision).await?;
         }

@@ -1,10 +1,10 @@
 //! The sync feed: "changes since R" as current state, in revision order (DESIGN.md, sync
 //! invariant 2). Read inside one REPEATABLE READ snapshot so rows and cursor agree.
 
-use medoffice_model::{Change, ChangesPage, EntityKind, StaffMember};
+use medoffice_model::{Change, ChangesPage, Record, StaffMember};
 use sqlx::{PgConnection, Row};
 
-use crate::error::{AppError, AppResult};
+use crate::error::AppResult;
 use crate::records::{
     appointment_cols, appointment_from_row, patient_cols, patient_from_row, vitals_cols,
     vitals_from_row,
@@ -13,20 +13,13 @@ use crate::records::{
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
 
-fn change<T: serde::Serialize>(
-    entity: EntityKind,
-    id: uuid::Uuid,
-    revision: i64,
-    deleted: bool,
-    data: &T,
-) -> AppResult<Change> {
-    Ok(Change {
-        entity,
+fn change(id: uuid::Uuid, revision: i64, deleted: bool, record: Record) -> Change {
+    Change {
         id,
         revision,
         deleted,
-        data: serde_json::to_value(data).map_err(|e| AppError::Internal(e.into()))?,
-    })
+        record,
+    }
 }
 
 /// Reads the rows of the current tenant with revision > `since`, at most `limit`, in
@@ -51,13 +44,7 @@ pub async fn read_changes(
     .await?
     {
         let p = patient_from_row(&row)?;
-        all.push(change(
-            EntityKind::Patient,
-            p.id,
-            p.revision,
-            p.deleted,
-            &p,
-        )?);
+        all.push(change(p.id, p.revision, p.deleted, Record::Patient(p)));
     }
     for row in sqlx::query(concat!(
         "SELECT ",
@@ -71,13 +58,7 @@ pub async fn read_changes(
     {
         let v = vitals_from_row(&row)?;
         let deleted: bool = row.try_get("deleted")?;
-        all.push(change(
-            EntityKind::VitalSigns,
-            v.id,
-            v.revision,
-            deleted,
-            &v,
-        )?);
+        all.push(change(v.id, v.revision, deleted, Record::VitalSigns(v)));
     }
     for row in sqlx::query(concat!(
         "SELECT ",
@@ -90,13 +71,7 @@ pub async fn read_changes(
     .await?
     {
         let a = appointment_from_row(&row)?;
-        all.push(change(
-            EntityKind::Appointment,
-            a.id,
-            a.revision,
-            a.deleted,
-            &a,
-        )?);
+        all.push(change(a.id, a.revision, a.deleted, Record::Appointment(a)));
     }
     for row in sqlx::query(
         "SELECT id, username, full_name, role, active, revision FROM users WHERE revision > $1 ORDER BY revision LIMIT $2",
@@ -107,7 +82,7 @@ pub async fn read_changes(
     .await?
     {
         let s = staff_from_row(&row)?;
-        all.push(change(EntityKind::User, s.id, s.revision, false, &s)?);
+        all.push(change(s.id, s.revision, false, Record::User(s)));
     }
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;

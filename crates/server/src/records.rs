@@ -1035,31 +1035,28 @@ pub async fn insert_appointment(
 /// The check-in time an update proposes (`checked_in_at`, RFC 3339 or null), taken out of
 /// `changes`: it is not a field the merge writes but a proposal the database clamps
 /// (migration 0004). A value that is not a time is a 422 on that field.
-fn take_checked_in_at(changes: &mut Map<String, Value>) -> AppResult<Option<DateTime<Utc>>> {
+pub fn take_checked_in_at(changes: &mut Map<String, Value>) -> AppResult<Option<DateTime<Utc>>> {
     match changes.remove(CHECKED_IN_AT_FIELD) {
         None | Some(Value::Null) => Ok(None),
         Some(v) => serde_json::from_value(v).map(Some).map_err(|_| {
-            AppError::field(
-                CHECKED_IN_AT_FIELD,
-                "must be a date and time (RFC 3339), e.g. 2026-11-22T09:12:00Z",
-            )
+            AppError::field(CHECKED_IN_AT_FIELD, medoffice_model::CHECKED_IN_AT_FORMAT)
         }),
     }
 }
 
 /// Changes an appointment (status workflow, reschedule, notes) from `base_revision`, with the
-/// same field-level merge as patients. With the status becoming `checked_in`, `checked_in_at`
-/// in `changes` proposes when that happened (an offline check-in's desk time); the database
+/// same field-level merge as patients. With the status becoming `checked_in`,
+/// `proposed_checked_in_at` says when that happened (an offline check-in's desk time); the database
 /// keeps it within bounds or uses its own now (see [`Appointment::checked_in_at`]).
 pub async fn update_appointment(
     conn: &mut PgConnection,
     actor: &Actor,
     id: Uuid,
     base_revision: i64,
-    mut changes: Map<String, Value>,
+    changes: Map<String, Value>,
+    proposed_checked_in_at: Option<DateTime<Utc>>,
 ) -> AppResult<(Appointment, Vec<FieldConflict>, bool)> {
     actor.require(Permission::AppointmentWrite)?;
-    let proposed_checked_in_at = take_checked_in_at(&mut changes)?;
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
     let current = get_appointment_for_update(conn, id).await?;

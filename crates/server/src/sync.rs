@@ -5,8 +5,8 @@ use axum::extract::{Query, State};
 use axum::response::Response;
 use axum::Json;
 use medoffice_model::{
-    ChangesPage, EntityKind, ErrorBody, Mutation, MutationOp, MutationResult, MutationStatus,
-    NewAppointment, NewPatient, NewVitalSignsForPatient, PushRequest, PushResponse, ServerMessage,
+    ApiErrorCode, ChangesPage, ErrorBody, Mutation, MutationDecodeError, MutationEnvelope,
+    MutationKind, MutationResult, MutationStatus, PushRequest, PushResponse, ServerMessage,
     MAX_PUSH_BATCH,
 };
 use serde::Deserialize;
@@ -128,13 +128,24 @@ async fn first_answer(
     Ok(seen.map(|first| as_replay(first.0)))
 }
 
-/// Applies one mutation inside the savepoint `mutation` that the caller opened.
+/// Applies one mutation inside the savepoint `mutation` that the caller opened. An envelope
+/// that is not a mutation this server knows is refused on its own, like any other refusal.
 async fn apply_one(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
-    m: Mutation,
+    envelope: MutationEnvelope,
 ) -> AppResult<MutationResult> {
-    let result = match run_mutation(conn, actor, &m).await {
+    let mutation_id = envelope.mutation_id;
+    let attempt = match Mutation::decode(envelope.clone()) {
+        Ok(m) => run_mutation(conn, actor, &m).await,
+        Err(MutationDecodeError::Invalid(fields)) => Err(AppError::Validation(fields)),
+        Err(e @ MutationDecodeError::Unsupported { .. }) => Err(AppError::coded(
+            axum::http::StatusCode::UNPROCESSABLE_ENTITY,
+            ApiErrorCode::UnsupportedChange,
+            e.to_string(),
+        )),
+    };
+    let result = match attempt {
         Ok(r) => r,
         Err(e @ (AppError::Internal(_) | AppError::Unavailable)) => return Err(e),
         Err(e) => {
@@ -143,9 +154,9 @@ async fn apply_one(
             sqlx::query("ROLLBACK TO SAVEPOINT mutation")
                 .execute(&mut *conn)
                 .await?;
-            audit_refusal(conn, actor, &m, &e).await?;
+            audit_refusal(conn, actor, &envelope, &e).await?;
             MutationResult {
-                mutation_id: m.mutation_id,
+                mutation_id,
                 status: MutationStatus::Rejected,
                 revision: None,
                 error: Some(e.body()),
@@ -158,7 +169,7 @@ async fn apply_one(
          VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT DO NOTHING",
     )
     .bind(actor.tenant_id)
-    .bind(m.mutation_id)
+    .bind(mutation_id)
     .bind(actor.user_id)
     .bind(&actor.device_id)
     .bind(result.revision.filter(|_| result.status != MutationStatus::Rejected))
@@ -172,7 +183,7 @@ async fn apply_one(
         sqlx::query("ROLLBACK TO SAVEPOINT mutation")
             .execute(&mut *conn)
             .await?;
-        return first_answer(conn, m.mutation_id)
+        return first_answer(conn, mutation_id)
             .await?
             .ok_or_else(|| AppError::Internal(anyhow::anyhow!("applied mutation vanished")));
     }
@@ -180,22 +191,18 @@ async fn apply_one(
 }
 
 /// Records a refused mutation: `<entity>.<op>` with the refusal's outcome (`denied`,
-/// `rejected`, `not_found`, `conflict`) and the mutation id and reason in `detail`.
+/// `rejected`, `not_found`, `conflict`) and the mutation id and reason in `detail`. Read from
+/// the envelope, so a body that did not decode is audited as sent.
 async fn audit_refusal(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
-    m: &Mutation,
+    m: &MutationEnvelope,
     e: &AppError,
 ) -> AppResult<()> {
-    let op = match m.op {
-        MutationOp::Create => "create",
-        MutationOp::Update => "update",
-        MutationOp::Delete => "delete",
-    };
-    let action = format!("{}.{op}", m.entity.as_str());
-    let patient_id = match m.entity {
-        EntityKind::Patient => Some(m.id),
-        _ => m
+    let action = format!("{}.{}", m.entity, m.op);
+    let patient_id = match Mutation::decode(m.clone()) {
+        Ok(typed) => typed.patient_id(),
+        Err(_) => m
             .data
             .get("patient_id")
             .and_then(Value::as_str)
@@ -222,30 +229,28 @@ async fn audit_refusal(
     Ok(())
 }
 
-fn parse<T: serde::de::DeserializeOwned>(data: &Value) -> AppResult<T> {
-    serde_json::from_value(data.clone()).map_err(|e| AppError::field("data", e.to_string()))
-}
-
 fn to_value<T: serde::Serialize>(v: &T) -> AppResult<Value> {
     serde_json::to_value(v).map_err(|e| AppError::Internal(e.into()))
 }
 
+/// Runs one typed mutation through the service that owns its entity: the one place the server
+/// decides what each kind of change does (exhaustive, so a new kind cannot be forgotten).
 async fn run_mutation(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
     m: &Mutation,
 ) -> AppResult<MutationResult> {
-    let applied = |revision: i64, server: Value| MutationResult {
+    let applied = |revision: i64, server: Option<Value>| MutationResult {
         mutation_id: m.mutation_id,
         status: MutationStatus::Applied,
         revision: Some(revision),
         error: None,
-        server: Some(server),
+        server,
     };
     let with_conflicts =
         |revision: i64, server: Value, conflicts: Vec<medoffice_model::merge::FieldConflict>| {
             if conflicts.is_empty() {
-                return applied(revision, server);
+                return applied(revision, Some(server));
             }
             let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
             let body = AppError::Conflict {
@@ -261,68 +266,50 @@ async fn run_mutation(
                 server: Some(server),
             }
         };
-    match (m.entity, m.op) {
-        (EntityKind::Patient, MutationOp::Create) => {
-            let mut p: NewPatient = parse(&m.data)?;
-            p.id = Some(m.id);
-            let (p, _) = records::create_patient(conn, actor, p).await?;
-            Ok(applied(p.revision, to_value(&p)?))
+    match &m.kind {
+        MutationKind::RegisterPatient(new) => {
+            let (p, _) = records::create_patient(conn, actor, new.clone()).await?;
+            Ok(applied(p.revision, Some(to_value(&p)?)))
         }
-        (EntityKind::Patient, MutationOp::Update) => {
-            let changes =
-                m.data.as_object().cloned().ok_or_else(|| {
-                    AppError::field("data", "must be an object of changed fields")
-                })?;
+        MutationKind::EditPatient(edit) => {
+            let changes = edit.to_object(|f| f.as_str());
             let (p, conflicts, _) =
-                records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes)
-                    .await?;
+                records::update_patient(conn, actor, m.id, edit.base_revision, changes).await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
         }
-        (EntityKind::Patient, MutationOp::Delete) => {
+        MutationKind::DeletePatient => {
             records::delete_patient(conn, actor, m.id).await?;
-            let p = sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1")
-                .bind(m.id)
-                .fetch_one(&mut *conn)
-                .await?;
-            Ok(MutationResult {
-                mutation_id: m.mutation_id,
-                status: MutationStatus::Applied,
-                revision: Some(p),
-                error: None,
-                server: None,
-            })
+            let revision =
+                sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1")
+                    .bind(m.id)
+                    .fetch_one(&mut *conn)
+                    .await?;
+            Ok(applied(revision, None))
         }
-        (EntityKind::VitalSigns, MutationOp::Create) => {
-            let mut v: NewVitalSignsForPatient = parse(&m.data)?;
-            v.vitals.id = Some(m.id);
-            let (v, _) = records::record_vitals(conn, actor, v.patient_id, v.vitals).await?;
-            Ok(applied(v.revision, to_value(&v)?))
+        MutationKind::RecordVitals(v) => {
+            let (v, _) =
+                records::record_vitals(conn, actor, v.patient_id, v.vitals.clone()).await?;
+            Ok(applied(v.revision, Some(to_value(&v)?)))
         }
-        (EntityKind::Appointment, MutationOp::Create) => {
-            let mut a: NewAppointment = parse(&m.data)?;
-            a.id = Some(m.id);
-            let (a, _) = records::book_appointment(conn, actor, a).await?;
-            Ok(applied(a.revision, to_value(&a)?))
+        MutationKind::BookAppointment(new) => {
+            let (a, _) = records::book_appointment(conn, actor, new.clone()).await?;
+            Ok(applied(a.revision, Some(to_value(&a)?)))
         }
-        (EntityKind::Appointment, MutationOp::Update) => {
-            let changes =
-                m.data.as_object().cloned().ok_or_else(|| {
-                    AppError::field("data", "must be an object of changed fields")
-                })?;
+        MutationKind::EditAppointment {
+            edit,
+            checked_in_at,
+        } => {
             let (a, conflicts, _) = records::update_appointment(
                 conn,
                 actor,
                 m.id,
-                m.base_revision.unwrap_or(0),
-                changes,
+                edit.base_revision,
+                edit.to_object(|f| f.as_str()),
+                *checked_in_at,
             )
             .await?;
             Ok(with_conflicts(a.revision, to_value(&a)?, conflicts))
         }
-        (entity, op) => Err(AppError::field(
-            "op",
-            format!("{op:?} is not supported for {}", entity.as_str()),
-        )),
     }
 }
 

@@ -4,4 +4,4 @@
  * The machine-readable `code` of an [`ErrorBody`]: a plain string on the wire. A code newer
  * than the reader reads as [`ApiErrorCode::Other`], so the error itself is never lost.
  */
-export type ApiErrorCode = "totp_required" | "password_change_required" | "totp_enrollment_required" | "totp_required_by_clinic" | "session_ended" | "rate_limited" | "plan_limit" | "self_registration_disabled" | "other";
+export type ApiErrorCode = "totp_required" | "password_change_required" | "totp_enrollment_required" | "totp_required_by_clinic" | "session_ended" | "rate_limited" | "plan_limit" | "self_registration_disabled" | "unsupported_change" | "other";

@@ -20,8 +20,8 @@ use clap::{Parser, Subcommand};
 use medoffice_client::view::{CommandError, ConflictChoice, ErrorCode};
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
-    AdministrativeSex, AppointmentKind, AppointmentStatus, NewAppointment, NewPatient,
-    NewVitalSigns,
+    AdministrativeSex, AppointmentKind, AppointmentStatus, MutationKind, NewAppointment,
+    NewPatient, NewVitalSigns,
 };
 use serde_json::{json, Map, Value};
 use uuid::Uuid;
@@ -547,8 +547,9 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 .into_iter()
                 .find(|e| e.mutation.mutation_id == mutation_id)
                 .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such queued change"))?;
-            let old: NewAppointment = serde_json::from_value(queued.mutation.data)
-                .map_err(|_| invalid("mutation_id", "is not a booking"))?;
+            let MutationKind::BookAppointment(old) = queued.mutation.kind else {
+                return Err(invalid("mutation_id", "is not a booking"));
+            };
             let provider = match provider {
                 Some(p) => provider_id(&ws, &p).await?,
                 None => old.provider_id,
@@ -580,7 +581,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                 .into_iter()
                 .map(|e| {
                     json!({"seq": e.seq, "state": e.state, "error": e.error, "held_by": e.held_by,
-                           "created_at": e.created_at, "mutation": e.mutation})
+                           "created_at": e.created_at, "mutation": e.mutation.encode()})
                 })
                 .collect();
             out(entries)

@@ -11,7 +11,8 @@
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use medoffice_model::{
     AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Change, Consciousness,
-    EntityKind, Measurements, Mutation, MutationOp, NewPatient, NewVitalSigns, Patient, VitalSigns,
+    Measurements, Mutation, MutationEnvelope, MutationKind, NewAppointment, NewPatient,
+    NewVitalSigns, NewVitalSignsForPatient, Patient, Record, VitalSigns,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -560,15 +561,15 @@ impl Gen {
                 (0, _) | (_, None) => {
                     let p = self.patient();
                     own.push(p.id);
-                    change(EntityKind::Patient, p.id, p.revision, &p)
+                    change(p.id, p.revision, Record::Patient(p))
                 }
                 (1..=3, Some(pid)) => {
                     let v = self.vitals(pid);
-                    change(EntityKind::VitalSigns, v.id, v.revision, &v)
+                    change(v.id, v.revision, Record::VitalSigns(v))
                 }
                 (_, Some(pid)) => {
                     let a = self.appointment(pid);
-                    change(EntityKind::Appointment, a.id, a.revision, &a)
+                    change(a.id, a.revision, Record::Appointment(a))
                 }
             };
             out.push(c);
@@ -576,48 +577,59 @@ impl Gen {
         out
     }
 
-    /// Queued offline work: registrations, vital signs and bookings.
-    pub fn mutations(&mut self, n: usize) -> Vec<Mutation> {
+    /// Queued offline work: registrations, vital signs and bookings, as wire envelopes.
+    pub fn mutations(&mut self, n: usize) -> Vec<MutationEnvelope> {
         let mut out = Vec::with_capacity(n);
         let mut pid = uuid(&mut self.rng);
         for i in 0..n {
-            let (entity, id, data) = match i % 4 {
+            let (id, kind) = match i % 4 {
                 0 => {
                     let p = self.new_patient();
                     pid = p.id.unwrap_or_default();
-                    (EntityKind::Patient, pid, serde_json::to_value(&p))
+                    (pid, MutationKind::RegisterPatient(p))
                 }
                 1 | 2 => {
                     let v = self.new_vitals();
-                    let mut data = serde_json::to_value(&v).unwrap_or_default();
-                    data["patient_id"] = serde_json::json!(pid);
-                    (EntityKind::VitalSigns, v.id.unwrap_or_default(), Ok(data))
+                    let id = v.id.unwrap_or_default();
+                    let v = NewVitalSignsForPatient {
+                        patient_id: pid,
+                        vitals: v,
+                    };
+                    (id, MutationKind::RecordVitals(v))
                 }
                 _ => {
                     let a = self.appointment(pid);
-                    (EntityKind::Appointment, a.id, serde_json::to_value(&a))
+                    let new = NewAppointment {
+                        id: Some(a.id),
+                        patient_id: a.patient_id,
+                        provider_id: a.provider_id,
+                        starts_at: a.starts_at,
+                        duration_minutes: a.duration_minutes,
+                        kind: a.kind,
+                        reason: a.reason,
+                        notes: a.notes,
+                        overbooked: None,
+                    };
+                    (a.id, MutationKind::BookAppointment(new))
                 }
             };
-            out.push(Mutation {
+            let m = Mutation {
                 mutation_id: uuid(&mut self.rng),
-                entity,
-                op: MutationOp::Create,
                 id,
-                base_revision: None,
-                data: data.unwrap_or_default(),
-            });
+                kind,
+            };
+            out.push(m.encode());
         }
         out
     }
 }
 
-fn change<T: serde::Serialize>(entity: EntityKind, id: Uuid, revision: i64, row: &T) -> Change {
+fn change(id: Uuid, revision: i64, record: Record) -> Change {
     Change {
-        entity,
         id,
         revision,
         deleted: false,
-        data: serde_json::to_value(row).unwrap_or_default(),
+        record,
     }
 }
 
@@ -626,7 +638,7 @@ pub fn patient_changes(g: &mut Gen, n: usize) -> Vec<Change> {
     (0..n)
         .map(|_| {
             let p = g.patient();
-            change(EntityKind::Patient, p.id, p.revision, &p)
+            change(p.id, p.revision, Record::Patient(p))
         })
         .collect()
 }
