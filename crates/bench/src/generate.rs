@@ -830,7 +830,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
             buf,
             "{}\t{tenant_id}\t{}\t{}\t{}\t{}\t{sex}\t{}\t{email}\t{}\t{}\t{}\t{}\t{rev}\t{admin}\t{admin}",
             person.id,
-            medoffice_server::records::format_mrn(base_mrn + 1 + i as i64),
+            medoffice_server::clinical::patients::format_mrn(base_mrn + 1 + i as i64),
             esc(given),
             esc(family),
             dob,

@@ -7,8 +7,9 @@ use anyhow::Context;
 use chrono::{NaiveTime, TimeZone};
 use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
+use medoffice_server::clinical::{self, appointments};
 use medoffice_server::config::PlanLimit;
-use medoffice_server::{auth, clinic, db, import, legacy, records, users, ServeConfig};
+use medoffice_server::{auth, clinic, db, import, legacy, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -408,7 +409,7 @@ async fn book_todays_schedule(
     by: Uuid,
 ) -> anyhow::Result<usize> {
     let mut tx = db::tenant_tx(pool, tenant).await?;
-    let today = records::clinic_today(&mut tx)
+    let today = clinical::clinic_today(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tag = format!("demo:{today}:");
@@ -526,7 +527,7 @@ async fn book_todays_schedule(
             notes: None,
             overbooked: None,
         };
-        records::insert_appointment(
+        appointments::insert_appointment(
             &mut tx,
             tenant,
             Some(by),

@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use crate::audit;
 use crate::auth::Actor;
+use crate::clinical::{appointments, patients, vitals};
 use crate::error::{AppError, AppResult};
-use crate::{db, feed, records, ApiJson, AppState};
+use crate::{db, feed, ApiJson, AppState};
 
 /// Query of `GET /api/v1/sync/changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -265,7 +266,7 @@ async fn run_mutation(
         (EntityKind::Patient, MutationOp::Create) => {
             let mut p: NewPatient = parse(&m.data)?;
             p.id = Some(m.id);
-            let (p, _) = records::create_patient(conn, actor, p).await?;
+            let (p, _) = patients::create_patient(conn, actor, p).await?;
             Ok(applied(p.revision, to_value(&p)?))
         }
         (EntityKind::Patient, MutationOp::Update) => {
@@ -274,12 +275,12 @@ async fn run_mutation(
                     AppError::field("data", "must be an object of changed fields")
                 })?;
             let (p, conflicts, _) =
-                records::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes)
+                patients::update_patient(conn, actor, m.id, m.base_revision.unwrap_or(0), changes)
                     .await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
         }
         (EntityKind::Patient, MutationOp::Delete) => {
-            records::delete_patient(conn, actor, m.id).await?;
+            patients::delete_patient(conn, actor, m.id).await?;
             let p = sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1")
                 .bind(m.id)
                 .fetch_one(&mut *conn)
@@ -295,13 +296,13 @@ async fn run_mutation(
         (EntityKind::VitalSigns, MutationOp::Create) => {
             let mut v: NewVitalSignsForPatient = parse(&m.data)?;
             v.vitals.id = Some(m.id);
-            let (v, _) = records::record_vitals(conn, actor, v.patient_id, v.vitals).await?;
+            let (v, _) = vitals::record_vitals(conn, actor, v.patient_id, v.vitals).await?;
             Ok(applied(v.revision, to_value(&v)?))
         }
         (EntityKind::Appointment, MutationOp::Create) => {
             let mut a: NewAppointment = parse(&m.data)?;
             a.id = Some(m.id);
-            let (a, _) = records::book_appointment(conn, actor, a).await?;
+            let (a, _) = appointments::book_appointment(conn, actor, a).await?;
             Ok(applied(a.revision, to_value(&a)?))
         }
         (EntityKind::Appointment, MutationOp::Update) => {
@@ -309,7 +310,7 @@ async fn run_mutation(
                 m.data.as_object().cloned().ok_or_else(|| {
                     AppError::field("data", "must be an object of changed fields")
                 })?;
-            let (a, conflicts, _) = records::update_appointment(
+            let (a, conflicts, _) = appointments::update_appointment(
                 conn,
                 actor,
                 m.id,
