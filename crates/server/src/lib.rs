@@ -9,7 +9,6 @@ pub mod audit;
 pub mod audit_api;
 pub mod audit_chain;
 pub mod auth;
-pub mod clinic;
 pub mod clinical;
 pub mod config;
 pub mod db;
@@ -19,10 +18,12 @@ pub mod health;
 pub mod hub;
 pub mod import;
 pub mod legacy;
+pub mod lockout;
+pub mod plan;
 pub mod ratelimit;
 pub mod signin;
-pub mod staff;
 pub mod sync;
+pub mod tenants;
 pub mod transport;
 pub mod twofactor;
 pub mod users;
@@ -76,9 +77,9 @@ pub struct ApiJson<T>(pub T);
         twofactor::setup,
         twofactor::confirm,
         twofactor::disable,
-        clinic::register,
-        clinic::get_tenant,
-        clinic::patch_tenant,
+        tenants::register,
+        tenants::get_tenant,
+        tenants::patch_tenant,
         patients::rest::list_patients,
         patients::rest::create_patient,
         patients::rest::get_patient,
@@ -89,11 +90,11 @@ pub struct ApiJson<T>(pub T);
         appointments::rest::list_appointments,
         appointments::rest::create_appointment,
         appointments::rest::patch_appointment,
-        staff::list_users,
-        staff::create_user,
-        staff::patch_user,
-        staff::reset_password,
-        staff::reset_totp,
+        users::list_users,
+        users::create_user,
+        users::patch_user,
+        users::reset_password,
+        users::reset_totp,
         sync::changes,
         sync::push,
         sync::ws,
@@ -139,7 +140,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/auth/totp/setup", post(twofactor::setup))
         .route("/api/v1/auth/totp/confirm", post(twofactor::confirm))
         .route("/api/v1/auth/totp/disable", post(twofactor::disable))
-        .route("/api/v1/tenants", post(clinic::register))
+        .route("/api/v1/tenants", post(tenants::register))
         .route_layer(ratelimit::layer(limiter));
     let routes = Router::new()
         .merge(limited)
@@ -147,7 +148,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/tenant",
-            get(clinic::get_tenant).patch(clinic::patch_tenant),
+            get(tenants::get_tenant).patch(tenants::patch_tenant),
         )
         .route(
             "/api/v1/patients",
@@ -173,17 +174,17 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         )
         .route(
             "/api/v1/users",
-            get(staff::list_users).post(staff::create_user),
+            get(users::list_users).post(users::create_user),
         )
         .route(
             "/api/v1/users/{id}",
-            axum::routing::patch(staff::patch_user),
+            axum::routing::patch(users::patch_user),
         )
         .route(
             "/api/v1/users/{id}/reset-password",
-            post(staff::reset_password),
+            post(users::reset_password),
         )
-        .route("/api/v1/users/{id}/reset-totp", post(staff::reset_totp))
+        .route("/api/v1/users/{id}/reset-totp", post(users::reset_totp))
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/ws", get(sync::ws))

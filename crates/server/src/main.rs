@@ -9,7 +9,7 @@ use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
 use medoffice_server::clinical::{self, appointments};
 use medoffice_server::config::PlanLimit;
-use medoffice_server::{auth, clinic, db, import, legacy, users, ServeConfig};
+use medoffice_server::{auth, db, import, legacy, tenants, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -205,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             db::migrate(&url).await?;
             let mut owner = db::owner_connection(&url).await?;
-            let id = users::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
+            let id = tenants::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
             println!("clinic {code} ({name}) id {id}");
         }
         Command::Tenant {
@@ -220,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("give --max-users and/or --max-patients");
             }
             let mut owner = db::owner_connection(&url).await?;
-            let t = clinic::set_plan(
+            let t = tenants::set_plan(
                 &mut owner,
                 &tenant,
                 max_users.map(|l| l.0),
@@ -360,7 +360,7 @@ async fn create_user(
 async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     db::migrate(url).await?;
     let mut owner = db::owner_connection(url).await?;
-    let tenant = users::ensure_tenant(
+    let tenant = tenants::ensure_tenant(
         &mut owner,
         DEMO_TENANT,
         "Riverside Family Clinic",

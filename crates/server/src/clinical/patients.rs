@@ -172,7 +172,7 @@ pub async fn create_patient(
     )
     .fetch_one(&mut *conn)
     .await?;
-    crate::clinic::check_patient_limit(conn, max_patients).await?;
+    crate::plan::check_patient_limit(conn, max_patients).await?;
     let row = insert_patient(
         conn,
         actor.tenant_id,
