@@ -369,7 +369,7 @@ impl System {
     /// all with [`PASSWORD`]. Returns the tenant id.
     pub async fn clinic(&self, code: &str, time_zone: &str) -> anyhow::Result<Uuid> {
         let mut owner = medoffice_server::db::owner_connection(&self.database_url).await?;
-        let tenant = medoffice_server::users::ensure_tenant(
+        let tenant = medoffice_server::tenants::ensure_tenant(
             &mut owner,
             code,
             &format!("Clinic {code}"),

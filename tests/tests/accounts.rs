@@ -437,7 +437,7 @@ async fn lockout_self_registration_and_plan_limits() -> anyhow::Result<()> {
 
     // the operator raises the plan
     let mut owner = medoffice_server::db::owner_connection(&sys.database_url).await?;
-    let t = medoffice_server::clinic::set_plan(&mut owner, "hillside", None, Some(None)).await?;
+    let t = medoffice_server::tenants::set_plan(&mut owner, "hillside", None, Some(None)).await?;
     assert_eq!((t.max_users, t.max_patients), (Some(2), None));
     let (s, _) = http
         .call(

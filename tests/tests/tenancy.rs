@@ -110,14 +110,15 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     // the handlers' own queries, run with another clinic's tenant setting, find nothing
     let pid_uuid: uuid::Uuid = pid.parse()?;
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, uuid::Uuid::new_v4()).await?;
-    let got = medoffice_server::records::get_patient(&mut tx, pid_uuid).await;
+    let got = medoffice_server::clinical::patients::get_patient(&mut tx, pid_uuid).await;
     assert!(
         matches!(got, Err(medoffice_server::error::AppError::NotFound(_))),
         "get_patient under the wrong tenant: {got:?}"
     );
-    let (found, total) = medoffice_server::records::search_patients(&mut tx, "secret", 50, 0)
-        .await
-        .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    let (found, total) =
+        medoffice_server::clinical::patients::search_patients(&mut tx, "secret", 50, 0)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(
         (found.len(), total),
         (0, 0),
@@ -125,7 +126,7 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     );
     tx.rollback().await?;
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
-    let mine = medoffice_server::records::get_patient(&mut tx, pid_uuid).await;
+    let mine = medoffice_server::clinical::patients::get_patient(&mut tx, pid_uuid).await;
     assert!(mine.is_ok(), "the same query under its own tenant finds it");
     tx.rollback().await?;
 

@@ -23,7 +23,7 @@
 //! construction), assigns revisions itself by row number after the tenant's current revision,
 //! streams the rows with `COPY`, and finally sets the tenant's counter to the last revision it
 //! used — exactly the state the trigger would have left, in one pass. Clinics and staff are made
-//! with the server's own functions (`users::ensure_tenant`, `users::insert_user`).
+//! with the server's own functions (`tenants::ensure_tenant`, `users::insert_user`).
 
 use std::fmt::Write as _;
 use std::time::Instant;
@@ -652,7 +652,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
         .map_err(|_| anyhow::anyhow!("unknown time zone {:?}", p.time_zone))?;
     medoffice_server::db::migrate(database_url).await?;
     let mut owner = medoffice_server::db::owner_connection(database_url).await?;
-    let tenant_id = medoffice_server::users::ensure_tenant(
+    let tenant_id = medoffice_server::tenants::ensure_tenant(
         &mut owner,
         &p.tenant,
         &format!("Bench clinic {}", p.tenant),
@@ -830,7 +830,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
             buf,
             "{}\t{tenant_id}\t{}\t{}\t{}\t{}\t{sex}\t{}\t{email}\t{}\t{}\t{}\t{}\t{rev}\t{admin}\t{admin}",
             person.id,
-            medoffice_server::records::format_mrn(base_mrn + 1 + i as i64),
+            medoffice_server::clinical::patients::format_mrn(base_mrn + 1 + i as i64),
             esc(given),
             esc(family),
             dob,

@@ -4,11 +4,10 @@
 use medoffice_model::{Change, ChangesPage, Record, StaffMember};
 use sqlx::{PgConnection, Row};
 
+use crate::clinical::appointments::{appointment_cols, appointment_from_row};
+use crate::clinical::patients::{patient_cols, patient_from_row};
+use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
-use crate::records::{
-    appointment_cols, appointment_from_row, patient_cols, patient_from_row, vitals_cols,
-    vitals_from_row,
-};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;

@@ -18,7 +18,8 @@ use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use crate::{db, records};
+use crate::clinical::{self, appointments, patients, vitals};
+use crate::db;
 
 /// Tables whose imported rows carry a `source_id`.
 #[derive(Debug, Clone, Copy)]
@@ -52,7 +53,7 @@ pub(crate) async fn next_mrn(conn: &mut PgConnection) -> sqlx::Result<String> {
     )
     .fetch_one(conn)
     .await?;
-    Ok(records::format_mrn(n))
+    Ok(patients::format_mrn(n))
 }
 
 /// LOINC codes taken as vital signs, and the field each fills.
@@ -237,10 +238,10 @@ pub async fn import_synthea(
 ) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    let today = records::clinic_today(&mut tx)
+    let today = clinical::clinic_today(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tz = records::clinic_tz(&mut tx)
+    let tz = clinical::clinic_tz(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
 
@@ -335,7 +336,7 @@ pub async fn import_synthea(
             continue;
         }
         let mrn = next_mrn(&mut tx).await?;
-        records::insert_patient(
+        patients::insert_patient(
             &mut tx,
             tenant_id,
             Some(importer),
@@ -498,7 +499,7 @@ pub async fn import_synthea(
         let age = birth_dates
             .get(&patient)
             .map(|dob| medoffice_model::age_on(*dob, measured_at.with_timezone(&tz).date_naive()));
-        records::insert_vitals(
+        vitals::insert_vitals(
             &mut tx,
             tenant_id,
             recorded_by,
@@ -565,7 +566,7 @@ pub async fn import_synthea(
         } else {
             AppointmentStatus::Scheduled
         };
-        records::insert_appointment(
+        appointments::insert_appointment(
             &mut tx,
             tenant_id,
             Some(importer),

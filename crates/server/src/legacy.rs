@@ -49,8 +49,9 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::clinical::{self, patients, vitals};
+use crate::db;
 use crate::import::{imported_id, next_mrn, Imported};
-use crate::{db, records};
 
 /// Date of birth stored for a patient whose legacy record has none: 1900-01-01, the earliest
 /// date the model accepts, so it reads as a placeholder (age 120+) and sorts apart.
@@ -1192,10 +1193,10 @@ pub async fn import_legacy(
     };
 
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
-    let today = records::clinic_today(&mut tx)
+    let today = clinical::clinic_today(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
-    let tz = records::clinic_tz(&mut tx)
+    let tz = clinical::clinic_tz(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let cx = Context {
@@ -1248,7 +1249,7 @@ pub async fn import_legacy(
             None => {
                 let id = Uuid::now_v7();
                 let mrn = next_mrn(&mut tx).await?;
-                records::insert_patient(
+                patients::insert_patient(
                     &mut tx,
                     tenant_id,
                     Some(importer),
@@ -1274,7 +1275,7 @@ pub async fn import_legacy(
             {
                 report.vital_sign_sets_already_present += 1;
             } else {
-                records::insert_vitals(
+                vitals::insert_vitals(
                     &mut tx,
                     tenant_id,
                     importer,

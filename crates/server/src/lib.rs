@@ -5,24 +5,25 @@
 //! Changes fan out to workstations over WebSocket from one `LISTEN` per process ([`hub`]).
 //! The HTTP contract is API.md; the OpenAPI document is served at `/api/v1/openapi.json`.
 
-pub mod api;
 pub mod audit;
 pub mod audit_api;
 pub mod audit_chain;
 pub mod auth;
-pub mod clinic;
+pub mod clinical;
 pub mod config;
 pub mod db;
 pub mod error;
 pub mod feed;
+pub mod health;
 pub mod hub;
 pub mod import;
 pub mod legacy;
+pub mod lockout;
+pub mod plan;
 pub mod ratelimit;
-pub mod records;
 pub mod signin;
-pub mod staff;
 pub mod sync;
+pub mod tenants;
 pub mod transport;
 pub mod twofactor;
 pub mod users;
@@ -36,6 +37,7 @@ use axum::{Json, Router};
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
+use clinical::{appointments, patients, vitals};
 pub use config::ServeConfig;
 use error::AppError;
 
@@ -66,7 +68,7 @@ pub struct ApiJson<T>(pub T);
         description = "See API.md for the behaviour every route shares."
     ),
     paths(
-        api::health,
+        health::health,
         signin::login,
         signin::refresh,
         signin::logout,
@@ -75,24 +77,24 @@ pub struct ApiJson<T>(pub T);
         twofactor::setup,
         twofactor::confirm,
         twofactor::disable,
-        clinic::register,
-        clinic::get_tenant,
-        clinic::patch_tenant,
-        api::list_patients,
-        api::create_patient,
-        api::get_patient,
-        api::patch_patient,
-        api::delete_patient,
-        api::list_vitals,
-        api::create_vitals,
-        api::list_appointments,
-        api::create_appointment,
-        api::patch_appointment,
-        staff::list_users,
-        staff::create_user,
-        staff::patch_user,
-        staff::reset_password,
-        staff::reset_totp,
+        tenants::register,
+        tenants::get_tenant,
+        tenants::patch_tenant,
+        patients::rest::list_patients,
+        patients::rest::create_patient,
+        patients::rest::get_patient,
+        patients::rest::patch_patient,
+        patients::rest::delete_patient,
+        vitals::rest::list_vitals,
+        vitals::rest::create_vitals,
+        appointments::rest::list_appointments,
+        appointments::rest::create_appointment,
+        appointments::rest::patch_appointment,
+        users::list_users,
+        users::create_user,
+        users::patch_user,
+        users::reset_password,
+        users::reset_totp,
         sync::changes,
         sync::push,
         sync::ws,
@@ -138,51 +140,51 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/auth/totp/setup", post(twofactor::setup))
         .route("/api/v1/auth/totp/confirm", post(twofactor::confirm))
         .route("/api/v1/auth/totp/disable", post(twofactor::disable))
-        .route("/api/v1/tenants", post(clinic::register))
+        .route("/api/v1/tenants", post(tenants::register))
         .route_layer(ratelimit::layer(limiter));
     let routes = Router::new()
         .merge(limited)
-        .route("/health", get(api::health))
+        .route("/health", get(health::health))
         .route("/api/v1/openapi.json", get(openapi))
         .route(
             "/api/v1/tenant",
-            get(clinic::get_tenant).patch(clinic::patch_tenant),
+            get(tenants::get_tenant).patch(tenants::patch_tenant),
         )
         .route(
             "/api/v1/patients",
-            get(api::list_patients).post(api::create_patient),
+            get(patients::rest::list_patients).post(patients::rest::create_patient),
         )
         .route(
             "/api/v1/patients/{id}",
-            get(api::get_patient)
-                .patch(api::patch_patient)
-                .delete(api::delete_patient),
+            get(patients::rest::get_patient)
+                .patch(patients::rest::patch_patient)
+                .delete(patients::rest::delete_patient),
         )
         .route(
             "/api/v1/patients/{id}/vitals",
-            get(api::list_vitals).post(api::create_vitals),
+            get(vitals::rest::list_vitals).post(vitals::rest::create_vitals),
         )
         .route(
             "/api/v1/appointments",
-            get(api::list_appointments).post(api::create_appointment),
+            get(appointments::rest::list_appointments).post(appointments::rest::create_appointment),
         )
         .route(
             "/api/v1/appointments/{id}",
-            axum::routing::patch(api::patch_appointment),
+            axum::routing::patch(appointments::rest::patch_appointment),
         )
         .route(
             "/api/v1/users",
-            get(staff::list_users).post(staff::create_user),
+            get(users::list_users).post(users::create_user),
         )
         .route(
             "/api/v1/users/{id}",
-            axum::routing::patch(staff::patch_user),
+            axum::routing::patch(users::patch_user),
         )
         .route(
             "/api/v1/users/{id}/reset-password",
-            post(staff::reset_password),
+            post(users::reset_password),
         )
-        .route("/api/v1/users/{id}/reset-totp", post(staff::reset_totp))
+        .route("/api/v1/users/{id}/reset-totp", post(users::reset_totp))
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/ws", get(sync::ws))

@@ -7,8 +7,9 @@ use anyhow::Context;
 use chrono::{NaiveTime, TimeZone};
 use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
+use medoffice_server::clinical::{self, appointments};
 use medoffice_server::config::PlanLimit;
-use medoffice_server::{auth, clinic, db, import, legacy, records, users, ServeConfig};
+use medoffice_server::{auth, db, import, legacy, tenants, users, ServeConfig};
 use uuid::Uuid;
 
 #[derive(Parser)]
@@ -204,7 +205,7 @@ async fn main() -> anyhow::Result<()> {
         } => {
             db::migrate(&url).await?;
             let mut owner = db::owner_connection(&url).await?;
-            let id = users::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
+            let id = tenants::ensure_tenant(&mut owner, &code, &name, &time_zone).await?;
             println!("clinic {code} ({name}) id {id}");
         }
         Command::Tenant {
@@ -219,7 +220,7 @@ async fn main() -> anyhow::Result<()> {
                 anyhow::bail!("give --max-users and/or --max-patients");
             }
             let mut owner = db::owner_connection(&url).await?;
-            let t = clinic::set_plan(
+            let t = tenants::set_plan(
                 &mut owner,
                 &tenant,
                 max_users.map(|l| l.0),
@@ -359,7 +360,7 @@ async fn create_user(
 async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     db::migrate(url).await?;
     let mut owner = db::owner_connection(url).await?;
-    let tenant = users::ensure_tenant(
+    let tenant = tenants::ensure_tenant(
         &mut owner,
         DEMO_TENANT,
         "Riverside Family Clinic",
@@ -408,7 +409,7 @@ async fn book_todays_schedule(
     by: Uuid,
 ) -> anyhow::Result<usize> {
     let mut tx = db::tenant_tx(pool, tenant).await?;
-    let today = records::clinic_today(&mut tx)
+    let today = clinical::clinic_today(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
     let tag = format!("demo:{today}:");
@@ -526,7 +527,7 @@ async fn book_todays_schedule(
             notes: None,
             overbooked: None,
         };
-        records::insert_appointment(
+        appointments::insert_appointment(
             &mut tx,
             tenant,
             Some(by),

@@ -21,6 +21,7 @@ use uuid::Uuid;
 use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Session, SessionLimit};
 use crate::error::{AppError, AppResult};
+use crate::lockout::count_failure;
 use crate::{db, twofactor, ApiJson, AppState};
 
 /// The one answer of every failed sign-in.
@@ -202,26 +203,6 @@ impl LoginAudit<'_> {
         .await?;
         Ok(())
     }
-}
-
-/// Counts a failed sign-in (or a wrong password where one confirms an action); the
-/// threshold-th consecutive one locks the account.
-pub(crate) async fn count_failure(
-    st: &AppState,
-    conn: &mut PgConnection,
-    user_id: Uuid,
-) -> AppResult<()> {
-    sqlx::query(
-        "UPDATE users SET failed_logins = failed_logins + 1, \
-         locked_until = CASE WHEN failed_logins + 1 >= $2 THEN now() + make_interval(mins => $3) ELSE locked_until END \
-         WHERE id = $1",
-    )
-    .bind(user_id)
-    .bind(st.config.lockout_threshold)
-    .bind(st.config.lockout_minutes as i32)
-    .execute(conn)
-    .await?;
-    Ok(())
 }
 
 /// Signs in. Unknown clinic, unknown user, wrong password, wrong second factor, locked and

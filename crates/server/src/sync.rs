@@ -15,8 +15,9 @@ use std::time::Duration;
 
 use crate::audit;
 use crate::auth::Actor;
+use crate::clinical::{appointments, patients, vitals};
 use crate::error::{AppError, AppResult};
-use crate::{db, feed, records, ApiJson, AppState};
+use crate::{db, feed, ApiJson, AppState};
 
 /// Query of `GET /api/v1/sync/changes`.
 #[derive(Debug, Deserialize, utoipa::IntoParams)]
@@ -268,17 +269,17 @@ async fn run_mutation(
         };
     match &m.kind {
         MutationKind::RegisterPatient(new) => {
-            let (p, _) = records::create_patient(conn, actor, new.clone()).await?;
+            let (p, _) = patients::create_patient(conn, actor, new.clone()).await?;
             Ok(applied(p.revision, Some(to_value(&p)?)))
         }
         MutationKind::EditPatient(edit) => {
             let changes = edit.to_object(|f| f.as_str());
             let (p, conflicts, _) =
-                records::update_patient(conn, actor, m.id, edit.base_revision, changes).await?;
+                patients::update_patient(conn, actor, m.id, edit.base_revision, changes).await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
         }
         MutationKind::DeletePatient => {
-            records::delete_patient(conn, actor, m.id).await?;
+            patients::delete_patient(conn, actor, m.id).await?;
             let revision =
                 sqlx::query_scalar::<_, i64>("SELECT revision FROM patients WHERE id = $1")
                     .bind(m.id)
@@ -287,19 +288,18 @@ async fn run_mutation(
             Ok(applied(revision, None))
         }
         MutationKind::RecordVitals(v) => {
-            let (v, _) =
-                records::record_vitals(conn, actor, v.patient_id, v.vitals.clone()).await?;
+            let (v, _) = vitals::record_vitals(conn, actor, v.patient_id, v.vitals.clone()).await?;
             Ok(applied(v.revision, Some(to_value(&v)?)))
         }
         MutationKind::BookAppointment(new) => {
-            let (a, _) = records::book_appointment(conn, actor, new.clone()).await?;
+            let (a, _) = appointments::book_appointment(conn, actor, new.clone()).await?;
             Ok(applied(a.revision, Some(to_value(&a)?)))
         }
         MutationKind::EditAppointment {
             edit,
             checked_in_at,
         } => {
-            let (a, conflicts, _) = records::update_appointment(
+            let (a, conflicts, _) = appointments::update_appointment(
                 conn,
                 actor,
                 m.id,

@@ -266,7 +266,7 @@ pub async fn disable(
             .await?;
     if !auth::verify_password_async(req.password, hash).await {
         // a stolen access token must not become a password oracle
-        crate::signin::count_failure(&st, &mut tx, actor.user_id).await?;
+        crate::lockout::count_failure(&st, &mut tx, actor.user_id).await?;
         tx.commit().await?;
         return Err(AppError::field(
             "password",

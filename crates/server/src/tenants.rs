@@ -1,9 +1,11 @@
-//! Clinics: self-registration, the clinic's settings and sign-in policy, and plan limits.
+//! Tenants: a clinic's self-registration (`POST /api/v1/tenants`), its settings and sign-in
+//! policy (`/api/v1/tenant`), and, for the operator, creating a clinic and setting its plan.
 //!
-//! Plan limits (`tenants.max_users`, `max_patients`; NULL is unlimited) belong to the
-//! server's operator: the `medoffice_app` role cannot change them, `set_plan` runs on the
-//! owner connection (`medoffice-server tenant set-plan`). They are checked with the clinic's
-//! row locked, so two creations at once cannot both take the last place.
+//! One word, tenant, as in the routes, the `tenants` table, `tenant_id` and the row-level
+//! security policies: a tenant is one clinic, and the screens and some wire types
+//! (`NewClinic`, `RegisteredClinic`) say clinic for the same thing. The clinical records
+//! (patients, vital signs, appointments) are [`crate::clinical`]; plan limits are checked in
+//! [`crate::plan`].
 
 use axum::extract::State;
 use axum::http::StatusCode;
@@ -19,7 +21,7 @@ use crate::audit::{self, AuditEntry};
 use crate::auth::{self, Actor};
 use crate::error::{is_pg_code, AppError, AppResult};
 use crate::signin::{self, tenant_info_from_row};
-use crate::{db, ApiJson, AppState};
+use crate::{db, users, ApiJson, AppState};
 
 const TENANT_COLS: &str = "id, code, name, time_zone, require_admin_totp, max_users, max_patients";
 
@@ -31,43 +33,6 @@ pub async fn load_tenant(conn: &mut PgConnection) -> AppResult<TenantInfo> {
     .fetch_one(conn)
     .await?;
     Ok(tenant_info_from_row(&row, "id")?)
-}
-
-/// Refuses one more active user beyond the plan (403 `plan_limit`). Locks the clinic's row
-/// until the transaction ends.
-pub async fn check_user_limit(conn: &mut PgConnection) -> AppResult<()> {
-    let max: Option<i32> = sqlx::query_scalar("SELECT max_users FROM tenants FOR NO KEY UPDATE")
-        .fetch_one(&mut *conn)
-        .await?;
-    let Some(max) = max else { return Ok(()) };
-    let active: i64 = sqlx::query_scalar("SELECT count(*) FROM users WHERE active")
-        .fetch_one(conn)
-        .await?;
-    if active >= i64::from(max) {
-        return Err(AppError::plan_limit(format!(
-            "This clinic's plan allows {max} active users; deactivate an account or ask for a larger plan"
-        )));
-    }
-    Ok(())
-}
-
-/// Refuses one more patient beyond `max_patients` (403 `plan_limit`). The caller holds the
-/// clinic's row locked (patient creation takes the next MRN from it first). Counts at most
-/// `max` rows, so the check costs no more than the plan is large.
-pub async fn check_patient_limit(conn: &mut PgConnection, max: Option<i32>) -> AppResult<()> {
-    let Some(max) = max else { return Ok(()) };
-    let live: i64 = sqlx::query_scalar(
-        "SELECT count(*) FROM (SELECT 1 FROM patients WHERE NOT deleted LIMIT $1) AS s",
-    )
-    .bind(i64::from(max))
-    .fetch_one(conn)
-    .await?;
-    if live >= i64::from(max) {
-        return Err(AppError::plan_limit(format!(
-            "This clinic's plan allows {max} patients; ask for a larger plan to register more"
-        )));
-    }
-    Ok(())
 }
 
 /// Sets a clinic's plan limits through the owner connection. `None` leaves a limit as it is;
@@ -93,6 +58,35 @@ pub async fn set_plan(
     .await?
     .ok_or_else(|| anyhow::anyhow!("no clinic with code {code:?}"))?;
     Ok(tenant_info_from_row(&row, "id")?)
+}
+
+/// Creates a clinic (tenant) through an owner connection, or returns the existing one with
+/// that code. `time_zone` is an IANA name.
+pub async fn ensure_tenant(
+    owner: &mut PgConnection,
+    code: &str,
+    name: &str,
+    time_zone: &str,
+) -> anyhow::Result<Uuid> {
+    time_zone
+        .parse::<chrono_tz::Tz>()
+        .map_err(|_| anyhow::anyhow!("unknown time zone {time_zone:?}"))?;
+    if let Some(id) = sqlx::query_scalar::<_, Uuid>("SELECT id FROM tenants WHERE code = $1")
+        .bind(code)
+        .fetch_optional(&mut *owner)
+        .await?
+    {
+        return Ok(id);
+    }
+    let id = Uuid::now_v7();
+    sqlx::query("INSERT INTO tenants (id, code, name, time_zone) VALUES ($1, $2, $3, $4)")
+        .bind(id)
+        .bind(code)
+        .bind(name)
+        .bind(time_zone)
+        .execute(owner)
+        .await?;
+    Ok(id)
 }
 
 fn check_time_zone(tz: &str, field: &str, e: &mut FieldErrors) {
@@ -151,7 +145,7 @@ pub async fn register(
             e.into()
         }
     })?;
-    let admin = crate::users::insert_user(
+    let admin = users::insert_user(
         &mut tx,
         tenant_id,
         &new.admin_username,

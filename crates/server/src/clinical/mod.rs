@@ -1,0 +1,110 @@
+//! The clinical records: patients, vital signs, appointments. One module per entity holds its
+//! row mapping, its services and its REST handlers (`rest`); [`merge`] is the field-level merge
+//! every edit goes through. Each service takes a connection inside a tenant-scoped transaction
+//! and the acting user; REST handlers and the sync push call the same functions, so both
+//! enforce the same rules.
+//!
+//! Shared by the entity modules, here: the clinic's calendar, the tenant's revision counter,
+//! reading enum columns, the answer to a replayed create, and the REST answers' helpers.
+
+use axum::http::StatusCode;
+use axum::Json;
+use chrono::{NaiveDate, Utc};
+use medoffice_model::{ListMeta, ListResponse};
+use serde_json::Value;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::audit;
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+use crate::AppState;
+
+pub mod appointments;
+pub mod merge;
+pub mod patients;
+pub mod vitals;
+
+fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {
+    Ok(serde_json::from_value(Value::String(s.to_owned()))?)
+}
+
+/// Today in the clinic's time zone.
+pub async fn clinic_today(conn: &mut PgConnection) -> AppResult<NaiveDate> {
+    let tz = clinic_tz(conn).await?;
+    Ok(Utc::now().with_timezone(&tz).date_naive())
+}
+
+/// The clinic's IANA time zone, in which days and ages are counted.
+pub async fn clinic_tz(conn: &mut PgConnection) -> AppResult<chrono_tz::Tz> {
+    let tz: String = sqlx::query_scalar("SELECT time_zone FROM tenants")
+        .fetch_one(conn)
+        .await?;
+    Ok(tz.parse().unwrap_or(chrono_tz::UTC))
+}
+
+/// The revision the next write in this transaction will take. Locks the tenant's counter row
+/// (which the write would lock anyway), so the value cannot move until commit.
+async fn next_revision(conn: &mut PgConnection, tenant_id: Uuid) -> AppResult<i64> {
+    let r: i64 = sqlx::query_scalar("SELECT revision + 1 FROM tenants WHERE id = $1 FOR UPDATE")
+        .bind(tenant_id)
+        .fetch_one(conn)
+        .await?;
+    Ok(r)
+}
+
+/// The answer to a create whose client-made id exists already: the same body again is the
+/// same record, not created now (200); another body with that id is 409.
+fn replayed_create<T>(existing: T, same_body: bool, what: &str) -> AppResult<(T, bool)> {
+    if same_body {
+        Ok((existing, false))
+    } else {
+        Err(AppError::conflict(format!(
+            "A different {what} was already recorded with this id"
+        )))
+    }
+}
+
+// ------------------------------------------------------------------------------ REST answers
+
+/// A list answer holding every match (no paging).
+fn whole_list<T>(data: Vec<T>) -> Json<ListResponse<T>> {
+    let total = data.len() as i64;
+    Json(ListResponse {
+        data,
+        meta: ListMeta {
+            total,
+            limit: total,
+            offset: 0,
+        },
+    })
+}
+
+/// 201 for a record created now, 200 when an idempotent repeat answers the existing one.
+fn created_or_ok<T>(created: bool, body: T) -> (StatusCode, Json<T>) {
+    (
+        if created {
+            StatusCode::CREATED
+        } else {
+            StatusCode::OK
+        },
+        Json(body),
+    )
+}
+
+/// Passes `r` through; when it is a refusal, records the failed attempt first (its own
+/// transaction, which rolled back, took its audit entry with it).
+async fn audited<T>(
+    st: &AppState,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    entity_id: Option<Uuid>,
+    patient_id: Option<Uuid>,
+    r: AppResult<T>,
+) -> AppResult<T> {
+    if let Err(e) = &r {
+        audit::record_failure(&st.pool, actor, action, entity, entity_id, patient_id, e).await;
+    }
+    r
+}

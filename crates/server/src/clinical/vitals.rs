@@ -1,0 +1,291 @@
+//! Vital signs: recording a measurement set (flags and NEWS2 computed by `medoffice_model` for
+//! the patient's age), listing a patient's sets, and the REST handlers of
+//! `/api/v1/patients/{id}/vitals` ([`rest`]).
+
+use chrono::{NaiveDate, Utc};
+use medoffice_model::{Consciousness, Measurements, NewVitalSigns, Permission, VitalSigns};
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use super::{parse_enum, replayed_create};
+use crate::audit::{self, AuditEntry};
+use crate::auth::Actor;
+use crate::error::{AppError, AppResult};
+
+macro_rules! vitals_cols {
+    () => {
+        "id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, \
+         respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
+         pain_score, notes, entered_offline, flags, news2, revision, created_at"
+    };
+}
+pub(crate) use vitals_cols;
+
+/// Maps a `vital_signs` row (columns of `vitals_cols!`).
+pub fn vitals_from_row(r: &sqlx::postgres::PgRow) -> Result<VitalSigns, sqlx::Error> {
+    let consciousness: Option<String> = r.try_get("consciousness")?;
+    Ok(VitalSigns {
+        id: r.try_get("id")?,
+        patient_id: r.try_get("patient_id")?,
+        measured_at: r.try_get("measured_at")?,
+        recorded_by: r.try_get("recorded_by")?,
+        measurements: Measurements {
+            systolic_mmhg: r.try_get("systolic_mmhg")?,
+            diastolic_mmhg: r.try_get("diastolic_mmhg")?,
+            heart_rate_bpm: r.try_get("heart_rate_bpm")?,
+            respiratory_rate_bpm: r.try_get("respiratory_rate_bpm")?,
+            temperature_c: r.try_get("temperature_c")?,
+            spo2_pct: r.try_get("spo2_pct")?,
+            on_oxygen: r.try_get("on_oxygen")?,
+            consciousness: consciousness.and_then(|c| parse_enum::<Consciousness>(&c).ok()),
+            weight_kg: r.try_get("weight_kg")?,
+            height_cm: r.try_get("height_cm")?,
+            pain_score: r.try_get("pain_score")?,
+        },
+        notes: r.try_get("notes")?,
+        entered_offline: r.try_get("entered_offline")?,
+        flags: r.try_get("flags")?,
+        news2: r.try_get("news2")?,
+        revision: r.try_get("revision")?,
+        created_at: r.try_get("created_at")?,
+    })
+}
+
+/// A patient's vital-sign sets, newest first.
+pub async fn list_vitals(
+    conn: &mut PgConnection,
+    patient_id: Uuid,
+    limit: i64,
+) -> AppResult<Vec<VitalSigns>> {
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        vitals_cols!(),
+        " FROM vital_signs WHERE patient_id = $1 AND NOT deleted ORDER BY measured_at DESC, id LIMIT $2"
+    ))
+    .bind(patient_id)
+    .bind(limit)
+    .fetch_all(conn)
+    .await?;
+    Ok(rows.iter().map(vitals_from_row).collect::<Result<_, _>>()?)
+}
+
+/// Records a measurement set. `recorded_by` is the actor. Idempotent by `id` as patients are.
+pub async fn record_vitals(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    patient_id: Uuid,
+    new: NewVitalSigns,
+) -> AppResult<(VitalSigns, bool)> {
+    actor.require(Permission::VitalSignsWrite)?;
+    new.validate(Utc::now()).map_err(AppError::Validation)?;
+    let id = new.id.unwrap_or_else(Uuid::now_v7);
+    // one round trip for what a new set needs (a drained outbox sends thousands of these):
+    // is it a replay, the patient's date of birth (RLS hides other clinics' patients: 404,
+    // not a leak), and the clinic's time zone
+    let (replay, birth, tz): (bool, Option<NaiveDate>, String) = sqlx::query_as(
+        "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
+         (SELECT date_of_birth FROM patients WHERE id = $2 AND NOT deleted), \
+         (SELECT time_zone FROM tenants)",
+    )
+    .bind(id)
+    .bind(patient_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    if replay {
+        let row = sqlx::query(concat!(
+            "SELECT ",
+            vitals_cols!(),
+            " FROM vital_signs WHERE id = $1"
+        ))
+        .bind(id)
+        .fetch_one(&mut *conn)
+        .await?;
+        let existing = vitals_from_row(&row)?;
+        let same = existing.patient_id == patient_id
+            && existing.measured_at == new.measured_at
+            && existing.measurements == new.measurements
+            && existing.notes == medoffice_model::clean_optional(&new.notes);
+        return replayed_create(existing, same, "vital-signs set");
+    }
+    let birth = birth.ok_or(AppError::NotFound("patient"))?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    // whole years on the clinic's calendar date of the measurement
+    let age = medoffice_model::age_on(birth, new.measured_at.with_timezone(&tz).date_naive());
+    let v = insert_vitals(
+        conn,
+        actor.tenant_id,
+        actor.user_id,
+        id,
+        patient_id,
+        &new,
+        Some(age),
+        None,
+    )
+    .await?;
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::success(
+            "vital_signs.create",
+            "vital_signs",
+            Some(id),
+            Some(patient_id),
+        ),
+    )
+    .await?;
+    Ok((v, true))
+}
+
+/// Inserts a validated measurement set, computing flags and NEWS2 for a patient of `age`
+/// years at the time of measurement (children get no adult bands; see `medoffice_model`).
+#[allow(clippy::too_many_arguments)]
+pub async fn insert_vitals(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    recorded_by: Uuid,
+    id: Uuid,
+    patient_id: Uuid,
+    new: &NewVitalSigns,
+    age: Option<i32>,
+    source_id: Option<&str>,
+) -> Result<VitalSigns, sqlx::Error> {
+    let m = &new.measurements;
+    let consciousness = m.consciousness.and_then(|c| {
+        serde_json::to_value(c)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    });
+    let row = sqlx::query(concat!(
+        "INSERT INTO vital_signs (id, tenant_id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, \
+         heart_rate_bpm, respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
+         pain_score, notes, entered_offline, flags, news2, source_id, created_by, updated_by) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $19, $20, $21, $5, $5) RETURNING ",
+        vitals_cols!()
+    ))
+    .bind(id)
+    .bind(tenant_id)
+    .bind(patient_id)
+    .bind(new.measured_at)
+    .bind(recorded_by)
+    .bind(m.systolic_mmhg)
+    .bind(m.diastolic_mmhg)
+    .bind(m.heart_rate_bpm)
+    .bind(m.respiratory_rate_bpm)
+    .bind(m.temperature_c)
+    .bind(m.spo2_pct)
+    .bind(m.on_oxygen)
+    .bind(consciousness)
+    .bind(m.weight_kg)
+    .bind(m.height_cm)
+    .bind(m.pain_score)
+    .bind(medoffice_model::clean_optional(&new.notes))
+    .bind(new.entered_offline.unwrap_or(false))
+    .bind(m.flags_for_age(age))
+    .bind(m.news2_for_age(age))
+    .bind(source_id)
+    .fetch_one(conn)
+    .await?;
+    vitals_from_row(&row)
+}
+
+/// REST handlers of `/api/v1/patients/{id}/vitals`.
+pub mod rest {
+    use axum::extract::{Path, Query, State};
+    use axum::http::StatusCode;
+    use axum::Json;
+    use medoffice_model::{
+        ErrorBody, ListMeta, ListResponse, NewVitalSigns, Permission, VitalSigns,
+    };
+    use serde::Deserialize;
+    use uuid::Uuid;
+
+    use crate::audit::{self, AuditEntry};
+    use crate::auth::Actor;
+    use crate::clinical::patients::get_patient;
+    use crate::clinical::{audited, created_or_ok};
+    use crate::error::AppResult;
+    use crate::{db, ApiJson, AppState};
+
+    /// Query of `GET /api/v1/patients/{id}/vitals`.
+    #[derive(Debug, Deserialize, utoipa::IntoParams)]
+    pub struct VitalsQuery {
+        /// Most sets to return (1–1000, default 100).
+        pub limit: Option<i64>,
+    }
+
+    /// A patient's vital signs, newest first.
+    #[utoipa::path(get, path = "/api/v1/patients/{id}/vitals", params(VitalsQuery), tag = "vital signs",
+    responses((status = 200, body = ListResponse<VitalSigns>), (status = 404, body = ErrorBody)))]
+    pub async fn list_vitals(
+        State(st): State<AppState>,
+        actor: Actor,
+        Path(id): Path<Uuid>,
+        Query(q): Query<VitalsQuery>,
+    ) -> AppResult<Json<ListResponse<VitalSigns>>> {
+        let limit = q.limit.unwrap_or(100).clamp(1, 1000);
+        let r = async {
+            actor.require(Permission::VitalSignsRead)?;
+            let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            get_patient(&mut tx, id).await?;
+            let data = super::list_vitals(&mut tx, id, limit).await?;
+            audit::record(
+                &mut tx,
+                &actor,
+                AuditEntry::success("vital_signs.read", "vital_signs", None, Some(id)),
+            )
+            .await?;
+            tx.commit().await?;
+            Ok(data)
+        }
+        .await;
+        let data = audited(
+            &st,
+            &actor,
+            "vital_signs.read",
+            "vital_signs",
+            None,
+            Some(id),
+            r,
+        )
+        .await?;
+        let total = data.len() as i64;
+        Ok(Json(ListResponse {
+            data,
+            meta: ListMeta {
+                total,
+                limit,
+                offset: 0,
+            },
+        }))
+    }
+
+    /// Records a measurement set. Impossible values are 422 by field; abnormal ones are saved and
+    /// flagged (`flags`), with `news2` when every NEWS2 parameter is present.
+    #[utoipa::path(post, path = "/api/v1/patients/{id}/vitals", request_body = NewVitalSigns, tag = "vital signs",
+    responses((status = 201, body = VitalSigns), (status = 200, body = VitalSigns), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    pub async fn create_vitals(
+        State(st): State<AppState>,
+        actor: Actor,
+        Path(id): Path<Uuid>,
+        ApiJson(new): ApiJson<NewVitalSigns>,
+    ) -> AppResult<(StatusCode, Json<VitalSigns>)> {
+        let vitals_id = new.id;
+        let r = async {
+            let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            let (v, created) = super::record_vitals(&mut tx, &actor, id, new).await?;
+            tx.commit().await?;
+            Ok(created_or_ok(created, v))
+        }
+        .await;
+        audited(
+            &st,
+            &actor,
+            "vital_signs.create",
+            "vital_signs",
+            vitals_id,
+            Some(id),
+            r,
+        )
+        .await
+    }
+}
