@@ -3,7 +3,9 @@
 //! Everything that crosses the wire between the central server and the desktop client lives
 //! here, together with the validation both sides apply, so they cannot drift apart. TypeScript
 //! declarations for the desktop UI are generated from these types by `ts-rs` (run
-//! `cargo test -p medoffice-model`; they land in `ui/src/bindings/`).
+//! `cargo test -p medoffice-model`; they land in `ui/src/bindings/`). The clinical rules the UI
+//! applies while a person types are generated there too, as one value ([`rules`]), so the UI
+//! keeps no copy of them.
 //!
 //! This crate does no I/O.
 
