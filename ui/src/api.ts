@@ -34,22 +34,10 @@ import type { StaffMember } from "./bindings/StaffMember";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { UserInfo } from "./bindings/UserInfo";
 import type { VitalSigns } from "./bindings/VitalSigns";
+import { RULES } from "./bindings/rules";
 
-const CODES: readonly ErrorCode[] = [
-  "validation",
-  "unauthorized",
-  "forbidden",
-  "not_found",
-  "conflict",
-  "network",
-  "rate_limited",
-  "totp_required",
-  "password_change_required",
-  "totp_enrollment_required",
-  "plan_limit",
-  "not_signed_in",
-  "internal",
-];
+/** Every code a command may answer with (`ErrorCode::ALL` of crates/model). */
+const CODES: readonly ErrorCode[] = RULES.error_codes;
 
 /** Commands of the sign-in itself: a refusal there is an answer to show, not a lost session. */
 const SIGN_IN_COMMANDS = new Set(["login", "change_password", "totp_setup", "totp_confirm", "cancel_sign_in"]);

@@ -1271,10 +1271,7 @@ impl Workstation {
             .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
         let r = current.record.clone();
         let mut f = medoffice_model::FieldErrors::new();
-        if !matches!(
-            r.status,
-            AppointmentStatus::Scheduled | AppointmentStatus::CheckedIn
-        ) {
+        if !r.status.can_move() {
             f.add(
                 "status",
                 format!(

@@ -107,41 +107,9 @@ pub struct SyncStatus {
     pub ended_by_server: Option<String>,
 }
 
-/// Stable error codes the UI branches on (never on the message).
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum ErrorCode {
-    /// A field is wrong; see `fields`.
-    Validation,
-    /// Wrong clinic, username or password, or the session ended.
-    Unauthorized,
-    /// The role may not do this.
-    Forbidden,
-    /// The record does not exist.
-    NotFound,
-    /// A clash, e.g. an overlapping booking.
-    Conflict,
-    /// The server could not be reached.
-    Network,
-    /// Too many attempts; wait.
-    RateLimited,
-    /// Sign-in: the password was right and the account uses two-factor sign-in; ask for the
-    /// authenticator code (or a recovery code) and sign in again with it.
-    TotpRequired,
-    /// Sign-in: the password is a temporary one; the person chooses a new one
-    /// ([`crate::Workstation::change_password`]) before anything else.
-    PasswordChangeRequired,
-    /// Sign-in: the clinic requires a second factor for this role and the account has none;
-    /// the person enrols one (`totp_setup`, `totp_confirm`) before anything else.
-    TotpEnrollmentRequired,
-    /// The clinic's plan allows no more (users or patients); the message names the limit.
-    PlanLimit,
-    /// Nobody is signed in on this workstation.
-    NotSignedIn,
-    /// Something unexpected; the message says what.
-    Internal,
-}
+/// Stable error codes the UI branches on: defined in `medoffice_model` (next to the server's
+/// codes) so the UI's list of them is generated from it too (`ui/src/bindings/rules.ts`).
+pub use medoffice_model::ErrorCode;
 
 /// An error as the desktop commands return it.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, thiserror::Error)]

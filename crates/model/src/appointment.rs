@@ -50,6 +50,16 @@ pub enum AppointmentStatus {
 }
 
 impl AppointmentStatus {
+    /// Every status, in workflow order.
+    pub const ALL: &'static [AppointmentStatus] = &[
+        Self::Scheduled,
+        Self::CheckedIn,
+        Self::InProgress,
+        Self::Completed,
+        Self::Cancelled,
+        Self::NoShow,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -65,6 +75,12 @@ impl AppointmentStatus {
     /// A live appointment holds its slot (and counts for the overlap rule).
     pub fn is_live(self) -> bool {
         matches!(self, Self::Scheduled | Self::CheckedIn | Self::InProgress)
+    }
+
+    /// Whether a booking in this status may be moved to another time, length or provider:
+    /// only before the visit has started.
+    pub fn can_move(self) -> bool {
+        matches!(self, Self::Scheduled | Self::CheckedIn)
     }
 
     /// Whether the workflow allows going from `self` to `next`. Staying put is allowed.

@@ -123,6 +123,20 @@ pub enum ApiErrorCode {
 }
 
 impl ApiErrorCode {
+    /// Every code (the tests check it against the enum).
+    pub const ALL: &'static [ApiErrorCode] = &[
+        ApiErrorCode::TotpRequired,
+        ApiErrorCode::PasswordChangeRequired,
+        ApiErrorCode::TotpEnrollmentRequired,
+        ApiErrorCode::TotpRequiredByClinic,
+        ApiErrorCode::SessionEnded,
+        ApiErrorCode::RateLimited,
+        ApiErrorCode::PlanLimit,
+        ApiErrorCode::SelfRegistrationDisabled,
+        ApiErrorCode::UnsupportedChange,
+        ApiErrorCode::Other,
+    ];
+
     /// The wire string, e.g. `"plan_limit"`.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -138,6 +152,61 @@ impl ApiErrorCode {
             ApiErrorCode::Other => "other",
         }
     }
+}
+
+/// Stable error codes the UI branches on (never on the message).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum ErrorCode {
+    /// A field is wrong; see `fields`.
+    Validation,
+    /// Wrong clinic, username or password, or the session ended.
+    Unauthorized,
+    /// The role may not do this.
+    Forbidden,
+    /// The record does not exist.
+    NotFound,
+    /// A clash, e.g. an overlapping booking.
+    Conflict,
+    /// The server could not be reached.
+    Network,
+    /// Too many attempts; wait.
+    RateLimited,
+    /// Sign-in: the password was right and the account uses two-factor sign-in; ask for the
+    /// authenticator code (or a recovery code) and sign in again with it.
+    TotpRequired,
+    /// Sign-in: the password is a temporary one; the person chooses a new one (the
+    /// workstation's `change_password`) before anything else.
+    PasswordChangeRequired,
+    /// Sign-in: the clinic requires a second factor for this role and the account has none;
+    /// the person enrols one (`totp_setup`, `totp_confirm`) before anything else.
+    TotpEnrollmentRequired,
+    /// The clinic's plan allows no more (users or patients); the message names the limit.
+    PlanLimit,
+    /// Nobody is signed in on this workstation.
+    NotSignedIn,
+    /// Something unexpected; the message says what.
+    Internal,
+}
+
+impl ErrorCode {
+    /// Every code (the tests check it against the enum).
+    pub const ALL: &'static [ErrorCode] = &[
+        ErrorCode::Validation,
+        ErrorCode::Unauthorized,
+        ErrorCode::Forbidden,
+        ErrorCode::NotFound,
+        ErrorCode::Conflict,
+        ErrorCode::Network,
+        ErrorCode::RateLimited,
+        ErrorCode::TotpRequired,
+        ErrorCode::PasswordChangeRequired,
+        ErrorCode::TotpEnrollmentRequired,
+        ErrorCode::PlanLimit,
+        ErrorCode::NotSignedIn,
+        ErrorCode::Internal,
+    ];
 }
 
 /// A list answer: `{"data": [...], "meta": {"total", "limit", "offset"}}`.
@@ -180,18 +249,7 @@ mod tests {
 
     #[test]
     fn error_codes_are_their_serde_names() {
-        for c in [
-            ApiErrorCode::TotpRequired,
-            ApiErrorCode::PasswordChangeRequired,
-            ApiErrorCode::TotpEnrollmentRequired,
-            ApiErrorCode::TotpRequiredByClinic,
-            ApiErrorCode::SessionEnded,
-            ApiErrorCode::RateLimited,
-            ApiErrorCode::PlanLimit,
-            ApiErrorCode::SelfRegistrationDisabled,
-            ApiErrorCode::UnsupportedChange,
-            ApiErrorCode::Other,
-        ] {
+        for &c in ApiErrorCode::ALL {
             assert_eq!(
                 serde_json::to_value(c).ok(),
                 Some(serde_json::Value::String(c.as_str().into()))

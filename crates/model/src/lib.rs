@@ -3,7 +3,9 @@
 //! Everything that crosses the wire between the central server and the desktop client lives
 //! here, together with the validation both sides apply, so they cannot drift apart. TypeScript
 //! declarations for the desktop UI are generated from these types by `ts-rs` (run
-//! `cargo test -p medoffice-model`; they land in `ui/src/bindings/`).
+//! `cargo test -p medoffice-model`; they land in `ui/src/bindings/`). The clinical rules the UI
+//! applies while a person types are generated there too, as one value ([`rules`]), so the UI
+//! keeps no copy of them.
 //!
 //! This crate does no I/O.
 
@@ -15,6 +17,7 @@ pub mod error;
 mod fields;
 pub mod merge;
 pub mod patient;
+pub mod rules;
 pub mod search;
 pub mod sync;
 pub mod vitals;
@@ -25,5 +28,6 @@ pub use audit::*;
 pub use auth::*;
 pub use error::*;
 pub use patient::*;
+pub use rules::*;
 pub use sync::*;
 pub use vitals::*;

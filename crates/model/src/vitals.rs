@@ -166,19 +166,364 @@ pub mod limits {
     pub const PAIN: (i32, i32) = (0, 10);
 }
 
-fn check_range<T: PartialOrd + std::fmt::Display + Copy>(
-    e: &mut FieldErrors,
-    field: &str,
-    value: Option<T>,
-    (lo, hi): (T, T),
-    unit: &str,
-) {
-    if let Some(v) = value {
-        if v < lo || v > hi {
-            e.add(field, format!("must be between {lo} and {hi}{unit}"));
+/// A numeric measurement of [`Measurements`], by its wire name.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum NumericField {
+    /// `systolic_mmhg`.
+    SystolicMmhg,
+    /// `diastolic_mmhg`.
+    DiastolicMmhg,
+    /// `heart_rate_bpm`.
+    HeartRateBpm,
+    /// `respiratory_rate_bpm`.
+    RespiratoryRateBpm,
+    /// `temperature_c`.
+    TemperatureC,
+    /// `spo2_pct`.
+    Spo2Pct,
+    /// `weight_kg`.
+    WeightKg,
+    /// `height_cm`.
+    HeightCm,
+    /// `pain_score`.
+    PainScore,
+}
+
+impl NumericField {
+    /// Every numeric field, in the order of [`Measurements`].
+    pub const ALL: &'static [NumericField] = &[
+        Self::SystolicMmhg,
+        Self::DiastolicMmhg,
+        Self::HeartRateBpm,
+        Self::RespiratoryRateBpm,
+        Self::TemperatureC,
+        Self::Spo2Pct,
+        Self::WeightKg,
+        Self::HeightCm,
+        Self::PainScore,
+    ];
+
+    /// The wire name, e.g. `"spo2_pct"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SystolicMmhg => "systolic_mmhg",
+            Self::DiastolicMmhg => "diastolic_mmhg",
+            Self::HeartRateBpm => "heart_rate_bpm",
+            Self::RespiratoryRateBpm => "respiratory_rate_bpm",
+            Self::TemperatureC => "temperature_c",
+            Self::Spo2Pct => "spo2_pct",
+            Self::WeightKg => "weight_kg",
+            Self::HeightCm => "height_cm",
+            Self::PainScore => "pain_score",
         }
     }
 }
+
+/// A value that can be flagged abnormal by a band: a numeric measurement or the BMI.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum FlaggedField {
+    /// `systolic_mmhg`.
+    SystolicMmhg,
+    /// `diastolic_mmhg`.
+    DiastolicMmhg,
+    /// `heart_rate_bpm`.
+    HeartRateBpm,
+    /// `respiratory_rate_bpm`.
+    RespiratoryRateBpm,
+    /// `temperature_c`.
+    TemperatureC,
+    /// `spo2_pct`.
+    Spo2Pct,
+    /// `pain_score`.
+    PainScore,
+    /// The BMI, computed from weight and height.
+    Bmi,
+}
+
+impl FlaggedField {
+    /// Every flagged field, in the order flags are listed.
+    pub const ALL: &'static [FlaggedField] = &[
+        Self::SystolicMmhg,
+        Self::DiastolicMmhg,
+        Self::HeartRateBpm,
+        Self::RespiratoryRateBpm,
+        Self::TemperatureC,
+        Self::Spo2Pct,
+        Self::PainScore,
+        Self::Bmi,
+    ];
+
+    /// The wire name used in flags, e.g. `"bmi"`.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Self::SystolicMmhg => "systolic_mmhg",
+            Self::DiastolicMmhg => "diastolic_mmhg",
+            Self::HeartRateBpm => "heart_rate_bpm",
+            Self::RespiratoryRateBpm => "respiratory_rate_bpm",
+            Self::TemperatureC => "temperature_c",
+            Self::Spo2Pct => "spo2_pct",
+            Self::PainScore => "pain_score",
+            Self::Bmi => "bmi",
+        }
+    }
+}
+
+/// The impossible-value limits of one numeric field (inclusive, SI units).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct VitalLimit {
+    /// The field.
+    pub field: NumericField,
+    /// Lowest possible value.
+    pub min: f64,
+    /// Highest possible value.
+    pub max: f64,
+    /// Whole numbers only (the wire type is an integer).
+    pub integer: bool,
+    /// The SI unit as the server's messages word it (`" mmHg"`, `"/min"`, `" %"`, or empty).
+    pub unit: &'static str,
+}
+
+/// The limits of every numeric field, from [`limits`], in the order `validate` checks them.
+pub const VITAL_LIMITS: &[VitalLimit] = &[
+    int_limit(NumericField::SystolicMmhg, limits::SYSTOLIC, " mmHg"),
+    int_limit(NumericField::DiastolicMmhg, limits::DIASTOLIC, " mmHg"),
+    int_limit(NumericField::HeartRateBpm, limits::HEART_RATE, "/min"),
+    int_limit(
+        NumericField::RespiratoryRateBpm,
+        limits::RESPIRATORY_RATE,
+        "/min",
+    ),
+    real_limit(NumericField::TemperatureC, limits::TEMPERATURE_C, " °C"),
+    int_limit(NumericField::Spo2Pct, limits::SPO2, " %"),
+    real_limit(NumericField::WeightKg, limits::WEIGHT_KG, " kg"),
+    real_limit(NumericField::HeightCm, limits::HEIGHT_CM, " cm"),
+    int_limit(NumericField::PainScore, limits::PAIN, ""),
+];
+
+const fn int_limit(field: NumericField, (min, max): (i32, i32), unit: &'static str) -> VitalLimit {
+    VitalLimit {
+        field,
+        min: min as f64,
+        max: max as f64,
+        integer: true,
+        unit,
+    }
+}
+
+const fn real_limit(field: NumericField, (min, max): (f64, f64), unit: &'static str) -> VitalLimit {
+    VitalLimit {
+        field,
+        min,
+        max,
+        integer: false,
+        unit,
+    }
+}
+
+/// Where a field turns abnormal (SI units): flagged low below `low` (at or below it when
+/// `low_inclusive`), high at or above `high`; an absent side is never flagged.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct FlagBand {
+    /// The field.
+    pub field: FlaggedField,
+    /// The low edge, if the field has one.
+    pub low: Option<f64>,
+    /// Whether a value equal to `low` is low.
+    pub low_inclusive: bool,
+    /// The high edge (inclusive), if the field has one.
+    pub high: Option<f64>,
+}
+
+impl FlagBand {
+    /// `"low"` or `"high"` when `value` is outside the band.
+    pub fn flag(&self, value: f64) -> Option<&'static str> {
+        if let Some(low) = self.low {
+            if value < low || (self.low_inclusive && value <= low) {
+                return Some("low");
+            }
+        }
+        if self.high.is_some_and(|high| value >= high) {
+            return Some("high");
+        }
+        None
+    }
+}
+
+/// The adult abnormal bands, in the order flags are listed (sources at the top of this file):
+/// blood pressure high ≥ 140/90 mmHg (NICE NG136), systolic low ≤ 90 (NEWS2 score 3); heart
+/// rate ≤ 50 / ≥ 91 and respiratory rate ≤ 11 / ≥ 21 (NEWS2 scoring bands); temperature ≤ 35.0
+/// / ≥ 38.0 °C; SpO2 < 94 % (BTS 2017); pain ≥ 7 of 10; BMI < 18.5 / ≥ 30 kg/m² (WHO).
+pub const ADULT_FLAG_BANDS: &[FlagBand] = &[
+    FlagBand {
+        field: FlaggedField::SystolicMmhg,
+        low: Some(90.0),
+        low_inclusive: true,
+        high: Some(140.0),
+    },
+    FlagBand {
+        field: FlaggedField::DiastolicMmhg,
+        low: Some(60.0),
+        low_inclusive: false,
+        high: Some(90.0),
+    },
+    FlagBand {
+        field: FlaggedField::HeartRateBpm,
+        low: Some(50.0),
+        low_inclusive: true,
+        high: Some(91.0),
+    },
+    FlagBand {
+        field: FlaggedField::RespiratoryRateBpm,
+        low: Some(11.0),
+        low_inclusive: true,
+        high: Some(21.0),
+    },
+    FlagBand {
+        field: FlaggedField::TemperatureC,
+        low: Some(35.0),
+        low_inclusive: true,
+        high: Some(38.0),
+    },
+    FlagBand {
+        field: FlaggedField::Spo2Pct,
+        low: Some(94.0),
+        low_inclusive: false,
+        high: None,
+    },
+    FlagBand {
+        field: FlaggedField::PainScore,
+        low: None,
+        low_inclusive: false,
+        high: Some(7.0),
+    },
+    FlagBand {
+        field: FlaggedField::Bmi,
+        low: Some(18.5),
+        low_inclusive: false,
+        high: Some(30.0),
+    },
+];
+
+/// Decimals the BMI is rounded to.
+pub const BMI_DECIMALS: i32 = 1;
+
+/// One band of a NEWS2 parameter: values up to `up_to` (inclusive; `None`: any higher value)
+/// score `score`.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct News2Band {
+    /// The highest value of the band, or `None` for the last band.
+    pub up_to: Option<f64>,
+    /// The score of a value in the band.
+    pub score: i32,
+}
+
+/// How one numeric NEWS2 parameter scores (RCP 2017, chart 1).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct News2Parameter {
+    /// The measurement.
+    pub field: NumericField,
+    /// Decimals the value is charted to before it is banded (temperature: 35.0 scores 3, 35.1
+    /// scores 1).
+    pub decimals: i32,
+    /// The bands, lowest first; the first whose `up_to` the value does not exceed applies.
+    pub bands: &'static [News2Band],
+}
+
+impl News2Parameter {
+    /// The score of `value`.
+    pub fn score(&self, value: f64) -> i32 {
+        let scale = 10f64.powi(self.decimals);
+        let v = (value * scale).round();
+        self.bands
+            .iter()
+            .find(|b| b.up_to.is_none_or(|u| v <= (u * scale).round()))
+            .map_or(0, |b| b.score)
+    }
+}
+
+const fn band(up_to: f64, score: i32) -> News2Band {
+    News2Band {
+        up_to: Some(up_to),
+        score,
+    }
+}
+
+const fn above(score: i32) -> News2Band {
+    News2Band { up_to: None, score }
+}
+
+/// The numeric NEWS2 parameters (RCP 2017, chart 1, SpO2 scale 1), in chart order.
+pub const NEWS2_PARAMETERS: &[News2Parameter] = &[
+    News2Parameter {
+        field: NumericField::RespiratoryRateBpm,
+        decimals: 0,
+        bands: &[
+            band(8.0, 3),
+            band(11.0, 1),
+            band(20.0, 0),
+            band(24.0, 2),
+            above(3),
+        ],
+    },
+    News2Parameter {
+        field: NumericField::Spo2Pct,
+        decimals: 0,
+        bands: &[band(91.0, 3), band(93.0, 2), band(95.0, 1), above(0)],
+    },
+    News2Parameter {
+        field: NumericField::SystolicMmhg,
+        decimals: 0,
+        bands: &[
+            band(90.0, 3),
+            band(100.0, 2),
+            band(110.0, 1),
+            band(219.0, 0),
+            above(3),
+        ],
+    },
+    News2Parameter {
+        field: NumericField::HeartRateBpm,
+        decimals: 0,
+        bands: &[
+            band(40.0, 3),
+            band(50.0, 1),
+            band(90.0, 0),
+            band(110.0, 1),
+            band(130.0, 2),
+            above(3),
+        ],
+    },
+    News2Parameter {
+        field: NumericField::TemperatureC,
+        decimals: 1,
+        bands: &[
+            band(35.0, 3),
+            band(36.0, 1),
+            band(38.0, 0),
+            band(39.0, 1),
+            above(2),
+        ],
+    },
+];
+
+/// NEWS2 score for supplemental oxygen (air scores 0).
+pub const NEWS2_ON_OXYGEN_SCORE: i32 = 2;
+/// NEWS2 score for any consciousness other than alert (new confusion, voice, pain, unresponsive).
+pub const NEWS2_NOT_ALERT_SCORE: i32 = 3;
+/// A single parameter scoring this much is a "red score" (RCP 2017, chart 2).
+pub const NEWS2_RED_SCORE: i32 = 3;
+/// Lowest total of the medium risk band.
+pub const NEWS2_MEDIUM_FROM: i32 = 5;
+/// Lowest total of the high risk band.
+pub const NEWS2_HIGH_FROM: i32 = 7;
 
 impl Measurements {
     /// True when no measurement is present.
@@ -207,105 +552,72 @@ impl Measurements {
             (Some(s), Some(d)) if d >= s => e.add("diastolic_mmhg", "must be below systolic"),
             _ => {}
         }
-        check_range(
-            &mut e,
-            "systolic_mmhg",
-            self.systolic_mmhg,
-            limits::SYSTOLIC,
-            " mmHg",
-        );
-        check_range(
-            &mut e,
-            "diastolic_mmhg",
-            self.diastolic_mmhg,
-            limits::DIASTOLIC,
-            " mmHg",
-        );
-        check_range(
-            &mut e,
-            "heart_rate_bpm",
-            self.heart_rate_bpm,
-            limits::HEART_RATE,
-            "/min",
-        );
-        check_range(
-            &mut e,
-            "respiratory_rate_bpm",
-            self.respiratory_rate_bpm,
-            limits::RESPIRATORY_RATE,
-            "/min",
-        );
-        check_range(
-            &mut e,
-            "temperature_c",
-            self.temperature_c,
-            limits::TEMPERATURE_C,
-            " °C",
-        );
-        check_range(&mut e, "spo2_pct", self.spo2_pct, limits::SPO2, " %");
-        check_range(
-            &mut e,
-            "weight_kg",
-            self.weight_kg,
-            limits::WEIGHT_KG,
-            " kg",
-        );
-        check_range(
-            &mut e,
-            "height_cm",
-            self.height_cm,
-            limits::HEIGHT_CM,
-            " cm",
-        );
-        check_range(&mut e, "pain_score", self.pain_score, limits::PAIN, "");
-        for (field, v) in [
-            ("temperature_c", self.temperature_c),
-            ("weight_kg", self.weight_kg),
-            ("height_cm", self.height_cm),
-        ] {
-            if v.is_some_and(|x| !x.is_finite()) {
-                e.add(field, "must be a number");
+        for l in VITAL_LIMITS {
+            if let Some(v) = self.numeric(l.field) {
+                if v < l.min || v > l.max {
+                    e.add(
+                        l.field.as_str(),
+                        format!("must be between {} and {}{}", l.min, l.max, l.unit),
+                    );
+                }
+            }
+        }
+        for l in VITAL_LIMITS.iter().filter(|l| !l.integer) {
+            if self.numeric(l.field).is_some_and(|x| !x.is_finite()) {
+                e.add(l.field.as_str(), "must be a number");
             }
         }
         e.into_result()
     }
 
-    /// Abnormal values, as `"<field>:<low|high>"` (accepted, but shown flagged).
+    /// The value of a numeric field, if present.
+    pub fn numeric(&self, field: NumericField) -> Option<f64> {
+        match field {
+            NumericField::SystolicMmhg => self.systolic_mmhg.map(f64::from),
+            NumericField::DiastolicMmhg => self.diastolic_mmhg.map(f64::from),
+            NumericField::HeartRateBpm => self.heart_rate_bpm.map(f64::from),
+            NumericField::RespiratoryRateBpm => self.respiratory_rate_bpm.map(f64::from),
+            NumericField::TemperatureC => self.temperature_c,
+            NumericField::Spo2Pct => self.spo2_pct.map(f64::from),
+            NumericField::WeightKg => self.weight_kg,
+            NumericField::HeightCm => self.height_cm,
+            NumericField::PainScore => self.pain_score.map(f64::from),
+        }
+    }
+
+    /// The value a flag band looks at, if present (the BMI is computed).
+    pub fn flagged_value(&self, field: FlaggedField) -> Option<f64> {
+        match field {
+            FlaggedField::SystolicMmhg => self.numeric(NumericField::SystolicMmhg),
+            FlaggedField::DiastolicMmhg => self.numeric(NumericField::DiastolicMmhg),
+            FlaggedField::HeartRateBpm => self.numeric(NumericField::HeartRateBpm),
+            FlaggedField::RespiratoryRateBpm => self.numeric(NumericField::RespiratoryRateBpm),
+            FlaggedField::TemperatureC => self.numeric(NumericField::TemperatureC),
+            FlaggedField::Spo2Pct => self.numeric(NumericField::Spo2Pct),
+            FlaggedField::PainScore => self.numeric(NumericField::PainScore),
+            FlaggedField::Bmi => self.bmi(),
+        }
+    }
+
+    /// Abnormal values, as `"<field>:<low|high>"` (accepted, but shown flagged), by the adult
+    /// bands ([`ADULT_FLAG_BANDS`]).
     pub fn flags(&self) -> Vec<String> {
+        self.flags_by(ADULT_FLAG_BANDS)
+    }
+
+    /// Abnormal values by `bands`: consciousness other than alert first, then the bands in order.
+    fn flags_by(&self, bands: &[FlagBand]) -> Vec<String> {
         let mut f = Vec::new();
-        let mut flag = |field: &str, low: bool, high: bool| {
-            if low {
-                f.push(format!("{field}:low"));
-            } else if high {
-                f.push(format!("{field}:high"));
+        if self
+            .consciousness
+            .is_some_and(|c| c != Consciousness::Alert)
+        {
+            f.push("consciousness:high".to_owned());
+        }
+        for b in bands {
+            if let Some(side) = self.flagged_value(b.field).and_then(|v| b.flag(v)) {
+                f.push(format!("{}:{side}", b.field.as_str()));
             }
-        };
-        if let Some(c) = self.consciousness {
-            flag("consciousness", false, c != Consciousness::Alert);
-        }
-        if let Some(v) = self.systolic_mmhg {
-            flag("systolic_mmhg", v <= 90, v >= 140);
-        }
-        if let Some(v) = self.diastolic_mmhg {
-            flag("diastolic_mmhg", v < 60, v >= 90);
-        }
-        if let Some(v) = self.heart_rate_bpm {
-            flag("heart_rate_bpm", v <= 50, v >= 91);
-        }
-        if let Some(v) = self.respiratory_rate_bpm {
-            flag("respiratory_rate_bpm", v <= 11, v >= 21);
-        }
-        if let Some(v) = self.temperature_c {
-            flag("temperature_c", v <= 35.0, v >= 38.0);
-        }
-        if let Some(v) = self.spo2_pct {
-            flag("spo2_pct", v < 94, false);
-        }
-        if let Some(v) = self.pain_score {
-            flag("pain_score", false, v >= 7);
-        }
-        if let Some(b) = self.bmi() {
-            flag("bmi", b < 18.5, b >= 30.0);
         }
         f
     }
@@ -317,94 +629,40 @@ impl Measurements {
             return None;
         }
         let m = h / 100.0;
-        Some((w / (m * m) * 10.0).round() / 10.0)
+        let scale = 10f64.powi(BMI_DECIMALS);
+        Some((w / (m * m) * scale).round() / scale)
     }
 
     /// The NEWS2 total (RCP 2017, SpO2 scale 1), when respiratory rate, SpO2, air/oxygen,
     /// systolic, heart rate, consciousness and temperature are all present.
     pub fn news2(&self) -> Option<i32> {
-        let rr = self.respiratory_rate_bpm?;
-        let spo2 = self.spo2_pct?;
-        let o2 = self.on_oxygen?;
-        let sys = self.systolic_mmhg?;
-        let hr = self.heart_rate_bpm?;
-        let c = self.consciousness?;
-        let t = self.temperature_c?;
-        let rr_s = match rr {
-            ..=8 => 3,
-            9..=11 => 1,
-            12..=20 => 0,
-            21..=24 => 2,
-            _ => 3,
+        Some(self.news2_scores()?.iter().sum())
+    }
+
+    /// The score of each NEWS2 parameter ([`NEWS2_PARAMETERS`] in order, then air/oxygen and
+    /// consciousness), when all are present.
+    fn news2_scores(&self) -> Option<[i32; 7]> {
+        let mut s = [0; 7];
+        for (slot, p) in s.iter_mut().zip(NEWS2_PARAMETERS) {
+            *slot = p.score(self.numeric(p.field)?);
+        }
+        s[5] = if self.on_oxygen? {
+            NEWS2_ON_OXYGEN_SCORE
+        } else {
+            0
         };
-        let spo2_s = match spo2 {
-            ..=91 => 3,
-            92..=93 => 2,
-            94..=95 => 1,
-            _ => 0,
+        s[6] = if self.consciousness? == Consciousness::Alert {
+            0
+        } else {
+            NEWS2_NOT_ALERT_SCORE
         };
-        let o2_s = if o2 { 2 } else { 0 };
-        let sys_s = match sys {
-            ..=90 => 3,
-            91..=100 => 2,
-            101..=110 => 1,
-            111..=219 => 0,
-            _ => 3,
-        };
-        let hr_s = match hr {
-            ..=40 => 3,
-            41..=50 => 1,
-            51..=90 => 0,
-            91..=110 => 1,
-            111..=130 => 2,
-            _ => 3,
-        };
-        let c_s = if c == Consciousness::Alert { 0 } else { 3 };
-        // Temperature is charted to one decimal: 35.0 scores 3, 35.1 scores 1, 38.1 scores 1.
-        let t10 = (t * 10.0).round() as i64;
-        let t_s = match t10 {
-            ..=350 => 3,
-            351..=360 => 1,
-            361..=380 => 0,
-            381..=390 => 1,
-            _ => 2,
-        };
-        Some(rr_s + spo2_s + o2_s + sys_s + hr_s + c_s + t_s)
+        Some(s)
     }
 
     /// True when any single NEWS2 parameter scores 3 ("red score", RCP 2017 chart 2).
     pub fn news2_has_red_score(&self) -> bool {
-        let red = |m: Measurements| m.news2().is_some_and(|s| s >= 3);
-        let base = Measurements {
-            respiratory_rate_bpm: Some(16),
-            spo2_pct: Some(97),
-            on_oxygen: Some(false),
-            systolic_mmhg: Some(120),
-            heart_rate_bpm: Some(70),
-            consciousness: Some(Consciousness::Alert),
-            temperature_c: Some(37.0),
-            ..Default::default()
-        };
-        self.news2().is_some()
-            && (red(Measurements {
-                respiratory_rate_bpm: self.respiratory_rate_bpm,
-                ..base.clone()
-            }) || red(Measurements {
-                spo2_pct: self.spo2_pct,
-                ..base.clone()
-            }) || red(Measurements {
-                systolic_mmhg: self.systolic_mmhg,
-                ..base.clone()
-            }) || red(Measurements {
-                heart_rate_bpm: self.heart_rate_bpm,
-                ..base.clone()
-            }) || red(Measurements {
-                consciousness: self.consciousness,
-                ..base.clone()
-            }) || red(Measurements {
-                temperature_c: self.temperature_c,
-                ..base
-            }))
+        self.news2_scores()
+            .is_some_and(|s| s.iter().any(|&x| x >= NEWS2_RED_SCORE))
     }
 }
 
@@ -423,34 +681,44 @@ pub fn adult_thresholds_apply(age: Option<i32>) -> bool {
     age.is_none_or(|a| a >= ADULT_FROM_AGE)
 }
 
+/// The fields a child's values are flagged by (consciousness is flagged at every age).
+pub const CHILD_FLAGGED_FIELDS: &[FlaggedField] = &[
+    FlaggedField::TemperatureC,
+    FlaggedField::Spo2Pct,
+    FlaggedField::PainScore,
+];
+
+/// The bands that apply at `age`: [`ADULT_FLAG_BANDS`] for adults (and unknown age); for
+/// children the adult bands of [`CHILD_FLAGGED_FIELDS`], SpO2 low below
+/// [`CHILD_SPO2_LOW_BELOW`].
+pub fn flag_bands_for_age(age: Option<i32>) -> Vec<FlagBand> {
+    if adult_thresholds_apply(age) {
+        return ADULT_FLAG_BANDS.to_vec();
+    }
+    ADULT_FLAG_BANDS
+        .iter()
+        .filter(|b| CHILD_FLAGGED_FIELDS.contains(&b.field))
+        .map(|b| match b.field {
+            FlaggedField::Spo2Pct => FlagBand {
+                field: b.field,
+                low: Some(f64::from(CHILD_SPO2_LOW_BELOW)),
+                low_inclusive: false,
+                high: None,
+            },
+            _ => *b,
+        })
+        .collect()
+}
+
 impl Measurements {
     /// Abnormal values for a patient of `age` years: [`Measurements::flags`] for adults; for
-    /// children only temperature, SpO2 (< 92 %), pain and consciousness.
+    /// children only temperature, SpO2 (< 92 %), pain and consciousness
+    /// ([`flag_bands_for_age`]).
     pub fn flags_for_age(&self, age: Option<i32>) -> Vec<String> {
         if adult_thresholds_apply(age) {
             return self.flags();
         }
-        let mut f = Vec::new();
-        if self
-            .consciousness
-            .is_some_and(|c| c != Consciousness::Alert)
-        {
-            f.push("consciousness:high".to_owned());
-        }
-        if let Some(t) = self.temperature_c {
-            if t <= 35.0 {
-                f.push("temperature_c:low".to_owned());
-            } else if t >= 38.0 {
-                f.push("temperature_c:high".to_owned());
-            }
-        }
-        if self.spo2_pct.is_some_and(|v| v < CHILD_SPO2_LOW_BELOW) {
-            f.push("spo2_pct:low".to_owned());
-        }
-        if self.pain_score.is_some_and(|v| v >= 7) {
-            f.push("pain_score:high".to_owned());
-        }
-        f
+        self.flags_by(&flag_bands_for_age(age))
     }
 
     /// NEWS2 for a patient of `age` years: none for children (not validated under 16).
@@ -480,11 +748,14 @@ pub enum News2Risk {
 
 /// The risk band for a NEWS2 total.
 pub fn news2_risk(total: i32, has_red_score: bool) -> News2Risk {
-    match total {
-        7.. => News2Risk::High,
-        5..=6 => News2Risk::Medium,
-        _ if has_red_score => News2Risk::LowMedium,
-        _ => News2Risk::Low,
+    if total >= NEWS2_HIGH_FROM {
+        News2Risk::High
+    } else if total >= NEWS2_MEDIUM_FROM {
+        News2Risk::Medium
+    } else if has_red_score {
+        News2Risk::LowMedium
+    } else {
+        News2Risk::Low
     }
 }
 

@@ -53,23 +53,6 @@ export function patientName(p: Pick<Patient, "family_name" | "given_name">): str
   return `${p.family_name}, ${p.given_name}`;
 }
 
-/** `AppointmentStatus::can_become` in the model crate. */
-export function canBecome(from: AppointmentStatus, to: AppointmentStatus): boolean {
-  if (from === to) return true;
-  switch (from) {
-    case "scheduled":
-      return to === "checked_in" || to === "cancelled" || to === "no_show";
-    case "checked_in":
-      return to === "in_progress" || to === "completed" || to === "cancelled" || to === "scheduled";
-    case "in_progress":
-      return to === "completed";
-    case "no_show":
-      return to === "scheduled";
-    default:
-      return false;
-  }
-}
-
 /** Human words for a wire field name ("systolic_mmhg" → "Systolic"), for summaries. */
 export const FIELD_LABEL: Record<string, string> = {
   systolic_mmhg: "Systolic BP",

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import { buildNewPatient, isPlausibleEmail, isPlausiblePhone, parseAllergies, type PatientFormValues } from "./patientForm";
-import { canBecome, summarizeFieldErrors } from "./format";
+import { summarizeFieldErrors } from "./format";
+import { canBecome } from "./workflow";
 
 const blank: PatientFormValues = {
   given_name: "",

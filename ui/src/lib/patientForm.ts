@@ -4,6 +4,7 @@
 import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { NewPatient } from "../bindings/NewPatient";
 import type { Patient } from "../bindings/Patient";
+import { RULES } from "../bindings/rules";
 import { checkDateOfBirth } from "./dates";
 
 /** The form's fields as typed. */
@@ -127,20 +128,16 @@ export function patientFormValues(p: Partial<Omit<Patient, "sex">> & { sex?: str
   };
 }
 
-/** Fields of the form an edit can change, by wire name. */
-export const EDITABLE_FIELDS = [
-  "given_name",
-  "family_name",
-  "date_of_birth",
-  "sex",
-  "phone",
-  "email",
-  "address",
-  "emergency_contact_name",
-  "emergency_contact_phone",
-  "allergies",
-  "notes",
-] as const;
+/** A field of the form that an edit can change. */
+export type EditableField = keyof PatientFormValues & keyof Patient & keyof NewPatient;
+
+const FORM_FIELDS: ReadonlySet<string> = new Set(Object.keys(patientFormValues({})));
+
+/**
+ * Fields of the form an edit can change, by wire name: the model's `PATIENT_EDITABLE_FIELDS`
+ * that the form has (the first-visit date is not on it).
+ */
+export const EDITABLE_FIELDS: readonly EditableField[] = RULES.patient_editable_fields.filter((f): f is EditableField => FORM_FIELDS.has(f));
 
 export type PatientChanges =
   | { ok: true; changes: Record<string, unknown> }

@@ -10,6 +10,7 @@ import { checkDateOfBirth, parseTypedDate } from "./dates";
 import { FIELD_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL } from "./format";
 import { SEXES, isPlausibleEmail, isPlausiblePhone, parseAllergies } from "./patientForm";
 import { formatDateTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "./tz";
+import { durationError } from "./workflow";
 
 /** Labels for fields a conflict can name that the forms' labels do not cover. */
 const EXTRA_LABEL: Record<string, string> = {
@@ -124,7 +125,8 @@ export function parseFieldInput(field: string, text: string, today: string, tz: 
       return { ok: true, value: parseAllergies(t) };
     case "duration_minutes": {
       const n = /^\d+$/.test(t) ? Number(t) : NaN;
-      return Number.isInteger(n) && n >= 5 && n <= 480 ? { ok: true, value: n } : { ok: false, error: "must be between 5 and 480 minutes" };
+      const error = durationError(n);
+      return error === null ? { ok: true, value: n } : { ok: false, error };
     }
     case "starts_at": {
       const m = /^(\d{4}-\d{2}-\d{2})[ T](.+)$/.exec(t);
@@ -160,7 +162,8 @@ export function buildRebook(v: RebookValues, tz: string): RebookRequest {
   if (!v.provider_id) errors.provider_id = ["is required"];
   const dur = v.duration_minutes.trim();
   const minutes = /^\d+$/.test(dur) ? Number(dur) : NaN;
-  if (!Number.isInteger(minutes) || minutes < 5 || minutes > 480) errors.duration_minutes = ["must be between 5 and 480 minutes"];
+  const durationErr = durationError(minutes);
+  if (durationErr !== null) errors.duration_minutes = [durationErr];
   if (Object.keys(errors).length > 0 || !time) return { ok: false, errors };
   return { ok: true, starts_at: zonedToUtc(date, time, tz), provider_id: v.provider_id, duration_minutes: minutes };
 }

@@ -66,6 +66,20 @@ describe("free slots", () => {
     expect(isBusy(b, NURSE, Date.parse("2024-07-01T12:30:00Z"), Date.parse("2024-07-01T12:45:00Z"))).toBe(true);
   });
 
+  it("a completed visit frees its time, as the model's is_live and the server's overlap rule say", () => {
+    const at = (status: BusyBooking["status"]) => [booking("2024-07-01", "08:00", 60, { status })];
+    const from = Date.parse("2024-07-01T12:15:00Z");
+    const to = Date.parse("2024-07-01T12:30:00Z");
+    for (const status of ["completed", "cancelled", "no_show"] as const) {
+      expect(isBusy(at(status), DOC, from, to), status).toBe(false);
+      expect(times(findFreeSlots(q({ limit: 1 }), at(status))), status).toEqual(["08:00"]);
+    }
+    for (const status of ["scheduled", "checked_in", "in_progress"] as const) {
+      expect(isBusy(at(status), DOC, from, to), status).toBe(true);
+      expect(times(findFreeSlots(q({ limit: 1 }), at(status))), status).toEqual(["09:00"]);
+    }
+  });
+
   it("end by closing time and skip days off (the weekend by default)", () => {
     const s = findFreeSlots(q({ fromDate: "2024-07-05", minutes: 60, limit: 12, step: 60 }), []); // a Friday
     expect(s.filter((x) => x.date === "2024-07-05").pop()?.time).toBe("17:00");

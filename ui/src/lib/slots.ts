@@ -3,9 +3,7 @@
 
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import { addDays, parseIsoDate, utcToZoned, zonedToUtc } from "./tz";
-
-/** Statuses that hold their time; cancelled and no-show bookings free it. */
-export const HOLDS_TIME: ReadonlySet<AppointmentStatus> = new Set<AppointmentStatus>(["scheduled", "checked_in", "in_progress", "completed"]);
+import { holdsTime } from "./workflow";
 
 /** What the slot finder needs of a booking. `starts_at`: RFC 3339 instant; minutes. */
 export interface BusyBooking {
@@ -36,7 +34,7 @@ export interface Slot {
   starts_at: string;
 }
 
-/** What to look for. `minutes`: length 5–480; `step`: grid in minutes (15). */
+/** What to look for. `minutes`: a bookable length (`durationError`); `step`: grid in minutes (15). */
 export interface SlotQuery {
   providers: string[];
   minutes: number;
@@ -111,10 +109,13 @@ export function parseHours(stored: string | null): OpeningHours {
   }
 }
 
-/** True when `[startMs, endMs)` overlaps a booking of `provider` that holds its time. */
+/**
+ * True when `[startMs, endMs)` overlaps a booking of `provider` that holds its time
+ * (`holdsTime`, the model's `is_live`: completed, cancelled and no-show bookings free it).
+ */
 export function isBusy(bookings: readonly BusyBooking[], provider: string, startMs: number, endMs: number): boolean {
   return bookings.some((b) => {
-    if (b.provider_id !== provider || !HOLDS_TIME.has(b.status)) return false;
+    if (b.provider_id !== provider || !holdsTime(b.status)) return false;
     const s = Date.parse(b.starts_at);
     return s < endMs && startMs < s + b.duration_minutes * 60_000;
   });

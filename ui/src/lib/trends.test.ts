@@ -1,7 +1,8 @@
 import { describe, expect, it } from "vitest";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { MIN_SPAN_MS, xRange, defaultPeriod, latestHeightCm, monthsBefore, periodStart, trendChart, trendCharts, type TrendInput, type TrendOptions } from "./trends";
-import { ADULT_THRESHOLDS, CHILD_SPO2_LOW_BELOW } from "./vitals";
+import { RULES } from "../bindings/rules";
+import { ADULT_THRESHOLDS } from "./vitals";
 import { DEFAULT_UNITS } from "./units";
 
 const TZ = "America/New_York";
@@ -136,7 +137,7 @@ describe("bands", () => {
   it("follow the patient's age: under 16 only the age-independent bands", () => {
     expect(trendChart("hr", [], opts({ age: 10 })).bands).toEqual([]);
     expect(trendChart("hr", [], opts({ age: 10 })).bandNote).toMatch(/under 16/);
-    expect(trendChart("spo2", [], opts({ age: 10 })).bands[0]?.to).toBe(CHILD_SPO2_LOW_BELOW);
+    expect(trendChart("spo2", [], opts({ age: 10 })).bands[0]?.to).toBe(RULES.child_spo2_low_below);
     expect(trendChart("temp", [], opts({ age: 10 })).bands).toHaveLength(2);
   });
 

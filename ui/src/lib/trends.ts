@@ -4,15 +4,17 @@
 // it with Chart.js.
 //
 // Where the bands come from: the same thresholds the flags use, `thresholdsForAge` in
-// lib/vitals.ts (adult bands from 16, see ADULT_THRESHOLDS there for the clinical sources); the
-// weight chart has no band of its own, so it shades the weights that give a BMI below 18.5 or
-// at least 30 kg/m² (WHO, `ADULT_THRESHOLDS.bmi`) at the patient's latest recorded height.
+// lib/vitals.ts (the model's adult bands from its adult age; the clinical sources are in
+// crates/model/src/vitals.rs); the weight chart has no band of its own, so it shades the weights
+// that give a BMI outside the adult BMI band (WHO, `ADULT_THRESHOLDS.bmi`) at the patient's
+// latest recorded height.
 // Markers come only from each record's `flags` (the server's or the core's verdict), never
 // from these bands.
 
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { parseIsoDate, utcToZoned, zonedToUtc } from "./tz";
 import { fromSi, roundTo, unitLabel, type UnitPrefs } from "./units";
+import { RULES } from "../bindings/rules";
 import { flagOf, thresholdsForAge, type FlagThreshold, type FlaggedField } from "./vitals";
 
 /** One chart: blood pressure (mmHg), heart rate (/min), SpO2 (%), temperature, weight. */
@@ -193,11 +195,11 @@ function withUnit(v: number, unit: string, decimals: number): string {
 function bandsOf(t: FlagThreshold, convert: (si: number) => number, decimals: number, unit: string, what: string, field: string): TrendBand[] {
   const out: TrendBand[] = [];
   const name = what ? `${what} ` : "";
-  if (t.low !== undefined) {
+  if (t.low !== null) {
     const v = roundTo(convert(t.low), decimals + 1);
-    out.push({ from: null, to: v, kind: "low", label: `${name}${t.lowInclusive ? "≤" : "<"} ${withUnit(v, unit, decimals)}`.trim(), field });
+    out.push({ from: null, to: v, kind: "low", label: `${name}${t.low_inclusive ? "≤" : "<"} ${withUnit(v, unit, decimals)}`.trim(), field });
   }
-  if (t.high !== undefined) {
+  if (t.high !== null) {
     const v = roundTo(convert(t.high), decimals + 1);
     out.push({ from: v, to: null, kind: "high", label: `${name}≥ ${withUnit(v, unit, decimals)}`.trim(), field });
   }
@@ -263,11 +265,11 @@ export function trendChart(measure: TrendMeasure, vitals: readonly TrendInput[],
   if (measure === "weight") {
     const h = latestHeightCm(vitals);
     const bmiT = thresholds.bmi;
-    if (!bmiT) bandNote = "No band: adult BMI ranges do not apply under 16.";
+    if (!bmiT) bandNote = `No band: adult BMI ranges do not apply under ${RULES.adult_from_age}.`;
     else if (h === null) bandNote = "No band: no height recorded to work out the BMI ranges.";
     else {
       const m2 = (h / 100) ** 2;
-      const edge = (kind: TrendBand["kind"]) => (kind === "low" ? `${bmiT.lowInclusive ? "≤" : "<"} ${bmiT.low}` : `≥ ${bmiT.high}`);
+      const edge = (kind: TrendBand["kind"]) => (kind === "low" ? `${bmiT.low_inclusive ? "≤" : "<"} ${bmiT.low}` : `≥ ${bmiT.high}`);
       bands = bandsOf(bmiT, (bmiValue) => convert(bmiValue * m2), def.decimals, unit, "", "weight_kg").map((b) => ({
         ...b,
         label: `${b.label} (BMI ${edge(b.kind)} kg/m² at ${Math.round(h)} cm)`,
@@ -278,7 +280,7 @@ export function trendChart(measure: TrendMeasure, vitals: readonly TrendInput[],
       const t = f.band ? thresholds[f.band] : undefined;
       if (t) bands.push(...bandsOf(t, convert, def.decimals, unit, def.fields.length > 1 ? f.label.toLowerCase() : "", f.field));
     }
-    if (bands.length === 0) bandNote = "No band: adult ranges do not apply under 16.";
+    if (bands.length === 0) bandNote = `No band: adult ranges do not apply under ${RULES.adult_from_age}.`;
   }
 
   const values = series.flatMap((s) => s.points.map((p) => p.value));

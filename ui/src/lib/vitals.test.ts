@@ -1,12 +1,11 @@
 import { describe, expect, it } from "vitest";
 import type { Measurements } from "../bindings/Measurements";
 import type { Consciousness } from "../bindings/Consciousness";
+import { RULES } from "../bindings/rules";
 import {
   ADULT_THRESHOLDS,
   thresholdFlag,
   thresholdsForAge,
-  ADULT_FROM_AGE,
-  CHILD_SPO2_LOW_BELOW,
   adultThresholdsApply,
   ageAtMeasurement,
   bmi,
@@ -214,8 +213,8 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
   };
 
   it("uses the constants of vitals.rs", () => {
-    expect(ADULT_FROM_AGE).toBe(16);
-    expect(CHILD_SPO2_LOW_BELOW).toBe(92);
+    expect(RULES.adult_from_age).toBe(16);
+    expect(RULES.child_spo2_low_below).toBe(92);
   });
   it("flags only the fever of a 12-year-old and gives no NEWS2", () => {
     expect(bmi(set)).toBe(17.0); // still computed for display, but not flagged

@@ -13,6 +13,7 @@ import { h, replace } from "../dom";
 import { formatAge } from "../lib/dates";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { providers, timeSpan } from "./schedule";
@@ -291,7 +292,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     if (!t) errors.time = ["must be a time like 09:30"];
     const dur = duration.control.value.trim();
     const minutes = /^\d+$/.test(dur) ? Number(dur) : NaN;
-    if (!Number.isInteger(minutes) || minutes < 5 || minutes > 480) errors.duration_minutes = ["must be between 5 and 480 minutes"];
+    const durationErr = durationError(minutes);
+    if (durationErr !== null) errors.duration_minutes = [durationErr];
     if (Object.keys(errors).length > 0 || !patient || !t) return { errors };
     const body: NewAppointment = {
       id,

@@ -14,7 +14,8 @@ import { formatAge } from "../lib/dates";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
-import { ADULT_FROM_AGE, bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { RULES } from "../bindings/rules";
+import { bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { allergyBanner, syncBadges } from "./common";
 import { trendPanel } from "./trends";
@@ -42,7 +43,7 @@ export function flaggedCell(text: string, flag: "low" | "high" | null, field: st
  */
 export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news2HasRedScore>[0]): HTMLElement {
   if (v.news2 === null || v.news2 === undefined)
-    return h("span", { class: "muted", title: `No NEWS2: it needs all seven parameters and is not used under ${ADULT_FROM_AGE}` }, "—");
+    return h("span", { class: "muted", title: `No NEWS2: it needs all seven parameters and is not used under ${RULES.adult_from_age}` }, "—");
   const risk = news2Risk(v.news2, news2HasRedScore(v));
   const t = news2RiskText(risk);
   return h(

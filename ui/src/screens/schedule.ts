@@ -9,7 +9,8 @@ import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { CommandError } from "../bindings/CommandError";
 import type { StaffMember } from "../bindings/StaffMember";
 import { h, replace, replaceKeepingFocus } from "../dom";
-import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, canBecome } from "../lib/format";
+import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL } from "../lib/format";
+import { canBecome, durationError } from "../lib/workflow";
 import { minutesOfDay, shiftWallClock, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
 import { addDays, formatLongDate, formatTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
@@ -343,7 +344,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       let bad = false;
       if (!parseIsoDate(d)) (mDate.setError("must be a date"), (bad = true));
       if (!t) (mTime.setError("must be a time like 09:30"), (bad = true));
-      if (!(len >= 5 && len <= 480)) (mLen.setError("must be between 5 and 480 minutes"), (bad = true));
+      const lenErr = durationError(len);
+      if (lenErr !== null) (mLen.setError(lenErr), (bad = true));
       if (bad || !t) return;
       save.disabled = true;
       void doMove(row, zonedToUtc(d, t, ctx.tz), len, mProv.control.value).then((refused) => {

@@ -7,6 +7,7 @@ import { h } from "../dom";
 import { KIND_LABEL, STATUS_LABEL } from "../lib/format";
 import { layoutLanes, minutesOfDay, timeOfMinutes } from "../lib/slots";
 import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
+import { canMove } from "../lib/workflow";
 import { timeSpan } from "./schedule";
 
 /** Pixels per 15 minutes. */
@@ -54,10 +55,9 @@ export interface GridOptions {
   onDrop(id: string, slot: SlotRef): void;
 }
 
-/** Only scheduled and checked-in bookings move (the client core's rule). */
+/** Only bookings whose visit has not started move (`AppointmentStatus::can_move`, as the core checks). */
 export function movable(row: AppointmentRow): boolean {
-  const s = row.appointment.record.status;
-  return s === "scheduled" || s === "checked_in";
+  return canMove(row.appointment.record.status);
 }
 
 /** The column a booking belongs in, or -1 when it is not shown. */

@@ -8,6 +8,7 @@ import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
 import { checkHours, findFreeSlots, parseHours, type OpeningHours, type Slot } from "../lib/slots";
 import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay } from "../lib/tz";
+import { durationError } from "../lib/workflow";
 import type { Ctx } from "../ui/context";
 import { field, select, textInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
@@ -81,8 +82,9 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
     for (const f of [length, from, open, close]) f.setError(null);
     const minutes = /^\d+$/.test(length.control.value.trim()) ? Number(length.control.value.trim()) : NaN;
     let bad = false;
-    if (!(minutes >= 5 && minutes <= 480)) {
-      length.setError("must be between 5 and 480 minutes");
+    const lengthErr = durationError(minutes);
+    if (lengthErr !== null) {
+      length.setError(lengthErr);
       bad = true;
     }
     const fromDate = from.control.value;

@@ -23,8 +23,8 @@ import {
   type UnitPrefs,
   type WeightUnit,
 } from "../lib/units";
+import { RULES } from "../bindings/rules";
 import {
-  ADULT_FROM_AGE,
   adultThresholdsApply,
   ageAtMeasurement,
   bmi as bmiOf,
@@ -282,13 +282,13 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       if (adult)
         replace(bmiOut, h("strong", null, b.toFixed(1)), ` kg/m² · ${bmiCategory(b)}`, dir ? h("span", { class: `flag flag-${dir}` }, dir === "high" ? " ▲" : " ▼") : null);
       // WHO adult categories do not fit children: the number only, never flagged.
-      else replace(bmiOut, h("strong", null, b.toFixed(1)), " kg/m²", h("div", { class: "small muted" }, `Adult BMI bands are not used under ${ADULT_FROM_AGE}`));
+      else replace(bmiOut, h("strong", null, b.toFixed(1)), " kg/m²", h("div", { class: "small muted" }, `Adult BMI bands are not used under ${RULES.adult_from_age}`));
       bmiOut.className = "summary-value";
       bmiOut.dataset.value = b.toFixed(1);
     }
     const n2 = news2Summary(m, age);
     if (!adult) {
-      replace(news2Out, h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${ADULT_FROM_AGE} (RCP 2017)`));
+      replace(news2Out, h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017)`));
       news2Out.className = "summary-value";
       news2Out.dataset.total = "";
       news2Out.dataset.risk = "";

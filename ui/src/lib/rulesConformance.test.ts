@@ -1,0 +1,52 @@
+// The UI's rule functions answer exactly as crates/model does: every case in
+// bindings/rulesConformance.ts was computed by the Rust code (`cargo test -p medoffice-model`
+// writes it), at each threshold, on each side, at ages 15 and 16, with inputs missing.
+
+import { describe, expect, it } from "vitest";
+import { RULES } from "../bindings/rules";
+import { STATUS_CASES, TRANSITION_CASES, VALIDATION_CASES, VITALS_CASES } from "../bindings/rulesConformance";
+import { NEWS2_PARAMETERS, bmi, flagsForAge, news2ForAge, news2HasRedScore, news2Summary, validateMeasurements } from "./vitals";
+import { canBecome, canMove, holdsTime } from "./workflow";
+
+const label = (c: { measurements: object; age?: number | null }) => `${JSON.stringify(c.measurements)} at ${c.age === undefined ? "any age" : c.age}`;
+
+describe("vital signs: the UI answers as vitals.rs", () => {
+  it("has cases at every edge", () => {
+    expect(VITALS_CASES.length).toBeGreaterThan(300);
+    expect(VALIDATION_CASES.length).toBeGreaterThan(30);
+    expect(VITALS_CASES.map((c) => c.age)).toEqual(expect.arrayContaining([null, RULES.adult_from_age - 1, RULES.adult_from_age]));
+  });
+
+  it.each(VITALS_CASES.map((c) => [label(c), c] as const))("flags, NEWS2 and BMI of %s", (_, c) => {
+    expect(flagsForAge(c.measurements, c.age)).toEqual(c.flags);
+    expect(news2ForAge(c.measurements, c.age)).toBe(c.news2);
+    expect(news2HasRedScore(c.measurements)).toBe(c.news2_red_score);
+    expect(news2Summary(c.measurements, c.age)).toEqual(c.news2 === null ? null : { total: c.news2, risk: c.news2_risk });
+    expect(bmi(c.measurements)).toBe(c.bmi);
+  });
+
+  it.each(VALIDATION_CASES.map((c) => [label(c), c] as const))("validation of %s", (_, c) => {
+    expect(validateMeasurements(c.measurements)).toEqual(c.errors);
+  });
+
+  it("names every NEWS2 parameter the model scores", () => {
+    expect(new Set(NEWS2_PARAMETERS.map(([k]) => k))).toEqual(
+      new Set([...RULES.news2.parameters.map((p) => p.field), "on_oxygen", "consciousness"]),
+    );
+  });
+});
+
+describe("appointment workflow: the UI answers as appointment.rs", () => {
+  it("covers every pair of statuses", () => {
+    expect(TRANSITION_CASES).toHaveLength(STATUS_CASES.length ** 2);
+  });
+
+  it.each(TRANSITION_CASES.map((c) => [c.from, c.to, c] as const))("%s → %s", (_from, _to, c) => {
+    expect(canBecome(c.from, c.to)).toBe(c.can_become);
+  });
+
+  it.each(STATUS_CASES.map((c) => [c.status, c] as const))("%s: holds its time, may move", (_, c) => {
+    expect(holdsTime(c.status)).toBe(c.is_live);
+    expect(canMove(c.status)).toBe(c.can_move);
+  });
+});
