@@ -48,6 +48,7 @@ const CODES: readonly ErrorCode[] = [
   "totp_enrollment_required",
   "plan_limit",
   "not_signed_in",
+  "local_cache",
   "internal",
 ];
 

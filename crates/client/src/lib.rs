@@ -63,6 +63,7 @@ pub(crate) use clash::clash_in_cache;
 pub use config::{WorkstationConfig, DEFAULT_OFFLINE_UNLOCK_HOURS};
 pub use engine::Session;
 pub(crate) use error::internal;
+pub use error::CoreError;
 pub use lock::MAX_UNLOCK_FAILURES;
 use view::{CacheChanged, CommandError, ConnectionState, ErrorCode, SessionState, SyncStatus};
 
