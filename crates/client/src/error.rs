@@ -64,11 +64,20 @@ impl CoreError {
 
 /// What the status bar says when the engine stopped on a cache failure `e`.
 pub(crate) fn cache_failure_status(e: &CacheError) -> String {
-    format!(
-        "This computer cannot write its local copy of the clinic's records ({e}), so syncing \
-         has stopped. Free disk space or ask IT, then restart medoffice. Nothing was lost: the \
-         changes not yet sent are still queued here."
-    )
+    match e {
+        // a stored row this version cannot read (e.g. written by another version): no disk to
+        // free, but retrying does not mend it either
+        CacheError::Data(_) => format!(
+            "This computer's local copy of the clinic's records holds something this version \
+             of medoffice cannot read ({e}), so syncing has stopped. Ask IT; nothing was lost: \
+             the changes not yet sent are still queued here."
+        ),
+        _ => format!(
+            "This computer cannot write its local copy of the clinic's records ({e}), so \
+             syncing has stopped. Free disk space or ask IT, then restart medoffice. Nothing \
+             was lost: the changes not yet sent are still queued here."
+        ),
+    }
 }
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> CommandError {
@@ -151,5 +160,82 @@ impl From<api::ApiError> for CommandError {
                 }
             }
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use medoffice_model::ErrorBody;
+
+    use super::*;
+
+    fn sqlite(code: std::os::raw::c_int) -> CoreError {
+        CoreError::Cache(CacheError::Sqlite(rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(code),
+            None,
+        )))
+    }
+
+    fn http(status: u16, code: Option<ApiErrorCode>) -> CoreError {
+        CoreError::Api(ApiError::Http {
+            status,
+            body: ErrorBody {
+                message: "the server's words".into(),
+                status,
+                errors: None,
+                code,
+                details: None,
+                timestamp: chrono::Utc::now(),
+            },
+        })
+    }
+
+    #[test]
+    fn a_full_or_broken_disk_is_a_cache_failure_not_the_network() {
+        for code in [
+            rusqlite::ffi::SQLITE_FULL,
+            rusqlite::ffi::SQLITE_IOERR,
+            rusqlite::ffi::SQLITE_READONLY,
+            rusqlite::ffi::SQLITE_CORRUPT,
+        ] {
+            let e = sqlite(code);
+            assert!(e.is_cache_failure(), "{e}");
+            assert_eq!(e.session_ended(), None);
+            let shown = CommandError::from(e);
+            assert_eq!(shown.code, ErrorCode::LocalCache, "{shown:?}");
+            assert!(
+                shown.message.contains("Free disk space or ask IT"),
+                "{shown:?}"
+            );
+        }
+        // another connection holding the file for a moment: wait and retry
+        assert!(!sqlite(rusqlite::ffi::SQLITE_BUSY).is_cache_failure());
+        assert!(!CoreError::Api(ApiError::Network("refused".into())).is_cache_failure());
+        let full = rusqlite::Error::SqliteFailure(
+            rusqlite::ffi::Error::new(rusqlite::ffi::SQLITE_FULL),
+            None,
+        );
+        let said = cache_failure_status(&CacheError::Sqlite(full));
+        assert!(
+            said.contains("cannot write its local copy") && said.contains("still queued"),
+            "{said}"
+        );
+    }
+
+    #[test]
+    fn a_session_ends_by_the_servers_answer_or_without_a_refresh_token() {
+        assert_eq!(CoreError::SessionEnded(None).session_ended(), Some(None));
+        assert_eq!(
+            http(401, Some(ApiErrorCode::SessionEnded)).session_ended(),
+            Some(Some("the server's words".into()))
+        );
+        assert_eq!(http(401, None).session_ended(), Some(None));
+        assert_eq!(http(403, None).session_ended(), None);
+        // as a command answer: the server's own words, nothing made up
+        let shown = CommandError::from(http(401, None));
+        assert_eq!(shown.code, ErrorCode::Unauthorized);
+        assert_eq!(shown.message, "the server's words");
+        let shown = CommandError::from(CoreError::SessionEnded(None));
+        assert_eq!(shown.code, ErrorCode::Unauthorized);
     }
 }
