@@ -23,7 +23,7 @@ use medoffice_model::{
     NewVitalSigns, Patient, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo,
     UserPatch, VitalSigns,
 };
-use tauri::{Emitter, Manager, State};
+use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
 
 /// The app's state: one workstation core.
@@ -397,101 +397,242 @@ pub fn run() {
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
         )
         .init();
-    let result = tauri::Builder::default()
+    let result = app(tauri::Builder::default())
         .setup(|app| {
             let ws = open_workstation(app)?;
-            // Resume the last session from the keyring: the cache is usable at once, online or not.
-            if let Err(e) = tauri::async_runtime::block_on(ws.resume()) {
-                tracing::warn!(error = %e, "could not resume the last session");
-            }
-            let handle = app.handle().clone();
-            let mut status = ws.subscribe_status();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    let s = status.borrow_and_update().clone();
-                    let _ = handle.emit("sync-status", s);
-                    if status.changed().await.is_err() {
-                        break;
-                    }
-                }
-            });
-            let handle = app.handle().clone();
-            let mut changes = ws.subscribe_changes();
-            tauri::async_runtime::spawn(async move {
-                loop {
-                    match changes.recv().await {
-                        Ok(c) => {
-                            let _ = handle.emit("cache-changed", c);
-                        }
-                        Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
-                            let all = CacheChanged {
-                                entities: vec![
-                                    medoffice_model::EntityKind::Patient,
-                                    medoffice_model::EntityKind::VitalSigns,
-                                    medoffice_model::EntityKind::Appointment,
-                                    medoffice_model::EntityKind::User,
-                                ],
-                            };
-                            let _ = handle.emit("cache-changed", all);
-                        }
-                        Err(_) => break,
-                    }
-                }
-            });
-            app.manage(AppState { ws });
+            attach(app, ws);
             Ok(())
         })
-        .invoke_handler(tauri::generate_handler![
-            session_state,
-            login,
-            logout,
-            unsent_changes,
-            save_sign_in_defaults,
-            lock,
-            unlock,
-            sync_status,
-            search_patients,
-            interpret_search,
-            possible_duplicates,
-            patient_chart,
-            register_patient,
-            record_vitals,
-            day_appointments,
-            appointments_between_dates,
-            move_appointment,
-            book_appointment,
-            set_appointment_status,
-            staff,
-            clinic_today,
-            unlock_offline,
-            edit_patient,
-            review_list,
-            resolve_conflict,
-            resend,
-            rebook,
-            discard,
-            dismiss_duplicate,
-            cancel_sign_in,
-            pending_sign_in,
-            change_password,
-            totp_setup,
-            totp_confirm,
-            totp_disable,
-            my_account,
-            list_users,
-            create_user,
-            update_user,
-            reset_user_password,
-            reset_user_totp,
-            clinic_settings,
-            update_clinic_settings,
-            audit_log,
-            suggested_export_path,
-            export_audit
-        ])
         .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {
         tracing::error!(error = %e, "the desktop app failed");
         std::process::exit(1);
+    }
+}
+
+/// Puts workstation `ws` behind the commands of `app` (the app, or its handle): resumes its
+/// last session from the keyring (the cache is usable at once, online or not) and forwards its
+/// `sync-status` and `cache-changed` events to the UI. [`run`] calls it at setup.
+pub fn attach<R: Runtime, M: Manager<R>>(app: &M, ws: Workstation) {
+    // Resume the last session from the keyring: the cache is usable at once, online or not.
+    if let Err(e) = tauri::async_runtime::block_on(ws.resume()) {
+        tracing::warn!(error = %e, "could not resume the last session");
+    }
+    let handle = app.app_handle().clone();
+    let mut status = ws.subscribe_status();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            let s = status.borrow_and_update().clone();
+            let _ = handle.emit("sync-status", s);
+            if status.changed().await.is_err() {
+                break;
+            }
+        }
+    });
+    let handle = app.app_handle().clone();
+    let mut changes = ws.subscribe_changes();
+    tauri::async_runtime::spawn(async move {
+        loop {
+            match changes.recv().await {
+                Ok(c) => {
+                    let _ = handle.emit("cache-changed", c);
+                }
+                Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    let all = CacheChanged {
+                        entities: vec![
+                            medoffice_model::EntityKind::Patient,
+                            medoffice_model::EntityKind::VitalSigns,
+                            medoffice_model::EntityKind::Appointment,
+                            medoffice_model::EntityKind::User,
+                        ],
+                    };
+                    let _ = handle.emit("cache-changed", all);
+                }
+                Err(_) => break,
+            }
+        }
+    });
+    app.manage(AppState { ws });
+}
+
+/// Every command of the desktop app on `builder`, for any Tauri runtime: [`run`] passes the
+/// real one's, command tests `tauri::test::mock_builder()` (then [`attach`] a workstation).
+pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
+    builder.invoke_handler(tauri::generate_handler![
+        session_state,
+        login,
+        logout,
+        unsent_changes,
+        save_sign_in_defaults,
+        lock,
+        unlock,
+        sync_status,
+        search_patients,
+        interpret_search,
+        possible_duplicates,
+        patient_chart,
+        register_patient,
+        record_vitals,
+        day_appointments,
+        appointments_between_dates,
+        move_appointment,
+        book_appointment,
+        set_appointment_status,
+        staff,
+        clinic_today,
+        unlock_offline,
+        edit_patient,
+        review_list,
+        resolve_conflict,
+        resend,
+        rebook,
+        discard,
+        dismiss_duplicate,
+        cancel_sign_in,
+        pending_sign_in,
+        change_password,
+        totp_setup,
+        totp_confirm,
+        totp_disable,
+        my_account,
+        list_users,
+        create_user,
+        update_user,
+        reset_user_password,
+        reset_user_totp,
+        clinic_settings,
+        update_clinic_settings,
+        audit_log,
+        suggested_export_path,
+        export_audit
+    ])
+}
+
+#[cfg(test)]
+mod tests {
+    //! The commands through Tauri's IPC on its mock runtime: the shell as the UI calls it, with
+    //! no window system and no server.
+
+    use serde_json::{json, Value};
+    use tauri::ipc::{CallbackFn, InvokeBody};
+    use tauri::test::{mock_builder, MockRuntime, INVOKE_KEY};
+    use tauri::webview::InvokeRequest;
+    use tauri::WebviewWindow;
+
+    use super::*;
+
+    /// The app on the mock runtime over a workstation in a scratch folder, and its window.
+    struct Shell {
+        _dir: tempfile::TempDir,
+        _app: tauri::App<MockRuntime>,
+        window: WebviewWindow<MockRuntime>,
+    }
+
+    fn shell() -> Shell {
+        let dir = tempfile::tempdir().expect("scratch folder");
+        let config = WorkstationConfig::in_dir(dir.path().to_path_buf(), "medoffice-desktop-test")
+            .expect("workstation folder");
+        // the app's own context (its configuration and permissions), on the mock runtime
+        let app = app(mock_builder())
+            .build(tauri::generate_context!("../tauri.conf.json"))
+            .expect("the app builds on the mock runtime");
+        attach(
+            &app,
+            Workstation::open(config).expect("the workstation opens"),
+        );
+        let window = tauri::WebviewWindowBuilder::new(&app, "main", Default::default())
+            .build()
+            .expect("a window");
+        Shell {
+            _dir: dir,
+            _app: app,
+            window,
+        }
+    }
+
+    impl Shell {
+        /// Calls command `cmd` with `args` as the UI does: the answer, or the error it rejects with.
+        fn invoke(&self, cmd: &str, args: Value) -> Result<Value, Value> {
+            tauri::test::get_ipc_response(
+                &self.window,
+                InvokeRequest {
+                    cmd: cmd.into(),
+                    callback: CallbackFn(0),
+                    error: CallbackFn(1),
+                    // the page the app serves itself (Linux and macOS; Windows: http://tauri.localhost)
+                    url: "tauri://localhost".parse().expect("url"),
+                    body: InvokeBody::Json(args),
+                    headers: Default::default(),
+                    invoke_key: INVOKE_KEY.to_string(),
+                },
+            )
+            .map(|body| body.deserialize::<Value>().expect("a JSON answer"))
+        }
+    }
+
+    #[test]
+    fn interpret_search_says_what_the_search_box_understood() {
+        let shell = shell();
+        let terms = shell
+            .invoke("interpret_search", json!({"query": "garc 03/04/1990"}))
+            .expect("no error");
+        assert_eq!(terms[0], json!({"kind": "name", "value": "garc"}));
+        assert_eq!(terms[1]["kind"], "birth_date");
+        assert_eq!(
+            terms[1]["value"].as_array().map(Vec::len),
+            Some(2),
+            "an ambiguous date is read both ways: {terms}"
+        );
+    }
+
+    #[test]
+    fn commands_that_need_a_session_answer_not_signed_in() {
+        let shell = shell();
+        for (cmd, args) in [
+            ("search_patients", json!({"query": "garc", "limit": 10})),
+            ("staff", json!({})),
+            ("lock", json!({})),
+        ] {
+            let err = shell.invoke(cmd, args).expect_err(cmd);
+            let err: CommandError = serde_json::from_value(err).expect("a CommandError");
+            assert_eq!(
+                err.code,
+                medoffice_client::view::ErrorCode::NotSignedIn,
+                "{cmd}: {err:?}"
+            );
+        }
+        let status = shell.invoke("sync_status", json!({})).expect("no error");
+        assert_eq!(status["state"], "signed_out");
+    }
+
+    #[test]
+    fn sign_in_defaults_are_checked_then_prefill_the_form() {
+        let shell = shell();
+        let state = shell.invoke("session_state", json!({})).expect("no error");
+        assert_eq!(state["user"], Value::Null);
+        assert_eq!(state["locked"], false);
+
+        let err = shell
+            .invoke(
+                "save_sign_in_defaults",
+                json!({"server_url": "http://192.0.2.10:8080", "tenant": "Not A Code!"}),
+            )
+            .expect_err("plain HTTP to another computer and a bad clinic code are refused");
+        let err: CommandError = serde_json::from_value(err).expect("a CommandError");
+        assert_eq!(err.code, medoffice_client::view::ErrorCode::Validation);
+        let fields = serde_json::to_value(err.fields.expect("field errors")).expect("json");
+        assert!(fields.get("server_url").is_some(), "{fields}");
+        assert!(fields.get("tenant").is_some(), "{fields}");
+
+        let state = shell
+            .invoke(
+                "save_sign_in_defaults",
+                json!({"server_url": "https://clinic.example:8443/", "tenant": "Riverside"}),
+            )
+            .expect("saved");
+        assert_eq!(state["server_url"], "https://clinic.example:8443");
+        assert_eq!(state["tenant"], "riverside");
+        let again = shell.invoke("session_state", json!({})).expect("no error");
+        assert_eq!(again["tenant"], "riverside");
     }
 }

@@ -126,8 +126,15 @@ async fn a_workstation_one_release_behind_syncs_and_a_newer_kind_is_refused_by_n
     let new: ChangesPage = serde_json::from_value(page)?;
     assert_eq!(new.changes.len(), old.changes.len());
     for (n, o) in new.changes.iter().zip(&old.changes) {
-        assert_eq!((n.id, n.revision, n.entity().as_str()), (o.id, o.revision, o.entity.as_str()));
-        assert_eq!(n.record.data(), o.data, "the typed row is the row on the wire");
+        assert_eq!(
+            (n.id, n.revision, n.entity().as_str()),
+            (o.id, o.revision, o.entity.as_str())
+        );
+        assert_eq!(
+            n.record.data(),
+            o.data,
+            "the typed row is the row on the wire"
+        );
     }
     Ok(())
 }

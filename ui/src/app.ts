@@ -29,7 +29,7 @@ import { openLoginSettings, settingsScreen } from "./screens/settings";
 import type { Ctx, Route, Screen } from "./ui/context";
 import { IdleLock } from "./ui/lock";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
-import { statusBar } from "./ui/statusbar";
+import { problemText, statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user"];
@@ -157,6 +157,10 @@ export class App {
       this.reviewBadge.textContent = s.to_review > 0 ? String(s.to_review) : "";
       this.reviewBadge.hidden = s.to_review <= 0;
     }
+    // This computer cannot write its local copy (a full or failing disk): say so at once, in
+    // the core's words, once each time it happens; the status bar keeps saying it.
+    if (s.state === "cache_failed" && before?.state !== "cache_failed")
+      this.toasts.show(problemText(s), "error", 30_000);
     // A session unlocked offline (the server was away at sign-in) is said so, once.
     if (this.signedInAt && s.state !== "syncing") {
       if (s.state === "offline" && Date.now() - this.signedInAt < 15_000)

@@ -17,7 +17,7 @@ use uuid::Uuid;
 
 use crate::api::{ApiClient, ApiError};
 use crate::cache::{instant_key, Cache, CacheResult};
-use crate::Session;
+use crate::{CoreError, Session};
 
 /// The action of a chart opened on a workstation.
 pub const CHART_OPEN: &str = "patient.chart_open";
@@ -149,10 +149,9 @@ impl Session {
     }
 
     /// Reports this person's unreported accesses, in batches.
-    pub(crate) async fn report_access(&self) -> Result<(), ApiError> {
+    pub(crate) async fn report_access(&self) -> Result<(), CoreError> {
         loop {
-            let batch = unreported(&self.cache(), self.user.id, MAX_ACCESS_REPORT)
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+            let batch = unreported(&self.cache(), self.user.id, MAX_ACCESS_REPORT)?;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -162,8 +161,8 @@ impl Session {
             match self.api.report_access(&token, &report).await {
                 Ok(_) => {}
                 // a lost session or a lost link is the engine's business
-                Err(e @ (ApiError::Network(_) | ApiError::Refused(_))) => return Err(e),
-                Err(e) if e.is_unauthorized() => return Err(e),
+                Err(e @ (ApiError::Network(_) | ApiError::Refused(_))) => return Err(e.into()),
+                Err(e) if e.is_unauthorized() => return Err(e.into()),
                 // refused (this workstation's clock runs ahead of the server's, or a server
                 // without the route): keep them for a later try, say so, and let the sync go on
                 Err(ApiError::Http { status, body }) => {
@@ -171,8 +170,7 @@ impl Session {
                     return Ok(());
                 }
             }
-            mark_reported(&self.cache(), &ids, Utc::now())
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+            mark_reported(&self.cache(), &ids, Utc::now())?;
             if ids.len() < MAX_ACCESS_REPORT {
                 return Ok(());
             }

@@ -30,7 +30,7 @@ use ts_rs::TS;
 use crate::api::{ApiClient, ApiError};
 use crate::secrets::Secret;
 use crate::view::{CommandError, ErrorCode};
-use crate::{Session, Workstation};
+use crate::{CoreError, Session, Workstation};
 
 /// A sign-in the server let through only for one more step; held in memory until done.
 pub struct PendingSignIn {
@@ -78,9 +78,9 @@ pub struct TotpEnabled {
 }
 
 /// An online-only call failed: a network failure says that it needs the server.
-pub(crate) fn online_only(e: ApiError) -> CommandError {
-    match e {
-        ApiError::Network(m) => CommandError::new(
+pub(crate) fn online_only(e: impl Into<CoreError>) -> CommandError {
+    match e.into() {
+        CoreError::Api(ApiError::Network(m)) => CommandError::new(
             ErrorCode::Network,
             format!(
                 "This needs a connection to the server, which cannot be reached now ({m}). \

@@ -1,4 +1,7 @@
-//! HTTP client of the central API (reqwest): login, refresh, logout, feed, push.
+//! The HTTP client of the central server's API ([`ApiClient`], reqwest): login, refresh,
+//! logout, feed, push. The account, admin and audit calls add their methods to it in
+//! [`crate::account`], [`crate::admin`] and `access`. (This is the workstation's side of the
+//! wire; the server's own handlers live in `crates/server`.)
 //!
 //! Plain `http://` is refused for any server but this computer itself (loopback), unless the
 //! workstation allows it ([`Transport::allow_insecure_http`]): passwords, tokens and patient

@@ -24,6 +24,7 @@ use tokio_tungstenite::tungstenite::Message;
 
 use crate::api::{ApiClient, ApiError};
 use crate::cache::Cache;
+use crate::error::{cache_failure_status, CoreError};
 use crate::secrets::{Secret, SecretStore};
 use crate::view::{CacheChanged, ConnectionState, SyncStatus};
 
@@ -63,39 +64,6 @@ pub struct Session {
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     duplicates: std::sync::atomic::AtomicU32,
-}
-
-#[derive(Debug)]
-enum EngineError {
-    /// The refresh token was refused: the person must sign in again. With the server's reason
-    /// when the server ended the session itself (code `session_ended`: the account was
-    /// deactivated, or its password reset or changed elsewhere).
-    SessionEnded(Option<String>),
-    Api(ApiError),
-    Other(String),
-}
-
-impl From<ApiError> for EngineError {
-    fn from(e: ApiError) -> Self {
-        if let Some(reason) = ended_by_server(&e) {
-            EngineError::SessionEnded(Some(reason))
-        } else if e.is_unauthorized() {
-            EngineError::SessionEnded(None)
-        } else {
-            EngineError::Api(e)
-        }
-    }
-}
-
-impl std::fmt::Display for EngineError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        match self {
-            EngineError::SessionEnded(None) => f.write_str("the session has ended; sign in again"),
-            EngineError::SessionEnded(Some(why)) => f.write_str(why),
-            EngineError::Api(e) => write!(f, "{e}"),
-            EngineError::Other(s) => f.write_str(s),
-        }
-    }
 }
 
 /// Delay before reconnect attempt `n` (1-based): 250 ms doubling to a 15 s cap, ±25 % jitter so
@@ -200,22 +168,30 @@ impl Session {
     }
 
     fn set_status(&self, f: impl FnOnce(&mut SyncStatus)) {
-        let (pending, rejected, held, conflicts, cursor) = {
+        // counts the cache cannot give now (a failing disk) stay as last known, never 0: the
+        // queue is still there
+        let counts = {
             let cache = self.cache();
-            let (p, r, h) = cache.outbox_counts().unwrap_or((0, 0, 0));
-            let c = cache.conflict_count().unwrap_or(0);
-            (p, r, h, c, cache.cursor().unwrap_or(0))
+            (|| -> crate::cache::CacheResult<_> {
+                let (p, r, h) = cache.outbox_counts()?;
+                Ok((p, r, h, cache.conflict_count()?, cache.cursor()?))
+            })()
         };
+        if let Err(e) = &counts {
+            tracing::warn!(error = %e, "could not count the outbox for the status bar");
+        }
         let duplicates = self.duplicates.load(std::sync::atomic::Ordering::Relaxed);
         self.status.send_modify(|st| {
             f(st);
-            st.pending = pending;
-            st.rejected = rejected;
-            st.held = held;
-            st.conflicts = conflicts;
+            if let Ok((pending, rejected, held, conflicts, cursor)) = counts {
+                st.pending = pending;
+                st.rejected = rejected;
+                st.held = held;
+                st.conflicts = conflicts;
+                st.cursor = cursor;
+            }
             st.possible_duplicates = duplicates;
-            st.to_review = rejected + conflicts + duplicates;
-            st.cursor = cursor;
+            st.to_review = st.rejected + st.conflicts + duplicates;
         });
     }
 
@@ -256,20 +232,20 @@ impl Session {
     }
 
     /// A valid access token, refreshing (and rotating the keyring's refresh token) if needed.
-    async fn access_token(&self) -> Result<String, EngineError> {
+    async fn access_token(&self) -> Result<String, CoreError> {
         let mut t = self.tokens.lock().await;
         self.access_token_held(&mut t).await
     }
 
     /// [`Self::access_token`] with the token lock already held.
-    async fn access_token_held(&self, t: &mut Tokens) -> Result<String, EngineError> {
+    async fn access_token_held(&self, t: &mut Tokens) -> Result<String, CoreError> {
         if let Some((tok, exp)) = &t.access {
             if *exp - 30 > Utc::now().timestamp() {
                 return Ok(tok.clone());
             }
         }
         let Some(refresh) = t.refresh.clone() else {
-            return Err(EngineError::SessionEnded(None));
+            return Err(CoreError::SessionEnded(None));
         };
         let pair = self.api.refresh(refresh.expose()).await?;
         let refresh = Secret::new(pair.refresh_token);
@@ -289,8 +265,8 @@ impl Session {
 
     /// A valid access token for a call the engine does not make itself (account, admin and
     /// audit calls), refreshing if needed.
-    pub(crate) async fn bearer(&self) -> Result<String, ApiError> {
-        self.access_token().await.map_err(to_api)
+    pub(crate) async fn bearer(&self) -> Result<String, CoreError> {
+        self.access_token().await
     }
 
     /// Makes a call that answers a new token pair outside a refresh (a password change ends
@@ -304,13 +280,13 @@ impl Session {
     pub(crate) async fn exchange_tokens<F, Fut>(
         &self,
         call: F,
-    ) -> Result<medoffice_model::LoginResponse, ApiError>
+    ) -> Result<medoffice_model::LoginResponse, CoreError>
     where
         F: FnOnce(String) -> Fut,
         Fut: std::future::Future<Output = Result<medoffice_model::LoginResponse, ApiError>>,
     {
         let mut t = self.tokens.lock().await;
-        let token = self.access_token_held(&mut t).await.map_err(to_api)?;
+        let token = self.access_token_held(&mut t).await?;
         let pair = call(token).await?;
         let refresh = Secret::new(pair.refresh_token.clone());
         if let Err(e) = self.secrets.set(&self.keyring_account, &refresh) {
@@ -339,19 +315,13 @@ impl Session {
     }
 
     /// Pulls the feed from the cursor until caught up.
-    pub(crate) async fn pull(&self) -> Result<(), ApiError> {
+    pub(crate) async fn pull(&self) -> Result<(), CoreError> {
         let _g = self.sync_lock.lock().await;
         loop {
-            let token = self.access_token().await.map_err(to_api)?;
-            let cursor = self
-                .cache()
-                .cursor()
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+            let token = self.access_token().await?;
+            let cursor = self.cache().cursor()?;
             let page = self.api.changes(&token, cursor, 1000).await?;
-            let kinds = self
-                .cache()
-                .apply_changes(&page.changes, page.revision)
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+            let kinds = self.cache().apply_changes(&page.changes, page.revision)?;
             self.notify_changed(kinds);
             if !page.has_more {
                 break;
@@ -367,18 +337,14 @@ impl Session {
         from: i64,
         to: i64,
         changes: &[Change],
-    ) -> Result<bool, EngineError> {
+    ) -> Result<bool, CoreError> {
         let _g = self.sync_lock.lock().await;
         let mut cache = self.cache();
-        let cursor = cache
-            .cursor()
-            .map_err(|e| EngineError::Other(e.to_string()))?;
+        let cursor = cache.cursor()?;
         if from > cursor {
             return Ok(false);
         }
-        let kinds = cache
-            .apply_changes(changes, to)
-            .map_err(|e| EngineError::Other(e.to_string()))?;
+        let kinds = cache.apply_changes(changes, to)?;
         drop(cache);
         self.notify_changed(kinds);
         self.mark_synced();
@@ -418,24 +384,22 @@ impl Session {
 
     /// Sends this user's pending mutations, in order, in batches; records each answer. Returns
     /// how many were answered.
-    pub(crate) async fn push_outbox(&self) -> Result<usize, ApiError> {
+    pub(crate) async fn push_outbox(&self) -> Result<usize, CoreError> {
         let _g = self.push_lock.lock().await;
         let mut answered = 0;
         // halved when the server finds a batch too large (413), back to full after a success
         let mut batch_size = 200;
         loop {
-            let batch = self
-                .sendable_batch(batch_size)
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+            let batch = self.sendable_batch(batch_size)?;
             if batch.is_empty() {
                 break;
             }
             let mutations: Vec<_> = batch.iter().map(|e| e.mutation.clone()).collect();
-            let token = self.access_token().await.map_err(to_api)?;
+            let token = self.access_token().await?;
             let sent = match self.api.push(&token, &mutations).await {
                 Err(e) if e.is_unauthorized() => {
                     self.forget_access_token().await;
-                    let token = self.access_token().await.map_err(to_api)?;
+                    let token = self.access_token().await?;
                     self.api.push(&token, &mutations).await
                 }
                 other => other,
@@ -455,8 +419,7 @@ impl Session {
                         error: Some(body),
                         server: None,
                     };
-                    record_answer(&mut self.cache(), first, refused, self.user.id)
-                        .map_err(|e| ApiError::Network(e.to_string()))?;
+                    record_answer(&mut self.cache(), first, refused, self.user.id)?;
                     self.notify_changed(vec![first.entity()]);
                     self.set_status(|_| {});
                     batch_size = 200;
@@ -467,18 +430,16 @@ impl Session {
             batch_size = 200;
             let mut kinds = Vec::new();
             // all answers of the batch in one local transaction: one disk sync, not one per row
-            self.cache()
-                .batch(|cache| {
-                    for (m, r) in mutations.iter().zip(resp.results) {
-                        record_answer(cache, m, r, self.user.id)?;
-                        if !kinds.contains(&m.entity()) {
-                            kinds.push(m.entity());
-                        }
-                        answered += 1;
+            self.cache().batch(|cache| {
+                for (m, r) in mutations.iter().zip(resp.results) {
+                    record_answer(cache, m, r, self.user.id)?;
+                    if !kinds.contains(&m.entity()) {
+                        kinds.push(m.entity());
                     }
-                    Ok(())
-                })
-                .map_err(|e| ApiError::Network(e.to_string()))?;
+                    answered += 1;
+                }
+                Ok(())
+            })?;
             self.notify_changed(kinds);
             self.set_status(|_| {});
         }
@@ -488,14 +449,20 @@ impl Session {
     async fn run(self: Arc<Self>) {
         let mut attempt: u32 = 0;
         loop {
-            match self.connect_and_serve().await {
-                Ok(()) => attempt = 0,
+            let failed = match self.connect_and_serve().await {
+                Ok(()) => {
+                    attempt = 0;
+                    continue;
+                }
+                Err(e) => e,
+            };
+            match failed.session_ended() {
                 // a call that was under way while this person changed their password here
                 // met the old session's end: the new tokens stand, go on
-                Err(EngineError::SessionEnded(Some(_))) if self.session_still_stands().await => {
+                Some(Some(_)) if self.session_still_stands().await => {
                     attempt = 0;
                 }
-                Err(EngineError::SessionEnded(by_server)) => {
+                Some(by_server) => {
                     // Keep the queue; the person signs in again and it is sent then.
                     self.set_status(|st| {
                         st.state = ConnectionState::Offline;
@@ -508,7 +475,22 @@ impl Session {
                     });
                     return;
                 }
-                Err(e) => {
+                // this computer's disk, not the network: say so and stop (retrying would not
+                // mend it, and would only hammer a failing disk); nothing queued is lost
+                None if failed.is_cache_failure() => {
+                    if let CoreError::Cache(e) = &failed {
+                        tracing::error!(error = %e, "the local cache failed: the sync engine stops");
+                        let message = cache_failure_status(e);
+                        self.set_status(|st| {
+                            st.state = ConnectionState::CacheFailed;
+                            st.offline_since = None;
+                            st.last_error = Some(message);
+                        });
+                    }
+                    return;
+                }
+                None => {
+                    let e = failed;
                     attempt = attempt.saturating_add(1);
                     self.set_status(|st| {
                         if st.state != ConnectionState::Offline {
@@ -523,18 +505,18 @@ impl Session {
         }
     }
 
-    async fn connect_and_serve(&self) -> Result<(), EngineError> {
+    async fn connect_and_serve(&self) -> Result<(), CoreError> {
         let token = self.access_token().await?;
         let mut req = self
             .api
             .ws_url()
             .into_client_request()
-            .map_err(|e| EngineError::Other(e.to_string()))?;
+            .map_err(|e| CoreError::Protocol(e.to_string()))?;
         req.headers_mut().insert(
             "Authorization",
             format!("Bearer {token}")
                 .parse()
-                .map_err(|_| EngineError::Other("bad token".into()))?,
+                .map_err(|_| CoreError::Protocol("bad token".into()))?,
         );
         let connected = tokio::time::timeout(
             Duration::from_secs(10),
@@ -546,7 +528,7 @@ impl Session {
             ),
         )
         .await
-        .map_err(|_| EngineError::Api(ApiError::Network("connection timed out".into())))?;
+        .map_err(|_| CoreError::Api(ApiError::Network("connection timed out".into())))?;
         let (ws, _) = match connected {
             Ok(ws) => ws,
             Err(tokio_tungstenite::tungstenite::Error::Http(r)) if r.status() == 401 => {
@@ -558,29 +540,29 @@ impl Session {
                     .filter(|b| b.code == Some(ApiErrorCode::SessionEnded))
                     .map(|b| b.message)
                 {
-                    return Err(EngineError::SessionEnded(Some(reason)));
+                    return Err(CoreError::SessionEnded(Some(reason)));
                 }
                 // e.g. the signing key was rotated: refresh before the next attempt
                 self.forget_access_token().await;
-                return Err(EngineError::Api(ApiError::Network(
+                return Err(CoreError::Api(ApiError::Network(
                     "the server refused the access token".into(),
                 )));
             }
-            Err(e) => return Err(EngineError::Api(ApiError::Network(e.to_string()))),
+            Err(e) => return Err(CoreError::Api(ApiError::Network(e.to_string()))),
         };
         let (mut write, mut read) = ws.split();
         self.set_status(|st| st.state = ConnectionState::Syncing);
         // hello first: then catch up from the cursor, and send what waits
         let hello = tokio::time::timeout(Duration::from_secs(10), read.next())
             .await
-            .map_err(|_| EngineError::Api(ApiError::Network("no hello from server".into())))?;
+            .map_err(|_| CoreError::Api(ApiError::Network("no hello from server".into())))?;
         match hello {
             Some(Ok(Message::Text(t))) => match serde_json::from_str::<ServerMessage>(&t) {
                 Ok(ServerMessage::Hello { .. }) => {}
-                _ => return Err(EngineError::Other("unexpected first message".into())),
+                _ => return Err(CoreError::Protocol("unexpected first message".into())),
             },
             _ => {
-                return Err(EngineError::Api(ApiError::Network(
+                return Err(CoreError::Api(ApiError::Network(
                     "socket closed before hello".into(),
                 )))
             }
@@ -625,9 +607,9 @@ impl Session {
                             let _ = write.send(Message::Pong(p)).await;
                         }
                         Some(Ok(Message::Close(_))) | None => {
-                            return Err(EngineError::Api(ApiError::Network("the server closed the connection".into())));
+                            return Err(CoreError::Api(ApiError::Network("the server closed the connection".into())));
                         }
-                        Some(Err(e)) => return Err(EngineError::Api(ApiError::Network(e.to_string()))),
+                        Some(Err(e)) => return Err(CoreError::Api(ApiError::Network(e.to_string()))),
                         Some(Ok(_)) => {}
                     }
                 }
@@ -640,7 +622,7 @@ impl Session {
                 _ = tick.tick() => {
                     // retry anything left, and notice a dead link: the server pings every 20 s
                     if last_heard.elapsed() > Duration::from_secs(50) {
-                        return Err(EngineError::Api(ApiError::Network("no word from the server".into())));
+                        return Err(CoreError::Api(ApiError::Network("no word from the server".into())));
                     }
                     // the socket can stay open while the server has lost its database: then
                     // nothing would be saved, so say offline (and reconnect with backoff)
@@ -736,33 +718,3 @@ pub(crate) fn record_answer(
 
 /// The reason a server gives in `closing` when it ended the session (as the error code).
 const SESSION_ENDED: &str = "session_ended";
-
-/// The server's reason when `e` says it ended the session itself.
-fn ended_by_server(e: &ApiError) -> Option<String> {
-    match e {
-        ApiError::Http { status: 401, body } if body.code == Some(ApiErrorCode::SessionEnded) => {
-            Some(body.message.clone())
-        }
-        _ => None,
-    }
-}
-
-fn to_api(e: EngineError) -> ApiError {
-    match e {
-        EngineError::Api(a) => a,
-        EngineError::SessionEnded(why) => ApiError::Http {
-            status: 401,
-            body: medoffice_model::ErrorBody {
-                message: why
-                    .clone()
-                    .unwrap_or_else(|| "The session has ended; sign in again".into()),
-                status: 401,
-                errors: None,
-                code: why.map(|_| ApiErrorCode::SessionEnded),
-                details: None,
-                timestamp: Utc::now(),
-            },
-        },
-        EngineError::Other(s) => ApiError::Network(s),
-    }
-}

@@ -69,6 +69,11 @@ pub enum ConnectionState {
     Online,
     /// Server unreachable; work continues from the cache and the outbox.
     Offline,
+    /// This computer cannot write its local copy of the clinic's records (a full or failing
+    /// disk, a damaged or unwritable cache file): the sync engine has stopped rather than
+    /// retry, and `last_error` says what failed and what to do. Nothing queued is lost; the
+    /// engine starts again at the next sign-in or start of the app.
+    CacheFailed,
 }
 
 /// What the status bar shows: `online`, `syncing`, `offline since T with N pending`.

@@ -186,6 +186,10 @@ pub enum ErrorCode {
     PlanLimit,
     /// Nobody is signed in on this workstation.
     NotSignedIn,
+    /// This computer's local copy of the clinic's records could not be read or written (a
+    /// full or failing disk, a damaged file); the message says what to do. Not a network
+    /// problem.
+    LocalCache,
     /// Something unexpected; the message says what.
     Internal,
 }
@@ -205,6 +209,7 @@ impl ErrorCode {
         ErrorCode::TotpEnrollmentRequired,
         ErrorCode::PlanLimit,
         ErrorCode::NotSignedIn,
+        ErrorCode::LocalCache,
         ErrorCode::Internal,
     ];
 }

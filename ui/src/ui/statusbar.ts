@@ -1,6 +1,8 @@
 // The status bar: connection state, pending, rejected and held changes, what waits for review
 // (a link to the review list), a "sign in again" action when the server no longer accepts the
-// session, last sync. Always visible, announced politely when it changes.
+// session, last sync. Always visible, announced politely when it changes. A cache this
+// computer cannot write (`cache_failed`: a full or failing disk) is said as such, with the
+// core's words on what to do, never as "offline".
 
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
@@ -25,6 +27,32 @@ export interface StatusBarActions {
   onReview(): void;
   /** Asks the person to sign in again (the queue is sent once they have). */
   onSignIn(): void;
+}
+
+/** The connection word: "Online", "Offline since 14:05", "Cannot save on this computer"… */
+export function connectionLabel(s: SyncStatus, tz: string | null, today: string | null): string {
+  switch (s.state) {
+    case "online":
+      return "Online";
+    case "syncing":
+      return "Syncing…";
+    case "offline":
+      return s.offline_since ? `Offline since ${formatWhen(s.offline_since, tz, today)}` : "Offline";
+    case "cache_failed":
+      return "Cannot save on this computer";
+    case "signed_out":
+      return "Signed out";
+  }
+}
+
+/**
+ * The problem shown after the counts: the last connection problem while offline (unless the
+ * sign-in action says it), and while the cache cannot be written the core's sentence on what
+ * happened and what to do.
+ */
+export function problemText(s: SyncStatus): string {
+  if (s.state === "cache_failed") return s.last_error ?? "This computer cannot write its local copy of the clinic's records. Free disk space or ask IT, then restart medoffice.";
+  return s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
 }
 
 /** "Sign in again to send 3 changes". */
@@ -73,17 +101,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
       return;
     }
     el.dataset.state = s.state;
-    const label =
-      s.state === "online"
-        ? "Online"
-        : s.state === "syncing"
-          ? "Syncing…"
-          : s.state === "offline"
-            ? s.offline_since
-              ? `Offline since ${formatWhen(s.offline_since, tz, today)}`
-              : "Offline"
-            : "Signed out";
-    replace(conn, h("span", { class: "dot", "aria-hidden": "true" }), label);
+    replace(conn, h("span", { class: "dot", "aria-hidden": "true" }), connectionLabel(s, tz, today));
     pending.textContent = `${s.pending} pending ${s.pending === 1 ? "change" : "changes"}`;
     pending.dataset.count = String(s.pending);
     pending.classList.toggle("sb-warn", s.pending > 0);
@@ -105,7 +123,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     signIn.hidden = !s.sign_in_required;
     signInBtn.textContent = signInText(s.pending);
     last.textContent = s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
-    problem.textContent = s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
+    problem.textContent = problemText(s);
     problem.title = s.last_error ?? "";
   };
   render();

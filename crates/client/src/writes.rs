@@ -1,0 +1,283 @@
+//! Clinical writes: register a patient, record vital signs, book, move and move along an
+//! appointment. Each is checked here, queued in the outbox (durably, in the cache) and sent
+//! by the sync engine; the screens show it at once.
+
+use std::collections::BTreeMap;
+
+use chrono::{DateTime, Utc};
+use medoffice_model::{
+    AppointmentField, AppointmentStatus, Mutation, MutationKind, NewAppointment, NewPatient,
+    NewVitalSigns, NewVitalSignsForPatient, Patient, Permission, VitalSigns,
+};
+use uuid::Uuid;
+
+use crate::view::{AppointmentRow, CommandError, ConnectionState, ErrorCode, Local};
+use crate::{clash_in_cache, internal, local, Session, Workstation};
+
+impl Workstation {
+    /// Queues `m` durably in this user's outbox and tells the engine and the screens.
+    pub(crate) async fn enqueue(&self, s: &Session, m: Mutation) -> Result<(), CommandError> {
+        s.cache().enqueue(&m, s.user.id)?;
+        s.after_local_write(m.entity());
+        Ok(())
+    }
+
+    /// Registers a patient: validated here, saved to the outbox (durably), sent when online.
+    /// Shows at once with a provisional MRN.
+    pub async fn register_patient(&self, new: NewPatient) -> Result<Local<Patient>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::PatientWrite)?;
+        let mut new = new.normalized();
+        new.validate(s.today()).map_err(CommandError::validation)?;
+        let id = new.id.unwrap_or_else(Uuid::now_v7);
+        new.id = Some(id);
+        self.enqueue(&s, Mutation::new(id, MutationKind::RegisterPatient(new)))
+            .await?;
+        let p = local::patient(&s.cache(), id)?;
+        p.ok_or_else(|| internal("registered patient not readable"))
+    }
+
+    /// Records a vital-signs set for a patient known here.
+    pub async fn record_vitals(
+        &self,
+        patient_id: Uuid,
+        mut vitals: NewVitalSigns,
+    ) -> Result<Local<VitalSigns>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::VitalSignsWrite)?;
+        if local::patient(&s.cache(), patient_id)?.is_none() {
+            return Err(CommandError::new(
+                ErrorCode::NotFound,
+                "No such patient on this workstation",
+            ));
+        }
+        vitals
+            .validate(Utc::now())
+            .map_err(CommandError::validation)?;
+        let id = vitals.id.unwrap_or_else(Uuid::now_v7);
+        vitals.id = Some(id);
+        if vitals.entered_offline.is_none() {
+            vitals.entered_offline = Some(s.status_state() != ConnectionState::Online);
+        }
+        let kind = MutationKind::RecordVitals(NewVitalSignsForPatient { patient_id, vitals });
+        self.enqueue(&s, Mutation::new(id, kind)).await?;
+        // just this set: a chart with years of history is not re-read for every entry
+        let queued = local::queued_vitals(&s.cache(), id, s.tz())?;
+        match queued {
+            Some(v) => Ok(v),
+            // already sent and answered by the engine meanwhile: it is in the cache
+            None => local::vitals_of(&s.cache(), patient_id, s.tz())?
+                .into_iter()
+                .find(|v| v.record.id == id)
+                .ok_or_else(|| internal("recorded vitals not readable")),
+        }
+    }
+
+    /// Books an appointment. A clash with a booking in the cache is refused at once, naming it;
+    /// the server checks again (the exclusion constraint is the authority).
+    pub async fn book_appointment(
+        &self,
+        mut new: NewAppointment,
+    ) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        new.validate().map_err(CommandError::validation)?;
+        if local::patient(&s.cache(), new.patient_id)?.is_none() {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("patient_id", "no such patient on this workstation");
+            return Err(CommandError::validation(f));
+        }
+        if !new.overbooked.unwrap_or(false) {
+            if let Some(e) = clash_in_cache(&s, &new, None)? {
+                return Err(e);
+            }
+        }
+        let id = new.id.unwrap_or_else(Uuid::now_v7);
+        new.id = Some(id);
+        self.enqueue(&s, Mutation::new(id, MutationKind::BookAppointment(new)))
+            .await?;
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        let a = local::appointment(&cache, id)?
+            .ok_or_else(|| internal("booked appointment not readable"))?;
+        local::row(&cache, a, &staff)
+    }
+
+    /// Moves an appointment along its workflow (check in, start, complete, no-show, cancel).
+    /// `note` (e.g. a cancellation reason) is appended to the notes. A check-in carries this
+    /// workstation's clock as `checked_in_at`, so the waiting time counts from the desk even
+    /// when the check-in is sent later; the row answered shows it at once.
+    pub async fn set_appointment_status(
+        &self,
+        id: Uuid,
+        status: AppointmentStatus,
+        note: Option<String>,
+    ) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let current = local::appointment(&s.cache(), id)?
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
+        if !current.record.status.can_become(status) {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add(
+                "status",
+                format!(
+                    "cannot go from {} to {}",
+                    current.record.status.as_str(),
+                    status.as_str()
+                ),
+            );
+            return Err(CommandError::validation(f));
+        }
+        if status == AppointmentStatus::Cancelled
+            && note.as_deref().is_none_or(|n| n.trim().is_empty())
+        {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("note", "give a reason for the cancellation");
+            return Err(CommandError::validation(f));
+        }
+        let mut changes = BTreeMap::new();
+        changes.insert(
+            AppointmentField::Status,
+            serde_json::to_value(status).map_err(internal)?,
+        );
+        // the desk's moment of check-in, even if this is sent hours later; the server clamps
+        // it to its own clock (Appointment::checked_in_at). Back to scheduled, the pending
+        // view shows no check-in time (the server clears it; see local::overlay).
+        let checked_in_at = (status == AppointmentStatus::CheckedIn
+            && current.record.status != status)
+            .then(Utc::now);
+        if let Some(n) = note.map(|n| n.trim().to_owned()).filter(|n| !n.is_empty()) {
+            let notes = match &current.record.notes {
+                Some(old) => format!("{old}\n{n}"),
+                None => n,
+            };
+            changes.insert(AppointmentField::Notes, serde_json::Value::String(notes));
+        }
+        self.update_appointment(&s, id, changes, checked_in_at)
+            .await
+    }
+
+    /// Moves (reschedules) a booking to `starts_at` for `duration_minutes` with `provider_id`:
+    /// an outbox update from the revision seen here carrying only the changed fields.
+    ///
+    /// Refused at once, with the reason on the field concerned: a length outside 5–480
+    /// minutes; a booking that is not `scheduled` or `checked_in` (the visit has started,
+    /// ended or was called off); a start on a day before today (clinic time zone; moving to
+    /// an earlier hour of today is allowed, the front desk fixes the day as it happens); a
+    /// provider who is not an active staff member (the server's rule). A clash with another live booking
+    /// of the provider in the cache is refused as `conflict` naming it
+    /// (`conflicting_appointment_id`), as for a new booking; an overbooked visit skips that
+    /// check and needs the overbook permission. The server checks again and is the
+    /// authority: a move it refuses comes back as a refused change in the review list.
+    pub async fn move_appointment(
+        &self,
+        id: Uuid,
+        starts_at: DateTime<Utc>,
+        duration_minutes: i32,
+        provider_id: Uuid,
+    ) -> Result<AppointmentRow, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let current = local::appointment(&s.cache(), id)?
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?;
+        let r = current.record.clone();
+        let mut f = medoffice_model::FieldErrors::new();
+        if !r.status.can_move() {
+            f.add(
+                "status",
+                format!(
+                    "only scheduled or checked-in bookings can be moved; this one is {}",
+                    r.status.as_str().replace('_', " ")
+                ),
+            );
+        }
+        medoffice_model::validate_duration(duration_minutes, &mut f);
+        let (today_start, _) = s.day_bounds(s.today());
+        if starts_at < today_start {
+            f.add("starts_at", "cannot be moved to a day in the past");
+        }
+        let staff = s.cache().staff()?;
+        if !staff.iter().any(|m| m.id == provider_id && m.active) {
+            f.add(
+                "provider_id",
+                "is not an active staff member of this clinic",
+            );
+        }
+        f.into_result().map_err(CommandError::validation)?;
+        let mut data = BTreeMap::new();
+        if starts_at != r.starts_at {
+            data.insert(
+                AppointmentField::StartsAt,
+                serde_json::to_value(starts_at).map_err(internal)?,
+            );
+        }
+        if duration_minutes != r.duration_minutes {
+            data.insert(AppointmentField::DurationMinutes, duration_minutes.into());
+        }
+        if provider_id != r.provider_id {
+            data.insert(
+                AppointmentField::ProviderId,
+                serde_json::to_value(provider_id).map_err(internal)?,
+            );
+        }
+        if data.is_empty() {
+            return local::row(&s.cache(), current, &staff);
+        }
+        let day = |t: DateTime<Utc>| t.with_timezone(&s.tz()).date_naive();
+        if r.status == AppointmentStatus::CheckedIn && day(starts_at) != day(r.starts_at) {
+            // the patient is here today, not on the new day: the visit waits for them again
+            // (the server clears the check-in time with it)
+            data.insert(
+                AppointmentField::Status,
+                serde_json::to_value(AppointmentStatus::Scheduled).map_err(internal)?,
+            );
+        }
+        if r.overbooked {
+            // moving an overbooked visit is overbooking again (as the server rules)
+            Self::require(&s, Permission::AppointmentOverbook)?;
+        } else {
+            let probe = NewAppointment {
+                id: Some(id),
+                patient_id: r.patient_id,
+                provider_id,
+                starts_at,
+                duration_minutes,
+                kind: r.kind,
+                reason: None,
+                notes: None,
+                overbooked: None,
+            };
+            if let Some(e) = clash_in_cache(&s, &probe, Some(id))? {
+                return Err(e);
+            }
+        }
+        self.update_appointment(&s, id, data, None).await
+    }
+
+    /// Queues an update of a booking (only the fields in `changes`, from the revision in the
+    /// cache; `checked_in_at` with a check-in) and answers its row as it now shows here.
+    async fn update_appointment(
+        &self,
+        s: &Session,
+        id: Uuid,
+        changes: BTreeMap<AppointmentField, serde_json::Value>,
+        checked_in_at: Option<DateTime<Utc>>,
+    ) -> Result<AppointmentRow, CommandError> {
+        let base = s.cache().appointment(id)?.map(|a| a.revision).unwrap_or(0);
+        let edit = medoffice_model::Edit {
+            base_revision: base,
+            changes,
+        };
+        let kind = MutationKind::EditAppointment {
+            edit,
+            checked_in_at,
+        };
+        self.enqueue(s, Mutation::new(id, kind)).await?;
+        let cache = s.cache();
+        let staff = cache.staff()?;
+        let a =
+            local::appointment(&cache, id)?.ok_or_else(|| internal("appointment not readable"))?;
+        local::row(&cache, a, &staff)
+    }
+}

@@ -1,0 +1,45 @@
+import { describe, expect, it } from "vitest";
+import type { SyncStatus } from "../bindings/SyncStatus";
+import { connectionLabel, problemText } from "./statusbar";
+
+function status(over: Partial<SyncStatus>): SyncStatus {
+  return {
+    state: "online",
+    pending: 0,
+    rejected: 0,
+    held: 0,
+    conflicts: 0,
+    possible_duplicates: 0,
+    to_review: 0,
+    offline_since: null,
+    last_synced_at: null,
+    cursor: 0,
+    last_error: null,
+    sign_in_required: false,
+    ended_by_server: null,
+    ...over,
+  };
+}
+
+describe("status bar", () => {
+  it("says a cache this computer cannot write as such, with the core's words on what to do", () => {
+    const words =
+      "This computer cannot write its local copy of the clinic's records (disk I/O error), so syncing has stopped. Free disk space or ask IT, then restart medoffice. Nothing was lost: the changes not yet sent are still queued here.";
+    const s = status({ state: "cache_failed", pending: 3, last_error: words });
+    expect(connectionLabel(s, "UTC", null)).toBe("Cannot save on this computer");
+    expect(connectionLabel(s, "UTC", null)).not.toMatch(/offline/i);
+    expect(problemText(s)).toBe(words);
+  });
+
+  it("says what to do even without the core's sentence", () => {
+    expect(problemText(status({ state: "cache_failed" }))).toMatch(/Free disk space or ask IT/);
+  });
+
+  it("keeps offline as offline", () => {
+    const s = status({ state: "offline", offline_since: "2026-12-06T09:05:00Z", last_error: "server unreachable: connection refused" });
+    expect(connectionLabel(s, "UTC", "2026-12-06")).toBe("Offline since 09:05");
+    expect(problemText(s)).toBe("server unreachable: connection refused");
+    expect(problemText({ ...s, sign_in_required: true })).toBe("");
+    expect(problemText(status({ last_error: "old" }))).toBe("");
+  });
+});
