@@ -161,6 +161,9 @@ export class App {
     // the core's words, once each time it happens; the status bar keeps saying it.
     if (s.state === "cache_failed" && before?.state !== "cache_failed")
       this.toasts.show(problemText(s), "error", 30_000);
+    // The server is newer than this app: the same, once, in the core's words.
+    if (s.state === "update_required" && before?.state !== "update_required")
+      this.toasts.show(problemText(s), "error", 30_000);
     // A session unlocked offline (the server was away at sign-in) is said so, once.
     if (this.signedInAt && s.state !== "syncing") {
       if (s.state === "offline" && Date.now() - this.signedInAt < 15_000)

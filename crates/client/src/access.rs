@@ -161,7 +161,9 @@ impl Session {
             match self.api.report_access(&token, &report).await {
                 Ok(_) => {}
                 // a lost session or a lost link is the engine's business
-                Err(e @ (ApiError::Network(_) | ApiError::Refused(_))) => return Err(e.into()),
+                Err(
+                    e @ (ApiError::Network(_) | ApiError::Refused(_) | ApiError::Incompatible(_)),
+                ) => return Err(e.into()),
                 Err(e) if e.is_unauthorized() => return Err(e.into()),
                 // refused (this workstation's clock runs ahead of the server's, or a server
                 // without the route): keep them for a later try, say so, and let the sync go on

@@ -30,6 +30,11 @@ pub enum ApiError {
     /// computer, an unreadable CA certificate): a setting must change, retrying will not help.
     #[error("{0}")]
     Refused(String),
+    /// The server answered, but with something this build cannot read (a kind of record or
+    /// message a newer server sends): this workstation's app must be updated; retrying as it
+    /// is will not help.
+    #[error("the server sent something this version of medoffice cannot read ({0}); update this workstation's app")]
+    Incompatible(String),
     /// The server answered an error.
     #[error("{}", .body.message)]
     Http {
@@ -199,10 +204,16 @@ impl ApiClient {
         let resp = resp.map_err(|e| ApiError::Network(e.to_string()))?;
         let status = resp.status();
         if status.is_success() {
-            return resp
-                .json::<T>()
+            let bytes = resp
+                .bytes()
                 .await
-                .map_err(|e| ApiError::Network(format!("unreadable answer: {e}")));
+                .map_err(|e| ApiError::Network(format!("the answer broke off: {e}")))?;
+            return serde_json::from_slice(&bytes).map_err(|e| match e.classify() {
+                // well-formed JSON of a shape this build does not know: a newer server
+                serde_json::error::Category::Data => ApiError::Incompatible(e.to_string()),
+                // not JSON at all (a proxy's page, a cut answer): the server is not reached
+                _ => ApiError::Network(format!("unreadable answer: {e}")),
+            });
         }
         Err(Self::error_of(status, resp).await)
     }

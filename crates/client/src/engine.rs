@@ -489,6 +489,17 @@ impl Session {
                     }
                     return;
                 }
+                // a newer server: say so rather than "offline", and try again now and then
+                None if matches!(failed, CoreError::Api(ApiError::Incompatible(_))) => {
+                    tracing::error!(error = %failed, "the server is newer than this workstation");
+                    attempt = attempt.saturating_add(1);
+                    self.set_status(|st| {
+                        st.state = ConnectionState::UpdateRequired;
+                        st.offline_since = None;
+                        st.last_error = Some(failed.to_string());
+                    });
+                    tokio::time::sleep(backoff(attempt)).await;
+                }
                 None => {
                     let e = failed;
                     attempt = attempt.saturating_add(1);
@@ -601,7 +612,11 @@ impl Session {
                                 return Ok(());
                             }
                             Ok(ServerMessage::Hello { .. }) => {}
-                            Err(e) => tracing::warn!(error = %e, "unreadable message from server"),
+                            // a page this build cannot read: the feed says why (a newer server)
+                            Err(e) => {
+                                tracing::warn!(error = %e, "unreadable message from server");
+                                self.pull().await?;
+                            }
                         },
                         Some(Ok(Message::Ping(p))) => {
                             let _ = write.send(Message::Pong(p)).await;

@@ -67,6 +67,11 @@ pub(crate) fn cache_failure_status(e: &CacheError) -> String {
     match e {
         // a stored row this version cannot read (e.g. written by another version): no disk to
         // free, but retrying does not mend it either
+        CacheError::Outbox(_) => format!(
+            "This computer's queue of changes holds one this version of medoffice cannot send \
+             ({e}), so syncing has stopped. Update this workstation's app; nothing was lost: \
+             the change stays queued until then."
+        ),
         CacheError::Data(_) => format!(
             "This computer's local copy of the clinic's records holds something this version \
              of medoffice cannot read ({e}), so syncing has stopped. Ask IT; nothing was lost: \
@@ -120,6 +125,10 @@ impl From<api::ApiError> for CommandError {
             api::ApiError::Network(m) => CommandError::new(
                 ErrorCode::Network,
                 format!("The server cannot be reached ({m})"),
+            ),
+            e @ api::ApiError::Incompatible(_) => CommandError::new(
+                ErrorCode::UpdateRequired,
+                format!("This workstation's app is older than the server: {e}"),
             ),
             api::ApiError::Refused(m) => {
                 let mut f = medoffice_model::FieldErrors::new();

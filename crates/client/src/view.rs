@@ -74,6 +74,11 @@ pub enum ConnectionState {
     /// retry, and `last_error` says what failed and what to do. Nothing queued is lost; the
     /// engine starts again at the next sign-in or start of the app.
     CacheFailed,
+    /// The server sends changes this version of the app cannot read (the server is newer):
+    /// work continues from the cache and the outbox, nothing is lost, and `last_error` says to
+    /// update this workstation's app. The engine keeps trying, slowly, in case the server is
+    /// rolled back.
+    UpdateRequired,
 }
 
 /// What the status bar shows: `online`, `syncing`, `offline since T with N pending`.

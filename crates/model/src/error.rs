@@ -186,6 +186,9 @@ pub enum ErrorCode {
     PlanLimit,
     /// Nobody is signed in on this workstation.
     NotSignedIn,
+    /// The server sent something this version of the app cannot read (it is newer): the
+    /// workstation's app must be updated.
+    UpdateRequired,
     /// This computer's local copy of the clinic's records could not be read or written (a
     /// full or failing disk, a damaged file); the message says what to do. Not a network
     /// problem.
@@ -209,6 +212,7 @@ impl ErrorCode {
         ErrorCode::TotpEnrollmentRequired,
         ErrorCode::PlanLimit,
         ErrorCode::NotSignedIn,
+        ErrorCode::UpdateRequired,
         ErrorCode::LocalCache,
         ErrorCode::Internal,
     ];

@@ -3,4 +3,4 @@
 /**
  * Connection state shown in the status bar.
  */
-export type ConnectionState = "signed_out" | "syncing" | "online" | "offline" | "cache_failed";
+export type ConnectionState = "signed_out" | "syncing" | "online" | "offline" | "cache_failed" | "update_required";

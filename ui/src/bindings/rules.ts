@@ -380,6 +380,7 @@ export const RULES: ClinicalRules = {
     "totp_enrollment_required",
     "plan_limit",
     "not_signed_in",
+    "update_required",
     "local_cache",
     "internal"
   ],

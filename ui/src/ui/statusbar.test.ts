@@ -35,6 +35,15 @@ describe("status bar", () => {
     expect(problemText(status({ state: "cache_failed" }))).toMatch(/Free disk space or ask IT/);
   });
 
+  it("says a server newer than this app as such, never as offline", () => {
+    const words =
+      "the server sent something this version of medoffice cannot read (unknown variant `room`); update this workstation's app";
+    const s = status({ state: "update_required", pending: 2, last_error: words });
+    expect(connectionLabel(s, "UTC", null)).toBe("Update this app");
+    expect(problemText(s)).toBe(words);
+    expect(problemText(status({ state: "update_required" }))).toMatch(/Update medoffice on this workstation/);
+  });
+
   it("keeps offline as offline", () => {
     const s = status({ state: "offline", offline_since: "2026-12-06T09:05:00Z", last_error: "server unreachable: connection refused" });
     expect(connectionLabel(s, "UTC", "2026-12-06")).toBe("Offline since 09:05");

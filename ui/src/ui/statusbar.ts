@@ -2,7 +2,8 @@
 // (a link to the review list), a "sign in again" action when the server no longer accepts the
 // session, last sync. Always visible, announced politely when it changes. A cache this
 // computer cannot write (`cache_failed`: a full or failing disk) is said as such, with the
-// core's words on what to do, never as "offline".
+// core's words on what to do, never as "offline"; so is a server newer than this app
+// (`update_required`: the app must be updated to read what it sends).
 
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
@@ -40,6 +41,8 @@ export function connectionLabel(s: SyncStatus, tz: string | null, today: string 
       return s.offline_since ? `Offline since ${formatWhen(s.offline_since, tz, today)}` : "Offline";
     case "cache_failed":
       return "Cannot save on this computer";
+    case "update_required":
+      return "Update this app";
     case "signed_out":
       return "Signed out";
   }
@@ -52,6 +55,8 @@ export function connectionLabel(s: SyncStatus, tz: string | null, today: string 
  */
 export function problemText(s: SyncStatus): string {
   if (s.state === "cache_failed") return s.last_error ?? "This computer cannot write its local copy of the clinic's records. Free disk space or ask IT, then restart medoffice.";
+  if (s.state === "update_required")
+    return s.last_error ?? "The server is newer than this app and sends records it cannot read. Update medoffice on this workstation; what you enter is kept here meanwhile.";
   return s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
 }
 
