@@ -57,7 +57,7 @@ async fn a_workstation_one_release_behind_syncs_and_a_newer_kind_is_refused_by_n
     let (s, r) = push(json!({"mutations": [
         {"mutation_id": Uuid::new_v4(), "entity": "patient", "op": "create", "id": patient,
          "data": {"id": patient, "given_name": "Ada", "family_name": "Lovelace",
-                  "date_of_birth": "1815-12-10", "sex": "female"}},
+                  "date_of_birth": "1990-12-10", "sex": "female"}},
         {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": Uuid::now_v7(),
          "data": {"patient_id": patient, "measured_at": chrono::Utc::now(), "systolic_mmhg": 152,
                   "diastolic_mmhg": 91, "entered_offline": true}},
@@ -107,6 +107,26 @@ async fn a_workstation_one_release_behind_syncs_and_a_newer_kind_is_refused_by_n
     let (_, again) = push(batch).await?;
     assert_eq!(statuses(&again), ["duplicate", "rejected", "duplicate"]);
     assert_eq!(again["results"][1]["error"]["code"], "unsupported_change");
+
+    // a refused patient edit that does not even decode is audited against that patient
+    let bad_edit = Uuid::new_v4();
+    let (s, r) = push(json!({"mutations": [
+        {"mutation_id": bad_edit, "entity": "patient", "op": "update", "id": patient,
+         "base_revision": 1, "data": {"mrn": "000001"}},
+    ]}))
+    .await?;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(statuses(&r), ["rejected"]);
+    assert!(r["results"][0]["error"]["errors"]["mrn"].is_array(), "{r}");
+    let mut owner = medoffice_server::db::owner_connection(&sys.database_url).await?;
+    let audited: Option<Uuid> = sqlx::query_scalar(
+        "SELECT patient_id FROM audit_log WHERE action = 'patient.update' AND outcome <> 'success' \
+         AND detail LIKE '%' || $1 || '%'",
+    )
+    .bind(bad_edit.to_string())
+    .fetch_one(&mut owner)
+    .await?;
+    assert_eq!(audited, Some(patient), "the refusal names the patient");
 
     // the feed, read as the previous release read it and as this one does
     let (s, page) = http

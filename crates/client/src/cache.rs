@@ -38,10 +38,6 @@ pub enum CacheError {
     /// The file is not readable with the key given (encrypted with another key, or damaged).
     #[error("local cache {0}: not readable with this workstation's key for it (encrypted with another key, or damaged)")]
     WrongKey(String),
-    /// An outbox entry this build cannot read (queued by a newer release of the app): it stays
-    /// queued, untouched, until the app is updated.
-    #[error("local outbox: {0}; update this workstation's app to send it")]
-    Outbox(String),
     /// Converting a plaintext cache of an earlier version failed (the plaintext file is kept).
     #[error("local cache {path}: encrypting the cache of an earlier version failed: {why}")]
     Conversion {
@@ -104,6 +100,19 @@ pub struct OutboxEntry {
     pub error_details: Option<medoffice_model::ErrorBody>,
     /// For a held entry: the refused creation it waits for.
     pub held_by: Option<Uuid>,
+    /// When it was queued.
+    pub created_at: DateTime<Utc>,
+}
+
+/// An outbox entry this build cannot read as a change (see [`Cache::unreadable_outbox`]).
+#[derive(Debug, Clone)]
+pub struct UnreadableEntry {
+    /// The entry as stored.
+    pub envelope: MutationEnvelope,
+    /// Why it does not read, in words.
+    pub reason: String,
+    /// `pending`, `rejected` or `held`.
+    pub state: String,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
 }
@@ -491,16 +500,19 @@ impl Cache {
         for row in rows {
             let (seq, mid, entity, op, id, base, data, user, state, error, at, details, held_by) =
                 row?;
-            // the outbox stores the wire envelope, so entries queued by an older release read
-            let mutation = Mutation::decode(MutationEnvelope {
+            // the outbox stores the wire envelope, so entries queued by an older release read;
+            // one this build cannot read is left out here and listed by `unreadable_outbox`
+            let Ok(mutation) = Mutation::decode(MutationEnvelope {
                 mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
                 entity,
                 op,
                 id: Uuid::parse_str(&id).unwrap_or_default(),
                 base_revision: base,
                 data: serde_json::from_str(&data)?,
-            })
-            .map_err(|e| CacheError::Outbox(format!("outbox entry {seq}: {e}")))?;
+            }) else {
+                tracing::warn!(seq, "an outbox entry this version cannot read is left out");
+                continue;
+            };
             out.push(OutboxEntry {
                 seq,
                 mutation,
@@ -515,6 +527,69 @@ impl Cache {
             });
         }
         Ok(out)
+    }
+
+    /// Outbox entries this build cannot read as a change: a body the previous release stored
+    /// that no longer passes its kind's checks (a resend of an edit with fields an edit may not
+    /// change), or a kind a newer release queued before the app was downgraded. They are never
+    /// sent; they are listed for a person to discard ([`Cache::discard_unreadable`]), so one
+    /// bad entry does not stop the rest of the queue.
+    pub fn unreadable_outbox(&self) -> CacheResult<Vec<UnreadableEntry>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT mutation_id, entity, op, entity_id, base_revision, data, state, created_at \
+             FROM outbox ORDER BY seq",
+        )?;
+        let rows = stmt.query_map([], |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<i64>>(4)?,
+                r.get::<_, String>(5)?,
+                r.get::<_, String>(6)?,
+                r.get::<_, String>(7)?,
+            ))
+        })?;
+        let mut out = Vec::new();
+        for row in rows {
+            let (mid, entity, op, id, base, data, state, at) = row?;
+            let envelope = MutationEnvelope {
+                mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
+                entity,
+                op,
+                id: Uuid::parse_str(&id).unwrap_or_default(),
+                base_revision: base,
+                data: serde_json::from_str(&data)?,
+            };
+            if let Err(e) = Mutation::decode(envelope.clone()) {
+                out.push(UnreadableEntry {
+                    envelope,
+                    reason: e.to_string(),
+                    state,
+                    created_at: DateTime::parse_from_rfc3339(&at)
+                        .map(|t| t.with_timezone(&Utc))
+                        .unwrap_or_else(|_| Utc::now()),
+                });
+            }
+        }
+        Ok(out)
+    }
+
+    /// Removes an outbox entry this build cannot read (see [`Cache::unreadable_outbox`]).
+    /// Returns whether `mutation_id` was one.
+    pub fn discard_unreadable(&self, mutation_id: Uuid) -> CacheResult<bool> {
+        let unreadable = self
+            .unreadable_outbox()?
+            .iter()
+            .any(|u| u.envelope.mutation_id == mutation_id);
+        if unreadable {
+            self.conn.execute(
+                "DELETE FROM outbox WHERE mutation_id = ?1",
+                [mutation_id.to_string()],
+            )?;
+        }
+        Ok(unreadable)
     }
 
     /// Counts of (pending, rejected, held) outbox entries.
@@ -1166,6 +1241,58 @@ mod tests {
 
     fn contains(hay: &[u8], needle: &str) -> bool {
         hay.windows(needle.len()).any(|w| w == needle.as_bytes())
+    }
+
+    #[test]
+    fn an_entry_this_version_cannot_read_is_listed_apart_and_the_queue_goes_on(
+    ) -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let cache = Cache::open(&dir.path().join("c.sqlite"), &CacheKey::generate())?;
+        let user = Uuid::new_v4();
+        let edit = |phone: &str| {
+            let edit = medoffice_model::Edit {
+                base_revision: 1,
+                changes: [(
+                    medoffice_model::PatientField::Phone,
+                    serde_json::json!(phone),
+                )]
+                .into(),
+            };
+            Mutation::new(Uuid::new_v4(), MutationKind::EditPatient(edit))
+        };
+        let (bad, good) = (edit("1"), edit("2"));
+        cache.enqueue(&registration(), user)?;
+        cache.enqueue(&bad, user)?;
+        cache.enqueue(&good, user)?;
+        // as the previous release could store a resent edit: with a field an edit may not change
+        cache.conn.execute(
+            "UPDATE outbox SET data = '{\"mrn\": \"000001\"}', state = 'rejected' WHERE mutation_id = ?1",
+            [bad.mutation_id.to_string()],
+        )?;
+        let readable: Vec<Uuid> = cache
+            .outbox(false, 10)?
+            .iter()
+            .map(|e| e.mutation.mutation_id)
+            .collect();
+        assert_eq!(readable.len(), 2, "the rest of the queue still reads");
+        assert!(readable.contains(&good.mutation_id) && !readable.contains(&bad.mutation_id));
+        assert_eq!(cache.pending_of(user, 10)?.len(), 2, "and is still sent");
+        let unreadable = cache.unreadable_outbox()?;
+        assert_eq!(unreadable.len(), 1);
+        assert_eq!(unreadable[0].envelope.mutation_id, bad.mutation_id);
+        assert!(
+            unreadable[0].reason.contains("mrn: cannot be changed"),
+            "{}",
+            unreadable[0].reason
+        );
+        assert!(
+            !cache.discard_unreadable(good.mutation_id)?,
+            "a readable entry is not this"
+        );
+        assert!(cache.discard_unreadable(bad.mutation_id)?);
+        assert!(cache.unreadable_outbox()?.is_empty());
+        assert_eq!(cache.outbox(false, 10)?.len(), 2);
+        Ok(())
     }
 
     #[test]

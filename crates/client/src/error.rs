@@ -67,11 +67,6 @@ pub(crate) fn cache_failure_status(e: &CacheError) -> String {
     match e {
         // a stored row this version cannot read (e.g. written by another version): no disk to
         // free, but retrying does not mend it either
-        CacheError::Outbox(_) => format!(
-            "This computer's queue of changes holds one this version of medoffice cannot send \
-             ({e}), so syncing has stopped. Update this workstation's app; nothing was lost: \
-             the change stays queued until then."
-        ),
         CacheError::Data(_) => format!(
             "This computer's local copy of the clinic's records holds something this version \
              of medoffice cannot read ({e}), so syncing has stopped. Ask IT; nothing was lost: \

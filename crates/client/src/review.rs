@@ -223,6 +223,34 @@ impl Workstation {
                 queued_at: e.created_at,
             });
         }
+        // entries this version cannot read: shown so a person can discard them (never sent)
+        for u in cache.unreadable_outbox()? {
+            let entity: Option<EntityKind> =
+                serde_json::from_value(Value::String(u.envelope.entity.clone())).ok();
+            let op: Option<medoffice_model::MutationOp> =
+                serde_json::from_value(Value::String(u.envelope.op.clone())).ok();
+            let (Some(entity), Some(op)) = (entity, op) else {
+                tracing::warn!(entity = %u.envelope.entity, op = %u.envelope.op,
+                    "a queued change of a kind this version does not know (queued by a newer release)");
+                continue;
+            };
+            items.push(ReviewItem::Refused {
+                mutation_id: u.envelope.mutation_id,
+                entity,
+                op,
+                entity_id: u.envelope.id,
+                what: format!(
+                    "A change this version of medoffice cannot send ({}.{})",
+                    u.envelope.entity, u.envelope.op
+                ),
+                reason: format!("{}; discard it and enter it again", u.reason),
+                fields: None,
+                conflicting_appointment_id: None,
+                data: u.envelope.data,
+                held: Vec::new(),
+                queued_at: u.created_at,
+            });
+        }
         for (a, b) in cache.possible_duplicates()? {
             items.push(ReviewItem::PossibleDuplicate { a, b });
         }
@@ -401,6 +429,12 @@ impl Workstation {
                 ErrorCode::Conflict,
                 "This change is still waiting to be sent; only refused or held changes can be discarded",
             ));
+        }
+        if s.cache().discard_unreadable(mutation_id)? {
+            tracing::info!(mutation = %mutation_id, "an unreadable queued change discarded by the user");
+            s.notify_changed(vec![EntityKind::Patient, EntityKind::Appointment]);
+            s.after_local_write(EntityKind::Patient);
+            return Ok(1);
         }
         let gone = s.cache().discard(mutation_id)?;
         if gone.is_empty() {

@@ -282,7 +282,7 @@ impl<F: Ord + Copy> Edit<F> {
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
 pub enum MutationDecodeError {
     /// The `(entity, op)` pair names no kind of change this build knows: the sender is newer.
-    #[error("{entity}.{op} is a kind of change this server does not know: the workstation that sent it is newer than the server; update the server")]
+    #[error("this server does not know the kind of change {entity}.{op}: the workstation that sent it is newer than the server; update the server")]
     Unsupported {
         /// The envelope's `entity`.
         entity: String,

@@ -203,6 +203,8 @@ async fn audit_refusal(
     let action = format!("{}.{}", m.entity, m.op);
     let patient_id = match Mutation::decode(m.clone()) {
         Ok(typed) => typed.patient_id(),
+        // a patient's own mutation names the patient by its id, others in their body
+        Err(_) if m.entity == medoffice_model::EntityKind::Patient.as_str() => Some(m.id),
         Err(_) => m
             .data
             .get("patient_id")
