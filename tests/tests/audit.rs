@@ -974,7 +974,7 @@ async fn the_audit_api_filters_pages_and_exports_one_clinic() -> anyhow::Result<
     assert!(body.contains("\r\n"), "RFC 4180 line ends");
     let mut rdr = csv::Reader::from_reader(body.as_bytes());
     let header: Vec<String> = rdr.headers()?.iter().map(str::to_owned).collect();
-    assert_eq!(header, medoffice_server::audit_api::CSV_COLUMNS);
+    assert_eq!(header, medoffice_server::audit_log::CSV_COLUMNS);
     let rows: Vec<csv::StringRecord> = rdr.records().collect::<Result<_, _>>()?;
     assert_eq!(rows.len(), api_view.len());
     for (row, e) in rows.iter().zip(&api_view) {

@@ -6,7 +6,7 @@
 //! The HTTP contract is API.md; the OpenAPI document is served at `/api/v1/openapi.json`.
 
 pub mod audit;
-pub mod audit_api;
+pub mod audit_log;
 pub mod audit_chain;
 pub mod auth;
 pub mod clinical;
@@ -98,9 +98,9 @@ pub struct ApiJson<T>(pub T);
         sync::changes,
         sync::push,
         sync::ws,
-        audit_api::list,
-        audit_api::export,
-        audit_api::report_access,
+        audit_log::list,
+        audit_log::export,
+        audit_log::report_access,
     ),
     components(schemas(
         medoffice_model::ServerMessage,
@@ -188,9 +188,9 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/sync/changes", get(sync::changes))
         .route("/api/v1/sync/push", post(sync::push))
         .route("/api/v1/sync/ws", get(sync::ws))
-        .route("/api/v1/audit", get(audit_api::list))
-        .route("/api/v1/audit/export", get(audit_api::export))
-        .route("/api/v1/audit/access", post(audit_api::report_access))
+        .route("/api/v1/audit", get(audit_log::list))
+        .route("/api/v1/audit/export", get(audit_log::export))
+        .route("/api/v1/audit/access", post(audit_log::report_access))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
