@@ -3,21 +3,11 @@ says so in the status bar, with what to do, and never as "offline": the cache fi
 kernel's immutable flag (chattr +i stops even root) while the app runs, and a patient registered
 at another workstation arrives that this one cannot store."""
 
-import json
 import subprocess
-import urllib.request
 from pathlib import Path
 
+from test_admin import rest
 from test_desktop import PASSWORD, shot, sign_in, tid, wait
-
-
-def rest(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def connection_text(driver):

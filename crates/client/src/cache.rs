@@ -104,6 +104,22 @@ pub struct OutboxEntry {
     pub created_at: DateTime<Utc>,
 }
 
+/// The outbox columns [`Cache::stored_entries`] reads, in its order.
+const OUTBOX_COLUMNS: &str = "seq, mutation_id, entity, op, entity_id, base_revision, data, \
+     user_id, state, error, created_at, error_details, held_by";
+
+/// An outbox row as stored, before its envelope is read as a mutation.
+struct StoredEntry {
+    seq: i64,
+    envelope: MutationEnvelope,
+    user_id: Uuid,
+    state: String,
+    error: Option<String>,
+    error_details: Option<medoffice_model::ErrorBody>,
+    held_by: Option<Uuid>,
+    created_at: DateTime<Utc>,
+}
+
 /// An outbox entry this build cannot read as a change (see [`Cache::unreadable_outbox`]).
 #[derive(Debug, Clone)]
 pub struct UnreadableEntry {
@@ -449,10 +465,7 @@ impl Cache {
     /// SQL conditions, so lookups by row use the `entity_id` index and the UI's reads never
     /// decode the whole outbox.
     pub fn outbox_where(&self, f: OutboxFilter, limit: usize) -> CacheResult<Vec<OutboxEntry>> {
-        let mut sql = String::from(
-            "SELECT seq, mutation_id, entity, op, entity_id, base_revision, data, user_id, state, error, created_at, \
-             error_details, held_by FROM outbox WHERE 1 = 1",
-        );
+        let mut sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE 1 = 1");
         let mut args: Vec<String> = Vec::new();
         if f.pending_only {
             sql.push_str(" AND state = 'pending'");
@@ -478,7 +491,35 @@ impl Cache {
             " ORDER BY seq LIMIT {}",
             limit.min(i64::MAX as usize)
         ));
-        let mut stmt = self.conn.prepare_cached(&sql)?;
+        let mut out = Vec::new();
+        for row in self.stored_entries(&sql, &args)? {
+            // the outbox stores the wire envelope, so entries queued by an older release read;
+            // one this build cannot read is left out here and listed by `unreadable_outbox`
+            let Ok(mutation) = Mutation::decode(row.envelope) else {
+                tracing::warn!(
+                    seq = row.seq,
+                    "an outbox entry this version cannot read is left out"
+                );
+                continue;
+            };
+            out.push(OutboxEntry {
+                seq: row.seq,
+                mutation,
+                user_id: row.user_id,
+                state: row.state,
+                error: row.error,
+                error_details: row.error_details,
+                held_by: row.held_by,
+                created_at: row.created_at,
+            });
+        }
+        Ok(out)
+    }
+
+    /// Outbox rows as stored (the wire envelope and the entry's bookkeeping), for a query
+    /// selecting [`OUTBOX_COLUMNS`].
+    fn stored_entries(&self, sql: &str, args: &[String]) -> CacheResult<Vec<StoredEntry>> {
+        let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map(rusqlite::params_from_iter(args.iter()), |r| {
             Ok((
                 r.get::<_, i64>(0)?,
@@ -500,22 +541,16 @@ impl Cache {
         for row in rows {
             let (seq, mid, entity, op, id, base, data, user, state, error, at, details, held_by) =
                 row?;
-            // the outbox stores the wire envelope, so entries queued by an older release read;
-            // one this build cannot read is left out here and listed by `unreadable_outbox`
-            let Ok(mutation) = Mutation::decode(MutationEnvelope {
-                mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
-                entity,
-                op,
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                base_revision: base,
-                data: serde_json::from_str(&data)?,
-            }) else {
-                tracing::warn!(seq, "an outbox entry this version cannot read is left out");
-                continue;
-            };
-            out.push(OutboxEntry {
+            out.push(StoredEntry {
                 seq,
-                mutation,
+                envelope: MutationEnvelope {
+                    mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
+                    entity,
+                    op,
+                    id: Uuid::parse_str(&id).unwrap_or_default(),
+                    base_revision: base,
+                    data: serde_json::from_str(&data)?,
+                },
                 user_id: Uuid::parse_str(&user).unwrap_or_default(),
                 state,
                 error,
@@ -535,41 +570,15 @@ impl Cache {
     /// sent; they are listed for a person to discard ([`Cache::discard_unreadable`]), so one
     /// bad entry does not stop the rest of the queue.
     pub fn unreadable_outbox(&self) -> CacheResult<Vec<UnreadableEntry>> {
-        let mut stmt = self.conn.prepare_cached(
-            "SELECT mutation_id, entity, op, entity_id, base_revision, data, state, created_at \
-             FROM outbox ORDER BY seq",
-        )?;
-        let rows = stmt.query_map([], |r| {
-            Ok((
-                r.get::<_, String>(0)?,
-                r.get::<_, String>(1)?,
-                r.get::<_, String>(2)?,
-                r.get::<_, String>(3)?,
-                r.get::<_, Option<i64>>(4)?,
-                r.get::<_, String>(5)?,
-                r.get::<_, String>(6)?,
-                r.get::<_, String>(7)?,
-            ))
-        })?;
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY seq");
         let mut out = Vec::new();
-        for row in rows {
-            let (mid, entity, op, id, base, data, state, at) = row?;
-            let envelope = MutationEnvelope {
-                mutation_id: Uuid::parse_str(&mid).unwrap_or_default(),
-                entity,
-                op,
-                id: Uuid::parse_str(&id).unwrap_or_default(),
-                base_revision: base,
-                data: serde_json::from_str(&data)?,
-            };
-            if let Err(e) = Mutation::decode(envelope.clone()) {
+        for row in self.stored_entries(&sql, &[])? {
+            if let Err(e) = Mutation::decode(row.envelope.clone()) {
                 out.push(UnreadableEntry {
-                    envelope,
+                    envelope: row.envelope,
                     reason: e.to_string(),
-                    state,
-                    created_at: DateTime::parse_from_rfc3339(&at)
-                        .map(|t| t.with_timezone(&Utc))
-                        .unwrap_or_else(|_| Utc::now()),
+                    state: row.state,
+                    created_at: row.created_at,
                 });
             }
         }

@@ -6,8 +6,8 @@
 //! The HTTP contract is API.md; the OpenAPI document is served at `/api/v1/openapi.json`.
 
 pub mod audit;
-pub mod audit_log;
 pub mod audit_chain;
+pub mod audit_log;
 pub mod auth;
 pub mod clinical;
 pub mod config;
