@@ -62,7 +62,9 @@ pub async fn changes(
 /// rolls back. One commit per batch rather than per mutation: a morning's outbox drains in a
 /// few round trips and disk syncs, and its revisions reach other workstations as one page
 /// (DESIGN.md, sync invariant 1: "commit several writes in one transaction"). A failure of the
-/// server itself (500/503) commits nothing; the client sends the batch again.
+/// server itself (500/503) commits nothing; the client sends the batch again. A transaction
+/// that PostgreSQL aborts for a clash with another (deadlock, serialization failure) is run
+/// again here, up to `PUSH_ATTEMPTS` times, so a busy clinic sees no error for it.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, tag = "sync",
     responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
 pub async fn push(
@@ -76,9 +78,50 @@ pub async fn push(
             format!("at most {MAX_PUSH_BATCH} per push"),
         ));
     }
+    let mut attempt = 1;
+    loop {
+        match push_batch(&st, &actor, &req.mutations).await {
+            Err(e) if is_clash(&e) => {
+                if attempt >= PUSH_ATTEMPTS {
+                    tracing::warn!(attempt, error = %e, "push clashed with other writers every time");
+                    return Err(AppError::Unavailable);
+                }
+                tracing::info!(attempt, error = %e, "push clashed with another writer; retrying");
+                // a short, random pause so the transactions that clashed do not meet again
+                let pause = rand::Rng::gen_range(&mut rand::thread_rng(), 5..25) * attempt;
+                tokio::time::sleep(Duration::from_millis(pause)).await;
+                attempt += 1;
+            }
+            r => return r.map(|results| Json(PushResponse { results })),
+        }
+    }
+}
+
+/// How many times a push runs its transaction when PostgreSQL aborts it for a clash with
+/// another transaction, before answering 503 (the client sends the batch again later).
+const PUSH_ATTEMPTS: u64 = 4;
+
+/// True for an error that says this transaction clashed with another and would succeed if
+/// run again: a deadlock (SQLSTATE 40P01) or a serialization failure (40001). Nothing of it
+/// committed, so running the whole batch again keeps every sync invariant.
+fn is_clash(e: &AppError) -> bool {
+    match e {
+        AppError::Internal(e) => e.downcast_ref::<sqlx::Error>().is_some_and(|e| {
+            crate::error::is_pg_code(e, "40P01") || crate::error::is_pg_code(e, "40001")
+        }),
+        _ => false,
+    }
+}
+
+/// One attempt at a push: the whole batch in one transaction, committed at the end.
+async fn push_batch(
+    st: &AppState,
+    actor: &Actor,
+    mutations: &[MutationEnvelope],
+) -> AppResult<Vec<MutationResult>> {
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     // replays answered from one lookup for the whole batch
-    let ids: Vec<uuid::Uuid> = req.mutations.iter().map(|m| m.mutation_id).collect();
+    let ids: Vec<uuid::Uuid> = mutations.iter().map(|m| m.mutation_id).collect();
     let answered: std::collections::HashMap<uuid::Uuid, sqlx::types::Json<MutationResult>> =
         sqlx::query_as(
             "SELECT mutation_id, result FROM applied_mutations WHERE mutation_id = ANY($1)",
@@ -88,9 +131,9 @@ pub async fn push(
         .await?
         .into_iter()
         .collect();
-    let mut results = Vec::with_capacity(req.mutations.len());
+    let mut results = Vec::with_capacity(mutations.len());
     let mut savepoint_open = false;
-    for m in req.mutations {
+    for m in mutations {
         if let Some(first) = answered.get(&m.mutation_id) {
             results.push(as_replay(first.0.clone()));
             continue;
@@ -103,10 +146,10 @@ pub async fn push(
         };
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         savepoint_open = true;
-        results.push(apply_one(&mut tx, &actor, m).await?);
+        results.push(apply_one(&mut tx, actor, m.clone()).await?);
     }
     tx.commit().await?;
-    Ok(Json(PushResponse { results }))
+    Ok(results)
 }
 
 /// The first answer to a mutation, as a replay gets it.

@@ -91,7 +91,7 @@ async fn get_appointment_for_update(conn: &mut PgConnection, id: Uuid) -> AppRes
     let row = sqlx::query(concat!(
         "SELECT ",
         appointment_cols!(),
-        " FROM appointments WHERE id = $1 AND NOT deleted FOR UPDATE"
+        " FROM appointments WHERE id = $1 AND NOT deleted FOR NO KEY UPDATE"
     ))
     .bind(id)
     .fetch_optional(conn)

@@ -45,11 +45,18 @@ pub async fn clinic_tz(conn: &mut PgConnection) -> AppResult<chrono_tz::Tz> {
 
 /// The revision the next write in this transaction will take. Locks the tenant's counter row
 /// (which the write would lock anyway), so the value cannot move until commit.
+///
+/// FOR NO KEY UPDATE, the lock the revision trigger's `UPDATE tenants` takes anyway: it
+/// serialises the clinic's writers but, unlike FOR UPDATE, does not wait for the KEY SHARE
+/// locks that every insert referencing `tenants` (an audit entry, an applied mutation) holds
+/// until its commit. Two pushes that had each written such a row and then both asked FOR
+/// UPDATE waited for each other: a deadlock, and one of them answered 500.
 async fn next_revision(conn: &mut PgConnection, tenant_id: Uuid) -> AppResult<i64> {
-    let r: i64 = sqlx::query_scalar("SELECT revision + 1 FROM tenants WHERE id = $1 FOR UPDATE")
-        .bind(tenant_id)
-        .fetch_one(conn)
-        .await?;
+    let r: i64 =
+        sqlx::query_scalar("SELECT revision + 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(tenant_id)
+            .fetch_one(conn)
+            .await?;
     Ok(r)
 }
 

@@ -260,10 +260,12 @@ pub async fn update_patient(
     actor.require(Permission::PatientWrite)?;
     check_editable(&changes, PATIENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
+    // the edit changes no key column: a vital-sign set or booking inserted for this patient
+    // meanwhile (KEY SHARE on its row) neither waits for it nor deadlocks with it
     let row = sqlx::query(concat!(
         "SELECT ",
         patient_cols!(),
-        " FROM patients WHERE id = $1 AND NOT deleted FOR UPDATE"
+        " FROM patients WHERE id = $1 AND NOT deleted FOR NO KEY UPDATE"
     ))
     .bind(id)
     .fetch_optional(&mut *conn)

@@ -1,0 +1,181 @@
+//! Doors that must stay shut under pressure: concurrent pushes in one clinic never answer a
+//! server error (a clash of transactions is retried, not reported).
+
+use medoffice_e2e::{Http, System};
+use reqwest::Method;
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+/// Tasks pushing at once, and pushes per task.
+const TASKS: usize = 8;
+const PUSHES: usize = 20;
+
+fn statuses(r: &Value) -> Vec<String> {
+    r["results"]
+        .as_array()
+        .map(|a| {
+            a.iter()
+                .map(|x| x["status"].as_str().unwrap_or("?").to_owned())
+                .collect()
+        })
+        .unwrap_or_default()
+}
+
+/// What one task saw: the vital-sign sets the server applied and refused, the patients it
+/// registered, every applied revision, and its first batch (to replay).
+#[derive(Default)]
+struct Seen {
+    applied_vitals: Vec<Uuid>,
+    refused_vitals: Vec<Uuid>,
+    patients: Vec<Uuid>,
+    revisions: Vec<i64>,
+    first_batch: Option<Value>,
+}
+
+/// One task: its own patient, then `PUSHES` batches that each refuse a vital-sign set first
+/// (its audit entry and applied-mutation row take KEY SHARE on the clinic's row), then record
+/// a set, edit the patient (which takes the clinic's revision counter) and register another.
+async fn pusher(base: String, token: String, task: usize) -> anyhow::Result<Seen> {
+    let http = Http::new(&base);
+    let mut seen = Seen::default();
+    let patient = Uuid::new_v4();
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&token),
+            Some(json!({"mutations": [
+                {"mutation_id": Uuid::new_v4(), "entity": "patient", "op": "create", "id": patient,
+                 "data": {"given_name": "Task", "family_name": format!("Pusher{task}"),
+                          "date_of_birth": "1980-01-01", "sex": "female"}}
+            ]})),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "task {task} registering: {s} {r}");
+    anyhow::ensure!(statuses(&r) == ["applied"], "task {task}: {r}");
+    seen.patients.push(patient);
+    seen.revisions
+        .push(r["results"][0]["revision"].as_i64().unwrap_or(-1));
+    let mut base_revision = r["results"][0]["revision"].clone();
+    for i in 0..PUSHES {
+        let (refused, applied, newcomer) = (Uuid::new_v4(), Uuid::new_v4(), Uuid::new_v4());
+        let batch = json!({"mutations": [
+            {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": refused,
+             "data": {"patient_id": patient, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 500}},
+            {"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create", "id": applied,
+             "data": {"patient_id": patient, "measured_at": chrono::Utc::now(), "heart_rate_bpm": 70}},
+            {"mutation_id": Uuid::new_v4(), "entity": "patient", "op": "update", "id": patient,
+             "base_revision": base_revision, "data": {"notes": format!("push {i}")}},
+            {"mutation_id": Uuid::new_v4(), "entity": "patient", "op": "create", "id": newcomer,
+             "data": {"given_name": "New", "family_name": format!("Comer{task}x{i}"),
+                      "date_of_birth": "1990-02-02", "sex": "male"}},
+        ]});
+        let (s, r) = http
+            .call(
+                Method::POST,
+                "/api/v1/sync/push",
+                Some(&token),
+                Some(batch.clone()),
+            )
+            .await?;
+        anyhow::ensure!(s == 200, "task {task} push {i}: {s} {r}");
+        anyhow::ensure!(
+            statuses(&r) == ["rejected", "applied", "applied", "applied"],
+            "task {task} push {i}: {r}"
+        );
+        for k in 1..4 {
+            seen.revisions
+                .push(r["results"][k]["revision"].as_i64().unwrap_or(-1));
+        }
+        base_revision = r["results"][2]["revision"].clone();
+        seen.refused_vitals.push(refused);
+        seen.applied_vitals.push(applied);
+        seen.patients.push(newcomer);
+        seen.first_batch.get_or_insert(batch);
+    }
+    Ok(seen)
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn concurrent_pushes_never_answer_a_server_error() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("busy", "UTC").await?;
+    let base = sys.server.url();
+    let http = Http::new(&base);
+    let token = http.token("busy", "nurse").await?;
+    // the clinic's own setup (its staff) took the first revisions
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let before: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+
+    let tasks: Vec<_> = (0..TASKS)
+        .map(|t| tokio::spawn(pusher(base.clone(), token.clone(), t)))
+        .collect();
+    let mut seen = Vec::new();
+    let mut failures = Vec::new();
+    for t in tasks {
+        match t.await? {
+            Ok(s) => seen.push(s),
+            Err(e) => failures.push(e.to_string()),
+        }
+    }
+    assert!(failures.is_empty(), "pushes failed: {failures:#?}");
+
+    // a replay of each task's first batch changes nothing and answers the first results
+    for s in &seen {
+        let (st, r) = http
+            .call(
+                Method::POST,
+                "/api/v1/sync/push",
+                Some(&token),
+                s.first_batch.clone(),
+            )
+            .await?;
+        assert_eq!(st, 200, "{r}");
+        assert_eq!(
+            statuses(&r),
+            ["rejected", "duplicate", "duplicate", "duplicate"],
+            "{r}"
+        );
+    }
+
+    // every applied set is stored exactly once, no refused one at all
+    let applied: Vec<Uuid> = seen.iter().flat_map(|s| s.applied_vitals.clone()).collect();
+    let refused: Vec<Uuid> = seen.iter().flat_map(|s| s.refused_vitals.clone()).collect();
+    let patients: Vec<Uuid> = seen.iter().flat_map(|s| s.patients.clone()).collect();
+    assert_eq!(applied.len(), TASKS * PUSHES);
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let stored: Vec<(Uuid, i64)> =
+        sqlx::query_as("SELECT id, count(*) FROM vital_signs WHERE id = ANY($1) GROUP BY id")
+            .bind(&applied)
+            .fetch_all(&mut *tx)
+            .await?;
+    assert_eq!(stored.len(), applied.len());
+    assert!(stored.iter().all(|(_, n)| *n == 1));
+    let stray: i64 = sqlx::query_scalar("SELECT count(*) FROM vital_signs WHERE id = ANY($1)")
+        .bind(&refused)
+        .fetch_one(&mut *tx)
+        .await?;
+    assert_eq!(stray, 0);
+    let registered: i64 = sqlx::query_scalar("SELECT count(*) FROM patients WHERE id = ANY($1)")
+        .bind(&patients)
+        .fetch_one(&mut *tx)
+        .await?;
+    assert_eq!(registered as usize, patients.len());
+
+    // revisions: one per applied write since the setup, none shared, none skipped
+    let counter: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+        .fetch_one(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let mut revisions: Vec<i64> = seen.iter().flat_map(|s| s.revisions.clone()).collect();
+    revisions.sort_unstable();
+    let expected: Vec<i64> = (before + 1..=counter).collect();
+    assert_eq!(
+        revisions, expected,
+        "revisions are not gap-free and distinct"
+    );
+    Ok(())
+}
