@@ -1,5 +1,6 @@
 //! Doors that must stay shut under pressure: concurrent pushes in one clinic never answer a
-//! server error (a clash of transactions is retried, not reported).
+//! server error (a clash of transactions is retried, not reported), and a search for the LIKE
+//! wildcards `%` or `_` never lists every patient.
 
 use medoffice_e2e::{Http, System};
 use reqwest::Method;
@@ -178,4 +179,86 @@ async fn concurrent_pushes_never_answer_a_server_error() -> anyhow::Result<()> {
         "revisions are not gap-free and distinct"
     );
     Ok(())
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_search_for_like_wildcards_matches_them_literally() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("wild", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    let nurse = http.token("wild", "nurse").await?;
+    for (given, family) in [
+        ("Grace", "Hopper"),
+        ("Alan", "Turing"),
+        ("Ada", "Lovelace"),
+        ("Snake_Case", "Percent%Sign"),
+    ] {
+        let (s, p) = http
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                Some(&nurse),
+                Some(json!({"given_name": given, "family_name": family,
+                            "date_of_birth": "1950-05-05", "sex": "female"})),
+            )
+            .await?;
+        assert_eq!(s, 201, "{p}");
+    }
+    let search = |q: &'static str| {
+        let http = &http;
+        let nurse = &nurse;
+        async move {
+            let q = urlencode(q);
+            http.call(
+                Method::GET,
+                &format!("/api/v1/patients?q={q}"),
+                Some(nurse),
+                None,
+            )
+            .await
+        }
+    };
+    for q in ["%", "_", "%%", "__", "a%", "h_pper", "\\", "%25"] {
+        let (s, r) = search(q).await?;
+        assert_eq!(s, 200, "q={q}: {r}");
+        assert_eq!(
+            r["data"].as_array().map(Vec::len),
+            Some(0),
+            "q={q} must match the characters literally: {r}"
+        );
+        assert_eq!(r["meta"]["total"], 0, "q={q}: {r}");
+    }
+    // a real prefix still finds its patient
+    let (s, r) = search("hop").await?;
+    assert_eq!(s, 200);
+    assert_eq!(r["meta"]["total"], 1, "{r}");
+    assert_eq!(r["data"][0]["family_name"], "Hopper");
+    let (s, r) = search("a").await?;
+    assert_eq!(s, 200);
+    assert_eq!(r["meta"]["total"], 2, "Ada and Alan: {r}");
+    // and the characters themselves are found where a name has them
+    for q in ["snake_", "snake_c", "percent%s"] {
+        let (s, r) = search(q).await?;
+        assert_eq!(s, 200);
+        assert_eq!(r["meta"]["total"], 1, "q={q}: {r}");
+    }
+    for q in ["snake%", "snake_x", "percent_"] {
+        let (s, r) = search(q).await?;
+        assert_eq!(s, 200);
+        assert_eq!(r["meta"]["total"], 0, "q={q}: {r}");
+    }
+    Ok(())
+}
+
+/// Percent-encodes a query value (every byte outside the unreserved set).
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| {
+            if b.is_ascii_alphanumeric() || matches!(b, b'-' | b'.' | b'~') {
+                (b as char).to_string()
+            } else {
+                format!("%{b:02X}")
+            }
+        })
+        .collect()
 }

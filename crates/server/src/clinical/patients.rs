@@ -87,8 +87,10 @@ pub async fn search_patients(
     for term in parse_query(q) {
         match term {
             SearchTerm::Name(n) => {
+                // the term's own `%`, `_` and `\` are characters to find, not wildcards
                 qb.push(" AND search_name LIKE ");
-                qb.push_bind(format!("% {}%", n.replace(['%', '_'], "")));
+                qb.push_bind(format!("% {}%", like_literal(&n)));
+                qb.push(" ESCAPE '\\'");
             }
             SearchTerm::BirthDate(dates) => {
                 qb.push(" AND date_of_birth = ANY(");
@@ -96,6 +98,7 @@ pub async fn search_patients(
                 qb.push(")");
             }
             SearchTerm::Digits(d) => {
+                // ASCII digits only (parse_query): nothing in them is a wildcard
                 qb.push(" AND (mrn LIKE ");
                 qb.push_bind(format!("{d}%"));
                 qb.push(" OR regexp_replace(coalesce(phone, ''), '\\D', '', 'g') LIKE ");
@@ -124,6 +127,18 @@ pub async fn search_patients(
         .map(patient_from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((patients, total))
+}
+
+/// `s` as a LIKE pattern that matches exactly `s` (escape character `\`).
+fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
 }
 
 fn same_registration(new: &NewPatient, p: &Patient) -> bool {
