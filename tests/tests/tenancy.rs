@@ -11,7 +11,7 @@ use serde_json::json;
 async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()> {
     let sys = System::start().await?;
     let first = sys.clinic("first", "UTC").await?;
-    sys.clinic("second", "UTC").await?;
+    let second = sys.clinic("second", "UTC").await?;
     let http = Http::new(&sys.server.url());
     let a = http.token("first", "nurse").await?;
     let b = http.token("second", "admin").await?;
@@ -175,16 +175,33 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
         "the server's role"
     );
 
-    let wrong_insert = async {
-        let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
-        sqlx::query("INSERT INTO audit_log (tenant_id, action, outcome) VALUES ($1, 'x', 'y')")
-            .bind(uuid::Uuid::new_v4())
-            .execute(&mut *tx)
-            .await
+    // writing a row for another clinic that exists: the foreign key to tenants accepts it (an
+    // RI check reads the referenced table bypassing RLS), the grants allow the insert, so only
+    // the policy's check on new rows (USING serves as WITH CHECK) can refuse it, with 42501
+    let insert_audit = "INSERT INTO audit_log (tenant_id, action, outcome) VALUES ($1, 'x', 'y')";
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
+    sqlx::query(insert_audit)
+        .bind(first)
+        .execute(&mut *tx)
+        .await?;
+    tx.rollback().await?;
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
+    let wrong_insert = sqlx::query(insert_audit)
+        .bind(second)
+        .execute(&mut *tx)
+        .await;
+    let code = match &wrong_insert {
+        Err(e) => e
+            .as_database_error()
+            .and_then(|d| d.code())
+            .map(|c| c.into_owned()),
+        Ok(_) => None,
     };
-    assert!(
-        wrong_insert.await.is_err(),
-        "writing a row for another tenant is refused by RLS"
+    assert_eq!(
+        code.as_deref(),
+        Some("42501"),
+        "writing a row for another clinic is refused by RLS, not by anything else: {wrong_insert:?}"
     );
+    tx.rollback().await?;
     Ok(())
 }
