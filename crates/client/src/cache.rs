@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use medoffice_model::merge::FieldConflict;
-use medoffice_model::search::{fold, SearchTerm};
+use medoffice_model::search::{fold, like_literal, SearchTerm};
 use medoffice_model::{
     Appointment, Change, EntityKind, Mutation, MutationEnvelope, MutationOp, Patient, Record,
     StaffMember, VitalSigns,
@@ -958,7 +958,7 @@ impl Cache {
         for t in terms {
             match t {
                 SearchTerm::Name(n) => {
-                    let n = n.replace(['%', '_'], "");
+                    let n = n.clone();
                     // A prefix most patients share ("m") is answered fastest by walking the
                     // name index in order and stopping at `limit`; a selective one ("garc",
                     // "okaf") by its word range. Counting the range up to the cut-off is cheap.
@@ -972,8 +972,12 @@ impl Cache {
                         >= 5000;
                     if broad || n.contains(' ') || !n.is_ascii() {
                         // broad, or a prefix spanning words: the folded name as a whole
-                        args.push(format!("% {n}%"));
-                        sql.push_str(&format!(" AND search_name LIKE ?{}", args.len()));
+                        // the term's own `%` and `_` are characters to find, not wildcards
+                        args.push(format!("% {}%", like_literal(&n)));
+                        sql.push_str(&format!(
+                            " AND search_name LIKE ?{} ESCAPE '\\'",
+                            args.len()
+                        ));
                     } else {
                         // a word prefix is a range of `patient_words` (0003_search_words.sql)
                         args.push(n);

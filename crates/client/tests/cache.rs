@@ -145,6 +145,13 @@ fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow
         .search_patients(&parse_query("jo smith"), 10)?
         .is_empty());
     assert_eq!(cache.search_patients(&parse_query(""), 10)?.len(), 2);
+    // LIKE's wildcards typed into the box are characters to find, not "everyone"
+    for q in ["%", "_", "%%", "j%", "sm_th", "\\"] {
+        assert!(
+            cache.search_patients(&parse_query(q), 10)?.is_empty(),
+            "query {q:?}"
+        );
+    }
     Ok(())
 }
 

@@ -93,6 +93,20 @@ pub fn parse_birth_date(tok: &str) -> Option<Vec<NaiveDate>> {
     None
 }
 
+/// `s` as a SQL `LIKE` pattern that matches exactly `s`, with `\` as the escape character
+/// (`… LIKE ? ESCAPE '\'`): a search for `%` or `_` finds those characters, never every
+/// patient. PostgreSQL (server) and SQLite (workstation cache) read it alike.
+pub fn like_literal(s: &str) -> String {
+    let mut out = String::with_capacity(s.len());
+    for c in s.chars() {
+        if matches!(c, '%' | '_' | '\\') {
+            out.push('\\');
+        }
+        out.push(c);
+    }
+    out
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -66,7 +66,8 @@ pub async fn changes(
 /// that PostgreSQL aborts for a clash with another (deadlock, serialization failure) is run
 /// again here, up to `PUSH_ATTEMPTS` times, so a busy clinic sees no error for it.
 #[utoipa::path(post, path = "/api/v1/sync/push", request_body = PushRequest, tag = "sync",
-    responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    responses((status = 200, body = PushResponse), (status = 401, body = ErrorBody), (status = 422, body = ErrorBody),
+        (status = 503, body = ErrorBody, description = "The database is unreachable, or the batch clashed with other writers on every attempt: nothing was written; send it again")))]
 pub async fn push(
     State(st): State<AppState>,
     actor: Actor,

@@ -89,7 +89,7 @@ pub async fn search_patients(
             SearchTerm::Name(n) => {
                 // the term's own `%`, `_` and `\` are characters to find, not wildcards
                 qb.push(" AND search_name LIKE ");
-                qb.push_bind(format!("% {}%", like_literal(&n)));
+                qb.push_bind(format!("% {}%", medoffice_model::search::like_literal(&n)));
                 qb.push(" ESCAPE '\\'");
             }
             SearchTerm::BirthDate(dates) => {
@@ -127,18 +127,6 @@ pub async fn search_patients(
         .map(patient_from_row)
         .collect::<Result<Vec<_>, _>>()?;
     Ok((patients, total))
-}
-
-/// `s` as a LIKE pattern that matches exactly `s` (escape character `\`).
-fn like_literal(s: &str) -> String {
-    let mut out = String::with_capacity(s.len());
-    for c in s.chars() {
-        if matches!(c, '%' | '_' | '\\') {
-            out.push('\\');
-        }
-        out.push(c);
-    }
-    out
 }
 
 fn same_registration(new: &NewPatient, p: &Patient) -> bool {
