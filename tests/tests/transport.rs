@@ -7,7 +7,7 @@ use std::os::unix::fs::PermissionsExt;
 use std::sync::Arc;
 
 use futures_util::StreamExt;
-use medoffice_e2e::{Http, System, TestServer, PASSWORD};
+use medoffice_e2e::{server_bin_path, Http, System, TestServer, PASSWORD};
 use medoffice_server::ServeConfig;
 use reqwest::Method;
 use serde_json::{json, Value};
@@ -171,7 +171,10 @@ async fn start_up_refuses_unsafe_settings() -> anyhow::Result<()> {
         "{err:?}"
     );
     // ... unless a TLS proxy stands in front: then HSTS, and the client address from the proxy
+    // (with a real signing key: development mode is for loopback only)
     open.transport.tls_terminated_by_proxy = true;
+    open.dev = false;
+    open.jwt_secret = Some("a-proxied-server-key-with-enough-bytes-0123456789".into());
     let proxied = serve(&sys, open).await?;
     let base = format!("http://127.0.0.1:{}", proxied.addr.port());
     let resp = reqwest::Client::new()
@@ -232,6 +235,78 @@ async fn start_up_refuses_unsafe_settings() -> anyhow::Result<()> {
     let mut keyless = loopback();
     keyless.dev = false;
     assert!(serve(&sys, keyless).await.is_err());
+    Ok(())
+}
+
+/// `--dev` signs with a published key, so it refuses any address that is not loopback, even
+/// behind a TLS proxy: the binary, with its flags, and the embedded server alike.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn dev_mode_refuses_a_non_loopback_bind() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let bin = server_bin_path()?;
+    // (exit code, stderr); a server still running after 20 s is stopped and answers no code
+    let run = |args: &[&str]| -> anyhow::Result<(Option<i32>, String)> {
+        let mut child = std::process::Command::new(&bin)
+            .arg("serve")
+            .args(args)
+            .env("DATABASE_URL", &sys.database_url)
+            .env_remove("MEDOFFICE_JWT_SECRET")
+            .env_remove("MEDOFFICE_JWT_SECRET_FILE")
+            .env_remove("MEDOFFICE_DEV")
+            .env_remove("MEDOFFICE_BIND")
+            .stdin(std::process::Stdio::null())
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::piped())
+            .spawn()?;
+        let deadline = std::time::Instant::now() + std::time::Duration::from_secs(20);
+        let code = loop {
+            if let Some(status) = child.try_wait()? {
+                break status.code();
+            }
+            if std::time::Instant::now() > deadline {
+                child.kill()?;
+                child.wait()?;
+                break None;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        };
+        let mut stderr = String::new();
+        if let Some(mut e) = child.stderr.take() {
+            std::io::Read::read_to_string(&mut e, &mut stderr)?;
+        }
+        Ok((code, stderr))
+    };
+    for bind in ["0.0.0.0:0", "[::]:0", "192.0.2.10:0"] {
+        let (code, stderr) = run(&[
+            "--dev",
+            "--bind",
+            bind,
+            "--tls-terminated-by-proxy",
+            "--no-migrate",
+        ])?;
+        assert!(
+            code.is_some_and(|c| c != 0),
+            "{bind}: the server must refuse to start ({code:?}): {stderr}"
+        );
+        assert!(
+            stderr.contains("refusing --dev") && stderr.contains("not a loopback address"),
+            "{bind}: {stderr}"
+        );
+    }
+    let mut open = ServeConfig::for_tests();
+    open.bind = SocketAddr::from(([0, 0, 0, 0], 0));
+    open.transport.tls_terminated_by_proxy = true;
+    let err = serve(&sys, open).await.err().map(|e| e.to_string());
+    assert!(
+        err.as_deref().is_some_and(|e| e.contains("refusing --dev")),
+        "{err:?}"
+    );
+    // on loopback it still serves
+    let dev = serve(&sys, loopback()).await?;
+    let (s, _) = Http::new(&format!("http://{}", dev.addr))
+        .call(Method::GET, "/health", None, None)
+        .await?;
+    assert_eq!(s, 200);
     Ok(())
 }
 

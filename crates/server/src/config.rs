@@ -113,6 +113,20 @@ impl ServeConfig {
         }
     }
 
+    /// Refuses development mode on an address that is not loopback: the development signing
+    /// key is public, so anyone who can reach such a server could mint tokens for it.
+    pub fn check_dev_bind(&self) -> anyhow::Result<()> {
+        if self.dev && !self.bind.ip().is_loopback() {
+            anyhow::bail!(
+                "refusing --dev (MEDOFFICE_DEV) on {}, which is not a loopback address: development mode signs tokens with a \
+                 published key, so anyone who can reach the server could sign in as anyone. Bind to 127.0.0.1 or [::1] \
+                 for development, or drop --dev and set MEDOFFICE_JWT_SECRET (or MEDOFFICE_JWT_SECRET_FILE)",
+                self.bind
+            );
+        }
+        Ok(())
+    }
+
     /// Defaults for tests and embedding: loopback on an OS-chosen port, development key.
     pub fn for_tests() -> Self {
         Self {
