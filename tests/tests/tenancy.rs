@@ -205,3 +205,31 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     tx.rollback().await?;
     Ok(())
 }
+
+/// A runaway query cannot hold one of the server's connections forever: every connection of
+/// the server's pool (as `medoffice_app`) carries a statement time limit.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn the_server_role_has_a_statement_timeout() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    // every connection the pool opens, not only the first one
+    let mut held = Vec::new();
+    for _ in 0..4 {
+        held.push(sys.pool.acquire().await?);
+    }
+    for conn in &mut held {
+        let (user, timeout): (String, String) =
+            sqlx::query_as("SELECT current_user::text, current_setting('statement_timeout')")
+                .fetch_one(&mut **conn)
+                .await?;
+        assert_eq!(user, "medoffice_app");
+        assert_ne!(
+            timeout, "0",
+            "statement_timeout of the app role's connection"
+        );
+        let shown: String = sqlx::query_scalar("SHOW statement_timeout")
+            .fetch_one(&mut **conn)
+            .await?;
+        assert_eq!(shown, "30s");
+    }
+    Ok(())
+}

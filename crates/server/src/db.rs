@@ -11,7 +11,12 @@ use uuid::Uuid;
 pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/server");
 
 /// Opens the pool. Each connection switches to the `medoffice_app` role, which owns nothing
-/// and is subject to row-level security, so a handler that forgets its tenant reads nothing.
+/// and is subject to row-level security, so a handler that forgets its tenant reads nothing,
+/// and sets `statement_timeout` to 30 s, so a runaway query cannot hold a pooled connection
+/// (and its locks) forever: PostgreSQL cancels it. The limit is set here, per connection,
+/// because the pool logs in as the owner role and only then switches with `SET ROLE`:
+/// settings of `ALTER ROLE medoffice_app SET ...` apply when a session logs in as that role,
+/// never on `SET ROLE`, so they would not reach these connections.
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
     let opts = PgConnectOptions::from_str(database_url)?;
     let pool = PgPoolOptions::new()
@@ -20,6 +25,7 @@ pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result
         .after_connect(|conn, _meta| {
             Box::pin(async move {
                 conn.execute("SET ROLE medoffice_app").await?;
+                conn.execute("SET statement_timeout = '30s'").await?;
                 Ok(())
             })
         })
