@@ -1207,3 +1207,78 @@ async fn totp_enrolment_sign_in_replay_recovery_and_clinic_policy() -> anyhow::R
     assert!(doc["components"]["schemas"].get("ApiErrorCode").is_some());
     Ok(())
 }
+
+/// Turning two-factor sign-in off is confirmed with the password, so it is a place to guess
+/// passwords with a stolen access token: each wrong password counts toward the lockout like a
+/// failed sign-in, and a locked account cannot turn it off, even with the right password.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn totp_disable_counts_toward_and_honours_lockout() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("tlock", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    let nurse = http.token("tlock", "nurse").await?;
+    let (s, setup) = http
+        .call(Method::POST, "/api/v1/auth/totp/setup", Some(&nurse), None)
+        .await?;
+    assert_eq!(s, 200, "{setup}");
+    let app = app_totp(&setup)?;
+    let (s, confirmed) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/totp/confirm",
+            Some(&nurse),
+            Some(json!({"code": code(&app, 0)})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{confirmed}");
+    let state = || async {
+        let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+        let row: (i32, bool, bool) = sqlx::query_as(
+            "SELECT failed_logins, locked_until > now() IS TRUE, totp_secret IS NOT NULL \
+             FROM users WHERE username = 'nurse'",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        anyhow::Ok(row)
+    };
+
+    // five wrong passwords (the threshold) lock the account
+    for n in 1..=5 {
+        let (s, e) = http
+            .call(
+                Method::POST,
+                "/api/v1/auth/totp/disable",
+                Some(&nurse),
+                Some(json!({"password": "not the password"})),
+            )
+            .await?;
+        assert_eq!(s, 422, "{e}");
+        assert!(e["errors"]["password"].is_array(), "{e}");
+        assert_eq!(state().await?.0, n, "failure {n} counted");
+    }
+    let (failed, locked, on) = state().await?;
+    assert_eq!((failed, locked, on), (5, true, true));
+    // locked: signing in is refused, and so is turning the second factor off with the right
+    // password, with the same answer as a wrong one and nothing changed
+    let (s, e) = login(&http, "tlock", "nurse", PASSWORD, Some(&code(&app, 1))).await?;
+    assert_eq!((s, e["message"].as_str()), (401, Some(BAD_LOGIN)));
+    let (s, e) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/totp/disable",
+            Some(&nurse),
+            Some(json!({"password": PASSWORD})),
+        )
+        .await?;
+    assert_eq!(s, 422, "refused while locked: {e}");
+    assert!(e["errors"]["password"].is_array(), "{e}");
+    assert_eq!(state().await?, (5, true, true), "still on, still locked");
+    let outcomes: Vec<String> = audit_entries(&sys, tenant, "user.totp_disable")
+        .await?
+        .into_iter()
+        .map(|e| e.1)
+        .collect();
+    assert_eq!(outcomes, vec!["rejected"; 6], "every refusal audited");
+    Ok(())
+}

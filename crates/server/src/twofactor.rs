@@ -237,7 +237,7 @@ pub async fn confirm(
 }
 
 /// Turns two-factor sign-in off, confirmed with the account's password (422 on `password`
-/// when wrong). 403 `totp_required_by_clinic` when the clinic requires it for the role.
+/// when wrong, or while the account is locked; a wrong one counts toward the lockout). 403 `totp_required_by_clinic` when the clinic requires it for the role.
 #[utoipa::path(post, path = "/api/v1/auth/totp/disable", request_body = TotpDisable, tag = "auth",
     responses((status = 204), (status = 401, body = ErrorBody),
         (status = 403, body = ErrorBody, description = "code `totp_required_by_clinic`"),
@@ -259,14 +259,32 @@ pub async fn disable(
         ));
     }
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let hash: String =
-        sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1 FOR UPDATE")
+    let (hash, locked_until): (String, Option<chrono::DateTime<chrono::Utc>>) =
+        sqlx::query_as("SELECT password_hash, locked_until FROM users WHERE id = $1 FOR UPDATE")
             .bind(actor.user_id)
             .fetch_one(&mut *tx)
             .await?;
-    if !auth::verify_password_async(req.password, hash).await {
-        // a stolen access token must not become a password oracle
-        crate::lockout::count_failure(&st, &mut tx, actor.user_id).await?;
+    let password_ok = auth::verify_password_async(req.password, hash).await;
+    let locked = locked_until.is_some_and(|t| t > chrono::Utc::now());
+    if !password_ok || locked {
+        // a stolen access token must not become a password oracle: a wrong password counts
+        // toward the lockout like a failed sign-in, and a locked account is refused with the
+        // same answer whatever the password
+        if !password_ok && !locked {
+            crate::lockout::count_failure(&st, &mut tx, actor.user_id).await?;
+        }
+        audit::record(
+            &mut tx,
+            actor,
+            AuditEntry {
+                action: "user.totp_disable",
+                entity: Some("user"),
+                entity_id: Some(actor.user_id),
+                patient_id: None,
+                outcome: "rejected",
+            },
+        )
+        .await?;
         tx.commit().await?;
         return Err(AppError::field(
             "password",
