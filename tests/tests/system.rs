@@ -8,6 +8,7 @@ use chrono::Utc;
 use medoffice_client::view::ConnectionState;
 use medoffice_e2e::{new_patient, wait_for, System};
 use medoffice_model::{Measurements, NewVitalSigns};
+use uuid::Uuid;
 
 fn vitals(systolic: i32, spo2: i32) -> NewVitalSigns {
     NewVitalSigns {
@@ -398,5 +399,100 @@ async fn after_postgresql_restarts_under_the_server_changes_still_reach_every_wo
         (a.status().pending, b.status().pending, a.status().rejected),
         (0, 0, 0)
     );
+    Ok(())
+}
+
+/// On a shared workstation a refused change belongs to whoever entered it: another person
+/// signed in there may see it but cannot resend, correct, rebook or discard it (`forbidden`),
+/// so it never goes out under the first person's name with someone else's correction, nor
+/// vanishes behind their back. Its owner, signed in again, can.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn on_a_shared_workstation_only_its_author_acts_on_a_refused_change() -> anyhow::Result<()> {
+    use medoffice_client::view::{ErrorCode, ReviewItem};
+    let sys = System::start().await?;
+    sys.clinic("sharedfix", "UTC").await?;
+    // the plan allows one patient, and the clinic has it: the next registration is refused
+    let mut owner = medoffice_server::db::owner_connection(&sys.database_url).await?;
+    medoffice_server::tenants::set_plan(&mut owner, "sharedfix", None, Some(Some(1))).await?;
+    let http = medoffice_e2e::Http::new(&sys.server.url());
+    let admin = http.token("sharedfix", "admin").await?;
+    let (s, p) = http
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/patients",
+            Some(&admin),
+            Some(
+                serde_json::json!({"given_name": "First", "family_name": "Patient",
+                "date_of_birth": "1970-01-01", "sex": "male"}),
+            ),
+        )
+        .await?;
+    assert_eq!(s, 201, "{p}");
+
+    let (desk, _d) = sys.workstation("sharedfix", "reception").await?;
+    desk.register_patient(new_patient("Rita", "Refused"))
+        .await
+        .map_err(anyhow::Error::msg)?;
+    wait_for(Duration::from_secs(30), || async {
+        let st = desk.status();
+        st.rejected == 1 && st.pending == 0
+    })
+    .await?;
+    let before = desk.outbox().await.map_err(anyhow::Error::msg)?;
+    assert_eq!(before.len(), 1, "{before:?}");
+    let mutation_id = before[0].mutation.mutation_id;
+    let reception_id = before[0].user_id;
+
+    // the nurse signs in on the same workstation
+    desk.logout(false, false)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let url = sys.server.url();
+    desk.login(&url, "sharedfix", "nurse", medoffice_e2e::PASSWORD)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    let review = desk.review_list().await.map_err(anyhow::Error::msg)?;
+    assert!(
+        review.items.iter().any(|i| matches!(i,
+            ReviewItem::Refused { mutation_id: m, .. } if *m == mutation_id)),
+        "{review:?}"
+    );
+    let forbidden = |what: &str, r: Result<Uuid, medoffice_client::view::CommandError>| {
+        let e = r.expect_err(what);
+        assert_eq!(e.code, ErrorCode::Forbidden, "{what}: {e:?}");
+        assert!(e.message.contains("another person"), "{what}: {e:?}");
+    };
+    forbidden("resend", desk.resend(mutation_id, None).await);
+    let mut corrected = before[0].mutation.data();
+    corrected["family_name"] = serde_json::json!("Corrected");
+    forbidden(
+        "resend corrected",
+        desk.resend(mutation_id, Some(corrected)).await,
+    );
+    forbidden(
+        "rebook",
+        desk.rebook(mutation_id, Utc::now(), Uuid::new_v4(), 15)
+            .await,
+    );
+    let e = desk.discard(mutation_id).await.expect_err("discard");
+    assert_eq!(e.code, ErrorCode::Forbidden, "{e:?}");
+    let after = desk.outbox().await.map_err(anyhow::Error::msg)?;
+    assert_eq!(after.len(), 1, "{after:?}");
+    assert_eq!(after[0].mutation.mutation_id, mutation_id);
+    assert_eq!(after[0].state, "rejected");
+    assert_eq!(after[0].user_id, reception_id);
+    assert_eq!(after[0].mutation.data(), before[0].mutation.data());
+
+    // the receptionist, signed in again, deals with her own change
+    desk.login(&url, "sharedfix", "reception", medoffice_e2e::PASSWORD)
+        .await
+        .map_err(anyhow::Error::msg)?;
+    assert_eq!(
+        desk.discard(mutation_id)
+            .await
+            .map_err(anyhow::Error::msg)?,
+        1
+    );
+    assert_eq!(desk.status().rejected, 0);
     Ok(())
 }

@@ -330,6 +330,7 @@ impl Workstation {
             .ok_or_else(|| {
                 CommandError::new(ErrorCode::NotFound, "No refused change with this id")
             })?;
+        Self::queued_by_me(&s, &entry)?;
         let corrected = match data {
             None => None,
             Some(d) => Some(self.check_resend(&s, &entry, d).await?),
@@ -397,12 +398,15 @@ impl Workstation {
         let entry = s
             .cache()
             .outbox_entry(mutation_id)?
-            .filter(|e| e.state == "rejected")
-            .and_then(|e| match e.mutation.kind {
-                MutationKind::BookAppointment(n) => Some(n),
-                _ => None,
-            });
-        let Some(mut n) = entry else {
+            .filter(|e| e.state == "rejected");
+        if let Some(e) = &entry {
+            Self::queued_by_me(&s, e)?;
+        }
+        let booking = entry.and_then(|e| match e.mutation.kind {
+            MutationKind::BookAppointment(n) => Some(n),
+            _ => None,
+        });
+        let Some(mut n) = booking else {
             return Err(CommandError::new(
                 ErrorCode::NotFound,
                 "No refused booking with this id",
@@ -421,14 +425,14 @@ impl Workstation {
     /// Discards a refused mutation and what was held for it. Returns how many entries went.
     pub async fn discard(&self, mutation_id: Uuid) -> Result<usize, CommandError> {
         let s = self.session().await?;
-        if s.cache()
-            .outbox_entry(mutation_id)?
-            .is_some_and(|e| e.state == "pending")
-        {
-            return Err(CommandError::new(
-                ErrorCode::Conflict,
-                "This change is still waiting to be sent; only refused or held changes can be discarded",
-            ));
+        if let Some(e) = s.cache().outbox_entry(mutation_id)? {
+            if e.state == "pending" {
+                return Err(CommandError::new(
+                    ErrorCode::Conflict,
+                    "This change is still waiting to be sent; only refused or held changes can be discarded",
+                ));
+            }
+            Self::queued_by_me(&s, &e)?;
         }
         if s.cache().discard_unreadable(mutation_id)? {
             tracing::info!(mutation = %mutation_id, "an unreadable queued change discarded by the user");
@@ -451,6 +455,20 @@ impl Workstation {
         s.notify_changed(kinds);
         s.after_local_write(gone[0].mutation.entity());
         Ok(gone.len())
+    }
+
+    /// Refuses (`forbidden`) to correct, resend, rebook or discard a change another person
+    /// queued on this shared workstation: it would go out under their name with someone
+    /// else's correction, or vanish without them knowing. They sign in here to deal with it.
+    fn queued_by_me(s: &Session, entry: &OutboxEntry) -> Result<(), CommandError> {
+        if entry.user_id == s.user.id {
+            return Ok(());
+        }
+        Err(CommandError::new(
+            ErrorCode::Forbidden,
+            "This change was entered by another person on this workstation; only they can \
+             correct, resend or discard it. Ask them to sign in here to do so.",
+        ))
     }
 
     /// Marks two patients as different people.
