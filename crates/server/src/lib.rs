@@ -217,9 +217,9 @@ pub struct RunningServer {
 /// an unsafe secret file, plain HTTP beyond loopback, and unusable TLS files.
 pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<RunningServer> {
     let key = config.signing_key()?;
-    config.check_dev_bind()?;
     let limiter = ratelimit::config(&config)?;
     config.transport.check(config.bind)?;
+    config.check_dev_bind()?;
     if let (Some(cert), Some(key)) = (&config.transport.tls_cert, &config.transport.tls_key) {
         // fail before binding, with the file named
         transport::tls_server_config(cert, key)?;

@@ -178,8 +178,8 @@ async fn main() -> anyhow::Result<()> {
     match cli.command {
         Command::Serve { config, no_migrate } => {
             config.signing_key()?;
-            config.check_dev_bind()?;
             config.transport.check(config.bind)?;
+            config.check_dev_bind()?;
             if !no_migrate {
                 db::migrate(&url).await?;
             }
