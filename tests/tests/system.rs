@@ -454,8 +454,8 @@ async fn on_a_shared_workstation_only_its_author_acts_on_a_refused_change() -> a
     let review = desk.review_list().await.map_err(anyhow::Error::msg)?;
     assert!(
         review.items.iter().any(|i| matches!(i,
-            ReviewItem::Refused { mutation_id: m, .. } if *m == mutation_id)),
-        "{review:?}"
+            ReviewItem::Refused { mutation_id: m, mine_by_me: false, .. } if *m == mutation_id)),
+        "shown, as another person's: {review:?}"
     );
     let forbidden = |what: &str, r: Result<Uuid, medoffice_client::view::CommandError>| {
         let e = r.expect_err(what);
@@ -487,6 +487,12 @@ async fn on_a_shared_workstation_only_its_author_acts_on_a_refused_change() -> a
     desk.login(&url, "sharedfix", "reception", medoffice_e2e::PASSWORD)
         .await
         .map_err(anyhow::Error::msg)?;
+    let review = desk.review_list().await.map_err(anyhow::Error::msg)?;
+    assert!(
+        review.items.iter().any(|i| matches!(i,
+            ReviewItem::Refused { mutation_id: m, mine_by_me: true, .. } if *m == mutation_id)),
+        "hers: {review:?}"
+    );
     assert_eq!(
         desk.discard(mutation_id)
             .await

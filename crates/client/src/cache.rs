@@ -129,6 +129,8 @@ pub struct UnreadableEntry {
     pub reason: String,
     /// `pending`, `rejected` or `held`.
     pub state: String,
+    /// Who queued it.
+    pub user_id: Uuid,
     /// When it was queued.
     pub created_at: DateTime<Utc>,
 }
@@ -578,6 +580,7 @@ impl Cache {
                     envelope: row.envelope,
                     reason: e.to_string(),
                     state: row.state,
+                    user_id: row.user_id,
                     created_at: row.created_at,
                 });
             }

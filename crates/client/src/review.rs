@@ -221,6 +221,7 @@ impl Workstation {
                 data: e.mutation.data(),
                 held,
                 queued_at: e.created_at,
+                mine_by_me: e.user_id == s.user.id,
             });
         }
         // entries this version cannot read: shown so a person can discard them (never sent)
@@ -249,6 +250,7 @@ impl Workstation {
                 data: u.envelope.data,
                 held: Vec::new(),
                 queued_at: u.created_at,
+                mine_by_me: u.user_id == s.user.id,
             });
         }
         for (a, b) in cache.possible_duplicates()? {

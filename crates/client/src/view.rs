@@ -268,6 +268,9 @@ pub enum ReviewItem {
         held: Vec<HeldEntry>,
         /// When it was queued.
         queued_at: DateTime<Utc>,
+        /// Whether the signed-in user queued it: only they may resend, rebook or discard it
+        /// (another person's refused change answers `forbidden`).
+        mine_by_me: bool,
     },
     /// Two patients with the same name and date of birth.
     PossibleDuplicate {

@@ -96,7 +96,12 @@ held: Array<HeldEntry>,
 /**
  * When it was queued.
  */
-queued_at: string, } | { "kind": "possible_duplicate", 
+queued_at: string, 
+/**
+ * Whether the signed-in user queued it: only they may resend, rebook or discard it
+ * (another person's refused change answers `forbidden`).
+ */
+mine_by_me: boolean, } | { "kind": "possible_duplicate", 
 /**
  * One record.
  */
