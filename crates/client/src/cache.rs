@@ -310,7 +310,28 @@ impl Cache {
         conn.pragma_update(None, "synchronous", "FULL")?;
         conn.pragma_update(None, "foreign_keys", "ON")?;
         migrations().to_latest(&mut conn)?;
-        Ok(Self { conn })
+        let cache = Self { conn };
+        cache.set_aside_unreadable()?;
+        Ok(cache)
+    }
+
+    /// Marks as refused, with the reason, every queued entry this build cannot read (see
+    /// [`Cache::unreadable_outbox`]), once when the cache opens: it is never sent, nothing held
+    /// waits for it, and the review list shows it to discard. Entries written from here on are
+    /// typed, so they always read.
+    fn set_aside_unreadable(&self) -> CacheResult<()> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE state <> 'rejected'");
+        for row in self.stored_entries(&sql, &[])? {
+            if let Err(e) = Mutation::decode(&row.envelope) {
+                tracing::warn!(seq = row.seq, error = %e, "a queued change this version cannot read is set aside for review");
+                self.conn.execute(
+                    "UPDATE outbox SET state = 'rejected', error = ?2, error_details = NULL, held_by = NULL \
+                     WHERE seq = ?1",
+                    params![row.seq, e.to_string()],
+                )?;
+            }
+        }
+        Ok(())
     }
 
     /// Runs `f` in one transaction (one disk sync for many small writes, e.g. recording the
@@ -497,7 +518,7 @@ impl Cache {
         for row in self.stored_entries(&sql, &args)? {
             // the outbox stores the wire envelope, so entries queued by an older release read;
             // one this build cannot read is left out here and listed by `unreadable_outbox`
-            let Ok(mutation) = Mutation::decode(row.envelope) else {
+            let Ok(mutation) = Mutation::decode(&row.envelope) else {
                 tracing::warn!(
                     seq = row.seq,
                     "an outbox entry this version cannot read is left out"
@@ -569,13 +590,21 @@ impl Cache {
     /// Outbox entries this build cannot read as a change: a body the previous release stored
     /// that no longer passes its kind's checks (a resend of an edit with fields an edit may not
     /// change), or a kind a newer release queued before the app was downgraded. They are never
-    /// sent; they are listed for a person to discard ([`Cache::discard_unreadable`]), so one
-    /// bad entry does not stop the rest of the queue.
+    /// sent (set aside as refused when the cache opens); they are listed for a person to
+    /// discard ([`Cache::discard_unreadable`]), so one bad entry does not stop the queue.
     pub fn unreadable_outbox(&self) -> CacheResult<Vec<UnreadableEntry>> {
-        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox ORDER BY seq");
+        self.unreadable_where("state = 'rejected' ORDER BY seq", &[])
+    }
+
+    fn unreadable_where(
+        &self,
+        condition: &str,
+        args: &[String],
+    ) -> CacheResult<Vec<UnreadableEntry>> {
+        let sql = format!("SELECT {OUTBOX_COLUMNS} FROM outbox WHERE {condition}");
         let mut out = Vec::new();
-        for row in self.stored_entries(&sql, &[])? {
-            if let Err(e) = Mutation::decode(row.envelope.clone()) {
+        for row in self.stored_entries(&sql, args)? {
+            if let Err(e) = Mutation::decode(&row.envelope) {
                 out.push(UnreadableEntry {
                     envelope: row.envelope,
                     reason: e.to_string(),
@@ -591,10 +620,9 @@ impl Cache {
     /// Removes an outbox entry this build cannot read (see [`Cache::unreadable_outbox`]).
     /// Returns whether `mutation_id` was one.
     pub fn discard_unreadable(&self, mutation_id: Uuid) -> CacheResult<bool> {
-        let unreadable = self
-            .unreadable_outbox()?
-            .iter()
-            .any(|u| u.envelope.mutation_id == mutation_id);
+        let unreadable = !self
+            .unreadable_where("mutation_id = ?1", &[mutation_id.to_string()])?
+            .is_empty();
         if unreadable {
             self.conn.execute(
                 "DELETE FROM outbox WHERE mutation_id = ?1",
@@ -1263,7 +1291,8 @@ mod tests {
     fn an_entry_this_version_cannot_read_is_listed_apart_and_the_queue_goes_on(
     ) -> anyhow::Result<()> {
         let dir = tempfile::tempdir()?;
-        let cache = Cache::open(&dir.path().join("c.sqlite"), &CacheKey::generate())?;
+        let (path, key) = (dir.path().join("c.sqlite"), CacheKey::generate());
+        let cache = Cache::open(&path, &key)?;
         let user = Uuid::new_v4();
         let edit = |phone: &str| {
             let edit = medoffice_model::Edit {
@@ -1280,11 +1309,19 @@ mod tests {
         cache.enqueue(&registration(), user)?;
         cache.enqueue(&bad, user)?;
         cache.enqueue(&good, user)?;
-        // as the previous release could store a resent edit: with a field an edit may not change
+        // as the previous release could store a resent edit: with a field an edit may not
+        // change (and sent again, so pending); the upgraded app opens the cache
         cache.conn.execute(
-            "UPDATE outbox SET data = '{\"mrn\": \"000001\"}', state = 'rejected' WHERE mutation_id = ?1",
+            "UPDATE outbox SET data = '{\"mrn\": \"000001\"}' WHERE mutation_id = ?1",
             [bad.mutation_id.to_string()],
         )?;
+        drop(cache);
+        let cache = Cache::open(&path, &key)?;
+        assert_eq!(
+            cache.outbox_counts()?,
+            (2, 1, 0),
+            "set aside as refused, not sent"
+        );
         let readable: Vec<Uuid> = cache
             .outbox(false, 10)?
             .iter()

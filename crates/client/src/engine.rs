@@ -496,7 +496,7 @@ impl Session {
                     self.set_status(|st| {
                         st.state = ConnectionState::UpdateRequired;
                         st.offline_since = None;
-                        st.last_error = Some(failed.to_string());
+                        st.last_error = Some(crate::error::UPDATE_REQUIRED.into());
                     });
                     tokio::time::sleep(backoff(attempt)).await;
                 }

@@ -67,18 +67,23 @@ pub(crate) fn cache_failure_status(e: &CacheError) -> String {
     match e {
         // a stored row this version cannot read (e.g. written by another version): no disk to
         // free, but retrying does not mend it either
-        CacheError::Data(_) => format!(
-            "This computer's local copy of the clinic's records holds something this version \
-             of medoffice cannot read ({e}), so syncing has stopped. Ask IT; nothing was lost: \
-             the changes not yet sent are still queued here."
-        ),
-        _ => format!(
-            "This computer cannot write its local copy of the clinic's records ({e}), so \
-             syncing has stopped. Free disk space or ask IT, then restart medoffice. Nothing \
-             was lost: the changes not yet sent are still queued here."
-        ),
+        // what to do first, where the status bar cuts the sentence; the cause is in the log
+        CacheError::Data(_) => "Ask IT to update medoffice on this workstation: its local copy \
+             of the clinic's records holds something this version cannot read, so syncing has \
+             stopped. Nothing was lost: changes not yet sent are still queued here."
+            .into(),
+        _ => "Free disk space or ask IT, then restart medoffice: this computer cannot write its \
+             local copy of the clinic's records, so syncing has stopped. Nothing was lost: \
+             changes not yet sent are still queued here."
+            .into(),
     }
 }
+
+/// What the status bar and a refused command say when the server is newer than this app
+/// (`update_required`): what to do first; the technical cause goes to the log.
+pub(crate) const UPDATE_REQUIRED: &str = "Ask IT to update this workstation's app: the server \
+     is newer and sends records this version cannot read. What you enter is kept here and sent \
+     after the update.";
 
 pub(crate) fn internal(e: impl std::fmt::Display) -> CommandError {
     CommandError::new(ErrorCode::Internal, e.to_string())
@@ -86,13 +91,12 @@ pub(crate) fn internal(e: impl std::fmt::Display) -> CommandError {
 
 impl From<cache::CacheError> for CommandError {
     fn from(e: cache::CacheError) -> Self {
+        tracing::error!(error = %e, "the local cache failed");
         CommandError::new(
             ErrorCode::LocalCache,
-            format!(
-                "This computer cannot use its local copy of the clinic's records ({e}). Free \
-                 disk space or ask IT; what was saved before is kept, and changes not yet sent \
-                 stay queued."
-            ),
+            "Not saved on this computer: it cannot use its local copy of the clinic's records. \
+             Free disk space or ask IT; what was saved before is kept, and changes not yet sent \
+             stay queued.",
         )
     }
 }
@@ -121,10 +125,10 @@ impl From<api::ApiError> for CommandError {
                 ErrorCode::Network,
                 format!("The server cannot be reached ({m})"),
             ),
-            e @ api::ApiError::Incompatible(_) => CommandError::new(
-                ErrorCode::UpdateRequired,
-                format!("This workstation's app is older than the server: {e}"),
-            ),
+            e @ api::ApiError::Incompatible(_) => {
+                tracing::error!(error = %e, "the server is newer than this workstation");
+                CommandError::new(ErrorCode::UpdateRequired, UPDATE_REQUIRED)
+            }
             api::ApiError::Refused(m) => {
                 let mut f = medoffice_model::FieldErrors::new();
                 f.add("server_url", m.clone());

@@ -222,35 +222,44 @@ impl Workstation {
                 held,
                 queued_at: e.created_at,
                 mine_by_me: e.user_id == s.user.id,
+                unreadable: false,
             });
         }
         // entries this version cannot read: shown so a person can discard them (never sent)
         for u in cache.unreadable_outbox()? {
-            let entity: Option<EntityKind> =
-                serde_json::from_value(Value::String(u.envelope.entity.clone())).ok();
-            let op: Option<medoffice_model::MutationOp> =
-                serde_json::from_value(Value::String(u.envelope.op.clone())).ok();
+            let entity = EntityKind::parse(&u.envelope.entity);
+            let op = medoffice_model::MutationOp::parse(&u.envelope.op);
             let (Some(entity), Some(op)) = (entity, op) else {
                 tracing::warn!(entity = %u.envelope.entity, op = %u.envelope.op,
                     "a queued change of a kind this version does not know (queued by a newer release)");
                 continue;
             };
+            tracing::warn!(mutation = %u.envelope.mutation_id, reason = %u.reason, "a queued change this version cannot send");
+            let whose = u.envelope.patient_id().and_then(|p| {
+                local::patient(&cache, p)
+                    .ok()
+                    .flatten()
+                    .map(|p| format!(" to {}, {}", p.record.family_name, p.record.given_name))
+            });
             items.push(ReviewItem::Refused {
                 mutation_id: u.envelope.mutation_id,
                 entity,
                 op,
                 entity_id: u.envelope.id,
                 what: format!(
-                    "A change this version of medoffice cannot send ({}.{})",
-                    u.envelope.entity, u.envelope.op
+                    "A change{} this version cannot send",
+                    whose.unwrap_or_default()
                 ),
-                reason: format!("{}; discard it and enter it again", u.reason),
+                reason: "It was saved by another version of medoffice and can no longer be \
+                         sent. Note what it changed, discard it, and enter it again."
+                    .into(),
                 fields: None,
                 conflicting_appointment_id: None,
                 data: u.envelope.data,
                 held: Vec::new(),
                 queued_at: u.created_at,
                 mine_by_me: u.user_id == s.user.id,
+                unreadable: true,
             });
         }
         for (a, b) in cache.possible_duplicates()? {
@@ -354,7 +363,7 @@ impl Workstation {
             data,
             ..entry.mutation.encode()
         };
-        let mut corrected = Mutation::decode(envelope).map_err(|e| match e {
+        let mut corrected = Mutation::decode(&envelope).map_err(|e| match e {
             MutationDecodeError::Invalid(f) => CommandError::validation(f),
             other @ MutationDecodeError::Unsupported { .. } => internal(other),
         })?;
@@ -427,20 +436,21 @@ impl Workstation {
     /// Discards a refused mutation and what was held for it. Returns how many entries went.
     pub async fn discard(&self, mutation_id: Uuid) -> Result<usize, CommandError> {
         let s = self.session().await?;
-        if let Some(e) = s.cache().outbox_entry(mutation_id)? {
-            if e.state == "pending" {
+        match s.cache().outbox_entry(mutation_id)? {
+            Some(e) if e.state == "pending" => {
                 return Err(CommandError::new(
                     ErrorCode::Conflict,
                     "This change is still waiting to be sent; only refused or held changes can be discarded",
                 ));
             }
-            Self::queued_by_me(&s, &e)?;
-        }
-        if s.cache().discard_unreadable(mutation_id)? {
-            tracing::info!(mutation = %mutation_id, "an unreadable queued change discarded by the user");
-            s.notify_changed(vec![EntityKind::Patient, EntityKind::Appointment]);
-            s.after_local_write(EntityKind::Patient);
-            return Ok(1);
+            Some(e) => Self::queued_by_me(&s, &e)?,
+            // not a change this version reads: one set aside for review, if it is that
+            None if s.cache().discard_unreadable(mutation_id)? => {
+                tracing::info!(mutation = %mutation_id, "an unreadable queued change discarded by the user");
+                s.after_local_write(EntityKind::Patient);
+                return Ok(1);
+            }
+            None => {}
         }
         let gone = s.cache().discard(mutation_id)?;
         if gone.is_empty() {

@@ -271,6 +271,9 @@ pub enum ReviewItem {
         /// Whether the signed-in user queued it: only they may resend, rebook or discard it
         /// (another person's refused change answers `forbidden`).
         mine_by_me: bool,
+        /// Saved by another version of the app in a form this one cannot send (see
+        /// `Cache::unreadable_outbox`): it can only be discarded, and entered again.
+        unreadable: bool,
     },
     /// Two patients with the same name and date of birth.
     PossibleDuplicate {

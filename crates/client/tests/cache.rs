@@ -38,7 +38,7 @@ fn mutation(
     if let (Some(b), serde_json::Value::Object(d)) = (body.as_object_mut(), data) {
         b.extend(d);
     }
-    Mutation::decode(MutationEnvelope {
+    Mutation::decode(&MutationEnvelope {
         mutation_id,
         entity: entity.as_str().into(),
         op: op.as_str().into(),

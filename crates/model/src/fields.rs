@@ -1,5 +1,14 @@
-//! Field-name enums: the fields an edit may change, typed, so an edit names only fields that
-//! exist and the list of editable fields is written once.
+//! Field-name enums: fields named on the wire (the fields an edit may change, the measured
+//! and flagged vital signs), typed, so code names only fields that exist and each list is
+//! written once.
+
+/// A field named on the wire by [`WireField::as_str`] (what an [`crate::Edit`] changes).
+pub trait WireField: Copy + Ord {
+    /// The wire name.
+    fn as_str(self) -> &'static str;
+    /// The field with this wire name.
+    fn parse(s: &str) -> Option<Self>;
+}
 
 /// Declares a field enum whose variants serialise as the given wire names, with `ALL`,
 /// `NAMES`, `as_str` and `parse`.
@@ -34,6 +43,15 @@ macro_rules! wire_fields {
                     $($wire => Some(Self::$variant),)*
                     _ => None,
                 }
+            }
+        }
+
+        impl $crate::fields::WireField for $name {
+            fn as_str(self) -> &'static str {
+                $name::as_str(self)
+            }
+            fn parse(s: &str) -> Option<Self> {
+                $name::parse(s)
             }
         }
     };

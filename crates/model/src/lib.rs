@@ -27,6 +27,7 @@ pub use appointment::*;
 pub use audit::*;
 pub use auth::*;
 pub use error::*;
+pub use fields::WireField;
 pub use patient::*;
 pub use rules::*;
 pub use sync::*;

@@ -31,6 +31,18 @@ impl EntityKind {
             Self::User => "user",
         }
     }
+
+    /// The table with this wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [
+            Self::Patient,
+            Self::VitalSigns,
+            Self::Appointment,
+            Self::User,
+        ]
+        .into_iter()
+        .find(|e| e.as_str() == s)
+    }
 }
 
 /// One row's current state in the feed: `{"id", "revision", "deleted", "entity", "data"}`, where
@@ -182,6 +194,13 @@ impl MutationOp {
             Self::Delete => "delete",
         }
     }
+
+    /// The operation with this wire name.
+    pub fn parse(s: &str) -> Option<Self> {
+        [Self::Create, Self::Update, Self::Delete]
+            .into_iter()
+            .find(|o| o.as_str() == s)
+    }
 }
 
 /// A mutation as it travels in `POST /api/v1/sync/push` and as a workstation's outbox stores it:
@@ -265,15 +284,12 @@ pub struct Edit<F: Ord> {
     pub changes: std::collections::BTreeMap<F, serde_json::Value>,
 }
 
-impl<F: Ord + Copy> Edit<F> {
+impl<F: crate::WireField> Edit<F> {
     /// The changed fields as a JSON object keyed by wire name (the PATCH body's shape).
-    pub fn to_object(
-        &self,
-        name: impl Fn(F) -> &'static str,
-    ) -> serde_json::Map<String, serde_json::Value> {
+    pub fn to_object(&self) -> serde_json::Map<String, serde_json::Value> {
         self.changes
             .iter()
-            .map(|(f, v)| (name(*f).to_owned(), v.clone()))
+            .map(|(f, v)| (f.as_str().to_owned(), v.clone()))
             .collect()
     }
 }
@@ -304,28 +320,31 @@ fn invalid(field: &str, message: impl Into<String>) -> MutationDecodeError {
     MutationDecodeError::Invalid(e)
 }
 
-fn body<T: serde::de::DeserializeOwned>(data: serde_json::Value) -> Result<T, MutationDecodeError> {
-    serde_json::from_value(data).map_err(|e| invalid("data", e.to_string()))
+fn body<T: serde::de::DeserializeOwned>(
+    data: &serde_json::Value,
+) -> Result<T, MutationDecodeError> {
+    T::deserialize(data).map_err(|e| invalid("data", e.to_string()))
 }
 
-fn edit<F: Ord>(
+/// Fields of an edit's body that are not the kind's fields, by name.
+type OtherFields<'a> = Vec<(&'a str, &'a serde_json::Value)>;
+
+/// The edit in `data` and, apart, the fields that are not `F`s (the caller decides about them).
+fn edit<F: crate::WireField>(
     base_revision: Option<i64>,
-    data: serde_json::Value,
-    parse: impl Fn(&str) -> Option<F>,
-) -> Result<(Edit<F>, serde_json::Map<String, serde_json::Value>), MutationDecodeError> {
+    data: &serde_json::Value,
+) -> Result<(Edit<F>, OtherFields<'_>), MutationDecodeError> {
     let serde_json::Value::Object(fields) = data else {
         return Err(invalid("data", "must be an object of changed fields"));
     };
     let mut changes = std::collections::BTreeMap::new();
-    let mut rest = serde_json::Map::new();
+    let mut rest = Vec::new();
     for (k, v) in fields {
-        match parse(&k) {
+        match F::parse(k) {
             Some(f) => {
-                changes.insert(f, v);
+                changes.insert(f, v.clone());
             }
-            None => {
-                rest.insert(k, v);
-            }
+            None => rest.push((k.as_str(), v)),
         }
     }
     let edit = Edit {
@@ -335,11 +354,9 @@ fn edit<F: Ord>(
     Ok((edit, rest))
 }
 
-fn no_other_fields(
-    rest: serde_json::Map<String, serde_json::Value>,
-) -> Result<(), MutationDecodeError> {
+fn no_other_fields(rest: &[(&str, &serde_json::Value)]) -> Result<(), MutationDecodeError> {
     let mut e = crate::FieldErrors::new();
-    for k in rest.keys() {
+    for (k, _) in rest {
         e.add(k, "cannot be changed");
     }
     e.into_result().map_err(MutationDecodeError::Invalid)
@@ -430,12 +447,12 @@ impl Mutation {
             MutationKind::RegisterPatient(p) => serde_json::to_value(p),
             MutationKind::RecordVitals(v) => serde_json::to_value(v),
             MutationKind::BookAppointment(a) => serde_json::to_value(a),
-            MutationKind::EditPatient(e) => Ok(Value::Object(e.to_object(|f| f.as_str()))),
+            MutationKind::EditPatient(e) => Ok(Value::Object(e.to_object())),
             MutationKind::EditAppointment {
                 edit,
                 checked_in_at,
             } => {
-                let mut o = edit.to_object(|f| f.as_str());
+                let mut o = edit.to_object();
                 if let Some(t) = checked_in_at {
                     o.insert(crate::CHECKED_IN_AT_FIELD.into(), serde_json::json!(t));
                 }
@@ -462,59 +479,81 @@ impl Mutation {
     /// Reads an envelope. Creation bodies take the envelope's `id`; an edit's fields must be
     /// ones the kind may change (others: "cannot be changed"); an unknown `(entity, op)` is
     /// [`MutationDecodeError::Unsupported`].
-    pub fn decode(env: MutationEnvelope) -> Result<Self, MutationDecodeError> {
-        let MutationEnvelope {
-            mutation_id,
-            entity,
-            op,
-            id,
-            base_revision,
-            data,
-        } = env;
-        let kind = match (entity.as_str(), op.as_str()) {
-            ("patient", "create") => {
+    pub fn decode(env: &MutationEnvelope) -> Result<Self, MutationDecodeError> {
+        let (id, data) = (env.id, &env.data);
+        use EntityKind::{Appointment, Patient, VitalSigns};
+        use MutationOp::{Create, Delete, Update};
+        let pair = (EntityKind::parse(&env.entity), MutationOp::parse(&env.op));
+        let kind = match pair {
+            (Some(Patient), Some(Create)) => {
                 let mut p: crate::NewPatient = body(data)?;
                 p.id = Some(id);
                 MutationKind::RegisterPatient(p)
             }
-            ("patient", "update") => {
-                let (e, rest) = edit(base_revision, data, crate::PatientField::parse)?;
-                no_other_fields(rest)?;
+            (Some(Patient), Some(Update)) => {
+                let (e, rest) = edit(env.base_revision, data)?;
+                no_other_fields(&rest)?;
                 MutationKind::EditPatient(e)
             }
-            ("patient", "delete") => MutationKind::DeletePatient,
-            ("vital_signs", "create") => {
+            (Some(Patient), Some(Delete)) => MutationKind::DeletePatient,
+            (Some(VitalSigns), Some(Create)) => {
                 let mut v: NewVitalSignsForPatient = body(data)?;
                 v.vitals.id = Some(id);
                 MutationKind::RecordVitals(v)
             }
-            ("appointment", "create") => {
+            (Some(Appointment), Some(Create)) => {
                 let mut a: crate::NewAppointment = body(data)?;
                 a.id = Some(id);
                 MutationKind::BookAppointment(a)
             }
-            ("appointment", "update") => {
-                let (e, mut rest) = edit(base_revision, data, crate::AppointmentField::parse)?;
+            (Some(Appointment), Some(Update)) => {
+                let (e, mut rest) = edit(env.base_revision, data)?;
+                // a check-in's desk time travels among the fields but is a proposal, not one
+                let proposed = rest
+                    .iter()
+                    .position(|(k, _)| *k == crate::CHECKED_IN_AT_FIELD)
+                    .map(|i| rest.remove(i).1);
                 let checked_in_at =
-                    match rest.remove(crate::CHECKED_IN_AT_FIELD) {
+                    match proposed {
                         None | Some(serde_json::Value::Null) => None,
-                        Some(v) => Some(serde_json::from_value(v).map_err(|_| {
+                        Some(v) => Some(chrono::DateTime::deserialize(v).map_err(|_| {
                             invalid(crate::CHECKED_IN_AT_FIELD, CHECKED_IN_AT_FORMAT)
                         })?),
                     };
-                no_other_fields(rest)?;
+                no_other_fields(&rest)?;
                 MutationKind::EditAppointment {
                     edit: e,
                     checked_in_at,
                 }
             }
-            _ => return Err(MutationDecodeError::Unsupported { entity, op }),
+            _ => {
+                return Err(MutationDecodeError::Unsupported {
+                    entity: env.entity.clone(),
+                    op: env.op.clone(),
+                })
+            }
         };
         Ok(Self {
-            mutation_id,
+            mutation_id: env.mutation_id,
             id,
             kind,
         })
+    }
+}
+
+impl MutationEnvelope {
+    /// The patient this envelope concerns, read without decoding its body (so a refusal of a
+    /// body that does not decode is still filed under the patient): a patient mutation's own
+    /// id, or the body's `patient_id` (vital signs, bookings). For a body that decodes this is
+    /// [`Mutation::patient_id`].
+    pub fn patient_id(&self) -> Option<Uuid> {
+        if self.entity == EntityKind::Patient.as_str() {
+            return Some(self.id);
+        }
+        self.data
+            .get("patient_id")
+            .and_then(serde_json::Value::as_str)
+            .and_then(|s| Uuid::parse_str(s).ok())
     }
 }
 
@@ -594,7 +633,7 @@ mod tests {
     use serde_json::json;
 
     fn decode(v: serde_json::Value) -> Result<Mutation, MutationDecodeError> {
-        Mutation::decode(serde_json::from_value(v).unwrap())
+        Mutation::decode(&serde_json::from_value(v).unwrap())
     }
 
     /// Envelopes exactly as the previous release's workstations wrote them (one per kind).
@@ -631,7 +670,7 @@ mod tests {
             assert_eq!(again["op"], v["op"]);
             assert_eq!(again["base_revision"], v["base_revision"]);
             // the typed round trip is lossless
-            assert_eq!(Mutation::decode(m.encode()).unwrap(), m);
+            assert_eq!(Mutation::decode(&m.encode()).unwrap(), m);
         }
         assert_eq!(kinds.len(), 6);
     }

@@ -166,109 +166,50 @@ pub mod limits {
     pub const PAIN: (i32, i32) = (0, 10);
 }
 
-/// A numeric measurement of [`Measurements`], by its wire name.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum NumericField {
-    /// `systolic_mmhg`.
-    SystolicMmhg,
-    /// `diastolic_mmhg`.
-    DiastolicMmhg,
-    /// `heart_rate_bpm`.
-    HeartRateBpm,
-    /// `respiratory_rate_bpm`.
-    RespiratoryRateBpm,
-    /// `temperature_c`.
-    TemperatureC,
-    /// `spo2_pct`.
-    Spo2Pct,
-    /// `weight_kg`.
-    WeightKg,
-    /// `height_cm`.
-    HeightCm,
-    /// `pain_score`.
-    PainScore,
-}
-
-impl NumericField {
-    /// Every numeric field, in the order of [`Measurements`].
-    pub const ALL: &'static [NumericField] = &[
-        Self::SystolicMmhg,
-        Self::DiastolicMmhg,
-        Self::HeartRateBpm,
-        Self::RespiratoryRateBpm,
-        Self::TemperatureC,
-        Self::Spo2Pct,
-        Self::WeightKg,
-        Self::HeightCm,
-        Self::PainScore,
-    ];
-
-    /// The wire name, e.g. `"spo2_pct"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SystolicMmhg => "systolic_mmhg",
-            Self::DiastolicMmhg => "diastolic_mmhg",
-            Self::HeartRateBpm => "heart_rate_bpm",
-            Self::RespiratoryRateBpm => "respiratory_rate_bpm",
-            Self::TemperatureC => "temperature_c",
-            Self::Spo2Pct => "spo2_pct",
-            Self::WeightKg => "weight_kg",
-            Self::HeightCm => "height_cm",
-            Self::PainScore => "pain_score",
-        }
+crate::fields::wire_fields! {
+    /// A numeric measurement of [`Measurements`], by its wire name.
+    NumericField {
+        /// Systolic blood pressure, mmHg.
+        SystolicMmhg = "systolic_mmhg",
+        /// Diastolic blood pressure, mmHg.
+        DiastolicMmhg = "diastolic_mmhg",
+        /// Heart rate, /min.
+        HeartRateBpm = "heart_rate_bpm",
+        /// Respiratory rate, /min.
+        RespiratoryRateBpm = "respiratory_rate_bpm",
+        /// Temperature, °C.
+        TemperatureC = "temperature_c",
+        /// SpO2, %.
+        Spo2Pct = "spo2_pct",
+        /// Weight, kg.
+        WeightKg = "weight_kg",
+        /// Height, cm.
+        HeightCm = "height_cm",
+        /// Pain score, 0–10.
+        PainScore = "pain_score",
     }
 }
 
-/// A value that can be flagged abnormal by a band: a numeric measurement or the BMI.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Serialize, Deserialize, TS)]
-#[ts(export)]
-#[serde(rename_all = "snake_case")]
-pub enum FlaggedField {
-    /// `systolic_mmhg`.
-    SystolicMmhg,
-    /// `diastolic_mmhg`.
-    DiastolicMmhg,
-    /// `heart_rate_bpm`.
-    HeartRateBpm,
-    /// `respiratory_rate_bpm`.
-    RespiratoryRateBpm,
-    /// `temperature_c`.
-    TemperatureC,
-    /// `spo2_pct`.
-    Spo2Pct,
-    /// `pain_score`.
-    PainScore,
-    /// The BMI, computed from weight and height.
-    Bmi,
-}
-
-impl FlaggedField {
-    /// Every flagged field, in the order flags are listed.
-    pub const ALL: &'static [FlaggedField] = &[
-        Self::SystolicMmhg,
-        Self::DiastolicMmhg,
-        Self::HeartRateBpm,
-        Self::RespiratoryRateBpm,
-        Self::TemperatureC,
-        Self::Spo2Pct,
-        Self::PainScore,
-        Self::Bmi,
-    ];
-
-    /// The wire name used in flags, e.g. `"bmi"`.
-    pub fn as_str(self) -> &'static str {
-        match self {
-            Self::SystolicMmhg => "systolic_mmhg",
-            Self::DiastolicMmhg => "diastolic_mmhg",
-            Self::HeartRateBpm => "heart_rate_bpm",
-            Self::RespiratoryRateBpm => "respiratory_rate_bpm",
-            Self::TemperatureC => "temperature_c",
-            Self::Spo2Pct => "spo2_pct",
-            Self::PainScore => "pain_score",
-            Self::Bmi => "bmi",
-        }
+crate::fields::wire_fields! {
+    /// A value that can be flagged abnormal by a band: a numeric measurement or the BMI. The
+    /// order of `ALL` is the order flags are listed in.
+    FlaggedField {
+        /// Systolic blood pressure.
+        SystolicMmhg = "systolic_mmhg",
+        /// Diastolic blood pressure.
+        DiastolicMmhg = "diastolic_mmhg",
+        /// Heart rate.
+        HeartRateBpm = "heart_rate_bpm",
+        /// Respiratory rate.
+        RespiratoryRateBpm = "respiratory_rate_bpm",
+        /// Temperature.
+        TemperatureC = "temperature_c",
+        /// SpO2.
+        Spo2Pct = "spo2_pct",
+        /// Pain score.
+        PainScore = "pain_score",
+        /// The BMI, computed from weight and height.
+        Bmi = "bmi",
     }
 }
 

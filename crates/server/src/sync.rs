@@ -147,7 +147,7 @@ async fn push_batch(
         };
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         savepoint_open = true;
-        results.push(apply_one(&mut tx, actor, m.clone()).await?);
+        results.push(apply_one(&mut tx, actor, m).await?);
     }
     tx.commit().await?;
     Ok(results)
@@ -178,10 +178,10 @@ async fn first_answer(
 async fn apply_one(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
-    envelope: MutationEnvelope,
+    envelope: &MutationEnvelope,
 ) -> AppResult<MutationResult> {
     let mutation_id = envelope.mutation_id;
-    let attempt = match Mutation::decode(envelope.clone()) {
+    let attempt = match Mutation::decode(envelope) {
         Ok(m) => run_mutation(conn, actor, &m).await,
         Err(MutationDecodeError::Invalid(fields)) => Err(AppError::Validation(fields)),
         Err(e @ MutationDecodeError::Unsupported { .. }) => Err(AppError::coded(
@@ -199,7 +199,7 @@ async fn apply_one(
             sqlx::query("ROLLBACK TO SAVEPOINT mutation")
                 .execute(&mut *conn)
                 .await?;
-            audit_refusal(conn, actor, &envelope, &e).await?;
+            audit_refusal(conn, actor, envelope, &e).await?;
             MutationResult {
                 mutation_id,
                 status: MutationStatus::Rejected,
@@ -245,16 +245,7 @@ async fn audit_refusal(
     e: &AppError,
 ) -> AppResult<()> {
     let action = format!("{}.{}", m.entity, m.op);
-    let patient_id = match Mutation::decode(m.clone()) {
-        Ok(typed) => typed.patient_id(),
-        // a patient's own mutation names the patient by its id, others in their body
-        Err(_) if m.entity == medoffice_model::EntityKind::Patient.as_str() => Some(m.id),
-        Err(_) => m
-            .data
-            .get("patient_id")
-            .and_then(Value::as_str)
-            .and_then(|s| uuid::Uuid::parse_str(s).ok()),
-    };
+    let patient_id = m.patient_id();
     let detail = format!(
         "sync push, mutation {}: {}",
         m.mutation_id,
@@ -319,7 +310,7 @@ async fn run_mutation(
             Ok(applied(p.revision, Some(to_value(&p)?)))
         }
         MutationKind::EditPatient(edit) => {
-            let changes = edit.to_object(|f| f.as_str());
+            let changes = edit.to_object();
             let (p, conflicts, _) =
                 patients::update_patient(conn, actor, m.id, edit.base_revision, changes).await?;
             Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
@@ -350,7 +341,7 @@ async fn run_mutation(
                 actor,
                 m.id,
                 edit.base_revision,
-                edit.to_object(|f| f.as_str()),
+                edit.to_object(),
                 *checked_in_at,
             )
             .await?;

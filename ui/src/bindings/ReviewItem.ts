@@ -101,7 +101,12 @@ queued_at: string,
  * Whether the signed-in user queued it: only they may resend, rebook or discard it
  * (another person's refused change answers `forbidden`).
  */
-mine_by_me: boolean, } | { "kind": "possible_duplicate", 
+mine_by_me: boolean, 
+/**
+ * Saved by another version of the app in a form this one cannot send (see
+ * `Cache::unreadable_outbox`): it can only be discarded, and entered again.
+ */
+unreadable: boolean, } | { "kind": "possible_duplicate", 
 /**
  * One record.
  */

@@ -299,6 +299,16 @@ export function reviewScreen(ctx: Ctx): Screen {
     return form;
   };
 
+  /** What a change that cannot be sent held, field by field, so it can be entered again. */
+  const unreadableData = (data: unknown): HTMLElement => {
+    const fields = data && typeof data === "object" ? Object.entries(data as Record<string, unknown>) : [];
+    return h(
+      "ul",
+      { class: "review-fields", "data-testid": "refused-data" },
+      fields.map(([k, v]) => h("li", null, `${k.replace(/_/g, " ")}: ${typeof v === "string" ? v : JSON.stringify(v)}`)),
+    );
+  };
+
   const refusedCard = (r: Refused): HTMLElement => {
     const kind = refusedKind(r.entity, r.op);
     const cardErr = banner(`refused-error-${r.mutation_id}`);
@@ -350,7 +360,17 @@ export function reviewScreen(ctx: Ctx): Screen {
     );
     let body: HTMLElement | null = null;
     let actions: HTMLElement | null = null;
-    if (kind === "booking") {
+    if (!r.mine_by_me) {
+      // only its author may correct, resend or discard it (the core refuses anyone else)
+      actions = h(
+        "p",
+        { class: "muted", "data-testid": "refused-not-mine" },
+        "Entered by another person on this workstation. Only they can correct, resend or discard it: ask them to sign in here.",
+      );
+    } else if (r.unreadable) {
+      // saved by another version in a form this one cannot send: discard is all there is
+      actions = h("div", { class: "form-actions" }, discard);
+    } else if (kind === "booking") {
       body = rebookForm(r, discard);
     } else if (kind === "registration") {
       actions = h(
@@ -382,12 +402,13 @@ export function reviewScreen(ctx: Ctx): Screen {
     return h(
       "article",
       { class: "review-card review-refused", "data-testid": "review-refused", "data-mutation-id": r.mutation_id, "data-entity": r.entity, "data-op": r.op },
-      h("header", { class: "review-card-head" }, h("span", { class: "review-kind kind-refused" }, "Refused by the server"), h("h2", { "data-testid": "refused-what" }, r.what)),
+      h("header", { class: "review-card-head" }, h("span", { class: "review-kind kind-refused" }, r.unreadable ? "Cannot be sent" : "Refused by the server"), h("h2", { "data-testid": "refused-what" }, r.what)),
       why,
       clash,
       fieldErrs,
       held,
-      h("p", { class: "muted small" }, `Entered ${formatDateTime(r.queued_at, ctx.tz)}. It stays here, unsent, until you correct it or discard it.`),
+      h("p", { class: "muted small" }, `Entered ${formatDateTime(r.queued_at, ctx.tz)}. It stays here, unsent, until ${r.unreadable ? "you discard it" : "you correct it or discard it"}.`),
+      r.unreadable ? unreadableData(r.data) : null,
       body,
       actions,
       cardErr,

@@ -123,7 +123,7 @@ export function saveErrorText(e: { code: string; message: string }, what: string
     case "unauthorized":
       return "Not saved: you are signed out. Sign in again, then save again; what you typed is kept.";
     case "forbidden":
-      return `Not saved: your role may not ${what}. (${e.message})`;
+      return `Not saved: you may not ${what}. (${e.message})`;
     case "network":
       return `Not saved: the clinic server could not be reached. ${e.message}`;
     case "rate_limited":

@@ -37,11 +37,11 @@ describe("status bar", () => {
 
   it("says a server newer than this app as such, never as offline", () => {
     const words =
-      "the server sent something this version of medoffice cannot read (unknown variant `room`); update this workstation's app";
+      "Ask IT to update this workstation's app: the server is newer and sends records this version cannot read. What you enter is kept here and sent after the update.";
     const s = status({ state: "update_required", pending: 2, last_error: words });
-    expect(connectionLabel(s, "UTC", null)).toBe("Update this app");
+    expect(connectionLabel(s, "UTC", null)).toBe("Update needed");
     expect(problemText(s)).toBe(words);
-    expect(problemText(status({ state: "update_required" }))).toMatch(/Update medoffice on this workstation/);
+    expect(problemText(status({ state: "update_required" }))).toMatch(/Ask IT to update this workstation's app/);
   });
 
   it("keeps offline as offline", () => {

@@ -42,7 +42,7 @@ export function connectionLabel(s: SyncStatus, tz: string | null, today: string 
     case "cache_failed":
       return "Cannot save on this computer";
     case "update_required":
-      return "Update this app";
+      return "Update needed";
     case "signed_out":
       return "Signed out";
   }
@@ -56,7 +56,7 @@ export function connectionLabel(s: SyncStatus, tz: string | null, today: string 
 export function problemText(s: SyncStatus): string {
   if (s.state === "cache_failed") return s.last_error ?? "This computer cannot write its local copy of the clinic's records. Free disk space or ask IT, then restart medoffice.";
   if (s.state === "update_required")
-    return s.last_error ?? "The server is newer than this app and sends records it cannot read. Update medoffice on this workstation; what you enter is kept here meanwhile.";
+    return s.last_error ?? "Ask IT to update this workstation's app: the server is newer and sends records this version cannot read. What you enter is kept here and sent after the update.";
   return s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
 }
 
