@@ -115,8 +115,10 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
         matches!(got, Err(medoffice_server::error::AppError::NotFound(_))),
         "get_patient under the wrong tenant: {got:?}"
     );
-    let (found, total) =
-        medoffice_server::clinical::patients::search_patients(&mut tx, "secret", 50, 0)
+    // the search names the clinic in its own predicates (so an index serves it); asked for the
+    // first clinic's patients under another clinic's setting, row-level security still hides them
+    let (found, total, _) =
+        medoffice_server::clinical::patients::search_patients(&mut tx, first, "secret", 50, 0)
             .await
             .map_err(|e| anyhow::anyhow!("{e:?}"))?;
     assert_eq!(
@@ -128,6 +130,15 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, first).await?;
     let mine = medoffice_server::clinical::patients::get_patient(&mut tx, pid_uuid).await;
     assert!(mine.is_ok(), "the same query under its own tenant finds it");
+    let (found, total, _) =
+        medoffice_server::clinical::patients::search_patients(&mut tx, first, "secret", 50, 0)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e:?}"))?;
+    assert_eq!(
+        (found.len(), total),
+        (2, 2),
+        "the same search under its own tenant"
+    );
     tx.rollback().await?;
 
     // every table holding a clinic's rows that the server's role can touch at all has

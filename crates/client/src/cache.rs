@@ -12,7 +12,7 @@ use std::path::Path;
 
 use chrono::{DateTime, SecondsFormat, Utc};
 use medoffice_model::merge::FieldConflict;
-use medoffice_model::search::{fold, like_literal, SearchTerm};
+use medoffice_model::search::{like_literal, SearchTerm};
 use medoffice_model::{
     Appointment, Change, EntityKind, Mutation, MutationEnvelope, MutationOp, Patient, Record,
     StaffMember, VitalSigns,
@@ -1168,7 +1168,7 @@ pub fn phone_digits(p: Option<&str>) -> String {
 
 /// The folded name as stored in `patients.search_name`: `" given family "`.
 fn search_name(p: &Patient) -> String {
-    format!(" {} {} ", fold(&p.given_name), fold(&p.family_name))
+    medoffice_model::search::search_name(&p.given_name, &p.family_name)
 }
 
 /// Replaces a patient's words in `patient_words` (see `0003_search_words.sql`).

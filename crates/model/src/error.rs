@@ -241,6 +241,11 @@ pub struct ListMeta {
     /// Items skipped before this page.
     #[ts(type = "number")]
     pub offset: i64,
+    /// `total` stopped counting: there are more matches than it says. Only a patient search
+    /// stops, at 1,000, and never on its last page (a two-letter prefix can match a tenth of a
+    /// large clinic; counting them all cost more than finding the page).
+    #[serde(default)]
+    pub total_capped: bool,
 }
 
 /// Trims a free-text field; an empty result becomes `None`.

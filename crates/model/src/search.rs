@@ -29,6 +29,20 @@ pub fn fold(s: &str) -> String {
     deunicode::deunicode(s).to_lowercase()
 }
 
+/// A folded name as both ends store it for search: `" given family "` (leading and trailing
+/// space, so `LIKE '% ma%'` finds a word prefix). Its space-separated words are the rows of the
+/// `patient_words` tables (server migration 0005, desktop cache migration 0003).
+pub fn search_name(given: &str, family: &str) -> String {
+    format!(" {} {} ", fold(given), fold(family))
+}
+
+/// The exclusive upper bound of the words starting with `prefix`, for a range scan
+/// (`word >= prefix AND word < prefix_end(prefix)`): folded words are ASCII, so DEL (U+007F)
+/// sorts after every character they hold.
+pub fn prefix_end(prefix: &str) -> String {
+    format!("{prefix}\u{7f}")
+}
+
 /// Splits a query into terms (all must match). Empty input gives no terms.
 pub fn parse_query(q: &str) -> Vec<SearchTerm> {
     let mut terms = Vec::new();

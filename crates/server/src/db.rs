@@ -18,14 +18,32 @@ pub static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("../../migrations/
 /// settings of `ALTER ROLE medoffice_app SET ...` apply when a session logs in as that role,
 /// never on `SET ROLE`, so they would not reach these connections.
 pub async fn connect(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    connect_pool(database_url, max_connections, false).await
+}
+
+/// [`connect`] for a serving process: its connections also set `app.notify_after_commit`, so
+/// their writes do not notify inside the commit; the process announces them after commit
+/// through [`crate::hub::Hub::changed`] (migration 0006 says why).
+pub async fn connect_serving(database_url: &str, max_connections: u32) -> anyhow::Result<PgPool> {
+    connect_pool(database_url, max_connections, true).await
+}
+
+async fn connect_pool(
+    database_url: &str,
+    max_connections: u32,
+    notify_after_commit: bool,
+) -> anyhow::Result<PgPool> {
     let opts = PgConnectOptions::from_str(database_url)?;
     let pool = PgPoolOptions::new()
         .max_connections(max_connections)
         .acquire_timeout(Duration::from_secs(5))
-        .after_connect(|conn, _meta| {
+        .after_connect(move |conn, _meta| {
             Box::pin(async move {
                 conn.execute("SET ROLE medoffice_app").await?;
                 conn.execute("SET statement_timeout = '30s'").await?;
+                if notify_after_commit {
+                    conn.execute("SET app.notify_after_commit = 'on'").await?;
+                }
                 Ok(())
             })
         })

@@ -17,13 +17,14 @@ use std::time::Duration;
 use medoffice_model::ServerMessage;
 use sqlx::postgres::PgListener;
 use sqlx::PgPool;
-use tokio::sync::broadcast;
+use tokio::sync::{broadcast, mpsc};
 use uuid::Uuid;
 
 use crate::db;
 use crate::feed;
 
-/// Channel PostgreSQL notifies on (payload `"<tenant uuid>:<revision>"`).
+/// Channel PostgreSQL notifies on (payload `"<tenant uuid>:<revision>"`; the revision is `0`
+/// when a server process announces a commit of its own, [`Hub::changed`]).
 pub const CHANNEL: &str = "medoffice_changes";
 
 /// Channel of ended sessions (payload `"<tenant uuid>:<user uuid>"`): a user's session epoch
@@ -49,6 +50,46 @@ pub struct Hub {
     tenants: Arc<Mutex<HashMap<Uuid, Arc<TenantChannel>>>>,
     /// Users whose sessions ended, as announced on [`SESSIONS_CHANNEL`].
     sessions: broadcast::Sender<Uuid>,
+    /// Clinics this process wrote for, to announce ([`Hub::changed`]).
+    changed: mpsc::UnboundedSender<Uuid>,
+    /// The other end, taken by the announcer task when [`Hub::spawn_listener`] starts it.
+    changed_rx: Arc<Mutex<Option<mpsc::UnboundedReceiver<Uuid>>>>,
+}
+
+/// The clinic an authenticated request acts for, recorded by the session extractor
+/// ([`crate::auth::Session`]) into the request's extensions where the write-announcing layer
+/// ([`announce_writes`]) put a slot.
+#[derive(Clone, Default)]
+pub struct ActedFor(Arc<std::sync::OnceLock<Uuid>>);
+
+impl ActedFor {
+    /// Records the clinic (the first one recorded stays).
+    pub fn set(&self, tenant_id: Uuid) {
+        let _ = self.0.set(tenant_id);
+    }
+}
+
+/// Layer function: after a request that may write (not GET, HEAD or OPTIONS) answers with
+/// success, announces its clinic's change ([`Hub::changed`]). The write has committed by then:
+/// every handler commits before it answers.
+pub async fn announce_writes(
+    axum::extract::State(hub): axum::extract::State<Hub>,
+    mut req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::http::Method;
+    if matches!(*req.method(), Method::GET | Method::HEAD | Method::OPTIONS) {
+        return next.run(req).await;
+    }
+    let acted = ActedFor::default();
+    req.extensions_mut().insert(acted.clone());
+    let response = next.run(req).await;
+    if response.status().is_success() {
+        if let Some(tenant) = acted.0.get() {
+            hub.changed(*tenant);
+        }
+    }
+    response
 }
 
 /// A socket's subscription: the revision to announce in `hello`, and the page stream.
@@ -82,10 +123,41 @@ impl Drop for SubscriptionGuard {
 impl Hub {
     /// A hub over `pool` (the listener is started by [`Hub::spawn_listener`]).
     pub fn new(pool: PgPool) -> Self {
+        let (changed, changed_rx) = mpsc::unbounded_channel();
         Self {
             pool,
             tenants: Arc::new(Mutex::new(HashMap::new())),
             sessions: broadcast::channel(256).0,
+            changed,
+            changed_rx: Arc::new(Mutex::new(Some(changed_rx))),
+        }
+    }
+
+    /// Announces that this process committed a change for `tenant_id`, to every server process
+    /// (this one included) through `NOTIFY`, after the commit and outside it (migration 0006
+    /// says why). Announcements that queue up while one is sent go out together, one statement
+    /// for all of them, each clinic once.
+    pub fn changed(&self, tenant_id: Uuid) {
+        // the announcer has stopped only when the runtime stops
+        let _ = self.changed.send(tenant_id);
+    }
+
+    async fn announce(pool: PgPool, mut rx: mpsc::UnboundedReceiver<Uuid>) {
+        while let Some(first) = rx.recv().await {
+            let mut tenants = std::collections::BTreeSet::from([first]);
+            while let Ok(t) = rx.try_recv() {
+                tenants.insert(t);
+            }
+            let payloads: Vec<String> = tenants.iter().map(|t| format!("{t}:0")).collect();
+            if let Err(e) = sqlx::query("SELECT pg_notify($1, p) FROM unnest($2::text[]) AS p")
+                .bind(CHANNEL)
+                .bind(&payloads)
+                .execute(&pool)
+                .await
+            {
+                // the sweep pushes these within 10 s
+                tracing::warn!(error = %e, "announcing changes failed");
+            }
         }
     }
 
@@ -200,8 +272,13 @@ impl Hub {
             .unwrap_or_default()
     }
 
-    /// Starts the listener task: LISTEN, push on each notification, catch up after reconnects.
+    /// Starts the listener task: LISTEN, push on each notification, catch up after reconnects;
+    /// and, once per hub, the task that announces this process's writes ([`Hub::changed`]).
     pub fn spawn_listener(&self) -> tokio::task::JoinHandle<()> {
+        let receiver = self.changed_rx.lock().ok().and_then(|mut r| r.take());
+        if let Some(rx) = receiver {
+            tokio::spawn(Self::announce(self.pool.clone(), rx));
+        }
         // A slow safety net under the notifications: a page lost anywhere is pushed within 10 s.
         let sweeper = self.clone();
         tokio::spawn(async move {

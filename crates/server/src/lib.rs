@@ -194,6 +194,10 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(max_body))
+        .layer(axum::middleware::from_fn_with_state(
+            state.hub.clone(),
+            hub::announce_writes,
+        ))
         .with_state(state);
     transport::layers(routes, &transport).layer(tower_http::trace::TraceLayer::new_for_http())
 }
@@ -224,7 +228,7 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         // fail before binding, with the file named
         transport::tls_server_config(cert, key)?;
     }
-    let pool = db::connect(database_url, 16).await?;
+    let pool = db::connect_serving(database_url, 16).await?;
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
     let sealer_task = audit_chain::spawn_sealer(pool.clone());

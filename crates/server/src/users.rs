@@ -102,6 +102,7 @@ pub async fn list_users(
             total,
             limit: total,
             offset: 0,
+            total_capped: false,
         },
     }))
 }

@@ -15,4 +15,10 @@ limit: number,
 /**
  * Items skipped before this page.
  */
-offset: number, };
+offset: number, 
+/**
+ * `total` stopped counting: there are more matches than it says. Only a patient search
+ * stops, at 1,000, and never on its last page (a two-letter prefix can match a tenth of a
+ * large clinic; counting them all cost more than finding the page).
+ */
+total_capped: boolean, };

@@ -83,6 +83,7 @@ fn whole_list<T>(data: Vec<T>) -> Json<ListResponse<T>> {
             total,
             limit: total,
             offset: 0,
+            total_capped: false,
         },
     })
 }

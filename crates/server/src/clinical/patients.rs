@@ -3,7 +3,7 @@
 
 use chrono::NaiveDate;
 use medoffice_model::merge::FieldConflict;
-use medoffice_model::search::{fold, parse_query, SearchTerm};
+use medoffice_model::search::{parse_query, search_name, SearchTerm};
 use medoffice_model::{
     AdministrativeSex, Demographics, FieldErrors, NewPatient, Patient, Permission,
     PATIENT_EDITABLE_FIELDS,
@@ -53,10 +53,6 @@ pub fn patient_from_row(r: &sqlx::postgres::PgRow) -> Result<Patient, sqlx::Erro
     })
 }
 
-fn search_name(given: &str, family: &str) -> String {
-    format!(" {} {} ", fold(given), fold(family))
-}
-
 /// A patient of this clinic (404 when absent or soft-deleted).
 pub async fn get_patient(conn: &mut PgConnection, id: Uuid) -> AppResult<Patient> {
     let row = sqlx::query(concat!(
@@ -71,30 +67,55 @@ pub async fn get_patient(conn: &mut PgConnection, id: Uuid) -> AppResult<Patient
     Ok(patient_from_row(&row)?)
 }
 
-/// Searches patients (see `medoffice_model::search`): every term must match. Returns the page
-/// and the total number of matches.
-pub async fn search_patients(
-    conn: &mut PgConnection,
-    q: &str,
-    limit: i64,
-    offset: i64,
-) -> AppResult<(Vec<Patient>, i64)> {
-    let mut qb: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(concat!(
-        "SELECT ",
-        patient_cols!(),
-        ", count(*) OVER () AS total FROM patients WHERE NOT deleted"
-    ));
-    for term in parse_query(q) {
+/// How far a search counts its matches: past this, `meta.total` says this many and
+/// `meta.total_capped` is true. Counting every match of a two-letter prefix in a large clinic
+/// (12 % of 100,000 patients for "ma") cost more than finding the page; nobody pages that far,
+/// they type another letter.
+pub const SEARCH_COUNT_CAP: i64 = 1000;
+
+/// A name prefix shared by more entries of `patient_words` than this is broad: its page is
+/// found by walking the clinic's patients in name order (index `patients_tenant_name_order`)
+/// and stopping at the page's end, which costs about `limit / share` rows (about 170 for "ma",
+/// shared by 12 %, at any clinic size); a narrower one by its range of words, which costs its
+/// matches. The desktop's cache chooses the same way (`Cache::search_patients`).
+const BROAD_PREFIX: i64 = 300;
+
+/// The conditions of a search after `WHERE`: this clinic's live patients matching every term.
+///
+/// The index conditions name `tenant_id` themselves and compare with leakproof operators, so
+/// row-level security (which still applies) does not force a read of the whole clinic first: a
+/// narrow name prefix is a range of `patient_words` (migration 0005), a date of birth an
+/// equality on `(tenant_id, date_of_birth)`. A broad prefix (`walk`) is a `LIKE` on each row
+/// met in name order instead: a filter, not an index condition, so RLS does not hinder it.
+fn push_search_conditions(
+    qb: &mut QueryBuilder<sqlx::Postgres>,
+    tenant_id: Uuid,
+    terms: &[SearchTerm],
+    walk: bool,
+) {
+    qb.push("NOT deleted AND tenant_id = ");
+    qb.push_bind(tenant_id);
+    for term in terms {
         match term {
-            SearchTerm::Name(n) => {
+            SearchTerm::Name(n) if walk => {
                 // the term's own `%`, `_` and `\` are characters to find, not wildcards
                 qb.push(" AND search_name LIKE ");
-                qb.push_bind(format!("% {}%", medoffice_model::search::like_literal(&n)));
+                qb.push_bind(format!("% {}%", medoffice_model::search::like_literal(n)));
                 qb.push(" ESCAPE '\\'");
+            }
+            SearchTerm::Name(n) => {
+                // a word prefix as a byte range: no wildcard in it, and an index condition
+                qb.push(" AND id IN (SELECT patient_id FROM patient_words WHERE tenant_id = ");
+                qb.push_bind(tenant_id);
+                qb.push(" AND word >= ");
+                qb.push_bind(n.clone());
+                qb.push(" AND word < ");
+                qb.push_bind(medoffice_model::search::prefix_end(n));
+                qb.push(")");
             }
             SearchTerm::BirthDate(dates) => {
                 qb.push(" AND date_of_birth = ANY(");
-                qb.push_bind(dates);
+                qb.push_bind(dates.clone());
                 qb.push(")");
             }
             SearchTerm::Digits(d) => {
@@ -107,26 +128,95 @@ pub async fn search_patients(
             }
             SearchTerm::Mrn(m) => {
                 qb.push(" AND upper(mrn) = upper(");
-                qb.push_bind(m);
+                qb.push_bind(m.clone());
                 qb.push(")");
             }
         }
     }
-    qb.push(" ORDER BY lower(family_name), lower(given_name), id LIMIT ");
-    qb.push_bind(limit);
-    qb.push(" OFFSET ");
-    qb.push_bind(offset);
-    let rows = qb.build().fetch_all(conn).await?;
-    let total = rows
-        .first()
-        .map(|r| r.try_get::<i64, _>("total"))
-        .transpose()?
-        .unwrap_or(0);
+}
+
+/// Patients whose words start with `prefix`, counted up to `cap + 1` (deleted patients have
+/// no words): an index-only range scan.
+async fn count_word_prefix(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    prefix: &str,
+    cap: i64,
+) -> AppResult<i64> {
+    Ok(sqlx::query_scalar(
+        "SELECT count(*) FROM (SELECT DISTINCT patient_id FROM patient_words \
+         WHERE tenant_id = $1 AND word >= $2 AND word < $3 LIMIT $4) AS counted",
+    )
+    .bind(tenant_id)
+    .bind(prefix)
+    .bind(medoffice_model::search::prefix_end(prefix))
+    .bind(cap + 1)
+    .fetch_one(conn)
+    .await?)
+}
+
+/// One page of a patient search (see `medoffice_model::search`): every term must match, in
+/// name order. Returns the page and the number of matches: exact on the last page, otherwise
+/// counted up to [`SEARCH_COUNT_CAP`] (`true` when there are more).
+pub async fn search_patients(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    q: &str,
+    limit: i64,
+    offset: i64,
+) -> AppResult<(Vec<Patient>, i64, bool)> {
+    let terms = parse_query(q);
+    // how many the first name term matches: the total of a one-word search, and which way
+    // to find the page
+    let first_name = terms.iter().find_map(|t| match t {
+        SearchTerm::Name(n) => Some(n.as_str()),
+        _ => None,
+    });
+    let name_count = match first_name {
+        Some(n) => Some(count_word_prefix(conn, tenant_id, n, SEARCH_COUNT_CAP).await?),
+        None => None,
+    };
+    if name_count == Some(0) {
+        return Ok((Vec::new(), 0, false));
+    }
+    let walk = name_count.is_some_and(|c| c > BROAD_PREFIX);
+    // the page's ids first (a walk reads them from the name index alone), then their rows
+    let mut page: QueryBuilder<sqlx::Postgres> = QueryBuilder::new(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id IN (SELECT id FROM patients WHERE "
+    ));
+    push_search_conditions(&mut page, tenant_id, &terms, walk);
+    page.push(" ORDER BY lower(family_name), lower(given_name), id LIMIT ");
+    page.push_bind(limit);
+    page.push(" OFFSET ");
+    page.push_bind(offset);
+    page.push(") ORDER BY lower(family_name), lower(given_name), id");
+    let rows = page.build().fetch_all(&mut *conn).await?;
     let patients = rows
         .iter()
         .map(patient_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    Ok((patients, total))
+    let shown = patients.len() as i64;
+    if shown < limit && (shown > 0 || offset == 0) {
+        // the last page: what came before it and what is on it are all there is, exactly
+        return Ok((patients, offset + shown, false));
+    }
+    let counted = if let (Some(c), 1) = (name_count, terms.len()) {
+        c
+    } else {
+        let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM patients WHERE ");
+        push_search_conditions(&mut count, tenant_id, &terms, walk);
+        count.push(" LIMIT ");
+        count.push_bind(SEARCH_COUNT_CAP + 1);
+        count.push(") AS counted");
+        count.build_query_scalar().fetch_one(&mut *conn).await?
+    };
+    Ok((
+        patients,
+        counted.min(SEARCH_COUNT_CAP),
+        counted > SEARCH_COUNT_CAP,
+    ))
 }
 
 fn same_registration(new: &NewPatient, p: &Patient) -> bool {
@@ -402,16 +492,20 @@ pub mod rest {
     use uuid::Uuid;
 
     use crate::audit::{self, AuditEntry};
-    use crate::auth::Actor;
+    use crate::auth::{Actor, TenantTx};
     use crate::clinical::merge::remember_rest_edit;
     use crate::clinical::{audited, created_or_ok};
     use crate::error::{AppError, AppResult};
     use crate::{db, ApiJson, AppState};
 
+    /// Longest search accepted, in characters.
+    pub const MAX_QUERY_CHARS: usize = 200;
+
     /// Query of `GET /api/v1/patients`.
     #[derive(Debug, Deserialize, utoipa::IntoParams)]
     pub struct PatientQuery {
-        /// Name prefixes (any order), MRN, phone digits, or a date of birth.
+        /// Name prefixes (any order), MRN, phone digits, or a date of birth; at most 200
+        /// characters (400 beyond).
         #[serde(default)]
         pub q: String,
         /// Page size, 1–200 (default 50).
@@ -424,19 +518,31 @@ pub mod rest {
     #[utoipa::path(get, path = "/api/v1/patients", params(PatientQuery), tag = "patients",
     responses((status = 200, body = ListResponse<Patient>), (status = 401, body = ErrorBody)))]
     pub async fn list_patients(
-        State(st): State<AppState>,
-        actor: Actor,
+        TenantTx { actor, mut tx }: TenantTx,
         Query(q): Query<PatientQuery>,
     ) -> AppResult<Json<ListResponse<Patient>>> {
         actor.require(Permission::PatientRead)?;
         let limit = q.limit.unwrap_or(50).clamp(1, 200);
         let offset = q.offset.unwrap_or(0).max(0);
-        let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-        let (data, total) = super::search_patients(&mut tx, &q.q, limit, offset).await?;
-        audit::record(
+        if q.q.chars().count() > MAX_QUERY_CHARS {
+            return Err(AppError::BadRequest(format!(
+                "The search (q) is too long: at most {MAX_QUERY_CHARS} characters"
+            )));
+        }
+        let (data, total, total_capped) =
+            super::search_patients(&mut tx, actor.tenant_id, &q.q, limit, offset).await?;
+        // who searched for what, and which patients it showed them
+        let shown: Vec<String> = data.iter().map(|p| p.id.to_string()).collect();
+        audit::record_detail(
             &mut tx,
             &actor,
             AuditEntry::success("patient.search", "patient", None, None),
+            Some(&format!(
+                "q={:?}; returned {}: {}",
+                q.q,
+                data.len(),
+                shown.join(",")
+            )),
         )
         .await?;
         tx.commit().await?;
@@ -446,6 +552,7 @@ pub mod rest {
                 total,
                 limit,
                 offset,
+                total_capped,
             },
         }))
     }

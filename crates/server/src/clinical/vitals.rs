@@ -200,7 +200,7 @@ pub mod rest {
     use uuid::Uuid;
 
     use crate::audit::{self, AuditEntry};
-    use crate::auth::Actor;
+    use crate::auth::{Actor, TenantTx};
     use crate::clinical::patients::get_patient;
     use crate::clinical::{audited, created_or_ok};
     use crate::error::AppResult;
@@ -255,6 +255,7 @@ pub mod rest {
                 total,
                 limit,
                 offset: 0,
+                total_capped: false,
             },
         }))
     }
@@ -265,13 +266,12 @@ pub mod rest {
     responses((status = 201, body = VitalSigns), (status = 200, body = VitalSigns), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
     pub async fn create_vitals(
         State(st): State<AppState>,
-        actor: Actor,
+        TenantTx { actor, mut tx }: TenantTx,
         Path(id): Path<Uuid>,
         ApiJson(new): ApiJson<NewVitalSigns>,
     ) -> AppResult<(StatusCode, Json<VitalSigns>)> {
         let vitals_id = new.id;
         let r = async {
-            let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
             let (v, created) = super::record_vitals(&mut tx, &actor, id, new).await?;
             tx.commit().await?;
             Ok(created_or_ok(created, v))
