@@ -6,8 +6,8 @@ use std::time::Duration;
 
 use medoffice_bench::generate::{generate, server_counts, GenerateParams};
 use medoffice_bench::scenarios::{
-    cold_sync, outbox_drain, propagation, read_throughput, write_throughput, ColdSyncParams,
-    DrainParams, ListenerKind, LoadParams, PropagationParams,
+    cold_sync, outbox_drain, propagation, read_throughput, write_spread, write_throughput,
+    ColdSyncParams, DrainParams, ListenerKind, LoadParams, PropagationParams,
 };
 use medoffice_bench::{Report, Target};
 use medoffice_e2e::{System, TestServer};
@@ -71,6 +71,40 @@ async fn every_benchmark_scenario_runs_and_its_counts_add_up() -> anyhow::Result
     };
     sane(&write_throughput(&target, &load).await?);
     sane(&read_throughput(&target, &load).await?);
+
+    // writes spread over clinics: every set lands in the clinic whose nurse recorded it, and
+    // each clinic's counter still stands at one revision per row
+    for (i, c) in ["spread-001", "spread-002", "spread-003"]
+        .into_iter()
+        .enumerate()
+    {
+        generate(
+            &sys.database_url,
+            &GenerateParams {
+                tenant: c.into(),
+                time_zone: "UTC".into(),
+                password: PASSWORD.into(),
+                patients: 40,
+                vitals: 0,
+                appointments: 0,
+                providers: 1,
+                // the generator's ids follow its seed: one seed per clinic
+                seed: 7 + i as u64,
+            },
+        )
+        .await?;
+    }
+    let spread = Target::new(vec![sys.server.url()], "spread", PASSWORD, None)?;
+    let r = write_spread(&spread, 3, &load).await?;
+    sane(&r);
+    let mut recorded = 0;
+    for c in ["spread-001", "spread-002", "spread-003"] {
+        let (p, v, a, staff, revision) = server_counts(&sys.database_url, c).await?;
+        assert!(v > 0, "{c} recorded nothing");
+        assert_eq!(revision, p + v + a + staff, "{c}: one revision per row");
+        recorded += v;
+    }
+    assert_eq!(recorded as u64, r.operations);
 
     let prop = |listeners, kind, listener_server| PropagationParams {
         listeners,

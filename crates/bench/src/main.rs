@@ -11,8 +11,8 @@ use std::time::Duration;
 use clap::{Parser, Subcommand};
 use medoffice_bench::generate::{generate, GenerateParams};
 use medoffice_bench::scenarios::{
-    cold_sync, outbox_drain, propagation, read_throughput, write_throughput, ColdSyncParams,
-    DrainParams, ListenerKind, LoadParams, PropagationParams,
+    cold_sync, outbox_drain, propagation, read_throughput, write_spread, write_throughput,
+    ColdSyncParams, DrainParams, ListenerKind, LoadParams, PropagationParams,
 };
 use medoffice_bench::{Report, Target};
 
@@ -78,6 +78,19 @@ enum Command {
     Write {
         /// Concurrent clients.
         #[arg(long, default_value_t = 8)]
+        clients: usize,
+        /// Seconds to run.
+        #[arg(long, default_value_t = 10.0)]
+        seconds: f64,
+    },
+    /// Scenario 1b: writes spread over clinics `{tenant}-001` … `{tenant}-{clinics}` at once,
+    /// `--clients` in each.
+    WriteSpread {
+        /// Clinics (each made by `generate --tenant {tenant}-NNN`).
+        #[arg(long, default_value_t = 100)]
+        clinics: usize,
+        /// Concurrent clients in each clinic.
+        #[arg(long, default_value_t = 1)]
         clients: usize,
         /// Seconds to run.
         #[arg(long, default_value_t = 10.0)]
@@ -193,6 +206,11 @@ async fn main() -> anyhow::Result<()> {
         Command::Write { clients, seconds } => {
             emit(&write_throughput(&target, &load(clients, seconds)).await?)?
         }
+        Command::WriteSpread {
+            clinics,
+            clients,
+            seconds,
+        } => emit(&write_spread(&target, clinics, &load(clients, seconds)).await?)?,
         Command::Read { clients, seconds } => {
             emit(&read_throughput(&target, &load(clients, seconds)).await?)?
         }

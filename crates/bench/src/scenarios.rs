@@ -105,13 +105,14 @@ struct Tally {
 
 /// Runs `clients` loops of `op` until the time or operation budget is spent; answers the
 /// latencies of successful operations by label, the operation count and the error count.
-async fn run_clients<F, Fut>(
+async fn run_clients<C, F, Fut>(
     p: &LoadParams,
-    conns: Vec<ApiConn>,
+    conns: Vec<C>,
     op: F,
 ) -> anyhow::Result<(HashMap<&'static str, Vec<Duration>>, u64, u64, Duration)>
 where
-    F: Fn(ApiConn, StdRng) -> Fut + Clone + Send + Sync + 'static,
+    C: Clone + Send + 'static,
+    F: Fn(C, StdRng) -> Fut + Clone + Send + Sync + 'static,
     Fut: std::future::Future<Output = (StdRng, Vec<(&'static str, Duration, bool)>)> + Send,
 {
     let tally = Arc::new(Tally {
@@ -215,6 +216,78 @@ pub async fn write_throughput(t: &Target, p: &LoadParams) -> anyhow::Result<Repo
         throughput_per_s: rate(samples.len() as u64, elapsed),
         latency: Latency::of(&samples),
         extra: json!({"operation": "POST /api/v1/patients/{id}/vitals"}),
+    })
+}
+
+/// Scenario 1b: writes spread over many clinics at once. `clinics` clinics
+/// (`{tenant}-001`, `{tenant}-002`, …, made by `generate`), `p.clients` workstations in each,
+/// every one recording vital-sign sets for its own clinic's patients as in scenario 1. The
+/// throughput is the aggregate; `extra` has each clinic's, so how the rate scales from 1 to 100
+/// clinics (and whether one clinic starves) reads off runs at several `clinics`.
+pub async fn write_spread(t: &Target, clinics: usize, p: &LoadParams) -> anyhow::Result<Report> {
+    let mut conns = Vec::new();
+    for i in 1..=clinics.max(1) {
+        let clinic = Target {
+            tenant: format!("{}-{i:03}", t.tenant),
+            ..t.clone()
+        };
+        let cs = logged_in_clients(t.server(0), &clinic, "nurse", p.clients).await?;
+        let patients: Arc<Vec<Uuid>> = Arc::new(
+            some_patients(&cs[0], 200)
+                .await?
+                .into_iter()
+                .map(|p| p.0)
+                .collect(),
+        );
+        if patients.is_empty() {
+            bail!(
+                "clinic {} has no patients: generate it first",
+                clinic.tenant
+            );
+        }
+        conns.extend(cs.into_iter().map(|c| (i, c, patients.clone())));
+    }
+    let per_clinic: Arc<Vec<AtomicU64>> =
+        Arc::new((0..=clinics.max(1)).map(|_| AtomicU64::new(0)).collect());
+    let counts = per_clinic.clone();
+    let (lat, ops, errors, elapsed) = run_clients(p, conns, move |(i, c, patients), mut rng| {
+        let counts = counts.clone();
+        async move {
+            let pid = patients[rng.gen_range(0..patients.len())];
+            let body = serde_json::to_value(random_vitals(&mut rng, Some(Uuid::new_v4())))
+                .unwrap_or(Value::Null);
+            let t0 = Instant::now();
+            let ok = matches!(
+                c.post(&format!("/api/v1/patients/{pid}/vitals"), &body)
+                    .await,
+                Ok((201, _))
+            );
+            if ok {
+                counts[i].fetch_add(1, Ordering::Relaxed);
+            }
+            (rng, vec![("record_vitals", t0.elapsed(), ok)])
+        }
+    })
+    .await?;
+    let samples = lat.get("record_vitals").cloned().unwrap_or_default();
+    let rates: Vec<f64> = per_clinic
+        .iter()
+        .skip(1)
+        .map(|n| rate(n.load(Ordering::Relaxed), elapsed))
+        .collect();
+    let (lo, hi) = rates
+        .iter()
+        .fold((f64::MAX, 0.0f64), |(lo, hi), r| (lo.min(*r), hi.max(*r)));
+    Ok(Report {
+        scenario: "write-spread".into(),
+        params: json!({"clinics": clinics, "clients_per_clinic": p.clients, "duration_s": p.duration.as_secs_f64(), "tenant_prefix": t.tenant}),
+        operations: ops,
+        errors,
+        missed: 0,
+        elapsed_s: elapsed.as_secs_f64(),
+        throughput_per_s: rate(samples.len() as u64, elapsed),
+        latency: Latency::of(&samples),
+        extra: json!({"operation": "POST /api/v1/patients/{id}/vitals", "per_clinic_min_per_s": lo, "per_clinic_max_per_s": hi}),
     })
 }
 

@@ -52,6 +52,8 @@ pub struct AppState {
     pub keys: auth::Keys,
     /// Live change fan-out.
     pub hub: hub::Hub,
+    /// Group commit of a clinic's concurrent vital-sign sets.
+    pub vitals: clinical::batch::VitalsBatcher,
 }
 
 /// A JSON body whose rejections become [`AppError`] (400 malformed, 413 too large, 422 field).
@@ -232,6 +234,7 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
     let sealer_task = audit_chain::spawn_sealer(pool.clone());
+    let vitals = clinical::batch::VitalsBatcher::new(pool.clone());
     let tcp = std::net::TcpListener::bind(config.bind)?;
     let addr = tcp.local_addr()?;
     let transport = config.transport.clone();
@@ -240,6 +243,7 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         config: Arc::new(config),
         keys: auth::Keys::new(&key),
         hub,
+        vitals,
     };
     let limiter_task = ratelimit::spawn_sweeper(limiter.clone());
     let router = app(state, limiter);

@@ -69,6 +69,14 @@ pub async fn list_vitals(
     Ok(rows.iter().map(vitals_from_row).collect::<Result<_, _>>()?)
 }
 
+/// `t` as PostgreSQL stores a `timestamptz`: whole microseconds (sqlx sends microseconds,
+/// dropping what is finer).
+fn to_micros(t: chrono::DateTime<Utc>) -> chrono::DateTime<Utc> {
+    use chrono::Timelike;
+    let nanos = t.nanosecond();
+    t.with_nanosecond(nanos - nanos % 1_000).unwrap_or(t)
+}
+
 /// Records a measurement set. `recorded_by` is the actor. Idempotent by `id` as patients are.
 pub async fn record_vitals(
     conn: &mut PgConnection,
@@ -101,8 +109,9 @@ pub async fn record_vitals(
         .fetch_one(&mut *conn)
         .await?;
         let existing = vitals_from_row(&row)?;
+        // PostgreSQL keeps microseconds: a replay sent with nanoseconds is still the same set
         let same = existing.patient_id == patient_id
-            && existing.measured_at == new.measured_at
+            && existing.measured_at == to_micros(new.measured_at)
             && existing.measurements == new.measurements
             && existing.notes == medoffice_model::clean_optional(&new.notes);
         return replayed_create(existing, same, "vital-signs set");
@@ -200,7 +209,7 @@ pub mod rest {
     use uuid::Uuid;
 
     use crate::audit::{self, AuditEntry};
-    use crate::auth::{Actor, TenantTx};
+    use crate::auth::Actor;
     use crate::clinical::patients::get_patient;
     use crate::clinical::{audited, created_or_ok};
     use crate::error::AppResult;
@@ -266,17 +275,17 @@ pub mod rest {
     responses((status = 201, body = VitalSigns), (status = 200, body = VitalSigns), (status = 404, body = ErrorBody), (status = 422, body = ErrorBody)))]
     pub async fn create_vitals(
         State(st): State<AppState>,
-        TenantTx { actor, mut tx }: TenantTx,
+        actor: Actor,
         Path(id): Path<Uuid>,
         ApiJson(new): ApiJson<NewVitalSigns>,
     ) -> AppResult<(StatusCode, Json<VitalSigns>)> {
         let vitals_id = new.id;
-        let r = async {
-            let (v, created) = super::record_vitals(&mut tx, &actor, id, new).await?;
-            tx.commit().await?;
-            Ok(created_or_ok(created, v))
-        }
-        .await;
+        // with the clinic's other sets in flight, in one transaction (clinical::batch)
+        let r = st
+            .vitals
+            .record(actor.clone(), id, new)
+            .await
+            .map(|(v, created)| created_or_ok(created, v));
         audited(
             &st,
             &actor,
