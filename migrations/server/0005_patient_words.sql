@@ -17,12 +17,14 @@ CREATE TABLE patient_words (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     word text COLLATE "C" NOT NULL,
     patient_id uuid NOT NULL REFERENCES patients (id) ON DELETE CASCADE,
-    PRIMARY KEY (tenant_id, word, patient_id)
+    -- the page order (lower(family_name), lower(given_name), id, in the database's collation),
+    -- so a prefix's page is sorted from this index alone, never from the patients it matches
+    family_key text NOT NULL,
+    given_key text NOT NULL,
+    PRIMARY KEY (tenant_id, word, patient_id) INCLUDE (family_key, given_key)
 );
--- A patient's words: for a search matching many patients the planner walks patients in name
--- order and asks this index of each (a page of 20 then stops early), and the trigger below
--- replaces a patient's words through it.
-CREATE INDEX patient_words_patient ON patient_words (patient_id, word) INCLUDE (tenant_id);
+-- A patient's words, through which the trigger below replaces them.
+CREATE INDEX patient_words_patient ON patient_words (patient_id);
 
 ALTER TABLE patient_words ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON patient_words
@@ -38,24 +40,27 @@ $$;
 CREATE FUNCTION medoffice_patient_words() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
     IF TG_OP = 'UPDATE' THEN
-        IF OLD.search_name = NEW.search_name AND OLD.deleted = NEW.deleted THEN
+        IF OLD.search_name = NEW.search_name AND OLD.deleted = NEW.deleted
+           AND OLD.family_name = NEW.family_name AND OLD.given_name = NEW.given_name THEN
             RETURN NULL;
         END IF;
         DELETE FROM patient_words WHERE patient_id = OLD.id;
     END IF;
     IF NOT NEW.deleted THEN
-        INSERT INTO patient_words (tenant_id, word, patient_id)
-            SELECT NEW.tenant_id, w, NEW.id FROM medoffice_name_words(NEW.search_name) AS w;
+        INSERT INTO patient_words (tenant_id, word, patient_id, family_key, given_key)
+            SELECT NEW.tenant_id, w, NEW.id, lower(NEW.family_name), lower(NEW.given_name)
+              FROM medoffice_name_words(NEW.search_name) AS w;
     END IF;
     RETURN NULL;
 END $$;
 
-CREATE TRIGGER patients_words AFTER INSERT OR UPDATE OF search_name, deleted ON patients
+CREATE TRIGGER patients_words AFTER INSERT OR UPDATE OF search_name, deleted, family_name, given_name ON patients
     FOR EACH ROW EXECUTE FUNCTION medoffice_patient_words();
 
 -- What the clinics hold already.
-INSERT INTO patient_words (tenant_id, word, patient_id)
-    SELECT p.tenant_id, w, p.id FROM patients p, medoffice_name_words(p.search_name) AS w
+INSERT INTO patient_words (tenant_id, word, patient_id, family_key, given_key)
+    SELECT p.tenant_id, w, p.id, lower(p.family_name), lower(p.given_name)
+      FROM patients p, medoffice_name_words(p.search_name) AS w
      WHERE NOT p.deleted;
 
 -- The name order of a result page, walked when a search matches many (see above). search_name

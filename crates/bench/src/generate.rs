@@ -851,8 +851,9 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
     copy.finish().await?;
     // the search words the skipped trigger would have written (server migration 0005)
     sqlx::query(
-        "INSERT INTO patient_words (tenant_id, word, patient_id) \
-         SELECT p.tenant_id, w, p.id FROM patients p, medoffice_name_words(p.search_name) AS w \
+        "INSERT INTO patient_words (tenant_id, word, patient_id, family_key, given_key) \
+         SELECT p.tenant_id, w, p.id, lower(p.family_name), lower(p.given_name) \
+         FROM patients p, medoffice_name_words(p.search_name) AS w \
          WHERE p.tenant_id = $1 AND NOT p.deleted ON CONFLICT DO NOTHING",
     )
     .bind(tenant_id)

@@ -317,18 +317,44 @@ impl Session {
     /// Pulls the feed from the cursor until caught up.
     pub(crate) async fn pull(&self) -> Result<(), CoreError> {
         let _g = self.sync_lock.lock().await;
+        let cursor = self.cache().cursor()?;
+        let mut next = self.fetch_page(cursor).await?;
         loop {
-            let token = self.access_token().await?;
-            let cursor = self.cache().cursor()?;
-            let page = self.api.changes(&token, cursor, 1000).await?;
+            let page = next.await.map_err(|e| {
+                CoreError::from(ApiError::Network(format!("reading the feed stopped: {e}")))
+            })??;
+            // The next page is asked for before this one is written: the server reads and sends
+            // it while this workstation writes (a new workstation's first sync is a long run of
+            // pages, and the two take about as long). Its cursor is this page's, which the
+            // write below stores; if the write fails, the page asked for is dropped unread.
+            let following = if page.has_more {
+                Some(self.fetch_page(page.revision).await?)
+            } else {
+                None
+            };
             let kinds = self.cache().apply_changes(&page.changes, page.revision)?;
             self.notify_changed(kinds);
-            if !page.has_more {
-                break;
+            match following {
+                Some(f) => next = f,
+                None => break,
             }
         }
         self.mark_synced();
         Ok(())
+    }
+
+    /// Starts reading the feed page after `since` (2,000 changes at most, the server's largest
+    /// page) on its own task.
+    async fn fetch_page(
+        &self,
+        since: i64,
+    ) -> Result<tokio::task::JoinHandle<Result<medoffice_model::ChangesPage, ApiError>>, CoreError>
+    {
+        let token = self.access_token().await?;
+        let api = self.api.clone();
+        Ok(tokio::spawn(async move {
+            api.changes(&token, since, FEED_PAGE).await
+        }))
     }
 
     /// Applies a pushed page when it joins the cursor; `false` means a gap (pull instead).
@@ -733,3 +759,7 @@ pub(crate) fn record_answer(
 
 /// The reason a server gives in `closing` when it ended the session (as the error code).
 const SESSION_ENDED: &str = "session_ended";
+
+/// Changes asked for per feed page: the server's largest page (`feed::MAX_PAGE`); fewer, larger
+/// pages cost a new workstation's first sync less per row.
+const FEED_PAGE: i64 = 2000;
