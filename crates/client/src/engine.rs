@@ -317,28 +317,65 @@ impl Session {
     /// Pulls the feed from the cursor until caught up.
     pub(crate) async fn pull(&self) -> Result<(), CoreError> {
         let _g = self.sync_lock.lock().await;
-        let cursor = self.cache().cursor()?;
-        let mut next = self.fetch_page(cursor).await?;
-        loop {
-            let page = next.await.map_err(|e| {
-                CoreError::from(ApiError::Network(format!("reading the feed stopped: {e}")))
-            })??;
+        let start = self.cache().cursor()?;
+        let started = std::time::Instant::now();
+        let mut received: u64 = 0;
+        let mut patients_changed = false;
+        let mut showing = false;
+        let mut next = self.fetch_page(start).await?;
+        let result = loop {
+            let page = match next.await {
+                Ok(Ok(p)) => p,
+                Ok(Err(e)) => break Err(CoreError::from(e)),
+                Err(e) => {
+                    break Err(CoreError::from(ApiError::Network(format!(
+                        "reading the feed stopped: {e}"
+                    ))))
+                }
+            };
             // The next page is asked for before this one is written: the server reads and sends
             // it while this workstation writes (a new workstation's first sync is a long run of
             // pages, and the two take about as long). Its cursor is this page's, which the
             // write below stores; if the write fails, the page asked for is dropped unread.
             let following = if page.has_more {
-                Some(self.fetch_page(page.revision).await?)
+                match self.fetch_page(page.revision).await {
+                    Ok(f) => Some(f),
+                    Err(e) => break Err(e),
+                }
             } else {
                 None
             };
-            let kinds = self.cache().apply_changes(&page.changes, page.revision)?;
-            self.notify_changed(kinds);
-            match following {
-                Some(f) => next = f,
-                None => break,
+            let kinds = match self.cache().apply_changes(&page.changes, page.revision) {
+                Ok(k) => k,
+                Err(e) => break Err(e.into()),
+            };
+            received += page.changes.len() as u64;
+            // possible duplicates are counted again once, at the end, not for every page
+            patients_changed |= kinds.contains(&EntityKind::Patient);
+            if !kinds.is_empty() {
+                let _ = self.changes.send(CacheChanged { entities: kinds });
             }
+            match following {
+                Some(f) => {
+                    next = f;
+                    let progress = catch_up(start, &page, received, started.elapsed());
+                    self.set_status(|st| st.catching_up = Some(progress));
+                    showing = true;
+                    // The next page is usually here already; taking the cache again at once
+                    // would keep the screens' reads waiting on it for the whole catch-up (the
+                    // lock is not fair). A pause lets what waits go first.
+                    tokio::time::sleep(Duration::from_millis(3)).await;
+                }
+                None => break Ok(()),
+            }
+        };
+        if patients_changed {
+            self.recount_duplicates();
         }
+        if showing {
+            self.set_status(|st| st.catching_up = None);
+        }
+        result?;
         self.mark_synced();
         Ok(())
     }
@@ -759,6 +796,28 @@ pub(crate) fn record_answer(
 
 /// The reason a server gives in `closing` when it ended the session (as the error code).
 const SESSION_ENDED: &str = "session_ended";
+
+/// How far a catch-up from cursor `start` has come after `page`: records so far, about how many
+/// in all (the revisions between `start` and the clinic's revision now), and the time left at
+/// the rate so far (once a second and a fiftieth of the way have passed).
+fn catch_up(
+    start: i64,
+    page: &medoffice_model::ChangesPage,
+    received: u64,
+    elapsed: Duration,
+) -> crate::view::CatchUp {
+    let span = (page.clinic_revision.max(page.revision) - start).max(1) as u64;
+    let about = span.max(received);
+    let done = (page.revision - start).max(0) as f64 / span as f64;
+    let secs = elapsed.as_secs_f64();
+    let seconds_left = (done >= 0.02 && secs >= 1.0)
+        .then(|| (secs / done - secs).clamp(0.0, f64::from(u32::MAX)).round() as u32);
+    crate::view::CatchUp {
+        received,
+        about,
+        seconds_left,
+    }
+}
 
 /// Changes asked for per feed page: the server's largest page (`feed::MAX_PAGE`); fewer, larger
 /// pages cost a new workstation's first sync less per row.

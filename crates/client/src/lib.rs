@@ -97,6 +97,7 @@ fn signed_out_status() -> SyncStatus {
         last_error: None,
         sign_in_required: false,
         ended_by_server: None,
+        catching_up: None,
     }
 }
 

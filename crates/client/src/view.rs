@@ -81,6 +81,23 @@ pub enum ConnectionState {
     UpdateRequired,
 }
 
+/// How far a long catch-up with the server has come (a new workstation's first sync, or one
+/// back after days away): shown in the status bar while it runs, absent otherwise. What has
+/// arrived is in the cache already, and searchable.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct CatchUp {
+    /// Records received so far in this catch-up.
+    #[ts(type = "number")]
+    pub received: u64,
+    /// About how many it holds in all: the revisions it spans (each record received takes at
+    /// least one, so this is an upper bound, close for a first sync).
+    #[ts(type = "number")]
+    pub about: u64,
+    /// Seconds left at the rate so far, once a few pages have come.
+    pub seconds_left: Option<u32>,
+}
+
 /// What the status bar shows: `online`, `syncing`, `offline since T with N pending`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
 #[ts(export)]
@@ -115,6 +132,8 @@ pub struct SyncStatus {
     /// reset or changed elsewhere), with its reason: the app signs out and says why. What
     /// waits in the outbox stays on this workstation.
     pub ended_by_server: Option<String>,
+    /// A catch-up of more than one feed page under way.
+    pub catching_up: Option<CatchUp>,
 }
 
 /// Stable error codes the UI branches on: defined in `medoffice_model` (next to the server's

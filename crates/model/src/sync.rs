@@ -138,6 +138,11 @@ pub struct ChangesPage {
     pub revision: i64,
     /// More rows wait past `revision`.
     pub has_more: bool,
+    /// The clinic's revision when the page was read: how far the feed goes now, so a
+    /// workstation catching up can say how much is left. `0` from a server before this field.
+    #[ts(type = "number")]
+    #[serde(default)]
+    pub clinic_revision: i64,
 }
 
 /// Messages the server sends on `GET /api/v1/sync/ws`.

@@ -86,18 +86,19 @@ pub async fn read_changes(
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;
     all.truncate(limit as usize);
+    let current: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+        .fetch_one(&mut *conn)
+        .await?;
     let revision = if has_more {
         all.last().map(|c| c.revision).unwrap_or(since)
     } else {
-        let current: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
-            .fetch_one(&mut *conn)
-            .await?;
         current.max(since)
     };
     Ok(ChangesPage {
         changes: all,
         revision,
         has_more,
+        clinic_revision: current.max(revision),
     })
 }
 

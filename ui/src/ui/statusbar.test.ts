@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { SyncStatus } from "../bindings/SyncStatus";
-import { connectionLabel, problemText } from "./statusbar";
+import { catchUpText, connectionLabel, problemText } from "./statusbar";
 
 function status(over: Partial<SyncStatus>): SyncStatus {
   return {
@@ -17,11 +17,23 @@ function status(over: Partial<SyncStatus>): SyncStatus {
     last_error: null,
     sign_in_required: false,
     ended_by_server: null,
+    catching_up: null,
     ...over,
   };
 }
 
 describe("status bar", () => {
+  it("says how far a catch-up has come, of about how many, and the time left", () => {
+    expect(catchUpText(status({}))).toBe("");
+    expect(catchUpText(status({ state: "syncing", catching_up: { received: 412000, about: 1300016, seconds_left: 95 } }))).toBe(
+      "Receiving the clinic's records: 412,000 of about 1,300,000, about 2 min left. Search covers what has arrived.",
+    );
+    expect(catchUpText(status({ state: "syncing", catching_up: { received: 2000, about: 9000, seconds_left: null } }))).toBe(
+      "Receiving the clinic's records: 2,000 of about 9,000. Search covers what has arrived.",
+    );
+    expect(catchUpText(status({ state: "syncing", catching_up: { received: 8000, about: 9000, seconds_left: 0 } }))).toMatch(/about 1 s left/);
+  });
+
   it("says a cache this computer cannot write as such, with the core's words on what to do", () => {
     const words =
       "This computer cannot write its local copy of the clinic's records (disk I/O error), so syncing has stopped. Free disk space or ask IT, then restart medoffice. Nothing was lost: the changes not yet sent are still queued here.";

@@ -1,6 +1,7 @@
 // The status bar: connection state, pending, rejected and held changes, what waits for review
 // (a link to the review list), a "sign in again" action when the server no longer accepts the
-// session, last sync. Always visible, announced politely when it changes. A cache this
+// session, a long catch-up's progress (records so far, of about how many, time left), last
+// sync. Always visible, announced politely when it changes. A cache this
 // computer cannot write (`cache_failed`: a full or failing disk) is said as such, with the
 // core's words on what to do, never as "offline"; so is a server newer than this app
 // (`update_required`: the app must be updated to read what it sends).
@@ -60,6 +61,21 @@ export function problemText(s: SyncStatus): string {
   return s.state === "offline" && s.last_error && !s.sign_in_required ? s.last_error : "";
 }
 
+/**
+ * A long catch-up with the server, as a person reads it: "Receiving the clinic's records:
+ * 412,000 of about 1,300,000, about 2 min left". Empty when none is under way.
+ */
+export function catchUpText(s: SyncStatus): string {
+  const c = s.catching_up;
+  if (!c) return "";
+  const n = (x: number) => x.toLocaleString("en-US");
+  // "about" a number past ten thousand reads as one to the thousand
+  const about = c.about >= 10000 ? Math.round(c.about / 1000) * 1000 : c.about;
+  const left =
+    c.seconds_left === null ? "" : c.seconds_left < 60 ? `, about ${Math.max(1, c.seconds_left)} s left` : `, about ${Math.round(c.seconds_left / 60)} min left`;
+  return `Receiving the clinic's records: ${n(c.received)} of about ${n(about)}${left}. Search covers what has arrived.`;
+}
+
 /** "Sign in again to send 3 changes". */
 export function signInText(pending: number): string {
   return pending > 0 ? `Sign in again to send ${pending} ${pending === 1 ? "change" : "changes"}` : "Sign in again";
@@ -75,6 +91,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
   const signInBtn = h("button", { type: "button", class: "sb-action", id: "status-signin", "data-testid": "status-signin", onclick: () => actions.onSignIn() });
   const signIn = h("span", { class: "sb-item" }, signInBtn);
   const last = h("span", { class: "sb-item", id: "status-last-sync", "data-testid": "status-last-sync" });
+  const catchUp = h("span", { class: "sb-item sb-progress", id: "status-catch-up", "data-testid": "status-catch-up" });
   const problem = h("span", { class: "sb-item sb-problem", id: "status-problem", "data-testid": "status-problem" });
   const el = h(
     "footer",
@@ -85,6 +102,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     rejected,
     held,
     review,
+    catchUp,
     last,
     problem,
   );
@@ -102,6 +120,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
       review.hidden = true;
       signIn.hidden = true;
       last.textContent = "";
+      catchUp.textContent = "";
       problem.textContent = "";
       return;
     }
@@ -127,6 +146,8 @@ export function statusBar(actions: StatusBarActions): StatusBar {
       .join(", ");
     signIn.hidden = !s.sign_in_required;
     signInBtn.textContent = signInText(s.pending);
+    catchUp.textContent = catchUpText(s);
+    catchUp.hidden = !s.catching_up;
     last.textContent = s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
     problem.textContent = problemText(s);
     problem.title = s.last_error ?? "";
