@@ -280,12 +280,15 @@ def main():
       "cost was round trips (about 0.5 ms each, nine per set), not query work: a push now commits its batch in one "
       "transaction with a savepoint per mutation, answers replays from one lookup, ends one savepoint and opens "
       "the next in one round trip, and reads a new set's replay check, birth date and clinic time zone in one query.")
-    p("- **Server-side patient search** (issue 13), `scripts/bench-side-by-side 10000` before and after: "
-      "294 → 793 searches/s (0.21× → 0.55× the seed design). `LIKE '% ma%'` is not leakproof, so under row-level "
-      "security PostgreSQL filtered every patient of the clinic before it, and `count(*) OVER ()` counted every "
-      "match. Now a narrow word prefix is a range of `patient_words` (leakproof `>=`/`<` on a `COLLATE \"C\"` "
-      "column beside `tenant_id`), a broad one walks an index in name order and stops at the page, and the count "
-      "stops at 1,000. Details: [docs/bench/side-by-side.md](docs/bench/side-by-side.md).")
+    p("- **The server against the seed design** (issue 13), `scripts/bench-side-by-side` before and after: writes "
+      "0.51× → 2.12× the seed design at 10,000 patients and 0.50× → 1.94× at 100,000 (a clinic's concurrent "
+      "sets commit together, crates/server/src/clinical/batch.rs); searches 0.21× → 0.97× and 0.06× → 1.57× "
+      "(`LIKE '% ma%'` is not leakproof, so under row-level security PostgreSQL filtered every patient of the "
+      "clinic before it; a word prefix is now a range of `patient_words`, leakproof `>=`/`<` on a `COLLATE "
+      "\"C\"` column beside `tenant_id`, with the page order in the same index). Change notifications left the "
+      "commit (a `NOTIFY` takes a database-wide lock through the commit's flush). Cold sync of 100,000 patients "
+      "135 → 108 s. Every step, kept or reverted, and what stands in the way: "
+      "[docs/bench/side-by-side.md](docs/bench/side-by-side.md).")
     p("- **Tried and not kept** (medoffice alone under the same load generator, docs/bench/side-by-side.md): taking the revision counter last by writing the audit entry "
       "first (688 → 434 sets/s: the audit row's foreign-key lock on the clinic's row, which another writer is "
       "updating, makes a MultiXact on every write); forcing generic plans (777 → 710 searches/s).\n")
