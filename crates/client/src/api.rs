@@ -365,12 +365,30 @@ impl ApiClient {
         since: i64,
         limit: i64,
     ) -> Result<ChangesPage, ApiError> {
+        Ok(self.changes_and_revision(token, since, limit).await?.0)
+    }
+
+    /// [`ApiClient::changes`], and the clinic's revision the server read the page at (its
+    /// `x-clinic-revision` header; `None` from a server before it).
+    pub async fn changes_and_revision(
+        &self,
+        token: &str,
+        since: i64,
+        limit: i64,
+    ) -> Result<(ChangesPage, Option<i64>), ApiError> {
         let req = self
             .http
             .get(self.url("/api/v1/sync/changes"))
             .bearer_auth(token)
             .query(&[("since", since), ("limit", limit)]);
-        Self::decode(req.send().await).await
+        let resp = req.send().await;
+        let clinic_revision = resp.as_ref().ok().and_then(|r| {
+            r.headers()
+                .get(medoffice_model::CLINIC_REVISION_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+        });
+        Ok((Self::decode(resp).await?, clinic_revision))
     }
 
     /// `POST /api/v1/sync/push`.

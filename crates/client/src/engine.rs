@@ -324,7 +324,7 @@ impl Session {
         let mut showing = false;
         let mut next = self.fetch_page(start).await?;
         let result = loop {
-            let page = match next.await {
+            let (page, clinic_revision) = match next.await {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => break Err(CoreError::from(e)),
                 Err(e) => {
@@ -358,7 +358,8 @@ impl Session {
             match following {
                 Some(f) => {
                     next = f;
-                    let progress = catch_up(start, &page, received, started.elapsed());
+                    let progress =
+                        catch_up(start, &page, clinic_revision, received, started.elapsed());
                     self.set_status(|st| st.catching_up = Some(progress));
                     showing = true;
                     // The next page is usually here already; taking the cache again at once
@@ -382,15 +383,11 @@ impl Session {
 
     /// Starts reading the feed page after `since` (2,000 changes at most, the server's largest
     /// page) on its own task.
-    async fn fetch_page(
-        &self,
-        since: i64,
-    ) -> Result<tokio::task::JoinHandle<Result<medoffice_model::ChangesPage, ApiError>>, CoreError>
-    {
+    async fn fetch_page(&self, since: i64) -> Result<PageTask, CoreError> {
         let token = self.access_token().await?;
         let api = self.api.clone();
         Ok(tokio::spawn(async move {
-            api.changes(&token, since, FEED_PAGE).await
+            api.changes_and_revision(&token, since, FEED_PAGE).await
         }))
     }
 
@@ -803,10 +800,12 @@ const SESSION_ENDED: &str = "session_ended";
 fn catch_up(
     start: i64,
     page: &medoffice_model::ChangesPage,
+    clinic_revision: Option<i64>,
     received: u64,
     elapsed: Duration,
 ) -> crate::view::CatchUp {
-    let span = (page.clinic_revision.max(page.revision) - start).max(1) as u64;
+    // a server without the header: how far the feed goes is unknown, so the span is this page's
+    let span = (clinic_revision.unwrap_or(0).max(page.revision) - start).max(1) as u64;
     let about = span.max(received);
     let done = (page.revision - start).max(0) as f64 / span as f64;
     let secs = elapsed.as_secs_f64();
@@ -818,6 +817,10 @@ fn catch_up(
         seconds_left,
     }
 }
+
+/// A feed page being read: the page and the clinic's revision when it was read.
+type PageTask =
+    tokio::task::JoinHandle<Result<(medoffice_model::ChangesPage, Option<i64>), ApiError>>;
 
 /// Changes asked for per feed page: the server's largest page (`feed::MAX_PAGE`); fewer, larger
 /// pages cost a new workstation's first sync less per row.

@@ -54,7 +54,6 @@ fn serialisation(c: &mut Criterion) {
         changes: g.changes(1000, &[]),
         revision: 1000,
         has_more: true,
-        clinic_revision: 2000,
     };
     let push = PushRequest {
         mutations: g.mutations(200),

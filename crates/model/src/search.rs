@@ -66,9 +66,11 @@ pub fn parse_query(q: &str) -> Vec<SearchTerm> {
         {
             terms.push(SearchTerm::Mrn(tok.to_owned()));
         } else {
+            // a word may fold to several ("北京" → "bei jing"): each is a word prefix, as the
+            // stored names' words are split
             let f = fold(tok).replace(['\'', '.'], "");
-            if !f.is_empty() {
-                terms.push(SearchTerm::Name(f));
+            for w in f.split_whitespace() {
+                terms.push(SearchTerm::Name(w.to_owned()));
             }
         }
     }
@@ -137,6 +139,20 @@ mod tests {
                 SearchTerm::Name("muller".into()),
                 SearchTerm::Name("zoe".into())
             ]
+        );
+        // a word that folds to two is two word prefixes, as the stored name's words are
+        assert_eq!(
+            parse_query("北京"),
+            vec![
+                SearchTerm::Name("bei".into()),
+                SearchTerm::Name("jing".into())
+            ]
+        );
+        assert_eq!(
+            search_name("北京", "Li")
+                .split_whitespace()
+                .collect::<Vec<_>>(),
+            ["bei", "jing", "li"]
         );
     }
 

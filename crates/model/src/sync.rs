@@ -138,12 +138,12 @@ pub struct ChangesPage {
     pub revision: i64,
     /// More rows wait past `revision`.
     pub has_more: bool,
-    /// The clinic's revision when the page was read: how far the feed goes now, so a
-    /// workstation catching up can say how much is left. `0` from a server before this field.
-    #[ts(type = "number")]
-    #[serde(default)]
-    pub clinic_revision: i64,
 }
+
+/// Response header of `GET /api/v1/sync/changes`: the clinic's revision when the page was
+/// read, so a workstation catching up can say how much is left. A header, not a field of
+/// [`ChangesPage`]: a workstation one release behind reads the page's fields strictly.
+pub const CLINIC_REVISION_HEADER: &str = "x-clinic-revision";
 
 /// Messages the server sends on `GET /api/v1/sync/ws`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]

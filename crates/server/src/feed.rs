@@ -28,6 +28,15 @@ pub async fn read_changes(
     since: i64,
     limit: i64,
 ) -> AppResult<ChangesPage> {
+    Ok(read_changes_and_revision(conn, since, limit).await?.0)
+}
+
+/// [`read_changes`], and the clinic's revision in the same snapshot (how far the feed goes).
+pub async fn read_changes_and_revision(
+    conn: &mut PgConnection,
+    since: i64,
+    limit: i64,
+) -> AppResult<(ChangesPage, i64)> {
     let limit = limit.clamp(1, MAX_PAGE);
     // Each table gives its first limit+1 rows past the cursor; merged, the first `limit` are
     // the page, and anything beyond means more is waiting.
@@ -94,12 +103,14 @@ pub async fn read_changes(
     } else {
         current.max(since)
     };
-    Ok(ChangesPage {
-        changes: all,
-        revision,
-        has_more,
-        clinic_revision: current.max(revision),
-    })
+    Ok((
+        ChangesPage {
+            changes: all,
+            revision,
+            has_more,
+        },
+        current.max(revision),
+    ))
 }
 
 /// Maps a `users` row to the directory entry the feed carries.

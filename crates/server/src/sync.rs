@@ -31,14 +31,17 @@ pub struct ChangesQuery {
 
 /// Every row of the clinic changed since `since`, as current state, in revision order.
 #[utoipa::path(get, path = "/api/v1/sync/changes", params(ChangesQuery), tag = "sync",
-    responses((status = 200, body = ChangesPage), (status = 401, body = ErrorBody)))]
+    responses((status = 200, body = ChangesPage, headers(("x-clinic-revision" = i64,
+        description = "The clinic's revision when the page was read: how far the feed goes now"))),
+        (status = 401, body = ErrorBody)))]
 pub async fn changes(
     State(st): State<AppState>,
     actor: Actor,
     Query(q): Query<ChangesQuery>,
-) -> AppResult<Json<ChangesPage>> {
+) -> AppResult<([(&'static str, String); 1], Json<ChangesPage>)> {
     let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
-    let page = feed::read_changes(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
+    let (page, clinic_revision) =
+        feed::read_changes_and_revision(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
     tx.commit().await?;
     if q.since <= 0 {
         // a workstation starts downloading the whole clinic (every patient's record): one
@@ -52,7 +55,13 @@ pub async fn changes(
         .await?;
         tx.commit().await?;
     }
-    Ok(Json(page))
+    Ok((
+        [(
+            medoffice_model::CLINIC_REVISION_HEADER,
+            clinic_revision.to_string(),
+        )],
+        Json(page),
+    ))
 }
 
 /// Applies outbox mutations in order, each on its own: one rejected mutation does not stop the

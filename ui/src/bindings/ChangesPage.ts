@@ -16,9 +16,4 @@ revision: number,
 /**
  * More rows wait past `revision`.
  */
-has_more: boolean, 
-/**
- * The clinic's revision when the page was read: how far the feed goes now, so a
- * workstation catching up can say how much is left. `0` from a server before this field.
- */
-clinic_revision: number, };
+has_more: boolean, };

@@ -138,8 +138,9 @@ impl VitalsBatcher {
                     match next {
                         Some(j) => j,
                         None => {
-                            // sent before the close: still to answer
-                            while let Ok(j) = rx.try_recv() {
+                            // sent before the close: still to answer (`recv` waits for a send
+                            // under way, then ends)
+                            while let Some(j) = rx.recv().await {
                                 self.record_group(tenant, vec![j]).await;
                             }
                             return;
@@ -162,8 +163,24 @@ impl VitalsBatcher {
     }
 
     async fn record_group(&self, tenant: Uuid, jobs: Vec<Job>) {
+        // a request that has ended (timed out, its client gone) is not recorded after the fact:
+        // its client was told nothing was, and may send the set again
+        let jobs: Vec<Job> = jobs.into_iter().filter(|j| !j.reply.is_closed()).collect();
+        if jobs.is_empty() {
+            return;
+        }
         let (grouped, alone) = match self.try_group(tenant, jobs).await {
             Ok(split) => split,
+            Err((AppError::Unavailable, jobs)) => {
+                // no connection, or the commit's answer lost: one by one would wait for a
+                // connection once per set; every set is answered 503 (send it again; a set
+                // that did commit answers as a replay)
+                tracing::warn!(%tenant, "the database was unreachable for a group of vital-sign sets");
+                for job in jobs {
+                    let _ = job.reply.send(Err(AppError::Unavailable));
+                }
+                return;
+            }
             Err((e, jobs)) => {
                 tracing::warn!(error = %e, %tenant, "a group of vital-sign sets failed; recording each alone");
                 (Vec::new(), jobs)
@@ -173,6 +190,9 @@ impl VitalsBatcher {
             let _ = job.reply.send(Ok((v, true)));
         }
         for job in alone {
+            if job.reply.is_closed() {
+                continue;
+            }
             let r = self.record_alone(&job).await;
             let _ = job.reply.send(r);
         }

@@ -67,8 +67,8 @@ pub async fn get_patient(conn: &mut PgConnection, id: Uuid) -> AppResult<Patient
     Ok(patient_from_row(&row)?)
 }
 
-/// How far a search counts its matches: past this, `meta.total` says this many and
-/// `meta.total_capped` is true. Counting every match of a two-letter prefix in a large clinic
+/// How far a search counts its matches: past this, `meta.total` says at most this many and
+/// `meta.total_capped` is true (there are more than it says). Counting every match of a two-letter prefix in a large clinic
 /// (12 % of 100,000 patients for "ma") cost more than finding the page; nobody pages that far,
 /// they type another letter.
 pub const SEARCH_COUNT_CAP: i64 = 1000;
@@ -174,8 +174,8 @@ async fn word_prefix_page(
     // Entries in page order; a patient with two matching words ("Maria Martinez" for "ma") has
     // two, side by side. Twice the entries the page needs, deduplicated here, is almost always
     // enough (a top-N sort, no grouping of every match); when it is not, ask for more.
-    let want = (offset + limit) as usize;
-    let mut take = 2 * (offset + limit);
+    let want = usize::try_from(offset.saturating_add(limit)).unwrap_or(usize::MAX);
+    let mut take = offset.saturating_add(limit).saturating_mul(2);
     let ids = loop {
         let entries: Vec<Uuid> = sqlx::query_scalar(
             "SELECT patient_id FROM patient_words WHERE tenant_id = $1 AND word >= $2 AND word < $3 \
@@ -193,7 +193,7 @@ async fn word_prefix_page(
         if ids.len() >= want || fetched < take {
             break ids;
         }
-        take *= 2;
+        take = take.saturating_mul(2);
     };
     let page: Vec<Uuid> = ids
         .into_iter()
