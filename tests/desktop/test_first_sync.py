@@ -37,8 +37,14 @@ def test_a_first_sync_shows_its_progress_and_search_works_meanwhile(workstation,
     wait(driver, 30).until(lambda d: d.find_elements(*tid("patient-row")))
     assert "Receiving the clinic's records:" in progress(driver), "the sync ended before the search answered"
     assert " of about " in progress(driver), progress(driver)
+    # above the results: a patient not found may not have arrived (not a reason to register again)
+    notice = driver.find_element(*tid("patients-still-arriving"))
+    assert notice.is_displayed() and "may not have arrived yet" in notice.text, notice.text
+    # "Not synced yet" beside the progress read as a failure: the progress says it all
+    assert driver.find_element(*tid("status-last-sync")).text == ""
     shot(driver, screenshot_dir, "first-sync")
     # and it ends, the progress gone, the bar saying when it last synced
     wait(driver, 600).until(lambda d: d.find_element(*tid("status-bar")).get_attribute("data-state") == "online")
     assert not driver.find_element(*tid("status-catch-up")).is_displayed()
+    wait(driver, 10).until(lambda d: not d.find_element(*tid("patients-still-arriving")).is_displayed())
     assert driver.find_element(*tid("status-last-sync")).text.startswith("Last sync"), driver.find_element(*tid("status-last-sync")).text

@@ -174,6 +174,11 @@ export class App {
         );
       this.signedInAt = 0;
     }
+    // A catch-up began or ended: the patient list says whether records are still arriving.
+    if (!!before?.catching_up !== !!s.catching_up) {
+      const top = this.stack[this.stack.length - 1];
+      if (top?.route.name === "patients") top.screen.refresh?.(["patient"]);
+    }
     // Conflicts and refusals arrive with push answers: show them on the screens that list them.
     if (before && (before.to_review !== s.to_review || before.held !== s.held || before.rejected !== s.rejected)) {
       const top = this.stack[this.stack.length - 1];
@@ -342,6 +347,7 @@ export class App {
       toast: (m, k) => this.toasts.show(m, k),
       drafts: new Map(),
       online: () => this.connection === "online" || this.connection === "syncing",
+      catchingUp: () => this.lastStatus?.catching_up ?? null,
       lastQuery: "",
       scheduleDate: null,
       scheduleProvider: null,

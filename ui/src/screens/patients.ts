@@ -8,6 +8,7 @@ import { h, replace } from "../dom";
 import { formatAge } from "../lib/dates";
 import { SEX_LABEL, patientName } from "../lib/format";
 import { describeSearch } from "../lib/search";
+import { catchUpCounts } from "../ui/statusbar";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 
@@ -42,6 +43,10 @@ export function patientsScreen(ctx: Ctx): Screen {
   );
   const error = h("div", { class: "banner banner-error", role: "alert", "data-testid": "patient-search-error" });
   error.hidden = true;
+  // a first sync: what is not found may not have arrived yet; registering it again would
+  // make a duplicate record
+  const arriving = h("div", { class: "banner banner-info", role: "status", "data-testid": "patients-still-arriving" });
+  arriving.hidden = true;
   const registerBtn = ctx.can("patient_write")
     ? h(
         "button",
@@ -63,6 +68,7 @@ export function patientsScreen(ctx: Ctx): Screen {
     ),
     understood,
     error,
+    arriving,
     count,
     h("div", { class: "table-wrap" }, table),
   );
@@ -138,6 +144,12 @@ export function patientsScreen(ctx: Ctx): Screen {
           ),
         ),
       );
+    }
+    const catching = ctx.catchingUp?.() ?? null;
+    arriving.hidden = !catching;
+    if (catching) {
+      const { received, about } = catchUpCounts(catching);
+      arriving.textContent = `Still receiving the clinic's records (${received} of about ${about}). A patient you cannot find may not have arrived yet: wait a moment before registering them.`;
     }
     count.textContent =
       rows.length === 0

@@ -1,6 +1,7 @@
 // What screens get from the app: who is signed in, the clinic's day and zone, staff names,
 // navigation, and small services (toasts, drafts).
 
+import type { CatchUp } from "../bindings/CatchUp";
 import type { EntityKind } from "../bindings/EntityKind";
 import type { Permission } from "../bindings/Permission";
 import type { StaffMember } from "../bindings/StaffMember";
@@ -58,6 +59,8 @@ export interface Ctx {
   online(): boolean;
   /** Unsaved form entries, kept in memory until saved, discarded or sign-out. */
   drafts: Map<string, unknown>;
+  /** A long catch-up with the server under way (a first sync): how far it has come. */
+  catchingUp?(): CatchUp | null;
   /** Last patient search typed, kept across screens. */
   lastQuery: string;
   /** Last schedule date and provider chosen. */

@@ -26,10 +26,10 @@ describe("status bar", () => {
   it("says how far a catch-up has come, of about how many, and the time left", () => {
     expect(catchUpText(status({}))).toBe("");
     expect(catchUpText(status({ state: "syncing", catching_up: { received: 412000, about: 1300016, seconds_left: 95 } }))).toBe(
-      "Receiving the clinic's records: 412,000 of about 1,300,000, about 2 min left. Search covers what has arrived.",
+      "Receiving the clinic's records: 412,000 of about 1,300,000, about 2 min left. Search finds only the records received so far.",
     );
     expect(catchUpText(status({ state: "syncing", catching_up: { received: 2000, about: 9000, seconds_left: null } }))).toBe(
-      "Receiving the clinic's records: 2,000 of about 9,000. Search covers what has arrived.",
+      "Receiving the clinic's records: 2,000 of about 9,000. Search finds only the records received so far.",
     );
     expect(catchUpText(status({ state: "syncing", catching_up: { received: 8000, about: 9000, seconds_left: 0 } }))).toMatch(/about 1 s left/);
   });

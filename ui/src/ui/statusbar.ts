@@ -6,6 +6,7 @@
 // core's words on what to do, never as "offline"; so is a server newer than this app
 // (`update_required`: the app must be updated to read what it sends).
 
+import type { CatchUp } from "../bindings/CatchUp";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
 import { formatTime, utcToZoned } from "../lib/tz";
@@ -68,12 +69,17 @@ export function problemText(s: SyncStatus): string {
 export function catchUpText(s: SyncStatus): string {
   const c = s.catching_up;
   if (!c) return "";
-  const n = (x: number) => x.toLocaleString("en-US");
-  // "about" a number past ten thousand reads as one to the thousand
-  const about = c.about >= 10000 ? Math.round(c.about / 1000) * 1000 : c.about;
+  const { received, about } = catchUpCounts(c);
   const left =
     c.seconds_left === null ? "" : c.seconds_left < 60 ? `, about ${Math.max(1, c.seconds_left)} s left` : `, about ${Math.round(c.seconds_left / 60)} min left`;
-  return `Receiving the clinic's records: ${n(c.received)} of about ${n(about)}${left}. Search covers what has arrived.`;
+  return `Receiving the clinic's records: ${received} of about ${about}${left}. Search finds only the records received so far.`;
+}
+
+/** A catch-up's counts as read aloud: "14,000" of about "400,000" (past ten thousand, "about"
+ * reads to the thousand). */
+export function catchUpCounts(c: CatchUp): { received: string; about: string } {
+  const n = (x: number) => x.toLocaleString("en-US");
+  return { received: n(c.received), about: n(c.about >= 10000 ? Math.round(c.about / 1000) * 1000 : c.about) };
 }
 
 /** "Sign in again to send 3 changes". */
@@ -148,7 +154,8 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     signInBtn.textContent = signInText(s.pending);
     catchUp.textContent = catchUpText(s);
     catchUp.hidden = !s.catching_up;
-    last.textContent = s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
+    // during a catch-up the progress says it all ("Not synced yet" beside it read as a failure)
+    last.textContent = s.catching_up ? "" : s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
     problem.textContent = problemText(s);
     problem.title = s.last_error ?? "";
   };
