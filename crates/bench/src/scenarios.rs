@@ -192,16 +192,8 @@ pub async fn write_throughput(t: &Target, p: &LoadParams) -> anyhow::Result<Repo
     let (lat, ops, errors, elapsed) = run_clients(p, conns, move |c, mut rng| {
         let patients = patients.clone();
         async move {
-            let pid = patients[rng.gen_range(0..patients.len())];
-            let body = serde_json::to_value(random_vitals(&mut rng, Some(Uuid::new_v4())))
-                .unwrap_or(Value::Null);
-            let t0 = Instant::now();
-            let ok = matches!(
-                c.post(&format!("/api/v1/patients/{pid}/vitals"), &body)
-                    .await,
-                Ok((201, _))
-            );
-            (rng, vec![("record_vitals", t0.elapsed(), ok)])
+            let (took, ok) = record_random_set(&c, &patients, &mut rng).await;
+            (rng, vec![("record_vitals", took, ok)])
         }
     })
     .await?;
@@ -217,6 +209,21 @@ pub async fn write_throughput(t: &Target, p: &LoadParams) -> anyhow::Result<Repo
         latency: Latency::of(&samples),
         extra: json!({"operation": "POST /api/v1/patients/{id}/vitals"}),
     })
+}
+
+/// One vital-sign set for a random one of `patients`, as a workstation records it: how long the
+/// answer took, and whether it was a 201.
+async fn record_random_set(c: &ApiConn, patients: &[Uuid], rng: &mut StdRng) -> (Duration, bool) {
+    let pid = patients[rng.gen_range(0..patients.len())];
+    let body =
+        serde_json::to_value(random_vitals(rng, Some(Uuid::new_v4()))).unwrap_or(Value::Null);
+    let t0 = Instant::now();
+    let ok = matches!(
+        c.post(&format!("/api/v1/patients/{pid}/vitals"), &body)
+            .await,
+        Ok((201, _))
+    );
+    (t0.elapsed(), ok)
 }
 
 /// Scenario 1b: writes spread over many clinics at once. `clinics` clinics
@@ -253,19 +260,11 @@ pub async fn write_spread(t: &Target, clinics: usize, p: &LoadParams) -> anyhow:
     let (lat, ops, errors, elapsed) = run_clients(p, conns, move |(i, c, patients), mut rng| {
         let counts = counts.clone();
         async move {
-            let pid = patients[rng.gen_range(0..patients.len())];
-            let body = serde_json::to_value(random_vitals(&mut rng, Some(Uuid::new_v4())))
-                .unwrap_or(Value::Null);
-            let t0 = Instant::now();
-            let ok = matches!(
-                c.post(&format!("/api/v1/patients/{pid}/vitals"), &body)
-                    .await,
-                Ok((201, _))
-            );
+            let (took, ok) = record_random_set(&c, &patients, &mut rng).await;
             if ok {
                 counts[i].fetch_add(1, Ordering::Relaxed);
             }
-            (rng, vec![("record_vitals", t0.elapsed(), ok)])
+            (rng, vec![("record_vitals", took, ok)])
         }
     })
     .await?;

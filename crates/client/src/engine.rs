@@ -362,10 +362,6 @@ impl Session {
                         catch_up(start, &page, clinic_revision, received, started.elapsed());
                     self.set_status(|st| st.catching_up = Some(progress));
                     showing = true;
-                    // The next page is usually here already; taking the cache again at once
-                    // would keep the screens' reads waiting on it for the whole catch-up (the
-                    // lock is not fair). A pause lets what waits go first.
-                    tokio::time::sleep(Duration::from_millis(3)).await;
                 }
                 None => break Ok(()),
             }

@@ -51,6 +51,48 @@ pub async fn record(
     insert(conn, &Who::actor(actor), e, None, None).await
 }
 
+/// Appends one successful `action` on `entity` per `(actor, entity id, patient id)`, in one
+/// statement: what [`record`] writes for each, for a group of writes committed together
+/// (`clinical::batch`). All actors are of `tenant_id`.
+pub async fn record_successes(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    action: &str,
+    entity: &str,
+    entries: &[(&Actor, Uuid, Uuid)],
+) -> Result<(), sqlx::Error> {
+    let users: Vec<Uuid> = entries.iter().map(|(a, _, _)| a.user_id).collect();
+    let names: Vec<&str> = entries
+        .iter()
+        .map(|(a, _, _)| a.username.as_str())
+        .collect();
+    let ids: Vec<Uuid> = entries.iter().map(|(_, id, _)| *id).collect();
+    let patients: Vec<Uuid> = entries.iter().map(|(_, _, p)| *p).collect();
+    let devices: Vec<Option<&str>> = entries
+        .iter()
+        .map(|(a, _, _)| a.device_id.as_deref())
+        .collect();
+    let ips: Vec<Option<&str>> = entries.iter().map(|(a, _, _)| a.ip.as_deref()).collect();
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, user_id, username, action, entity, entity_id, patient_id, device_id, ip, outcome) \
+         SELECT $1, u, n, $2, $3, id, p, d, ip, 'success' \
+         FROM unnest($4::uuid[], $5::text[], $6::uuid[], $7::uuid[], $8::text[], $9::text[]) \
+         WITH ORDINALITY AS a (u, n, id, p, d, ip, ord) ORDER BY ord",
+    )
+    .bind(tenant_id)
+    .bind(action)
+    .bind(entity)
+    .bind(&users)
+    .bind(&names)
+    .bind(&ids)
+    .bind(&patients)
+    .bind(&devices)
+    .bind(&ips)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Appends an entry with explicit fields (used before a caller is authenticated).
 pub async fn record_raw(
     conn: &mut PgConnection,

@@ -349,10 +349,18 @@ impl FromRequestParts<AppState> for Actor {
         parts: &mut Parts,
         state: &AppState,
     ) -> Result<Self, Self::Rejection> {
-        let session = Session::from_request_parts(parts, state).await?;
-        match session.limit {
+        Session::from_request_parts(parts, state)
+            .await?
+            .full_access()
+    }
+}
+
+impl Session {
+    /// The caller, when the session is not limited; a limited one is refused with its 403.
+    pub fn full_access(self) -> AppResult<Actor> {
+        match self.limit {
             Some(limit) => Err(limit.error()),
-            None => Ok(session.actor),
+            None => Ok(self.actor),
         }
     }
 }
@@ -379,14 +387,8 @@ impl FromRequestParts<AppState> for TenantTx {
         let claims = request_claims(parts, state)?;
         let mut tx = state.pool.begin().await?;
         let account = session_state_in(&mut tx, claims.tid, claims.sub).await?;
-        let session = session_of(parts, claims, account)?;
-        match session.limit {
-            Some(limit) => Err(limit.error()),
-            None => Ok(TenantTx {
-                actor: session.actor,
-                tx,
-            }),
-        }
+        let actor = session_of(parts, claims, account)?.full_access()?;
+        Ok(TenantTx { actor, tx })
     }
 }
 

@@ -8,7 +8,6 @@ import { h, replace } from "../dom";
 import { formatAge } from "../lib/dates";
 import { SEX_LABEL, patientName } from "../lib/format";
 import { describeSearch } from "../lib/search";
-import { catchUpCounts } from "../ui/statusbar";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 
@@ -45,7 +44,13 @@ export function patientsScreen(ctx: Ctx): Screen {
   error.hidden = true;
   // a first sync: what is not found may not have arrived yet; registering it again would
   // make a duplicate record
-  const arriving = h("div", { class: "banner banner-info", role: "status", "data-testid": "patients-still-arriving" });
+  // (no figures: the list is redrawn when patients arrive, not on every page of other records,
+  // so they would lag the status bar's)
+  const arriving = h(
+    "div",
+    { class: "banner banner-info", role: "status", "data-testid": "patients-still-arriving" },
+    "Still receiving the clinic's records (see the status bar below). A patient you cannot find may not have arrived yet: wait before registering them. Search finds only the records received so far.",
+  );
   arriving.hidden = true;
   const registerBtn = ctx.can("patient_write")
     ? h(
@@ -145,12 +150,7 @@ export function patientsScreen(ctx: Ctx): Screen {
         ),
       );
     }
-    const catching = ctx.catchingUp?.() ?? null;
-    arriving.hidden = !catching;
-    if (catching) {
-      const { received, about } = catchUpCounts(catching);
-      arriving.textContent = `Still receiving the clinic's records (${received} of about ${about}). A patient you cannot find may not have arrived yet: wait a moment before registering them.`;
-    }
+    arriving.hidden = !ctx.catchingUp?.();
     count.textContent =
       rows.length === 0
         ? ""

@@ -26,12 +26,12 @@ describe("status bar", () => {
   it("says how far a catch-up has come, of about how many, and the time left", () => {
     expect(catchUpText(status({}))).toBe("");
     expect(catchUpText(status({ state: "syncing", catching_up: { received: 412000, about: 1300016, seconds_left: 95 } }))).toBe(
-      "Receiving the clinic's records: 412,000 of about 1,300,000, about 2 min left. Search finds only the records received so far.",
+      "Receiving the clinic's records: 412,000 of about 1,300,000, about 2 min left",
     );
     expect(catchUpText(status({ state: "syncing", catching_up: { received: 2000, about: 9000, seconds_left: null } }))).toBe(
-      "Receiving the clinic's records: 2,000 of about 9,000. Search finds only the records received so far.",
+      "Receiving the clinic's records: 2,000 of about 9,000",
     );
-    expect(catchUpText(status({ state: "syncing", catching_up: { received: 8000, about: 9000, seconds_left: 0 } }))).toMatch(/about 1 s left/);
+    expect(catchUpText(status({ state: "syncing", catching_up: { received: 8000, about: 9000, seconds_left: 0 } }))).toMatch(/less than a minute left$/);
   });
 
   it("says a cache this computer cannot write as such, with the core's words on what to do", () => {

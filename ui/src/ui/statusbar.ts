@@ -64,22 +64,24 @@ export function problemText(s: SyncStatus): string {
 
 /**
  * A long catch-up with the server, as a person reads it: "Receiving the clinic's records:
- * 412,000 of about 1,300,000, about 2 min left". Empty when none is under way.
+ * 412,000 of about 1,300,000, about 2 min left". Empty when none is under way. Short, so it
+ * fits the status bar; the patient list says what it means for a search.
  */
 export function catchUpText(s: SyncStatus): string {
   const c = s.catching_up;
   if (!c) return "";
-  const { received, about } = catchUpCounts(c);
-  const left =
-    c.seconds_left === null ? "" : c.seconds_left < 60 ? `, about ${Math.max(1, c.seconds_left)} s left` : `, about ${Math.round(c.seconds_left / 60)} min left`;
-  return `Receiving the clinic's records: ${received} of about ${about}${left}. Search finds only the records received so far.`;
+  const { received, about, left } = catchUpCounts(c);
+  return `Receiving the clinic's records: ${received} of about ${about}${left ? `, ${left}` : ""}`;
 }
 
-/** A catch-up's counts as read aloud: "14,000" of about "400,000" (past ten thousand, "about"
- * reads to the thousand). */
-export function catchUpCounts(c: CatchUp): { received: string; about: string } {
+/** A catch-up's figures as read aloud: "14,000" of about "400,000" (past ten thousand, "about"
+ * reads to the thousand), and "about 2 min left" / "less than a minute left" ("" before the
+ * core has an estimate). */
+export function catchUpCounts(c: CatchUp): { received: string; about: string; left: string } {
   const n = (x: number) => x.toLocaleString("en-US");
-  return { received: n(c.received), about: n(c.about >= 10000 ? Math.round(c.about / 1000) * 1000 : c.about) };
+  const s = c.seconds_left;
+  const left = s === null ? "" : s < 60 ? "less than a minute left" : `about ${Math.round(s / 60)} min left`;
+  return { received: n(c.received), about: n(c.about >= 10000 ? Math.round(c.about / 1000) * 1000 : c.about), left };
 }
 
 /** "Sign in again to send 3 changes". */

@@ -26,7 +26,7 @@ use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
 
-use super::vitals::{record_vitals, vitals_cols, vitals_from_row};
+use super::vitals::{consciousness_text, record_vitals, vitals_cols, vitals_from_row};
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{AppError, AppResult};
@@ -327,11 +327,7 @@ async fn insert_group(
         temp.push(m.temperature_c);
         spo2.push(m.spo2_pct);
         o2.push(m.on_oxygen);
-        acvpu.push(m.consciousness.and_then(|c| {
-            serde_json::to_value(c)
-                .ok()
-                .and_then(|v| v.as_str().map(str::to_owned))
-        }));
+        acvpu.push(consciousness_text(m));
         weight.push(m.weight_kg);
         height.push(m.height_cm);
         pain.push(m.pain_score);
@@ -381,31 +377,17 @@ async fn insert_group(
         .iter()
         .map(vitals_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    // the audit entries, one per set, as `audit::record` would write each
-    let users: Vec<Uuid> = group.iter().map(|(j, _)| j.actor.user_id).collect();
-    let names: Vec<String> = group
+    let entries: Vec<(&Actor, Uuid, Uuid)> = group
         .iter()
-        .map(|(j, _)| j.actor.username.clone())
+        .map(|(j, _)| (&j.actor, j.id, j.patient_id))
         .collect();
-    let devices: Vec<Option<String>> = group
-        .iter()
-        .map(|(j, _)| j.actor.device_id.clone())
-        .collect();
-    let ips: Vec<Option<String>> = group.iter().map(|(j, _)| j.actor.ip.clone()).collect();
-    sqlx::query(
-        "INSERT INTO audit_log (tenant_id, user_id, username, action, entity, entity_id, patient_id, device_id, ip, outcome) \
-         SELECT $1, u, n, 'vital_signs.create', 'vital_signs', id, p, d, ip, 'success' \
-         FROM unnest($2::uuid[], $3::text[], $4::uuid[], $5::uuid[], $6::text[], $7::text[]) \
-         WITH ORDINALITY AS a (u, n, id, p, d, ip, ord) ORDER BY ord",
+    crate::audit::record_successes(
+        &mut *conn,
+        tenant,
+        "vital_signs.create",
+        "vital_signs",
+        &entries,
     )
-    .bind(tenant)
-    .bind(&users)
-    .bind(&names)
-    .bind(&ids)
-    .bind(&patients)
-    .bind(&devices)
-    .bind(&ips)
-    .execute(&mut *conn)
     .await?;
     Ok(saved)
 }

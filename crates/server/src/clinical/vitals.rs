@@ -145,6 +145,15 @@ pub async fn record_vitals(
     Ok((v, true))
 }
 
+/// The `consciousness` column's text of a set (its ACVPU word), as the wire names it.
+pub(crate) fn consciousness_text(m: &Measurements) -> Option<String> {
+    m.consciousness.and_then(|c| {
+        serde_json::to_value(c)
+            .ok()
+            .and_then(|v| v.as_str().map(str::to_owned))
+    })
+}
+
 /// Inserts a validated measurement set, computing flags and NEWS2 for a patient of `age`
 /// years at the time of measurement (children get no adult bands; see `medoffice_model`).
 #[allow(clippy::too_many_arguments)]
@@ -159,11 +168,7 @@ pub async fn insert_vitals(
     source_id: Option<&str>,
 ) -> Result<VitalSigns, sqlx::Error> {
     let m = &new.measurements;
-    let consciousness = m.consciousness.and_then(|c| {
-        serde_json::to_value(c)
-            .ok()
-            .and_then(|v| v.as_str().map(str::to_owned))
-    });
+    let consciousness = consciousness_text(m);
     let row = sqlx::query(concat!(
         "INSERT INTO vital_signs (id, tenant_id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, \
          heart_rate_bpm, respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
