@@ -121,6 +121,11 @@ pub struct Appointment {
     pub notes: Option<String>,
     /// Booked on purpose over another live booking.
     pub overbooked: bool,
+    /// Set when the visit was booked (or moved) outside the clinic's or the provider's hours or
+    /// in a block, as an explicit override: why (see [`crate::check_booking`]). Absent for
+    /// bookings inside availability.
+    #[serde(default)]
+    pub outside_hours_reason: Option<String>,
     /// When the patient was checked in at the desk (UTC): set by the server when the status
     /// becomes `checked_in` (from the time an offline check-in was made, clamped to not later
     /// than the server's now and not earlier than 24 h before `starts_at`), kept through
@@ -165,6 +170,12 @@ pub struct NewAppointment {
     #[serde(default)]
     #[ts(optional)]
     pub overbooked: Option<bool>,
+    /// Book outside the clinic's or the provider's hours, or in a block, on purpose: why
+    /// (1–500 characters; needs the `appointment_outside_hours` permission). Without it such a
+    /// booking is refused (`outside_availability`).
+    #[serde(default)]
+    #[ts(optional)]
+    pub outside_hours_reason: Option<String>,
 }
 
 /// Shortest and longest bookable length, minutes.
@@ -185,7 +196,23 @@ impl NewAppointment {
         {
             e.add("reason", "is required for an overbooking");
         }
+        validate_outside_hours_reason(self.outside_hours_reason.as_deref(), &mut e);
         e.into_result()
+    }
+}
+
+/// Adds an error when an override's reason is blank or longer than 500 characters.
+pub fn validate_outside_hours_reason(reason: Option<&str>, e: &mut FieldErrors) {
+    if let Some(r) = reason {
+        let n = r.trim().chars().count();
+        if n == 0 {
+            e.add(
+                "outside_hours_reason",
+                "say why this visit is booked outside the hours",
+            );
+        } else if n > 500 {
+            e.add("outside_hours_reason", "must be at most 500 characters");
+        }
     }
 }
 
@@ -201,7 +228,8 @@ pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
 }
 
 /// `PATCH /api/v1/appointments/{id}` body: the base revision and only the changed fields
-/// (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`).
+/// (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`,
+/// `outside_hours_reason`).
 /// With `status: "checked_in"` it may also carry `checked_in_at` (RFC 3339), the moment of an
 /// offline check-in at the desk; the server clamps it (see [`Appointment::checked_in_at`]) and
 /// ignores it with any other change.
@@ -236,6 +264,8 @@ crate::fields::wire_fields! {
         Reason = "reason",
         /// Notes.
         Notes = "notes",
+        /// Why the visit is outside the hours (an override; null clears it).
+        OutsideHoursReason = "outside_hours_reason",
     }
 }
 

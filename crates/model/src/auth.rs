@@ -60,6 +60,8 @@ impl Role {
                 AppointmentRead,
                 AppointmentWrite,
                 AppointmentOverbook,
+                AppointmentOutsideHours,
+                ScheduleManage,
                 UserManage,
                 AuditRead,
             ],
@@ -71,6 +73,7 @@ impl Role {
                 AppointmentRead,
                 AppointmentWrite,
                 AppointmentOverbook,
+                AppointmentOutsideHours,
             ],
             Role::Nurse => &[
                 PatientRead,
@@ -117,6 +120,11 @@ pub enum Permission {
     AppointmentWrite,
     /// Book an explicit, audited overlapping appointment.
     AppointmentOverbook,
+    /// Book outside the clinic's or the provider's hours, or in a block, as an explicit,
+    /// audited override with a reason.
+    AppointmentOutsideHours,
+    /// Set the clinic's opening hours, providers' working hours and blocks.
+    ScheduleManage,
     /// Create users, change roles, reset passwords, deactivate.
     UserManage,
     /// Read the audit log.

@@ -19,6 +19,10 @@ pub enum EntityKind {
     Appointment,
     /// [`crate::StaffMember`].
     User,
+    /// [`crate::Availability`]: the clinic's opening hours or a provider's working hours.
+    Availability,
+    /// [`crate::ScheduleBlock`]: a closed date or a provider's block.
+    ScheduleBlock,
 }
 
 impl EntityKind {
@@ -29,6 +33,8 @@ impl EntityKind {
             Self::VitalSigns => "vital_signs",
             Self::Appointment => "appointment",
             Self::User => "user",
+            Self::Availability => "availability",
+            Self::ScheduleBlock => "schedule_block",
         }
     }
 
@@ -39,6 +45,8 @@ impl EntityKind {
             Self::VitalSigns,
             Self::Appointment,
             Self::User,
+            Self::Availability,
+            Self::ScheduleBlock,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
@@ -81,6 +89,10 @@ pub enum Record {
     Appointment(crate::Appointment),
     /// A staff directory entry (`users` row, no secrets).
     User(crate::StaffMember),
+    /// An `availability` row: opening or working hours.
+    Availability(crate::Availability),
+    /// A `schedule_blocks` row.
+    ScheduleBlock(crate::ScheduleBlock),
 }
 
 impl Record {
@@ -91,6 +103,8 @@ impl Record {
             Self::VitalSigns(_) => EntityKind::VitalSigns,
             Self::Appointment(_) => EntityKind::Appointment,
             Self::User(_) => EntityKind::User,
+            Self::Availability(_) => EntityKind::Availability,
+            Self::ScheduleBlock(_) => EntityKind::ScheduleBlock,
         }
     }
 
@@ -104,6 +118,8 @@ impl Record {
             EntityKind::VitalSigns => Self::VitalSigns(serde_json::from_value(data)?),
             EntityKind::Appointment => Self::Appointment(serde_json::from_value(data)?),
             EntityKind::User => Self::User(serde_json::from_value(data)?),
+            EntityKind::Availability => Self::Availability(serde_json::from_value(data)?),
+            EntityKind::ScheduleBlock => Self::ScheduleBlock(serde_json::from_value(data)?),
         })
     }
 
@@ -114,6 +130,8 @@ impl Record {
             Self::VitalSigns(r) => serde_json::to_value(r),
             Self::Appointment(r) => serde_json::to_value(r),
             Self::User(r) => serde_json::to_value(r),
+            Self::Availability(r) => serde_json::to_value(r),
+            Self::ScheduleBlock(r) => serde_json::to_value(r),
         };
         // plain structs of strings, numbers and dates always serialise
         v.unwrap_or(serde_json::Value::Null)

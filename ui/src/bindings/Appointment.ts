@@ -47,6 +47,12 @@ notes: string | null,
  */
 overbooked: boolean, 
 /**
+ * Set when the visit was booked (or moved) outside the clinic's or the provider's hours or
+ * in a block, as an explicit override: why (see [`crate::check_booking`]). Absent for
+ * bookings inside availability.
+ */
+outside_hours_reason: string | null, 
+/**
  * When the patient was checked in at the desk (UTC): set by the server when the status
  * becomes `checked_in` (from the time an offline check-in was made, clamped to not later
  * than the server's now and not earlier than 24 h before `starts_at`), kept through

@@ -40,4 +40,10 @@ notes?: string,
 /**
  * Book over another live booking on purpose (needs the overbook permission).
  */
-overbooked?: boolean, };
+overbooked?: boolean, 
+/**
+ * Book outside the clinic's or the provider's hours, or in a block, on purpose: why
+ * (1–500 characters; needs the `appointment_outside_hours` permission). Without it such a
+ * booking is refused (`outside_availability`).
+ */
+outside_hours_reason?: string, };

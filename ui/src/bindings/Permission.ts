@@ -3,4 +3,4 @@
 /**
  * One thing a role may do.
  */
-export type Permission = "patient_read" | "patient_write" | "patient_delete" | "vital_signs_read" | "vital_signs_write" | "appointment_read" | "appointment_write" | "appointment_overbook" | "user_manage" | "audit_read";
+export type Permission = "patient_read" | "patient_write" | "patient_delete" | "vital_signs_read" | "vital_signs_write" | "appointment_read" | "appointment_write" | "appointment_overbook" | "appointment_outside_hours" | "schedule_manage" | "user_manage" | "audit_read";

@@ -351,7 +351,8 @@ export const RULES: ClinicalRules = {
     "provider_id",
     "kind",
     "reason",
-    "notes"
+    "notes",
+    "outside_hours_reason"
   ],
   "patient_editable_fields": [
     "given_name",
