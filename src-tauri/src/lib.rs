@@ -13,15 +13,16 @@ use chrono::NaiveDate;
 use chrono::{DateTime, Utc};
 use medoffice_client::account::{TotpEnabled, TotpSetupView};
 use medoffice_client::admin::AuditExport;
+use medoffice_client::hours::AvailabilityView;
 use medoffice_client::view::{
     AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
     SessionState, SyncStatus,
 };
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
-    AppointmentStatus, AuditFilter, AuditPage, CreatedUser, NewAppointment, NewPatient, NewUser,
-    NewVitalSigns, Patient, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo,
-    UserPatch, VitalSigns,
+    AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
+    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, ScheduleBlock,
+    StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo, UserPatch, VitalSigns,
 };
 use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
@@ -267,11 +268,60 @@ async fn move_appointment(
     starts_at: DateTime<Utc>,
     duration_minutes: i32,
     provider_id: Uuid,
+    outside_hours_reason: Option<String>,
 ) -> Res<AppointmentRow> {
     state
         .ws
-        .move_appointment(appointment_id, starts_at, duration_minutes, provider_id)
+        .move_appointment(
+            appointment_id,
+            starts_at,
+            duration_minutes,
+            provider_id,
+            outside_hours_reason,
+        )
         .await
+}
+
+/// The clinic's opening hours, providers' working hours, blocks and bookable time for the
+/// clinic-local days `from`..=`to_inclusive`, from the cache (offline too).
+#[tauri::command(rename_all = "snake_case")]
+async fn availability(
+    state: State<'_, AppState>,
+    from: NaiveDate,
+    to_inclusive: NaiveDate,
+) -> Res<AvailabilityView> {
+    state.ws.availability(from, to_inclusive).await
+}
+
+/// Sets the clinic's opening hours (`provider_id` null) or a provider's working hours (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn set_hours(
+    state: State<'_, AppState>,
+    provider_id: Option<Uuid>,
+    update: AvailabilityUpdate,
+) -> Res<Availability> {
+    state.ws.set_hours(provider_id, update).await
+}
+
+/// Clears the clinic's opening hours (`provider_id` null) or a provider's own hours (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn clear_hours(state: State<'_, AppState>, provider_id: Option<Uuid>) -> Res<()> {
+    state.ws.clear_hours(provider_id).await
+}
+
+/// Blocks time: a closed date or a provider's leave or meeting (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn add_schedule_block(
+    state: State<'_, AppState>,
+    block: NewScheduleBlock,
+) -> Res<ScheduleBlock> {
+    state.ws.add_schedule_block(block).await
+}
+
+/// Removes a block (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn remove_schedule_block(state: State<'_, AppState>, block_id: Uuid) -> Res<()> {
+    state.ws.remove_schedule_block(block_id).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -476,6 +526,11 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         day_appointments,
         appointments_between_dates,
         move_appointment,
+        availability,
+        set_hours,
+        clear_hours,
+        add_schedule_block,
+        remove_schedule_block,
         book_appointment,
         set_appointment_status,
         staff,

@@ -507,6 +507,8 @@ pub async fn cache_rows(
         EntityKind::VitalSigns,
         EntityKind::Appointment,
         EntityKind::User,
+        EntityKind::Availability,
+        EntityKind::ScheduleBlock,
     ] {
         let rows = ws.cached_rows(kind).await.map_err(anyhow::Error::msg)?;
         if rows.is_empty() {

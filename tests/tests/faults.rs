@@ -139,6 +139,7 @@ async fn book(
         reason: Some("blood pressure review".into()),
         notes: None,
         overbooked: None,
+        outside_hours_reason: None,
     })
     .await
     .map_err(err)

@@ -54,6 +54,7 @@ async fn book(
             reason: Some("review".into()),
             notes: None,
             overbooked: None,
+            outside_hours_reason: None,
         })
         .await
         .map_err(err)?
@@ -182,7 +183,7 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
     // into Ben's slot: refused at once, naming Ben's booking, and nothing is queued
     let before = desk.outbox().await.map_err(err)?.len();
     let refused = desk
-        .move_appointment(a, ny(2031, 7, 1, 9, 50), 30, doctor)
+        .move_appointment(a, ny(2031, 7, 1, 9, 50), 30, doctor, None)
         .await
         .expect_err("the slot is taken");
     assert_eq!(refused.code, ErrorCode::Conflict);
@@ -206,7 +207,7 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
         (ny(2031, 7, 1, 9, 0), 30, Uuid::new_v4(), "provider_id"),
     ] {
         let e = desk
-            .move_appointment(a, at, minutes, who)
+            .move_appointment(a, at, minutes, who, None)
             .await
             .expect_err("invalid move");
         assert_eq!(e.code, ErrorCode::Validation, "{e:?}");
@@ -218,7 +219,7 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
 
     // Ana's visit moves to Thursday 08:15 for 45 minutes: the Tuesday view loses it at once
     let moved = desk
-        .move_appointment(a, ny(2031, 7, 3, 8, 15), 45, doctor)
+        .move_appointment(a, ny(2031, 7, 3, 8, 15), 45, doctor, None)
         .await
         .map_err(err)?;
     assert!(moved.appointment.pending);
@@ -266,11 +267,11 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
 
     // onto another provider's column; then the nurse's 09:00 blocks a move of Ben's 10:00 there
     let e = desk
-        .move_appointment(b, ny(2031, 7, 3, 9, 5), 15, nurse)
+        .move_appointment(b, ny(2031, 7, 3, 9, 5), 15, nurse, None)
         .await
         .expect_err("the nurse is busy");
     assert_eq!(e.conflicting_appointment_id, Some(other_provider));
-    desk.move_appointment(b, ny(2031, 7, 3, 9, 15), 15, nurse)
+    desk.move_appointment(b, ny(2031, 7, 3, 9, 15), 15, nurse, None)
         .await
         .map_err(err)?;
     drained(&desk).await?;
@@ -289,7 +290,7 @@ async fn a_week_is_read_in_the_clinic_zone_and_a_booking_moves_unless_the_slot_i
     .await
     .map_err(err)?;
     let e = desk
-        .move_appointment(late, ny(2031, 7, 2, 9, 0), 20, doctor)
+        .move_appointment(late, ny(2031, 7, 2, 9, 0), 20, doctor, None)
         .await
         .expect_err("cancelled");
     assert!(
@@ -334,7 +335,7 @@ async fn a_move_the_server_refuses_comes_back_for_review_and_the_booking_stays(
     })
     .await?;
     outpost
-        .move_appointment(mine, ny(2031, 8, 5, 11, 0), 15, doctor)
+        .move_appointment(mine, ny(2031, 8, 5, 11, 0), 15, doctor, None)
         .await
         .map_err(err)?;
     let theirs = book(&desk, p, doctor, ny(2031, 8, 5, 11, 0), 15).await?;
@@ -558,6 +559,7 @@ async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_every
             old.starts_at + chrono::Duration::days(1),
             old.duration_minutes,
             old.provider_id,
+            None,
         )
         .await
         .map_err(err)?;

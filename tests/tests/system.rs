@@ -217,6 +217,7 @@ async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() ->
             reason: Some("Cough".into()),
             notes: None,
             overbooked: None,
+            outside_hours_reason: None,
         })
         .await
         .map_err(anyhow::Error::msg)?;

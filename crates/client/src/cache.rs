@@ -61,6 +61,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0004_access_log.sql"
         )),
+        M::up(include_str!(
+            "../../../migrations/cache/0005_availability.sql"
+        )),
     ])
 }
 
@@ -1108,6 +1111,12 @@ impl Cache {
                 "SELECT id, revision, deleted, data FROM appointments ORDER BY id"
             }
             EntityKind::User => "SELECT id, revision, 0, data FROM staff ORDER BY id",
+            EntityKind::Availability => {
+                "SELECT id, revision, deleted, data FROM availability ORDER BY id"
+            }
+            EntityKind::ScheduleBlock => {
+                "SELECT id, revision, deleted, data FROM schedule_blocks ORDER BY id"
+            }
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| {
@@ -1127,6 +1136,39 @@ impl Cache {
                 deleted,
                 serde_json::from_str(&data)?,
             ));
+        }
+        Ok(out)
+    }
+
+    /// The clinic's opening hours and every provider's working hours (removed ones left out).
+    pub fn availability(&self) -> CacheResult<Vec<medoffice_model::Availability>> {
+        let mut stmt = self
+            .conn
+            .prepare_cached("SELECT data FROM availability WHERE deleted = 0")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out = Vec::new();
+        for data in rows {
+            out.push(serde_json::from_str(&data?)?);
+        }
+        Ok(out)
+    }
+
+    /// Blocks (not removed) that overlap `[from, to)`, earliest first.
+    pub fn schedule_blocks(
+        &self,
+        from: DateTime<Utc>,
+        to: DateTime<Utc>,
+    ) -> CacheResult<Vec<medoffice_model::ScheduleBlock>> {
+        let mut stmt = self.conn.prepare_cached(
+            "SELECT data FROM schedule_blocks WHERE deleted = 0 AND ends_at > ?1 AND starts_at < ?2 \
+             ORDER BY starts_at",
+        )?;
+        let rows = stmt.query_map(params![instant_key(from), instant_key(to)], |r| {
+            r.get::<_, String>(0)
+        })?;
+        let mut out = Vec::new();
+        for data in rows {
+            out.push(serde_json::from_str(&data?)?);
         }
         Ok(out)
     }
@@ -1254,6 +1296,28 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
             "INSERT INTO staff (id, revision, data) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > staff.revision",
             params![id, c.revision, serde_json::to_string(u)?],
+        )?,
+        Record::Availability(a) => exec(
+            tx,
+            "INSERT INTO availability (id, revision, deleted, data) VALUES (?1, ?2, ?3, ?4) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, deleted = excluded.deleted, \
+             data = excluded.data WHERE excluded.revision > availability.revision",
+            params![id, c.revision, c.deleted, serde_json::to_string(a)?],
+        )?,
+        Record::ScheduleBlock(b) => exec(
+            tx,
+            "INSERT INTO schedule_blocks (id, starts_at, ends_at, revision, deleted, data) VALUES (?1, ?2, ?3, ?4, ?5, ?6) \
+             ON CONFLICT (id) DO UPDATE SET starts_at = excluded.starts_at, ends_at = excluded.ends_at, \
+             revision = excluded.revision, deleted = excluded.deleted, data = excluded.data \
+             WHERE excluded.revision > schedule_blocks.revision",
+            params![
+                id,
+                instant_key(b.starts_at),
+                instant_key(b.ends_at),
+                c.revision,
+                c.deleted || b.deleted,
+                serde_json::to_string(b)?
+            ],
         )?,
     };
     Ok(n > 0)

@@ -150,6 +150,14 @@ impl From<api::ApiError> for CommandError {
                     (401, _) => ErrorCode::Unauthorized,
                     (403, _) => ErrorCode::Forbidden,
                     (404, _) => ErrorCode::NotFound,
+                    (409, _)
+                        if body
+                            .details
+                            .as_ref()
+                            .is_some_and(|d| d.get("unavailable").is_some()) =>
+                    {
+                        ErrorCode::OutsideAvailability
+                    }
                     (409, _) => ErrorCode::Conflict,
                     (422, _) => ErrorCode::Validation,
                     _ => ErrorCode::Internal,

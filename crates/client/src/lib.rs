@@ -39,6 +39,7 @@ mod custody;
 pub mod duplicates;
 mod engine;
 mod error;
+pub mod hours;
 pub mod local;
 mod lock;
 pub mod offline;

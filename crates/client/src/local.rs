@@ -72,6 +72,7 @@ fn provisional_appointment(id: Uuid, a: &NewAppointment) -> Appointment {
         reason: a.reason.clone(),
         notes: a.notes.clone(),
         overbooked: a.overbooked.unwrap_or(false),
+        outside_hours_reason: a.outside_hours_reason.clone(),
         checked_in_at: None,
         revision: 0,
         deleted: false,

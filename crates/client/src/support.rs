@@ -63,6 +63,8 @@ impl Workstation {
             "vital_signs": rows(EntityKind::VitalSigns)?,
             "appointments": rows(EntityKind::Appointment)?,
             "staff": rows(EntityKind::User)?,
+            "availability": rows(EntityKind::Availability)?,
+            "schedule_blocks": rows(EntityKind::ScheduleBlock)?,
             "outbox": outbox,
             "conflicts": conflicts,
             "unreported_chart_opens": access::unreported_count(&cache)?,

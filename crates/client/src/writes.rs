@@ -11,6 +11,7 @@ use medoffice_model::{
 };
 use uuid::Uuid;
 
+use crate::hours::refusal_in_cache;
 use crate::view::{AppointmentRow, CommandError, ConnectionState, ErrorCode, Local};
 use crate::{clash_in_cache, internal, local, Session, Workstation};
 
@@ -73,8 +74,11 @@ impl Workstation {
         }
     }
 
-    /// Books an appointment. A clash with a booking in the cache is refused at once, naming it;
-    /// the server checks again (the exclusion constraint is the authority).
+    /// Books an appointment. A time outside the clinic's or the provider's hours or in a block
+    /// is refused at once as `outside_availability`, naming why, unless `outside_hours_reason`
+    /// is given by a role that may override (a reason for a time that fits is dropped). A clash
+    /// with a booking in the cache is refused at once, naming it. The server checks both again
+    /// and is the authority (its exclusion constraint for clashes).
     pub async fn book_appointment(
         &self,
         mut new: NewAppointment,
@@ -86,6 +90,12 @@ impl Workstation {
             let mut f = medoffice_model::FieldErrors::new();
             f.add("patient_id", "no such patient on this workstation");
             return Err(CommandError::validation(f));
+        }
+        match refusal_in_cache(&s, new.provider_id, new.starts_at, new.duration_minutes)? {
+            Some(e) if new.outside_hours_reason.is_none() => return Err(e),
+            Some(_) => Self::require(&s, Permission::AppointmentOutsideHours)?,
+            // nothing to override (as the server rules)
+            None => new.outside_hours_reason = None,
         }
         if !new.overbooked.unwrap_or(false) {
             if let Some(e) = clash_in_cache(&s, &new, None)? {
@@ -168,7 +178,10 @@ impl Workstation {
     /// provider who is not an active staff member (the server's rule). A clash with another live booking
     /// of the provider in the cache is refused as `conflict` naming it
     /// (`conflicting_appointment_id`), as for a new booking; an overbooked visit skips that
-    /// check and needs the overbook permission. The server checks again and is the
+    /// check and needs the overbook permission. A time outside the hours or in a block is
+    /// refused as `outside_availability` unless `outside_hours_reason` is given (or the visit
+    /// was already booked outside the hours: moving it is overriding again), by a role that may;
+    /// a move back inside the hours drops the override. The server checks again and is the
     /// authority: a move it refuses comes back as a refused change in the review list.
     pub async fn move_appointment(
         &self,
@@ -176,6 +189,7 @@ impl Workstation {
         starts_at: DateTime<Utc>,
         duration_minutes: i32,
         provider_id: Uuid,
+        outside_hours_reason: Option<String>,
     ) -> Result<AppointmentRow, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
@@ -193,6 +207,7 @@ impl Workstation {
             );
         }
         medoffice_model::validate_duration(duration_minutes, &mut f);
+        medoffice_model::validate_outside_hours_reason(outside_hours_reason.as_deref(), &mut f);
         let (today_start, _) = s.day_bounds(s.today());
         if starts_at < today_start {
             f.add("starts_at", "cannot be moved to a day in the past");
@@ -224,6 +239,22 @@ impl Workstation {
         if data.is_empty() {
             return local::row(&s.cache(), current, &staff);
         }
+        let outside = match refusal_in_cache(&s, provider_id, starts_at, duration_minutes)? {
+            None => None,
+            Some(e) => match outside_hours_reason.or_else(|| r.outside_hours_reason.clone()) {
+                None => return Err(e),
+                Some(reason) => {
+                    Self::require(&s, Permission::AppointmentOutsideHours)?;
+                    Some(reason.trim().to_owned())
+                }
+            },
+        };
+        if outside != r.outside_hours_reason {
+            data.insert(
+                AppointmentField::OutsideHoursReason,
+                serde_json::to_value(&outside).map_err(internal)?,
+            );
+        }
         let day = |t: DateTime<Utc>| t.with_timezone(&s.tz()).date_naive();
         if r.status == AppointmentStatus::CheckedIn && day(starts_at) != day(r.starts_at) {
             // the patient is here today, not on the new day: the visit waits for them again
@@ -247,6 +278,7 @@ impl Workstation {
                 reason: None,
                 notes: None,
                 overbooked: None,
+                outside_hours_reason: None,
             };
             if let Some(e) = clash_in_cache(&s, &probe, Some(id))? {
                 return Err(e);

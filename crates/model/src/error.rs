@@ -169,6 +169,10 @@ pub enum ErrorCode {
     NotFound,
     /// A clash, e.g. an overlapping booking.
     Conflict,
+    /// A booking falls outside the clinic's opening hours or the provider's working hours, or
+    /// in a block (a closed date, leave); the message says which. A role with
+    /// `appointment_outside_hours` may book it anyway with a reason.
+    OutsideAvailability,
     /// The server could not be reached.
     Network,
     /// Too many attempts; wait.
@@ -205,6 +209,7 @@ impl ErrorCode {
         ErrorCode::Forbidden,
         ErrorCode::NotFound,
         ErrorCode::Conflict,
+        ErrorCode::OutsideAvailability,
         ErrorCode::Network,
         ErrorCode::RateLimited,
         ErrorCode::TotpRequired,

@@ -5,9 +5,11 @@ use medoffice_model::{Change, ChangesPage, Record, StaffMember};
 use sqlx::{PgConnection, Row};
 
 use crate::clinical::appointments::{appointment_cols, appointment_from_row};
+use crate::clinical::availability::{availability_from_row, block_from_row};
 use crate::clinical::patients::{patient_cols, patient_from_row};
 use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
+use crate::{availability_cols, block_cols};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
@@ -91,6 +93,38 @@ pub async fn read_changes_and_revision(
     {
         let s = staff_from_row(&row)?;
         all.push(change(s.id, s.revision, false, Record::User(s)));
+    }
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        availability_cols!(),
+        " FROM availability WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let deleted: bool = row.try_get("deleted")?;
+        let a = availability_from_row(&row)?;
+        all.push(change(a.id, a.revision, deleted, Record::Availability(a)));
+    }
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        block_cols!(),
+        " FROM schedule_blocks WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let b = block_from_row(&row)?;
+        all.push(change(
+            b.id,
+            b.revision,
+            b.deleted,
+            Record::ScheduleBlock(b),
+        ));
     }
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;

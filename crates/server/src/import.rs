@@ -560,6 +560,7 @@ pub async fn import_synthea(
             reason: Some(reason),
             notes: Some(format!("Imported {} encounter", e.class)),
             overbooked: None,
+            outside_hours_reason: None,
         };
         let status = if start < Utc::now() {
             AppointmentStatus::Completed

@@ -37,7 +37,7 @@ use axum::{Json, Router};
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
-use clinical::{appointments, patients, vitals};
+use clinical::{appointments, availability, patients, vitals};
 pub use config::ServeConfig;
 use error::AppError;
 
@@ -92,6 +92,13 @@ pub struct ApiJson<T>(pub T);
         appointments::rest::list_appointments,
         appointments::rest::create_appointment,
         appointments::rest::patch_appointment,
+        availability::list,
+        availability::put_clinic,
+        availability::delete_clinic,
+        availability::put_provider,
+        availability::delete_provider,
+        availability::create_block,
+        availability::delete_block,
         users::list_users,
         users::create_user,
         users::patch_user,
@@ -173,6 +180,20 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route(
             "/api/v1/appointments/{id}",
             axum::routing::patch(appointments::rest::patch_appointment),
+        )
+        .route("/api/v1/availability", get(availability::list))
+        .route(
+            "/api/v1/availability/clinic",
+            axum::routing::put(availability::put_clinic).delete(availability::delete_clinic),
+        )
+        .route(
+            "/api/v1/availability/providers/{id}",
+            axum::routing::put(availability::put_provider).delete(availability::delete_provider),
+        )
+        .route("/api/v1/schedule-blocks", post(availability::create_block))
+        .route(
+            "/api/v1/schedule-blocks/{id}",
+            axum::routing::delete(availability::delete_block),
         )
         .route(
             "/api/v1/users",

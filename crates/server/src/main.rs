@@ -4,7 +4,7 @@
 use std::path::PathBuf;
 
 use anyhow::Context;
-use chrono::{NaiveTime, TimeZone};
+use chrono::{Datelike, NaiveTime, TimeZone};
 use clap::{Parser, Subcommand};
 use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Role};
 use medoffice_server::clinical::{self, appointments};
@@ -119,6 +119,11 @@ enum Command {
         /// Folder of the Synthea sample.
         #[arg(long, default_value = "data/synthea-ma27")]
         dir: PathBuf,
+        /// Leave the clinic without opening hours, working hours or closed dates, so any time
+        /// is bookable and the day's schedule is booked today: for test suites that must pass
+        /// on any day of the year (a Sunday, Christmas Day).
+        #[arg(long)]
+        without_hours: bool,
     },
 }
 
@@ -310,7 +315,7 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Demo { dir } => demo(&url, &dir).await?,
+        Command::Demo { dir, without_hours } => demo(&url, &dir, without_hours).await?,
     }
     Ok(())
 }
@@ -358,7 +363,7 @@ async fn create_user(
     Ok(s)
 }
 
-async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
+async fn demo(url: &str, dir: &std::path::Path, without_hours: bool) -> anyhow::Result<()> {
     db::migrate(url).await?;
     let mut owner = db::owner_connection(url).await?;
     let tenant = tenants::ensure_tenant(
@@ -389,9 +394,14 @@ async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     }
     let report = import::import_synthea(&pool, tenant, ids["admin"], dir).await?;
     print!("{}", report.summary());
-    let booked =
+    if !without_hours
+        && set_demo_availability(&pool, tenant, ids["admin"], ids["doctor"], ids["nurse"]).await?
+    {
+        println!("opening hours, working hours, a meeting and closed dates set");
+    }
+    let (day, booked) =
         book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
-    println!("today's schedule: {booked} appointments booked");
+    println!("schedule of {day}: {booked} appointments booked");
     println!();
     println!("Demo clinic code: {DEMO_TENANT}   (all demo passwords: {DEMO_PASSWORD})");
     for (username, name, role) in staff {
@@ -400,19 +410,158 @@ async fn demo(url: &str, dir: &std::path::Path) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Books a morning of visits today (clinic time) for the demo physician and nurse, from the
-/// imported patients, unless today's demo schedule exists already.
+/// The demo clinic's week, unless its opening hours are set already (an admin may have changed
+/// them): open Monday–Friday 08:00–18:00 and Saturday 09:00–13:00, closed on Sunday; the doctor
+/// works weekdays with a lunch break, the nurse weekdays and Saturday morning; the doctor has a
+/// practice meeting next Thursday afternoon; the clinic is closed on Christmas Day and New
+/// Year's Day. True when it set them.
+async fn set_demo_availability(
+    pool: &sqlx::PgPool,
+    tenant: Uuid,
+    admin: Uuid,
+    doctor: Uuid,
+    nurse: Uuid,
+) -> anyhow::Result<bool> {
+    use medoffice_model::{
+        AvailabilityUpdate, AvailableTime, BlockKind, DayOfWeek, NewScheduleBlock,
+    };
+    let mut tx = db::tenant_tx(pool, tenant).await?;
+    let set: bool =
+        sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM availability WHERE provider_id IS NULL)")
+            .fetch_one(&mut *tx)
+            .await?;
+    if set {
+        return Ok(false);
+    }
+    let week = |days: &[DayOfWeek], spans: &[(&str, &str)]| AvailabilityUpdate {
+        available_time: days
+            .iter()
+            .flat_map(|d| {
+                spans.iter().map(|(start, end)| AvailableTime {
+                    day_of_week: *d,
+                    start: (*start).into(),
+                    end: (*end).into(),
+                })
+            })
+            .collect(),
+    };
+    use DayOfWeek::*;
+    let weekdays = [Mon, Tue, Wed, Thu, Fri];
+    let mut clinic = week(&weekdays, &[("08:00", "18:00")]);
+    clinic
+        .available_time
+        .extend(week(&[Sat], &[("09:00", "13:00")]).available_time);
+    let doctor_hours = week(&weekdays, &[("08:30", "12:30"), ("13:30", "17:30")]);
+    let mut nurse_hours = week(&weekdays, &[("08:00", "16:00")]);
+    nurse_hours
+        .available_time
+        .extend(week(&[Sat], &[("09:00", "13:00")]).available_time);
+    let hours = [
+        (None, clinic),
+        (Some(doctor), doctor_hours),
+        (Some(nurse), nurse_hours),
+    ];
+    for (provider, update) in hours {
+        update
+            .validate()
+            .map_err(|e| anyhow::anyhow!("demo hours: {e}"))?;
+        clinical::availability::upsert_hours(&mut tx, tenant, admin, provider, &update).await?;
+    }
+    let tz = clinical::clinic_tz(&mut tx)
+        .await
+        .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let today = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let local =
+        |date: chrono::NaiveDate, time: &str| -> anyhow::Result<chrono::DateTime<chrono::Utc>> {
+            let t = NaiveTime::parse_from_str(time, "%H:%M")?;
+            tz.from_local_datetime(&date.and_time(t))
+                .earliest()
+                .map(|d| d.with_timezone(&chrono::Utc))
+                .context("a local time that does not exist")
+        };
+    let next_thursday = today
+        .iter_days()
+        .skip(1)
+        .find(|d| DayOfWeek::of(*d) == Thu)
+        .context("no Thursday ahead")?;
+    let mut blocks = vec![(
+        Some(doctor),
+        next_thursday,
+        "15:30",
+        next_thursday,
+        "17:30",
+        BlockKind::Meeting,
+        "Practice meeting".to_owned(),
+    )];
+    for (month, day, name) in [(12, 25, "Christmas Day"), (1, 1, "New Year's Day")] {
+        let year = if (today.month(), today.day()) <= (month, day) {
+            today.year()
+        } else {
+            today.year() + 1
+        };
+        let date = chrono::NaiveDate::from_ymd_opt(year, month, day).context("a holiday date")?;
+        let next = date.succ_opt().context("a holiday date")?;
+        blocks.push((
+            None,
+            date,
+            "00:00",
+            next,
+            "00:00",
+            BlockKind::Holiday,
+            format!("{name}: the clinic is closed"),
+        ));
+    }
+    for (provider_id, from, from_time, to, to_time, kind, reason) in blocks {
+        let new = NewScheduleBlock {
+            id: None,
+            provider_id,
+            starts_at: local(from, from_time)?,
+            ends_at: local(to, to_time)?,
+            kind,
+            reason,
+        };
+        new.validate()
+            .map_err(|e| anyhow::anyhow!("demo block: {e}"))?;
+        clinical::availability::insert_block(&mut tx, tenant, admin, Uuid::now_v7(), &new).await?;
+    }
+    tx.commit().await?;
+    Ok(true)
+}
+
+/// Books a day of visits for the demo physician and nurse, from the imported patients, on the
+/// clinic's next open day from today on which the doctor works (today when it is one), unless
+/// that day's demo schedule exists already. Visits that would fall outside anyone's hours are
+/// left out. Answers the day and how many were booked.
 async fn book_todays_schedule(
     pool: &sqlx::PgPool,
     tenant: Uuid,
     doctor: Uuid,
     nurse: Uuid,
     by: Uuid,
-) -> anyhow::Result<usize> {
+) -> anyhow::Result<(chrono::NaiveDate, usize)> {
     let mut tx = db::tenant_tx(pool, tenant).await?;
-    let today = clinical::clinic_today(&mut tx)
+    let tz: chrono_tz::Tz = clinical::clinic_tz(&mut tx)
         .await
         .map_err(|e| anyhow::anyhow!("{e}"))?;
+    let first = chrono::Utc::now().with_timezone(&tz).date_naive();
+    let horizon = first + chrono::Duration::days(14);
+    let (clinic, doctor_hours, blocks) = clinical::availability::rules_for(
+        &mut tx,
+        doctor,
+        chrono::Utc::now() - chrono::Duration::days(1),
+        chrono::Utc::now() + chrono::Duration::days(15),
+    )
+    .await?;
+    let rules = medoffice_model::AvailabilityRules {
+        clinic: clinic.as_ref(),
+        provider: doctor_hours.as_ref(),
+        blocks: &blocks,
+    };
+    let today = first
+        .iter_days()
+        .take_while(|d| *d <= horizon)
+        .find(|d| !medoffice_model::open_intervals(&tz, rules, doctor, *d, *d).is_empty())
+        .unwrap_or(first);
     let tag = format!("demo:{today}:");
     let already: i64 =
         sqlx::query_scalar("SELECT count(*) FROM appointments WHERE source_id LIKE $1 || '%'")
@@ -420,13 +569,8 @@ async fn book_todays_schedule(
             .fetch_one(&mut *tx)
             .await?;
     if already > 0 {
-        return Ok(0);
+        return Ok((today, 0));
     }
-    let tz: chrono_tz::Tz = sqlx::query_scalar::<_, String>("SELECT time_zone FROM tenants")
-        .fetch_one(&mut *tx)
-        .await?
-        .parse()
-        .unwrap_or(chrono_tz::UTC);
     let patients: Vec<Uuid> = sqlx::query_scalar(
         "SELECT id FROM patients WHERE NOT deleted AND notes IS NULL ORDER BY family_name LIMIT 11",
     )
@@ -517,16 +661,33 @@ async fn book_todays_schedule(
         let Some(local) = tz.from_local_datetime(&today.and_time(t)).earliest() else {
             continue;
         };
+        let starts_at = local.with_timezone(&chrono::Utc);
+        let (clinic, hours, blocks) = clinical::availability::rules_for(
+            &mut tx,
+            provider,
+            starts_at,
+            starts_at + chrono::Duration::minutes(i64::from(minutes)),
+        )
+        .await?;
+        let rules = medoffice_model::AvailabilityRules {
+            clinic: clinic.as_ref(),
+            provider: hours.as_ref(),
+            blocks: &blocks,
+        };
+        if medoffice_model::check_booking(&tz, rules, provider, starts_at, minutes).is_err() {
+            continue;
+        }
         let new = NewAppointment {
             id: None,
             patient_id: patient,
             provider_id: provider,
-            starts_at: local.with_timezone(&chrono::Utc),
+            starts_at,
             duration_minutes: minutes,
             kind,
             reason: Some(reason.into()),
             notes: None,
             overbooked: None,
+            outside_hours_reason: None,
         };
         appointments::insert_appointment(
             &mut tx,
@@ -541,5 +702,5 @@ async fn book_todays_schedule(
         n += 1;
     }
     tx.commit().await?;
-    Ok(n)
+    Ok((today, n))
 }

@@ -3,4 +3,4 @@
 /**
  * Stable error codes the UI branches on (never on the message).
  */
-export type ErrorCode = "validation" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "network" | "rate_limited" | "totp_required" | "password_change_required" | "totp_enrollment_required" | "plan_limit" | "not_signed_in" | "update_required" | "local_cache" | "internal";
+export type ErrorCode = "validation" | "unauthorized" | "forbidden" | "not_found" | "conflict" | "outside_availability" | "network" | "rate_limited" | "totp_required" | "password_change_required" | "totp_enrollment_required" | "plan_limit" | "not_signed_in" | "update_required" | "local_cache" | "internal";

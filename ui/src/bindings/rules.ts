@@ -374,6 +374,7 @@ export const RULES: ClinicalRules = {
     "forbidden",
     "not_found",
     "conflict",
+    "outside_availability",
     "network",
     "rate_limited",
     "totp_required",

@@ -489,6 +489,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     reason,
                     notes: None,
                     overbooked: None,
+                    outside_hours_reason: None,
                 })
                 .await?;
             out(a)

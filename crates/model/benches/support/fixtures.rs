@@ -539,6 +539,7 @@ impl Gen {
             reason: Some("Blood pressure review".to_owned()),
             notes: None,
             overbooked: false,
+            outside_hours_reason: None,
             checked_in_at: None,
             revision: self.revision(),
             deleted: false,
@@ -609,6 +610,7 @@ impl Gen {
                         reason: a.reason,
                         notes: a.notes,
                         overbooked: None,
+                        outside_hours_reason: None,
                     };
                     (a.id, MutationKind::BookAppointment(new))
                 }

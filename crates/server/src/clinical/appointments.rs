@@ -13,6 +13,7 @@ use sqlx::types::Json;
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::availability;
 use super::merge::{check_editable, merge_edit};
 use super::patients::get_patient;
 use super::{next_revision, parse_enum, replayed_create};
@@ -23,7 +24,7 @@ use crate::error::{is_pg_code, AppError, AppResult};
 macro_rules! appointment_cols {
     () => {
         "id, patient_id, provider_id, starts_at, duration_minutes, kind, status, reason, notes, \
-         overbooked, checked_in_at, revision, deleted"
+         overbooked, outside_hours_reason, checked_in_at, revision, deleted"
     };
 }
 pub(crate) use appointment_cols;
@@ -43,6 +44,7 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
         reason: r.try_get("reason")?,
         notes: r.try_get("notes")?,
         overbooked: r.try_get("overbooked")?,
+        outside_hours_reason: r.try_get("outside_hours_reason")?,
         checked_in_at: r.try_get("checked_in_at")?,
         revision: r.try_get("revision")?,
         deleted: r.try_get("deleted")?,
@@ -193,6 +195,19 @@ pub async fn book_appointment(
         .await
         .map_err(|_| AppError::field("patient_id", "no such patient in this clinic"))?;
     check_provider(conn, new.provider_id).await?;
+    let outside = availability::check_booking_fits(
+        conn,
+        actor,
+        new.provider_id,
+        new.starts_at,
+        new.duration_minutes,
+        new.outside_hours_reason.as_deref(),
+    )
+    .await?;
+    let new = NewAppointment {
+        outside_hours_reason: outside,
+        ..new
+    };
     if !overbooked {
         if let Some(other) = clashing_appointment(
             conn,
@@ -239,6 +254,19 @@ pub async fn book_appointment(
         },
     )
     .await?;
+    if a.outside_hours_reason.is_some() {
+        audit::record(
+            conn,
+            actor,
+            AuditEntry::success(
+                "appointment.outside_hours",
+                "appointment",
+                Some(id),
+                Some(a.patient_id),
+            ),
+        )
+        .await?;
+    }
     Ok((a, true))
 }
 
@@ -258,8 +286,8 @@ pub async fn insert_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "INSERT INTO appointments (id, tenant_id, patient_id, provider_id, starts_at, duration_minutes, ends_at, kind, status, \
-         reason, notes, overbooked, source_id, created_by, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13) RETURNING ",
+         reason, notes, overbooked, source_id, created_by, updated_by, outside_hours_reason) \
+         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -275,6 +303,7 @@ pub async fn insert_appointment(
     .bind(new.overbooked.unwrap_or(false))
     .bind(source_id)
     .bind(by)
+    .bind(medoffice_model::clean_optional(&new.outside_hours_reason))
     .fetch_one(conn)
     .await?;
     appointment_from_row(&row)
@@ -335,6 +364,7 @@ pub async fn update_appointment(
         );
     }
     medoffice_model::validate_duration(a.duration_minutes, &mut e);
+    medoffice_model::validate_outside_hours_reason(a.outside_hours_reason.as_deref(), &mut e);
     e.into_result().map_err(AppError::Validation)?;
     if a.provider_id != current.provider_id {
         check_provider(conn, a.provider_id).await?;
@@ -353,6 +383,22 @@ pub async fn update_appointment(
             return Err(overlap_error(Some(&other)));
         }
     }
+    // a move (or a new override) is checked against the hours; an override moved back inside
+    // them is dropped
+    let mut outside = a.outside_hours_reason.clone();
+    if a.status.is_live()
+        && (moves || !current.status.is_live() || outside != current.outside_hours_reason)
+    {
+        outside = availability::check_booking_fits(
+            conn,
+            actor,
+            a.provider_id,
+            a.starts_at,
+            a.duration_minutes,
+            outside.as_deref(),
+        )
+        .await?;
+    }
     // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
     let checking_in =
         a.status == AppointmentStatus::CheckedIn && current.status != AppointmentStatus::CheckedIn;
@@ -368,7 +414,8 @@ pub async fn update_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "UPDATE appointments SET provider_id = $2, starts_at = $3, duration_minutes = $4, kind = $5, status = $6, reason = $7, \
-         notes = $8, field_revisions = $9, updated_by = $10, checked_in_at = $11 WHERE id = $1 RETURNING ",
+         notes = $8, field_revisions = $9, updated_by = $10, checked_in_at = $11, outside_hours_reason = $12 \
+         WHERE id = $1 RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -382,6 +429,7 @@ pub async fn update_appointment(
     .bind(Json(new_revs))
     .bind(actor.user_id)
     .bind(checked_in_at)
+    .bind(medoffice_model::clean_optional(&outside))
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;

@@ -21,6 +21,7 @@ use crate::error::{AppError, AppResult};
 use crate::AppState;
 
 pub mod appointments;
+pub mod availability;
 pub mod batch;
 pub mod merge;
 pub mod patients;
