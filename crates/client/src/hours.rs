@@ -97,21 +97,21 @@ impl ApiClient {
     }
 }
 
+/// The instants of the clinic-local midnights starting `from` and ending `to`.
 fn day_bounds(
     tz: &chrono_tz::Tz,
     from: NaiveDate,
     to: NaiveDate,
 ) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = tz
-        .from_local_datetime(&from.and_time(chrono::NaiveTime::MIN))
-        .earliest()
-        .map_or_else(
-            || from.and_time(chrono::NaiveTime::MIN).and_utc(),
-            |d| d.with_timezone(&Utc),
-        );
-    // a day later than the last local midnight, whatever the zone's offset
-    let end = to.and_time(chrono::NaiveTime::MIN).and_utc() + Duration::days(2);
-    (start - Duration::days(1), end)
+    let midnight = |d: NaiveDate| {
+        let t = d.and_time(chrono::NaiveTime::MIN);
+        // a zone whose clocks skip midnight starts the day an hour later
+        tz.from_local_datetime(&t)
+            .earliest()
+            .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest())
+            .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
+    };
+    (midnight(from), midnight(to + Duration::days(1)))
 }
 
 /// A booking of `provider_id` that the cache's availability refuses, as the error a person

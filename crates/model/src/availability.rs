@@ -418,10 +418,7 @@ fn minutes_since_midnight(t: NaiveDateTime, day: NaiveDate) -> i64 {
     (t - day.and_time(NaiveTime::MIN)).num_minutes()
 }
 
-fn blocks_for<'a>(
-    blocks: &'a [ScheduleBlock],
-    provider_id: Uuid,
-) -> impl Iterator<Item = &'a ScheduleBlock> {
+fn blocks_for(blocks: &[ScheduleBlock], provider_id: Uuid) -> impl Iterator<Item = &ScheduleBlock> {
     blocks
         .iter()
         .filter(move |b| !b.deleted && b.provider_id.is_none_or(|p| p == provider_id))
