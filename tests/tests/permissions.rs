@@ -78,6 +78,37 @@ fn table() -> Vec<Case> {
             "/api/v1/appointments/{id}",
             Perm(AppointmentWrite),
         ),
+        case(Method::GET, "/api/v1/availability", Perm(AppointmentRead)),
+        case(
+            Method::PUT,
+            "/api/v1/availability/clinic",
+            Perm(ScheduleManage),
+        ),
+        case(
+            Method::DELETE,
+            "/api/v1/availability/clinic",
+            Perm(ScheduleManage),
+        ),
+        case(
+            Method::PUT,
+            "/api/v1/availability/providers/{id}",
+            Perm(ScheduleManage),
+        ),
+        case(
+            Method::DELETE,
+            "/api/v1/availability/providers/{id}",
+            Perm(ScheduleManage),
+        ),
+        case(
+            Method::POST,
+            "/api/v1/schedule-blocks",
+            Perm(ScheduleManage),
+        ),
+        case(
+            Method::DELETE,
+            "/api/v1/schedule-blocks/{id}",
+            Perm(ScheduleManage),
+        ),
         case(Method::GET, "/api/v1/users", Perm(UserManage)),
         case(Method::POST, "/api/v1/users", Perm(UserManage)),
         case(Method::PATCH, "/api/v1/users/{id}", Perm(UserManage)),
@@ -147,6 +178,16 @@ impl Fixtures<'_> {
             .await?;
         anyhow::ensure!(s == 201, "fixture user: {s} {u}");
         Ok(u["user"]["id"].as_str().unwrap_or_default().to_owned())
+    }
+
+    /// A block of a new staff member's hour (bookings of the doctor stay bookable).
+    async fn block(&self) -> anyhow::Result<Value> {
+        let id = self.staff_member().await?;
+        let starts = chrono::Utc::now() + chrono::Duration::days(400);
+        Ok(
+            json!({"provider_id": id, "starts_at": starts, "ends_at": starts + chrono::Duration::hours(1),
+                  "kind": "meeting", "reason": "Matrix meeting"}),
+        )
     }
 
     /// A booking body for a slot nobody else holds (each call a different day).
@@ -277,6 +318,40 @@ impl Fixtures<'_> {
                         "time_zone": "Europe/Berlin", "admin_username": "owner",
                         "admin_full_name": "Olga Owner", "admin_password": "a long enough password"}),
                     ),
+                )
+            }
+            // every day, all day: the bookings of this test stay inside the hours
+            ("PUT", "/api/v1/availability/clinic" | "/api/v1/availability/providers/{id}") => {
+                let week: Vec<Value> = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
+                    .iter()
+                    .map(|d| json!({"day_of_week": d, "start": "00:00", "end": "24:00"}))
+                    .collect();
+                let path = if t.contains("{id}") {
+                    t.replace("{id}", &self.staff_member().await?)
+                } else {
+                    t.into()
+                };
+                (path, Some(json!({ "available_time": week })))
+            }
+            ("DELETE", "/api/v1/availability/providers/{id}") => {
+                (t.replace("{id}", &self.staff_member().await?), None)
+            }
+            ("POST", "/api/v1/schedule-blocks") => (t.into(), Some(self.block().await?)),
+            ("DELETE", "/api/v1/schedule-blocks/{id}") => {
+                let body = self.block().await?;
+                let (s, b) = self
+                    .http
+                    .call(
+                        Method::POST,
+                        "/api/v1/schedule-blocks",
+                        Some(&self.admin),
+                        Some(body),
+                    )
+                    .await?;
+                anyhow::ensure!(s == 201, "fixture block: {s} {b}");
+                (
+                    t.replace("{id}", b["id"].as_str().unwrap_or_default()),
+                    None,
                 )
             }
             ("PATCH", "/api/v1/tenant") => (t.into(), Some(json!({"name": "Clinic perm"}))),
