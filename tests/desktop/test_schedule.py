@@ -77,18 +77,13 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     assert titles[0].startswith("Mon") and titles[6].startswith("Sun"), titles
     shot(front, screenshot_dir, "schedule-week")
 
-    # find a free 20-minute slot for the doctor from today (any hour, any day: the test may run
-    # in the clinic's evening or at a weekend)
+    # find a free 20-minute slot for the doctor from today (the test clinic has no opening
+    # hours set, so any hour of any day is offered: the test may run in the evening or at a
+    # weekend; tests/desktop/test_hours.py covers the hours)
     press(front, tid("btn-find-slot"))
     wait(front).until(EC.visibility_of_element_located(tid("slot-finder")))
     assert Select(front.find_element(*tid("slot-provider"))).first_selected_option.get_attribute("value") == doctor
     type_into(front, tid("slot-length"), "20")
-    type_into(front, tid("slot-open"), "00:00")
-    type_into(front, tid("slot-close"), "24:00")
-    for i in range(7):
-        box = front.find_element(*tid(f"slot-day-{i}"))
-        if not box.is_selected():
-            box.click()
     press(front, tid("slot-find"))
     wait(front).until(lambda d: len(d.find_elements(*tid("slot-result"))) >= 2)
     shot(front, screenshot_dir, "free-slots")

@@ -34,6 +34,11 @@ import type { StaffMember } from "./bindings/StaffMember";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { UserInfo } from "./bindings/UserInfo";
 import type { VitalSigns } from "./bindings/VitalSigns";
+import type { Availability } from "./bindings/Availability";
+import type { AvailabilityUpdate } from "./bindings/AvailabilityUpdate";
+import type { AvailabilityView } from "./bindings/AvailabilityView";
+import type { NewScheduleBlock } from "./bindings/NewScheduleBlock";
+import type { ScheduleBlock } from "./bindings/ScheduleBlock";
 import { RULES } from "./bindings/rules";
 
 /** Every code a command may answer with (`ErrorCode::ALL` of crates/model). */
@@ -142,9 +147,21 @@ export const api = {
   /** Bookings of the clinic-local days `from` … `to_inclusive` (`YYYY-MM-DD`), optionally of one provider. */
   appointmentsBetweenDates: (from: string, to_inclusive: string, provider_id: string | null) =>
     call<AppointmentRow[]>("appointments_between_dates", { from, to_inclusive, provider_id }),
-  /** Reschedules a booking; `conflict` names the clashing booking (`conflicting_appointment_id`). */
-  moveAppointment: (appointment_id: string, starts_at: string, duration_minutes: number, provider_id: string) =>
-    call<AppointmentRow>("move_appointment", { appointment_id, starts_at, duration_minutes, provider_id }),
+  /**
+   * Reschedules a booking; `conflict` names the clashing booking (`conflicting_appointment_id`);
+   * `outside_availability` says why the time is not bookable, unless `outside_hours_reason`
+   * overrides it (a role with `appointment_outside_hours`).
+   */
+  moveAppointment: (appointment_id: string, starts_at: string, duration_minutes: number, provider_id: string, outside_hours_reason: string | null = null) =>
+    call<AppointmentRow>("move_appointment", { appointment_id, starts_at, duration_minutes, provider_id, outside_hours_reason }),
+  /** Opening hours, working hours, blocks and bookable time of the clinic-local days `from` … `to_inclusive` (offline too). */
+  availability: (from: string, to_inclusive: string) => call<AvailabilityView>("availability", { from, to_inclusive }),
+  /** Sets the clinic's opening hours (`provider_id` null) or a provider's working hours (admin, online). */
+  setHours: (provider_id: string | null, update: AvailabilityUpdate) => call<Availability>("set_hours", { provider_id, update }),
+  /** Clears the clinic's opening hours (`provider_id` null) or a provider's own hours (admin, online). */
+  clearHours: (provider_id: string | null) => call<null>("clear_hours", { provider_id }),
+  addScheduleBlock: (block: NewScheduleBlock) => call<ScheduleBlock>("add_schedule_block", { block }),
+  removeScheduleBlock: (block_id: string) => call<null>("remove_schedule_block", { block_id }),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
   setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),

@@ -15,6 +15,7 @@ import { auditScreen } from "./screens/audit";
 import { bookScreen } from "./screens/book";
 import { chartScreen } from "./screens/chart";
 import { clinicScreen } from "./screens/clinic";
+import { hoursScreen } from "./screens/hours";
 import { editPatientScreen, resendRegistrationScreen } from "./screens/editPatient";
 import { openHelp } from "./screens/help";
 import { loginForm, loginScreen } from "./screens/login";
@@ -32,7 +33,7 @@ import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { problemText, statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
-const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user"];
+const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block"];
 
 /** The navigation item of a screen at the bottom of the stack (others: by section). */
 const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
@@ -42,6 +43,7 @@ const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
   account: "nav-account",
   users: "nav-users",
   clinic: "nav-clinic",
+  hours: "nav-hours",
   audit: "nav-audit",
   settings: "nav-settings",
 };
@@ -370,6 +372,7 @@ export class App {
     const adminItems = [
       ctx.can("user_manage") ? navBtn("nav-users", "Staff accounts", "", () => this.root_({ name: "users" })) : null,
       ctx.can("user_manage") ? navBtn("nav-clinic", "Clinic settings", "", () => this.root_({ name: "clinic" })) : null,
+      ctx.can("schedule_manage") ? navBtn("nav-hours", "Opening hours", "", () => this.root_({ name: "hours" })) : null,
       ctx.can("audit_read") ? navBtn("nav-audit", "Audit log", "", () => this.root_({ name: "audit" })) : null,
     ].filter((b): b is HTMLButtonElement => b !== null);
     const badge = h("span", { class: "nav-count", "data-testid": "nav-review-count", "aria-label": "items to review" });
@@ -457,6 +460,8 @@ export class App {
         return usersScreen(ctx);
       case "clinic":
         return clinicScreen(ctx);
+      case "hours":
+        return hoursScreen(ctx);
       case "audit":
         return auditScreen(ctx);
       case "settings":

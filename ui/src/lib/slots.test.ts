@@ -1,33 +1,47 @@
 import { describe, expect, it } from "vitest";
 import {
-  DEFAULT_HOURS,
-  checkHours,
   findFreeSlots,
+  fitsOpen,
   isBusy,
   layoutLanes,
-  parseHours,
+  openTimeOf,
   shiftWallClock,
   weekDates,
   weekStart,
   type BusyBooking,
   type SlotQuery,
 } from "./slots";
-import { zonedToUtc } from "./tz";
+import { addDays, zonedToUtc } from "./tz";
 
 const NY = "America/New_York";
 const DOC = "doc";
 const NURSE = "nurse";
 
-function q(over: Partial<SlotQuery> = {}): SlotQuery {
+/** Hours as the core would answer them: `open`–`close` on the weekdays of `days` (Monday first), for 60 days from 2024-01-01. */
+function hours(open: string, close: string, days: boolean[], providers = [DOC, NURSE]) {
+  const intervals: { starts_at: string; ends_at: string }[] = [];
+  for (let i = 0; i < 400; i++) {
+    const date = addDays("2024-01-01", i); // a Monday
+    if (!days[i % 7]) continue;
+    intervals.push({ starts_at: zonedToUtc(date, open, NY), ends_at: close === "24:00" ? zonedToUtc(addDays(date, 1), "00:00", NY) : zonedToUtc(date, close, NY) });
+  }
+  return openTimeOf(providers.map((provider_id) => ({ provider_id, intervals })));
+}
+
+const WEEKDAYS = [true, true, true, true, true, false, false];
+const DEFAULT_OPEN = hours("08:00", "18:00", WEEKDAYS);
+
+function q(over: Partial<SlotQuery> & { hours?: { open: string; close: string; days: boolean[] } } = {}): SlotQuery {
+  const { hours: h, ...rest } = over;
   return {
     providers: [DOC],
     minutes: 15,
     fromDate: "2024-07-01", // a Monday
-    hours: DEFAULT_HOURS,
+    open: h ? hours(h.open, h.close, h.days) : DEFAULT_OPEN,
     tz: NY,
     notBeforeMs: 0,
     limit: 5,
-    ...over,
+    ...rest,
   };
 }
 
@@ -127,18 +141,24 @@ describe("free slots", () => {
   });
 });
 
-describe("opening hours", () => {
-  it("are checked in words", () => {
-    expect(checkHours(DEFAULT_HOURS)).toBeNull();
-    expect(checkHours({ ...DEFAULT_HOURS, open: "8" })).toMatch(/Opening time/);
-    expect(checkHours({ ...DEFAULT_HOURS, close: "07:00" })).toMatch(/after opening/);
-    expect(checkHours({ ...DEFAULT_HOURS, days: [false, false, false, false, false, false, false] })).toMatch(/open day/);
+describe("bookable time", () => {
+  it("a visit fits only inside one stretch, ends touching its end", () => {
+    const spans = [{ startMs: 0, endMs: 60 }, { startMs: 120, endMs: 180 }];
+    expect(fitsOpen(spans, 0, 60)).toBe(true);
+    expect(fitsOpen(spans, 30, 90)).toBe(false);
+    expect(fitsOpen(spans, 60, 120)).toBe(false);
+    expect(fitsOpen([], 0, 1)).toBe(false);
   });
-  it("fall back to the defaults when storage holds something unusable", () => {
-    expect(parseHours(null)).toEqual(DEFAULT_HOURS);
-    expect(parseHours("{not json")).toEqual(DEFAULT_HOURS);
-    expect(parseHours(JSON.stringify({ open: "19:00", close: "18:00", days: DEFAULT_HOURS.days }))).toEqual(DEFAULT_HOURS);
-    expect(parseHours(JSON.stringify({ open: "07:30", close: "12:00", days: [true, false, true, false, true, false, false] })).open).toBe("07:30");
+  it("each provider is offered only inside their own stretches", () => {
+    const open = {
+      ...hours("08:00", "12:00", WEEKDAYS, [DOC]),
+      [NURSE]: [...(hours("13:00", "17:00", [true, false, false, false, false, false, false], [NURSE])[NURSE] ?? [])],
+    };
+    const s = findFreeSlots(q({ providers: [DOC, NURSE], open, minutes: 60, step: 60, limit: 8 }), []);
+    expect(s.map((x) => `${x.provider_id} ${x.date} ${x.time}`)).toEqual([
+      "doc 2024-07-01 08:00", "doc 2024-07-01 09:00", "doc 2024-07-01 10:00", "doc 2024-07-01 11:00",
+      "nurse 2024-07-01 13:00", "nurse 2024-07-01 14:00", "nurse 2024-07-01 15:00", "nurse 2024-07-01 16:00",
+    ]);
   });
 });
 

@@ -13,18 +13,54 @@ export interface BusyBooking {
   status: AppointmentStatus;
 }
 
-/**
- * The clinic's opening hours: `open`/`close` as `HH:MM` clinic wall-clock time, and the open
- * weekdays, index 0 = Monday … 6 = Sunday.
- */
-export interface OpeningHours {
-  open: string;
-  close: string;
-  days: boolean[];
+/** A bookable stretch, ms since the epoch, `[startMs, endMs)`. */
+export interface OpenSpan {
+  startMs: number;
+  endMs: number;
 }
 
-/** 08:00–18:00, Monday to Friday. */
-export const DEFAULT_HOURS: OpeningHours = { open: "08:00", close: "18:00", days: [true, true, true, true, true, false, false] };
+/** Bookable time by provider id, from the core's `availability` (its `open` intervals). */
+export type OpenTime = Readonly<Record<string, readonly OpenSpan[]>>;
+
+/** The core's bookable intervals as spans by provider. */
+export function openTimeOf(open: readonly { provider_id: string; intervals: readonly { starts_at: string; ends_at: string }[] }[]): OpenTime {
+  const out: Record<string, OpenSpan[]> = {};
+  for (const p of open) out[p.provider_id] = p.intervals.map((i) => ({ startMs: Date.parse(i.starts_at), endMs: Date.parse(i.ends_at) }));
+  return out;
+}
+
+/**
+ * The stretch of the day the grid shows for `dates` (clinic-local, `YYYY-MM-DD`): from the
+ * earliest opening to the latest closing of anyone's bookable time on those days, in whole
+ * hours; 08:00–18:00 when nobody's hours are set (any time bookable) or nobody works then.
+ */
+export function shownHours(
+  open: readonly { provider_id: string; intervals: readonly { starts_at: string; ends_at: string }[] }[] | null,
+  hoursSet: boolean,
+  dates: readonly string[],
+  tz: string,
+): { start: number; end: number } {
+  let start = Infinity;
+  let end = -Infinity;
+  if (open && hoursSet) {
+    for (const p of open) {
+      for (const i of p.intervals) {
+        const s = utcToZoned(i.starts_at, tz);
+        if (!dates.includes(s.date)) continue;
+        const e = utcToZoned(i.ends_at, tz);
+        start = Math.min(start, minutesOfDay(s.time) ?? 0);
+        end = Math.max(end, e.date === s.date ? (minutesOfDay(e.time) ?? 1440) : 1440);
+      }
+    }
+  }
+  if (!Number.isFinite(start) || !Number.isFinite(end)) return { start: 480, end: 1080 };
+  return { start: Math.floor(start / 60) * 60, end: Math.min(1440, Math.ceil(end / 60) * 60) };
+}
+
+/** True when `[startMs, endMs)` lies inside one of `spans`. */
+export function fitsOpen(spans: readonly OpenSpan[], startMs: number, endMs: number): boolean {
+  return spans.some((s) => s.startMs <= startMs && endMs <= s.endMs);
+}
 
 /** A free slot: provider, clinic-local date and time, and its instant (RFC 3339, `Z`). */
 export interface Slot {
@@ -34,12 +70,16 @@ export interface Slot {
   starts_at: string;
 }
 
-/** What to look for. `minutes`: a bookable length (`durationError`); `step`: grid in minutes (15). */
+/**
+ * What to look for. `minutes`: a bookable length (`durationError`); `step`: grid in minutes
+ * (15); `open`: each provider's bookable time (the clinic's hours meeting theirs, less blocks:
+ * `openTimeOf` of the core's `availability`); a provider without an entry has none.
+ */
 export interface SlotQuery {
   providers: string[];
   minutes: number;
   fromDate: string;
-  hours: OpeningHours;
+  open: OpenTime;
   tz: string;
   /** No slot starts before this instant (ms since the epoch), usually now. */
   notBeforeMs: number;
@@ -82,33 +122,6 @@ export function weekDates(date: string): string[] {
   return [0, 1, 2, 3, 4, 5, 6].map((i) => addDays(mon, i));
 }
 
-/** Errors in opening hours, in words, or null when they are usable. */
-export function checkHours(h: OpeningHours): string | null {
-  const o = minutesOfDay(h.open);
-  const c = minutesOfDay(h.close);
-  if (o === null) return "Opening time must be a time like 08:00.";
-  if (c === null) return "Closing time must be a time like 18:00.";
-  if (c <= o) return "Closing time must be after opening time.";
-  if (h.days.length !== 7 || !h.days.some(Boolean)) return "Choose at least one open day.";
-  return null;
-}
-
-/** Opening hours read back from storage (JSON), or the defaults when missing or unusable. */
-export function parseHours(stored: string | null): OpeningHours {
-  if (!stored) return { ...DEFAULT_HOURS, days: [...DEFAULT_HOURS.days] };
-  try {
-    const v = JSON.parse(stored) as Partial<OpeningHours>;
-    const h: OpeningHours = {
-      open: typeof v.open === "string" ? v.open : DEFAULT_HOURS.open,
-      close: typeof v.close === "string" ? v.close : DEFAULT_HOURS.close,
-      days: Array.isArray(v.days) && v.days.length === 7 ? v.days.map(Boolean) : [...DEFAULT_HOURS.days],
-    };
-    return checkHours(h) ? { ...DEFAULT_HOURS, days: [...DEFAULT_HOURS.days] } : h;
-  } catch {
-    return { ...DEFAULT_HOURS, days: [...DEFAULT_HOURS.days] };
-  }
-}
-
 /**
  * True when `[startMs, endMs)` overlaps a booking of `provider` that holds its time
  * (`holdsTime`, the model's `is_live`: completed, cancelled and no-show bookings free it).
@@ -123,34 +136,30 @@ export function isBusy(bookings: readonly BusyBooking[], provider: string, start
 
 /**
  * The next free slots, earliest first (then by the order of `providers`): every `step`
- * minutes of clinic wall-clock time from opening until `minutes` before closing, on open
- * days, from `fromDate` on, not before `notBeforeMs`, where the provider has no booking
- * that holds its time. On a daylight-saving day, wall-clock times that do not exist (the
- * spring gap) are skipped and lengths are real minutes.
+ * minutes of clinic wall-clock time, from `fromDate` on, not before `notBeforeMs`, where the
+ * whole visit lies inside the provider's bookable time (`open`) and overlaps no booking of
+ * theirs that holds its time. On a daylight-saving day, wall-clock times that do not exist
+ * (the spring gap) are skipped and lengths are real minutes.
  */
 export function findFreeSlots(q: SlotQuery, bookings: readonly BusyBooking[]): Slot[] {
   const step = q.step ?? 15;
   const limit = q.limit ?? 12;
   const days = q.days ?? 28;
-  const open = minutesOfDay(q.hours.open);
-  const close = minutesOfDay(q.hours.close);
-  if (open === null || close === null || close <= open || q.minutes <= 0 || !parseIsoDate(q.fromDate)) return [];
+  if (q.minutes <= 0 || !parseIsoDate(q.fromDate)) return [];
   const out: Slot[] = [];
   for (let i = 0; i < days && out.length < limit; i++) {
     const date = addDays(q.fromDate, i);
-    if (!q.hours.days[weekdayMon0(date)]) continue;
-    const closeMs = Date.parse(close === 1440 ? zonedToUtc(addDays(date, 1), "00:00", q.tz) : zonedToUtc(date, timeOfMinutes(close), q.tz));
-    for (let t = Math.ceil(open / step) * step; t < close && out.length < limit; t += step) {
+    for (let t = 0; t < 1440 && out.length < limit; t += step) {
       const time = timeOfMinutes(t);
       const startsAt = zonedToUtc(date, time, q.tz);
       // a time the clock skips (spring forward) is not a slot
       if (utcToZoned(startsAt, q.tz).time !== time) continue;
       const startMs = Date.parse(startsAt);
       const endMs = startMs + q.minutes * 60_000;
-      if (startMs < q.notBeforeMs || endMs > closeMs) continue;
+      if (startMs < q.notBeforeMs) continue;
       for (const p of q.providers) {
         if (out.length >= limit) break;
-        if (!isBusy(bookings, p, startMs, endMs)) out.push({ provider_id: p, date, time, starts_at: startsAt });
+        if (fitsOpen(q.open[p] ?? [], startMs, endMs) && !isBusy(bookings, p, startMs, endMs)) out.push({ provider_id: p, date, time, starts_at: startsAt });
       }
     }
   }

@@ -16,7 +16,9 @@ import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } 
 import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import type { Slot } from "../lib/slots";
 import { providers, timeSpan } from "./schedule";
+import { nextFreeTimes } from "./slotFinder";
 import { syncBadges } from "./common";
 
 /** The next quarter hour after `nowMs` in the clinic's zone (same day), else 09:00. */
@@ -333,10 +335,11 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   });
 
   let busy = false;
-  const submit = async (overbook = false) => {
+  const submit = async (overbook = false, outsideHoursReason: string | null = null) => {
     if (busy) return;
     const { body, errors } = read();
     if (overbook && !reason.control.value.trim()) errors.reason = ["is required for an overbooking"];
+    if (body && outsideHoursReason !== null) body.outside_hours_reason = outsideHoursReason;
     if (!body || Object.keys(errors).length > 0) {
       const first = showFieldErrors(fields, errors, err);
       setBanner(err, "Please correct the fields marked below.");
@@ -362,6 +365,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     } catch (raw) {
       const e = raw as CommandError;
       if (e.code === "conflict") await showConflict(e);
+      else if (e.code === "outside_availability" && body) await showOutsideHours(e, body);
       else if (e.code === "validation" && e.fields) {
         const f = { ...e.fields };
         if (f.starts_at) {
@@ -376,6 +380,79 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       busy = false;
       save.disabled = false;
     }
+  };
+
+  /** A time outside the hours: why, the next free times, and (for a role that may) an override with its reason. */
+  const showOutsideHours = async (e: CommandError, body: NewAppointment) => {
+    const fromDate = utcToZoned(body.starts_at, ctx.tz).date;
+    let offers: Slot[] = [];
+    try {
+      offers = await nextFreeTimes(ctx, [body.provider_id], fromDate < ctx.today() ? ctx.today() : fromDate, body.duration_minutes);
+    } catch {
+      // the reason alone still says what to do
+    }
+    const why = h("input", { type: "text", id: "book-outside-reason", "data-testid": "book-outside-reason", maxlength: 500, "aria-label": "Why book outside the hours" }) as HTMLInputElement;
+    const whyErr = h("span", { class: "field-error", "data-testid": "book-outside-reason-error" });
+    replace(
+      conflict,
+      h("span", { "data-testid": "book-outside-text" }, `${e.message}.`),
+      offers.length > 0
+        ? h(
+            "div",
+            { class: "offer-list" },
+            "Next free times: ",
+            offers.map((o) =>
+              h(
+                "button",
+                {
+                  type: "button",
+                  class: "btn btn-small",
+                  "data-testid": "book-offer",
+                  onclick: () => {
+                    date.control.value = o.date;
+                    time.control.value = o.time;
+                    conflict.hidden = true;
+                    renderWhen();
+                    storeDraft();
+                    save.focus();
+                  },
+                },
+                `${formatLongDate(o.date)} ${o.time}`,
+              ),
+            ),
+          )
+        : h("div", null, "No free time with this provider in the next four weeks."),
+      ctx.can("appointment_outside_hours")
+        ? h(
+            "div",
+            { class: "offer-list" },
+            h("label", { for: "book-outside-reason" }, "Or book it anyway, outside the hours, because: "),
+            why,
+            " ",
+            h(
+              "button",
+              {
+                type: "button",
+                class: "btn btn-small btn-danger",
+                "data-testid": "book-outside-hours",
+                onclick: () => {
+                  const r = why.value.trim();
+                  if (!r) {
+                    whyErr.textContent = " say why (it is kept with the booking and in the audit log)";
+                    why.focus();
+                    return;
+                  }
+                  void submit(false, r);
+                },
+              },
+              "Book outside the hours",
+            ),
+            whyErr,
+          )
+        : null,
+    );
+    conflict.hidden = false;
+    (conflict.querySelector<HTMLButtonElement>('[data-testid="book-offer"]') ?? time.control).focus();
   };
 
   const showConflict = async (e: CommandError) => {

@@ -48,6 +48,7 @@ describe("booking helpers", () => {
           reason: null,
           notes: null,
           overbooked: false,
+          outside_hours_reason: null,
           checked_in_at: null,
           revision: 1,
           deleted: false,

@@ -21,6 +21,7 @@ function row(id: string, startsAt: string, over: Partial<AppointmentRow["appoint
         reason: null,
         notes: null,
         overbooked: false,
+        outside_hours_reason: null,
         checked_in_at: null,
         revision: 1,
         deleted: false,

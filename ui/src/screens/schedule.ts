@@ -6,12 +6,13 @@
 import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
+import type { AvailabilityView } from "../bindings/AvailabilityView";
 import type { CommandError } from "../bindings/CommandError";
 import type { StaffMember } from "../bindings/StaffMember";
 import { h, replace, replaceKeepingFocus } from "../dom";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL } from "../lib/format";
 import { canBecome, durationError } from "../lib/workflow";
-import { minutesOfDay, shiftWallClock, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
+import { minutesOfDay, openTimeOf, shiftWallClock, shownHours, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
 import { addDays, formatLongDate, formatTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
 import { field, select, textInput } from "../ui/forms";
@@ -19,7 +20,7 @@ import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { syncBadges } from "./common";
 import { SLOT_PX, columnOf, dayTitle, movable, renderGrid, slotInstant, type GridColumn, type SlotRef } from "./scheduleGrid";
-import { openSlotFinder, storedHours } from "./slotFinder";
+import { openSlotFinder } from "./slotFinder";
 
 /** Day or week; kept while the app runs. */
 let lastView: "day" | "week" = "day";
@@ -189,6 +190,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   });
 
   let rows: AppointmentRow[] = [];
+  let avail: AvailabilityView | null = null;
   let seq = 0;
   const busyIds = new Set<string>();
   let selected: SlotRef | null = null;
@@ -259,12 +261,14 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   };
 
   /** Moves a booking; a refusal shows next to it (and in the dialog, when one is open). */
-  const doMove = async (row: AppointmentRow, startsAt: string, minutes: number, providerId: string): Promise<string | null> => {
+  let lastRefusal: CommandError["code"] | null = null;
+  const doMove = async (row: AppointmentRow, startsAt: string, minutes: number, providerId: string, outsideHoursReason: string | null = null): Promise<string | null> => {
     const a = row.appointment.record;
     moveError = null;
+    lastRefusal = null;
     err.hidden = true;
     try {
-      const moved = await api.moveAppointment(a.id, startsAt, minutes, providerId);
+      const moved = await api.moveAppointment(a.id, startsAt, minutes, providerId, outsideHoursReason);
       const w = utcToZoned(moved.appointment.record.starts_at, ctx.tz);
       const text = `Moved ${row.patient_name || "the booking"} to ${formatLongDate(w.date)} ${w.time}${providerId !== a.provider_id ? ` with ${moved.provider_name}` : ""}.`;
       live.textContent = text;
@@ -284,6 +288,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       return null;
     } catch (raw) {
       const e = raw as CommandError;
+      lastRefusal = e.code;
       const text = moveErrorText(e, rows, ctx.tz);
       if (e.code === "conflict" && e.conflicting_appointment_id && !rows.some((r) => r.appointment.record.id === e.conflicting_appointment_id)) {
         // the other booking is outside this view: look it up on its day
@@ -313,6 +318,10 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const mLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "move-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
     const mErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "move-dialog-error" });
     mErr.hidden = true;
+    // shown once a move is refused for the hours, to a role that may override them
+    const mWhy = field(textInput({ maxlength: 500 }), { id: "move-outside-reason", name: "outside_hours_reason", label: "Why move it outside the hours", hint: "Kept with the booking and in the audit log" });
+    mWhy.wrap.classList.add("span-2");
+    mWhy.wrap.hidden = true;
     const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "move-save" }, "Move", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
     const keep = h("button", { type: "button", class: "btn", "data-testid": "move-keep" }, "Close");
     const form = h(
@@ -323,6 +332,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       mTime.wrap,
       mProv.wrap,
       mLen.wrap,
+      mWhy.wrap,
       h("div", { class: "span-2" }, mErr),
       h("div", { class: "form-actions span-2" }, save, keep),
     );
@@ -337,7 +347,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       mErr.hidden = true;
-      for (const f of [mDate, mTime, mLen, mProv]) f.setError(null);
+      for (const f of [mDate, mTime, mLen, mProv, mWhy]) f.setError(null);
       const d = mDate.control.value;
       const t = parseTimeOfDay(mTime.control.value);
       const len = /^\d+$/.test(mLen.control.value.trim()) ? Number(mLen.control.value.trim()) : NaN;
@@ -346,14 +356,20 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       if (!t) (mTime.setError("must be a time like 09:30"), (bad = true));
       const lenErr = durationError(len);
       if (lenErr !== null) (mLen.setError(lenErr), (bad = true));
+      const why = mWhy.wrap.hidden ? null : mWhy.control.value.trim();
+      if (why === "") (mWhy.setError("say why, or choose a time inside the hours"), (bad = true));
       if (bad || !t) return;
       save.disabled = true;
-      void doMove(row, zonedToUtc(d, t, ctx.tz), len, mProv.control.value).then((refused) => {
+      void doMove(row, zonedToUtc(d, t, ctx.tz), len, mProv.control.value, why).then((refused) => {
         save.disabled = false;
         if (refused) {
           mErr.textContent = refused;
           mErr.hidden = false;
-          mTime.control.focus();
+          if (lastRefusal === "outside_availability" && ctx.can("appointment_outside_hours") && mWhy.wrap.hidden) {
+            mWhy.wrap.hidden = false;
+            mErr.textContent = `${refused} To move it there anyway, say why below and press Move again.`;
+            mWhy.control.focus();
+          } else mTime.control.focus();
         } else m.close();
       });
     });
@@ -420,9 +436,14 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       return;
     }
     columns = columnsNow();
-    const hours = storedHours();
-    let start = Math.floor((minutesOfDay(hours.open) ?? 480) / 60) * 60;
-    let end = Math.ceil((minutesOfDay(hours.close) ?? 1080) / 60) * 60;
+    const hours = shownHours(
+      avail?.open ?? null,
+      !!avail && (avail.clinic !== null || avail.providers.length > 0),
+      columns.map((c) => c.date),
+      ctx.tz,
+    );
+    let start = hours.start;
+    let end = hours.end;
     for (const r of rows) {
       if (columnOf(r, columns, ctx.tz) < 0) continue;
       const a = r.appointment.record;
@@ -438,6 +459,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       startMinutes: start,
       endMinutes: end,
       showProvider: view === "week" && !provider,
+      open: avail ? openTimeOf(avail.open) : null,
+      blocks: avail?.blocks ?? [],
       canWrite,
       selected,
       moveError,
@@ -489,8 +512,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     if (oldScroll !== undefined) grid.scrollTop = oldScroll;
     else {
       // first show: start at opening time or the first booking
-      const hoursStart = minutesOfDay(storedHours().open) ?? 480;
-      grid.scrollTop = Math.max(0, ((hoursStart - start) / 15) * SLOT_PX - 8);
+      grid.scrollTop = Math.max(0, ((hours.start - start) / 15) * SLOT_PX - 8);
     }
     if (focusId) {
       const b = grid.querySelector<HTMLElement>(`[data-testid="grid-appt"][data-appointment-id="${focusId}"]`);
@@ -549,7 +571,13 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
                 h("span", { class: "mono muted" }, `(${r.patient_mrn})`),
               ),
               h("td", null, r.provider_name),
-              h("td", null, KIND_LABEL[a.kind], a.overbooked ? h("span", { class: "badge", title: "Booked over another booking on purpose" }, "overbooked") : null),
+              h(
+                "td",
+                null,
+                KIND_LABEL[a.kind],
+                a.overbooked ? h("span", { class: "badge", title: "Booked over another booking on purpose" }, "overbooked") : null,
+                a.outside_hours_reason ? h("span", { class: "badge badge-warn", "data-testid": "schedule-outside-hours", title: `Booked outside the hours: ${a.outside_hours_reason}` }, "outside hours") : null,
+              ),
               h(
                 "td",
                 null,
@@ -591,9 +619,12 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const my = ++seq;
     try {
       const days = view === "week" ? weekDates(date) : [date];
-      const result = await api.appointmentsBetweenDates(days[0] ?? date, days[days.length - 1] ?? date, provider);
+      const first = days[0] ?? date;
+      const last = days[days.length - 1] ?? date;
+      const [result, hours] = await Promise.all([api.appointmentsBetweenDates(first, last, provider), api.availability(first, last)]);
       if (my !== seq) return;
       rows = result;
+      avail = hours;
       render();
     } catch (raw) {
       if (my !== seq) return;
@@ -614,7 +645,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         dateInput.value = date;
       }
       if (entities.includes("user")) fillProviders();
-      if (entities.some((x) => x === "appointment" || x === "patient" || x === "user")) void load();
+      if (entities.some((x) => x === "appointment" || x === "patient" || x === "user" || x === "availability" || x === "schedule_block")) void load();
     },
     onKey: (e) => {
       const t = e.target as HTMLElement | null;

@@ -3,9 +3,10 @@
 // events) onto a slot, or by keyboard (Alt+arrows) — the screen does the moving.
 
 import type { AppointmentRow } from "../bindings/AppointmentRow";
+import type { ScheduleBlock } from "../bindings/ScheduleBlock";
 import { h } from "../dom";
 import { KIND_LABEL, STATUS_LABEL } from "../lib/format";
-import { layoutLanes, minutesOfDay, timeOfMinutes } from "../lib/slots";
+import { fitsOpen, layoutLanes, minutesOfDay, timeOfMinutes, type OpenTime } from "../lib/slots";
 import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
 import { canMove } from "../lib/workflow";
 import { timeSpan } from "./schedule";
@@ -38,6 +39,14 @@ export interface GridOptions {
   endMinutes: number;
   /** Label bookings with their provider (the whole clinic's week). */
   showProvider: boolean;
+  /**
+   * Bookable time by provider (the clinic's hours meeting theirs, less blocks): slots outside
+   * it are shaded. A column of no one provider is shaded where nobody can be booked. Null: no
+   * shading (nothing read yet).
+   */
+  open: OpenTime | null;
+  /** Closed dates and providers' blocks to label on the grid. */
+  blocks: readonly ScheduleBlock[];
   canWrite: boolean;
   selected: SlotRef | null;
   /** A refused move to show next to its booking. */
@@ -85,13 +94,21 @@ export function renderGrid(o: GridOptions): HTMLElement {
     { class: "sg-times", "aria-hidden": "true", style: `height:${height}px` },
     Array.from({ length: (o.endMinutes - o.startMinutes) / 60 }, (_, i) => h("div", { class: "sg-hour", style: `height:${SLOT_PX * 4}px` }, timeOfMinutes(o.startMinutes + i * 60))),
   );
+  const bookable = (c: GridColumn, minutes: number): boolean => {
+    if (!o.open) return true;
+    const startMs = Date.parse(zonedToUtc(c.date, timeOfMinutes(minutes), o.tz));
+    const endMs = startMs + 15 * 60_000;
+    if (c.providerId) return fitsOpen(o.open[c.providerId] ?? [], startMs, endMs);
+    return Object.values(o.open).some((spans) => fitsOpen(spans, startMs, endMs));
+  };
   const cols = o.columns.map((c, ci) => {
     const col = h("div", { class: `sg-col ${c.narrow ? "sg-narrow" : ""}`, style: `height:${height}px`, "data-col": String(ci), role: "group", "aria-label": c.title });
     for (let i = 0; i < slots; i++) {
       const minutes = o.startMinutes + i * 15;
       const sel = o.selected && o.selected.col === ci && o.selected.minutes === minutes;
+      const closed = !bookable(c, minutes);
       const cell = h("div", {
-        class: `sg-slot ${minutes % 60 === 0 ? "sg-slot-hour" : ""} ${sel ? "sg-selected" : ""}`,
+        class: `sg-slot ${minutes % 60 === 0 ? "sg-slot-hour" : ""} ${sel ? "sg-selected" : ""} ${closed ? "sg-closed" : ""}`,
         style: `height:${SLOT_PX}px`,
         role: "button",
         tabindex: sel ? "0" : "-1",
@@ -100,9 +117,31 @@ export function renderGrid(o: GridOptions): HTMLElement {
         "data-minutes": String(minutes),
         "data-date": c.date,
         "data-time": timeOfMinutes(minutes),
-        "aria-label": `${c.title}, ${timeOfMinutes(minutes)}: press Enter or B to book here`,
+        "data-closed": closed ? "true" : "false",
+        "aria-label": closed
+          ? `${c.title}, ${timeOfMinutes(minutes)}: outside the hours`
+          : `${c.title}, ${timeOfMinutes(minutes)}: press Enter or B to book here`,
       });
       col.appendChild(cell);
+    }
+    // closed dates and blocks, labelled where they fall (under the bookings)
+    const dayStart = Date.parse(zonedToUtc(c.date, timeOfMinutes(o.startMinutes), o.tz));
+    const dayEnd = dayStart + (o.endMinutes - o.startMinutes) * 60_000;
+    for (const b of o.blocks) {
+      if (b.deleted) continue;
+      if (b.provider_id !== null && b.provider_id !== c.providerId) continue;
+      const from = Math.max(Date.parse(b.starts_at), dayStart);
+      const to = Math.min(Date.parse(b.ends_at), dayEnd);
+      if (to <= from) continue;
+      const top = ((from - dayStart) / 60_000 / 15) * SLOT_PX;
+      const px = Math.max(SLOT_PX - 2, ((to - from) / 60_000 / 15) * SLOT_PX - 2);
+      col.appendChild(
+        h(
+          "div",
+          { class: `sg-block sg-block-${b.kind}`, style: `top:${top}px;height:${px}px`, "data-testid": "grid-block", "data-block-id": b.id, title: b.reason },
+          h("span", { class: "sg-block-text" }, b.provider_id === null ? `Closed: ${b.reason}` : b.reason),
+        ),
+      );
     }
     return col;
   });
@@ -134,7 +173,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
       const px = Math.max(SLOT_PX - 2, (a.duration_minutes / 15) * SLOT_PX - 2);
       const move = o.canWrite && movable(r);
       const inactive = a.status === "cancelled" || a.status === "no_show";
-      const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}`;
+      const label = `${timeSpan(a.starts_at, a.duration_minutes, o.tz)}, ${r.patient_name || "unknown patient"}, ${KIND_LABEL[a.kind]}, ${STATUS_LABEL[a.status]}${o.showProvider ? `, with ${r.provider_name}` : ""}${a.outside_hours_reason ? `, booked outside the hours: ${a.outside_hours_reason}` : ""}`;
       const block = h(
         "div",
         {
@@ -161,6 +200,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
                 { class: "sg-line" },
                 h("span", { class: `status status-${a.status} sg-appt-status`, "data-testid": "grid-appt-status" }, STATUS_LABEL[a.status]),
                 r.appointment.pending ? h("span", { class: "badge", title: "Not yet on the server" }, "pending") : null,
+                a.outside_hours_reason ? h("span", { class: "badge badge-warn", "data-testid": "grid-appt-outside-hours", title: `Booked outside the hours: ${a.outside_hours_reason}` }, "outside hours") : null,
                 h("span", { class: "sg-appt-kind" }, ` ${KIND_LABEL[a.kind]}`),
                 o.showProvider ? h("span", { class: "sg-appt-provider" }, ` · ${r.provider_name}`) : null,
               ),

@@ -1,43 +1,41 @@
-// "Find a free slot": provider or any provider, length, from which date, opening hours
-// (remembered on this workstation). Lists the next free slots; Enter or a click on one opens
-// the booking form filled in.
+// "Find a free slot": provider or any provider, length, from which date. Lists the next free
+// slots inside the clinic's opening hours and each provider's working hours, less blocks (the
+// clinic's own, synced to this workstation); Enter or a click on one opens the booking form
+// filled in.
 
 import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
-import { checkHours, findFreeSlots, parseHours, type OpeningHours, type Slot } from "../lib/slots";
-import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay } from "../lib/tz";
+import { findFreeSlots, openTimeOf, type Slot } from "../lib/slots";
+import { addDays, formatLongDate, parseIsoDate } from "../lib/tz";
 import { durationError } from "../lib/workflow";
 import type { Ctx } from "../ui/context";
 import { field, select, textInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { providers } from "./schedule";
 
-const HOURS_KEY = "medoffice.openingHours";
-const WEEKDAYS = ["Mon", "Tue", "Wed", "Thu", "Fri", "Sat", "Sun"];
-
-/** The opening hours remembered on this workstation (08:00–18:00 Monday–Friday by default). */
-export function storedHours(): OpeningHours {
-  try {
-    return parseHours(localStorage.getItem(HOURS_KEY));
-  } catch {
-    return parseHours(null);
-  }
-}
-
-function storeHours(hours: OpeningHours): void {
-  try {
-    localStorage.setItem(HOURS_KEY, JSON.stringify(hours));
-  } catch {
-    // storage may be unavailable; the hours still apply to this search
-  }
+/**
+ * The next free times of `providerIds` for a visit of `minutes`, from `fromDate` (not before
+ * now), inside the hours and clear of bookings: what a refused booking or move offers instead.
+ */
+export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit = 3, days = 28): Promise<Slot[]> {
+  const to = addDays(fromDate, days - 1);
+  const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, to, providerIds.length === 1 ? (providerIds[0] ?? null) : null), api.availability(fromDate, to)]);
+  const busy = rows
+    .filter((r) => !(r.appointment.rejected && r.appointment.record.revision === 0))
+    .map((r) => ({
+      provider_id: r.appointment.record.provider_id,
+      starts_at: r.appointment.record.starts_at,
+      duration_minutes: r.appointment.record.duration_minutes,
+      status: r.appointment.record.status,
+    }));
+  return findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit }, busy);
 }
 
 /** Opens the finder; `providerId` preselects a provider (null: any provider). */
 export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDate: string }): void {
   const list = providers(ctx.staff());
-  const hours = storedHours();
   const provider = field(select([["", "Any provider"], ...list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string])], o.providerId ?? ""), {
     id: "slot-provider",
     name: "provider",
@@ -45,15 +43,6 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
   });
   const length = field(textInput({ value: "15", inputmode: "numeric" }), { id: "slot-length", name: "minutes", label: "Length (minutes)", required: true });
   const from = field(h("input", { type: "date", value: o.fromDate < ctx.today() ? ctx.today() : o.fromDate }), { id: "slot-from", name: "from", label: "From date", required: true });
-  const open = field(textInput({ value: hours.open, inputmode: "numeric" }), { id: "slot-open", name: "open", label: "Opens", hint: "Clinic time, 24-hour" });
-  const close = field(textInput({ value: hours.close, inputmode: "numeric" }), { id: "slot-close", name: "close", label: "Closes" });
-  const dayBoxes = WEEKDAYS.map((_d, i) => h("input", { type: "checkbox", id: `slot-day-${i}`, "data-testid": `slot-day-${i}`, checked: hours.days[i] ?? false }));
-  const days = h(
-    "fieldset",
-    { class: "slot-days span-2" },
-    h("legend", null, "Open days"),
-    WEEKDAYS.map((d, i) => h("label", { class: "check", for: `slot-day-${i}` }, dayBoxes[i] ?? null, ` ${d}`)),
-  );
   const err = h("div", { class: "field-error", "data-testid": "slot-error", role: "alert" });
   const results = h("ul", { class: "slot-results", "data-testid": "slot-results", "aria-label": "Free slots" });
   const find = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "slot-find" }, "Find free slots");
@@ -64,8 +53,7 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
     provider.wrap,
     length.wrap,
     from.wrap,
-    h("div", { class: "field slot-hours" }, open.wrap, close.wrap),
-    days,
+    h("p", { class: "muted span-2", "data-testid": "slot-hours-note" }, "Only times inside the clinic's opening hours and the provider's working hours are offered."),
     h("div", { class: "form-actions span-2" }, find, closeBtn),
     h("div", { class: "span-2" }, err),
   );
@@ -79,7 +67,7 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
 
   const run = async () => {
     err.textContent = "";
-    for (const f of [length, from, open, close]) f.setError(null);
+    for (const f of [length, from]) f.setError(null);
     const minutes = /^\d+$/.test(length.control.value.trim()) ? Number(length.control.value.trim()) : NaN;
     let bad = false;
     const lengthErr = durationError(minutes);
@@ -92,25 +80,12 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
       from.setError("must be a date");
       bad = true;
     }
-    const h2: OpeningHours = {
-      open: parseTimeOfDay(open.control.value) ?? open.control.value,
-      close: parseTimeOfDay(close.control.value) ?? close.control.value,
-      days: dayBoxes.map((b) => b.checked),
-    };
-    const hoursError = checkHours(h2);
-    if (hoursError) {
-      err.textContent = hoursError;
-      bad = true;
-    }
     if (bad) return;
-    open.control.value = h2.open;
-    close.control.value = h2.close;
-    storeHours(h2);
     const who = provider.control.value || null;
     const ids = who ? [who] : list.map((s) => s.id);
     const days = 28;
     try {
-      const rows = await api.appointmentsBetweenDates(fromDate, addDays(fromDate, days - 1), who);
+      const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, addDays(fromDate, days - 1), who), api.availability(fromDate, addDays(fromDate, days - 1))]);
       const busy = rows
         // only a refused new booking (never on the server) holds no time; a server booking
         // whose later change was refused still does
@@ -121,12 +96,17 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
           duration_minutes: r.appointment.record.duration_minutes,
           status: r.appointment.record.status,
         }));
-      const found = findFreeSlots({ providers: ids, minutes, fromDate, hours: h2, tz: ctx.tz, notBeforeMs: Date.now(), days, limit: 12 }, busy);
+      const found = findFreeSlots({ providers: ids, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit: 12 }, busy);
+      const note = form.querySelector('[data-testid="slot-hours-note"]');
+      if (note)
+        note.textContent = view.clinic
+          ? "Only times inside the clinic's opening hours and the provider's working hours are offered; closed dates and blocks are left out."
+          : "This clinic has no opening hours set, so any time of day is offered. An administrator sets them under Clinic → Opening hours.";
       const name = (id: string) => list.find((s) => s.id === id)?.full_name ?? "";
       replace(
         results,
         found.length === 0
-          ? h("li", { class: "muted", "data-testid": "slot-none" }, `No free ${minutes}-minute slot in the ${days} days from ${formatLongDate(fromDate)} within these hours.`)
+          ? h("li", { class: "muted", "data-testid": "slot-none" }, `No free ${minutes}-minute slot in the ${days} days from ${formatLongDate(fromDate)} within the hours.`)
           : found.map((s) =>
               h(
                 "li",

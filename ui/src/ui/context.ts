@@ -21,6 +21,7 @@ export type Route =
   | { name: "account" }
   | { name: "users" }
   | { name: "clinic" }
+  | { name: "hours" }
   | { name: "audit" }
   | { name: "settings" };
 

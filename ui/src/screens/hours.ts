@@ -1,0 +1,286 @@
+// Administration → Opening hours: the clinic's opening hours, each provider's working hours, and
+// closed dates and blocks (leave, meetings). Saved on the server (online); every workstation
+// gets them through the feed, and bookings outside them are refused with the reason named.
+
+import { api } from "../api";
+import type { Availability } from "../bindings/Availability";
+import type { AvailabilityView } from "../bindings/AvailabilityView";
+import type { AvailableTime } from "../bindings/AvailableTime";
+import type { BlockKind } from "../bindings/BlockKind";
+import type { CommandError } from "../bindings/CommandError";
+import type { NewScheduleBlock } from "../bindings/NewScheduleBlock";
+import type { ScheduleBlock } from "../bindings/ScheduleBlock";
+import { h, replace } from "../dom";
+import { ROLE_LABEL } from "../lib/format";
+import { WEEK, formatStretches, parseStretches } from "../lib/hours";
+import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import type { Ctx, Screen } from "../ui/context";
+import { banner, field, select, setBanner, textInput, type Field } from "../ui/forms";
+import { providers } from "./schedule";
+import { adminErrorText } from "./users";
+
+const KIND_NAME: Record<BlockKind, string> = {
+  holiday: "Clinic closed (holiday)",
+  lunch: "Lunch",
+  leave: "Leave",
+  meeting: "Meeting",
+  other: "Other",
+};
+
+/** How far ahead the list of closed dates and blocks looks, in days (the core's longest range). */
+const BLOCKS_AHEAD = 61;
+
+export function hoursScreen(ctx: Ctx): Screen {
+  const heading = h("h1", { id: "hours-title", tabindex: -1 }, "Opening hours");
+  const err = banner("hours-error");
+  const body = h("div", { "aria-busy": "true" }, h("p", { class: "muted" }, "Loading…"));
+  const el = h(
+    "section",
+    { class: "screen hours-screen form-screen", "data-testid": "hours-screen", "aria-labelledby": "hours-title" },
+    h("div", { class: "screen-head" }, heading),
+    h("p", { class: "muted" }, `Clinic time (${ctx.tz}), 24-hour. Type each day's hours like 08:00–12:00, 13:00–17:00; leave a day blank when closed. Bookings outside the hours are refused on every workstation, unless a physician or an administrator books them on purpose with a reason.`),
+    err,
+    body,
+  );
+  let provider = providers(ctx.staff())[0]?.id ?? "";
+  let view: AvailabilityView | null = null;
+  // something typed and not saved yet: a live refresh must not redraw the forms over it
+  let dirty = false;
+  body.addEventListener("input", () => (dirty = true));
+  body.addEventListener("change", (e) => {
+    if ((e.target as HTMLElement).id !== "hours-provider") dirty = true;
+  });
+
+  /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
+  const weekForm = (owner: string | null, current: Availability | null, testid: string): HTMLElement => {
+    const fields: Field<HTMLInputElement>[] = WEEK.map((d) =>
+      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: "closed" }), {
+        id: `${testid}-${d.day}`,
+        name: d.day,
+        label: d.name,
+      }),
+    );
+    const formErr = banner(`${testid}-error`);
+    const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": `${testid}-save` }, owner ? "Save working hours" : "Save opening hours");
+    const clear = h(
+      "button",
+      { type: "button", class: "btn", "data-testid": `${testid}-clear`, disabled: !current },
+      owner ? "Use the clinic's hours" : "Clear (any time bookable)",
+    );
+    const form = h("form", { class: "week-form", novalidate: true, "data-testid": testid }, h("div", { class: "week-grid" }, fields.map((f) => f.wrap)), formErr, h("div", { class: "form-actions" }, save, clear));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const times: AvailableTime[] = [];
+      let first: Field<HTMLInputElement> | null = null;
+      WEEK.forEach((d, i) => {
+        const f = fields[i];
+        if (!f) return;
+        const r = parseStretches(f.control.value, d.day);
+        if ("error" in r) {
+          f.setError(r.error);
+          first ??= f;
+        } else {
+          f.setError(null);
+          times.push(...r.times);
+        }
+      });
+      if (first) {
+        setBanner(formErr, "Please correct the days marked below.");
+        (first as Field<HTMLInputElement>).control.focus();
+        return;
+      }
+      if (!owner && times.length === 0) {
+        setBanner(formErr, "Every day is blank: the clinic would be closed all week. Use Clear to make any time bookable instead.");
+        return;
+      }
+      save.disabled = true;
+      try {
+        await api.setHours(owner, { available_time: times });
+        setBanner(formErr, null);
+        ctx.toast(owner ? "Working hours saved." : "Opening hours saved.", "success");
+        await load();
+      } catch (raw) {
+        setBanner(formErr, adminErrorText(raw as CommandError, "change the hours"));
+      } finally {
+        save.disabled = false;
+      }
+    });
+    clear.addEventListener("click", async () => {
+      clear.disabled = true;
+      try {
+        await api.clearHours(owner);
+        ctx.toast(owner ? "This provider now works whenever the clinic is open." : "Opening hours cleared: any time is bookable.", "success");
+        await load();
+      } catch (raw) {
+        clear.disabled = false;
+        setBanner(formErr, adminErrorText(raw as CommandError, "change the hours"));
+      }
+    });
+    return form;
+  };
+
+  const blockForm = (): HTMLElement => {
+    const list = providers(ctx.staff());
+    const who = field(select([["", "Whole clinic (closed)"], ...list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string])], ""), { id: "block-who", name: "provider_id", label: "Who" });
+    const kind = field(select((Object.keys(KIND_NAME) as BlockKind[]).map((k) => [k, KIND_NAME[k]] as [string, string]), "holiday"), { id: "block-kind", name: "kind", label: "Kind" });
+    const fromDate = field(h("input", { type: "date", value: ctx.today() }), { id: "block-from-date", name: "from_date", label: "From date", required: true });
+    const fromTime = field(textInput({ placeholder: "start of day", inputmode: "numeric" }), { id: "block-from-time", name: "from_time", label: "From time", hint: "Blank: the whole day" });
+    const toDate = field(h("input", { type: "date", value: ctx.today() }), { id: "block-to-date", name: "to_date", label: "To date", required: true });
+    const toTime = field(textInput({ placeholder: "end of day", inputmode: "numeric" }), { id: "block-to-time", name: "to_time", label: "To time", hint: "Blank: to the end of that day" });
+    const reason = field(textInput({ maxlength: 200 }), { id: "block-reason", name: "reason", label: "Reason", required: true, hint: "Shown on the schedule and when a booking is refused" });
+    reason.wrap.classList.add("span-2");
+    const formErr = banner("block-error");
+    const add = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "block-add" }, "Add");
+    const form = h("form", { class: "form-grid", novalidate: true, "data-testid": "block-form" }, who.wrap, kind.wrap, fromDate.wrap, fromTime.wrap, toDate.wrap, toTime.wrap, reason.wrap, h("div", { class: "span-2" }, formErr), h("div", { class: "form-actions span-2" }, add));
+    who.control.addEventListener("change", () => {
+      kind.control.value = who.control.value ? "leave" : "holiday";
+    });
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const fields = [fromDate, fromTime, toDate, toTime, reason];
+      for (const f of fields) f.setError(null);
+      let bad = false;
+      const fd = fromDate.control.value;
+      const td = toDate.control.value;
+      const ft = fromTime.control.value.trim() ? parseTimeOfDay(fromTime.control.value) : "00:00";
+      const tt = toTime.control.value.trim() ? parseTimeOfDay(toTime.control.value) : null;
+      if (!parseIsoDate(fd)) (fromDate.setError("must be a date"), (bad = true));
+      if (!parseIsoDate(td)) (toDate.setError("must be a date"), (bad = true));
+      if (!ft) (fromTime.setError("must be a time like 12:00, or blank"), (bad = true));
+      if (toTime.control.value.trim() && !tt) (toTime.setError("must be a time like 13:00, or blank"), (bad = true));
+      if (!reason.control.value.trim()) (reason.setError("is required: staff will read it on the schedule"), (bad = true));
+      if (bad || !ft) return;
+      const starts = zonedToUtc(fd, ft, ctx.tz);
+      const ends = tt ? zonedToUtc(td, tt, ctx.tz) : zonedToUtc(addDays(td, 1), "00:00", ctx.tz);
+      if (Date.parse(ends) <= Date.parse(starts)) {
+        toDate.setError("must end after it starts");
+        toDate.control.focus();
+        return;
+      }
+      add.disabled = true;
+      try {
+        const block: NewScheduleBlock = { starts_at: starts, ends_at: ends, kind: kind.control.value as BlockKind, reason: reason.control.value.trim() };
+        if (who.control.value) block.provider_id = who.control.value;
+        await api.addScheduleBlock(block);
+        ctx.toast("Added. Bookings there are refused from now on; existing ones stay.", "success");
+        await load();
+      } catch (raw) {
+        setBanner(formErr, adminErrorText(raw as CommandError, "block time"));
+      } finally {
+        add.disabled = false;
+      }
+    });
+    return form;
+  };
+
+  const blockRow = (b: ScheduleBlock): HTMLElement => {
+    const s = utcToZoned(b.starts_at, ctx.tz);
+    const e = utcToZoned(b.ends_at, ctx.tz);
+    const wholeDays = s.time === "00:00" && e.time === "00:00";
+    const when = wholeDays
+      ? addDays(e.date, -1) === s.date
+        ? formatLongDate(s.date)
+        : `${formatLongDate(s.date)} – ${formatLongDate(addDays(e.date, -1))}`
+      : s.date === e.date
+        ? `${formatLongDate(s.date)} ${s.time}–${e.time}`
+        : `${formatLongDate(s.date)} ${s.time} – ${formatLongDate(e.date)} ${e.time}`;
+    const who = b.provider_id ? (ctx.staff().find((m) => m.id === b.provider_id)?.full_name ?? "A former staff member") : "Whole clinic";
+    const remove = h("button", { type: "button", class: "btn btn-small btn-quiet-danger", "data-testid": "block-remove" }, "Remove");
+    remove.addEventListener("click", async () => {
+      remove.disabled = true;
+      try {
+        await api.removeScheduleBlock(b.id);
+        ctx.toast("Removed: that time is bookable again.", "success");
+        await load();
+      } catch (raw) {
+        remove.disabled = false;
+        setBanner(err, adminErrorText(raw as CommandError, "remove the block"));
+      }
+    });
+    return h("tr", { "data-testid": "block-row", "data-block-id": b.id }, h("td", null, when), h("td", null, who), h("td", null, KIND_NAME[b.kind]), h("td", null, b.reason), h("td", null, remove));
+  };
+
+  const render = () => {
+    if (!view) return;
+    const v = view;
+    const list = providers(ctx.staff());
+    if (!list.some((s) => s.id === provider)) provider = list[0]?.id ?? "";
+    const providerSel = select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), provider);
+    providerSel.id = "hours-provider";
+    providerSel.setAttribute("data-testid", "hours-provider");
+    const providerHost = h("div", null);
+    const showProvider = () => {
+      const own = v.providers.find((a) => a.provider_id === provider) ?? null;
+      replace(
+        providerHost,
+        h("p", { class: "muted small", "data-testid": "hours-provider-note" }, own ? "Their own hours (within the clinic's opening hours)." : "No hours of their own: they can be booked whenever the clinic is open."),
+        weekForm(provider, own, "hours-provider-week"),
+      );
+    };
+    providerSel.addEventListener("change", () => {
+      provider = providerSel.value;
+      showProvider();
+    });
+    showProvider();
+    const blocks = v.blocks.filter((b) => Date.parse(b.ends_at) > Date.now());
+    replace(
+      body,
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "hours-clinic" },
+        h("h2", { id: "hours-clinic" }, "Clinic opening hours"),
+        v.clinic ? null : h("p", { class: "banner banner-info", "data-testid": "hours-unset" }, "No opening hours are set: any time of any day can be booked."),
+        weekForm(null, v.clinic, "hours-clinic-week"),
+      ),
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "hours-providers" },
+        h("h2", { id: "hours-providers" }, "Working hours"),
+        h("label", { for: "hours-provider" }, "Provider "),
+        providerSel,
+        providerHost,
+      ),
+      h(
+        "section",
+        { class: "panel", "aria-labelledby": "hours-blocks" },
+        h("h2", { id: "hours-blocks" }, "Closed dates and blocks"),
+        blocks.length === 0
+          ? h("p", { class: "muted", "data-testid": "blocks-none" }, "None in the next two months.")
+          : h(
+              "table",
+              { class: "data-table", "data-testid": "blocks-table" },
+              h("thead", null, h("tr", null, h("th", null, "When"), h("th", null, "Who"), h("th", null, "Kind"), h("th", null, "Reason"), h("th", null, h("span", { class: "visually-hidden" }, "Actions")))),
+              h("tbody", null, blocks.map(blockRow)),
+            ),
+        h("h3", { class: "section-title" }, "Add a closed date or a block"),
+        blockForm(),
+      ),
+    );
+    body.removeAttribute("aria-busy");
+  };
+
+  const load = async () => {
+    try {
+      view = await api.availability(ctx.today(), addDays(ctx.today(), BLOCKS_AHEAD));
+      setBanner(err, null);
+      dirty = false;
+      render();
+    } catch (raw) {
+      setBanner(err, `Could not read the hours: ${(raw as CommandError).message}`);
+    }
+  };
+  void load();
+
+  return {
+    el,
+    title: "Opening hours",
+    focus: () => heading.focus(),
+    refresh: (entities) => {
+      // another administrator's change (or this one's, back from the feed): show it, unless
+      // something typed here is not saved yet (it would be lost); saving reloads anyway
+      if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user")) return;
+      if (dirty) return;
+      void load();
+    },
+  };
+}
