@@ -101,7 +101,7 @@ def test_hours_refuse_bookings_and_shade_the_grid_on_every_workstation(workstati
         type_into(office, tid(f"hours-provider-week-{WEEK[training.weekday()]}"), "17:00-09:00")
         press(office, tid("hours-provider-week-save"))
         wait(office).until(lambda d: "end must be after the start" in d.find_element(*tid(f"hours-provider-week-{WEEK[training.weekday()]}-error")).text)
-        office.execute_script("document.querySelector('[data-testid=hours-screen]').scrollIntoView()")
+        office.execute_script("document.getElementById('hours-providers').scrollIntoView()")
         shot(office, screenshot_dir, "opening-hours")
 
         # the front desk's week of the closed day: shaded, labelled, with Kim's lunch

@@ -54,7 +54,8 @@ export function hoursScreen(ctx: Ctx): Screen {
   /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
   const weekForm = (owner: string | null, current: Availability | null, testid: string): HTMLElement => {
     const fields: Field<HTMLInputElement>[] = WEEK.map((d) =>
-      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: "closed" }), {
+      // blank means closed once hours are set; before that, nothing is restricted
+      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: current ? "closed" : owner ? "as the clinic" : "not set" }), {
         id: `${testid}-${d.day}`,
         name: d.day,
         label: d.name,
