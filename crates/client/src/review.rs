@@ -377,7 +377,12 @@ impl Workstation {
                 Self::require(s, Permission::AppointmentWrite)?;
                 n.validate().map_err(CommandError::validation)?;
                 // a time outside the hours is refused here as when booked (and the server again)
-                match crate::hours::refusal_in_cache(s, n.provider_id, n.starts_at, n.duration_minutes)? {
+                match crate::hours::refusal_in_cache(
+                    s,
+                    n.provider_id,
+                    n.starts_at,
+                    n.duration_minutes,
+                )? {
                     Some(err) if n.outside_hours_reason.is_none() => return Err(err),
                     Some(_) => Self::require(s, Permission::AppointmentOutsideHours)?,
                     None => n.outside_hours_reason = None,
