@@ -318,6 +318,12 @@ async fn add_schedule_block(
     state.ws.add_schedule_block(block).await
 }
 
+/// Every block that has not ended yet, however far ahead (from the cache).
+#[tauri::command(rename_all = "snake_case")]
+async fn upcoming_blocks(state: State<'_, AppState>) -> Res<Vec<ScheduleBlock>> {
+    state.ws.upcoming_blocks().await
+}
+
 /// Removes a block (admin, online).
 #[tauri::command(rename_all = "snake_case")]
 async fn remove_schedule_block(state: State<'_, AppState>, block_id: Uuid) -> Res<()> {
@@ -531,6 +537,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         clear_hours,
         add_schedule_block,
         remove_schedule_block,
+        upcoming_blocks,
         book_appointment,
         set_appointment_status,
         staff,

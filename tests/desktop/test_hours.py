@@ -108,9 +108,9 @@ def test_hours_refuse_bookings_and_shade_the_grid_on_every_workstation(workstati
         desk = workstation("desk").driver
         sign_in(desk, "reception")
         press(desk, tid("nav-schedule"))
-        set_date(desk, "schedule-date", closed.isoformat())
-        press(desk, tid("schedule-view-week"))
-        Select(desk.find_element(*tid("schedule-provider"))).select_by_value(kim)
+        settled(lambda: set_date(desk, "schedule-date", closed.isoformat()))
+        settled(lambda: press(desk, tid("schedule-view-week")))
+        settled(lambda: Select(desk.find_element(*tid("schedule-provider"))).select_by_value(kim))
         wait(desk).until(lambda d: len(d.find_elements(*tid("grid-column-title"))) == 7)
 
         def closed_at(d, date, time):

@@ -282,6 +282,62 @@ async fn bookings_honour_the_clinics_hours_with_the_server_as_the_authority() ->
         .await?;
     assert_eq!(s, 200, "{moved}");
     assert!(moved["outside_hours_reason"].is_null(), "{moved}");
+    // moved out of the hours again: an earlier reason does not carry over; a new one does, and
+    // the move is audited as an override too
+    let (s, body) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/appointments/{overridden}"),
+            Some(&doctor_token),
+            Some(
+                json!({"base_revision": moved["revision"], "starts_at": london(2031, 6, 8, 10, 0)}),
+            ),
+        )
+        .await?;
+    assert_eq!(s, 409, "{body}");
+    let (s, again) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/appointments/{overridden}"),
+            Some(&doctor_token),
+            Some(
+                json!({"base_revision": moved["revision"], "starts_at": london(2031, 6, 8, 10, 0),
+                "outside_hours_reason": "Carer free on Sundays only"}),
+            ),
+        )
+        .await?;
+    assert_eq!(s, 200, "{again}");
+    assert_eq!(again["outside_hours_reason"], "Carer free on Sundays only");
+    let (_, audit) = http
+        .call(
+            Method::GET,
+            "/api/v1/audit?action=appointment.outside_hours",
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(
+        audit.to_string().matches(&overridden.to_string()).count(),
+        2,
+        "{audit}"
+    );
+    // a start far outside any clinic's calendar is a field error, never date arithmetic that
+    // overflows
+    let mut far = visit(patient, doctor, london(2031, 6, 2, 11, 0));
+    far.starts_at = Utc
+        .with_ymd_and_hms(200_000, 1, 1, 0, 0, 0)
+        .single()
+        .unwrap();
+    let (s, body) = http
+        .call(
+            Method::POST,
+            "/api/v1/appointments",
+            Some(&reception),
+            Some(serde_json::to_value(&far)?),
+        )
+        .await?;
+    assert_eq!(s, 422, "{body}");
+    assert!(body["errors"]["starts_at"].is_array(), "{body}");
 
     // the workstation has the hours from the feed and refuses at once, naming why
     settled(&desk).await?;

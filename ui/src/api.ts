@@ -160,8 +160,12 @@ export const api = {
   setHours: (provider_id: string | null, update: AvailabilityUpdate) => call<Availability>("set_hours", { provider_id, update }),
   /** Clears the clinic's opening hours (`provider_id` null) or a provider's own hours (admin, online). */
   clearHours: (provider_id: string | null) => call<null>("clear_hours", { provider_id }),
+  /** Blocks time: a closed date (no `provider_id`) or a provider's leave or meeting (admin, online). */
   addScheduleBlock: (block: NewScheduleBlock) => call<ScheduleBlock>("add_schedule_block", { block }),
+  /** Removes a block; its time is bookable again (admin, online). */
   removeScheduleBlock: (block_id: string) => call<null>("remove_schedule_block", { block_id }),
+  /** Every block that has not ended yet, however far ahead, from the cache. */
+  upcomingBlocks: () => call<ScheduleBlock[]>("upcoming_blocks"),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
   setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),

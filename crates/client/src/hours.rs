@@ -199,6 +199,17 @@ impl Workstation {
         })
     }
 
+    /// Every block (closed dates, leave, meetings) that has not ended yet, however far ahead,
+    /// earliest first, from the cache: what the hours screen lists to remove.
+    pub async fn upcoming_blocks(&self) -> Result<Vec<ScheduleBlock>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentRead)?;
+        let now = Utc::now();
+        let far = now + Duration::days(366 * 250);
+        let blocks = s.cache().schedule_blocks(now, far)?;
+        Ok(blocks)
+    }
+
     async fn schedule_admin(&self) -> Result<std::sync::Arc<Session>, CommandError> {
         let s = self.session().await?;
         if !s.user.role.can(Permission::ScheduleManage) {

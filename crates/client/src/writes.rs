@@ -179,9 +179,9 @@ impl Workstation {
     /// of the provider in the cache is refused as `conflict` naming it
     /// (`conflicting_appointment_id`), as for a new booking; an overbooked visit skips that
     /// check and needs the overbook permission. A time outside the hours or in a block is
-    /// refused as `outside_availability` unless `outside_hours_reason` is given (or the visit
-    /// was already booked outside the hours: moving it is overriding again), by a role that may;
-    /// a move back inside the hours drops the override. The server checks again and is the
+    /// refused as `outside_availability` unless `outside_hours_reason` is given with this move
+    /// (an earlier override does not carry over to a new time), by a role that may; a move
+    /// back inside the hours drops the override. The server checks again and is the
     /// authority: a move it refuses comes back as a refused change in the review list.
     pub async fn move_appointment(
         &self,
@@ -208,6 +208,9 @@ impl Workstation {
         }
         medoffice_model::validate_duration(duration_minutes, &mut f);
         medoffice_model::validate_outside_hours_reason(outside_hours_reason.as_deref(), &mut f);
+        if !medoffice_model::in_bookable_years(starts_at) {
+            f.add("starts_at", medoffice_model::BOOKABLE_YEARS_TEXT);
+        }
         let (today_start, _) = s.day_bounds(s.today());
         if starts_at < today_start {
             f.add("starts_at", "cannot be moved to a day in the past");
@@ -241,7 +244,8 @@ impl Workstation {
         }
         let outside = match refusal_in_cache(&s, provider_id, starts_at, duration_minutes)? {
             None => None,
-            Some(e) => match outside_hours_reason.or_else(|| r.outside_hours_reason.clone()) {
+            // only a reason given with this move overrides the hours (as the server rules)
+            Some(e) => match outside_hours_reason {
                 None => return Err(e),
                 Some(reason) => {
                     Self::require(&s, Permission::AppointmentOutsideHours)?;
@@ -249,7 +253,8 @@ impl Workstation {
                 }
             },
         };
-        if outside != r.outside_hours_reason {
+        // an override is always sent, so the server sees it was given for this move
+        if outside != r.outside_hours_reason || outside.is_some() {
             data.insert(
                 AppointmentField::OutsideHoursReason,
                 serde_json::to_value(&outside).map_err(internal)?,

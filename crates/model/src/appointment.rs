@@ -178,6 +178,18 @@ pub struct NewAppointment {
     pub outside_hours_reason: Option<String>,
 }
 
+/// Years a booking or a block may fall in (inclusive). Wider than any clinic needs, narrow
+/// enough that every date sum the rules do stays valid (and PostgreSQL can store it).
+pub const BOOKABLE_YEARS: (i32, i32) = (1970, 2199);
+/// [`BOOKABLE_YEARS`] in words, as a field error.
+pub const BOOKABLE_YEARS_TEXT: &str = "must be a date between 1970 and 2199";
+
+/// Whether `t` falls in [`BOOKABLE_YEARS`].
+pub fn in_bookable_years(t: DateTime<Utc>) -> bool {
+    use chrono::Datelike;
+    (BOOKABLE_YEARS.0..=BOOKABLE_YEARS.1).contains(&t.year())
+}
+
 /// Shortest and longest bookable length, minutes.
 pub const DURATION_MINUTES: (i32, i32) = (5, 480);
 
@@ -186,6 +198,9 @@ impl NewAppointment {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         validate_duration(self.duration_minutes, &mut e);
+        if !in_bookable_years(self.starts_at) {
+            e.add("starts_at", BOOKABLE_YEARS_TEXT);
+        }
         for (field, value) in [("reason", &self.reason), ("notes", &self.notes)] {
             if value.as_deref().is_some_and(|v| v.chars().count() > 2000) {
                 e.add(field, "must be at most 2000 characters");

@@ -6,8 +6,11 @@
 //! [`open_intervals`] gives the bookable time the grid and the slot finder use.
 //!
 //! Hours are clinic wall-clock times in the clinic's IANA time zone: 09:00 stays 09:00 across a
-//! daylight-saving change. A booking must fit inside one stretch of one day (a visit across
-//! midnight is refused unless the clinic has no opening hours set).
+//! daylight-saving change. A booking must fit inside one stretch of one day: stretches that
+//! touch (`08:00–13:00, 13:00–17:00`, or a day to 24:00 and the next from 00:00) are not joined,
+//! so a visit across midnight is refused unless neither the clinic nor the provider has hours
+//! set. [`open_intervals`] gives the same stretches, so what the grid and the slot finder offer
+//! is what [`check_booking`] accepts.
 
 use std::fmt::Write as _;
 
@@ -286,7 +289,12 @@ impl NewScheduleBlock {
     /// Errors by field.
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
-        if self.ends_at <= self.starts_at {
+        if !crate::in_bookable_years(self.starts_at) {
+            e.add("starts_at", crate::BOOKABLE_YEARS_TEXT);
+        }
+        if !crate::in_bookable_years(self.ends_at) {
+            e.add("ends_at", crate::BOOKABLE_YEARS_TEXT);
+        } else if self.ends_at <= self.starts_at {
             e.add("ends_at", "must be after the start");
         } else if self.ends_at - self.starts_at > Duration::days(MAX_BLOCK_DAYS) {
             e.add(
@@ -511,7 +519,7 @@ fn intersect(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
 
 fn at_local<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> {
     let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minutes));
-    // a wall-clock time the clock skips (spring forward) starts at the first instant after it
+    // a wall-clock time the clock skips (spring forward) is taken an hour later, after the gap
     tz.from_local_datetime(&t)
         .earliest()
         .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest())
@@ -519,8 +527,9 @@ fn at_local<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minutes: u32) -> Option<DateT
 }
 
 /// The bookable time of `provider_id` for the local days from `from` to `to` (inclusive) in
-/// `tz`: the clinic's hours meet the provider's, less every block; adjacent stretches are
-/// joined. With neither hours set, every day is open from midnight to midnight, less blocks.
+/// `tz`: the clinic's hours meet the provider's, less every block. Stretches that touch stay
+/// apart, as [`check_booking`] takes them. With neither hours set, every day is open from
+/// midnight to midnight, less blocks.
 pub fn open_intervals<Tz: TimeZone>(
     tz: &Tz,
     rules: AvailabilityRules<'_>,
@@ -543,10 +552,7 @@ pub fn open_intervals<Tz: TimeZone>(
             else {
                 continue;
             };
-            match open.last_mut() {
-                Some(last) if last.ends_at >= starts_at => last.ends_at = last.ends_at.max(ends_at),
-                _ => open.push(Interval { starts_at, ends_at }),
-            }
+            open.push(Interval { starts_at, ends_at });
         }
     }
     for b in blocks_for(rules.blocks, provider_id) {

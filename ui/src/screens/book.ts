@@ -335,11 +335,15 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   });
 
   let busy = false;
+  // an override of the hours, once given, is kept for the retries that follow (a time both
+  // outside the hours and clashing needs it and the overbooking)
+  let heldOutsideReason: string | null = null;
   const submit = async (overbook = false, outsideHoursReason: string | null = null) => {
     if (busy) return;
+    if (outsideHoursReason !== null) heldOutsideReason = outsideHoursReason;
     const { body, errors } = read();
     if (overbook && !reason.control.value.trim()) errors.reason = ["is required for an overbooking"];
-    if (body && outsideHoursReason !== null) body.outside_hours_reason = outsideHoursReason;
+    if (body && heldOutsideReason !== null) body.outside_hours_reason = heldOutsideReason;
     if (!body || Object.keys(errors).length > 0) {
       const first = showFieldErrors(fields, errors, err);
       setBanner(err, "Please correct the fields marked below.");
@@ -392,7 +396,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       // the reason alone still says what to do
     }
     const why = h("input", { type: "text", id: "book-outside-reason", "data-testid": "book-outside-reason", maxlength: 500, "aria-label": "Why book outside the hours" }) as HTMLInputElement;
-    const whyErr = h("span", { class: "field-error", "data-testid": "book-outside-reason-error" });
+    const whyErr = h("span", { class: "field-error", id: "book-outside-reason-error", role: "alert", "data-testid": "book-outside-reason-error" });
+    why.setAttribute("aria-describedby", "book-outside-reason-error");
     replace(
       conflict,
       h("span", { "data-testid": "book-outside-text" }, `${e.message}.`),

@@ -15,20 +15,21 @@ import { ROLE_LABEL } from "../lib/format";
 import { WEEK, formatStretches, parseStretches } from "../lib/hours";
 import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
+import { confirmAction } from "../ui/confirm";
 import { banner, field, select, setBanner, textInput, type Field } from "../ui/forms";
 import { providers } from "./schedule";
 import { adminErrorText } from "./users";
 
 const KIND_NAME: Record<BlockKind, string> = {
-  holiday: "Clinic closed (holiday)",
+  holiday: "Holiday",
   lunch: "Lunch",
   leave: "Leave",
   meeting: "Meeting",
   other: "Other",
 };
 
-/** How far ahead the list of closed dates and blocks looks, in days (the core's longest range). */
-const BLOCKS_AHEAD = 61;
+/** Days read for the hours (the core's longest range; only the weekly hours are used). */
+const HOURS_AHEAD = 6;
 
 export function hoursScreen(ctx: Ctx): Screen {
   const heading = h("h1", { id: "hours-title", tabindex: -1 }, "Opening hours");
@@ -44,18 +45,48 @@ export function hoursScreen(ctx: Ctx): Screen {
   );
   let provider = providers(ctx.staff())[0]?.id ?? "";
   let view: AvailabilityView | null = null;
-  // something typed and not saved yet: a live refresh must not redraw the forms over it
-  let dirty = false;
-  body.addEventListener("input", () => (dirty = true));
-  body.addEventListener("change", (e) => {
-    if ((e.target as HTMLElement).id !== "hours-provider") dirty = true;
-  });
+  let blocksAhead: ScheduleBlock[] = [];
+  // a section with something typed and not saved yet is kept as it is when the screen is
+  // redrawn (a save elsewhere, another administrator's change arriving live)
+  type Section = "clinic" | "provider" | "blocks" | "rooms";
+  const dirty: Record<Section, boolean> = { clinic: false, provider: false, blocks: false, rooms: false };
+  const shown: Partial<Record<Section, HTMLElement>> = {};
+  const tracked = (key: Section, el: HTMLElement): HTMLElement => {
+    el.addEventListener("input", () => (dirty[key] = true));
+    el.addEventListener("change", (e) => {
+      if ((e.target as HTMLElement).id !== "hours-provider") dirty[key] = true;
+    });
+    shown[key] = el;
+    return el;
+  };
+  /**
+   * Puts the sections in the body, touching only those that changed: a section kept because
+   * something is being typed in it stays where it is (moving it would take the focus away
+   * mid-word).
+   */
+  const place = (sections: HTMLElement[]) => {
+    if (body.querySelector(":scope > p.muted")) replace(body);
+    sections.forEach((el, i) => {
+      const at = body.children[i];
+      if (at === el) return;
+      if (at) at.replaceWith(el);
+      else body.appendChild(el);
+    });
+    while (body.children.length > sections.length) body.lastElementChild?.remove();
+  };
+  /** The section as last shown when it holds unsaved typing, else `make()`. */
+  const section = (key: Section, make: () => HTMLElement): HTMLElement => {
+    const old = shown[key];
+    if (dirty[key] && old) return old;
+    dirty[key] = false;
+    return tracked(key, make());
+  };
 
   /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
-  const weekForm = (owner: string | null, current: Availability | null, testid: string): HTMLElement => {
+  const weekForm = (owner: string | null, current: Availability | null, testid: string, key: Section): HTMLElement => {
     const fields: Field<HTMLInputElement>[] = WEEK.map((d) =>
       // blank means closed once hours are set; before that, nothing is restricted
-      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: current ? "closed" : owner ? "as the clinic" : "not set" }), {
+      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: owner ? "day off" : current ? "closed" : "not set" }), {
         id: `${testid}-${d.day}`,
         name: d.day,
         label: d.name,
@@ -97,6 +128,7 @@ export function hoursScreen(ctx: Ctx): Screen {
       save.disabled = true;
       try {
         await api.setHours(owner, { available_time: times });
+        dirty[key] = false;
         setBanner(formErr, null);
         ctx.toast(owner ? "Working hours saved." : "Opening hours saved.", "success");
         await load();
@@ -110,6 +142,7 @@ export function hoursScreen(ctx: Ctx): Screen {
       clear.disabled = true;
       try {
         await api.clearHours(owner);
+        dirty[key] = false;
         ctx.toast(owner ? "This provider now works whenever the clinic is open." : "Opening hours cleared: any time is bookable.", "success");
         await load();
       } catch (raw) {
@@ -162,8 +195,11 @@ export function hoursScreen(ctx: Ctx): Screen {
       try {
         const block: NewScheduleBlock = { starts_at: starts, ends_at: ends, kind: kind.control.value as BlockKind, reason: reason.control.value.trim() };
         if (who.control.value) block.provider_id = who.control.value;
-        await api.addScheduleBlock(block);
+        const made = await api.addScheduleBlock(block);
+        dirty.blocks = false;
         ctx.toast("Added. Bookings there are refused from now on; existing ones stay.", "success");
+        // shown at once, as the server answered; the feed brings the same row to the cache
+        held = { added: made, removed: null };
         await load();
       } catch (raw) {
         setBanner(formErr, adminErrorText(raw as CommandError, "block time"));
@@ -192,6 +228,7 @@ export function hoursScreen(ctx: Ctx): Screen {
       try {
         await api.removeScheduleBlock(b.id);
         ctx.toast("Removed: that time is bookable again.", "success");
+        held = { added: null, removed: b.id };
         await load();
       } catch (raw) {
         remove.disabled = false;
@@ -206,47 +243,71 @@ export function hoursScreen(ctx: Ctx): Screen {
     const v = view;
     const list = providers(ctx.staff());
     if (!list.some((s) => s.id === provider)) provider = list[0]?.id ?? "";
-    const providerSel = select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), provider);
-    providerSel.id = "hours-provider";
-    providerSel.setAttribute("data-testid", "hours-provider");
-    const providerHost = h("div", null);
-    const showProvider = () => {
-      const own = v.providers.find((a) => a.provider_id === provider) ?? null;
-      replace(
-        providerHost,
-        h("p", { class: "muted small", "data-testid": "hours-provider-note" }, own ? "Their own hours (within the clinic's opening hours)." : "No hours of their own: they can be booked whenever the clinic is open."),
-        weekForm(provider, own, "hours-provider-week"),
-      );
-    };
-    providerSel.addEventListener("change", () => {
-      provider = providerSel.value;
+    const providerPanel = () => {
+      const providerSel = select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), provider);
+      providerSel.id = "hours-provider";
+      providerSel.setAttribute("data-testid", "hours-provider");
+      const providerHost = h("div", null);
+      const showProvider = () => {
+        const own = v.providers.find((a) => a.provider_id === provider) ?? null;
+        replace(
+          providerHost,
+          h(
+            "p",
+            { class: "muted small", "data-testid": "hours-provider-note" },
+            own
+              ? "Their own hours (within the clinic's opening hours); a blank day is a day off."
+              : "No hours of their own: they can be booked whenever the clinic is open. Once their week is saved, a blank day is a day off.",
+          ),
+          weekForm(provider, own, "hours-provider-week", "provider"),
+        );
+      };
+      providerSel.addEventListener("change", async () => {
+        if (dirty.provider) {
+          const drop = await confirmAction({
+            title: "Discard the hours typed?",
+            text: "The hours typed for the provider shown are not saved yet. Show another provider and discard them?",
+            confirmLabel: "Discard and switch",
+            testid: "hours-discard",
+            danger: true,
+          });
+          if (!drop) {
+            providerSel.value = provider;
+            return;
+          }
+        }
+        provider = providerSel.value;
+        dirty.provider = false;
+        showProvider();
+      });
       showProvider();
-    });
-    showProvider();
-    const blocks = v.blocks.filter((b) => Date.parse(b.ends_at) > Date.now());
-    replace(
-      body,
-      h(
-        "section",
-        { class: "panel", "aria-labelledby": "hours-clinic" },
-        h("h2", { id: "hours-clinic" }, "Clinic opening hours"),
-        v.clinic ? null : h("p", { class: "banner banner-info", "data-testid": "hours-unset" }, "No opening hours are set: any time of any day can be booked."),
-        weekForm(null, v.clinic, "hours-clinic-week"),
-      ),
-      h(
+      return h(
         "section",
         { class: "panel", "aria-labelledby": "hours-providers" },
         h("h2", { id: "hours-providers" }, "Working hours"),
         h("label", { for: "hours-provider" }, "Provider "),
         providerSel,
         providerHost,
+      );
+    };
+    const blocks = blocksAhead;
+    place([
+      section("clinic", () =>
+        h(
+          "section",
+          { class: "panel", "aria-labelledby": "hours-clinic" },
+          h("h2", { id: "hours-clinic" }, "Clinic opening hours"),
+          v.clinic ? null : h("p", { class: "banner banner-info", "data-testid": "hours-unset" }, "No opening hours are set: any time of any day can be booked."),
+          weekForm(null, v.clinic, "hours-clinic-week", "clinic"),
+        ),
       ),
-      h(
+      section("provider", providerPanel),
+      section("blocks", () => h(
         "section",
         { class: "panel", "aria-labelledby": "hours-blocks" },
         h("h2", { id: "hours-blocks" }, "Closed dates and blocks"),
         blocks.length === 0
-          ? h("p", { class: "muted", "data-testid": "blocks-none" }, "None in the next two months.")
+          ? h("p", { class: "muted", "data-testid": "blocks-none" }, "None ahead.")
           : h(
               "table",
               { class: "data-table", "data-testid": "blocks-table" },
@@ -255,16 +316,26 @@ export function hoursScreen(ctx: Ctx): Screen {
             ),
         h("h3", { class: "section-title" }, "Add a closed date or a block"),
         blockForm(),
-      ),
-    );
+      )),
+    ]);
     body.removeAttribute("aria-busy");
   };
 
+  // what this screen just added or removed, shown before the feed has brought it to the cache
+  let held: { added: ScheduleBlock | null; removed: string | null } = { added: null, removed: null };
+  let seq = 0;
   const load = async () => {
+    const my = ++seq;
     try {
-      view = await api.availability(ctx.today(), addDays(ctx.today(), BLOCKS_AHEAD));
+      const [v, b] = await Promise.all([api.availability(ctx.today(), addDays(ctx.today(), HOURS_AHEAD)), api.upcomingBlocks()]);
+      if (my !== seq) return;
+      view = v;
+      const added = held.added;
+      if (added && !b.some((x) => x.id === added.id)) b.push(added);
+      else held.added = null;
+      if (held.removed && !b.some((x) => x.id === held.removed)) held.removed = null;
+      blocksAhead = b.filter((x) => x.id !== held.removed).sort((x, y) => Date.parse(x.starts_at) - Date.parse(y.starts_at));
       setBanner(err, null);
-      dirty = false;
       render();
     } catch (raw) {
       setBanner(err, `Could not read the hours: ${(raw as CommandError).message}`);
@@ -277,10 +348,9 @@ export function hoursScreen(ctx: Ctx): Screen {
     title: "Opening hours",
     focus: () => heading.focus(),
     refresh: (entities) => {
-      // another administrator's change (or this one's, back from the feed): show it, unless
-      // something typed here is not saved yet (it would be lost); saving reloads anyway
+      // another administrator's change (or this one's, back from the feed): shown, except in
+      // a section with something typed and not saved yet
       if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user")) return;
-      if (dirty) return;
       void load();
     },
   };

@@ -356,8 +356,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       if (!t) (mTime.setError("must be a time like 09:30"), (bad = true));
       const lenErr = durationError(len);
       if (lenErr !== null) (mLen.setError(lenErr), (bad = true));
-      const why = mWhy.wrap.hidden ? null : mWhy.control.value.trim();
-      if (why === "") (mWhy.setError("say why, or choose a time inside the hours"), (bad = true));
+      // blank: no override (a time inside the hours needs none; outside, the refusal says so)
+      const why = mWhy.wrap.hidden ? null : mWhy.control.value.trim() || null;
       if (bad || !t) return;
       save.disabled = true;
       void doMove(row, zonedToUtc(d, t, ctx.tz), len, mProv.control.value, why).then((refused) => {

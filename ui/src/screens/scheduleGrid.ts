@@ -119,7 +119,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
         "data-time": timeOfMinutes(minutes),
         "data-closed": closed ? "true" : "false",
         "aria-label": closed
-          ? `${c.title}, ${timeOfMinutes(minutes)}: outside the hours`
+          ? `${c.title}, ${timeOfMinutes(minutes)}: outside the hours (Enter or B to book anyway, with a reason)`
           : `${c.title}, ${timeOfMinutes(minutes)}: press Enter or B to book here`,
       });
       col.appendChild(cell);

@@ -33,6 +33,13 @@ export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: s
   return findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit }, busy);
 }
 
+// the finder's hours were once kept per workstation; the clinic's own replace them
+try {
+  globalThis.localStorage?.removeItem("medoffice.openingHours");
+} catch {
+  // storage may be unavailable; nothing to clean then
+}
+
 /** Opens the finder; `providerId` preselects a provider (null: any provider). */
 export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDate: string }): void {
   const list = providers(ctx.staff());
@@ -99,9 +106,10 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
       const found = findFreeSlots({ providers: ids, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit: 12 }, busy);
       const note = form.querySelector('[data-testid="slot-hours-note"]');
       if (note)
-        note.textContent = view.clinic
-          ? "Only times inside the clinic's opening hours and the provider's working hours are offered; closed dates and blocks are left out."
-          : "This clinic has no opening hours set, so any time of day is offered. An administrator sets them under Clinic → Opening hours.";
+        note.textContent =
+          view.clinic || view.providers.length > 0
+            ? "Only times inside the clinic's opening hours and the provider's working hours are offered; closed dates and blocks are left out."
+            : "This clinic has no opening hours set, so any time of day is offered. An administrator sets them under Administration → Opening hours.";
       const name = (id: string) => list.find((s) => s.id === id)?.full_name ?? "";
       replace(
         results,

@@ -5,8 +5,8 @@
 use chrono::{DateTime, Utc};
 use medoffice_model::merge::FieldConflict;
 use medoffice_model::{
-    Appointment, AppointmentKind, AppointmentStatus, FieldErrors, NewAppointment, Permission,
-    APPOINTMENT_EDITABLE_FIELDS, CHECKED_IN_AT_FIELD,
+    Appointment, AppointmentField, AppointmentKind, AppointmentStatus, FieldErrors, NewAppointment,
+    Permission, APPOINTMENT_EDITABLE_FIELDS, CHECKED_IN_AT_FIELD,
 };
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -159,9 +159,12 @@ async fn check_provider(conn: &mut PgConnection, provider_id: Uuid) -> AppResult
     }
 }
 
-/// Books an appointment. Overlaps with a live booking of the same provider are 409 naming the
-/// other booking (`details.conflicting_appointment_id`), unless `overbooked` is set by a user
-/// allowed to overbook. Idempotent by `id`.
+/// Books an appointment. A time outside the clinic's or the provider's hours or in a block is
+/// 409 naming why (`details.unavailable`), unless `outside_hours_reason` is given by a role
+/// allowed to override (audited as `appointment.outside_hours`; see
+/// [`availability::check_booking_fits`]). Overlaps with a live booking of the same provider are
+/// 409 naming the other booking (`details.conflicting_appointment_id`), unless `overbooked` is
+/// set by a user allowed to overbook. Idempotent by `id`.
 pub async fn book_appointment(
     conn: &mut PgConnection,
     actor: &Actor,
@@ -335,6 +338,7 @@ pub async fn update_appointment(
 ) -> AppResult<(Appointment, Vec<FieldConflict>, bool)> {
     actor.require(Permission::AppointmentWrite)?;
     check_editable(&changes, APPOINTMENT_EDITABLE_FIELDS)?;
+    let reason_sent = changes.contains_key(AppointmentField::OutsideHoursReason.as_str());
     let next = next_revision(conn, actor.tenant_id).await?;
     let current = get_appointment_for_update(conn, id).await?;
     let revs_sql = "SELECT field_revisions FROM appointments WHERE id = $1";
@@ -365,6 +369,18 @@ pub async fn update_appointment(
     }
     medoffice_model::validate_duration(a.duration_minutes, &mut e);
     medoffice_model::validate_outside_hours_reason(a.outside_hours_reason.as_deref(), &mut e);
+    if !medoffice_model::in_bookable_years(a.starts_at) {
+        e.add("starts_at", medoffice_model::BOOKABLE_YEARS_TEXT);
+    }
+    if a.outside_hours_reason.is_some()
+        && a.outside_hours_reason != current.outside_hours_reason
+        && !a.status.is_live()
+    {
+        e.add(
+            "outside_hours_reason",
+            "only a visit still to come can be booked outside the hours",
+        );
+    }
     e.into_result().map_err(AppError::Validation)?;
     if a.provider_id != current.provider_id {
         check_provider(conn, a.provider_id).await?;
@@ -383,21 +399,40 @@ pub async fn update_appointment(
             return Err(overlap_error(Some(&other)));
         }
     }
-    // a move (or a new override) is checked against the hours; an override moved back inside
-    // them is dropped
+    // a move (or a new override) is checked against the hours. Only a reason sent with this
+    // change overrides them for a new time: a move of an overridden visit is a new decision.
+    // An override moved back inside the hours is dropped.
     let mut outside = a.outside_hours_reason.clone();
     if a.status.is_live()
         && (moves || !current.status.is_live() || outside != current.outside_hours_reason)
     {
+        let offered = if moves && !reason_sent {
+            None
+        } else {
+            outside.as_deref()
+        };
         outside = availability::check_booking_fits(
             conn,
             actor,
             a.provider_id,
             a.starts_at,
             a.duration_minutes,
-            outside.as_deref(),
+            offered,
         )
         .await?;
+        if outside.is_some() {
+            audit::record(
+                conn,
+                actor,
+                AuditEntry::success(
+                    "appointment.outside_hours",
+                    "appointment",
+                    Some(id),
+                    Some(a.patient_id),
+                ),
+            )
+            .await?;
+        }
     }
     // only a check-in made now proposes a time; the trigger keeps or clears it otherwise
     let checking_in =

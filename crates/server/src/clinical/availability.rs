@@ -340,7 +340,7 @@ pub async fn delete_provider(
     actor: Actor,
     Path(id): Path<Uuid>,
 ) -> AppResult<StatusCode> {
-    remove(&st, &actor, id).await
+    remove(&st, &actor, id, true).await
 }
 
 /// Clears the clinic's opening hours (admin): any time is bookable again, within providers'
@@ -348,17 +348,20 @@ pub async fn delete_provider(
 #[utoipa::path(delete, path = "/api/v1/availability/clinic", tag = "availability",
     responses((status = 204), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody)))]
 pub async fn delete_clinic(State(st): State<AppState>, actor: Actor) -> AppResult<StatusCode> {
-    remove(&st, &actor, actor.tenant_id).await
+    remove(&st, &actor, actor.tenant_id, false).await
 }
 
-async fn remove(st: &AppState, actor: &Actor, id: Uuid) -> AppResult<StatusCode> {
+async fn remove(st: &AppState, actor: &Actor, id: Uuid, provider: bool) -> AppResult<StatusCode> {
     actor.require(Permission::ScheduleManage)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    // the provider route never clears the clinic's own hours (and the clinic route no provider's)
     let done = sqlx::query(
-        "UPDATE availability SET deleted = true, updated_by = $2 WHERE id = $1 AND NOT deleted",
+        "UPDATE availability SET deleted = true, updated_by = $2 \
+         WHERE id = $1 AND NOT deleted AND (provider_id IS NOT NULL) = $3",
     )
     .bind(id)
     .bind(actor.user_id)
+    .bind(provider)
     .execute(&mut *tx)
     .await?;
     if done.rows_affected() == 0 {
@@ -382,7 +385,8 @@ async fn remove(st: &AppState, actor: &Actor, id: Uuid) -> AppResult<StatusCode>
 
 /// Blocks time (admin): a closed date for the whole clinic (`provider_id` absent) or a
 /// provider's leave, meeting or lunch. Bookings already in it stay; new ones are refused there.
-/// Idempotent by `id`: the same id answers the block already made.
+/// Idempotent by `id`: the same body again answers the block already made (200); another body
+/// with that id is 409 on `id`.
 #[utoipa::path(post, path = "/api/v1/schedule-blocks", tag = "availability",
     request_body = NewScheduleBlock,
     responses((status = 201, body = ScheduleBlock), (status = 403, body = ErrorBody),
@@ -405,8 +409,20 @@ pub async fn create_block(
     .fetch_optional(&mut *tx)
     .await?
     {
+        // the same block sent again answers as made; another body with that id is refused
+        let b = block_from_row(&row)?;
+        let same = !b.deleted
+            && b.provider_id == new.provider_id
+            // PostgreSQL keeps microseconds
+            && b.starts_at.timestamp_micros() == new.starts_at.timestamp_micros()
+            && b.ends_at.timestamp_micros() == new.ends_at.timestamp_micros()
+            && b.kind == new.kind
+            && b.reason == new.reason.trim();
         tx.commit().await?;
-        return Ok((StatusCode::OK, Json(block_from_row(&row)?)));
+        if !same {
+            return Err(AppError::conflict_field("id", "is already in use"));
+        }
+        return Ok((StatusCode::OK, Json(b)));
     }
     if let Some(p) = new.provider_id {
         let known: Option<bool> = sqlx::query_scalar("SELECT active FROM users WHERE id = $1")
