@@ -9,7 +9,8 @@ use crate::clinical::availability::{availability_from_row, block_from_row};
 use crate::clinical::patients::{patient_cols, patient_from_row};
 use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
-use crate::{availability_cols, block_cols};
+use crate::clinical::rooms::room_from_row;
+use crate::{availability_cols, block_cols, room_cols};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
