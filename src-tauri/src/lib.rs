@@ -14,6 +14,7 @@ use chrono::{DateTime, Utc};
 use medoffice_client::account::{TotpEnabled, TotpSetupView};
 use medoffice_client::admin::AuditExport;
 use medoffice_client::hours::AvailabilityView;
+use medoffice_client::rooms::FlowBoard;
 use medoffice_client::view::{
     AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
     SessionState, SyncStatus,
@@ -21,8 +22,9 @@ use medoffice_client::view::{
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
-    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, ScheduleBlock,
-    StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo, UserPatch, VitalSigns,
+    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Room, RoomPatch,
+    ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo, UserPatch,
+    VitalSigns,
 };
 use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
@@ -324,6 +326,40 @@ async fn upcoming_blocks(state: State<'_, AppState>) -> Res<Vec<ScheduleBlock>> 
     state.ws.upcoming_blocks().await
 }
 
+/// Today's flow board: every provider's visits with where each stands, and the rooms.
+#[tauri::command(rename_all = "snake_case")]
+async fn flow_board(state: State<'_, AppState>) -> Res<FlowBoard> {
+    state.ws.flow_board().await
+}
+
+/// The clinic's rooms (out-of-use ones too).
+#[tauri::command(rename_all = "snake_case")]
+async fn rooms(state: State<'_, AppState>) -> Res<Vec<Room>> {
+    state.ws.rooms().await
+}
+
+/// Shows a checked-in patient to a room, or back to the waiting room (`room_id` null).
+#[tauri::command(rename_all = "snake_case")]
+async fn set_appointment_room(
+    state: State<'_, AppState>,
+    appointment_id: Uuid,
+    room_id: Option<Uuid>,
+) -> Res<AppointmentRow> {
+    state.ws.set_appointment_room(appointment_id, room_id).await
+}
+
+/// Adds a room (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn add_room(state: State<'_, AppState>, name: String) -> Res<Room> {
+    state.ws.add_room(name).await
+}
+
+/// Renames a room or takes it out of (or back into) use (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn update_room(state: State<'_, AppState>, room_id: Uuid, patch: RoomPatch) -> Res<Room> {
+    state.ws.update_room(room_id, patch).await
+}
+
 /// Removes a block (admin, online).
 #[tauri::command(rename_all = "snake_case")]
 async fn remove_schedule_block(state: State<'_, AppState>, block_id: Uuid) -> Res<()> {
@@ -538,6 +574,11 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         add_schedule_block,
         remove_schedule_block,
         upcoming_blocks,
+        flow_board,
+        rooms,
+        set_appointment_room,
+        add_room,
+        update_room,
         book_appointment,
         set_appointment_status,
         staff,

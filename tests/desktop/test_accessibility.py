@@ -220,6 +220,7 @@ SCREENS = [
     ("move-dialog", to_move_dialog, '[data-testid="move-save"]', leave_move_dialog),
     ("book", to_book, '[data-testid="book-save"]', None),
     ("review", nav_to("nav-review", "review"), None, None),
+    ("waiting-room", nav_to("nav-flow", "flow-screen"), None, None),
     ("account", nav_to("nav-account", "account-screen"), '[data-testid="account-change-password"]', None),
     ("users", nav_to("nav-users", "users-screen"), None, None),
     ("clinic-settings", nav_to("nav-clinic", "clinic-screen"), None, None),

@@ -509,6 +509,7 @@ pub async fn cache_rows(
         EntityKind::User,
         EntityKind::Availability,
         EntityKind::ScheduleBlock,
+        EntityKind::Room,
     ] {
         let rows = ws.cached_rows(kind).await.map_err(anyhow::Error::msg)?;
         if rows.is_empty() {

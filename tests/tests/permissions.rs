@@ -109,6 +109,9 @@ fn table() -> Vec<Case> {
             "/api/v1/schedule-blocks/{id}",
             Perm(ScheduleManage),
         ),
+        case(Method::GET, "/api/v1/rooms", Perm(AppointmentRead)),
+        case(Method::POST, "/api/v1/rooms", Perm(ScheduleManage)),
+        case(Method::PATCH, "/api/v1/rooms/{id}", Perm(ScheduleManage)),
         case(Method::GET, "/api/v1/users", Perm(UserManage)),
         case(Method::POST, "/api/v1/users", Perm(UserManage)),
         case(Method::PATCH, "/api/v1/users/{id}", Perm(UserManage)),
@@ -352,6 +355,27 @@ impl Fixtures<'_> {
                 (
                     t.replace("{id}", b["id"].as_str().unwrap_or_default()),
                     None,
+                )
+            }
+            ("POST", "/api/v1/rooms") => {
+                let n = self.next();
+                (t.into(), Some(json!({ "name": format!("Room {n}") })))
+            }
+            ("PATCH", "/api/v1/rooms/{id}") => {
+                let n = self.next();
+                let (s, r) = self
+                    .http
+                    .call(
+                        Method::POST,
+                        "/api/v1/rooms",
+                        Some(&self.admin),
+                        Some(json!({ "name": format!("Fixture room {n}") })),
+                    )
+                    .await?;
+                anyhow::ensure!(s == 201, "fixture room: {s} {r}");
+                (
+                    t.replace("{id}", r["id"].as_str().unwrap_or_default()),
+                    Some(json!({ "name": format!("Renamed room {n}") })),
                 )
             }
             ("PATCH", "/api/v1/tenant") => (t.into(), Some(json!({"name": "Clinic perm"}))),

@@ -39,6 +39,9 @@ import type { AvailabilityUpdate } from "./bindings/AvailabilityUpdate";
 import type { AvailabilityView } from "./bindings/AvailabilityView";
 import type { NewScheduleBlock } from "./bindings/NewScheduleBlock";
 import type { ScheduleBlock } from "./bindings/ScheduleBlock";
+import type { FlowBoard } from "./bindings/FlowBoard";
+import type { Room } from "./bindings/Room";
+import type { RoomPatch } from "./bindings/RoomPatch";
 import { RULES } from "./bindings/rules";
 
 /** Every code a command may answer with (`ErrorCode::ALL` of crates/model). */
@@ -166,6 +169,13 @@ export const api = {
   removeScheduleBlock: (block_id: string) => call<null>("remove_schedule_block", { block_id }),
   /** Every block that has not ended yet, however far ahead, from the cache. */
   upcomingBlocks: () => call<ScheduleBlock[]>("upcoming_blocks"),
+  /** Today's flow board (offline too): every provider's visits with where each stands, and the rooms. */
+  flowBoard: () => call<FlowBoard>("flow_board"),
+  rooms: () => call<Room[]>("rooms"),
+  /** Shows a checked-in patient to a room, or back to the waiting room (`room_id` null). */
+  setAppointmentRoom: (appointment_id: string, room_id: string | null) => call<AppointmentRow>("set_appointment_room", { appointment_id, room_id }),
+  addRoom: (name: string) => call<Room>("add_room", { name }),
+  updateRoom: (room_id: string, patch: RoomPatch) => call<Room>("update_room", { room_id, patch }),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
   setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),

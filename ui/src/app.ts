@@ -16,6 +16,7 @@ import { bookScreen } from "./screens/book";
 import { chartScreen } from "./screens/chart";
 import { clinicScreen } from "./screens/clinic";
 import { hoursScreen } from "./screens/hours";
+import { flowScreen } from "./screens/flow";
 import { editPatientScreen, resendRegistrationScreen } from "./screens/editPatient";
 import { openHelp } from "./screens/help";
 import { loginForm, loginScreen } from "./screens/login";
@@ -33,12 +34,13 @@ import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { problemText, statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
-const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block"];
+const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block", "room"];
 
 /** The navigation item of a screen at the bottom of the stack (others: by section). */
 const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {
   schedule: "nav-schedule",
   today: "nav-today",
+  flow: "nav-flow",
   review: "nav-review",
   account: "nav-account",
   users: "nav-users",
@@ -365,6 +367,7 @@ export class App {
       ctx.can("patient_read") ? navBtn("nav-patients", "Patients", "/", () => this.root_({ name: "patients" })) : null,
       ctx.can("appointment_read") ? navBtn("nav-schedule", "Schedule", "Alt+S", () => this.root_({ name: "schedule", date: this.todayValue })) : null,
       isClinician(user) ? navBtn("nav-today", "My patients today", "Alt+T", () => this.root_({ name: "today" })) : null,
+      ctx.can("appointment_read") ? navBtn("nav-flow", "Waiting room", "Alt+W", () => this.root_({ name: "flow" })) : null,
       navBtn("nav-review", "Review", "Alt+R", () => this.openReview()),
       navBtn("nav-account", "My account", "", () => this.root_({ name: "account" })),
       navBtn("nav-settings", "Settings", "Ctrl+,", () => this.root_({ name: "settings" })),
@@ -448,6 +451,8 @@ export class App {
         return bookScreen(ctx, route);
       case "today":
         return todayScreen(ctx);
+      case "flow":
+        return flowScreen(ctx);
       case "edit-patient":
         return editPatientScreen(ctx, route.patientId);
       case "review":
@@ -579,6 +584,11 @@ export class App {
     if (e.altKey && !e.ctrlKey && e.code === "KeyS") {
       e.preventDefault();
       if (ctx.can("appointment_read")) this.root_({ name: "schedule", date: this.todayValue });
+      return;
+    }
+    if (e.altKey && !e.ctrlKey && e.code === "KeyW") {
+      e.preventDefault();
+      if (ctx.can("appointment_read")) this.root_({ name: "flow" });
       return;
     }
     if (e.altKey && !e.ctrlKey && e.code === "KeyT") {

@@ -64,6 +64,7 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0005_availability.sql"
         )),
+        M::up(include_str!("../../../migrations/cache/0006_rooms.sql")),
     ])
 }
 
@@ -1117,6 +1118,7 @@ impl Cache {
             EntityKind::ScheduleBlock => {
                 "SELECT id, revision, deleted, data FROM schedule_blocks ORDER BY id"
             }
+            EntityKind::Room => "SELECT id, revision, 0, data FROM rooms ORDER BY id",
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| {
@@ -1150,6 +1152,18 @@ impl Cache {
         for data in rows {
             out.push(serde_json::from_str(&data?)?);
         }
+        Ok(out)
+    }
+
+    /// The clinic's rooms, out-of-use ones too, by name.
+    pub fn rooms(&self) -> CacheResult<Vec<medoffice_model::Room>> {
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM rooms")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out: Vec<medoffice_model::Room> = Vec::new();
+        for data in rows {
+            out.push(serde_json::from_str(&data?)?);
+        }
+        out.sort_by_key(|r| r.name.to_lowercase());
         Ok(out)
     }
 
@@ -1318,6 +1332,12 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                 c.deleted || b.deleted,
                 serde_json::to_string(b)?
             ],
+        )?,
+        Record::Room(r) => exec(
+            tx,
+            "INSERT INTO rooms (id, revision, data) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > rooms.revision",
+            params![id, c.revision, serde_json::to_string(r)?],
         )?,
     };
     Ok(n > 0)

@@ -45,6 +45,7 @@ mod lock;
 pub mod offline;
 mod reads;
 mod review;
+pub mod rooms;
 pub mod secrets;
 mod signin;
 mod signout;

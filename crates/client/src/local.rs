@@ -73,6 +73,7 @@ fn provisional_appointment(id: Uuid, a: &NewAppointment) -> Appointment {
         notes: a.notes.clone(),
         overbooked: a.overbooked.unwrap_or(false),
         outside_hours_reason: a.outside_hours_reason.clone(),
+        room_id: None,
         checked_in_at: None,
         revision: 0,
         deleted: false,

@@ -65,6 +65,7 @@ impl Workstation {
             "staff": rows(EntityKind::User)?,
             "availability": rows(EntityKind::Availability)?,
             "schedule_blocks": rows(EntityKind::ScheduleBlock)?,
+            "rooms": rows(EntityKind::Room)?,
             "outbox": outbox,
             "conflicts": conflicts,
             "unreported_chart_opens": access::unreported_count(&cache)?,

@@ -294,7 +294,7 @@ impl Workstation {
 
     /// Queues an update of a booking (only the fields in `changes`, from the revision in the
     /// cache; `checked_in_at` with a check-in) and answers its row as it now shows here.
-    async fn update_appointment(
+    pub(crate) async fn update_appointment(
         &self,
         s: &Session,
         id: Uuid,

@@ -126,6 +126,9 @@ pub struct Appointment {
     /// bookings inside availability.
     #[serde(default)]
     pub outside_hours_reason: Option<String>,
+    /// The room the patient was shown to (see [`crate::flow_state`]); absent until then.
+    #[serde(default)]
+    pub room_id: Option<Uuid>,
     /// When the patient was checked in at the desk (UTC): set by the server when the status
     /// becomes `checked_in` (from the time an offline check-in was made, clamped to not later
     /// than the server's now and not earlier than 24 h before `starts_at`), kept through
@@ -244,7 +247,7 @@ pub fn validate_duration(minutes: i32, e: &mut FieldErrors) {
 
 /// `PATCH /api/v1/appointments/{id}` body: the base revision and only the changed fields
 /// (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`,
-/// `outside_hours_reason`).
+/// `outside_hours_reason`, `room_id`).
 /// With `status: "checked_in"` it may also carry `checked_in_at` (RFC 3339), the moment of an
 /// offline check-in at the desk; the server clamps it (see [`Appointment::checked_in_at`]) and
 /// ignores it with any other change.
@@ -281,6 +284,8 @@ crate::fields::wire_fields! {
         Notes = "notes",
         /// Why the visit is outside the hours (an override; null clears it).
         OutsideHoursReason = "outside_hours_reason",
+        /// The room the patient is in (null: none, back to the waiting room).
+        RoomId = "room_id",
     }
 }
 

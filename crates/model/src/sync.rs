@@ -23,6 +23,8 @@ pub enum EntityKind {
     Availability,
     /// [`crate::ScheduleBlock`]: a closed date or a provider's block.
     ScheduleBlock,
+    /// [`crate::Room`].
+    Room,
 }
 
 impl EntityKind {
@@ -35,6 +37,7 @@ impl EntityKind {
             Self::User => "user",
             Self::Availability => "availability",
             Self::ScheduleBlock => "schedule_block",
+            Self::Room => "room",
         }
     }
 
@@ -47,6 +50,7 @@ impl EntityKind {
             Self::User,
             Self::Availability,
             Self::ScheduleBlock,
+            Self::Room,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
@@ -93,6 +97,8 @@ pub enum Record {
     Availability(crate::Availability),
     /// A `schedule_blocks` row.
     ScheduleBlock(crate::ScheduleBlock),
+    /// A `rooms` row.
+    Room(crate::Room),
 }
 
 impl Record {
@@ -105,6 +111,7 @@ impl Record {
             Self::User(_) => EntityKind::User,
             Self::Availability(_) => EntityKind::Availability,
             Self::ScheduleBlock(_) => EntityKind::ScheduleBlock,
+            Self::Room(_) => EntityKind::Room,
         }
     }
 
@@ -120,6 +127,7 @@ impl Record {
             EntityKind::User => Self::User(serde_json::from_value(data)?),
             EntityKind::Availability => Self::Availability(serde_json::from_value(data)?),
             EntityKind::ScheduleBlock => Self::ScheduleBlock(serde_json::from_value(data)?),
+            EntityKind::Room => Self::Room(serde_json::from_value(data)?),
         })
     }
 
@@ -132,6 +140,7 @@ impl Record {
             Self::User(r) => serde_json::to_value(r),
             Self::Availability(r) => serde_json::to_value(r),
             Self::ScheduleBlock(r) => serde_json::to_value(r),
+            Self::Room(r) => serde_json::to_value(r),
         };
         // plain structs of strings, numbers and dates always serialise
         v.unwrap_or(serde_json::Value::Null)

@@ -7,9 +7,10 @@ use sqlx::{PgConnection, Row};
 use crate::clinical::appointments::{appointment_cols, appointment_from_row};
 use crate::clinical::availability::{availability_from_row, block_from_row};
 use crate::clinical::patients::{patient_cols, patient_from_row};
+use crate::clinical::rooms::room_from_row;
 use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
-use crate::{availability_cols, block_cols};
+use crate::{availability_cols, block_cols, room_cols};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
@@ -125,6 +126,19 @@ pub async fn read_changes_and_revision(
             b.deleted,
             Record::ScheduleBlock(b),
         ));
+    }
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        room_cols!(),
+        " FROM rooms WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let r = room_from_row(&row)?;
+        all.push(change(r.id, r.revision, false, Record::Room(r)));
     }
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;

@@ -37,7 +37,7 @@ use axum::{Json, Router};
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
-use clinical::{appointments, availability, patients, vitals};
+use clinical::{appointments, availability, patients, rooms, vitals};
 pub use config::ServeConfig;
 use error::AppError;
 
@@ -99,6 +99,9 @@ pub struct ApiJson<T>(pub T);
         availability::delete_provider,
         availability::create_block,
         availability::delete_block,
+        rooms::list,
+        rooms::create,
+        rooms::patch,
         users::list_users,
         users::create_user,
         users::patch_user,
@@ -195,6 +198,8 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
             "/api/v1/schedule-blocks/{id}",
             axum::routing::delete(availability::delete_block),
         )
+        .route("/api/v1/rooms", get(rooms::list).post(rooms::create))
+        .route("/api/v1/rooms/{id}", axum::routing::patch(rooms::patch))
         .route(
             "/api/v1/users",
             get(users::list_users).post(users::create_user),

@@ -399,6 +399,10 @@ async fn demo(url: &str, dir: &std::path::Path, without_hours: bool) -> anyhow::
     {
         println!("opening hours, working hours, a meeting and closed dates set");
     }
+    let rooms = set_demo_rooms(&pool, tenant, ids["admin"]).await?;
+    if rooms > 0 {
+        println!("{rooms} rooms added");
+    }
     let (day, booked) =
         book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
     println!("schedule of {day}: {booked} appointments booked");
@@ -526,6 +530,32 @@ async fn set_demo_availability(
     }
     tx.commit().await?;
     Ok(true)
+}
+
+/// The demo clinic's rooms, unless it has rooms already: two consulting rooms and triage.
+/// Answers how many were added.
+async fn set_demo_rooms(pool: &sqlx::PgPool, tenant: Uuid, admin: Uuid) -> anyhow::Result<usize> {
+    let mut tx = db::tenant_tx(pool, tenant).await?;
+    let any: bool = sqlx::query_scalar("SELECT EXISTS (SELECT 1 FROM rooms)")
+        .fetch_one(&mut *tx)
+        .await?;
+    if any {
+        return Ok(0);
+    }
+    let names = ["Room 1", "Room 2", "Triage"];
+    for name in names {
+        sqlx::query(
+            "INSERT INTO rooms (id, tenant_id, name, created_by, updated_by) VALUES ($1, $2, $3, $4, $4)",
+        )
+        .bind(Uuid::now_v7())
+        .bind(tenant)
+        .bind(name)
+        .bind(admin)
+        .execute(&mut *tx)
+        .await?;
+    }
+    tx.commit().await?;
+    Ok(names.len())
 }
 
 /// Books a day of visits for the demo physician and nurse, from the imported patients, on the

@@ -53,6 +53,10 @@ overbooked: boolean,
  */
 outside_hours_reason: string | null, 
 /**
+ * The room the patient was shown to (see [`crate::flow_state`]); absent until then.
+ */
+room_id: string | null, 
+/**
  * When the patient was checked in at the desk (UTC): set by the server when the status
  * becomes `checked_in` (from the time an offline check-in was made, clamped to not later
  * than the server's now and not earlier than 24 h before `starts_at`), kept through

@@ -4,4 +4,4 @@
  * An appointment field an edit may change (`PATCH /api/v1/appointments/{id}`,
  * `appointment.update`).
  */
-export type AppointmentField = "status" | "starts_at" | "duration_minutes" | "provider_id" | "kind" | "reason" | "notes" | "outside_hours_reason";
+export type AppointmentField = "status" | "starts_at" | "duration_minutes" | "provider_id" | "kind" | "reason" | "notes" | "outside_hours_reason" | "room_id";

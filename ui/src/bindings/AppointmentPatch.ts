@@ -3,7 +3,7 @@
 /**
  * `PATCH /api/v1/appointments/{id}` body: the base revision and only the changed fields
  * (`status`, `starts_at`, `duration_minutes`, `provider_id`, `kind`, `reason`, `notes`,
- * `outside_hours_reason`).
+ * `outside_hours_reason`, `room_id`).
  * With `status: "checked_in"` it may also carry `checked_in_at` (RFC 3339), the moment of an
  * offline check-in at the desk; the server clamps it (see [`Appointment::checked_in_at`]) and
  * ignores it with any other change.

@@ -2,6 +2,7 @@
 import type { Appointment } from "./Appointment";
 import type { Availability } from "./Availability";
 import type { Patient } from "./Patient";
+import type { Room } from "./Room";
 import type { ScheduleBlock } from "./ScheduleBlock";
 import type { StaffMember } from "./StaffMember";
 import type { VitalSigns } from "./VitalSigns";
@@ -25,4 +26,4 @@ revision: number,
 /**
  * Tombstone (soft-deleted).
  */
-deleted: boolean, } & ({ "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock });
+deleted: boolean, } & ({ "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock } | { "entity": "room", "data": Room });

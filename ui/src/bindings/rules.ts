@@ -352,7 +352,8 @@ export const RULES: ClinicalRules = {
     "kind",
     "reason",
     "notes",
-    "outside_hours_reason"
+    "outside_hours_reason",
+    "room_id"
   ],
   "patient_editable_fields": [
     "given_name",

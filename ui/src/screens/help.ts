@@ -15,6 +15,8 @@ export const SHORTCUTS: ReadonlyArray<[string, string]> = [
   ["Enter (in vitals)", "Next measurement"],
   ["Esc", "Close the form or dialog (what you typed is kept until you discard it)"],
   ["Alt+T", "My patients today (nurses and physicians)"],
+  ["Alt+W", "Waiting room: the clinic's day on one board"],
+  ["Enter / R / 1–9 / 0 (waiting room)", "Next step for the visit / choose a room / that room / back to the waiting room"],
   ["Alt+← / Alt+→", "Previous / next day (or week) in the schedule"],
   ["D / W", "Schedule: day view / week view"],
   ["G", "Schedule: go to the grid (arrows move between time slots)"],

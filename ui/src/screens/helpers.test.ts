@@ -49,6 +49,7 @@ describe("booking helpers", () => {
           notes: null,
           overbooked: false,
           outside_hours_reason: null,
+          room_id: null,
           checked_in_at: null,
           revision: 1,
           deleted: false,

@@ -1,5 +1,5 @@
-// Administration → Opening hours: the clinic's opening hours, each provider's working hours, and
-// closed dates and blocks (leave, meetings). Saved on the server (online); every workstation
+// Administration → Opening hours: the clinic's opening hours, each provider's working hours,
+// closed dates and blocks (leave, meetings), and the rooms patients are shown to. Saved on the server (online); every workstation
 // gets them through the feed, and bookings outside them are refused with the reason named.
 
 import { api } from "../api";
@@ -9,6 +9,7 @@ import type { AvailableTime } from "../bindings/AvailableTime";
 import type { BlockKind } from "../bindings/BlockKind";
 import type { CommandError } from "../bindings/CommandError";
 import type { NewScheduleBlock } from "../bindings/NewScheduleBlock";
+import type { Room } from "../bindings/Room";
 import type { ScheduleBlock } from "../bindings/ScheduleBlock";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
@@ -81,6 +82,7 @@ export function hoursScreen(ctx: Ctx): Screen {
     dirty[key] = false;
     return tracked(key, make());
   };
+  let rooms: Room[] = [];
 
   /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
   const weekForm = (owner: string | null, current: Availability | null, testid: string, key: Section): HTMLElement => {
@@ -238,6 +240,66 @@ export function hoursScreen(ctx: Ctx): Screen {
     return h("tr", { "data-testid": "block-row", "data-block-id": b.id }, h("td", null, when), h("td", null, who), h("td", null, KIND_NAME[b.kind]), h("td", null, b.reason), h("td", null, remove));
   };
 
+  const roomsPanel = (rooms: Room[]): HTMLElement => {
+    const formErr = banner("room-error");
+    const name = field(textInput({ maxlength: 60 }), { id: "room-name", name: "name", label: "New room", hint: "As staff say it: Room 3, Triage" });
+    const add = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "room-add" }, "Add room");
+    const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "room-form" }, name.wrap, formErr, h("div", { class: "form-actions" }, add));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      name.setError(null);
+      if (!name.control.value.trim()) {
+        name.setError("is required");
+        name.control.focus();
+        return;
+      }
+      add.disabled = true;
+      try {
+        await api.addRoom(name.control.value.trim());
+        dirty.rooms = false;
+        ctx.toast(`Room “${name.control.value.trim()}” added.`, "success");
+        name.control.value = "";
+        await load();
+      } catch (raw) {
+        const ce = raw as CommandError;
+        if (ce.fields?.name) name.setError(ce.fields.name);
+        else setBanner(formErr, adminErrorText(ce, "add rooms"));
+        name.control.focus();
+      } finally {
+        add.disabled = false;
+      }
+    });
+    const row = (r: Room) => {
+      const toggle = h("button", { type: "button", class: "btn btn-small", "data-testid": "room-toggle" }, r.active ? "Take out of use" : "Back in use");
+      toggle.addEventListener("click", async () => {
+        toggle.disabled = true;
+        try {
+          await api.updateRoom(r.id, { active: !r.active });
+          await load();
+        } catch (raw) {
+          toggle.disabled = false;
+          setBanner(formErr, adminErrorText(raw as CommandError, "change rooms"));
+        }
+      });
+      return h("tr", { "data-testid": "room-row", "data-room-id": r.id }, h("td", null, r.name), h("td", null, r.active ? "In use" : "Out of use"), h("td", null, toggle));
+    };
+    return h(
+      "section",
+      { class: "panel", "aria-labelledby": "hours-rooms" },
+      h("h2", { id: "hours-rooms" }, "Rooms"),
+      h("p", { class: "muted small" }, "Patients are shown to these rooms from the waiting room (Alt+W). A room out of use stays on past visits."),
+      rooms.length === 0
+        ? h("p", { class: "muted", "data-testid": "rooms-none" }, "No rooms yet.")
+        : h(
+            "table",
+            { class: "data-table", "data-testid": "rooms-table" },
+            h("thead", null, h("tr", null, h("th", null, "Room"), h("th", null, "State"), h("th", null, h("span", { class: "visually-hidden" }, "Actions")))),
+            h("tbody", null, rooms.map(row)),
+          ),
+      form,
+    );
+  };
+
   const render = () => {
     if (!view) return;
     const v = view;
@@ -317,6 +379,7 @@ export function hoursScreen(ctx: Ctx): Screen {
         h("h3", { class: "section-title" }, "Add a closed date or a block"),
         blockForm(),
       )),
+      section("rooms", () => roomsPanel(rooms)),
     ]);
     body.removeAttribute("aria-busy");
   };
@@ -327,9 +390,10 @@ export function hoursScreen(ctx: Ctx): Screen {
   const load = async () => {
     const my = ++seq;
     try {
-      const [v, b] = await Promise.all([api.availability(ctx.today(), addDays(ctx.today(), HOURS_AHEAD)), api.upcomingBlocks()]);
+      const [v, b, r] = await Promise.all([api.availability(ctx.today(), addDays(ctx.today(), HOURS_AHEAD)), api.upcomingBlocks(), api.rooms()]);
       if (my !== seq) return;
       view = v;
+      rooms = r;
       const added = held.added;
       if (added && !b.some((x) => x.id === added.id)) b.push(added);
       else held.added = null;
@@ -350,7 +414,7 @@ export function hoursScreen(ctx: Ctx): Screen {
     refresh: (entities) => {
       // another administrator's change (or this one's, back from the feed): shown, except in
       // a section with something typed and not saved yet
-      if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user")) return;
+      if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user" || e === "room")) return;
       void load();
     },
   };

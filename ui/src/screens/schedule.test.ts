@@ -22,6 +22,7 @@ function row(id: string, startsAt: string, over: Partial<AppointmentRow["appoint
         notes: null,
         overbooked: false,
         outside_hours_reason: null,
+        room_id: null,
         checked_in_at: null,
         revision: 1,
         deleted: false,

@@ -59,6 +59,7 @@ export function todayScreen(ctx: Ctx): Screen {
     ),
   );
   let rows: AppointmentRow[] = [];
+  let roomNames = new Map<string, string>();
   let seq = 0;
   const busy = new Set<string>();
   const canWrite = ctx.can("appointment_write");
@@ -111,7 +112,14 @@ export function todayScreen(ctx: Ctx): Screen {
               ),
               h("td", { "data-testid": "today-agesex" }, r.patient_date_of_birth ? formatAge(r.patient_date_of_birth, today) : "", r.patient_sex ? ` · ${SEX_LABEL[r.patient_sex]}` : ""),
               h("td", null, a.reason ?? "", h("div", { class: "muted small" }, KIND_LABEL[a.kind])),
-              h("td", null, h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, a.status === "completed" ? "Done" : STATUS_LABEL[a.status]), ...syncBadges(r.appointment)),
+              h(
+                "td",
+                null,
+                h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, a.status === "completed" ? "Done" : STATUS_LABEL[a.status]),
+                ...syncBadges(r.appointment),
+                // where the waiting room shows them (the same booking field)
+                a.room_id && (a.status === "checked_in" || a.status === "in_progress") ? h("div", { class: "muted small", "data-testid": "today-room" }, roomNames.get(a.room_id) ?? "In a room") : null,
+              ),
               h("td", { class: "nowrap", "data-testid": "today-waiting", title: waiting && a.checked_in_at ? `Checked in at ${formatTime(a.checked_in_at, ctx.tz)}` : "" }, waiting),
               h(
                 "td",
@@ -133,8 +141,9 @@ export function todayScreen(ctx: Ctx): Screen {
   const load = async () => {
     const my = ++seq;
     try {
-      const result = await api.dayAppointments(ctx.today(), ctx.user.id);
+      const [result, rooms] = await Promise.all([api.dayAppointments(ctx.today(), ctx.user.id), api.rooms()]);
       if (my !== seq) return;
+      roomNames = new Map(rooms.map((x) => [x.id, x.name]));
       rows = result.sort((x, y) => Date.parse(x.appointment.record.starts_at) - Date.parse(y.appointment.record.starts_at));
       err.hidden = true;
       render();
@@ -162,7 +171,7 @@ export function todayScreen(ctx: Ctx): Screen {
     title: "My patients today",
     focus: () => (el.querySelector<HTMLElement>('[data-testid="today-patient"]') ?? el.querySelector<HTMLElement>("h1"))?.focus(),
     refresh: (entities) => {
-      if (entities.some((x) => x === "appointment" || x === "patient")) void load();
+      if (entities.some((x) => x === "appointment" || x === "patient" || x === "room")) void load();
     },
     destroy: () => clearInterval(timer),
   };

@@ -15,6 +15,7 @@ export type Route =
   | { name: "schedule"; date?: string }
   | { name: "book"; patientId?: string; date?: string; providerId?: string | null; time?: string; duration?: number }
   | { name: "today" }
+  | { name: "flow" }
   | { name: "edit-patient"; patientId: string }
   | { name: "review" }
   | { name: "resend-registration"; mutationId: string }

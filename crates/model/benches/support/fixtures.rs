@@ -540,6 +540,7 @@ impl Gen {
             notes: None,
             overbooked: false,
             outside_hours_reason: None,
+            room_id: None,
             checked_in_at: None,
             revision: self.revision(),
             deleted: false,

@@ -24,7 +24,7 @@ use crate::error::{is_pg_code, AppError, AppResult};
 macro_rules! appointment_cols {
     () => {
         "id, patient_id, provider_id, starts_at, duration_minutes, kind, status, reason, notes, \
-         overbooked, outside_hours_reason, checked_in_at, revision, deleted"
+         overbooked, outside_hours_reason, room_id, checked_in_at, revision, deleted"
     };
 }
 pub(crate) use appointment_cols;
@@ -45,6 +45,7 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
         notes: r.try_get("notes")?,
         overbooked: r.try_get("overbooked")?,
         outside_hours_reason: r.try_get("outside_hours_reason")?,
+        room_id: r.try_get("room_id")?,
         checked_in_at: r.try_get("checked_in_at")?,
         revision: r.try_get("revision")?,
         deleted: r.try_get("deleted")?,
@@ -385,6 +386,9 @@ pub async fn update_appointment(
     if a.provider_id != current.provider_id {
         check_provider(conn, a.provider_id).await?;
     }
+    if let Some(room) = a.room_id.filter(|r| Some(*r) != current.room_id) {
+        super::rooms::check_room(conn, room).await?;
+    }
     let moves = a.starts_at != current.starts_at
         || a.duration_minutes != current.duration_minutes
         || a.provider_id != current.provider_id;
@@ -449,8 +453,8 @@ pub async fn update_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "UPDATE appointments SET provider_id = $2, starts_at = $3, duration_minutes = $4, kind = $5, status = $6, reason = $7, \
-         notes = $8, field_revisions = $9, updated_by = $10, checked_in_at = $11, outside_hours_reason = $12 \
-         WHERE id = $1 RETURNING ",
+         notes = $8, field_revisions = $9, updated_by = $10, checked_in_at = $11, outside_hours_reason = $12, \
+         room_id = $13 WHERE id = $1 RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -465,6 +469,7 @@ pub async fn update_appointment(
     .bind(actor.user_id)
     .bind(checked_in_at)
     .bind(medoffice_model::clean_optional(&outside))
+    .bind(a.room_id)
     .fetch_one(&mut *conn)
     .await
     .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;

@@ -25,6 +25,7 @@ pub mod availability;
 pub mod batch;
 pub mod merge;
 pub mod patients;
+pub mod rooms;
 pub mod vitals;
 
 fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {

@@ -1,0 +1,186 @@
+//! Rooms (migration 0008): the routes that list, add, rename and retire them, and the check a
+//! visit's `room_id` passes. Where a visit stands on the flow board is derived from the booking
+//! ([`medoffice_model::flow_state`]); nothing here stores it.
+
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::Json;
+use medoffice_model::{ErrorBody, FieldErrors, NewRoom, Permission, Room, RoomPatch};
+use sqlx::{PgConnection, Row};
+use uuid::Uuid;
+
+use crate::audit::{self, AuditEntry};
+use crate::auth::Actor;
+use crate::db;
+use crate::error::{is_pg_code, AppError, AppResult};
+use crate::{ApiJson, AppState};
+
+/// Columns read by [`room_from_row`].
+#[macro_export]
+macro_rules! room_cols {
+    () => {
+        "id, name, active, revision"
+    };
+}
+
+/// Maps a `rooms` row ([`room_cols`]).
+pub fn room_from_row(r: &sqlx::postgres::PgRow) -> Result<Room, sqlx::Error> {
+    Ok(Room {
+        id: r.try_get("id")?,
+        name: r.try_get("name")?,
+        active: r.try_get("active")?,
+        revision: r.try_get("revision")?,
+    })
+}
+
+/// A visit may be shown to `room_id` only when it is an active room of this clinic (row-level
+/// security hides other clinics' rooms; the foreign key alone would not). 422 on `room_id`.
+pub async fn check_room(conn: &mut PgConnection, room_id: Uuid) -> AppResult<()> {
+    let active: Option<bool> = sqlx::query_scalar("SELECT active FROM rooms WHERE id = $1")
+        .bind(room_id)
+        .fetch_optional(conn)
+        .await?;
+    match active {
+        Some(true) => Ok(()),
+        Some(false) => Err(AppError::field("room_id", "this room is out of use")),
+        None => Err(AppError::field("room_id", "no such room in this clinic")),
+    }
+}
+
+fn name_taken(e: sqlx::Error) -> AppError {
+    if is_pg_code(&e, "23505") {
+        AppError::conflict_field("name", "is already the name of a room in this clinic")
+    } else {
+        e.into()
+    }
+}
+
+async fn audit_room(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    id: Uuid,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        actor,
+        AuditEntry {
+            action,
+            entity: Some("room"),
+            entity_id: Some(id),
+            patient_id: None,
+            outcome: "success",
+        },
+    )
+    .await?;
+    Ok(())
+}
+
+/// The clinic's rooms, out-of-use ones too, by name (any signed-in role that reads the schedule).
+#[utoipa::path(get, path = "/api/v1/rooms", tag = "rooms",
+    responses((status = 200, body = Vec<Room>), (status = 401, body = ErrorBody)))]
+pub async fn list(State(st): State<AppState>, actor: Actor) -> AppResult<Json<Vec<Room>>> {
+    actor.require(Permission::AppointmentRead)?;
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    let rooms = sqlx::query(concat!(
+        "SELECT ",
+        room_cols!(),
+        " FROM rooms ORDER BY lower(name)"
+    ))
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(room_from_row)
+    .collect::<Result<Vec<_>, _>>()?;
+    tx.commit().await?;
+    Ok(Json(rooms))
+}
+
+/// Adds a room (admin). 409 on `name` when another room has it. Idempotent by `id`.
+#[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", request_body = NewRoom,
+    responses((status = 201, body = Room), (status = 403, body = ErrorBody),
+        (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn create(
+    State(st): State<AppState>,
+    actor: Actor,
+    ApiJson(new): ApiJson<NewRoom>,
+) -> AppResult<(StatusCode, Json<Room>)> {
+    actor.require(Permission::ScheduleManage)?;
+    let mut e = FieldErrors::new();
+    medoffice_model::validate_room_name(&new.name, &mut e);
+    e.into_result().map_err(AppError::Validation)?;
+    let id = new.id.unwrap_or_else(Uuid::now_v7);
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    if let Some(row) = sqlx::query(concat!(
+        "SELECT ",
+        room_cols!(),
+        " FROM rooms WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
+    {
+        tx.commit().await?;
+        return Ok((StatusCode::OK, Json(room_from_row(&row)?)));
+    }
+    let row = sqlx::query(concat!(
+        "INSERT INTO rooms (id, tenant_id, name, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ",
+        room_cols!()
+    ))
+    .bind(id)
+    .bind(actor.tenant_id)
+    .bind(new.name.trim())
+    .bind(actor.user_id)
+    .fetch_one(&mut *tx)
+    .await
+    .map_err(|e| {
+        // an id taken in another clinic answers like any id in use, never 500
+        if is_pg_code(&e, "23505") && e.to_string().contains("rooms_pkey") {
+            AppError::conflict_field("id", "is already in use")
+        } else {
+            name_taken(e)
+        }
+    })?;
+    let room = room_from_row(&row)?;
+    audit_room(&mut tx, &actor, "room.create", id).await?;
+    tx.commit().await?;
+    Ok((StatusCode::CREATED, Json(room)))
+}
+
+/// Renames a room or takes it out of (or back into) use (admin). A room out of use keeps its
+/// past visits and is not offered any more. 404 for a room not in this clinic.
+#[utoipa::path(patch, path = "/api/v1/rooms/{id}", tag = "rooms", request_body = RoomPatch,
+    params(("id" = Uuid, Path, description = "Room id")),
+    responses((status = 200, body = Room), (status = 403, body = ErrorBody),
+        (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+pub async fn patch(
+    State(st): State<AppState>,
+    actor: Actor,
+    Path(id): Path<Uuid>,
+    ApiJson(patch): ApiJson<RoomPatch>,
+) -> AppResult<Json<Room>> {
+    actor.require(Permission::ScheduleManage)?;
+    let mut e = FieldErrors::new();
+    if let Some(name) = &patch.name {
+        medoffice_model::validate_room_name(name, &mut e);
+    }
+    e.into_result().map_err(AppError::Validation)?;
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    let row = sqlx::query(concat!(
+        "UPDATE rooms SET name = coalesce($2, name), active = coalesce($3, active), updated_by = $4 \
+         WHERE id = $1 RETURNING ",
+        room_cols!()
+    ))
+    .bind(id)
+    .bind(patch.name.as_deref().map(str::trim))
+    .bind(patch.active)
+    .bind(actor.user_id)
+    .fetch_optional(&mut *tx)
+    .await
+    .map_err(name_taken)?
+    .ok_or(AppError::NotFound("room"))?;
+    let room = room_from_row(&row)?;
+    audit_room(&mut tx, &actor, "room.update", id).await?;
+    tx.commit().await?;
+    Ok(Json(room))
+}

@@ -1,0 +1,63 @@
+"""The clinic-wide waiting room in the real app (issue 12), on two workstations of the demo
+clinic: the front desk checks a patient in from the board with the keyboard (Enter), and the
+nurse's board shows her waiting at once; the desk shows her to Room 1 (the key 1) and the nurse
+sees the room; the nurse takes her in (Enter: with the clinician) and the desk sees it; then
+done. Nothing is polled: every change arrives through the feed and the WebSocket."""
+
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+
+from test_desktop import press, shot, sign_in, tid, wait
+
+
+def board_state(driver, appointment_id):
+    # read in the page: the board is redrawn live, so elements found earlier go stale
+    return driver.execute_script(
+        "const r = document.querySelector(`[data-testid=flow-row][data-appointment-id='${arguments[0]}']`);"
+        "return r ? [r.dataset.state, (r.querySelector('[data-testid=flow-detail]') || {}).textContent || ''] : null;",
+        appointment_id)
+
+
+def focus_patient(driver, appointment_id):
+    driver.execute_script(
+        "document.querySelector(`[data-testid=flow-row][data-appointment-id='${arguments[0]}'] [data-testid=flow-patient]`).focus();",
+        appointment_id)
+
+
+def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstation, screenshot_dir):
+    desk = workstation("flow-desk").driver
+    sign_in(desk, "reception")
+    exam = workstation("flow-exam").driver
+    sign_in(exam, "nurse", landing="today")
+    for d in (desk, exam):
+        press(d, tid("nav-flow"))
+        wait(d).until(EC.visibility_of_element_located(tid("flow-screen")))
+    # a visit of today's demo schedule nobody has checked in yet
+    visit = wait(desk).until(lambda d: d.execute_script(
+        "const r = [...document.querySelectorAll('[data-testid=flow-row]')]"
+        ".find(r => ['expected', 'late', 'not_arrived'].includes(r.dataset.state));"
+        "return r ? r.dataset.appointmentId : null;"))
+    wait(exam).until(lambda d: board_state(d, visit) is not None)
+
+    # Enter on the patient: checked in, waiting on the nurse's board too
+    focus_patient(desk, visit)
+    desk.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(desk).until(lambda d: board_state(d, visit)[0] == "waiting")
+    wait(exam).until(lambda d: board_state(d, visit)[0] == "waiting")
+
+    # 1: to the first room
+    focus_patient(desk, visit)
+    desk.switch_to.active_element.send_keys("1")
+    wait(desk).until(lambda d: board_state(d, visit)[0] == "in_room")
+    wait(exam).until(lambda d: board_state(d, visit) == ["in_room", " Room 1"])
+    wait(exam).until(lambda d: any("Room 1" in c.text and "in room" in c.text for c in d.find_elements(*tid("flow-room-chip"))))
+    shot(exam, screenshot_dir, "waiting-room")
+
+    # the nurse takes her in; the desk sees it; then done
+    focus_patient(exam, visit)
+    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(desk).until(lambda d: board_state(d, visit)[0] == "with_clinician")
+    focus_patient(exam, visit)
+    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(desk).until(lambda d: board_state(d, visit)[0] == "done")
+    wait(desk).until(lambda d: all("free" in c.text or "Room 1" not in c.text for c in d.find_elements(*tid("flow-room-chip"))))
