@@ -25,6 +25,7 @@ function row(state: FlowRow["state"], over: { checked_in_at?: string | null; roo
         },
         pending: false,
         rejected: null,
+        held: null,
       },
       patient_name: "Quill, Ada",
       patient_mrn: "000001",
