@@ -9,12 +9,13 @@
 
 use std::path::PathBuf;
 
-use chrono::NaiveDate;
+use chrono::{NaiveDate, NaiveTime};
 use chrono::{DateTime, Utc};
 use medoffice_client::account::{TotpEnabled, TotpSetupView};
 use medoffice_client::admin::AuditExport;
 use medoffice_client::hours::AvailabilityView;
 use medoffice_client::rooms::FlowBoard;
+use medoffice_client::series::SeriesPlan;
 use medoffice_client::view::{
     AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
     SessionState, SyncStatus,
@@ -22,7 +23,7 @@ use medoffice_client::view::{
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
-    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Room, RoomPatch,
+    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Recurrence, Room, RoomPatch,
     ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo, UserPatch,
     VitalSigns,
 };
@@ -360,6 +361,44 @@ async fn update_room(state: State<'_, AppState>, room_id: Uuid, patch: RoomPatch
     state.ws.update_room(room_id, patch).await
 }
 
+/// The occurrences of a recurring visit, each checked against this workstation's schedule and hours.
+#[tauri::command(rename_all = "snake_case")]
+async fn plan_series(
+    state: State<'_, AppState>,
+    appointment: NewAppointment,
+    recurrence: Recurrence,
+) -> Res<SeriesPlan> {
+    state.ws.plan_series(appointment, recurrence).await
+}
+
+/// Books a recurring visit: one booking per start, all linked to one series.
+#[tauri::command(rename_all = "snake_case")]
+async fn book_series(
+    state: State<'_, AppState>,
+    appointment: NewAppointment,
+    starts: Vec<DateTime<Utc>>,
+) -> Res<Vec<AppointmentRow>> {
+    state.ws.book_series(appointment, starts).await
+}
+
+/// Cancels this occurrence and every later one of its series.
+#[tauri::command(rename_all = "snake_case")]
+async fn cancel_series_from(state: State<'_, AppState>, appointment_id: Uuid, note: String) -> Res<usize> {
+    state.ws.cancel_series_from(appointment_id, note).await
+}
+
+/// Moves this occurrence and every later one of its series to a time of day, provider and length.
+#[tauri::command(rename_all = "snake_case")]
+async fn move_series_from(
+    state: State<'_, AppState>,
+    appointment_id: Uuid,
+    time: NaiveTime,
+    duration_minutes: i32,
+    provider_id: Uuid,
+) -> Res<usize> {
+    state.ws.move_series_from(appointment_id, time, duration_minutes, provider_id).await
+}
+
 /// Removes a block (admin, online).
 #[tauri::command(rename_all = "snake_case")]
 async fn remove_schedule_block(state: State<'_, AppState>, block_id: Uuid) -> Res<()> {
@@ -574,6 +613,10 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         add_schedule_block,
         remove_schedule_block,
         upcoming_blocks,
+        plan_series,
+        book_series,
+        cancel_series_from,
+        move_series_from,
         flow_board,
         rooms,
         set_appointment_room,

@@ -45,6 +45,7 @@ fn visit(patient: Uuid, provider: Uuid, at: chrono::DateTime<Utc>) -> NewAppoint
         notes: None,
         overbooked: None,
         outside_hours_reason: None,
+        series_id: None,
     }
 }
 

@@ -55,6 +55,7 @@ async fn book(
             notes: None,
             overbooked: None,
             outside_hours_reason: None,
+            series_id: None,
         })
         .await
         .map_err(err)?

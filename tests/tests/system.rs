@@ -218,6 +218,7 @@ async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() ->
             notes: None,
             overbooked: None,
             outside_hours_reason: None,
+            series_id: None,
         })
         .await
         .map_err(anyhow::Error::msg)?;

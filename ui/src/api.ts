@@ -40,6 +40,8 @@ import type { AvailabilityView } from "./bindings/AvailabilityView";
 import type { NewScheduleBlock } from "./bindings/NewScheduleBlock";
 import type { ScheduleBlock } from "./bindings/ScheduleBlock";
 import type { FlowBoard } from "./bindings/FlowBoard";
+import type { Recurrence } from "./bindings/Recurrence";
+import type { SeriesPlan } from "./bindings/SeriesPlan";
 import type { Room } from "./bindings/Room";
 import type { RoomPatch } from "./bindings/RoomPatch";
 import { RULES } from "./bindings/rules";
@@ -177,6 +179,15 @@ export const api = {
   addRoom: (name: string) => call<Room>("add_room", { name }),
   updateRoom: (room_id: string, patch: RoomPatch) => call<Room>("update_room", { room_id, patch }),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
+  /** The occurrences of a recurring visit, each checked (clash, hours) with a free time that day for those that cannot be booked. Books nothing. */
+  planSeries: (appointment: NewAppointment, recurrence: Recurrence) => call<SeriesPlan>("plan_series", { appointment, recurrence }),
+  /** Books one visit per start (RFC 3339), all linked to one series; nothing when any cannot be booked. */
+  bookSeries: (appointment: NewAppointment, starts: string[]) => call<AppointmentRow[]>("book_series", { appointment, starts }),
+  /** Cancels this occurrence and every later one of its series; how many. */
+  cancelSeriesFrom: (appointment_id: string, note: string) => call<number>("cancel_series_from", { appointment_id, note }),
+  /** Moves this occurrence and every later one to `time` (HH:MM) with the provider and length; how many. */
+  moveSeriesFrom: (appointment_id: string, time: string, duration_minutes: number, provider_id: string) =>
+    call<number>("move_series_from", { appointment_id, time, duration_minutes, provider_id }),
   setAppointmentStatus: (appointment_id: string, status: AppointmentStatus, note: string | null) =>
     call<AppointmentRow>("set_appointment_status", { appointment_id, status, note }),
   staff: () => call<StaffMember[]>("staff"),

@@ -46,6 +46,7 @@ pub mod offline;
 mod reads;
 mod review;
 pub mod rooms;
+pub mod series;
 pub mod secrets;
 mod signin;
 mod signout;

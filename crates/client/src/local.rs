@@ -74,6 +74,7 @@ fn provisional_appointment(id: Uuid, a: &NewAppointment) -> Appointment {
         overbooked: a.overbooked.unwrap_or(false),
         outside_hours_reason: a.outside_hours_reason.clone(),
         room_id: None,
+        series_id: a.series_id,
         checked_in_at: None,
         revision: 0,
         deleted: false,

@@ -284,6 +284,7 @@ impl Workstation {
                 notes: None,
                 overbooked: None,
                 outside_hours_reason: None,
+                series_id: None,
             };
             if let Some(e) = clash_in_cache(&s, &probe, Some(id))? {
                 return Err(e);

@@ -129,6 +129,10 @@ pub struct Appointment {
     /// The room the patient was shown to (see [`crate::flow_state`]); absent until then.
     #[serde(default)]
     pub room_id: Option<Uuid>,
+    /// The recurring series this visit is one occurrence of (the same id on every occurrence;
+    /// see [`crate::Recurrence`]); absent for a one-off visit.
+    #[serde(default)]
+    pub series_id: Option<Uuid>,
     /// When the patient was checked in at the desk (UTC): set by the server when the status
     /// becomes `checked_in` (from the time an offline check-in was made, clamped to not later
     /// than the server's now and not earlier than 24 h before `starts_at`), kept through
@@ -179,6 +183,10 @@ pub struct NewAppointment {
     #[serde(default)]
     #[ts(optional)]
     pub outside_hours_reason: Option<String>,
+    /// The recurring series this visit belongs to: the same client-made id on every occurrence.
+    #[serde(default)]
+    #[ts(optional)]
+    pub series_id: Option<Uuid>,
 }
 
 /// Years a booking or a block may fall in (inclusive). Wider than any clinic needs, narrow

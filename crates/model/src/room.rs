@@ -123,6 +123,7 @@ mod tests {
             overbooked: false,
             outside_hours_reason: None,
             room_id: room,
+            series_id: None,
             checked_in_at: None,
             revision: 1,
             deleted: false,

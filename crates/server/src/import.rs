@@ -561,6 +561,7 @@ pub async fn import_synthea(
             notes: Some(format!("Imported {} encounter", e.class)),
             overbooked: None,
             outside_hours_reason: None,
+            series_id: None,
         };
         let status = if start < Utc::now() {
             AppointmentStatus::Completed

@@ -718,6 +718,7 @@ async fn book_todays_schedule(
             notes: None,
             overbooked: None,
             outside_hours_reason: None,
+            series_id: None,
         };
         appointments::insert_appointment(
             &mut tx,

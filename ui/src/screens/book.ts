@@ -16,7 +16,11 @@ import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } 
 import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import type { Recurrence } from "../bindings/Recurrence";
+import type { RecurrenceUnit } from "../bindings/RecurrenceUnit";
+import type { SeriesPlan } from "../bindings/SeriesPlan";
 import type { Slot } from "../lib/slots";
+import { openModal } from "../ui/modal";
 import { providers, timeSpan } from "./schedule";
 import { nextFreeTimes } from "./slotFinder";
 import { syncBadges } from "./common";
@@ -101,13 +105,25 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   });
   const kind = field(select(Object.entries(KIND_LABEL) as [string, string][], dv.kind ?? "follow_up"), { id: "book-kind", name: "kind", label: "Kind of visit", required: true });
   const reason = field(textInput({ value: dv.reason ?? "", maxlength: 500 }), { id: "book-reason", name: "reason", label: "Reason", class: "span-2" });
-  const fields: Field[] = [pField, provider, date, time, duration, kind, reason];
+  // a recurring visit: every N days, weeks or months, a number of times or until a date
+  const repeat = field(select([["", "Does not repeat"], ["day", "Daily"], ["week", "Weekly"], ["month", "Monthly"]], ""), { id: "book-repeat", name: "repeat", label: "Repeats" });
+  const every = field(textInput({ value: "1", inputmode: "numeric" }), { id: "book-every", name: "every", label: "Every", hint: "1 = every day, week or month; 2 = every other…" });
+  const count = field(textInput({ value: "6", inputmode: "numeric" }), { id: "book-count", name: "count", label: "Number of visits", hint: "Or leave blank and give an end date" });
+  const until = field(h("input", { type: "date" }), { id: "book-until", name: "until", label: "Until (last date)" });
+  const repeatMore = h("div", { class: "repeat-more span-2" }, every.wrap, count.wrap, until.wrap);
+  repeatMore.hidden = true;
+  repeat.control.addEventListener("change", () => {
+    repeatMore.hidden = !repeat.control.value;
+    saveLabel.textContent = repeat.control.value ? "Plan visits…" : "Book";
+  });
+  const fields: Field[] = [pField, provider, date, time, duration, kind, reason, every, count, until];
   const when = h("p", { class: "muted", "data-testid": "book-when", "aria-live": "polite" });
 
   const err = banner("book-error");
   const conflict = h("div", { class: "banner banner-error", role: "alert", id: "book-conflict", "data-testid": "book-conflict" });
   conflict.hidden = true;
-  const save = h("button", { type: "submit", class: "btn btn-primary", id: "book-save", "data-testid": "book-save" }, "Book", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
+  const saveLabel = h("span", null, "Book");
+  const save = h("button", { type: "submit", class: "btn btn-primary", id: "book-save", "data-testid": "book-save" }, saveLabel, h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
   const cancel = h("button", { type: "button", class: "btn", id: "book-cancel", "data-testid": "book-cancel", onclick: () => ctx.back() }, "Close", h("kbd", { "aria-hidden": "true" }, "Esc"));
   const form = h(
     "form",
@@ -120,6 +136,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     duration.wrap,
     h("div", { class: "field" }, when),
     reason.wrap,
+    repeat.wrap,
+    repeatMore,
     h("div", { class: "form-actions span-2" }, save, cancel),
   );
   const el = h(
@@ -340,6 +358,10 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   let heldOutsideReason: string | null = null;
   const submit = async (overbook = false, outsideHoursReason: string | null = null) => {
     if (busy) return;
+    if (repeat.control.value) {
+      await planSeries();
+      return;
+    }
     if (outsideHoursReason !== null) heldOutsideReason = outsideHoursReason;
     const { body, errors } = read();
     if (overbook && !reason.control.value.trim()) errors.reason = ["is required for an overbooking"];
@@ -458,6 +480,124 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     );
     conflict.hidden = false;
     (conflict.querySelector<HTMLButtonElement>('[data-testid="book-offer"]') ?? time.control).focus();
+  };
+
+  /** A recurring visit: plan it, show each occurrence with its problem, book what is chosen. */
+  const planSeries = async () => {
+    const { body, errors } = read();
+    const n = (f: Field) => (/^\d+$/.test(f.control.value.trim()) ? Number(f.control.value.trim()) : NaN);
+    const rec: Recurrence = { every: n(every), unit: repeat.control.value as RecurrenceUnit };
+    if (count.control.value.trim()) rec.count = n(count);
+    else if (until.control.value) rec.until = until.control.value;
+    if (Number.isNaN(rec.every)) errors.every = ["must be a number from 1 to 12"];
+    if (count.control.value.trim() && Number.isNaN(rec.count ?? NaN)) errors.count = ["must be a number"];
+    if (!body || Object.keys(errors).length > 0) {
+      const first = showFieldErrors(fields, errors, err);
+      setBanner(err, "Please correct the fields marked below.");
+      first?.control.focus();
+      return;
+    }
+    showFieldErrors(fields, {}, err);
+    busy = true;
+    save.disabled = true;
+    let plan: SeriesPlan;
+    try {
+      plan = await api.planSeries(body, rec);
+    } catch (raw) {
+      const e = raw as CommandError;
+      const first = e.fields ? showFieldErrors(fields, e.fields, err) : null;
+      if (!e.fields) setBanner(err, saveErrorText(e, "book appointments"));
+      first?.control.focus();
+      return;
+    } finally {
+      busy = false;
+      save.disabled = false;
+    }
+    openSeriesPlan(body, plan);
+  };
+
+  const openSeriesPlan = (body: NewAppointment, plan: SeriesPlan) => {
+    const chosen = plan.visits.map((v) => ({ at: v.starts_at, book: v.problem === null, moved: false }));
+    const list = h("ol", { class: "series-plan", "data-testid": "series-plan" });
+    const total = h("span", { "data-testid": "series-count" });
+    const confirm = h("button", { type: "button", class: "btn btn-primary", "data-testid": "series-book" }, "Book ", total);
+    const closeBtn = h("button", { type: "button", class: "btn", "data-testid": "series-close" }, "Back to the form");
+    const planErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "series-error" });
+    planErr.hidden = true;
+    const draw = () => {
+      const n = chosen.filter((c) => c.book).length;
+      total.textContent = `${n} visit${n === 1 ? "" : "s"}`;
+      (confirm as HTMLButtonElement).disabled = n === 0;
+      replace(
+        list,
+        plan.visits.map((v, i) => {
+          const c = chosen[i];
+          if (!c) return null;
+          const w = utcToZoned(c.at, ctx.tz);
+          const box = h("input", { type: "checkbox", id: `series-${i}`, "data-testid": "series-visit-book", checked: c.book, disabled: v.problem !== null && !c.moved }) as HTMLInputElement;
+          box.addEventListener("change", () => {
+            c.book = box.checked;
+            draw();
+          });
+          const suggestion = v.suggestion;
+          return h(
+            "li",
+            { class: `series-visit ${v.problem && !c.moved ? "series-problem" : ""}`, "data-testid": "series-visit", "data-problem": v.problem && !c.moved ? "true" : "false" },
+            box,
+            h("label", { for: `series-${i}` }, ` ${formatLongDate(w.date)} ${w.time}`),
+            v.problem && !c.moved ? h("span", { class: "series-why" }, ` — ${v.problem}; skipped`) : c.moved ? h("span", { class: "muted" }, " — moved") : null,
+            v.problem && !c.moved && suggestion
+              ? h(
+                  "button",
+                  {
+                    type: "button",
+                    class: "btn btn-small",
+                    "data-testid": "series-move",
+                    onclick: () => {
+                      c.at = suggestion;
+                      c.moved = true;
+                      c.book = true;
+                      draw();
+                    },
+                  },
+                  `Move to ${utcToZoned(suggestion, ctx.tz).time}`,
+                )
+              : null,
+          );
+        }),
+      );
+    };
+    draw();
+    const problems = plan.visits.filter((v) => v.problem !== null).length;
+    const m = openModal({
+      title: `${plan.visits.length} visits, ${KIND_LABEL[body.kind].toLowerCase()}`,
+      testid: "series-dialog",
+      wide: true,
+      content: [
+        h("p", null, problems === 0 ? "Every visit is free to book." : `${problems} of them cannot be booked as planned: they are skipped unless you move them.`),
+        list,
+        planErr,
+        h("div", { class: "form-actions" }, confirm, closeBtn),
+      ],
+    });
+    closeBtn.addEventListener("click", () => m.close());
+    confirm.addEventListener("click", async () => {
+      (confirm as HTMLButtonElement).disabled = true;
+      try {
+        const rows = await api.bookSeries(body, chosen.filter((c) => c.book).map((c) => c.at));
+        m.close();
+        ctx.drafts.delete(draftKey);
+        const first = rows[0];
+        if (first) ctx.scheduleDate = utcToZoned(first.appointment.record.starts_at, ctx.tz).date;
+        ctx.toast(`Booked ${rows.length} visits for ${first?.patient_name ?? "the patient"} with ${first?.provider_name ?? "the provider"}.`, "success");
+        ctx.back();
+      } catch (raw) {
+        planErr.textContent = `Nothing was booked: ${(raw as CommandError).message}`;
+        planErr.hidden = false;
+        (confirm as HTMLButtonElement).disabled = false;
+      }
+    });
+    (confirm as HTMLButtonElement).focus();
   };
 
   const showConflict = async (e: CommandError) => {

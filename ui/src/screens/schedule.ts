@@ -377,6 +377,79 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     mTime.control.select();
   };
 
+  /** A recurring visit: this and every later occurrence to another time of day, provider or length. */
+  const openSeriesMove = (row: AppointmentRow) => {
+    const a = row.appointment.record;
+    const w = utcToZoned(a.starts_at, ctx.tz);
+    const list = providers(ctx.staff());
+    const sTime = field(textInput({ value: w.time, inputmode: "numeric" }), { id: "series-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), each on its own date` });
+    const sProv = field(select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), a.provider_id), { id: "series-provider", name: "provider_id", label: "Provider", required: true });
+    const sLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "series-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
+    const sErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "series-move-error" });
+    sErr.hidden = true;
+    const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "series-move-save" }, "Change them");
+    const keep = h("button", { type: "button", class: "btn" }, "Close");
+    const form = h(
+      "form",
+      { class: "form-grid", novalidate: true, "data-testid": "series-move-form" },
+      h("p", { class: "span-2" }, `${row.patient_name}: this visit (${formatLongDate(w.date)}) and every later one of the series. Each keeps its date; all are checked before any changes.`),
+      sTime.wrap,
+      sProv.wrap,
+      sLen.wrap,
+      h("div", { class: "span-2" }, sErr),
+      h("div", { class: "form-actions span-2" }, save, keep),
+    );
+    const m = openModal({ title: "Change this and all following", testid: "series-move-dialog", content: form });
+    keep.addEventListener("click", () => m.close());
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      const t = parseTimeOfDay(sTime.control.value);
+      const len = /^\d+$/.test(sLen.control.value.trim()) ? Number(sLen.control.value.trim()) : NaN;
+      sTime.setError(t ? null : "must be a time like 09:30");
+      const lenErr = durationError(len);
+      sLen.setError(lenErr);
+      if (!t || lenErr !== null) return;
+      try {
+        const n = await api.moveSeriesFrom(a.id, t, len, sProv.control.value);
+        m.close();
+        ctx.toast(`Changed ${n} visit${n === 1 ? "" : "s"} of ${row.patient_name}.`, "success");
+        await load();
+      } catch (raw) {
+        sErr.textContent = `Nothing was changed: ${(raw as CommandError).message}`;
+        sErr.hidden = false;
+      }
+    });
+    sTime.control.focus();
+  };
+
+  const askCancelSeries = (row: AppointmentRow) => {
+    const a = row.appointment.record;
+    const why = field(textInput({ maxlength: 500 }), { id: "series-cancel-reason", name: "note", label: "Reason", required: true });
+    const sErr = h("div", { class: "field-error", role: "alert", "data-testid": "series-cancel-error" });
+    const go = h("button", { type: "submit", class: "btn btn-danger", "data-testid": "series-cancel-confirm" }, "Cancel them");
+    const keep = h("button", { type: "button", class: "btn" }, "Keep them");
+    const form = h("form", { class: "stack-form", novalidate: true }, h("p", null, `${row.patient_name}: this visit and every later one of the series will be cancelled.`), why.wrap, sErr, h("div", { class: "form-actions" }, go, keep));
+    const m = openModal({ title: "Cancel this and all following", testid: "series-cancel-dialog", content: form });
+    keep.addEventListener("click", () => m.close());
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      if (!why.control.value.trim()) {
+        why.setError("is required");
+        why.control.focus();
+        return;
+      }
+      try {
+        const n = await api.cancelSeriesFrom(a.id, why.control.value.trim());
+        m.close();
+        ctx.toast(`Cancelled ${n} visit${n === 1 ? "" : "s"} of ${row.patient_name}.`, "success");
+        await load();
+      } catch (raw) {
+        sErr.textContent = (raw as CommandError).message;
+      }
+    });
+    why.control.focus();
+  };
+
   const openActions = (row: AppointmentRow) => {
     const a = row.appointment.record;
     const buttons: HTMLButtonElement[] = [];
@@ -391,6 +464,10 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     add("Open chart", "grid-action-chart", () => ctx.open({ name: "chart", patientId: a.patient_id }));
     if (canWrite) {
       if (movable(row)) add("Move…", "grid-action-move", () => openMoveDialog(row));
+      if (a.series_id && a.status === "scheduled") {
+        add("Change this and all following…", "grid-action-series-move", () => openSeriesMove(row));
+        add("Cancel this and all following…", "grid-action-series-cancel", () => askCancelSeries(row));
+      }
       for (const x of ACTIONS) {
         if (x.to === a.status || !canBecome(a.status, x.to)) continue;
         add(x.label, `grid-action-${x.testid.replace("appt-", "")}`, () => (x.to === "cancelled" ? askCancel(row) : void setStatus(row, x.to, null)), x.primary ? "btn-primary" : x.to === "cancelled" ? "btn-quiet-danger" : "");

@@ -490,6 +490,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     notes: None,
                     overbooked: None,
                     outside_hours_reason: None,
+                    series_id: None,
                 })
                 .await?;
             out(a)

@@ -540,6 +540,7 @@ impl Gen {
             notes: None,
             overbooked: false,
             outside_hours_reason: None,
+            series_id: None,
             room_id: None,
             checked_in_at: None,
             revision: self.revision(),
@@ -612,6 +613,7 @@ impl Gen {
                         notes: a.notes,
                         overbooked: None,
                         outside_hours_reason: None,
+                        series_id: None,
                     };
                     (a.id, MutationKind::BookAppointment(new))
                 }

@@ -24,7 +24,7 @@ use crate::error::{is_pg_code, AppError, AppResult};
 macro_rules! appointment_cols {
     () => {
         "id, patient_id, provider_id, starts_at, duration_minutes, kind, status, reason, notes, \
-         overbooked, outside_hours_reason, room_id, checked_in_at, revision, deleted"
+         overbooked, outside_hours_reason, room_id, series_id, checked_in_at, revision, deleted"
     };
 }
 pub(crate) use appointment_cols;
@@ -46,6 +46,7 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
         overbooked: r.try_get("overbooked")?,
         outside_hours_reason: r.try_get("outside_hours_reason")?,
         room_id: r.try_get("room_id")?,
+        series_id: r.try_get("series_id")?,
         checked_in_at: r.try_get("checked_in_at")?,
         revision: r.try_get("revision")?,
         deleted: r.try_get("deleted")?,
@@ -290,8 +291,8 @@ pub async fn insert_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "INSERT INTO appointments (id, tenant_id, patient_id, provider_id, starts_at, duration_minutes, ends_at, kind, status, \
-         reason, notes, overbooked, source_id, created_by, updated_by, outside_hours_reason) \
-         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13, $14) RETURNING ",
+         reason, notes, overbooked, source_id, created_by, updated_by, outside_hours_reason, series_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -308,6 +309,7 @@ pub async fn insert_appointment(
     .bind(source_id)
     .bind(by)
     .bind(medoffice_model::clean_optional(&new.outside_hours_reason))
+    .bind(new.series_id)
     .fetch_one(conn)
     .await?;
     appointment_from_row(&row)

@@ -1,0 +1,208 @@
+//! Recurring visits on a workstation (issue 12): a series planned against this workstation's
+//! copy of the schedule and the hours (each occurrence that clashes or falls outside the hours
+//! named, with a free time that day to move it to), booked as one booking per occurrence
+//! carrying the series' id (each syncs on its own, offline too), and cancelled or moved "this
+//! and all following" as a set of ordinary changes.
+
+use chrono::{DateTime, Duration, Utc};
+use medoffice_model::{AppointmentStatus, NewAppointment, Permission, Recurrence};
+use serde::{Deserialize, Serialize};
+use ts_rs::TS;
+use uuid::Uuid;
+
+use crate::hours::refusal_in_cache;
+use crate::view::{AppointmentRow, CommandError, ErrorCode};
+use crate::{clash_in_cache, local, Session, Workstation};
+
+/// One occurrence of a planned series.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct PlannedVisit {
+    /// When, as the rule gives it.
+    pub starts_at: DateTime<Utc>,
+    /// Why it cannot be booked as it is (a clash, outside the hours), in words; null when it can.
+    pub problem: Option<String>,
+    /// The first free time later that day with the same provider and length, to move it to.
+    pub suggestion: Option<DateTime<Utc>>,
+}
+
+/// `plan_series` answer.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct SeriesPlan {
+    /// Every occurrence, in order.
+    pub visits: Vec<PlannedVisit>,
+}
+
+/// Most occurrences "this and all following" changes at once (a series' own limit).
+const SERIES_LIMIT: usize = medoffice_model::MAX_OCCURRENCES as usize;
+
+fn problem_at(s: &Session, new: &NewAppointment, at: DateTime<Utc>, except: Option<Uuid>) -> Result<Option<String>, CommandError> {
+    if let Some(e) = refusal_in_cache(s, new.provider_id, at, new.duration_minutes)? {
+        if new.outside_hours_reason.is_none() {
+            return Ok(Some(e.message));
+        }
+    }
+    if new.overbooked != Some(true) {
+        let probe = NewAppointment { starts_at: at, ..new.clone() };
+        if let Some(e) = clash_in_cache(s, &probe, except)? {
+            return Ok(Some(e.message));
+        }
+    }
+    Ok(None)
+}
+
+fn free_later_that_day(s: &Session, new: &NewAppointment, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, CommandError> {
+    let (_, day_end) = s.day_bounds(at.with_timezone(&s.tz()).date_naive());
+    let mut t = at + Duration::minutes(15);
+    while t + Duration::minutes(i64::from(new.duration_minutes)) <= day_end {
+        if problem_at(s, new, t, None)?.is_none() {
+            return Ok(Some(t));
+        }
+        t += Duration::minutes(15);
+    }
+    Ok(None)
+}
+
+impl Workstation {
+    /// The occurrences of `recurrence` from `new.starts_at`, each checked as a booking would be
+    /// (hours, blocks, clashes) against this workstation's cache, with a free time later that
+    /// day for each that cannot be booked. Books nothing. Field errors: `every`, `count`,
+    /// `until`, and the booking's own.
+    pub async fn plan_series(&self, new: NewAppointment, recurrence: Recurrence) -> Result<SeriesPlan, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        new.validate().map_err(CommandError::validation)?;
+        let first = new.starts_at.with_timezone(&s.tz()).date_naive();
+        recurrence.validate(first).map_err(CommandError::validation)?;
+        let mut visits = Vec::new();
+        for at in recurrence.starts(&s.tz(), new.starts_at) {
+            let problem = problem_at(&s, &new, at, None)?;
+            let suggestion = match problem {
+                Some(_) => free_later_that_day(&s, &new, at)?,
+                None => None,
+            };
+            visits.push(PlannedVisit { starts_at: at, problem, suggestion });
+        }
+        Ok(SeriesPlan { visits })
+    }
+
+    /// Books a series: one booking per start in `starts` (the plan's times, with those skipped
+    /// left out and those moved changed), each like [`Workstation::book_appointment`] and all
+    /// carrying one new series id. Every start is checked first; when any cannot be booked,
+    /// nothing is and the error names the date. At most 104 starts, at least 1.
+    pub async fn book_series(&self, new: NewAppointment, starts: Vec<DateTime<Utc>>) -> Result<Vec<AppointmentRow>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        if starts.is_empty() || starts.len() > SERIES_LIMIT {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("starts", format!("choose between 1 and {SERIES_LIMIT} visits"));
+            return Err(CommandError::validation(f));
+        }
+        for at in &starts {
+            let one = NewAppointment { starts_at: *at, ..new.clone() };
+            one.validate().map_err(CommandError::validation)?;
+            if let Some(problem) = problem_at(&s, &one, *at, None)? {
+                let when = at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M");
+                return Err(CommandError::new(ErrorCode::Conflict, format!("{when}: {problem}")));
+            }
+        }
+        let series = Uuid::now_v7();
+        let mut rows = Vec::new();
+        for at in starts {
+            let one = NewAppointment { id: None, starts_at: at, series_id: Some(series), ..new.clone() };
+            rows.push(self.book_appointment(one).await?);
+        }
+        Ok(rows)
+    }
+
+    /// The live occurrences of `id`'s series from `id` on (its own included), by time.
+    async fn following(&self, s: &Session, id: Uuid) -> Result<Vec<medoffice_model::Appointment>, CommandError> {
+        let this = local::appointment(&s.cache(), id)?
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?
+            .record;
+        let Some(series) = this.series_id else {
+            return Ok(vec![this]);
+        };
+        let far = this.starts_at + Duration::days(366 * 10);
+        let mut out: Vec<_> = local::appointments_between(&s.cache(), this.starts_at, far)?
+            .into_iter()
+            .map(|a| a.record)
+            .filter(|a| a.series_id == Some(series) && a.status.is_live())
+            .collect();
+        out.sort_by_key(|a| a.starts_at);
+        out.truncate(SERIES_LIMIT);
+        Ok(out)
+    }
+
+    /// Cancels `id` and every later live occurrence of its series, with `note` as the reason
+    /// (required). Answers how many were cancelled. Each is an ordinary queued change.
+    pub async fn cancel_series_from(&self, id: Uuid, note: String) -> Result<usize, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let following = self.following(&s, id).await?;
+        let mut n = 0;
+        for a in following {
+            if a.status.can_become(AppointmentStatus::Cancelled) {
+                self.set_appointment_status(a.id, AppointmentStatus::Cancelled, Some(note.clone())).await?;
+                n += 1;
+            }
+        }
+        Ok(n)
+    }
+
+    /// Moves `id` and every later live occurrence of its series to `time` (clinic wall clock,
+    /// `HH:MM`) on their own dates, with `provider_id` for `duration_minutes`. Every occurrence
+    /// is checked first (hours, blocks, clashes, as [`Workstation::move_appointment`] does);
+    /// when any cannot move, none does and the error names the date. Answers how many moved.
+    pub async fn move_series_from(
+        &self,
+        id: Uuid,
+        time: chrono::NaiveTime,
+        duration_minutes: i32,
+        provider_id: Uuid,
+    ) -> Result<usize, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentWrite)?;
+        let following = self.following(&s, id).await?;
+        let tz = s.tz();
+        let mut plan = Vec::new();
+        for a in &following {
+            let date = a.starts_at.with_timezone(&tz).date_naive();
+            let Some(at) = chrono::TimeZone::from_local_datetime(&tz, &date.and_time(time)).earliest() else {
+                let mut f = medoffice_model::FieldErrors::new();
+                f.add("time", format!("{time} does not exist on {date} (the clocks change)"));
+                return Err(CommandError::validation(f));
+            };
+            let at = at.with_timezone(&Utc);
+            let probe = NewAppointment {
+                id: Some(a.id),
+                patient_id: a.patient_id,
+                provider_id,
+                starts_at: at,
+                duration_minutes,
+                kind: a.kind,
+                reason: None,
+                notes: None,
+                overbooked: None,
+                outside_hours_reason: None,
+                series_id: a.series_id,
+            };
+            probe.validate().map_err(CommandError::validation)?;
+            if let Some(e) = refusal_in_cache(&s, provider_id, at, duration_minutes)? {
+                return Err(CommandError::new(e.code, format!("{date}: {}", e.message)));
+            }
+            if !a.overbooked {
+                if let Some(e) = clash_in_cache(&s, &probe, Some(a.id))? {
+                    return Err(CommandError::new(ErrorCode::Conflict, format!("{date}: {}", e.message)));
+                }
+            }
+            plan.push((a.id, at));
+        }
+        let n = plan.len();
+        for (aid, at) in plan {
+            self.move_appointment(aid, at, duration_minutes, provider_id, None).await?;
+        }
+        Ok(n)
+    }
+}
