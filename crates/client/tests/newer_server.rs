@@ -47,7 +47,11 @@ async fn a_feed_with_a_kind_this_build_does_not_know_asks_for_an_update() -> any
     assert_eq!(known.revision, 7);
 
     // a row of a table this build does not know
-    let url = answer_once(page("encounter", serde_json::json!({"status": "in-progress"}))).await?;
+    let url = answer_once(page(
+        "encounter",
+        serde_json::json!({"status": "in-progress"}),
+    ))
+    .await?;
     let api = ApiClient::new(&url, &Transport::default())?;
     let err = match api.changes("token", 0, 500).await {
         Err(e) => e,
@@ -56,7 +60,10 @@ async fn a_feed_with_a_kind_this_build_does_not_know_asks_for_an_update() -> any
     let ApiError::Incompatible(why) = &err else {
         anyhow::bail!("not reported as a newer server: {err:?}");
     };
-    assert!(why.contains("encounter"), "names what it could not read: {why}");
+    assert!(
+        why.contains("encounter"),
+        "names what it could not read: {why}"
+    );
     let shown: CommandError = err.into();
     assert_eq!(shown.code, ErrorCode::UpdateRequired);
     assert!(
