@@ -9,8 +9,8 @@
 
 use std::path::PathBuf;
 
-use chrono::{NaiveDate, NaiveTime};
 use chrono::{DateTime, Utc};
+use chrono::{NaiveDate, NaiveTime};
 use medoffice_client::account::{TotpEnabled, TotpSetupView};
 use medoffice_client::admin::AuditExport;
 use medoffice_client::hours::AvailabilityView;
@@ -23,9 +23,9 @@ use medoffice_client::view::{
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
-    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Recurrence, Room, RoomPatch,
-    ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo, TenantPatch, UserInfo, UserPatch,
-    VitalSigns,
+    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Recurrence,
+    Room, RoomPatch, ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo, TenantPatch,
+    UserInfo, UserPatch, VitalSigns,
 };
 use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
@@ -383,7 +383,11 @@ async fn book_series(
 
 /// Cancels this occurrence and every later one of its series.
 #[tauri::command(rename_all = "snake_case")]
-async fn cancel_series_from(state: State<'_, AppState>, appointment_id: Uuid, note: String) -> Res<usize> {
+async fn cancel_series_from(
+    state: State<'_, AppState>,
+    appointment_id: Uuid,
+    note: String,
+) -> Res<usize> {
     state.ws.cancel_series_from(appointment_id, note).await
 }
 
@@ -396,7 +400,10 @@ async fn move_series_from(
     duration_minutes: i32,
     provider_id: Uuid,
 ) -> Res<usize> {
-    state.ws.move_series_from(appointment_id, time, duration_minutes, provider_id).await
+    state
+        .ws
+        .move_series_from(appointment_id, time, duration_minutes, provider_id)
+        .await
 }
 
 /// Removes a block (admin, online).

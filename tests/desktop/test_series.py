@@ -30,7 +30,7 @@ def test_a_weekly_series_is_planned_with_its_clash_moved_and_booked(workstation,
     first = datetime.datetime.now(ny).date() + datetime.timedelta(days=21)
     token = rest(server, "POST", "/api/v1/auth/login", {"tenant": "demo", "username": "admin", "password": PASSWORD})["access_token"]
     kim = next(u["id"] for u in rest(server, "GET", "/api/v1/users", token=token)["data"] if "Kim" in u["full_name"])
-    other = next(p for p in rest(server, "GET", "/api/v1/patients?q=solberg", token=token)["data"])
+    other = next(p for p in rest(server, "GET", "/api/v1/patients?q=moen", token=token)["data"])
     # Dr. Kim already has 07:15–07:30 on the second week's day
     clash_at = datetime.datetime.combine(first + datetime.timedelta(days=7), datetime.time(7, 15), ny)
     rest(server, "POST", "/api/v1/appointments", {

@@ -14,7 +14,9 @@ use medoffice_client::view::{ConnectionState, ErrorCode};
 use medoffice_client::Workstation;
 use medoffice_e2e::proxy::Proxy;
 use medoffice_e2e::{new_patient, wait_for, Http, System};
-use medoffice_model::{AppointmentKind, AppointmentStatus, NewAppointment, Recurrence, RecurrenceUnit};
+use medoffice_model::{
+    AppointmentKind, AppointmentStatus, NewAppointment, Recurrence, RecurrenceUnit,
+};
 use reqwest::Method;
 use serde_json::json;
 use uuid::Uuid;
@@ -24,7 +26,11 @@ fn err(e: impl std::fmt::Display) -> anyhow::Error {
 }
 
 fn london(y: i32, m: u32, d: u32, hh: u32, mm: u32) -> chrono::DateTime<Utc> {
-    London.with_ymd_and_hms(y, m, d, hh, mm, 0).single().unwrap().with_timezone(&Utc)
+    London
+        .with_ymd_and_hms(y, m, d, hh, mm, 0)
+        .single()
+        .unwrap()
+        .with_timezone(&Utc)
 }
 
 async fn settled(ws: &Workstation) -> anyhow::Result<()> {
@@ -37,16 +43,29 @@ async fn settled(ws: &Workstation) -> anyhow::Result<()> {
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_time() -> anyhow::Result<()> {
+async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_time(
+) -> anyhow::Result<()> {
     let sys = System::start().await?;
     sys.clinic("series", "Europe/London").await?;
     let http = Http::new(&sys.server.url());
     let admin = http.token("series", "admin").await?;
     let (_, p) = http
-        .call(Method::POST, "/api/v1/patients", Some(&admin), Some(serde_json::to_value(new_patient("Ada", "Weekly"))?))
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&admin),
+            Some(serde_json::to_value(new_patient("Ada", "Weekly"))?),
+        )
         .await?;
     let patient: Uuid = serde_json::from_value(p["id"].clone())?;
-    let (_, me) = http.call(Method::GET, "/api/v1/auth/me", Some(&http.token("series", "doctor").await?), None).await?;
+    let (_, me) = http
+        .call(
+            Method::GET,
+            "/api/v1/auth/me",
+            Some(&http.token("series", "doctor").await?),
+            None,
+        )
+        .await?;
     let doctor: Uuid = serde_json::from_value(me["id"].clone())?;
     // Monday 16 June 2031 closed; the doctor already has 10:00–10:30 on Monday 9 June
     let (s, _) = http
@@ -61,7 +80,9 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
     assert_eq!(s, 201);
 
     let proxy = Proxy::start(sys.server_addr()?).await?;
-    let (desk, _d) = sys.workstation_at(&proxy.url(), "series", "reception").await?;
+    let (desk, _d) = sys
+        .workstation_at(&proxy.url(), "series", "reception")
+        .await?;
     settled(&desk).await?;
     let new = NewAppointment {
         id: None,
@@ -76,14 +97,45 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
         outside_hours_reason: None,
         series_id: None,
     };
-    let weekly = Recurrence { every: 1, unit: RecurrenceUnit::Week, count: Some(4), until: None };
-    let plan = desk.plan_series(new.clone(), weekly.clone()).await.map_err(err)?;
+    let weekly = Recurrence {
+        every: 1,
+        unit: RecurrenceUnit::Week,
+        count: Some(4),
+        until: None,
+    };
+    let plan = desk
+        .plan_series(new.clone(), weekly.clone())
+        .await
+        .map_err(err)?;
     let starts: Vec<_> = plan.visits.iter().map(|v| v.starts_at).collect();
-    assert_eq!(starts, [london(2031, 6, 2, 10, 0), london(2031, 6, 9, 10, 0), london(2031, 6, 16, 10, 0), london(2031, 6, 23, 10, 0)]);
+    assert_eq!(
+        starts,
+        [
+            london(2031, 6, 2, 10, 0),
+            london(2031, 6, 9, 10, 0),
+            london(2031, 6, 16, 10, 0),
+            london(2031, 6, 23, 10, 0)
+        ]
+    );
     assert!(plan.visits[0].problem.is_none() && plan.visits[3].problem.is_none());
-    assert!(plan.visits[1].problem.as_deref().unwrap().contains("already has a booking"), "{:?}", plan.visits[1]);
-    assert_eq!(plan.visits[1].suggestion, Some(london(2031, 6, 9, 10, 30)), "the first free quarter after the clash");
-    assert_eq!(plan.visits[2].problem.as_deref(), Some("The clinic is closed then: Bank holiday"));
+    assert!(
+        plan.visits[1]
+            .problem
+            .as_deref()
+            .unwrap()
+            .contains("already has a booking"),
+        "{:?}",
+        plan.visits[1]
+    );
+    assert_eq!(
+        plan.visits[1].suggestion,
+        Some(london(2031, 6, 9, 10, 30)),
+        "the first free quarter after the clash"
+    );
+    assert_eq!(
+        plan.visits[2].problem.as_deref(),
+        Some("The clinic is closed then: Bank holiday")
+    );
     assert_eq!(plan.visits[2].suggestion, None, "nothing that day");
 
     // booking a start that cannot be booked books nothing, naming the date
@@ -97,12 +149,17 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
 
     // booked with the clash moved and the holiday skipped
     let rows = desk
-        .book_series(new.clone(), vec![starts[0], plan.visits[1].suggestion.unwrap(), starts[3]])
+        .book_series(
+            new.clone(),
+            vec![starts[0], plan.visits[1].suggestion.unwrap(), starts[3]],
+        )
         .await
         .map_err(err)?;
     assert_eq!(rows.len(), 3);
     let series = rows[0].appointment.record.series_id.expect("a series id");
-    assert!(rows.iter().all(|r| r.appointment.record.series_id == Some(series)));
+    assert!(rows
+        .iter()
+        .all(|r| r.appointment.record.series_id == Some(series)));
     settled(&desk).await?;
     let on_server = |list: &serde_json::Value| -> Vec<(chrono::DateTime<Utc>, String)> {
         let mut v: Vec<_> = list["data"]
@@ -110,20 +167,40 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
             .unwrap()
             .iter()
             .filter(|a| a["series_id"] == json!(series))
-            .map(|a| (a["starts_at"].as_str().unwrap().parse().unwrap(), a["status"].as_str().unwrap().to_owned()))
+            .map(|a| {
+                (
+                    a["starts_at"].as_str().unwrap().parse().unwrap(),
+                    a["status"].as_str().unwrap().to_owned(),
+                )
+            })
             .collect();
         v.sort();
         v
     };
-    let (_, list) = http.call(Method::GET, &format!("/api/v1/appointments?patient_id={patient}"), Some(&admin), None).await?;
+    let (_, list) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/appointments?patient_id={patient}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
     assert_eq!(on_server(&list).len(), 3);
 
     // offline: the second and later move to 14:00; then the last is cancelled
     proxy.set_online(false);
-    wait_for(Duration::from_secs(30), || async { desk.status().state != ConnectionState::Online }).await?;
+    wait_for(Duration::from_secs(30), || async {
+        desk.status().state != ConnectionState::Online
+    })
+    .await?;
     let second = rows[1].appointment.record.id;
     let moved = desk
-        .move_series_from(second, NaiveTime::from_hms_opt(14, 0, 0).unwrap(), 20, doctor)
+        .move_series_from(
+            second,
+            NaiveTime::from_hms_opt(14, 0, 0).unwrap(),
+            20,
+            doctor,
+        )
         .await
         .map_err(err)?;
     assert_eq!(moved, 2);
@@ -134,13 +211,23 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
     assert_eq!(cancelled, 1);
     proxy.set_online(true);
     settled(&desk).await?;
-    let (_, list) = http.call(Method::GET, &format!("/api/v1/appointments?patient_id={patient}"), Some(&admin), None).await?;
+    let (_, list) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/appointments?patient_id={patient}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
     assert_eq!(
         on_server(&list),
         vec![
             (london(2031, 6, 2, 10, 0), "scheduled".to_owned()),
             (london(2031, 6, 9, 14, 0), "scheduled".to_owned()),
-            (london(2031, 6, 23, 14, 0), AppointmentStatus::Cancelled.as_str().to_owned()),
+            (
+                london(2031, 6, 23, 14, 0),
+                AppointmentStatus::Cancelled.as_str().to_owned()
+            ),
         ]
     );
     assert_eq!(

@@ -37,14 +37,22 @@ pub struct SeriesPlan {
 /// Most occurrences "this and all following" changes at once (a series' own limit).
 const SERIES_LIMIT: usize = medoffice_model::MAX_OCCURRENCES as usize;
 
-fn problem_at(s: &Session, new: &NewAppointment, at: DateTime<Utc>, except: Option<Uuid>) -> Result<Option<String>, CommandError> {
+fn problem_at(
+    s: &Session,
+    new: &NewAppointment,
+    at: DateTime<Utc>,
+    except: Option<Uuid>,
+) -> Result<Option<String>, CommandError> {
     if let Some(e) = refusal_in_cache(s, new.provider_id, at, new.duration_minutes)? {
         if new.outside_hours_reason.is_none() {
             return Ok(Some(e.message));
         }
     }
     if new.overbooked != Some(true) {
-        let probe = NewAppointment { starts_at: at, ..new.clone() };
+        let probe = NewAppointment {
+            starts_at: at,
+            ..new.clone()
+        };
         if let Some(e) = clash_in_cache(s, &probe, except)? {
             return Ok(Some(e.message));
         }
@@ -52,7 +60,11 @@ fn problem_at(s: &Session, new: &NewAppointment, at: DateTime<Utc>, except: Opti
     Ok(None)
 }
 
-fn free_later_that_day(s: &Session, new: &NewAppointment, at: DateTime<Utc>) -> Result<Option<DateTime<Utc>>, CommandError> {
+fn free_later_that_day(
+    s: &Session,
+    new: &NewAppointment,
+    at: DateTime<Utc>,
+) -> Result<Option<DateTime<Utc>>, CommandError> {
     let (_, day_end) = s.day_bounds(at.with_timezone(&s.tz()).date_naive());
     let mut t = at + Duration::minutes(15);
     while t + Duration::minutes(i64::from(new.duration_minutes)) <= day_end {
@@ -69,12 +81,18 @@ impl Workstation {
     /// (hours, blocks, clashes) against this workstation's cache, with a free time later that
     /// day for each that cannot be booked. Books nothing. Field errors: `every`, `count`,
     /// `until`, and the booking's own.
-    pub async fn plan_series(&self, new: NewAppointment, recurrence: Recurrence) -> Result<SeriesPlan, CommandError> {
+    pub async fn plan_series(
+        &self,
+        new: NewAppointment,
+        recurrence: Recurrence,
+    ) -> Result<SeriesPlan, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
         new.validate().map_err(CommandError::validation)?;
         let first = new.starts_at.with_timezone(&s.tz()).date_naive();
-        recurrence.validate(first).map_err(CommandError::validation)?;
+        recurrence
+            .validate(first)
+            .map_err(CommandError::validation)?;
         let mut visits = Vec::new();
         for at in recurrence.starts(&s.tz(), new.starts_at) {
             let problem = problem_at(&s, &new, at, None)?;
@@ -82,7 +100,11 @@ impl Workstation {
                 Some(_) => free_later_that_day(&s, &new, at)?,
                 None => None,
             };
-            visits.push(PlannedVisit { starts_at: at, problem, suggestion });
+            visits.push(PlannedVisit {
+                starts_at: at,
+                problem,
+                suggestion,
+            });
         }
         Ok(SeriesPlan { visits })
     }
@@ -91,33 +113,55 @@ impl Workstation {
     /// left out and those moved changed), each like [`Workstation::book_appointment`] and all
     /// carrying one new series id. Every start is checked first; when any cannot be booked,
     /// nothing is and the error names the date. At most 104 starts, at least 1.
-    pub async fn book_series(&self, new: NewAppointment, starts: Vec<DateTime<Utc>>) -> Result<Vec<AppointmentRow>, CommandError> {
+    pub async fn book_series(
+        &self,
+        new: NewAppointment,
+        starts: Vec<DateTime<Utc>>,
+    ) -> Result<Vec<AppointmentRow>, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
         if starts.is_empty() || starts.len() > SERIES_LIMIT {
             let mut f = medoffice_model::FieldErrors::new();
-            f.add("starts", format!("choose between 1 and {SERIES_LIMIT} visits"));
+            f.add(
+                "starts",
+                format!("choose between 1 and {SERIES_LIMIT} visits"),
+            );
             return Err(CommandError::validation(f));
         }
         for at in &starts {
-            let one = NewAppointment { starts_at: *at, ..new.clone() };
+            let one = NewAppointment {
+                starts_at: *at,
+                ..new.clone()
+            };
             one.validate().map_err(CommandError::validation)?;
             if let Some(problem) = problem_at(&s, &one, *at, None)? {
                 let when = at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M");
-                return Err(CommandError::new(ErrorCode::Conflict, format!("{when}: {problem}")));
+                return Err(CommandError::new(
+                    ErrorCode::Conflict,
+                    format!("{when}: {problem}"),
+                ));
             }
         }
         let series = Uuid::now_v7();
         let mut rows = Vec::new();
         for at in starts {
-            let one = NewAppointment { id: None, starts_at: at, series_id: Some(series), ..new.clone() };
+            let one = NewAppointment {
+                id: None,
+                starts_at: at,
+                series_id: Some(series),
+                ..new.clone()
+            };
             rows.push(self.book_appointment(one).await?);
         }
         Ok(rows)
     }
 
     /// The live occurrences of `id`'s series from `id` on (its own included), by time.
-    async fn following(&self, s: &Session, id: Uuid) -> Result<Vec<medoffice_model::Appointment>, CommandError> {
+    async fn following(
+        &self,
+        s: &Session,
+        id: Uuid,
+    ) -> Result<Vec<medoffice_model::Appointment>, CommandError> {
         let this = local::appointment(&s.cache(), id)?
             .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such appointment"))?
             .record;
@@ -144,7 +188,8 @@ impl Workstation {
         let mut n = 0;
         for a in following {
             if a.status.can_become(AppointmentStatus::Cancelled) {
-                self.set_appointment_status(a.id, AppointmentStatus::Cancelled, Some(note.clone())).await?;
+                self.set_appointment_status(a.id, AppointmentStatus::Cancelled, Some(note.clone()))
+                    .await?;
                 n += 1;
             }
         }
@@ -169,9 +214,14 @@ impl Workstation {
         let mut plan = Vec::new();
         for a in &following {
             let date = a.starts_at.with_timezone(&tz).date_naive();
-            let Some(at) = chrono::TimeZone::from_local_datetime(&tz, &date.and_time(time)).earliest() else {
+            let Some(at) =
+                chrono::TimeZone::from_local_datetime(&tz, &date.and_time(time)).earliest()
+            else {
                 let mut f = medoffice_model::FieldErrors::new();
-                f.add("time", format!("{time} does not exist on {date} (the clocks change)"));
+                f.add(
+                    "time",
+                    format!("{time} does not exist on {date} (the clocks change)"),
+                );
                 return Err(CommandError::validation(f));
             };
             let at = at.with_timezone(&Utc);
@@ -194,14 +244,18 @@ impl Workstation {
             }
             if !a.overbooked {
                 if let Some(e) = clash_in_cache(&s, &probe, Some(a.id))? {
-                    return Err(CommandError::new(ErrorCode::Conflict, format!("{date}: {}", e.message)));
+                    return Err(CommandError::new(
+                        ErrorCode::Conflict,
+                        format!("{date}: {}", e.message),
+                    ));
                 }
             }
             plan.push((a.id, at));
         }
         let n = plan.len();
         for (aid, at) in plan {
-            self.move_appointment(aid, at, duration_minutes, provider_id, None).await?;
+            self.move_appointment(aid, at, duration_minutes, provider_id, None)
+                .await?;
         }
         Ok(n)
     }

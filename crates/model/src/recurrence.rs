@@ -53,7 +53,10 @@ impl Recurrence {
             e.add("every", "must be between 1 and 12");
         }
         match (self.count, self.until) {
-            (Some(_), Some(_)) => e.add("count", "give either a number of visits or an end date, not both"),
+            (Some(_), Some(_)) => e.add(
+                "count",
+                "give either a number of visits or an end date, not both",
+            ),
             (None, None) => e.add("count", "give a number of visits or an end date"),
             (Some(n), None) if !(2..=MAX_OCCURRENCES).contains(&n) => {
                 e.add("count", format!("must be between 2 and {MAX_OCCURRENCES}"));
@@ -113,10 +116,22 @@ mod tests {
 
     #[test]
     fn weekly_visits_keep_their_wall_clock_time_across_the_clock_change() {
-        let r = Recurrence { every: 1, unit: RecurrenceUnit::Week, count: Some(3), until: None };
+        let r = Recurrence {
+            every: 1,
+            unit: RecurrenceUnit::Week,
+            count: Some(3),
+            until: None,
+        };
         // Thursday 19 March 2026 09:00 GMT; the clocks go forward on 29 March
         let s = r.starts(&London, at("2026-03-19T09:00:00Z"));
-        assert_eq!(s, vec![at("2026-03-19T09:00:00Z"), at("2026-03-26T09:00:00Z"), at("2026-04-02T08:00:00Z")]);
+        assert_eq!(
+            s,
+            vec![
+                at("2026-03-19T09:00:00Z"),
+                at("2026-03-26T09:00:00Z"),
+                at("2026-04-02T08:00:00Z")
+            ]
+        );
     }
 
     #[test]
@@ -128,23 +143,65 @@ mod tests {
             until: NaiveDate::from_ymd_opt(2027, 3, 31),
         };
         let s = r.starts(&chrono_tz::UTC, at("2027-01-31T10:00:00Z"));
-        assert_eq!(s, vec![at("2027-01-31T10:00:00Z"), at("2027-02-28T10:00:00Z"), at("2027-03-31T10:00:00Z")]);
-        let every_3_days = Recurrence { every: 3, unit: RecurrenceUnit::Day, count: Some(2), until: None };
-        assert_eq!(every_3_days.starts(&chrono_tz::UTC, at("2027-01-30T10:00:00Z"))[1], at("2027-02-02T10:00:00Z"));
+        assert_eq!(
+            s,
+            vec![
+                at("2027-01-31T10:00:00Z"),
+                at("2027-02-28T10:00:00Z"),
+                at("2027-03-31T10:00:00Z")
+            ]
+        );
+        let every_3_days = Recurrence {
+            every: 3,
+            unit: RecurrenceUnit::Day,
+            count: Some(2),
+            until: None,
+        };
+        assert_eq!(
+            every_3_days.starts(&chrono_tz::UTC, at("2027-01-30T10:00:00Z"))[1],
+            at("2027-02-02T10:00:00Z")
+        );
     }
 
     #[test]
     fn a_rule_is_checked_in_words_and_never_runs_away() {
         let first = NaiveDate::from_ymd_opt(2027, 1, 1).unwrap();
-        let both = Recurrence { every: 1, unit: RecurrenceUnit::Day, count: Some(3), until: Some(first) };
+        let both = Recurrence {
+            every: 1,
+            unit: RecurrenceUnit::Day,
+            count: Some(3),
+            until: Some(first),
+        };
         let s = serde_json::to_string(&both.validate(first).unwrap_err()).unwrap();
         assert!(s.contains("not both"), "{s}");
-        let none = Recurrence { every: 0, unit: RecurrenceUnit::Day, count: None, until: None };
+        let none = Recurrence {
+            every: 0,
+            unit: RecurrenceUnit::Day,
+            count: None,
+            until: None,
+        };
         let s = serde_json::to_string(&none.validate(first).unwrap_err()).unwrap();
-        assert!(s.contains("between 1 and 12") && s.contains("number of visits or an end date"), "{s}");
-        let many = Recurrence { every: 1, unit: RecurrenceUnit::Day, count: Some(1000), until: None };
+        assert!(
+            s.contains("between 1 and 12") && s.contains("number of visits or an end date"),
+            "{s}"
+        );
+        let many = Recurrence {
+            every: 1,
+            unit: RecurrenceUnit::Day,
+            count: Some(1000),
+            until: None,
+        };
         assert!(many.validate(first).is_err());
-        let far = Recurrence { every: 1, unit: RecurrenceUnit::Day, count: None, until: NaiveDate::from_ymd_opt(2040, 1, 1) };
-        assert_eq!(far.starts(&chrono_tz::UTC, at("2027-01-01T10:00:00Z")).len(), MAX_OCCURRENCES as usize);
+        let far = Recurrence {
+            every: 1,
+            unit: RecurrenceUnit::Day,
+            count: None,
+            until: NaiveDate::from_ymd_opt(2040, 1, 1),
+        };
+        assert_eq!(
+            far.starts(&chrono_tz::UTC, at("2027-01-01T10:00:00Z"))
+                .len(),
+            MAX_OCCURRENCES as usize
+        );
     }
 }

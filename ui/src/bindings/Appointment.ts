@@ -57,6 +57,11 @@ outside_hours_reason: string | null,
  */
 room_id: string | null, 
 /**
+ * The recurring series this visit is one occurrence of (the same id on every occurrence;
+ * see [`crate::Recurrence`]); absent for a one-off visit.
+ */
+series_id: string | null, 
+/**
  * When the patient was checked in at the desk (UTC): set by the server when the status
  * becomes `checked_in` (from the time an offline check-in was made, clamped to not later
  * than the server's now and not earlier than 24 h before `starts_at`), kept through

@@ -46,4 +46,8 @@ overbooked?: boolean,
  * (1–500 characters; needs the `appointment_outside_hours` permission). Without it such a
  * booking is refused (`outside_availability`).
  */
-outside_hours_reason?: string, };
+outside_hours_reason?: string, 
+/**
+ * The recurring series this visit belongs to: the same client-made id on every occurrence.
+ */
+series_id?: string, };

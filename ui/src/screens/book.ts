@@ -574,7 +574,15 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       testid: "series-dialog",
       wide: true,
       content: [
-        h("p", null, problems === 0 ? "Every visit is free to book." : `${problems} of them cannot be booked as planned: they are skipped unless you move them.`),
+        h(
+          "p",
+          null,
+          problems === 0
+            ? "Every visit is free to book."
+            : problems === 1
+              ? "One of them cannot be booked as planned: it is skipped unless you move it."
+              : `${problems} of them cannot be booked as planned: they are skipped unless you move them.`,
+        ),
         list,
         planErr,
         h("div", { class: "form-actions" }, confirm, closeBtn),

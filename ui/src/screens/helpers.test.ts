@@ -50,6 +50,7 @@ describe("booking helpers", () => {
           overbooked: false,
           outside_hours_reason: null,
           room_id: null,
+          series_id: null,
           checked_in_at: null,
           revision: 1,
           deleted: false,
