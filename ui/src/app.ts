@@ -17,6 +17,7 @@ import { chartScreen } from "./screens/chart";
 import { clinicScreen } from "./screens/clinic";
 import { hoursScreen } from "./screens/hours";
 import { flowScreen } from "./screens/flow";
+import { printScreen } from "./screens/print";
 import { editPatientScreen, resendRegistrationScreen } from "./screens/editPatient";
 import { openHelp } from "./screens/help";
 import { loginForm, loginScreen } from "./screens/login";
@@ -453,6 +454,8 @@ export class App {
         return todayScreen(ctx);
       case "flow":
         return flowScreen(ctx);
+      case "print":
+        return printScreen(ctx, route);
       case "edit-patient":
         return editPatientScreen(ctx, route.patientId);
       case "review":

@@ -305,6 +305,8 @@ mod tests {
                 require_admin_totp: false,
                 max_users: None,
                 max_patients: None,
+                address: None,
+                phone: None,
             },
             active: true,
             must_change_password: false,

@@ -109,6 +109,14 @@ pub struct TenantPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub require_admin_totp: Option<bool>,
+    /// New postal address, up to 300 characters; empty clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub address: Option<String>,
+    /// New phone number, up to 40 characters; empty clears it.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub phone: Option<String>,
 }
 
 /// Answer of `POST /api/v1/users` (201): the account and its temporary password, shown once.

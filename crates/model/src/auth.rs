@@ -184,6 +184,12 @@ pub struct TenantInfo {
     /// Most (not deleted) patients the clinic's plan allows; `null` is unlimited.
     #[serde(default)]
     pub max_patients: Option<i32>,
+    /// Postal address, as printed on appointment cards (lines separated by newlines).
+    #[serde(default)]
+    pub address: Option<String>,
+    /// Phone number patients call, as printed.
+    #[serde(default)]
+    pub phone: Option<String>,
 }
 
 /// A staff account as its owner (`GET /api/v1/auth/me`, the login answer) and the clinic's

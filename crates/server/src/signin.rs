@@ -31,7 +31,7 @@ pub const BAD_LOGIN: &str = "Wrong clinic code, username or password";
 pub const USER_INFO_COLS: &str = "u.id, u.tenant_id, u.username, u.full_name, u.role, u.active, \
     u.must_change_password, u.totp_secret IS NOT NULL AS totp_enabled, u.locked_until, \
     u.last_login_at, u.session_epoch, t.code, t.name, t.time_zone, t.require_admin_totp, \
-    t.max_users, t.max_patients";
+    t.max_users, t.max_patients, t.address, t.phone";
 
 /// The clinic part of a row with [`USER_INFO_COLS`] (or the same tenant columns).
 pub fn tenant_info_from_row(row: &PgRow, id_col: &str) -> Result<TenantInfo, sqlx::Error> {
@@ -43,6 +43,8 @@ pub fn tenant_info_from_row(row: &PgRow, id_col: &str) -> Result<TenantInfo, sql
         require_admin_totp: row.try_get("require_admin_totp")?,
         max_users: row.try_get("max_users")?,
         max_patients: row.try_get("max_patients")?,
+        address: row.try_get("address")?,
+        phone: row.try_get("phone")?,
     })
 }
 

@@ -23,7 +23,8 @@ use crate::error::{is_pg_code, AppError, AppResult};
 use crate::signin::{self, tenant_info_from_row};
 use crate::{db, users, ApiJson, AppState};
 
-const TENANT_COLS: &str = "id, code, name, time_zone, require_admin_totp, max_users, max_patients";
+const TENANT_COLS: &str =
+    "id, code, name, time_zone, require_admin_totp, max_users, max_patients, address, phone";
 
 /// The current tenant's settings.
 pub async fn load_tenant(conn: &mut PgConnection) -> AppResult<TenantInfo> {
@@ -190,7 +191,7 @@ pub async fn get_tenant(State(st): State<AppState>, actor: Actor) -> AppResult<J
     Ok(Json(t))
 }
 
-/// Changes the clinic's name, time zone or sign-in policy (admin). Turning
+/// Changes the clinic's name, time zone, address, phone or sign-in policy (admin). Turning
 /// `require_admin_totp` on needs the caller to have two-factor sign-in on (422 otherwise);
 /// from then on every admin without it is sent to enrolment. Plan limits are the operator's
 /// and cannot be changed here.
@@ -229,16 +230,26 @@ pub async fn patch_tenant(
             );
         }
     }
+    if patch.address.as_deref().is_some_and(|v| v.trim().chars().count() > 300) {
+        e.add("address", "must be at most 300 characters");
+    }
+    if patch.phone.as_deref().is_some_and(|v| v.trim().chars().count() > 40) {
+        e.add("phone", "must be at most 40 characters");
+    }
     e.into_result().map_err(AppError::Validation)?;
     let before = load_tenant(&mut tx).await?;
     sqlx::query(
         "UPDATE tenants SET name = coalesce($1, name), time_zone = coalesce($2, time_zone), \
-         require_admin_totp = coalesce($3, require_admin_totp) WHERE id = $4",
+         require_admin_totp = coalesce($3, require_admin_totp), \
+         address = CASE WHEN $5::text IS NULL THEN address ELSE nullif(btrim($5), '') END, \
+         phone = CASE WHEN $6::text IS NULL THEN phone ELSE nullif(btrim($6), '') END WHERE id = $4",
     )
     .bind(name)
     .bind(time_zone)
     .bind(patch.require_admin_totp)
     .bind(actor.tenant_id)
+    .bind(patch.address.as_deref())
+    .bind(patch.phone.as_deref())
     .execute(&mut *tx)
     .await?;
     let after = load_tenant(&mut tx).await?;

@@ -225,6 +225,12 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
       ctx.can("appointment_write")
         ? h("button", { type: "button", class: "btn", id: "btn-book-appointment", "data-testid": "btn-book-appointment", onclick: () => ctx.open({ name: "book", patientId }) }, "Book appointment")
         : null,
+      ctx.can("appointment_read")
+        ? h("button", { type: "button", class: "btn", "data-testid": "btn-print-card", onclick: () => ctx.open({ name: "print", layout: "card", patientId }) }, "Print appointment card")
+        : null,
+      ctx.can("vital_signs_read")
+        ? h("button", { type: "button", class: "btn", "data-testid": "btn-print-summary", onclick: () => ctx.open({ name: "print", layout: "summary", patientId }) }, "Print visit summary")
+        : null,
     );
     const demo: [string, string | null][] = [
       ["Phone", p.phone],

@@ -1,5 +1,5 @@
-// Administration → Clinic settings: the clinic's name, "administrators must use two-factor
-// sign-in", and the plan's limits (read-only: the operator of the server sets them).
+// Administration → Clinic settings: the clinic's name, address and phone (printed on cards and
+// summaries), "administrators must use two-factor sign-in", and the plan's limits (read-only: the operator of the server sets them).
 
 import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
@@ -38,7 +38,14 @@ export function clinicScreen(ctx: Ctx): Screen {
       class: "checkbox-field",
       hint: "Administrators without it are asked to set it up at their next sign-in. Turn on two-factor sign-in for yourself first (My account).",
     });
-    const fields = [name, totp];
+    const address = field(h("textarea", { rows: 3, maxlength: 300, autocomplete: "street-address" }, t.address ?? "") as HTMLTextAreaElement, {
+      id: "clinic-address",
+      name: "address",
+      label: "Address",
+      hint: "As printed on appointment cards and visit summaries; one line per line of the address",
+    });
+    const phone = field(textInput({ value: t.phone ?? "", autocomplete: "tel", maxlength: 40 }), { id: "clinic-phone", name: "phone", label: "Phone", hint: "The number patients call" });
+    const fields = [name, address, phone, totp];
     const formErr = banner("clinic-form-error");
     const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "clinic-save" }, "Save settings");
     const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "clinic-form" }, ...fields.map((f) => f.wrap), formErr, h("div", { class: "form-actions" }, save));
@@ -49,6 +56,8 @@ export function clinicScreen(ctx: Ctx): Screen {
       const patch: TenantPatch = {};
       if (name.control.value.trim() !== t.name) patch.name = name.control.value.trim();
       if (requireTotp.checked !== t.require_admin_totp) patch.require_admin_totp = requireTotp.checked;
+      if (address.control.value.trim() !== (t.address ?? "")) patch.address = address.control.value.trim();
+      if (phone.control.value.trim() !== (t.phone ?? "")) patch.phone = phone.control.value.trim();
       if (!name.control.value.trim()) {
         showFieldErrors(fields, { name: ["is required"] }, formErr);
         name.control.focus();

@@ -140,6 +140,25 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       h(
         "div",
         { class: "head-actions" },
+        h(
+          "button",
+          {
+            type: "button",
+            class: "btn",
+            "data-testid": "btn-print-day",
+            title: "A provider's day list, to print or save as PDF",
+            onclick: () => {
+              if (!provider) {
+                err.textContent = "Choose a provider to print their day list.";
+                err.hidden = false;
+                providerSel.focus();
+                return;
+              }
+              ctx.open({ name: "print", layout: "day-list", date, providerId: provider });
+            },
+          },
+          "Print day list",
+        ),
         canWrite
           ? h("button", { type: "button", class: "btn", id: "btn-find-slot", "data-testid": "btn-find-slot", onclick: () => openSlotFinder(ctx, { providerId: provider, fromDate: date }) }, "Find a free slot", h("kbd", { "aria-hidden": "true" }, "F"))
           : null,

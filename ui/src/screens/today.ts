@@ -44,7 +44,12 @@ export function todayScreen(ctx: Ctx): Screen {
   const el = h(
     "section",
     { class: "screen today-screen", "aria-labelledby": "today-title", "data-testid": "today-screen" },
-    h("div", { class: "screen-head" }, h("h1", { id: "today-title", tabindex: "-1" }, "My patients today ", dateLine)),
+    h(
+      "div",
+      { class: "screen-head" },
+      h("h1", { id: "today-title", tabindex: "-1" }, "My patients today ", dateLine),
+      h("div", { class: "head-actions" }, h("button", { type: "button", class: "btn", "data-testid": "btn-print-my-day", onclick: () => ctx.open({ name: "print", layout: "day-list", date: ctx.today(), providerId: ctx.user.id }) }, "Print my day")),
+    ),
     err,
     summary,
     h(

@@ -16,6 +16,7 @@ export type Route =
   | { name: "book"; patientId?: string; date?: string; providerId?: string | null; time?: string; duration?: number }
   | { name: "today" }
   | { name: "flow" }
+  | { name: "print"; layout: "day-list" | "card" | "summary"; date?: string; providerId?: string; patientId?: string }
   | { name: "edit-patient"; patientId: string }
   | { name: "review" }
   | { name: "resend-registration"; mutationId: string }
