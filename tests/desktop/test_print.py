@@ -4,10 +4,14 @@ phone), the nurse a visit summary (the latest readings with their flags) and her
 page is rendered as it will print and photographed; Print… opens the system print dialog (the
 test stands in for the dialog, which WebDriver cannot drive, and checks it was asked for)."""
 
+import datetime
+from zoneinfo import ZoneInfo
+
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_desktop import press, shot, sign_in, tid, type_into, wait
+from test_desktop import PASSWORD, press, shot, sign_in, tid, type_into, wait
+from test_series import rest
 
 
 def open_patient(d, query):
@@ -30,7 +34,17 @@ def print_was_asked(d):
     wait(d).until(lambda x: x.execute_script("return window.__printed") == 1)
 
 
-def test_cards_summaries_and_day_lists_print_with_the_clinics_details(workstation, screenshot_dir):
+def test_cards_summaries_and_day_lists_print_with_the_clinics_details(workstation, server, screenshot_dir):
+    # a follow-up for the patient a week ahead, 11:45 clinic time, with Dr. Kim
+    token = rest(server, "POST", "/api/v1/auth/login", {"tenant": "demo", "username": "admin", "password": PASSWORD})["access_token"]
+    kim = next(u["id"] for u in rest(server, "GET", "/api/v1/users", token=token)["data"] if "Kim" in u["full_name"])
+    patient = rest(server, "GET", "/api/v1/patients?q=mosciski", token=token)["data"][0]["id"]
+    ny = ZoneInfo("America/New_York")
+    day = datetime.datetime.now(ny).date() + datetime.timedelta(days=8)
+    at = datetime.datetime.combine(day, datetime.time(11, 45), ny)
+    rest(server, "POST", "/api/v1/appointments", {"patient_id": patient, "provider_id": kim, "starts_at": at.isoformat(),
+                                                   "duration_minutes": 20, "kind": "follow_up", "reason": "Blood pressure review"}, token=token)
+
     office = workstation("print-office").driver
     sign_in(office, "admin")
     press(office, tid("nav-clinic"))
@@ -50,6 +64,7 @@ def test_cards_summaries_and_day_lists_print_with_the_clinics_details(workstatio
     assert "Mosciski" in text or "Maynard" in text
     assert "12 River Road" in text and "Springfield, MA 01101" in text
     assert "Please call +1 413 555 0100 if you cannot come." in text
+    assert "11:45" in text and "Dr. Daniel Kim" in text, text
     shot(desk, screenshot_dir, "print-card")
     print_was_asked(desk)
     press(desk, tid("print-close"))

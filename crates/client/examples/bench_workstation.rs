@@ -48,8 +48,8 @@ fn main() {
         require_admin_totp: false,
         max_users: None,
         max_patients: None,
-                address: None,
-                phone: None,
+        address: None,
+        phone: None,
     };
     let user = UserInfo {
         id: Uuid::from_u128(0x6d65_646f_6666_6963_6500_0000_0000_0002),

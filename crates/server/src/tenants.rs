@@ -230,10 +230,18 @@ pub async fn patch_tenant(
             );
         }
     }
-    if patch.address.as_deref().is_some_and(|v| v.trim().chars().count() > 300) {
+    if patch
+        .address
+        .as_deref()
+        .is_some_and(|v| v.trim().chars().count() > 300)
+    {
         e.add("address", "must be at most 300 characters");
     }
-    if patch.phone.as_deref().is_some_and(|v| v.trim().chars().count() > 40) {
+    if patch
+        .phone
+        .as_deref()
+        .is_some_and(|v| v.trim().chars().count() > 40)
+    {
         e.add("phone", "must be at most 40 characters");
     }
     e.into_result().map_err(AppError::Validation)?;

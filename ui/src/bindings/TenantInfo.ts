@@ -33,4 +33,12 @@ max_users: number | null,
 /**
  * Most (not deleted) patients the clinic's plan allows; `null` is unlimited.
  */
-max_patients: number | null, };
+max_patients: number | null, 
+/**
+ * Postal address, as printed on appointment cards (lines separated by newlines).
+ */
+address: string | null, 
+/**
+ * Phone number patients call, as printed.
+ */
+phone: string | null, };

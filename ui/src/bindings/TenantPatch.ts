@@ -16,4 +16,12 @@ time_zone?: string,
  * Require admins to sign in with a second factor. Turning it on needs the caller to have
  * two-factor sign-in on already (422 otherwise), so no admin locks the clinic out.
  */
-require_admin_totp?: boolean, };
+require_admin_totp?: boolean, 
+/**
+ * New postal address, up to 300 characters; empty clears it.
+ */
+address?: string, 
+/**
+ * New phone number, up to 40 characters; empty clears it.
+ */
+phone?: string, };

@@ -90,7 +90,7 @@ describe("printed pages", () => {
       rows: [row("2026-12-14T15:00:00Z", "scheduled"), row("2026-12-01T15:00:00Z", "completed"), row("2026-12-21T15:00:00Z", "cancelled")],
     });
     expect(d.tables[0]?.rows).toEqual([["Monday 14 December 2026", "10:00", "Dr. Daniel Kim", "Follow-up"]]);
-    expect(d.footer.at(-1)).toBe("Please arrive 10 minutes early. Please call +1 413 555 0100 if you cannot come.");
+    expect(d.footer[d.footer.length - 1]).toBe("Please arrive 10 minutes early. Please call +1 413 555 0100 if you cannot come.");
     const none = appointmentCardDoc({ clinic, patient, tz: NY, nowMs: 0, rows: [] });
     expect(none.tables[0]?.caption).toBe("No appointment booked.");
   });
@@ -103,6 +103,8 @@ describe("printed pages", () => {
     ];
     const d = visitSummaryDoc({ clinic, patient, vitals, today: "2026-12-07", tz: NY, tempUnit: "C" });
     expect(d.lines[1]).toBe("Monday 7 December 2026");
+    // a 12-year-old: said why there is no NEWS2
+    expect(d.lines[2]).toMatch(/^NEWS2 is not used under 16 \(RCP 2017\)/);
     expect(d.tables).toHaveLength(1);
     const t = d.tables[0];
     expect(t?.caption).toBe("Measured at 10:10");
@@ -114,5 +116,8 @@ describe("printed pages", () => {
     ]);
     expect(t?.marked).toEqual([0, 2, 3]);
     expect(visitSummaryDoc({ clinic, patient, vitals, today: "2026-12-07", tz: NY, tempUnit: "F" }).tables[0]?.rows[1]).toEqual(["Temperature (°F)", "99.0", ""]);
+    // absent readings come from the cache as null, not left out
+    const fromCache = JSON.parse(JSON.stringify({ ...base, id: "n", measured_at: "2026-12-08T15:00:00Z", flags: [], news2: null, heart_rate_bpm: 80, temperature_c: null, weight_kg: null })) as VitalSigns;
+    expect(visitSummaryDoc({ clinic, patient, vitals: [fromCache], today: "2026-12-08", tz: NY, tempUnit: "C" }).tables[0]?.rows).toEqual([["Heart rate (beats/min)", "80", ""]]);
   });
 });

@@ -7,7 +7,8 @@ import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { Patient } from "../bindings/Patient";
 import type { TenantInfo } from "../bindings/TenantInfo";
 import type { VitalSigns } from "../bindings/VitalSigns";
-import { formatAge } from "./dates";
+import { RULES } from "../bindings/rules";
+import { ageInYears, formatAge } from "./dates";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "./format";
 import { formatLongDate, formatTime, utcToZoned } from "./tz";
 import { flagOf, news2HasRedScore, news2Risk, news2RiskText } from "./vitals";
@@ -102,13 +103,14 @@ export function appointmentCardDoc(o: { clinic: TenantInfo; patient: Patient; ro
 function vitalRows(v: VitalSigns, tempUnit: "C" | "F"): { rows: string[][]; marked: number[] } {
   const rows: string[][] = [];
   const marked: number[] = [];
+  // absent readings arrive as null from the cache (the generated type says optional)
   const add = (label: string, value: string | null, field: string | null) => {
     if (value === null) return;
     const flag = field ? flagOf(v.flags, field) : null;
     if (flag) marked.push(rows.length);
     rows.push([label, value, flag === "high" ? "High" : flag === "low" ? "Low" : ""]);
   };
-  add("Blood pressure (mmHg)", v.systolic_mmhg !== undefined && v.diastolic_mmhg !== undefined ? `${v.systolic_mmhg}/${v.diastolic_mmhg}` : null, null);
+  add("Blood pressure (mmHg)", typeof v.systolic_mmhg === "number" && typeof v.diastolic_mmhg === "number" ? `${v.systolic_mmhg}/${v.diastolic_mmhg}` : null, null);
   // a blood pressure is flagged by either number
   const bp = flagOf(v.flags, "systolic_mmhg") ?? flagOf(v.flags, "diastolic_mmhg");
   if (bp && rows.length > 0 && rows[rows.length - 1]?.[0]?.startsWith("Blood pressure")) {
@@ -116,18 +118,18 @@ function vitalRows(v: VitalSigns, tempUnit: "C" | "F"): { rows: string[][]; mark
     if (last) last[2] = bp === "high" ? "High" : "Low";
     marked.push(rows.length - 1);
   }
-  add("Heart rate (beats/min)", v.heart_rate_bpm !== undefined ? String(v.heart_rate_bpm) : null, "heart_rate_bpm");
-  add("Respiratory rate (breaths/min)", v.respiratory_rate_bpm !== undefined ? String(v.respiratory_rate_bpm) : null, "respiratory_rate_bpm");
+  add("Heart rate (beats/min)", typeof v.heart_rate_bpm === "number" ? String(v.heart_rate_bpm) : null, "heart_rate_bpm");
+  add("Respiratory rate (breaths/min)", typeof v.respiratory_rate_bpm === "number" ? String(v.respiratory_rate_bpm) : null, "respiratory_rate_bpm");
   add(
     `Temperature (°${tempUnit})`,
-    v.temperature_c !== undefined ? (tempUnit === "F" ? ((v.temperature_c * 9) / 5 + 32).toFixed(1) : v.temperature_c.toFixed(1)) : null,
+    typeof v.temperature_c === "number" ? (tempUnit === "F" ? ((v.temperature_c * 9) / 5 + 32).toFixed(1) : v.temperature_c.toFixed(1)) : null,
     "temperature_c",
   );
-  add("SpO2 (%)", v.spo2_pct !== undefined ? `${v.spo2_pct}${v.on_oxygen ? " on oxygen" : ""}` : null, "spo2_pct");
+  add("SpO2 (%)", typeof v.spo2_pct === "number" ? `${v.spo2_pct}${v.on_oxygen ? " on oxygen" : ""}` : null, "spo2_pct");
   add("Consciousness (ACVPU)", v.consciousness ? CONSCIOUSNESS_LABEL[v.consciousness] : null, "consciousness");
-  add("Weight (kg)", v.weight_kg !== undefined ? v.weight_kg.toFixed(1) : null, "weight_kg");
-  add("Height (cm)", v.height_cm !== undefined ? v.height_cm.toFixed(1) : null, "height_cm");
-  add("Pain (0–10)", v.pain_score !== undefined ? String(v.pain_score) : null, "pain_score");
+  add("Weight (kg)", typeof v.weight_kg === "number" ? v.weight_kg.toFixed(1) : null, "weight_kg");
+  add("Height (cm)", typeof v.height_cm === "number" ? v.height_cm.toFixed(1) : null, "height_cm");
+  add("Pain (0–10)", typeof v.pain_score === "number" ? String(v.pain_score) : null, "pain_score");
   if (v.news2 !== null) {
     // the risk band as the chart shows it (vitals.rs news2_risk, RCP 2017 chart 2)
     const risk = news2Risk(v.news2, news2HasRedScore(v));
@@ -146,9 +148,15 @@ export function visitSummaryDoc(o: { clinic: TenantInfo; patient: Patient; vital
   const latest = sorted[0];
   const day = latest ? utcToZoned(latest.measured_at, o.tz).date : null;
   const sets = day ? sorted.filter((v) => utcToZoned(v.measured_at, o.tz).date === day).reverse() : [];
+  const age = day ? ageInYears(o.patient.date_of_birth, day) : null;
+  const child = age !== null && age < RULES.adult_from_age;
   return {
     title: "Visit summary · vital signs",
-    lines: [patientLine(o.patient, o.today), day ? formatLongDate(day) : "No vital signs recorded."],
+    lines: [
+      patientLine(o.patient, o.today),
+      day ? formatLongDate(day) : "No vital signs recorded.",
+      ...(day && child ? [`NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017).`] : []),
+    ],
     tables: sets.map((v) => {
       const r = vitalRows(v, o.tempUnit);
       return { caption: `Measured at ${formatTime(v.measured_at, o.tz)}`, head: ["Measure", "Value", "Flag"], rows: r.rows, marked: r.marked };
