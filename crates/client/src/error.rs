@@ -101,6 +101,12 @@ impl From<cache::CacheError> for CommandError {
     }
 }
 
+/// What a person is told when the server cannot be reached: what it means for their work and
+/// whom to ask, not the operating system's words (those are logged).
+pub const SERVER_UNREACHABLE: &str = "The server cannot be reached. Work goes on from this \
+     computer and is sent when it is back; if it stays away, tell whoever looks after the \
+     clinic's computers";
+
 impl From<CoreError> for CommandError {
     fn from(e: CoreError) -> Self {
         match e {
@@ -110,10 +116,11 @@ impl From<CoreError> for CommandError {
                 why.unwrap_or_else(|| "The session has ended; sign in again".into()),
             ),
             CoreError::Cache(e) => e.into(),
-            CoreError::Protocol(m) => CommandError::new(
-                ErrorCode::Network,
-                format!("The server cannot be reached ({m})"),
-            ),
+            CoreError::Protocol(m) => {
+                // the technical cause goes to the log, not to the person at the desk
+                tracing::warn!(cause = %m, "server unreachable");
+                CommandError::new(ErrorCode::Network, SERVER_UNREACHABLE)
+            }
         }
     }
 }
@@ -121,10 +128,10 @@ impl From<CoreError> for CommandError {
 impl From<api::ApiError> for CommandError {
     fn from(e: api::ApiError) -> Self {
         match e {
-            api::ApiError::Network(m) => CommandError::new(
-                ErrorCode::Network,
-                format!("The server cannot be reached ({m})"),
-            ),
+            api::ApiError::Network(m) => {
+                tracing::warn!(cause = %m, "server unreachable");
+                CommandError::new(ErrorCode::Network, SERVER_UNREACHABLE)
+            }
             e @ api::ApiError::Incompatible(_) => {
                 tracing::error!(error = %e, "the server is newer than this workstation");
                 CommandError::new(ErrorCode::UpdateRequired, UPDATE_REQUIRED)

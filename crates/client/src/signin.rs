@@ -113,10 +113,16 @@ impl Workstation {
                 // The server is away: a person who signed in here before may work offline.
                 return match self.unlock_offline(tenant, username, password).await {
                     Ok(user) => Ok(user),
-                    Err(e) if e.code == ErrorCode::Unauthorized => Err(CommandError::new(
-                        ErrorCode::Network,
-                        format!("The server cannot be reached ({why}), and {}", e.message),
-                    )),
+                    Err(e) if e.code == ErrorCode::Unauthorized => {
+                        tracing::warn!(cause = %why, "server unreachable at sign-in");
+                        Err(CommandError::new(
+                            ErrorCode::Network,
+                            format!(
+                                "The server cannot be reached, and {}",
+                                e.message
+                            ),
+                        ))
+                    }
                     Err(e) => Err(e),
                 };
             }

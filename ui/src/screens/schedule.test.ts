@@ -2,7 +2,7 @@ import { describe, expect, it } from "vitest";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { CommandError } from "../bindings/CommandError";
 import { checkedInText, moveErrorText } from "./schedule";
-import { columnOf, dayTitle, movable, type GridColumn } from "./scheduleGrid";
+import { columnOf, dayTitle, laneStyle, movable, type GridColumn } from "./scheduleGrid";
 import { waitingFor, waitingText } from "./today";
 
 const NY = "America/New_York";
@@ -101,5 +101,12 @@ describe("waiting time", () => {
   });
   it("shows the check-in time in the clinic's zone", () => {
     expect(checkedInText("2026-11-21T14:12:00Z", NY)).toBe("checked in 09:12");
+  });
+});
+
+describe("overlapping bookings", () => {
+  it("two share the column; more cascade at a readable width", () => {
+    expect(laneStyle(1, 2)).toBe("left:calc(50% + 2px);width:calc(50% - 4px);z-index:2");
+    expect(laneStyle(3, 4)).toBe("left:50px;width:calc(100% - 52px);z-index:4");
   });
 });

@@ -334,6 +334,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const mDate = field(h("input", { type: "date", value: w.date }), { id: "move-date", name: "date", label: "Date", required: true });
     const mTime = field(textInput({ value: w.time, inputmode: "numeric" }), { id: "move-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), 24-hour` });
     const mProv = field(select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), a.provider_id), { id: "move-provider", name: "provider_id", label: "Provider", required: true });
+    // a provider's full name and role never clipped
+    mProv.wrap.classList.add("span-2");
     const mLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "move-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
     const mErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "move-dialog-error" });
     mErr.hidden = true;

@@ -76,13 +76,28 @@ export function columnOf(row: AppointmentRow, columns: GridColumn[], tz: string)
   return columns.findIndex((c) => c.date === d && (c.providerId === null || c.providerId === a.provider_id));
 }
 
+/**
+ * Where a booking sits among `lanes` overlapping ones: two side by side; more cascade, each
+ * 16 px to the right of the one before and as wide as the column allows, so none shrinks to an
+ * unreadable sliver (the one on top is whole; hover or focus names each).
+ */
+export function laneStyle(lane: number, lanes: number): string {
+  if (lanes <= 2) return `left:calc(${(lane / lanes) * 100}% + 2px);width:calc(${100 / lanes}% - 4px);z-index:${1 + lane}`;
+  const step = 16;
+  return `left:${2 + lane * step}px;width:calc(100% - ${4 + (lanes - 1) * step}px);z-index:${1 + lane}`;
+}
+
 /** Builds the grid. The element scrolls inside itself (not the page). */
 export function renderGrid(o: GridOptions): HTMLElement {
   const slots = (o.endMinutes - o.startMinutes) / 15;
   // many columns (a week, a large clinic): the start time only, so the name has room
   const compact = o.columns.length > 3;
   const height = slots * SLOT_PX;
-  const template = ["4.2rem", ...o.columns.map((c) => (c.narrow ? "minmax(7rem, 0.6fr)" : "minmax(9.5rem, 1fr)"))].join(" ");
+  // a week (seven columns) fits a 1280-pixel screen without sideways scrolling; a day with
+  // many providers scrolls, each column kept readable
+  const wide = compact ? "minmax(7rem, 1fr)" : "minmax(9.5rem, 1fr)";
+  const slim = compact ? "minmax(5rem, 0.6fr)" : "minmax(7rem, 0.6fr)";
+  const template = ["4.2rem", ...o.columns.map((c) => (c.narrow ? slim : wide))].join(" ");
   const head = h(
     "div",
     { class: "sg-head", style: `grid-template-columns: ${template}` },
@@ -178,7 +193,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
         "div",
         {
           class: `sg-appt sg-status-${a.status} ${inactive ? "sg-inactive" : ""} ${r.appointment.pending ? "sg-pending" : ""} ${r.appointment.rejected ? "sg-rejected" : ""}`,
-          style: `top:${top}px;height:${px}px;left:calc(${(p.lane / p.lanes) * 100}% + 2px);width:calc(${100 / p.lanes}% - 4px)`,
+          style: `top:${top}px;height:${px}px;${laneStyle(p.lane, p.lanes)}`,
           tabindex: "0",
           role: "button",
           // the accessible name is the visible text (WCAG 2.5.3); the keys are its description

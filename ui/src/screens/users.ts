@@ -67,6 +67,25 @@ export function usersScreen(ctx: Ctx): Screen {
     ),
   );
   let users: UserInfo[] = [];
+  // deactivated accounts apart and folded away: a clinic's list of who works here stays short
+  const oldBody = h("tbody");
+  const oldSummary = h("summary", { "data-testid": "users-deactivated-summary" });
+  const old = h(
+    "details",
+    { class: "users-deactivated", "data-testid": "users-deactivated" },
+    oldSummary,
+    h(
+      "div",
+      { class: "table-wrap" },
+      h(
+        "table",
+        { class: "data-table users-table", "aria-label": "Deactivated staff accounts" },
+        h("thead", null, h("tr", null, ...["Name", "Username", "Role", "Status", "Two-factor", "Last sign-in", "Actions"].map((c) => h("th", { scope: "col" }, c)))),
+        oldBody,
+      ),
+    ),
+  );
+  el.appendChild(old);
 
   const replaceUser = (u: UserInfo) => {
     users = users.map((x) => (x.id === u.id ? u : x));
@@ -149,10 +168,7 @@ export function usersScreen(ctx: Ctx): Screen {
     });
   };
 
-  const render = () => {
-    replace(
-      tbody,
-      users.map((u) => {
+  const rowOf = (u: UserInfo) => {
         const me = u.id === ctx.user.id;
         const role = select(ROLES.map((r): [string, string] => [r, ROLE_LABEL[r]]), u.role);
         role.id = `user-role-${u.id}`;
@@ -193,8 +209,14 @@ export function usersScreen(ctx: Ctx): Screen {
             ),
           ),
         );
-      }),
-    );
+  };
+
+  const render = () => {
+    replace(tbody, users.filter((u) => u.active).map(rowOf));
+    const gone = users.filter((u) => !u.active);
+    replace(oldBody, gone.map(rowOf));
+    oldSummary.textContent = `Deactivated accounts (${gone.length})`;
+    old.hidden = gone.length === 0;
     const active = users.filter((u) => u.active).length;
     const limit = ctx.user.tenant.max_users;
     count.textContent = `${active} active ${active === 1 ? "account" : "accounts"}${limit !== null && limit !== undefined ? ` of ${limit} the plan allows` : ""}; ${users.length - active} deactivated.`;

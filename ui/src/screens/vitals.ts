@@ -425,7 +425,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       const who = patient ? ` for ${patientName(patient.record)}` : "";
       ctx.toast(
         `Vitals saved${who}${saved.pending && !ctx.online() ? " on this workstation; they will be sent when the server is reachable" : ""}.${n > 0 ? ` ${n} abnormal ${n === 1 ? "value" : "values"} flagged.` : ""}`,
-        "success",
+        // saved, but not "all good": flagged values are never announced in green
+        n > 0 ? "warn" : "success",
       );
       ctx.back();
     } catch (raw) {

@@ -57,7 +57,7 @@ export interface Ctx {
   replace(route: Route): void;
   /** Goes back to the screen below. */
   back(): void;
-  toast(message: string, kind?: "info" | "success" | "error"): void;
+  toast(message: string, kind?: "info" | "success" | "warn" | "error"): void;
   /** True while the workstation is connected to the server (saves go out at once). */
   online(): boolean;
   /** Unsaved form entries, kept in memory until saved, discarded or sign-out. */

@@ -91,14 +91,20 @@ function focusables(root: HTMLElement): HTMLElement[] {
   ].filter((el) => !el.hidden && el.offsetParent !== null);
 }
 
-/** Toasts: short confirmations, announced politely. */
-export function toastRegion(): { el: HTMLDivElement; show(msg: string, kind?: "info" | "success" | "error", ms?: number): void } {
+/** How a toast reads: neutral, done, done but with something to look at, failed. */
+export type ToastKind = "info" | "success" | "warn" | "error";
+
+/**
+ * Toasts: short confirmations, announced politely. One at a time (a new one replaces the last),
+ * over the top bar's empty middle, never over a form's buttons, and clicks go through it.
+ */
+export function toastRegion(): { el: HTMLDivElement; show(msg: string, kind?: ToastKind, ms?: number): void } {
   const el = h("div", { class: "toasts", "aria-live": "polite", "data-testid": "toasts" });
   return {
     el,
     show(msg, kind = "info", ms) {
       const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, msg);
-      el.appendChild(t);
+      el.replaceChildren(t);
       const stay = ms ?? (kind === "error" ? 7000 : 4000);
       setTimeout(() => t.classList.add("leaving"), stay);
       setTimeout(() => t.remove(), stay + 400);

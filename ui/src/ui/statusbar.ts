@@ -137,7 +137,8 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     pending.textContent = `${s.pending} pending ${s.pending === 1 ? "change" : "changes"}`;
     pending.dataset.count = String(s.pending);
     pending.classList.toggle("sb-warn", s.pending > 0);
-    rejected.textContent = `${s.rejected} rejected`;
+    // "refused", as Review says it
+    rejected.textContent = `${s.rejected} refused`;
     rejected.dataset.count = String(s.rejected);
     rejected.classList.toggle("sb-bad", s.rejected > 0);
     held.textContent = s.held > 0 ? `${s.held} held` : "";
