@@ -117,10 +117,7 @@ impl Workstation {
                         tracing::warn!(cause = %why, "server unreachable at sign-in");
                         Err(CommandError::new(
                             ErrorCode::Network,
-                            format!(
-                                "The server cannot be reached, and {}",
-                                e.message
-                            ),
+                            format!("The server cannot be reached, and {}", e.message),
                         ))
                     }
                     Err(e) => Err(e),
