@@ -2,7 +2,8 @@
 clinic: the front desk checks a patient in from the board with the keyboard (Enter), and the
 nurse's board shows her waiting at once; the desk shows her to Room 1 (the key 1) and the nurse
 sees the room; the nurse takes her in (Enter: with the clinician) and the desk sees it; then
-done. Nothing is polled: every change arrives through the feed and the WebSocket."""
+done (Enter takes her to the Done button; finishing needs that button). The server is never
+polled: every change arrives through the feed and the WebSocket."""
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -57,7 +58,11 @@ def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstati
     focus_patient(exam, visit)
     exam.switch_to.active_element.send_keys(Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "with_clinician")
+    # finishing is never one key press away: Enter on the name goes to the Done button
     focus_patient(exam, visit)
+    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    wait(exam).until(lambda d: d.switch_to.active_element.get_attribute("data-testid") == "flow-next")
+    assert board_state(exam, visit)[0] == "with_clinician"
     exam.switch_to.active_element.send_keys(Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "done")
     wait(desk).until(lambda d: all("free" in c.text or "Room 1" not in c.text for c in d.find_elements(*tid("flow-room-chip"))))

@@ -83,6 +83,55 @@ async fn the_waiting_room_is_the_same_on_every_workstation_online_and_after_offl
         )
         .await?;
     assert_eq!(s, 409, "a name in use, whatever its case: {dup}");
+    let (s, again) = http
+        .call(
+            Method::POST,
+            "/api/v1/rooms",
+            Some(&admin),
+            Some(json!({ "id": rooms[0], "name": "Room 1" })),
+        )
+        .await?;
+    assert_eq!(s, 200, "the same room again: {again}");
+    let (s, other_name) = http
+        .call(
+            Method::POST,
+            "/api/v1/rooms",
+            Some(&admin),
+            Some(json!({ "id": rooms[0], "name": "Room 9" })),
+        )
+        .await?;
+    assert_eq!(s, 409, "its id with another name: {other_name}");
+    // the clinic's address and phone, as printed: checked, trimmed, never a 500
+    let long = format!("{}\n", "x".repeat(300));
+    let (s, t) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin),
+            Some(json!({ "address": long, "phone": " +1 (413) 555-0100 " })),
+        )
+        .await?;
+    assert_eq!(s, 200, "{t}");
+    assert_eq!(t["phone"], "+1 (413) 555-0100");
+    let (s, t) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin),
+            Some(json!({ "phone": "call reception" })),
+        )
+        .await?;
+    assert_eq!(s, 422, "{t}");
+    let (s, t) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin),
+            Some(json!({ "address": "\n" })),
+        )
+        .await?;
+    assert_eq!(s, 200, "{t}");
+    assert!(t["address"].is_null(), "a blank address clears it: {t}");
     let (s, _) = http
         .call(
             Method::PATCH,

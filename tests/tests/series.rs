@@ -186,6 +186,22 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
         )
         .await?;
     assert_eq!(on_server(&list).len(), 3);
+    // a series is one patient's: its id sent for another patient is refused
+    let (_, q) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&admin),
+            Some(serde_json::to_value(new_patient("Bo", "Other"))?),
+        )
+        .await?;
+    let (s, body) = http
+        .call(Method::POST, "/api/v1/appointments", Some(&admin),
+            Some(json!({"patient_id": q["id"], "provider_id": doctor, "starts_at": london(2031, 7, 1, 9, 0),
+                "duration_minutes": 15, "kind": "follow_up", "series_id": series})))
+        .await?;
+    assert_eq!(s, 422, "{body}");
+    assert!(body["errors"]["series_id"].is_array(), "{body}");
 
     // offline: the second and later move to 14:00; then the last is cancelled
     proxy.set_online(false);

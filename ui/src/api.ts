@@ -173,10 +173,13 @@ export const api = {
   upcomingBlocks: () => call<ScheduleBlock[]>("upcoming_blocks"),
   /** Today's flow board (offline too): every provider's visits with where each stands, and the rooms. */
   flowBoard: () => call<FlowBoard>("flow_board"),
+  /** The clinic's rooms, out-of-use ones too, by name (from the cache). */
   rooms: () => call<Room[]>("rooms"),
   /** Shows a checked-in patient to a room, or back to the waiting room (`room_id` null). */
   setAppointmentRoom: (appointment_id: string, room_id: string | null) => call<AppointmentRow>("set_appointment_room", { appointment_id, room_id }),
+  /** Adds a room (admin, online); a name in use is refused on `name`. */
   addRoom: (name: string) => call<Room>("add_room", { name }),
+  /** Renames a room or takes it out of (or back into) use (admin, online). */
   updateRoom: (room_id: string, patch: RoomPatch) => call<Room>("update_room", { room_id, patch }),
   bookAppointment: (appointment: NewAppointment) => call<AppointmentRow>("book_appointment", { appointment }),
   /** The occurrences of a recurring visit, each checked (clash, hours) with a free time that day for those that cannot be booked. Books nothing. */

@@ -266,7 +266,8 @@ impl Workstation {
         .await
     }
 
-    /// Changes the clinic's name, time zone or "administrators must use two-factor sign-in".
+    /// Changes the clinic's name, time zone, address, phone or "administrators must use two-factor
+    /// sign-in".
     pub async fn update_clinic_settings(
         &self,
         patch: TenantPatch,

@@ -34,6 +34,17 @@ pub struct SeriesPlan {
     pub visits: Vec<PlannedVisit>,
 }
 
+/// An error after `done` of `total` changes went through: said, so nobody repeats them.
+fn partly(e: CommandError, done: usize, total: usize, what: &str) -> CommandError {
+    if done == 0 {
+        return e;
+    }
+    CommandError {
+        message: format!("{done} of {total} {what}, then: {}", e.message),
+        ..e
+    }
+}
+
 /// Most occurrences "this and all following" changes at once (a series' own limit).
 const SERIES_LIMIT: usize = medoffice_model::MAX_OCCURRENCES as usize;
 
@@ -44,9 +55,16 @@ fn problem_at(
     except: Option<Uuid>,
 ) -> Result<Option<String>, CommandError> {
     if let Some(e) = refusal_in_cache(s, new.provider_id, at, new.duration_minutes)? {
-        if new.outside_hours_reason.is_none() {
+        // an override only counts from a role that may make it (as book_appointment rules)
+        if new.outside_hours_reason.is_none()
+            || !s.user.role.can(Permission::AppointmentOutsideHours)
+        {
             return Ok(Some(e.message));
         }
+    }
+    // an overbooking likewise
+    if new.overbooked == Some(true) && !s.user.role.can(Permission::AppointmentOverbook) {
+        return Ok(Some("Your role may not overbook".into()));
     }
     if new.overbooked != Some(true) {
         let probe = NewAppointment {
@@ -112,7 +130,8 @@ impl Workstation {
     /// Books a series: one booking per start in `starts` (the plan's times, with those skipped
     /// left out and those moved changed), each like [`Workstation::book_appointment`] and all
     /// carrying one new series id. Every start is checked first; when any cannot be booked,
-    /// nothing is and the error names the date. At most 104 starts, at least 1.
+    /// nothing is and the error names the date. Should this computer fail part-way (a full
+    /// disk), the error says how many were booked. At most 104 starts, at least 1.
     pub async fn book_series(
         &self,
         new: NewAppointment,
@@ -143,6 +162,7 @@ impl Workstation {
             }
         }
         let series = Uuid::now_v7();
+        let total = starts.len();
         let mut rows = Vec::new();
         for at in starts {
             let one = NewAppointment {
@@ -151,7 +171,11 @@ impl Workstation {
                 series_id: Some(series),
                 ..new.clone()
             };
-            rows.push(self.book_appointment(one).await?);
+            match self.book_appointment(one).await {
+                Ok(row) => rows.push(row),
+                // checked above, so only a failure of this computer: say what was booked
+                Err(e) => return Err(partly(e, rows.len(), total, "booked")),
+            }
         }
         Ok(rows)
     }
@@ -168,11 +192,15 @@ impl Workstation {
         let Some(series) = this.series_id else {
             return Ok(vec![this]);
         };
+        let patient = this.patient_id;
         let far = this.starts_at + Duration::days(366 * 10);
         let mut out: Vec<_> = local::appointments_between(&s.cache(), this.starts_at, far)?
             .into_iter()
             .map(|a| a.record)
-            .filter(|a| a.series_id == Some(series) && a.status.is_live())
+            // the patient too: a series is one patient's, whatever id a client sent
+            .filter(|a| {
+                a.series_id == Some(series) && a.patient_id == patient && a.status.is_live()
+            })
             .collect();
         out.sort_by_key(|a| a.starts_at);
         out.truncate(SERIES_LIMIT);
@@ -185,15 +213,20 @@ impl Workstation {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentWrite)?;
         let following = self.following(&s, id).await?;
-        let mut n = 0;
-        for a in following {
-            if a.status.can_become(AppointmentStatus::Cancelled) {
-                self.set_appointment_status(a.id, AppointmentStatus::Cancelled, Some(note.clone()))
-                    .await?;
-                n += 1;
+        let todo: Vec<_> = following
+            .into_iter()
+            .filter(|a| a.status.can_become(AppointmentStatus::Cancelled))
+            .collect();
+        let total = todo.len();
+        for (n, a) in todo.into_iter().enumerate() {
+            if let Err(e) = self
+                .set_appointment_status(a.id, AppointmentStatus::Cancelled, Some(note.clone()))
+                .await
+            {
+                return Err(partly(e, n, total, "cancelled"));
             }
         }
-        Ok(n)
+        Ok(total)
     }
 
     /// Moves `id` and every later live occurrence of its series to `time` (clinic wall clock,
@@ -252,11 +285,15 @@ impl Workstation {
             }
             plan.push((a.id, at));
         }
-        let n = plan.len();
-        for (aid, at) in plan {
-            self.move_appointment(aid, at, duration_minutes, provider_id, None)
-                .await?;
+        let total = plan.len();
+        for (n, (aid, at)) in plan.into_iter().enumerate() {
+            if let Err(e) = self
+                .move_appointment(aid, at, duration_minutes, provider_id, None)
+                .await
+            {
+                return Err(partly(e, n, total, "moved"));
+            }
         }
-        Ok(n)
+        Ok(total)
     }
 }

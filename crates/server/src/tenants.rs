@@ -237,27 +237,31 @@ pub async fn patch_tenant(
     {
         e.add("address", "must be at most 300 characters");
     }
-    if patch
-        .phone
-        .as_deref()
-        .is_some_and(|v| v.trim().chars().count() > 40)
-    {
-        e.add("phone", "must be at most 40 characters");
+    if let Some(phone) = patch.phone.as_deref().map(str::trim) {
+        if phone.chars().count() > 40 {
+            e.add("phone", "must be at most 40 characters");
+        } else if !phone
+            .chars()
+            .all(|c| c.is_ascii_digit() || " +-().".contains(c))
+        {
+            e.add("phone", "may hold digits, spaces and + - ( ) . only");
+        }
     }
     e.into_result().map_err(AppError::Validation)?;
     let before = load_tenant(&mut tx).await?;
     sqlx::query(
         "UPDATE tenants SET name = coalesce($1, name), time_zone = coalesce($2, time_zone), \
          require_admin_totp = coalesce($3, require_admin_totp), \
-         address = CASE WHEN $5::text IS NULL THEN address ELSE nullif(btrim($5), '') END, \
-         phone = CASE WHEN $6::text IS NULL THEN phone ELSE nullif(btrim($6), '') END WHERE id = $4",
+         address = CASE WHEN $5::text IS NULL THEN address ELSE nullif($5, '') END, \
+         phone = CASE WHEN $6::text IS NULL THEN phone ELSE nullif($6, '') END WHERE id = $4",
     )
     .bind(name)
     .bind(time_zone)
     .bind(patch.require_admin_totp)
     .bind(actor.tenant_id)
-    .bind(patch.address.as_deref())
-    .bind(patch.phone.as_deref())
+    // trimmed here, so what is checked above is what is stored
+    .bind(patch.address.as_deref().map(str::trim))
+    .bind(patch.phone.as_deref().map(str::trim))
     .execute(&mut *tx)
     .await?;
     let after = load_tenant(&mut tx).await?;

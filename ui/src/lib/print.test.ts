@@ -112,7 +112,7 @@ describe("printed pages", () => {
       ["Blood pressure (mmHg)", "168/95", "High"],
       ["Temperature (°C)", "37.2", ""],
       ["SpO2 (%)", "91", "Low"],
-      ["NEWS2 (RCP 2017)", "5", "Medium"],
+      ["NEWS2 (RCP 2017)", "5", "Medium risk"],
     ]);
     expect(t?.marked).toEqual([0, 2, 3]);
     expect(visitSummaryDoc({ clinic, patient, vitals, today: "2026-12-07", tz: NY, tempUnit: "F" }).tables[0]?.rows[1]).toEqual(["Temperature (°F)", "99.0", ""]);

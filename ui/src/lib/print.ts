@@ -133,7 +133,7 @@ function vitalRows(v: VitalSigns, tempUnit: "C" | "F"): { rows: string[][]; mark
   if (v.news2 !== null) {
     // the risk band as the chart shows it (vitals.rs news2_risk, RCP 2017 chart 2)
     const risk = news2Risk(v.news2, news2HasRedScore(v));
-    rows.push(["NEWS2 (RCP 2017)", String(v.news2), risk === "low" ? "" : news2RiskText(risk).label]);
+    rows.push(["NEWS2 (RCP 2017)", String(v.news2), risk === "low" ? "" : `${news2RiskText(risk).label} risk`]);
     if (risk !== "low") marked.push(rows.length - 1);
   }
   return { rows, marked: [...new Set(marked)] };

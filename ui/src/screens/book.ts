@@ -111,6 +111,13 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   const count = field(textInput({ value: "6", inputmode: "numeric" }), { id: "book-count", name: "count", label: "Number of visits", hint: "Or leave blank and give an end date" });
   const until = field(h("input", { type: "date" }), { id: "book-until", name: "until", label: "Until (last date)" });
   const repeatMore = h("div", { class: "repeat-more span-2" }, every.wrap, count.wrap, until.wrap);
+  // one or the other: choosing an end date clears the number of visits, and back
+  until.control.addEventListener("change", () => {
+    if (until.control.value) count.control.value = "";
+  });
+  count.control.addEventListener("input", () => {
+    if (count.control.value.trim()) until.control.value = "";
+  });
   repeatMore.hidden = true;
   repeat.control.addEventListener("change", () => {
     repeatMore.hidden = !repeat.control.value;
@@ -538,6 +545,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
           box.addEventListener("change", () => {
             c.book = box.checked;
             draw();
+            list.querySelector<HTMLInputElement>(`#series-${i}`)?.focus();
           });
           const suggestion = v.suggestion;
           return h(
@@ -558,6 +566,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
                       c.moved = true;
                       c.book = true;
                       draw();
+                      list.querySelector<HTMLInputElement>(`#series-${i}`)?.focus();
                     },
                   },
                   `Move to ${utcToZoned(suggestion, ctx.tz).time}`,
@@ -600,7 +609,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
         ctx.toast(`Booked ${rows.length} visits for ${first?.patient_name ?? "the patient"} with ${first?.provider_name ?? "the provider"}.`, "success");
         ctx.back();
       } catch (raw) {
-        planErr.textContent = `Nothing was booked: ${(raw as CommandError).message}`;
+        planErr.textContent = `Not booked: ${(raw as CommandError).message}. Check the schedule before trying again.`;
         planErr.hidden = false;
         (confirm as HTMLButtonElement).disabled = false;
       }

@@ -1,7 +1,9 @@
 // The waiting room: the clinic's day on one board, every provider — who is waiting and for how
 // long, who is in which room, who is with the clinician, who is late or has not arrived, who is
-// done. Every role opens it; it updates live from the feed (no polling) and its clock ticks.
-// Keyboard: ↑/↓ between visits, Enter takes the next step, R chooses a room, 1–9 picks a room.
+// done. Every role opens it; it updates live from the feed (the server is never polled; every
+// 30 s the board is re-read from this computer's cache, so waiting and late times move on).
+// Keyboard: ↑/↓ between visits, Enter takes the next step (finishing a visit needs its button),
+// R chooses a room, 1–9 picks a free room, 0 back to the waiting room.
 
 import { api } from "../api";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
@@ -56,6 +58,7 @@ export function stateDetail(f: FlowRow, now: number): string {
   return "";
 }
 
+/** The waiting room screen (Alt+W). */
 export function flowScreen(ctx: Ctx): Screen {
   const canWrite = ctx.can("appointment_write");
   const dateLine = h("span", { class: "muted", "data-testid": "flow-date" });
@@ -126,6 +129,8 @@ export function flowScreen(ctx: Ctx): Screen {
         const taken = r.appointment_id !== null && r.appointment_id !== a.id;
         return h("option", { value: r.room.id, selected: a.room_id === r.room.id }, `${r.room.name}${taken ? " (in use)" : ""}`);
       }),
+      // a room taken out of use while the patient is in it still shows where they are
+      a.room_id && !board.rooms.some((r) => r.room.id === a.room_id) ? h("option", { value: a.room_id, selected: true }, `${f.room_name ?? "A room"} (out of use)`) : null,
     ) as HTMLSelectElement;
     sel.value = a.room_id ?? "";
     sel.addEventListener("change", () => void setRoom(f, sel.value || null));
@@ -231,11 +236,13 @@ export function flowScreen(ctx: Ctx): Screen {
     if (!canWrite || t.tagName === "SELECT") return;
     const inBuilding = f.state === "waiting" || f.state === "in_room" || f.state === "with_clinician";
     if (e.key === "Enter" && t.dataset.testid === "flow-patient" && !e.ctrlKey) {
-      // Enter on the name takes the next step (the chart opens with a click or from the row's menu)
+      // Enter on the name takes the next step (a click opens the chart); finishing a visit is
+      // never a key press away: Enter goes to its Done button
       const next = nextStep(f.state);
       if (!next) return;
       e.preventDefault();
-      if (next.to) void setStatus(f, next.to);
+      if (next.to === "completed") tr.querySelector<HTMLButtonElement>('[data-testid="flow-next"]')?.focus();
+      else if (next.to) void setStatus(f, next.to);
       else tr.querySelector<HTMLSelectElement>('[data-testid="flow-room"]')?.focus();
     } else if ((e.key === "r" || e.key === "R") && inBuilding) {
       e.preventDefault();
@@ -246,7 +253,9 @@ export function flowScreen(ctx: Ctx): Screen {
       if (n === 0) void setRoom(f, null);
       else {
         const room = board.rooms[n - 1];
-        if (room) void setRoom(f, room.room.id);
+        const taken = room && room.appointment_id !== null && room.appointment_id !== f.row.appointment.record.id;
+        if (taken) fail(`${room.room.name} is in use: choose it from the list to share it, or pick a free room.`);
+        else if (room) void setRoom(f, room.room.id);
       }
     }
   });
@@ -257,6 +266,12 @@ export function flowScreen(ctx: Ctx): Screen {
       const result = await api.flowBoard();
       if (my !== seq) return;
       board = result;
+      // a room list someone has open is not redrawn under them; it is once they leave it
+      const open = document.activeElement;
+      if (open instanceof HTMLSelectElement && tbody.contains(open)) {
+        open.addEventListener("blur", () => render(), { once: true });
+        return;
+      }
       render();
     } catch (e) {
       if (my !== seq) return;
@@ -265,12 +280,9 @@ export function flowScreen(ctx: Ctx): Screen {
   };
   render();
   void load();
-  // waiting and late times move on by themselves, and a booking past its start becomes late
-  let shownDay = ctx.today();
-  const timer = setInterval(() => {
-    if (ctx.today() !== shownDay) shownDay = ctx.today();
-    void load();
-  }, 30_000);
+  // waiting and late times move on by themselves, a booking past its start becomes late, and
+  // after midnight the board is the new day's (re-read from the cache, not the server)
+  const timer = setInterval(() => void load(), 30_000);
 
   return {
     el,

@@ -38,6 +38,7 @@ export function renderDoc(d: PrintDoc): HTMLElement {
   );
 }
 
+/** The print screen: the page of `route.layout` as it will print, Print… and Close. */
 export function printScreen(ctx: Ctx, route: PrintRoute): Screen {
   const host = h("div", { class: "print-host", "aria-busy": "true" }, h("p", { class: "muted" }, "Preparing…"));
   const err = h("div", { class: "banner banner-error", role: "alert", "data-testid": "print-error" });
@@ -61,16 +62,20 @@ export function printScreen(ctx: Ctx, route: PrintRoute): Screen {
     if (route.layout === "day-list") {
       const date = route.date ?? ctx.today();
       const providerId = route.providerId ?? ctx.user.id;
-      const rows = await api.dayAppointments(date, providerId);
+      const rows = (await api.dayAppointments(date, providerId)).filter((r) => !r.appointment.rejected);
       const providerName = ctx.staff().find((s) => s.id === providerId)?.full_name ?? "";
       return dayListDoc({ clinic, providerName, date, today: ctx.today(), rows, tz: ctx.tz, printedAt: formatTime(Date.now(), ctx.tz) });
     }
     const chart = await api.patientChart(route.patientId ?? "");
+    // what the server refused never goes on paper (a patient would take home a visit that
+    // was never booked)
     if (route.layout === "card") {
-      return appointmentCardDoc({ clinic, patient: chart.patient.record, rows: chart.appointments, nowMs: Date.now(), tz: ctx.tz });
+      const rows = chart.appointments.filter((r) => !r.appointment.rejected && !r.appointment.held);
+      return appointmentCardDoc({ clinic, patient: chart.patient.record, rows, nowMs: Date.now(), tz: ctx.tz });
     }
     const tempUnit = loadUnitPrefs(globalThis.localStorage).temperature;
-    return visitSummaryDoc({ clinic, patient: chart.patient.record, vitals: chart.vitals.map((v) => v.record), today: ctx.today(), tz: ctx.tz, tempUnit });
+    const vitals = chart.vitals.filter((v) => !v.rejected && !v.held).map((v) => v.record);
+    return visitSummaryDoc({ clinic, patient: chart.patient.record, vitals, today: ctx.today(), tz: ctx.tz, tempUnit });
   };
 
   void build()

@@ -430,14 +430,17 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       const lenErr = durationError(len);
       sLen.setError(lenErr);
       if (!t || lenErr !== null) return;
+      (save as HTMLButtonElement).disabled = true;
       try {
         const n = await api.moveSeriesFrom(a.id, t, len, sProv.control.value);
         m.close();
         ctx.toast(`Changed ${n} visit${n === 1 ? "" : "s"} of ${row.patient_name}.`, "success");
         await load();
       } catch (raw) {
-        sErr.textContent = `Nothing was changed: ${(raw as CommandError).message}`;
+        sErr.textContent = `Not changed: ${(raw as CommandError).message}. Check the schedule before trying again.`;
         sErr.hidden = false;
+      } finally {
+        (save as HTMLButtonElement).disabled = false;
       }
     });
     sTime.control.focus();
@@ -459,6 +462,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         why.control.focus();
         return;
       }
+      (go as HTMLButtonElement).disabled = true;
       try {
         const n = await api.cancelSeriesFrom(a.id, why.control.value.trim());
         m.close();
@@ -466,6 +470,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         await load();
       } catch (raw) {
         sErr.textContent = (raw as CommandError).message;
+      } finally {
+        (go as HTMLButtonElement).disabled = false;
       }
     });
     why.control.focus();

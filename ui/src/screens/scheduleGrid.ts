@@ -83,8 +83,9 @@ export function columnOf(row: AppointmentRow, columns: GridColumn[], tz: string)
  */
 export function laneStyle(lane: number, lanes: number): string {
   if (lanes <= 2) return `left:calc(${(lane / lanes) * 100}% + 2px);width:calc(${100 / lanes}% - 4px);z-index:${1 + lane}`;
+  // many lanes in a narrow column: the step shrinks so every booking keeps half the width
   const step = 16;
-  return `left:${2 + lane * step}px;width:calc(100% - ${4 + (lanes - 1) * step}px);z-index:${1 + lane}`;
+  return `left:min(${2 + lane * step}px, ${(lane / lanes) * 50}%);width:max(50%, calc(100% - ${4 + (lanes - 1) * step}px));z-index:${1 + lane}`;
 }
 
 /** Builds the grid. The element scrolls inside itself (not the page). */

@@ -104,7 +104,10 @@ export function toastRegion(): { el: HTMLDivElement; show(msg: string, kind?: To
     el,
     show(msg, kind = "info", ms) {
       const t = h("div", { class: `toast toast-${kind}`, role: kind === "error" ? "alert" : "status" }, msg);
-      el.replaceChildren(t);
+      // an error stays until it has been read (its own time), whatever follows it
+      const error = el.querySelector(".toast-error:not(.leaving)");
+      if (error && kind !== "error") el.replaceChildren(error, t);
+      else el.replaceChildren(t);
       const stay = ms ?? (kind === "error" ? 7000 : 4000);
       setTimeout(() => t.classList.add("leaving"), stay);
       setTimeout(() => t.remove(), stay + 400);

@@ -200,6 +200,22 @@ pub async fn book_appointment(
         .await
         .map_err(|_| AppError::field("patient_id", "no such patient in this clinic"))?;
     check_provider(conn, new.provider_id).await?;
+    if let Some(series) = new.series_id {
+        // a series is one patient's: an id already used for another patient is refused
+        let other: bool = sqlx::query_scalar(
+            "SELECT EXISTS (SELECT 1 FROM appointments WHERE series_id = $1 AND patient_id <> $2)",
+        )
+        .bind(series)
+        .bind(new.patient_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        if other {
+            return Err(AppError::field(
+                "series_id",
+                "belongs to another patient's series",
+            ));
+        }
+    }
     let outside = availability::check_booking_fits(
         conn,
         actor,

@@ -96,7 +96,8 @@ pub async fn list(State(st): State<AppState>, actor: Actor) -> AppResult<Json<Ve
     Ok(Json(rooms))
 }
 
-/// Adds a room (admin). 409 on `name` when another room has it. Idempotent by `id`.
+/// Adds a room (admin). 409 on `name` when another room has it. Idempotent by `id` (the same
+/// name again answers the room; another name with that id is 409 on `id`).
 #[utoipa::path(post, path = "/api/v1/rooms", tag = "rooms", request_body = NewRoom,
     responses((status = 201, body = Room), (status = 403, body = ErrorBody),
         (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
@@ -120,8 +121,13 @@ pub async fn create(
     .fetch_optional(&mut *tx)
     .await?
     {
+        // the same room sent again answers as made; another name with that id is refused
+        let room = room_from_row(&row)?;
         tx.commit().await?;
-        return Ok((StatusCode::OK, Json(room_from_row(&row)?)));
+        if room.name != new.name.trim() {
+            return Err(AppError::conflict_field("id", "is already in use"));
+        }
+        return Ok((StatusCode::OK, Json(room)));
     }
     let row = sqlx::query(concat!(
         "INSERT INTO rooms (id, tenant_id, name, created_by, updated_by) VALUES ($1, $2, $3, $4, $4) RETURNING ",
