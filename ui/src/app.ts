@@ -79,6 +79,8 @@ export class App {
     onSignIn: () => void this.promptSignIn("Sign in again to send the changes waiting on this workstation; nothing was discarded."),
   });
   private readonly toasts = toastRegion();
+  /** Between "sign out" and the sign-in page: reads that fail then are not a lost session. */
+  private signingOut = false;
   private ctx: Ctx | null = null;
   private stack: Entry[] = [];
   private main: HTMLElement | null = null;
@@ -221,6 +223,9 @@ export class App {
   }
 
   private async onSessionLost(e: CommandError): Promise<void> {
+    // a screen's last read while this person signs out answers "not signed in": that is the
+    // sign-out itself, not a session lost
+    if (this.signingOut) return;
     await this.promptSignIn(`Your session has ended${e.code === "unauthorized" ? " or was refused by the server" : ""}. Sign in again to go on; what you typed is kept.`);
   }
 
@@ -279,9 +284,11 @@ export class App {
   }
 
   private async logout(): Promise<void> {
+    this.signingOut = true;
     try {
       await api.logout(false, false);
     } catch (e) {
+      this.signingOut = false;
       this.toasts.show(`Signing out failed: ${(e as CommandError).message}`, "error");
       return;
     }
@@ -290,6 +297,7 @@ export class App {
 
   /** The login screen after a sign-out (from the top bar, the lock screen or a wipe). */
   private async afterSignOut(notice: string | null): Promise<void> {
+    this.signingOut = true;
     let session: SessionState | null = null;
     try {
       session = await api.sessionState();
@@ -297,6 +305,7 @@ export class App {
       session = null;
     }
     this.showLogin(session, notice ?? undefined);
+    this.signingOut = false;
     void this.pollStatus();
   }
 
