@@ -406,6 +406,24 @@ async fn move_series_from(
         .await
 }
 
+/// The clinic's visit types (retired ones too).
+#[tauri::command(rename_all = "snake_case")]
+async fn visit_types(state: State<'_, AppState>) -> Res<Vec<VisitType>> {
+    state.ws.visit_types().await
+}
+
+/// Adds a visit type (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn add_visit_type(state: State<'_, AppState>, visit_type: NewVisitType) -> Res<VisitType> {
+    state.ws.add_visit_type(visit_type).await
+}
+
+/// Changes or retires a visit type (admin, online).
+#[tauri::command(rename_all = "snake_case")]
+async fn update_visit_type(state: State<'_, AppState>, visit_type_id: Uuid, patch: VisitTypePatch) -> Res<VisitType> {
+    state.ws.update_visit_type(visit_type_id, patch).await
+}
+
 /// Removes a block (admin, online).
 #[tauri::command(rename_all = "snake_case")]
 async fn remove_schedule_block(state: State<'_, AppState>, block_id: Uuid) -> Res<()> {
@@ -629,6 +647,9 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         set_appointment_room,
         add_room,
         update_room,
+        visit_types,
+        add_visit_type,
+        update_visit_type,
         book_appointment,
         set_appointment_status,
         staff,

@@ -510,6 +510,7 @@ pub async fn cache_rows(
         EntityKind::Availability,
         EntityKind::ScheduleBlock,
         EntityKind::Room,
+        EntityKind::VisitType,
     ] {
         let rows = ws.cached_rows(kind).await.map_err(anyhow::Error::msg)?;
         if rows.is_empty() {

@@ -46,6 +46,7 @@ fn visit(patient: Uuid, provider: Uuid, at: chrono::DateTime<Utc>) -> NewAppoint
         overbooked: None,
         outside_hours_reason: None,
         series_id: None,
+        visit_type_id: None,
     }
 }
 

@@ -141,6 +141,7 @@ async fn book(
         overbooked: None,
         outside_hours_reason: None,
         series_id: None,
+        visit_type_id: None,
     })
     .await
     .map_err(err)

@@ -112,6 +112,13 @@ fn table() -> Vec<Case> {
         case(Method::GET, "/api/v1/rooms", Perm(AppointmentRead)),
         case(Method::POST, "/api/v1/rooms", Perm(ScheduleManage)),
         case(Method::PATCH, "/api/v1/rooms/{id}", Perm(ScheduleManage)),
+        case(Method::GET, "/api/v1/visit-types", Perm(AppointmentRead)),
+        case(Method::POST, "/api/v1/visit-types", Perm(ScheduleManage)),
+        case(
+            Method::PATCH,
+            "/api/v1/visit-types/{id}",
+            Perm(ScheduleManage),
+        ),
         case(Method::GET, "/api/v1/users", Perm(UserManage)),
         case(Method::POST, "/api/v1/users", Perm(UserManage)),
         case(Method::PATCH, "/api/v1/users/{id}", Perm(UserManage)),
@@ -376,6 +383,30 @@ impl Fixtures<'_> {
                 (
                     t.replace("{id}", r["id"].as_str().unwrap_or_default()),
                     Some(json!({ "name": format!("Renamed room {n}") })),
+                )
+            }
+            ("POST", "/api/v1/visit-types") => {
+                let n = self.next();
+                (
+                    t.into(),
+                    Some(json!({ "name": format!("Type {n}"), "code": format!("T{n}"), "kind": "other", "default_minutes": 15, "colour": "slate" })),
+                )
+            }
+            ("PATCH", "/api/v1/visit-types/{id}") => {
+                let n = self.next();
+                let (s, v) = self
+                    .http
+                    .call(
+                        Method::POST,
+                        "/api/v1/visit-types",
+                        Some(&self.admin),
+                        Some(json!({ "name": format!("Fixture type {n}"), "code": format!("F{n}"), "kind": "other", "default_minutes": 15, "colour": "slate" })),
+                    )
+                    .await?;
+                anyhow::ensure!(s == 201, "fixture visit type: {s} {v}");
+                (
+                    t.replace("{id}", v["id"].as_str().unwrap_or_default()),
+                    Some(json!({ "default_minutes": 20 })),
                 )
             }
             ("PATCH", "/api/v1/tenant") => (t.into(), Some(json!({"name": "Clinic perm"}))),

@@ -56,6 +56,7 @@ async fn book(
             overbooked: None,
             outside_hours_reason: None,
             series_id: None,
+            visit_type_id: None,
         })
         .await
         .map_err(err)?

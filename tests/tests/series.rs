@@ -96,6 +96,7 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
         overbooked: None,
         outside_hours_reason: None,
         series_id: None,
+        visit_type_id: None,
     };
     let weekly = Recurrence {
         every: 1,

@@ -219,6 +219,7 @@ async fn a_visit_checked_in_started_and_completed_offline_arrives_completed() ->
             overbooked: None,
             outside_hours_reason: None,
             series_id: None,
+            visit_type_id: None,
         })
         .await
         .map_err(anyhow::Error::msg)?;

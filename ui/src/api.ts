@@ -43,6 +43,9 @@ import type { FlowBoard } from "./bindings/FlowBoard";
 import type { Recurrence } from "./bindings/Recurrence";
 import type { SeriesPlan } from "./bindings/SeriesPlan";
 import type { Room } from "./bindings/Room";
+import type { NewVisitType } from "./bindings/NewVisitType";
+import type { VisitType } from "./bindings/VisitType";
+import type { VisitTypePatch } from "./bindings/VisitTypePatch";
 import type { RoomPatch } from "./bindings/RoomPatch";
 import { RULES } from "./bindings/rules";
 
@@ -173,6 +176,12 @@ export const api = {
   upcomingBlocks: () => call<ScheduleBlock[]>("upcoming_blocks"),
   /** Today's flow board (offline too): every provider's visits with where each stands, and the rooms. */
   flowBoard: () => call<FlowBoard>("flow_board"),
+  /** The clinic's visit types, retired ones too, by name (from the cache). */
+  visitTypes: () => call<VisitType[]>("visit_types"),
+  /** Adds a visit type (admin, online); a name or code in use is refused on that field. */
+  addVisitType: (visit_type: NewVisitType) => call<VisitType>("add_visit_type", { visit_type }),
+  /** Renames, re-times, re-colours or retires a visit type (admin, online). */
+  updateVisitType: (visit_type_id: string, patch: VisitTypePatch) => call<VisitType>("update_visit_type", { visit_type_id, patch }),
   /** The clinic's rooms, out-of-use ones too, by name (from the cache). */
   rooms: () => call<Room[]>("rooms"),
   /** Shows a checked-in patient to a room, or back to the waiting room (`room_id` null). */

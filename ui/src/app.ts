@@ -35,7 +35,7 @@ import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { problemText, statusBar } from "./ui/statusbar";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
-const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block", "room"];
+const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block", "room", "visit_type"];
 
 /** The navigation item of a screen at the bottom of the stack (others: by section). */
 const NAV_OF_ROOT: Partial<Record<Route["name"], string>> = {

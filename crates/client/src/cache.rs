@@ -65,6 +65,9 @@ fn migrations() -> Migrations<'static> {
             "../../../migrations/cache/0005_availability.sql"
         )),
         M::up(include_str!("../../../migrations/cache/0006_rooms.sql")),
+        M::up(include_str!(
+            "../../../migrations/cache/0007_visit_types.sql"
+        )),
     ])
 }
 
@@ -1119,6 +1122,7 @@ impl Cache {
                 "SELECT id, revision, deleted, data FROM schedule_blocks ORDER BY id"
             }
             EntityKind::Room => "SELECT id, revision, 0, data FROM rooms ORDER BY id",
+            EntityKind::VisitType => "SELECT id, revision, 0, data FROM visit_types ORDER BY id",
         };
         let mut stmt = self.conn.prepare_cached(sql)?;
         let rows = stmt.query_map([], |r| {
@@ -1152,6 +1156,18 @@ impl Cache {
         for data in rows {
             out.push(serde_json::from_str(&data?)?);
         }
+        Ok(out)
+    }
+
+    /// The clinic's visit types, retired ones too, by name.
+    pub fn visit_types(&self) -> CacheResult<Vec<medoffice_model::VisitType>> {
+        let mut stmt = self.conn.prepare_cached("SELECT data FROM visit_types")?;
+        let rows = stmt.query_map([], |r| r.get::<_, String>(0))?;
+        let mut out: Vec<medoffice_model::VisitType> = Vec::new();
+        for data in rows {
+            out.push(serde_json::from_str(&data?)?);
+        }
+        out.sort_by_key(|t| t.name.to_lowercase());
         Ok(out)
     }
 
@@ -1338,6 +1354,12 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
             "INSERT INTO rooms (id, revision, data) VALUES (?1, ?2, ?3) \
              ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > rooms.revision",
             params![id, c.revision, serde_json::to_string(r)?],
+        )?,
+        Record::VisitType(t) => exec(
+            tx,
+            "INSERT INTO visit_types (id, revision, data) VALUES (?1, ?2, ?3) \
+             ON CONFLICT (id) DO UPDATE SET revision = excluded.revision, data = excluded.data WHERE excluded.revision > visit_types.revision",
+            params![id, c.revision, serde_json::to_string(t)?],
         )?,
     };
     Ok(n > 0)

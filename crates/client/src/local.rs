@@ -75,6 +75,7 @@ fn provisional_appointment(id: Uuid, a: &NewAppointment) -> Appointment {
         outside_hours_reason: a.outside_hours_reason.clone(),
         room_id: None,
         series_id: a.series_id,
+        visit_type_id: a.visit_type_id,
         checked_in_at: None,
         revision: 0,
         deleted: false,

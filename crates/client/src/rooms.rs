@@ -1,4 +1,4 @@
-//! Rooms and the clinic-wide waiting room on a workstation: the flow board of the clinic's day
+//! Rooms, visit types and the clinic-wide waiting room on a workstation: the flow board of the clinic's day
 //! read from the cache (offline too, live as the feed brings changes), a visit shown to a room
 //! as an outbox edit of the booking (offline-safe, merged like any field), and rooms managed
 //! by administrators online.
@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use medoffice_model::{
-    flow_state, AppointmentField, AppointmentStatus, FlowState, NewRoom, Permission, Room,
-    RoomPatch,
+    flow_state, AppointmentField, AppointmentStatus, FlowState, NewRoom, NewVisitType, Permission,
+    Room, RoomPatch, VisitType, VisitTypePatch,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -93,7 +93,62 @@ impl ApiClient {
     }
 }
 
+impl ApiClient {
+    /// `POST /api/v1/visit-types`.
+    pub async fn create_visit_type(&self, token: &str, new: &NewVisitType) -> Result<VisitType, ApiError> {
+        Self::send_json(self.authed(reqwest::Method::POST, "/api/v1/visit-types", token).json(new)).await
+    }
+
+    /// `PATCH /api/v1/visit-types/{id}`.
+    pub async fn update_visit_type(&self, token: &str, id: Uuid, patch: &VisitTypePatch) -> Result<VisitType, ApiError> {
+        Self::send_json(
+            self.authed(reqwest::Method::PATCH, &format!("/api/v1/visit-types/{id}"), token)
+                .json(patch),
+        )
+        .await
+    }
+}
+
 impl Workstation {
+    /// The clinic's visit types (retired ones too), by name, from the cache.
+    pub async fn visit_types(&self) -> Result<Vec<VisitType>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::AppointmentRead)?;
+        let types = s.cache().visit_types()?;
+        Ok(types)
+    }
+
+    /// Adds a visit type (admin, online); a name or code in use is refused on that field.
+    pub async fn add_visit_type(&self, mut new: NewVisitType) -> Result<VisitType, CommandError> {
+        let s = self.rooms_admin().await?;
+        new.name = new.name.trim().to_owned();
+        new.code = new.code.trim().to_uppercase();
+        new.validate().map_err(CommandError::validation)?;
+        new.id = Some(new.id.unwrap_or_else(Uuid::now_v7));
+        let t = s
+            .online(|tok| {
+                let (api, new) = (s.api.clone(), new.clone());
+                async move { api.create_visit_type(&tok, &new).await }
+            })
+            .await?;
+        s.wake();
+        Ok(t)
+    }
+
+    /// Renames a visit type, changes its length or colour, or retires it (admin, online).
+    pub async fn update_visit_type(&self, id: Uuid, patch: VisitTypePatch) -> Result<VisitType, CommandError> {
+        let s = self.rooms_admin().await?;
+        patch.validate().map_err(CommandError::validation)?;
+        let t = s
+            .online(|tok| {
+                let (api, patch) = (s.api.clone(), patch.clone());
+                async move { api.update_visit_type(&tok, id, &patch).await }
+            })
+            .await?;
+        s.wake();
+        Ok(t)
+    }
+
     /// The clinic's rooms (out-of-use ones too), by name, from the cache.
     pub async fn rooms(&self) -> Result<Vec<Room>, CommandError> {
         let s = self.session().await?;
@@ -200,7 +255,7 @@ impl Workstation {
         if !s.user.role.can(Permission::ScheduleManage) {
             return Err(CommandError::new(
                 ErrorCode::Forbidden,
-                "Only the clinic's administrators may add or change rooms",
+                "Only the clinic's administrators may add or change rooms and visit types",
             ));
         }
         Ok(s)

@@ -270,6 +270,7 @@ impl Workstation {
                 overbooked: None,
                 outside_hours_reason: None,
                 series_id: a.series_id,
+                visit_type_id: a.visit_type_id,
             };
             probe.validate().map_err(CommandError::validation)?;
             if let Some(e) = refusal_in_cache(&s, provider_id, at, duration_minutes)? {

@@ -66,6 +66,7 @@ impl Workstation {
             "availability": rows(EntityKind::Availability)?,
             "schedule_blocks": rows(EntityKind::ScheduleBlock)?,
             "rooms": rows(EntityKind::Room)?,
+            "visit_types": rows(EntityKind::VisitType)?,
             "outbox": outbox,
             "conflicts": conflicts,
             "unreported_chart_opens": access::unreported_count(&cache)?,

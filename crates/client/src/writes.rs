@@ -285,6 +285,7 @@ impl Workstation {
                 overbooked: None,
                 outside_hours_reason: None,
                 series_id: None,
+                visit_type_id: None,
             };
             if let Some(e) = clash_in_cache(&s, &probe, Some(id))? {
                 return Err(e);

@@ -133,6 +133,10 @@ pub struct Appointment {
     /// see [`crate::Recurrence`]); absent for a one-off visit.
     #[serde(default)]
     pub series_id: Option<Uuid>,
+    /// The clinic's visit type it was booked as ([`crate::VisitType`]); absent for bookings
+    /// made before visit types existed, or by kind alone.
+    #[serde(default)]
+    pub visit_type_id: Option<Uuid>,
     /// When the patient was checked in at the desk (UTC): set by the server when the status
     /// becomes `checked_in` (from the time an offline check-in was made, clamped to not later
     /// than the server's now and not earlier than 24 h before `starts_at`), kept through
@@ -187,6 +191,10 @@ pub struct NewAppointment {
     #[serde(default)]
     #[ts(optional)]
     pub series_id: Option<Uuid>,
+    /// The clinic's visit type (an active one of this clinic); `kind` should be its kind.
+    #[serde(default)]
+    #[ts(optional)]
+    pub visit_type_id: Option<Uuid>,
 }
 
 /// Years a booking or a block may fall in (inclusive). Wider than any clinic needs, narrow

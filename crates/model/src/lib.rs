@@ -23,6 +23,7 @@ pub mod room;
 pub mod rules;
 pub mod search;
 pub mod sync;
+pub mod visit_type;
 pub mod vitals;
 
 pub use account::*;
@@ -37,4 +38,5 @@ pub use recurrence::*;
 pub use room::*;
 pub use rules::*;
 pub use sync::*;
+pub use visit_type::*;
 pub use vitals::*;

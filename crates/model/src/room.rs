@@ -124,6 +124,7 @@ mod tests {
             outside_hours_reason: None,
             room_id: room,
             series_id: None,
+            visit_type_id: None,
             checked_in_at: None,
             revision: 1,
             deleted: false,

@@ -49,6 +49,8 @@ pub struct ClinicalRules {
     pub error_codes: &'static [ErrorCode],
     /// Every machine-readable code of the server's error answers.
     pub api_error_codes: &'static [ApiErrorCode],
+    /// Every colour a visit type may have ([`crate::VisitColour`]).
+    pub visit_colours: &'static [crate::VisitColour],
 }
 
 /// NEWS2 (RCP 2017, SpO2 scale 1): how each parameter scores and how totals are banded.
@@ -131,6 +133,7 @@ pub fn clinical_rules() -> ClinicalRules {
         patient_editable_fields: PATIENT_EDITABLE_FIELDS,
         error_codes: ErrorCode::ALL,
         api_error_codes: ApiErrorCode::ALL,
+        visit_colours: crate::VisitColour::ALL,
     }
 }
 

@@ -25,6 +25,8 @@ pub enum EntityKind {
     ScheduleBlock,
     /// [`crate::Room`].
     Room,
+    /// [`crate::VisitType`].
+    VisitType,
 }
 
 impl EntityKind {
@@ -38,6 +40,7 @@ impl EntityKind {
             Self::Availability => "availability",
             Self::ScheduleBlock => "schedule_block",
             Self::Room => "room",
+            Self::VisitType => "visit_type",
         }
     }
 
@@ -51,6 +54,7 @@ impl EntityKind {
             Self::Availability,
             Self::ScheduleBlock,
             Self::Room,
+            Self::VisitType,
         ]
         .into_iter()
         .find(|e| e.as_str() == s)
@@ -99,6 +103,8 @@ pub enum Record {
     ScheduleBlock(crate::ScheduleBlock),
     /// A `rooms` row.
     Room(crate::Room),
+    /// A `visit_types` row.
+    VisitType(crate::VisitType),
 }
 
 impl Record {
@@ -112,6 +118,7 @@ impl Record {
             Self::Availability(_) => EntityKind::Availability,
             Self::ScheduleBlock(_) => EntityKind::ScheduleBlock,
             Self::Room(_) => EntityKind::Room,
+            Self::VisitType(_) => EntityKind::VisitType,
         }
     }
 
@@ -128,6 +135,7 @@ impl Record {
             EntityKind::Availability => Self::Availability(serde_json::from_value(data)?),
             EntityKind::ScheduleBlock => Self::ScheduleBlock(serde_json::from_value(data)?),
             EntityKind::Room => Self::Room(serde_json::from_value(data)?),
+            EntityKind::VisitType => Self::VisitType(serde_json::from_value(data)?),
         })
     }
 
@@ -141,6 +149,7 @@ impl Record {
             Self::Availability(r) => serde_json::to_value(r),
             Self::ScheduleBlock(r) => serde_json::to_value(r),
             Self::Room(r) => serde_json::to_value(r),
+            Self::VisitType(r) => serde_json::to_value(r),
         };
         // plain structs of strings, numbers and dates always serialise
         v.unwrap_or(serde_json::Value::Null)

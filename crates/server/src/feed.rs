@@ -10,7 +10,8 @@ use crate::clinical::patients::{patient_cols, patient_from_row};
 use crate::clinical::rooms::room_from_row;
 use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
-use crate::{availability_cols, block_cols, room_cols};
+use crate::clinical::visit_types::visit_type_from_row;
+use crate::{availability_cols, block_cols, room_cols, visit_type_cols};
 
 /// Largest page the feed answers.
 pub const MAX_PAGE: i64 = 2000;
@@ -139,6 +140,19 @@ pub async fn read_changes_and_revision(
     {
         let r = room_from_row(&row)?;
         all.push(change(r.id, r.revision, false, Record::Room(r)));
+    }
+    for row in sqlx::query(concat!(
+        "SELECT ",
+        visit_type_cols!(),
+        " FROM visit_types WHERE revision > $1 ORDER BY revision LIMIT $2"
+    ))
+    .bind(since)
+    .bind(limit + 1)
+    .fetch_all(&mut *conn)
+    .await?
+    {
+        let t = visit_type_from_row(&row)?;
+        all.push(change(t.id, t.revision, false, Record::VisitType(t)));
     }
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;

@@ -562,6 +562,7 @@ pub async fn import_synthea(
             overbooked: None,
             outside_hours_reason: None,
             series_id: None,
+            visit_type_id: None,
         };
         let status = if start < Utc::now() {
             AppointmentStatus::Completed

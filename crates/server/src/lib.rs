@@ -37,7 +37,7 @@ use axum::{Json, Router};
 use sqlx::PgPool;
 use utoipa::OpenApi;
 
-use clinical::{appointments, availability, patients, rooms, vitals};
+use clinical::{appointments, availability, patients, rooms, visit_types, vitals};
 pub use config::ServeConfig;
 use error::AppError;
 
@@ -102,6 +102,9 @@ pub struct ApiJson<T>(pub T);
         rooms::list,
         rooms::create,
         rooms::patch,
+        visit_types::list,
+        visit_types::create,
+        visit_types::patch,
         users::list_users,
         users::create_user,
         users::patch_user,
@@ -200,6 +203,14 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         )
         .route("/api/v1/rooms", get(rooms::list).post(rooms::create))
         .route("/api/v1/rooms/{id}", axum::routing::patch(rooms::patch))
+        .route(
+            "/api/v1/visit-types",
+            get(visit_types::list).post(visit_types::create),
+        )
+        .route(
+            "/api/v1/visit-types/{id}",
+            axum::routing::patch(visit_types::patch),
+        )
         .route(
             "/api/v1/users",
             get(users::list_users).post(users::create_user),

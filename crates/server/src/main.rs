@@ -719,6 +719,7 @@ async fn book_todays_schedule(
             overbooked: None,
             outside_hours_reason: None,
             series_id: None,
+            visit_type_id: None,
         };
         appointments::insert_appointment(
             &mut tx,

@@ -19,6 +19,7 @@ import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textI
 import type { Recurrence } from "../bindings/Recurrence";
 import type { RecurrenceUnit } from "../bindings/RecurrenceUnit";
 import type { SeriesPlan } from "../bindings/SeriesPlan";
+import type { VisitType } from "../bindings/VisitType";
 import type { Slot } from "../lib/slots";
 import { openModal } from "../ui/modal";
 import { providers, timeSpan } from "./schedule";
@@ -104,6 +105,28 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     required: true,
   });
   const kind = field(select(Object.entries(KIND_LABEL) as [string, string][], dv.kind ?? "follow_up"), { id: "book-kind", name: "kind", label: "Kind of visit", required: true });
+  // the clinic's own visit types: choosing one sets the kind and the default length
+  const visitType = field(select([["", "Choose…"]], ""), { id: "book-visit-type", name: "visit_type_id", label: "Visit type", hint: "Sets the kind and the usual length" });
+  let types: VisitType[] = [];
+  void api
+    .visitTypes()
+    .then((all) => {
+      types = all.filter((t) => t.active);
+      const keep = visitType.control.value || dv.visit_type_id || "";
+      replace(visitType.control, h("option", { value: "" }, "Choose…"), types.map((t) => h("option", { value: t.id }, `${t.name} (${t.default_minutes} min)`)));
+      visitType.control.value = types.some((t) => t.id === keep) ? keep : "";
+    })
+    .catch(() => {
+      // offline before the first sync: the kinds alone still book
+    });
+  visitType.control.addEventListener("change", () => {
+    const t = types.find((x) => x.id === visitType.control.value);
+    if (!t) return;
+    kind.control.value = t.kind;
+    duration.control.value = String(t.default_minutes);
+    renderWhen();
+    storeDraft();
+  });
   const reason = field(textInput({ value: dv.reason ?? "", maxlength: 500 }), { id: "book-reason", name: "reason", label: "Reason", class: "span-2" });
   // a recurring visit: every N days, weeks or months, a number of times or until a date
   const repeat = field(select([["", "Does not repeat"], ["day", "Daily"], ["week", "Weekly"], ["month", "Monthly"]], ""), { id: "book-repeat", name: "repeat", label: "Repeats" });
@@ -123,7 +146,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     repeatMore.hidden = !repeat.control.value;
     saveLabel.textContent = repeat.control.value ? "Plan visits…" : "Book";
   });
-  const fields: Field[] = [pField, provider, date, time, duration, kind, reason, every, count, until];
+  const fields: Field[] = [pField, provider, date, time, duration, visitType, kind, reason, every, count, until];
   const when = h("p", { class: "muted", "data-testid": "book-when", "aria-live": "polite" });
 
   const err = banner("book-error");
@@ -137,6 +160,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     { class: "form-grid", id: "book-form", "data-testid": "book-form", novalidate: true },
     h("div", { class: "span-2" }, pField.wrap),
     provider.wrap,
+    visitType.wrap,
     kind.wrap,
     date.wrap,
     time.wrap,
@@ -330,6 +354,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       duration_minutes: minutes,
       kind: kind.control.value as AppointmentKind,
     };
+    if (visitType.control.value) body.visit_type_id = visitType.control.value;
     const r = reason.control.value.trim();
     if (r) body.reason = r;
     return { body, errors };

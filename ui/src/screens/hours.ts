@@ -3,6 +3,7 @@
 // gets them through the feed, and bookings outside them are refused with the reason named.
 
 import { api } from "../api";
+import { RULES } from "../bindings/rules";
 import type { Availability } from "../bindings/Availability";
 import type { AvailabilityView } from "../bindings/AvailabilityView";
 import type { AvailableTime } from "../bindings/AvailableTime";
@@ -10,14 +11,17 @@ import type { BlockKind } from "../bindings/BlockKind";
 import type { CommandError } from "../bindings/CommandError";
 import type { NewScheduleBlock } from "../bindings/NewScheduleBlock";
 import type { Room } from "../bindings/Room";
+import type { AppointmentKind } from "../bindings/AppointmentKind";
+import type { VisitColour } from "../bindings/VisitColour";
+import type { VisitType } from "../bindings/VisitType";
 import type { ScheduleBlock } from "../bindings/ScheduleBlock";
 import { h, replace } from "../dom";
-import { ROLE_LABEL } from "../lib/format";
+import { KIND_LABEL, ROLE_LABEL } from "../lib/format";
 import { WEEK, formatStretches, parseStretches } from "../lib/hours";
 import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
 import { confirmAction } from "../ui/confirm";
-import { banner, field, select, setBanner, textInput, type Field } from "../ui/forms";
+import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { providers } from "./schedule";
 import { adminErrorText } from "./users";
 
@@ -28,6 +32,9 @@ const KIND_NAME: Record<BlockKind, string> = {
   meeting: "Meeting",
   other: "Other",
 };
+
+/** The colours a visit type may have (the model's VisitColour). */
+const COLOURS: readonly VisitColour[] = RULES.visit_colours;
 
 /** Days read for the hours (the core's longest range; only the weekly hours are used). */
 const HOURS_AHEAD = 6;
@@ -49,8 +56,8 @@ export function hoursScreen(ctx: Ctx): Screen {
   let blocksAhead: ScheduleBlock[] = [];
   // a section with something typed and not saved yet is kept as it is when the screen is
   // redrawn (a save elsewhere, another administrator's change arriving live)
-  type Section = "clinic" | "provider" | "blocks" | "rooms";
-  const dirty: Record<Section, boolean> = { clinic: false, provider: false, blocks: false, rooms: false };
+  type Section = "clinic" | "provider" | "blocks" | "rooms" | "types";
+  const dirty: Record<Section, boolean> = { clinic: false, provider: false, blocks: false, rooms: false, types: false };
   const shown: Partial<Record<Section, HTMLElement>> = {};
   const tracked = (key: Section, el: HTMLElement): HTMLElement => {
     el.addEventListener("input", () => (dirty[key] = true));
@@ -83,6 +90,7 @@ export function hoursScreen(ctx: Ctx): Screen {
     return tracked(key, make());
   };
   let rooms: Room[] = [];
+  let types: VisitType[] = [];
 
   /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
   const weekForm = (owner: string | null, current: Availability | null, testid: string, key: Section): HTMLElement => {
@@ -300,6 +308,74 @@ export function hoursScreen(ctx: Ctx): Screen {
     );
   };
 
+  const typesPanel = (list: VisitType[]): HTMLElement => {
+    const formErr = banner("type-error");
+    const name = field(textInput({ maxlength: 60 }), { id: "type-name", name: "name", label: "Name", required: true, hint: "As staff choose it: Weekly BP check" });
+    const code = field(textInput({ maxlength: 20, autocapitalize: "characters" }), { id: "type-code", name: "code", label: "Code", required: true, hint: "2–20 capitals, digits or hyphens: BP-CHECK" });
+    const kind = field(select(Object.entries(KIND_LABEL) as [string, string][], "follow_up"), { id: "type-kind", name: "kind", label: "Kind of visit" });
+    const minutes = field(textInput({ value: "15", inputmode: "numeric" }), { id: "type-minutes", name: "default_minutes", label: "Usual length (minutes)", required: true });
+    const colour = field(select(COLOURS.map((c) => [c, c[0]?.toUpperCase() + c.slice(1)] as [string, string]), "teal"), { id: "type-colour", name: "colour", label: "Colour on the schedule" });
+    const add = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "type-add" }, "Add visit type");
+    const fields = [name, code, kind, minutes, colour];
+    const form = h("form", { class: "form-grid", novalidate: true, "data-testid": "type-form" }, ...fields.map((f) => f.wrap), h("div", { class: "span-2" }, formErr), h("div", { class: "form-actions span-2" }, add));
+    form.addEventListener("submit", async (e) => {
+      e.preventDefault();
+      for (const f of fields) f.setError(null);
+      const m = /^\d+$/.test(minutes.control.value.trim()) ? Number(minutes.control.value.trim()) : NaN;
+      add.disabled = true;
+      try {
+        await api.addVisitType({ name: name.control.value.trim(), code: code.control.value.trim().toUpperCase(), kind: kind.control.value as AppointmentKind, default_minutes: m, colour: colour.control.value as VisitColour });
+        dirty.types = false;
+        ctx.toast(`Visit type “${name.control.value.trim()}” added.`, "success");
+        await load();
+      } catch (raw) {
+        const ce = raw as CommandError;
+        const first = ce.fields ? showFieldErrors(fields, ce.fields, formErr) : null;
+        if (!ce.fields) setBanner(formErr, adminErrorText(ce, "add visit types"));
+        first?.control.focus();
+      } finally {
+        add.disabled = false;
+      }
+    });
+    const row = (t: VisitType) => {
+      const toggle = h("button", { type: "button", class: "btn btn-small", "data-testid": "type-toggle" }, t.active ? "Retire" : "Bring back");
+      toggle.addEventListener("click", async () => {
+        toggle.disabled = true;
+        try {
+          await api.updateVisitType(t.id, { active: !t.active });
+          await load();
+        } catch (raw) {
+          toggle.disabled = false;
+          setBanner(formErr, adminErrorText(raw as CommandError, "change visit types"));
+        }
+      });
+      return h(
+        "tr",
+        { "data-testid": "type-row", "data-type-id": t.id },
+        h("td", null, h("span", { class: `vt-swatch vt-${t.colour}`, "aria-hidden": "true" }), t.name),
+        h("td", { class: "mono" }, t.code),
+        h("td", null, KIND_LABEL[t.kind]),
+        h("td", { class: "num" }, `${t.default_minutes} min`),
+        h("td", null, t.active ? "In use" : "Retired"),
+        h("td", null, toggle),
+      );
+    };
+    return h(
+      "section",
+      { class: "panel", "aria-labelledby": "hours-types" },
+      h("h2", { id: "hours-types" }, "Visit types"),
+      h("p", { class: "muted small" }, "What the front desk books: choosing one sets the kind of visit and its usual length, and colours the booking on the schedule."),
+      h(
+        "table",
+        { class: "data-table", "data-testid": "types-table" },
+        h("thead", null, h("tr", null, ...["Visit type", "Code", "Kind", "Length", "State"].map((c) => h("th", { scope: "col" }, c)), h("th", null, h("span", { class: "visually-hidden" }, "Actions")))),
+        h("tbody", null, list.map(row)),
+      ),
+      h("h3", { class: "section-title" }, "Add a visit type"),
+      form,
+    );
+  };
+
   const render = () => {
     if (!view) return;
     const v = view;
@@ -380,6 +456,7 @@ export function hoursScreen(ctx: Ctx): Screen {
         blockForm(),
       )),
       section("rooms", () => roomsPanel(rooms)),
+      section("types", () => typesPanel(types)),
     ]);
     body.removeAttribute("aria-busy");
   };
@@ -390,10 +467,11 @@ export function hoursScreen(ctx: Ctx): Screen {
   const load = async () => {
     const my = ++seq;
     try {
-      const [v, b, r] = await Promise.all([api.availability(ctx.today(), addDays(ctx.today(), HOURS_AHEAD)), api.upcomingBlocks(), api.rooms()]);
+      const [v, b, r, t] = await Promise.all([api.availability(ctx.today(), addDays(ctx.today(), HOURS_AHEAD)), api.upcomingBlocks(), api.rooms(), api.visitTypes()]);
       if (my !== seq) return;
       view = v;
       rooms = r;
+      types = t;
       const added = held.added;
       if (added && !b.some((x) => x.id === added.id)) b.push(added);
       else held.added = null;
@@ -414,7 +492,7 @@ export function hoursScreen(ctx: Ctx): Screen {
     refresh: (entities) => {
       // another administrator's change (or this one's, back from the feed): shown, except in
       // a section with something typed and not saved yet
-      if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user" || e === "room")) return;
+      if (!entities.some((e) => e === "availability" || e === "schedule_block" || e === "user" || e === "room" || e === "visit_type")) return;
       void load();
     },
   };

@@ -7,6 +7,7 @@ import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { AvailabilityView } from "../bindings/AvailabilityView";
+import type { VisitType } from "../bindings/VisitType";
 import type { CommandError } from "../bindings/CommandError";
 import type { StaffMember } from "../bindings/StaffMember";
 import { h, replace, replaceKeepingFocus } from "../dom";
@@ -210,6 +211,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
 
   let rows: AppointmentRow[] = [];
   let avail: AvailabilityView | null = null;
+  let visitTypes = new Map<string, VisitType>();
   let seq = 0;
   const busyIds = new Set<string>();
   let selected: SlotRef | null = null;
@@ -565,6 +567,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       showProvider: view === "week" && !provider,
       open: avail ? openTimeOf(avail.open) : null,
       blocks: avail?.blocks ?? [],
+      visitTypes,
       canWrite,
       selected,
       moveError,
@@ -725,10 +728,11 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       const days = view === "week" ? weekDates(date) : [date];
       const first = days[0] ?? date;
       const last = days[days.length - 1] ?? date;
-      const [result, hours] = await Promise.all([api.appointmentsBetweenDates(first, last, provider), api.availability(first, last)]);
+      const [result, hours, types] = await Promise.all([api.appointmentsBetweenDates(first, last, provider), api.availability(first, last), api.visitTypes()]);
       if (my !== seq) return;
       rows = result;
       avail = hours;
+      visitTypes = new Map(types.map((t) => [t.id, t]));
       render();
     } catch (raw) {
       if (my !== seq) return;
@@ -749,7 +753,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         dateInput.value = date;
       }
       if (entities.includes("user")) fillProviders();
-      if (entities.some((x) => x === "appointment" || x === "patient" || x === "user" || x === "availability" || x === "schedule_block")) void load();
+      if (entities.some((x) => x === "appointment" || x === "patient" || x === "user" || x === "availability" || x === "schedule_block" || x === "visit_type")) void load();
     },
     onKey: (e) => {
       const t = e.target as HTMLElement | null;

@@ -4,6 +4,7 @@
 
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { ScheduleBlock } from "../bindings/ScheduleBlock";
+import type { VisitType } from "../bindings/VisitType";
 import { h } from "../dom";
 import { KIND_LABEL, STATUS_LABEL } from "../lib/format";
 import { fitsOpen, layoutLanes, minutesOfDay, timeOfMinutes, type OpenTime } from "../lib/slots";
@@ -47,6 +48,8 @@ export interface GridOptions {
   open: OpenTime | null;
   /** Closed dates and providers' blocks to label on the grid. */
   blocks: readonly ScheduleBlock[];
+  /** Visit types by id: a booking is edged in its type's colour. */
+  visitTypes: ReadonlyMap<string, VisitType>;
   canWrite: boolean;
   selected: SlotRef | null;
   /** A refused move to show next to its booking. */
@@ -193,7 +196,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
       const block = h(
         "div",
         {
-          class: `sg-appt sg-status-${a.status} ${inactive ? "sg-inactive" : ""} ${r.appointment.pending ? "sg-pending" : ""} ${r.appointment.rejected ? "sg-rejected" : ""}`,
+          class: `sg-appt ${a.visit_type_id && o.visitTypes.has(a.visit_type_id) ? `vt-${o.visitTypes.get(a.visit_type_id)?.colour}` : ""} sg-status-${a.status} ${inactive ? "sg-inactive" : ""} ${r.appointment.pending ? "sg-pending" : ""} ${r.appointment.rejected ? "sg-rejected" : ""}`,
           style: `top:${top}px;height:${px}px;${laneStyle(p.lane, p.lanes)}`,
           tabindex: "0",
           role: "button",

@@ -491,6 +491,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     overbooked: None,
                     outside_hours_reason: None,
                     series_id: None,
+                    visit_type_id: None,
                 })
                 .await?;
             out(a)

@@ -541,6 +541,7 @@ impl Gen {
             overbooked: false,
             outside_hours_reason: None,
             series_id: None,
+            visit_type_id: None,
             room_id: None,
             checked_in_at: None,
             revision: self.revision(),
@@ -614,6 +615,7 @@ impl Gen {
                         overbooked: None,
                         outside_hours_reason: None,
                         series_id: None,
+                        visit_type_id: None,
                     };
                     (a.id, MutationKind::BookAppointment(new))
                 }

@@ -24,7 +24,7 @@ use crate::error::{is_pg_code, AppError, AppResult};
 macro_rules! appointment_cols {
     () => {
         "id, patient_id, provider_id, starts_at, duration_minutes, kind, status, reason, notes, \
-         overbooked, outside_hours_reason, room_id, series_id, checked_in_at, revision, deleted"
+         overbooked, outside_hours_reason, room_id, series_id, visit_type_id, checked_in_at, revision, deleted"
     };
 }
 pub(crate) use appointment_cols;
@@ -47,6 +47,7 @@ pub fn appointment_from_row(r: &sqlx::postgres::PgRow) -> Result<Appointment, sq
         outside_hours_reason: r.try_get("outside_hours_reason")?,
         room_id: r.try_get("room_id")?,
         series_id: r.try_get("series_id")?,
+        visit_type_id: r.try_get("visit_type_id")?,
         checked_in_at: r.try_get("checked_in_at")?,
         revision: r.try_get("revision")?,
         deleted: r.try_get("deleted")?,
@@ -200,6 +201,9 @@ pub async fn book_appointment(
         .await
         .map_err(|_| AppError::field("patient_id", "no such patient in this clinic"))?;
     check_provider(conn, new.provider_id).await?;
+    if let Some(t) = new.visit_type_id {
+        super::visit_types::check_visit_type(conn, t).await?;
+    }
     if let Some(series) = new.series_id {
         // a series is one patient's: an id already used for another patient is refused
         let other: bool = sqlx::query_scalar(
@@ -307,8 +311,8 @@ pub async fn insert_appointment(
         .unwrap_or_else(|| "other".into());
     let row = sqlx::query(concat!(
         "INSERT INTO appointments (id, tenant_id, patient_id, provider_id, starts_at, duration_minutes, ends_at, kind, status, \
-         reason, notes, overbooked, source_id, created_by, updated_by, outside_hours_reason, series_id) \
-         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15) RETURNING ",
+         reason, notes, overbooked, source_id, created_by, updated_by, outside_hours_reason, series_id, visit_type_id) \
+         VALUES ($1, $2, $3, $4, $5, $6, $5, $7, $8, $9, $10, $11, $12, $13, $13, $14, $15, $16) RETURNING ",
         appointment_cols!()
     ))
     .bind(id)
@@ -326,6 +330,7 @@ pub async fn insert_appointment(
     .bind(by)
     .bind(medoffice_model::clean_optional(&new.outside_hours_reason))
     .bind(new.series_id)
+    .bind(new.visit_type_id)
     .fetch_one(conn)
     .await?;
     appointment_from_row(&row)

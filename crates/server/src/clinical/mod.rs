@@ -26,6 +26,7 @@ pub mod batch;
 pub mod merge;
 pub mod patients;
 pub mod rooms;
+pub mod visit_types;
 pub mod vitals;
 
 fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {
