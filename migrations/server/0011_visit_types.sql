@@ -1,6 +1,6 @@
 -- The clinic's own visit types (issue 12): name, code, kind, default length and colour, synced
--- like every record. Every clinic starts with one per kind of visit (today's fixed set); a
--- trigger gives a new clinic the same set, whichever way it is created.
+-- like every record. Until a clinic adds one, bookings use the fixed kinds as before, and its
+-- feed carries nothing a previous release cannot read (tests/tests/wire.rs).
 
 CREATE TABLE visit_types (
     id uuid PRIMARY KEY,
@@ -31,37 +31,3 @@ ALTER TABLE visit_types FORCE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON visit_types
     USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
 GRANT SELECT, INSERT, UPDATE ON visit_types TO medoffice_app;
-
--- The starting set for clinic `t`, inserted under its own tenant setting (the table forces
--- row-level security even on its owner); the setting is put back after.
-CREATE FUNCTION medoffice_seed_visit_types(t uuid) RETURNS void
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-DECLARE
-    was text := current_setting('app.tenant_id', true);
-BEGIN
-    PERFORM set_config('app.tenant_id', t::text, true);
-    INSERT INTO visit_types (id, tenant_id, name, code, kind, default_minutes, colour)
-    SELECT gen_random_uuid(), t, v.name, v.code, v.kind, v.minutes, v.colour
-    FROM (VALUES
-        ('New patient', 'NEW-PATIENT', 'new_patient', 30, 'blue'),
-        ('Follow-up', 'FOLLOWUP', 'follow_up', 20, 'teal'),
-        ('Consultation', 'CONSULT', 'consultation', 20, 'violet'),
-        ('Vitals check', 'VITALS', 'vitals_check', 15, 'green'),
-        ('Procedure', 'PROCEDURE', 'procedure', 30, 'amber'),
-        ('Telehealth', 'TELEHEALTH', 'telehealth', 20, 'slate'),
-        ('Other', 'OTHER', 'other', 15, 'rose')
-    ) AS v (name, code, kind, minutes, colour)
-    ON CONFLICT DO NOTHING;
-    PERFORM set_config('app.tenant_id', coalesce(was, ''), true);
-END $$;
-
-CREATE FUNCTION medoffice_tenant_visit_types() RETURNS trigger
-LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
-BEGIN
-    PERFORM medoffice_seed_visit_types(NEW.id);
-    RETURN NEW;
-END $$;
-CREATE TRIGGER tenants_visit_types AFTER INSERT ON tenants
-    FOR EACH ROW EXECUTE FUNCTION medoffice_tenant_visit_types();
-
-SELECT medoffice_seed_visit_types(id) FROM tenants;

@@ -23,9 +23,9 @@ use medoffice_client::view::{
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
-    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVitalSigns, Patient, Recurrence,
-    Room, RoomPatch, ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo, TenantPatch,
-    UserInfo, UserPatch, VitalSigns,
+    NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVisitType, NewVitalSigns, Patient,
+    Recurrence, Room, RoomPatch, ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo,
+    TenantPatch, UserInfo, UserPatch, VisitType, VisitTypePatch, VitalSigns,
 };
 use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
@@ -420,7 +420,11 @@ async fn add_visit_type(state: State<'_, AppState>, visit_type: NewVisitType) ->
 
 /// Changes or retires a visit type (admin, online).
 #[tauri::command(rename_all = "snake_case")]
-async fn update_visit_type(state: State<'_, AppState>, visit_type_id: Uuid, patch: VisitTypePatch) -> Res<VisitType> {
+async fn update_visit_type(
+    state: State<'_, AppState>,
+    visit_type_id: Uuid,
+    patch: VisitTypePatch,
+) -> Res<VisitType> {
     state.ws.update_visit_type(visit_type_id, patch).await
 }
 

@@ -104,12 +104,23 @@ def test_hours_refuse_bookings_and_shade_the_grid_on_every_workstation(workstati
         office.execute_script("document.getElementById('hours-providers').scrollIntoView()")
         shot(office, screenshot_dir, "opening-hours")
 
+        # the clinic's own visit type
+        wait(office).until(EC.visibility_of_element_located(tid("types-none")))
+        settled(lambda: type_into(office, tid("type-name"), "Weekly BP check"))
+        type_into(office, tid("type-code"), "BP-CHECK")
+        type_into(office, tid("type-minutes"), "10")
+        press(office, tid("type-add"))
+        wait(office).until(lambda d: any("Weekly BP check" in r.text and "10 min" in r.text for r in d.find_elements(*tid("type-row"))))
+
         # the front desk's week of the closed day: shaded, labelled, with Kim's lunch
         desk = workstation("desk").driver
         sign_in(desk, "reception")
         press(desk, tid("nav-schedule"))
         settled(lambda: set_date(desk, "schedule-date", closed.isoformat()))
         settled(lambda: press(desk, tid("schedule-view-week")))
+        # the staff list may still be arriving on a workstation just signed in
+        wait(desk).until(lambda d: d.execute_script(
+            "return [...document.querySelectorAll('[data-testid=schedule-provider] option')].some(o => o.value === arguments[0]);", kim))
         settled(lambda: Select(desk.find_element(*tid("schedule-provider"))).select_by_value(kim))
         wait(desk).until(lambda d: len(d.find_elements(*tid("grid-column-title"))) == 7)
 

@@ -389,7 +389,9 @@ impl Fixtures<'_> {
                 let n = self.next();
                 (
                     t.into(),
-                    Some(json!({ "name": format!("Type {n}"), "code": format!("T{n}"), "kind": "other", "default_minutes": 15, "colour": "slate" })),
+                    Some(
+                        json!({ "name": format!("Type {n}"), "code": format!("T{n}"), "kind": "other", "default_minutes": 15, "colour": "slate" }),
+                    ),
                 )
             }
             ("PATCH", "/api/v1/visit-types/{id}") => {

@@ -95,15 +95,32 @@ impl ApiClient {
 
 impl ApiClient {
     /// `POST /api/v1/visit-types`.
-    pub async fn create_visit_type(&self, token: &str, new: &NewVisitType) -> Result<VisitType, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::POST, "/api/v1/visit-types", token).json(new)).await
+    pub async fn create_visit_type(
+        &self,
+        token: &str,
+        new: &NewVisitType,
+    ) -> Result<VisitType, ApiError> {
+        Self::send_json(
+            self.authed(reqwest::Method::POST, "/api/v1/visit-types", token)
+                .json(new),
+        )
+        .await
     }
 
     /// `PATCH /api/v1/visit-types/{id}`.
-    pub async fn update_visit_type(&self, token: &str, id: Uuid, patch: &VisitTypePatch) -> Result<VisitType, ApiError> {
+    pub async fn update_visit_type(
+        &self,
+        token: &str,
+        id: Uuid,
+        patch: &VisitTypePatch,
+    ) -> Result<VisitType, ApiError> {
         Self::send_json(
-            self.authed(reqwest::Method::PATCH, &format!("/api/v1/visit-types/{id}"), token)
-                .json(patch),
+            self.authed(
+                reqwest::Method::PATCH,
+                &format!("/api/v1/visit-types/{id}"),
+                token,
+            )
+            .json(patch),
         )
         .await
     }
@@ -136,7 +153,11 @@ impl Workstation {
     }
 
     /// Renames a visit type, changes its length or colour, or retires it (admin, online).
-    pub async fn update_visit_type(&self, id: Uuid, patch: VisitTypePatch) -> Result<VisitType, CommandError> {
+    pub async fn update_visit_type(
+        &self,
+        id: Uuid,
+        patch: VisitTypePatch,
+    ) -> Result<VisitType, CommandError> {
         let s = self.rooms_admin().await?;
         patch.validate().map_err(CommandError::validation)?;
         let t = s

@@ -1,8 +1,8 @@
 //! The clinic's own visit types (issue 12): a name staff choose from when booking ("Weekly BP
 //! check"), its default length, a colour on the schedule, a short code (FHIR R4
 //! `Appointment.appointmentType` style, e.g. `FOLLOWUP`) and the kind of visit it is
-//! ([`crate::AppointmentKind`], the fixed categories every clinic shares). Every clinic starts
-//! with one per kind (migration 0011) and adds its own.
+//! ([`crate::AppointmentKind`], the fixed categories every clinic shares). A clinic without any
+//! books by kind alone, as before; its administrators add them.
 
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -142,7 +142,9 @@ fn check_name(name: &str, e: &mut FieldErrors) {
 pub fn valid_visit_code(code: &str) -> bool {
     (2..=20).contains(&code.len())
         && code.starts_with(|c: char| c.is_ascii_uppercase())
-        && code.chars().all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
+        && code
+            .chars()
+            .all(|c| c.is_ascii_uppercase() || c.is_ascii_digit() || c == '-')
 }
 
 impl NewVisitType {
@@ -196,11 +198,26 @@ mod tests {
             colour: VisitColour::Teal,
         };
         assert!(ok.validate().is_ok());
-        let bad = NewVisitType { name: " ".into(), code: "bp".into(), default_minutes: 3, ..ok.clone() };
+        let bad = NewVisitType {
+            name: " ".into(),
+            code: "bp".into(),
+            default_minutes: 3,
+            ..ok.clone()
+        };
         let e = bad.validate().unwrap_err();
-        assert!(e.0.contains_key("name") && e.0.contains_key("code") && e.0.contains_key("default_minutes"), "{e:?}");
+        assert!(
+            e.0.contains_key("name")
+                && e.0.contains_key("code")
+                && e.0.contains_key("default_minutes"),
+            "{e:?}"
+        );
         assert!(valid_visit_code("FOLLOWUP") && !valid_visit_code("1ST") && !valid_visit_code("A"));
-        assert!(VisitTypePatch { default_minutes: Some(600), ..Default::default() }.validate().is_err());
+        assert!(VisitTypePatch {
+            default_minutes: Some(600),
+            ..Default::default()
+        }
+        .validate()
+        .is_err());
         assert_eq!(VisitColour::parse("teal"), Some(VisitColour::Teal));
     }
 }

@@ -8,9 +8,9 @@ use crate::clinical::appointments::{appointment_cols, appointment_from_row};
 use crate::clinical::availability::{availability_from_row, block_from_row};
 use crate::clinical::patients::{patient_cols, patient_from_row};
 use crate::clinical::rooms::room_from_row;
+use crate::clinical::visit_types::visit_type_from_row;
 use crate::clinical::vitals::{vitals_cols, vitals_from_row};
 use crate::error::AppResult;
-use crate::clinical::visit_types::visit_type_from_row;
 use crate::{availability_cols, block_cols, room_cols, visit_type_cols};
 
 /// Largest page the feed answers.

@@ -62,6 +62,11 @@ room_id: string | null,
  */
 series_id: string | null, 
 /**
+ * The clinic's visit type it was booked as ([`crate::VisitType`]); absent for bookings
+ * made before visit types existed, or by kind alone.
+ */
+visit_type_id: string | null, 
+/**
  * When the patient was checked in at the desk (UTC): set by the server when the status
  * becomes `checked_in` (from the time an offline check-in was made, clamped to not later
  * than the server's now and not earlier than 24 h before `starts_at`), kept through

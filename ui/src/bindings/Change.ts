@@ -5,6 +5,7 @@ import type { Patient } from "./Patient";
 import type { Room } from "./Room";
 import type { ScheduleBlock } from "./ScheduleBlock";
 import type { StaffMember } from "./StaffMember";
+import type { VisitType } from "./VisitType";
 import type { VitalSigns } from "./VitalSigns";
 
 /**
@@ -26,4 +27,4 @@ revision: number,
 /**
  * Tombstone (soft-deleted).
  */
-deleted: boolean, } & ({ "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock } | { "entity": "room", "data": Room });
+deleted: boolean, } & ({ "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock } | { "entity": "room", "data": Room } | { "entity": "visit_type", "data": VisitType });

@@ -5,10 +5,11 @@ import type { Patient } from "./Patient";
 import type { Room } from "./Room";
 import type { ScheduleBlock } from "./ScheduleBlock";
 import type { StaffMember } from "./StaffMember";
+import type { VisitType } from "./VisitType";
 import type { VitalSigns } from "./VitalSigns";
 
 /**
  * A row of one of the synced tables, as the feed carries it: `{"entity": "patient", "data":
  * {...}}`. Matching on it is exhaustive, so a new table is a compile error wherever rows land.
  */
-export type ChangeRecord = { "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock } | { "entity": "room", "data": Room };
+export type ChangeRecord = { "entity": "patient", "data": Patient } | { "entity": "vital_signs", "data": VitalSigns } | { "entity": "appointment", "data": Appointment } | { "entity": "user", "data": StaffMember } | { "entity": "availability", "data": Availability } | { "entity": "schedule_block", "data": ScheduleBlock } | { "entity": "room", "data": Room } | { "entity": "visit_type", "data": VisitType };

@@ -5,6 +5,7 @@ import type { FlagBand } from "./FlagBand";
 import type { MinutesRange } from "./MinutesRange";
 import type { News2Rules } from "./News2Rules";
 import type { StatusRule } from "./StatusRule";
+import type { VisitColour } from "./VisitColour";
 import type { VitalLimit } from "./VitalLimit";
 
 /**
@@ -63,4 +64,8 @@ error_codes: Array<ErrorCode>,
 /**
  * Every machine-readable code of the server's error answers.
  */
-api_error_codes: Array<ApiErrorCode>, };
+api_error_codes: Array<ApiErrorCode>, 
+/**
+ * Every colour a visit type may have ([`crate::VisitColour`]).
+ */
+visit_colours: Array<VisitColour>, };

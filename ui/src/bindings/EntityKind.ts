@@ -3,4 +3,4 @@
 /**
  * Which table a change or mutation concerns.
  */
-export type EntityKind = "patient" | "vital_signs" | "appointment" | "user" | "availability" | "schedule_block" | "room";
+export type EntityKind = "patient" | "vital_signs" | "appointment" | "user" | "availability" | "schedule_block" | "room" | "visit_type";

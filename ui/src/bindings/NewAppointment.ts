@@ -50,4 +50,8 @@ outside_hours_reason?: string,
 /**
  * The recurring series this visit belongs to: the same client-made id on every occurrence.
  */
-series_id?: string, };
+series_id?: string, 
+/**
+ * The clinic's visit type (an active one of this clinic); `kind` should be its kind.
+ */
+visit_type_id?: string, };

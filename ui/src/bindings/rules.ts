@@ -398,5 +398,14 @@ export const RULES: ClinicalRules = {
     "self_registration_disabled",
     "unsupported_change",
     "other"
+  ],
+  "visit_colours": [
+    "blue",
+    "teal",
+    "green",
+    "amber",
+    "rose",
+    "violet",
+    "slate"
   ]
 };

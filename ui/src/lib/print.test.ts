@@ -43,6 +43,7 @@ function row(startsAt: string, status: AppointmentRow["appointment"]["record"]["
         outside_hours_reason: null,
         room_id: null,
         series_id: null,
+        visit_type_id: null,
         checked_in_at: null,
         revision: 1,
         deleted: false,

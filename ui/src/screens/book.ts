@@ -112,6 +112,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     .visitTypes()
     .then((all) => {
       types = all.filter((t) => t.active);
+      // a clinic without its own visit types books by kind alone, as before
+      visitType.wrap.hidden = types.length === 0;
       const keep = visitType.control.value || dv.visit_type_id || "";
       replace(visitType.control, h("option", { value: "" }, "Choose…"), types.map((t) => h("option", { value: t.id }, `${t.name} (${t.default_minutes} min)`)));
       visitType.control.value = types.some((t) => t.id === keep) ? keep : "";
@@ -119,6 +121,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     .catch(() => {
       // offline before the first sync: the kinds alone still book
     });
+  visitType.wrap.hidden = true;
   visitType.control.addEventListener("change", () => {
     const t = types.find((x) => x.id === visitType.control.value);
     if (!t) return;

@@ -20,6 +20,7 @@ function row(state: FlowRow["state"], over: { checked_in_at?: string | null; roo
           outside_hours_reason: null,
           room_id: null,
           series_id: null,
+          visit_type_id: null,
           checked_in_at: over.checked_in_at ?? null,
           revision: 1,
           deleted: false,

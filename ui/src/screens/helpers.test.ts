@@ -51,6 +51,7 @@ describe("booking helpers", () => {
           outside_hours_reason: null,
           room_id: null,
           series_id: null,
+          visit_type_id: null,
           checked_in_at: null,
           revision: 1,
           deleted: false,

@@ -365,7 +365,9 @@ export function hoursScreen(ctx: Ctx): Screen {
       { class: "panel", "aria-labelledby": "hours-types" },
       h("h2", { id: "hours-types" }, "Visit types"),
       h("p", { class: "muted small" }, "What the front desk books: choosing one sets the kind of visit and its usual length, and colours the booking on the schedule."),
-      h(
+      list.length === 0
+        ? h("p", { class: "muted", "data-testid": "types-none" }, "None yet: bookings use the standard kinds of visit until you add the clinic's own.")
+        : h(
         "table",
         { class: "data-table", "data-testid": "types-table" },
         h("thead", null, h("tr", null, ...["Visit type", "Code", "Kind", "Length", "State"].map((c) => h("th", { scope: "col" }, c)), h("th", null, h("span", { class: "visually-hidden" }, "Actions")))),

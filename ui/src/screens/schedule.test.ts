@@ -24,6 +24,7 @@ function row(id: string, startsAt: string, over: Partial<AppointmentRow["appoint
         outside_hours_reason: null,
         room_id: null,
         series_id: null,
+        visit_type_id: null,
         checked_in_at: null,
         revision: 1,
         deleted: false,

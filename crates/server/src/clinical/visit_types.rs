@@ -50,7 +50,10 @@ pub async fn check_visit_type(conn: &mut PgConnection, id: Uuid) -> AppResult<()
         .await?;
     match active {
         Some(true) => Ok(()),
-        Some(false) => Err(AppError::field("visit_type_id", "this visit type is retired")),
+        Some(false) => Err(AppError::field(
+            "visit_type_id",
+            "this visit type is retired",
+        )),
         None => Err(AppError::field(
             "visit_type_id",
             "no such visit type in this clinic",
@@ -72,7 +75,12 @@ fn taken(e: sqlx::Error) -> AppError {
     e.into()
 }
 
-async fn audit_type(conn: &mut PgConnection, actor: &Actor, action: &str, id: Uuid) -> AppResult<()> {
+async fn audit_type(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    id: Uuid,
+) -> AppResult<()> {
     audit::record(
         conn,
         actor,
@@ -94,12 +102,16 @@ async fn audit_type(conn: &mut PgConnection, actor: &Actor, action: &str, id: Uu
 pub async fn list(State(st): State<AppState>, actor: Actor) -> AppResult<Json<Vec<VisitType>>> {
     actor.require(Permission::AppointmentRead)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    let types = sqlx::query(concat!("SELECT ", visit_type_cols!(), " FROM visit_types ORDER BY lower(name)"))
-        .fetch_all(&mut *tx)
-        .await?
-        .iter()
-        .map(visit_type_from_row)
-        .collect::<Result<Vec<_>, _>>()?;
+    let types = sqlx::query(concat!(
+        "SELECT ",
+        visit_type_cols!(),
+        " FROM visit_types ORDER BY lower(name)"
+    ))
+    .fetch_all(&mut *tx)
+    .await?
+    .iter()
+    .map(visit_type_from_row)
+    .collect::<Result<Vec<_>, _>>()?;
     tx.commit().await?;
     Ok(Json(types))
 }
@@ -118,10 +130,14 @@ pub async fn create(
     new.validate().map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-    if let Some(row) = sqlx::query(concat!("SELECT ", visit_type_cols!(), " FROM visit_types WHERE id = $1"))
-        .bind(id)
-        .fetch_optional(&mut *tx)
-        .await?
+    if let Some(row) = sqlx::query(concat!(
+        "SELECT ",
+        visit_type_cols!(),
+        " FROM visit_types WHERE id = $1"
+    ))
+    .bind(id)
+    .fetch_optional(&mut *tx)
+    .await?
     {
         let t = visit_type_from_row(&row)?;
         tx.commit().await?;
