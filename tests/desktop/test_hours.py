@@ -8,9 +8,7 @@ it. The hours are cleared at the end, so the other tests find the clinic as it w
 
 import datetime
 import time
-import json
 import urllib.error
-import urllib.request
 from zoneinfo import ZoneInfo
 
 from selenium.common.exceptions import StaleElementReferenceException
@@ -18,18 +16,10 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
+from test_admin import rest
 from test_desktop import PASSWORD, press, shot, sign_in, tid, type_into, wait
 
 WEEK = ["mon", "tue", "wed", "thu", "fri", "sat", "sun"]
-
-
-def rest(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def settled(action):

@@ -11,7 +11,7 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
 from test_desktop import PASSWORD, press, shot, sign_in, tid, type_into, wait
-from test_series import rest
+from test_admin import rest
 
 
 def open_patient(d, query):

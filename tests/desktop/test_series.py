@@ -4,25 +4,15 @@ them clashing with another booking, with a free time that day to move it to; mov
 visits are booked as one series, each its own booking."""
 
 import datetime
-import json
-import urllib.request
 from zoneinfo import ZoneInfo
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
+from test_admin import rest
 from test_desktop import PASSWORD, press, shot, sign_in, tid, type_into, wait
 from test_hours import set_date, settled
-
-
-def rest(base, method, path, body=None, token=None):
-    req = urllib.request.Request(base + path, method=method, data=json.dumps(body).encode() if body is not None else None)
-    req.add_header("Content-Type", "application/json")
-    if token:
-        req.add_header("Authorization", f"Bearer {token}")
-    with urllib.request.urlopen(req, timeout=10) as r:
-        return json.loads(r.read() or b"null")
 
 
 def test_a_weekly_series_is_planned_with_its_clash_moved_and_booked(workstation, server, screenshot_dir):

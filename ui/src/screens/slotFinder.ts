@@ -4,6 +4,7 @@
 // filled in.
 
 import { api } from "../api";
+import type { AvailabilityView } from "../bindings/AvailabilityView";
 import type { CommandError } from "../bindings/CommandError";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
@@ -16,13 +17,15 @@ import { openModal } from "../ui/modal";
 import { providers } from "./schedule";
 
 /**
- * The next free times of `providerIds` for a visit of `minutes`, from `fromDate` (not before
- * now), inside the hours and clear of bookings: what a refused booking or move offers instead.
+ * The next free slots of `providerIds` for a visit of `minutes`, from `fromDate` (not before
+ * now), inside the hours and clear of bookings, and the availability they were found in.
  */
-export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit = 3, days = 28): Promise<Slot[]> {
+async function freeSlots(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit: number, days: number): Promise<{ slots: Slot[]; view: AvailabilityView }> {
   const to = addDays(fromDate, days - 1);
   const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, to, providerIds.length === 1 ? (providerIds[0] ?? null) : null), api.availability(fromDate, to)]);
   const busy = rows
+    // only a refused new booking (never on the server) holds no time; a server booking whose
+    // later change was refused still does
     .filter((r) => !(r.appointment.rejected && r.appointment.record.revision === 0))
     .map((r) => ({
       provider_id: r.appointment.record.provider_id,
@@ -30,14 +33,13 @@ export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: s
       duration_minutes: r.appointment.record.duration_minutes,
       status: r.appointment.record.status,
     }));
-  return findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit }, busy);
+  const slots = findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit }, busy);
+  return { slots, view };
 }
 
-// the finder's hours were once kept per workstation; the clinic's own replace them
-try {
-  globalThis.localStorage?.removeItem("medoffice.openingHours");
-} catch {
-  // storage may be unavailable; nothing to clean then
+/** The next free times to offer instead of a refused booking or move (see `freeSlots`). */
+export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit = 3, days = 28): Promise<Slot[]> {
+  return (await freeSlots(ctx, providerIds, fromDate, minutes, limit, days)).slots;
 }
 
 /** Opens the finder; `providerId` preselects a provider (null: any provider). */
@@ -92,18 +94,7 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
     const ids = who ? [who] : list.map((s) => s.id);
     const days = 28;
     try {
-      const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, addDays(fromDate, days - 1), who), api.availability(fromDate, addDays(fromDate, days - 1))]);
-      const busy = rows
-        // only a refused new booking (never on the server) holds no time; a server booking
-        // whose later change was refused still does
-        .filter((r) => !(r.appointment.rejected && r.appointment.record.revision === 0))
-        .map((r) => ({
-          provider_id: r.appointment.record.provider_id,
-          starts_at: r.appointment.record.starts_at,
-          duration_minutes: r.appointment.record.duration_minutes,
-          status: r.appointment.record.status,
-        }));
-      const found = findFreeSlots({ providers: ids, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit: 12 }, busy);
+      const { slots: found, view } = await freeSlots(ctx, ids, fromDate, minutes, 12, days);
       const note = form.querySelector('[data-testid="slot-hours-note"]');
       if (note)
         note.textContent =

@@ -280,19 +280,31 @@ pub async fn book_appointment(
     )
     .await?;
     if a.outside_hours_reason.is_some() {
-        audit::record(
-            conn,
-            actor,
-            AuditEntry::success(
-                "appointment.outside_hours",
-                "appointment",
-                Some(id),
-                Some(a.patient_id),
-            ),
-        )
-        .await?;
+        audit_outside_hours(conn, actor, id, a.patient_id).await?;
     }
     Ok((a, true))
+}
+
+/// Audits a booking or move made outside the hours on purpose (its own entry, besides the
+/// booking's or the change's).
+async fn audit_outside_hours(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    patient_id: Uuid,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        actor,
+        AuditEntry::success(
+            "appointment.outside_hours",
+            "appointment",
+            Some(id),
+            Some(patient_id),
+        ),
+    )
+    .await?;
+    Ok(())
 }
 
 /// Inserts a booking as given (imports use it with `completed` past visits).
@@ -448,17 +460,7 @@ pub async fn update_appointment(
         )
         .await?;
         if outside.is_some() {
-            audit::record(
-                conn,
-                actor,
-                AuditEntry::success(
-                    "appointment.outside_hours",
-                    "appointment",
-                    Some(id),
-                    Some(a.patient_id),
-                ),
-            )
-            .await?;
+            audit_outside_hours(conn, actor, id, a.patient_id).await?;
         }
     }
     // only a check-in made now proposes a time; the trigger keeps or clears it otherwise

@@ -17,7 +17,6 @@ use utoipa::ToSchema;
 use uuid::Uuid;
 
 use super::clinic_tz;
-use crate::audit::{self, AuditEntry};
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{is_pg_code, AppError, AppResult};
@@ -284,18 +283,7 @@ async fn save(
         &update,
     )
     .await?;
-    audit::record(
-        &mut tx,
-        actor,
-        AuditEntry {
-            action: "availability.update",
-            entity: Some("availability"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
-    )
-    .await?;
+    super::audit_setup(&mut tx, actor, "availability.update", "availability", id).await?;
     tx.commit().await?;
     Ok(a)
 }
@@ -367,18 +355,7 @@ async fn remove(st: &AppState, actor: &Actor, id: Uuid, provider: bool) -> AppRe
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("hours"));
     }
-    audit::record(
-        &mut tx,
-        actor,
-        AuditEntry {
-            action: "availability.delete",
-            entity: Some("availability"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
-    )
-    .await?;
+    super::audit_setup(&mut tx, actor, "availability.delete", "availability", id).await?;
     tx.commit().await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -446,16 +423,12 @@ pub async fn create_block(
                 e.into()
             }
         })?;
-    audit::record(
+    super::audit_setup(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "schedule_block.create",
-            entity: Some("schedule_block"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
+        "schedule_block.create",
+        "schedule_block",
+        id,
     )
     .await?;
     tx.commit().await?;
@@ -483,16 +456,12 @@ pub async fn delete_block(
     if done.rows_affected() == 0 {
         return Err(AppError::NotFound("block"));
     }
-    audit::record(
+    super::audit_setup(
         &mut tx,
         &actor,
-        AuditEntry {
-            action: "schedule_block.delete",
-            entity: Some("schedule_block"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
+        "schedule_block.delete",
+        "schedule_block",
+        id,
     )
     .await?;
     tx.commit().await?;

@@ -33,6 +33,30 @@ fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {
     Ok(serde_json::from_value(Value::String(s.to_owned()))?)
 }
 
+/// Audits an administrator's change to the clinic's set-up (hours, blocks, rooms, visit types):
+/// `action` on `entity` `id`, touching no patient's record.
+pub(crate) async fn audit_setup(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    entity: &str,
+    id: Uuid,
+) -> AppResult<()> {
+    audit::record(
+        conn,
+        actor,
+        audit::AuditEntry {
+            action,
+            entity: Some(entity),
+            entity_id: Some(id),
+            patient_id: None,
+            outcome: "success",
+        },
+    )
+    .await?;
+    Ok(())
+}
+
 /// Today in the clinic's time zone.
 pub async fn clinic_today(conn: &mut PgConnection) -> AppResult<NaiveDate> {
     let tz = clinic_tz(conn).await?;

@@ -9,7 +9,6 @@ use medoffice_model::{ErrorBody, FieldErrors, NewRoom, Permission, Room, RoomPat
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
-use crate::audit::{self, AuditEntry};
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{is_pg_code, AppError, AppResult};
@@ -53,27 +52,6 @@ fn name_taken(e: sqlx::Error) -> AppError {
     } else {
         e.into()
     }
-}
-
-async fn audit_room(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    action: &str,
-    id: Uuid,
-) -> AppResult<()> {
-    audit::record(
-        conn,
-        actor,
-        AuditEntry {
-            action,
-            entity: Some("room"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// The clinic's rooms, out-of-use ones too, by name (any signed-in role that reads the schedule).
@@ -148,7 +126,7 @@ pub async fn create(
         }
     })?;
     let room = room_from_row(&row)?;
-    audit_room(&mut tx, &actor, "room.create", id).await?;
+    super::audit_setup(&mut tx, &actor, "room.create", "room", id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(room)))
 }
@@ -186,7 +164,7 @@ pub async fn patch(
     .map_err(name_taken)?
     .ok_or(AppError::NotFound("room"))?;
     let room = room_from_row(&row)?;
-    audit_room(&mut tx, &actor, "room.update", id).await?;
+    super::audit_setup(&mut tx, &actor, "room.update", "room", id).await?;
     tx.commit().await?;
     Ok(Json(room))
 }

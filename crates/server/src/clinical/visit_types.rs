@@ -11,7 +11,6 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::parse_enum;
-use crate::audit::{self, AuditEntry};
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{is_pg_code, AppError, AppResult};
@@ -73,27 +72,6 @@ fn taken(e: sqlx::Error) -> AppError {
         return AppError::conflict_field("name", "is already the name of a visit type");
     }
     e.into()
-}
-
-async fn audit_type(
-    conn: &mut PgConnection,
-    actor: &Actor,
-    action: &str,
-    id: Uuid,
-) -> AppResult<()> {
-    audit::record(
-        conn,
-        actor,
-        AuditEntry {
-            action,
-            entity: Some("visit_type"),
-            entity_id: Some(id),
-            patient_id: None,
-            outcome: "success",
-        },
-    )
-    .await?;
-    Ok(())
 }
 
 /// The clinic's visit types, retired ones too, by name.
@@ -167,7 +145,7 @@ pub async fn create(
     .await
     .map_err(taken)?;
     let t = visit_type_from_row(&row)?;
-    audit_type(&mut tx, &actor, "visit_type.create", id).await?;
+    super::audit_setup(&mut tx, &actor, "visit_type.create", "visit_type", id).await?;
     tx.commit().await?;
     Ok((StatusCode::CREATED, Json(t)))
 }
@@ -203,7 +181,7 @@ pub async fn patch(
     .map_err(taken)?
     .ok_or(AppError::NotFound("visit type"))?;
     let t = visit_type_from_row(&row)?;
-    audit_type(&mut tx, &actor, "visit_type.update", id).await?;
+    super::audit_setup(&mut tx, &actor, "visit_type.update", "visit_type", id).await?;
     tx.commit().await?;
     Ok(Json(t))
 }
