@@ -49,7 +49,19 @@ pub struct Claims {
     /// epoch is void.
     #[serde(default)]
     pub ver: i32,
+    /// Who issued it ([`TOKEN_ISSUER`]).
+    #[serde(default)]
+    pub iss: String,
+    /// Whom it is for ([`TOKEN_AUDIENCE`]): a token minted with the same key for anything else
+    /// (another service sharing a secret, a test) is not an access token of this API.
+    #[serde(default)]
+    pub aud: String,
 }
+
+/// The `iss` of every access token this server signs.
+pub const TOKEN_ISSUER: &str = "medoffice";
+/// The `aud` of every access token this server signs, and the only one it accepts.
+pub const TOKEN_AUDIENCE: &str = "medoffice-api";
 
 /// Signing and verification keys.
 #[derive(Clone)]
@@ -76,10 +88,14 @@ impl Keys {
         )?)
     }
 
-    /// Verifies a token's signature and expiry (no leeway: expired means expired).
+    /// Verifies a token's signature, expiry (no leeway: expired means expired), issuer and
+    /// audience (both required).
     pub fn verify(&self, token: &str) -> Option<Claims> {
         let mut v = Validation::default();
         v.leeway = 0;
+        v.set_issuer(&[TOKEN_ISSUER]);
+        v.set_audience(&[TOKEN_AUDIENCE]);
+        v.set_required_spec_claims(&["exp", "iss", "aud"]);
         jsonwebtoken::decode::<Claims>(token, &self.decoding, &v)
             .ok()
             .map(|d| d.claims)
@@ -478,6 +494,8 @@ pub fn access_claims(
         exp: (now + Duration::minutes(minutes)).timestamp(),
         iat: now.timestamp(),
         ver: session_epoch,
+        iss: TOKEN_ISSUER.to_owned(),
+        aud: TOKEN_AUDIENCE.to_owned(),
     }
 }
 
@@ -544,5 +562,53 @@ mod tests {
         assert_eq!(normalize_readable("7kq2-m9x", 2), None);
         assert_eq!(normalize_readable("7kq2-m9xu", 2), None);
         assert_ne!(readable_secret(4), readable_secret(4));
+    }
+
+    #[test]
+    fn only_tokens_issued_for_this_api_verify() {
+        let keys = Keys::new(b"a test secret of thirty-two bytes!");
+        let good = access_claims(
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            "nina",
+            Role::Nurse,
+            None,
+            5,
+            0,
+        );
+        let token = keys.sign(&good).expect("signed");
+        assert!(keys.verify(&token).is_some());
+        for (iss, aud) in [
+            ("medoffice", "another-service"),
+            ("someone-else", "medoffice-api"),
+            ("", ""),
+        ] {
+            let other = Claims {
+                iss: iss.into(),
+                aud: aud.into(),
+                ..good.clone()
+            };
+            let token = keys.sign(&other).expect("signed");
+            assert!(
+                keys.verify(&token).is_none(),
+                "iss {iss:?}, aud {aud:?} accepted"
+            );
+        }
+        // a token of an earlier release, without either claim
+        #[derive(Serialize)]
+        struct Old {
+            sub: Uuid,
+            exp: i64,
+        }
+        let old = jsonwebtoken::encode(
+            &Header::default(),
+            &Old {
+                sub: Uuid::now_v7(),
+                exp: good.exp,
+            },
+            &EncodingKey::from_secret(b"a test secret of thirty-two bytes!"),
+        )
+        .expect("signed");
+        assert!(keys.verify(&old).is_none());
     }
 }
