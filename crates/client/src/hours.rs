@@ -3,7 +3,7 @@
 //! offline) and set by administrators online. The rule is the model's
 //! ([`medoffice_model::check_booking`]), the one the server applies as the authority.
 
-use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
 use medoffice_model::{
     Availability, AvailabilityRules, AvailabilityUpdate, Interval, NewScheduleBlock, Permission,
     ScheduleBlock,
@@ -106,10 +106,7 @@ fn day_bounds(
     let midnight = |d: NaiveDate| {
         let t = d.and_time(chrono::NaiveTime::MIN);
         // a zone whose clocks skip midnight starts the day an hour later
-        tz.from_local_datetime(&t)
-            .earliest()
-            .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest())
-            .map_or_else(|| t.and_utc(), |d| d.with_timezone(&Utc))
+        medoffice_model::wall_clock_instant(tz, t).unwrap_or_else(|| t.and_utc())
     };
     (midnight(from), midnight(to + Duration::days(1)))
 }

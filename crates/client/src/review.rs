@@ -376,22 +376,8 @@ impl Workstation {
             MutationKind::BookAppointment(n) => {
                 Self::require(s, Permission::AppointmentWrite)?;
                 n.validate().map_err(CommandError::validation)?;
-                // a time outside the hours is refused here as when booked (and the server again)
-                match crate::hours::refusal_in_cache(
-                    s,
-                    n.provider_id,
-                    n.starts_at,
-                    n.duration_minutes,
-                )? {
-                    Some(err) if n.outside_hours_reason.is_none() => return Err(err),
-                    Some(_) => Self::require(s, Permission::AppointmentOutsideHours)?,
-                    None => n.outside_hours_reason = None,
-                }
-                if !n.overbooked.unwrap_or(false) {
-                    if let Some(err) = crate::clash_in_cache(s, n, Some(entry.mutation.id))? {
-                        return Err(err);
-                    }
-                }
+                // checked here as when booked (and by the server again)
+                crate::writes::check_new_booking(s, n, Some(entry.mutation.id))?;
             }
             MutationKind::RecordVitals(n) => {
                 Self::require(s, Permission::VitalSignsWrite)?;

@@ -10,9 +10,9 @@ use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use uuid::Uuid;
 
-use crate::hours::refusal_in_cache;
 use crate::view::{AppointmentRow, CommandError, ErrorCode};
-use crate::{clash_in_cache, local, Session, Workstation};
+use crate::writes::check_new_booking;
+use crate::{local, Session, Workstation};
 
 /// One occurrence of a planned series.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
@@ -48,34 +48,23 @@ fn partly(e: CommandError, done: usize, total: usize, what: &str) -> CommandErro
 /// Most occurrences "this and all following" changes at once (a series' own limit).
 const SERIES_LIMIT: usize = medoffice_model::MAX_OCCURRENCES as usize;
 
+/// Why `new` cannot be booked at `at` (as [`check_new_booking`] says it), or None.
 fn problem_at(
     s: &Session,
     new: &NewAppointment,
     at: DateTime<Utc>,
     except: Option<Uuid>,
 ) -> Result<Option<String>, CommandError> {
-    if let Some(e) = refusal_in_cache(s, new.provider_id, at, new.duration_minutes)? {
-        // an override only counts from a role that may make it (as book_appointment rules)
-        if new.outside_hours_reason.is_none()
-            || !s.user.role.can(Permission::AppointmentOutsideHours)
-        {
-            return Ok(Some(e.message));
-        }
+    let mut probe = NewAppointment {
+        starts_at: at,
+        ..new.clone()
+    };
+    match check_new_booking(s, &mut probe, except) {
+        Ok(()) => Ok(None),
+        // this computer's own failure is not a property of the time
+        Err(e) if e.code == ErrorCode::LocalCache || e.code == ErrorCode::Internal => Err(e),
+        Err(e) => Ok(Some(e.message)),
     }
-    // an overbooking likewise
-    if new.overbooked == Some(true) && !s.user.role.can(Permission::AppointmentOverbook) {
-        return Ok(Some("Your role may not overbook".into()));
-    }
-    if new.overbooked != Some(true) {
-        let probe = NewAppointment {
-            starts_at: at,
-            ..new.clone()
-        };
-        if let Some(e) = clash_in_cache(s, &probe, except)? {
-            return Ok(Some(e.message));
-        }
-    }
-    Ok(None)
 }
 
 fn free_later_that_day(
@@ -247,18 +236,13 @@ impl Workstation {
         let mut plan = Vec::new();
         for a in &following {
             let date = a.starts_at.with_timezone(&tz).date_naive();
-            let Some(at) =
-                chrono::TimeZone::from_local_datetime(&tz, &date.and_time(time)).earliest()
-            else {
+            // as the rule's own occurrences: a skipped time is taken an hour later
+            let Some(at) = medoffice_model::wall_clock_instant(&tz, date.and_time(time)) else {
                 let mut f = medoffice_model::FieldErrors::new();
-                f.add(
-                    "time",
-                    format!("{time} does not exist on {date} (the clocks change)"),
-                );
+                f.add("time", format!("{time} is not a time on {date}"));
                 return Err(CommandError::validation(f));
             };
-            let at = at.with_timezone(&Utc);
-            let probe = NewAppointment {
+            let mut probe = NewAppointment {
                 id: Some(a.id),
                 patient_id: a.patient_id,
                 provider_id,
@@ -267,22 +251,18 @@ impl Workstation {
                 kind: a.kind,
                 reason: None,
                 notes: None,
-                overbooked: None,
+                // an overbooked visit moves as overbooked again (as move_appointment rules)
+                overbooked: Some(a.overbooked),
                 outside_hours_reason: None,
                 series_id: a.series_id,
                 visit_type_id: a.visit_type_id,
             };
             probe.validate().map_err(CommandError::validation)?;
-            if let Some(e) = refusal_in_cache(&s, provider_id, at, duration_minutes)? {
-                return Err(CommandError::new(e.code, format!("{date}: {}", e.message)));
-            }
-            if !a.overbooked {
-                if let Some(e) = clash_in_cache(&s, &probe, Some(a.id))? {
-                    return Err(CommandError::new(
-                        ErrorCode::Conflict,
-                        format!("{date}: {}", e.message),
-                    ));
-                }
+            if let Err(e) = check_new_booking(&s, &mut probe, Some(a.id)) {
+                return Err(CommandError {
+                    message: format!("{date}: {}", e.message),
+                    ..e
+                });
             }
             plan.push((a.id, at));
         }

@@ -15,6 +15,30 @@ use crate::hours::refusal_in_cache;
 use crate::view::{AppointmentRow, CommandError, ConnectionState, ErrorCode, Local};
 use crate::{clash_in_cache, internal, local, Session, Workstation};
 
+/// What a workstation checks of a new booking before queueing it, the server's own rules from
+/// its cache: a time outside the hours or in a block is refused (`outside_availability`, naming
+/// why) unless `outside_hours_reason` is given by a role that may override (a reason for a time
+/// that fits is dropped, as the server drops it); an overbooking needs its permission; a clash
+/// with a live booking (leaving out `except`, the booking being replaced) is refused naming it.
+/// Used by booking, by a refused booking sent again, and by each visit of a series.
+pub(crate) fn check_new_booking(
+    s: &Session,
+    new: &mut NewAppointment,
+    except: Option<Uuid>,
+) -> Result<(), CommandError> {
+    match refusal_in_cache(s, new.provider_id, new.starts_at, new.duration_minutes)? {
+        Some(e) if new.outside_hours_reason.is_none() => return Err(e),
+        Some(_) => Workstation::require(s, Permission::AppointmentOutsideHours)?,
+        None => new.outside_hours_reason = None,
+    }
+    if new.overbooked.unwrap_or(false) {
+        Workstation::require(s, Permission::AppointmentOverbook)?;
+    } else if let Some(e) = clash_in_cache(s, new, except)? {
+        return Err(e);
+    }
+    Ok(())
+}
+
 impl Workstation {
     /// Queues `m` durably in this user's outbox and tells the engine and the screens.
     pub(crate) async fn enqueue(&self, s: &Session, m: Mutation) -> Result<(), CommandError> {
@@ -91,17 +115,7 @@ impl Workstation {
             f.add("patient_id", "no such patient on this workstation");
             return Err(CommandError::validation(f));
         }
-        match refusal_in_cache(&s, new.provider_id, new.starts_at, new.duration_minutes)? {
-            Some(e) if new.outside_hours_reason.is_none() => return Err(e),
-            Some(_) => Self::require(&s, Permission::AppointmentOutsideHours)?,
-            // nothing to override (as the server rules)
-            None => new.outside_hours_reason = None,
-        }
-        if !new.overbooked.unwrap_or(false) {
-            if let Some(e) = clash_in_cache(&s, &new, None)? {
-                return Err(e);
-            }
-        }
+        check_new_booking(&s, &mut new, None)?;
         let id = new.id.unwrap_or_else(Uuid::now_v7);
         new.id = Some(id);
         self.enqueue(&s, Mutation::new(id, MutationKind::BookAppointment(new)))

@@ -517,13 +517,22 @@ fn intersect(a: &[(u32, u32)], b: &[(u32, u32)]) -> Vec<(u32, u32)> {
     out
 }
 
-fn at_local<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> {
-    let t = day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minutes));
-    // a wall-clock time the clock skips (spring forward) is taken an hour later, after the gap
+/// The instant of clinic wall-clock time `t` in `tz`: the earlier one when the clock goes back,
+/// and an hour later when the clock skips `t` (spring forward), so a skipped 02:30 is 03:30.
+/// None only past the calendar. Every wall-clock rule of this crate (hours, recurring visits)
+/// and the workstation's day bounds read times this one way.
+pub fn wall_clock_instant<Tz: TimeZone>(tz: &Tz, t: NaiveDateTime) -> Option<DateTime<Utc>> {
     tz.from_local_datetime(&t)
         .earliest()
         .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest())
         .map(|d| d.with_timezone(&Utc))
+}
+
+fn at_local<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> {
+    wall_clock_instant(
+        tz,
+        day.and_time(NaiveTime::MIN) + Duration::minutes(i64::from(minutes)),
+    )
 }
 
 /// The bookable time of `provider_id` for the local days from `from` to `to` (inclusive) in

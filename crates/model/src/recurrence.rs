@@ -91,13 +91,8 @@ impl Recurrence {
             if self.until.is_some_and(|u| date > u) {
                 break;
             }
-            let t = date.and_time(time);
-            let at = tz
-                .from_local_datetime(&t)
-                .earliest()
-                .or_else(|| tz.from_local_datetime(&(t + Duration::hours(1))).earliest());
-            if let Some(at) = at {
-                out.push(at.with_timezone(&Utc));
+            if let Some(at) = crate::wall_clock_instant(tz, date.and_time(time)) {
+                out.push(at);
             }
         }
         out

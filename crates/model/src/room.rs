@@ -52,7 +52,8 @@ pub struct RoomPatch {
     pub active: Option<bool>,
 }
 
-/// Adds an error when a room name is blank or longer than 60 characters.
+/// Adds an error under `name` when a short name (a room, a visit type) is blank or longer than
+/// 60 characters (what the tables' checks allow).
 pub fn validate_room_name(name: &str, e: &mut FieldErrors) {
     let n = name.trim().chars().count();
     if n == 0 {

@@ -129,15 +129,6 @@ pub struct VisitTypePatch {
     pub active: Option<bool>,
 }
 
-fn check_name(name: &str, e: &mut FieldErrors) {
-    let n = name.trim().chars().count();
-    if n == 0 {
-        e.add("name", "is required");
-    } else if n > 60 {
-        e.add("name", "must be at most 60 characters");
-    }
-}
-
 /// Whether `code` is 2–20 capital letters, digits or hyphens starting with a letter.
 pub fn valid_visit_code(code: &str) -> bool {
     (2..=20).contains(&code.len())
@@ -151,7 +142,7 @@ impl NewVisitType {
     /// Errors by field.
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
-        check_name(&self.name, &mut e);
+        crate::validate_room_name(&self.name, &mut e);
         if !valid_visit_code(self.code.trim()) {
             e.add("code", "must be 2–20 capital letters, digits or hyphens, starting with a letter (e.g. BP-CHECK)");
         }
@@ -169,7 +160,7 @@ impl VisitTypePatch {
     pub fn validate(&self) -> Result<(), FieldErrors> {
         let mut e = FieldErrors::new();
         if let Some(n) = &self.name {
-            check_name(n, &mut e);
+            crate::validate_room_name(n, &mut e);
         }
         if let Some(m) = self.default_minutes {
             let mut d = FieldErrors::new();

@@ -145,21 +145,15 @@ fn overlap_error(other: Option<&Appointment>) -> AppError {
 }
 
 async fn check_provider(conn: &mut PgConnection, provider_id: Uuid) -> AppResult<()> {
-    let active: Option<bool> = sqlx::query_scalar("SELECT active FROM users WHERE id = $1")
-        .bind(provider_id)
-        .fetch_optional(conn)
-        .await?;
-    match active {
-        Some(true) => Ok(()),
-        Some(false) => Err(AppError::field(
-            "provider_id",
-            "this staff member is deactivated",
-        )),
-        None => Err(AppError::field(
-            "provider_id",
-            "no such staff member in this clinic",
-        )),
-    }
+    super::check_usable(
+        conn,
+        "SELECT active FROM users WHERE id = $1",
+        provider_id,
+        "provider_id",
+        "this staff member is deactivated",
+        "no such staff member in this clinic",
+    )
+    .await
 }
 
 /// Books an appointment. A time outside the clinic's or the provider's hours or in a block is

@@ -33,6 +33,29 @@ fn parse_enum<T: serde::de::DeserializeOwned>(s: &str) -> anyhow::Result<T> {
     Ok(serde_json::from_value(Value::String(s.to_owned()))?)
 }
 
+/// A record a booking points at (a provider, a room, a visit type) may be used only when it is
+/// active and of this clinic: `active_sql` reads its `active` flag by id under row-level
+/// security (which hides other clinics' rows; a foreign key alone would not). 422 on `field`
+/// with `inactive` or `unknown`.
+pub(crate) async fn check_usable(
+    conn: &mut PgConnection,
+    active_sql: &'static str,
+    id: Uuid,
+    field: &str,
+    inactive: &str,
+    unknown: &str,
+) -> AppResult<()> {
+    let active: Option<bool> = sqlx::query_scalar(active_sql)
+        .bind(id)
+        .fetch_optional(conn)
+        .await?;
+    match active {
+        Some(true) => Ok(()),
+        Some(false) => Err(AppError::field(field, inactive)),
+        None => Err(AppError::field(field, unknown)),
+    }
+}
+
 /// Audits an administrator's change to the clinic's set-up (hours, blocks, rooms, visit types):
 /// `action` on `entity` `id`, touching no patient's record.
 pub(crate) async fn audit_setup(

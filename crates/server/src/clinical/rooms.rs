@@ -35,15 +35,15 @@ pub fn room_from_row(r: &sqlx::postgres::PgRow) -> Result<Room, sqlx::Error> {
 /// A visit may be shown to `room_id` only when it is an active room of this clinic (row-level
 /// security hides other clinics' rooms; the foreign key alone would not). 422 on `room_id`.
 pub async fn check_room(conn: &mut PgConnection, room_id: Uuid) -> AppResult<()> {
-    let active: Option<bool> = sqlx::query_scalar("SELECT active FROM rooms WHERE id = $1")
-        .bind(room_id)
-        .fetch_optional(conn)
-        .await?;
-    match active {
-        Some(true) => Ok(()),
-        Some(false) => Err(AppError::field("room_id", "this room is out of use")),
-        None => Err(AppError::field("room_id", "no such room in this clinic")),
-    }
+    super::check_usable(
+        conn,
+        "SELECT active FROM rooms WHERE id = $1",
+        room_id,
+        "room_id",
+        "this room is out of use",
+        "no such room in this clinic",
+    )
+    .await
 }
 
 fn name_taken(e: sqlx::Error) -> AppError {

@@ -43,21 +43,15 @@ pub fn visit_type_from_row(r: &sqlx::postgres::PgRow) -> Result<VisitType, sqlx:
 /// A booking may use `id` only when it is an active visit type of this clinic (row-level
 /// security hides other clinics'; the foreign key alone would not). 422 on `visit_type_id`.
 pub async fn check_visit_type(conn: &mut PgConnection, id: Uuid) -> AppResult<()> {
-    let active: Option<bool> = sqlx::query_scalar("SELECT active FROM visit_types WHERE id = $1")
-        .bind(id)
-        .fetch_optional(conn)
-        .await?;
-    match active {
-        Some(true) => Ok(()),
-        Some(false) => Err(AppError::field(
-            "visit_type_id",
-            "this visit type is retired",
-        )),
-        None => Err(AppError::field(
-            "visit_type_id",
-            "no such visit type in this clinic",
-        )),
-    }
+    super::check_usable(
+        conn,
+        "SELECT active FROM visit_types WHERE id = $1",
+        id,
+        "visit_type_id",
+        "this visit type is retired",
+        "no such visit type in this clinic",
+    )
+    .await
 }
 
 fn taken(e: sqlx::Error) -> AppError {
