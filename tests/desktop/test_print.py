@@ -63,7 +63,7 @@ def test_cards_summaries_and_day_lists_print_with_the_clinics_details(workstatio
     assert "Your next appointments" in text
     assert "Mosciski" in text or "Maynard" in text
     assert "12 River Road" in text and "Springfield, MA 01101" in text
-    assert "Please call +1 413 555 0100 if you cannot come." in text
+    assert "Phone +1 413 555 0100" in text and "Please call us if you cannot come." in text
     assert "11:45" in text and "Dr. Daniel Kim" in text, text
     shot(desk, screenshot_dir, "print-card")
     print_was_asked(desk)

@@ -91,7 +91,7 @@ describe("printed pages", () => {
       rows: [row("2026-12-14T15:00:00Z", "scheduled"), row("2026-12-01T15:00:00Z", "completed"), row("2026-12-21T15:00:00Z", "cancelled")],
     });
     expect(d.tables[0]?.rows).toEqual([["Monday 14 December 2026", "10:00", "Dr. Daniel Kim", "Follow-up"]]);
-    expect(d.footer[d.footer.length - 1]).toBe("Please arrive 10 minutes early. Please call +1 413 555 0100 if you cannot come.");
+    expect(d.footer[d.footer.length - 1]).toBe("Please arrive 10 minutes early. Please call us if you cannot come.");
     const none = appointmentCardDoc({ clinic, patient, tz: NY, nowMs: 0, rows: [] });
     expect(none.tables[0]?.caption).toBe("No appointment booked.");
   });
@@ -103,7 +103,7 @@ describe("printed pages", () => {
       { ...base, id: "v1", measured_at: "2026-12-07T15:10:00Z", flags: ["systolic_mmhg:high", "spo2_pct:low"], news2: 5, systolic_mmhg: 168, diastolic_mmhg: 95, spo2_pct: 91, temperature_c: 37.2 },
     ];
     const d = visitSummaryDoc({ clinic, patient, vitals, today: "2026-12-07", tz: NY, tempUnit: "C" });
-    expect(d.lines[1]).toBe("Monday 7 December 2026");
+    expect(d.lines[1]).toBe("Readings of Monday 7 December 2026");
     // a 12-year-old: said why there is no NEWS2
     expect(d.lines[2]).toMatch(/^NEWS2 is not used under 16 \(RCP 2017\)/);
     expect(d.tables).toHaveLength(1);

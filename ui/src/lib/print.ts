@@ -38,8 +38,8 @@ export function clinicLines(clinic: TenantInfo): string[] {
   return [clinic.name, ...(clinic.address ?? "").split("\n").map((l) => l.trim()).filter(Boolean), clinic.phone ? `Phone ${clinic.phone}` : ""].filter(Boolean);
 }
 
-function patientLine(p: Patient, today: string): string {
-  const age = formatAge(p.date_of_birth, today);
+function patientLine(p: Patient, on: string): string {
+  const age = formatAge(p.date_of_birth, on);
   return `${patientName(p)} · MRN ${p.mrn} · born ${formatLongDate(p.date_of_birth)}${age ? ` (${age})` : ""} · ${SEX_LABEL[p.sex]}`;
 }
 
@@ -82,7 +82,8 @@ export function appointmentCardDoc(o: { clinic: TenantInfo; patient: Patient; ro
       return a.status === "scheduled" && Date.parse(a.starts_at) >= o.nowMs;
     })
     .sort((a, b) => Date.parse(a.appointment.record.starts_at) - Date.parse(b.appointment.record.starts_at));
-  const phone = o.clinic.phone ? ` Please call ${o.clinic.phone} if you cannot come.` : "";
+  // the number is printed once, with the clinic's address below
+  const phone = o.clinic.phone ? " Please call us if you cannot come." : "";
   return {
     title: "Your next appointments",
     lines: [`${o.patient.given_name} ${o.patient.family_name} · born ${formatLongDate(o.patient.date_of_birth)}`],
@@ -153,8 +154,9 @@ export function visitSummaryDoc(o: { clinic: TenantInfo; patient: Patient; vital
   return {
     title: "Visit summary · vital signs",
     lines: [
-      patientLine(o.patient, o.today),
-      day ? formatLongDate(day) : "No vital signs recorded.",
+      // the age the patient was on the day of the readings
+      patientLine(o.patient, day ?? o.today),
+      day ? `Readings of ${formatLongDate(day)}` : "No vital signs recorded.",
       ...(day && child ? [`NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017).`] : []),
     ],
     tables: sets.map((v) => {

@@ -44,7 +44,7 @@ describe("the waiting room", () => {
   it("offers the next step of each state, none when done", () => {
     expect(nextStep("late")).toEqual({ label: "Check in", to: "checked_in" });
     expect(nextStep("waiting")).toEqual({ label: "To a room…", to: null });
-    expect(nextStep("in_room")?.to).toBe("in_progress");
+    expect(nextStep("in_room")).toEqual({ label: "Start visit", to: "in_progress" });
     expect(nextStep("with_clinician")?.to).toBe("completed");
     expect(nextStep("done")).toBeNull();
   });

@@ -40,9 +40,9 @@ export function nextStep(state: FlowState): { label: string; to: AppointmentStat
     case "waiting":
       return { label: "To a room…", to: null };
     case "in_room":
-      return { label: "With clinician", to: "in_progress" };
+      return { label: "Start visit", to: "in_progress" };
     case "with_clinician":
-      return { label: "Done", to: "completed" };
+      return { label: "Finish visit", to: "completed" };
     case "done":
       return null;
   }
@@ -124,7 +124,7 @@ export function flowScreen(ctx: Ctx): Screen {
     const sel = h(
       "select",
       { "data-testid": "flow-room", "aria-label": `Room for ${f.row.patient_name}`, disabled: busy.has(a.id) || !canWrite },
-      h("option", { value: "" }, "Waiting room"),
+      h("option", { value: "" }, f.state === "with_clinician" ? "No room" : "Waiting room"),
       board.rooms.map((r) => {
         const taken = r.appointment_id !== null && r.appointment_id !== a.id;
         return h("option", { value: r.room.id, selected: a.room_id === r.room.id }, `${r.room.name}${taken ? " (in use)" : ""}`);

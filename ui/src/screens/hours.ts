@@ -96,7 +96,7 @@ export function hoursScreen(ctx: Ctx): Screen {
   const weekForm = (owner: string | null, current: Availability | null, testid: string, key: Section): HTMLElement => {
     const fields: Field<HTMLInputElement>[] = WEEK.map((d) =>
       // blank means closed once hours are set; before that, nothing is restricted
-      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: owner ? "day off" : current ? "closed" : "not set" }), {
+      field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: owner ? (current ? "day off" : "") : current ? "closed" : "not set" }), {
         id: `${testid}-${d.day}`,
         name: d.day,
         label: d.name,
@@ -127,7 +127,7 @@ export function hoursScreen(ctx: Ctx): Screen {
         }
       });
       if (first) {
-        setBanner(formErr, "Please correct the days marked below.");
+        setBanner(formErr, "Nothing was saved: please correct the days marked in red.");
         (first as Field<HTMLInputElement>).control.focus();
         return;
       }
