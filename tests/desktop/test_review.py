@@ -255,6 +255,13 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
     type_into(site, rebook_time, "11:10")
     press(site, rebook_save)
     wait(site).until(lambda d: "clashes with 11:00–11:30" in d.find_element(*tid("rebook-error")).text)
+    # the doctor's next free times are offered; one click fills the form in
+    wait(site).until(lambda d: d.find_elements(*tid("rebook-offer")))
+    assert "Kim" in text_of(site, tid("rebook-offers"))
+    first = text_of(site, tid("rebook-offer"))
+    press(site, tid("rebook-offer"))
+    picked = site.find_element(*rebook_time).get_attribute("value")
+    assert picked and first.endswith(picked), (first, picked)
     type_into(site, rebook_time, "11:30")
     press(site, rebook_save)
     wait(site, 30).until(EC.visibility_of_element_located(tid("review-empty")))

@@ -137,6 +137,12 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     refusal = wait(front).until(EC.visibility_of_element_located(tid("move-dialog-error")))
     wait(front).until(lambda d: "clash with 09:20" in d.find_element(*tid("move-dialog-error")).text)
     assert "Kim" in refusal.text, refusal.text
+    # the doctor's next free times from that day are offered, and one fills the dialog in
+    wait(front).until(lambda d: d.find_elements(*tid("move-offer")))
+    offer = front.execute_script("return document.querySelector('[data-testid=move-offer]').textContent")
+    press(front, tid("move-offer"))
+    picked = front.find_element(*tid("move-time")).get_attribute("value")
+    assert picked and offer.endswith(picked) and picked != "09:20", (offer, picked)
     press(front, tid("move-keep"))
     wait(front).until(EC.visibility_of_element_located(tid("move-error")))
     wait(front).until(lambda d: "09:20" in d.find_element(*tid("move-error")).text)

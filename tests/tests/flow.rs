@@ -278,6 +278,75 @@ async fn the_waiting_room_is_the_same_on_every_workstation_online_and_after_offl
         "Room 2 is taken by her"
     );
 
+    // the server's board (for a waiting-room display) says the same, by the same rule; another
+    // clinic's shows none of it; who looked at it, and at whom, is in the audit log
+    let (s, served) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/flow-board?date={today}"),
+            Some(&http.token("flow", "reception").await?),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200, "{served}");
+    assert_eq!(served["date"], today.to_string());
+    assert_eq!(served["time_zone"], "Europe/London");
+    let v = &served["visits"][0];
+    assert_eq!(served["visits"].as_array().unwrap().len(), 1, "{served}");
+    assert_eq!(v["appointment"]["id"], visit.to_string());
+    assert_eq!(v["state"], "in_room");
+    assert_eq!(v["room_name"], "Room 2");
+    assert_eq!(v["patient_name"], "Flowers, Ada");
+    assert_eq!(v["patient_mrn"], p["mrn"]);
+    assert!(v["waiting_minutes"].as_i64().is_some_and(|m| m >= 0), "{v}");
+    let taken: Vec<(&str, &serde_json::Value)> = served["rooms"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|r| (r["room"]["name"].as_str().unwrap(), &r["appointment_id"]))
+        .collect();
+    assert_eq!(
+        taken,
+        vec![("Room 1", &json!(null)), ("Room 2", &json!(visit))],
+        "rooms in use, by name, with who is in each"
+    );
+    let (s, theirs) = http
+        .call(Method::GET, "/api/v1/flow-board", Some(&other_admin), None)
+        .await?;
+    assert_eq!(s, 200, "{theirs}");
+    assert_eq!(
+        theirs["visits"],
+        json!([]),
+        "another clinic's board: {theirs}"
+    );
+    let (s, bad) = http
+        .call(
+            Method::GET,
+            "/api/v1/flow-board?date=yesterday",
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 400, "{bad}");
+    let (_, log) = http
+        .call(
+            Method::GET,
+            "/api/v1/audit?action=flow_board.read",
+            Some(&admin),
+            None,
+        )
+        .await?;
+    let items = log["items"].as_array().unwrap();
+    assert_eq!(items.len(), 1, "one entry per look, this clinic's: {log}");
+    assert_eq!(items[0]["username"], "reception");
+    assert!(
+        items[0]["detail"]
+            .as_str()
+            .unwrap()
+            .contains(p["id"].as_str().unwrap()),
+        "{log}"
+    );
+
     // with the clinician, then done: the desk sees both
     exam.set_appointment_status(visit, AppointmentStatus::InProgress, None)
         .await

@@ -112,6 +112,7 @@ fn table() -> Vec<Case> {
         case(Method::GET, "/api/v1/rooms", Perm(AppointmentRead)),
         case(Method::POST, "/api/v1/rooms", Perm(ScheduleManage)),
         case(Method::PATCH, "/api/v1/rooms/{id}", Perm(ScheduleManage)),
+        case(Method::GET, "/api/v1/flow-board", Perm(AppointmentRead)),
         case(Method::GET, "/api/v1/visit-types", Perm(AppointmentRead)),
         case(Method::POST, "/api/v1/visit-types", Perm(ScheduleManage)),
         case(

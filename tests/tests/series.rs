@@ -187,6 +187,31 @@ async fn a_weekly_series_is_planned_booked_moved_and_cancelled_one_visit_at_a_ti
         )
         .await?;
     assert_eq!(on_server(&list).len(), 3);
+    // the series by its id alone: its three visits and nothing else, audited as the patient's
+    let reads = || async {
+        let (_, log) = http
+            .call(
+                Method::GET,
+                &format!("/api/v1/audit?action=appointment.read&patient_id={patient}"),
+                Some(&admin),
+                None,
+            )
+            .await?;
+        anyhow::Ok(log["items"].as_array().map_or(0, Vec::len))
+    };
+    let before = reads().await?;
+    let (s, by_series) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/appointments?series_id={series}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200, "{by_series}");
+    assert_eq!(by_series["data"].as_array().unwrap().len(), 3);
+    assert_eq!(on_server(&by_series), on_server(&list));
+    assert_eq!(reads().await?, before + 1);
     // a series is one patient's: its id sent for another patient is refused
     let (_, q) = http
         .call(

@@ -97,20 +97,6 @@ impl ApiClient {
     }
 }
 
-/// The instants of the clinic-local midnights starting `from` and ending `to`.
-fn day_bounds(
-    tz: &chrono_tz::Tz,
-    from: NaiveDate,
-    to: NaiveDate,
-) -> (DateTime<Utc>, DateTime<Utc>) {
-    let midnight = |d: NaiveDate| {
-        let t = d.and_time(chrono::NaiveTime::MIN);
-        // a zone whose clocks skip midnight starts the day an hour later
-        medoffice_model::wall_clock_instant(tz, t).unwrap_or_else(|| t.and_utc())
-    };
-    (midnight(from), midnight(to + Duration::days(1)))
-}
-
 /// A booking of `provider_id` that the cache's availability refuses, as the error a person
 /// sees (`outside_availability`, naming why), or None when it fits.
 pub(crate) fn refusal_in_cache(
@@ -166,7 +152,7 @@ impl Workstation {
         let tz = s.tz();
         let cache = s.cache();
         let hours = cache.availability()?;
-        let (start, end) = day_bounds(&tz, from, to);
+        let (start, end) = medoffice_model::day_bounds(&tz, from, to);
         let blocks = cache.schedule_blocks(start, end)?;
         let clinic = hours.iter().find(|a| a.provider_id.is_none()).cloned();
         let open = cache

@@ -58,7 +58,7 @@ mod writes;
 use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
-use chrono::{DateTime, NaiveDate, TimeZone, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use medoffice_model::Permission;
 use tokio::sync::{broadcast, watch, RwLock};
 
@@ -179,13 +179,7 @@ impl Workstation {
     }
 }
 
-/// The UTC bounds of a clinic-local day.
+/// The UTC bounds of a clinic-local day (see [`medoffice_model::day_bounds`]).
 pub fn day_bounds(tz: chrono_tz::Tz, date: NaiveDate) -> (DateTime<Utc>, DateTime<Utc>) {
-    let start = |d: NaiveDate| {
-        tz.from_local_datetime(&d.and_time(chrono::NaiveTime::MIN))
-            .earliest()
-            .map(|t| t.with_timezone(&Utc))
-            .unwrap_or_else(|| Utc.from_utc_datetime(&d.and_time(chrono::NaiveTime::MIN)))
-    };
-    (start(date), start(date.succ_opt().unwrap_or(date)))
+    medoffice_model::day_bounds(&tz, date, date)
 }

@@ -7,8 +7,8 @@ use std::collections::BTreeMap;
 
 use chrono::Utc;
 use medoffice_model::{
-    flow_state, AppointmentField, AppointmentStatus, FlowState, NewRoom, NewVisitType, Permission,
-    Room, RoomPatch, VisitType, VisitTypePatch,
+    flow_board, room_occupant, AppointmentField, AppointmentStatus, FlowState, NewRoom,
+    NewVisitType, Permission, Room, RoomPatch, RoomUse, VisitType, VisitTypePatch,
 };
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
@@ -40,28 +40,6 @@ pub struct FlowBoard {
     pub rows: Vec<FlowRow>,
     /// Rooms in use, by name, with the visit in each (null when free).
     pub rooms: Vec<RoomUse>,
-}
-
-/// A room and who is in it.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
-#[ts(export)]
-pub struct RoomUse {
-    /// The room.
-    pub room: Room,
-    /// The visit in it now (checked in and shown there, or with the clinician there).
-    pub appointment_id: Option<Uuid>,
-}
-
-fn board_order(state: FlowState) -> u8 {
-    match state {
-        FlowState::Waiting => 0,
-        FlowState::InRoom => 1,
-        FlowState::WithClinician => 2,
-        FlowState::Late => 3,
-        FlowState::NotArrived => 4,
-        FlowState::Expected => 5,
-        FlowState::Done => 6,
-    }
 }
 
 impl ApiClient {
@@ -188,14 +166,26 @@ impl Workstation {
         let cache = s.cache();
         let staff = cache.staff()?;
         let rooms = cache.rooms()?;
-        let mut rows = Vec::new();
-        for a in local::appointments_between(&cache, from, to)? {
-            let Some(state) = flow_state(&a.record, now) else {
-                continue;
-            };
+        let board = flow_board(
+            local::appointments_between(&cache, from, to)?,
+            |a| &a.record,
+            now,
+        );
+        let in_use: Vec<RoomUse> = rooms
+            .iter()
+            .filter(|r| r.active)
+            .cloned()
+            .map(|room| RoomUse {
+                appointment_id: room_occupant(&board, |a| &a.record, room.id),
+                room,
+            })
+            .collect();
+        let mut rows = Vec::with_capacity(board.len());
+        for (a, state) in board {
             let room_name = a
                 .record
                 .room_id
+                // a room retired during the day still names where the patient is
                 .and_then(|id| rooms.iter().find(|r| r.id == id))
                 .map(|r| r.name.clone());
             rows.push(FlowRow {
@@ -204,33 +194,10 @@ impl Workstation {
                 room_name,
             });
         }
-        rows.sort_by_key(|r| {
-            let a = &r.row.appointment.record;
-            let waited = a.checked_in_at.unwrap_or(a.starts_at);
-            (
-                board_order(r.state),
-                if r.state == FlowState::Waiting {
-                    waited
-                } else {
-                    a.starts_at
-                },
-            )
-        });
-        let rooms = rooms
-            .into_iter()
-            .filter(|r| r.active)
-            .map(|room| RoomUse {
-                appointment_id: rows
-                    .iter()
-                    .find(|f| {
-                        matches!(f.state, FlowState::InRoom | FlowState::WithClinician)
-                            && f.row.appointment.record.room_id == Some(room.id)
-                    })
-                    .map(|f| f.row.appointment.record.id),
-                room,
-            })
-            .collect();
-        Ok(FlowBoard { rows, rooms })
+        Ok(FlowBoard {
+            rows,
+            rooms: in_use,
+        })
     }
 
     /// Shows a checked-in patient to a room, or back to the waiting room (`room_id` null): an

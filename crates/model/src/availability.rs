@@ -528,6 +528,21 @@ pub fn wall_clock_instant<Tz: TimeZone>(tz: &Tz, t: NaiveDateTime) -> Option<Dat
         .map(|d| d.with_timezone(&Utc))
 }
 
+/// The UTC bounds `[start, end)` of the clinic-local days from `from` to `to` (inclusive): from
+/// the first day's midnight to the midnight after the last, read as [`wall_clock_instant`] reads
+/// them (a zone whose clocks skip midnight starts that day an hour later).
+pub fn day_bounds<Tz: TimeZone>(
+    tz: &Tz,
+    from: NaiveDate,
+    to: NaiveDate,
+) -> (DateTime<Utc>, DateTime<Utc>) {
+    let midnight = |d: NaiveDate| {
+        let t = d.and_time(NaiveTime::MIN);
+        wall_clock_instant(tz, t).unwrap_or_else(|| t.and_utc())
+    };
+    (midnight(from), midnight(to.succ_opt().unwrap_or(to)))
+}
+
 fn at_local<Tz: TimeZone>(tz: &Tz, day: NaiveDate, minutes: u32) -> Option<DateTime<Utc>> {
     wall_clock_instant(
         tz,

@@ -64,7 +64,9 @@ pub fn validate_room_name(name: &str, e: &mut FieldErrors) {
 }
 
 /// Where a visit of the day stands on the flow board. Derived by [`flow_state`], never stored.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS)]
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize, TS, ToSchema,
+)]
 #[ts(export)]
 #[serde(rename_all = "snake_case")]
 pub enum FlowState {
@@ -102,6 +104,105 @@ pub fn flow_state(a: &Appointment, now: DateTime<Utc>) -> Option<FlowState> {
         AppointmentStatus::Scheduled => FlowState::NotArrived,
         AppointmentStatus::Cancelled | AppointmentStatus::NoShow => return None,
     })
+}
+
+/// A room and who is in it, on the flow board.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct RoomUse {
+    /// The room (in use).
+    pub room: Room,
+    /// The visit in it now (checked in and shown there, or with the clinician there); null when
+    /// free.
+    pub appointment_id: Option<Uuid>,
+}
+
+/// One visit on `GET /api/v1/flow-board`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FlowVisit {
+    /// The booking.
+    pub appointment: Appointment,
+    /// Where it stands ([`flow_state`] at the board's `as_of`).
+    pub state: FlowState,
+    /// "Family, Given".
+    pub patient_name: String,
+    /// The patient's medical record number.
+    pub patient_mrn: String,
+    /// The provider's full name.
+    pub provider_name: String,
+    /// The room's name, when the patient was shown to one.
+    pub room_name: Option<String>,
+    /// Whole minutes since check-in, while waiting or in a room (null otherwise, or when the
+    /// check-in time is unknown).
+    pub waiting_minutes: Option<i64>,
+}
+
+/// `GET /api/v1/flow-board` answer: the clinic's waiting room on one day, every provider.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, ToSchema)]
+pub struct FlowBoardDay {
+    /// The clinic-local day.
+    pub date: chrono::NaiveDate,
+    /// The clinic's IANA time zone, in which `date` is read.
+    pub time_zone: String,
+    /// When the states were judged (late and not-arrived follow the clock).
+    pub as_of: DateTime<Utc>,
+    /// The day's visits, cancelled ones and no-shows left out, in [`flow_board`] order.
+    pub visits: Vec<FlowVisit>,
+    /// Rooms in use, by name, with who is in each.
+    pub rooms: Vec<RoomUse>,
+}
+
+/// Where a state sorts on the board.
+fn board_rank(state: FlowState) -> u8 {
+    match state {
+        FlowState::Waiting => 0,
+        FlowState::InRoom => 1,
+        FlowState::WithClinician => 2,
+        FlowState::Late => 3,
+        FlowState::NotArrived => 4,
+        FlowState::Expected => 5,
+        FlowState::Done => 6,
+    }
+}
+
+/// The day's visits as the flow board lists them, each with its [`flow_state`] at `now`;
+/// cancelled visits and no-shows left out. In the building first (waiting, longest first; in a
+/// room; with the clinician), then late and not arrived, then expected, then done, each by
+/// start. `visit` reads the booking out of whatever a caller holds (a cache row, a server row).
+pub fn flow_board<T>(
+    visits: impl IntoIterator<Item = T>,
+    visit: impl Fn(&T) -> &Appointment,
+    now: DateTime<Utc>,
+) -> Vec<(T, FlowState)> {
+    let mut board: Vec<(T, FlowState)> = visits
+        .into_iter()
+        .filter_map(|v| flow_state(visit(&v), now).map(|s| (v, s)))
+        .collect();
+    board.sort_by_key(|(v, state)| {
+        let a = visit(v);
+        let since = match state {
+            FlowState::Waiting => a.checked_in_at.unwrap_or(a.starts_at),
+            _ => a.starts_at,
+        };
+        (board_rank(*state), since, a.id)
+    });
+    board
+}
+
+/// The visit in room `room` on a board from [`flow_board`]: shown there and checked in, or with
+/// the clinician there. None when the room is free.
+pub fn room_occupant<T>(
+    board: &[(T, FlowState)],
+    visit: impl Fn(&T) -> &Appointment,
+    room: Uuid,
+) -> Option<Uuid> {
+    board
+        .iter()
+        .find(|(v, state)| {
+            matches!(state, FlowState::InRoom | FlowState::WithClinician)
+                && visit(v).room_id == Some(room)
+        })
+        .map(|(v, _)| visit(v).id)
 }
 
 #[cfg(test)]
@@ -176,5 +277,59 @@ mod tests {
         validate_room_name("  ", &mut e);
         validate_room_name(&"x".repeat(61), &mut e);
         assert_eq!(e.0["name"].len(), 2);
+    }
+
+    #[test]
+    fn the_board_lists_who_waited_longest_first_and_finds_who_is_in_a_room() {
+        use AppointmentStatus::*;
+        let at = |s: &str| -> DateTime<Utc> { s.parse().unwrap() };
+        let room = Uuid::from_u128(7);
+        let v = |n: u128, status, start: &str, checked_in: Option<&str>, room_id| {
+            let mut a = visit(status, room_id);
+            a.id = Uuid::from_u128(n);
+            a.starts_at = at(start);
+            a.checked_in_at = checked_in.map(at);
+            a
+        };
+        let visits = vec![
+            v(1, Completed, "2026-12-07T08:00:00Z", None, None),
+            v(2, Scheduled, "2026-12-07T11:00:00Z", None, None),
+            v(
+                3,
+                CheckedIn,
+                "2026-12-07T09:30:00Z",
+                Some("2026-12-07T09:10:00Z"),
+                None,
+            ),
+            v(
+                4,
+                CheckedIn,
+                "2026-12-07T09:00:00Z",
+                Some("2026-12-07T09:20:00Z"),
+                None,
+            ),
+            v(5, InProgress, "2026-12-07T08:30:00Z", None, Some(room)),
+            v(6, Scheduled, "2026-12-07T08:45:00Z", None, None),
+            v(7, Cancelled, "2026-12-07T09:00:00Z", None, None),
+            v(8, Scheduled, "2026-12-07T09:25:00Z", None, None),
+        ];
+        let board = flow_board(visits, |a| a, at("2026-12-07T09:30:00Z"));
+        let order: Vec<(u128, FlowState)> =
+            board.iter().map(|(a, s)| (a.id.as_u128(), *s)).collect();
+        assert_eq!(
+            order,
+            vec![
+                // checked in at 09:10 waited longer than the 09:00 visit checked in at 09:20
+                (3, FlowState::Waiting),
+                (4, FlowState::Waiting),
+                (5, FlowState::WithClinician),
+                (8, FlowState::Late),
+                (6, FlowState::NotArrived),
+                (2, FlowState::Expected),
+                (1, FlowState::Done),
+            ]
+        );
+        assert_eq!(room_occupant(&board, |a| a, room), Some(Uuid::from_u128(5)));
+        assert_eq!(room_occupant(&board, |a| a, Uuid::from_u128(99)), None);
     }
 }

@@ -102,6 +102,7 @@ pub struct ApiJson<T>(pub T);
         rooms::list,
         rooms::create,
         rooms::patch,
+        rooms::flow_board,
         visit_types::list,
         visit_types::create,
         visit_types::patch,
@@ -203,6 +204,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         )
         .route("/api/v1/rooms", get(rooms::list).post(rooms::create))
         .route("/api/v1/rooms/{id}", axum::routing::patch(rooms::patch))
+        .route("/api/v1/flow-board", get(rooms::flow_board))
         .route(
             "/api/v1/visit-types",
             get(visit_types::list).post(visit_types::create),

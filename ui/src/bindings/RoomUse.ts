@@ -2,14 +2,15 @@
 import type { Room } from "./Room";
 
 /**
- * A room and who is in it.
+ * A room and who is in it, on the flow board.
  */
 export type RoomUse = { 
 /**
- * The room.
+ * The room (in use).
  */
 room: Room, 
 /**
- * The visit in it now (checked in and shown there, or with the clinician there).
+ * The visit in it now (checked in and shown there, or with the clinician there); null when
+ * free.
  */
 appointment_id: string | null, };

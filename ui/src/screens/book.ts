@@ -20,10 +20,9 @@ import type { Recurrence } from "../bindings/Recurrence";
 import type { RecurrenceUnit } from "../bindings/RecurrenceUnit";
 import type { SeriesPlan } from "../bindings/SeriesPlan";
 import type { VisitType } from "../bindings/VisitType";
-import type { Slot } from "../lib/slots";
 import { openModal } from "../ui/modal";
 import { providers, timeSpan } from "./schedule";
-import { nextFreeTimes } from "./slotFinder";
+import { freeTimeOffers } from "./slotFinder";
 import { syncBadges } from "./common";
 
 /** The next quarter hour after `nowMs` in the clinic's zone (same day), else 09:00. */
@@ -425,7 +424,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       ctx.back();
     } catch (raw) {
       const e = raw as CommandError;
-      if (e.code === "conflict") await showConflict(e);
+      if (e.code === "conflict" && body) await showConflict(e, body);
       else if (e.code === "outside_availability" && body) await showOutsideHours(e, body);
       else if (e.code === "validation" && e.fields) {
         const f = { ...e.fields };
@@ -443,47 +442,28 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     }
   };
 
+  /** Offers the provider's next free times for this booking; a pick fills the date and time in. */
+  const offers = (body: NewAppointment) =>
+    freeTimeOffers(ctx, { providerId: body.provider_id, fromDate: utcToZoned(body.starts_at, ctx.tz).date, minutes: body.duration_minutes }, "book-offer", (o) => {
+      date.control.value = o.date;
+      time.control.value = o.time;
+      conflict.hidden = true;
+      renderWhen();
+      storeDraft();
+      save.focus();
+    });
+
   /** A time outside the hours: why, the next free times, and (for a role that may) an override with its reason. */
   const showOutsideHours = async (e: CommandError, body: NewAppointment) => {
-    const fromDate = utcToZoned(body.starts_at, ctx.tz).date;
-    let offers: Slot[] = [];
-    try {
-      offers = await nextFreeTimes(ctx, [body.provider_id], fromDate < ctx.today() ? ctx.today() : fromDate, body.duration_minutes);
-    } catch {
-      // the reason alone still says what to do
-    }
+    const free = offers(body);
+    await free.ready;
     const why = h("input", { type: "text", id: "book-outside-reason", "data-testid": "book-outside-reason", maxlength: 500, "aria-label": "Why book outside the hours" }) as HTMLInputElement;
     const whyErr = h("span", { class: "field-error", id: "book-outside-reason-error", role: "alert", "data-testid": "book-outside-reason-error" });
     why.setAttribute("aria-describedby", "book-outside-reason-error");
     replace(
       conflict,
       h("span", { "data-testid": "book-outside-text" }, `${e.message}.`),
-      offers.length > 0
-        ? h(
-            "div",
-            { class: "offer-list" },
-            "Next free times: ",
-            offers.map((o) =>
-              h(
-                "button",
-                {
-                  type: "button",
-                  class: "btn btn-small",
-                  "data-testid": "book-offer",
-                  onclick: () => {
-                    date.control.value = o.date;
-                    time.control.value = o.time;
-                    conflict.hidden = true;
-                    renderWhen();
-                    storeDraft();
-                    save.focus();
-                  },
-                },
-                `${formatLongDate(o.date)} ${o.time}`,
-              ),
-            ),
-          )
-        : h("div", null, "No free time with this provider in the next four weeks."),
+      free.el,
       ctx.can("appointment_outside_hours")
         ? h(
             "div",
@@ -645,7 +625,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     (confirm as HTMLButtonElement).focus();
   };
 
-  const showConflict = async (e: CommandError) => {
+  const showConflict = async (e: CommandError, body: NewAppointment) => {
+    const free = offers(body);
     let text = "This time clashes with another booking";
     if (e.conflicting_appointment_id) {
       try {
@@ -671,9 +652,11 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
             " (a reason is required).",
           ]
         : ".",
+      free.el,
     );
     conflict.hidden = false;
-    time.control.focus();
+    await free.ready;
+    (conflict.querySelector<HTMLButtonElement>('[data-testid="book-offer"]') ?? time.control).focus();
   };
 
   form.addEventListener("submit", (e) => {

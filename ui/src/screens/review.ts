@@ -27,11 +27,13 @@ import {
   valueToInput,
 } from "../lib/review";
 import { formatDateTime, utcToZoned } from "../lib/tz";
+import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { providers } from "./schedule";
+import { freeTimeOffers } from "./slotFinder";
 
 type Conflict = Extract<ReviewItem, { kind: "field_conflict" }>;
 type Refused = Extract<ReviewItem, { kind: "refused" }>;
@@ -243,12 +245,29 @@ export function reviewScreen(ctx: Ctx): Screen {
     }
     const formErr = banner(`rebook-error-${k}`);
     formErr.dataset.testid = "rebook-error";
+    // the provider's next free times from the refused date: one click fills the form in
+    const offersBox = h("div");
+    const offer = (fromDate: string) => {
+      const minutes = Number(duration.control.value.trim());
+      if (!provider.control.value || durationError(minutes) !== null) return replace(offersBox);
+      const d = r.data && typeof r.data === "object" ? (r.data as Record<string, unknown>) : {};
+      const free = freeTimeOffers(ctx, { providerId: provider.control.value, fromDate: fromDate || ctx.today(), minutes, ignoreId: typeof d.id === "string" ? d.id : undefined }, "rebook-offer", (o) => {
+        date.control.value = o.date;
+        time.control.value = o.time;
+        date.setError(null);
+        time.setError(null);
+        showFieldErrors(fields, {}, formErr);
+        save.focus();
+      });
+      replace(offersBox, free.el);
+    };
     const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "rebook-save" }, "Rebook");
     const form = h(
       "form",
       { class: "rebook-form", "data-testid": "rebook-form", novalidate: true, "aria-label": "Rebook at another time" },
       h("div", { class: "rebook-grid" }, ...fields.map((f) => f.wrap)),
       h("p", { class: "muted small rebook-note" }, `Date and time are the clinic's (${ctx.tz}). Rebooking sends the booking again at the new time; nothing else about it changes.`),
+      offersBox,
       formErr,
       h("div", { class: "form-actions" }, save, discard),
     );
@@ -256,6 +275,10 @@ export function reviewScreen(ctx: Ctx): Screen {
       const f = fields.find((x) => x.control === e.target);
       f?.setError(null);
     });
+    // another provider or length: other free times
+    provider.control.addEventListener("change", () => offer(date.control.value));
+    duration.control.addEventListener("change", () => offer(date.control.value));
+    offer(start.date);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       const req = buildRebook(
@@ -281,6 +304,11 @@ export function reviewScreen(ctx: Ctx): Screen {
           if (ce.code === "conflict") {
             const other = ce.conflicting_appointment_id ? await findBooking(ce.conflicting_appointment_id, date.control.value) : null;
             setBanner(formErr, `This time clashes with ${other ? clashText(other, ctx.tz) : "another booking"}. Choose another time or provider.`);
+            offer(date.control.value);
+            time.control.focus();
+          } else if (ce.code === "outside_availability") {
+            setBanner(formErr, `${ce.message}. Choose another time or provider.`);
+            offer(date.control.value);
             time.control.focus();
           } else if (ce.code === "validation" && ce.fields) {
             const f = { ...ce.fields };

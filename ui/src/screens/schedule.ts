@@ -21,7 +21,7 @@ import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { syncBadges } from "./common";
 import { SLOT_PX, columnOf, dayTitle, movable, renderGrid, slotInstant, type GridColumn, type SlotRef } from "./scheduleGrid";
-import { openSlotFinder } from "./slotFinder";
+import { freeTimeOffers, openSlotFinder } from "./slotFinder";
 
 /** Day or week; kept while the app runs. */
 let lastView: "day" | "week" = "day";
@@ -341,6 +341,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const mLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "move-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
     const mErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "move-dialog-error" });
     mErr.hidden = true;
+    // after a clash or a time outside the hours: the provider's next free times
+    const mOffers = h("div", { class: "span-2" });
     // shown once a move is refused for the hours, to a role that may override them
     const mWhy = field(textInput({ maxlength: 500 }), { id: "move-outside-reason", name: "outside_hours_reason", label: "Why move it outside the hours", hint: "Kept with the booking and in the audit log" });
     mWhy.wrap.classList.add("span-2");
@@ -357,6 +359,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       mLen.wrap,
       mWhy.wrap,
       h("div", { class: "span-2" }, mErr),
+      mOffers,
       h("div", { class: "form-actions span-2" }, save, keep),
     );
     const m = openModal({ title: "Move booking", testid: "move-dialog", content: form });
@@ -370,6 +373,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     form.addEventListener("submit", (e) => {
       e.preventDefault();
       mErr.hidden = true;
+      replace(mOffers);
       for (const f of [mDate, mTime, mLen, mProv, mWhy]) f.setError(null);
       const d = mDate.control.value;
       const t = parseTimeOfDay(mTime.control.value);
@@ -388,6 +392,16 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
         if (refused) {
           mErr.textContent = refused;
           mErr.hidden = false;
+          if (lastRefusal === "conflict" || lastRefusal === "outside_availability") {
+            const free = freeTimeOffers(ctx, { providerId: mProv.control.value, fromDate: d, minutes: len, ignoreId: a.id }, "move-offer", (o) => {
+              mDate.control.value = o.date;
+              mTime.control.value = o.time;
+              mErr.hidden = true;
+              replace(mOffers);
+              save.focus();
+            });
+            replace(mOffers, free.el);
+          }
           if (lastRefusal === "outside_availability" && ctx.can("appointment_outside_hours") && mWhy.wrap.hidden) {
             mWhy.wrap.hidden = false;
             mErr.textContent = `${refused} To move it there anyway, say why below and press Move again.`;

@@ -20,13 +20,23 @@ import { providers } from "./schedule";
  * The next free slots of `providerIds` for a visit of `minutes`, from `fromDate` (not before
  * now), inside the hours and clear of bookings, and the availability they were found in.
  */
-async function freeSlots(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit: number, days: number): Promise<{ slots: Slot[]; view: AvailabilityView }> {
+async function freeSlots(
+  ctx: Ctx,
+  providerIds: string[],
+  fromDate: string,
+  minutes: number,
+  limit: number,
+  days: number,
+  ignoreId: string | null = null,
+): Promise<{ slots: Slot[]; view: AvailabilityView }> {
   const to = addDays(fromDate, days - 1);
   const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, to, providerIds.length === 1 ? (providerIds[0] ?? null) : null), api.availability(fromDate, to)]);
   const busy = rows
     // only a refused new booking (never on the server) holds no time; a server booking whose
     // later change was refused still does
     .filter((r) => !(r.appointment.rejected && r.appointment.record.revision === 0))
+    // a booking being moved does not stand in its own way
+    .filter((r) => r.appointment.record.id !== ignoreId)
     .map((r) => ({
       provider_id: r.appointment.record.provider_id,
       starts_at: r.appointment.record.starts_at,
@@ -37,9 +47,38 @@ async function freeSlots(ctx: Ctx, providerIds: string[], fromDate: string, minu
   return { slots, view };
 }
 
-/** The next free times to offer instead of a refused booking or move (see `freeSlots`). */
-export async function nextFreeTimes(ctx: Ctx, providerIds: string[], fromDate: string, minutes: number, limit = 3, days = 28): Promise<Slot[]> {
-  return (await freeSlots(ctx, providerIds, fromDate, minutes, limit, days)).slots;
+/** What to offer free times for: one provider, a visit of `minutes`, from `fromDate`. */
+export interface OfferFor {
+  providerId: string;
+  fromDate: string;
+  minutes: number;
+  /** The booking being moved or rebooked, whose own time is not in its way. */
+  ignoreId?: string;
+}
+
+/**
+ * "Next free times: [Mon 7 Dec 09:30] …", offered instead of a clash, a time outside the hours,
+ * a refused move or a refused booking in Review: the provider's next three free times of that
+ * length within four weeks, from `fromDate` (never before today). A click hands the slot to
+ * `pick`. Filled in when the schedule has been read; `ready` settles then (a failed read leaves
+ * it empty: the refusal's own words still say what to do).
+ */
+export function freeTimeOffers(ctx: Ctx, o: OfferFor, testid: string, pick: (s: Slot) => void): { el: HTMLElement; ready: Promise<Slot[]> } {
+  const el = h("div", { class: "offer-list", "data-testid": `${testid}s`, "aria-live": "polite" });
+  const from = o.fromDate < ctx.today() ? ctx.today() : o.fromDate;
+  const ready = freeSlots(ctx, [o.providerId], from, o.minutes, 3, 28, o.ignoreId ?? null)
+    .then(({ slots }) => {
+      if (slots.length === 0) replace(el, `No free time of ${o.minutes} minutes with ${ctx.staffName(o.providerId)} in the four weeks from ${formatLongDate(from)}.`);
+      else
+        replace(
+          el,
+          `Next free times with ${ctx.staffName(o.providerId)}: `,
+          slots.map((s) => h("button", { type: "button", class: "btn btn-small", "data-testid": testid, onclick: () => pick(s) }, `${formatLongDate(s.date)} ${s.time}`)),
+        );
+      return slots;
+    })
+    .catch(() => [] as Slot[]);
+  return { el, ready };
 }
 
 /** Opens the finder; `providerId` preselects a provider (null: any provider). */

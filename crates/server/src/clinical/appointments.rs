@@ -65,6 +65,9 @@ pub struct AppointmentFilter {
     pub provider_id: Option<Uuid>,
     /// Only this patient's.
     pub patient_id: Option<Uuid>,
+    /// Only the visits of this recurring series (`series_id` of each occurrence: one patient's
+    /// visits booked together every N days, weeks or months).
+    pub series_id: Option<Uuid>,
 }
 
 /// Appointments matching `f`, by start time.
@@ -78,12 +81,14 @@ pub async fn list_appointments(
         " FROM appointments WHERE NOT deleted \
          AND ($1::timestamptz IS NULL OR starts_at >= $1) AND ($2::timestamptz IS NULL OR starts_at < $2) \
          AND ($3::uuid IS NULL OR provider_id = $3) AND ($4::uuid IS NULL OR patient_id = $4) \
+         AND ($5::uuid IS NULL OR series_id = $5) \
          ORDER BY starts_at, id LIMIT 2000"
     ))
     .bind(f.from)
     .bind(f.to)
     .bind(f.provider_id)
     .bind(f.patient_id)
+    .bind(f.series_id)
     .fetch_all(conn)
     .await?;
     Ok(rows
@@ -534,7 +539,11 @@ pub mod rest {
         actor.require(Permission::AppointmentRead)?;
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
         let data = super::list_appointments(&mut tx, &f).await?;
-        if let Some(patient_id) = f.patient_id {
+        // a series is one patient's visits
+        let patient = f
+            .patient_id
+            .or_else(|| f.series_id.and(data.first().map(|a| a.patient_id)));
+        if let Some(patient_id) = patient {
             // one patient's appointments are part of their record (the day's schedule is not)
             audit::record(
                 &mut tx,

@@ -5,10 +5,15 @@
 use axum::extract::{Path, State};
 use axum::http::StatusCode;
 use axum::Json;
-use medoffice_model::{ErrorBody, FieldErrors, NewRoom, Permission, Room, RoomPatch};
+use medoffice_model::{
+    ErrorBody, FieldErrors, FlowBoardDay, FlowState, FlowVisit, NewRoom, Permission, Room,
+    RoomPatch, RoomUse,
+};
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
+use super::appointments::appointment_cols;
+use crate::audit::{self, AuditEntry};
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{is_pg_code, AppError, AppResult};
@@ -167,4 +172,117 @@ pub async fn patch(
     super::audit_setup(&mut tx, &actor, "room.update", "room", id).await?;
     tx.commit().await?;
     Ok(Json(room))
+}
+
+/// `GET /api/v1/flow-board` query.
+#[derive(Debug, serde::Deserialize, utoipa::IntoParams)]
+pub struct FlowBoardQuery {
+    /// The clinic-local day (`YYYY-MM-DD`); today in the clinic's time zone when absent.
+    pub date: Option<chrono::NaiveDate>,
+}
+
+/// The clinic's waiting room on one day, every provider: each visit with where it stands
+/// ([`medoffice_model::flow_state`], the rule the workstations apply to their caches), the
+/// patient's name and MRN, the room, and minutes waited since check-in; the rooms in use with
+/// who is in each. For a waiting-room display or another system; the workstations read their
+/// own cache. Any role that reads the schedule. The patients shown are audited
+/// (`flow_board.read`, their ids in the detail).
+#[utoipa::path(get, path = "/api/v1/flow-board", tag = "rooms", params(FlowBoardQuery),
+    responses((status = 200, body = FlowBoardDay), (status = 400, body = ErrorBody),
+        (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
+pub async fn flow_board(
+    State(st): State<AppState>,
+    actor: Actor,
+    axum::extract::Query(q): axum::extract::Query<FlowBoardQuery>,
+) -> AppResult<Json<FlowBoardDay>> {
+    actor.require(Permission::AppointmentRead)?;
+    let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+    let tz = super::clinic_tz(&mut tx).await?;
+    let now = chrono::Utc::now();
+    let date = q
+        .date
+        .unwrap_or_else(|| now.with_timezone(&tz).date_naive());
+    let (from, to) = medoffice_model::day_bounds(&tz, date, date);
+    let rows = sqlx::query(concat!(
+        "SELECT a.*, p.family_name || ', ' || p.given_name AS patient_name, p.mrn AS patient_mrn, \
+         u.full_name AS provider_name FROM (SELECT ",
+        appointment_cols!(),
+        " FROM appointments WHERE NOT deleted AND starts_at >= $1 AND starts_at < $2 \
+         AND status NOT IN ('cancelled', 'no_show')) a \
+         JOIN patients p ON p.id = a.patient_id JOIN users u ON u.id = a.provider_id"
+    ))
+    .bind(from)
+    .bind(to)
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut visits = Vec::with_capacity(rows.len());
+    for r in &rows {
+        let names: (String, String, String) = (
+            r.try_get("patient_name")?,
+            r.try_get("patient_mrn")?,
+            r.try_get("provider_name")?,
+        );
+        visits.push((super::appointments::appointment_from_row(r)?, names));
+    }
+    let rooms = sqlx::query(concat!("SELECT ", room_cols!(), " FROM rooms"))
+        .fetch_all(&mut *tx)
+        .await?
+        .iter()
+        .map(room_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let board = medoffice_model::flow_board(visits, |(a, _)| a, now);
+    let mut in_use: Vec<RoomUse> = rooms
+        .iter()
+        .filter(|r| r.active)
+        .map(|room| RoomUse {
+            appointment_id: medoffice_model::room_occupant(&board, |(a, _)| a, room.id),
+            room: room.clone(),
+        })
+        .collect();
+    in_use.sort_by_key(|r| r.room.name.to_lowercase());
+    let shown: Vec<String> = board
+        .iter()
+        .map(|((a, _), _)| a.patient_id.to_string())
+        .collect();
+    let visits = board
+        .into_iter()
+        .map(
+            |((a, (patient_name, patient_mrn, provider_name)), state)| FlowVisit {
+                room_name: a
+                    .room_id
+                    .and_then(|id| rooms.iter().find(|r| r.id == id))
+                    .map(|r| r.name.clone()),
+                waiting_minutes: match state {
+                    FlowState::Waiting | FlowState::InRoom => {
+                        a.checked_in_at.map(|t| (now - t).num_minutes().max(0))
+                    }
+                    _ => None,
+                },
+                appointment: a,
+                state,
+                patient_name,
+                patient_mrn,
+                provider_name,
+            },
+        )
+        .collect();
+    audit::record_detail(
+        &mut tx,
+        &actor,
+        AuditEntry::success("flow_board.read", "appointment", None, None),
+        Some(&format!(
+            "date={date}; showed {} patients: {}",
+            shown.len(),
+            shown.join(",")
+        )),
+    )
+    .await?;
+    tx.commit().await?;
+    Ok(Json(FlowBoardDay {
+        date,
+        time_zone: tz.name().to_owned(),
+        as_of: now,
+        visits,
+        rooms: in_use,
+    }))
 }
