@@ -120,8 +120,9 @@ enum Command {
         #[arg(long, default_value = "data/synthea-ma27")]
         dir: PathBuf,
         /// Leave the clinic without opening hours, working hours or closed dates, so any time
-        /// is bookable and the day's schedule is booked today: for test suites that must pass
-        /// on any day of the year (a Sunday, Christmas Day).
+        /// is bookable and the day's schedule is booked today, with nobody checked in yet and no
+        /// recurring series: for test suites that must pass on any day of the year (a Sunday,
+        /// Christmas Day) and find the day untouched.
         #[arg(long)]
         without_hours: bool,
     },
@@ -403,8 +404,15 @@ async fn demo(url: &str, dir: &std::path::Path, without_hours: bool) -> anyhow::
     if rooms > 0 {
         println!("{rooms} rooms added");
     }
-    let (day, booked) =
-        book_todays_schedule(&pool, tenant, ids["doctor"], ids["nurse"], ids["reception"]).await?;
+    let (day, booked) = book_todays_schedule(
+        &pool,
+        tenant,
+        ids["doctor"],
+        ids["nurse"],
+        ids["reception"],
+        !without_hours,
+    )
+    .await?;
     println!("schedule of {day}: {booked} appointments booked");
     println!();
     println!("Demo clinic code: {DEMO_TENANT}   (all demo passwords: {DEMO_PASSWORD})");
@@ -561,13 +569,16 @@ async fn set_demo_rooms(pool: &sqlx::PgPool, tenant: Uuid, admin: Uuid) -> anyho
 /// Books a day of visits for the demo physician and nurse, from the imported patients, on the
 /// clinic's next open day from today on which the doctor works (today when it is one), unless
 /// that day's demo schedule exists already. Visits that would fall outside anyone's hours are
-/// left out. Answers the day and how many were booked.
+/// left out. With `in_motion`, the day is under way as the clock says (see
+/// [`set_demo_day_in_motion`]) and the weekly blood-pressure check is a recurring series of six
+/// weekly visits. Answers the day and how many were booked.
 async fn book_todays_schedule(
     pool: &sqlx::PgPool,
     tenant: Uuid,
     doctor: Uuid,
     nurse: Uuid,
     by: Uuid,
+    in_motion: bool,
 ) -> anyhow::Result<(chrono::NaiveDate, usize)> {
     let mut tx = db::tenant_tx(pool, tenant).await?;
     let tz: chrono_tz::Tz = clinical::clinic_tz(&mut tx)
@@ -686,53 +697,223 @@ async fn book_todays_schedule(
         ),
     ];
     let mut n = 0;
+    let mut day = Vec::new();
     for ((provider, time, minutes, kind, reason), patient) in slots.into_iter().zip(patients) {
         let t = NaiveTime::parse_from_str(time, "%H:%M")?;
-        let Some(local) = tz.from_local_datetime(&today.and_time(t)).earliest() else {
+        let Some(starts_at) = medoffice_model::wall_clock_instant(&tz, today.and_time(t)) else {
             continue;
         };
-        let starts_at = local.with_timezone(&chrono::Utc);
-        let (clinic, hours, blocks) = clinical::availability::rules_for(
-            &mut tx,
-            provider,
-            starts_at,
-            starts_at + chrono::Duration::minutes(i64::from(minutes)),
-        )
-        .await?;
-        let rules = medoffice_model::AvailabilityRules {
-            clinic: clinic.as_ref(),
-            provider: hours.as_ref(),
-            blocks: &blocks,
+        // the nurse's weekly blood-pressure check recurs: six weeks from today
+        let series = (in_motion && reason.starts_with("Weekly")).then(Uuid::now_v7);
+        let starts = match series {
+            Some(_) => medoffice_model::Recurrence {
+                every: 1,
+                unit: medoffice_model::RecurrenceUnit::Week,
+                count: Some(6),
+                until: None,
+            }
+            .starts(&tz, starts_at),
+            None => vec![starts_at],
         };
-        if medoffice_model::check_booking(&tz, rules, provider, starts_at, minutes).is_err() {
-            continue;
+        for (k, starts_at) in starts.into_iter().enumerate() {
+            if !fits_hours(&mut tx, &tz, provider, starts_at, minutes).await? {
+                continue;
+            }
+            let new = NewAppointment {
+                id: None,
+                patient_id: patient,
+                provider_id: provider,
+                starts_at,
+                duration_minutes: minutes,
+                kind,
+                reason: Some(reason.into()),
+                notes: None,
+                overbooked: None,
+                outside_hours_reason: None,
+                series_id: series,
+                visit_type_id: None,
+            };
+            let a = appointments::insert_appointment(
+                &mut tx,
+                tenant,
+                Some(by),
+                Uuid::now_v7(),
+                &new,
+                AppointmentStatus::Scheduled,
+                Some(&format!("{tag}{n}")),
+            )
+            .await?;
+            if k == 0 {
+                day.push(a);
+            }
+            n += 1;
         }
-        let new = NewAppointment {
-            id: None,
-            patient_id: patient,
-            provider_id: provider,
-            starts_at,
-            duration_minutes: minutes,
-            kind,
-            reason: Some(reason.into()),
-            notes: None,
-            overbooked: None,
-            outside_hours_reason: None,
-            series_id: None,
-            visit_type_id: None,
-        };
-        appointments::insert_appointment(
-            &mut tx,
-            tenant,
-            Some(by),
-            Uuid::now_v7(),
-            &new,
-            AppointmentStatus::Scheduled,
-            Some(&format!("{tag}{n}")),
-        )
-        .await?;
-        n += 1;
+    }
+    if in_motion && today == chrono::Utc::now().with_timezone(&tz).date_naive() {
+        set_demo_day_in_motion(&mut tx, &day, doctor).await?;
     }
     tx.commit().await?;
     Ok((today, n))
+}
+
+/// Whether a visit of `provider` at `starts_at` for `minutes` is inside the clinic's and the
+/// provider's hours and clear of blocks.
+async fn fits_hours(
+    tx: &mut sqlx::PgConnection,
+    tz: &chrono_tz::Tz,
+    provider: Uuid,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    minutes: i32,
+) -> anyhow::Result<bool> {
+    let (clinic, hours, blocks) = clinical::availability::rules_for(
+        tx,
+        provider,
+        starts_at,
+        starts_at + chrono::Duration::minutes(i64::from(minutes)),
+    )
+    .await?;
+    let rules = medoffice_model::AvailabilityRules {
+        clinic: clinic.as_ref(),
+        provider: hours.as_ref(),
+        blocks: &blocks,
+    };
+    Ok(medoffice_model::check_booking(tz, rules, provider, starts_at, minutes).is_ok())
+}
+
+/// Where a demo visit stands when the demo is loaded at `now`: checked in at what time, then
+/// which status (none: still waiting), and in which room (`Consulting`: the provider's own).
+#[derive(Debug, PartialEq)]
+enum DemoRoom {
+    None,
+    Consulting,
+    Room2,
+}
+
+/// The state of one of today's demo visits at `now` (`arrived`: how many due soon have already
+/// arrived, in start order): over is done, under way is with the clinician, and the next two
+/// due within the hour have arrived (waiting 11 and 4 minutes; the second shown to Room 2).
+fn demo_visit_at(
+    starts_at: chrono::DateTime<chrono::Utc>,
+    minutes: i32,
+    now: chrono::DateTime<chrono::Utc>,
+    arrived: &mut u8,
+) -> Option<(
+    chrono::DateTime<chrono::Utc>,
+    Option<&'static str>,
+    DemoRoom,
+)> {
+    let m = chrono::Duration::minutes;
+    let ends = starts_at + m(i64::from(minutes));
+    Some(if ends <= now {
+        (starts_at - m(10), Some("completed"), DemoRoom::Consulting)
+    } else if starts_at <= now {
+        (starts_at - m(8), Some("in_progress"), DemoRoom::Consulting)
+    } else if starts_at <= now + m(60) && *arrived < 2 {
+        *arrived += 1;
+        if *arrived == 1 {
+            (now - m(11), None, DemoRoom::None)
+        } else {
+            (now - m(4), None, DemoRoom::Room2)
+        }
+    } else {
+        return None;
+    })
+}
+
+/// Today's demo visits as the clock finds them ([`demo_visit_at`]), so the waiting room has
+/// people in it: the doctor consults in Room 1, the nurse in Triage. Through the same status
+/// trigger as any check-in (migration 0004).
+async fn set_demo_day_in_motion(
+    tx: &mut sqlx::PgConnection,
+    day: &[medoffice_model::Appointment],
+    doctor: Uuid,
+) -> anyhow::Result<()> {
+    let rooms: std::collections::HashMap<String, Uuid> =
+        sqlx::query_as("SELECT name, id FROM rooms WHERE active")
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let now = chrono::Utc::now();
+    let mut arrived = 0;
+    for a in day {
+        let Some((checked_in, then, room)) =
+            demo_visit_at(a.starts_at, a.duration_minutes, now, &mut arrived)
+        else {
+            continue;
+        };
+        let room = match room {
+            DemoRoom::None => None,
+            DemoRoom::Consulting if a.provider_id == doctor => rooms.get("Room 1"),
+            DemoRoom::Consulting => rooms.get("Triage"),
+            DemoRoom::Room2 => rooms.get("Room 2"),
+        };
+        sqlx::query(
+            "UPDATE appointments SET status = 'checked_in', checked_in_at = $2, room_id = $3 WHERE id = $1",
+        )
+        .bind(a.id)
+        .bind(checked_in.min(now))
+        .bind(room.copied())
+        .execute(&mut *tx)
+        .await?;
+        if let Some(status) = then {
+            sqlx::query("UPDATE appointments SET status = $2 WHERE id = $1")
+                .bind(a.id)
+                .bind(status)
+                .execute(&mut *tx)
+                .await?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(test)]
+#[allow(clippy::unwrap_used)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_demo_day_follows_the_clock_at_its_edges() {
+        let at = |s: &str| -> chrono::DateTime<chrono::Utc> { s.parse().unwrap() };
+        let now = at("2026-12-07T15:00:00Z");
+        let mut arrived = 0;
+        let mut state = |start: &str, minutes| {
+            demo_visit_at(at(start), minutes, now, &mut arrived)
+                .map(|(t, then, room)| (t, then, room))
+        };
+        // ended exactly now: done, checked in ten minutes before its start
+        assert_eq!(
+            state("2026-12-07T14:40:00Z", 20),
+            Some((
+                at("2026-12-07T14:30:00Z"),
+                Some("completed"),
+                DemoRoom::Consulting
+            ))
+        );
+        // started exactly now: with the clinician
+        assert_eq!(
+            state("2026-12-07T15:00:00Z", 20),
+            Some((
+                at("2026-12-07T14:52:00Z"),
+                Some("in_progress"),
+                DemoRoom::Consulting
+            ))
+        );
+        // the next two due within the hour have arrived, the second shown to Room 2
+        assert_eq!(
+            state("2026-12-07T15:20:00Z", 20),
+            Some((at("2026-12-07T14:49:00Z"), None, DemoRoom::None))
+        );
+        assert_eq!(
+            state("2026-12-07T16:00:00Z", 20),
+            Some((at("2026-12-07T14:56:00Z"), None, DemoRoom::Room2))
+        );
+        // a third due soon, and one past the hour, are still expected
+        assert_eq!(state("2026-12-07T15:30:00Z", 20), None);
+        let mut none_yet = 0;
+        assert_eq!(
+            demo_visit_at(at("2026-12-07T16:00:01Z"), 20, now, &mut none_yet),
+            None
+        );
+    }
 }
