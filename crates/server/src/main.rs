@@ -877,10 +877,7 @@ mod tests {
         let at = |s: &str| -> chrono::DateTime<chrono::Utc> { s.parse().unwrap() };
         let now = at("2026-12-07T15:00:00Z");
         let mut arrived = 0;
-        let mut state = |start: &str, minutes| {
-            demo_visit_at(at(start), minutes, now, &mut arrived)
-                .map(|(t, then, room)| (t, then, room))
-        };
+        let mut state = |start: &str, minutes| demo_visit_at(at(start), minutes, now, &mut arrived);
         // ended exactly now: done, checked in ten minutes before its start
         assert_eq!(
             state("2026-12-07T14:40:00Z", 20),
