@@ -144,9 +144,38 @@ async fn audit_log(state: State<'_, AppState>, filter: AuditFilter) -> Res<Audit
     state.ws.audit_log(filter).await
 }
 
+/// Asks where to save an audit export with the system's save dialog (a CSV file named for now,
+/// in Downloads, to start with): the path chosen, or null when the person closed the dialog.
 #[tauri::command(rename_all = "snake_case")]
-async fn suggested_export_path(state: State<'_, AppState>) -> Res<String> {
-    state.ws.suggested_export_path().await
+async fn choose_export_path<R: Runtime>(
+    app: tauri::AppHandle<R>,
+    window: tauri::WebviewWindow<R>,
+    state: State<'_, AppState>,
+) -> Res<Option<String>> {
+    use tauri_plugin_dialog::DialogExt;
+    let suggested = PathBuf::from(state.ws.suggested_export_path().await?);
+    let mut dialog = app
+        .dialog()
+        .file()
+        .set_title("Export the audit log")
+        .add_filter("CSV (spreadsheet)", &["csv"])
+        .set_parent(&window);
+    if let Some(dir) = suggested.parent() {
+        dialog = dialog.set_directory(dir);
+    }
+    if let Some(name) = suggested.file_name() {
+        dialog = dialog.set_file_name(name.to_string_lossy());
+    }
+    let (tx, rx) = tokio::sync::oneshot::channel();
+    dialog.save_file(move |chosen| {
+        let _ = tx.send(chosen);
+    });
+    Ok(rx
+        .await
+        .ok()
+        .flatten()
+        .and_then(|p| p.into_path().ok())
+        .map(|p| p.to_string_lossy().into_owned()))
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -558,6 +587,7 @@ pub fn run() {
         )
         .init();
     let result = app(tauri::Builder::default())
+        .plugin(tauri_plugin_dialog::init())
         .setup(|app| {
             let ws = open_workstation(app)?;
             attach(app, ws);
@@ -681,7 +711,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         clinic_settings,
         update_clinic_settings,
         audit_log,
-        suggested_export_path,
+        choose_export_path,
         export_audit
     ])
 }

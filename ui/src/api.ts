@@ -123,7 +123,8 @@ export const api = {
   clinicSettings: () => call<TenantInfo>("clinic_settings"),
   updateClinicSettings: (patch: TenantPatch) => call<TenantInfo>("update_clinic_settings", { patch }),
   auditLog: (filter: AuditFilter) => call<AuditPage>("audit_log", { filter }),
-  suggestedExportPath: () => call<string>("suggested_export_path"),
+  /** The system's save dialog for an audit export; null when closed without choosing. */
+  chooseExportPath: () => call<string | null>("choose_export_path"),
   /** `path`: where to save (null: the Downloads folder). */
   exportAudit: (filter: AuditFilter, path: string | null) => call<AuditExport>("export_audit", { filter, path }),
   /**

@@ -175,8 +175,7 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
   const more = h("button", { type: "button", class: "btn", "data-testid": "audit-more" }, "Load older entries");
   more.hidden = true;
 
-  const exportPath = field(textInput({ spellcheck: "false" }), { id: "audit-export-path", name: "path", label: "Save as", hint: "A file on this computer; the folder must exist." });
-  const exportBtn = h("button", { type: "button", class: "btn", "data-testid": "audit-export" }, "Export these entries as CSV");
+  const exportBtn = h("button", { type: "button", class: "btn", "data-testid": "audit-export" }, "Export these entries as CSV…");
   const exportErr = banner("audit-export-error");
   const exportDone = h("p", { class: "banner banner-info", "data-testid": "audit-export-done", role: "status" });
   exportDone.hidden = true;
@@ -184,7 +183,8 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
     "section",
     { class: "panel audit-export", "aria-labelledby": "audit-export-title" },
     h("h2", { id: "audit-export-title" }, "Export"),
-    h("div", { class: "export-row" }, exportPath.wrap, exportBtn),
+    h("p", { class: "muted small" }, "Every entry matching the filter last applied, not only the page shown, as a spreadsheet file. You choose where to save it."),
+    h("div", { class: "export-row" }, exportBtn),
     exportErr,
     exportDone,
   );
@@ -311,14 +311,16 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
     // the entries shown are what is exported: the filter last applied
     exportBtn.disabled = true;
     try {
-      const done = await api.exportAudit({ ...current }, exportPath.control.value.trim() || null);
-      exportPath.setError(null);
+      const path = await api.chooseExportPath();
+      if (path === null) return;
+      const done = await api.exportAudit({ ...current }, path);
       exportDone.textContent = `Saved ${done.entries} ${done.entries === 1 ? "entry" : "entries"} to ${done.path}`;
       exportDone.hidden = false;
     } catch (raw) {
       const ce = raw as CommandError;
-      showFieldErrors([exportPath], ce.fields ?? {}, exportErr);
-      if (!ce.fields) setBanner(exportErr, `Not exported: ${ce.message}`);
+      // the file chosen is the only field: say what is wrong with it
+      const why = ce.fields?.path?.join(", ");
+      setBanner(exportErr, why ? `Not exported: the file chosen ${why}. Choose another place.` : `Not exported: ${ce.message}`);
     } finally {
       exportBtn.disabled = false;
     }
@@ -344,12 +346,6 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
   current = initialPatient ? { patient_id: initialPatient.id } : {};
   void loadUsers();
   void fetchPage(false);
-  void api
-    .suggestedExportPath()
-    .then((p) => {
-      if (!exportPath.control.value) exportPath.control.value = p;
-    })
-    .catch(() => undefined);
 
   return {
     el,
