@@ -174,6 +174,15 @@ impl From<sqlx::Error> for AppError {
                     "contains a value the database cannot store (e.g. a NUL character)",
                 )
             }
+            // a client-chosen id that another row holds, most likely one of another clinic's
+            // (row-level security hid it from the idempotency check): the same answer as an id
+            // taken in this clinic, never a server error and nothing about the other clinic
+            sqlx::Error::Database(d)
+                if d.code().as_deref() == Some("23505")
+                    && d.constraint().is_some_and(|c| c.ends_with("_pkey")) =>
+            {
+                crate::clinical::id_in_use()
+            }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {
                 tracing::warn!(error = %e, "database unavailable");
                 AppError::Unavailable

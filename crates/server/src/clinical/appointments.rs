@@ -194,7 +194,7 @@ pub async fn book_appointment(
             && a.starts_at == new.starts_at
             && a.duration_minutes == new.duration_minutes
             && a.kind == new.kind;
-        return replayed_create(a, same, "appointment");
+        return replayed_create(a, same);
     }
     get_patient(conn, new.patient_id)
         .await

@@ -112,15 +112,19 @@ async fn next_revision(conn: &mut PgConnection, tenant_id: Uuid) -> AppResult<i6
 }
 
 /// The answer to a create whose client-made id exists already: the same body again is the
-/// same record, not created now (200); another body with that id is 409.
-fn replayed_create<T>(existing: T, same_body: bool, what: &str) -> AppResult<(T, bool)> {
+/// same record, not created now (200); another body with that id is 409 on `id`, the answer an
+/// id held by another clinic's record gets too (see `From<sqlx::Error> for AppError`).
+fn replayed_create<T>(existing: T, same_body: bool) -> AppResult<(T, bool)> {
     if same_body {
         Ok((existing, false))
     } else {
-        Err(AppError::conflict(format!(
-            "A different {what} was already recorded with this id"
-        )))
+        Err(id_in_use())
     }
+}
+
+/// 409 on `id`: a client-made id another record holds, in this clinic or another.
+pub fn id_in_use() -> AppError {
+    AppError::conflict_field("id", "is already in use")
 }
 
 // ------------------------------------------------------------------------------ REST answers

@@ -17,7 +17,7 @@ use super::merge::{check_editable, merge_edit};
 use super::{clinic_today, next_revision, replayed_create};
 use crate::audit::{self, AuditEntry};
 use crate::auth::Actor;
-use crate::error::{is_pg_code, AppError, AppResult};
+use crate::error::{AppError, AppResult};
 
 macro_rules! patient_cols {
     () => {
@@ -331,7 +331,7 @@ pub async fn create_patient(
     {
         let existing = patient_from_row(&existing)?;
         let same = same_registration(&new, &existing);
-        return replayed_create(existing, same, "patient");
+        return replayed_create(existing, same);
     }
     // the next MRN; holding the clinic's row also makes the plan check below exact
     let (n, max_patients): (i64, Option<i32>) = sqlx::query_as(
@@ -350,14 +350,7 @@ pub async fn create_patient(
         today,
         None,
     )
-    .await
-    .map_err(|e| {
-        if is_pg_code(&e, "23505") {
-            AppError::conflict("A patient with this id already exists")
-        } else {
-            e.into()
-        }
-    })?;
+    .await?;
     audit::record(
         conn,
         actor,

@@ -114,7 +114,7 @@ pub async fn record_vitals(
             && existing.measured_at == to_micros(new.measured_at)
             && existing.measurements == new.measurements
             && existing.notes == medoffice_model::clean_optional(&new.notes);
-        return replayed_create(existing, same, "vital-signs set");
+        return replayed_create(existing, same);
     }
     let birth = birth.ok_or(AppError::NotFound("patient"))?;
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
