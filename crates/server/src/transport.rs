@@ -32,11 +32,22 @@ pub struct TransportConfig {
     #[arg(long, env = "MEDOFFICE_TLS_KEY", requires = "tls_cert")]
     pub tls_key: Option<PathBuf>,
     /// A TLS-terminating proxy (nginx, a load balancer) stands in front: plain HTTP is then
-    /// allowed on a non-loopback address, HSTS is sent, and the client address is taken from
-    /// the last `X-Forwarded-For` entry (the one the proxy adds). Only reachable from the
-    /// proxy: bind to loopback or a private interface.
+    /// allowed on a non-loopback address, HSTS is sent, and the client address of a request
+    /// that came through a trusted proxy (`--trusted-proxy`) is taken from the last
+    /// `X-Forwarded-For` entry (the one the proxy adds). Only reachable from the proxy: bind to
+    /// loopback or a private interface.
     #[arg(long, env = "MEDOFFICE_TLS_TERMINATED_BY_PROXY")]
     pub tls_terminated_by_proxy: bool,
+    /// An address or network (`10.0.0.5`, `10.0.0.0/24`) of the proxy whose `X-Forwarded-For`
+    /// is believed; repeatable, or comma-separated in the environment. From any other peer the
+    /// header is ignored (anyone can send it), so the audit log and the sign-in limits see the
+    /// real peer. None given: the loopback addresses (a proxy on the same machine).
+    #[arg(
+        long = "trusted-proxy",
+        env = "MEDOFFICE_TRUSTED_PROXIES",
+        value_delimiter = ','
+    )]
+    pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A web origin allowed to call the API from a browser (`https://host[:port]`);
     /// repeatable, or comma-separated in the environment. None: no cross-origin access (the
     /// desktop talks to the server from its Rust core, not from its webview).
@@ -64,9 +75,22 @@ impl TransportConfig {
             tls_cert: None,
             tls_key: None,
             tls_terminated_by_proxy: false,
+            trusted_proxies: Vec::new(),
             cors_origins: Vec::new(),
             request_timeout_seconds: 30,
             max_header_bytes: 16 * 1024,
+        }
+    }
+
+    /// The proxies whose `X-Forwarded-For` is believed: those configured, or loopback.
+    pub fn trusted_proxy_networks(&self) -> Vec<ipnet::IpNet> {
+        if self.trusted_proxies.is_empty() {
+            ["127.0.0.0/8", "::1/128"]
+                .iter()
+                .filter_map(|n| n.parse().ok())
+                .collect()
+        } else {
+            self.trusted_proxies.clone()
         }
     }
 
@@ -163,7 +187,10 @@ pub fn layers(router: Router, config: &TransportConfig) -> Router {
         ))
         .layer(axum::middleware::from_fn(json_error_bodies));
     if config.tls_terminated_by_proxy {
-        r = r.layer(axum::middleware::from_fn(forwarded_client_address));
+        r = r.layer(axum::middleware::from_fn_with_state(
+            Arc::new(config.trusted_proxy_networks()),
+            forwarded_client_address,
+        ));
     }
     let origins: Vec<HeaderValue> = config
         .cors_origins
@@ -207,8 +234,20 @@ pub fn layers(router: Router, config: &TransportConfig) -> Router {
 
 /// Behind a TLS proxy the peer is the proxy: the client is the last `X-Forwarded-For` entry
 /// (nginx's `$proxy_add_x_forwarded_for` appends the address it saw). Replaces the
-/// connection's address for the handlers (audit log, rate limits).
-async fn forwarded_client_address(mut req: Request, next: Next) -> Response {
+/// connection's address for the handlers (audit log, rate limits), only when the peer is one
+/// of the `trusted` proxies; anyone else's header is ignored.
+async fn forwarded_client_address(
+    axum::extract::State(trusted): axum::extract::State<Arc<Vec<ipnet::IpNet>>>,
+    mut req: Request,
+    next: Next,
+) -> Response {
+    let peer = req
+        .extensions()
+        .get::<ConnectInfo<SocketAddr>>()
+        .map(|c| c.0.ip().to_canonical());
+    if !peer.is_some_and(|ip| trusted.iter().any(|n| n.contains(&ip))) {
+        return next.run(req).await;
+    }
     let forwarded = req
         .headers()
         .get_all("x-forwarded-for")
