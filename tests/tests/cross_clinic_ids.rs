@@ -13,6 +13,9 @@ use reqwest::Method;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+/// A create: what, its path, its body for an id, the id another clinic holds, one held here.
+type Case = (&'static str, String, Box<dyn Fn(Uuid) -> Value>, Uuid, Uuid);
+
 /// Status and body without the timestamp.
 fn answer(s: u16, mut v: Value) -> (u16, Value) {
     if let Some(o) = v.as_object_mut() {
@@ -117,7 +120,7 @@ async fn an_id_another_clinic_holds_answers_like_one_taken_here_never_500() -> a
         Some(booking(pb, doctor_b, None, 8)),
     )
     .await?;
-    let cases: Vec<(&str, String, Box<dyn Fn(Uuid) -> Value>, Uuid, Uuid)> = vec![
+    let cases: Vec<Case> = vec![
         (
             "patient",
             "/api/v1/patients".into(),
