@@ -1,6 +1,6 @@
 //! Doors that must stay shut under pressure: concurrent pushes in one clinic never answer a
 //! server error (a clash of transactions is retried, not reported), and a search for the LIKE
-//! wildcards `%` or `_` never lists every patient.
+//! wildcards `%` or `_` never lists every patient, and a sign-in's free text is bounded.
 
 use medoffice_e2e::{Http, System};
 use reqwest::Method;
@@ -261,4 +261,74 @@ fn urlencode(s: &str) -> String {
             }
         })
         .collect()
+}
+
+/// A sign-in's free text reaches the audit log (the attempted username, the workstation id of
+/// every entry of the session): what no account could match is refused by field before it is
+/// looked up or written, and a password too long to be anyone's is not hashed.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn sign_in_fields_are_bounded_before_they_reach_the_audit_log() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("bounded", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    // as the owner: the app role sees no clinic's entries outside a clinic's transaction
+    use sqlx::Connection;
+    let mut owner = sqlx::PgConnection::connect(&sys.database_url).await?;
+    let mut failed = async || -> anyhow::Result<i64> {
+        Ok(
+            sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action LIKE 'auth.login%'")
+                .fetch_one(&mut owner)
+                .await?,
+        )
+    };
+    let before = failed().await?;
+    assert!(before == 0);
+    let login = |body: Value| {
+        let http = &http;
+        async move {
+            http.call(Method::POST, "/api/v1/auth/login", None, Some(body))
+                .await
+        }
+    };
+    let base =
+        json!({"tenant": "bounded", "username": "nurse", "password": medoffice_e2e::PASSWORD});
+    let with = |k: &str, v: Value| {
+        let mut b = base.clone();
+        b[k] = v;
+        b
+    };
+    for (field, body) in [
+        ("username", with("username", json!("n".repeat(5000)))),
+        ("tenant", with("tenant", json!("t".repeat(65)))),
+        ("password", with("password", json!("p".repeat(1025)))),
+        ("device_id", with("device_id", json!("d".repeat(129)))),
+        (
+            "device_id",
+            with("device_id", json!("ws-1\nforged audit line")),
+        ),
+        ("totp_code", with("totp_code", json!("1".repeat(65)))),
+    ] {
+        let (s, r) = login(body).await?;
+        assert_eq!(s, 422, "{field}: {r}");
+        assert!(r["errors"][field].is_array(), "{field}: {r}");
+    }
+    // a wrong password is written (so the count can move), the refused requests are not
+    let (s, _) = login(with("password", json!("wrong password"))).await?;
+    assert_eq!(s, 401);
+    assert_eq!(
+        failed().await?,
+        before + 1,
+        "only the wrong password written"
+    );
+    // at the limits, a sign-in works and its workstation id is what the log shows
+    let device = "d".repeat(128);
+    let (s, r) = login(with("device_id", json!(device))).await?;
+    assert_eq!(s, 200, "{r}");
+    let logged: Option<String> = sqlx::query_scalar(
+        "SELECT device_id FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1",
+    )
+    .fetch_one(&mut owner)
+    .await?;
+    assert_eq!(logged.as_deref(), Some(device.as_str()));
+    Ok(())
 }

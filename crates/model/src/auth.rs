@@ -153,6 +153,51 @@ pub struct LoginRequest {
     pub totp_code: Option<String>,
 }
 
+/// Longest workstation id a sign-in may carry (it is written to every audit entry of the
+/// session): a UUID is 36.
+pub const MAX_DEVICE_ID_CHARS: usize = 128;
+
+/// Longest password accepted (argon2id hashes whatever it is given; a megabyte password would
+/// cost the server, not the guesser).
+pub const MAX_PASSWORD_CHARS: usize = 1024;
+
+impl LoginRequest {
+    /// Errors by field for what no account could match and what would reach the audit log
+    /// unbounded: a clinic code or username over 64 characters, a password over
+    /// [`MAX_PASSWORD_CHARS`], a workstation id over [`MAX_DEVICE_ID_CHARS`] or with control
+    /// characters, a second-factor code over 64. Says nothing about whether an account exists.
+    pub fn validate(&self) -> Result<(), crate::FieldErrors> {
+        let mut e = crate::FieldErrors::new();
+        let over = |s: &str, n: usize| s.chars().count() > n;
+        if over(&self.tenant, 64) {
+            e.add("tenant", "must be at most 64 characters");
+        }
+        if over(&self.username, 64) {
+            e.add("username", "must be at most 64 characters");
+        }
+        if over(&self.password, MAX_PASSWORD_CHARS) {
+            e.add(
+                "password",
+                format!("must be at most {MAX_PASSWORD_CHARS} characters"),
+            );
+        }
+        if let Some(d) = &self.device_id {
+            if over(d, MAX_DEVICE_ID_CHARS) {
+                e.add(
+                    "device_id",
+                    format!("must be at most {MAX_DEVICE_ID_CHARS} characters"),
+                );
+            } else if d.chars().any(char::is_control) {
+                e.add("device_id", "must not contain control characters");
+            }
+        }
+        if self.totp_code.as_deref().is_some_and(|c| over(c, 64)) {
+            e.add("totp_code", "must be at most 64 characters");
+        }
+        e.into_result()
+    }
+}
+
 /// `POST /api/v1/auth/refresh` and `/logout` body.
 #[derive(Debug, Clone, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]

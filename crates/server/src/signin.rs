@@ -217,12 +217,14 @@ impl LoginAudit<'_> {
 #[utoipa::path(post, path = "/api/v1/auth/login", request_body = LoginRequest, tag = "auth",
     responses((status = 200, body = LoginResponse),
         (status = 401, body = ErrorBody, description = "uniform failure, or code `totp_required`"),
+        (status = 422, body = ErrorBody, description = "a field longer than any account's (see `LoginRequest::validate`)"),
         (status = 429, body = ErrorBody, description = "code `rate_limited`, header Retry-After")))]
 pub async fn login(
     State(st): State<AppState>,
     auth::ClientIp(ip): auth::ClientIp,
     ApiJson(req): ApiJson<LoginRequest>,
 ) -> AppResult<Json<LoginResponse>> {
+    req.validate().map_err(AppError::Validation)?;
     let tenant: Option<(Uuid,)> = sqlx::query_as("SELECT id FROM medoffice_tenant_by_code($1)")
         .bind(req.tenant.trim())
         .fetch_optional(&st.pool)
