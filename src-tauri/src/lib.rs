@@ -170,11 +170,19 @@ async fn choose_export_path<R: Runtime>(
     dialog.save_file(move |chosen| {
         let _ = tx.send(chosen);
     });
+    // GTK saves a name typed without an extension as it is: a spreadsheet needs `.csv`
     Ok(rx
         .await
         .ok()
         .flatten()
         .and_then(|p| p.into_path().ok())
+        .map(|p| {
+            if p.extension().is_none() {
+                p.with_extension("csv")
+            } else {
+                p
+            }
+        })
         .map(|p| p.to_string_lossy().into_owned()))
 }
 

@@ -255,7 +255,8 @@ def test_offline_changes_come_back_for_review(proxy, workstation, server, screen
     type_into(site, rebook_time, "11:10")
     press(site, rebook_save)
     wait(site).until(lambda d: "clashes with 11:00–11:30" in d.find_element(*tid("rebook-error")).text)
-    # the doctor's next free times are offered; one click fills the form in
+    # the doctor's next free times are offered (from the moment the card shows, and still
+    # after the refusal); one click fills the form in
     wait(site).until(lambda d: d.find_elements(*tid("rebook-offer")))
     assert "Kim" in text_of(site, tid("rebook-offers"))
     first = text_of(site, tid("rebook-offer"))

@@ -299,6 +299,13 @@ async fn sign_in_fields_are_bounded_before_they_reach_the_audit_log() -> anyhow:
     };
     for (field, body) in [
         ("username", with("username", json!("n".repeat(5000)))),
+        (
+            "username",
+            with(
+                "username",
+                json!("nobody\n2026-12-06 auth.login success admin"),
+            ),
+        ),
         ("tenant", with("tenant", json!("t".repeat(65)))),
         ("password", with("password", json!("p".repeat(1025)))),
         ("device_id", with("device_id", json!("d".repeat(129)))),

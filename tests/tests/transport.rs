@@ -177,31 +177,44 @@ async fn start_up_refuses_unsafe_settings() -> anyhow::Result<()> {
     open.jwt_secret = Some("a-proxied-server-key-with-enough-bytes-0123456789".into());
     let proxied = serve(&sys, open.clone()).await?;
     let mut owner = sqlx::PgConnection::connect(&sys.database_url).await?;
-    let mut login_seen_from = async |port: u16| -> anyhow::Result<Option<String>> {
-        let resp = reqwest::Client::new()
-            .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
-            .header("x-forwarded-for", "198.51.100.7, 203.0.113.9")
-            .json(&json!({"tenant": "setup", "username": "admin", "password": PASSWORD}))
-            .send()
-            .await?;
-        assert_eq!(resp.status(), 200);
-        assert!(resp.headers().contains_key("strict-transport-security"));
-        Ok(sqlx::query_scalar(
-            "SELECT ip FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1",
-        )
-        .fetch_one(&mut owner)
-        .await?)
-    };
+    let mut login_seen_from =
+        async |port: u16, forwarded: &str| -> anyhow::Result<Option<String>> {
+            let resp = reqwest::Client::new()
+                .post(format!("http://127.0.0.1:{port}/api/v1/auth/login"))
+                .header("x-forwarded-for", forwarded)
+                .json(&json!({"tenant": "setup", "username": "admin", "password": PASSWORD}))
+                .send()
+                .await?;
+            assert_eq!(resp.status(), 200);
+            assert!(resp.headers().contains_key("strict-transport-security"));
+            Ok(sqlx::query_scalar(
+                "SELECT ip FROM audit_log WHERE action = 'auth.login' ORDER BY id DESC LIMIT 1",
+            )
+            .fetch_one(&mut owner)
+            .await?)
+        };
     assert_eq!(
-        login_seen_from(proxied.addr.port()).await?.as_deref(),
+        login_seen_from(proxied.addr.port(), "198.51.100.7, 203.0.113.9")
+            .await?
+            .as_deref(),
         Some("203.0.113.9"),
         "the address nginx (on this machine: trusted by default) appended"
+    );
+    // what the proxy appended is not an address: the client is unknown, the peer stands (never
+    // an earlier entry, which the client wrote)
+    assert_eq!(
+        login_seen_from(proxied.addr.port(), "198.51.100.7, unknown")
+            .await?
+            .as_deref(),
+        Some("127.0.0.1")
     );
     // a proxy elsewhere is configured: the same header from this peer is anyone's, ignored
     open.transport.trusted_proxies = vec!["10.9.9.0/24".parse()?];
     let elsewhere = serve(&sys, open).await?;
     assert_eq!(
-        login_seen_from(elsewhere.addr.port()).await?.as_deref(),
+        login_seen_from(elsewhere.addr.port(), "198.51.100.7, 203.0.113.9")
+            .await?
+            .as_deref(),
         Some("127.0.0.1"),
         "X-Forwarded-For from a peer that is not a trusted proxy"
     );

@@ -163,17 +163,19 @@ pub const MAX_PASSWORD_CHARS: usize = 1024;
 
 impl LoginRequest {
     /// Errors by field for what no account could match and what would reach the audit log
-    /// unbounded: a clinic code or username over 64 characters, a password over
-    /// [`MAX_PASSWORD_CHARS`], a workstation id over [`MAX_DEVICE_ID_CHARS`] or with control
-    /// characters, a second-factor code over 64. Says nothing about whether an account exists.
+    /// unbounded: a clinic code or username over 64 characters or with control characters, a
+    /// password over [`MAX_PASSWORD_CHARS`], a workstation id over [`MAX_DEVICE_ID_CHARS`] or
+    /// with control characters, a second-factor code over 64. Says nothing about whether an account exists.
     pub fn validate(&self) -> Result<(), crate::FieldErrors> {
         let mut e = crate::FieldErrors::new();
         let over = |s: &str, n: usize| s.chars().count() > n;
-        if over(&self.tenant, 64) {
-            e.add("tenant", "must be at most 64 characters");
-        }
-        if over(&self.username, 64) {
-            e.add("username", "must be at most 64 characters");
+        // both are written to the audit log as typed when no account matches
+        for (field, value) in [("tenant", &self.tenant), ("username", &self.username)] {
+            if over(value, 64) {
+                e.add(field, "must be at most 64 characters");
+            } else if value.chars().any(char::is_control) {
+                e.add(field, "must not contain control characters");
+            }
         }
         if over(&self.password, MAX_PASSWORD_CHARS) {
             e.add(

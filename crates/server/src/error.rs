@@ -162,6 +162,17 @@ fn capitalize(s: &str) -> String {
     }
 }
 
+/// The primary keys of the tables whose ids a client makes (every other key clash is a bug,
+/// answered 500 and logged).
+const CLIENT_ID_KEYS: [&str; 6] = [
+    "patients_pkey",
+    "vital_signs_pkey",
+    "appointments_pkey",
+    "rooms_pkey",
+    "visit_types_pkey",
+    "schedule_blocks_pkey",
+];
+
 impl From<sqlx::Error> for AppError {
     fn from(e: sqlx::Error) -> Self {
         match &e {
@@ -179,8 +190,9 @@ impl From<sqlx::Error> for AppError {
             // taken in this clinic, never a server error and nothing about the other clinic
             sqlx::Error::Database(d)
                 if d.code().as_deref() == Some("23505")
-                    && d.constraint().is_some_and(|c| c.ends_with("_pkey")) =>
+                    && d.constraint().is_some_and(|c| CLIENT_ID_KEYS.contains(&c)) =>
             {
+                tracing::info!(constraint = ?d.constraint(), "a client-made id already in use");
                 crate::clinical::id_in_use()
             }
             sqlx::Error::PoolTimedOut | sqlx::Error::Io(_) | sqlx::Error::PoolClosed => {

@@ -716,7 +716,10 @@ async fn book_todays_schedule(
             None => vec![starts_at],
         };
         for (k, starts_at) in starts.into_iter().enumerate() {
-            if !fits_hours(&mut tx, &tz, provider, starts_at, minutes).await? {
+            // outside the hours, or taken (by last week's run of this demo's series): skipped
+            if !fits_hours(&mut tx, &tz, provider, starts_at, minutes).await?
+                || provider_busy(&mut tx, provider, starts_at, minutes).await?
+            {
                 continue;
             }
             let new = NewAppointment {
@@ -750,10 +753,31 @@ async fn book_todays_schedule(
         }
     }
     if in_motion && today == chrono::Utc::now().with_timezone(&tz).date_naive() {
+        // arrivals in the order of the day, whoever the provider
+        day.sort_by_key(|a| a.starts_at);
         set_demo_day_in_motion(&mut tx, &day, doctor).await?;
     }
     tx.commit().await?;
     Ok((today, n))
+}
+
+/// Whether `provider` has a live booking overlapping `minutes` from `starts_at`.
+async fn provider_busy(
+    tx: &mut sqlx::PgConnection,
+    provider: Uuid,
+    starts_at: chrono::DateTime<chrono::Utc>,
+    minutes: i32,
+) -> anyhow::Result<bool> {
+    Ok(sqlx::query_scalar(
+        "SELECT EXISTS (SELECT 1 FROM appointments WHERE provider_id = $1 AND NOT deleted \
+         AND status IN ('scheduled', 'checked_in', 'in_progress') \
+         AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $2 + make_interval(mins => $3), '[)'))",
+    )
+    .bind(provider)
+    .bind(starts_at)
+    .bind(minutes)
+    .fetch_one(tx)
+    .await?)
 }
 
 /// Whether a visit of `provider` at `starts_at` for `minutes` is inside the clinic's and the

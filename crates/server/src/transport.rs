@@ -45,7 +45,8 @@ pub struct TransportConfig {
     #[arg(
         long = "trusted-proxy",
         env = "MEDOFFICE_TRUSTED_PROXIES",
-        value_delimiter = ','
+        value_delimiter = ',',
+        value_parser = parse_proxy
     )]
     pub trusted_proxies: Vec<ipnet::IpNet>,
     /// A web origin allowed to call the API from a browser (`https://host[:port]`);
@@ -66,6 +67,28 @@ pub struct TransportConfig {
     /// it), an HTTP/2 stream is reset.
     #[arg(long, env = "MEDOFFICE_MAX_HEADER_BYTES", default_value_t = 16 * 1024)]
     pub max_header_bytes: usize,
+}
+
+/// A proxy's address (`10.0.0.5`, one host) or network (`10.0.0.0/24`); an IPv4-mapped IPv6
+/// form is read as the IPv4 it maps, as peers are.
+pub fn parse_proxy(s: &str) -> Result<ipnet::IpNet, String> {
+    let s = s.trim();
+    let net = match s.parse::<ipnet::IpNet>() {
+        Ok(n) => n,
+        Err(_) => s
+            .parse::<std::net::IpAddr>()
+            .map(ipnet::IpNet::from)
+            .map_err(|_| format!("{s:?} is not an address or a network (10.0.0.5, 10.0.0.0/24)"))?,
+    };
+    Ok(match net {
+        ipnet::IpNet::V6(v6) => match v6.addr().to_ipv4_mapped() {
+            Some(v4) if v6.prefix_len() >= 96 => {
+                ipnet::Ipv4Net::new(v4, v6.prefix_len() - 96).map_or(net, ipnet::IpNet::V4)
+            }
+            _ => net,
+        },
+        v4 => v4,
+    })
 }
 
 impl TransportConfig {
@@ -248,14 +271,16 @@ async fn forwarded_client_address(
     if !peer.is_some_and(|ip| trusted.iter().any(|n| n.contains(&ip))) {
         return next.run(req).await;
     }
+    // the entry the proxy appended is the last one; when it is not an address (`unknown`),
+    // the client is not known and the peer stands, never an earlier entry the client wrote
     let forwarded = req
         .headers()
         .get_all("x-forwarded-for")
         .iter()
         .filter_map(|v| v.to_str().ok())
         .flat_map(|v| v.split(','))
-        .filter_map(|s| s.trim().parse::<std::net::IpAddr>().ok())
-        .next_back();
+        .next_back()
+        .and_then(|s| s.trim().parse::<std::net::IpAddr>().ok());
     if let Some(ip) = forwarded {
         let port = req
             .extensions()
@@ -354,6 +379,24 @@ mod tests {
     fn addr(s: &str) -> SocketAddr {
         s.parse()
             .unwrap_or_else(|_| SocketAddr::from(([127, 0, 0, 1], 0)))
+    }
+
+    #[test]
+    fn a_trusted_proxy_is_an_address_or_a_network_read_as_peers_are() {
+        let net = |s: &str| parse_proxy(s).map(|n| n.to_string());
+        assert_eq!(net("10.0.0.5"), Ok("10.0.0.5/32".into()));
+        assert_eq!(net(" 10.0.0.0/24 "), Ok("10.0.0.0/24".into()));
+        assert_eq!(net("fd00::1"), Ok("fd00::1/128".into()));
+        // an IPv4-mapped form matches the IPv4 peers it means
+        assert_eq!(net("::ffff:10.0.0.0/104"), Ok("10.0.0.0/8".into()));
+        assert_eq!(net("::ffff:10.0.0.5"), Ok("10.0.0.5/32".into()));
+        assert!(net("proxy.local").is_err());
+        assert!(net("10.0.0.0/33").is_err());
+        let peer: std::net::IpAddr = "::ffff:10.0.0.5"
+            .parse()
+            .unwrap_or(std::net::IpAddr::from([0, 0, 0, 0]));
+        let trusted = parse_proxy("10.0.0.0/24").map(|n| n.contains(&peer.to_canonical()));
+        assert_eq!(trusted, Ok(true));
     }
 
     #[test]

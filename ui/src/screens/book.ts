@@ -655,8 +655,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       free.el,
     );
     conflict.hidden = false;
-    await free.ready;
-    (conflict.querySelector<HTMLButtonElement>('[data-testid="book-offer"]') ?? time.control).focus();
+    // the offers arrive in their own time (announced): focus stays where she types
+    time.control.focus();
   };
 
   form.addEventListener("submit", (e) => {

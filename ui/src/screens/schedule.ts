@@ -363,6 +363,13 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       h("div", { class: "form-actions span-2" }, save, keep),
     );
     const m = openModal({ title: "Move booking", testid: "move-dialog", content: form });
+    // offers were found for the provider and length as they were: gone once either changes
+    form.addEventListener("input", (e) => {
+      if (e.target === mProv.control || e.target === mLen.control || e.target === mDate.control) replace(mOffers);
+    });
+    form.addEventListener("change", (e) => {
+      if (e.target === mProv.control) replace(mOffers);
+    });
     keep.addEventListener("click", () => m.close());
     form.addEventListener("keydown", (e) => {
       if (e.key === "Enter" && (e.ctrlKey || e.metaKey)) {

@@ -13,7 +13,7 @@ use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
 use super::appointments::appointment_cols;
-use crate::audit::{self, AuditEntry};
+use crate::audit;
 use crate::auth::Actor;
 use crate::db;
 use crate::error::{is_pg_code, AppError, AppResult};
@@ -185,8 +185,8 @@ pub struct FlowBoardQuery {
 /// ([`medoffice_model::flow_state`], the rule the workstations apply to their caches), the
 /// patient's name and MRN, the room, and minutes waited since check-in; the rooms in use with
 /// who is in each. For a waiting-room display or another system; the workstations read their
-/// own cache. Any role that reads the schedule. The patients shown are audited
-/// (`flow_board.read`, their ids in the detail).
+/// own cache. Any role that reads the schedule and patients. Every visit shown is audited
+/// (`flow_board.read`, under its patient).
 #[utoipa::path(get, path = "/api/v1/flow-board", tag = "rooms", params(FlowBoardQuery),
     responses((status = 200, body = FlowBoardDay), (status = 400, body = ErrorBody),
         (status = 401, body = ErrorBody), (status = 403, body = ErrorBody)))]
@@ -196,6 +196,8 @@ pub async fn flow_board(
     axum::extract::Query(q): axum::extract::Query<FlowBoardQuery>,
 ) -> AppResult<Json<FlowBoardDay>> {
     actor.require(Permission::AppointmentRead)?;
+    // names and MRNs: part of the patients' records
+    actor.require(Permission::PatientRead)?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let tz = super::clinic_tz(&mut tx).await?;
     let now = chrono::Utc::now();
@@ -240,10 +242,19 @@ pub async fn flow_board(
         })
         .collect();
     in_use.sort_by_key(|r| r.room.name.to_lowercase());
-    let shown: Vec<String> = board
+    // one entry per visit shown, under its patient, so each patient's accesses list it
+    let shown: Vec<(&Actor, Uuid, Uuid)> = board
         .iter()
-        .map(|((a, _), _)| a.patient_id.to_string())
+        .map(|((a, _), _)| (&actor, a.id, a.patient_id))
         .collect();
+    audit::record_successes(
+        &mut tx,
+        actor.tenant_id,
+        "flow_board.read",
+        "appointment",
+        &shown,
+    )
+    .await?;
     let visits = board
         .into_iter()
         .map(
@@ -266,17 +277,6 @@ pub async fn flow_board(
             },
         )
         .collect();
-    audit::record_detail(
-        &mut tx,
-        &actor,
-        AuditEntry::success("flow_board.read", "appointment", None, None),
-        Some(&format!(
-            "date={date}; showed {} patients: {}",
-            shown.len(),
-            shown.join(",")
-        )),
-    )
-    .await?;
     tx.commit().await?;
     Ok(Json(FlowBoardDay {
         date,
