@@ -296,5 +296,136 @@ async fn wiping_refuses_to_lose_unsent_work_unless_forced_and_then_leaves_nothin
     );
     // --force alone is not a thing
     assert!(!cli_run(&["logout", "--force"])?.status.success());
+
+    // a wipe takes the refresh token of everyone of the clinic who signed in here, not only
+    // the person signing out: the nurse's, left when the reception signed in over her session,
+    // would otherwise resume her session after the wipe
+    proxy.set_online(true);
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    ws.login(&proxy.url(), "wipe", "nurse", PASSWORD)
+        .await
+        .map_err(err)?;
+    ws.login(&proxy.url(), "Wipe", "reception", PASSWORD)
+        .await
+        .map_err(err)?;
+    let keyring = medoffice_client::secrets::SecretStore::new(config.keyring_service.clone());
+    let account = |u: &str| format!("{}|wipe|{u}", proxy.url().trim_end_matches('/'));
+    assert!(
+        keyring.get(&account("nurse")).map_err(err)?.is_some(),
+        "the nurse's refresh token is kept while her clinic's data is here"
+    );
+    drained(&ws).await?;
+    ws.logout(true, false).await.map_err(err)?;
+    for u in ["nurse", "reception"] {
+        assert!(
+            keyring.get(&account(u)).map_err(err)?.is_none(),
+            "{u}'s refresh token is gone"
+        );
+    }
+    ws.close().await;
+    Ok(())
+}
+
+/// A person whose access the server ended keeps none here (issue 15): the doctor deactivated
+/// while signed in here loses her offline sign-in and refresh token the moment her session is
+/// ended; the nurse deactivated while someone else works here loses hers when the feed brings
+/// the news; and a verifier the workstation still holds for an account its cache knows to be
+/// deactivated (a data folder restored from a backup) is refused and forgotten. With the server
+/// away, neither unlocks offline; the reception, untouched, still does.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_account_the_server_ended_cannot_unlock_offline() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("ended", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let http = medoffice_e2e::Http::new(&sys.server.url());
+    let admin = http.token("ended", "admin").await?;
+    let (_, users) = http
+        .call(reqwest::Method::GET, "/api/v1/users", Some(&admin), None)
+        .await?;
+    let id_of = |name: &str| -> anyhow::Result<Uuid> {
+        let row = users
+            .get("data")
+            .and_then(|d| d.as_array())
+            .and_then(|a| a.iter().find(|u| u["username"] == name))
+            .ok_or_else(|| anyhow::anyhow!("no {name}: {users}"))?;
+        Ok(serde_json::from_value(row["id"].clone())?)
+    };
+    let deactivate = |id: Uuid| {
+        let (http, admin) = (&http, &admin);
+        async move {
+            let (s, r) = http
+                .call(
+                    reqwest::Method::PATCH,
+                    &format!("/api/v1/users/{id}"),
+                    Some(admin),
+                    Some(serde_json::json!({"active": false})),
+                )
+                .await?;
+            anyhow::ensure!(s == 200, "{r}");
+            anyhow::Ok(())
+        }
+    };
+    let dir = tempfile::tempdir()?;
+    let config = workstation_config(dir.path(), "desk");
+    let store = medoffice_client::offline::OfflineUnlock::new(
+        dir.path(),
+        medoffice_client::DEFAULT_OFFLINE_UNLOCK_HOURS,
+    );
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    for who in ["nurse", "reception", "doctor"] {
+        ws.login(&proxy.url(), "ended", who, PASSWORD)
+            .await
+            .map_err(err)?;
+        if who != "doctor" {
+            ws.logout(false, false).await.map_err(err)?;
+        }
+    }
+    assert!(store.knows("ended", "nurse") && store.knows("ended", "doctor"));
+    let backup = std::fs::read(dir.path().join("offline-unlock.json"))?;
+
+    // the nurse, not signed in here, is deactivated: the doctor's feed brings it
+    deactivate(id_of("nurse")?).await?;
+    wait_for(Duration::from_secs(30), || async {
+        !store.knows("ended", "nurse")
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("the nurse's offline sign-in stayed: {e}"))?;
+    assert!(store.knows("ended", "reception"), "only hers went");
+
+    // the doctor, signed in here, is deactivated: her session ends, and with it what would
+    // let her back in here
+    let keyring = medoffice_client::secrets::SecretStore::new(config.keyring_service.clone());
+    let account = format!("{}|ended|doctor", proxy.url().trim_end_matches('/'));
+    assert!(keyring.get(&account).map_err(err)?.is_some());
+    deactivate(id_of("doctor")?).await?;
+    wait_for(Duration::from_secs(30), || async {
+        ws.status().sign_in_required
+    })
+    .await?;
+    assert!(!store.knows("ended", "doctor"));
+    assert!(keyring.get(&account).map_err(err)?.is_none());
+
+    // the server away: neither unlocks offline, the reception does
+    proxy.set_online(false);
+    for who in ["nurse", "doctor"] {
+        let e = ws
+            .unlock_offline("ended", who, PASSWORD)
+            .await
+            .expect_err("no offline sign-in left");
+        assert_eq!(e.code, ErrorCode::Unauthorized, "{who}: {e:?}");
+    }
+    // a data folder restored from before: the verifiers are back, the cache knows better
+    std::fs::write(dir.path().join("offline-unlock.json"), &backup)?;
+    let e = ws
+        .unlock_offline("ended", "nurse", PASSWORD)
+        .await
+        .expect_err("the cache says she was deactivated");
+    assert_eq!(e.code, ErrorCode::Unauthorized);
+    assert!(e.message.contains("deactivated"), "{e:?}");
+    assert!(!store.knows("ended", "nurse"), "forgotten again");
+    ws.unlock_offline("ended", "reception", PASSWORD)
+        .await
+        .map_err(err)?;
+    ws.close().await;
     Ok(())
 }

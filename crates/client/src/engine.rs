@@ -37,6 +37,7 @@ pub(crate) struct SessionParts {
     pub refresh: Option<Secret>,
     pub keyring_account: String,
     pub secrets: SecretStore,
+    pub offline: crate::offline::OfflineUnlock,
     pub status: watch::Sender<SyncStatus>,
     pub changes: broadcast::Sender<CacheChanged>,
 }
@@ -59,6 +60,8 @@ pub struct Session {
     sync_lock: tokio::sync::Mutex<()>,
     push_lock: tokio::sync::Mutex<()>,
     secrets: SecretStore,
+    /// The workstation's offline sign-ins: an account the server ended is forgotten there.
+    offline: crate::offline::OfflineUnlock,
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     wake: Notify,
@@ -92,6 +95,7 @@ impl Session {
             sync_lock: tokio::sync::Mutex::new(()),
             push_lock: tokio::sync::Mutex::new(()),
             secrets: p.secrets,
+            offline: p.offline,
             status: p.status,
             changes: p.changes,
             wake: Notify::new(),
@@ -349,6 +353,7 @@ impl Session {
                 Ok(k) => k,
                 Err(e) => break Err(e.into()),
             };
+            self.forget_ended_accounts(&page.changes);
             received += page.changes.len() as u64;
             // possible duplicates are counted again once, at the end, not for every page
             patients_changed |= kinds.contains(&EntityKind::Patient);
@@ -377,6 +382,39 @@ impl Session {
         Ok(())
     }
 
+    /// Forgets the offline sign-in of every account the feed says was deactivated (or
+    /// removed): from then on only an online sign-in, which the server refuses, would let that
+    /// person in here. A failure to write is logged; the next page of staff tries again.
+    fn forget_ended_accounts(&self, changes: &[Change]) {
+        for c in changes {
+            if let medoffice_model::Record::User(u) = &c.record {
+                if c.deleted || !u.active {
+                    match self.offline.forget_user(u.id) {
+                        Ok(true) => {
+                            tracing::info!(user = %u.username, "deactivated: offline sign-in forgotten here")
+                        }
+                        Ok(false) => {}
+                        Err(e) => {
+                            tracing::warn!(error = %e, "could not forget a deactivated account's offline sign-in")
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// The server ended this person's session (deactivated, password reset or changed
+    /// elsewhere): what would let them in here without it goes, their offline sign-in (and
+    /// its copy of the cache key) and their refresh token.
+    fn forget_ended_session(&self) {
+        if let Err(e) = self.offline.forget_user(self.user.id) {
+            tracing::warn!(error = %e, "could not forget the offline sign-in of an ended session");
+        }
+        if let Err(e) = self.secrets.delete(&self.keyring_account) {
+            tracing::warn!(error = %e, "could not remove an ended session's refresh token");
+        }
+    }
+
     /// Starts reading the feed page after `since` (2,000 changes at most, the server's largest
     /// page) on its own task.
     async fn fetch_page(&self, since: i64) -> Result<PageTask, CoreError> {
@@ -402,6 +440,7 @@ impl Session {
         }
         let kinds = cache.apply_changes(changes, to)?;
         drop(cache);
+        self.forget_ended_accounts(changes);
         self.notify_changed(kinds);
         self.mark_synced();
         Ok(true)
@@ -519,6 +558,9 @@ impl Session {
                     attempt = 0;
                 }
                 Some(by_server) => {
+                    if by_server.is_some() {
+                        self.forget_ended_session();
+                    }
                     // Keep the queue; the person signs in again and it is sent then.
                     self.set_status(|st| {
                         st.state = ConnectionState::Offline;

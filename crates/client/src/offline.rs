@@ -260,6 +260,19 @@ impl OfflineUnlock {
         Ok(gone)
     }
 
+    /// Who of clinic `tenant_id` signed in here: `(server URL, clinic code as typed, username)`
+    /// of each entry, the parts their refresh tokens are kept under in the keyring.
+    pub fn sign_ins_of(&self, tenant_id: Uuid) -> Vec<(String, String, String)> {
+        self.load()
+            .into_iter()
+            .filter(|(_, v)| v.user.tenant_id == tenant_id)
+            .map(|(k, v)| {
+                let typed = k.split('|').next().unwrap_or_default().to_owned();
+                (v.server_url, typed, v.user.username)
+            })
+            .collect()
+    }
+
     /// True when `tenant`/`username` has an entry here (no password check).
     pub fn knows(&self, tenant: &str, username: &str) -> bool {
         self.load().contains_key(&key(tenant, username))
@@ -272,6 +285,20 @@ impl OfflineUnlock {
             .into_values()
             .find(|v| v.user.tenant.code.to_lowercase() == code)
             .map(|v| v.user.tenant_id)
+    }
+
+    /// Forgets the offline sign-in of user `user_id` (and with it their wrapped copy of the
+    /// cache key), under whatever clinic code it was typed: the server ended their access
+    /// (deactivated, password reset or changed elsewhere). Answers whether there was one.
+    pub fn forget_user(&self, user_id: Uuid) -> std::io::Result<bool> {
+        let mut all = self.load();
+        let before = all.len();
+        all.retain(|_, v| v.user.id != user_id);
+        let gone = all.len() < before;
+        if gone {
+            self.save(&all)?;
+        }
+        Ok(gone)
     }
 
     /// Forgets a person's offline sign-in (their account was changed or they asked).

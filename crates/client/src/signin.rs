@@ -14,7 +14,7 @@ use crate::view::{CommandError, ErrorCode};
 use crate::{api, cache, engine, internal, offline, secrets, vault, Session, Workstation};
 
 impl Workstation {
-    fn keyring_account(server_url: &str, tenant: &str, username: &str) -> String {
+    pub(crate) fn keyring_account(server_url: &str, tenant: &str, username: &str) -> String {
         format!(
             "{}|{}|{}",
             server_url.trim_end_matches('/'),
@@ -45,6 +45,7 @@ impl Workstation {
             refresh,
             keyring_account: account,
             secrets: self.secrets.clone(),
+            offline: self.offline_store(),
             status: self.status.clone(),
             changes: self.changes.clone(),
         });
@@ -267,6 +268,21 @@ impl Workstation {
             let key = ws
                 .resolve_cache_key(v.user.tenant_id, Some((&t, &u, &p)))
                 .map_err(|e| Self::key_problem(e, &v.user.username))?;
+            // what this workstation last heard of the account: deactivated is the end of it
+            // here too (a deactivation heard while this person was not signed in here)
+            let path = ws.cache_path(v.user.tenant_id);
+            if path.exists() {
+                let staff = cache::Cache::open(&path, &key)?.staff()?;
+                if staff.iter().any(|m| m.id == v.user.id && !m.active) {
+                    if let Err(e) = store.forget_user(v.user.id) {
+                        tracing::warn!(error = %e, "could not forget a deactivated account's offline sign-in");
+                    }
+                    return Err(CommandError::new(
+                        ErrorCode::Unauthorized,
+                        "this account has been deactivated: an administrator can reactivate it",
+                    ));
+                }
+            }
             if !store.holds_cache_key(&t, &u, v.user.tenant_id) {
                 // an entry from before caches were encrypted: give it its copy now
                 if let Err(e) = store.wrap_cache_key(&t, &u, &p, v.user.tenant_id, &key) {

@@ -135,11 +135,22 @@ impl Workstation {
     }
 
     /// Removes clinic `cache_id`'s data from this computer: its key first (from then on the
-    /// files are unreadable, even if a copy survived), then the files.
+    /// files are unreadable, even if a copy survived), then the refresh token of everyone of
+    /// the clinic who signed in here (another person's session, left when the screen was
+    /// locked and someone else signed in, would otherwise resume), then the files.
     fn wipe(&self, cache_id: Uuid) -> Result<(), CommandError> {
         self.secrets
             .delete(&self.cache_key_account(cache_id))
             .map_err(internal)?;
+        // the keyring cannot list its entries: their names come from the offline sign-ins,
+        // each under the clinic code as it was typed and as the server spells it
+        let mut accounts = std::collections::BTreeSet::new();
+        for (server, typed, username) in self.offline_store().sign_ins_of(cache_id) {
+            accounts.insert(Self::keyring_account(&server, &typed, &username));
+        }
+        for account in &accounts {
+            self.secrets.delete(account).map_err(internal)?;
+        }
         let gone = self
             .offline_store()
             .forget_clinic(cache_id)
