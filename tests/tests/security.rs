@@ -429,3 +429,77 @@ async fn an_account_the_server_ended_cannot_unlock_offline() -> anyhow::Result<(
     ws.close().await;
     Ok(())
 }
+
+/// Offline guessing is bounded (issue 15): wrong passwords at the offline sign-in and at the
+/// lock screen count on disk, for the person, across restarts of the app; past three in a row
+/// the next try waits before the password is even checked (the right one too).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn offline_guessing_waits_after_three_wrong_passwords_even_after_a_restart(
+) -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("guess", "UTC").await?;
+    let proxy = Proxy::start(sys.server_addr()?).await?;
+    let dir = tempfile::tempdir()?;
+    let config = workstation_config(dir.path(), "desk");
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    for who in ["nurse", "reception"] {
+        ws.login(&proxy.url(), "guess", who, PASSWORD)
+            .await
+            .map_err(err)?;
+        ws.logout(false, false).await.map_err(err)?;
+    }
+    proxy.set_online(false);
+    for _ in 0..3 {
+        let e = ws
+            .login(&proxy.url(), "guess", "nurse", "not her password")
+            .await
+            .expect_err("wrong");
+        assert_eq!(e.code, ErrorCode::Network, "{e:?}");
+    }
+    let e = ws
+        .unlock_offline("guess", "nurse", PASSWORD)
+        .await
+        .expect_err("must wait");
+    assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
+    assert!(e.message.contains("try again in"), "{e:?}");
+    // a restart of the app forgets nothing
+    ws.close().await;
+    let ws = Workstation::open(config.clone()).map_err(err)?;
+    let e = ws
+        .login(&proxy.url(), "guess", "nurse", PASSWORD)
+        .await
+        .expect_err("still waits");
+    assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
+    assert!(
+        e.message.starts_with("The server cannot be reached"),
+        "{e:?}"
+    );
+    // another person is not held up by her count
+    ws.unlock_offline("guess", "reception", PASSWORD)
+        .await
+        .map_err(err)?;
+    // the lock screen counts on the same record: three wrong, then the fourth waits
+    ws.lock().await.map_err(err)?;
+    for left in [4, 3, 2] {
+        let e = ws.unlock("wrong").await.expect_err("wrong");
+        assert_eq!(e.code, ErrorCode::Validation);
+        let said = e
+            .fields
+            .as_ref()
+            .map(|f| format!("{f:?}"))
+            .unwrap_or_default();
+        assert!(said.contains(&format!("({left} tr")), "{said}");
+    }
+    let e = ws.unlock(PASSWORD).await.expect_err("waits");
+    assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
+    ws.close().await;
+    // her lock-screen tries count for her offline sign-in too, after a restart as well
+    let ws = Workstation::open(config).map_err(err)?;
+    let e = ws
+        .unlock_offline("guess", "reception", PASSWORD)
+        .await
+        .expect_err("waits after a restart too");
+    assert_eq!(e.code, ErrorCode::RateLimited, "{e:?}");
+    ws.close().await;
+    Ok(())
+}

@@ -55,7 +55,6 @@ pub mod vault;
 pub mod view;
 mod writes;
 
-use std::sync::atomic::AtomicU32;
 use std::sync::Arc;
 
 use chrono::{DateTime, NaiveDate, Utc};
@@ -79,7 +78,6 @@ pub struct Workstation {
     changes: broadcast::Sender<CacheChanged>,
     secrets: secrets::SecretStore,
     /// Wrong passwords in a row at the lock screen.
-    unlock_failures: Arc<AtomicU32>,
     /// A sign-in the server let through only to change a temporary password or enrol a
     /// second factor (see [`account`]).
     pending: Arc<tokio::sync::Mutex<Option<account::PendingSignIn>>>,
@@ -115,7 +113,6 @@ impl Workstation {
             status: watch::channel(signed_out_status()).0,
             changes: broadcast::channel(64).0,
             secrets,
-            unlock_failures: Arc::new(AtomicU32::new(0)),
             pending: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }

@@ -1,8 +1,9 @@
 //! The app's idle lock: locking the screen, and unlocking it with the signed-in person's
 //! password checked on this computer (offline too).
 
-use std::sync::atomic::Ordering;
+use chrono::Utc;
 
+use crate::offline::UnlockError;
 use crate::view::{CommandError, ErrorCode};
 use crate::{internal, Workstation};
 
@@ -22,9 +23,10 @@ impl Workstation {
 
     /// Unlocks the screen with the signed-in person's password, checked on this computer
     /// against their offline verifier (so it works offline; its age does not matter here). A
-    /// wrong password is a `validation` error on `password`; after
-    /// [`MAX_UNLOCK_FAILURES`] in a row the session is signed out (the outbox stays) and the
-    /// answer is `not_signed_in`.
+    /// wrong password is a `validation` error on `password`, counted on disk with the offline
+    /// sign-in's (see [`crate::offline`]): past the free tries the next waits (`rate_limited`,
+    /// saying how long), and after [`MAX_UNLOCK_FAILURES`] in a row the session is signed out
+    /// (the outbox stays) and the answer is `not_signed_in`.
     pub async fn unlock(&self, password: &str) -> Result<(), CommandError> {
         let s = self.session().await?;
         let p = self.load_prefs();
@@ -41,40 +43,47 @@ impl Workstation {
                  in here since it was updated). Sign in again instead.",
             ));
         }
-        let ok = tokio::task::spawn_blocking(move || store.verify(&tenant, &u, &pw).is_some())
-            .await
-            .map_err(internal)?;
-        if ok {
-            self.unlock_failures.store(0, Ordering::Relaxed);
-            let mut p = self.load_prefs();
-            p.locked = false;
-            self.save_prefs(&p);
-            return Ok(());
-        }
-        let failures = self.unlock_failures.fetch_add(1, Ordering::Relaxed) + 1;
+        let counter = self.offline_store();
+        let (t2, u2) = (tenant.clone(), u.clone());
+        let tried =
+            tokio::task::spawn_blocking(move || store.attempt(&tenant, &u, &pw, Utc::now()))
+                .await
+                .map_err(internal)?;
+        let failures = match tried {
+            Ok(_) => {
+                let mut p = self.load_prefs();
+                p.locked = false;
+                self.save_prefs(&p);
+                return Ok(());
+            }
+            Err(UnlockError::Wait(seconds)) => {
+                return Err(CommandError::new(
+                    ErrorCode::RateLimited,
+                    format!("Too many wrong passwords: try again in {seconds} seconds."),
+                ))
+            }
+            Err(UnlockError::Limit) => MAX_UNLOCK_FAILURES,
+            Err(_) => counter.failed_attempts(&t2, &u2),
+        };
         if failures >= MAX_UNLOCK_FAILURES {
             drop(s);
             self.logout(false, false).await?;
             return Err(CommandError::new(
                 ErrorCode::NotSignedIn,
                 format!(
-                    "{MAX_UNLOCK_FAILURES} wrong passwords in a row: signed out. Sign in again; \
-                     the changes waiting on this workstation are kept."
+                    "{failures} wrong passwords in a row: signed out. Sign in again; the changes \
+                     waiting on this workstation are kept."
                 ),
             ));
         }
         let mut f = medoffice_model::FieldErrors::new();
+        let left = MAX_UNLOCK_FAILURES - failures;
         f.add(
             "password",
             format!(
-                "is not {}'s password ({} tr{} left before signing out)",
+                "is not {}'s password ({left} tr{} left before signing out)",
                 s.user.full_name,
-                MAX_UNLOCK_FAILURES - failures,
-                if MAX_UNLOCK_FAILURES - failures == 1 {
-                    "y"
-                } else {
-                    "ies"
-                }
+                if left == 1 { "y" } else { "ies" }
             ),
         );
         Err(CommandError::validation(f))

@@ -12,6 +12,11 @@
 //! [`crate::vault`]), which is why an entry is written at every online sign-in even when offline
 //! unlock is switched off on the workstation (then only the cache key and the idle-lock check use
 //! it). The idle lock of the app checks the password against the same verifier, whatever its age.
+//!
+//! Guessing is bounded on disk, per person, across restarts: after [`FREE_ATTEMPTS`] wrong
+//! passwords in a row (offline sign-in and lock screen together) each further try waits, 30 s
+//! doubling to 15 minutes, before the password is even checked; after [`ATTEMPT_LIMIT`] only an
+//! online sign-in (which the server checks, and which resets the count) lets that person in.
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -40,6 +45,29 @@ pub struct Verifier {
     /// (absent in entries written before caches were encrypted).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub cache_key: Option<WrappedKey>,
+    /// Wrong passwords in a row typed here since the last right one or online sign-in.
+    #[serde(default)]
+    pub failed_attempts: u32,
+    /// When the last of them was typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub last_failed_at: Option<DateTime<Utc>>,
+}
+
+/// Wrong passwords in a row checked at once; from the next one on, each waits ([`retry_delay`]).
+pub const FREE_ATTEMPTS: u32 = 3;
+
+/// Wrong passwords in a row after which this workstation no longer checks that person's
+/// password on its own: only an online sign-in lets them in (and resets the count).
+pub const ATTEMPT_LIMIT: u32 = 10;
+
+/// How long after the last wrong password the next try waits, given `failed` in a row: none
+/// up to [`FREE_ATTEMPTS`], then 30 s doubling to 15 minutes.
+pub fn retry_delay(failed: u32) -> Duration {
+    if failed < FREE_ATTEMPTS {
+        return Duration::zero();
+    }
+    let doublings = (failed - FREE_ATTEMPTS).min(5);
+    Duration::seconds(30 * (1i64 << doublings)).min(Duration::minutes(15))
 }
 
 /// Why an offline unlock did not work.
@@ -49,6 +77,12 @@ pub enum UnlockError {
     /// both, as online).
     #[error("wrong clinic, username or password for offline sign-in")]
     NotRecognised,
+    /// Too many wrong passwords in a row: the next try is checked after this many seconds.
+    #[error("too many wrong passwords: try again in {0} seconds")]
+    Wait(i64),
+    /// [`ATTEMPT_LIMIT`] wrong passwords in a row: only an online sign-in works now.
+    #[error("too many wrong passwords on this workstation: sign in online, when the server can be reached")]
+    Limit,
     /// The last online sign-in is too old.
     #[error(
         "the last online sign-in on this workstation was more than {0} hours ago; sign in online"
@@ -136,26 +170,15 @@ impl OfflineUnlock {
                 password_hash: hash,
                 verified_at: Utc::now(),
                 cache_key: wrapped.or(kept),
+                failed_attempts: 0,
+                last_failed_at: None,
             },
         );
         self.save(&all)
     }
 
-    /// The entry of `tenant`/`username` when `password` is theirs, whatever its age (runs
-    /// argon2: call off the async threads).
-    pub fn verify(&self, tenant: &str, username: &str, password: &str) -> Option<Verifier> {
-        let v = self.load().remove(&key(tenant, username))?;
-        let ok = PasswordHash::new(&v.password_hash)
-            .map(|h| {
-                Argon2::default()
-                    .verify_password(password.as_bytes(), &h)
-                    .is_ok()
-            })
-            .unwrap_or(false);
-        ok.then_some(v)
-    }
-
-    /// Checks a password offline (runs argon2: call off the async threads).
+    /// Checks a password offline for a sign-in: [`Self::attempt`], then the age of the last
+    /// online sign-in (runs argon2: call off the async threads).
     pub fn check(
         &self,
         tenant: &str,
@@ -163,13 +186,77 @@ impl OfflineUnlock {
         password: &str,
         now: DateTime<Utc>,
     ) -> Result<Verifier, UnlockError> {
-        let v = self
-            .verify(tenant, username, password)
-            .ok_or(UnlockError::NotRecognised)?;
+        let v = self.attempt(tenant, username, password, now)?;
         if now - v.verified_at > self.window {
             return Err(UnlockError::Expired(self.window.num_hours()));
         }
         Ok(v)
+    }
+
+    /// One try of `password` for `tenant`/`username` at `now`, counted on disk: refused
+    /// without checking while the person must wait ([`retry_delay`]) or is past
+    /// [`ATTEMPT_LIMIT`]; a wrong password adds to the count, a right one clears it. Whatever
+    /// the entry's age (the lock screen). Runs argon2: call off the async threads.
+    pub fn attempt(
+        &self,
+        tenant: &str,
+        username: &str,
+        password: &str,
+        now: DateTime<Utc>,
+    ) -> Result<Verifier, UnlockError> {
+        let k = key(tenant, username);
+        let mut all = self.load();
+        let Some(v) = all.get(&k) else {
+            return Err(UnlockError::NotRecognised);
+        };
+        if v.failed_attempts >= ATTEMPT_LIMIT {
+            return Err(UnlockError::Limit);
+        }
+        if let Some(last) = v.last_failed_at {
+            let ready = last + retry_delay(v.failed_attempts);
+            if now < ready {
+                return Err(UnlockError::Wait((ready - now).num_seconds().max(1)));
+            }
+        }
+        let ok = PasswordHash::new(&v.password_hash)
+            .map(|h| {
+                Argon2::default()
+                    .verify_password(password.as_bytes(), &h)
+                    .is_ok()
+            })
+            .unwrap_or(false);
+        // the count is written before answering: closing the app does not undo it
+        let Some(entry) = all.get_mut(&k) else {
+            return Err(UnlockError::NotRecognised);
+        };
+        if ok {
+            let counted = entry.failed_attempts > 0;
+            entry.failed_attempts = 0;
+            entry.last_failed_at = None;
+            let v = entry.clone();
+            if counted {
+                let _ = self.save(&all);
+            }
+            return Ok(v);
+        }
+        entry.failed_attempts += 1;
+        entry.last_failed_at = Some(now);
+        let limit = entry.failed_attempts >= ATTEMPT_LIMIT;
+        if let Err(e) = self.save(&all) {
+            tracing::warn!(error = %e, "could not count a wrong offline password");
+        }
+        Err(if limit {
+            UnlockError::Limit
+        } else {
+            UnlockError::NotRecognised
+        })
+    }
+
+    /// Wrong passwords in a row of `tenant`/`username` here (0 for no entry).
+    pub fn failed_attempts(&self, tenant: &str, username: &str) -> u32 {
+        self.load()
+            .get(&key(tenant, username))
+            .map_or(0, |v| v.failed_attempts)
     }
 
     /// The key of cache `cache_id` from the wrapped copy of `tenant`/`username`, if they have
@@ -411,8 +498,13 @@ mod tests {
         assert_eq!(store.cache_key_holders(nina.tenant_id), vec!["Nina"]);
         // the idle lock's check ignores the age of the sign-in
         assert!(store
-            .verify("demo", "nina", "correct horse battery")
-            .is_some());
+            .attempt(
+                "demo",
+                "nina",
+                "correct horse battery",
+                now + Duration::hours(73)
+            )
+            .is_ok());
         // signing in again without a key keeps the wrapped copy
         store.remember(
             "http://127.0.0.1:1",
@@ -439,7 +531,64 @@ mod tests {
         store.remember("http://127.0.0.1:1", "demo", &nina, "pw", Some(&cache_key))?;
         assert_eq!(store.forget_clinic(Uuid::new_v4())?, 0);
         assert_eq!(store.forget_clinic(nina.tenant_id)?, 1);
-        assert!(store.verify("demo", "nina", "pw").is_none());
+        assert!(store.attempt("demo", "nina", "pw", now).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn guessing_waits_longer_after_each_wrong_password_and_stops_at_the_limit_across_restarts(
+    ) -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = OfflineUnlock::new(dir.path(), 72);
+        let nina = user();
+        store.remember("http://127.0.0.1:1", "demo", &nina, "right", None)?;
+        let t0 = Utc::now();
+        let wrong = |s: &OfflineUnlock, at| s.check("demo", "nina", "wrong", at).err();
+        // three free tries
+        for i in 0..FREE_ATTEMPTS {
+            assert_eq!(
+                wrong(&store, t0),
+                Some(UnlockError::NotRecognised),
+                "try {i}"
+            );
+        }
+        // the fourth waits 30 s, even with the right password, and the count survives a restart
+        let store = OfflineUnlock::new(dir.path(), 72);
+        assert_eq!(
+            store.check("demo", "nina", "right", t0).err(),
+            Some(UnlockError::Wait(30))
+        );
+        assert_eq!(store.failed_attempts("demo", "nina"), FREE_ATTEMPTS);
+        // each wait is twice the last, up to 15 minutes
+        let mut at = t0;
+        for n in FREE_ATTEMPTS..ATTEMPT_LIMIT - 1 {
+            at += retry_delay(n);
+            assert_eq!(
+                wrong(&store, at - Duration::seconds(1)),
+                Some(UnlockError::Wait(1))
+            );
+            assert_eq!(wrong(&store, at), Some(UnlockError::NotRecognised));
+        }
+        assert_eq!(retry_delay(3), Duration::seconds(30));
+        assert_eq!(retry_delay(4), Duration::seconds(60));
+        assert_eq!(retry_delay(8), Duration::minutes(15));
+        assert_eq!(retry_delay(20), Duration::minutes(15));
+        // the last allowed wrong try reaches the limit: from then on nothing is checked here
+        at += retry_delay(ATTEMPT_LIMIT - 1);
+        assert_eq!(wrong(&store, at), Some(UnlockError::Limit));
+        assert_eq!(
+            store
+                .check("demo", "nina", "right", at + Duration::days(1))
+                .err(),
+            Some(UnlockError::Limit)
+        );
+        // an online sign-in (the server checked) starts the count again
+        store.remember("http://127.0.0.1:1", "demo", &nina, "right", None)?;
+        assert!(store.check("demo", "nina", "right", Utc::now()).is_ok());
+        // a right password before the free tries run out clears them
+        assert_eq!(wrong(&store, Utc::now()), Some(UnlockError::NotRecognised));
+        assert!(store.check("demo", "nina", "right", Utc::now()).is_ok());
+        assert_eq!(store.failed_attempts("demo", "nina"), 0);
         Ok(())
     }
 }

@@ -2,7 +2,6 @@
 //! who signed in here recently unlocks with their password, see [`crate::offline`]), and
 //! resuming the last session at app start; each starts a [`Session`] over the clinic's cache.
 
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use chrono::Utc;
@@ -121,6 +120,11 @@ impl Workstation {
                             format!("The server cannot be reached, and {}", e.message),
                         ))
                     }
+                    // guessing offline is bounded: say so, with the wait
+                    Err(e) if e.code == ErrorCode::RateLimited => Err(CommandError::new(
+                        ErrorCode::RateLimited,
+                        format!("The server cannot be reached, and {}", e.message),
+                    )),
                     Err(e) => Err(e),
                 };
             }
@@ -193,7 +197,6 @@ impl Workstation {
             user: Some(tokens.user.clone()),
             locked: false,
         });
-        self.unlock_failures.store(0, Ordering::Relaxed);
         self.start_session(
             api,
             tenant,
@@ -262,9 +265,13 @@ impl Workstation {
         );
         let checked = tokio::task::spawn_blocking(move || {
             let store = ws.offline_store();
-            let v = store
-                .check(&t, &u, &p, Utc::now())
-                .map_err(|e| CommandError::new(ErrorCode::Unauthorized, e.to_string()))?;
+            let v = store.check(&t, &u, &p, Utc::now()).map_err(|e| {
+                let code = match e {
+                    offline::UnlockError::Wait(_) => ErrorCode::RateLimited,
+                    _ => ErrorCode::Unauthorized,
+                };
+                CommandError::new(code, e.to_string())
+            })?;
             let key = ws
                 .resolve_cache_key(v.user.tenant_id, Some((&t, &u, &p)))
                 .map_err(|e| Self::key_problem(e, &v.user.username))?;
@@ -307,7 +314,6 @@ impl Workstation {
         p.user = Some(v.user.clone());
         p.locked = false;
         self.save_prefs(&p);
-        self.unlock_failures.store(0, Ordering::Relaxed);
         self.start_session(api, tenant.trim(), v.user.clone(), None, refresh, key)
             .await?;
         Ok(v.user)

@@ -2,7 +2,6 @@
 //! cache files, their key and the offline sign-ins of the clinic's people.
 
 use std::path::PathBuf;
-use std::sync::atomic::Ordering;
 use std::sync::Arc;
 
 use uuid::Uuid;
@@ -79,7 +78,6 @@ impl Workstation {
             }
         }
         self.save_prefs(&p);
-        self.unlock_failures.store(0, Ordering::Relaxed);
         self.status.send_replace(signed_out_status());
         if let Some(cache_id) = target {
             if let Some(s) = taken {
