@@ -61,42 +61,96 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         .to_owned();
     let nurse = http.token("contract", "nurse").await?;
 
-    // refresh rotates
-    let refresh = |t: Value| {
+    // refresh rotates, for the workstation the session was signed in on
+    let login_at = |device: &'static str| {
+        http.call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"tenant": "contract", "username": "reception", "password": PASSWORD, "device_id": device})),
+        )
+    };
+    let refresh = |t: &Value, device: &str| {
         http.call(
             Method::POST,
             "/api/v1/auth/refresh",
             None,
-            Some(json!({ "refresh_token": t })),
+            Some(json!({ "refresh_token": t, "device_id": device })),
         )
     };
-    let r0 = tokens["refresh_token"].clone();
-    let (s, t1) = refresh(r0.clone()).await?;
+    let (_, session) = login_at("desk-1").await?;
+    let r0 = session["refresh_token"].clone();
+    let (s, t1) = refresh(&r0, "desk-1").await?;
     assert_eq!(s, 200);
     let r1 = t1["refresh_token"].clone();
     assert_ne!(r0, r1);
-    // the answer to that refresh was lost: retrying with the spent token at once replaces the
-    // unused new one instead of ending the session
-    let (s, t2) = refresh(r0.clone()).await?;
+    // the answer to that refresh was lost: the same workstation retrying with the spent token
+    // at once replaces the unused new one instead of ending the session
+    let (s, t2) = refresh(&r0, "desk-1").await?;
     assert_eq!(s, 200, "a prompt retry is not treated as theft");
     let r2 = t2["refresh_token"].clone();
-    assert_eq!(refresh(r1).await?.0, 401, "the replaced token is void");
-    let (s, t3) = refresh(r2.clone()).await?;
+    assert_eq!(
+        refresh(&r1, "desk-1").await?.0,
+        401,
+        "the replaced token is void"
+    );
+    let (s, t3) = refresh(&r2, "desk-1").await?;
     assert_eq!(s, 200);
     let r3 = t3["refresh_token"].clone();
-    // reuse after the grace period is theft: the whole family is revoked
+    // the same spent token from anywhere else, even at once, is theft: the family is revoked
+    assert_eq!(
+        refresh(&r2, "laptop-9").await?.0,
+        401,
+        "not the workstation it was issued to"
+    );
+    assert_eq!(
+        refresh(&r3, "desk-1").await?.0,
+        401,
+        "and its family is revoked"
+    );
     let clinic: Uuid = tokens["user"]["tenant_id"]
         .as_str()
         .map(Uuid::parse_str)
         .transpose()?
         .unwrap_or_default();
+    let replays: Vec<(String, Option<String>)> = {
+        use sqlx::Connection;
+        let mut owner = sqlx::PgConnection::connect(&sys.database_url).await?;
+        sqlx::query_as(
+            "SELECT outcome, device_id FROM audit_log WHERE tenant_id = $1 AND action = 'auth.refresh_reuse' ORDER BY id",
+        )
+        .bind(clinic)
+        .fetch_all(&mut owner)
+        .await?
+    };
+    assert_eq!(
+        replays,
+        vec![
+            ("replaced".to_owned(), Some("desk-1".to_owned())),
+            ("family_revoked".to_owned(), Some("desk-1".to_owned())),
+        ],
+        "every replay audited, under the workstation the session belongs to"
+    );
+    // reuse after the grace period is theft, from the right workstation too
+    let (_, session) = login_at("desk-1").await?;
+    let r0 = session["refresh_token"].clone();
+    let (_, t1) = refresh(&r0, "desk-1").await?;
+    let r1 = t1["refresh_token"].clone();
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, clinic).await?;
     sqlx::query("UPDATE refresh_tokens SET spent_at = spent_at - interval '5 minutes' WHERE spent_at IS NOT NULL")
         .execute(&mut *tx)
         .await?;
     tx.commit().await?;
-    assert_eq!(refresh(r2).await?.0, 401, "a spent token is refused");
-    assert_eq!(refresh(r3).await?.0, 401, "and its family is revoked");
+    assert_eq!(
+        refresh(&r0, "desk-1").await?.0,
+        401,
+        "a spent token is refused"
+    );
+    assert_eq!(
+        refresh(&r1, "desk-1").await?.0,
+        401,
+        "and its family is revoked"
+    );
 
     // create with a client-made id: 201, same body 200, other body 409
     let id = Uuid::new_v4();
@@ -487,5 +541,23 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     ] {
         assert!(actions.contains(&a.to_owned()), "no {a} in {actions:?}");
     }
+    // a token issued before the session epoch moved (a password change or deactivation that
+    // raced it and missed it) is refused, and its family revoked
+    let (_, session) = http
+        .call(
+            Method::POST,
+            "/api/v1/auth/login",
+            None,
+            Some(json!({"tenant": "contract", "username": "doctor", "password": PASSWORD, "device_id": "desk-1"})),
+        )
+        .await?;
+    let r0 = session["refresh_token"].clone();
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, clinic).await?;
+    sqlx::query("UPDATE users SET session_epoch = session_epoch + 1 WHERE username = 'doctor'")
+        .execute(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let (s, e) = refresh(&r0, "desk-1").await?;
+    assert_eq!((s, e["code"].as_str()), (401, Some("session_ended")), "{e}");
     Ok(())
 }

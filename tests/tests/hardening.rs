@@ -339,3 +339,86 @@ async fn sign_in_fields_are_bounded_before_they_reach_the_audit_log() -> anyhow:
     assert_eq!(logged.as_deref(), Some(device.as_str()));
     Ok(())
 }
+
+/// A refresh racing the end of the person's sessions (a deactivation here; a password reset or
+/// change takes the same path) never leaves a token that works: over many rounds of the two at
+/// once, whichever wins, no refresh token of the user is live afterwards and any pair the
+/// refresh answered is refused at its next use.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_refresh_racing_a_deactivation_leaves_no_live_token() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("racing", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    let admin = http.token("racing", "admin").await?;
+    let (_, me) = http
+        .call(
+            Method::GET,
+            "/api/v1/auth/me",
+            Some(&http.token("racing", "nurse").await?),
+            None,
+        )
+        .await?;
+    let nurse = me["id"].as_str().unwrap_or_default().to_owned();
+    let set_active = |on: bool| {
+        let (http, admin, nurse) = (&http, &admin, &nurse);
+        async move {
+            http.call(
+                Method::PATCH,
+                &format!("/api/v1/users/{nurse}"),
+                Some(admin),
+                Some(json!({ "active": on })),
+            )
+            .await
+        }
+    };
+    let refresh = |t: Value| {
+        let http = &http;
+        async move {
+            http.call(
+                Method::POST,
+                "/api/v1/auth/refresh",
+                None,
+                Some(json!({"refresh_token": t, "device_id": "ward-1"})),
+            )
+            .await
+        }
+    };
+    let (mut refreshed_first, mut ended_first) = (0, 0);
+    for round in 0..25 {
+        let (s, session) = http
+            .call(
+                Method::POST,
+                "/api/v1/auth/login",
+                None,
+                Some(json!({"tenant": "racing", "username": "nurse", "password": medoffice_e2e::PASSWORD, "device_id": "ward-1"})),
+            )
+            .await?;
+        assert_eq!(s, 200, "{session}");
+        let (r, d) = tokio::join!(refresh(session["refresh_token"].clone()), set_active(false));
+        let ((rs, pair), (ds, _)) = (r?, d?);
+        assert_eq!(ds, 200);
+        assert!(rs == 200 || rs == 401, "round {round}: {rs} {pair}");
+        if rs == 200 {
+            refreshed_first += 1;
+            let (s, again) = refresh(pair["refresh_token"].clone()).await?;
+            assert_eq!(
+                s, 401,
+                "round {round}: the pair of a refresh that won still died: {again}"
+            );
+        } else {
+            ended_first += 1;
+        }
+        let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+        let live: i64 = sqlx::query_scalar(
+            "SELECT count(*) FROM refresh_tokens t JOIN users u ON u.id = t.user_id \
+             WHERE u.username = 'nurse' AND t.revoked_at IS NULL AND t.spent_at IS NULL",
+        )
+        .fetch_one(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        assert_eq!(live, 0, "round {round}: a live refresh token survived");
+        assert_eq!(set_active(true).await?.0, 200);
+    }
+    eprintln!("refresh won {refreshed_first} rounds, the deactivation {ended_first}");
+    Ok(())
+}

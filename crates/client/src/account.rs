@@ -336,7 +336,7 @@ impl Workstation {
             // the account is enrolled now: a refreshed pair is no longer limited
             let tokens = p
                 .api
-                .refresh(p.refresh.expose())
+                .refresh(p.refresh.expose(), &self.config.device_id)
                 .await
                 .map_err(online_only)?;
             let Some(p) = pending.take() else {

@@ -324,9 +324,14 @@ impl ApiClient {
     }
 
     /// `POST /api/v1/auth/refresh`.
-    pub async fn refresh(&self, refresh_token: &str) -> Result<TokenResponse, ApiError> {
+    pub async fn refresh(
+        &self,
+        refresh_token: &str,
+        device_id: &str,
+    ) -> Result<TokenResponse, ApiError> {
         let body = RefreshRequest {
             refresh_token: refresh_token.to_owned(),
+            device_id: Some(device_id.to_owned()),
         };
         Self::decode(
             self.http
@@ -342,6 +347,7 @@ impl ApiClient {
     pub async fn logout(&self, refresh_token: &str) -> Result<(), ApiError> {
         let body = RefreshRequest {
             refresh_token: refresh_token.to_owned(),
+            device_id: None,
         };
         let resp = self
             .http

@@ -38,6 +38,8 @@ pub(crate) struct SessionParts {
     pub keyring_account: String,
     pub secrets: SecretStore,
     pub offline: crate::offline::OfflineUnlock,
+    /// This workstation's id, sent with every refresh (see `RefreshRequest::device_id`).
+    pub device_id: String,
     pub status: watch::Sender<SyncStatus>,
     pub changes: broadcast::Sender<CacheChanged>,
 }
@@ -62,6 +64,7 @@ pub struct Session {
     secrets: SecretStore,
     /// The workstation's offline sign-ins: an account the server ended is forgotten there.
     offline: crate::offline::OfflineUnlock,
+    device_id: String,
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     wake: Notify,
@@ -96,6 +99,7 @@ impl Session {
             push_lock: tokio::sync::Mutex::new(()),
             secrets: p.secrets,
             offline: p.offline,
+            device_id: p.device_id,
             status: p.status,
             changes: p.changes,
             wake: Notify::new(),
@@ -251,7 +255,7 @@ impl Session {
         let Some(refresh) = t.refresh.clone() else {
             return Err(CoreError::SessionEnded(None));
         };
-        let pair = self.api.refresh(refresh.expose()).await?;
+        let pair = self.api.refresh(refresh.expose(), &self.device_id).await?;
         let refresh = Secret::new(pair.refresh_token);
         let stored = self.secrets.set(&self.keyring_account, &refresh);
         t.refresh = Some(refresh);

@@ -45,6 +45,7 @@ impl Workstation {
             keyring_account: account,
             secrets: self.secrets.clone(),
             offline: self.offline_store(),
+            device_id: self.config.device_id.clone(),
             status: self.status.clone(),
             changes: self.changes.clone(),
         });

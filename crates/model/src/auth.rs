@@ -206,6 +206,11 @@ impl LoginRequest {
 pub struct RefreshRequest {
     /// The refresh token from the last login or refresh; spent by this call.
     pub refresh_token: String,
+    /// The workstation's id, as given at login: a spent token presented again within the
+    /// grace window is replaced only for the workstation it was issued to.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub device_id: Option<String>,
 }
 
 /// The clinic a user belongs to, with its sign-in policy and plan limits

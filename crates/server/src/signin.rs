@@ -129,7 +129,7 @@ pub async fn issue_tokens(
     let access_token = st.keys.sign(&claims).map_err(AppError::Internal)?;
     let (refresh_token, hash) = auth::new_refresh_token(user.tenant_id);
     sqlx::query(
-        "INSERT INTO refresh_tokens (id, tenant_id, user_id, family_id, token_hash, device_id, expires_at) VALUES ($1, $2, $3, $4, $5, $6, $7)",
+        "INSERT INTO refresh_tokens (id, tenant_id, user_id, family_id, token_hash, device_id, expires_at, session_epoch) VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
     )
     .bind(Uuid::now_v7())
     .bind(user.tenant_id)
@@ -138,6 +138,7 @@ pub async fn issue_tokens(
     .bind(hash)
     .bind(device_id)
     .bind(Utc::now() + Duration::days(st.config.refresh_token_days))
+    .bind(session_epoch)
     .execute(conn)
     .await?;
     let limit = limit_of(&user);
@@ -155,13 +156,10 @@ pub async fn issue_tokens(
 /// Ends every session of `user_id`: revokes its refresh tokens and bumps its session epoch,
 /// so its access tokens stop working on the next request and its WebSockets close (the
 /// epoch change notifies every server process).
+///
+/// The user's row first, then the tokens: the order every path takes (sign-in, refresh), so
+/// none waits for another in a circle.
 pub async fn end_sessions(conn: &mut PgConnection, user_id: Uuid) -> AppResult<i32> {
-    sqlx::query(
-        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
-    )
-    .bind(user_id)
-    .execute(&mut *conn)
-    .await?;
     let epoch: i32 = sqlx::query_scalar(
         "UPDATE users SET session_epoch = session_epoch + 1 WHERE id = $1 RETURNING session_epoch",
     )
@@ -169,6 +167,12 @@ pub async fn end_sessions(conn: &mut PgConnection, user_id: Uuid) -> AppResult<i
     .fetch_optional(&mut *conn)
     .await?
     .ok_or(AppError::NotFound("user"))?;
+    sqlx::query(
+        "UPDATE refresh_tokens SET revoked_at = now() WHERE user_id = $1 AND revoked_at IS NULL",
+    )
+    .bind(user_id)
+    .execute(&mut *conn)
+    .await?;
     Ok(epoch)
 }
 
@@ -334,7 +338,12 @@ pub async fn login(
 }
 
 /// Exchanges a refresh token for a new pair; the old one is spent. Presenting a spent token
-/// again revokes its whole family (someone copied it). The new pair's limits are those of the
+/// again revokes its whole family (someone copied it), unless it comes back within the grace
+/// window from the workstation it was issued to (`device_id`) while the token it was exchanged
+/// for is unused: a retry after an answer lost on a weak link, which replaces that one. Every
+/// replay is audited (`auth.refresh_reuse`: `replaced` or `family_revoked`). A token issued
+/// under an earlier session epoch (a password change or reset, a deactivation since) is
+/// refused and its family revoked, whatever raced it. The new pair's limits are those of the
 /// account now (after a confirmed TOTP enrolment, a refresh gives full access).
 #[utoipa::path(post, path = "/api/v1/auth/refresh", request_body = RefreshRequest, tag = "auth",
     responses((status = 200, body = LoginResponse), (status = 401, body = ErrorBody)))]
@@ -346,10 +355,25 @@ pub async fn refresh(
     let expired = || AppError::Unauthorized("The session has ended; sign in again".into());
     let tenant_id = auth::refresh_token_tenant(&req.refresh_token).ok_or_else(expired)?;
     let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
+    let hash = auth::hash_refresh_token(&req.refresh_token);
+    let owner: Uuid =
+        sqlx::query_scalar("SELECT user_id FROM refresh_tokens WHERE token_hash = $1")
+            .bind(&hash)
+            .fetch_optional(&mut *tx)
+            .await?
+            .ok_or_else(expired)?;
+    // the user's epoch now, held until commit (the user's row before the token's, the order of
+    // every path): a password change or deactivation waits for this refresh, and its
+    // revocation then sees the new token; or this refresh waits for it and sees the new epoch
+    let now_epoch: Option<i32> =
+        sqlx::query_scalar("SELECT session_epoch FROM users WHERE id = $1 FOR SHARE")
+            .bind(owner)
+            .fetch_optional(&mut *tx)
+            .await?;
     let row = sqlx::query(
-        "SELECT id, user_id, family_id, device_id, expires_at, spent_at, revoked_at FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
+        "SELECT id, user_id, family_id, device_id, expires_at, spent_at, revoked_at, session_epoch FROM refresh_tokens WHERE token_hash = $1 FOR UPDATE",
     )
-    .bind(auth::hash_refresh_token(&req.refresh_token))
+    .bind(&hash)
     .fetch_optional(&mut *tx)
     .await?
     .ok_or_else(expired)?;
@@ -357,12 +381,31 @@ pub async fn refresh(
     let spent: Option<DateTime<Utc>> = row.try_get("spent_at")?;
     let revoked: Option<DateTime<Utc>> = row.try_get("revoked_at")?;
     let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
+    let user_id: Uuid = row.try_get("user_id")?;
+    let device_id: Option<String> = row.try_get("device_id")?;
+    let replay = |outcome: &'static str| AuditEntry {
+        action: "auth.refresh_reuse",
+        entity: None,
+        entity_id: None,
+        patient_id: None,
+        outcome,
+    };
+    let token_epoch: i32 = row.try_get("session_epoch")?;
+    if revoked.is_none() && now_epoch != Some(token_epoch) {
+        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
+            .bind(family_id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        return Err(auth::session_ended("The session has ended; sign in again"));
+    }
     if let (Some(spent_at), None) = (spent, revoked) {
         // A retry shortly after a refresh whose answer never arrived (a weak link) is not theft
         // when the token it was exchanged for has not been used: replace that one instead of
         // signing the workstation out.
         let grace = Duration::seconds(st.config.refresh_reuse_grace_seconds);
-        let replacement: Option<Uuid> = if spent_at + grace > Utc::now() {
+        let same_device = device_id.is_some() && req.device_id == device_id;
+        let replacement: Option<Uuid> = if same_device && spent_at + grace > Utc::now() {
             sqlx::query_scalar(
                 "SELECT id FROM refresh_tokens WHERE family_id = $1 AND spent_at IS NULL AND revoked_at IS NULL \
                  AND created_at >= $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
@@ -379,16 +422,18 @@ pub async fn refresh(
                 .bind(unused)
                 .execute(&mut *tx)
                 .await?;
-            let (user, epoch) = load_active_user(&mut tx, row.try_get("user_id")?).await?;
-            let tokens = issue_tokens(
-                &st,
+            let (user, epoch) = load_active_user(&mut tx, user_id).await?;
+            audit::record_raw(
                 &mut tx,
-                user,
-                epoch,
-                family_id,
-                row.try_get("device_id")?,
+                tenant_id,
+                Some(user_id),
+                Some(&user.username),
+                device_id.as_deref(),
+                ip.as_deref(),
+                replay("replaced"),
             )
             .await?;
+            let tokens = issue_tokens(&st, &mut tx, user, epoch, family_id, device_id).await?;
             tx.commit().await?;
             return Ok(Json(tokens));
         }
@@ -396,8 +441,6 @@ pub async fn refresh(
             .bind(family_id)
             .execute(&mut *tx)
             .await?;
-        let user_id: Uuid = row.try_get("user_id")?;
-        let device_id: Option<String> = row.try_get("device_id")?;
         let username = username_of(&mut tx, user_id).await?;
         audit::record_raw(
             &mut tx,
@@ -406,13 +449,7 @@ pub async fn refresh(
             username.as_deref(),
             device_id.as_deref(),
             ip.as_deref(),
-            AuditEntry {
-                action: "auth.refresh_reuse",
-                entity: None,
-                entity_id: None,
-                patient_id: None,
-                outcome: "family_revoked",
-            },
+            replay("family_revoked"),
         )
         .await?;
         tx.commit().await?;
@@ -425,8 +462,7 @@ pub async fn refresh(
         .bind(row.try_get::<Uuid, _>("id")?)
         .execute(&mut *tx)
         .await?;
-    let (user, epoch) = load_active_user(&mut tx, row.try_get("user_id")?).await?;
-    let device_id: Option<String> = row.try_get("device_id")?;
+    let (user, epoch) = load_active_user(&mut tx, user_id).await?;
     audit::record_raw(
         &mut tx,
         tenant_id,

@@ -7,4 +7,9 @@ export type RefreshRequest = {
 /**
  * The refresh token from the last login or refresh; spent by this call.
  */
-refresh_token: string, };
+refresh_token: string, 
+/**
+ * The workstation's id, as given at login: a spent token presented again within the
+ * grace window is replaced only for the workstation it was issued to.
+ */
+device_id?: string, };
