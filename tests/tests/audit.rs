@@ -1026,3 +1026,144 @@ async fn the_audit_api_filters_pages_and_exports_one_clinic() -> anyhow::Result<
     assert!(verify(&sys).await?.intact);
     Ok(())
 }
+
+/// Every delivery of patients' records by the feed is audited (issue 15): a page pulled from
+/// any cursor (`sync.page`) and a page pushed over the WebSocket (`sync.live_page`) each leave
+/// one entry under the person who received it, naming the revisions and every patient whose
+/// records it carried; a page with none (a room renamed) leaves none.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("feedaudit", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    let admin = token(&http, "feedaudit", "admin").await?;
+    let (nurse_ws, _dir) = sys.workstation("feedaudit", "nurse").await?;
+    let entries_of = |action: &'static str| {
+        let sys = &sys;
+        async move {
+            let all = all_entries(sys).await?;
+            anyhow::Ok(
+                all.into_iter()
+                    .filter(|e| e["action"] == action)
+                    .collect::<Vec<_>>(),
+            )
+        }
+    };
+    // the nurse's workstation is live; the reception registers a patient and records nothing
+    // else: the page pushed to the nurse is audited under her, naming the patient
+    let reception = token(&http, "feedaudit", "reception").await?;
+    let id = Uuid::now_v7();
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&reception),
+            Some(patient(id, "Lia", "Feed")),
+        )
+        .await?;
+    assert_eq!(s, 201);
+    wait_for(Duration::from_secs(30), || async {
+        nurse_ws.cache_counts().await.is_ok_and(|c| c.0 == 1)
+    })
+    .await?;
+    let live = entries_of("sync.live_page").await?;
+    let mine: Vec<&Value> = live
+        .iter()
+        .filter(|e| {
+            e["username"] == "nurse"
+                && e["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.contains(&id.to_string()))
+        })
+        .collect();
+    assert_eq!(
+        mine.len(),
+        1,
+        "one entry for the page that brought her: {live:?}"
+    );
+    assert!(
+        mine[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains("1 patients")),
+        "{}",
+        mine[0]
+    );
+
+    // a pull from a later cursor (not only from 0) is audited too
+    let (_, first) = http
+        .call(
+            Method::GET,
+            "/api/v1/sync/changes?since=0&limit=1",
+            Some(&admin),
+            None,
+        )
+        .await?;
+    let cursor = first["revision"].as_i64().unwrap_or_default();
+    let (s, page) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/sync/changes?since={cursor}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200);
+    let pulled = entries_of("sync.page").await?;
+    let later: Vec<&Value> = pulled
+        .iter()
+        .filter(|e| {
+            e["username"] == "admin"
+                && e["detail"]
+                    .as_str()
+                    .is_some_and(|d| d.starts_with(&format!("revisions {cursor}..")))
+        })
+        .collect();
+    assert_eq!(later.len(), 1, "{pulled:?}");
+    assert!(
+        later[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.contains(&id.to_string())),
+        "the page carried her record: {page}"
+    );
+
+    // a page of the clinic's own rows only: nothing to audit
+    let before = (
+        entries_of("sync.live_page").await?.len(),
+        entries_of("sync.page").await?.len(),
+    );
+    let (s, _) = http
+        .call(
+            Method::POST,
+            "/api/v1/rooms",
+            Some(&admin),
+            Some(json!({"name": "Room 1"})),
+        )
+        .await?;
+    assert_eq!(s, 201);
+    wait_for(Duration::from_secs(30), || async {
+        nurse_ws.rooms().await.is_ok_and(|r| !r.is_empty())
+    })
+    .await?;
+    let (_, tail) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/sync/changes?since={}", page["revision"]),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert!(
+        tail["changes"].as_array().is_some_and(|c| c.len() == 1),
+        "only the room: {tail}"
+    );
+    let after = (
+        entries_of("sync.live_page").await?.len(),
+        entries_of("sync.page").await?.len(),
+    );
+    assert_eq!(
+        after, before,
+        "the room's page, pushed and pulled, carried no patient"
+    );
+    nurse_ws.close().await;
+    Ok(())
+}

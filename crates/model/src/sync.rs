@@ -107,6 +107,17 @@ pub enum Record {
     VisitType(crate::VisitType),
 }
 
+/// The distinct patients whose records `changes` carry, in first-seen order: what a page of the
+/// feed, pulled or pushed, is audited under.
+pub fn patients_in(changes: &[Change]) -> Vec<Uuid> {
+    let mut seen = std::collections::HashSet::new();
+    changes
+        .iter()
+        .filter_map(|c| c.record.patient_id())
+        .filter(|id| seen.insert(*id))
+        .collect()
+}
+
 impl Record {
     /// The table this row belongs to.
     pub fn entity(&self) -> EntityKind {
@@ -119,6 +130,21 @@ impl Record {
             Self::ScheduleBlock(_) => EntityKind::ScheduleBlock,
             Self::Room(_) => EntityKind::Room,
             Self::VisitType(_) => EntityKind::VisitType,
+        }
+    }
+
+    /// The patient whose record this row is part of (None for the clinic's own rows: staff,
+    /// hours, blocks, rooms, visit types). What a delivery of the row is audited under.
+    pub fn patient_id(&self) -> Option<Uuid> {
+        match self {
+            Self::Patient(p) => Some(p.id),
+            Self::VitalSigns(v) => Some(v.patient_id),
+            Self::Appointment(a) => Some(a.patient_id),
+            Self::User(_)
+            | Self::Availability(_)
+            | Self::ScheduleBlock(_)
+            | Self::Room(_)
+            | Self::VisitType(_) => None,
         }
     }
 

@@ -32,8 +32,21 @@ pub const CHANNEL: &str = "medoffice_changes";
 pub const SESSIONS_CHANNEL: &str = "medoffice_sessions";
 
 /// The sockets of one tenant.
+/// A `changes` page as the clinic's sockets receive it: the message, and the patients whose
+/// records it carries (each socket audits its delivery under its own person).
+pub struct PushedPage {
+    /// The serialized `changes` message.
+    pub text: Arc<str>,
+    /// First revision after the previous page.
+    pub from: i64,
+    /// This page's revision.
+    pub to: i64,
+    /// Distinct patients of its records ([`medoffice_model::patients_in`]).
+    pub patients: Vec<Uuid>,
+}
+
 struct TenantChannel {
-    tx: broadcast::Sender<Arc<str>>,
+    tx: broadcast::Sender<Arc<PushedPage>>,
     /// Last revision pushed to these sockets; held while a page is read and sent, so pages go
     /// out in order and each `from` is the previous `to`.
     last_pushed: tokio::sync::Mutex<i64>,
@@ -96,8 +109,8 @@ pub async fn announce_writes(
 pub struct Subscription {
     /// Tenant revision when subscribed.
     pub revision: i64,
-    /// Serialized `changes` messages.
-    pub rx: broadcast::Receiver<Arc<str>>,
+    /// `changes` pages.
+    pub rx: broadcast::Receiver<Arc<PushedPage>>,
     _guard: SubscriptionGuard,
 }
 
@@ -249,6 +262,7 @@ impl Hub {
             if page.revision <= *last {
                 break;
             }
+            let patients = medoffice_model::patients_in(&page.changes);
             let msg = ServerMessage::Changes {
                 from: *last,
                 to: page.revision,
@@ -256,7 +270,12 @@ impl Hub {
             };
             let text: Arc<str> = serde_json::to_string(&msg)?.into();
             // no receivers is fine: the last socket just left
-            let _ = chan.tx.send(text);
+            let _ = chan.tx.send(Arc::new(PushedPage {
+                text,
+                from: *last,
+                to: page.revision,
+                patients,
+            }));
             *last = page.revision;
             if !page.has_more {
                 break;

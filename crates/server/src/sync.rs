@@ -40,17 +40,31 @@ pub async fn changes(
     Query(q): Query<ChangesQuery>,
 ) -> AppResult<([(&'static str, String); 1], Json<ChangesPage>)> {
     let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
+    let since = q.since.max(0);
     let (page, clinic_revision) =
-        feed::read_changes_and_revision(&mut tx, q.since.max(0), q.limit.unwrap_or(500)).await?;
+        feed::read_changes_and_revision(&mut tx, since, q.limit.unwrap_or(500)).await?;
     tx.commit().await?;
-    if q.since <= 0 {
-        // a workstation starts downloading the whole clinic (every patient's record): one
-        // entry per download, not per page (the snapshot above is read-only)
+    // who received which patients' records, before they leave (the snapshot above is
+    // read-only): a page with none (staff, hours, rooms) needs no entry
+    let patients = medoffice_model::patients_in(&page.changes);
+    if q.since <= 0 || !patients.is_empty() {
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-        audit::record(
+        if q.since <= 0 {
+            // a workstation starts downloading the whole clinic
+            audit::record(
+                &mut tx,
+                &actor,
+                audit::AuditEntry::success("sync.full_download", "clinic", None, None),
+            )
+            .await?;
+        }
+        record_delivery(
             &mut tx,
             &actor,
-            audit::AuditEntry::success("sync.full_download", "clinic", None, None),
+            "sync.page",
+            since,
+            page.revision,
+            &patients,
         )
         .await?;
         tx.commit().await?;
@@ -62,6 +76,34 @@ pub async fn changes(
         )],
         Json(page),
     ))
+}
+
+/// Audits one delivery of feed records to `actor` (a pulled page, `sync.page`; a page pushed
+/// over the WebSocket, `sync.live_page`): one entry naming the revisions and every patient
+/// whose records it carried. Nothing for a page without patients.
+pub async fn record_delivery(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    action: &str,
+    from: i64,
+    to: i64,
+    patients: &[uuid::Uuid],
+) -> Result<(), sqlx::Error> {
+    if patients.is_empty() {
+        return Ok(());
+    }
+    let ids: Vec<String> = patients.iter().map(uuid::Uuid::to_string).collect();
+    audit::record_detail(
+        conn,
+        actor,
+        audit::AuditEntry::success(action, "patient", None, None),
+        Some(&format!(
+            "revisions {from}..{to}; {} patients: {}",
+            ids.len(),
+            ids.join(",")
+        )),
+    )
+    .await
 }
 
 /// Applies outbox mutations in order, each on its own: one rejected mutation does not stop the
@@ -396,6 +438,37 @@ async fn session_stands(pool: &sqlx::PgPool, actor: &Actor) -> bool {
     }
 }
 
+/// [`record_delivery`] of a pushed page to this socket's person; false when it could not be
+/// written.
+async fn audit_live_page(
+    pool: &sqlx::PgPool,
+    actor: &Actor,
+    page: &crate::hub::PushedPage,
+) -> bool {
+    if page.patients.is_empty() {
+        return true;
+    }
+    let written = async {
+        let mut tx = db::tenant_tx(pool, actor.tenant_id).await?;
+        record_delivery(
+            &mut tx,
+            actor,
+            "sync.live_page",
+            page.from,
+            page.to,
+            &page.patients,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok::<_, AppError>(())
+    }
+    .await;
+    if let Err(e) = &written {
+        tracing::warn!(error = %e, "could not audit a live page; closing the socket");
+    }
+    written.is_ok()
+}
+
 async fn serve_socket(
     mut socket: WebSocket,
     mut sub: crate::hub::Subscription,
@@ -423,8 +496,11 @@ async fn serve_socket(
     loop {
         tokio::select! {
             msg = sub.rx.recv() => match msg {
-                Ok(text) => {
-                    if socket.send(Message::Text(text.to_string().into())).await.is_err() { break; }
+                Ok(page) => {
+                    // audited before it leaves; if it cannot be, the socket closes and the
+                    // workstation pulls the page instead (audited there)
+                    if !audit_live_page(&pool, &actor, &page).await { break; }
+                    if socket.send(Message::Text(page.text.to_string().into())).await.is_err() { break; }
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // This socket fell behind: close it; the client reconnects and pulls the feed.
