@@ -40,6 +40,9 @@ pub(crate) struct SessionParts {
     pub offline: crate::offline::OfflineUnlock,
     /// This workstation's id, sent with every refresh (see `RefreshRequest::device_id`).
     pub device_id: String,
+    /// The key of the open cache: put back into the keyring before an ended session's wrapped
+    /// copy is forgotten, so the clinic's records stay openable here.
+    pub cache_key: crate::vault::CacheKey,
     pub status: watch::Sender<SyncStatus>,
     pub changes: broadcast::Sender<CacheChanged>,
 }
@@ -65,6 +68,7 @@ pub struct Session {
     /// The workstation's offline sign-ins: an account the server ended is forgotten there.
     offline: crate::offline::OfflineUnlock,
     device_id: String,
+    cache_key: crate::vault::CacheKey,
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     wake: Notify,
@@ -100,6 +104,7 @@ impl Session {
             secrets: p.secrets,
             offline: p.offline,
             device_id: p.device_id,
+            cache_key: p.cache_key,
             status: p.status,
             changes: p.changes,
             wake: Notify::new(),
@@ -310,10 +315,22 @@ impl Session {
 
     /// Whether the server still takes this session's current access token (asked after it
     /// said the session ended: the tokens may have been exchanged meanwhile).
-    async fn session_still_stands(&self) -> bool {
-        match self.access_token().await {
-            Ok(token) => self.api.me(&token).await.is_ok(),
-            Err(_) => false,
+    /// Whether the session still stands, as the server answers now: `Some(false)` only when it
+    /// says so (401), `None` when it cannot be asked (the network, a 5xx).
+    async fn session_standing(&self) -> Option<bool> {
+        let answer = match self.access_token().await {
+            Ok(token) => self
+                .api
+                .me(&token)
+                .await
+                .map(|_| ())
+                .map_err(CoreError::from),
+            Err(e) => Err(e),
+        };
+        match answer {
+            Ok(()) => Some(true),
+            Err(e) if e.session_ended().is_some() => Some(false),
+            Err(_) => None,
         }
     }
 
@@ -388,7 +405,8 @@ impl Session {
 
     /// Forgets the offline sign-in of every account the feed says was deactivated (or
     /// removed): from then on only an online sign-in, which the server refuses, would let that
-    /// person in here. A failure to write is logged; the next page of staff tries again.
+    /// person in here. A failure to write is logged; an offline unlock still refuses the
+    /// person, from the cache's staff row.
     fn forget_ended_accounts(&self, changes: &[Change]) {
         for c in changes {
             if let medoffice_model::Record::User(u) = &c.record {
@@ -407,10 +425,33 @@ impl Session {
         }
     }
 
+    /// Stops the engine until the person signs in again; the queue is kept and sent then.
+    fn stop_for_sign_in(&self, by_server: Option<String>) {
+        self.set_status(|st| {
+            st.state = ConnectionState::Offline;
+            st.offline_since.get_or_insert_with(Utc::now);
+            st.sign_in_required = true;
+            st.last_error =
+                Some("The session has ended; sign in again to send pending changes".into());
+            st.ended_by_server = by_server;
+        });
+    }
+
     /// The server ended this person's session (deactivated, password reset or changed
     /// elsewhere): what would let them in here without it goes, their offline sign-in (and
-    /// its copy of the cache key) and their refresh token.
+    /// its copy of the cache key) and their refresh token. The cache key goes back into the
+    /// keyring first (the keyring may have lost it), so the clinic's records and what waits to
+    /// be sent stay openable by the next online sign-in.
     fn forget_ended_session(&self) {
+        let account = format!("cache-key|{}|{}", self.device_id, self.user.tenant_id);
+        let kept = self
+            .secrets
+            .set(&account, &Secret::new(self.cache_key.to_hex().as_str()));
+        if let Err(e) = kept {
+            // without the keyring this copy is what opens the records: keep it
+            tracing::warn!(error = %e, "the OS keyring cannot keep the cache key; the ended session's offline sign-in stays");
+            return;
+        }
         if let Err(e) = self.offline.forget_user(self.user.id) {
             tracing::warn!(error = %e, "could not forget the offline sign-in of an ended session");
         }
@@ -556,25 +597,23 @@ impl Session {
                 Err(e) => e,
             };
             match failed.session_ended() {
-                // a call that was under way while this person changed their password here
-                // met the old session's end: the new tokens stand, go on
-                Some(Some(_)) if self.session_still_stands().await => {
-                    attempt = 0;
-                }
-                Some(by_server) => {
-                    if by_server.is_some() {
-                        self.forget_ended_session();
+                Some(Some(reason)) => match self.session_standing().await {
+                    // a call that was under way while this person changed their password here
+                    // met the old session's end: the new tokens stand, go on
+                    Some(true) => attempt = 0,
+                    // the server cannot be asked now: nothing is decided, ask again later
+                    None => {
+                        attempt = attempt.saturating_add(1);
+                        tokio::time::sleep(backoff(attempt)).await;
                     }
-                    // Keep the queue; the person signs in again and it is sent then.
-                    self.set_status(|st| {
-                        st.state = ConnectionState::Offline;
-                        st.offline_since.get_or_insert_with(Utc::now);
-                        st.sign_in_required = true;
-                        st.last_error = Some(
-                            "The session has ended; sign in again to send pending changes".into(),
-                        );
-                        st.ended_by_server = by_server;
-                    });
+                    Some(false) => {
+                        self.forget_ended_session();
+                        self.stop_for_sign_in(Some(reason));
+                        return;
+                    }
+                },
+                Some(None) => {
+                    self.stop_for_sign_in(None);
                     return;
                 }
                 // this computer's disk, not the network: say so and stop (retrying would not

@@ -63,6 +63,10 @@ impl Workstation {
                 ))
             }
             Err(UnlockError::Limit) => MAX_UNLOCK_FAILURES,
+            // not counted, so not checked: the lock stays
+            Err(e @ UnlockError::Unrecorded) => {
+                return Err(CommandError::new(ErrorCode::LocalCache, e.to_string()))
+            }
             Err(_) => counter.failed_attempts(&t2, &u2),
         };
         if failures >= MAX_UNLOCK_FAILURES {

@@ -80,6 +80,9 @@ pub enum UnlockError {
     /// Too many wrong passwords in a row: the next try is checked after this many seconds.
     #[error("too many wrong passwords: try again in {0} seconds")]
     Wait(i64),
+    /// The try could not be counted (the disk): it is not checked either.
+    #[error("this workstation cannot record the try (its disk); sign in online")]
+    Unrecorded,
     /// [`ATTEMPT_LIMIT`] wrong passwords in a row: only an online sign-in works now.
     #[error("too many wrong passwords on this workstation: sign in online, when the server can be reached")]
     Limit,
@@ -88,6 +91,14 @@ pub enum UnlockError {
         "the last online sign-in on this workstation was more than {0} hours ago; sign in online"
     )]
     Expired(i64),
+}
+
+/// The lock every change of the verifier file takes (load, change, save), so that a count, a
+/// forgotten account and a new sign-in made at once in this process do not undo each other.
+fn file_lock() -> std::sync::MutexGuard<'static, ()> {
+    static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
+    LOCK.lock()
+        .unwrap_or_else(std::sync::PoisonError::into_inner)
 }
 
 fn key(tenant: &str, username: &str) -> String {
@@ -160,6 +171,7 @@ impl OfflineUnlock {
             .map(|c| WrappedKey::seal(c, password, user.tenant_id, &k))
             .transpose()
             .map_err(std::io::Error::other)?;
+        let _g = file_lock();
         let mut all = self.load();
         let kept = all.get(&k).and_then(|v| v.cache_key.clone());
         all.insert(
@@ -205,51 +217,56 @@ impl OfflineUnlock {
         now: DateTime<Utc>,
     ) -> Result<Verifier, UnlockError> {
         let k = key(tenant, username);
-        let mut all = self.load();
-        let Some(v) = all.get(&k) else {
-            return Err(UnlockError::NotRecognised);
-        };
-        if v.failed_attempts >= ATTEMPT_LIMIT {
-            return Err(UnlockError::Limit);
-        }
-        if let Some(last) = v.last_failed_at {
-            let ready = last + retry_delay(v.failed_attempts);
-            if now < ready {
-                return Err(UnlockError::Wait((ready - now).num_seconds().max(1)));
+        // counted before it is checked, under the file's lock: tries made at once each count,
+        // and closing the app in the middle does not undo one
+        let hash = {
+            let _g = file_lock();
+            let mut all = self.load();
+            let Some(v) = all.get_mut(&k) else {
+                return Err(UnlockError::NotRecognised);
+            };
+            if v.failed_attempts >= ATTEMPT_LIMIT {
+                return Err(UnlockError::Limit);
             }
-        }
-        let ok = PasswordHash::new(&v.password_hash)
+            if let Some(last) = v.last_failed_at {
+                // a clock put back does not make the wait longer than it was
+                let ready = last.min(now) + retry_delay(v.failed_attempts);
+                if now < ready {
+                    return Err(UnlockError::Wait((ready - now).num_seconds().max(1)));
+                }
+            }
+            v.failed_attempts += 1;
+            v.last_failed_at = Some(now);
+            let hash = v.password_hash.clone();
+            self.save(&all).map_err(|e| {
+                tracing::warn!(error = %e, "could not count an offline password try");
+                UnlockError::Unrecorded
+            })?;
+            hash
+        };
+        let ok = PasswordHash::new(&hash)
             .map(|h| {
                 Argon2::default()
                     .verify_password(password.as_bytes(), &h)
                     .is_ok()
             })
             .unwrap_or(false);
-        // the count is written before answering: closing the app does not undo it
-        let Some(entry) = all.get_mut(&k) else {
-            return Err(UnlockError::NotRecognised);
-        };
-        if ok {
-            let counted = entry.failed_attempts > 0;
-            entry.failed_attempts = 0;
-            entry.last_failed_at = None;
-            let v = entry.clone();
-            if counted {
-                let _ = self.save(&all);
+        let _g = file_lock();
+        let mut all = self.load();
+        match all.get_mut(&k) {
+            // the entry as it was checked (not forgotten or replaced meanwhile): cleared
+            Some(v) if ok && v.password_hash == hash => {
+                v.failed_attempts = 0;
+                v.last_failed_at = None;
+                let out = v.clone();
+                if let Err(e) = self.save(&all) {
+                    tracing::warn!(error = %e, "could not clear the offline password count");
+                }
+                Ok(out)
             }
-            return Ok(v);
+            Some(v) if !ok && v.failed_attempts >= ATTEMPT_LIMIT => Err(UnlockError::Limit),
+            _ => Err(UnlockError::NotRecognised),
         }
-        entry.failed_attempts += 1;
-        entry.last_failed_at = Some(now);
-        let limit = entry.failed_attempts >= ATTEMPT_LIMIT;
-        if let Err(e) = self.save(&all) {
-            tracing::warn!(error = %e, "could not count a wrong offline password");
-        }
-        Err(if limit {
-            UnlockError::Limit
-        } else {
-            UnlockError::NotRecognised
-        })
     }
 
     /// Wrong passwords in a row of `tenant`/`username` here (0 for no entry).
@@ -298,6 +315,7 @@ impl OfflineUnlock {
         let k = key(tenant, username);
         let w =
             WrappedKey::seal(cache_key, password, cache_id, &k).map_err(std::io::Error::other)?;
+        let _g = file_lock();
         let mut all = self.load();
         if let Some(v) = all.get_mut(&k) {
             v.cache_key = Some(w);
@@ -317,6 +335,7 @@ impl OfflineUnlock {
 
     /// Drops every wrapped copy of cache `cache_id`'s key (a new key replaced it).
     pub fn drop_cache_keys(&self, cache_id: Uuid) -> std::io::Result<()> {
+        let _g = file_lock();
         let mut all = self.load();
         let mut changed = false;
         for v in all.values_mut() {
@@ -334,6 +353,7 @@ impl OfflineUnlock {
     /// Forgets every person of clinic `tenant_id` (their verifiers and wrapped keys): the
     /// clinic's data was removed from this workstation.
     pub fn forget_clinic(&self, tenant_id: Uuid) -> std::io::Result<usize> {
+        let _g = file_lock();
         let mut all = self.load();
         let before = all.len();
         all.retain(|_, v| {
@@ -378,6 +398,7 @@ impl OfflineUnlock {
     /// cache key), under whatever clinic code it was typed: the server ended their access
     /// (deactivated, password reset or changed elsewhere). Answers whether there was one.
     pub fn forget_user(&self, user_id: Uuid) -> std::io::Result<bool> {
+        let _g = file_lock();
         let mut all = self.load();
         let before = all.len();
         all.retain(|_, v| v.user.id != user_id);
@@ -390,6 +411,7 @@ impl OfflineUnlock {
 
     /// Forgets a person's offline sign-in (their account was changed or they asked).
     pub fn forget(&self, tenant: &str, username: &str) -> std::io::Result<()> {
+        let _g = file_lock();
         let mut all = self.load();
         if all.remove(&key(tenant, username)).is_some() {
             self.save(&all)?;

@@ -32,6 +32,7 @@ impl Workstation {
         key: vault::CacheKey,
     ) -> Result<Arc<Session>, CommandError> {
         let path = self.cache_path(user.tenant_id);
+        let held = key.clone();
         let cache = tokio::task::spawn_blocking(move || cache::Cache::open(&path, &key))
             .await
             .map_err(internal)??;
@@ -46,6 +47,7 @@ impl Workstation {
             secrets: self.secrets.clone(),
             offline: self.offline_store(),
             device_id: self.config.device_id.clone(),
+            cache_key: held,
             status: self.status.clone(),
             changes: self.changes.clone(),
         });
@@ -269,6 +271,7 @@ impl Workstation {
             let v = store.check(&t, &u, &p, Utc::now()).map_err(|e| {
                 let code = match e {
                     offline::UnlockError::Wait(_) => ErrorCode::RateLimited,
+                    offline::UnlockError::Unrecorded => ErrorCode::LocalCache,
                     _ => ErrorCode::Unauthorized,
                 };
                 CommandError::new(code, e.to_string())

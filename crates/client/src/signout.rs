@@ -146,8 +146,13 @@ impl Workstation {
         for (server, typed, username) in self.offline_store().sign_ins_of(cache_id) {
             accounts.insert(Self::keyring_account(&server, &typed, &username));
         }
+        // best effort: one the keyring will not delete must not stop the rest of the wipe
+        let mut failed = None;
         for account in &accounts {
-            self.secrets.delete(account).map_err(internal)?;
+            if let Err(e) = self.secrets.delete(account) {
+                tracing::warn!(error = %e, "could not remove a refresh token from the keyring");
+                failed.get_or_insert(e);
+            }
         }
         let gone = self
             .offline_store()
@@ -169,7 +174,12 @@ impl Workstation {
             }
         }
         tracing::info!(clinic = %cache_id, verifiers = gone, "removed the clinic's data from this workstation");
-        Ok(())
+        match failed {
+            Some(e) => Err(internal(format!(
+                "the clinic's data is removed, but the OS keyring kept a sign-in token: {e}"
+            ))),
+            None => Ok(()),
+        }
     }
 
     /// Changes in the outbox not yet accepted by the server (pending, refused and held): what
