@@ -89,22 +89,33 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     let (s, t2) = refresh(&r0, "desk-1").await?;
     assert_eq!(s, 200, "a prompt retry is not treated as theft");
     let r2 = t2["refresh_token"].clone();
-    assert_eq!(
-        refresh(&r1, "desk-1").await?.0,
-        401,
-        "the replaced token is void"
-    );
     let (s, t3) = refresh(&r2, "desk-1").await?;
     assert_eq!(s, 200);
     let r3 = t3["refresh_token"].clone();
-    // the same spent token from anywhere else, even at once, is theft: the family is revoked
+    // the replaced token never reached its workstation: whoever presents it holds a copy, and
+    // the family ends (a thief who replayed the spent one first is signed out with it)
     assert_eq!(
-        refresh(&r2, "laptop-9").await?.0,
+        refresh(&r1, "laptop-9").await?.0,
+        401,
+        "the replaced token is void"
+    );
+    assert_eq!(
+        refresh(&r3, "desk-1").await?.0,
+        401,
+        "and its family is revoked"
+    );
+    // a spent token from another workstation, even at once, is theft too
+    let (_, session) = login_at("desk-1").await?;
+    let r0 = session["refresh_token"].clone();
+    let (_, t1) = refresh(&r0, "desk-1").await?;
+    let r1 = t1["refresh_token"].clone();
+    assert_eq!(
+        refresh(&r0, "laptop-9").await?.0,
         401,
         "not the workstation it was issued to"
     );
     assert_eq!(
-        refresh(&r3, "desk-1").await?.0,
+        refresh(&r1, "desk-1").await?.0,
         401,
         "and its family is revoked"
     );
@@ -127,9 +138,11 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         replays,
         vec![
             ("replaced".to_owned(), Some("desk-1".to_owned())),
-            ("family_revoked".to_owned(), Some("desk-1".to_owned())),
+            ("family_revoked".to_owned(), Some("laptop-9".to_owned())),
+            ("family_revoked".to_owned(), Some("laptop-9".to_owned())),
         ],
-        "every replay audited, under the workstation the session belongs to"
+        "every replay audited, under the workstation that presented it (a token of a family \
+         already ended is only old: not again)"
     );
     // reuse after the grace period is theft, from the right workstation too
     let (_, session) = login_at("desk-1").await?;
@@ -559,5 +572,13 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     tx.commit().await?;
     let (s, e) = refresh(&r0, "desk-1").await?;
     assert_eq!((s, e["code"].as_str()), (401, Some("session_ended")), "{e}");
+    let stale: i64 = {
+        use sqlx::Connection;
+        let mut owner = sqlx::PgConnection::connect(&sys.database_url).await?;
+        sqlx::query_scalar("SELECT count(*) FROM audit_log WHERE action = 'auth.refresh_stale' AND username = 'doctor'")
+            .fetch_one(&mut owner)
+            .await?
+    };
+    assert_eq!(stale, 1, "a stale token's refusal is audited");
     Ok(())
 }

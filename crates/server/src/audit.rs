@@ -93,6 +93,37 @@ pub async fn record_successes(
     Ok(())
 }
 
+/// Appends one successful `action` for each of `patients` by `actor`, with the same `detail`,
+/// in one statement: a delivery of several patients' records (a feed page), so each patient's
+/// accesses list it.
+pub async fn record_patients(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    action: &str,
+    patients: &[Uuid],
+    detail: &str,
+) -> Result<(), sqlx::Error> {
+    if patients.is_empty() {
+        return Ok(());
+    }
+    sqlx::query(
+        "INSERT INTO audit_log (tenant_id, user_id, username, action, entity, entity_id, patient_id, device_id, ip, outcome, detail) \
+         SELECT $1, $2, $3, $4, 'patient', p, p, $5, $6, 'success', $7 \
+         FROM unnest($8::uuid[]) WITH ORDINALITY AS a (p, ord) ORDER BY ord",
+    )
+    .bind(actor.tenant_id)
+    .bind(actor.user_id)
+    .bind(&actor.username)
+    .bind(action)
+    .bind(actor.device_id.as_deref())
+    .bind(actor.ip.as_deref())
+    .bind(detail)
+    .bind(patients)
+    .execute(conn)
+    .await?;
+    Ok(())
+}
+
 /// Appends an entry with explicit fields (used before a caller is authenticated).
 pub async fn record_raw(
     conn: &mut PgConnection,

@@ -383,79 +383,96 @@ pub async fn refresh(
     let expires_at: DateTime<Utc> = row.try_get("expires_at")?;
     let user_id: Uuid = row.try_get("user_id")?;
     let device_id: Option<String> = row.try_get("device_id")?;
-    let replay = |outcome: &'static str| AuditEntry {
-        action: "auth.refresh_reuse",
+    // every replay and every stale token is audited under the workstation that presented it
+    let presented = req.device_id.as_deref();
+    let log = |action: &'static str, outcome: &'static str| AuditEntry {
+        action,
         entity: None,
         entity_id: None,
         patient_id: None,
         outcome,
     };
     let token_epoch: i32 = row.try_get("session_epoch")?;
-    if revoked.is_none() && now_epoch != Some(token_epoch) {
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family_id)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        return Err(auth::session_ended("The session has ended; sign in again"));
-    }
-    if let (Some(spent_at), None) = (spent, revoked) {
-        // A retry shortly after a refresh whose answer never arrived (a weak link) is not theft
-        // when the token it was exchanged for has not been used: replace that one instead of
-        // signing the workstation out.
-        let grace = Duration::seconds(st.config.refresh_reuse_grace_seconds);
-        let same_device = device_id.is_some() && req.device_id == device_id;
-        let replacement: Option<Uuid> = if same_device && spent_at + grace > Utc::now() {
-            sqlx::query_scalar(
-                "SELECT id FROM refresh_tokens WHERE family_id = $1 AND spent_at IS NULL AND revoked_at IS NULL \
-                 AND created_at >= $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
-            )
-            .bind(family_id)
-            .bind(spent_at)
-            .fetch_optional(&mut *tx)
-            .await?
-        } else {
-            None
-        };
-        if let Some(unused) = replacement {
-            sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1")
-                .bind(unused)
-                .execute(&mut *tx)
-                .await?;
-            let (user, epoch) = load_active_user(&mut tx, user_id).await?;
+    // what an earlier session epoch issued (a password change or deactivation that raced it),
+    // a spent token presented from elsewhere or too late, and a replaced token presented while
+    // its family lives (whoever replaced it was not its workstation): the family ends
+    let stale = revoked.is_none() && now_epoch != Some(token_epoch);
+    if stale || spent.is_some() || revoked.is_some() {
+        if !stale && revoked.is_none() {
+            if let Some(spent_at) = spent {
+                // A retry shortly after a refresh whose answer never arrived (a weak link), from
+                // the workstation the token was issued to, is not theft while the token it was
+                // exchanged for is unused: that one is replaced instead of signing it out.
+                let grace = Duration::seconds(st.config.refresh_reuse_grace_seconds);
+                let same_device = device_id.is_some() && req.device_id == device_id;
+                let replacement: Option<Uuid> = if same_device && spent_at + grace > Utc::now() {
+                    sqlx::query_scalar(
+                        "SELECT id FROM refresh_tokens WHERE family_id = $1 AND spent_at IS NULL AND revoked_at IS NULL \
+                         AND created_at >= $2 ORDER BY created_at DESC LIMIT 1 FOR UPDATE",
+                    )
+                    .bind(family_id)
+                    .bind(spent_at)
+                    .fetch_optional(&mut *tx)
+                    .await?
+                } else {
+                    None
+                };
+                if let Some(unused) = replacement {
+                    sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE id = $1")
+                        .bind(unused)
+                        .execute(&mut *tx)
+                        .await?;
+                    let (user, epoch) = load_active_user(&mut tx, user_id).await?;
+                    audit::record_raw(
+                        &mut tx,
+                        tenant_id,
+                        Some(user_id),
+                        Some(&user.username),
+                        presented,
+                        ip.as_deref(),
+                        log("auth.refresh_reuse", "replaced"),
+                    )
+                    .await?;
+                    let tokens =
+                        issue_tokens(&st, &mut tx, user, epoch, family_id, device_id).await?;
+                    tx.commit().await?;
+                    return Ok(Json(tokens));
+                }
+            }
+        }
+        let ended = sqlx::query(
+            "UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL",
+        )
+        .bind(family_id)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected();
+        // a revoked token of a family already ended (signed out, replaced long ago) is only old
+        if ended > 0 || revoked.is_none() {
+            let username = username_of(&mut tx, user_id).await?;
             audit::record_raw(
                 &mut tx,
                 tenant_id,
                 Some(user_id),
-                Some(&user.username),
-                device_id.as_deref(),
+                username.as_deref(),
+                presented,
                 ip.as_deref(),
-                replay("replaced"),
+                if stale {
+                    log("auth.refresh_stale", "family_revoked")
+                } else {
+                    log("auth.refresh_reuse", "family_revoked")
+                },
             )
             .await?;
-            let tokens = issue_tokens(&st, &mut tx, user, epoch, family_id, device_id).await?;
-            tx.commit().await?;
-            return Ok(Json(tokens));
         }
-        sqlx::query("UPDATE refresh_tokens SET revoked_at = now() WHERE family_id = $1 AND revoked_at IS NULL")
-            .bind(family_id)
-            .execute(&mut *tx)
-            .await?;
-        let username = username_of(&mut tx, user_id).await?;
-        audit::record_raw(
-            &mut tx,
-            tenant_id,
-            Some(user_id),
-            username.as_deref(),
-            device_id.as_deref(),
-            ip.as_deref(),
-            replay("family_revoked"),
-        )
-        .await?;
         tx.commit().await?;
-        return Err(expired());
+        return Err(if stale {
+            auth::session_ended("The session has ended; sign in again")
+        } else {
+            expired()
+        });
     }
-    if revoked.is_some() || expires_at <= Utc::now() {
+    if expires_at <= Utc::now() {
         return Err(expired());
     }
     sqlx::query("UPDATE refresh_tokens SET spent_at = now() WHERE id = $1")

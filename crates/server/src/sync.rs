@@ -79,8 +79,9 @@ pub async fn changes(
 }
 
 /// Audits one delivery of feed records to `actor` (a pulled page, `sync.page`; a page pushed
-/// over the WebSocket, `sync.live_page`): one entry naming the revisions and every patient
-/// whose records it carried. Nothing for a page without patients.
+/// over the WebSocket, `sync.live_page`): one entry per patient whose records it carried,
+/// naming the revisions, so each patient's accesses list it. Nothing for a page without
+/// patients.
 pub async fn record_delivery(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
@@ -89,19 +90,12 @@ pub async fn record_delivery(
     to: i64,
     patients: &[uuid::Uuid],
 ) -> Result<(), sqlx::Error> {
-    if patients.is_empty() {
-        return Ok(());
-    }
-    let ids: Vec<String> = patients.iter().map(uuid::Uuid::to_string).collect();
-    audit::record_detail(
+    audit::record_patients(
         conn,
         actor,
-        audit::AuditEntry::success(action, "patient", None, None),
-        Some(&format!(
-            "revisions {from}..{to}; {} patients: {}",
-            ids.len(),
-            ids.join(",")
-        )),
+        action,
+        patients,
+        &format!("revisions {from}..{to}"),
     )
     .await
 }
