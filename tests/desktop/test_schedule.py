@@ -12,7 +12,12 @@ from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 from selenium.webdriver.support.ui import Select
 
-from test_desktop import press, rows, shot, sign_in, step, tid, type_into, wait
+import datetime as dt
+import urllib.parse
+from zoneinfo import ZoneInfo
+
+from test_admin import rest
+from test_desktop import PASSWORD, press, rows, shot, sign_in, step, tid, type_into, wait
 
 
 def plus_15(hhmm: str) -> str:
@@ -54,7 +59,22 @@ def alt(driver, key):
     ActionChains(driver).key_down(Keys.ALT).send_keys(key).key_up(Keys.ALT).perform()
 
 
-def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation, screenshot_dir):
+def others_busy(server, token, day, hhmm, minutes, provider):
+    """Whether a provider other than `provider` has a live booking overlapping `minutes` from
+    `day` `hhmm` (the demo clinic's wall clock): where Alt+Right would hand the visit."""
+    start = dt.datetime.fromisoformat(f"{day}T{hhmm}").replace(tzinfo=ZoneInfo("America/New_York"))
+    end = start + dt.timedelta(minutes=minutes)
+    z = lambda t: t.astimezone(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ")
+    rows = rest(server, "GET", "/api/v1/appointments?" + urllib.parse.urlencode({"from": z(start - dt.timedelta(hours=4)), "to": z(end)}), token=token)["data"]
+    for a in rows:
+        s = dt.datetime.fromisoformat(a["starts_at"].replace("Z", "+00:00"))
+        e = s + dt.timedelta(minutes=a["duration_minutes"])
+        if a["provider_id"] != provider and a["status"] in ("scheduled", "checked_in", "in_progress") and s < end and start < e:
+            return True
+    return False
+
+
+def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation, server, screenshot_dir):
     front = workstation("front").driver
     sign_in(front, "reception")
 
@@ -88,8 +108,14 @@ def test_reception_finds_books_and_moves_and_the_doctor_sees_it_live(workstation
     wait(front).until(lambda d: len(d.find_elements(*tid("slot-result"))) >= 2)
     shot(front, screenshot_dir, "free-slots")
     results = [(r.get_attribute("data-date"), r.get_attribute("data-time")) for r in front.find_elements(*tid("slot-result"))]
-    # a slot whose next quarter is free too, so that the move by Alt+Down has room
-    pick = next((i for i, (d, t) in enumerate(results[:-1]) if results[i + 1] == (d, plus_15(t))), None)
+    # a slot whose next quarter is free too, so that the move by Alt+Down has room, and where
+    # the next provider is free a quarter later, so that the hand-over by Alt+Right has room
+    admin = rest(server, "POST", "/api/v1/auth/login", {"tenant": "demo", "username": "admin", "password": PASSWORD})["access_token"]
+    pick = next(
+        (i for i, (d, t) in enumerate(results[:-1])
+         if results[i + 1] == (d, plus_15(t)) and not others_busy(server, admin, d, plus_15(t), 20, doctor)),
+        None,
+    )
     assert pick is not None, f"no two free quarters in a row: {results}"
     day, time = results[pick]
     step(f"free slot {day} {time}")
