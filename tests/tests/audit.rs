@@ -1161,3 +1161,80 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
     nurse_ws.close().await;
     Ok(())
 }
+
+/// Reads made from a workstation's own cache reach the audit log too (issue 15): the patients a
+/// search lists (`patient.search_shown`, once per person and patient in five minutes, since a
+/// search typed letter by letter lists them again and again) and every patient a support dump
+/// writes out (`patient.export`), under the person signed in there.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn local_searches_and_dumps_are_audited() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("localreads", "UTC").await?;
+    let http = Http::new(&sys.server.url());
+    let reception = token(&http, "localreads", "reception").await?;
+    let ids = [Uuid::now_v7(), Uuid::now_v7(), Uuid::now_v7()];
+    for (id, (given, family)) in
+        ids.iter()
+            .zip([("Ann", "Localread"), ("Bo", "Localread"), ("Cy", "Other")])
+    {
+        let (s, _) = http
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                Some(&reception),
+                Some(patient(*id, given, family)),
+            )
+            .await?;
+        assert_eq!(s, 201);
+    }
+    let (ws, _dir) = sys.workstation("localreads", "nurse").await?;
+    wait_for(Duration::from_secs(30), || async {
+        ws.cache_counts().await.is_ok_and(|c| c.0 == 3)
+    })
+    .await?;
+    let of = |action: &'static str| {
+        let sys = &sys;
+        async move {
+            let all = all_entries(sys).await?;
+            let mut v: Vec<String> = all
+                .iter()
+                .filter(|e| e["action"] == action && e["username"] == "nurse")
+                .filter_map(|e| e["patient_id"].as_str().map(str::to_owned))
+                .collect();
+            v.sort();
+            anyhow::Ok(v)
+        }
+    };
+    let mut two: Vec<String> = ids[..2].iter().map(Uuid::to_string).collect();
+    two.sort();
+    // typed letter by letter: the same two listed each time, recorded once
+    for typed in ["loc", "loca", "localread"] {
+        let found = ws
+            .search_patients(typed, 50)
+            .await
+            .map_err(|e| anyhow::anyhow!("{e}"))?;
+        assert_eq!(found.len(), 2, "{typed}");
+    }
+    wait_for(Duration::from_secs(30), || async {
+        of("patient.search_shown").await.is_ok_and(|v| v == two)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("search not audited as the two listed: {e}"))?;
+    // a dump writes out every patient here
+    let dump = ws.dump().await.map_err(|e| anyhow::anyhow!("{e}"))?;
+    assert_eq!(dump["patients"].as_array().map(Vec::len), Some(3));
+    let mut all: Vec<String> = ids.iter().map(Uuid::to_string).collect();
+    all.sort();
+    wait_for(Duration::from_secs(30), || async {
+        of("patient.export").await.is_ok_and(|v| v == all)
+    })
+    .await
+    .map_err(|e| anyhow::anyhow!("dump not audited: {e}"))?;
+    assert_eq!(
+        of("patient.search_shown").await?,
+        two,
+        "no more listings recorded meanwhile"
+    );
+    ws.close().await;
+    Ok(())
+}

@@ -1,4 +1,5 @@
-//! Reads of patients' charts on this workstation, reported to the server's audit log.
+//! Reads of patients' records on this workstation (a chart opened, a search's list, a dump),
+//! reported to the server's audit log.
 //!
 //! A chart is read from the local cache, so the server never sees the read. Each chart a
 //! person opens is written to the cache's `access_log` table (with an id made here) and the
@@ -22,6 +23,12 @@ use crate::{CoreError, Session};
 /// The action of a chart opened on a workstation.
 pub const CHART_OPEN: &str = "patient.chart_open";
 
+/// The action of a patient listed by a search on a workstation (name, date of birth, MRN).
+pub const SEARCH_SHOWN: &str = "patient.search_shown";
+
+/// The action of a patient's record written out whole by `medoffice dump`.
+pub const EXPORTED: &str = "patient.export";
+
 /// Seconds within which the same person opening the same chart again is the same access.
 pub const REOPEN_WINDOW_SECS: i64 = 300;
 
@@ -36,29 +43,55 @@ pub(crate) fn log_chart_open(
     patient_id: Uuid,
     at: DateTime<Utc>,
 ) -> CacheResult<bool> {
+    Ok(log_accesses(cache, user_id, &[patient_id], CHART_OPEN, at, true)? == 1)
+}
+
+/// Records `action` by `user_id` on each of `patients` at `at`, in one transaction; with
+/// `once_in_window`, not for a patient the same person had the same access to less than
+/// [`REOPEN_WINDOW_SECS`] before (a search typed letter by letter lists the same people again).
+/// Answers how many were recorded.
+pub(crate) fn log_accesses(
+    cache: &Cache,
+    user_id: Uuid,
+    patients: &[Uuid],
+    action: &str,
+    at: DateTime<Utc>,
+    once_in_window: bool,
+) -> CacheResult<usize> {
     let since = instant_key(at - chrono::Duration::seconds(REOPEN_WINDOW_SECS));
-    let recent: Option<i64> = cache
-        .conn()
-        .query_row(
+    let tx = cache.conn().unchecked_transaction()?;
+    let mut n = 0;
+    {
+        let mut recent = tx.prepare_cached(
             "SELECT 1 FROM access_log WHERE user_id = ?1 AND patient_id = ?2 AND action = ?3 AND at > ?4 LIMIT 1",
-            params![user_id.to_string(), patient_id.to_string(), CHART_OPEN, since],
-            |r| r.get(0),
-        )
-        .optional()?;
-    if recent.is_some() {
-        return Ok(false);
+        )?;
+        let mut insert = tx.prepare_cached(
+            "INSERT INTO access_log (id, user_id, action, patient_id, at, sent) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
+        )?;
+        for patient_id in patients {
+            if once_in_window
+                && recent
+                    .query_row(
+                        params![user_id.to_string(), patient_id.to_string(), action, since],
+                        |r| r.get::<_, i64>(0),
+                    )
+                    .optional()?
+                    .is_some()
+            {
+                continue;
+            }
+            insert.execute(params![
+                Uuid::now_v7().to_string(),
+                user_id.to_string(),
+                action,
+                patient_id.to_string(),
+                instant_key(at)
+            ])?;
+            n += 1;
+        }
     }
-    cache.conn().execute(
-        "INSERT INTO access_log (id, user_id, action, patient_id, at, sent) VALUES (?1, ?2, ?3, ?4, ?5, 0)",
-        params![
-            Uuid::now_v7().to_string(),
-            user_id.to_string(),
-            CHART_OPEN,
-            patient_id.to_string(),
-            instant_key(at)
-        ],
-    )?;
-    Ok(true)
+    tx.commit()?;
+    Ok(n)
 }
 
 /// `user_id`'s accesses not yet reported, oldest first.
@@ -145,6 +178,32 @@ impl Session {
             Ok(true) => self.wake(),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "could not note a chart access for the audit log"),
+        }
+    }
+
+    /// Notes that a search listed `patients` to the signed-in person (each once in the
+    /// reopen window); the engine reports them.
+    pub(crate) fn patients_shown(&self, patients: &[Uuid]) {
+        self.note_accesses(patients, SEARCH_SHOWN, true);
+    }
+
+    /// Notes that `medoffice dump` wrote out `patients`' records; the engine reports them.
+    pub(crate) fn patients_exported(&self, patients: &[Uuid]) {
+        self.note_accesses(patients, EXPORTED, false);
+    }
+
+    fn note_accesses(&self, patients: &[Uuid], action: &str, once_in_window: bool) {
+        match log_accesses(
+            &self.cache(),
+            self.user.id,
+            patients,
+            action,
+            Utc::now(),
+            once_in_window,
+        ) {
+            Ok(0) => {}
+            Ok(_) => self.wake(),
+            Err(e) => tracing::warn!(error = %e, "could not note an access for the audit log"),
         }
     }
 

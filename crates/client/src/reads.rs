@@ -11,7 +11,8 @@ use crate::{local, Workstation};
 
 impl Workstation {
     /// Patients matching `query` (see `medoffice_model::search`), from the cache with local
-    /// registrations on top, by name.
+    /// registrations on top, by name. The patients listed are reported to the audit log
+    /// (`patient.search_shown`, once per person and patient in five minutes).
     pub async fn search_patients(
         &self,
         query: &str,
@@ -21,7 +22,14 @@ impl Workstation {
         let terms = parse_query(query);
         let cache = s.cache();
         let mut out = local::search(&cache, &terms, limit.clamp(1, 500))?;
+        drop(cache);
         out.truncate(limit);
+        // the list read names and dates of birth: noted for the audit log off the typing path
+        let shown: Vec<Uuid> = out.iter().map(|p| p.record.id).collect();
+        if !shown.is_empty() {
+            let s = s.clone();
+            tokio::task::spawn_blocking(move || s.patients_shown(&shown));
+        }
         Ok(out)
     }
 

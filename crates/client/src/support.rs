@@ -23,7 +23,8 @@ impl Workstation {
     }
 
     /// The whole cache as JSON, for support staff: cursor, server rows by kind (tombstones
-    /// included), the outbox and open conflicts.
+    /// included), the outbox and open conflicts. Every patient written out is reported to the
+    /// audit log (`patient.export`) under the signed-in person.
     pub async fn dump(&self) -> Result<serde_json::Value, CommandError> {
         let s = self.session().await?;
         let cache = s.cache();
@@ -56,10 +57,15 @@ impl Workstation {
                 })
             })
             .collect();
-        Ok(serde_json::json!({
+        let patients = rows(EntityKind::Patient)?;
+        let exported: Vec<Uuid> = patients
+            .iter()
+            .filter_map(|p| p["id"].as_str().and_then(|id| Uuid::parse_str(id).ok()))
+            .collect();
+        let dump = serde_json::json!({
             "user": s.user,
             "cursor": cache.cursor()?,
-            "patients": rows(EntityKind::Patient)?,
+            "patients": patients,
             "vital_signs": rows(EntityKind::VitalSigns)?,
             "appointments": rows(EntityKind::Appointment)?,
             "staff": rows(EntityKind::User)?,
@@ -69,8 +75,12 @@ impl Workstation {
             "visit_types": rows(EntityKind::VisitType)?,
             "outbox": outbox,
             "conflicts": conflicts,
-            "unreported_chart_opens": access::unreported_count(&cache)?,
-        }))
+            "unreported_accesses": access::unreported_count(&cache)?,
+        });
+        drop(cache);
+        // every record written out is a read of it: reported to the audit log
+        s.patients_exported(&exported);
+        Ok(dump)
     }
 
     /// Server rows of one kind in the cache, by id (see [`cache::Cache::rows`]).

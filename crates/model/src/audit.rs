@@ -123,7 +123,8 @@ pub const AUDIT_EXPORT_MAX: i64 = 1_000_000;
 pub struct AccessEvent {
     /// Made by the workstation; a report sent again is recorded once.
     pub id: Uuid,
-    /// Only `patient.chart_open` for now.
+    /// One of [`REPORTABLE_ACCESS_ACTIONS`]: a chart opened, a patient listed by a search, a
+    /// record written out by `medoffice dump`.
     pub action: String,
     /// Whose chart.
     pub patient_id: Uuid,
@@ -133,7 +134,11 @@ pub struct AccessEvent {
 }
 
 /// Actions a workstation may report.
-pub const REPORTABLE_ACCESS_ACTIONS: &[&str] = &["patient.chart_open"];
+pub const REPORTABLE_ACCESS_ACTIONS: &[&str] = &[
+    "patient.chart_open",
+    "patient.search_shown",
+    "patient.export",
+];
 
 /// Most events in one access report.
 pub const MAX_ACCESS_REPORT: usize = 500;

@@ -10,7 +10,8 @@ export type AccessEvent = {
  */
 id: string, 
 /**
- * Only `patient.chart_open` for now.
+ * One of [`REPORTABLE_ACCESS_ACTIONS`]: a chart opened, a patient listed by a search, a
+ * record written out by `medoffice dump`.
  */
 action: string, 
 /**
