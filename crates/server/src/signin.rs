@@ -153,6 +153,49 @@ pub async fn issue_tokens(
     })
 }
 
+/// A password checked against a user's hash with nothing held: see [`check_password`].
+pub(crate) struct PasswordCheck {
+    /// The password matched `hash`.
+    pub ok: bool,
+    /// The hash it was checked against; empty when the user was not found.
+    pub hash: String,
+}
+
+impl PasswordCheck {
+    /// Whether the check stands for the hash read now, under the caller's row lock: a hash
+    /// changed in between (a password change or reset racing) fails it.
+    pub fn holds_for(&self, hash_now: &str) -> bool {
+        self.ok && self.hash == hash_now
+    }
+}
+
+/// Checks `password` of user `user_id` of `tenant_id` with no transaction, pooled connection
+/// or row lock held across argon2id (which takes a noticeable moment by design): the hash is
+/// read in a short transaction and checked afterwards. The caller then takes the user's row
+/// and asks [`PasswordCheck::holds_for`] with the hash it reads there.
+pub(crate) async fn check_password(
+    st: &AppState,
+    tenant_id: Uuid,
+    user_id: Uuid,
+    password: String,
+) -> AppResult<PasswordCheck> {
+    let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
+    let hash: Option<String> = sqlx::query_scalar("SELECT password_hash FROM users WHERE id = $1")
+        .bind(user_id)
+        .fetch_optional(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    let Some(hash) = hash else {
+        auth::verify_password_async(password, auth::dummy_hash().to_owned()).await;
+        return Ok(PasswordCheck {
+            ok: false,
+            hash: String::new(),
+        });
+    };
+    let ok = auth::verify_password_async(password, hash.clone()).await;
+    Ok(PasswordCheck { ok, hash })
+}
+
 /// Ends every session of `user_id`: revokes its refresh tokens and bumps its session epoch,
 /// so its access tokens stop working on the next request and its WebSockets close (the
 /// epoch change notifies every server process).
@@ -242,16 +285,39 @@ pub async fn login(
         device_id: req.device_id.as_deref(),
         ip: ip.as_deref(),
     };
+    // who it is, in a short transaction; the password is checked with nothing held (unknown
+    // names against a dummy hash, so both take the same time), then decided under the row lock
+    let found: Option<Uuid> = {
+        let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
+        let id = sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+            .bind(req.username.trim())
+            .fetch_optional(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        id
+    };
+    let checked = match found {
+        Some(id) => check_password(&st, tenant_id, id, req.password.clone()).await?,
+        None => {
+            auth::verify_password_async(req.password.clone(), auth::dummy_hash().to_owned()).await;
+            PasswordCheck {
+                ok: false,
+                hash: String::new(),
+            }
+        }
+    };
     let mut tx = db::tenant_tx(&st.pool, tenant_id).await?;
-    let row = sqlx::query(
-        "SELECT id, username, password_hash, active, locked_until, totp_secret, totp_last_step \
-         FROM users WHERE lower(username) = lower($1) FOR UPDATE",
-    )
-    .bind(req.username.trim())
-    .fetch_optional(&mut *tx)
-    .await?;
+    let row = match found {
+        Some(id) => sqlx::query(
+            "SELECT id, username, password_hash, active, locked_until, totp_secret, totp_last_step \
+             FROM users WHERE id = $1 FOR UPDATE",
+        )
+        .bind(id)
+        .fetch_optional(&mut *tx)
+        .await?,
+        None => None,
+    };
     let Some(row) = row else {
-        auth::verify_password_async(req.password, auth::dummy_hash().to_owned()).await;
         // the attempted name, for the admin reading the log
         log.record(
             &mut tx,
@@ -269,7 +335,7 @@ pub async fn login(
     let hash: String = row.try_get("password_hash")?;
     let active: bool = row.try_get("active")?;
     let locked_until: Option<DateTime<Utc>> = row.try_get("locked_until")?;
-    let password_ok = auth::verify_password_async(req.password, hash).await;
+    let password_ok = checked.holds_for(&hash);
     let locked = locked_until.is_some_and(|t| t > Utc::now());
     if !password_ok || locked || !active {
         let outcome = if locked {
@@ -598,13 +664,26 @@ pub async fn change_password(
         &mut e,
     );
     e.into_result().map_err(AppError::Validation)?;
+    // both hashings with nothing held; decided under the row lock
+    let checked = check_password(
+        &st,
+        actor.tenant_id,
+        actor.user_id,
+        req.current_password.clone(),
+    )
+    .await?;
+    let new_hash = if checked.ok {
+        Some(auth::hash_password_async(req.new_password).await?)
+    } else {
+        None
+    };
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (hash, locked_until): (String, Option<DateTime<Utc>>) =
         sqlx::query_as("SELECT password_hash, locked_until FROM users WHERE id = $1 FOR UPDATE")
             .bind(actor.user_id)
             .fetch_one(&mut *tx)
             .await?;
-    let current_ok = auth::verify_password_async(req.current_password, hash).await;
+    let current_ok = checked.holds_for(&hash);
     let locked = locked_until.is_some_and(|t| t > Utc::now());
     if !current_ok || locked {
         if !current_ok && !locked {
@@ -628,7 +707,12 @@ pub async fn change_password(
             "is not the password of this account",
         ));
     }
-    let new_hash = auth::hash_password_async(req.new_password).await?;
+    let Some(new_hash) = new_hash else {
+        return Err(AppError::field(
+            "current_password",
+            "is not the password of this account",
+        ));
+    };
     sqlx::query(
         "UPDATE users SET password_hash = $2, must_change_password = false, failed_logins = 0, \
          locked_until = NULL, password_changed_at = now() WHERE id = $1",

@@ -258,13 +258,16 @@ pub async fn disable(
             "This clinic requires two-factor sign-in for admins; it cannot be turned off",
         ));
     }
+    // checked with nothing held; decided under the row lock
+    let checked =
+        crate::signin::check_password(&st, actor.tenant_id, actor.user_id, req.password).await?;
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let (hash, locked_until): (String, Option<chrono::DateTime<chrono::Utc>>) =
         sqlx::query_as("SELECT password_hash, locked_until FROM users WHERE id = $1 FOR UPDATE")
             .bind(actor.user_id)
             .fetch_one(&mut *tx)
             .await?;
-    let password_ok = auth::verify_password_async(req.password, hash).await;
+    let password_ok = checked.holds_for(&hash);
     let locked = locked_until.is_some_and(|t| t > chrono::Utc::now());
     if !password_ok || locked {
         // a stolen access token must not become a password oracle: a wrong password counts
