@@ -5,6 +5,7 @@ sees the room; the nurse takes her in (Enter: with the clinician) and the desk s
 done (Enter takes her to the Done button; finishing needs that button). The server is never
 polled: every change arrives through the feed and the WebSocket."""
 
+from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -25,6 +26,35 @@ def focus_patient(driver, appointment_id):
         appointment_id)
 
 
+def key_to_patient(driver, appointment_id, key):
+    """Types `key` on the visit's patient in the board; a live redraw may replace the row
+    between focusing and typing (the key is then not sent), so it is focused again until the
+    key lands."""
+    def attempt(d):
+        try:
+            focus_patient(d, appointment_id)
+            d.switch_to.active_element.send_keys(key)
+            return True
+        except StaleElementReferenceException:
+            return False
+    wait(driver).until(attempt)
+
+
+def key_to_focused(driver, testid, key):
+    """Types `key` into the focused element once it is the one with `testid` (found again if a
+    redraw replaced it)."""
+    def attempt(d):
+        try:
+            el = d.switch_to.active_element
+            if el.get_attribute("data-testid") != testid:
+                return False
+            el.send_keys(key)
+            return True
+        except StaleElementReferenceException:
+            return False
+    wait(driver).until(attempt)
+
+
 def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstation, screenshot_dir):
     desk = workstation("flow-desk").driver
     sign_in(desk, "reception")
@@ -41,28 +71,24 @@ def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstati
     wait(exam).until(lambda d: board_state(d, visit) is not None)
 
     # Enter on the patient: checked in, waiting on the nurse's board too
-    focus_patient(desk, visit)
-    desk.switch_to.active_element.send_keys(Keys.ENTER)
+    key_to_patient(desk, visit, Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "waiting")
     wait(exam).until(lambda d: board_state(d, visit)[0] == "waiting")
 
     # 1: to the first room
-    focus_patient(desk, visit)
-    desk.switch_to.active_element.send_keys("1")
+    key_to_patient(desk, visit, "1")
     wait(desk).until(lambda d: board_state(d, visit)[0] == "in_room")
     wait(exam).until(lambda d: board_state(d, visit) == ["in_room", " Room 1"])
     wait(exam).until(lambda d: any("Room 1" in c.text and "in room" in c.text for c in d.find_elements(*tid("flow-room-chip"))))
     shot(exam, screenshot_dir, "waiting-room")
 
     # the nurse takes her in; the desk sees it; then done
-    focus_patient(exam, visit)
-    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    key_to_patient(exam, visit, Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "with_clinician")
     # finishing is never one key press away: Enter on the name goes to the Done button
-    focus_patient(exam, visit)
-    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    key_to_patient(exam, visit, Keys.ENTER)
     wait(exam).until(lambda d: d.switch_to.active_element.get_attribute("data-testid") == "flow-next")
     assert board_state(exam, visit)[0] == "with_clinician"
-    exam.switch_to.active_element.send_keys(Keys.ENTER)
+    key_to_focused(exam, "flow-next", Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "done")
     wait(desk).until(lambda d: all("free" in c.text or "Room 1" not in c.text for c in d.find_elements(*tid("flow-room-chip"))))
