@@ -54,6 +54,20 @@ def type_into(driver, target, text, clear=True, seconds=20):
     wait(driver, seconds).until(attempt)
 
 
+def key_to_focused(driver, focus, key, seconds=20):
+    """Calls `focus(driver)` and types `key` into what then has the focus. A live redraw may
+    replace the element between focusing and typing (the key is then not sent), so it is
+    focused again until the key lands."""
+    def attempt(d):
+        try:
+            focus(d)
+            d.switch_to.active_element.send_keys(key)
+            return True
+        except StaleElementReferenceException:
+            return False
+    wait(driver, seconds).until(attempt)
+
+
 def shot(driver, directory, name):
     step(name)
     # two animation frames, so the picture shows the page after its last update

@@ -5,11 +5,10 @@ sees the room; the nurse takes her in (Enter: with the clinician) and the desk s
 done (Enter takes her to the Done button; finishing needs that button). The server is never
 polled: every change arrives through the feed and the WebSocket."""
 
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
-from test_desktop import press, shot, sign_in, tid, wait
+from test_desktop import key_to_focused, press, shot, sign_in, tid, wait
 
 
 def board_state(driver, appointment_id):
@@ -27,32 +26,15 @@ def focus_patient(driver, appointment_id):
 
 
 def key_to_patient(driver, appointment_id, key):
-    """Types `key` on the visit's patient in the board; a live redraw may replace the row
-    between focusing and typing (the key is then not sent), so it is focused again until the
-    key lands."""
-    def attempt(d):
-        try:
-            focus_patient(d, appointment_id)
-            d.switch_to.active_element.send_keys(key)
-            return True
-        except StaleElementReferenceException:
-            return False
-    wait(driver).until(attempt)
+    """Types `key` on the visit's patient in the board (again if a live redraw replaced it)."""
+    key_to_focused(driver, lambda d: focus_patient(d, appointment_id), key)
 
 
-def key_to_focused(driver, testid, key):
-    """Types `key` into the focused element once it is the one with `testid` (found again if a
-    redraw replaced it)."""
-    def attempt(d):
-        try:
-            el = d.switch_to.active_element
-            if el.get_attribute("data-testid") != testid:
-                return False
-            el.send_keys(key)
-            return True
-        except StaleElementReferenceException:
-            return False
-    wait(driver).until(attempt)
+def key_to_flow_next(driver, appointment_id, key):
+    """Types `key` on the visit's next-step button (again if a live redraw replaced it)."""
+    key_to_focused(driver, lambda d: d.execute_script(
+        "document.querySelector(`[data-testid=flow-row][data-appointment-id='${arguments[0]}'] [data-testid=flow-next]`).focus();",
+        appointment_id), key)
 
 
 def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstation, screenshot_dir):
@@ -89,6 +71,6 @@ def test_the_waiting_room_moves_on_both_workstations_from_the_keyboard(workstati
     key_to_patient(exam, visit, Keys.ENTER)
     wait(exam).until(lambda d: d.switch_to.active_element.get_attribute("data-testid") == "flow-next")
     assert board_state(exam, visit)[0] == "with_clinician"
-    key_to_focused(exam, "flow-next", Keys.ENTER)
+    key_to_flow_next(exam, visit, Keys.ENTER)
     wait(desk).until(lambda d: board_state(d, visit)[0] == "done")
     wait(desk).until(lambda d: all("free" in c.text or "Room 1" not in c.text for c in d.find_elements(*tid("flow-room-chip"))))

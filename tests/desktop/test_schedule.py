@@ -6,7 +6,6 @@ arrives live. (Drag and drop is not driven: WebKitGTK's WebDriver does not synth
 drag events reliably; the keyboard path moves through the same code.)"""
 
 from selenium.webdriver.common.action_chains import ActionChains
-from selenium.common.exceptions import StaleElementReferenceException
 from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -17,7 +16,7 @@ import urllib.parse
 from zoneinfo import ZoneInfo
 
 from test_admin import rest
-from test_desktop import PASSWORD, press, rows, shot, sign_in, step, tid, type_into, wait
+from test_desktop import PASSWORD, key_to_focused, press, rows, shot, sign_in, step, tid, type_into, wait
 
 
 def plus_15(hhmm: str) -> str:
@@ -43,16 +42,8 @@ def focus_appt(driver, appt_id):
 
 
 def key_to_appt(driver, appt_id, key):
-    """Types `key` into the booking in the grid; a live refresh may re-render it between finding
-    and typing, so it is found again until the key lands."""
-    def attempt(d):
-        try:
-            focus_appt(d, appt_id)
-            d.switch_to.active_element.send_keys(key)
-            return True
-        except StaleElementReferenceException:
-            return False
-    wait(driver).until(attempt)
+    """Types `key` into the booking in the grid (again if a live refresh re-rendered it)."""
+    key_to_focused(driver, lambda d: focus_appt(d, appt_id), key)
 
 
 def alt(driver, key):

@@ -718,7 +718,16 @@ async fn book_todays_schedule(
         for (k, starts_at) in starts.into_iter().enumerate() {
             // outside the hours, or taken (by last week's run of this demo's series): skipped
             if !fits_hours(&mut tx, &tz, provider, starts_at, minutes).await?
-                || provider_busy(&mut tx, provider, starts_at, minutes).await?
+                || appointments::clashing_appointment(
+                    &mut tx,
+                    Uuid::nil(),
+                    provider,
+                    starts_at,
+                    minutes,
+                )
+                .await
+                .map_err(|e| anyhow::anyhow!("{e}"))?
+                .is_some()
             {
                 continue;
             }
@@ -759,25 +768,6 @@ async fn book_todays_schedule(
     }
     tx.commit().await?;
     Ok((today, n))
-}
-
-/// Whether `provider` has a live booking overlapping `minutes` from `starts_at`.
-async fn provider_busy(
-    tx: &mut sqlx::PgConnection,
-    provider: Uuid,
-    starts_at: chrono::DateTime<chrono::Utc>,
-    minutes: i32,
-) -> anyhow::Result<bool> {
-    Ok(sqlx::query_scalar(
-        "SELECT EXISTS (SELECT 1 FROM appointments WHERE provider_id = $1 AND NOT deleted \
-         AND status IN ('scheduled', 'checked_in', 'in_progress') \
-         AND tstzrange(starts_at, ends_at, '[)') && tstzrange($2, $2 + make_interval(mins => $3), '[)'))",
-    )
-    .bind(provider)
-    .bind(starts_at)
-    .bind(minutes)
-    .fetch_one(tx)
-    .await?)
 }
 
 /// Whether a visit of `provider` at `starts_at` for `minutes` is inside the clinic's and the

@@ -450,13 +450,10 @@ pub async fn refresh(
     let user_id: Uuid = row.try_get("user_id")?;
     let device_id: Option<String> = row.try_get("device_id")?;
     // every replay and every stale token is audited under the workstation that presented it
-    let presented = req.device_id.as_deref();
-    let log = |action: &'static str, outcome: &'static str| AuditEntry {
-        action,
-        entity: None,
-        entity_id: None,
-        patient_id: None,
-        outcome,
+    let presented = LoginAudit {
+        tenant_id,
+        device_id: req.device_id.as_deref(),
+        ip: ip.as_deref(),
     };
     let token_epoch: i32 = row.try_get("session_epoch")?;
     // what an earlier session epoch issued (a password change or deactivation that raced it),
@@ -489,16 +486,14 @@ pub async fn refresh(
                         .execute(&mut *tx)
                         .await?;
                     let (user, epoch) = load_active_user(&mut tx, user_id).await?;
-                    audit::record_raw(
-                        &mut tx,
-                        tenant_id,
-                        Some(user_id),
-                        Some(&user.username),
-                        presented,
-                        ip.as_deref(),
-                        log("auth.refresh_reuse", "replaced"),
-                    )
-                    .await?;
+                    presented
+                        .record(
+                            &mut tx,
+                            (Some(user_id), Some(&user.username)),
+                            "auth.refresh_reuse",
+                            "replaced",
+                        )
+                        .await?;
                     let tokens =
                         issue_tokens(&st, &mut tx, user, epoch, family_id, device_id).await?;
                     tx.commit().await?;
@@ -516,20 +511,19 @@ pub async fn refresh(
         // a revoked token of a family already ended (signed out, replaced long ago) is only old
         if ended > 0 || revoked.is_none() {
             let username = username_of(&mut tx, user_id).await?;
-            audit::record_raw(
-                &mut tx,
-                tenant_id,
-                Some(user_id),
-                username.as_deref(),
-                presented,
-                ip.as_deref(),
-                if stale {
-                    log("auth.refresh_stale", "family_revoked")
-                } else {
-                    log("auth.refresh_reuse", "family_revoked")
-                },
-            )
-            .await?;
+            let action = if stale {
+                "auth.refresh_stale"
+            } else {
+                "auth.refresh_reuse"
+            };
+            presented
+                .record(
+                    &mut tx,
+                    (Some(user_id), username.as_deref()),
+                    action,
+                    "family_revoked",
+                )
+                .await?;
         }
         tx.commit().await?;
         return Err(if stale {

@@ -110,8 +110,9 @@ async fn get_appointment_for_update(conn: &mut PgConnection, id: Uuid) -> AppRes
     Ok(appointment_from_row(&row)?)
 }
 
-/// The live booking of `provider_id` overlapping `[starts_at, starts_at + minutes)`, if any.
-async fn clashing_appointment(
+/// The live booking of `provider_id` other than `id` overlapping `[starts_at, starts_at +
+/// minutes)`, if any (an overbooking stands in nobody's way).
+pub async fn clashing_appointment(
     conn: &mut PgConnection,
     id: Uuid,
     provider_id: Uuid,
