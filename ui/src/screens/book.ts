@@ -444,7 +444,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
 
   /** Offers the provider's next free times for this booking; a pick fills the date and time in. */
   const offers = (body: NewAppointment) =>
-    freeTimeOffers(ctx, { providerId: body.provider_id, fromDate: utcToZoned(body.starts_at, ctx.tz).date, minutes: body.duration_minutes }, "book-offer", (o) => {
+    freeTimeOffers(ctx, { providerId: body.provider_id, fromDate: utcToZoned(body.starts_at, ctx.tz).date, minutes: body.duration_minutes, asked: body.starts_at }, "book-offer", (o) => {
       date.control.value = o.date;
       time.control.value = o.time;
       conflict.hidden = true;

@@ -251,7 +251,10 @@ export function reviewScreen(ctx: Ctx): Screen {
       const minutes = Number(duration.control.value.trim());
       if (!provider.control.value || durationError(minutes) !== null) return replace(offersBox);
       const d = r.data && typeof r.data === "object" ? (r.data as Record<string, unknown>) : {};
-      const free = freeTimeOffers(ctx, { providerId: provider.control.value, fromDate: fromDate || ctx.today(), minutes, ignoreId: typeof d.id === "string" ? d.id : undefined }, "rebook-offer", (o) => {
+      // the free times after the one asked for (the typed one, or the refused booking's)
+      const typed = buildRebook({ date: date.control.value, time: time.control.value, provider_id: provider.control.value, duration_minutes: duration.control.value }, ctx.tz);
+      const asked = typed.ok ? typed.starts_at : typeof d.starts_at === "string" ? d.starts_at : undefined;
+      const free = freeTimeOffers(ctx, { providerId: provider.control.value, fromDate: fromDate || ctx.today(), minutes, ignoreId: typeof d.id === "string" ? d.id : undefined, asked }, "rebook-offer", (o) => {
         date.control.value = o.date;
         time.control.value = o.time;
         date.setError(null);

@@ -400,7 +400,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
           mErr.textContent = refused;
           mErr.hidden = false;
           if (lastRefusal === "conflict" || lastRefusal === "outside_availability") {
-            const free = freeTimeOffers(ctx, { providerId: mProv.control.value, fromDate: d, minutes: len, ignoreId: a.id }, "move-offer", (o) => {
+            const free = freeTimeOffers(ctx, { providerId: mProv.control.value, fromDate: d, minutes: len, ignoreId: a.id, asked: zonedToUtc(d, t, ctx.tz) }, "move-offer", (o) => {
               mDate.control.value = o.date;
               mTime.control.value = o.time;
               mErr.hidden = true;

@@ -28,6 +28,7 @@ async function freeSlots(
   limit: number,
   days: number,
   ignoreId: string | null = null,
+  notBeforeMs: number = Date.now(),
 ): Promise<{ slots: Slot[]; view: AvailabilityView }> {
   const to = addDays(fromDate, days - 1);
   const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, to, providerIds.length === 1 ? (providerIds[0] ?? null) : null), api.availability(fromDate, to)]);
@@ -43,7 +44,7 @@ async function freeSlots(
       duration_minutes: r.appointment.record.duration_minutes,
       status: r.appointment.record.status,
     }));
-  const slots = findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Date.now(), days, limit }, busy);
+  const slots = findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Math.max(notBeforeMs, Date.now()), days, limit }, busy);
   return { slots, view };
 }
 
@@ -54,6 +55,9 @@ export interface OfferFor {
   minutes: number;
   /** The booking being moved or rebooked, whose own time is not in its way. */
   ignoreId?: string;
+  /** The time that was asked for (UTC): offers start there, the next free times after it,
+   * not at the day's first open minute (midnight, in a clinic without hours). */
+  asked?: string;
 }
 
 /**
@@ -66,7 +70,8 @@ export interface OfferFor {
 export function freeTimeOffers(ctx: Ctx, o: OfferFor, testid: string, pick: (s: Slot) => void): { el: HTMLElement; ready: Promise<Slot[]> } {
   const el = h("div", { class: "offer-list", "data-testid": `${testid}s`, "aria-live": "polite" });
   const from = o.fromDate < ctx.today() ? ctx.today() : o.fromDate;
-  const ready = freeSlots(ctx, [o.providerId], from, o.minutes, 3, 28, o.ignoreId ?? null)
+  const asked = o.asked ? Date.parse(o.asked) : NaN;
+  const ready = freeSlots(ctx, [o.providerId], from, o.minutes, 3, 28, o.ignoreId ?? null, Number.isNaN(asked) ? Date.now() : asked)
     .then(({ slots }) => {
       if (slots.length === 0) replace(el, `No free time of ${o.minutes} minutes with ${ctx.staffName(o.providerId)} in the four weeks from ${formatLongDate(from)}.`);
       else
