@@ -14,7 +14,7 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   postgresql postgresql-contrib
   xvfb xauth webkit2gtk-driver dbus-x11 keyutils imagemagick x11-apps xdotool
-  python3-venv
+  python3-venv faketime
 )
 
 ensure_packages() {

@@ -100,7 +100,7 @@ def tauri_driver_path() -> str:
 class Workstation:
     """One desktop app instance with its own home, cache and keyring namespace."""
 
-    def __init__(self, server_url: str, name: str):
+    def __init__(self, server_url: str, name: str, extra_env: dict | None = None):
         self.home = Path(tempfile.mkdtemp(prefix=f"medoffice-ws-{name}-"))
         self.port = free_port()
         env = {
@@ -112,6 +112,7 @@ class Workstation:
             "MEDOFFICE_DATA_DIR": str(self.home / "medoffice"),
             "MEDOFFICE_SERVER_URL": server_url,
             "MEDOFFICE_KEYRING_SERVICE": f"medoffice-desktop-test-{name}-{os.getpid()}",
+            **(extra_env or {}),
         }
         self.log = open(self.home / "tauri-driver.log", "w")
         self.driver_proc = subprocess.Popen(
@@ -168,9 +169,10 @@ def pytest_runtest_makereport(item, call):
 def workstation(server, request):
     opened = []
 
-    def open_one(name: str, server_url: str | None = None) -> Workstation:
-        """A workstation; `server_url` points it elsewhere than the server (e.g. a proxy)."""
-        ws = Workstation(server_url or server, name)
+    def open_one(name: str, server_url: str | None = None, env: dict | None = None) -> Workstation:
+        """A workstation; `server_url` points it elsewhere than the server (e.g. a proxy); `env`
+        adds to its environment (e.g. libfaketime's, for a wrong clock)."""
+        ws = Workstation(server_url or server, name, env)
         ws.name = name
         opened.append(ws)
         return ws

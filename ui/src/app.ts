@@ -33,6 +33,7 @@ import type { Ctx, Route, Screen } from "./ui/context";
 import { IdleLock } from "./ui/lock";
 import { modalOpen, openModal, toastRegion, type Modal } from "./ui/modal";
 import { problemText, statusBar } from "./ui/statusbar";
+import { nowMs, setClockAhead } from "./lib/clock";
 import type { SyncStatus } from "./bindings/SyncStatus";
 
 const ALL_ENTITIES: EntityKind[] = ["patient", "vital_signs", "appointment", "user", "availability", "schedule_block", "room", "visit_type"];
@@ -154,6 +155,7 @@ export class App {
     const before = this.lastStatus;
     this.lastStatus = s;
     this.connection = s.state;
+    setClockAhead(s.clock_ahead_ms);
     this.status.update(s);
     // The server ended this session itself (deactivated, password reset): sign out, say why.
     if (s.ended_by_server && this.ctx && !this.endingSession) {
@@ -326,7 +328,7 @@ export class App {
   private async enterShell(user: UserInfo): Promise<void> {
     this.teardownShell();
     const tz = isValidTimeZone(user.tenant.time_zone) ? user.tenant.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone;
-    this.todayValue = utcToZoned(Date.now(), tz).date;
+    this.todayValue = utcToZoned(nowMs(), tz).date;
     const [today, staff, session] = await Promise.all([
       api.clinicToday().catch(() => null),
       api.staff().catch(() => [] as StaffMember[]),
@@ -338,7 +340,7 @@ export class App {
     this.sessionServer = session?.server_url ?? null;
     this.staffList = staff;
     this.clock = setInterval(() => {
-      const d = utcToZoned(Date.now(), tz).date;
+      const d = utcToZoned(nowMs(), tz).date;
       if (d > this.todayValue) {
         this.todayValue = d;
         this.status.setToday(d);

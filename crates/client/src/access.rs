@@ -162,7 +162,7 @@ impl ApiClient {
         token: &str,
         report: &AccessReport,
     ) -> Result<AccessReportResult, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/audit/access", token)
                 .json(report),
         )
@@ -174,7 +174,7 @@ impl Session {
     /// Notes that the signed-in person opened a chart (see the module docs); the engine
     /// reports it.
     pub(crate) fn chart_opened(&self, patient_id: Uuid) {
-        match log_chart_open(&self.cache(), self.user.id, patient_id, Utc::now()) {
+        match log_chart_open(&self.cache(), self.user.id, patient_id, self.now()) {
             Ok(true) => self.wake(),
             Ok(false) => {}
             Err(e) => tracing::warn!(error = %e, "could not note a chart access for the audit log"),
@@ -198,7 +198,7 @@ impl Session {
             self.user.id,
             patients,
             action,
-            Utc::now(),
+            self.now(),
             once_in_window,
         ) {
             Ok(0) => {}

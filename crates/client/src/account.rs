@@ -107,7 +107,8 @@ pub fn qr_svg(text: &str) -> Result<String, CommandError> {
 impl ApiClient {
     /// `GET /api/v1/auth/me`.
     pub async fn me(&self, token: &str) -> Result<UserInfo, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::GET, "/api/v1/auth/me", token)).await
+        self.send_json(self.authed(reqwest::Method::GET, "/api/v1/auth/me", token))
+            .await
     }
 
     /// `POST /api/v1/auth/password`: a fresh pair; every other session of the user ends.
@@ -116,7 +117,7 @@ impl ApiClient {
         token: &str,
         body: &PasswordChange,
     ) -> Result<LoginResponse, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/auth/password", token)
                 .json(body),
         )
@@ -125,7 +126,8 @@ impl ApiClient {
 
     /// `POST /api/v1/auth/totp/setup`: a pending secret.
     pub async fn totp_setup(&self, token: &str) -> Result<TotpSetup, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::POST, "/api/v1/auth/totp/setup", token)).await
+        self.send_json(self.authed(reqwest::Method::POST, "/api/v1/auth/totp/setup", token))
+            .await
     }
 
     /// `POST /api/v1/auth/totp/confirm`: turns the pending secret on; the recovery codes.
@@ -133,7 +135,7 @@ impl ApiClient {
         let body = TotpConfirm {
             code: code.to_owned(),
         };
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/auth/totp/confirm", token)
                 .json(&body),
         )
@@ -145,7 +147,7 @@ impl ApiClient {
         let body = TotpDisable {
             password: password.to_owned(),
         };
-        Self::send_no_content(
+        self.send_no_content(
             self.authed(reqwest::Method::POST, "/api/v1/auth/totp/disable", token)
                 .json(&body),
         )

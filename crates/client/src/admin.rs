@@ -38,12 +38,13 @@ pub struct AuditExport {
 impl ApiClient {
     /// `GET /api/v1/users`: every account of the clinic, deactivated ones too.
     pub async fn users(&self, token: &str) -> Result<ListResponse<UserInfo>, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::GET, "/api/v1/users", token)).await
+        self.send_json(self.authed(reqwest::Method::GET, "/api/v1/users", token))
+            .await
     }
 
     /// `POST /api/v1/users`: the account and its temporary password.
     pub async fn create_user(&self, token: &str, new: &NewUser) -> Result<CreatedUser, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/users", token)
                 .json(new),
         )
@@ -57,7 +58,7 @@ impl ApiClient {
         id: Uuid,
         patch: &UserPatch,
     ) -> Result<UserInfo, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(
                 reqwest::Method::PATCH,
                 &format!("/api/v1/users/{id}"),
@@ -74,7 +75,7 @@ impl ApiClient {
         token: &str,
         id: Uuid,
     ) -> Result<TemporaryPassword, ApiError> {
-        Self::send_json(self.authed(
+        self.send_json(self.authed(
             reqwest::Method::POST,
             &format!("/api/v1/users/{id}/reset-password"),
             token,
@@ -84,7 +85,7 @@ impl ApiClient {
 
     /// `POST /api/v1/users/{id}/reset-totp`.
     pub async fn reset_totp(&self, token: &str, id: Uuid) -> Result<UserInfo, ApiError> {
-        Self::send_json(self.authed(
+        self.send_json(self.authed(
             reqwest::Method::POST,
             &format!("/api/v1/users/{id}/reset-totp"),
             token,
@@ -94,7 +95,8 @@ impl ApiClient {
 
     /// `GET /api/v1/tenant`.
     pub async fn tenant(&self, token: &str) -> Result<TenantInfo, ApiError> {
-        Self::send_json(self.authed(reqwest::Method::GET, "/api/v1/tenant", token)).await
+        self.send_json(self.authed(reqwest::Method::GET, "/api/v1/tenant", token))
+            .await
     }
 
     /// `PATCH /api/v1/tenant`.
@@ -103,7 +105,7 @@ impl ApiClient {
         token: &str,
         patch: &TenantPatch,
     ) -> Result<TenantInfo, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::PATCH, "/api/v1/tenant", token)
                 .json(patch),
         )
@@ -112,7 +114,7 @@ impl ApiClient {
 
     /// `GET /api/v1/audit`: one page, newest first.
     pub async fn audit(&self, token: &str, filter: &AuditFilter) -> Result<AuditPage, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::GET, "/api/v1/audit", token)
                 .query(filter),
         )
@@ -125,7 +127,7 @@ impl ApiClient {
         token: &str,
         filter: &AuditFilter,
     ) -> Result<reqwest::Response, ApiError> {
-        Self::send_raw(
+        self.send_raw(
             self.authed(reqwest::Method::GET, "/api/v1/audit/export", token)
                 .query(filter)
                 .timeout(std::time::Duration::from_secs(600)),

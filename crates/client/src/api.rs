@@ -112,6 +112,8 @@ pub struct ApiClient {
     base: Url,
     /// TLS settings of the WebSocket when extra CAs are trusted (`None`: the public roots).
     ws_tls: Option<Arc<rustls::ClientConfig>>,
+    /// What every answer's `Date` header teaches about the server's time.
+    clock: crate::clock::ServerClock,
 }
 
 impl ApiClient {
@@ -165,7 +167,41 @@ impl ApiClient {
         let http = builder
             .build()
             .map_err(|e| ApiError::Refused(format!("HTTP client setup: {e}")))?;
-        Ok(Self { http, base, ws_tls })
+        Ok(Self {
+            http,
+            base,
+            ws_tls,
+            clock: crate::clock::ServerClock::default(),
+        })
+    }
+
+    /// This client, learning the server's time into `clock` (the workstation's, shared by
+    /// every client it makes).
+    pub fn with_clock(mut self, clock: crate::clock::ServerClock) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// The server's clock as learned from this client's answers.
+    pub fn clock(&self) -> &crate::clock::ServerClock {
+        &self.clock
+    }
+
+    /// Sends `req`, learning the server's time from the answer's `Date` header.
+    async fn send(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<reqwest::Response, reqwest::Error> {
+        let sent = chrono::Utc::now();
+        let resp = req.send().await?;
+        if let Some(date) = resp
+            .headers()
+            .get(reqwest::header::DATE)
+            .and_then(|v| v.to_str().ok())
+        {
+            self.clock.observe(sent, chrono::Utc::now(), date);
+        }
+        Ok(resp)
     }
 
     /// The TLS connector of the WebSocket: the extra CAs when configured, else the default.
@@ -247,10 +283,11 @@ impl ApiClient {
     /// naming the cause otherwise (503: the server is up but cannot reach PostgreSQL).
     pub async fn health(&self) -> Result<(), ApiError> {
         let resp = self
-            .http
-            .get(self.url("/health"))
-            .timeout(std::time::Duration::from_secs(5))
-            .send()
+            .send(
+                self.http
+                    .get(self.url("/health"))
+                    .timeout(std::time::Duration::from_secs(5)),
+            )
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         match resp.status() {
@@ -275,15 +312,19 @@ impl ApiClient {
 
     /// Sends `req` and reads a JSON answer, or the error body.
     pub(crate) async fn send_json<T: serde::de::DeserializeOwned>(
+        &self,
         req: reqwest::RequestBuilder,
     ) -> Result<T, ApiError> {
-        Self::decode(req.send().await).await
+        Self::decode(self.send(req).await).await
     }
 
     /// Sends `req` for its status only (204 answers), or the error body.
-    pub(crate) async fn send_no_content(req: reqwest::RequestBuilder) -> Result<(), ApiError> {
-        let resp = req
-            .send()
+    pub(crate) async fn send_no_content(
+        &self,
+        req: reqwest::RequestBuilder,
+    ) -> Result<(), ApiError> {
+        let resp = self
+            .send(req)
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let status = resp.status();
@@ -297,10 +338,11 @@ impl ApiClient {
     /// Sends `req` and hands back the successful response itself (to stream a file), or the
     /// error body.
     pub(crate) async fn send_raw(
+        &self,
         req: reqwest::RequestBuilder,
     ) -> Result<reqwest::Response, ApiError> {
-        let resp = req
-            .send()
+        let resp = self
+            .send(req)
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         let status = resp.status();
@@ -314,10 +356,7 @@ impl ApiClient {
     /// `POST /api/v1/auth/login`.
     pub async fn login(&self, req: &LoginRequest) -> Result<TokenResponse, ApiError> {
         Self::decode(
-            self.http
-                .post(self.url("/api/v1/auth/login"))
-                .json(req)
-                .send()
+            self.send(self.http.post(self.url("/api/v1/auth/login")).json(req))
                 .await,
         )
         .await
@@ -334,10 +373,7 @@ impl ApiClient {
             device_id: Some(device_id.to_owned()),
         };
         Self::decode(
-            self.http
-                .post(self.url("/api/v1/auth/refresh"))
-                .json(&body)
-                .send()
+            self.send(self.http.post(self.url("/api/v1/auth/refresh")).json(&body))
                 .await,
         )
         .await
@@ -350,10 +386,7 @@ impl ApiClient {
             device_id: None,
         };
         let resp = self
-            .http
-            .post(self.url("/api/v1/auth/logout"))
-            .json(&body)
-            .send()
+            .send(self.http.post(self.url("/api/v1/auth/logout")).json(&body))
             .await
             .map_err(|e| ApiError::Network(e.to_string()))?;
         if resp.status().is_success() {
@@ -387,7 +420,7 @@ impl ApiClient {
             .get(self.url("/api/v1/sync/changes"))
             .bearer_auth(token)
             .query(&[("since", since), ("limit", limit)]);
-        let resp = req.send().await;
+        let resp = self.send(req).await;
         let clinic_revision = resp.as_ref().ok().and_then(|r| {
             r.headers()
                 .get(medoffice_model::CLINIC_REVISION_HEADER)
@@ -409,6 +442,6 @@ impl ApiClient {
             .post(self.url("/api/v1/sync/push"))
             .bearer_auth(token)
             .json(&PushRequest { mutations });
-        Self::decode(req.send().await).await
+        Self::decode(self.send(req).await).await
     }
 }

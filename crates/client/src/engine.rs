@@ -162,9 +162,16 @@ impl Session {
         self.tz
     }
 
-    /// Today in the clinic's time zone.
+    /// Now by the server's clock as last learned (see [`crate::clock`]): what is stamped on
+    /// work and what it is checked against, so a workstation whose clock drifted offline
+    /// still agrees with the server.
+    pub fn now(&self) -> chrono::DateTime<Utc> {
+        self.api.clock().now()
+    }
+
+    /// Today in the clinic's time zone, by the server's clock.
     pub fn today(&self) -> NaiveDate {
-        Utc::now().with_timezone(&self.tz).date_naive()
+        self.now().with_timezone(&self.tz).date_naive()
     }
 
     /// UTC bounds of a clinic-local day.
@@ -194,6 +201,7 @@ impl Session {
             tracing::warn!(error = %e, "could not count the outbox for the status bar");
         }
         let duplicates = self.duplicates.load(std::sync::atomic::Ordering::Relaxed);
+        let clock = self.api.clock();
         self.status.send_modify(|st| {
             f(st);
             if let Ok((pending, rejected, held, conflicts, cursor)) = counts {
@@ -204,6 +212,8 @@ impl Session {
                 st.cursor = cursor;
             }
             st.possible_duplicates = duplicates;
+            st.clock_ahead_ms = clock.ahead_ms();
+            st.clock_wrong = clock.is_wrong();
             st.to_review = st.rejected + st.conflicts + duplicates;
         });
     }
@@ -211,7 +221,7 @@ impl Session {
     /// Records that the cache is current now (kept in the cache, so after a restart offline
     /// the status bar still says when it last was).
     fn mark_synced(&self) {
-        let now = Utc::now();
+        let now = self.now();
         if let Err(e) = self
             .cache()
             .set_meta("last_synced_at", &crate::cache::instant_key(now))
@@ -644,9 +654,10 @@ impl Session {
                 None => {
                     let e = failed;
                     attempt = attempt.saturating_add(1);
+                    let now = self.now();
                     self.set_status(|st| {
                         if st.state != ConnectionState::Offline {
-                            st.offline_since = Some(Utc::now());
+                            st.offline_since = Some(now);
                         }
                         st.state = ConnectionState::Offline;
                         st.last_error = Some(e.to_string());

@@ -57,7 +57,8 @@ impl ApiClient {
             Some(id) => format!("/api/v1/availability/providers/{id}"),
             None => "/api/v1/availability/clinic".to_owned(),
         };
-        Self::send_json(self.authed(reqwest::Method::PUT, &path, token).json(update)).await
+        self.send_json(self.authed(reqwest::Method::PUT, &path, token).json(update))
+            .await
     }
 
     /// `DELETE /api/v1/availability/clinic`, or `/providers/{id}` with a provider.
@@ -70,7 +71,8 @@ impl ApiClient {
             Some(id) => format!("/api/v1/availability/providers/{id}"),
             None => "/api/v1/availability/clinic".to_owned(),
         };
-        Self::send_no_content(self.authed(reqwest::Method::DELETE, &path, token)).await
+        self.send_no_content(self.authed(reqwest::Method::DELETE, &path, token))
+            .await
     }
 
     /// `POST /api/v1/schedule-blocks`.
@@ -79,7 +81,7 @@ impl ApiClient {
         token: &str,
         new: &NewScheduleBlock,
     ) -> Result<ScheduleBlock, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/schedule-blocks", token)
                 .json(new),
         )
@@ -88,7 +90,7 @@ impl ApiClient {
 
     /// `DELETE /api/v1/schedule-blocks/{id}`.
     pub async fn delete_block(&self, token: &str, id: Uuid) -> Result<(), ApiError> {
-        Self::send_no_content(self.authed(
+        self.send_no_content(self.authed(
             reqwest::Method::DELETE,
             &format!("/api/v1/schedule-blocks/{id}"),
             token,
@@ -187,7 +189,7 @@ impl Workstation {
     pub async fn upcoming_blocks(&self) -> Result<Vec<ScheduleBlock>, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentRead)?;
-        let now = Utc::now();
+        let now = s.now();
         let far = now + Duration::days(366 * 250);
         let blocks = s.cache().schedule_blocks(now, far)?;
         Ok(blocks)

@@ -24,6 +24,7 @@
 //! | `review` | the review list: refused changes, conflicts, possible duplicates |
 //! | `engine` | the [`Session`] and its sync engine (feed, WebSocket, outbox) |
 //! | [`cache`], [`local`] | the SQLite cache; its rows with the outbox's changes on top |
+//! | [`clock`] | the server's time as learned from its answers: what is stamped and checked |
 //! | [`api`] | the HTTP client of the central server's API (plus [`account`], [`admin`], `access`) |
 //! | [`view`], `error` | what the UI reads, and the errors it gets |
 //! | `support` | sync now, close, counts and a dump of the cache for support staff |
@@ -34,6 +35,7 @@ pub mod admin;
 pub mod api;
 pub mod cache;
 mod clash;
+pub mod clock;
 mod config;
 mod custody;
 pub mod duplicates;
@@ -77,6 +79,8 @@ pub struct Workstation {
     status: watch::Sender<SyncStatus>,
     changes: broadcast::Sender<CacheChanged>,
     secrets: secrets::SecretStore,
+    /// The server's time, learned from every answer and kept in the workstation's folder.
+    clock: clock::ServerClock,
     /// Wrong passwords in a row at the lock screen.
     /// A sign-in the server let through only to change a temporary password or enrol a
     /// second factor (see [`account`]).
@@ -94,6 +98,8 @@ fn signed_out_status() -> SyncStatus {
         to_review: 0,
         offline_since: None,
         last_synced_at: None,
+        clock_ahead_ms: 0,
+        clock_wrong: false,
         cursor: 0,
         last_error: None,
         sign_in_required: false,
@@ -107,12 +113,14 @@ impl Workstation {
     pub fn open(config: WorkstationConfig) -> Result<Self, CommandError> {
         std::fs::create_dir_all(&config.data_dir).map_err(internal)?;
         let secrets = secrets::SecretStore::new(config.keyring_service.clone());
+        let clock = clock::ServerClock::open(&config.data_dir);
         Ok(Self {
             config: Arc::new(config),
             session: Arc::new(RwLock::new(None)),
             status: watch::channel(signed_out_status()).0,
             changes: broadcast::channel(64).0,
             secrets,
+            clock,
             pending: Arc::new(tokio::sync::Mutex::new(None)),
         })
     }

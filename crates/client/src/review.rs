@@ -382,7 +382,7 @@ impl Workstation {
             MutationKind::RecordVitals(n) => {
                 Self::require(s, Permission::VitalSignsWrite)?;
                 n.vitals
-                    .validate(Utc::now())
+                    .validate(s.now())
                     .map_err(CommandError::validation)?;
             }
             // edits are checked by the server's merge, as when first sent

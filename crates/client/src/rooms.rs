@@ -5,7 +5,6 @@
 
 use std::collections::BTreeMap;
 
-use chrono::Utc;
 use medoffice_model::{
     flow_board, room_occupant, AppointmentField, AppointmentStatus, FlowState, NewRoom,
     NewVisitType, Permission, Room, RoomPatch, RoomUse, VisitType, VisitTypePatch,
@@ -45,7 +44,7 @@ pub struct FlowBoard {
 impl ApiClient {
     /// `POST /api/v1/rooms`.
     pub async fn create_room(&self, token: &str, new: &NewRoom) -> Result<Room, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/rooms", token)
                 .json(new),
         )
@@ -59,7 +58,7 @@ impl ApiClient {
         id: Uuid,
         patch: &RoomPatch,
     ) -> Result<Room, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(
                 reqwest::Method::PATCH,
                 &format!("/api/v1/rooms/{id}"),
@@ -78,7 +77,7 @@ impl ApiClient {
         token: &str,
         new: &NewVisitType,
     ) -> Result<VisitType, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(reqwest::Method::POST, "/api/v1/visit-types", token)
                 .json(new),
         )
@@ -92,7 +91,7 @@ impl ApiClient {
         id: Uuid,
         patch: &VisitTypePatch,
     ) -> Result<VisitType, ApiError> {
-        Self::send_json(
+        self.send_json(
             self.authed(
                 reqwest::Method::PATCH,
                 &format!("/api/v1/visit-types/{id}"),
@@ -161,7 +160,7 @@ impl Workstation {
     pub async fn flow_board(&self) -> Result<FlowBoard, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::AppointmentRead)?;
-        let now = Utc::now();
+        let now = s.now();
         let (from, to) = s.day_bounds(s.today());
         let cache = s.cache();
         let staff = cache.staff()?;

@@ -99,7 +99,8 @@ impl Workstation {
             fields.add("totp_code", "is required");
         }
         fields.into_result().map_err(CommandError::validation)?;
-        let api = api::ApiClient::new(server_url.trim(), &self.config.transport())?;
+        let api = api::ApiClient::new(server_url.trim(), &self.config.transport())?
+            .with_clock(self.clock.clone());
         self.drop_pending_sign_in().await;
         let tokens = match api
             .login(&LoginRequest {
@@ -310,7 +311,8 @@ impl Workstation {
             tracing::warn!(error = %e, "OS keyring unavailable");
             None
         });
-        let api = api::ApiClient::new(&v.server_url, &self.config.transport())?;
+        let api = api::ApiClient::new(&v.server_url, &self.config.transport())?
+            .with_clock(self.clock.clone());
         let mut p = self.load_prefs();
         p.server_url = Some(v.server_url.clone());
         p.tenant = Some(tenant.trim().to_lowercase());
@@ -335,7 +337,8 @@ impl Workstation {
         let Some(refresh) = self.secrets.get(&account).map_err(internal)? else {
             return Ok(None);
         };
-        let api = api::ApiClient::new(&server, &self.config.transport())?;
+        let api =
+            api::ApiClient::new(&server, &self.config.transport())?.with_clock(self.clock.clone());
         let ws = self.clone();
         let cache_id = user.tenant_id;
         let key = tokio::task::spawn_blocking(move || ws.resolve_cache_key(cache_id, None))

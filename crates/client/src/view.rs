@@ -134,6 +134,13 @@ pub struct SyncStatus {
     pub ended_by_server: Option<String>,
     /// A catch-up of more than one feed page under way.
     pub catching_up: Option<CatchUp>,
+    /// How far this computer's clock runs ahead of the server's, in milliseconds (negative:
+    /// behind), as learned from the server's answers; 0 within 2 s. Everything the workstation
+    /// stamps or checks is corrected by it (see [`crate::clock`]), the screens too.
+    #[ts(type = "number")]
+    pub clock_ahead_ms: i64,
+    /// The difference is over a minute: the status bar asks for the clock to be set right.
+    pub clock_wrong: bool,
 }
 
 /// Stable error codes the UI branches on: defined in `medoffice_model` (next to the server's

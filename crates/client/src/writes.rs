@@ -76,9 +76,7 @@ impl Workstation {
                 "No such patient on this workstation",
             ));
         }
-        vitals
-            .validate(Utc::now())
-            .map_err(CommandError::validation)?;
+        vitals.validate(s.now()).map_err(CommandError::validation)?;
         let id = vitals.id.unwrap_or_else(Uuid::now_v7);
         vitals.id = Some(id);
         if vitals.entered_offline.is_none() {

@@ -64,4 +64,14 @@ ended_by_server: string | null,
 /**
  * A catch-up of more than one feed page under way.
  */
-catching_up: CatchUp | null, };
+catching_up: CatchUp | null, 
+/**
+ * How far this computer's clock runs ahead of the server's, in milliseconds (negative:
+ * behind), as learned from the server's answers; 0 within 2 s. Everything the workstation
+ * stamps or checks is corrected by it (see [`crate::clock`]), the screens too.
+ */
+clock_ahead_ms: number, 
+/**
+ * The difference is over a minute: the status bar asks for the clock to be set right.
+ */
+clock_wrong: boolean, };

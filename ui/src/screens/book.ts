@@ -2,6 +2,7 @@
 // length, kind, reason. A clash names the other booking; with the overbook permission the
 // person may book over it on purpose.
 
+import { nowMs } from "../lib/clock";
 import { api, newId } from "../api";
 import type { AppointmentKind } from "../bindings/AppointmentKind";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
@@ -90,7 +91,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   );
   const initialDate = dv.date ?? route.date ?? ctx.scheduleDate ?? ctx.today();
   const date = field(h("input", { type: "date", value: initialDate }), { id: "book-date", name: "date", label: "Date", required: true });
-  const time = field(textInput({ value: dv.time ?? suggestedTime(initialDate, ctx.tz, Date.now()), placeholder: "HH:MM", inputmode: "numeric" }), {
+  const time = field(textInput({ value: dv.time ?? suggestedTime(initialDate, ctx.tz, nowMs()), placeholder: "HH:MM", inputmode: "numeric" }), {
     id: "book-time",
     name: "time",
     label: "Time",

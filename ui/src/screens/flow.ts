@@ -5,6 +5,7 @@
 // Keyboard: ↑/↓ between visits, Enter takes the next step (finishing a visit needs its button),
 // R chooses a room, 1–9 picks a free room, 0 back to the waiting room.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { CommandError } from "../bindings/CommandError";
@@ -142,7 +143,7 @@ export function flowScreen(ctx: Ctx): Screen {
   };
 
   const render = () => {
-    const now = Date.now();
+    const now = nowMs();
     dateLine.textContent = `· ${formatLongDate(ctx.today())}`;
     const count = (s: FlowState) => board.rows.filter((r) => r.state === s).length;
     const text =

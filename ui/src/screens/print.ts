@@ -3,6 +3,7 @@
 // system print dialog (where Save as PDF is also offered); the app around it is left off the
 // paper by the print style sheet.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import { h, replace } from "../dom";
@@ -64,14 +65,14 @@ export function printScreen(ctx: Ctx, route: PrintRoute): Screen {
       const providerId = route.providerId ?? ctx.user.id;
       const rows = (await api.dayAppointments(date, providerId)).filter((r) => !r.appointment.rejected);
       const providerName = ctx.staff().find((s) => s.id === providerId)?.full_name ?? "";
-      return dayListDoc({ clinic, providerName, date, today: ctx.today(), rows, tz: ctx.tz, printedAt: formatTime(Date.now(), ctx.tz) });
+      return dayListDoc({ clinic, providerName, date, today: ctx.today(), rows, tz: ctx.tz, printedAt: formatTime(nowMs(), ctx.tz) });
     }
     const chart = await api.patientChart(route.patientId ?? "");
     // what the server refused never goes on paper (a patient would take home a visit that
     // was never booked)
     if (route.layout === "card") {
       const rows = chart.appointments.filter((r) => !r.appointment.rejected && !r.appointment.held);
-      return appointmentCardDoc({ clinic, patient: chart.patient.record, rows, nowMs: Date.now(), tz: ctx.tz });
+      return appointmentCardDoc({ clinic, patient: chart.patient.record, rows, nowMs: nowMs(), tz: ctx.tz });
     }
     const tempUnit = loadUnitPrefs(globalThis.localStorage).temperature;
     const vitals = chart.vitals.filter((v) => !v.rejected && !v.held).map((v) => v.record);

@@ -4,6 +4,7 @@
 // and send again, or discard), and two patients who may be one person. Cards stay as they are
 // (with anything typed into them) across refreshes while their item is unchanged.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { CommandError } from "../bindings/CommandError";
@@ -103,7 +104,7 @@ export function reviewScreen(ctx: Ctx): Screen {
 
   const done = (message: string) => {
     ctx.toast(message, "success");
-    settled.unshift({ at: formatDateTime(Date.now(), ctx.tz).slice(11), message });
+    settled.unshift({ at: formatDateTime(nowMs(), ctx.tz).slice(11), message });
     replace(settledList, settled.map((x) => h("li", { "data-testid": "review-settled-item" }, h("span", { class: "muted mono" }, x.at), " ", x.message)));
     settledPanel.hidden = false;
     void load();

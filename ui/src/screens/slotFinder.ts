@@ -3,6 +3,7 @@
 // clinic's own, synced to this workstation); Enter or a click on one opens the booking form
 // filled in.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { AvailabilityView } from "../bindings/AvailabilityView";
 import type { CommandError } from "../bindings/CommandError";
@@ -28,7 +29,7 @@ async function freeSlots(
   limit: number,
   days: number,
   ignoreId: string | null = null,
-  notBeforeMs: number = Date.now(),
+  notBeforeMs: number = nowMs(),
 ): Promise<{ slots: Slot[]; view: AvailabilityView }> {
   const to = addDays(fromDate, days - 1);
   const [rows, view] = await Promise.all([api.appointmentsBetweenDates(fromDate, to, providerIds.length === 1 ? (providerIds[0] ?? null) : null), api.availability(fromDate, to)]);
@@ -44,7 +45,7 @@ async function freeSlots(
       duration_minutes: r.appointment.record.duration_minutes,
       status: r.appointment.record.status,
     }));
-  const slots = findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Math.max(notBeforeMs, Date.now()), days, limit }, busy);
+  const slots = findFreeSlots({ providers: providerIds, minutes, fromDate, open: openTimeOf(view.open), tz: ctx.tz, notBeforeMs: Math.max(notBeforeMs, nowMs()), days, limit }, busy);
   return { slots, view };
 }
 
@@ -71,7 +72,7 @@ export function freeTimeOffers(ctx: Ctx, o: OfferFor, testid: string, pick: (s: 
   const el = h("div", { class: "offer-list", "data-testid": `${testid}s`, "aria-live": "polite" });
   const from = o.fromDate < ctx.today() ? ctx.today() : o.fromDate;
   const asked = o.asked ? Date.parse(o.asked) : NaN;
-  const ready = freeSlots(ctx, [o.providerId], from, o.minutes, 3, 28, o.ignoreId ?? null, Number.isNaN(asked) ? Date.now() : asked)
+  const ready = freeSlots(ctx, [o.providerId], from, o.minutes, 3, 28, o.ignoreId ?? null, Number.isNaN(asked) ? nowMs() : asked)
     .then(({ slots }) => {
       if (slots.length === 0) replace(el, `No free time of ${o.minutes} minutes with ${ctx.staffName(o.providerId)} in the four weeks from ${formatLongDate(from)}.`);
       else

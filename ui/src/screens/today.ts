@@ -2,6 +2,7 @@
 // with age and sex, reason, status and the waiting time since check-in; open the chart,
 // record vitals, start and complete the visit. Updates live as other workstations check in.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { AppointmentRow } from "../bindings/AppointmentRow";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
@@ -89,7 +90,7 @@ export function todayScreen(ctx: Ctx): Screen {
   const render = () => {
     const today = ctx.today();
     dateLine.textContent = `· ${formatLongDate(today)}`;
-    const now = Date.now();
+    const now = nowMs();
     const by = (s: AppointmentStatus) => rows.filter((r) => r.appointment.record.status === s).length;
     const text = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
     // a live region: said again only when it changes, not at every tick of the clock

@@ -4,6 +4,7 @@
 // triangles (▲ high, ▼ low) and larger, not only another colour. Colours are the CSS variables
 // of styles.css, read when drawn, so a theme change (`medoffice-theme-changed`) redraws them.
 
+import { nowMs } from "../lib/clock";
 import type { Chart, ChartConfiguration, ScriptableContext } from "chart.js";
 import type { AnnotationOptions } from "chartjs-plugin-annotation";
 import type { Local } from "../bindings/Local";
@@ -253,7 +254,7 @@ export function trendPanel(ctx: Ctx): TrendPanel {
     const from = periodStart(period, today, ctx.tz);
     const list = trendCharts(vitals, { units: loadUnitPrefs(localStorage), from, age: ageInYears(dob, today), timeZone: ctx.tz, period });
     const p = palette();
-    const now = Date.now();
+    const now = nowMs();
     const pending: [HTMLCanvasElement, ChartConfiguration<"line", Pt[]>][] = [];
     const figures = list.map((c) => {
       const heading = h("h3", { id: `trend-title-${c.measure}` }, c.title, h("span", { class: "th-unit" }, c.unit));

@@ -2,6 +2,7 @@
 // with a temporary password shown once, role changes, password and two-factor resets,
 // deactivation (which ends the person's sessions at once). Online only.
 
+import { nowMs } from "../lib/clock";
 import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import type { Role } from "../bindings/Role";
@@ -189,7 +190,7 @@ export function usersScreen(ctx: Ctx): Screen {
             { "data-testid": "user-status" },
             u.active ? "Active" : h("span", { class: "badge badge-rejected" }, "Deactivated"),
             u.must_change_password ? h("span", { class: "badge badge-pending", title: "Signs in with a temporary password and must change it" }, "temporary password") : null,
-            u.locked_until && Date.parse(u.locked_until) > Date.now() ? h("span", { class: "badge badge-held" }, `locked until ${formatDateTime(u.locked_until, ctx.tz)}`) : null,
+            u.locked_until && Date.parse(u.locked_until) > nowMs() ? h("span", { class: "badge badge-held" }, `locked until ${formatDateTime(u.locked_until, ctx.tz)}`) : null,
           ),
           h("td", { "data-testid": "user-totp" }, u.totp_enabled ? "On" : "Off"),
           h("td", { class: "nowrap" }, u.last_login_at ? formatDateTime(u.last_login_at, ctx.tz) : "never"),

@@ -2,6 +2,7 @@
 // values refused at the field, abnormal ones flagged as typed, live BMI and NEWS2. Flags and
 // NEWS2 follow the patient's age at the measured-at date: under 16 no adult bands and no NEWS2.
 
+import { nowMs } from "../lib/clock";
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import type { Consciousness } from "../bindings/Consciousness";
@@ -100,7 +101,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     .catch((e: CommandError) => replace(head, h("div", { class: "banner banner-error", role: "alert" }, `Could not load the patient: ${e.message}`)));
 
   // Measured at + units (above the measurements: reachable with Shift+Tab from systolic).
-  const nowWall = utcToZoned(Date.now(), ctx.tz);
+  const nowWall = utcToZoned(nowMs(), ctx.tz);
   const measuredAt = field(textInput({ value: dv.measured_at ?? `${nowWall.date} ${nowWall.time}`, placeholder: "YYYY-MM-DD HH:MM", title: `Clinic time (${ctx.tz})` }), {
     id: "vitals-measured_at",
     name: "measured_at",
@@ -228,7 +229,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     if (at.ok) return ageAtMeasurement(dob, at.instant, ctx.tz);
     const typedDate = /^\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
     // Noon on the typed date in the clinic's zone, so the zoned date is the typed one.
-    let instant = new Date().toISOString();
+    let instant = new Date(nowMs()).toISOString();
     if (typedDate) {
       try {
         instant = zonedToUtc(typedDate, "12:00", ctx.tz);
@@ -362,7 +363,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     });
   }
   measuredAt.control.addEventListener("blur", () => {
-    const r = parseMeasuredAt(measuredAt.control.value, ctx.tz, Date.now());
+    const r = parseMeasuredAt(measuredAt.control.value, ctx.tz, nowMs());
     measuredAt.setError(r.ok ? null : r.error);
   });
 
@@ -400,7 +401,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       const c = check(n, true);
       if (c.error) errors[n] = [c.error];
     }
-    const at = parseMeasuredAt(measuredAt.control.value, ctx.tz, Date.now());
+    const at = parseMeasuredAt(measuredAt.control.value, ctx.tz, nowMs());
     if (!at.ok) errors.measured_at = [at.error];
     const m = currentSet();
     for (const [k, v] of Object.entries(validateMeasurements(m))) if (!errors[k]) errors[k] = v;

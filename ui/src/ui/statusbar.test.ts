@@ -18,6 +18,8 @@ function status(over: Partial<SyncStatus>): SyncStatus {
     sign_in_required: false,
     ended_by_server: null,
     catching_up: null,
+    clock_ahead_ms: 0,
+    clock_wrong: false,
     ...over,
   };
 }

@@ -4,11 +4,13 @@
 // sync. Always visible, announced politely when it changes. A cache this
 // computer cannot write (`cache_failed`: a full or failing disk) is said as such, with the
 // core's words on what to do, never as "offline"; so is a server newer than this app
-// (`update_required`: the app must be updated to read what it sends).
+// (`update_required`: the app must be updated to read what it sends). A computer clock off by
+// over a minute is said too (times are corrected by the server's; IT should set it right).
 
 import type { CatchUp } from "../bindings/CatchUp";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
+import { clockDistance, clockWarning } from "../lib/clock";
 import { formatTime, utcToZoned } from "../lib/tz";
 
 export interface StatusBar {
@@ -101,6 +103,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
   const last = h("span", { class: "sb-item", id: "status-last-sync", "data-testid": "status-last-sync" });
   const catchUp = h("span", { class: "sb-item sb-progress", id: "status-catch-up", "data-testid": "status-catch-up" });
   const problem = h("span", { class: "sb-item sb-problem", id: "status-problem", "data-testid": "status-problem" });
+  const clock = h("span", { class: "sb-item sb-warn", id: "status-clock", "data-testid": "status-clock" });
   const el = h(
     "footer",
     { class: "statusbar", id: "status-bar", "data-testid": "status-bar", role: "status", "aria-live": "polite", "aria-label": "Sync status" },
@@ -112,6 +115,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     review,
     catchUp,
     last,
+    clock,
     problem,
   );
   let tz: string | null = null;
@@ -129,6 +133,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
       signIn.hidden = true;
       last.textContent = "";
       catchUp.textContent = "";
+      clock.hidden = true;
       problem.textContent = "";
       return;
     }
@@ -159,6 +164,12 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     catchUp.hidden = !s.catching_up;
     // during a catch-up the progress says it all ("Not synced yet" beside it read as a failure)
     last.textContent = s.catching_up ? "" : s.last_synced_at ? `Last sync ${formatWhen(s.last_synced_at, tz, today)}` : "Not synced yet";
+    const clockText = clockWarning(s.clock_ahead_ms, s.clock_wrong);
+    // short in the bar; the whole sentence on hover and for a screen reader
+    clock.textContent = clockText ? `Clock ${clockDistance(s.clock_ahead_ms)} ${s.clock_ahead_ms > 0 ? "fast" : "slow"}: ask IT` : "";
+    clock.title = clockText;
+    clock.setAttribute("aria-label", clockText);
+    clock.hidden = !clockText;
     problem.textContent = problemText(s);
     problem.title = s.last_error ?? "";
   };

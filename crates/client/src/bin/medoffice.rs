@@ -444,7 +444,8 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
             let id = patient_id(&ws, &patient).await?;
             let measured_at = match at {
                 Some(a) => instant(&a, tz, "at")?,
-                None => Utc::now(),
+                // by the server's clock as last learned: this computer's may be off
+                None => ws.session().await?.now(),
             };
             let measurements = serde_json::from_value(json!({
                 "systolic_mmhg": systolic, "diastolic_mmhg": diastolic, "heart_rate_bpm": heart_rate,
