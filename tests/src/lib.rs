@@ -188,7 +188,12 @@ impl PgCluster {
 
     /// URL of database `db` as the superuser.
     pub fn url(&self, db: &str) -> String {
-        format!("postgres://postgres@127.0.0.1:{}/{db}", self.port)
+        self.url_as("postgres", db)
+    }
+
+    /// The URL of database `db` signed in as `user` (trust authentication: no password).
+    pub fn url_as(&self, user: &str, db: &str) -> String {
+        format!("postgres://{user}@127.0.0.1:{}/{db}", self.port)
     }
 
     /// Creates a database and returns its URL.
@@ -353,6 +358,40 @@ impl System {
         init_tracing();
         let pg = tokio::task::spawn_blocking(PgCluster::start).await??;
         let database_url = pg.create_database("medoffice").await?;
+        medoffice_server::db::migrate(&database_url).await?;
+        let url = database_url.clone();
+        let server = tokio::task::spawn_blocking(move || TestServer::start(&url, 0)).await??;
+        let pool = medoffice_server::db::connect(&database_url, 4).await?;
+        Ok(Self {
+            pg,
+            server,
+            database_url,
+            pool,
+        })
+    }
+
+    /// [`System::start`] with the database owned by `owner`, a login role that is neither a
+    /// superuser nor able to bypass row-level security (a member of `medoffice_app`, as the
+    /// README asks of an operator's owner role), so the policies bind the owner too.
+    pub async fn start_owned_by(owner: &str) -> anyhow::Result<Self> {
+        use sqlx::{Connection, Executor};
+        init_tracing();
+        let pg = tokio::task::spawn_blocking(PgCluster::start).await??;
+        let mut su = sqlx::PgConnection::connect(&pg.url("postgres")).await?;
+        for sql in [
+            "CREATE ROLE medoffice_app NOLOGIN".to_owned(),
+            format!("CREATE ROLE \"{owner}\" LOGIN NOSUPERUSER NOBYPASSRLS"),
+            format!("GRANT medoffice_app TO \"{owner}\""),
+            format!("CREATE DATABASE medoffice OWNER \"{owner}\""),
+        ] {
+            su.execute(sqlx::AssertSqlSafe(sql)).await?;
+        }
+        su.close().await?;
+        // the one extension the schema needs, as a DBA would install it
+        let mut su = sqlx::PgConnection::connect(&pg.url("medoffice")).await?;
+        su.execute("CREATE EXTENSION btree_gist").await?;
+        su.close().await?;
+        let database_url = pg.url_as(owner, "medoffice");
         medoffice_server::db::migrate(&database_url).await?;
         let url = database_url.clone();
         let server = tokio::task::spawn_blocking(move || TestServer::start(&url, 0)).await??;

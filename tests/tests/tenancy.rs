@@ -161,6 +161,24 @@ async fn a_second_clinic_sees_none_of_the_first_ones_data() -> anyhow::Result<()
         unprotected.is_empty(),
         "tenant tables without RLS: {unprotected:?}"
     );
+    // and binds the owner too (FORCE): code running as the owner (SECURITY DEFINER functions,
+    // the operator's commands) sees a clinic only when it names one or asks for all (0013)
+    let not_forced: Vec<String> = sqlx::query_scalar(
+        "SELECT c.relname::text FROM pg_class c
+           JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'
+          WHERE c.relkind IN ('r', 'p')
+            AND (c.relname = 'tenants' OR EXISTS (
+                   SELECT 1 FROM pg_attribute a
+                    WHERE a.attrelid = c.oid AND a.attname = 'tenant_id' AND NOT a.attisdropped))
+            AND NOT (c.relrowsecurity AND c.relforcerowsecurity)
+          ORDER BY 1",
+    )
+    .fetch_all(&sys.pool)
+    .await?;
+    assert!(
+        not_forced.is_empty(),
+        "tenant tables whose owner is not bound by RLS: {not_forced:?}"
+    );
     let tenant_tables: i64 = sqlx::query_scalar(
         "SELECT count(*) FROM pg_attribute a JOIN pg_class c ON c.oid = a.attrelid
            JOIN pg_namespace n ON n.oid = c.relnamespace AND n.nspname = 'public'

@@ -60,10 +60,15 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// A connection as the owner role (no `SET ROLE`), for migrations and clinic set-up.
+/// A connection as the owner role (no `SET ROLE`), for migrations and the operator's commands
+/// (clinic set-up, plans, audit verification). It says that it works across clinics
+/// (`app.all_tenants`): row-level security is forced on the owner too (migration 0013), so
+/// only a connection that asks for every clinic sees them.
 pub async fn owner_connection(database_url: &str) -> anyhow::Result<PgConnection> {
     let opts = PgConnectOptions::from_str(database_url)?;
-    Ok(opts.connect().await?)
+    let mut conn: PgConnection = opts.connect().await?;
+    conn.execute("SET app.all_tenants = 'on'").await?;
+    Ok(conn)
 }
 
 /// Begins a transaction scoped to `tenant_id` (`SET LOCAL app.tenant_id`).
