@@ -434,3 +434,127 @@ async fn a_refresh_racing_a_deactivation_leaves_no_live_token() -> anyhow::Resul
     eprintln!("refresh won {refreshed_first} rounds, the deactivation {ended_first}");
     Ok(())
 }
+
+/// Sign-in holds nothing across the password hash (issue 15): while 24 sign-ins of existing
+/// people, wrong passwords and unknown names run at once, no connection of the server sits in
+/// an open transaction (holding row locks and a pooled connection) through a password check;
+/// and the two kinds of failure answer alike. The durations are printed, not asserted.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn sign_ins_hold_no_transaction_across_the_password_hash_and_answer_alike(
+) -> anyhow::Result<()> {
+    use std::sync::atomic::{AtomicBool, Ordering};
+    use std::sync::Arc;
+    use std::time::{Duration, Instant};
+
+    use sqlx::Connection;
+
+    let sys = System::start().await?;
+    sys.clinic("hashing", "UTC").await?;
+    // how long one password check takes on this build and machine
+    let t = Instant::now();
+    medoffice_server::auth::hash_password("a password to time")?;
+    let one_check = t.elapsed();
+    // 24 checks at once share the machine's cores: one held across a check would sit idle in
+    // its transaction for about one_check × 24 / cores. Half of that is the bar; a transaction
+    // merely waiting for a core to send its next statement (tens of ms when argon2 fills them
+    // all) stays well below it.
+    let cores = std::thread::available_parallelism().map_or(2, |n| n.get()) as u32;
+    let gap = (one_check * 24 / cores / 2).max(Duration::from_millis(100));
+
+    // the watcher: the longest any of the server's connections stayed idle inside a transaction
+    let stop = Arc::new(AtomicBool::new(false));
+    let mut su = sqlx::PgConnection::connect(&sys.pg.url("medoffice")).await?;
+    let watching = stop.clone();
+    let watcher = tokio::spawn(async move {
+        let (mut samples, mut longest_ms) = (0u32, 0f64);
+        while !watching.load(Ordering::Relaxed) {
+            let ms: Option<f64> = sqlx::query_scalar(
+                "SELECT max(extract(epoch FROM clock_timestamp() - state_change) * 1000)::float8
+                   FROM pg_stat_activity
+                  WHERE datname = current_database() AND pid <> pg_backend_pid()
+                    AND state = 'idle in transaction'",
+            )
+            .fetch_one(&mut su)
+            .await?;
+            longest_ms = longest_ms.max(ms.unwrap_or(0.0));
+            samples += 1;
+            tokio::time::sleep(Duration::from_millis(5)).await;
+        }
+        anyhow::Ok((samples, longest_ms))
+    });
+
+    let http = Http::new(&sys.server.url());
+    let attempts: Vec<(&str, String, &str)> = (0..8)
+        .map(|_| ("right", "nurse".to_owned(), medoffice_e2e::PASSWORD))
+        .chain(
+            [
+                "doctor",
+                "reception",
+                "admin",
+                "doctor",
+                "reception",
+                "admin",
+                "doctor",
+                "admin",
+            ]
+            .into_iter()
+            .map(|u| ("wrong password", u.to_owned(), "not the password at all")),
+        )
+        .chain((0..8).map(|i| {
+            (
+                "unknown name",
+                format!("nobody{i}"),
+                "not the password at all",
+            )
+        }))
+        .collect();
+    let runs = attempts.into_iter().map(|(kind, user, password)| {
+        let http = &http;
+        async move {
+            let t = Instant::now();
+            let (status, body) = http.login("hashing", &user, password).await?;
+            anyhow::Ok((kind, status, body, t.elapsed()))
+        }
+    });
+    let results = futures_util::future::try_join_all(runs).await?;
+    stop.store(true, Ordering::Relaxed);
+    let (samples, longest_ms) = watcher.await??;
+
+    let mut answers = std::collections::BTreeMap::<&str, Vec<(u16, Value)>>::new();
+    let mut took = std::collections::BTreeMap::<&str, Vec<Duration>>::new();
+    for (kind, status, body, t) in results {
+        let mut body = body;
+        if let Some(o) = body.as_object_mut() {
+            o.remove("timestamp");
+        }
+        if kind == "right" {
+            assert_eq!(status, 200, "{body}");
+        } else {
+            answers.entry(kind).or_default().push((status, body));
+        }
+        took.entry(kind).or_default().push(t);
+    }
+    let wrong = &answers["wrong password"];
+    assert!(wrong.iter().all(|a| a.0 == 401), "{wrong:?}");
+    assert!(
+        answers.values().flatten().all(|a| a == &wrong[0]),
+        "a wrong password and an unknown name answer alike: {answers:?}"
+    );
+    for (kind, mut t) in took {
+        t.sort();
+        println!("{kind}: median {:?} of 8 at once", t[t.len() / 2]);
+    }
+    println!(
+        "one password check {one_check:?}; longest idle transaction {longest_ms:.1} ms over {samples} looks"
+    );
+    assert!(
+        samples >= 5,
+        "the watcher looked while the sign-ins ran ({samples})"
+    );
+    assert!(
+        longest_ms < gap.as_secs_f64() * 1000.0,
+        "a server connection sat {longest_ms:.0} ms inside a transaction during sign-ins: \
+         something held it across the password hash ({one_check:?})"
+    );
+    Ok(())
+}
