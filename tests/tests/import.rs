@@ -131,3 +131,80 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
     assert_eq!(again.appointments_already_present, encounters.len());
     Ok(())
 }
+
+/// Readings repeated at one instant (issue 16) and measures without a field here (a child's
+/// head circumference, LOINC 9843-4) are reported by reason, never dropped without a word.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn repeated_readings_and_head_circumference_are_reported_by_reason() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("repeats", "America/New_York").await?;
+    let admin: uuid::Uuid = {
+        let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+        sqlx::query_scalar("SELECT id FROM users WHERE username = 'admin'")
+            .fetch_one(&mut *tx)
+            .await?
+    };
+    // the sample, with a second heart rate at the instant of its first one (10 beats higher)
+    let dir = tempfile::tempdir()?;
+    for f in std::fs::read_dir(sample())? {
+        let f = f?;
+        std::fs::copy(f.path(), dir.path().join(f.file_name()))?;
+    }
+    let observations = rows("observations.csv")?;
+    let first_hr = observations
+        .iter()
+        .find(|r| &r[4] == "8867-4")
+        .expect("a heart rate");
+    let mut again = first_hr
+        .clone()
+        .iter()
+        .map(str::to_owned)
+        .collect::<Vec<_>>();
+    again[6] = (first_hr[6].parse::<f64>()? + 10.0).to_string();
+    let mut w = csv::WriterBuilder::new().from_writer(
+        std::fs::OpenOptions::new()
+            .append(true)
+            .open(dir.path().join("observations.csv"))?,
+    );
+    w.write_record(&again)?;
+    w.flush()?;
+    drop(w);
+    let heads = observations.iter().filter(|r| &r[4] == "9843-4").count();
+
+    let report = import_synthea(&sys.pool, tenant, admin, dir.path()).await?;
+    println!("{}", report.summary());
+    let repeated = format!(
+        "observation: a second {} (8867-4) reading at the same instant; the first is kept",
+        &first_hr[5]
+    );
+    assert_eq!(report.not_imported.get(&repeated), Some(&1), "{report:?}");
+    assert!(heads > 0, "the sample has head circumferences");
+    let head_reason = report
+        .not_imported
+        .iter()
+        .find(|(k, _)| k.contains("9843-4"))
+        .map(|(k, n)| (k.clone(), *n));
+    assert_eq!(
+        head_reason.as_ref().map(|h| h.1),
+        Some(heads),
+        "head circumference reported: {head_reason:?}"
+    );
+    // every row is accounted for: mapped or reported
+    let reported: usize = report.not_imported.values().sum();
+    assert_eq!(
+        report.vital_sign_observations_mapped + reported,
+        observations.len() + 1
+    );
+    // the first reading is the one kept
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let kept: i32 = sqlx::query_scalar(
+        "SELECT heart_rate_bpm FROM vital_signs WHERE patient_id = $1 AND measured_at = $2",
+    )
+    .bind(uuid::Uuid::parse_str(&first_hr[1])?)
+    .bind(chrono::DateTime::parse_from_rfc3339(&first_hr[0])?)
+    .fetch_one(&mut *tx)
+    .await?;
+    assert_eq!(kept as f64, first_hr[6].parse::<f64>()?.round());
+    tx.commit().await?;
+    Ok(())
+}

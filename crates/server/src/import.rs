@@ -446,6 +446,27 @@ pub async fn import_synthea(
             .entry((o.patient.clone(), o.date.clone()))
             .or_insert_with(|| (Measurements::default(), o.encounter.clone()));
         let m = &mut entry.0;
+        // a second reading of one measure at one instant (Synthea writes some twice): the
+        // first is kept and the others are reported, never dropped without a word
+        let taken = match field {
+            "systolic_mmhg" => m.systolic_mmhg.is_some(),
+            "diastolic_mmhg" => m.diastolic_mmhg.is_some(),
+            "heart_rate_bpm" => m.heart_rate_bpm.is_some(),
+            "respiratory_rate_bpm" => m.respiratory_rate_bpm.is_some(),
+            "temperature_c" => m.temperature_c.is_some(),
+            "spo2_pct" => m.spo2_pct.is_some(),
+            "weight_kg" => m.weight_kg.is_some(),
+            "height_cm" => m.height_cm.is_some(),
+            "pain_score" => m.pain_score.is_some(),
+            _ => false,
+        };
+        if taken {
+            report.skip(format!(
+                "observation: a second {} ({}) reading at the same instant; the first is kept",
+                o.description, o.code
+            ));
+            continue;
+        }
         let int = value.round() as i32;
         match field {
             "systolic_mmhg" => m.systolic_mmhg = Some(int),
