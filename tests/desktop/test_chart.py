@@ -118,6 +118,14 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     for m in ("bp", "hr", "spo2", "temp", "weight"):
         wait(d).until(lambda x: drawn(x, m))
     d.execute_script("arguments[0].scrollIntoView({block: 'start'});", d.find_element(*tid("trends")))
+    # the patient banner stays on screen above the trends: who, allergies, the latest set flagged
+    banner = d.find_element(*tid("patient-banner"))
+    assert d.execute_script("return arguments[0].getBoundingClientRect().top;", banner) >= 0
+    assert d.execute_script("return document.querySelector('.main').scrollTop;") > 0, "the chart did scroll"
+    assert "Pagac, Caleb" in banner.text and "MRN" in banner.text
+    latest = banner.find_element(*tid("banner-vitals"))
+    assert {f.get_attribute("data-flag") for f in latest.find_elements(*tid("flag"))} >= {"systolic_mmhg:high", "heart_rate_bpm:high", "spo2_pct:low"}
+    assert latest.find_element(*tid("news2")).get_attribute("data-risk") == "high"
     shot(d, screenshot_dir, "chart-trends")
 
     # a big monitor: the five charts side by side

@@ -10,48 +10,13 @@ import type { Local } from "../bindings/Local";
 import type { PatientChart } from "../bindings/PatientChart";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
-import { formatAge } from "../lib/dates";
-import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "../lib/format";
+import { CONSCIOUSNESS_LABEL, KIND_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
-import { RULES } from "../bindings/rules";
-import { bmi, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { bmi, flagOf } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
-import { allergyBanner, syncBadges } from "./common";
+import { flaggedCell, news2Badge, patientBanner, syncBadges } from "./common";
 import { trendPanel } from "./trends";
-
-/** A value cell, marked when the record's flags say it is abnormal. */
-export function flaggedCell(text: string, flag: "low" | "high" | null, field: string): HTMLElement {
-  if (!flag) return h("span", { class: "val" }, text);
-  return h(
-    "span",
-    {
-      class: `val flag flag-${flag}`,
-      "data-testid": "flag",
-      "data-flag": `${field}:${flag}`,
-      title: flag === "high" ? "Above the normal range" : "Below the normal range",
-    },
-    h("span", { "aria-hidden": "true", class: "flag-arrow" }, flag === "high" ? "▲" : "▼"),
-    text,
-    h("span", { class: "sr-only" }, flag === "high" ? " (high)" : " (low)"),
-  );
-}
-
-/**
- * NEWS2 badge: the record's own total (never recomputed) and its risk band; "—" when the record
- * has none (a parameter missing, or a patient under 16).
- */
-export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news2HasRedScore>[0]): HTMLElement {
-  if (v.news2 === null || v.news2 === undefined)
-    return h("span", { class: "muted", title: `No NEWS2: it needs all seven parameters and is not used under ${RULES.adult_from_age}` }, "—");
-  const risk = news2Risk(v.news2, news2HasRedScore(v));
-  const t = news2RiskText(risk);
-  return h(
-    "span",
-    { class: `news2 news2-${risk}`, "data-testid": "news2", "data-risk": risk, title: `NEWS2 ${v.news2}: ${t.label} risk (${t.response})` },
-    `${v.news2} ${t.short}`,
-  );
-}
 
 function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: string) => string, units: UnitPrefs): HTMLElement {
   const head: [string, string][] = [
@@ -242,26 +207,15 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
     ];
     replace(
       body,
-      h(
-        "header",
-        { class: "chart-header" },
-        h(
-          "div",
-          { class: "chart-id" },
-          heading,
-          h(
-            "div",
-            { class: "chart-facts" },
-            h("span", { class: "mono", "data-testid": "chart-mrn" }, `MRN ${p.mrn}`),
-            h("span", { "data-testid": "chart-sex" }, SEX_LABEL[p.sex]),
-            h("span", { "data-testid": "chart-age" }, formatAge(p.date_of_birth, ctx.today())),
-            h("span", { "data-testid": "chart-dob" }, `DOB ${p.date_of_birth}`),
-            ...syncBadges(c.patient),
-          ),
-        ),
-        actions,
-      ),
-      allergyBanner(p),
+      patientBanner({
+        patient: c.patient,
+        heading,
+        today: ctx.today(),
+        vitals: ctx.can("vital_signs_read") ? c.vitals : null,
+        tz: ctx.tz,
+        units,
+      }),
+      actions,
       h(
         "div",
         { class: "chart-grid" },

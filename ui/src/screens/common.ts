@@ -1,10 +1,15 @@
-// Bits several screens show: sync badges, patient banners.
+// Bits several screens show: sync badges, flagged values, the patient banner.
 
 import type { Local } from "../bindings/Local";
 import type { Patient } from "../bindings/Patient";
+import { RULES } from "../bindings/rules";
+import type { VitalSigns } from "../bindings/VitalSigns";
 import { h } from "../dom";
 import { formatAge } from "../lib/dates";
-import { SEX_LABEL, patientName } from "../lib/format";
+import { CONSCIOUSNESS_LABEL, SEX_LABEL, patientName } from "../lib/format";
+import { formatDateTime } from "../lib/tz";
+import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
+import { ageAtMeasurement, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 
 /** "not yet synced" / "rejected" / "held" markers of a local record. */
 export function syncBadges(l: Local<unknown>): HTMLElement[] {
@@ -51,5 +56,124 @@ export function patientLine(p: Local<Patient>, today: string): HTMLElement {
     h("span", null, SEX_LABEL[r.sex]),
     h("span", null, `${formatAge(r.date_of_birth, today)} · DOB ${r.date_of_birth}`),
     ...syncBadges(p),
+  );
+}
+
+/** A value cell, marked when the record's flags say it is abnormal. */
+export function flaggedCell(text: string, flag: "low" | "high" | null, field: string): HTMLElement {
+  if (!flag) return h("span", { class: "val" }, text);
+  return h(
+    "span",
+    {
+      class: `val flag flag-${flag}`,
+      "data-testid": "flag",
+      "data-flag": `${field}:${flag}`,
+      title: flag === "high" ? "Above the normal range" : "Below the normal range",
+    },
+    h("span", { "aria-hidden": "true", class: "flag-arrow" }, flag === "high" ? "▲" : "▼"),
+    text,
+    h("span", { class: "sr-only" }, flag === "high" ? " (high)" : " (low)"),
+  );
+}
+
+/**
+ * NEWS2 badge: the record's own total (never recomputed) and its risk band; "—" when the record
+ * has none (a parameter missing, or a patient under 16).
+ */
+export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news2HasRedScore>[0]): HTMLElement {
+  if (v.news2 === null || v.news2 === undefined)
+    return h("span", { class: "muted", title: `No NEWS2: it needs all seven parameters and is not used under ${RULES.adult_from_age}` }, "—");
+  const risk = news2Risk(v.news2, news2HasRedScore(v));
+  const t = news2RiskText(risk);
+  return h(
+    "span",
+    { class: `news2 news2-${risk}`, "data-testid": "news2", "data-risk": risk, title: `NEWS2 ${v.news2}: ${t.label} risk (${t.response})` },
+    `${v.news2} ${t.short}`,
+  );
+}
+
+/** The latest recorded set of `vitals` (by measurement time; none: null). */
+export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
+  let latest: VitalSigns | null = null;
+  for (const l of vitals) if (!latest || l.record.measured_at > latest.measured_at) latest = l.record;
+  return latest;
+}
+
+/**
+ * The latest vital signs in one line for the patient banner: each value measured, marked as the
+ * record's own `flags` say (never recomputed), and its NEWS2, or why there is none: under
+ * `RULES.adult_from_age` NEWS2 is not used (RCP 2017: "not for use in children"); otherwise a
+ * parameter was not measured.
+ */
+export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: string, units: UnitPrefs): HTMLElement {
+  if (!v) return h("div", { class: "banner-vitals muted", "data-testid": "banner-vitals" }, "No vital signs recorded yet");
+  const f = (field: string) => flagOf(v.flags, field);
+  const item = (label: string, text: string, field: string) =>
+    h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, label), " ", flaggedCell(text, f(field), field));
+  const parts: HTMLElement[] = [];
+  if (v.systolic_mmhg != null && v.diastolic_mmhg != null) {
+    const flag = f("systolic_mmhg") ?? f("diastolic_mmhg");
+    parts.push(h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "BP"), " ", flaggedCell(`${v.systolic_mmhg}/${v.diastolic_mmhg}`, flag, flag === f("systolic_mmhg") ? "systolic_mmhg" : "diastolic_mmhg"), h("span", { class: "bv-unit" }, " mmHg")));
+  }
+  if (v.heart_rate_bpm != null) parts.push(item("HR", String(v.heart_rate_bpm), "heart_rate_bpm"));
+  if (v.respiratory_rate_bpm != null) parts.push(item("RR", String(v.respiratory_rate_bpm), "respiratory_rate_bpm"));
+  if (v.spo2_pct != null) parts.push(item("SpO2", `${v.spo2_pct}%`, "spo2_pct"));
+  if (v.temperature_c != null) parts.push(item("Temp", `${formatInUnit(v.temperature_c, units.temperature)} ${unitLabel(units.temperature)}`, "temperature_c"));
+  if (v.consciousness) parts.push(item("ACVPU", CONSCIOUSNESS_LABEL[v.consciousness] ?? "", "consciousness"));
+  if (v.pain_score != null) parts.push(item("Pain", `${v.pain_score}/10`, "pain_score"));
+  const age = ageAtMeasurement(dateOfBirth, v.measured_at, tz);
+  const news2 =
+    v.news2 !== null && v.news2 !== undefined
+      ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
+      : age !== null && age < RULES.adult_from_age
+        ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 not used under ${RULES.adult_from_age} (RCP)`)
+        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, "NEWS2: not every parameter measured");
+  return h(
+    "div",
+    { class: "banner-vitals", "data-testid": "banner-vitals" },
+    h("span", { class: "bv-when" }, `Latest ${formatDateTime(v.measured_at, tz)}`),
+    ...parts,
+    news2,
+  );
+}
+
+/**
+ * The patient banner (issue 16), kept on screen while the chart or the vitals form scrolls:
+ * who this is (name as `heading`, MRN, sex, age, date of birth), their allergies, and their
+ * latest vital signs with flags and NEWS2 where it applies. Short, so the screen keeps room
+ * for what scrolls beneath it: a screen's actions go below it, not in it.
+ */
+export function patientBanner(o: {
+  patient: Local<Patient>;
+  heading: HTMLElement;
+  today: string;
+  vitals: Local<VitalSigns>[] | null;
+  tz: string;
+  units: UnitPrefs;
+}): HTMLElement {
+  const p = o.patient.record;
+  return h(
+    "div",
+    { class: "patient-banner", "data-testid": "patient-banner" },
+    h(
+      "header",
+      { class: "chart-header" },
+      h(
+        "div",
+        { class: "chart-id" },
+        o.heading,
+        h(
+          "div",
+          { class: "chart-facts" },
+          h("span", { class: "mono", "data-testid": "chart-mrn" }, `MRN ${p.mrn}`),
+          h("span", { "data-testid": "chart-sex" }, SEX_LABEL[p.sex]),
+          h("span", { "data-testid": "chart-age" }, formatAge(p.date_of_birth, o.today)),
+          h("span", { "data-testid": "chart-dob" }, `DOB ${p.date_of_birth}`),
+          ...syncBadges(o.patient),
+        ),
+      ),
+    ),
+    allergyBanner(p),
+    o.vitals ? latestVitalsLine(latestVitals(o.vitals), p.date_of_birth, o.tz, o.units) : null,
   );
 }

@@ -42,7 +42,7 @@ import {
 } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
-import { allergyBanner, patientLine } from "./common";
+import { patientBanner } from "./common";
 
 interface NumericSpec {
   name: NumericField;
@@ -94,7 +94,17 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     .patientChart(patientId)
     .then((c) => {
       patient = c.patient;
-      replace(head, patientLine(c.patient, ctx.today()), allergyBanner(c.patient.record));
+      replace(
+        head,
+        patientBanner({
+          patient: c.patient,
+          heading: h("h2", { class: "banner-name", "data-testid": "banner-name" }, patientName(c.patient.record)),
+          today: ctx.today(),
+          vitals: c.vitals,
+          tz: ctx.tz,
+          units: loadUnitPrefs(localStorage),
+        }),
+      );
       screen.title = `Vitals · ${patientName(c.patient.record)}`;
       renderLive(); // the age decides which flags apply
     })
