@@ -17,8 +17,8 @@ use medoffice_client::hours::AvailabilityView;
 use medoffice_client::rooms::FlowBoard;
 use medoffice_client::series::SeriesPlan;
 use medoffice_client::view::{
-    AppointmentRow, CacheChanged, CommandError, ConflictChoice, Local, PatientChart, ReviewList,
-    SessionState, SyncStatus,
+    AppointmentRow, CacheChanged, CommandError, ConflictChoice, EscalationAck, Local, PatientChart,
+    ReviewList, SessionState, SyncStatus,
 };
 use medoffice_client::{Workstation, WorkstationConfig};
 use medoffice_model::{
@@ -275,6 +275,18 @@ async fn record_vitals(
     vitals: NewVitalSigns,
 ) -> Res<Local<VitalSigns>> {
     state.ws.record_vitals(patient_id, vitals).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn acknowledge_escalation(
+    state: State<'_, AppState>,
+    patient_id: Uuid,
+    vital_signs_id: Uuid,
+) -> Res<EscalationAck> {
+    state
+        .ws
+        .acknowledge_escalation(patient_id, vital_signs_id)
+        .await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -671,6 +683,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         patient_chart,
         register_patient,
         record_vitals,
+        acknowledge_escalation,
         day_appointments,
         appointments_between_dates,
         move_appointment,

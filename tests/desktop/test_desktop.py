@@ -194,11 +194,21 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     Select(exam.find_element(*tid("vitals-consciousness"))).select_by_value("alert")
     wait(exam).until(lambda d: d.find_element(*tid("vitals-flag-systolic_mmhg")).get_attribute("data-flag") == "high")
     assert exam.find_element(*tid("vitals-flag-spo2_pct")).get_attribute("data-flag") == "low"
+    # NEWS2 8: the form says an emergency response is due (RCP 2017), before saving
+    assert exam.find_element(*tid("vitals-escalation")).get_attribute("data-escalation") == "emergency"
     shot(exam, screenshot_dir, "vitals")
     press(exam, tid("vitals-save"))
     wait(exam).until(EC.visibility_of_element_located(tid("vitals-history")))
     wait(exam).until(lambda d: any(f.get_attribute("data-flag") == "systolic_mmhg:high" for f in d.find_elements(*tid("flag"))))
     wait(exam).until(lambda d: all(r.get_attribute("data-pending") != "true" for r in d.find_elements(*tid("vitals-row"))))
+    # the chart's banner asks for the escalation to be acknowledged; the nurse does, and it says who
+    escalation = wait(exam).until(EC.visibility_of_element_located(tid("banner-escalation")))
+    assert escalation.get_attribute("data-escalation") == "emergency"
+    assert escalation.get_attribute("data-acknowledged") == "false"
+    shot(exam, screenshot_dir, "chart-escalation")
+    press(exam, tid("btn-acknowledge-escalation"))
+    wait(exam).until(lambda d: d.find_element(*tid("banner-escalation")).get_attribute("data-acknowledged") == "true")
+    assert "Acknowledged by Nadia Okafor" in exam.find_element(*tid("escalation-acknowledged")).text
     shot(exam, screenshot_dir, "chart")
 
     # the front desk sees the nurse's vitals on the same patient, live

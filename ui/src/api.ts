@@ -27,6 +27,7 @@ import type { NewPatient } from "./bindings/NewPatient";
 import type { NewVitalSigns } from "./bindings/NewVitalSigns";
 import type { Patient } from "./bindings/Patient";
 import type { PatientChart } from "./bindings/PatientChart";
+import type { EscalationAck } from "./bindings/EscalationAck";
 import type { PossibleDuplicate } from "./bindings/PossibleDuplicate";
 import type { ReviewList } from "./bindings/ReviewList";
 import type { SessionState } from "./bindings/SessionState";
@@ -151,6 +152,9 @@ export const api = {
   registerPatient: (patient: NewPatient) => call<Local<Patient>>("register_patient", { patient }),
   recordVitals: (patient_id: string, vitals: NewVitalSigns) =>
     call<Local<VitalSigns>>("record_vitals", { patient_id, vitals }),
+  /** The signed-in person acknowledges the escalation a set's NEWS2 calls for (audited). */
+  acknowledgeEscalation: (patient_id: string, vital_signs_id: string) =>
+    call<EscalationAck>("acknowledge_escalation", { patient_id, vital_signs_id }),
   dayAppointments: (date: string, provider_id: string | null) =>
     call<AppointmentRow[]>("day_appointments", { date, provider_id }),
   /** Bookings of the clinic-local days `from` … `to_inclusive` (`YYYY-MM-DD`), optionally of one provider. */

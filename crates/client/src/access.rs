@@ -12,12 +12,15 @@
 //! the same person opened less than [`REOPEN_WINDOW_SECS`] ago is not reported again.
 
 use chrono::{DateTime, Utc};
-use medoffice_model::{AccessEvent, AccessReport, AccessReportResult, MAX_ACCESS_REPORT};
+use medoffice_model::{
+    AccessEvent, AccessReport, AccessReportResult, News2Escalation, MAX_ACCESS_REPORT,
+};
 use rusqlite::{params, OptionalExtension};
 use uuid::Uuid;
 
 use crate::api::{ApiClient, ApiError};
 use crate::cache::{instant_key, Cache, CacheResult};
+use crate::view::EscalationAck;
 use crate::{CoreError, Session};
 
 /// The action of a chart opened on a workstation.
@@ -28,6 +31,9 @@ pub const SEARCH_SHOWN: &str = "patient.search_shown";
 
 /// The action of a patient's record written out whole by `medoffice dump`.
 pub const EXPORTED: &str = "patient.export";
+
+/// The action of a NEWS2 escalation acknowledged (see [`medoffice_model::ESCALATION_ACKNOWLEDGED`]).
+pub use medoffice_model::ESCALATION_ACKNOWLEDGED;
 
 /// Seconds within which the same person opening the same chart again is the same access.
 pub const REOPEN_WINDOW_SECS: i64 = 300;
@@ -94,6 +100,72 @@ pub(crate) fn log_accesses(
     Ok(n)
 }
 
+/// Records that `user_id` acknowledged the `escalation` that `patient_id`'s set `vital_signs_id`
+/// called for, at `at`; false when that person had already acknowledged it.
+pub(crate) fn log_escalation_ack(
+    cache: &Cache,
+    user_id: Uuid,
+    patient_id: Uuid,
+    vital_signs_id: Uuid,
+    escalation: News2Escalation,
+    at: DateTime<Utc>,
+) -> CacheResult<bool> {
+    let level = serde_json::to_value(escalation)?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned();
+    let inserted = cache.conn().execute(
+        "INSERT INTO access_log (id, user_id, action, patient_id, at, sent, vital_signs_id, escalation) \
+         SELECT ?1, ?2, ?3, ?4, ?5, 0, ?6, ?7 WHERE NOT EXISTS ( \
+           SELECT 1 FROM access_log WHERE patient_id = ?4 AND vital_signs_id = ?6 AND user_id = ?2)",
+        params![
+            Uuid::now_v7().to_string(),
+            user_id.to_string(),
+            ESCALATION_ACKNOWLEDGED,
+            patient_id.to_string(),
+            instant_key(at),
+            vital_signs_id.to_string(),
+            level,
+        ],
+    )?;
+    Ok(inserted == 1)
+}
+
+/// The escalations acknowledged on this workstation for `patient_id`'s sets, oldest first.
+pub(crate) fn escalation_acks(cache: &Cache, patient_id: Uuid) -> CacheResult<Vec<EscalationAck>> {
+    let mut stmt = cache.conn().prepare_cached(
+        "SELECT vital_signs_id, escalation, user_id, at FROM access_log \
+         WHERE patient_id = ?1 AND vital_signs_id IS NOT NULL ORDER BY at",
+    )?;
+    let rows = stmt.query_map(params![patient_id.to_string()], |r| {
+        Ok((
+            r.get::<_, String>(0)?,
+            r.get::<_, Option<String>>(1)?,
+            r.get::<_, String>(2)?,
+            r.get::<_, String>(3)?,
+        ))
+    })?;
+    let mut out = Vec::new();
+    for row in rows {
+        let (set, level, user, at) = row?;
+        let level = level.and_then(|l| serde_json::from_value(serde_json::Value::String(l)).ok());
+        if let (Ok(vital_signs_id), Some(escalation), Ok(user_id), Ok(at)) = (
+            Uuid::parse_str(&set),
+            level,
+            Uuid::parse_str(&user),
+            DateTime::parse_from_rfc3339(&at),
+        ) {
+            out.push(EscalationAck {
+                vital_signs_id,
+                escalation,
+                user_id,
+                at: at.with_timezone(&Utc),
+            });
+        }
+    }
+    Ok(out)
+}
+
 /// `user_id`'s accesses not yet reported, oldest first.
 pub(crate) fn unreported(
     cache: &Cache,
@@ -101,7 +173,8 @@ pub(crate) fn unreported(
     limit: usize,
 ) -> CacheResult<Vec<AccessEvent>> {
     let mut stmt = cache.conn().prepare_cached(
-        "SELECT id, action, patient_id, at FROM access_log WHERE user_id = ?1 AND sent = 0 ORDER BY at LIMIT ?2",
+        "SELECT id, action, patient_id, at, vital_signs_id, escalation FROM access_log \
+         WHERE user_id = ?1 AND sent = 0 ORDER BY at LIMIT ?2",
     )?;
     let rows = stmt.query_map(params![user_id.to_string(), limit as i64], |r| {
         Ok((
@@ -109,11 +182,13 @@ pub(crate) fn unreported(
             r.get::<_, String>(1)?,
             r.get::<_, String>(2)?,
             r.get::<_, String>(3)?,
+            r.get::<_, Option<String>>(4)?,
+            r.get::<_, Option<String>>(5)?,
         ))
     })?;
     let mut out = Vec::new();
     for row in rows {
-        let (id, action, patient_id, at) = row?;
+        let (id, action, patient_id, at, vital_signs_id, escalation) = row?;
         let (Ok(id), Ok(patient_id), Ok(at)) = (
             Uuid::parse_str(&id),
             Uuid::parse_str(&patient_id),
@@ -126,6 +201,9 @@ pub(crate) fn unreported(
             action,
             patient_id,
             at: at.with_timezone(&Utc),
+            vital_signs_id: vital_signs_id.and_then(|v| Uuid::parse_str(&v).ok()),
+            escalation: escalation
+                .and_then(|l| serde_json::from_value(serde_json::Value::String(l)).ok()),
         });
     }
     Ok(out)
@@ -148,8 +226,9 @@ fn mark_reported(cache: &Cache, ids: &[Uuid], now: DateTime<Utc>) -> CacheResult
             params![id.to_string()],
         )?;
     }
+    // acknowledged escalations stay: the chart says who acknowledged each
     cache.conn().execute(
-        "DELETE FROM access_log WHERE sent = 1 AND at < ?1",
+        "DELETE FROM access_log WHERE sent = 1 AND at < ?1 AND vital_signs_id IS NULL",
         params![instant_key(now - chrono::Duration::seconds(KEEP_SENT_SECS))],
     )?;
     Ok(())

@@ -68,6 +68,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0007_visit_types.sql"
         )),
+        M::up(include_str!(
+            "../../../migrations/cache/0008_escalation_ack.sql"
+        )),
     ])
 }
 

@@ -50,11 +50,13 @@ impl Workstation {
             .into_iter()
             .map(|a| local::row(&cache, a, &staff))
             .collect::<Result<_, _>>()?;
+        let escalation_acks = crate::access::escalation_acks(&cache, patient_id)?;
         Ok(PatientChart {
             patient,
             vitals,
             appointments,
             staff,
+            escalation_acks,
         })
     }
 

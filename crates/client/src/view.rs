@@ -36,6 +36,24 @@ pub struct PatientChart {
     pub appointments: Vec<AppointmentRow>,
     /// Staff who recorded the vitals or hold the appointments, for names.
     pub staff: Vec<StaffMember>,
+    /// The NEWS2 escalations acknowledged on this workstation for this patient's sets.
+    pub escalation_acks: Vec<EscalationAck>,
+}
+
+/// A NEWS2 escalation someone acknowledged on this workstation (RCP 2017 clinical response;
+/// each acknowledgement is also in the server's audit log as
+/// `vital_signs.escalation_acknowledged`, under the set).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS)]
+#[ts(export)]
+pub struct EscalationAck {
+    /// The vital-sign set whose NEWS2 called for it.
+    pub vital_signs_id: Uuid,
+    /// The response acknowledged.
+    pub escalation: medoffice_model::News2Escalation,
+    /// Who acknowledged it.
+    pub user_id: Uuid,
+    /// When, by the server's clock as the workstation knew it.
+    pub at: DateTime<Utc>,
 }
 
 /// One line of a schedule: the booking with the names a person needs to read it.

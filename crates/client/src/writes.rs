@@ -62,6 +62,57 @@ impl Workstation {
         p.ok_or_else(|| internal("registered patient not readable"))
     }
 
+    /// The signed-in person acknowledges the escalation that `patient_id`'s set `vital_signs_id`
+    /// calls for by its NEWS2 (RCP 2017 clinical response: 5–6 or a single red parameter,
+    /// urgent review; 7 or more, emergency response). Kept here and reported to the server's
+    /// audit log (offline too: sent when the server is back). Errors: `not_found` for a set
+    /// this workstation does not have, `validation` for one that calls for no escalation (no
+    /// NEWS2: incomplete, or a patient under 16), `forbidden` for a role that does not record
+    /// vital signs. Acknowledging twice is harmless.
+    pub async fn acknowledge_escalation(
+        &self,
+        patient_id: Uuid,
+        vital_signs_id: Uuid,
+    ) -> Result<crate::view::EscalationAck, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::VitalSignsWrite)?;
+        let set = local::vitals_of(&s.cache(), patient_id, s.tz())?
+            .into_iter()
+            .find(|v| v.record.id == vital_signs_id)
+            .ok_or_else(|| CommandError::new(ErrorCode::NotFound, "No such vital-sign set here"))?;
+        let escalation = set
+            .record
+            .news2
+            .map(|total| {
+                medoffice_model::news2_risk(total, set.record.measurements.news2_has_red_score())
+            })
+            .and_then(medoffice_model::news2_escalation)
+            .ok_or_else(|| {
+                let mut f = medoffice_model::FieldErrors::new();
+                f.add("vital_signs_id", "this set's NEWS2 calls for no escalation");
+                CommandError::validation(f)
+            })?;
+        // as the cache keeps instants: to the microsecond
+        let at = chrono::SubsecRound::trunc_subsecs(s.now(), 6);
+        if crate::access::log_escalation_ack(
+            &s.cache(),
+            s.user.id,
+            patient_id,
+            vital_signs_id,
+            escalation,
+            at,
+        )? {
+            s.wake();
+        }
+        s.notify_changed(vec![medoffice_model::EntityKind::VitalSigns]);
+        Ok(crate::view::EscalationAck {
+            vital_signs_id,
+            escalation,
+            user_id: s.user.id,
+            at,
+        })
+    }
+
     /// Records a vital-signs set for a patient known here.
     pub async fn record_vitals(
         &self,

@@ -131,13 +131,25 @@ pub struct AccessEvent {
     /// When it happened on the workstation (kept in the entry's `detail`; the entry's own
     /// time is when the server recorded it).
     pub at: DateTime<Utc>,
+    /// For [`ESCALATION_ACKNOWLEDGED`]: the vital-sign set whose NEWS2 called for it (it may
+    /// reach the server after this report, when recorded offline).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub vital_signs_id: Option<Uuid>,
+    /// For [`ESCALATION_ACKNOWLEDGED`]: the response the person acknowledged.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub escalation: Option<crate::News2Escalation>,
 }
+
+/// The action of a person acknowledging the escalation a vital-sign set's NEWS2 called for
+/// (RCP 2017 clinical response): audited under the set, with the response acknowledged.
+pub const ESCALATION_ACKNOWLEDGED: &str = "vital_signs.escalation_acknowledged";
 
 /// Actions a workstation may report.
 pub const REPORTABLE_ACCESS_ACTIONS: &[&str] = &[
     "patient.chart_open",
     "patient.search_shown",
     "patient.export",
+    ESCALATION_ACKNOWLEDGED,
 ];
 
 /// Most events in one access report.

@@ -687,6 +687,32 @@ pub enum News2Risk {
     High,
 }
 
+/// The response a NEWS2 score calls for beyond routine monitoring (RCP 2017, "National Early
+/// Warning Score (NEWS) 2", chart 4, clinical response): the person who recorded the set is
+/// prompted, and acknowledges it (audited as `vital_signs.escalation_acknowledged`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+#[serde(rename_all = "snake_case")]
+pub enum News2Escalation {
+    /// An aggregate of 5–6, or a single parameter scoring 3: urgent review by a clinician
+    /// (the registered nurse informs the medical team at once; at least hourly observations).
+    Urgent,
+    /// An aggregate of 7 or more: emergency response (the registered nurse informs the medical
+    /// team at once, emergency assessment by a team with critical-care competencies;
+    /// continuous monitoring).
+    Emergency,
+}
+
+/// The escalation a risk band calls for: none below a single red parameter or an aggregate
+/// of 5 (RCP 2017, chart 4).
+pub fn news2_escalation(risk: News2Risk) -> Option<News2Escalation> {
+    match risk {
+        News2Risk::Low => None,
+        News2Risk::LowMedium | News2Risk::Medium => Some(News2Escalation::Urgent),
+        News2Risk::High => Some(News2Escalation::Emergency),
+    }
+}
+
 /// The risk band for a NEWS2 total.
 pub fn news2_risk(total: i32, has_red_score: bool) -> News2Risk {
     if total >= NEWS2_HIGH_FROM {
@@ -765,6 +791,14 @@ mod tests {
         assert_eq!(m.news2(), Some(3));
         assert!(m.news2_has_red_score());
         assert_eq!(news2_risk(3, true), News2Risk::LowMedium);
+        // RCP 2017 chart 4: a single red parameter or 5–6 → urgent, 7 or more → emergency
+        let escalation = |total, red| news2_escalation(news2_risk(total, red));
+        assert_eq!(escalation(4, false), None);
+        assert_eq!(escalation(3, true), Some(News2Escalation::Urgent));
+        assert_eq!(escalation(5, false), Some(News2Escalation::Urgent));
+        assert_eq!(escalation(6, true), Some(News2Escalation::Urgent));
+        assert_eq!(escalation(7, false), Some(News2Escalation::Emergency));
+        assert_eq!(escalation(20, true), Some(News2Escalation::Emergency));
         // temperature edges: 35.0 → 3, 35.1 → 1, 38.0 → 0, 38.1 → 1, 39.1 → 2
         for (t, s) in [(35.0, 3), (35.1, 1), (38.0, 0), (38.1, 1), (39.1, 2)] {
             assert_eq!(

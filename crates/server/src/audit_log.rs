@@ -13,8 +13,8 @@ use axum::Json;
 use chrono::{DateTime, Utc};
 use medoffice_model::{
     AccessReport, AccessReportResult, AuditEvent, AuditFilter, AuditPage, ErrorBody, FieldErrors,
-    Permission, AUDIT_EXPORT_MAX, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX, MAX_ACCESS_REPORT,
-    REPORTABLE_ACCESS_ACTIONS,
+    News2Escalation, Permission, AUDIT_EXPORT_MAX, AUDIT_PAGE_DEFAULT, AUDIT_PAGE_MAX,
+    ESCALATION_ACKNOWLEDGED, MAX_ACCESS_REPORT, REPORTABLE_ACCESS_ACTIONS,
 };
 use sqlx::{PgConnection, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
@@ -524,8 +524,10 @@ pub async fn export(
 }
 
 /// Records accesses to patients' records that happened on a workstation, from its cache
-/// (opening a chart reads no server route). Each event once: a report sent again (after a
-/// lost answer) records nothing new. Any role that reads patients may report.
+/// (opening a chart reads no server route), and NEWS2 escalations acknowledged there (filed
+/// under the vital-sign set, with the response). Each event once: a report sent again (after a
+/// lost answer) records nothing new. Any role that reads patients may report; an acknowledged
+/// escalation needs a role that records vital signs (403 otherwise).
 #[utoipa::path(post, path = "/api/v1/audit/access", request_body = AccessReport, tag = "audit",
     responses((status = 200, body = AccessReportResult), (status = 403, body = ErrorBody),
         (status = 422, body = ErrorBody)))]
@@ -551,8 +553,30 @@ pub async fn report_access(
         if ev.at > latest {
             e.add(&format!("events[{i}].at"), "must not be in the future");
         }
+        if ev.action == ESCALATION_ACKNOWLEDGED {
+            if ev.vital_signs_id.is_none() {
+                e.add(
+                    &format!("events[{i}].vital_signs_id"),
+                    "is required for an acknowledged escalation",
+                );
+            }
+            if ev.escalation.is_none() {
+                e.add(
+                    &format!("events[{i}].escalation"),
+                    "is required for an acknowledged escalation",
+                );
+            }
+        }
     }
     e.into_result().map_err(AppError::Validation)?;
+    // acknowledging an escalation is a clinical act: only a role that records vital signs
+    if report
+        .events
+        .iter()
+        .any(|ev| ev.action == ESCALATION_ACKNOWLEDGED)
+    {
+        actor.require(Permission::VitalSignsWrite)?;
+    }
     let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
     let who = Who::actor(&actor);
     let mut out = AccessReportResult {
@@ -560,19 +584,26 @@ pub async fn report_access(
         duplicates: 0,
     };
     for ev in &report.events {
-        let detail = format!(
+        let mut detail = format!(
             "on the workstation at {}",
             ev.at.to_rfc3339_opts(chrono::SecondsFormat::Secs, true)
         );
+        // an acknowledged escalation is filed under the set that called for it
+        let (entity, entity_id) = match (ev.vital_signs_id, ev.escalation) {
+            (Some(set), Some(level)) if ev.action == ESCALATION_ACKNOWLEDGED => {
+                let level = match level {
+                    News2Escalation::Urgent => "urgent review",
+                    News2Escalation::Emergency => "emergency response",
+                };
+                detail.push_str(&format!("; acknowledged: {level} (NEWS2, RCP 2017)"));
+                ("vital_signs", set)
+            }
+            _ => ("patient", ev.patient_id),
+        };
         let new = audit::insert_once(
             &mut tx,
             &who,
-            AuditEntry::success(
-                &ev.action,
-                "patient",
-                Some(ev.patient_id),
-                Some(ev.patient_id),
-            ),
+            AuditEntry::success(&ev.action, entity, Some(entity_id), Some(ev.patient_id)),
             Some(&detail),
             Some(ev.id),
         )

@@ -13,6 +13,7 @@ import type { FlaggedField } from "../bindings/FlaggedField";
 import type { Measurements } from "../bindings/Measurements";
 import type { News2Parameter } from "../bindings/News2Parameter";
 import type { News2Risk } from "../bindings/News2Risk";
+import type { News2Escalation } from "../bindings/News2Escalation";
 import type { NumericField } from "../bindings/NumericField";
 import type { VitalLimit } from "../bindings/VitalLimit";
 import { RULES } from "../bindings/rules";
@@ -163,6 +164,26 @@ export function news2RiskText(risk: News2Risk): { label: string; short: string; 
     default:
       return { label: "Low", short: "Low", response: "ward-based response" };
   }
+}
+
+/** `news2_escalation()` in vitals.rs: the response a risk band calls for (RCP 2017, chart 4). */
+export function news2Escalation(risk: News2Risk): News2Escalation | null {
+  if (risk === "high") return "emergency";
+  if (risk === "medium" || risk === "low_medium") return "urgent";
+  return null;
+}
+
+/** What an escalation asks of the person who recorded the set, in RCP 2017's terms (chart 4). */
+export function escalationText(e: News2Escalation): { title: string; action: string } {
+  return e === "emergency"
+    ? {
+        title: "Emergency response",
+        action: "Inform the medical team now: emergency assessment by a team with critical-care competencies; continuous monitoring (NEWS2 7 or more, RCP 2017).",
+      }
+    : {
+        title: "Urgent review",
+        action: "Inform the medical team now: urgent assessment by a clinician; observations at least hourly (NEWS2 5–6 or a single parameter scoring 3, RCP 2017).",
+      };
 }
 
 /**

@@ -214,6 +214,20 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
         vitals: ctx.can("vital_signs_read") ? c.vitals : null,
         tz: ctx.tz,
         units,
+        escalation: {
+          acks: c.escalation_acks,
+          staffName,
+          onAcknowledge: ctx.can("vital_signs_write")
+            ? (vitalSignsId) =>
+                void api
+                  .acknowledgeEscalation(patientId, vitalSignsId)
+                  .then(() => {
+                    ctx.toast("Escalation acknowledged; recorded in the audit log.", "success");
+                    return load();
+                  })
+                  .catch((e: CommandError) => ctx.toast(`Could not acknowledge: ${e.message}`, "error"))
+            : null,
+        },
       }),
       actions,
       h(

@@ -9,7 +9,8 @@ import { formatAge } from "../lib/dates";
 import { CONSCIOUSNESS_LABEL, SEX_LABEL, patientName } from "../lib/format";
 import { formatDateTime } from "../lib/tz";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
-import { ageAtMeasurement, flagOf, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import type { EscalationAck } from "../bindings/EscalationAck";
+import { ageAtMeasurement, escalationText, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 
 /** "not yet synced" / "rejected" / "held" markers of a local record. */
 export function syncBadges(l: Local<unknown>): HTMLElement[] {
@@ -137,6 +138,40 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
   );
 }
 
+/** How the banner offers and shows the acknowledgement of the latest set's escalation. */
+export interface EscalationOptions {
+  /** Acknowledgements this workstation knows of. */
+  acks: EscalationAck[];
+  /** A staff member's name. */
+  staffName(id: string): string;
+  /** Acknowledges the escalation of set `vitalSignsId`; null when this person may not (no vitals role). */
+  onAcknowledge: ((vitalSignsId: string) => void) | null;
+}
+
+/**
+ * The escalation the latest set's NEWS2 calls for (RCP 2017 chart 4), with who acknowledged it
+ * and when, or a button to acknowledge it; null when it calls for none.
+ */
+export function escalationBlock(v: VitalSigns | null, tz: string, o: EscalationOptions): HTMLElement | null {
+  if (!v || v.news2 === null || v.news2 === undefined) return null;
+  const escalation = news2Escalation(news2Risk(v.news2, news2HasRedScore(v)));
+  if (!escalation) return null;
+  const t = escalationText(escalation);
+  const acks = o.acks.filter((a) => a.vital_signs_id === v.id);
+  const said = acks.map((a) => `${o.staffName(a.user_id)} at ${formatDateTime(a.at, tz)}`).join("; ");
+  return h(
+    "div",
+    { class: `escalation escalation-${escalation}`, role: "alert", "data-testid": "banner-escalation", "data-escalation": escalation, "data-acknowledged": acks.length > 0 ? "true" : "false" },
+    h("strong", null, `NEWS2 ${v.news2}: ${t.title}`),
+    h("span", { class: "small" }, t.action),
+    acks.length > 0
+      ? h("span", { class: "small escalation-ack", "data-testid": "escalation-acknowledged" }, `Acknowledged by ${said}`)
+      : o.onAcknowledge
+        ? h("button", { type: "button", class: "btn btn-small", "data-testid": "btn-acknowledge-escalation", onclick: () => o.onAcknowledge?.(v.id) }, "Acknowledge: medical team informed")
+        : h("span", { class: "small" }, "Not yet acknowledged"),
+  );
+}
+
 /**
  * The patient banner (issue 16), kept on screen while the chart or the vitals form scrolls:
  * who this is (name as `heading`, MRN, sex, age, date of birth), their allergies, and their
@@ -150,6 +185,8 @@ export function patientBanner(o: {
   vitals: Local<VitalSigns>[] | null;
   tz: string;
   units: UnitPrefs;
+  /** The latest set's escalation and its acknowledgement (the chart; the form shows it as typed). */
+  escalation?: EscalationOptions;
 }): HTMLElement {
   const p = o.patient.record;
   return h(
@@ -175,5 +212,6 @@ export function patientBanner(o: {
     ),
     allergyBanner(p),
     o.vitals ? latestVitalsLine(latestVitals(o.vitals), p.date_of_birth, o.tz, o.units) : null,
+    o.vitals && o.escalation ? escalationBlock(latestVitals(o.vitals), o.tz, o.escalation) : null,
   );
 }

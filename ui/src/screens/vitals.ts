@@ -36,6 +36,8 @@ import {
   news2Missing,
   news2RiskText,
   news2Summary,
+  news2Escalation,
+  escalationText,
   validateMeasurements,
   type FieldUnit,
   type NumericField,
@@ -311,10 +313,21 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       news2Out.dataset.risk = "";
     } else {
       const t = news2RiskText(n2.risk);
+      const escalation = news2Escalation(n2.risk);
+      const e = escalation ? escalationText(escalation) : null;
       replace(
         news2Out,
         h("span", { class: `news2 news2-${n2.risk} news2-big` }, h("strong", { "data-testid": "vitals-news2-total" }, String(n2.total)), ` ${t.label}`),
         h("div", { class: "small" }, t.response),
+        e
+          ? h(
+              "div",
+              { class: `escalation escalation-${escalation}`, role: "alert", "data-testid": "vitals-escalation", "data-escalation": escalation },
+              h("strong", null, e.title),
+              h("div", { class: "small" }, e.action),
+              h("div", { class: "small" }, "After saving, acknowledge it on the chart: it is recorded in the audit log."),
+            )
+          : null,
       );
       news2Out.className = "summary-value";
       news2Out.dataset.total = String(n2.total);
