@@ -93,9 +93,17 @@ pub enum UnlockError {
     Expired(i64),
 }
 
-/// The lock every change of the verifier file takes (load, change, save), so that a count, a
-/// forgotten account and a new sign-in made at once in this process do not undo each other.
-fn file_lock() -> std::sync::MutexGuard<'static, ()> {
+/// Held while the verifier file is changed (load, change, save), so that a count, a forgotten
+/// account and a new sign-in made at once do not undo each other: in this process (a mutex)
+/// and across processes on this computer, e.g. the app and `medoffice unlock` in one folder
+/// (an exclusive lock on `offline-unlock.lock`: `flock` on Unix, `LockFileEx` on Windows,
+/// released by the system if the process dies).
+struct FileLock {
+    _process: std::sync::MutexGuard<'static, ()>,
+    _file: Option<std::fs::File>,
+}
+
+fn process_lock() -> std::sync::MutexGuard<'static, ()> {
     static LOCK: std::sync::Mutex<()> = std::sync::Mutex::new(());
     LOCK.lock()
         .unwrap_or_else(std::sync::PoisonError::into_inner)
@@ -121,6 +129,25 @@ impl OfflineUnlock {
         Self {
             path: data_dir.join("offline-unlock.json"),
             window: Duration::hours(window_hours as i64),
+        }
+    }
+
+    /// The file's lock (see [`FileLock`]). A folder where the lock file cannot be made still
+    /// works, locked within this process only, and says so in the log.
+    fn file_lock(&self) -> FileLock {
+        let process = process_lock();
+        let file = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(self.path.with_extension("lock"))
+            .and_then(|f| f.lock().map(|()| f));
+        if let Err(e) = &file {
+            tracing::warn!(error = %e, "could not lock the offline sign-in file against other processes");
+        }
+        FileLock {
+            _process: process,
+            _file: file.ok(),
         }
     }
 
@@ -171,7 +198,7 @@ impl OfflineUnlock {
             .map(|c| WrappedKey::seal(c, password, user.tenant_id, &k))
             .transpose()
             .map_err(std::io::Error::other)?;
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         let kept = all.get(&k).and_then(|v| v.cache_key.clone());
         all.insert(
@@ -220,7 +247,7 @@ impl OfflineUnlock {
         // counted before it is checked, under the file's lock: tries made at once each count,
         // and closing the app in the middle does not undo one
         let hash = {
-            let _g = file_lock();
+            let _g = self.file_lock();
             let mut all = self.load();
             let Some(v) = all.get_mut(&k) else {
                 return Err(UnlockError::NotRecognised);
@@ -251,7 +278,7 @@ impl OfflineUnlock {
                     .is_ok()
             })
             .unwrap_or(false);
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         match all.get_mut(&k) {
             // the entry as it was checked (not forgotten or replaced meanwhile): cleared
@@ -315,7 +342,7 @@ impl OfflineUnlock {
         let k = key(tenant, username);
         let w =
             WrappedKey::seal(cache_key, password, cache_id, &k).map_err(std::io::Error::other)?;
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         if let Some(v) = all.get_mut(&k) {
             v.cache_key = Some(w);
@@ -335,7 +362,7 @@ impl OfflineUnlock {
 
     /// Drops every wrapped copy of cache `cache_id`'s key (a new key replaced it).
     pub fn drop_cache_keys(&self, cache_id: Uuid) -> std::io::Result<()> {
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         let mut changed = false;
         for v in all.values_mut() {
@@ -353,7 +380,7 @@ impl OfflineUnlock {
     /// Forgets every person of clinic `tenant_id` (their verifiers and wrapped keys): the
     /// clinic's data was removed from this workstation.
     pub fn forget_clinic(&self, tenant_id: Uuid) -> std::io::Result<usize> {
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         let before = all.len();
         all.retain(|_, v| {
@@ -398,7 +425,7 @@ impl OfflineUnlock {
     /// cache key), under whatever clinic code it was typed: the server ended their access
     /// (deactivated, password reset or changed elsewhere). Answers whether there was one.
     pub fn forget_user(&self, user_id: Uuid) -> std::io::Result<bool> {
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         let before = all.len();
         all.retain(|_, v| v.user.id != user_id);
@@ -411,7 +438,7 @@ impl OfflineUnlock {
 
     /// Forgets a person's offline sign-in (their account was changed or they asked).
     pub fn forget(&self, tenant: &str, username: &str) -> std::io::Result<()> {
-        let _g = file_lock();
+        let _g = self.file_lock();
         let mut all = self.load();
         if all.remove(&key(tenant, username)).is_some() {
             self.save(&all)?;
@@ -554,6 +581,43 @@ mod tests {
         assert_eq!(store.forget_clinic(Uuid::new_v4())?, 0);
         assert_eq!(store.forget_clinic(nina.tenant_id)?, 1);
         assert!(store.attempt("demo", "nina", "pw", now).is_err());
+        Ok(())
+    }
+
+    #[test]
+    fn a_try_waits_for_another_process_changing_the_file() -> anyhow::Result<()> {
+        let dir = tempfile::tempdir()?;
+        let store = OfflineUnlock::new(dir.path(), 72);
+        store.remember("http://127.0.0.1:1", "demo", &user(), "right", None)?;
+        let counted = |s: &OfflineUnlock| {
+            s.load()
+                .get(&key("demo", "nina"))
+                .map(|v| v.failed_attempts)
+        };
+        // another process's hold, as the system sees it: a lock through a separate open file
+        let other = std::fs::OpenOptions::new()
+            .create(true)
+            .truncate(false)
+            .write(true)
+            .open(dir.path().join("offline-unlock.lock"))?;
+        other.lock()?;
+        let path = dir.path().to_owned();
+        let trying = std::thread::spawn(move || {
+            OfflineUnlock::new(&path, 72)
+                .check("demo", "nina", "wrong", Utc::now())
+                .err()
+        });
+        // the try is made first of all by counting it; while the other holds the file, it cannot
+        std::thread::sleep(std::time::Duration::from_millis(300));
+        assert_eq!(
+            counted(&store),
+            Some(0),
+            "nothing counted while another process holds the file"
+        );
+        drop(other);
+        let tried = trying.join().map_err(|_| anyhow::anyhow!("try"))?;
+        assert_eq!(tried, Some(UnlockError::NotRecognised));
+        assert_eq!(counted(&store), Some(1), "counted once the file was free");
         Ok(())
     }
 
