@@ -166,26 +166,32 @@ pub(crate) fn escalation_acks(cache: &Cache, patient_id: Uuid) -> CacheResult<Ve
     Ok(out)
 }
 
-/// `user_id`'s accesses not yet reported, oldest first.
+/// `user_id`'s accesses not yet reported, oldest first: reads, or (`acknowledgements`) the
+/// escalations acknowledged, which go in reports of their own so that a refusal of one kind
+/// (e.g. a role that no longer records vital signs) never holds back the other.
 pub(crate) fn unreported(
     cache: &Cache,
     user_id: Uuid,
     limit: usize,
+    acknowledgements: bool,
 ) -> CacheResult<Vec<AccessEvent>> {
     let mut stmt = cache.conn().prepare_cached(
         "SELECT id, action, patient_id, at, vital_signs_id, escalation FROM access_log \
-         WHERE user_id = ?1 AND sent = 0 ORDER BY at LIMIT ?2",
+         WHERE user_id = ?1 AND sent = 0 AND (vital_signs_id IS NOT NULL) = ?3 ORDER BY at LIMIT ?2",
     )?;
-    let rows = stmt.query_map(params![user_id.to_string(), limit as i64], |r| {
-        Ok((
-            r.get::<_, String>(0)?,
-            r.get::<_, String>(1)?,
-            r.get::<_, String>(2)?,
-            r.get::<_, String>(3)?,
-            r.get::<_, Option<String>>(4)?,
-            r.get::<_, Option<String>>(5)?,
-        ))
-    })?;
+    let rows = stmt.query_map(
+        params![user_id.to_string(), limit as i64, acknowledgements],
+        |r| {
+            Ok((
+                r.get::<_, String>(0)?,
+                r.get::<_, String>(1)?,
+                r.get::<_, String>(2)?,
+                r.get::<_, String>(3)?,
+                r.get::<_, Option<String>>(4)?,
+                r.get::<_, Option<String>>(5)?,
+            ))
+        },
+    )?;
     let mut out = Vec::new();
     for row in rows {
         let (id, action, patient_id, at, vital_signs_id, escalation) = row?;
@@ -288,8 +294,19 @@ impl Session {
 
     /// Reports this person's unreported accesses, in batches.
     pub(crate) async fn report_access(&self) -> Result<(), CoreError> {
+        self.report_access_kind(false).await?;
+        self.report_access_kind(true).await
+    }
+
+    /// Reports one kind of access (see [`unreported`]).
+    async fn report_access_kind(&self, acknowledgements: bool) -> Result<(), CoreError> {
         loop {
-            let batch = unreported(&self.cache(), self.user.id, MAX_ACCESS_REPORT)?;
+            let batch = unreported(
+                &self.cache(),
+                self.user.id,
+                MAX_ACCESS_REPORT,
+                acknowledgements,
+            )?;
             if batch.is_empty() {
                 return Ok(());
             }
@@ -310,7 +327,7 @@ impl Session {
                     return Ok(());
                 }
             }
-            mark_reported(&self.cache(), &ids, Utc::now())?;
+            mark_reported(&self.cache(), &ids, self.now())?;
             if ids.len() < MAX_ACCESS_REPORT {
                 return Ok(());
             }
@@ -349,7 +366,7 @@ mod tests {
         // later is a new access
         let later = t0 + chrono::Duration::seconds(REOPEN_WINDOW_SECS + 1);
         assert!(log_chart_open(&cache, nurse, patient, later)?);
-        let mine = unreported(&cache, nurse, 100)?;
+        let mine = unreported(&cache, nurse, 100, false)?;
         assert_eq!(mine.len(), 2);
         assert!(mine
             .iter()
@@ -357,7 +374,7 @@ mod tests {
         assert_eq!(unreported_count(&cache)?, 3);
         let ids: Vec<Uuid> = mine.iter().map(|e| e.id).collect();
         mark_reported(&cache, &ids, Utc::now())?;
-        assert!(unreported(&cache, nurse, 100)?.is_empty());
+        assert!(unreported(&cache, nurse, 100, false)?.is_empty());
         // reported reads still count for the window
         assert!(!log_chart_open(
             &cache,

@@ -24,6 +24,10 @@ pub const TRUSTED_FROM_MS: i64 = 2_000;
 /// A difference larger than this (one minute) is shown to the person as a wrong clock.
 pub const WARN_FROM_MS: i64 = 60_000;
 
+/// A difference larger than this (ten years) is not a clock that drifted but a broken one, or
+/// a damaged file: not used.
+pub const MAX_AHEAD_MS: i64 = 10 * 365 * 24 * 3_600_000;
+
 /// An answer that took longer than this (10 s) says too little about when it was written.
 const MAX_ROUND_TRIP_MS: i64 = 10_000;
 
@@ -52,12 +56,18 @@ struct Inner {
 
 impl ServerClock {
     /// The clock kept in `dir/server-clock.json` (what a previous run learned, if anything).
+    /// Not kept: a difference learned "later" than this computer's clock says it is now (the
+    /// clock was put back since, e.g. set right by IT, so the old difference no longer holds)
+    /// or one beyond [`MAX_AHEAD_MS`] (a damaged file).
     pub fn open(dir: &Path) -> Self {
         let file = dir.join("server-clock.json");
+        let now = Utc::now();
         let ahead = std::fs::read_to_string(&file)
             .ok()
             .and_then(|s| serde_json::from_str::<Stored>(&s).ok())
+            .filter(|s| s.learned_at <= now + Duration::minutes(1))
             .map(|s| s.ahead_ms)
+            .filter(|a| a.unsigned_abs() <= MAX_AHEAD_MS.unsigned_abs())
             .unwrap_or(0);
         Self {
             inner: Arc::new(Inner {
@@ -104,6 +114,9 @@ impl ServerClock {
         let server_mid = server.with_timezone(&Utc) + Duration::milliseconds(500);
         let local_mid = sent + Duration::milliseconds(round_trip / 2);
         let ahead = (local_mid - server_mid).num_milliseconds();
+        if ahead.abs() > MAX_AHEAD_MS {
+            return;
+        }
         let before = self.inner.ahead_ms.swap(ahead, Ordering::Relaxed);
         // keep it for the next run when it moved by more than the header's own uncertainty
         if (ahead - before).abs() >= 1_000 {
@@ -128,7 +141,8 @@ impl ServerClock {
             return;
         };
         // written whole and renamed into place: a crash never leaves half a file
-        let tmp = file.with_extension("json.tmp");
+        // the app and the CLI may share the folder: each writes its own temporary file
+        let tmp = file.with_extension(format!("json.{}.tmp", std::process::id()));
         let saved = std::fs::write(&tmp, text).and_then(|()| std::fs::rename(&tmp, file));
         if let Err(e) = saved {
             tracing::warn!(error = %e, "could not keep the server's clock for the next run");
@@ -163,6 +177,34 @@ mod tests {
         assert!((20 * 60_000 - 1_000..20 * 60_000).contains(&skew), "{skew}");
         // a new run of the app starts from what was learned
         assert_eq!(ServerClock::open(dir.path()).ahead_ms(), 20 * 60_000 - 400);
+    }
+
+    #[test]
+    fn a_difference_learned_before_the_clock_was_put_back_is_not_kept() {
+        let dir = tempfile::tempdir().expect("dir");
+        let file = dir.path().join("server-clock.json");
+        let stored = |ahead_ms: i64, learned_at: DateTime<Utc>| {
+            std::fs::write(
+                &file,
+                serde_json::to_string(&Stored {
+                    ahead_ms,
+                    learned_at,
+                })
+                .expect("json"),
+            )
+            .expect("write");
+        };
+        // learned an hour ago, 20 minutes fast: kept
+        stored(1_200_000, Utc::now() - Duration::hours(1));
+        assert_eq!(ServerClock::open(dir.path()).ahead_ms(), 1_200_000);
+        // "learned" 20 minutes from now: the clock was put back since, the difference is gone
+        stored(1_200_000, Utc::now() + Duration::minutes(20));
+        assert_eq!(ServerClock::open(dir.path()).ahead_ms(), 0);
+        // a damaged file
+        stored(i64::MAX, Utc::now());
+        assert_eq!(ServerClock::open(dir.path()).ahead_ms(), 0);
+        std::fs::write(&file, "not json").expect("write");
+        assert_eq!(ServerClock::open(dir.path()).ahead_ms(), 0);
     }
 
     #[test]
