@@ -558,3 +558,74 @@ async fn sign_ins_hold_no_transaction_across_the_password_hash_and_answer_alike(
     );
     Ok(())
 }
+
+/// A workstation that goes away mid-push (killed, or its link cut) leaves nothing half-done on
+/// the server: the push it sent runs to its end and is kept, and the connection it used is
+/// clean for the next request. Before, hyper dropped the handler when the client's connection
+/// closed; one dropped inside `BEGIN` handed its pooled connection back in an open transaction,
+/// and a later request answered 500 ("a transaction in progress", seen under the kill test).
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_push_whose_client_gives_up_runs_to_its_end_and_is_kept() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    let tenant = sys.clinic("abandon", "UTC").await?;
+    let base = sys.server.url();
+    let http = Http::new(&base);
+    let token = http.token("abandon", "nurse").await?;
+    let patient = Uuid::new_v4();
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&token),
+            Some(json!({"mutations": [
+                {"mutation_id": Uuid::new_v4(), "entity": "patient", "op": "create", "id": patient,
+                 "data": {"given_name": "Abe", "family_name": "Andon",
+                          "date_of_birth": "1970-01-01", "sex": "male"}}
+            ]})),
+        )
+        .await?;
+    anyhow::ensure!(s == 200, "{r}");
+
+    // 500 sets in one push; the client hangs up 20 ms after sending, long before the answer
+    let sets: Vec<Value> = (0..500)
+        .map(|i| {
+            json!({"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "create",
+                   "id": Uuid::new_v4(),
+                   "data": {"patient_id": patient,
+                            "measured_at": chrono::Utc::now() - chrono::Duration::minutes(600 - i),
+                            "heart_rate_bpm": 60 + i % 40}})
+        })
+        .collect();
+    let impatient = reqwest::Client::builder()
+        .timeout(std::time::Duration::from_millis(20))
+        .build()?;
+    let gave_up = impatient
+        .post(format!("{base}/api/v1/sync/push"))
+        .bearer_auth(&token)
+        .json(&json!({ "mutations": sets }))
+        .send()
+        .await;
+    assert!(gave_up.is_err(), "the client gave up before the answer");
+
+    // the push still completes on the server, whole
+    let count = || async {
+        let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+        let n: i64 = sqlx::query_scalar("SELECT count(*) FROM vital_signs")
+            .fetch_one(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        anyhow::Ok(n)
+    };
+    medoffice_e2e::wait_for(std::time::Duration::from_secs(30), || async {
+        count().await.is_ok_and(|n| n == 500)
+    })
+    .await?;
+    // and every request after it is answered
+    for _ in 0..40 {
+        let (s, r) = http
+            .call(Method::GET, "/api/v1/patients", Some(&token), None)
+            .await?;
+        assert_eq!(s, 200, "{r}");
+    }
+    Ok(())
+}

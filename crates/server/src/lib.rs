@@ -131,6 +131,25 @@ async fn openapi() -> Json<utoipa::openapi::OpenApi> {
     Json(ApiDoc::openapi())
 }
 
+/// Runs each request's handler to its end in a task of its own, even when the client goes
+/// away (a workstation killed mid-push, a dropped link). hyper drops a request's future when its
+/// connection closes; a handler dropped between `BEGIN` and its end could hand its pooled
+/// connection back inside the open transaction, where the next request's `BEGIN` found "a
+/// transaction in progress" and answered 500 (seen under the kill test, tests/tests/faults.rs).
+/// A push that completes unanswered is sent again and answered from its record: exactly once.
+async fn run_to_completion(
+    req: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    match tokio::spawn(next.run(req)).await {
+        Ok(response) => response,
+        Err(e) => {
+            AppError::Internal(anyhow::anyhow!("the request's task failed: {e}")).into_response()
+        }
+    }
+}
+
 async fn not_found() -> AppError {
     AppError::NotFound("route")
 }
@@ -234,6 +253,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/audit/access", post(audit_log::report_access))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
+        .layer(axum::middleware::from_fn(run_to_completion))
         .layer(DefaultBodyLimit::max(max_body))
         .layer(axum::middleware::from_fn_with_state(
             state.hub.clone(),
