@@ -221,9 +221,11 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
             ? (vitalSignsId) =>
                 void api
                   .acknowledgeEscalation(patientId, vitalSignsId)
-                  .then(() => {
+                  .then(async () => {
                     ctx.toast("Escalation acknowledged; recorded in the audit log.", "success");
-                    return load();
+                    await load();
+                    // the button is gone: keep the keyboard where it was, on what replaced it
+                    el.querySelector<HTMLElement>('[data-testid="escalation-acknowledged"]')?.focus();
                   })
                   .catch((e: CommandError) => ctx.toast(`Could not acknowledge: ${e.message}`, "error"))
             : null,

@@ -161,11 +161,13 @@ export function escalationBlock(v: VitalSigns | null, tz: string, o: EscalationO
   const said = acks.map((a) => `${o.staffName(a.user_id)} at ${formatDateTime(a.at, tz)}`).join("; ");
   return h(
     "div",
-    { class: `escalation escalation-${escalation}`, role: "alert", "data-testid": "banner-escalation", "data-escalation": escalation, "data-acknowledged": acks.length > 0 ? "true" : "false" },
+    // a region, not an alert: the chart redraws whenever the cache changes, and an alert would be
+    // announced again each time
+    { class: `escalation escalation-${escalation}`, role: "region", "aria-label": "NEWS2 escalation", "data-testid": "banner-escalation", "data-escalation": escalation, "data-acknowledged": acks.length > 0 ? "true" : "false" },
     h("strong", null, `NEWS2 ${v.news2}: ${t.title}`),
     h("span", { class: "small" }, t.action),
     acks.length > 0
-      ? h("span", { class: "small escalation-ack", "data-testid": "escalation-acknowledged" }, `Acknowledged by ${said}`)
+      ? h("span", { class: "small escalation-ack", "data-testid": "escalation-acknowledged", tabindex: -1 }, `Acknowledged by ${said}`)
       : o.onAcknowledge
         ? h("button", { type: "button", class: "btn btn-small", "data-testid": "btn-acknowledge-escalation", onclick: () => o.onAcknowledge?.(v.id) }, "Acknowledge: medical team informed")
         : h("span", { class: "small" }, "Not yet acknowledged"),

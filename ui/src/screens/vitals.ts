@@ -322,7 +322,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
         e
           ? h(
               "div",
-              { class: `escalation escalation-${escalation}`, role: "alert", "data-testid": "vitals-escalation", "data-escalation": escalation },
+              // inside the summary's polite live region: said once as it changes, not shouted at each key
+              { class: `escalation escalation-${escalation}`, "data-testid": "vitals-escalation", "data-escalation": escalation },
               h("strong", null, e.title),
               h("div", { class: "small" }, e.action),
               h("div", { class: "small" }, "After saving, acknowledge it on the chart: it is recorded in the audit log."),

@@ -104,6 +104,8 @@ export function statusBar(actions: StatusBarActions): StatusBar {
   const catchUp = h("span", { class: "sb-item sb-progress", id: "status-catch-up", "data-testid": "status-catch-up" });
   const problem = h("span", { class: "sb-item sb-problem", id: "status-problem", "data-testid": "status-problem" });
   const clock = h("span", { class: "sb-item sb-warn", id: "status-clock", "data-testid": "status-clock" });
+  // the whole sentence for a screen reader (a span's aria-label is not read)
+  const clockWords = h("span", { class: "sr-only" });
   const el = h(
     "footer",
     { class: "statusbar", id: "status-bar", "data-testid": "status-bar", role: "status", "aria-live": "polite", "aria-label": "Sync status" },
@@ -116,6 +118,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     catchUp,
     last,
     clock,
+    clockWords,
     problem,
   );
   let tz: string | null = null;
@@ -134,6 +137,7 @@ export function statusBar(actions: StatusBarActions): StatusBar {
       last.textContent = "";
       catchUp.textContent = "";
       clock.hidden = true;
+      clockWords.textContent = "";
       problem.textContent = "";
       return;
     }
@@ -168,7 +172,8 @@ export function statusBar(actions: StatusBarActions): StatusBar {
     // short in the bar; the whole sentence on hover and for a screen reader
     clock.textContent = clockText ? `Clock ${clockDistance(s.clock_ahead_ms)} ${s.clock_ahead_ms > 0 ? "fast" : "slow"}: ask IT` : "";
     clock.title = clockText;
-    clock.setAttribute("aria-label", clockText);
+    clock.setAttribute("aria-hidden", clockText ? "true" : "false");
+    clockWords.textContent = clockText;
     clock.hidden = !clockText;
     problem.textContent = problemText(s);
     problem.title = s.last_error ?? "";
