@@ -125,5 +125,34 @@ async fn the_owner_sees_one_clinic_or_asks_for_all_and_everything_still_works() 
     app.execute("SET app.all_tenants = 'on'").await?;
     assert_eq!(count(&mut app, "patients").await?, 0);
     app.execute("RESET app.all_tenants").await?;
+    drop(app);
+
+    // the stricter set-up the README gives: the server under a login that only is a member of
+    // medoffice_app and owns nothing; sign-in, reads and writes work through it
+    let mut su = sqlx::PgConnection::connect(&sys.pg.url("postgres")).await?;
+    su.execute("CREATE ROLE clinic_server LOGIN NOSUPERUSER NOBYPASSRLS IN ROLE medoffice_app")
+        .await?;
+    let url = sys.pg.url_as("clinic_server", "medoffice");
+    let member_only =
+        tokio::task::spawn_blocking(move || medoffice_e2e::TestServer::start(&url, 0)).await??;
+    let (ws, _dir) = sys
+        .workstation_at(&member_only.url(), "north", "doctor")
+        .await?;
+    // the clinic's records reach a workstation through it
+    wait_for(Duration::from_secs(60), || async {
+        ws.search_patients("Nora", 10)
+            .await
+            .is_ok_and(|found| found.len() == 1)
+    })
+    .await?;
+    ws.register_patient(new_patient("Nell", "Member"))
+        .await
+        .map_err(err)?;
+    wait_for(Duration::from_secs(60), || async {
+        let st = ws.status();
+        st.state == ConnectionState::Online && st.pending == 0 && st.rejected == 0
+    })
+    .await?;
+    ws.close().await;
     Ok(())
 }
