@@ -9,16 +9,19 @@
 //! one environment variable away (README, "Fault tests").
 
 use std::collections::BTreeSet;
+use std::io::BufRead;
 use std::process::{Command, Stdio};
 use std::time::{Duration, Instant};
 
+use anyhow::Context;
 use chrono::{TimeZone, Utc};
 use medoffice_client::view::{ConflictChoice, ConnectionState, ReviewItem};
 use medoffice_client::Workstation;
 use medoffice_e2e::proxy::Proxy;
 use medoffice_e2e::{cache_rows, cli_path, wait_for, workstation_config, System, PASSWORD};
 use medoffice_model::{
-    AdministrativeSex, AppointmentKind, Measurements, NewAppointment, NewPatient, NewVitalSigns,
+    AdministrativeSex, AppointmentKind, Measurements, Mutation, MutationKind, NewAppointment,
+    NewPatient, NewVitalSigns, NewVitalSignsForPatient,
 };
 use rand::{Rng, SeedableRng};
 use serde_json::json;
@@ -54,8 +57,8 @@ fn patient(given: &str, family: &str) -> NewPatient {
 fn vitals(i: usize) -> NewVitalSigns {
     NewVitalSigns {
         id: None,
-        // distinct, in the past, one minute apart
-        measured_at: Utc::now() - chrono::Duration::minutes(20_000 - i as i64),
+        // distinct, in the past, one second apart (a million fit in the last 12 days)
+        measured_at: Utc::now() - chrono::Duration::seconds(1_000_000 - i as i64),
         measurements: Measurements {
             systolic_mmhg: Some(110 + (i % 40) as i32),
             diastolic_mmhg: Some(70 + (i % 15) as i32),
@@ -202,8 +205,10 @@ async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exa
         .ok()
         .and_then(|s| s.parse().ok())
         .unwrap_or(10);
-    // enough work that most rounds are cut short by the kill
-    let n: usize = 150 * rounds;
+    // sets recorded through the workstation before the CLI takes over; a long run tops the
+    // outbox up as it goes (a killed push now completes on the server, so a round uses about a
+    // batch of 200)
+    let mut n: usize = (60 * rounds + 1_000).min(2_000);
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed());
     let cli = cli_path()?;
     let sys = System::start().await?;
@@ -233,73 +238,144 @@ async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exa
     assert_eq!(server_counts(&sys, tenant).await?.0, 0);
     proxy.set_online(true);
 
-    let cache_path = dir.path().join(format!("cache-{tenant}.sqlite"));
     // a second connection to the cache, with the key the workstation keeps in the keyring
-    let reader = Workstation::open(config.clone()).map_err(err)?;
-    let pending = |_: &std::path::Path| -> anyhow::Result<u32> {
-        Ok(reader
-            .open_cache_file(tenant)
-            .map_err(err)?
-            .outbox_counts()?
-            .0)
-    };
-    let cli_sync = || {
+    // (opened once: each opening derives the key again, which took most of a round)
+    let mut reader = Workstation::open(config.clone())
+        .map_err(err)?
+        .open_cache_file(tenant)
+        .map_err(err)?;
+    let nurse = sqlx::query_scalar::<_, Uuid>("SELECT id FROM users WHERE username = 'nurse'")
+        .fetch_one(&mut *medoffice_server::db::tenant_tx(&sys.pool, tenant).await?)
+        .await?;
+    // the CLI says at debug level when it sends a batch: the kills are aimed at the push, not
+    // at start-up
+    let cli_sync = |log: &str, stderr: Stdio| {
         Command::new(&cli)
             .arg("sync")
             .env("MEDOFFICE_DATA_DIR", dir.path())
             .env("MEDOFFICE_KEYRING_SERVICE", &keyring)
-            .env("MEDOFFICE_LOG", "error")
+            .env("MEDOFFICE_LOG", log)
             .stdout(Stdio::null())
-            .stderr(Stdio::null())
+            .stderr(stderr)
             .spawn()
     };
+    // kills after the push began: answered batches before it, or a batch in flight
     let mut killed_mid_push = 0;
+    // of those, a batch the server applied whose answer was never recorded here
     let mut answers_lost = 0;
-    let mut floor = 100u64;
-    for round in 0..rounds {
-        let before = pending(&cache_path)?;
+    // a batch answered and recorded, and the next one cut
+    let mut after_an_answer = 0;
+    let started = Instant::now();
+    // one batch's cycle, learned from rounds killed in their second batch
+    let mut cycle = Duration::from_millis(40);
+    let mut ran = 0;
+    // rounds whose CLI sent no batch at all, and whose CLI was done before the kill
+    let (mut no_push, mut finished_first) = (0, 0);
+    // MEDOFFICE_FAULT_ROUNDS kills that land mid-push are wanted: rounds go on until there are
+    // that many (a kill that came after the CLI was done does not count), at most twice as many
+    for round in 0..rounds * 2 {
+        if killed_mid_push >= rounds {
+            break;
+        }
+        // topped up straight into the outbox, as the workstation queues a set, 5,000 at a time
+        if reader.outbox_counts()?.0 < 1_000 && round > 0 {
+            anyhow::ensure!(n + 5_000 < 1_000_000, "the sets' times would reach now");
+            let patient_id = p.record.id;
+            reader.batch(|c| {
+                for i in n..n + 5_000 {
+                    let id = Uuid::now_v7();
+                    let mut v = vitals(i);
+                    v.id = Some(id);
+                    let m = Mutation {
+                        mutation_id: Uuid::now_v7(),
+                        id,
+                        kind: MutationKind::RecordVitals(NewVitalSignsForPatient {
+                            patient_id,
+                            vitals: v,
+                        }),
+                    };
+                    c.enqueue(&m, nurse)?;
+                }
+                Ok(())
+            })?;
+            n += 5_000;
+        }
+        let before = reader.outbox_counts()?.0;
         if before == 0 {
             break;
         }
-        let mut child = cli_sync()?;
-        // random within a window that moves later while kills land before any push (a slow
-        // machine starts the CLI slowly), so rounds keep hitting the push itself
-        let after_ms = floor + rng.gen_range(0..800);
-        tokio::time::sleep(Duration::from_millis(after_ms)).await;
+        ran += 1;
+        let mut child = cli_sync("error,medoffice_client::engine=debug", Stdio::piped())?;
+        let stderr = child.stderr.take().context("stderr")?;
+        // in the first batch mostly, now and then the second; at a random moment of a batch's
+        // cycle (sent, applied, answered, recorded), as long as the last rounds saw it take
+        let batch = if rng.gen_bool(0.9) { 1 } else { 2 };
+        let delay = Duration::from_micros(rng.gen_range(0..cycle.as_micros().max(1) as u64));
+        let (reached, took) = tokio::task::spawn_blocking(move || {
+            let mut seen = 0;
+            let mut first = None;
+            for line in std::io::BufReader::new(stderr).lines() {
+                let Ok(line) = line else { break };
+                if line.contains("pushing a batch") {
+                    seen += 1;
+                    let took = first.map(|t: Instant| t.elapsed());
+                    first = Some(Instant::now());
+                    if seen == batch {
+                        return (true, took);
+                    }
+                }
+            }
+            (false, None)
+        })
+        .await?;
+        if let Some(t) = took {
+            cycle = (cycle * 3 + t) / 4;
+        }
+        let mut mid_push = false;
+        if reached {
+            std::thread::sleep(delay);
+            mid_push = child.try_wait()?.is_none();
+            finished_first += usize::from(!mid_push);
+        } else {
+            no_push += 1;
+        }
         let _ = child.kill(); // SIGKILL
         child.wait()?;
-        let after = pending(&cache_path)?;
-        if after > 0 && after < before {
-            killed_mid_push += 1;
-        }
+        let after = reader.outbox_counts()?.0;
         // applied on the server but never recorded here: the next run must replay them
         let on_server = server_counts(&sys, tenant).await?.0;
         let unanswered = on_server - (n as i64 - after as i64);
-        if unanswered > 0 {
-            answers_lost += 1;
+        if mid_push {
+            killed_mid_push += 1;
+            answers_lost += usize::from(unanswered > 0);
+            after_an_answer += usize::from(after < before);
         }
-        if after == before && unanswered <= 0 {
-            floor += 150;
+        if rounds <= 20 || round % 100 == 0 {
+            println!(
+                "round {round}: killed {delay:?} into batch {batch}{}; outbox {before} -> {after}; {unanswered} applied but unanswered",
+                if mid_push { "" } else { " (not reached)" }
+            );
         }
-        println!(
-            "round {round}: killed after {after_ms} ms; outbox {before} -> {after}; {unanswered} applied but unanswered"
-        );
     }
+    println!(
+        "{ran} rounds in {:.0} s: {killed_mid_push} kills landed mid-push, {after_an_answer} of them after a batch was answered, {answers_lost} between the server applying a batch and the answer being recorded (a batch's cycle: {cycle:?}); {no_push} sent no batch, {finished_first} were done before the kill",
+        started.elapsed().as_secs_f64()
+    );
     // let it finish
-    let mut child = cli_sync()?;
+    let mut child = cli_sync("error", Stdio::null())?;
     let started = Instant::now();
     let status = loop {
         if let Some(s) = child.try_wait()? {
             break s;
         }
         anyhow::ensure!(
-            started.elapsed() < Duration::from_secs(180),
+            started.elapsed() < Duration::from_secs(180 + n as u64 / 500),
             "final sync hangs"
         );
         tokio::time::sleep(Duration::from_millis(50)).await;
     };
     assert!(status.success(), "final sync: {status}");
-    assert_eq!(pending(&cache_path)?, 0, "outbox empty");
+    assert_eq!(reader.outbox_counts()?.0, 0, "outbox empty");
     let (vitals_on_server, applied) = server_counts(&sys, tenant).await?;
     assert_eq!(vitals_on_server, n as i64, "every set arrived, none twice");
     assert_eq!(
@@ -308,12 +384,10 @@ async fn a_cli_killed_at_random_points_mid_push_leaves_each_mutation_applied_exa
         "each mutation applied once (+ the registration)"
     );
     assert!(
-        killed_mid_push + answers_lost > 0,
-        "at least one kill must land in the middle of a push"
+        killed_mid_push >= rounds,
+        "{killed_mid_push} kills of {ran} rounds landed mid-push, {rounds} wanted: the kills must be aimed at the push"
     );
-    println!(
-        "{killed_mid_push} of {rounds} kills landed mid-push; {answers_lost} between the server applying a batch and the answer being recorded"
-    );
+
     Ok(())
 }
 

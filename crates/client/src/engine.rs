@@ -437,9 +437,10 @@ impl Session {
 
     /// Stops the engine until the person signs in again; the queue is kept and sent then.
     fn stop_for_sign_in(&self, by_server: Option<String>) {
+        let now = self.now();
         self.set_status(|st| {
             st.state = ConnectionState::Offline;
-            st.offline_since.get_or_insert_with(Utc::now);
+            st.offline_since.get_or_insert(now);
             st.sign_in_required = true;
             st.last_error =
                 Some("The session has ended; sign in again to send pending changes".into());
@@ -546,6 +547,8 @@ impl Session {
             }
             let mutations: Vec<_> = batch.iter().map(|e| e.mutation.clone()).collect();
             let token = self.access_token().await?;
+            // the fault test aims its kills at this moment (tests/tests/faults.rs)
+            tracing::debug!(mutations = mutations.len(), "pushing a batch");
             let sent = match self.api.push(&token, &mutations).await {
                 Err(e) if e.is_unauthorized() => {
                     self.forget_access_token().await;
