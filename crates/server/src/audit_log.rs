@@ -486,14 +486,22 @@ pub async fn export(
             }
             let n = c.left.min(EXPORT_BATCH);
             let events = if n > 0 {
-                let mut tx = db::tenant_tx(&pool, tenant)
-                    .await
-                    .map_err(std::io::Error::other)?;
-                let ev = select_events(&mut tx, &f, c.before, n)
-                    .await
-                    .map_err(|e| std::io::Error::other(e.to_string()))?;
-                tx.commit().await.map_err(std::io::Error::other)?;
-                ev
+                // each batch's transaction runs to its end in a task of its own: a client that
+                // hangs up mid-download drops this stream, and a transaction dropped midway
+                // could hand its pooled connection back still open (see `run_to_completion`)
+                let before = c.before;
+                tokio::spawn(async move {
+                    let mut tx = db::tenant_tx(&pool, tenant)
+                        .await
+                        .map_err(std::io::Error::other)?;
+                    let ev = select_events(&mut tx, &f, before, n)
+                        .await
+                        .map_err(|e| std::io::Error::other(e.to_string()))?;
+                    tx.commit().await.map_err(std::io::Error::other)?;
+                    Ok::<_, std::io::Error>(ev)
+                })
+                .await
+                .map_err(std::io::Error::other)??
             } else {
                 Vec::new()
             };
