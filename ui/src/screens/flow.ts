@@ -146,10 +146,21 @@ export function flowScreen(ctx: Ctx): Screen {
     const now = nowMs();
     dateLine.textContent = `· ${formatLongDate(ctx.today())}`;
     const count = (s: FlowState) => board.rows.filter((r) => r.state === s).length;
-    const text =
-      board.rows.length === 0
-        ? ""
-        : `${count("waiting")} waiting · ${count("in_room")} in a room · ${count("with_clinician")} with a clinician · ${count("late")} late · ${count("not_arrived")} not arrived · ${count("expected")} expected · ${count("done")} done`;
+    // only what is there: "0 late" beside "2 not arrived" read as a contradiction
+    const parts: [FlowState, string][] = [
+      ["waiting", "waiting"],
+      ["in_room", "in a room"],
+      ["with_clinician", "with a clinician"],
+      ["late", "late"],
+      ["not_arrived", "not arrived"],
+      ["expected", "expected"],
+      ["done", "done"],
+    ];
+    const text = parts
+      .map(([s, words]) => [count(s), words] as const)
+      .filter(([n]) => n > 0)
+      .map(([n, words]) => `${n} ${words}`)
+      .join(" · ");
     if (summary.textContent !== text) summary.textContent = text;
     replace(
       roomsLine,

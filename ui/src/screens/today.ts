@@ -121,7 +121,7 @@ export function todayScreen(ctx: Ctx): Screen {
               h(
                 "td",
                 null,
-                h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, a.status === "completed" ? "Done" : STATUS_LABEL[a.status]),
+                h("span", { class: `status status-${a.status}`, "data-testid": "today-status" }, STATUS_LABEL[a.status]),
                 ...syncBadges(r.appointment),
                 // where the waiting room shows them (the same booking field)
                 a.room_id && (a.status === "checked_in" || a.status === "in_progress") ? h("div", { class: "muted small", "data-testid": "today-room" }, roomNames.get(a.room_id) ?? "In a room") : null,
