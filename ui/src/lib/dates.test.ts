@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { ageInMonths, ageInYears, checkDateOfBirth, formatAge, parseTypedDate } from "./dates";
+import { ageInMonths, ageInYears, checkDateOfBirth, formatAge, howLongAgo, parseTypedDate } from "./dates";
 
 describe("age", () => {
   it("counts whole years, the birthday itself included", () => {
@@ -51,5 +51,18 @@ describe("dates as typed at the desk", () => {
       error: "must be on or after 1900-01-01",
     });
     expect(checkDateOfBirth("2024-07-13", "2024-07-13")).toEqual({ ok: true, date: "2024-07-13" });
+  });
+});
+
+describe("how long ago a reading was", () => {
+  it("says nothing for today and names older days, months and years", () => {
+    expect(howLongAgo("2026-12-06", "2026-12-06")).toBe("");
+    expect(howLongAgo("2026-12-05", "2026-12-06")).toBe("yesterday");
+    expect(howLongAgo("2026-11-20", "2026-12-06")).toBe("16 days ago");
+    expect(howLongAgo("2026-10-30", "2026-12-06")).toBe("a month ago");
+    expect(howLongAgo("2026-06-01", "2026-12-06")).toBe("6 months ago");
+    expect(howLongAgo("2025-12-06", "2026-12-06")).toBe("a year ago");
+    expect(howLongAgo("2023-10-10", "2026-12-06")).toBe("3 years ago");
+    expect(howLongAgo("2026-12-07", "2026-12-06")).toBe("");
   });
 });

@@ -31,6 +31,21 @@ export function daysBetween(from: string, to: string): number | null {
 }
 
 /**
+ * How long ago a clinic-local date was, for a reading that may be old: "" for today,
+ * "yesterday", "5 days ago", "3 months ago", "2 years ago" (by calendar months and years).
+ */
+export function howLongAgo(date: string, today: string): string {
+  const days = daysBetween(date, today);
+  if (days === null || days <= 0) return "";
+  if (days === 1) return "yesterday";
+  if (days < 31) return `${days} days ago`;
+  const years = ageInYears(date, today) ?? 0;
+  if (years >= 1) return years === 1 ? "a year ago" : `${years} years ago`;
+  const months = Math.max(1, ageInMonths(date, today) ?? 1);
+  return months === 1 ? "a month ago" : `${months} months ago`;
+}
+
+/**
  * Age as a clinic writes it: years from two years on ("34 y"), months below ("18 mo"),
  * days in the first month ("12 d"). Empty when the date is unreadable or in the future.
  */

@@ -156,7 +156,7 @@ export function news2Risk(total: number, hasRedScore: boolean): News2Risk {
 export function news2RiskText(risk: News2Risk): { label: string; short: string; response: string } {
   switch (risk) {
     case "high":
-      return { label: "High", short: "High", response: "urgent or emergency response" };
+      return { label: "High", short: "High", response: "emergency response" };
     case "medium":
       return { label: "Medium", short: "Medium", response: "key threshold for urgent response" };
     case "low_medium":

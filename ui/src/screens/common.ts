@@ -5,9 +5,9 @@ import type { Patient } from "../bindings/Patient";
 import { RULES } from "../bindings/rules";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h } from "../dom";
-import { formatAge } from "../lib/dates";
+import { formatAge, howLongAgo } from "../lib/dates";
 import { CONSCIOUSNESS_LABEL, SEX_LABEL, patientName } from "../lib/format";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
 import type { EscalationAck } from "../bindings/EscalationAck";
 import { ageAtMeasurement, escalationText, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
@@ -106,7 +106,7 @@ export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
  * `RULES.adult_from_age` NEWS2 is not used (RCP 2017: "not for use in children"); otherwise a
  * parameter was not measured.
  */
-export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: string, units: UnitPrefs): HTMLElement {
+export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: string, units: UnitPrefs, today: string): HTMLElement {
   if (!v) return h("div", { class: "banner-vitals muted", "data-testid": "banner-vitals" }, "No vital signs recorded yet");
   const f = (field: string) => flagOf(v.flags, field);
   const item = (label: string, text: string, field: string) =>
@@ -129,10 +129,12 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
       : age !== null && age < RULES.adult_from_age
         ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 not used under ${RULES.adult_from_age} (RCP)`)
         : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, "NEWS2: not every parameter measured");
+  const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(
     "div",
     { class: "banner-vitals", "data-testid": "banner-vitals" },
-    h("span", { class: "bv-when" }, `Latest ${formatDateTime(v.measured_at, tz)}`),
+    // an old reading says how old, so it is never taken for today's
+    h("span", { class: "bv-when", "data-testid": "banner-vitals-when" }, `Latest ${formatDateTime(v.measured_at, tz)}`, ago ? h("strong", { class: "bv-ago" }, ` · ${ago}`) : null),
     ...parts,
     news2,
   );
@@ -165,7 +167,8 @@ export function escalationBlock(v: VitalSigns | null, tz: string, o: EscalationO
     // announced again each time
     { class: `escalation escalation-${escalation}`, role: "region", "aria-label": "NEWS2 escalation", "data-testid": "banner-escalation", "data-escalation": escalation, "data-acknowledged": acks.length > 0 ? "true" : "false" },
     h("strong", null, `NEWS2 ${v.news2}: ${t.title}`),
-    h("span", { class: "small" }, t.action),
+    // once acknowledged, one line: the banner stays short above what scrolls
+    acks.length > 0 ? null : h("span", { class: "small" }, t.action),
     acks.length > 0
       ? h("span", { class: "small escalation-ack", "data-testid": "escalation-acknowledged", tabindex: -1 }, `Acknowledged by ${said}`)
       : o.onAcknowledge
@@ -213,7 +216,7 @@ export function patientBanner(o: {
       ),
     ),
     allergyBanner(p),
-    o.vitals ? latestVitalsLine(latestVitals(o.vitals), p.date_of_birth, o.tz, o.units) : null,
+    o.vitals ? latestVitalsLine(latestVitals(o.vitals), p.date_of_birth, o.tz, o.units, o.today) : null,
     o.vitals && o.escalation ? escalationBlock(latestVitals(o.vitals), o.tz, o.escalation) : null,
   );
 }
