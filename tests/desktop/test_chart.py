@@ -122,6 +122,8 @@ def test_trend_charts_and_duplicate_warning(workstation, screenshot_dir):
     banner = d.find_element(*tid("patient-banner"))
     assert d.execute_script("return arguments[0].getBoundingClientRect().top;", banner) >= 0
     assert d.execute_script("return document.querySelector('.main').scrollTop;") > 0, "the chart did scroll"
+    # the chart scrolled, not the window: the top bar stays
+    assert d.execute_script("return document.scrollingElement.scrollTop;") == 0
     assert "Pagac, Caleb" in banner.text and "MRN" in banner.text
     latest = banner.find_element(*tid("banner-vitals"))
     assert {f.get_attribute("data-flag") for f in latest.find_elements(*tid("flag"))} >= {"systolic_mmhg:high", "heart_rate_bpm:high", "spo2_pct:low"}
