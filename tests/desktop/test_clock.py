@@ -9,6 +9,7 @@ from datetime import datetime, timedelta
 from pathlib import Path
 from zoneinfo import ZoneInfo
 
+from selenium.webdriver.common.by import By
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
 
@@ -38,6 +39,8 @@ def test_a_fast_clock_is_said_and_vitals_are_stamped_by_the_servers_time(worksta
     press(d, tid("btn-record-vitals"))
     wait(d).until(EC.visibility_of_element_located(tid("vitals-systolic_mmhg")))
 
+    # and says so where the time is
+    assert "clock is 20 min fast" in d.find_element(By.ID, "vitals-measured_at-hint").text
     # the form starts at the clinic's time by the server's clock, not 20 minutes ahead
     tz = ZoneInfo(d.execute_script("return document.querySelector('#vitals-measured_at').title.match(/\\((.*)\\)/)[1];"))
     shown = datetime.strptime(d.find_element(*tid("vitals-measured_at")).get_attribute("value"), "%Y-%m-%d %H:%M")

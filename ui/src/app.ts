@@ -155,7 +155,7 @@ export class App {
     const before = this.lastStatus;
     this.lastStatus = s;
     this.connection = s.state;
-    setClockAhead(s.clock_ahead_ms);
+    setClockAhead(s.clock_ahead_ms, s.clock_wrong);
     this.status.update(s);
     // The server ended this session itself (deactivated, password reset): sign out, say why.
     if (s.ended_by_server && this.ctx && !this.endingSession) {

@@ -1,5 +1,5 @@
 import { afterEach, describe, expect, it } from "vitest";
-import { clockDistance, clockWarning, nowMs, setClockAhead } from "./clock";
+import { clockDistance, clockFieldNote, clockWarning, nowMs, setClockAhead } from "./clock";
 
 describe("the server's clock", () => {
   afterEach(() => setClockAhead(0));
@@ -19,6 +19,15 @@ describe("the server's clock", () => {
     expect(clockDistance(125 * 60_000)).toBe("2 h 5 min");
     expect(clockDistance(5 * 86_400_000)).toBe("5 days");
     expect(clockDistance(61_000)).toBe("1 min");
+  });
+
+  it("notes at a time field only when the core says the clock is wrong", () => {
+    setClockAhead(20 * 60_000, false);
+    expect(clockFieldNote()).toBe("");
+    setClockAhead(20 * 60_000, true);
+    expect(clockFieldNote()).toBe("This computer's clock is 20 min fast: the time here is the clinic's, by the server's clock.");
+    setClockAhead(0, true);
+    expect(clockFieldNote()).toBe("");
   });
 
   it("warns only when the core says the clock is wrong", () => {

@@ -4,10 +4,24 @@
 // file it hours in the past; every "now" a screen uses comes from here instead of `Date.now()`.
 
 let aheadMs = 0;
+let wrong = false;
 
-/** Takes what the core says about this computer's clock (ms ahead of the server's; negative: behind). */
-export function setClockAhead(ms: number): void {
+/**
+ * Takes what the core says about this computer's clock: ms ahead of the server's (negative:
+ * behind), and whether that is enough to tell the person (`SyncStatus.clock_wrong`).
+ */
+export function setClockAhead(ms: number, isWrong = false): void {
   aheadMs = Number.isFinite(ms) ? ms : 0;
+  wrong = isWrong && aheadMs !== 0;
+}
+
+/**
+ * Where a time is typed or defaulted (the vitals form's "Measured at"): a note that the time
+ * shown is the server's, when this computer's clock is off by over a minute; "" otherwise.
+ */
+export function clockFieldNote(): string {
+  if (!wrong) return "";
+  return `This computer's clock is ${clockDistance(aheadMs)} ${aheadMs > 0 ? "fast" : "slow"}: the time here is the clinic's, by the server's clock.`;
 }
 
 /** Now by the server's clock, in milliseconds since the epoch. */

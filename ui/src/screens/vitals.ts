@@ -2,7 +2,7 @@
 // values refused at the field, abnormal ones flagged as typed, live BMI and NEWS2. Flags and
 // NEWS2 follow the patient's age at the measured-at date: under 16 no adult bands and no NEWS2.
 
-import { nowMs } from "../lib/clock";
+import { clockFieldNote, nowMs } from "../lib/clock";
 import { api, newId } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import type { Consciousness } from "../bindings/Consciousness";
@@ -118,6 +118,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     id: "vitals-measured_at",
     name: "measured_at",
     label: "Measured at (clinic time)",
+    // a laptop whose clock drifted: say so where the time is, not only in the status bar
+    hint: clockFieldNote() || undefined,
   });
   const tempUnit = field(select([["C", "°C"], ["F", "°F"]], units.temperature), { id: "vitals-unit-temperature", name: "unit_temperature", label: "Temperature" });
   const weightUnit = field(select([["kg", "kg"], ["lb", "lb"]], units.weight), { id: "vitals-unit-weight", name: "unit_weight", label: "Weight" });
