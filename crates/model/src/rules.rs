@@ -145,7 +145,9 @@ mod tests {
     use ts_rs::{Config, TS};
 
     use super::*;
-    use crate::{news2_risk, Consciousness, FlaggedField, Measurements, NumericField};
+    use crate::{
+        news2_escalation, news2_risk, Consciousness, FlaggedField, Measurements, NumericField,
+    };
 
     /// The first line of every file written here.
     const HEADER: &str = "// Generated from crates/model (src/rules.rs) by `cargo test -p medoffice-model`; do not edit.";
@@ -464,6 +466,7 @@ mod tests {
                     "news2": total,
                     "news2_red_score": red,
                     "news2_risk": total.map(|t| news2_risk(t, red)),
+                    "news2_escalation": total.and_then(|t| news2_escalation(news2_risk(t, red))),
                     "bmi": m.bmi(),
                 }));
             }
@@ -568,10 +571,11 @@ mod tests {
              // checks that the UI's functions answer the same for every case.\n\
              import type {{ AppointmentStatus }} from \"./AppointmentStatus\";\n\
              import type {{ Measurements }} from \"./Measurements\";\n\
+             import type {{ News2Escalation }} from \"./News2Escalation\";\n\
              import type {{ News2Risk }} from \"./News2Risk\";\n\
              \n\
-             /** A measurement set at an age (null: unknown): `flags_for_age`, `news2_for_age`, `news2_has_red_score`, the risk band of the total, `bmi`. */\n\
-             export interface VitalsCase {{\n  measurements: Measurements;\n  age: number | null;\n  flags: string[];\n  news2: number | null;\n  news2_red_score: boolean;\n  news2_risk: News2Risk | null;\n  bmi: number | null;\n}}\n\
+             /** A measurement set at an age (null: unknown): `flags_for_age`, `news2_for_age`, `news2_has_red_score`, the risk band of the total, the escalation it calls for, `bmi`. */\n\
+             export interface VitalsCase {{\n  measurements: Measurements;\n  age: number | null;\n  flags: string[];\n  news2: number | null;\n  news2_red_score: boolean;\n  news2_risk: News2Risk | null;\n  news2_escalation: News2Escalation | null;\n  bmi: number | null;\n}}\n\
              \n\
              /** A measurement set and its `validate()` errors by field (empty: accepted). */\n\
              export interface ValidationCase {{\n  measurements: Measurements;\n  errors: Record<string, string[]>;\n}}\n\

@@ -5,7 +5,7 @@
 import { describe, expect, it } from "vitest";
 import { RULES } from "../bindings/rules";
 import { STATUS_CASES, TRANSITION_CASES, VALIDATION_CASES, VITALS_CASES } from "../bindings/rulesConformance";
-import { NEWS2_PARAMETERS, bmi, flagsForAge, news2ForAge, news2HasRedScore, news2Summary, validateMeasurements } from "./vitals";
+import { NEWS2_PARAMETERS, bmi, flagsForAge, news2Escalation, news2ForAge, news2HasRedScore, news2Summary, validateMeasurements } from "./vitals";
 import { canBecome, canMove, holdsTime } from "./workflow";
 
 const label = (c: { measurements: object; age?: number | null }) => `${JSON.stringify(c.measurements)} at ${c.age === undefined ? "any age" : c.age}`;
@@ -21,7 +21,9 @@ describe("vital signs: the UI answers as vitals.rs", () => {
     expect(flagsForAge(c.measurements, c.age)).toEqual(c.flags);
     expect(news2ForAge(c.measurements, c.age)).toBe(c.news2);
     expect(news2HasRedScore(c.measurements)).toBe(c.news2_red_score);
-    expect(news2Summary(c.measurements, c.age)).toEqual(c.news2 === null ? null : { total: c.news2, risk: c.news2_risk });
+    const summary = news2Summary(c.measurements, c.age);
+    expect(summary).toEqual(c.news2 === null ? null : { total: c.news2, risk: c.news2_risk });
+    expect(summary ? news2Escalation(summary.risk) : null).toBe(c.news2_escalation);
     expect(bmi(c.measurements)).toBe(c.bmi);
   });
 
