@@ -25,7 +25,7 @@ describe("the server's clock", () => {
     setClockAhead(20 * 60_000, false);
     expect(clockFieldNote()).toBe("");
     setClockAhead(20 * 60_000, true);
-    expect(clockFieldNote()).toBe("This computer's clock is 20 min fast: the time here is the clinic's, by the server's clock.");
+    expect(clockFieldNote()).toBe("The time below is right (from the server). This computer's clock is 20 min fast: tell IT.");
     setClockAhead(0, true);
     expect(clockFieldNote()).toBe("");
   });

@@ -21,7 +21,7 @@ export function setClockAhead(ms: number, isWrong = false): void {
  */
 export function clockFieldNote(): string {
   if (!wrong) return "";
-  return `This computer's clock is ${clockDistance(aheadMs)} ${aheadMs > 0 ? "fast" : "slow"}: the time here is the clinic's, by the server's clock.`;
+  return `The time below is right (from the server). This computer's clock is ${clockDistance(aheadMs)} ${aheadMs > 0 ? "fast" : "slow"}: tell IT.`;
 }
 
 /** Now by the server's clock, in milliseconds since the epoch. */

@@ -174,15 +174,17 @@ export function news2Escalation(risk: News2Risk): News2Escalation | null {
 }
 
 /** What an escalation asks of the person who recorded the set, in RCP 2017's terms (chart 4). */
-export function escalationText(e: News2Escalation): { title: string; action: string } {
+export function escalationText(e: News2Escalation): { title: string; action: string; source: string } {
   return e === "emergency"
     ? {
         title: "Emergency response",
-        action: "Inform the medical team now: emergency assessment by a team with critical-care competencies; continuous monitoring (NEWS2 7 or more, RCP 2017).",
+        action: "Call for emergency help now and stay with the patient; keep observing.",
+        source: "NEWS2 7 or more: emergency assessment by a team with critical-care competencies, continuous monitoring (RCP 2017, chart 4).",
       }
     : {
         title: "Urgent review",
-        action: "Inform the medical team now: urgent assessment by a clinician; observations at least hourly (NEWS2 5–6 or a single parameter scoring 3, RCP 2017).",
+        action: "Have a clinician assess the patient now; observe at least hourly.",
+        source: "NEWS2 5–6, or a single parameter scoring 3: urgent assessment by a clinician, observations at least hourly (RCP 2017, chart 4).",
       };
 }
 

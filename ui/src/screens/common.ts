@@ -127,7 +127,7 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
     v.news2 !== null && v.news2 !== undefined
       ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
       : age !== null && age < RULES.adult_from_age
-        ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 not used under ${RULES.adult_from_age} (RCP)`)
+        ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 is for ${RULES.adult_from_age} and over (RCP): judge a child's signs clinically`)
         : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, "NEWS2: not every parameter measured");
   const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(
@@ -166,9 +166,9 @@ export function escalationBlock(v: VitalSigns | null, tz: string, o: EscalationO
     // a region, not an alert: the chart redraws whenever the cache changes, and an alert would be
     // announced again each time
     { class: `escalation escalation-${escalation}`, role: "region", "aria-label": "NEWS2 escalation", "data-testid": "banner-escalation", "data-escalation": escalation, "data-acknowledged": acks.length > 0 ? "true" : "false" },
-    h("strong", null, `NEWS2 ${v.news2}: ${t.title}`),
+    h("strong", { title: t.source }, `NEWS2 ${v.news2}: ${t.title}`),
     // once acknowledged, one line: the banner stays short above what scrolls
-    acks.length > 0 ? null : h("span", { class: "small" }, t.action),
+    acks.length > 0 ? null : h("span", { class: "small", title: t.source }, t.action),
     acks.length > 0
       ? h("span", { class: "small escalation-ack", "data-testid": "escalation-acknowledged", tabindex: -1 }, `Acknowledged by ${said}`)
       : o.onAcknowledge
@@ -194,6 +194,7 @@ export function patientBanner(o: {
   escalation?: EscalationOptions;
 }): HTMLElement {
   const p = o.patient.record;
+  const latest = o.vitals ? latestVitals(o.vitals) : null;
   return h(
     "div",
     { class: "patient-banner", "data-testid": "patient-banner" },
@@ -216,7 +217,7 @@ export function patientBanner(o: {
       ),
     ),
     allergyBanner(p),
-    o.vitals ? latestVitalsLine(latestVitals(o.vitals), p.date_of_birth, o.tz, o.units, o.today) : null,
-    o.vitals && o.escalation ? escalationBlock(latestVitals(o.vitals), o.tz, o.escalation) : null,
+    o.vitals ? latestVitalsLine(latest, p.date_of_birth, o.tz, o.units, o.today) : null,
+    o.escalation ? escalationBlock(latest, o.tz, o.escalation) : null,
   );
 }

@@ -28,7 +28,7 @@ export const FLOW_LABEL: Record<FlowState, string> = {
   late: "Late",
   not_arrived: "Not arrived",
   expected: "Expected",
-  done: "Done",
+  done: "Completed",
 };
 
 /** The next step of a visit on the board: its button's words and the status it leads to (null: choose a room). */
@@ -154,7 +154,7 @@ export function flowScreen(ctx: Ctx): Screen {
       ["late", "late"],
       ["not_arrived", "not arrived"],
       ["expected", "expected"],
-      ["done", "done"],
+      ["done", "completed"],
     ];
     const text = parts
       .map(([s, words]) => [count(s), words] as const)

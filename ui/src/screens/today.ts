@@ -92,7 +92,17 @@ export function todayScreen(ctx: Ctx): Screen {
     dateLine.textContent = `· ${formatLongDate(today)}`;
     const now = nowMs();
     const by = (s: AppointmentStatus) => rows.filter((r) => r.appointment.record.status === s).length;
-    const text = rows.length === 0 ? "" : `${rows.length} booked · ${by("checked_in")} waiting · ${by("in_progress")} in progress · ${by("completed")} done · ${by("no_show")} no-show`;
+    // only what is there, in the words of the status badges
+    const counts: [AppointmentStatus, string][] = [
+      ["checked_in", "waiting"],
+      ["in_progress", "in progress"],
+      ["completed", "completed"],
+      ["no_show", "no-show"],
+    ];
+    const text =
+      rows.length === 0
+        ? ""
+        : [`${rows.length} booked`, ...counts.filter(([s]) => by(s) > 0).map(([s, words]) => `${by(s)} ${words}`)].join(" · ");
     // a live region: said again only when it changes, not at every tick of the clock
     if (summary.textContent !== text) summary.textContent = text;
     replaceKeepingFocus(

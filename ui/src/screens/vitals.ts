@@ -326,8 +326,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
               "div",
               // inside the summary's polite live region: said once as it changes, not shouted at each key
               { class: `escalation escalation-${escalation}`, "data-testid": "vitals-escalation", "data-escalation": escalation },
-              h("strong", null, e.title),
-              h("div", { class: "small" }, e.action),
+              h("strong", { title: e.source }, e.title),
+              h("div", { class: "small", title: e.source }, e.action),
               h("div", { class: "small" }, "After saving, acknowledge it on the chart: it is recorded in the audit log."),
             )
           : null,
