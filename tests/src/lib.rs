@@ -358,6 +358,11 @@ impl System {
         init_tracing();
         let pg = tokio::task::spawn_blocking(PgCluster::start).await??;
         let database_url = pg.create_database("medoffice").await?;
+        Self::migrated_and_served(pg, database_url).await
+    }
+
+    /// Migrates the database at `database_url` (as its owner) and starts the server on it.
+    async fn migrated_and_served(pg: PgCluster, database_url: String) -> anyhow::Result<Self> {
         medoffice_server::db::migrate(&database_url).await?;
         let url = database_url.clone();
         let server = tokio::task::spawn_blocking(move || TestServer::start(&url, 0)).await??;
@@ -392,16 +397,7 @@ impl System {
         su.execute("CREATE EXTENSION btree_gist").await?;
         su.close().await?;
         let database_url = pg.url_as(owner, "medoffice");
-        medoffice_server::db::migrate(&database_url).await?;
-        let url = database_url.clone();
-        let server = tokio::task::spawn_blocking(move || TestServer::start(&url, 0)).await??;
-        let pool = medoffice_server::db::connect(&database_url, 4).await?;
-        Ok(Self {
-            pg,
-            server,
-            database_url,
-            pool,
-        })
+        Self::migrated_and_served(pg, database_url).await
     }
 
     /// Creates a clinic with one user per role (`admin`, `doctor`, `nurse`, `reception`),

@@ -137,5 +137,20 @@ async fn an_escalation_acknowledged_offline_reaches_the_audit_log_under_its_set(
         .await
         .expect_err("not a vitals role");
     assert_eq!(forbidden.code, ErrorCode::Forbidden, "{forbidden:?}");
+    // and the server refuses one sent straight to it, whatever a workstation would have done
+    let http = medoffice_e2e::Http::new(&sys.server.url());
+    let token = http.token("escalate", "reception").await?;
+    let (status, body) = http
+        .call(
+            reqwest::Method::POST,
+            "/api/v1/audit/access",
+            Some(&token),
+            Some(serde_json::json!({"events": [{
+                "id": uuid::Uuid::new_v4(), "action": ESCALATION_ACKNOWLEDGED,
+                "patient_id": p.record.id, "at": Utc::now(),
+                "vital_signs_id": high.record.id, "escalation": "emergency"}]})),
+        )
+        .await?;
+    assert_eq!(status, 403, "{body}");
     Ok(())
 }

@@ -100,6 +100,19 @@ pub(crate) fn log_accesses(
     Ok(n)
 }
 
+/// An escalation as the cache keeps it: its wire name (`urgent`, `emergency`).
+fn escalation_text(e: News2Escalation) -> CacheResult<String> {
+    Ok(serde_json::to_value(e)?
+        .as_str()
+        .unwrap_or_default()
+        .to_owned())
+}
+
+/// An escalation read back from the cache (`None`: absent or unknown).
+fn escalation_of(text: Option<String>) -> Option<News2Escalation> {
+    text.and_then(|t| serde_json::from_value(serde_json::Value::String(t)).ok())
+}
+
 /// Records that `user_id` acknowledged the `escalation` that `patient_id`'s set `vital_signs_id`
 /// called for, at `at`; false when that person had already acknowledged it.
 pub(crate) fn log_escalation_ack(
@@ -110,10 +123,7 @@ pub(crate) fn log_escalation_ack(
     escalation: News2Escalation,
     at: DateTime<Utc>,
 ) -> CacheResult<bool> {
-    let level = serde_json::to_value(escalation)?
-        .as_str()
-        .unwrap_or_default()
-        .to_owned();
+    let level = escalation_text(escalation)?;
     let inserted = cache.conn().execute(
         "INSERT INTO access_log (id, user_id, action, patient_id, at, sent, vital_signs_id, escalation) \
          SELECT ?1, ?2, ?3, ?4, ?5, 0, ?6, ?7 WHERE NOT EXISTS ( \
@@ -148,10 +158,9 @@ pub(crate) fn escalation_acks(cache: &Cache, patient_id: Uuid) -> CacheResult<Ve
     let mut out = Vec::new();
     for row in rows {
         let (set, level, user, at) = row?;
-        let level = level.and_then(|l| serde_json::from_value(serde_json::Value::String(l)).ok());
         if let (Ok(vital_signs_id), Some(escalation), Ok(user_id), Ok(at)) = (
             Uuid::parse_str(&set),
-            level,
+            escalation_of(level),
             Uuid::parse_str(&user),
             DateTime::parse_from_rfc3339(&at),
         ) {
@@ -208,8 +217,7 @@ pub(crate) fn unreported(
             patient_id,
             at: at.with_timezone(&Utc),
             vital_signs_id: vital_signs_id.and_then(|v| Uuid::parse_str(&v).ok()),
-            escalation: escalation
-                .and_then(|l| serde_json::from_value(serde_json::Value::String(l)).ok()),
+            escalation: escalation_of(escalation),
         });
     }
     Ok(out)
