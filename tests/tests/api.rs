@@ -253,7 +253,8 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
     );
 
     // age for thresholds is counted on the clinic's date (America/Chicago here): the evening before
-    // a 16th birthday is still a child's reading, the small hours after it an adult's
+    // a 16th birthday is still a child's reading (AAP 2017: 120/80 and over needs evaluation from
+    // 13), the small hours after it an adult's (NICE: 140/90)
     let teen = Uuid::new_v4();
     let (s, _) = http
         .call(
@@ -265,23 +266,65 @@ async fn the_api_contract_holds() -> anyhow::Result<()> {
         .await?;
     assert_eq!(s, 201);
     let teen_vitals = format!("/api/v1/patients/{teen}/vitals");
-    for (at, adult) in [
-        ("2026-06-01T03:00:00Z", false),
-        ("2026-06-01T06:00:00Z", true),
+    for (at, child) in [
+        ("2026-06-01T03:00:00Z", true),
+        ("2026-06-01T06:00:00Z", false),
     ] {
         let (s, v) = http
             .call(
                 Method::POST,
                 &teen_vitals,
                 Some(&nurse),
-                Some(json!({"measured_at": at, "heart_rate_bpm": 110})),
+                Some(json!({"measured_at": at, "systolic_mmhg": 135, "diastolic_mmhg": 85})),
             )
             .await?;
         assert_eq!(s, 201, "{v}");
         let flagged = v["flags"]
             .as_array()
-            .is_some_and(|f| f.contains(&json!("heart_rate_bpm:high")));
-        assert_eq!(flagged, adult, "measured {at}: {v}");
+            .is_some_and(|f| f.contains(&json!("systolic_mmhg:high")));
+        assert_eq!(flagged, child, "measured {at}: {v}");
+    }
+
+    // the children: a 12-year-old boy at 168 systolic and 112/min, a 2-year-old girl at
+    // 190/min, flagged by the children's bands (AAP 2017, APLS), with no NEWS2
+    for (born, sex, set, expected) in [
+        (
+            "2014-01-10",
+            "male",
+            json!({"systolic_mmhg": 168, "diastolic_mmhg": 70, "heart_rate_bpm": 112, "respiratory_rate_bpm": 18,
+                   "spo2_pct": 98, "on_oxygen": false, "consciousness": "alert", "temperature_c": 37.0}),
+            vec!["systolic_mmhg:high", "heart_rate_bpm:high"],
+        ),
+        (
+            "2024-02-10",
+            "female",
+            json!({"heart_rate_bpm": 190}),
+            vec!["heart_rate_bpm:high"],
+        ),
+    ] {
+        let child = Uuid::new_v4();
+        let (s, _) = http
+            .call(
+                Method::POST,
+                "/api/v1/patients",
+                Some(&rec),
+                Some(json!({"id": child, "given_name": "Kim", "family_name": "Child", "date_of_birth": born, "sex": sex})),
+            )
+            .await?;
+        assert_eq!(s, 201);
+        let mut body = set.clone();
+        body["measured_at"] = json!("2026-11-20T15:00:00Z");
+        let (s, v) = http
+            .call(
+                Method::POST,
+                &format!("/api/v1/patients/{child}/vitals"),
+                Some(&nurse),
+                Some(body),
+            )
+            .await?;
+        assert_eq!(s, 201, "{v}");
+        assert_eq!(v["flags"], json!(expected), "born {born}: {v}");
+        assert_eq!(v["news2"], json!(null), "no NEWS2 under 16: {v}");
     }
 
     // appointments: overlap refused naming the other booking; back-to-back fine

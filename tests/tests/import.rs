@@ -102,17 +102,62 @@ async fn synthea_import_yields_the_counts_the_csv_implies() -> anyhow::Result<()
         !name.chars().any(|c| c.is_ascii_digit()),
         "Synthea's name digits are dropped: {name}"
     );
-    // children (under 16 at measurement) get no adult bands and no NEWS2
-    let (children, adult_flagged): (i64, i64) = sqlx::query_as(
+    // children (under 16 at measurement) get no NEWS2 and no BMI flag, and their flags are the
+    // children's bands at their age and sex (APLS, PALS, AAP 2017), as the model computes them
+    let (children, adult_only): (i64, i64) = sqlx::query_as(
         "SELECT count(*), count(*) FILTER (WHERE news2 IS NOT NULL OR flags && ARRAY['bmi:low', 'bmi:high', \
-         'heart_rate_bpm:high', 'heart_rate_bpm:low', 'respiratory_rate_bpm:high', 'systolic_mmhg:low', 'diastolic_mmhg:low']) \
+         'diastolic_mmhg:low']) \
          FROM vital_signs v JOIN patients p ON p.id = v.patient_id \
          WHERE age(v.measured_at::date, p.date_of_birth) < interval '16 years'",
     )
     .fetch_one(&mut *tx)
     .await?;
     assert!(children > 0, "the sample has children");
-    assert_eq!(adult_flagged, 0);
+    assert_eq!(adult_only, 0);
+    type ChildRow = (
+        chrono::NaiveDate,
+        chrono::NaiveDate,
+        String,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+        Option<i32>,
+        Vec<String>,
+    );
+    let rows: Vec<ChildRow> = sqlx::query_as(
+        "SELECT (v.measured_at AT TIME ZONE t.time_zone)::date, p.date_of_birth, p.sex, \
+         v.systolic_mmhg, v.diastolic_mmhg, v.heart_rate_bpm, v.respiratory_rate_bpm, v.flags \
+         FROM vital_signs v JOIN patients p ON p.id = v.patient_id JOIN tenants t ON t.id = v.tenant_id \
+         WHERE age(v.measured_at::date, p.date_of_birth) < interval '15 years'",
+    )
+    .fetch_all(&mut *tx)
+    .await?;
+    let mut children_flagged = 0;
+    for (day, born, sex, sys, dia, hr, rr, flags) in rows {
+        let m = medoffice_model::Measurements {
+            systolic_mmhg: sys,
+            diastolic_mmhg: dia,
+            heart_rate_bpm: hr,
+            respiratory_rate_bpm: rr,
+            ..Default::default()
+        };
+        let sex = medoffice_model::AdministrativeSex::parse(&sex).expect("a known sex");
+        let expected = m.flags_for_age(Some(medoffice_model::AgeAt::on(born, day)), sex);
+        let cardiorespiratory: Vec<String> = flags
+            .into_iter()
+            .filter(|f| {
+                ["systolic", "diastolic", "heart_rate", "respiratory_rate"]
+                    .iter()
+                    .any(|p| f.starts_with(p))
+            })
+            .collect();
+        assert_eq!(
+            cardiorespiratory, expected,
+            "a child measured on {day}, born {born}"
+        );
+        children_flagged += usize::from(!expected.is_empty());
+    }
+    println!("children's sets flagged by the children's bands: {children_flagged}");
     tx.commit().await?;
 
     // Importing again adds nothing.

@@ -552,6 +552,7 @@ fn ts(t: DateTime<Utc>) -> String {
 struct Person {
     id: Uuid,
     dob: NaiveDate,
+    sex: medoffice_model::AdministrativeSex,
     first_seen: NaiveDate,
     sys: f64,
     hr: f64,
@@ -783,6 +784,8 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
         let person = Person {
             id: Uuid::from_u128(rng.gen::<u128>() & !(0xF << 76) | (0x4 << 76)),
             dob,
+            sex: medoffice_model::AdministrativeSex::parse(sex)
+                .unwrap_or(medoffice_model::AdministrativeSex::Unknown),
             first_seen,
             sys: normal(&mut rng, 112.0 + 0.45 * (age - 30.0).max(0.0), 11.0).clamp(90.0, 175.0),
             hr: normal(&mut rng, 73.0, 8.0).clamp(50.0, 100.0),
@@ -896,7 +899,8 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
             }
             made += 1;
             rev += 1;
-            let flags = m.flags_for_age(Some(age));
+            let at_age = medoffice_model::AgeAt::on(person.dob, at.date_naive());
+            let flags = m.flags_for_age(Some(at_age), person.sex);
             let flags = format!("{{{}}}", flags.join(","));
             let by = recorders[rng.gen_range(0..recorders.len())];
             let consciousness = m.consciousness.map(|c| match c {
@@ -923,7 +927,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
                 opt(m.weight_kg.map(|w| format!("{w:.1}"))),
                 opt(m.height_cm.map(|h| format!("{h:.1}"))),
                 opt(m.pain_score),
-                opt(m.news2_for_age(Some(age))),
+                opt(m.news2_for_age(Some(at_age))),
                 ts(at),
                 ts(at),
             );

@@ -5,8 +5,9 @@
 use chrono::{DateTime, Utc};
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
-    provisional_mrn, Appointment, AppointmentField, AppointmentStatus, EntityKind, MutationKind,
-    NewAppointment, NewPatient, NewVitalSignsForPatient, Patient, StaffMember, VitalSigns,
+    provisional_mrn, AdministrativeSex, AgeAt, Appointment, AppointmentField, AppointmentStatus,
+    EntityKind, MutationKind, NewAppointment, NewPatient, NewVitalSignsForPatient, Patient,
+    StaffMember, VitalSigns,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -42,7 +43,8 @@ fn provisional_vitals(
     v: &NewVitalSignsForPatient,
     by: Uuid,
     at: DateTime<Utc>,
-    age: Option<i32>,
+    age: Option<AgeAt>,
+    sex: AdministrativeSex,
 ) -> VitalSigns {
     let m = &v.vitals.measurements;
     VitalSigns {
@@ -53,7 +55,7 @@ fn provisional_vitals(
         measurements: m.clone(),
         notes: v.vitals.notes.clone(),
         entered_offline: v.vitals.entered_offline.unwrap_or(false),
-        flags: m.flags_for_age(age),
+        flags: m.flags_for_age(age, sex),
         news2: m.news2_for_age(age),
         revision: 0,
         created_at: at,
@@ -209,7 +211,7 @@ pub fn vitals_of(
     patient_id: Uuid,
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Local<VitalSigns>>, CommandError> {
-    let birth = patient(cache, patient_id)?.map(|p| p.record.date_of_birth);
+    let subject = patient(cache, patient_id)?.map(|p| (p.record.date_of_birth, p.record.sex));
     let mut out: Vec<Local<VitalSigns>> = cache
         .vitals_of(patient_id)?
         .into_iter()
@@ -229,10 +231,10 @@ pub fn vitals_of(
         }
         if let MutationKind::RecordVitals(v) = &e.mutation.kind {
             if v.patient_id == patient_id {
-                let age = birth.map(|b| {
-                    medoffice_model::age_on(b, v.vitals.measured_at.with_timezone(&tz).date_naive())
-                });
-                let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age);
+                let day = v.vitals.measured_at.with_timezone(&tz).date_naive();
+                let age = subject.map(|(b, _)| AgeAt::on(b, day));
+                let sex = subject.map_or(AdministrativeSex::Unknown, |(_, s)| s);
+                let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age, sex);
                 out.push(wrap(rec, std::slice::from_ref(&e)));
             }
         }
@@ -257,13 +259,11 @@ pub fn queued_vitals(
     let MutationKind::RecordVitals(v) = &e.mutation.kind else {
         return Ok(None);
     };
-    let age = patient(cache, v.patient_id)?.map(|p| {
-        medoffice_model::age_on(
-            p.record.date_of_birth,
-            v.vitals.measured_at.with_timezone(&tz).date_naive(),
-        )
-    });
-    let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age);
+    let day = v.vitals.measured_at.with_timezone(&tz).date_naive();
+    let subject = patient(cache, v.patient_id)?.map(|p| (p.record.date_of_birth, p.record.sex));
+    let age = subject.map(|(b, _)| AgeAt::on(b, day));
+    let sex = subject.map_or(AdministrativeSex::Unknown, |(_, s)| s);
+    let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age, sex);
     Ok(Some(wrap(rec, std::slice::from_ref(&e))))
 }
 

@@ -10,7 +10,13 @@ use std::hint::black_box;
 
 use chrono::{NaiveDate, Utc};
 use criterion::{criterion_group, criterion_main, BatchSize, Criterion, Throughput};
-use medoffice_model::{ChangesPage, PushRequest};
+use medoffice_model::{AdministrativeSex, AgeAt, ChangesPage, PushRequest};
+
+/// A 54-year-old: adult bands and NEWS2.
+const ADULT: AgeAt = AgeAt {
+    years: 54,
+    days: 54 * 365 + 13,
+};
 
 #[path = "support/fixtures.rs"]
 mod fixtures;
@@ -41,7 +47,10 @@ fn validation(c: &mut Criterion) {
         b.iter(|| {
             for v in &vitals {
                 let m = &v.measurements;
-                black_box((m.flags_for_age(Some(54)), m.news2_for_age(Some(54))));
+                black_box((
+                    m.flags_for_age(Some(ADULT), AdministrativeSex::Female),
+                    m.news2_for_age(Some(ADULT)),
+                ));
             }
         })
     });

@@ -11,9 +11,9 @@ use serde::Serialize;
 use ts_rs::TS;
 
 use crate::{
-    ApiErrorCode, AppointmentStatus, ErrorCode, FlagBand, News2Parameter, VitalLimit,
-    ADULT_FLAG_BANDS, ADULT_FROM_AGE, APPOINTMENT_EDITABLE_FIELDS, BMI_DECIMALS,
-    CHILD_SPO2_LOW_BELOW, DURATION_MINUTES, NEWS2_HIGH_FROM, NEWS2_MEDIUM_FROM,
+    AdministrativeSex, AgeAt, ApiErrorCode, AppointmentStatus, ErrorCode, FlagBand, News2Parameter,
+    VitalLimit, ADULT_FLAG_BANDS, ADULT_FROM_AGE, APPOINTMENT_EDITABLE_FIELDS, BMI_DECIMALS,
+    CHILD_SPO2_LOW_BELOW, DURATION_MINUTES, NEONATE_TO_DAY, NEWS2_HIGH_FROM, NEWS2_MEDIUM_FROM,
     NEWS2_NOT_ALERT_SCORE, NEWS2_ON_OXYGEN_SCORE, NEWS2_PARAMETERS, NEWS2_RED_SCORE,
     PATIENT_EDITABLE_FIELDS, VITAL_LIMITS,
 };
@@ -31,8 +31,11 @@ pub struct ClinicalRules {
     pub adult_flag_bands: &'static [FlagBand],
     /// SpO2 below which a child's saturation is flagged low.
     pub child_spo2_low_below: i32,
-    /// The bands that apply under [`ClinicalRules::adult_from_age`], in the order flags are listed.
-    pub child_flag_bands: Vec<FlagBand>,
+    /// The last day of life (from 0) on which a child is a neonate ([`crate::NEONATE_TO_DAY`]).
+    pub neonate_to_day: i32,
+    /// The bands under [`ClinicalRules::adult_from_age`], one row for every age in whole years,
+    /// the neonate days apart, and administrative sex ([`crate::flag_bands_for_age`]).
+    pub child_flag_bands: Vec<ChildFlagBands>,
     /// Decimals the BMI is rounded to.
     pub bmi_decimals: i32,
     /// NEWS2 scoring and risk bands.
@@ -51,6 +54,61 @@ pub struct ClinicalRules {
     pub api_error_codes: &'static [ApiErrorCode],
     /// Every colour a visit type may have ([`crate::VisitColour`]).
     pub visit_colours: &'static [crate::VisitColour],
+}
+
+/// The bands of children of one age and administrative sex.
+#[derive(Debug, Clone, PartialEq, Serialize, TS)]
+#[ts(export)]
+pub struct ChildFlagBands {
+    /// Age in whole years.
+    pub years: i32,
+    /// For the neonate days (28 days old or less) only.
+    pub neonate: bool,
+    /// Administrative sex.
+    pub sex: AdministrativeSex,
+    /// The bands, in the order flags are listed.
+    pub bands: Vec<FlagBand>,
+}
+
+/// Every row of [`ClinicalRules::child_flag_bands`]: neonates, then each year under the adult
+/// age, each with every administrative sex.
+pub fn child_flag_band_rows() -> Vec<ChildFlagBands> {
+    let mut ages = vec![
+        (AgeAt { years: 0, days: 0 }, true),
+        (
+            AgeAt {
+                years: 0,
+                days: NEONATE_TO_DAY + 1,
+            },
+            false,
+        ),
+    ];
+    ages.extend((1..ADULT_FROM_AGE).map(|y| {
+        (
+            AgeAt {
+                years: y,
+                days: y * 366,
+            },
+            false,
+        )
+    }));
+    let mut out = Vec::new();
+    for (age, neonate) in ages {
+        for sex in [
+            AdministrativeSex::Female,
+            AdministrativeSex::Male,
+            AdministrativeSex::Other,
+            AdministrativeSex::Unknown,
+        ] {
+            out.push(ChildFlagBands {
+                years: age.years,
+                neonate,
+                sex,
+                bands: crate::flag_bands_for_age(Some(age), sex),
+            });
+        }
+    }
+    out
 }
 
 /// NEWS2 (RCP 2017, SpO2 scale 1): how each parameter scores and how totals are banded.
@@ -102,7 +160,8 @@ pub fn clinical_rules() -> ClinicalRules {
         adult_from_age: ADULT_FROM_AGE,
         adult_flag_bands: ADULT_FLAG_BANDS,
         child_spo2_low_below: CHILD_SPO2_LOW_BELOW,
-        child_flag_bands: crate::flag_bands_for_age(Some(ADULT_FROM_AGE - 1)),
+        neonate_to_day: NEONATE_TO_DAY,
+        child_flag_bands: child_flag_band_rows(),
         bmi_decimals: BMI_DECIMALS,
         news2: News2Rules {
             parameters: NEWS2_PARAMETERS,
@@ -452,23 +511,78 @@ mod tests {
         out
     }
 
+    fn vitals_case(m: &Measurements, age: Option<AgeAt>, sex: AdministrativeSex) -> Value {
+        let total = m.news2_for_age(age);
+        let red = m.news2_has_red_score();
+        json!({
+            "measurements": ui_measurements(m),
+            "age": age,
+            "sex": sex,
+            "flags": m.flags_for_age(age, sex),
+            "news2": total,
+            "news2_red_score": red,
+            "news2_risk": total.map(|t| news2_risk(t, red)),
+            "news2_escalation": total.and_then(|t| news2_escalation(news2_risk(t, red))),
+            "bmi": m.bmi(),
+        })
+    }
+
     fn vitals_cases() -> Vec<Value> {
-        let ages = [None, Some(ADULT_FROM_AGE - 1), Some(ADULT_FROM_AGE)];
+        let at = |years: i32, days: i32| Some(AgeAt { years, days });
+        let ages = [
+            None,
+            at(ADULT_FROM_AGE - 1, (ADULT_FROM_AGE - 1) * 366),
+            at(ADULT_FROM_AGE, ADULT_FROM_AGE * 366),
+        ];
         let mut out = Vec::new();
         for m in vitals_inputs() {
             for age in ages {
-                let total = m.news2_for_age(age);
-                let red = m.news2_has_red_score();
-                out.push(json!({
-                    "measurements": ui_measurements(&m),
-                    "age": age,
-                    "flags": m.flags_for_age(age),
-                    "news2": total,
-                    "news2_red_score": red,
-                    "news2_risk": total.map(|t| news2_risk(t, red)),
-                    "news2_escalation": total.and_then(|t| news2_escalation(news2_risk(t, red))),
-                    "bmi": m.bmi(),
-                }));
+                out.push(vitals_case(&m, age, AdministrativeSex::Unknown));
+            }
+        }
+        // every children's row: each field at its edges, on the row's first and last day
+        let mut days: Vec<(i32, i32)> = vec![
+            (0, 0),
+            (0, NEONATE_TO_DAY),
+            (0, NEONATE_TO_DAY + 1),
+            (0, 364),
+        ];
+        for y in 1..ADULT_FROM_AGE {
+            days.push((y, y * 365 + y / 4));
+            days.push((y, y * 365 + 364));
+        }
+        for (years, d) in days {
+            for sex in [
+                AdministrativeSex::Female,
+                AdministrativeSex::Male,
+                AdministrativeSex::Other,
+                AdministrativeSex::Unknown,
+            ] {
+                let age = at(years, d);
+                for step in [-1.0, 0.0] {
+                    let mut low = Measurements::default();
+                    let mut high = Measurements::default();
+                    for b in crate::flag_bands_for_age(age, sex) {
+                        let Some(field) = numeric_of(b.field) else {
+                            continue;
+                        };
+                        if let Some(l) = b.low {
+                            low = with(&low, field, l + step);
+                        }
+                        if let Some(h) = b.high {
+                            high = with(&high, field, h + step);
+                        }
+                    }
+                    // a pressure pair stays a pair with diastolic below systolic
+                    if low.systolic_mmhg.is_some() && low.diastolic_mmhg.is_none() {
+                        low.diastolic_mmhg = low.systolic_mmhg.map(|s| s / 2);
+                    }
+                    if high.systolic_mmhg.is_some() && high.diastolic_mmhg.is_none() {
+                        high.diastolic_mmhg = high.systolic_mmhg.map(|s| s / 2);
+                    }
+                    out.push(vitals_case(&low, age, sex));
+                    out.push(vitals_case(&high, age, sex));
+                }
             }
         }
         out
@@ -569,13 +683,15 @@ mod tests {
             "{HEADER}\n\
              // Inputs with what crates/model answers for them. ui/src/lib/rulesConformance.test.ts\n\
              // checks that the UI's functions answer the same for every case.\n\
+             import type {{ AdministrativeSex }} from \"./AdministrativeSex\";\n\
+             import type {{ AgeAt }} from \"./AgeAt\";\n\
              import type {{ AppointmentStatus }} from \"./AppointmentStatus\";\n\
              import type {{ Measurements }} from \"./Measurements\";\n\
              import type {{ News2Escalation }} from \"./News2Escalation\";\n\
              import type {{ News2Risk }} from \"./News2Risk\";\n\
              \n\
-             /** A measurement set at an age (null: unknown): `flags_for_age`, `news2_for_age`, `news2_has_red_score`, the risk band of the total, the escalation it calls for, `bmi`. */\n\
-             export interface VitalsCase {{\n  measurements: Measurements;\n  age: number | null;\n  flags: string[];\n  news2: number | null;\n  news2_red_score: boolean;\n  news2_risk: News2Risk | null;\n  news2_escalation: News2Escalation | null;\n  bmi: number | null;\n}}\n\
+             /** A measurement set at an age (null: unknown) and sex: `flags_for_age`, `news2_for_age`, `news2_has_red_score`, the risk band of the total, the escalation it calls for, `bmi`. */\n\
+             export interface VitalsCase {{\n  measurements: Measurements;\n  age: AgeAt | null;\n  sex: AdministrativeSex;\n  flags: string[];\n  news2: number | null;\n  news2_red_score: boolean;\n  news2_risk: News2Risk | null;\n  news2_escalation: News2Escalation | null;\n  bmi: number | null;\n}}\n\
              \n\
              /** A measurement set and its `validate()` errors by field (empty: accepted). */\n\
              export interface ValidationCase {{\n  measurements: Measurements;\n  errors: Record<string, string[]>;\n}}\n\
@@ -616,12 +732,20 @@ mod tests {
     fn the_rules_are_the_model_itself() {
         let r = clinical_rules();
         assert_eq!(r.adult_from_age, 16);
+        // neonates, then every year to 15, each with four sexes
+        assert_eq!(r.child_flag_bands.len(), (1 + 16) * 4);
+        let fifteen = r
+            .child_flag_bands
+            .iter()
+            .find(|row| row.years == 15 && row.sex == AdministrativeSex::Male)
+            .expect("15-year-old boys");
         assert_eq!(
-            r.child_flag_bands
-                .iter()
-                .map(|b| b.field)
-                .collect::<Vec<_>>(),
+            fifteen.bands.iter().map(|b| b.field).collect::<Vec<_>>(),
             vec![
+                FlaggedField::SystolicMmhg,
+                FlaggedField::DiastolicMmhg,
+                FlaggedField::HeartRateBpm,
+                FlaggedField::RespiratoryRateBpm,
                 FlaggedField::TemperatureC,
                 FlaggedField::Spo2Pct,
                 FlaggedField::PainScore

@@ -10,6 +10,8 @@
 //! - Temperature ≥ 38.0 °C fever, ≤ 35.0 °C hypothermia: NEWS2 bands (38.1 scores, 35.0 scores 3);
 //!   we flag from 38.0 as DESIGN.md asks.
 //! - BMI bands: WHO, underweight < 18.5, obesity ≥ 30 kg/m².
+//! - Children (under [`ADULT_FROM_AGE`]): blood pressure, heart rate and respiratory rate by
+//!   age (APLS, PALS, AAP 2017), sources in [`crate::paediatric`].
 //! - "Impossible" limits are far outside survivable physiology (they catch typing slips such as
 //!   a missing decimal point), not clinical judgements.
 
@@ -19,7 +21,8 @@ use ts_rs::TS;
 use utoipa::ToSchema;
 use uuid::Uuid;
 
-use crate::FieldErrors;
+use crate::paediatric::{paediatric_cardiorespiratory_bands, AgeAt};
+use crate::{AdministrativeSex, FieldErrors};
 
 /// Level of consciousness, ACVPU (NEWS2): alert, new confusion, responds to voice, to pain,
 /// unresponsive.
@@ -609,61 +612,68 @@ impl Measurements {
 
 /// Age in whole years from which adult thresholds and NEWS2 apply. RCP (2017): NEWS2 "should
 /// not be used in children (under 16)"; adult BMI (WHO), blood-pressure, heart-rate and
-/// respiratory-rate bands do not fit children either, and medoffice has no age-banded paediatric
-/// ranges yet, so for children only age-independent flags are raised.
+/// respiratory-rate bands do not fit children either: under this age the children's bands of
+/// [`crate::paediatric`] apply.
 pub const ADULT_FROM_AGE: i32 = 16;
 
 /// SpO2 below which a child's saturation is flagged low: BTS guideline for community-acquired
 /// pneumonia in children (2011), oxygen when saturation is below 92 %.
 pub const CHILD_SPO2_LOW_BELOW: i32 = 92;
 
-/// True when adult thresholds apply at `age` (years; unknown age counts as adult).
-pub fn adult_thresholds_apply(age: Option<i32>) -> bool {
-    age.is_none_or(|a| a >= ADULT_FROM_AGE)
+/// True when adult thresholds apply at `age` (unknown age counts as adult).
+pub fn adult_thresholds_apply(age: Option<AgeAt>) -> bool {
+    age.is_none_or(|a| a.years >= ADULT_FROM_AGE)
 }
 
-/// The fields a child's values are flagged by (consciousness is flagged at every age).
+/// The fields whose adult band a child keeps (consciousness is flagged at every age).
 pub const CHILD_FLAGGED_FIELDS: &[FlaggedField] = &[
     FlaggedField::TemperatureC,
     FlaggedField::Spo2Pct,
     FlaggedField::PainScore,
 ];
 
-/// The bands that apply at `age`: [`ADULT_FLAG_BANDS`] for adults (and unknown age); for
-/// children the adult bands of [`CHILD_FLAGGED_FIELDS`], SpO2 low below
-/// [`CHILD_SPO2_LOW_BELOW`].
-pub fn flag_bands_for_age(age: Option<i32>) -> Vec<FlagBand> {
-    if adult_thresholds_apply(age) {
+/// The bands that apply at `age` to a patient of administrative sex `sex`, in the order flags
+/// are listed: [`ADULT_FLAG_BANDS`] for adults (and unknown age); for children the blood
+/// pressure, heart-rate and respiratory-rate bands of
+/// [`paediatric_cardiorespiratory_bands`], then the adult bands of [`CHILD_FLAGGED_FIELDS`],
+/// SpO2 low below [`CHILD_SPO2_LOW_BELOW`]. No BMI band for children (it needs BMI-for-age
+/// centiles).
+pub fn flag_bands_for_age(age: Option<AgeAt>, sex: AdministrativeSex) -> Vec<FlagBand> {
+    let Some(age) = age.filter(|_| !adult_thresholds_apply(age)) else {
         return ADULT_FLAG_BANDS.to_vec();
-    }
-    ADULT_FLAG_BANDS
-        .iter()
-        .filter(|b| CHILD_FLAGGED_FIELDS.contains(&b.field))
-        .map(|b| match b.field {
-            FlaggedField::Spo2Pct => FlagBand {
-                field: b.field,
-                low: Some(f64::from(CHILD_SPO2_LOW_BELOW)),
-                low_inclusive: false,
-                high: None,
-            },
-            _ => *b,
-        })
-        .collect()
+    };
+    let mut out = paediatric_cardiorespiratory_bands(age, sex);
+    out.extend(
+        ADULT_FLAG_BANDS
+            .iter()
+            .filter(|b| CHILD_FLAGGED_FIELDS.contains(&b.field))
+            .map(|b| match b.field {
+                FlaggedField::Spo2Pct => FlagBand {
+                    field: b.field,
+                    low: Some(f64::from(CHILD_SPO2_LOW_BELOW)),
+                    low_inclusive: false,
+                    high: None,
+                },
+                _ => *b,
+            }),
+    );
+    out
 }
 
 impl Measurements {
-    /// Abnormal values for a patient of `age` years: [`Measurements::flags`] for adults; for
-    /// children only temperature, SpO2 (< 92 %), pain and consciousness
-    /// ([`flag_bands_for_age`]).
-    pub fn flags_for_age(&self, age: Option<i32>) -> Vec<String> {
+    /// Abnormal values for a patient of `age` at the measurement and administrative sex `sex`
+    /// (the children's blood-pressure table is by sex): [`Measurements::flags`] for adults and
+    /// unknown age, the bands of [`flag_bands_for_age`] for children.
+    pub fn flags_for_age(&self, age: Option<AgeAt>, sex: AdministrativeSex) -> Vec<String> {
         if adult_thresholds_apply(age) {
             return self.flags();
         }
-        self.flags_by(&flag_bands_for_age(age))
+        self.flags_by(&flag_bands_for_age(age, sex))
     }
 
-    /// NEWS2 for a patient of `age` years: none for children (not validated under 16).
-    pub fn news2_for_age(&self, age: Option<i32>) -> Option<i32> {
+    /// NEWS2 for a patient of `age` at the measurement: none for children (not validated
+    /// under 16, RCP 2017).
+    pub fn news2_for_age(&self, age: Option<AgeAt>) -> Option<i32> {
         if adult_thresholds_apply(age) {
             self.news2()
         } else {
@@ -878,7 +888,7 @@ mod tests {
     }
 
     #[test]
-    fn children_get_no_adult_bands_and_no_news2() {
+    fn children_get_their_own_bands_and_no_news2() {
         let m = Measurements {
             systolic_mmhg: Some(100),
             diastolic_mmhg: Some(60),
@@ -892,17 +902,42 @@ mod tests {
             height_cm: Some(127.9),
             ..Default::default()
         };
-        // a 12-year-old: fever is fever, but 110/min, RR 24, BMI 17 and SpO2 93 are not adult flags
-        assert_eq!(m.flags_for_age(Some(12)), vec!["temperature_c:high"]);
-        assert_eq!(m.news2_for_age(Some(12)), None);
-        // the same set for an adult
-        assert!(m
-            .flags_for_age(Some(40))
-            .contains(&"heart_rate_bpm:high".to_owned()));
-        assert!(m.flags_for_age(Some(40)).contains(&"bmi:low".to_owned()));
-        assert!(m.news2_for_age(Some(16)).is_some());
+        let twelve = Some(AgeAt {
+            years: 12,
+            days: 12 * 365 + 3,
+        });
+        let eight = Some(AgeAt {
+            years: 8,
+            days: 8 * 365 + 2,
+        });
+        let sex = AdministrativeSex::Female;
+        // a 12-year-old: fever, 110/min (APLS 60–100) and RR 24 (15–20); BMI 17 and SpO2 93
+        // are not children's flags
         assert_eq!(
-            m.flags_for_age(None),
+            m.flags_for_age(twelve, sex),
+            vec![
+                "heart_rate_bpm:high",
+                "respiratory_rate_bpm:high",
+                "temperature_c:high"
+            ]
+        );
+        // an 8-year-old: the same rates are within APLS 80–120 and 20–25
+        assert_eq!(m.flags_for_age(eight, sex), vec!["temperature_c:high"]);
+        assert_eq!(m.news2_for_age(twelve), None);
+        // the same set for an adult
+        let adult = Some(AgeAt {
+            years: 40,
+            days: 40 * 365 + 10,
+        });
+        assert!(m.flags_for_age(adult, sex).contains(&"bmi:low".to_owned()));
+        assert!(m
+            .news2_for_age(Some(AgeAt {
+                years: 16,
+                days: 16 * 365 + 4
+            }))
+            .is_some());
+        assert_eq!(
+            m.flags_for_age(None, sex),
             m.flags(),
             "unknown age: adult thresholds"
         );

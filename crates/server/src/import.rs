@@ -11,7 +11,7 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use medoffice_model::{
-    AdministrativeSex, AppointmentKind, AppointmentStatus, Measurements, NewAppointment,
+    AdministrativeSex, AgeAt, AppointmentKind, AppointmentStatus, Measurements, NewAppointment,
     NewPatient, NewVitalSigns,
 };
 use serde::{Deserialize, Serialize};
@@ -270,7 +270,8 @@ pub async fn import_synthea(
 
     // Patients.
     let mut patient_ids: HashMap<String, Uuid> = HashMap::new();
-    let mut birth_dates: HashMap<String, NaiveDate> = HashMap::new();
+    // date of birth and sex, for the vital signs' flags
+    let mut birth_dates: HashMap<String, (NaiveDate, AdministrativeSex)> = HashMap::new();
     for p in read_csv::<PatientCsv>(&dir.join("patients.csv"))? {
         report.patients_read += 1;
         let p = match p {
@@ -326,7 +327,7 @@ pub async fn import_synthea(
             continue;
         }
         patient_ids.insert(p.id.clone(), id);
-        birth_dates.insert(p.id.clone(), dob);
+        birth_dates.insert(p.id.clone(), (dob, sex));
         let exists: Option<Uuid> = sqlx::query_scalar("SELECT id FROM patients WHERE id = $1")
             .bind(id)
             .fetch_optional(&mut *tx)
@@ -517,9 +518,13 @@ pub async fn import_synthea(
             .and_then(|p| provider_users.get(p))
             .copied()
             .unwrap_or(importer);
-        let age = birth_dates
-            .get(&patient)
-            .map(|dob| medoffice_model::age_on(*dob, measured_at.with_timezone(&tz).date_naive()));
+        let (age, sex) =
+            birth_dates
+                .get(&patient)
+                .map_or((None, AdministrativeSex::Unknown), |(dob, sex)| {
+                    let day = measured_at.with_timezone(&tz).date_naive();
+                    (Some(AgeAt::on(*dob, day)), *sex)
+                });
         vitals::insert_vitals(
             &mut tx,
             tenant_id,
@@ -528,6 +533,7 @@ pub async fn import_synthea(
             patient_ids[&patient],
             &new,
             age,
+            sex,
             Some(&source),
         )
         .await?;

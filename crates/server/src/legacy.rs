@@ -43,7 +43,7 @@ use std::path::Path;
 use std::str::FromStr;
 
 use chrono::{DateTime, Datelike, NaiveDate, NaiveDateTime, NaiveTime, TimeZone, Utc};
-use medoffice_model::{AdministrativeSex, Measurements, NewPatient, NewVitalSigns};
+use medoffice_model::{AdministrativeSex, AgeAt, Measurements, NewPatient, NewVitalSigns};
 use serde::{Deserialize, Serialize};
 use sha2::{Digest, Sha256};
 use sqlx::PgPool;
@@ -885,7 +885,7 @@ struct Prepared {
     patient: NewPatient,
     vitals: Option<NewVitalSigns>,
     /// Age at measurement, when the date of birth is known.
-    age: Option<i32>,
+    age: Option<AgeAt>,
     birth_date_unknown: bool,
     issues: Vec<RowIssue>,
 }
@@ -1059,7 +1059,7 @@ fn prepare_row(row: &LegacyRow, cx: &Context) -> Result<Prepared, RowIssue> {
                 notes: None,
                 entered_offline: Some(false),
             });
-            let age = (!birth_date_unknown).then(|| medoffice_model::age_on(dob, date));
+            let age = (!birth_date_unknown).then(|| AgeAt::on(dob, date));
             (Some(date), vitals, age)
         }
         Err(reason) => {
@@ -1283,6 +1283,7 @@ pub async fn import_legacy(
                     patient_id,
                     v,
                     p.age,
+                    p.patient.sex,
                     Some(&source),
                 )
                 .await?;
@@ -1653,7 +1654,7 @@ mod tests {
         let p = prepare_row(&r, &cx()).expect("imported");
         assert!(!p.birth_date_unknown);
         assert_eq!(p.patient.sex, AdministrativeSex::Male);
-        assert_eq!(p.age, Some(70));
+        assert_eq!(p.age.map(|a| a.years), Some(70));
         assert_eq!(p.patient.notes, None);
     }
 }

@@ -121,24 +121,3291 @@ export const RULES: ClinicalRules = {
     }
   ],
   "child_spo2_low_below": 92,
+  "neonate_to_day": 28,
   "child_flag_bands": [
     {
-      "field": "temperature_c",
-      "low": 35.0,
-      "low_inclusive": true,
-      "high": 38.0
+      "years": 0,
+      "neonate": true,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
     },
     {
-      "field": "spo2_pct",
-      "low": 92.0,
-      "low_inclusive": false,
-      "high": null
+      "years": 0,
+      "neonate": true,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
     },
     {
-      "field": "pain_score",
-      "low": null,
-      "low_inclusive": false,
-      "high": 7.0
+      "years": 0,
+      "neonate": true,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 0,
+      "neonate": true,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 0,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 70.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 0,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 70.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 0,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 70.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 0,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 70.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 110.0,
+          "low_inclusive": false,
+          "high": 161.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 30.0,
+          "low_inclusive": false,
+          "high": 41.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 1,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 72.0,
+          "low_inclusive": false,
+          "high": 98.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 54.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 100.0,
+          "low_inclusive": false,
+          "high": 151.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 36.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 1,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 72.0,
+          "low_inclusive": false,
+          "high": 98.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 52.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 100.0,
+          "low_inclusive": false,
+          "high": 151.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 36.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 1,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 72.0,
+          "low_inclusive": false,
+          "high": 98.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 52.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 100.0,
+          "low_inclusive": false,
+          "high": 151.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 36.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 1,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 72.0,
+          "low_inclusive": false,
+          "high": 98.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 52.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 100.0,
+          "low_inclusive": false,
+          "high": 151.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 36.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 2,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 74.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 58.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 2,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 74.0,
+          "low_inclusive": false,
+          "high": 100.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 55.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 2,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 74.0,
+          "low_inclusive": false,
+          "high": 100.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 55.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 2,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 74.0,
+          "low_inclusive": false,
+          "high": 100.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 55.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 3,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 76.0,
+          "low_inclusive": false,
+          "high": 102.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 60.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 3,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 76.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 58.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 3,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 76.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 58.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 3,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 76.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 58.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 4,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 78.0,
+          "low_inclusive": false,
+          "high": 103.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 62.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 4,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 78.0,
+          "low_inclusive": false,
+          "high": 102.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 60.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 4,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 78.0,
+          "low_inclusive": false,
+          "high": 102.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 60.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 4,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 78.0,
+          "low_inclusive": false,
+          "high": 102.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 60.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 95.0,
+          "low_inclusive": false,
+          "high": 141.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 25.0,
+          "low_inclusive": false,
+          "high": 31.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 5,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 104.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 64.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 5,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 103.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 63.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 5,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 103.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 63.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 5,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 103.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 63.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 6,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 82.0,
+          "low_inclusive": false,
+          "high": 105.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 67.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 6,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 82.0,
+          "low_inclusive": false,
+          "high": 105.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 66.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 6,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 82.0,
+          "low_inclusive": false,
+          "high": 105.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 66.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 6,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 82.0,
+          "low_inclusive": false,
+          "high": 105.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 66.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 7,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 84.0,
+          "low_inclusive": false,
+          "high": 106.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 68.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 7,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 84.0,
+          "low_inclusive": false,
+          "high": 106.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 68.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 7,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 84.0,
+          "low_inclusive": false,
+          "high": 106.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 68.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 7,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 84.0,
+          "low_inclusive": false,
+          "high": 106.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 68.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 8,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 86.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 69.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 8,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 86.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 69.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 8,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 86.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 69.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 8,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 86.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 69.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 9,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 88.0,
+          "low_inclusive": false,
+          "high": 108.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 71.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 9,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 88.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 70.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 9,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 88.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 70.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 9,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 88.0,
+          "low_inclusive": false,
+          "high": 107.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 70.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 10,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 109.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 72.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 10,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 108.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 72.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 10,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 108.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 72.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 10,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 108.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 72.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 11,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 111.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 74.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 11,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 110.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 74.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 11,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 110.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 74.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 11,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 110.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 74.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 80.0,
+          "low_inclusive": false,
+          "high": 121.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 20.0,
+          "low_inclusive": false,
+          "high": 26.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 12,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 114.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 75.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 12,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 113.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 75.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 12,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 113.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 75.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 12,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 113.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 75.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 13,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 13,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 13,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 13,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 14,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 14,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 14,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 14,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 15,
+      "neonate": false,
+      "sex": "female",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 15,
+      "neonate": false,
+      "sex": "male",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 15,
+      "neonate": false,
+      "sex": "other",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
+    },
+    {
+      "years": 15,
+      "neonate": false,
+      "sex": "unknown",
+      "bands": [
+        {
+          "field": "systolic_mmhg",
+          "low": 90.0,
+          "low_inclusive": false,
+          "high": 120.0
+        },
+        {
+          "field": "diastolic_mmhg",
+          "low": null,
+          "low_inclusive": false,
+          "high": 80.0
+        },
+        {
+          "field": "heart_rate_bpm",
+          "low": 60.0,
+          "low_inclusive": false,
+          "high": 101.0
+        },
+        {
+          "field": "respiratory_rate_bpm",
+          "low": 15.0,
+          "low_inclusive": false,
+          "high": 21.0
+        },
+        {
+          "field": "temperature_c",
+          "low": 35.0,
+          "low_inclusive": true,
+          "high": 38.0
+        },
+        {
+          "field": "spo2_pct",
+          "low": 92.0,
+          "low_inclusive": false,
+          "high": null
+        },
+        {
+          "field": "pain_score",
+          "low": null,
+          "low_inclusive": false,
+          "high": 7.0
+        }
+      ]
     }
   ],
   "bmi_decimals": 1,

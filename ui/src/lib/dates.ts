@@ -1,5 +1,6 @@
 // Calendar dates as the clinic reads them: ages and dates of birth as receptionists type them.
 
+import type { AgeAt } from "../bindings/AgeAt";
 import { parseIsoDate } from "./tz";
 
 /** Whole years of age on `on` (both `YYYY-MM-DD`); mirrors `age_on` in the model crate. */
@@ -10,6 +11,19 @@ export function ageInYears(dateOfBirth: string, on: string): number | null {
   let years = t.year - b.year;
   if (t.month < b.month || (t.month === b.month && t.day < b.day)) years -= 1;
   return years;
+}
+
+/**
+ * Age on `on` (both `YYYY-MM-DD`) in whole years and in days since birth; mirrors
+ * `AgeAt::on` in the model crate (children's bands change on birthdays, a neonate's on day 29).
+ */
+export function ageAt(dateOfBirth: string, on: string): AgeAt | null {
+  const b = parseIsoDate(dateOfBirth);
+  const t = parseIsoDate(on);
+  const years = ageInYears(dateOfBirth, on);
+  if (!b || !t || years === null) return null;
+  const days = Math.round((Date.UTC(t.year, t.month - 1, t.day) - Date.UTC(b.year, b.month - 1, b.day)) / 86_400_000);
+  return { years, days };
 }
 
 /** Whole months of age on `on`. */

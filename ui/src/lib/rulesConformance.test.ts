@@ -1,6 +1,7 @@
 // The UI's rule functions answer exactly as crates/model does: every case in
 // bindings/rulesConformance.ts was computed by the Rust code (`cargo test -p medoffice-model`
-// writes it), at each threshold, on each side, at ages 15 and 16, with inputs missing.
+// writes it), at each threshold, on each side, at ages 15 and 16, with inputs missing, and at
+// every edge of every children's band (each age row, neonates apart, each administrative sex).
 
 import { describe, expect, it } from "vitest";
 import { RULES } from "../bindings/rules";
@@ -8,17 +9,22 @@ import { STATUS_CASES, TRANSITION_CASES, VALIDATION_CASES, VITALS_CASES } from "
 import { NEWS2_PARAMETERS, bmi, flagsForAge, news2Escalation, news2ForAge, news2HasRedScore, news2Summary, validateMeasurements } from "./vitals";
 import { canBecome, canMove, holdsTime } from "./workflow";
 
-const label = (c: { measurements: object; age?: number | null }) => `${JSON.stringify(c.measurements)} at ${c.age === undefined ? "any age" : c.age}`;
+const label = (c: { measurements: object; age?: { years: number; days: number } | null; sex?: string }) =>
+  `${JSON.stringify(c.measurements)} at ${c.age === undefined ? "any age" : c.age === null ? "unknown age" : `${c.age.years} y (day ${c.age.days})`}${c.sex ? `, ${c.sex}` : ""}`;
 
 describe("vital signs: the UI answers as vitals.rs", () => {
   it("has cases at every edge", () => {
     expect(VITALS_CASES.length).toBeGreaterThan(300);
     expect(VALIDATION_CASES.length).toBeGreaterThan(30);
-    expect(VITALS_CASES.map((c) => c.age)).toEqual(expect.arrayContaining([null, RULES.adult_from_age - 1, RULES.adult_from_age]));
+    const years = new Set(VITALS_CASES.map((c) => (c.age === null ? null : c.age.years)));
+    for (let y = 0; y <= RULES.adult_from_age; y++) expect(years.has(y)).toBe(true);
+    expect(years.has(null)).toBe(true);
+    expect(VITALS_CASES.some((c) => c.age !== null && c.age.years === 0 && c.age.days <= RULES.neonate_to_day)).toBe(true);
+    expect(new Set(VITALS_CASES.map((c) => c.sex))).toEqual(new Set(["female", "male", "other", "unknown"]));
   });
 
   it.each(VITALS_CASES.map((c) => [label(c), c] as const))("flags, NEWS2 and BMI of %s", (_, c) => {
-    expect(flagsForAge(c.measurements, c.age)).toEqual(c.flags);
+    expect(flagsForAge(c.measurements, c.age, c.sex)).toEqual(c.flags);
     expect(news2ForAge(c.measurements, c.age)).toBe(c.news2);
     expect(news2HasRedScore(c.measurements)).toBe(c.news2_red_score);
     const summary = news2Summary(c.measurements, c.age);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import type { VitalSigns } from "../bindings/VitalSigns";
-import { MIN_SPAN_MS, xRange, defaultPeriod, latestHeightCm, monthsBefore, periodStart, trendChart, trendCharts, type TrendInput, type TrendOptions } from "./trends";
+import { MIN_SPAN_MS, ageSegments, xRange, defaultPeriod, latestHeightCm, monthsBefore, periodStart, trendChart, trendCharts, type TrendInput, type TrendOptions } from "./trends";
 import { RULES } from "../bindings/rules";
 import { ADULT_THRESHOLDS } from "./vitals";
 import { DEFAULT_UNITS } from "./units";
@@ -29,7 +29,9 @@ function set(measured_at: string, m: Partial<VitalSigns>, flags: string[] = [], 
 const opts = (o: Partial<TrendOptions> = {}): TrendOptions => ({
   units: DEFAULT_UNITS,
   from: null,
-  age: 40,
+  dateOfBirth: "1986-01-01",
+  sex: "female",
+  now: Date.parse("2026-05-21T16:00:00Z"),
   timeZone: TZ,
   period: "all",
   ...o,
@@ -120,10 +122,10 @@ describe("bands", () => {
   it("come from the flag thresholds, in display units", () => {
     const bp = trendChart("bp", [], opts());
     expect(bp.bands).toEqual([
-      { from: null, to: ADULT_THRESHOLDS.systolic_mmhg.low, kind: "low", label: "systolic ≤ 90 mmHg", field: "systolic_mmhg" },
-      { from: ADULT_THRESHOLDS.systolic_mmhg.high, to: null, kind: "high", label: "systolic ≥ 140 mmHg", field: "systolic_mmhg" },
-      { from: null, to: 60, kind: "low", label: "diastolic < 60 mmHg", field: "diastolic_mmhg" },
-      { from: 90, to: null, kind: "high", label: "diastolic ≥ 90 mmHg", field: "diastolic_mmhg" },
+      { from: null, to: ADULT_THRESHOLDS.systolic_mmhg.low, tFrom: null, tTo: null, current: true, kind: "low", label: "systolic ≤ 90 mmHg", field: "systolic_mmhg" },
+      { from: ADULT_THRESHOLDS.systolic_mmhg.high, to: null, tFrom: null, tTo: null, current: true, kind: "high", label: "systolic ≥ 140 mmHg", field: "systolic_mmhg" },
+      { from: null, to: 60, tFrom: null, tTo: null, current: true, kind: "low", label: "diastolic < 60 mmHg", field: "diastolic_mmhg" },
+      { from: 90, to: null, tFrom: null, tTo: null, current: true, kind: "high", label: "diastolic ≥ 90 mmHg", field: "diastolic_mmhg" },
     ]);
     const temp = trendChart("temp", [], opts({ units: { ...DEFAULT_UNITS, temperature: "F" } }));
     expect(temp.bands.map((b) => [b.from, b.to])).toEqual([
@@ -134,11 +136,52 @@ describe("bands", () => {
     expect(trendChart("spo2", [], opts()).bands.map((b) => b.kind)).toEqual(["low"]);
   });
 
-  it("follow the patient's age: under 16 only the age-independent bands", () => {
-    expect(trendChart("hr", [], opts({ age: 10 })).bands).toEqual([]);
-    expect(trendChart("hr", [], opts({ age: 10 })).bandNote).toMatch(/under 16/);
-    expect(trendChart("spo2", [], opts({ age: 10 })).bands[0]?.to).toBe(RULES.child_spo2_low_below);
-    expect(trendChart("temp", [], opts({ age: 10 })).bands).toHaveLength(2);
+  it("follow the patient's age: a child's bands are the children's ranges", () => {
+    const ten = opts({ dateOfBirth: "2015-09-01", period: "3m", from: Date.parse("2026-02-21T05:00:00Z") });
+    // APLS 80–120 at 5–11 years
+    expect(trendChart("hr", [], ten).bands.map((b) => [b.kind, b.from, b.to, b.label])).toEqual([
+      ["low", null, 80, "< 80/min"],
+      ["high", 121, null, "≥ 121/min"],
+    ]);
+    expect(trendChart("hr", [], ten).bandNote).toBeNull();
+    expect(trendChart("spo2", [], ten).bands[0]?.to).toBe(RULES.child_spo2_low_below);
+    expect(trendChart("temp", [], ten).bands).toHaveLength(2);
+    // no BMI band under 16
+    expect(trendChart("weight", [set("2026-05-01T10:00:00Z", { height_cm: 140, weight_kg: 60 })], ten).bandNote).toMatch(/under 16/);
+  });
+
+  it("step at a birthday inside the chart, each stretch with the bands of the age then", () => {
+    // turns 12 on 2026-03-10 (New York): APLS 80–120 before, 60–100 from that midnight
+    const o = opts({ dateOfBirth: "2014-03-10", period: "1y", from: Date.parse("2025-05-21T04:00:00Z") });
+    const birthday = Date.parse("2026-03-10T04:00:00Z");
+    const hr = trendChart("hr", [], o);
+    expect(hr.bands.map((b) => [b.kind, b.from, b.to, b.tFrom, b.tTo, b.current])).toEqual([
+      ["low", null, 80, null, birthday, false],
+      ["high", 121, null, null, birthday, false],
+      ["low", null, 60, birthday, null, true],
+      ["high", 101, null, birthday, null, true],
+    ]);
+    expect(hr.bandNote).toMatch(/age at each reading/);
+    // the AAP blood-pressure values change every year; SpO2's band does not, so one stretch
+    expect(trendChart("spo2", [], o).bands).toHaveLength(1);
+    expect(trendChart("bp", [], o).bands.filter((b) => b.current).map((b) => b.label)).toEqual([
+      "systolic < 90 mmHg",
+      "systolic ≥ 114 mmHg",
+      "diastolic ≥ 75 mmHg",
+    ]);
+  });
+
+  it("split a child's time at day 29 and at each birthday, 29 February on 1 March", () => {
+    const s = ageSegments("2024-02-29", Date.parse("2024-03-01T00:00:00Z"), Date.parse("2026-06-01T00:00:00Z"), "UTC");
+    expect(s.map((x) => [x.from && new Date(x.from).toISOString().slice(0, 10), x.age?.years, x.age?.days])).toEqual([
+      [null, 0, 1],
+      ["2024-03-29", 0, 29],
+      ["2025-03-01", 1, 366],
+      ["2026-03-01", 2, 731],
+    ]);
+    expect(ageSegments(null, 0, 1, "UTC")).toEqual([{ from: null, to: null, age: null }]);
+    // an adult all through: one stretch
+    expect(ageSegments("1980-01-01", Date.parse("2000-01-01T00:00:00Z"), Date.parse("2026-01-01T00:00:00Z"), "UTC")).toHaveLength(1);
   });
 
   it("shade the weights outside the BMI bands at the latest height", () => {

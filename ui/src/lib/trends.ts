@@ -4,14 +4,19 @@
 // it with Chart.js.
 //
 // Where the bands come from: the same thresholds the flags use, `thresholdsForAge` in
-// lib/vitals.ts (the model's adult bands from its adult age; the clinical sources are in
-// crates/model/src/vitals.rs); the weight chart has no band of its own, so it shades the weights
+// lib/vitals.ts (the model's adult bands from its adult age, children's bands by age and sex
+// below it; the clinical sources are in crates/model/src/vitals.rs and paediatric.rs). A
+// child's bands follow the age at each reading: they step at each birthday (and at day 29) that
+// falls inside the chart. The weight chart has no band of its own, so it shades the weights
 // that give a BMI outside the adult BMI band (WHO, `ADULT_THRESHOLDS.bmi`) at the patient's
 // latest recorded height.
 // Markers come only from each record's `flags` (the server's or the core's verdict), never
 // from these bands.
 
+import type { AdministrativeSex } from "../bindings/AdministrativeSex";
+import type { AgeAt } from "../bindings/AgeAt";
 import type { VitalSigns } from "../bindings/VitalSigns";
+import { ageAt } from "./dates";
 import { parseIsoDate, utcToZoned, zonedToUtc } from "./tz";
 import { fromSi, roundTo, unitLabel, type UnitPrefs } from "./units";
 import { RULES } from "../bindings/rules";
@@ -99,10 +104,17 @@ export interface TrendSeries {
   points: TrendPoint[];
 }
 
-/** A shaded abnormal band, display unit; a null side runs to the edge of the chart. */
+/**
+ * A shaded abnormal band, display unit; a null side runs to the edge of the chart. `tFrom` and
+ * `tTo` (epoch ms) bound it in time when the patient's age changes the band inside the chart.
+ */
 export interface TrendBand {
   from: number | null;
   to: number | null;
+  tFrom: number | null;
+  tTo: number | null;
+  /** The band of the chart's latest stretch (the one named in the words). */
+  current: boolean;
   kind: "low" | "high";
   /** Words for the legend and the text alternative ("systolic ≥ 140"). */
   label: string;
@@ -197,11 +209,11 @@ function bandsOf(t: FlagThreshold, convert: (si: number) => number, decimals: nu
   const name = what ? `${what} ` : "";
   if (t.low !== null) {
     const v = roundTo(convert(t.low), decimals + 1);
-    out.push({ from: null, to: v, kind: "low", label: `${name}${t.low_inclusive ? "≤" : "<"} ${withUnit(v, unit, decimals)}`.trim(), field });
+    out.push({ from: null, to: v, tFrom: null, tTo: null, current: true, kind: "low", label: `${name}${t.low_inclusive ? "≤" : "<"} ${withUnit(v, unit, decimals)}`.trim(), field });
   }
   if (t.high !== null) {
     const v = roundTo(convert(t.high), decimals + 1);
-    out.push({ from: v, to: null, kind: "high", label: `${name}≥ ${withUnit(v, unit, decimals)}`.trim(), field });
+    out.push({ from: v, to: null, tFrom: null, tTo: null, current: true, kind: "high", label: `${name}≥ ${withUnit(v, unit, decimals)}`.trim(), field });
   }
   return out;
 }
@@ -211,8 +223,12 @@ export interface TrendOptions {
   units: UnitPrefs;
   /** First instant shown (epoch ms), null for all. */
   from: number | null;
-  /** Patient's age in years now (null: unknown, adult bands), choosing the bands. */
-  age: number | null;
+  /** Date of birth (`YYYY-MM-DD`; null: unknown, adult bands), choosing the bands by age. */
+  dateOfBirth: string | null;
+  /** Administrative sex (children's blood-pressure bands are by sex). */
+  sex: AdministrativeSex;
+  /** Now (epoch ms): the chart runs to here. */
+  now: number;
   /** Clinic's IANA zone, for the dates in the words. */
   timeZone: string;
   period: TrendPeriod;
@@ -222,6 +238,41 @@ export interface TrendOptions {
 export interface TrendInput {
   record: VitalSigns;
   pending: boolean;
+}
+
+/** A stretch of time (epoch ms; null: the chart's edge) and the patient's age through it. */
+export interface AgeSegment {
+  from: number | null;
+  to: number | null;
+  age: AgeAt | null;
+}
+
+/**
+ * The stretches between `start` and `end` (epoch ms) in which a child born on `dateOfBirth` has
+ * one set of bands: split at midnight (clinic's zone) of day 29 of life and of each birthday up to
+ * the adult age, as `AgeAt::on` counts them (a 29 February birthday falls on 1 March in other
+ * years). One stretch with a null age when the date of birth is unknown.
+ */
+export function ageSegments(dateOfBirth: string | null, start: number, end: number, timeZone: string): AgeSegment[] {
+  const birth = dateOfBirth ? parseIsoDate(dateOfBirth) : null;
+  const first = birth && dateOfBirth ? ageAt(dateOfBirth, utcToZoned(start, timeZone).date) : null;
+  if (!birth || !dateOfBirth || !first) return [{ from: null, to: null, age: null }];
+  const pad = (n: number) => String(n).padStart(2, "0");
+  const neonateEnd = new Date(Date.UTC(birth.year, birth.month - 1, birth.day + RULES.neonate_to_day + 1)).toISOString().slice(0, 10);
+  const dates = [neonateEnd];
+  for (let y = 1; y <= RULES.adult_from_age; y++) {
+    const year = String(birth.year + y).padStart(4, "0");
+    const d = `${year}-${pad(birth.month)}-${pad(birth.day)}`;
+    dates.push(parseIsoDate(d) ? d : `${year}-03-01`);
+  }
+  const out: AgeSegment[] = [{ from: null, to: null, age: first }];
+  for (const d of dates) {
+    const t = Date.parse(zonedToUtc(d, "00:00", timeZone));
+    if (!(t > start && t < end)) continue;
+    out[out.length - 1]!.to = t;
+    out.push({ from: t, to: null, age: ageAt(dateOfBirth, d) });
+  }
+  return out;
 }
 
 /** The latest recorded height (cm) among `vitals`, any period, or null. */
@@ -259,7 +310,10 @@ export function trendChart(measure: TrendMeasure, vitals: readonly TrendInput[],
     }),
   }));
 
-  const thresholds = thresholdsForAge(o.age);
+  const start = o.from ?? Math.min(...inPeriod.map(({ t }) => t), o.now);
+  const segments = ageSegments(o.dateOfBirth, start, o.now, o.timeZone);
+  const ageNow = segments[segments.length - 1]!.age;
+  const thresholds = thresholdsForAge(ageNow, o.sex);
   let bands: TrendBand[] = [];
   let bandNote: string | null = null;
   if (measure === "weight") {
@@ -276,11 +330,23 @@ export function trendChart(measure: TrendMeasure, vitals: readonly TrendInput[],
       }));
     }
   } else {
-    for (const f of def.fields) {
-      const t = f.band ? thresholds[f.band] : undefined;
-      if (t) bands.push(...bandsOf(t, convert, def.decimals, unit, def.fields.length > 1 ? f.label.toLowerCase() : "", f.field));
+    // each stretch's bands; a stretch whose bands are those of the one before extends it
+    const stretches: { from: number | null; to: number | null; bands: TrendBand[] }[] = [];
+    for (const seg of segments) {
+      const th = thresholdsForAge(seg.age, o.sex);
+      const own = def.fields.flatMap((f) => {
+        const t = f.band ? th[f.band] : undefined;
+        return t ? bandsOf(t, convert, def.decimals, unit, def.fields.length > 1 ? f.label.toLowerCase() : "", f.field) : [];
+      });
+      const prev = stretches[stretches.length - 1];
+      if (prev && JSON.stringify(prev.bands) === JSON.stringify(own)) prev.to = seg.to;
+      else stretches.push({ from: seg.from, to: seg.to, bands: own });
     }
+    bands = stretches.flatMap((s, i) =>
+      s.bands.map((b) => ({ ...b, tFrom: s.from, tTo: s.to, current: i === stretches.length - 1 })),
+    );
     if (bands.length === 0) bandNote = `No band: adult ranges do not apply under ${RULES.adult_from_age}.`;
+    else if (stretches.length > 1) bandNote = "Bands follow the patient's age at each reading (children's ranges change with age).";
   }
 
   const values = series.flatMap((s) => s.points.map((p) => p.value));

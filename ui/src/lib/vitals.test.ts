@@ -216,14 +216,31 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
     expect(RULES.adult_from_age).toBe(16);
     expect(RULES.child_spo2_low_below).toBe(92);
   });
-  it("flags only the fever of a 12-year-old and gives no NEWS2", () => {
+  const at = (years: number) => ({ years, days: years * 365 + Math.floor(years / 4) + 10 });
+  it("flags a 12-year-old by the children's bands and gives no NEWS2", () => {
     expect(bmi(set)).toBe(17.0); // still computed for display, but not flagged
-    expect(flagsForAge(set, 12)).toEqual(["temperature_c:high"]);
-    expect(news2ForAge(set, 12)).toBeNull();
-    expect(news2Summary(set, 12)).toBeNull();
+    // HR 110 (APLS 60–100 from 12), RR 24 (15–20), fever; 100/60 is below the AAP values
+    expect(flagsForAge(set, at(12), "female")).toEqual(["heart_rate_bpm:high", "respiratory_rate_bpm:high", "temperature_c:high"]);
+    expect(news2ForAge(set, at(12))).toBeNull();
+    expect(news2Summary(set, at(12))).toBeNull();
+  });
+  it("flags the issue's children: a 12-year-old at 168 systolic and 112/min, a 2-year-old at 190/min", () => {
+    expect(flagsForAge({ systolic_mmhg: 168, diastolic_mmhg: 70, heart_rate_bpm: 112 }, at(12), "male")).toEqual(["systolic_mmhg:high", "heart_rate_bpm:high"]);
+    expect(flagsForAge({ heart_rate_bpm: 190 }, at(2), "female")).toEqual(["heart_rate_bpm:high"]);
+  });
+  it("judges blood pressure by sex as AAP 2017 table 6 does, the lower value when sex is not female or male", () => {
+    // 2 years: boys 100/55, girls 101/58
+    expect(flagsForAge({ systolic_mmhg: 100, diastolic_mmhg: 57 }, at(2), "female")).toEqual([]);
+    expect(flagsForAge({ systolic_mmhg: 100, diastolic_mmhg: 57 }, at(2), "male")).toEqual(["systolic_mmhg:high", "diastolic_mmhg:high"]);
+    expect(flagsForAge({ systolic_mmhg: 100, diastolic_mmhg: 57 }, at(2), "unknown")).toEqual(["systolic_mmhg:high", "diastolic_mmhg:high"]);
+  });
+  it("tells a neonate from an older infant by days (PALS hypotension < 60 to day 28, then < 70)", () => {
+    const sbp65 = { systolic_mmhg: 65, diastolic_mmhg: 40 };
+    expect(flagsForAge(sbp65, { years: 0, days: 28 }, "female")).toEqual([]);
+    expect(flagsForAge(sbp65, { years: 0, days: 29 }, "female")).toEqual(["systolic_mmhg:low"]);
   });
   it("flags the same set by adult bands for a 40-year-old", () => {
-    expect(flagsForAge(set, 40)).toEqual([
+    expect(flagsForAge(set, at(40), "female")).toEqual([
       "heart_rate_bpm:high",
       "respiratory_rate_bpm:high",
       "temperature_c:high",
@@ -231,53 +248,59 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
       "bmi:low",
     ]);
     // RR 24 (2) + SpO2 93 (2) + air (0) + sys 100 (2) + HR 110 (1) + alert (0) + 38.5 (1)
-    expect(news2ForAge(set, 40)).toBe(8);
-    expect(news2Summary(set, 40)).toEqual({ total: 8, risk: "high" });
+    expect(news2ForAge(set, at(40))).toBe(8);
+    expect(news2Summary(set, at(40))).toEqual({ total: 8, risk: "high" });
   });
   it("switches at exactly 16", () => {
-    expect(adultThresholdsApply(15)).toBe(false);
-    expect(adultThresholdsApply(16)).toBe(true);
-    expect(flagsForAge(set, 15)).toEqual(["temperature_c:high"]);
-    expect(news2ForAge(set, 15)).toBeNull();
-    expect(flagsForAge(set, 16)).toEqual(flags(set));
-    expect(flagsForAge(set, 16)).toContain("bmi:low");
-    expect(news2ForAge(set, 16)).toBe(8);
+    expect(adultThresholdsApply(at(15))).toBe(false);
+    expect(adultThresholdsApply(at(16))).toBe(true);
+    expect(flagsForAge(set, at(15), "female")).not.toContain("bmi:low");
+    expect(news2ForAge(set, at(15))).toBeNull();
+    expect(flagsForAge(set, at(16), "female")).toEqual(flags(set));
+    expect(flagsForAge(set, at(16), "female")).toContain("bmi:low");
+    expect(news2ForAge(set, at(16))).toBe(8);
   });
   it("flags a child's SpO2 below 92, not 92 or 93", () => {
-    expect(flagsForAge({ spo2_pct: 91 }, 12)).toEqual(["spo2_pct:low"]);
-    expect(flagsForAge({ spo2_pct: 92 }, 12)).toEqual([]);
-    expect(flagsForAge({ spo2_pct: 93 }, 12)).toEqual([]);
-    expect(flagsForAge({ spo2_pct: 93 }, 16)).toEqual(["spo2_pct:low"]);
+    expect(flagsForAge({ spo2_pct: 91 }, at(12), "male")).toEqual(["spo2_pct:low"]);
+    expect(flagsForAge({ spo2_pct: 92 }, at(12), "male")).toEqual([]);
+    expect(flagsForAge({ spo2_pct: 93 }, at(12), "male")).toEqual([]);
+    expect(flagsForAge({ spo2_pct: 93 }, at(16), "male")).toEqual(["spo2_pct:low"]);
   });
   it("keeps the age-independent flags for children, in the Rust order", () => {
-    expect(flagsForAge({ temperature_c: 35.0, pain_score: 7, consciousness: "voice", spo2_pct: 90 }, 5)).toEqual([
+    expect(flagsForAge({ temperature_c: 35.0, pain_score: 7, consciousness: "voice", spo2_pct: 90 }, at(5), "other")).toEqual([
       "consciousness:high",
       "temperature_c:low",
       "spo2_pct:low",
       "pain_score:high",
     ]);
-    expect(flagsForAge({ temperature_c: 37.9, pain_score: 6, consciousness: "alert" }, 5)).toEqual([]);
-    expect(flagsForAge({ systolic_mmhg: 150, diastolic_mmhg: 95, heart_rate_bpm: 45, respiratory_rate_bpm: 10 }, 8)).toEqual([]);
+    expect(flagsForAge({ temperature_c: 37.9, pain_score: 6, consciousness: "alert" }, at(5), "other")).toEqual([]);
+    // an 8-year-old's 150/95, 45/min and RR 10 are all abnormal for the age
+    expect(flagsForAge({ systolic_mmhg: 150, diastolic_mmhg: 95, heart_rate_bpm: 45, respiratory_rate_bpm: 10 }, at(8), "female")).toEqual([
+      "systolic_mmhg:high",
+      "diastolic_mmhg:high",
+      "heart_rate_bpm:low",
+      "respiratory_rate_bpm:low",
+    ]);
   });
   it("treats unknown age as adult", () => {
     expect(adultThresholdsApply(null)).toBe(true);
-    expect(flagsForAge(set, null)).toEqual(flags(set));
-    expect(flagsForAge(set, null)).toContain("heart_rate_bpm:high");
+    expect(flagsForAge(set, null, "unknown")).toEqual(flags(set));
+    expect(flagsForAge(set, null, "unknown")).toContain("heart_rate_bpm:high");
     expect(news2ForAge(set, null)).toBe(news2(set));
     expect(news2ForAge(set, null)).toBe(8);
   });
   it("takes the age on the clinic's calendar date of the measurement, as the server does", () => {
     // New York (UTC-4 in March 2026): 03:30Z on the 15th is still 23:30 on the 14th locally.
-    expect(ageAtMeasurement("2010-03-15", "2026-03-15T03:30:00Z", "America/New_York")).toBe(15);
+    expect(ageAtMeasurement("2010-03-15", "2026-03-15T03:30:00Z", "America/New_York")?.years).toBe(15);
     // 05:30Z is 01:30 on the 15th locally: the birthday has come.
-    expect(ageAtMeasurement("2010-03-15", "2026-03-15T05:30:00Z", "America/New_York")).toBe(16);
+    expect(ageAtMeasurement("2010-03-15", "2026-03-15T05:30:00Z", "America/New_York")?.years).toBe(16);
     // Tokyo (UTC+9) is ahead: 16:00Z on the 14th is 01:00 on the 15th there.
-    expect(ageAtMeasurement("2010-03-15", "2026-03-14T16:00:00Z", "Asia/Tokyo")).toBe(16);
-    expect(ageAtMeasurement("2010-03-15", "2026-03-14T14:59:00Z", "Asia/Tokyo")).toBe(15);
+    expect(ageAtMeasurement("2010-03-15", "2026-03-14T16:00:00Z", "Asia/Tokyo")?.years).toBe(16);
+    expect(ageAtMeasurement("2010-03-15", "2026-03-14T14:59:00Z", "Asia/Tokyo")?.years).toBe(15);
     // In UTC itself the zoned date is the UTC date.
-    expect(ageAtMeasurement("2008-07-15", "2024-07-14T23:30:00Z", "UTC")).toBe(15);
-    expect(ageAtMeasurement("2008-07-15", "2024-07-15T00:10:00Z", "UTC")).toBe(16);
-    expect(ageAtMeasurement("2012-03-01", "2024-07-15T10:00:00Z", "Europe/London")).toBe(12);
+    expect(ageAtMeasurement("2008-07-15", "2024-07-14T23:30:00Z", "UTC")?.years).toBe(15);
+    expect(ageAtMeasurement("2008-07-15", "2024-07-15T00:10:00Z", "UTC")?.years).toBe(16);
+    expect(ageAtMeasurement("2012-03-01", "2024-07-15T10:00:00Z", "Europe/London")?.years).toBe(12);
     expect(ageAtMeasurement(null, "2024-07-15T10:00:00Z", "America/New_York")).toBeNull();
     expect(ageAtMeasurement("not a date", "2024-07-15T10:00:00Z", "America/New_York")).toBeNull();
     expect(ageAtMeasurement("2012-03-01", "garbage", "America/New_York")).toBeNull();
@@ -287,12 +310,14 @@ describe("age: adult bands and NEWS2 from 16 (mirrors flags_for_age / news2_for_
     const instant = "2026-03-14T23:00:00Z"; // 19:00 on the 14th in New York, 08:00 on the 15th in Tokyo
     const ny = ageAtMeasurement("2010-03-15", instant, "America/New_York");
     const tokyo = ageAtMeasurement("2010-03-15", instant, "Asia/Tokyo");
-    expect(ny).toBe(15);
-    expect(tokyo).toBe(16);
+    expect(ny?.years).toBe(15);
+    expect(tokyo?.years).toBe(16);
     expect(news2ForAge(set, ny)).toBeNull();
     expect(news2ForAge(set, tokyo)).toBe(19);
-    expect(flagsForAge(set, ny)).not.toContain("systolic_mmhg:low");
-    expect(flagsForAge(set, tokyo)).toContain("systolic_mmhg:low");
+    // 135/85: high at 15 (AAP 2017, 120/80 from 13), not at 16 (adult 140/90)
+    const bp = { systolic_mmhg: 135, diastolic_mmhg: 85 };
+    expect(flagsForAge(bp, ny, "female")).toEqual(["systolic_mmhg:high", "diastolic_mmhg:high"]);
+    expect(flagsForAge(bp, tokyo, "female")).toEqual([]);
   });
 });
 
@@ -306,10 +331,19 @@ describe("thresholds shared by the flags and the trend charts", () => {
     expect(thresholdFlag(ADULT_THRESHOLDS.temperature_c, 38.0)).toBe("high");
   });
 
-  it("under 16 only temperature, SpO2 (below 92 %) and pain have a band", () => {
-    expect(Object.keys(thresholdsForAge(10)).sort()).toEqual(["pain_score", "spo2_pct", "temperature_c"]);
-    expect(thresholdFlag(thresholdsForAge(10).spo2_pct!, 92)).toBeNull();
-    expect(thresholdFlag(thresholdsForAge(10).spo2_pct!, 91)).toBe("low");
-    expect(thresholdsForAge(null)).toBe(ADULT_THRESHOLDS);
+  it("under 16 every field but the BMI has a children's band", () => {
+    const ten = { years: 10, days: 3660 };
+    expect(Object.keys(thresholdsForAge(ten, "female")).sort()).toEqual([
+      "diastolic_mmhg",
+      "heart_rate_bpm",
+      "pain_score",
+      "respiratory_rate_bpm",
+      "spo2_pct",
+      "systolic_mmhg",
+      "temperature_c",
+    ]);
+    expect(thresholdFlag(thresholdsForAge(ten, "female").spo2_pct!, 92)).toBeNull();
+    expect(thresholdFlag(thresholdsForAge(ten, "female").spo2_pct!, 91)).toBe("low");
+    expect(thresholdsForAge(null, "female")).toBe(ADULT_THRESHOLDS);
   });
 });

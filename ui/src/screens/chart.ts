@@ -265,7 +265,7 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
           )
         : null,
     );
-    trends?.update(c.vitals, p.date_of_birth);
+    trends?.update(c.vitals, p.date_of_birth, p.sex);
     body.removeAttribute("aria-busy");
     if (focused) heading.focus();
   };

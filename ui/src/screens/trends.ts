@@ -7,10 +7,10 @@
 import { nowMs } from "../lib/clock";
 import type { Chart, ChartConfiguration, ScriptableContext } from "chart.js";
 import type { AnnotationOptions } from "chartjs-plugin-annotation";
+import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { Local } from "../bindings/Local";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
-import { ageInYears } from "../lib/dates";
 import { formatDateTime } from "../lib/tz";
 import { defaultPeriod, periodStart, xRange, TREND_PERIODS, trendCharts, type TrendChart, type TrendPeriod } from "../lib/trends";
 import { loadUnitPrefs } from "../lib/units";
@@ -87,18 +87,22 @@ function chartConfig(c: TrendChart, p: Palette, timeZone: string, from: number |
       if (at === null) return;
       annotations[`band${i}`] = {
         type: "line",
+        xMin: b.tFrom ?? undefined,
+        xMax: b.tTo ?? undefined,
         yMin: at,
         yMax: at,
         borderColor: b.kind === "low" ? p.flagLow : p.flagHigh,
         borderWidth: 1,
         borderDash: [5, 4],
         drawTime: "beforeDatasetsDraw",
-        label: { display: true, content: b.label, position: "start", backgroundColor: "transparent", color: p.muted, font: { size: 11 }, yAdjust: b.kind === "low" ? 8 : -8, padding: 0 },
+        label: { display: b.current, content: b.label, position: "start", backgroundColor: "transparent", color: p.muted, font: { size: 11 }, yAdjust: b.kind === "low" ? 8 : -8, padding: 0 },
       };
       return;
     }
     annotations[`band${i}`] = {
       type: "box",
+      xMin: b.tFrom ?? undefined,
+      xMax: b.tTo ?? undefined,
       yMin: b.from ?? undefined,
       yMax: b.to ?? undefined,
       backgroundColor: b.kind === "low" ? p.bandLow : p.bandHigh,
@@ -182,7 +186,7 @@ function chartConfig(c: TrendChart, p: Palette, timeZone: string, from: number |
 export interface TrendPanel {
   el: HTMLElement;
   /** Draws again from new data (or the same, after a unit or theme change). */
-  update(vitals: Local<VitalSigns>[], dateOfBirth: string): void;
+  update(vitals: Local<VitalSigns>[], dateOfBirth: string, sex: AdministrativeSex): void;
   /** Draws again when the workstation's units changed since the last drawing (e.g. in the vitals form). */
   unitsChanged(): void;
   /** Frees the canvases and the theme listener. */
@@ -200,7 +204,7 @@ export function trendPanel(ctx: Ctx): TrendPanel {
   let drawSeq = 0;
   // null until the person picks one: the default follows the data (a first set recorded later)
   let chosen: TrendPeriod | null = null;
-  let last: { vitals: Local<VitalSigns>[]; dob: string } | null = null;
+  let last: { vitals: Local<VitalSigns>[]; dob: string; sex: AdministrativeSex } | null = null;
   const buttons = TREND_PERIODS.map(([p, label]) =>
     h("button", { type: "button", class: "btn btn-small", "data-testid": "trend-period", "data-period": p, "aria-pressed": "false", onclick: () => choose(p) }, label),
   );
@@ -241,7 +245,7 @@ export function trendPanel(ctx: Ctx): TrendPanel {
     destroyCharts();
     // a set the server refused is not a measurement of the patient (the table shows it, marked)
     const vitals = last.vitals.filter((v) => !v.rejected);
-    const { dob } = last;
+    const { dob, sex } = last;
     const today = ctx.today();
     const period =
       chosen ??
@@ -252,14 +256,16 @@ export function trendPanel(ctx: Ctx): TrendPanel {
       );
     for (const b of buttons) b.setAttribute("aria-pressed", String(b.dataset.period === period));
     const from = periodStart(period, today, ctx.tz);
-    const list = trendCharts(vitals, { units: loadUnitPrefs(localStorage), from, age: ageInYears(dob, today), timeZone: ctx.tz, period });
-    const p = palette();
     const now = nowMs();
+    const list = trendCharts(vitals, { units: loadUnitPrefs(localStorage), from, dateOfBirth: dob, sex, now, timeZone: ctx.tz, period });
+    const p = palette();
     const pending: [HTMLCanvasElement, ChartConfiguration<"line", Pt[]>][] = [];
     const figures = list.map((c) => {
       const heading = h("h3", { id: `trend-title-${c.measure}` }, c.title, h("span", { class: "th-unit" }, c.unit));
-      const bandWords = c.bands.length > 0 ? `Shaded: ${c.bands.filter((b) => c.series.length === 1 || b.field === c.series[0]?.field).map((b) => b.label).join(", ")}.` : null;
-      const secondary = c.series.length > 1 ? c.bands.filter((b) => b.field !== c.series[0]?.field).map((b) => b.label) : [];
+      // the words name the bands of the latest stretch (a child's earlier ones were for a younger age)
+      const named = c.bands.filter((b) => b.current);
+      const bandWords = named.length > 0 ? `Shaded: ${named.filter((b) => c.series.length === 1 || b.field === c.series[0]?.field).map((b) => b.label).join(", ")}.` : null;
+      const secondary = c.series.length > 1 ? named.filter((b) => b.field !== c.series[0]?.field).map((b) => b.label) : [];
       const note = [bandWords, secondary.length > 0 ? `Dashed: ${secondary.join(", ")}.` : null, c.bandNote].filter(Boolean).join(" ");
       const fig = h("figure", { class: "trend-chart", "data-testid": "trend-chart", "data-measure": c.measure, "data-count": c.count, "aria-labelledby": `trend-title-${c.measure}` }, heading);
       if (c.series.length > 1 && c.count > 0)
@@ -308,8 +314,8 @@ export function trendPanel(ctx: Ctx): TrendPanel {
 
   return {
     el,
-    update: (vitals, dob) => {
-      last = { vitals, dob };
+    update: (vitals, dob, sex) => {
+      last = { vitals, dob, sex };
       draw();
     },
     unitsChanged: () => {

@@ -4,6 +4,7 @@
 
 import { clockFieldNote, nowMs } from "../lib/clock";
 import { api, newId } from "../api";
+import type { AgeAt } from "../bindings/AgeAt";
 import type { CommandError } from "../bindings/CommandError";
 import type { Consciousness } from "../bindings/Consciousness";
 import type { Local } from "../bindings/Local";
@@ -29,6 +30,7 @@ import {
   adultThresholdsApply,
   ageAtMeasurement,
   bmi as bmiOf,
+  childAgeWords,
   checkField,
   flagOf,
   flagsForAge,
@@ -235,7 +237,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
    * (null until the patient is loaded, or when unknown: adult rules). While the date is being
    * edited, the date part typed so far or else now.
    */
-  const currentAge = (): number | null => {
+  const currentAge = (): AgeAt | null => {
     const dob = patient?.record.date_of_birth;
     if (!dob) return null;
     const text = measuredAt.control.value;
@@ -283,7 +285,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     const m = currentSet();
     const age = currentAge();
     const adult = adultThresholdsApply(age);
-    const fl = flagsForAge(m, age);
+    const fl = flagsForAge(m, age, patient?.record.sex ?? "unknown");
     news2Out.dataset.ageGroup = adult ? "adult" : "child";
     for (const [n, x] of numeric) flagBadge(x.flagEl, flagOf(fl, n));
     flagBadge(consciousnessFlag, flagOf(fl, "consciousness"));
@@ -303,7 +305,10 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     }
     const n2 = news2Summary(m, age);
     if (!adult) {
-      replace(news2Out, h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017)`));
+      replace(
+        news2Out,
+        h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags follow children's ranges for ${childAgeWords(age)}`),
+      );
       news2Out.className = "summary-value";
       news2Out.dataset.total = "";
       news2Out.dataset.risk = "";

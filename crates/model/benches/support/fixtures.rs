@@ -10,9 +10,9 @@
 
 use chrono::{DateTime, Duration, NaiveDate, TimeZone, Utc};
 use medoffice_model::{
-    AdministrativeSex, Appointment, AppointmentKind, AppointmentStatus, Change, Consciousness,
-    Measurements, Mutation, MutationEnvelope, MutationKind, NewAppointment, NewPatient,
-    NewVitalSigns, NewVitalSignsForPatient, Patient, Record, VitalSigns,
+    AdministrativeSex, AgeAt, Appointment, AppointmentKind, AppointmentStatus, Change,
+    Consciousness, Measurements, Mutation, MutationEnvelope, MutationKind, NewAppointment,
+    NewPatient, NewVitalSigns, NewVitalSignsForPatient, Patient, Record, VitalSigns,
 };
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
@@ -517,8 +517,17 @@ impl Gen {
             patient_id,
             measured_at: n.measured_at,
             recorded_by: Uuid::nil(),
-            flags: m.flags_for_age(Some(40)),
-            news2: m.news2_for_age(Some(40)),
+            flags: m.flags_for_age(
+                Some(AgeAt {
+                    years: 40,
+                    days: 40 * 365 + 10,
+                }),
+                AdministrativeSex::Female,
+            ),
+            news2: m.news2_for_age(Some(AgeAt {
+                years: 40,
+                days: 40 * 365 + 10,
+            })),
             measurements: m,
             notes: n.notes,
             entered_offline: false,

@@ -21,7 +21,7 @@ use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
 
 use chrono::NaiveDate;
-use medoffice_model::{NewVitalSigns, VitalSigns};
+use medoffice_model::{AdministrativeSex, AgeAt, NewVitalSigns, VitalSigns};
 use sqlx::PgPool;
 use tokio::sync::{mpsc, oneshot};
 use uuid::Uuid;
@@ -224,10 +224,12 @@ impl VitalsBatcher {
         };
         let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
         let patients: Vec<Uuid> = jobs.iter().map(|j| j.patient_id).collect();
-        // one round trip: which ids exist already, each patient's date of birth, the zone
-        let known = sqlx::query_as::<_, (i64, bool, Option<NaiveDate>, String)>(
+        // one round trip: which ids exist already, each patient's date of birth and sex, the
+        // zone
+        let known = sqlx::query_as::<_, (i64, bool, Option<NaiveDate>, Option<String>, String)>(
             "SELECT j.ord, EXISTS (SELECT 1 FROM vital_signs v WHERE v.id = j.id), \
              (SELECT p.date_of_birth FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted), \
+             (SELECT p.sex FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted), \
              (SELECT time_zone FROM tenants) \
              FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS j (id, patient_id, ord)",
         )
@@ -245,20 +247,24 @@ impl VitalsBatcher {
             .filter(|id| !seen.insert(**id))
             .copied()
             .collect();
-        let mut facts: HashMap<usize, (bool, Option<NaiveDate>)> = HashMap::new();
+        let mut facts: HashMap<usize, (bool, Option<NaiveDate>, AdministrativeSex)> =
+            HashMap::new();
         let mut tz = chrono_tz::UTC;
-        for (ord, exists, birth, zone) in known {
-            facts.insert((ord - 1) as usize, (exists, birth));
+        for (ord, exists, birth, sex, zone) in known {
+            let sex = sex
+                .as_deref()
+                .and_then(AdministrativeSex::parse)
+                .unwrap_or(AdministrativeSex::Unknown);
+            facts.insert((ord - 1) as usize, (exists, birth, sex));
             tz = zone.parse().unwrap_or(chrono_tz::UTC);
         }
         let mut group = Vec::new();
         let mut alone = Vec::new();
         for (i, job) in jobs.into_iter().enumerate() {
             match facts.get(&i) {
-                Some((false, Some(birth))) if !repeated.contains(&job.id) => {
+                Some((false, Some(birth), sex)) if !repeated.contains(&job.id) => {
                     let day = job.new.measured_at.with_timezone(&tz).date_naive();
-                    let age = medoffice_model::age_on(*birth, day);
-                    group.push((job, age));
+                    group.push((job, (AgeAt::on(*birth, day), *sex)));
                 }
                 _ => alone.push(job),
             }
@@ -303,7 +309,7 @@ impl VitalsBatcher {
 async fn insert_group(
     conn: &mut sqlx::PgConnection,
     tenant: Uuid,
-    group: &[(Job, i32)],
+    group: &[(Job, (AgeAt, AdministrativeSex))],
 ) -> AppResult<Vec<VitalSigns>> {
     let n = group.len();
     let mut ids = Vec::with_capacity(n);
@@ -314,7 +320,7 @@ async fn insert_group(
     let (mut temp, mut spo2, mut o2, mut acvpu) = (vec![], vec![], vec![], vec![]);
     let (mut weight, mut height, mut pain, mut notes) = (vec![], vec![], vec![], vec![]);
     let (mut offline, mut flags, mut news2) = (vec![], vec![], vec![]);
-    for (job, age) in group {
+    for (job, (age, sex)) in group {
         let m = &job.new.measurements;
         ids.push(job.id);
         patients.push(job.patient_id);
@@ -334,7 +340,7 @@ async fn insert_group(
         notes.push(medoffice_model::clean_optional(&job.new.notes));
         offline.push(job.new.entered_offline.unwrap_or(false));
         // flag names are snake_case words: a comma never occurs in one
-        flags.push(m.flags_for_age(Some(*age)).join(","));
+        flags.push(m.flags_for_age(Some(*age), *sex).join(","));
         news2.push(m.news2_for_age(Some(*age)));
     }
     let rows = sqlx::query(concat!(

@@ -3,7 +3,9 @@
 //! `/api/v1/patients/{id}/vitals` ([`rest`]).
 
 use chrono::{NaiveDate, Utc};
-use medoffice_model::{Consciousness, Measurements, NewVitalSigns, Permission, VitalSigns};
+use medoffice_model::{
+    AdministrativeSex, AgeAt, Consciousness, Measurements, NewVitalSigns, Permission, VitalSigns,
+};
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
 
@@ -88,17 +90,19 @@ pub async fn record_vitals(
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
     // one round trip for what a new set needs (a drained outbox sends thousands of these):
-    // is it a replay, the patient's date of birth (RLS hides other clinics' patients: 404,
-    // not a leak), and the clinic's time zone
-    let (replay, birth, tz): (bool, Option<NaiveDate>, String) = sqlx::query_as(
-        "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
+    // is it a replay, the patient's date of birth and sex (RLS hides other clinics' patients:
+    // 404, not a leak), and the clinic's time zone
+    let (replay, birth, sex, tz): (bool, Option<NaiveDate>, Option<String>, String) =
+        sqlx::query_as(
+            "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
          (SELECT date_of_birth FROM patients WHERE id = $2 AND NOT deleted), \
+         (SELECT sex FROM patients WHERE id = $2 AND NOT deleted), \
          (SELECT time_zone FROM tenants)",
-    )
-    .bind(id)
-    .bind(patient_id)
-    .fetch_one(&mut *conn)
-    .await?;
+        )
+        .bind(id)
+        .bind(patient_id)
+        .fetch_one(&mut *conn)
+        .await?;
     if replay {
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -118,8 +122,12 @@ pub async fn record_vitals(
     }
     let birth = birth.ok_or(AppError::NotFound("patient"))?;
     let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    // whole years on the clinic's calendar date of the measurement
-    let age = medoffice_model::age_on(birth, new.measured_at.with_timezone(&tz).date_naive());
+    // on the clinic's calendar date of the measurement
+    let age = AgeAt::on(birth, new.measured_at.with_timezone(&tz).date_naive());
+    let sex = sex
+        .as_deref()
+        .and_then(AdministrativeSex::parse)
+        .unwrap_or(AdministrativeSex::Unknown);
     let v = insert_vitals(
         conn,
         actor.tenant_id,
@@ -128,6 +136,7 @@ pub async fn record_vitals(
         patient_id,
         &new,
         Some(age),
+        sex,
         None,
     )
     .await?;
@@ -154,8 +163,9 @@ pub(crate) fn consciousness_text(m: &Measurements) -> Option<String> {
     })
 }
 
-/// Inserts a validated measurement set, computing flags and NEWS2 for a patient of `age`
-/// years at the time of measurement (children get no adult bands; see `medoffice_model`).
+/// Inserts a validated measurement set, computing flags and NEWS2 for a patient of `age` at
+/// the time of measurement and administrative sex `sex` (children's bands are by age and, for
+/// blood pressure, sex; see `medoffice_model::paediatric`).
 #[allow(clippy::too_many_arguments)]
 pub async fn insert_vitals(
     conn: &mut PgConnection,
@@ -164,7 +174,8 @@ pub async fn insert_vitals(
     id: Uuid,
     patient_id: Uuid,
     new: &NewVitalSigns,
-    age: Option<i32>,
+    age: Option<AgeAt>,
+    sex: AdministrativeSex,
     source_id: Option<&str>,
 ) -> Result<VitalSigns, sqlx::Error> {
     let m = &new.measurements;
@@ -194,7 +205,7 @@ pub async fn insert_vitals(
     .bind(m.pain_score)
     .bind(medoffice_model::clean_optional(&new.notes))
     .bind(new.entered_offline.unwrap_or(false))
-    .bind(m.flags_for_age(age))
+    .bind(m.flags_for_age(age, sex))
     .bind(m.news2_for_age(age))
     .bind(source_id)
     .fetch_one(conn)
