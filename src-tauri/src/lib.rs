@@ -25,7 +25,7 @@ use medoffice_model::{
     AppointmentStatus, AuditFilter, AuditPage, Availability, AvailabilityUpdate, CreatedUser,
     NewAppointment, NewPatient, NewScheduleBlock, NewUser, NewVisitType, NewVitalSigns, Patient,
     Recurrence, Room, RoomPatch, ScheduleBlock, StaffMember, TemporaryPassword, TenantInfo,
-    TenantPatch, UserInfo, UserPatch, VisitType, VisitTypePatch, VitalSigns,
+    TenantPatch, UserInfo, UserPatch, VisitType, VisitTypePatch, VitalSigns, VitalSignsCorrection,
 };
 use tauri::{Emitter, Manager, Runtime, State};
 use uuid::Uuid;
@@ -275,6 +275,15 @@ async fn record_vitals(
     vitals: NewVitalSigns,
 ) -> Res<Local<VitalSigns>> {
     state.ws.record_vitals(patient_id, vitals).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
+async fn correct_vitals(
+    state: State<'_, AppState>,
+    vital_signs_id: Uuid,
+    correction: VitalSignsCorrection,
+) -> Res<Local<VitalSigns>> {
+    state.ws.correct_vitals(vital_signs_id, correction).await
 }
 
 #[tauri::command(rename_all = "snake_case")]
@@ -684,6 +693,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         register_patient,
         record_vitals,
         acknowledge_escalation,
+        correct_vitals,
         day_appointments,
         appointments_between_dates,
         move_appointment,

@@ -71,6 +71,13 @@ fn table() -> Vec<Case> {
             "/api/v1/patients/{id}/vitals",
             Perm(VitalSignsWrite),
         ),
+        // the role's permission; the set is the caller's own where the role may record one
+        // (others' sets: the recorder-or-clinician rule, tests/tests/corrections.rs)
+        case(
+            Method::POST,
+            "/api/v1/vitals/{id}/correction",
+            Perm(VitalSignsWrite),
+        ),
         case(Method::GET, "/api/v1/appointments", Perm(AppointmentRead)),
         case(Method::POST, "/api/v1/appointments", Perm(AppointmentWrite)),
         case(
@@ -257,6 +264,30 @@ impl Fixtures<'_> {
                 (
                     t.replace("{id}", p["id"].as_str().unwrap_or_default()),
                     Some(json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 72})),
+                )
+            }
+            ("POST", "/api/v1/vitals/{id}/correction") => {
+                let p = self.patient().await?;
+                let pid = p["id"].as_str().unwrap_or_default();
+                let set = json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 72});
+                let own = login["access_token"].as_str().unwrap_or_default();
+                let path = format!("/api/v1/patients/{pid}/vitals");
+                let (mut s, mut v) = self
+                    .http
+                    .call(Method::POST, &path, Some(own), Some(set.clone()))
+                    .await?;
+                if s == 403 {
+                    (s, v) = self
+                        .http
+                        .call(Method::POST, &path, Some(&self.admin), Some(set))
+                        .await?;
+                }
+                anyhow::ensure!(s == 201, "fixture vital signs: {s} {v}");
+                (
+                    t.replace("{id}", v["id"].as_str().unwrap_or_default()),
+                    Some(
+                        json!({"patient_id": pid, "status": "entered-in-error", "reason": "matrix"}),
+                    ),
                 )
             }
             ("POST", "/api/v1/appointments") => {

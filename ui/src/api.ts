@@ -35,6 +35,7 @@ import type { StaffMember } from "./bindings/StaffMember";
 import type { SyncStatus } from "./bindings/SyncStatus";
 import type { UserInfo } from "./bindings/UserInfo";
 import type { VitalSigns } from "./bindings/VitalSigns";
+import type { VitalSignsCorrection } from "./bindings/VitalSignsCorrection";
 import type { Availability } from "./bindings/Availability";
 import type { AvailabilityUpdate } from "./bindings/AvailabilityUpdate";
 import type { AvailabilityView } from "./bindings/AvailabilityView";
@@ -152,6 +153,12 @@ export const api = {
   registerPatient: (patient: NewPatient) => call<Local<Patient>>("register_patient", { patient }),
   recordVitals: (patient_id: string, vitals: NewVitalSigns) =>
     call<Local<VitalSigns>>("record_vitals", { patient_id, vitals }),
+  /**
+   * Marks a set entered in error, or amends its values, with a reason (the recorder or a
+   * clinician; queued offline like any write). Answers the set as it now shows.
+   */
+  correctVitals: (vital_signs_id: string, correction: VitalSignsCorrection) =>
+    call<Local<VitalSigns>>("correct_vitals", { vital_signs_id, correction }),
   /** The signed-in person acknowledges the escalation a set's NEWS2 calls for (audited). */
   acknowledgeEscalation: (patient_id: string, vital_signs_id: string) =>
     call<EscalationAck>("acknowledge_escalation", { patient_id, vital_signs_id }),

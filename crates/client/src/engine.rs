@@ -870,6 +870,7 @@ pub(crate) fn record_answer(
                 MutationKind::RecordVitals(_) => Some("this vital-signs set"),
                 MutationKind::EditPatient(_)
                 | MutationKind::DeletePatient
+                | MutationKind::CorrectVitals(_)
                 | MutationKind::EditAppointment { .. } => None,
             };
             if let Some(what) = created {

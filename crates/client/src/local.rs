@@ -6,8 +6,8 @@ use chrono::{DateTime, Utc};
 use medoffice_model::search::{fold, SearchTerm};
 use medoffice_model::{
     provisional_mrn, AdministrativeSex, AgeAt, Appointment, AppointmentField, AppointmentStatus,
-    EntityKind, MutationKind, NewAppointment, NewPatient, NewVitalSignsForPatient, Patient,
-    StaffMember, VitalSigns,
+    CorrectionNote, EntityKind, MutationKind, NewAppointment, NewPatient, NewVitalSignsForPatient,
+    ObservationStatus, Patient, StaffMember, VitalSigns,
 };
 use serde_json::Value;
 use uuid::Uuid;
@@ -57,6 +57,8 @@ fn provisional_vitals(
         entered_offline: v.vitals.entered_offline.unwrap_or(false),
         flags: m.flags_for_age(age, sex),
         news2: m.news2_for_age(age),
+        status: ObservationStatus::Final,
+        correction: None,
         revision: 0,
         created_at: at,
     }
@@ -110,6 +112,7 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
             MutationKind::RegisterPatient(_)
             | MutationKind::DeletePatient
             | MutationKind::RecordVitals(_)
+            | MutationKind::CorrectVitals(_)
             | MutationKind::BookAppointment(_) => continue,
         };
         if let (Some(obj), Value::Object(changes)) = (v.as_object_mut(), written) {
@@ -212,21 +215,19 @@ pub fn vitals_of(
     tz: chrono_tz::Tz,
 ) -> Result<Vec<Local<VitalSigns>>, CommandError> {
     let subject = patient(cache, patient_id)?.map(|p| (p.record.date_of_birth, p.record.sex));
-    let mut out: Vec<Local<VitalSigns>> = cache
-        .vitals_of(patient_id)?
-        .into_iter()
-        .map(|v| Local {
-            record: v,
-            pending: false,
-            rejected: None,
-            held: None,
-        })
-        .collect();
-    for e in cache.outbox_where(
+    let queued = cache.outbox_where(
         of(EntityKind::VitalSigns, Some(patient_id)),
         usize::MAX >> 1,
-    )? {
-        if out.iter().any(|o| o.record.id == e.mutation.id) {
+    )?;
+    // each set with the outbox entries about it (its creation, its corrections), in order
+    let mut sets: Vec<(VitalSigns, Vec<OutboxEntry>)> = cache
+        .vitals_of(patient_id)?
+        .into_iter()
+        .map(|v| (v, Vec::new()))
+        .collect();
+    for e in queued {
+        if let Some((_, entries)) = sets.iter_mut().find(|(v, _)| v.id == e.mutation.id) {
+            entries.push(e);
             continue;
         }
         if let MutationKind::RecordVitals(v) = &e.mutation.kind {
@@ -235,12 +236,53 @@ pub fn vitals_of(
                 let age = subject.map(|(b, _)| AgeAt::on(b, day));
                 let sex = subject.map_or(AdministrativeSex::Unknown, |(_, s)| s);
                 let rec = provisional_vitals(e.mutation.id, v, e.user_id, e.created_at, age, sex);
-                out.push(wrap(rec, std::slice::from_ref(&e)));
+                sets.push((rec, vec![e]));
             }
         }
     }
+    let mut out: Vec<Local<VitalSigns>> = sets
+        .into_iter()
+        .map(|(v, entries)| {
+            let day = v.measured_at.with_timezone(&tz).date_naive();
+            let age = subject.map(|(b, _)| AgeAt::on(b, day));
+            let sex = subject.map_or(AdministrativeSex::Unknown, |(_, s)| s);
+            wrap(corrected(v, &entries, age, sex), &entries)
+        })
+        .collect();
     out.sort_by_key(|v| std::cmp::Reverse(v.record.measured_at));
     Ok(out)
+}
+
+/// A set as it will be once its queued corrections are sent (refused ones left out): the
+/// status, who corrected it and why, and for an amendment the new values with their flags and
+/// NEWS2 for `age` and `sex` (as the server will compute them). A set already entered in error
+/// takes no more corrections, as on the server.
+fn corrected(
+    mut v: VitalSigns,
+    entries: &[OutboxEntry],
+    age: Option<AgeAt>,
+    sex: AdministrativeSex,
+) -> VitalSigns {
+    for e in entries.iter().filter(|e| e.state != "rejected") {
+        let MutationKind::CorrectVitals(c) = &e.mutation.kind else {
+            continue;
+        };
+        if v.status == ObservationStatus::EnteredInError {
+            break;
+        }
+        if let (ObservationStatus::Amended, Some(m)) = (c.status, &c.measurements) {
+            v.flags = m.flags_for_age(age, sex);
+            v.news2 = m.news2_for_age(age);
+            v.measurements = m.clone();
+        }
+        v.status = c.status;
+        v.correction = Some(CorrectionNote {
+            reason: c.reason.trim().to_owned(),
+            by: e.user_id,
+            at: e.created_at,
+        });
+    }
+    v
 }
 
 /// One vital-signs set queued here (and not yet in the cache), as [`vitals_of`] shows it.

@@ -12,7 +12,7 @@
 use chrono::{DateTime, Utc};
 use medoffice_model::{
     AppointmentField, Edit, EntityKind, Mutation, MutationDecodeError, MutationKind, NewPatient,
-    Patient, PatientField, Permission, PATIENT_EDITABLE_FIELDS,
+    ObservationStatus, Patient, PatientField, Permission, PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use uuid::Uuid;
@@ -46,6 +46,24 @@ fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
                 .with_timezone(&s.tz())
                 .format("%Y-%m-%d %H:%M")
         ),
+        MutationKind::CorrectVitals(c) => {
+            let what = match c.status {
+                ObservationStatus::Amended => "Amendment",
+                _ => "Entered-in-error mark",
+            };
+            let when = local::vitals_of(cache, c.patient_id, s.tz())
+                .ok()
+                .and_then(|l| l.into_iter().find(|v| v.record.id == e.mutation.id))
+                .map(|v| {
+                    v.record
+                        .measured_at
+                        .with_timezone(&s.tz())
+                        .format(" measured %Y-%m-%d %H:%M")
+                        .to_string()
+                })
+                .unwrap_or_default();
+            format!("{what} of vital signs for {}{when}", name_of(c.patient_id))
+        }
         MutationKind::BookAppointment(a) => format!(
             "Booking for {} on {}",
             name_of(a.patient_id),
@@ -384,6 +402,10 @@ impl Workstation {
                 n.vitals
                     .validate(s.now())
                     .map_err(CommandError::validation)?;
+            }
+            MutationKind::CorrectVitals(c) => {
+                Self::require(s, Permission::VitalSignsWrite)?;
+                c.validate().map_err(CommandError::validation)?;
             }
             // edits are checked by the server's merge, as when first sent
             MutationKind::EditPatient(_)

@@ -147,6 +147,55 @@ impl Workstation {
         }
     }
 
+    /// Corrects a recorded set of a patient known here: marks it entered in error, or amends
+    /// its values, with a reason (`medoffice_model::correction`). Offline-safe: queued like any
+    /// write, shown corrected at once. Refused here as the server would: a set not on this
+    /// workstation (`not_found`), a person who neither recorded it nor is a clinician
+    /// (`forbidden`), an amendment of a set entered in error (`conflict`), a bad body
+    /// (`validation`). Marking a set entered in error twice changes nothing.
+    pub async fn correct_vitals(
+        &self,
+        vital_signs_id: Uuid,
+        correction: medoffice_model::VitalSignsCorrection,
+    ) -> Result<Local<VitalSigns>, CommandError> {
+        use medoffice_model::ObservationStatus;
+        let s = self.session().await?;
+        Self::require(&s, Permission::VitalSignsWrite)?;
+        let patient_id = correction.patient_id;
+        let find = |s: &crate::engine::Session| -> Result<Local<VitalSigns>, CommandError> {
+            local::vitals_of(&s.cache(), patient_id, s.tz())?
+                .into_iter()
+                .find(|v| v.record.id == vital_signs_id)
+                .ok_or_else(|| {
+                    CommandError::new(
+                        ErrorCode::NotFound,
+                        "No such vital-signs set for this patient on this workstation",
+                    )
+                })
+        };
+        let set = find(&s)?;
+        if !medoffice_model::may_correct_vitals(s.user.role, s.user.id, set.record.recorded_by) {
+            return Err(CommandError::new(
+                ErrorCode::Forbidden,
+                "Only the person who recorded this set or a clinician may correct it",
+            ));
+        }
+        correction.validate().map_err(CommandError::validation)?;
+        if set.record.status == ObservationStatus::EnteredInError {
+            if correction.status == ObservationStatus::EnteredInError {
+                return Ok(set);
+            }
+            return Err(CommandError::new(
+                ErrorCode::Conflict,
+                "This set was marked entered in error: it cannot be amended. Record a new set instead.",
+            ));
+        }
+        let kind = MutationKind::CorrectVitals(correction);
+        self.enqueue(&s, Mutation::new(vital_signs_id, kind))
+            .await?;
+        find(&s)
+    }
+
     /// Books an appointment. A time outside the clinic's or the provider's hours or in a block
     /// is refused at once as `outside_availability`, naming why, unless `outside_hours_reason`
     /// is given by a role that may override (a reason for a time that fits is dropped). A clash

@@ -11,6 +11,7 @@
 //! | `vital_signs.read`, `appointment.read` (a patient's appointments) | reads |
 //! | `patient.create`, `patient.update`, `patient.delete` | writes |
 //! | `vital_signs.create`, `appointment.create`, `appointment.overbook`, `appointment.update` | writes |
+//! | `vital_signs.entered_in_error`, `vital_signs.amend` (the reason in `detail`) | corrections |
 //! | `user.create` | staff |
 //! | `sync.full_download` | a workstation pulled the whole clinic (feed from revision 0) |
 //! | `import.synthea`, `import.legacy` | bulk imports (one entry each, counts in `detail`) |

@@ -329,6 +329,8 @@ pub enum MutationKind {
     DeletePatient,
     /// `vital_signs.create`: record a measurement set for a patient.
     RecordVitals(NewVitalSignsForPatient),
+    /// `vital_signs.update`: mark a set entered in error, or amend its values, with a reason.
+    CorrectVitals(crate::VitalSignsCorrection),
     /// `appointment.create`: book a visit.
     BookAppointment(crate::NewAppointment),
     /// `appointment.update`: move, re-status or annotate a booking from a base revision.
@@ -436,7 +438,7 @@ impl MutationKind {
             Self::RegisterPatient(_) | Self::EditPatient(_) | Self::DeletePatient => {
                 EntityKind::Patient
             }
-            Self::RecordVitals(_) => EntityKind::VitalSigns,
+            Self::RecordVitals(_) | Self::CorrectVitals(_) => EntityKind::VitalSigns,
             Self::BookAppointment(_) | Self::EditAppointment { .. } => EntityKind::Appointment,
         }
     }
@@ -447,7 +449,9 @@ impl MutationKind {
             Self::RegisterPatient(_) | Self::RecordVitals(_) | Self::BookAppointment(_) => {
                 MutationOp::Create
             }
-            Self::EditPatient(_) | Self::EditAppointment { .. } => MutationOp::Update,
+            Self::EditPatient(_) | Self::EditAppointment { .. } | Self::CorrectVitals(_) => {
+                MutationOp::Update
+            }
             Self::DeletePatient => MutationOp::Delete,
         }
     }
@@ -457,6 +461,7 @@ impl MutationKind {
     fn named_patient(&self) -> Option<Uuid> {
         match self {
             Self::RecordVitals(v) => Some(v.patient_id),
+            Self::CorrectVitals(c) => Some(c.patient_id),
             Self::BookAppointment(a) => Some(a.patient_id),
             Self::RegisterPatient(_)
             | Self::EditPatient(_)
@@ -473,6 +478,7 @@ impl MutationKind {
             Self::RegisterPatient(_)
             | Self::DeletePatient
             | Self::RecordVitals(_)
+            | Self::CorrectVitals(_)
             | Self::BookAppointment(_) => None,
         }
     }
@@ -513,6 +519,7 @@ impl Mutation {
         let v = match &self.kind {
             MutationKind::RegisterPatient(p) => serde_json::to_value(p),
             MutationKind::RecordVitals(v) => serde_json::to_value(v),
+            MutationKind::CorrectVitals(c) => serde_json::to_value(c),
             MutationKind::BookAppointment(a) => serde_json::to_value(a),
             MutationKind::EditPatient(e) => Ok(Value::Object(e.to_object())),
             MutationKind::EditAppointment {
@@ -568,6 +575,7 @@ impl Mutation {
                 v.vitals.id = Some(id);
                 MutationKind::RecordVitals(v)
             }
+            (Some(VitalSigns), Some(Update)) => MutationKind::CorrectVitals(body(data)?),
             (Some(Appointment), Some(Create)) => {
                 let mut a: crate::NewAppointment = body(data)?;
                 a.id = Some(id);
@@ -788,6 +796,36 @@ mod tests {
     }
 
     #[test]
+    fn a_correction_is_a_vital_signs_update_naming_its_patient() {
+        let p = Uuid::new_v4();
+        let set = Uuid::new_v4();
+        let m = decode(json!({"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "update",
+            "id": set, "data": {"patient_id": p, "status": "entered-in-error", "reason": "wrong patient"}}))
+        .unwrap();
+        assert_eq!(
+            (m.entity(), m.op()),
+            (EntityKind::VitalSigns, MutationOp::Update)
+        );
+        assert_eq!(m.patient_id(), Some(p));
+        assert_eq!(m.kind.base_revision(), None);
+        match &m.kind {
+            MutationKind::CorrectVitals(c) => {
+                assert_eq!(c.status, crate::ObservationStatus::EnteredInError);
+                assert_eq!(c.measurements, None);
+            }
+            other => panic!("not a correction: {other:?}"),
+        }
+        assert_eq!(Mutation::decode(&m.encode()).unwrap(), m);
+        // a status this build does not know is a field error, not a crash
+        let err = decode(
+            json!({"mutation_id": Uuid::new_v4(), "entity": "vital_signs", "op": "update",
+            "id": set, "data": {"patient_id": p, "status": "preliminary", "reason": "x"}}),
+        )
+        .unwrap_err();
+        assert!(matches!(err, MutationDecodeError::Invalid(_)), "{err:?}");
+    }
+
+    #[test]
     fn an_unknown_kind_is_refused_by_name() {
         let err = decode(
             json!({"mutation_id": Uuid::new_v4(), "entity": "room", "op": "create",
@@ -805,7 +843,7 @@ mod tests {
         assert!(err.to_string().contains("update the server"));
         let err = decode(
             json!({"mutation_id": Uuid::new_v4(), "entity": "vital_signs",
-            "op": "update", "id": Uuid::new_v4(), "data": {}}),
+            "op": "delete", "id": Uuid::new_v4(), "data": {}}),
         )
         .unwrap_err();
         assert!(matches!(err, MutationDecodeError::Unsupported { .. }));

@@ -139,6 +139,13 @@ pub struct VitalSigns {
     pub flags: Vec<String>,
     /// NEWS2 total when every parameter was measured.
     pub news2: Option<i32>,
+    /// FHIR `Observation.status`: `final` as recorded, `amended` after its values were
+    /// corrected, `entered-in-error` when withdrawn (kept, but out of flags and charts).
+    #[serde(default)]
+    pub status: crate::ObservationStatus,
+    /// Who corrected it, when and why (for `amended` and `entered-in-error`).
+    #[serde(default)]
+    pub correction: Option<crate::CorrectionNote>,
     /// Feed revision.
     #[ts(type = "number")]
     pub revision: i64,

@@ -89,6 +89,7 @@ pub struct ApiJson<T>(pub T);
         patients::rest::delete_patient,
         vitals::rest::list_vitals,
         vitals::rest::create_vitals,
+        vitals::rest::correct_vitals,
         appointments::rest::list_appointments,
         appointments::rest::create_appointment,
         appointments::rest::patch_appointment,
@@ -198,6 +199,10 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route(
             "/api/v1/patients/{id}/vitals",
             get(vitals::rest::list_vitals).post(vitals::rest::create_vitals),
+        )
+        .route(
+            "/api/v1/vitals/{id}/correction",
+            post(vitals::rest::correct_vitals),
         )
         .route(
             "/api/v1/appointments",

@@ -373,6 +373,10 @@ async fn run_mutation(
             let (v, _) = vitals::record_vitals(conn, actor, v.patient_id, v.vitals.clone()).await?;
             Ok(applied(v.revision, Some(to_value(&v)?)))
         }
+        MutationKind::CorrectVitals(c) => {
+            let v = vitals::correct_vitals(conn, actor, m.id, c).await?;
+            Ok(applied(v.revision, Some(to_value(&v)?)))
+        }
         MutationKind::BookAppointment(new) => {
             let (a, _) = appointments::book_appointment(conn, actor, new.clone()).await?;
             Ok(applied(a.revision, Some(to_value(&a)?)))

@@ -528,6 +528,8 @@ impl Gen {
                 years: 40,
                 days: 40 * 365 + 10,
             })),
+            status: Default::default(),
+            correction: None,
             measurements: m,
             notes: n.notes,
             entered_offline: false,

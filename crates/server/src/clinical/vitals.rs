@@ -4,7 +4,8 @@
 
 use chrono::{NaiveDate, Utc};
 use medoffice_model::{
-    AdministrativeSex, AgeAt, Consciousness, Measurements, NewVitalSigns, Permission, VitalSigns,
+    AdministrativeSex, AgeAt, Consciousness, CorrectionNote, Measurements, NewVitalSigns,
+    ObservationStatus, Permission, VitalSigns, VitalSignsCorrection,
 };
 use sqlx::{PgConnection, Row};
 use uuid::Uuid;
@@ -18,7 +19,8 @@ macro_rules! vitals_cols {
     () => {
         "id, patient_id, measured_at, recorded_by, systolic_mmhg, diastolic_mmhg, heart_rate_bpm, \
          respiratory_rate_bpm, temperature_c, spo2_pct, on_oxygen, consciousness, weight_kg, height_cm, \
-         pain_score, notes, entered_offline, flags, news2, revision, created_at"
+         pain_score, notes, entered_offline, flags, news2, status, correction_reason, corrected_by, \
+         corrected_at, revision, created_at"
     };
 }
 pub(crate) use vitals_cols;
@@ -48,6 +50,21 @@ pub fn vitals_from_row(r: &sqlx::postgres::PgRow) -> Result<VitalSigns, sqlx::Er
         entered_offline: r.try_get("entered_offline")?,
         flags: r.try_get("flags")?,
         news2: r.try_get("news2")?,
+        status: {
+            let s: String = r.try_get("status")?;
+            ObservationStatus::parse(&s).ok_or_else(|| sqlx::Error::ColumnDecode {
+                index: "status".into(),
+                source: format!("not an observation status: {s}").into(),
+            })?
+        },
+        correction: match (
+            r.try_get::<Option<String>, _>("correction_reason")?,
+            r.try_get::<Option<Uuid>, _>("corrected_by")?,
+            r.try_get::<Option<chrono::DateTime<Utc>>, _>("corrected_at")?,
+        ) {
+            (Some(reason), Some(by), Some(at)) => Some(CorrectionNote { reason, by, at }),
+            _ => None,
+        },
         revision: r.try_get("revision")?,
         created_at: r.try_get("created_at")?,
     })
@@ -213,6 +230,117 @@ pub async fn insert_vitals(
     vitals_from_row(&row)
 }
 
+/// Corrects a recorded set: marks it entered in error, or amends its values (flags and NEWS2
+/// recomputed for the patient's age and sex then; the version before is kept in
+/// `vital_signs_versions`). Allowed to the set's recorder and to clinicians
+/// ([`medoffice_model::may_correct_vitals`]; 403 otherwise). 404 when the set is not this
+/// patient's in this clinic; 422 by field for a bad body; 409 `entered-in-error` for an
+/// amendment of a withdrawn set. Marking a withdrawn set entered in error again changes nothing
+/// (the same answer, so a resent outbox entry is harmless). Audited as
+/// `vital_signs.entered_in_error` or `vital_signs.amend`.
+pub async fn correct_vitals(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    c: &VitalSignsCorrection,
+) -> AppResult<VitalSigns> {
+    actor.require(Permission::VitalSignsWrite)?;
+    c.validate().map_err(AppError::Validation)?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        vitals_cols!(),
+        " FROM vital_signs WHERE id = $1 AND patient_id = $2 AND NOT deleted FOR UPDATE"
+    ))
+    .bind(id)
+    .bind(c.patient_id)
+    .fetch_optional(&mut *conn)
+    .await?
+    .ok_or(AppError::NotFound("vital signs"))?;
+    let before = vitals_from_row(&row)?;
+    if !medoffice_model::may_correct_vitals(actor.role, actor.user_id, before.recorded_by) {
+        return Err(AppError::Forbidden);
+    }
+    let reason = c.reason.trim();
+    let action = match c.status {
+        ObservationStatus::Amended => "vital_signs.amend",
+        _ => "vital_signs.entered_in_error",
+    };
+    if before.status == ObservationStatus::EnteredInError {
+        if c.status == ObservationStatus::EnteredInError {
+            return Ok(before);
+        }
+        return Err(AppError::Conflict {
+            message: "This set was marked entered in error: it cannot be amended. Record a new set instead.".into(),
+            details: Some(serde_json::json!({ "status": before.status })),
+        });
+    }
+    let updated = match (&c.status, &c.measurements) {
+        (ObservationStatus::Amended, Some(m)) => {
+            sqlx::query(
+                "INSERT INTO vital_signs_versions (vital_signs_id, tenant_id, revision, record, superseded_by)                  VALUES ($1, $2, $3, $4, $5)",
+            )
+            .bind(id)
+            .bind(actor.tenant_id)
+            .bind(before.revision)
+            .bind(sqlx::types::Json(&before))
+            .bind(actor.user_id)
+            .execute(&mut *conn)
+            .await?;
+            let (birth, sex, tz): (NaiveDate, String, String) = sqlx::query_as(
+                "SELECT p.date_of_birth, p.sex, (SELECT time_zone FROM tenants) FROM patients p WHERE p.id = $1",
+            )
+            .bind(c.patient_id)
+            .fetch_one(&mut *conn)
+            .await?;
+            let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+            let age = AgeAt::on(birth, before.measured_at.with_timezone(&tz).date_naive());
+            let sex = AdministrativeSex::parse(&sex).unwrap_or(AdministrativeSex::Unknown);
+            sqlx::query(concat!(
+                "UPDATE vital_signs SET systolic_mmhg = $2, diastolic_mmhg = $3, heart_rate_bpm = $4,                  respiratory_rate_bpm = $5, temperature_c = $6, spo2_pct = $7, on_oxygen = $8, consciousness = $9,                  weight_kg = $10, height_cm = $11, pain_score = $12, flags = $13, news2 = $14, status = 'amended',                  correction_reason = $15, corrected_by = $16, corrected_at = now(), updated_by = $16, updated_at = now()                  WHERE id = $1 RETURNING ",
+                vitals_cols!()
+            ))
+            .bind(id)
+            .bind(m.systolic_mmhg)
+            .bind(m.diastolic_mmhg)
+            .bind(m.heart_rate_bpm)
+            .bind(m.respiratory_rate_bpm)
+            .bind(m.temperature_c)
+            .bind(m.spo2_pct)
+            .bind(m.on_oxygen)
+            .bind(consciousness_text(m))
+            .bind(m.weight_kg)
+            .bind(m.height_cm)
+            .bind(m.pain_score)
+            .bind(m.flags_for_age(Some(age), sex))
+            .bind(m.news2_for_age(Some(age)))
+            .bind(reason)
+            .bind(actor.user_id)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+        _ => {
+            sqlx::query(concat!(
+                "UPDATE vital_signs SET status = 'entered-in-error', correction_reason = $2, corrected_by = $3,                  corrected_at = now(), updated_by = $3, updated_at = now() WHERE id = $1 RETURNING ",
+                vitals_cols!()
+            ))
+            .bind(id)
+            .bind(reason)
+            .bind(actor.user_id)
+            .fetch_one(&mut *conn)
+            .await?
+        }
+    };
+    let after = vitals_from_row(&updated)?;
+    audit::record_detail(
+        conn,
+        actor,
+        AuditEntry::success(action, "vital_signs", Some(id), Some(c.patient_id)),
+        Some(&format!("reason: {reason}")),
+    )
+    .await?;
+    Ok(after)
+}
+
 /// REST handlers of `/api/v1/patients/{id}/vitals`.
 pub mod rest {
     use axum::extract::{Path, Query, State};
@@ -220,6 +348,7 @@ pub mod rest {
     use axum::Json;
     use medoffice_model::{
         ErrorBody, ListMeta, ListResponse, NewVitalSigns, Permission, VitalSigns,
+        VitalSignsCorrection,
     };
     use serde::Deserialize;
     use uuid::Uuid;
@@ -312,5 +441,43 @@ pub mod rest {
             r,
         )
         .await
+    }
+
+    /// Corrects a recorded set: `entered-in-error` withdraws it (it stays in the history, out of
+    /// flags and charts), `amended` replaces its values (flags and NEWS2 recomputed; the version
+    /// before is kept). A reason is required. The recorder or a clinician only (403); 404 when
+    /// the set is not the named patient's; 409 when amending a set entered in error.
+    #[utoipa::path(post, path = "/api/v1/vitals/{id}/correction", request_body = VitalSignsCorrection, tag = "vital signs",
+    responses((status = 200, body = VitalSigns), (status = 403, body = ErrorBody), (status = 404, body = ErrorBody),
+              (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    pub async fn correct_vitals(
+        State(st): State<AppState>,
+        actor: Actor,
+        Path(id): Path<Uuid>,
+        ApiJson(c): ApiJson<VitalSignsCorrection>,
+    ) -> AppResult<Json<VitalSigns>> {
+        let action = if c.status == medoffice_model::ObservationStatus::Amended {
+            "vital_signs.amend"
+        } else {
+            "vital_signs.entered_in_error"
+        };
+        let r = async {
+            let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            let v = super::correct_vitals(&mut tx, &actor, id, &c).await?;
+            tx.commit().await?;
+            Ok(v)
+        }
+        .await;
+        audited(
+            &st,
+            &actor,
+            action,
+            "vital_signs",
+            Some(id),
+            Some(c.patient_id),
+            r,
+        )
+        .await
+        .map(Json)
     }
 }
