@@ -456,7 +456,7 @@ export class App {
       case "chart":
         return chartScreen(ctx, route.patientId);
       case "vitals":
-        return vitalsScreen(ctx, route.patientId);
+        return vitalsScreen(ctx, route.patientId, route.amendId);
       case "schedule":
         return scheduleScreen(ctx, route.date);
       case "book":

@@ -54,6 +54,11 @@ pub struct ClinicalRules {
     pub api_error_codes: &'static [ApiErrorCode],
     /// Every colour a visit type may have ([`crate::VisitColour`]).
     pub visit_colours: &'static [crate::VisitColour],
+    /// Roles that may correct a vital-sign set someone else recorded
+    /// ([`crate::may_correct_vitals`]; the recorder may always correct their own).
+    pub clinician_roles: &'static [crate::Role],
+    /// Longest reason for a correction, characters.
+    pub correction_reason_max: usize,
 }
 
 /// The bands of children of one age and administrative sex.
@@ -193,6 +198,8 @@ pub fn clinical_rules() -> ClinicalRules {
         error_codes: ErrorCode::ALL,
         api_error_codes: ApiErrorCode::ALL,
         visit_colours: crate::VisitColour::ALL,
+        clinician_roles: crate::CLINICIAN_ROLES,
+        correction_reason_max: crate::CORRECTION_REASON_MAX,
     }
 }
 

@@ -5,6 +5,7 @@ import type { ErrorCode } from "./ErrorCode";
 import type { FlagBand } from "./FlagBand";
 import type { MinutesRange } from "./MinutesRange";
 import type { News2Rules } from "./News2Rules";
+import type { Role } from "./Role";
 import type { StatusRule } from "./StatusRule";
 import type { VisitColour } from "./VisitColour";
 import type { VitalLimit } from "./VitalLimit";
@@ -74,4 +75,13 @@ api_error_codes: Array<ApiErrorCode>,
 /**
  * Every colour a visit type may have ([`crate::VisitColour`]).
  */
-visit_colours: Array<VisitColour>, };
+visit_colours: Array<VisitColour>, 
+/**
+ * Roles that may correct a vital-sign set someone else recorded
+ * ([`crate::may_correct_vitals`]; the recorder may always correct their own).
+ */
+clinician_roles: Array<Role>, 
+/**
+ * Longest reason for a correction, characters.
+ */
+correction_reason_max: number, };

@@ -3674,5 +3674,10 @@ export const RULES: ClinicalRules = {
     "rose",
     "violet",
     "slate"
-  ]
+  ],
+  "clinician_roles": [
+    "nurse",
+    "physician"
+  ],
+  "correction_reason_max": 500
 };

@@ -14,7 +14,7 @@ describe("audit actions in words", () => {
   });
   it("still says something readable for an action it does not know", () => {
     expect(actionLabel("patient.merge_records")).toBe("Patient: merge records");
-    expect(actionLabel("vital_signs.amend")).toBe("Vital signs: amend");
+    expect(actionLabel("vital_signs.reweigh")).toBe("Vital signs: reweigh");
     expect(actionLabel("weird")).toBe("Weird");
   });
   it("names outcomes, including sign-in reasons", () => {

@@ -97,7 +97,7 @@ describe("printed pages", () => {
   });
 
   it("the visit summary prints the latest day's sets with their flags and NEWS2", () => {
-    const base = { patient_id: "p1", recorded_by: "u", notes: null, entered_offline: false, revision: 1, created_at: "2026-12-07T15:00:00Z" };
+    const base = { patient_id: "p1", recorded_by: "u", notes: null, entered_offline: false, status: "final" as const, correction: null, revision: 1, created_at: "2026-12-07T15:00:00Z" };
     const vitals: VitalSigns[] = [
       { ...base, id: "old", measured_at: "2026-11-01T15:00:00Z", flags: [], news2: 0, heart_rate_bpm: 70 },
       { ...base, id: "v1", measured_at: "2026-12-07T15:10:00Z", flags: ["systolic_mmhg:high", "spo2_pct:low"], news2: 5, systolic_mmhg: 168, diastolic_mmhg: 95, spo2_pct: 91, temperature_c: 37.2 },

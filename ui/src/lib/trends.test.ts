@@ -11,6 +11,8 @@ function set(measured_at: string, m: Partial<VitalSigns>, flags: string[] = [], 
   return {
     pending,
     record: {
+      status: "final",
+      correction: null,
       id: measured_at,
       patient_id: "p",
       measured_at,

@@ -20,6 +20,8 @@ import type { News2Risk } from "../bindings/News2Risk";
 import type { News2Escalation } from "../bindings/News2Escalation";
 import type { NumericField } from "../bindings/NumericField";
 import type { VitalLimit } from "../bindings/VitalLimit";
+import type { Role } from "../bindings/Role";
+import type { VitalSigns } from "../bindings/VitalSigns";
 import { RULES } from "../bindings/rules";
 import { ageAt } from "./dates";
 import { utcToZoned } from "./tz";
@@ -243,6 +245,23 @@ export function flagsForAge(m: Measurements, age: AgeAt | null, sex: Administrat
  */
 export function thresholdsForAge(age: AgeAt | null, sex: AdministrativeSex): Partial<Record<FlaggedField, FlagThreshold>> {
   return age === null || adultThresholdsApply(age) ? ADULT_THRESHOLDS : byField(childBands(age, sex));
+}
+
+/**
+ * A set marked entered in error (FHIR `entered-in-error`): kept in the history, struck through,
+ * but out of the flags, the trend charts, the banner's latest set, NEWS2 escalation and printed
+ * summaries.
+ */
+export function isWithdrawn(v: Pick<VitalSigns, "status">): boolean {
+  return v.status === "entered-in-error";
+}
+
+/**
+ * `may_correct_vitals` in correction.rs: the person who recorded a set may correct it, and so
+ * may a clinician (`RULES.clinician_roles`), if their role records vital signs at all.
+ */
+export function mayCorrectVitals(user: { id: string; role: Role }, recordedBy: string, canRecord: boolean): boolean {
+  return canRecord && (user.id === recordedBy || RULES.clinician_roles.includes(user.role));
 }
 
 /**

@@ -13,12 +13,99 @@ import { h, replace } from "../dom";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, STATUS_LABEL, patientName } from "../lib/format";
 import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
-import { bmi, flagOf } from "../lib/vitals";
+import { RULES } from "../bindings/rules";
+import { bmi, flagOf, isWithdrawn, mayCorrectVitals } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { flaggedCell, news2Badge, patientBanner, syncBadges } from "./common";
 import { trendPanel } from "./trends";
 
-function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: string) => string, units: UnitPrefs): HTMLElement {
+/** What the vitals table does with a set the person may correct. */
+interface Corrections {
+  /** Marks the set entered in error with `reason`; resolves when taken (a refusal rejects). */
+  withdraw(v: VitalSigns, reason: string): Promise<void>;
+  /** Opens the vitals form to amend the set. */
+  amend(v: VitalSigns): void;
+}
+
+/** "Entered in error by Nina Nurse on 2026-12-06 17:52: wrong patient", for the history. */
+function correctionWords(ctx: Ctx, v: VitalSigns, staffName: (id: string) => string): string {
+  const c = v.correction;
+  const what = isWithdrawn(v) ? "Entered in error" : "Amended";
+  return c ? `${what} by ${staffName(c.by)} on ${formatDateTime(c.at, ctx.tz)}: ${c.reason}` : what;
+}
+
+/**
+ * The row under a set where its correction is asked for: the reason (required), then either
+ * "Mark entered in error" or "Amend values…" (the vitals form, filled with the set).
+ */
+function correctionRow(ctx: Ctx, v: VitalSigns, columns: number, corrections: Corrections, close: () => void): HTMLElement {
+  const reason = h("input", {
+    type: "text",
+    id: `correct-reason-${v.id}`,
+    class: "correct-reason",
+    "data-testid": "correct-reason",
+    maxlength: RULES.correction_reason_max,
+    placeholder: "e.g. wrong patient, wrong device",
+    "aria-describedby": `correct-error-${v.id}`,
+  });
+  const error = h("span", { class: "field-error", id: `correct-error-${v.id}`, "data-testid": "correct-error", role: "alert" });
+  reason.addEventListener("input", () => {
+    error.textContent = "";
+    reason.removeAttribute("aria-invalid");
+  });
+  const withdraw = h(
+    "button",
+    {
+      type: "submit",
+      class: "btn btn-danger",
+      "data-testid": "correct-withdraw",
+      onclick: (e: Event) => {
+        e.preventDefault();
+        const why = reason.value.trim();
+        if (!why) {
+          error.textContent = "Say why the set is entered in error.";
+          reason.setAttribute("aria-invalid", "true");
+          reason.focus();
+          return;
+        }
+        withdraw.disabled = true;
+        corrections.withdraw(v, why).catch((err: CommandError) => {
+          withdraw.disabled = false;
+          error.textContent = err.message;
+        });
+      },
+    },
+    "Mark entered in error",
+  );
+  const row = h(
+    "tr",
+    { class: "correct-row", "data-testid": "correct-row" },
+    h(
+      "td",
+      { colspan: columns },
+      h(
+        "form",
+        { class: "correct-form", novalidate: true, onkeydown: (e: Event) => {
+            if ((e as KeyboardEvent).key !== "Escape") return;
+            e.stopPropagation();
+            close();
+          },
+        },
+        h("label", { for: `correct-reason-${v.id}` }, `Correct the set of ${formatDateTime(v.measured_at, ctx.tz)}. Reason`),
+        reason,
+        withdraw,
+        h("button", { type: "button", class: "btn", "data-testid": "correct-amend", onclick: () => corrections.amend(v) }, "Amend values…"),
+        h("button", { type: "button", class: "btn", onclick: close }, "Cancel"),
+        error,
+        h("p", { class: "small muted" }, "A set entered in error stays in the history, struck through, and leaves the flags, the charts and printed summaries."),
+      ),
+    ),
+  );
+  queueMicrotask(() => reason.focus());
+  return row;
+}
+
+function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: string) => string, units: UnitPrefs, corrections: Corrections | null): HTMLElement {
   const head: [string, string][] = [
     ["Date / time", ""],
     ["BP", "mmHg"],
@@ -34,10 +121,13 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
     ["Pain", "0–10"],
     ["NEWS2", ""],
     ["Recorded by", ""],
+    ["", ""],
   ];
   const body = vitals.flatMap((l) => {
     const v = l.record;
-    const f = (field: string) => flagOf(v.flags, field);
+    const withdrawn = isWithdrawn(v);
+    // a set entered in error is out of the flags: its values are shown plain, struck through
+    const f = (field: string) => (withdrawn ? null : flagOf(v.flags, field));
     const num = (x: number | undefined, field: string, fmt: (n: number) => string = String) =>
       x === undefined || x === null ? h("span", { class: "muted" }, "") : flaggedCell(fmt(x), f(field), field);
     // The number only; its marker comes from the record's `bmi:low` / `bmi:high` flag.
@@ -48,20 +138,29 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
         "data-testid": "vitals-row",
         "data-vitals-id": v.id,
         "data-pending": l.pending ? "true" : "false",
-        class: `${l.pending ? "row-pending" : ""} ${l.rejected ? "row-rejected" : ""}`,
+        "data-status": v.status,
+        class: `${l.pending ? "row-pending" : ""} ${l.rejected ? "row-rejected" : ""} ${withdrawn ? "row-withdrawn" : ""}`,
       },
       h(
         "td",
         { class: "nowrap" },
         formatDateTime(v.measured_at, ctx.tz),
-        l.pending || l.rejected || l.held || v.entered_offline
-          ? h("div", { class: "cell-badges" }, v.entered_offline && !l.pending ? h("span", { class: "badge", title: "Entered while offline" }, "entered offline") : null, ...syncBadges(l))
+        l.pending || l.rejected || l.held || v.entered_offline || v.status !== "final"
+          ? h(
+              "div",
+              { class: "cell-badges" },
+              v.status !== "final"
+                ? h("span", { class: `badge badge-${v.status}`, "data-testid": "vitals-status", title: correctionWords(ctx, v, staffName) }, withdrawn ? "entered in error" : "amended")
+                : null,
+              v.entered_offline && !l.pending ? h("span", { class: "badge", title: "Entered while offline" }, "entered offline") : null,
+              ...syncBadges(l),
+            )
           : null,
       ),
       h(
         "td",
         { class: "nowrap num" },
-        v.systolic_mmhg !== undefined ? [num(v.systolic_mmhg, "systolic_mmhg"), " / ", num(v.diastolic_mmhg, "diastolic_mmhg")] : "",
+        v.systolic_mmhg != null ? [num(v.systolic_mmhg, "systolic_mmhg"), " / ", num(v.diastolic_mmhg, "diastolic_mmhg")] : "",
       ),
       h("td", { class: "num" }, num(v.heart_rate_bpm, "heart_rate_bpm")),
       h("td", { class: "num" }, num(v.respiratory_rate_bpm, "respiratory_rate_bpm")),
@@ -73,10 +172,47 @@ function vitalsTable(ctx: Ctx, vitals: Local<VitalSigns>[], staffName: (id: stri
       h("td", { class: "num" }, num(v.height_cm, "height_cm", (x) => formatInUnit(x, units.height))),
       h("td", { class: "num" }, b === null ? "" : flaggedCell(b.toFixed(1), f("bmi"), "bmi")),
       h("td", { class: "num" }, num(v.pain_score, "pain_score")),
-      h("td", null, news2Badge(v)),
+      h("td", null, withdrawn ? h("span", { class: "muted" }, "—") : news2Badge(v)),
       h("td", { class: "by" }, staffName(v.recorded_by)),
+      h(
+        "td",
+        { class: "row-actions" },
+        corrections && !withdrawn && !l.rejected && !l.held && mayCorrectVitals(ctx.user, v.recorded_by, ctx.can("vital_signs_write"))
+          ? h(
+              "button",
+              {
+                type: "button",
+                class: "link-btn",
+                "data-testid": "vitals-correct",
+                "aria-expanded": "false",
+                "aria-label": `Correct the set of ${formatDateTime(v.measured_at, ctx.tz)}`,
+                onclick: (e: Event) => {
+                  const btn = e.currentTarget as HTMLButtonElement;
+                  const open = tr.nextElementSibling?.classList.contains("correct-row") ? tr.nextElementSibling : null;
+                  if (open) {
+                    open.remove();
+                    btn.setAttribute("aria-expanded", "false");
+                    return;
+                  }
+                  btn.setAttribute("aria-expanded", "true");
+                  const row = correctionRow(ctx, v, head.length, corrections, () => {
+                    row.remove();
+                    btn.setAttribute("aria-expanded", "false");
+                    btn.focus();
+                  });
+                  tr.after(row);
+                },
+              },
+              "Correct",
+            )
+          : null,
+      ),
     );
-    return v.notes ? [tr, h("tr", { class: "notes-row" }, h("td", { colspan: head.length }, h("span", { class: "muted" }, "Note: "), v.notes))] : [tr];
+    const rows = [tr];
+    if (v.status !== "final")
+      rows.push(h("tr", { class: `correction-row${withdrawn ? " withdrawn" : ""}`, "data-testid": "vitals-correction" }, h("td", { colspan: head.length }, correctionWords(ctx, v, staffName))));
+    if (v.notes) rows.push(h("tr", { class: "notes-row" }, h("td", { colspan: head.length }, h("span", { class: "muted" }, "Note: "), v.notes)));
+    return rows;
   });
   return h(
     "div",
@@ -260,7 +396,17 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
             "section",
             { class: "panel", "aria-labelledby": "vitals-title" },
             h("h2", { id: "vitals-title" }, "Vital signs"),
-            vitalsTable(ctx, c.vitals, staffName, units),
+            vitalsTable(ctx, c.vitals, staffName, units, {
+              withdraw: async (v, reason) => {
+                const saved = await api.correctVitals(v.id, { patient_id: patientId, status: "entered-in-error", reason });
+                ctx.toast(
+                  `Set of ${formatDateTime(v.measured_at, ctx.tz)} marked entered in error${saved.pending && !ctx.online() ? " on this workstation; it will be sent when the server is reachable" : ""}.`,
+                  "success",
+                );
+                await load();
+              },
+              amend: (v) => ctx.open({ name: "vitals", patientId, amendId: v.id }),
+            }),
             legend(),
           )
         : null,

@@ -10,7 +10,7 @@ import { CONSCIOUSNESS_LABEL, SEX_LABEL, patientName } from "../lib/format";
 import { formatDateTime, utcToZoned } from "../lib/tz";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
 import type { EscalationAck } from "../bindings/EscalationAck";
-import { ageAtMeasurement, escalationText, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { ageAtMeasurement, escalationText, isWithdrawn, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
 
 /** "not yet synced" / "rejected" / "held" markers of a local record. */
 export function syncBadges(l: Local<unknown>): HTMLElement[] {
@@ -93,10 +93,10 @@ export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news
   );
 }
 
-/** The latest recorded set of `vitals` (by measurement time; none: null). */
+/** The latest recorded set of `vitals` (by measurement time; none: null); a set entered in error is not one. */
 export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
   let latest: VitalSigns | null = null;
-  for (const l of vitals) if (!latest || l.record.measured_at > latest.measured_at) latest = l.record;
+  for (const l of vitals) if (!isWithdrawn(l.record) && (!latest || l.record.measured_at > latest.measured_at)) latest = l.record;
   return latest;
 }
 

@@ -10,6 +10,7 @@ import { h, replace } from "../dom";
 import { appointmentCardDoc, dayListDoc, visitSummaryDoc, type PrintDoc } from "../lib/print";
 import { loadUnitPrefs } from "../lib/units";
 import { formatTime } from "../lib/tz";
+import { isWithdrawn } from "../lib/vitals";
 import type { Ctx, Route, Screen } from "../ui/context";
 
 /** What to print. */
@@ -75,7 +76,8 @@ export function printScreen(ctx: Ctx, route: PrintRoute): Screen {
       return appointmentCardDoc({ clinic, patient: chart.patient.record, rows, nowMs: nowMs(), tz: ctx.tz });
     }
     const tempUnit = loadUnitPrefs(globalThis.localStorage).temperature;
-    const vitals = chart.vitals.filter((v) => !v.rejected && !v.held).map((v) => v.record);
+    // sets entered in error are withdrawn: not printed
+    const vitals = chart.vitals.filter((v) => !v.rejected && !v.held && !isWithdrawn(v.record)).map((v) => v.record);
     return visitSummaryDoc({ clinic, patient: chart.patient.record, vitals, today: ctx.today(), tz: ctx.tz, tempUnit });
   };
 

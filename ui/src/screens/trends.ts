@@ -14,6 +14,7 @@ import { h, replace } from "../dom";
 import { formatDateTime } from "../lib/tz";
 import { defaultPeriod, periodStart, xRange, TREND_PERIODS, trendCharts, type TrendChart, type TrendPeriod } from "../lib/trends";
 import { loadUnitPrefs } from "../lib/units";
+import { isWithdrawn } from "../lib/vitals";
 import type { Ctx } from "../ui/context";
 
 /** Chart.js, loaded the first time a chart is drawn (its own chunk). */
@@ -243,8 +244,9 @@ export function trendPanel(ctx: Ctx): TrendPanel {
     if (!last) return;
     const my = ++drawSeq;
     destroyCharts();
-    // a set the server refused is not a measurement of the patient (the table shows it, marked)
-    const vitals = last.vitals.filter((v) => !v.rejected);
+    // a set the server refused, or one entered in error, is not a measurement of the patient
+    // (the table shows it, marked)
+    const vitals = last.vitals.filter((v) => !v.rejected && !isWithdrawn(v.record));
     const { dob, sex } = last;
     const today = ctx.today();
     const period =

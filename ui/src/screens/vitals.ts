@@ -8,6 +8,7 @@ import type { AgeAt } from "../bindings/AgeAt";
 import type { CommandError } from "../bindings/CommandError";
 import type { Consciousness } from "../bindings/Consciousness";
 import type { Local } from "../bindings/Local";
+import type { VitalSigns } from "../bindings/VitalSigns";
 import type { Measurements } from "../bindings/Measurements";
 import type { NewVitalSigns } from "../bindings/NewVitalSigns";
 import type { Patient } from "../bindings/Patient";
@@ -31,6 +32,7 @@ import {
   ageAtMeasurement,
   bmi as bmiOf,
   childAgeWords,
+  isWithdrawn,
   checkField,
   flagOf,
   flagsForAge,
@@ -84,8 +86,12 @@ export function bmiCategory(b: number): string {
   return "obese";
 }
 
-export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
-  const draftKey = `vitals:${patientId}`;
+/**
+ * The vitals form: a new set, or with `amendId` the amendment of a recorded set (its values
+ * filled in, its time fixed, a reason required; `medoffice_model::correction`).
+ */
+export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Screen {
+  const draftKey = amendId ? `vitals-amend:${amendId}` : `vitals:${patientId}`;
   const draft = ctx.drafts.get(draftKey) as Draft | undefined;
   const id = draft?.id ?? newId();
   const units: UnitPrefs = draft?.units ?? loadUnitPrefs(localStorage);
@@ -98,6 +104,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     .patientChart(patientId)
     .then((c) => {
       patient = c.patient;
+      if (amendId) startAmending(c.vitals.find((v) => v.record.id === amendId) ?? null);
       replace(
         head,
         patientBanner({
@@ -187,7 +194,14 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     nf("pain_score").f,
     notes,
   ];
-  const allFields: Field[] = [measuredAt, ...ordered];
+  const reason = field(textInput({ maxlength: RULES.correction_reason_max, placeholder: "e.g. typing slip: SpO2 was 97" }), {
+    id: "vitals-amend-reason",
+    name: "reason",
+    label: "Reason for the amendment",
+  });
+  reason.control.value = dv.reason ?? "";
+  reason.wrap.hidden = !amendId;
+  const allFields: Field[] = [measuredAt, ...ordered, ...(amendId ? [reason] : [])];
 
   const bmiOut = h("div", { class: "summary-value", id: "vitals-bmi", "data-testid": "vitals-bmi" });
   const news2Out = h("div", { class: "summary-value", id: "vitals-news2", "data-testid": "vitals-news2" });
@@ -208,7 +222,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     "div",
     { class: "banner banner-info", "data-testid": "vitals-restored" },
     "Your unsaved entry for this patient was kept. ",
-    h("button", { type: "button", class: "link-btn", "data-testid": "vitals-discard", onclick: () => { ctx.drafts.delete(draftKey); ctx.replace({ name: "vitals", patientId }); } }, "Discard it and start again"),
+    h("button", { type: "button", class: "link-btn", "data-testid": "vitals-discard", onclick: () => { ctx.drafts.delete(draftKey); ctx.replace({ name: "vitals", patientId, amendId }); } }, "Discard it and start again"),
   );
   restored.hidden = !draft;
   const save = h("button", { type: "submit", class: "btn btn-primary", id: "vitals-save", "data-testid": "vitals-save" }, "Save vitals", h("kbd", { "aria-hidden": "true" }, "Ctrl+Enter"));
@@ -216,18 +230,51 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
   const form = h(
     "form",
     { id: "vitals-form", "data-testid": "vitals-form", class: "vitals-form", novalidate: true, "aria-labelledby": "vitals-title" },
-    h("div", { class: "vitals-top" }, measuredAt.wrap, h("fieldset", { class: "units" }, h("legend", null, "Units (remembered)"), tempUnit.wrap, weightUnit.wrap, heightUnit.wrap)),
+    h("div", { class: "vitals-top" }, measuredAt.wrap, reason.wrap, h("fieldset", { class: "units" }, h("legend", null, "Units (remembered)"), tempUnit.wrap, weightUnit.wrap, heightUnit.wrap)),
     h("div", { class: "vitals-main" }, h("div", { class: "vitals-grid" }, ...ordered.map((f) => f.wrap)), summary),
     h("div", { class: "form-actions" }, save, cancel),
   );
   const el = h(
     "section",
     { class: "screen form-screen vitals-screen", "aria-labelledby": "vitals-title", "data-patient-id": patientId },
-    h("div", { class: "screen-head vitals-head" }, h("h1", { id: "vitals-title" }, "Record vitals"), head),
+    h("div", { class: "screen-head vitals-head" }, h("h1", { id: "vitals-title" }, amendId ? "Amend vitals" : "Record vitals"), head),
     restored,
     err,
     form,
   );
+
+  /** The set being amended, once the chart answered (null otherwise). */
+  let amending: VitalSigns | null = null;
+  /** Fills the form with the set to amend (unless a draft of this amendment was kept), fixes its time. */
+  const startAmending = (found: Local<VitalSigns> | null) => {
+    if (!found || isWithdrawn(found.record)) {
+      setBanner(err, found ? "This set was marked entered in error: it cannot be amended. Record a new set instead." : "This set is not in the patient's record on this workstation.");
+      save.disabled = true;
+      return;
+    }
+    const v = found.record;
+    amending = v;
+    const w = utcToZoned(v.measured_at, ctx.tz);
+    measuredAt.control.value = `${w.date} ${w.time}`;
+    measuredAt.control.readOnly = true;
+    measuredAt.control.title = "";
+    measuredAt.wrap.append(
+      h("div", { class: "field-hint", "data-testid": "vitals-amend-time-note" }, "Not amended: if the time is wrong, mark the set entered in error and record it again."),
+    );
+    if (!draft) {
+      for (const [n, { spec, f }] of numeric) {
+        const value = v[n];
+        if (value === undefined || value === null) continue;
+        const u = spec.unit();
+        f.control.value = u ? formatInUnit(value, u as TemperatureUnit | WeightUnit | HeightUnit) : String(value);
+      }
+      onOxygen.control.checked = v.on_oxygen === true;
+      consciousness.control.value = v.consciousness ?? "";
+    }
+    renderLive();
+  };
+  notes.wrap.hidden = Boolean(amendId);
+  save.firstChild!.textContent = amendId ? "Save amendment" : "Save vitals";
 
   const unitOf = (n: NumericField): FieldUnit => nf(n).spec.unit();
   const check = (n: NumericField, final: boolean) => checkField(n, nf(n).f.control.value, unitOf(n), final);
@@ -382,7 +429,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     else if (final && s.value !== undefined && d.value === undefined) dia.setError("is required with systolic");
     else if (final && s.value === undefined && d.value !== undefined) nf("systolic_mmhg").f.setError("is required with diastolic");
   };
-  for (const f of [onOxygen, consciousness, notes, measuredAt]) {
+  for (const f of [onOxygen, consciousness, notes, measuredAt, reason]) {
     f.control.addEventListener("input", () => {
       if (f !== notes) f.setError(null);
       renderLive();
@@ -432,8 +479,11 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
       const c = check(n, true);
       if (c.error) errors[n] = [c.error];
     }
-    const at = parseMeasuredAt(measuredAt.control.value, ctx.tz, nowMs());
+    const at = amending
+      ? ({ ok: true, instant: amending.measured_at } as const)
+      : parseMeasuredAt(measuredAt.control.value, ctx.tz, nowMs());
     if (!at.ok) errors.measured_at = [at.error];
+    if (amendId && !reason.control.value.trim()) errors.reason = ["say why the values are amended"];
     const m = currentSet();
     for (const [k, v] of Object.entries(validateMeasurements(m))) if (!errors[k]) errors[k] = v;
     if ([...notes.control.value].length > 2000) errors.notes = ["must be at most 2000 characters"];
@@ -451,6 +501,17 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     save.disabled = true;
     save.firstChild!.textContent = "Saving…";
     try {
+      if (amendId) {
+        const saved = await api.correctVitals(amendId, { patient_id: patientId, status: "amended", reason: reason.control.value.trim(), measurements: m });
+        ctx.drafts.delete(draftKey);
+        const n = saved.record.flags.length;
+        ctx.toast(
+          `Set amended${saved.pending && !ctx.online() ? " on this workstation; it will be sent when the server is reachable" : ""}.${n > 0 ? ` ${n} abnormal ${n === 1 ? "value" : "values"} flagged.` : ""}`,
+          n > 0 ? "warn" : "success",
+        );
+        ctx.back();
+        return;
+      }
       const saved = await api.recordVitals(patientId, body);
       ctx.drafts.delete(draftKey);
       const n = saved.record.flags.length;
@@ -473,7 +534,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
     } finally {
       busy = false;
       save.disabled = false;
-      save.firstChild!.textContent = "Save vitals";
+      save.firstChild!.textContent = amendId ? "Save amendment" : "Save vitals";
     }
   };
   form.addEventListener("submit", (e) => {
@@ -492,7 +553,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string): Screen {
 
   const screen: Screen = {
     el,
-    title: "Record vitals",
+    title: amendId ? "Amend vitals" : "Record vitals",
     focus: () => nf("systolic_mmhg").f.control.focus(),
     form: { save: () => void submit(), close: () => ctx.back() },
   };

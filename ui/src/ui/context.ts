@@ -11,7 +11,7 @@ export type Route =
   | { name: "patients" }
   | { name: "register" }
   | { name: "chart"; patientId: string }
-  | { name: "vitals"; patientId: string }
+  | { name: "vitals"; patientId: string; amendId?: string }
   | { name: "schedule"; date?: string }
   | { name: "book"; patientId?: string; date?: string; providerId?: string | null; time?: string; duration?: number }
   | { name: "today" }
