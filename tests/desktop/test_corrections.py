@@ -1,6 +1,6 @@
 """Correcting recorded vital signs in the real app (issue 16).
 
-A nurse records a set on Maynard Mosciski that belonged to the patient in the next bed: she opens
+A nurse records a set on Rosalia Olivo that belonged to the patient in the next bed: she opens
 "Correct" on its row, is told a reason is needed, gives one and marks it entered in error. The
 set stays in the history, struck through, with who and why; it leaves the banner's latest set and
 the trend charts. She then records a set with a typing slip (SpO2 79 for 97), amends it from the
@@ -36,11 +36,12 @@ def record(d, values):
 def test_a_set_is_entered_in_error_and_another_amended(workstation, screenshot_dir):
     d = workstation("corrections").driver
     sign_in(d, "nurse")
-    open_chart(d, "mosciski", "Mosciski, Maynard")
+    # a patient no other scenario records on (they share one server)
+    open_chart(d, "olivo", "Olivo, Rosalia")
     before = len(rows(d, "vitals-row"))
     known = ids(d)
 
-    # the wrong patient's set: 150/95, 130/min (flagged for a 12-year-old)
+    # the wrong patient's set: 150/95, 130/min (flagged)
     record(d, (("vitals-systolic_mmhg", "150"), ("vitals-diastolic_mmhg", "95"), ("vitals-heart_rate_bpm", "130")))
     wait(d).until(lambda x: len(rows(x, "vitals-row")) == before + 1)
     (wrong,) = ids(d) - known

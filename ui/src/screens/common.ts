@@ -93,10 +93,15 @@ export function news2Badge(v: Pick<VitalSigns, "news2"> & Parameters<typeof news
   );
 }
 
-/** The latest recorded set of `vitals` (by measurement time; none: null); a set entered in error is not one. */
+/**
+ * The latest recorded set of `vitals` (by measurement time, then the later recorded of two
+ * taken at one time; none: null); a set entered in error is not one.
+ */
 export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
   let latest: VitalSigns | null = null;
-  for (const l of vitals) if (!isWithdrawn(l.record) && (!latest || l.record.measured_at > latest.measured_at)) latest = l.record;
+  const later = (a: VitalSigns, b: VitalSigns) =>
+    Date.parse(a.measured_at) - Date.parse(b.measured_at) || Date.parse(a.created_at) - Date.parse(b.created_at);
+  for (const l of vitals) if (!isWithdrawn(l.record) && (!latest || later(l.record, latest) > 0)) latest = l.record;
   return latest;
 }
 
