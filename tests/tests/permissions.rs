@@ -43,6 +43,8 @@ fn table() -> Vec<Case> {
     vec![
         case(Method::GET, "/health", Public),
         case(Method::GET, "/api/v1/openapi.json", Public),
+        // no token: reachable from --metrics-allow only (loopback here; tests/tests/metrics.rs)
+        case(Method::GET, "/metrics", Public),
         case(Method::POST, "/api/v1/auth/login", Public),
         case(Method::POST, "/api/v1/auth/refresh", Public),
         // authenticated by the refresh token it revokes, so an expired access token can still log out

@@ -474,14 +474,22 @@ pub async fn seal_pending(pool: &PgPool) -> Result<i64, sqlx::Error> {
 /// The sealer of this server process: [`seal_pending`] every [`SEAL_EVERY`], for as long as
 /// the runtime lives. Several processes may run it at once (the clinic's head row serialises
 /// them). A failure (database down) is logged and retried at the next tick.
-pub fn spawn_sealer(pool: PgPool) -> tokio::task::JoinHandle<()> {
+pub fn spawn_sealer(
+    pool: PgPool,
+    metrics: std::sync::Arc<crate::metrics::Metrics>,
+) -> tokio::task::JoinHandle<()> {
     tokio::spawn(async move {
         let mut tick = tokio::time::interval(SEAL_EVERY);
         tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
         loop {
             tick.tick().await;
-            if let Err(e) = seal_pending(&pool).await {
-                tracing::warn!(error = %e, "could not chain new audit entries; retrying");
+            match seal_pending(&pool).await {
+                // a pass returns when a batch came back short: nothing was left behind
+                Ok(n) => metrics.sealed(u64::try_from(n).unwrap_or(0), true),
+                Err(e) => {
+                    metrics.audit_seal_failures.inc();
+                    tracing::warn!(error = %e, "could not chain new audit entries; retrying");
+                }
             }
         }
     })

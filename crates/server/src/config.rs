@@ -63,6 +63,15 @@ pub struct ServeConfig {
     /// TLS, CORS, request limits.
     #[command(flatten)]
     pub transport: crate::transport::TransportConfig,
+    /// Addresses (CIDR, comma-separated) that may read `/metrics`; everyone else gets 403.
+    /// The connection's address counts, or the client a trusted proxy names.
+    #[arg(
+        long,
+        env = "MEDOFFICE_METRICS_ALLOW",
+        value_delimiter = ',',
+        default_value = "127.0.0.1/32,::1/128"
+    )]
+    pub metrics_allow: Vec<ipnet::IpNet>,
 }
 
 /// A plan limit as typed on the command line: a number (at least 1), or `unlimited`.
@@ -148,6 +157,10 @@ impl ServeConfig {
             default_max_patients: PlanLimit(Some(10_000)),
             jwt_secret_file: None,
             transport: crate::transport::TransportConfig::for_tests(),
+            metrics_allow: vec![
+                ipnet::IpNet::from(std::net::IpAddr::from([127, 0, 0, 1])),
+                ipnet::IpNet::from(std::net::IpAddr::from(std::net::Ipv6Addr::LOCALHOST)),
+            ],
         }
     }
 }

@@ -19,6 +19,7 @@ pub mod hub;
 pub mod import;
 pub mod legacy;
 pub mod lockout;
+pub mod metrics;
 pub mod plan;
 pub mod ratelimit;
 pub mod signin;
@@ -54,6 +55,8 @@ pub struct AppState {
     pub hub: hub::Hub,
     /// Group commit of a clinic's concurrent vital-sign sets.
     pub vitals: clinical::batch::VitalsBatcher,
+    /// This process's Prometheus metrics (`/metrics`).
+    pub metrics: Arc<metrics::Metrics>,
 }
 
 /// A JSON body whose rejections become [`AppError`] (400 malformed, 413 too large, 422 field).
@@ -71,6 +74,7 @@ pub struct ApiJson<T>(pub T);
     ),
     paths(
         health::health,
+        metrics::scrape,
         signin::login,
         signin::refresh,
         signin::logout,
@@ -256,6 +260,12 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/audit", get(audit_log::list))
         .route("/api/v1/audit/export", get(audit_log::export))
         .route("/api/v1/audit/access", post(audit_log::report_access))
+        .route("/metrics", get(metrics::scrape))
+        // every route above, counted and timed by its template
+        .route_layer(axum::middleware::from_fn_with_state(
+            state.metrics.clone(),
+            metrics::track,
+        ))
         .fallback(not_found)
         .method_not_allowed_fallback(method_not_allowed)
         .layer(axum::middleware::from_fn(run_to_completion))
@@ -297,7 +307,8 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
     let pool = db::connect_serving(database_url, 16).await?;
     let hub = hub::Hub::new(pool.clone());
     let listener_task = hub.spawn_listener();
-    let sealer_task = audit_chain::spawn_sealer(pool.clone());
+    let metrics = Arc::new(metrics::Metrics::new());
+    let sealer_task = audit_chain::spawn_sealer(pool.clone(), metrics.clone());
     let vitals = clinical::batch::VitalsBatcher::new(pool.clone());
     let tcp = std::net::TcpListener::bind(config.bind)?;
     let addr = tcp.local_addr()?;
@@ -308,6 +319,7 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         keys: auth::Keys::new(&key),
         hub,
         vitals,
+        metrics,
     };
     let limiter_task = ratelimit::spawn_sweeper(limiter.clone());
     let router = app(state, limiter);

@@ -138,7 +138,18 @@ pub async fn push(
                 tokio::time::sleep(Duration::from_millis(pause)).await;
                 attempt += 1;
             }
-            r => return r.map(|results| Json(PushResponse { results })),
+            r => {
+                let results = r?;
+                for result in &results {
+                    st.metrics.mutation(match result.status {
+                        MutationStatus::Applied => "applied",
+                        MutationStatus::Duplicate => "duplicate",
+                        MutationStatus::Conflict => "conflict",
+                        MutationStatus::Rejected => "rejected",
+                    });
+                }
+                return Ok(Json(PushResponse { results }));
+            }
         }
     }
 }
@@ -417,7 +428,12 @@ pub async fn ws(
         .map_err(AppError::Internal)?;
     let ends = st.hub.session_ends();
     let pool = st.pool.clone();
-    Ok(upgrade.on_upgrade(move |socket| serve_socket(socket, sub, actor, ends, pool)))
+    let metrics = st.metrics.clone();
+    Ok(upgrade.on_upgrade(move |socket| async move {
+        metrics.websockets.inc();
+        serve_socket(socket, sub, actor, ends, pool, &metrics).await;
+        metrics.websockets.dec();
+    }))
 }
 
 async fn send(socket: &mut WebSocket, msg: &ServerMessage) -> bool {
@@ -473,6 +489,7 @@ async fn serve_socket(
     actor: Actor,
     mut ends: tokio::sync::broadcast::Receiver<uuid::Uuid>,
     pool: sqlx::PgPool,
+    metrics: &crate::metrics::Metrics,
 ) {
     if !send(
         &mut socket,
@@ -499,6 +516,7 @@ async fn serve_socket(
                     // workstation pulls the page instead (audited there)
                     if !audit_live_page(&pool, &actor, &page).await { break; }
                     if socket.send(Message::Text(page.text.to_string().into())).await.is_err() { break; }
+                    metrics.feed_pages_pushed.inc();
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
                     // This socket fell behind: close it; the client reconnects and pulls the feed.
