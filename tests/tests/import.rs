@@ -253,3 +253,68 @@ async fn repeated_readings_and_head_circumference_are_reported_by_reason() -> an
     tx.commit().await?;
     Ok(())
 }
+
+/// The import commands show their progress on a terminal (a bar a stage, with counts and the
+/// time left) and nothing else where the output is read by a program: with `--json` the output
+/// is the report alone, and a pipe gets no bar either.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn imports_show_progress_on_a_terminal_and_stay_quiet_with_json() -> anyhow::Result<()> {
+    let sys = System::start().await?;
+    sys.clinic("bars", "UTC").await?;
+    let bin = medoffice_e2e::server_bin_path()?;
+    let dir = sample();
+    let args = ["import-synthea", "--tenant", "bars", "--dir"];
+
+    // --json, read by a program: the report as JSON on stdout, nothing on stderr
+    let out = std::process::Command::new(&bin)
+        .args(args)
+        .arg(&dir)
+        .arg("--json")
+        .env("DATABASE_URL", &sys.database_url)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    assert!(
+        out.status.success(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+    let report: serde_json::Value = serde_json::from_slice(&out.stdout)?;
+    assert!(
+        report["patients_imported"].as_u64().is_some_and(|n| n > 0),
+        "{report}"
+    );
+    assert_eq!(String::from_utf8_lossy(&out.stderr), "", "no bar on a pipe");
+
+    // on a terminal (a pseudo-terminal from `script`): a bar per stage, then the summary
+    let command = format!("{} {} {}", bin.display(), args.join(" "), dir.display());
+    let out = std::process::Command::new("script")
+        .args(["-qec", &command, "/dev/null"])
+        .env("DATABASE_URL", &sys.database_url)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    let shown = String::from_utf8_lossy(&out.stdout);
+    assert!(out.status.success(), "{shown}");
+    for stage in ["patients", "observations", "vital-sign sets", "past visits"] {
+        assert!(
+            shown.contains(stage),
+            "no {stage} bar on the terminal: {shown}"
+        );
+    }
+    assert!(shown.contains(" left"), "the time left is shown: {shown}");
+    // run again, everything is already there: the summary says so
+    assert!(shown.contains("already"), "{shown}");
+
+    // not a terminal, no --json: the summary alone
+    let out = std::process::Command::new(&bin)
+        .args(args)
+        .arg(&dir)
+        .env("DATABASE_URL", &sys.database_url)
+        .env("RUST_LOG", "warn")
+        .output()?;
+    assert!(out.status.success());
+    assert!(
+        !String::from_utf8_lossy(&out.stderr).contains("patients"),
+        "no bar on a pipe"
+    );
+    Ok(())
+}

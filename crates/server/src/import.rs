@@ -236,6 +236,17 @@ pub async fn import_synthea(
     importer: Uuid,
     dir: &Path,
 ) -> anyhow::Result<ImportReport> {
+    import_synthea_with(pool, tenant_id, importer, dir, &crate::progress::Quiet).await
+}
+
+/// [`import_synthea`], saying how far it has come to `progress` (a terminal's bars).
+pub async fn import_synthea_with(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    importer: Uuid,
+    dir: &Path,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<ImportReport> {
     let mut report = ImportReport::default();
     let mut tx = db::tenant_tx(pool, tenant_id).await?;
     let today = clinical::clinic_today(&mut tx)
@@ -247,10 +258,12 @@ pub async fn import_synthea(
 
     // Encounters first: they give each patient's first-seen date and each observation's clinician.
     let encounters = read_csv::<EncounterCsv>(&dir.join("encounters.csv"))?;
+    progress.stage("encounters", encounters.len() as u64);
     let mut first_seen: HashMap<String, NaiveDate> = HashMap::new();
     let mut encounter_provider: HashMap<String, String> = HashMap::new();
     let mut good_encounters = Vec::new();
     for e in encounters {
+        progress.advance(1);
         report.encounters_read += 1;
         match e {
             Ok(e) => {
@@ -272,7 +285,10 @@ pub async fn import_synthea(
     let mut patient_ids: HashMap<String, Uuid> = HashMap::new();
     // date of birth and sex, for the vital signs' flags
     let mut birth_dates: HashMap<String, (NaiveDate, AdministrativeSex)> = HashMap::new();
-    for p in read_csv::<PatientCsv>(&dir.join("patients.csv"))? {
+    let patients = read_csv::<PatientCsv>(&dir.join("patients.csv"))?;
+    progress.stage("patients", patients.len() as u64);
+    for p in patients {
+        progress.advance(1);
         report.patients_read += 1;
         let p = match p {
             Ok(p) => p,
@@ -406,7 +422,10 @@ pub async fn import_synthea(
     // Vital signs: group mapped observations by (patient, time) into measurement sets.
     let field_of: HashMap<&str, &str> = VITAL_SIGN_LOINC.iter().copied().collect();
     let mut sets: BTreeMap<(String, String), (Measurements, String)> = BTreeMap::new();
-    for o in read_csv::<ObservationCsv>(&dir.join("observations.csv"))? {
+    let observations = read_csv::<ObservationCsv>(&dir.join("observations.csv"))?;
+    progress.stage("observations", observations.len() as u64);
+    for o in observations {
+        progress.advance(1);
         report.observations_read += 1;
         let o = match o {
             Ok(o) => o,
@@ -489,7 +508,9 @@ pub async fn import_synthea(
         }
         report.vital_sign_observations_mapped += 1;
     }
+    progress.stage("vital-sign sets", sets.len() as u64);
     for ((patient, date), (m, encounter)) in sets {
+        progress.advance(1);
         let Some(measured_at) = parse_instant(&date) else {
             report.skip("vital-sign set: DATE is not an instant");
             continue;
@@ -541,7 +562,9 @@ pub async fn import_synthea(
     }
 
     // Encounters become completed appointments.
+    progress.stage("past visits", good_encounters.len() as u64);
     for e in good_encounters {
+        progress.advance(1);
         let Some(&patient_id) = patient_ids.get(&e.patient) else {
             report.skip("encounter: patient not imported");
             continue;
@@ -616,6 +639,7 @@ pub async fn import_synthea(
         report.appointments_imported
     );
     crate::audit::record_import(&mut tx, tenant_id, importer, "import.synthea", &detail).await?;
+    progress.finish();
     tx.commit().await?;
     Ok(report)
 }

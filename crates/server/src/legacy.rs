@@ -1146,6 +1146,26 @@ pub async fn import_legacy(
     path: &Path,
     options: &LegacyOptions,
 ) -> anyhow::Result<LegacyReport> {
+    import_legacy_with(
+        pool,
+        tenant_id,
+        importer,
+        path,
+        options,
+        &crate::progress::Quiet,
+    )
+    .await
+}
+
+/// [`import_legacy`], saying how far it has come to `progress` (a terminal's bars).
+pub async fn import_legacy_with(
+    pool: &PgPool,
+    tenant_id: Uuid,
+    importer: Uuid,
+    path: &Path,
+    options: &LegacyOptions,
+    progress: &dyn crate::progress::Progress,
+) -> anyhow::Result<LegacyReport> {
     let owned = path.to_owned();
     let table = tokio::task::spawn_blocking(move || read_legacy_file(&owned)).await??;
     let mut report = LegacyReport {
@@ -1208,7 +1228,9 @@ pub async fn import_legacy(
 
     let mut seen_keys: HashMap<String, usize> = HashMap::new();
     let mut seen_names: HashMap<String, usize> = HashMap::new();
+    progress.stage("rows", table.rows.len() as u64);
     for row in &table.rows {
+        progress.advance(1);
         let p = match prepare_row(row, &cx) {
             Ok(p) => p,
             Err(issue) => {
@@ -1299,6 +1321,7 @@ pub async fn import_legacy(
         report.rows_not_imported
     );
     crate::audit::record_import(&mut tx, tenant_id, importer, "import.legacy", &detail).await?;
+    progress.finish();
     tx.commit().await?;
     Ok(report)
 }

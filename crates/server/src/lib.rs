@@ -21,6 +21,7 @@ pub mod legacy;
 pub mod lockout;
 pub mod metrics;
 pub mod plan;
+pub mod progress;
 pub mod ratelimit;
 pub mod signin;
 pub mod sync;

@@ -282,7 +282,12 @@ async fn main() -> anyhow::Result<()> {
             let pool = db::connect(&url, 2).await?;
             let tenant_id = tenant_id(&pool, &tenant).await?;
             let importer = user_id(&pool, tenant_id, &as_user).await?;
-            let report = import::import_synthea(&pool, tenant_id, importer, &dir).await?;
+            let report = if json {
+                import::import_synthea(&pool, tenant_id, importer, &dir).await?
+            } else {
+                let bars = medoffice_server::progress::TerminalBars::default();
+                import::import_synthea_with(&pool, tenant_id, importer, &dir, &bars).await?
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
@@ -300,7 +305,13 @@ async fn main() -> anyhow::Result<()> {
             let tenant_id = tenant_id(&pool, &tenant).await?;
             let importer = user_id(&pool, tenant_id, &as_user).await?;
             let options = legacy::LegacyOptions { date_order };
-            let report = legacy::import_legacy(&pool, tenant_id, importer, &file, &options).await?;
+            let report = if json {
+                legacy::import_legacy(&pool, tenant_id, importer, &file, &options).await?
+            } else {
+                let bars = medoffice_server::progress::TerminalBars::default();
+                legacy::import_legacy_with(&pool, tenant_id, importer, &file, &options, &bars)
+                    .await?
+            };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
             } else {
