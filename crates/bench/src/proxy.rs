@@ -21,6 +21,8 @@ struct Control {
     cut_on: Option<(Vec<u8>, usize)>,
     cuts_done: usize,
     connections: usize,
+    /// Where new connections go instead of the first target (another server now).
+    target: Option<SocketAddr>,
 }
 
 /// A running proxy. Dropping it stops accepting; open connections end with it.
@@ -42,10 +44,10 @@ impl Proxy {
         let (c, g) = (control.clone(), generation.clone());
         let task = tokio::spawn(async move {
             while let Ok((client, _)) = listener.accept().await {
-                let offline = {
+                let (offline, to) = {
                     let mut c = c.lock().unwrap_or_else(|p| p.into_inner());
                     c.connections += 1;
-                    c.offline
+                    (c.offline, c.target.unwrap_or(target))
                 };
                 if offline {
                     // the link is down: the connection opens and dies at once
@@ -54,7 +56,7 @@ impl Proxy {
                 }
                 let (c, rx) = (c.clone(), g.subscribe());
                 tokio::spawn(async move {
-                    if let Ok(server) = TcpStream::connect(target).await {
+                    if let Ok(server) = TcpStream::connect(to).await {
                         pump(client, server, c, rx).await;
                     }
                 });
@@ -66,6 +68,13 @@ impl Proxy {
             generation,
             task,
         })
+    }
+
+    /// Sends new connections to `target` from now on (the server moved: a restored one) and
+    /// cuts the open ones, as a switch of the address behind a name would.
+    pub fn set_target(&self, target: SocketAddr) {
+        self.with(|c| c.target = Some(target));
+        self.cut_all();
     }
 
     /// `http://` URL of the proxy.

@@ -407,14 +407,15 @@ impl ApiClient {
         Ok(self.changes_and_revision(token, since, limit).await?.0)
     }
 
-    /// [`ApiClient::changes`], and the clinic's revision the server read the page at (its
-    /// `x-clinic-revision` header; `None` from a server before it).
+    /// [`ApiClient::changes`], the clinic's revision the server read the page at (its
+    /// `x-clinic-revision` header) and the clinic's feed history (`x-feed-epoch`); each `None`
+    /// from a server before it.
     pub async fn changes_and_revision(
         &self,
         token: &str,
         since: i64,
         limit: i64,
-    ) -> Result<(ChangesPage, Option<i64>), ApiError> {
+    ) -> Result<(ChangesPage, Option<i64>, Option<uuid::Uuid>), ApiError> {
         let req = self
             .http
             .get(self.url("/api/v1/sync/changes"))
@@ -427,7 +428,13 @@ impl ApiClient {
                 .and_then(|v| v.to_str().ok())
                 .and_then(|v| v.parse().ok())
         });
-        Ok((Self::decode(resp).await?, clinic_revision))
+        let epoch = resp.as_ref().ok().and_then(|r| {
+            r.headers()
+                .get(medoffice_model::FEED_EPOCH_HEADER)
+                .and_then(|v| v.to_str().ok())
+                .and_then(|v| v.parse().ok())
+        });
+        Ok((Self::decode(resp).await?, clinic_revision, epoch))
     }
 
     /// `POST /api/v1/sync/push`.

@@ -191,6 +191,23 @@ pub struct Cache {
 /// Page cache of a cache connection, KiB (see [`Cache::open`]).
 const CACHE_KIB: i64 = 64 * 1024;
 
+/// The `meta` key of the server's feed history this cache follows (`x-feed-epoch`).
+pub const FEED_EPOCH_KEY: &str = "feed_epoch";
+
+/// The tables that hold rows from the server's feed (and what is derived from them), emptied
+/// when the server's history changes ([`Cache::restart_history`]).
+const SERVER_ROW_TABLES: &[&str] = &[
+    "patients",
+    "patient_words",
+    "vital_signs",
+    "appointments",
+    "staff",
+    "availability",
+    "schedule_blocks",
+    "rooms",
+    "visit_types",
+];
+
 /// The first 16 bytes of every plaintext SQLite file (an encrypted one starts with its salt).
 const PLAINTEXT_HEADER: &[u8; 16] = b"SQLite format 3\0";
 
@@ -412,6 +429,27 @@ impl Cache {
         )?;
         tx.commit()?;
         Ok(kinds)
+    }
+
+    /// Starts the feed again from zero because the server's history changed (its database was
+    /// restored from a backup): forgets every row held from the server and the cursor, notes
+    /// the new history, and keeps what is this workstation's own (the outbox, review items,
+    /// dismissed duplicates, access reports). One transaction.
+    pub fn restart_history(&mut self, epoch: Option<uuid::Uuid>) -> CacheResult<()> {
+        let tx = self.conn.savepoint()?;
+        for table in SERVER_ROW_TABLES {
+            tx.execute(&format!("DELETE FROM {table}"), [])?;
+        }
+        tx.execute("UPDATE meta SET value = '0' WHERE key = 'cursor'", [])?;
+        match epoch {
+            Some(e) => tx.execute(
+                "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+                params![FEED_EPOCH_KEY, e.to_string()],
+            )?,
+            None => tx.execute("DELETE FROM meta WHERE key = ?1", [FEED_EPOCH_KEY])?,
+        };
+        tx.commit()?;
+        Ok(())
     }
 
     /// Writes one server row outside the feed (a push answer), guarded by revision; the cursor

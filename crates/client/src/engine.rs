@@ -352,14 +352,15 @@ impl Session {
     /// Pulls the feed from the cursor until caught up.
     pub(crate) async fn pull(&self) -> Result<(), CoreError> {
         let _g = self.sync_lock.lock().await;
-        let start = self.cache().cursor()?;
+        let mut start = self.cache().cursor()?;
         let started = std::time::Instant::now();
         let mut received: u64 = 0;
         let mut patients_changed = false;
         let mut showing = false;
+        let mut first = true;
         let mut next = self.fetch_page(start).await?;
         let result = loop {
-            let (page, clinic_revision) = match next.await {
+            let (page, clinic_revision, epoch) = match next.await {
                 Ok(Ok(p)) => p,
                 Ok(Err(e)) => break Err(CoreError::from(e)),
                 Err(e) => {
@@ -368,6 +369,41 @@ impl Session {
                     ))))
                 }
             };
+            // the first page says whether the cursor still means anything here
+            if std::mem::take(&mut first) {
+                match self.same_history(start, clinic_revision, epoch) {
+                    Ok(true) => {}
+                    Ok(false) => {
+                        tracing::warn!(
+                            cursor = start,
+                            ?clinic_revision,
+                            "the server's history changed (a restored database): downloading the \
+                             clinic again from zero, keeping the unsent changes"
+                        );
+                        if let Err(e) = self.cache().restart_history(epoch) {
+                            break Err(e.into());
+                        }
+                        self.notify_changed(vec![
+                            EntityKind::Patient,
+                            EntityKind::VitalSigns,
+                            EntityKind::Appointment,
+                            EntityKind::User,
+                            EntityKind::Availability,
+                            EntityKind::ScheduleBlock,
+                            EntityKind::Room,
+                            EntityKind::VisitType,
+                        ]);
+                        start = 0;
+                        received = 0;
+                        next = match self.fetch_page(0).await {
+                            Ok(f) => f,
+                            Err(e) => break Err(e),
+                        };
+                        continue;
+                    }
+                    Err(e) => break Err(e),
+                }
+            }
             // The next page is asked for before this one is written: the server reads and sends
             // it while this workstation writes (a new workstation's first sync is a long run of
             // pages, and the two take about as long). Its cursor is this page's, which the
@@ -411,6 +447,33 @@ impl Session {
         result?;
         self.mark_synced();
         Ok(())
+    }
+
+    /// Whether the server's feed is still the history this cache follows from `cursor`: its
+    /// feed epoch is the one noted here (the first one seen is noted), and the clinic's
+    /// revision is not behind the cursor (a server restored from a backup numbers new changes
+    /// from where the backup stood; a cursor past that would skip them).
+    fn same_history(
+        &self,
+        cursor: i64,
+        clinic_revision: Option<i64>,
+        epoch: Option<uuid::Uuid>,
+    ) -> Result<bool, CoreError> {
+        if clinic_revision.is_some_and(|r| r < cursor) {
+            return Ok(false);
+        }
+        let Some(epoch) = epoch else {
+            return Ok(true);
+        };
+        let cache = self.cache();
+        match cache.meta(crate::cache::FEED_EPOCH_KEY)? {
+            Some(noted) if noted != epoch.to_string() => Ok(false),
+            Some(_) => Ok(true),
+            None => {
+                cache.set_meta(crate::cache::FEED_EPOCH_KEY, &epoch.to_string())?;
+                Ok(true)
+            }
+        }
     }
 
     /// Forgets the offline sign-in of every account the feed says was deactivated (or
@@ -914,9 +977,18 @@ fn catch_up(
     }
 }
 
-/// A feed page being read: the page and the clinic's revision when it was read.
-type PageTask =
-    tokio::task::JoinHandle<Result<(medoffice_model::ChangesPage, Option<i64>), ApiError>>;
+/// A feed page being read: the page, the clinic's revision when it was read, and the clinic's
+/// feed history.
+type PageTask = tokio::task::JoinHandle<
+    Result<
+        (
+            medoffice_model::ChangesPage,
+            Option<i64>,
+            Option<uuid::Uuid>,
+        ),
+        ApiError,
+    >,
+>;
 
 /// Changes asked for per feed page: the server's largest page (`feed::MAX_PAGE`); fewer, larger
 /// pages cost a new workstation's first sync less per row.

@@ -207,6 +207,12 @@ pub struct ChangesPage {
 /// [`ChangesPage`]: a workstation one release behind reads the page's fields strictly.
 pub const CLINIC_REVISION_HEADER: &str = "x-clinic-revision";
 
+/// Response header of `GET /api/v1/sync/changes`: the clinic's feed history, a UUID. It
+/// changes when the server's database was restored from a backup; a workstation that sees a
+/// new one forgets its cursor and the rows it holds from the server, downloads the clinic again
+/// from zero, and keeps its unsent changes (which are then sent to the restored server).
+pub const FEED_EPOCH_HEADER: &str = "x-feed-epoch";
+
 /// Messages the server sends on `GET /api/v1/sync/ws`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
 #[ts(export)]

@@ -56,8 +56,61 @@ async fn connect_pool(
 pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
     let mut conn = owner_connection(database_url).await?;
     MIGRATOR.run(&mut conn).await?;
+    if note_incarnation(&mut conn).await? {
+        tracing::warn!(
+            "this database was restored (it last ran on another cluster or timeline): every \
+             clinic's feed starts a new history; workstations download it again and keep their \
+             unsent changes"
+        );
+    }
     conn.close().await?;
     Ok(())
+}
+
+/// Notes the cluster and timeline this database runs on; when they differ from the last ones
+/// noted (a restore into another cluster, or point-in-time recovery), every clinic's feed
+/// starts a new history ([`restart_feed_history`]). True when it did. The first run only notes.
+pub async fn note_incarnation(owner: &mut PgConnection) -> anyhow::Result<bool> {
+    let (system, timeline): (i64, i32) = sqlx::query_as(
+        "SELECT s.system_identifier, c.timeline_id FROM pg_control_system() s, pg_control_checkpoint() c",
+    )
+    .fetch_one(&mut *owner)
+    .await?;
+    let noted: Option<(i64, i32)> =
+        sqlx::query_as("SELECT system_identifier, timeline FROM database_incarnation")
+            .fetch_optional(&mut *owner)
+            .await?;
+    let restored = noted.is_some_and(|n| n != (system, timeline));
+    if restored {
+        restart_feed_history(owner, None).await?;
+    }
+    if noted != Some((system, timeline)) {
+        sqlx::query(
+            "INSERT INTO database_incarnation (system_identifier, timeline) VALUES ($1, $2) \
+             ON CONFLICT (only_row) DO UPDATE SET system_identifier = $1, timeline = $2, noted_at = now()",
+        )
+        .bind(system)
+        .bind(timeline)
+        .execute(&mut *owner)
+        .await?;
+    }
+    Ok(restored)
+}
+
+/// Starts a new feed history for one clinic (`tenant_code`) or all: a new `feed_epoch`, so
+/// each workstation downloads the clinic again from zero, keeping its unsent changes. For an
+/// owner connection ([`owner_connection`]). Returns how many clinics.
+pub async fn restart_feed_history(
+    owner: &mut PgConnection,
+    tenant_code: Option<&str>,
+) -> anyhow::Result<u64> {
+    let done = sqlx::query(
+        "UPDATE tenants SET feed_epoch = gen_random_uuid() WHERE $1::text IS NULL OR code = lower($1)",
+    )
+    .bind(tenant_code)
+    .execute(&mut *owner)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// A connection as the owner role (no `SET ROLE`), for migrations and the operator's commands

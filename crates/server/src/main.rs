@@ -122,6 +122,15 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// After restoring the database from a backup: start a new feed history for every clinic
+    /// (or one), so each workstation downloads the clinic again and keeps its unsent changes.
+    /// A restore into another cluster or after point-in-time recovery is noticed by itself at
+    /// the next start; this is for any other restore, and harmless when not needed.
+    Restored {
+        /// Only this clinic.
+        #[arg(long)]
+        tenant: Option<String>,
+    },
     /// The audit log: check its hash chains.
     Audit {
         #[command(subcommand)]
@@ -317,6 +326,16 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 print!("{}", report.summary());
             }
+        }
+        Command::Restored { tenant } => {
+            let mut owner = db::owner_connection(&url).await?;
+            let n = db::restart_feed_history(&mut owner, tenant.as_deref()).await?;
+            if n == 0 {
+                anyhow::bail!("no such clinic");
+            }
+            println!(
+                "{n} clinic(s): a new feed history; workstations download it again and keep their unsent changes"
+            );
         }
         Command::Audit {
             command: AuditCommand::Verify { tenant, json },

@@ -32,17 +32,21 @@ pub struct ChangesQuery {
 /// Every row of the clinic changed since `since`, as current state, in revision order.
 #[utoipa::path(get, path = "/api/v1/sync/changes", params(ChangesQuery), tag = "sync",
     responses((status = 200, body = ChangesPage, headers(("x-clinic-revision" = i64,
-        description = "The clinic's revision when the page was read: how far the feed goes now"))),
+        description = "The clinic's revision when the page was read: how far the feed goes now"),
+        ("x-feed-epoch" = String, description = "The clinic's feed history (a UUID): when it changes (a restored database), a workstation's cursor means nothing and it downloads the clinic again from zero"))),
         (status = 401, body = ErrorBody)))]
 pub async fn changes(
     State(st): State<AppState>,
     actor: Actor,
     Query(q): Query<ChangesQuery>,
-) -> AppResult<([(&'static str, String); 1], Json<ChangesPage>)> {
+) -> AppResult<([(&'static str, String); 2], Json<ChangesPage>)> {
     let mut tx = db::tenant_snapshot(&st.pool, actor.tenant_id).await?;
     let since = q.since.max(0);
     let (page, clinic_revision) =
         feed::read_changes_and_revision(&mut tx, since, q.limit.unwrap_or(500)).await?;
+    let epoch: uuid::Uuid = sqlx::query_scalar("SELECT feed_epoch FROM tenants")
+        .fetch_one(&mut *tx)
+        .await?;
     tx.commit().await?;
     // who received which patients' records, before they leave (the snapshot above is
     // read-only): a page with none (staff, hours, rooms) needs no entry
@@ -70,10 +74,13 @@ pub async fn changes(
         tx.commit().await?;
     }
     Ok((
-        [(
-            medoffice_model::CLINIC_REVISION_HEADER,
-            clinic_revision.to_string(),
-        )],
+        [
+            (
+                medoffice_model::CLINIC_REVISION_HEADER,
+                clinic_revision.to_string(),
+            ),
+            (medoffice_model::FEED_EPOCH_HEADER, epoch.to_string()),
+        ],
         Json(page),
     ))
 }
