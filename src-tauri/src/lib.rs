@@ -278,6 +278,15 @@ async fn record_vitals(
 }
 
 #[tauri::command(rename_all = "snake_case")]
+async fn merge_patient(
+    state: State<'_, AppState>,
+    patient_id: Uuid,
+    merge: medoffice_model::PatientMerge,
+) -> Res<Local<Patient>> {
+    state.ws.merge_patient(patient_id, merge).await
+}
+
+#[tauri::command(rename_all = "snake_case")]
 async fn correct_vitals(
     state: State<'_, AppState>,
     vital_signs_id: Uuid,
@@ -694,6 +703,7 @@ pub fn app<R: Runtime>(builder: tauri::Builder<R>) -> tauri::Builder<R> {
         record_vitals,
         acknowledge_escalation,
         correct_vitals,
+        merge_patient,
         day_appointments,
         appointments_between_dates,
         move_appointment,

@@ -64,6 +64,11 @@ fn table() -> Vec<Case> {
         case(Method::PATCH, "/api/v1/patients/{id}", Perm(PatientWrite)),
         case(Method::DELETE, "/api/v1/patients/{id}", Perm(PatientDelete)),
         case(
+            Method::POST,
+            "/api/v1/patients/{id}/merge",
+            Perm(PatientWrite),
+        ),
+        case(
             Method::GET,
             "/api/v1/patients/{id}/vitals",
             Perm(VitalSignsRead),
@@ -266,6 +271,13 @@ impl Fixtures<'_> {
                 (
                     t.replace("{id}", p["id"].as_str().unwrap_or_default()),
                     Some(json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 72})),
+                )
+            }
+            ("POST", "/api/v1/patients/{id}/merge") => {
+                let (p, q) = (self.patient().await?, self.patient().await?);
+                (
+                    t.replace("{id}", p["id"].as_str().unwrap_or_default()),
+                    Some(json!({"into": q["id"], "base_revision": q["revision"]})),
                 )
             }
             ("POST", "/api/v1/vitals/{id}/correction") => {

@@ -36,6 +36,7 @@ import type { SyncStatus } from "./bindings/SyncStatus";
 import type { UserInfo } from "./bindings/UserInfo";
 import type { VitalSigns } from "./bindings/VitalSigns";
 import type { VitalSignsCorrection } from "./bindings/VitalSignsCorrection";
+import type { PatientMerge } from "./bindings/PatientMerge";
 import type { Availability } from "./bindings/Availability";
 import type { AvailabilityUpdate } from "./bindings/AvailabilityUpdate";
 import type { AvailabilityView } from "./bindings/AvailabilityView";
@@ -157,6 +158,11 @@ export const api = {
    * Marks a set entered in error, or amends its values, with a reason (the recorder or a
    * clinician; queued offline like any write). Answers the set as it now shows.
    */
+  /**
+   * Merges `patient_id` (a duplicate) into `merge.into`, which stays, with the values chosen
+   * for it; every set and booking moves there when the server takes it (queued offline).
+   */
+  mergePatient: (patient_id: string, merge: PatientMerge) => call<Local<Patient>>("merge_patient", { patient_id, merge }),
   correctVitals: (vital_signs_id: string, correction: VitalSignsCorrection) =>
     call<Local<VitalSigns>>("correct_vitals", { vital_signs_id, correction }),
   /** The signed-in person acknowledges the escalation a set's NEWS2 calls for (audited). */

@@ -28,6 +28,7 @@ import { scheduleScreen } from "./screens/schedule";
 import { todayScreen } from "./screens/today";
 import { usersScreen } from "./screens/users";
 import { vitalsScreen } from "./screens/vitals";
+import { mergeScreen } from "./screens/merge";
 import { openLoginSettings, settingsScreen } from "./screens/settings";
 import type { Ctx, Route, Screen } from "./ui/context";
 import { IdleLock } from "./ui/lock";
@@ -457,6 +458,8 @@ export class App {
         return chartScreen(ctx, route.patientId);
       case "vitals":
         return vitalsScreen(ctx, route.patientId, route.amendId);
+      case "merge":
+        return mergeScreen(ctx, route.a, route.b);
       case "schedule":
         return scheduleScreen(ctx, route.date);
       case "book":

@@ -1010,6 +1010,17 @@ impl Cache {
 
     // ----------------------------------------------------------------------------- reads
 
+    /// The record a merged-away patient was merged into, when `id` is such a tombstone.
+    pub fn merged_into(&self, id: Uuid) -> CacheResult<Option<Uuid>> {
+        let p: Option<Patient> = self.row_json("SELECT data FROM patients WHERE id = ?1", id)?;
+        Ok(p.and_then(|p| p.replaced_by))
+    }
+
+    /// A cached server patient, a tombstone or deleted one too.
+    pub fn patient_any(&self, id: Uuid) -> CacheResult<Option<Patient>> {
+        self.row_json("SELECT data FROM patients WHERE id = ?1", id)
+    }
+
     /// A cached server patient.
     pub fn patient(&self, id: Uuid) -> CacheResult<Option<Patient>> {
         self.row_json(
@@ -1307,6 +1318,9 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
     let id = c.id.to_string();
     let n = match &c.record {
         Record::Patient(p) => {
+            // a merged-away record is kept as a tombstone: out of searches, lists and duplicate
+            // pairs like a deleted one, still readable by id ([`Cache::merged_into`])
+            let gone = c.deleted || p.replaced_by.is_some();
             let n = exec(
                 tx,
                 "INSERT INTO patients (id, revision, deleted, family_name, given_name, search_name, date_of_birth, mrn, phone_digits, data) \
@@ -1317,7 +1331,7 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                 params![
                     id,
                     c.revision,
-                    c.deleted,
+                    gone,
                     p.family_name,
                     p.given_name,
                     search_name(p),
@@ -1328,7 +1342,12 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                 ],
             )?;
             if n > 0 {
-                index_name_words(tx, &id, p)?;
+                if gone {
+                    tx.prepare_cached("DELETE FROM patient_words WHERE patient_id = ?1")?
+                        .execute([&id])?;
+                } else {
+                    index_name_words(tx, &id, p)?;
+                }
             }
             n
         }

@@ -283,6 +283,7 @@ mod tests {
             created_at: now,
             updated_at: now,
             deleted: false,
+            replaced_by: None,
         }
     }
 

@@ -933,6 +933,7 @@ pub(crate) fn record_answer(
                 MutationKind::RecordVitals(_) => Some("this vital-signs set"),
                 MutationKind::EditPatient(_)
                 | MutationKind::DeletePatient
+                | MutationKind::MergePatient(_)
                 | MutationKind::CorrectVitals(_)
                 | MutationKind::EditAppointment { .. } => None,
             };

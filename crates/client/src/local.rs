@@ -35,6 +35,7 @@ fn provisional_patient(id: Uuid, n: &NewPatient, at: DateTime<Utc>) -> Patient {
         created_at: at,
         updated_at: at,
         deleted: false,
+        replaced_by: None,
     }
 }
 
@@ -111,6 +112,7 @@ fn overlay<T: serde::Serialize + serde::de::DeserializeOwned + Clone>(
             }
             MutationKind::RegisterPatient(_)
             | MutationKind::DeletePatient
+            | MutationKind::MergePatient(_)
             | MutationKind::RecordVitals(_)
             | MutationKind::CorrectVitals(_)
             | MutationKind::BookAppointment(_) => continue,

@@ -37,6 +37,11 @@ impl Workstation {
     pub async fn patient_chart(&self, patient_id: Uuid) -> Result<PatientChart, CommandError> {
         let s = self.session().await?;
         let cache = s.cache();
+        // a merged-away record opens the record it was merged into, saying so
+        let (patient_id, merged_from) = match cache.merged_into(patient_id)? {
+            Some(into) => (into, cache.patient_any(patient_id)?),
+            None => (patient_id, None),
+        };
         let patient = local::patient(&cache, patient_id)?.ok_or_else(|| {
             CommandError::new(ErrorCode::NotFound, "No such patient on this workstation")
         })?;
@@ -57,6 +62,7 @@ impl Workstation {
             appointments,
             staff,
             escalation_acks,
+            merged_from,
         })
     }
 

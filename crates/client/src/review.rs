@@ -38,6 +38,11 @@ fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
         }
         MutationKind::EditPatient(_) => format!("Edit of {}", name_of(e.mutation.id)),
         MutationKind::DeletePatient => format!("Removal of {}", name_of(e.mutation.id)),
+        MutationKind::MergePatient(m) => format!(
+            "Merge of {} into {}",
+            name_of(e.mutation.id),
+            name_of(m.into)
+        ),
         MutationKind::RecordVitals(v) => format!(
             "Vital signs for {} measured {}",
             name_of(v.patient_id),
@@ -407,6 +412,7 @@ impl Workstation {
                 Self::require(s, Permission::VitalSignsWrite)?;
                 c.validate().map_err(CommandError::validation)?;
             }
+            MutationKind::MergePatient(_) => Self::require(s, Permission::PatientWrite)?,
             // edits are checked by the server's merge, as when first sent
             MutationKind::EditPatient(_)
             | MutationKind::DeletePatient

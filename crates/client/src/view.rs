@@ -38,6 +38,8 @@ pub struct PatientChart {
     pub staff: Vec<StaffMember>,
     /// The NEWS2 escalations acknowledged on this workstation for this patient's sets.
     pub escalation_acks: Vec<EscalationAck>,
+    /// When the record asked for was merged into this one: that record (a tombstone).
+    pub merged_from: Option<Patient>,
 }
 
 /// A NEWS2 escalation someone acknowledged on this workstation (RCP 2017 clinical response;

@@ -147,6 +147,38 @@ impl Workstation {
         }
     }
 
+    /// Merges patient `id` (a duplicate) into `merge.into`, which stays, with the values the
+    /// person chose for it (`medoffice_model::PatientMerge`). Queued like any write (offline
+    /// too); the server moves every set and booking and leaves `id` as a tombstone, which the
+    /// feed brings to every workstation. Both must be on this workstation (`not_found`).
+    pub async fn merge_patient(
+        &self,
+        id: Uuid,
+        merge: medoffice_model::PatientMerge,
+    ) -> Result<Local<Patient>, CommandError> {
+        let s = self.session().await?;
+        Self::require(&s, Permission::PatientWrite)?;
+        if merge.into == id {
+            let mut f = medoffice_model::FieldErrors::new();
+            f.add("into", "must be another patient");
+            return Err(CommandError::validation(f));
+        }
+        for p in [id, merge.into] {
+            if local::patient(&s.cache(), p)?.is_none() {
+                return Err(CommandError::new(
+                    ErrorCode::NotFound,
+                    "No such patient on this workstation",
+                ));
+            }
+        }
+        let into = merge.into;
+        self.enqueue(&s, Mutation::new(id, MutationKind::MergePatient(merge)))
+            .await?;
+        let cache = s.cache();
+        let kept = local::patient(&cache, into)?;
+        kept.ok_or_else(|| internal("the record kept is not readable"))
+    }
+
     /// Corrects a recorded set of a patient known here: marks it entered in error, or amends
     /// its values, with a reason (`medoffice_model::correction`). Offline-safe: queued like any
     /// write, shown corrected at once. Refused here as the server would: a set not on this

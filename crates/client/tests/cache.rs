@@ -81,6 +81,7 @@ fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
         created_at: Utc::now(),
         updated_at: Utc::now(),
         deleted: false,
+        replaced_by: None,
     };
     Change {
         id,

@@ -10,6 +10,7 @@
 //! | `patient.read`, `patient.search`, `patient.chart_open` (reported by a workstation) | reads |
 //! | `vital_signs.read`, `appointment.read` (a patient's appointments) | reads |
 //! | `patient.create`, `patient.update`, `patient.delete` | writes |
+//! | `patient.merge` (under both records, what moved in `detail`) | a duplicate merged into the record kept |
 //! | `vital_signs.create`, `appointment.create`, `appointment.overbook`, `appointment.update` | writes |
 //! | `vital_signs.entered_in_error`, `vital_signs.amend` (the reason in `detail`) | corrections |
 //! | `user.create` | staff |

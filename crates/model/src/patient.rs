@@ -86,6 +86,33 @@ pub struct Patient {
     pub updated_at: DateTime<Utc>,
     /// Soft-delete marker; records are never hard-deleted.
     pub deleted: bool,
+    /// When this record was merged into another (a duplicate of the same person): that
+    /// record, the survivor (FHIR `Patient.link`, type `replaced-by`). The record stays as a
+    /// tombstone: out of searches and lists, its sets and bookings moved to the survivor, and
+    /// anything still sent for it recorded on the survivor.
+    #[serde(default)]
+    pub replaced_by: Option<Uuid>,
+}
+
+/// `POST /api/v1/patients/{id}/merge` body, and the outbox's `patient.merge`: merge the
+/// patient `{id}` (a duplicate) into `into`, the record that stays. `fields` are the values the
+/// person chose for the survivor (wire names of [`PatientField`], as a PATCH takes them; the
+/// survivor's own values stand for the rest), from `base_revision` of the survivor. Every
+/// vital-sign set and appointment of `{id}` moves to `into`; `{id}` becomes a tombstone
+/// ([`Patient::replaced_by`]).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, TS, ToSchema)]
+#[ts(export)]
+pub struct PatientMerge {
+    /// The record that stays.
+    pub into: Uuid,
+    /// The survivor's revision the person compared against.
+    #[ts(type = "number")]
+    pub base_revision: i64,
+    /// Values chosen for the survivor, by field (may be empty).
+    #[serde(default)]
+    #[ts(type = "Record<string, unknown>")]
+    #[schema(value_type = Object)]
+    pub fields: serde_json::Map<String, serde_json::Value>,
 }
 
 /// `POST /api/v1/patients` body. `id` may be made by the client (offline registration);

@@ -256,6 +256,8 @@ pub enum MutationOp {
     Update,
     /// Soft-delete.
     Delete,
+    /// Merge into another row (a duplicate patient).
+    Merge,
 }
 
 impl MutationOp {
@@ -265,12 +267,13 @@ impl MutationOp {
             Self::Create => "create",
             Self::Update => "update",
             Self::Delete => "delete",
+            Self::Merge => "merge",
         }
     }
 
     /// The operation with this wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        [Self::Create, Self::Update, Self::Delete]
+        [Self::Create, Self::Update, Self::Delete, Self::Merge]
             .into_iter()
             .find(|o| o.as_str() == s)
     }
@@ -333,6 +336,8 @@ pub enum MutationKind {
     EditPatient(Edit<crate::PatientField>),
     /// `patient.delete`: soft-delete the record.
     DeletePatient,
+    /// `patient.merge`: merge this patient (a duplicate) into another, which stays.
+    MergePatient(crate::PatientMerge),
     /// `vital_signs.create`: record a measurement set for a patient.
     RecordVitals(NewVitalSignsForPatient),
     /// `vital_signs.update`: mark a set entered in error, or amend its values, with a reason.
@@ -441,9 +446,10 @@ impl MutationKind {
     /// The table it changes.
     pub fn entity(&self) -> EntityKind {
         match self {
-            Self::RegisterPatient(_) | Self::EditPatient(_) | Self::DeletePatient => {
-                EntityKind::Patient
-            }
+            Self::RegisterPatient(_)
+            | Self::EditPatient(_)
+            | Self::DeletePatient
+            | Self::MergePatient(_) => EntityKind::Patient,
             Self::RecordVitals(_) | Self::CorrectVitals(_) => EntityKind::VitalSigns,
             Self::BookAppointment(_) | Self::EditAppointment { .. } => EntityKind::Appointment,
         }
@@ -459,6 +465,7 @@ impl MutationKind {
                 MutationOp::Update
             }
             Self::DeletePatient => MutationOp::Delete,
+            Self::MergePatient(_) => MutationOp::Merge,
         }
     }
 
@@ -472,6 +479,7 @@ impl MutationKind {
             Self::RegisterPatient(_)
             | Self::EditPatient(_)
             | Self::DeletePatient
+            | Self::MergePatient(_)
             | Self::EditAppointment { .. } => None,
         }
     }
@@ -481,6 +489,7 @@ impl MutationKind {
         match self {
             Self::EditPatient(e) => Some(e.base_revision),
             Self::EditAppointment { edit, .. } => Some(edit.base_revision),
+            Self::MergePatient(m) => Some(m.base_revision),
             Self::RegisterPatient(_)
             | Self::DeletePatient
             | Self::RecordVitals(_)
@@ -539,6 +548,9 @@ impl Mutation {
                 Ok(Value::Object(o))
             }
             MutationKind::DeletePatient => Ok(Value::Object(Default::default())),
+            MutationKind::MergePatient(m) => {
+                Ok(serde_json::json!({"into": m.into, "fields": m.fields}))
+            }
         };
         // bodies are plain structs of strings, numbers and dates: they always serialise
         v.unwrap_or(Value::Null)
@@ -562,7 +574,7 @@ impl Mutation {
     pub fn decode(env: &MutationEnvelope) -> Result<Self, MutationDecodeError> {
         let (id, data) = (env.id, &env.data);
         use EntityKind::{Appointment, Patient, VitalSigns};
-        use MutationOp::{Create, Delete, Update};
+        use MutationOp::{Create, Delete, Merge, Update};
         let pair = (EntityKind::parse(&env.entity), MutationOp::parse(&env.op));
         let kind = match pair {
             (Some(Patient), Some(Create)) => {
@@ -576,6 +588,30 @@ impl Mutation {
                 MutationKind::EditPatient(e)
             }
             (Some(Patient), Some(Delete)) => MutationKind::DeletePatient,
+            (Some(Patient), Some(Merge)) => {
+                #[derive(Deserialize)]
+                struct Body {
+                    into: Uuid,
+                    #[serde(default)]
+                    fields: serde_json::Map<String, serde_json::Value>,
+                }
+                let b: Body = body(data)?;
+                let rest: Vec<(&str, &serde_json::Value)> = b
+                    .fields
+                    .iter()
+                    .filter(|(k, _)| crate::PatientField::parse(k).is_none())
+                    .map(|(k, v)| (k.as_str(), v))
+                    .collect();
+                no_other_fields(&rest)?;
+                if b.into == id {
+                    return Err(invalid("into", "must be another patient"));
+                }
+                MutationKind::MergePatient(crate::PatientMerge {
+                    into: b.into,
+                    base_revision: env.base_revision.unwrap_or(0),
+                    fields: b.fields.clone(),
+                })
+            }
             (Some(VitalSigns), Some(Create)) => {
                 let mut v: NewVitalSignsForPatient = body(data)?;
                 v.vitals.id = Some(id);

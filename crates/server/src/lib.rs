@@ -95,6 +95,7 @@ pub struct ApiJson<T>(pub T);
         vitals::rest::list_vitals,
         vitals::rest::create_vitals,
         vitals::rest::correct_vitals,
+        patients::rest::merge_patient,
         appointments::rest::list_appointments,
         appointments::rest::create_appointment,
         appointments::rest::patch_appointment,
@@ -200,6 +201,10 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
             get(patients::rest::get_patient)
                 .patch(patients::rest::patch_patient)
                 .delete(patients::rest::delete_patient),
+        )
+        .route(
+            "/api/v1/patients/{id}/merge",
+            post(patients::rest::merge_patient),
         )
         .route(
             "/api/v1/patients/{id}/vitals",

@@ -387,6 +387,10 @@ async fn run_mutation(
                     .await?;
             Ok(applied(revision, None))
         }
+        MutationKind::MergePatient(merge) => {
+            let (p, conflicts) = patients::merge_patient(conn, actor, m.id, merge).await?;
+            Ok(with_conflicts(p.revision, to_value(&p)?, conflicts))
+        }
         MutationKind::RecordVitals(v) => {
             let (v, _) = vitals::record_vitals(conn, actor, v.patient_id, v.vitals.clone()).await?;
             Ok(applied(v.revision, Some(to_value(&v)?)))

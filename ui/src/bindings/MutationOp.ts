@@ -3,4 +3,4 @@
 /**
  * What a mutation does: the `op` of its wire envelope.
  */
-export type MutationOp = "create" | "update" | "delete";
+export type MutationOp = "create" | "update" | "delete" | "merge";

@@ -77,4 +77,11 @@ updated_at: string,
 /**
  * Soft-delete marker; records are never hard-deleted.
  */
-deleted: boolean, };
+deleted: boolean, 
+/**
+ * When this record was merged into another (a duplicate of the same person): that
+ * record, the survivor (FHIR `Patient.link`, type `replaced-by`). The record stays as a
+ * tombstone: out of searches and lists, its sets and bookings moved to the survivor, and
+ * anything still sent for it recorded on the survivor.
+ */
+replaced_by: string | null, };

@@ -29,4 +29,8 @@ staff: Array<StaffMember>,
 /**
  * The NEWS2 escalations acknowledged on this workstation for this patient's sets.
  */
-escalation_acks: Array<EscalationAck>, };
+escalation_acks: Array<EscalationAck>, 
+/**
+ * When the record asked for was merged into this one: that record (a tombstone).
+ */
+merged_from: Patient | null, };

@@ -39,6 +39,7 @@ const patient: Patient = {
   created_at: "2020-01-01T10:00:00Z",
   updated_at: "2020-01-01T10:00:00Z",
   deleted: false,
+  replaced_by: null,
 };
 
 describe("conflict fields in words", () => {

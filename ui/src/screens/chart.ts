@@ -367,6 +367,13 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
             : null,
         },
       }),
+      c.merged_from
+        ? h(
+            "div",
+            { class: "banner banner-info", role: "status", "data-testid": "chart-merged-from" },
+            `MRN ${c.merged_from.mrn} (${patientName(c.merged_from)}) was merged into this record: its vital signs and appointments are here.`,
+          )
+        : null,
       actions,
       h(
         "div",

@@ -492,9 +492,16 @@ export function reviewScreen(ctx: Ctx): Screen {
       "article",
       { class: "review-card review-duplicate", "data-testid": "review-duplicate" },
       h("header", { class: "review-card-head" }, h("span", { class: "review-kind kind-duplicate" }, "Possible duplicate"), h("h2", null, `${patientName(d.a)}, born ${d.a.date_of_birth}`)),
-      h("p", { class: "review-what" }, "Two records have the same name and date of birth (registered at two workstations, perhaps while offline). Open both to compare; if they are different people, say so."),
+      h("p", { class: "review-what" }, "Two records have the same name and date of birth (registered at two workstations, perhaps while offline). Compare them; merge them if they are one person, or say they are different people."),
       h("div", { class: "compare" }, person(d.a, "a"), person(d.b, "b")),
-      h("div", { class: "form-actions" }, dismiss),
+      h(
+        "div",
+        { class: "form-actions" },
+        ctx.can("patient_write")
+          ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "duplicate-merge", onclick: () => ctx.open({ name: "merge", a: d.a.id, b: d.b.id }) }, "Merge…")
+          : null,
+        dismiss,
+      ),
       cardErr,
     );
   };

@@ -18,6 +18,7 @@ export type Route =
   | { name: "flow" }
   | { name: "print"; layout: "day-list" | "card" | "summary"; date?: string; providerId?: string; patientId?: string }
   | { name: "edit-patient"; patientId: string }
+  | { name: "merge"; a: string; b: string }
   | { name: "review" }
   | { name: "resend-registration"; mutationId: string }
   | { name: "account" }

@@ -479,6 +479,7 @@ impl Gen {
             created_at: at,
             updated_at: at,
             deleted: false,
+            replaced_by: None,
         }
     }
 

@@ -228,7 +228,7 @@ impl VitalsBatcher {
         // zone
         let known = sqlx::query_as::<_, (i64, bool, Option<NaiveDate>, Option<String>, String)>(
             "SELECT j.ord, EXISTS (SELECT 1 FROM vital_signs v WHERE v.id = j.id), \
-             (SELECT p.date_of_birth FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted), \
+             (SELECT p.date_of_birth FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted AND p.replaced_by IS NULL), \
              (SELECT p.sex FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted), \
              (SELECT time_zone FROM tenants) \
              FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS j (id, patient_id, ord)",

@@ -23,7 +23,7 @@ macro_rules! patient_cols {
     () => {
         "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, \
          emergency_contact_name, emergency_contact_phone, allergies, notes, first_seen_at, \
-         revision, created_at, updated_at, deleted"
+         revision, created_at, updated_at, deleted, replaced_by"
     };
 }
 pub(crate) use patient_cols;
@@ -50,7 +50,144 @@ pub fn patient_from_row(r: &sqlx::postgres::PgRow) -> Result<Patient, sqlx::Erro
         created_at: r.try_get("created_at")?,
         updated_at: r.try_get("updated_at")?,
         deleted: r.try_get("deleted")?,
+        replaced_by: r.try_get("replaced_by")?,
     })
+}
+
+/// The record that stands for patient `id`: itself, or the record it was merged into (a
+/// change made for a merged-away patient, queued on a workstation before it heard of the
+/// merge, lands on the survivor). `id` unchanged when unknown (the caller's 404 follows).
+pub async fn standing_patient(conn: &mut PgConnection, id: Uuid) -> Result<Uuid, sqlx::Error> {
+    let to: Option<Option<Uuid>> =
+        sqlx::query_scalar("SELECT replaced_by FROM patients WHERE id = $1")
+            .bind(id)
+            .fetch_optional(&mut *conn)
+            .await?;
+    Ok(to.flatten().unwrap_or(id))
+}
+
+/// Merges patient `id` (a duplicate) into `m.into`, which stays: the values chosen for the
+/// survivor are written through the edit path (merged per field against `m.base_revision`;
+/// conflicts answered as an edit's are), every vital-sign set and appointment of `id` moves to
+/// the survivor, and `id` becomes a tombstone pointing at it (`replaced_by`; so do records
+/// merged into `id` before). Merging the same pair again answers the survivor unchanged. 404
+/// when either is not this clinic's (or deleted); 409 when `id` was merged into another record
+/// or the survivor was itself merged away; 422 for `into` = `id` or a bad field. Audited as
+/// `patient.merge` under both patients, with what moved.
+pub async fn merge_patient(
+    conn: &mut PgConnection,
+    actor: &Actor,
+    id: Uuid,
+    m: &medoffice_model::PatientMerge,
+) -> AppResult<(Patient, Vec<FieldConflict>)> {
+    actor.require(Permission::PatientWrite)?;
+    if m.into == id {
+        return Err(AppError::field("into", "must be another patient"));
+    }
+    if !m.fields.is_empty() {
+        check_editable(&m.fields, PATIENT_EDITABLE_FIELDS)?;
+    }
+    // the clinic's counter first, as every write takes it, then both rows in id order
+    next_revision(conn, actor.tenant_id).await?;
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id = ANY($1) AND NOT deleted ORDER BY id FOR NO KEY UPDATE"
+    ))
+    .bind(vec![id, m.into])
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut found = rows
+        .iter()
+        .map(patient_from_row)
+        .collect::<Result<Vec<_>, _>>()?;
+    let Some(si) = found.iter().position(|p| p.id == id) else {
+        return Err(AppError::NotFound("patient"));
+    };
+    let source = found.swap_remove(si);
+    let Some(target) = found.pop() else {
+        return Err(AppError::NotFound("patient"));
+    };
+    match (source.replaced_by, target.replaced_by) {
+        (Some(to), _) if to == m.into => return Ok((target, Vec::new())),
+        (Some(_), _) => {
+            return Err(AppError::Conflict {
+                message: "This record was already merged into another one.".into(),
+                details: Some(serde_json::json!({ "replaced_by": source.replaced_by })),
+            })
+        }
+        (None, Some(_)) => {
+            return Err(AppError::Conflict {
+                message: "The record to keep was itself merged into another one: keep that one."
+                    .into(),
+                details: Some(serde_json::json!({ "replaced_by": target.replaced_by })),
+            })
+        }
+        (None, None) => {}
+    }
+    let (survivor, conflicts) = if m.fields.is_empty() {
+        (target, Vec::new())
+    } else {
+        let (p, conflicts, _) =
+            update_patient(conn, actor, m.into, m.base_revision, m.fields.clone()).await?;
+        (p, conflicts)
+    };
+    let sets = sqlx::query(
+        "UPDATE vital_signs SET patient_id = $2, updated_by = $3 WHERE patient_id = $1",
+    )
+    .bind(id)
+    .bind(m.into)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    let visits = sqlx::query(
+        "UPDATE appointments SET patient_id = $2, updated_by = $3 WHERE patient_id = $1",
+    )
+    .bind(id)
+    .bind(m.into)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    sqlx::query(
+        "UPDATE patients SET replaced_by = $2, updated_by = $3 WHERE id = $1 OR replaced_by = $1",
+    )
+    .bind(id)
+    .bind(m.into)
+    .bind(actor.user_id)
+    .execute(&mut *conn)
+    .await?;
+    let moved = format!("{sets} vital-sign sets and {visits} appointments moved");
+    audit::record_detail(
+        conn,
+        actor,
+        AuditEntry::success("patient.merge", "patient", Some(id), Some(id)),
+        Some(&format!(
+            "merged into MRN {} ({}); {moved}",
+            survivor.mrn, m.into
+        )),
+    )
+    .await?;
+    audit::record_detail(
+        conn,
+        actor,
+        AuditEntry::success("patient.merge", "patient", Some(m.into), Some(m.into)),
+        Some(&format!(
+            "MRN {} ({id}) merged into this record; {moved}",
+            source.mrn
+        )),
+    )
+    .await?;
+    let row = sqlx::query(concat!(
+        "SELECT ",
+        patient_cols!(),
+        " FROM patients WHERE id = $1"
+    ))
+    .bind(m.into)
+    .fetch_one(&mut *conn)
+    .await?;
+    Ok((patient_from_row(&row)?, conflicts))
 }
 
 /// A patient of this clinic (404 when absent or soft-deleted).
@@ -93,7 +230,8 @@ fn push_search_conditions(
     terms: &[SearchTerm],
     walk: bool,
 ) {
-    qb.push("NOT deleted AND tenant_id = ");
+    // a merged-away record is a tombstone: not found by a search
+    qb.push("NOT deleted AND replaced_by IS NULL AND tenant_id = ");
     qb.push_bind(tenant_id);
     for term in terms {
         match term {
@@ -420,6 +558,8 @@ pub async fn update_patient(
     actor.require(Permission::PatientWrite)?;
     check_editable(&changes, PATIENT_EDITABLE_FIELDS)?;
     let next = next_revision(conn, actor.tenant_id).await?;
+    // an edit of a merged-away record, made before its workstation heard of the merge
+    let id = standing_patient(conn, id).await?;
     // the edit changes no key column: a vital-sign set or booking inserted for this patient
     // meanwhile (KEY SHARE on its row) neither waits for it nor deadlocks with it
     let row = sqlx::query(concat!(
@@ -675,6 +815,50 @@ pub mod rest {
             r,
         )
         .await
+    }
+
+    /// Merges patient `{id}` (a duplicate) into `into`, which stays and is answered: chosen
+    /// values written to it, every set and booking moved, `{id}` a tombstone (`replaced_by`).
+    /// 409 with `conflicts` when a chosen field changed on the survivor since `base_revision`
+    /// (the merge is done; the survivor's newer value stands), or when either record was
+    /// merged away already.
+    #[utoipa::path(post, path = "/api/v1/patients/{id}/merge", request_body = medoffice_model::PatientMerge, tag = "patients",
+    responses((status = 200, body = Patient), (status = 404, body = ErrorBody), (status = 409, body = ErrorBody), (status = 422, body = ErrorBody)))]
+    pub async fn merge_patient(
+        State(st): State<AppState>,
+        actor: Actor,
+        Path(id): Path<Uuid>,
+        ApiJson(m): ApiJson<medoffice_model::PatientMerge>,
+    ) -> AppResult<Json<Patient>> {
+        let r = async {
+            let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
+            let out = super::merge_patient(&mut tx, &actor, id, &m).await?;
+            tx.commit().await?;
+            Ok(out)
+        }
+        .await;
+        let (p, conflicts) = audited(
+            &st,
+            &actor,
+            "patient.merge",
+            "patient",
+            Some(id),
+            Some(id),
+            r,
+        )
+        .await?;
+        if conflicts.is_empty() {
+            Ok(Json(p))
+        } else {
+            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+            Err(AppError::Conflict {
+                message: format!(
+                    "Merged; changed on the record kept meanwhile, so its value stands: {}",
+                    fields.join(", ")
+                ),
+                details: Some(serde_json::json!({ "conflicts": conflicts, "server": p })),
+            })
+        }
     }
 
     /// Edits demographics from `base_revision`. Fields changed by someone else since then are a

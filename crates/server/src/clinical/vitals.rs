@@ -106,6 +106,8 @@ pub async fn record_vitals(
     actor.require(Permission::VitalSignsWrite)?;
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
+    // a set for a merged-away patient goes to the record that stays
+    let patient_id = super::patients::standing_patient(conn, patient_id).await?;
     // one round trip for what a new set needs (a drained outbox sends thousands of these):
     // is it a replay, the patient's date of birth and sex (RLS hides other clinics' patients:
     // 404, not a leak), and the clinic's time zone
@@ -246,6 +248,12 @@ pub async fn correct_vitals(
 ) -> AppResult<VitalSigns> {
     actor.require(Permission::VitalSignsWrite)?;
     c.validate().map_err(AppError::Validation)?;
+    // the set moved with its patient's merge: the record that stays is its patient now
+    let standing = super::patients::standing_patient(conn, c.patient_id).await?;
+    let c = &VitalSignsCorrection {
+        patient_id: standing,
+        ..c.clone()
+    };
     let row = sqlx::query(concat!(
         "SELECT ",
         vitals_cols!(),

@@ -1,0 +1,65 @@
+import { describe, expect, it } from "vitest";
+import type { Patient } from "../bindings/Patient";
+import { defaultKeep, mergeFields, mergeRows, mergedAllergies } from "./mergePatients";
+
+const base: Patient = {
+  id: "a",
+  mrn: "000101",
+  given_name: "Ann",
+  family_name: "Lee",
+  date_of_birth: "1980-04-03",
+  sex: "female",
+  phone: "555 0101",
+  email: null,
+  address: "1 Main St",
+  emergency_contact_name: null,
+  emergency_contact_phone: null,
+  allergies: ["Penicillin"],
+  notes: null,
+  first_seen_at: "2020-01-05",
+  revision: 10,
+  created_at: "2020-01-05T10:00:00Z",
+  updated_at: "2020-01-05T10:00:00Z",
+  deleted: false,
+  replaced_by: null,
+};
+const dup: Patient = {
+  ...base,
+  id: "b",
+  mrn: "P-1a2b3c4d",
+  phone: "555 0199",
+  email: "ann@example.org",
+  address: null,
+  allergies: ["penicillin ", "Latex"],
+  first_seen_at: "2019-11-02",
+  created_at: "2026-12-06T09:00:00Z",
+};
+
+describe("merging two records of one person", () => {
+  it("keeps the older record by default", () => {
+    expect(defaultKeep(base, dup)).toBe("a");
+    expect(defaultKeep(dup, base)).toBe("b");
+  });
+  it("offers the kept record's values, the other's where the kept has none, and the earlier first visit", () => {
+    const rows = Object.fromEntries(mergeRows(base, dup, "a").map((r) => [r.field, r]));
+    expect(rows.phone).toMatchObject({ a: "555 0101", b: "555 0199", differs: true, chosen: "a" });
+    expect(rows.email).toMatchObject({ a: null, b: "ann@example.org", chosen: "b" });
+    expect(rows.address).toMatchObject({ a: "1 Main St", b: null, chosen: "a" });
+    expect(rows.given_name?.differs).toBe(false);
+    expect(rows.first_seen_at?.chosen).toBe("b");
+  });
+  it("sends only the other record's chosen values, and every allergy of both", () => {
+    const rows = mergeRows(base, dup, "a");
+    const chosen = Object.fromEntries(rows.map((r) => [r.field, r.chosen]));
+    expect(mergeFields(base, dup, "a", chosen)).toEqual({
+      email: "ann@example.org",
+      first_seen_at: "2019-11-02",
+      allergies: ["Penicillin", "Latex"],
+    });
+    // picking the other's phone sends it; picking the kept one's sends nothing for it
+    expect(mergeFields(base, dup, "a", { ...chosen, phone: "b" }).phone).toBe("555 0199");
+    expect(mergedAllergies(base, dup)).toEqual(["Penicillin", "Latex"]);
+    // nothing new in allergies: not sent
+    expect(mergeFields(dup, base, "a", {}).allergies).toBeUndefined();
+  });
+});

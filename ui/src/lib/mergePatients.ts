@@ -1,0 +1,107 @@
+// Merging two records of one person (issue 16): which values the record that stays takes.
+// Pure code; screens/merge.ts draws it and the core sends `PatientMerge` (crates/model).
+//
+// Rules: the record kept keeps its own value unless the person picks the other's; where the
+// kept record has nothing and the other has something, the other's is offered first (nothing
+// known is dropped without a choice); allergies are never chosen between: the survivor gets
+// every allergy of both (an allergy lost in a merge is a patient harmed).
+
+import type { Patient } from "../bindings/Patient";
+
+/** A demographic field compared side by side, by wire name. */
+export type MergeField =
+  | "given_name"
+  | "family_name"
+  | "date_of_birth"
+  | "sex"
+  | "phone"
+  | "email"
+  | "address"
+  | "emergency_contact_name"
+  | "emergency_contact_phone"
+  | "notes"
+  | "first_seen_at";
+
+/** The fields compared, in the order shown, with their words. */
+export const MERGE_FIELDS: ReadonlyArray<[MergeField, string]> = [
+  ["given_name", "Given name"],
+  ["family_name", "Family name"],
+  ["date_of_birth", "Date of birth"],
+  ["sex", "Sex"],
+  ["phone", "Phone"],
+  ["email", "E-mail"],
+  ["address", "Address"],
+  ["emergency_contact_name", "Emergency contact"],
+  ["emergency_contact_phone", "Emergency phone"],
+  ["notes", "Notes"],
+  ["first_seen_at", "First seen"],
+];
+
+/** Which record a value comes from. */
+export type Side = "a" | "b";
+
+/** One compared field: both values and which is chosen at first. */
+export interface MergeRow {
+  field: MergeField;
+  label: string;
+  a: string | null;
+  b: string | null;
+  /** The two differ (a choice to make). */
+  differs: boolean;
+  /** Chosen at first: the kept record's, unless it has nothing and the other has something. */
+  chosen: Side;
+}
+
+const text = (v: unknown): string | null => (v === null || v === undefined || v === "" ? null : String(v));
+
+/**
+ * The rows of the comparison when `keep` stays. `first_seen_at` offers the earlier date first
+ * (the first visit is the earliest of the two).
+ */
+export function mergeRows(a: Patient, b: Patient, keep: Side): MergeRow[] {
+  const other: Side = keep === "a" ? "b" : "a";
+  return MERGE_FIELDS.map(([field, label]) => {
+    const va = text(a[field]);
+    const vb = text(b[field]);
+    const kept = keep === "a" ? va : vb;
+    const theirs = keep === "a" ? vb : va;
+    let chosen: Side = kept === null && theirs !== null ? other : keep;
+    if (field === "first_seen_at" && va !== null && vb !== null) chosen = va <= vb ? "a" : "b";
+    return { field, label, a: va, b: vb, differs: va !== vb, chosen };
+  });
+}
+
+/** Every allergy of both records, each once (case and spaces ignored), the kept record's first. */
+export function mergedAllergies(kept: Patient, other: Patient): string[] {
+  const out: string[] = [];
+  const seen = new Set<string>();
+  for (const x of [...kept.allergies, ...other.allergies]) {
+    const k = x.trim().toLowerCase();
+    if (k && !seen.has(k)) {
+      seen.add(k);
+      out.push(x.trim());
+    }
+  }
+  return out;
+}
+
+/**
+ * The `fields` of a `PatientMerge`: the other record's value for each field where it was
+ * chosen, and the combined allergies when they add anything to the kept record's.
+ */
+export function mergeFields(a: Patient, b: Patient, keep: Side, chosen: Partial<Record<MergeField, Side>>): Record<string, unknown> {
+  const kept = keep === "a" ? a : b;
+  const other = keep === "a" ? b : a;
+  const fields: Record<string, unknown> = {};
+  for (const [field] of MERGE_FIELDS) {
+    if ((chosen[field] ?? keep) !== keep && text(kept[field]) !== text(other[field])) fields[field] = other[field];
+  }
+  const allergies = mergedAllergies(kept, other);
+  if (allergies.length !== kept.allergies.length) fields.allergies = allergies;
+  return fields;
+}
+
+/** The record to keep at first: the one seen first (the older record carries the history). */
+export function defaultKeep(a: Patient, b: Patient): Side {
+  return b.created_at < a.created_at ? "b" : "a";
+}

@@ -1,0 +1,161 @@
+// Merging two records of one person (issue 16), opened from Review's possible duplicates: the
+// two side by side, which one stays, each differing value chosen, what moves, then the merge
+// (queued like any write; the server moves every set and booking and keeps the other record
+// as a tombstone that opens the one kept). Rules in lib/mergePatients.ts.
+
+import { api } from "../api";
+import type { CommandError } from "../bindings/CommandError";
+import type { PatientChart } from "../bindings/PatientChart";
+import { h, replace } from "../dom";
+import { SEX_LABEL, patientName } from "../lib/format";
+import { defaultKeep, mergeFields, mergeRows, mergedAllergies, type MergeField, type Side } from "../lib/mergePatients";
+import type { Ctx, Screen } from "../ui/context";
+import { banner, saveErrorText, setBanner } from "../ui/forms";
+
+export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
+  const body = h("div", { "aria-busy": "true" }, h("p", { class: "muted" }, "Loading both records…"));
+  const err = banner("merge-error");
+  const el = h(
+    "section",
+    { class: "screen form-screen merge-screen", "data-testid": "merge", "aria-labelledby": "merge-title" },
+    h("div", { class: "screen-head" }, h("h1", { id: "merge-title", tabindex: -1 }, "Merge duplicate records")),
+    h("p", { class: "muted form-intro" }, "Choose the record that stays and, where the two differ, each value it keeps. Every vital-sign set and appointment of the other record moves to it; the other record stays as a pointer to it, for the audit log and old links."),
+    err,
+    body,
+  );
+  let busy = false;
+
+  const render = (ca: PatientChart, cb: PatientChart) => {
+    const a = ca.patient.record;
+    const b = cb.patient.record;
+    let keep: Side = defaultKeep(a, b);
+    const chosen: Partial<Record<MergeField, Side>> = {};
+    const table = h("table", { class: "data-table merge-table", "data-testid": "merge-table" });
+    const who = (side: Side) => (side === "a" ? a : b);
+    const counts = (c: PatientChart) => `${c.vitals.length} vital-sign ${c.vitals.length === 1 ? "set" : "sets"}, ${c.appointments.length} ${c.appointments.length === 1 ? "appointment" : "appointments"}`;
+    const radio = (name: string, side: Side, checked: boolean, onchange: () => void, label: string) =>
+      h(
+        "label",
+        { class: "merge-choice" },
+        h("input", { type: "radio", name, value: side, checked, "data-testid": `${name}-${side}`, onchange }),
+        " ",
+        label,
+      );
+    const summary = h("p", { class: "merge-summary", "data-testid": "merge-summary", "aria-live": "polite" });
+    const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "merge-save" }, "Merge");
+    const draw = () => {
+      const rows = mergeRows(a, b, keep);
+      for (const r of rows) if (!(r.field in chosen)) chosen[r.field] = r.chosen;
+      const kept = who(keep);
+      const other = who(keep === "a" ? "b" : "a");
+      const allergies = mergedAllergies(kept, other);
+      replace(
+        table,
+        h(
+          "thead",
+          null,
+          h(
+            "tr",
+            null,
+            h("th", { scope: "col" }, ""),
+            ...(["a", "b"] as Side[]).map((s) =>
+              h(
+                "th",
+                { scope: "col" },
+                radio("merge-keep", s, keep === s, () => {
+                  keep = s;
+                  for (const k of Object.keys(chosen)) delete chosen[k as MergeField];
+                  draw();
+                }, `Keep MRN ${who(s).mrn}`),
+                h("div", { class: "small muted" }, counts(s === "a" ? ca : cb)),
+              ),
+            ),
+          ),
+        ),
+        h(
+          "tbody",
+          null,
+          ...rows.map((r) =>
+            h(
+              "tr",
+              { "data-field": r.field, class: r.differs ? "merge-differs" : "" },
+              h("th", { scope: "row" }, r.label),
+              ...(["a", "b"] as Side[]).map((s) => {
+                const v = s === "a" ? r.a : r.b;
+                const shown = r.field === "sex" && v ? (SEX_LABEL as Record<string, string>)[v] ?? v : v;
+                return h(
+                  "td",
+                  null,
+                  r.differs
+                    ? radio(`merge-${r.field}`, s, chosen[r.field] === s, () => {
+                        chosen[r.field] = s;
+                        draw();
+                      }, shown ?? "—")
+                    : h("span", { class: v ? "" : "muted" }, shown ?? "—"),
+                );
+              }),
+            ),
+          ),
+          h(
+            "tr",
+            { "data-field": "allergies" },
+            h("th", { scope: "row" }, "Allergies"),
+            h("td", { colspan: 2, "data-testid": "merge-allergies" }, allergies.length ? `${allergies.join(", ")} (every allergy of both records is kept)` : "No known allergies on either record"),
+          ),
+        ),
+      );
+      summary.textContent = `MRN ${kept.mrn} (${patientName(kept)}) stays; MRN ${other.mrn}'s ${counts(keep === "a" ? cb : ca)} move to it.`;
+      save.textContent = `Merge MRN ${other.mrn} into MRN ${kept.mrn}`;
+    };
+    draw();
+    const form = h(
+      "form",
+      {
+        novalidate: true,
+        onsubmit: async (e: Event) => {
+          e.preventDefault();
+          if (busy) return;
+          busy = true;
+          save.disabled = true;
+          const kept = who(keep);
+          const away = who(keep === "a" ? "b" : "a");
+          try {
+            const survivor = await api.mergePatient(away.id, { into: kept.id, base_revision: kept.revision, fields: mergeFields(a, b, keep, chosen) });
+            ctx.toast(
+              `MRN ${away.mrn} merged into MRN ${kept.mrn}${survivor.pending && !ctx.online() ? " on this workstation; the records move when the server is reachable" : ""}.`,
+              "success",
+            );
+            ctx.replace({ name: "chart", patientId: kept.id });
+          } catch (raw) {
+            setBanner(err, saveErrorText(raw as CommandError, "merge the records"));
+            busy = false;
+            save.disabled = false;
+          }
+        },
+      },
+      h("div", { class: "table-wrap" }, table),
+      summary,
+      h("div", { class: "form-actions" }, save, h("button", { type: "button", class: "btn", onclick: () => ctx.back() }, "Cancel", h("kbd", { "aria-hidden": "true" }, "Esc"))),
+    );
+    replace(body, form);
+    body.removeAttribute("aria-busy");
+  };
+
+  Promise.all([api.patientChart(aId), api.patientChart(bId)])
+    .then(([ca, cb]) => {
+      if (ca.patient.record.id === cb.patient.record.id) {
+        setBanner(err, "These two are already one record.");
+        replace(body);
+        return;
+      }
+      render(ca, cb);
+    })
+    .catch((raw) => setBanner(err, `Could not open both records: ${(raw as CommandError).message}`));
+
+  return {
+    el,
+    title: "Merge duplicate records",
+    focus: () => el.querySelector<HTMLElement>("#merge-title")?.focus(),
+    form: { save: () => el.querySelector("form")?.requestSubmit(), close: () => ctx.back() },
+  };
+}
