@@ -17,6 +17,7 @@ export const ACTION_LABEL: Readonly<Record<string, string>> = {
   "patient.create": "Registered patient",
   "patient.update": "Changed patient details",
   "patient.delete": "Deleted patient record",
+  "patient.merge": "Merged duplicate records",
   "vital_signs.read": "Read vital signs",
   "vital_signs.create": "Recorded vital signs",
   "vital_signs.entered_in_error": "Marked vital signs entered in error",
