@@ -51,7 +51,9 @@ async fn a_record_made_offline_is_merged_and_its_late_changes_follow_it() -> any
     let mut ann = new_patient("Ann", "Lee");
     ann.date_of_birth = chrono::NaiveDate::from_ymd_opt(1980, 4, 3).expect("date");
     let kept = near.register_patient(ann.clone()).await.map_err(err)?;
-    near.record_vitals(kept.record.id, set(72))
+    // 95/min: flagged for an adult (NEWS2 band from 91), normal at 12 (APLS 60–100)
+    let first = near
+        .record_vitals(kept.record.id, set(95))
         .await
         .map_err(err)?;
     wait_for(Duration::from_secs(30), || sent(&near)).await?;
@@ -60,6 +62,8 @@ async fn a_record_made_offline_is_merged_and_its_late_changes_follow_it() -> any
     proxy.set_online(false);
     let mut again = ann.clone();
     again.phone = Some("555 0199".into());
+    // an allergy only the offline record knows: the merge below does not choose it, and it stays
+    again.allergies = Some(vec!["Latex".into()]);
     let dup = far.register_patient(again).await.map_err(err)?;
     let me = near.staff().await.map_err(err)?;
     let doctor = me
@@ -154,6 +158,16 @@ async fn a_record_made_offline_is_merged_and_its_late_changes_follow_it() -> any
         "a tombstone pointing at the survivor"
     );
     assert_eq!(phone.as_deref(), Some("555 0199"), "the value chosen");
+    let allergies: Vec<String> = sqlx::query_scalar("SELECT allergies FROM patients WHERE id = $1")
+        .bind(kept.record.id)
+        .fetch_one(&mut owner)
+        .await?;
+    // the kept record's own (new_patient's penicillin) and the offline record's latex
+    assert_eq!(
+        allergies,
+        vec!["penicillin".to_owned(), "Latex".to_owned()],
+        "no allergy is lost in a merge"
+    );
     let merges: Vec<(Uuid, String, String)> = sqlx::query_as(
         "SELECT patient_id, username, detail FROM audit_log WHERE tenant_id = $1 AND action = 'patient.merge' ORDER BY id",
     )
@@ -224,6 +238,57 @@ async fn a_record_made_offline_is_merged_and_its_late_changes_follow_it() -> any
         )
         .await?;
     assert_eq!(s, 422, "{b}");
+    // a receptionist cannot merge (it moves vital signs); a corrected date of birth re-flags the
+    // record's sets by the children's bands
+    let desk = http.token("merge", "reception").await?;
+    let (s, b) = http
+        .call(
+            Method::POST,
+            &path,
+            Some(&desk),
+            Some(json!({"into": kept.record.id, "base_revision": 0})),
+        )
+        .await?;
+    assert_eq!(s, 403, "{b}");
+    let flags_of = |id: Uuid| {
+        let url = sys.database_url.clone();
+        async move {
+            let mut c = sqlx::PgConnection::connect(&url).await?;
+            anyhow::Ok(
+                sqlx::query_scalar::<_, Vec<String>>("SELECT flags FROM vital_signs WHERE id = $1")
+                    .bind(id)
+                    .fetch_one(&mut c)
+                    .await?,
+            )
+        }
+    };
+    assert_eq!(
+        flags_of(first.record.id).await?,
+        vec!["heart_rate_bpm:high"]
+    );
+    let (_, p) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/patients/{}", kept.record.id),
+            Some(&token),
+            None,
+        )
+        .await?;
+    let (s, b) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/patients/{}", kept.record.id),
+            Some(&token),
+            Some(json!({"base_revision": p["revision"], "date_of_birth": "2014-04-03"})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{b}");
+    assert_eq!(
+        flags_of(first.record.id).await?,
+        Vec::<String>::new(),
+        "95/min at 12 is normal"
+    );
+
     // another clinic's staff find neither record
     sys.clinic("elsewhere", "UTC").await?;
     let stranger = http.token("elsewhere", "nurse").await?;

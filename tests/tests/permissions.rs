@@ -63,10 +63,11 @@ fn table() -> Vec<Case> {
         case(Method::GET, "/api/v1/patients/{id}", Perm(PatientRead)),
         case(Method::PATCH, "/api/v1/patients/{id}", Perm(PatientWrite)),
         case(Method::DELETE, "/api/v1/patients/{id}", Perm(PatientDelete)),
+        // PatientWrite and VitalSignsWrite: the roles holding the second hold the first
         case(
             Method::POST,
             "/api/v1/patients/{id}/merge",
-            Perm(PatientWrite),
+            Perm(VitalSignsWrite),
         ),
         case(
             Method::GET,

@@ -883,8 +883,13 @@ pub(crate) fn record_answer(
     if let Some(server) = r.server.clone() {
         match Record::from_json(m.entity(), server) {
             Ok(record) => {
+                // a merge (or an edit redirected by one) answers the record kept, not `m.id`
+                let id = match &record {
+                    Record::Patient(p) => p.id,
+                    _ => m.id,
+                };
                 let change = Change {
-                    id: m.id,
+                    id,
                     revision: r.revision.unwrap_or(0),
                     deleted: false,
                     record,
@@ -911,8 +916,13 @@ pub(crate) fn record_answer(
             cache.outbox_done(m.mutation_id)
         }
         (MutationStatus::Conflict, Some(conflicts)) => {
+            // a merge's conflicts are the record kept's fields
+            let about = match &m.kind {
+                MutationKind::MergePatient(merge) => merge.into,
+                _ => m.id,
+            };
             for c in &conflicts {
-                cache.add_conflict(m.entity(), m.id, user_id, c)?;
+                cache.add_conflict(m.entity(), about, user_id, c)?;
             }
             cache.outbox_done(m.mutation_id)
         }

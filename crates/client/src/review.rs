@@ -412,7 +412,10 @@ impl Workstation {
                 Self::require(s, Permission::VitalSignsWrite)?;
                 c.validate().map_err(CommandError::validation)?;
             }
-            MutationKind::MergePatient(_) => Self::require(s, Permission::PatientWrite)?,
+            MutationKind::MergePatient(_) => {
+                Self::require(s, Permission::PatientWrite)?;
+                Self::require(s, Permission::VitalSignsWrite)?;
+            }
             // edits are checked by the server's merge, as when first sent
             MutationKind::EditPatient(_)
             | MutationKind::DeletePatient

@@ -158,6 +158,7 @@ impl Workstation {
     ) -> Result<Local<Patient>, CommandError> {
         let s = self.session().await?;
         Self::require(&s, Permission::PatientWrite)?;
+        Self::require(&s, Permission::VitalSignsWrite)?;
         if merge.into == id {
             let mut f = medoffice_model::FieldErrors::new();
             f.add("into", "must be another patient");

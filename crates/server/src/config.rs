@@ -64,7 +64,8 @@ pub struct ServeConfig {
     #[command(flatten)]
     pub transport: crate::transport::TransportConfig,
     /// Addresses (CIDR, comma-separated) that may read `/metrics`; everyone else gets 403.
-    /// The connection's address counts, or the client a trusted proxy names.
+    /// The connection's address counts, or the client a trusted proxy (`--trusted-proxies`)
+    /// names; behind any other proxy every caller is the proxy's address.
     #[arg(
         long,
         env = "MEDOFFICE_METRICS_ALLOW",

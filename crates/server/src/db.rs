@@ -72,7 +72,10 @@ pub async fn migrate(database_url: &str) -> anyhow::Result<()> {
 /// starts a new history ([`restart_feed_history`]). True when it did. The first run only notes.
 pub async fn note_incarnation(owner: &mut PgConnection) -> anyhow::Result<bool> {
     let (system, timeline): (i64, i32) = sqlx::query_as(
-        "SELECT s.system_identifier, c.timeline_id FROM pg_control_system() s, pg_control_checkpoint() c",
+        // the timeline of the WAL being written now: it changes at a point-in-time recovery's
+        // promotion, before any checkpoint records it in pg_control
+        "SELECT s.system_identifier, ('x' || substr(pg_walfile_name(pg_current_wal_lsn()), 1, 8))::bit(32)::int \
+         FROM pg_control_system() s",
     )
     .fetch_one(&mut *owner)
     .await?;

@@ -199,7 +199,12 @@ pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> R
         .extensions()
         .get::<MatchedPath>()
         .map_or_else(|| "unmatched".to_owned(), |p| p.as_str().to_owned());
-    let method = req.method().as_str().to_owned();
+    // the method as sent is the client's to choose: only the ones the API has are labels
+    let method = match req.method().as_str() {
+        m @ ("GET" | "POST" | "PUT" | "PATCH" | "DELETE" | "HEAD" | "OPTIONS") => m,
+        _ => "other",
+    }
+    .to_owned();
     let start = Instant::now();
     let res = next.run(req).await;
     m.latency
@@ -219,7 +224,9 @@ pub async fn track(State(m): State<Arc<Metrics>>, req: Request, next: Next) -> R
 }
 
 /// The metrics of this process (OpenMetrics text), for the addresses of `--metrics-allow`
-/// only (the connection's address, or the client a trusted proxy names); 403 for others.
+/// only; 403 for others. The address is the connection's, or the client a trusted proxy names
+/// in `X-Forwarded-For` (`--trusted-proxies`): behind a proxy that is not trusted every caller
+/// is the proxy, so scrape the server directly, not through it.
 #[utoipa::path(get, path = "/metrics", tag = "operations",
     responses((status = 200, description = "OpenMetrics text (Prometheus)", content_type = "application/openmetrics-text", body = String),
               (status = 403, body = medoffice_model::ErrorBody)))]

@@ -441,9 +441,16 @@ pub async fn ws(
     let pool = st.pool.clone();
     let metrics = st.metrics.clone();
     Ok(upgrade.on_upgrade(move |socket| async move {
+        /// Counts the socket open for as long as it lives, however its task ends.
+        struct Open(std::sync::Arc<crate::metrics::Metrics>);
+        impl Drop for Open {
+            fn drop(&mut self) {
+                self.0.websockets.dec();
+            }
+        }
         metrics.websockets.inc();
-        serve_socket(socket, sub, actor, ends, pool, &metrics).await;
-        metrics.websockets.dec();
+        let open = Open(metrics.clone());
+        serve_socket(socket, sub, actor, ends, pool, &open.0).await;
     }))
 }
 

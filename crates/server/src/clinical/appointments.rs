@@ -175,7 +175,9 @@ pub async fn book_appointment(
 ) -> AppResult<(Appointment, bool)> {
     actor.require(Permission::AppointmentWrite)?;
     new.validate().map_err(AppError::Validation)?;
-    // a booking for a merged-away patient goes to the record that stays
+    // a booking for a merged-away patient goes to the record that stays (the clinic's counter
+    // first: a merge holds it to its commit, so the lookup sees it)
+    next_revision(conn, actor.tenant_id).await?;
     let mut new = new;
     new.patient_id = super::patients::standing_patient(conn, new.patient_id).await?;
     let overbooked = new.overbooked.unwrap_or(false);

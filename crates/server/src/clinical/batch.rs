@@ -222,6 +222,16 @@ impl VitalsBatcher {
             Ok(tx) => tx,
             Err(e) => return Err((e.into(), jobs)),
         };
+        // the clinic's counter first, as every write takes it: a merge moving a patient's sets
+        // holds it to its commit, so what is read next sees the merge (a set for a merged-away
+        // patient goes alone, to the record kept) instead of inserting under the old record
+        if let Err(e) = sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
+            .bind(tenant)
+            .execute(&mut *tx)
+            .await
+        {
+            return Err((e.into(), jobs));
+        }
         let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
         let patients: Vec<Uuid> = jobs.iter().map(|j| j.patient_id).collect();
         // one round trip: which ids exist already, each patient's date of birth and sex, the

@@ -66,6 +66,19 @@ pub async fn standing_patient(conn: &mut PgConnection, id: Uuid) -> Result<Uuid,
     Ok(to.flatten().unwrap_or(id))
 }
 
+/// Every allergy of `kept`, then those of `other` not already there (case and spaces ignored,
+/// each trimmed).
+pub fn union_allergies(kept: &[String], other: &[String]) -> Vec<String> {
+    let mut out: Vec<String> = Vec::new();
+    for a in kept.iter().chain(other) {
+        let a = a.trim();
+        if !a.is_empty() && !out.iter().any(|x| x.eq_ignore_ascii_case(a)) {
+            out.push(a.to_owned());
+        }
+    }
+    out
+}
+
 /// Merges patient `id` (a duplicate) into `m.into`, which stays: the values chosen for the
 /// survivor are written through the edit path (merged per field against `m.base_revision`;
 /// conflicts answered as an edit's are), every vital-sign set and appointment of `id` moves to
@@ -80,7 +93,10 @@ pub async fn merge_patient(
     id: Uuid,
     m: &medoffice_model::PatientMerge,
 ) -> AppResult<(Patient, Vec<FieldConflict>)> {
+    // moving sets between records is a clinical change, and a merge hides a record: clinicians
+    // and admins (the roles that record vital signs), not the front desk alone
     actor.require(Permission::PatientWrite)?;
+    actor.require(Permission::VitalSignsWrite)?;
     if m.into == id {
         return Err(AppError::field("into", "must be another patient"));
     }
@@ -158,6 +174,24 @@ pub async fn merge_patient(
     .bind(actor.user_id)
     .execute(&mut *conn)
     .await?;
+    // every allergy of both records stays, whatever was chosen or changed meanwhile: an
+    // allergy lost in a merge is a patient harmed
+    let kept: Vec<String> = sqlx::query_scalar("SELECT allergies FROM patients WHERE id = $1")
+        .bind(m.into)
+        .fetch_one(&mut *conn)
+        .await?;
+    let all = union_allergies(&kept, &source.allergies);
+    if all != kept {
+        let current: i64 = sqlx::query_scalar("SELECT revision FROM patients WHERE id = $1")
+            .bind(m.into)
+            .fetch_one(&mut *conn)
+            .await?;
+        let mut f = Map::new();
+        f.insert("allergies".into(), Value::from(all));
+        update_patient(conn, actor, m.into, current, f).await?;
+    }
+    // the moved sets' flags follow the record kept's date of birth and sex
+    super::vitals::reflag_sets(conn, m.into).await?;
     let moved = format!("{sets} vital-sign sets and {visits} appointments moved");
     audit::record_detail(
         conn,
@@ -643,6 +677,10 @@ pub async fn update_patient(
     .bind(actor.user_id)
     .fetch_one(&mut *conn)
     .await?;
+    // children's bands depend on age and sex: a corrected date of birth or sex re-flags the sets
+    if p.date_of_birth != current.date_of_birth || p.sex != current.sex {
+        super::vitals::reflag_sets(conn, id).await?;
+    }
     audit::record(
         conn,
         actor,

@@ -106,7 +106,9 @@ pub async fn record_vitals(
     actor.require(Permission::VitalSignsWrite)?;
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    // a set for a merged-away patient goes to the record that stays
+    // the clinic's counter first (a merge holds it to its commit), then the record that stands
+    // for the patient: a set for a merged-away patient goes to the record kept
+    super::next_revision(conn, actor.tenant_id).await?;
     let patient_id = super::patients::standing_patient(conn, patient_id).await?;
     // one round trip for what a new set needs (a drained outbox sends thousands of these):
     // is it a replay, the patient's date of birth and sex (RLS hides other clinics' patients:
@@ -248,6 +250,9 @@ pub async fn correct_vitals(
 ) -> AppResult<VitalSigns> {
     actor.require(Permission::VitalSignsWrite)?;
     c.validate().map_err(AppError::Validation)?;
+    // the clinic's counter before the set's row, as every write takes them (no deadlock with a
+    // merge moving the set, or a push that wrote something already)
+    super::next_revision(conn, actor.tenant_id).await?;
     // the set moved with its patient's merge: the record that stays is its patient now
     let standing = super::patients::standing_patient(conn, c.patient_id).await?;
     let c = &VitalSignsCorrection {
@@ -347,6 +352,48 @@ pub async fn correct_vitals(
     )
     .await?;
     Ok(after)
+}
+
+/// Recomputes the flags and NEWS2 of every set of `patient_id` for the record's date of birth
+/// and sex now (children's bands depend on both): after a merge moved another record's sets
+/// here, or an edit corrected either. Returns how many sets changed (each a new revision).
+pub async fn reflag_sets(conn: &mut PgConnection, patient_id: Uuid) -> Result<u64, sqlx::Error> {
+    let (birth, sex, tz): (NaiveDate, String, String) = sqlx::query_as(
+        "SELECT date_of_birth, sex, (SELECT time_zone FROM tenants) FROM patients WHERE id = $1",
+    )
+    .bind(patient_id)
+    .fetch_one(&mut *conn)
+    .await?;
+    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let sex = AdministrativeSex::parse(&sex).unwrap_or(AdministrativeSex::Unknown);
+    let rows = sqlx::query(concat!(
+        "SELECT ",
+        vitals_cols!(),
+        " FROM vital_signs WHERE patient_id = $1 AND NOT deleted"
+    ))
+    .bind(patient_id)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut changed = 0;
+    for row in &rows {
+        let v = vitals_from_row(row)?;
+        let age = Some(AgeAt::on(
+            birth,
+            v.measured_at.with_timezone(&tz).date_naive(),
+        ));
+        let flags = v.measurements.flags_for_age(age, sex);
+        let news2 = v.measurements.news2_for_age(age);
+        if flags != v.flags || news2 != v.news2 {
+            sqlx::query("UPDATE vital_signs SET flags = $2, news2 = $3 WHERE id = $1")
+                .bind(v.id)
+                .bind(&flags)
+                .bind(news2)
+                .execute(&mut *conn)
+                .await?;
+            changed += 1;
+        }
+    }
+    Ok(changed)
 }
 
 /// REST handlers of `/api/v1/patients/{id}/vitals`.
