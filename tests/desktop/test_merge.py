@@ -2,7 +2,8 @@
 
 Two records of Iris Dahl (same name and date of birth) were registered elsewhere, each with a
 vital-sign set, different phone numbers and different allergies. Review lists them as a possible
-duplicate; the receptionist opens "Merge…", sees both side by side, keeps the older record, takes
+duplicate; the nurse opens "Merge…" (merging moves vital signs: clinicians and admins only),
+sees both side by side, keeps the older record, takes
 the newer record's phone and e-mail, sees that both allergies are kept, and merges. The chart she
 lands on holds both sets and both allergies, the search finds one Iris Dahl, and the server keeps
 the other record as a pointer to this one."""
@@ -16,7 +17,7 @@ from test_review import Rest, inside
 
 def test_two_records_of_one_person_are_merged(workstation, server, screenshot_dir):
     d = workstation("merge").driver
-    sign_in(d, "reception")
+    sign_in(d, "nurse")
     admin = Rest(server, "admin")
     nurse = Rest(server, "nurse")
     older = admin.call("POST", "/api/v1/patients", {
@@ -45,8 +46,13 @@ def test_two_records_of_one_person_are_merged(workstation, server, screenshot_di
     assert "Latex" in allergies and "Penicillin" in allergies, allergies
     summary = d.find_element(*tid("merge-summary")).text
     assert older["mrn"] in summary and "1 vital-sign set" in summary, summary
-    shot(d, screenshot_dir, "merge")
+    # asked twice: the second time says what cannot be undone
     press(d, tid("merge-save"))
+    wait(d).until(lambda x: x.find_element(*tid("merge-confirm")).is_displayed())
+    assert "cannot be undone" in d.find_element(*tid("merge-confirm")).text
+    assert admin.call("GET", f"/api/v1/patients/{newer['id']}")["replaced_by"] is None
+    shot(d, screenshot_dir, "merge")
+    press(d, tid("merge-confirm-yes"))
 
     # the chart of the record kept: both sets, both allergies, the chosen phone
     wait(d, 30).until(lambda x: x.find_element(*tid("chart")).is_displayed())

@@ -61,5 +61,8 @@ describe("merging two records of one person", () => {
     expect(mergedAllergies(base, dup)).toEqual(["Penicillin", "Latex"]);
     // nothing new in allergies: not sent
     expect(mergeFields(dup, base, "a", {}).allergies).toBeUndefined();
+    // a case duplicate on the kept record does not hide the other's new allergy
+    const twice = { ...base, allergies: ["Penicillin", "penicillin"] };
+    expect(mergeFields(twice, { ...dup, allergies: ["Latex"] }, "a", {}).allergies).toEqual(["Penicillin", "Latex"]);
   });
 });

@@ -96,8 +96,9 @@ export function mergeFields(a: Patient, b: Patient, keep: Side, chosen: Partial<
   for (const [field] of MERGE_FIELDS) {
     if ((chosen[field] ?? keep) !== keep && text(kept[field]) !== text(other[field])) fields[field] = other[field];
   }
-  const allergies = mergedAllergies(kept, other);
-  if (allergies.length !== kept.allergies.length) fields.allergies = allergies;
+  // sent whenever the other record has one the kept record lacks (the server adds them anyway)
+  const has = new Set(kept.allergies.map((x) => x.trim().toLowerCase()));
+  if (other.allergies.some((x) => x.trim() !== "" && !has.has(x.trim().toLowerCase()))) fields.allergies = mergedAllergies(kept, other);
   return fields;
 }
 

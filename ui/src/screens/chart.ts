@@ -56,7 +56,8 @@ function correctionRow(ctx: Ctx, v: VitalSigns, columns: number, corrections: Co
   const withdraw = h(
     "button",
     {
-      type: "submit",
+      // never pressed by Enter in the reason: withdrawing a set is done on purpose
+      type: "button",
       class: "btn btn-danger",
       "data-testid": "correct-withdraw",
       onclick: (e: Event) => {
@@ -85,7 +86,7 @@ function correctionRow(ctx: Ctx, v: VitalSigns, columns: number, corrections: Co
       { colspan: columns },
       h(
         "form",
-        { class: "correct-form", novalidate: true, onkeydown: (e: Event) => {
+        { class: "correct-form", novalidate: true, onsubmit: (e: Event) => e.preventDefault(), onkeydown: (e: Event) => {
             if ((e as KeyboardEvent).key !== "Escape") return;
             e.stopPropagation();
             close();
@@ -97,7 +98,7 @@ function correctionRow(ctx: Ctx, v: VitalSigns, columns: number, corrections: Co
         h("button", { type: "button", class: "btn", "data-testid": "correct-amend", onclick: () => corrections.amend(v) }, "Amend values…"),
         h("button", { type: "button", class: "btn", onclick: close }, "Cancel"),
         error,
-        h("p", { class: "small muted" }, "A set entered in error stays in the history, struck through, and leaves the flags, the charts and printed summaries."),
+        h("p", { class: "small muted" }, "Entered in error: the set stays in the history, struck through, and is removed from flags, trend charts and printed summaries. Amend: its values are corrected and the earlier ones kept."),
       ),
     ),
   );
@@ -275,7 +276,10 @@ export function appointmentsList(ctx: Ctx, rows: AppointmentRow[], onOpenDay: (d
   );
 }
 
-export function chartScreen(ctx: Ctx, patientId: string): Screen {
+export function chartScreen(ctx: Ctx, requestedId: string): Screen {
+  // the record shown, which every action acts on: the one asked for, or the record it was
+  // merged into (the chart of a merged-away record opens the record kept)
+  let patientId = requestedId;
   const body = h("div", { class: "chart-body", "aria-busy": "true" }, h("p", { class: "muted" }, "Opening chart…"));
   const el = h("section", { class: "screen chart-screen", "data-testid": "chart", "data-patient-id": patientId }, body);
   let heading: HTMLElement | null = null;
@@ -426,7 +430,9 @@ export function chartScreen(ctx: Ctx, patientId: string): Screen {
   const load = async () => {
     const my = ++seq;
     try {
-      const c = await api.patientChart(patientId);
+      const c = await api.patientChart(requestedId);
+      patientId = c.patient.record.id;
+      el.dataset.patientId = patientId;
       if (my !== seq) return;
       chart = c;
       render(c);

@@ -132,7 +132,7 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
     v.news2 !== null && v.news2 !== undefined
       ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
       : age !== null && age.years < RULES.adult_from_age
-        ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `No NEWS2 under ${RULES.adult_from_age} (RCP); flags use children's ranges`)
+        ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags use children's ranges`)
         : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, "NEWS2: not every parameter measured");
   const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(

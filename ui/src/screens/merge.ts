@@ -43,6 +43,10 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
       );
     const summary = h("p", { class: "merge-summary", "data-testid": "merge-summary", "aria-live": "polite" });
     const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "merge-save" }, "Merge");
+    // a merge is asked twice: it cannot be undone from a workstation
+    let confirming = false;
+    const confirmNote = h("div", { class: "banner banner-warn", role: "alert", "data-testid": "merge-confirm" });
+    confirmNote.hidden = true;
     const draw = () => {
       const rows = mergeRows(a, b, keep);
       for (const r of rows) if (!(r.field in chosen)) chosen[r.field] = r.chosen;
@@ -98,14 +102,24 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
           ),
           h(
             "tr",
-            { "data-field": "allergies" },
+            { "data-field": "allergies", class: "merge-allergy-row" },
             h("th", { scope: "row" }, "Allergies"),
-            h("td", { colspan: 2, "data-testid": "merge-allergies" }, allergies.length ? `${allergies.join(", ")} (every allergy of both records is kept)` : "No known allergies on either record"),
+            ...(["a", "b"] as Side[]).map((s) => {
+              const list = who(s).allergies;
+              return h("td", { class: list.length ? "allergy-text" : "muted" }, list.length ? list.join(", ") : "None recorded");
+            }),
           ),
         ),
       );
-      summary.textContent = `MRN ${kept.mrn} (${patientName(kept)}) stays; MRN ${other.mrn}'s ${counts(keep === "a" ? cb : ca)} move to it.`;
-      save.textContent = `Merge MRN ${other.mrn} into MRN ${kept.mrn}`;
+      replace(
+        summary,
+        `MRN ${kept.mrn} (${patientName(kept)}) stays; MRN ${other.mrn}'s ${counts(keep === "a" ? cb : ca)} move to it. `,
+        h("strong", { "data-testid": "merge-allergies" }, allergies.length ? `Allergies kept: ${allergies.join(", ")} (every allergy of both records).` : "Neither record has an allergy recorded."),
+      );
+      confirming = false;
+      confirmNote.hidden = true;
+      save.disabled = false;
+      save.textContent = `Merge MRN ${other.mrn} into MRN ${kept.mrn}…`;
     };
     draw();
     const form = h(
@@ -115,10 +129,25 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
         onsubmit: async (e: Event) => {
           e.preventDefault();
           if (busy) return;
-          busy = true;
-          save.disabled = true;
           const kept = who(keep);
           const away = who(keep === "a" ? "b" : "a");
+          if (!confirming) {
+            confirming = true;
+            const yes = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "merge-confirm-yes" }, "Yes, merge them");
+            replace(
+              confirmNote,
+              h("p", null, `This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`),
+              yes,
+            );
+            confirmNote.hidden = false;
+            save.disabled = true;
+            // above the form's sticky save bar, where it is read before the second press
+            confirmNote.scrollIntoView({ block: "center" });
+            yes.focus();
+            return;
+          }
+          busy = true;
+          save.disabled = true;
           try {
             const survivor = await api.mergePatient(away.id, { into: kept.id, base_revision: kept.revision, fields: mergeFields(a, b, keep, chosen) });
             ctx.toast(
@@ -135,6 +164,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
       },
       h("div", { class: "table-wrap" }, table),
       summary,
+      confirmNote,
       h("div", { class: "form-actions" }, save, h("button", { type: "button", class: "btn", onclick: () => ctx.back() }, "Cancel", h("kbd", { "aria-hidden": "true" }, "Esc"))),
     );
     replace(body, form);

@@ -497,7 +497,7 @@ export function reviewScreen(ctx: Ctx): Screen {
       h(
         "div",
         { class: "form-actions" },
-        ctx.can("patient_write")
+        ctx.can("patient_write") && ctx.can("vital_signs_write")
           ? h("button", { type: "button", class: "btn btn-primary", "data-testid": "duplicate-merge", onclick: () => ctx.open({ name: "merge", a: d.a.id, b: d.b.id }) }, "Merge…")
           : null,
         dismiss,

@@ -354,7 +354,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Scr
     if (!adult) {
       replace(
         news2Out,
-        h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags follow children's ranges for ${childAgeWords(age)}`),
+        h("span", { class: "muted", "data-testid": "vitals-news2-child" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags use children's ranges for ${childAgeWords(age)}`),
       );
       news2Out.className = "summary-value";
       news2Out.dataset.total = "";
