@@ -34,6 +34,10 @@ def test_two_records_of_one_person_are_merged(workstation, server, screenshot_di
     wait(d, 30).until(lambda x: {e.get_attribute("data-patient-id") for e in x.find_elements(*pair)} >= {older["id"], newer["id"]})
     press(d, inside("review-duplicate", "duplicate-merge"))
     wait(d).until(EC.visibility_of_element_located(tid("merge-table")))
+    # both records hold a set at 10:00 on 1 December, 72 and 118/min: said before merging
+    clash = d.find_element(*tid("merge-clashes")).text
+    assert "HR 72 / 118" in clash or "HR 118 / 72" in clash, clash
+    shot(d, screenshot_dir, "merge-clash")
     # the older record is kept by default; the newer one's e-mail is offered (the kept one has none)
     older_side = "a" if d.find_element(*tid("merge-keep-a")).is_selected() else "b"
     newer_side = "b" if older_side == "a" else "a"

@@ -1,6 +1,7 @@
 import { describe, expect, it } from "vitest";
 import type { Patient } from "../bindings/Patient";
-import { defaultKeep, mergeFields, mergeRows, mergedAllergies } from "./mergePatients";
+import type { VitalSigns } from "../bindings/VitalSigns";
+import { clashingSets, defaultKeep, mergeFields, mergeRows, mergedAllergies } from "./mergePatients";
 
 const base: Patient = {
   id: "a",
@@ -64,5 +65,29 @@ describe("merging two records of one person", () => {
     // a case duplicate on the kept record does not hide the other's new allergy
     const twice = { ...base, allergies: ["Penicillin", "penicillin"] };
     expect(mergeFields(twice, { ...dup, allergies: ["Latex"] }, "a", {}).allergies).toEqual(["Penicillin", "Latex"]);
+  });
+
+  it("finds sets of the two records taken in one minute with different values", () => {
+    const set = (id: string, at: string, m: Partial<VitalSigns>, status: VitalSigns["status"] = "final"): VitalSigns => ({
+      id,
+      patient_id: "p",
+      measured_at: at,
+      recorded_by: "u",
+      notes: null,
+      entered_offline: false,
+      flags: [],
+      news2: null,
+      status,
+      correction: null,
+      revision: 1,
+      created_at: at,
+      ...m,
+    });
+    const a = [set("a1", "2026-12-01T15:00:10Z", { heart_rate_bpm: 72, spo2_pct: 97 }), set("a2", "2026-11-01T15:00:00Z", { heart_rate_bpm: 70 })];
+    const b = [set("b1", "2026-12-01T15:00:40Z", { heart_rate_bpm: 118, spo2_pct: 97 }), set("b2", "2026-11-01T15:00:00Z", { heart_rate_bpm: 70 })];
+    expect(clashingSets(a, b)).toEqual([{ measuredAt: "2026-12-01T15:00:10Z", differences: ["HR 72 / 118"] }]);
+    // the same values at one time are one reading entered twice, not a clash; a withdrawn set is none
+    expect(clashingSets([a[1]!], [b[1]!])).toEqual([]);
+    expect(clashingSets([set("w", "2026-12-01T15:00:10Z", { heart_rate_bpm: 50 }, "entered-in-error")], b)).toEqual([]);
   });
 });

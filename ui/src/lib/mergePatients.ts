@@ -7,6 +7,7 @@
 // every allergy of both (an allergy lost in a merge is a patient harmed).
 
 import type { Patient } from "../bindings/Patient";
+import type { VitalSigns } from "../bindings/VitalSigns";
 
 /** A demographic field compared side by side, by wire name. */
 export type MergeField =
@@ -100,6 +101,51 @@ export function mergeFields(a: Patient, b: Patient, keep: Side, chosen: Partial<
   const has = new Set(kept.allergies.map((x) => x.trim().toLowerCase()));
   if (other.allergies.some((x) => x.trim() !== "" && !has.has(x.trim().toLowerCase()))) fields.allergies = mergedAllergies(kept, other);
   return fields;
+}
+
+/** The measurements compared between two sets taken at one time, with their words. */
+const SET_FIELDS: ReadonlyArray<[keyof VitalSigns, string]> = [
+  ["systolic_mmhg", "systolic"],
+  ["diastolic_mmhg", "diastolic"],
+  ["heart_rate_bpm", "HR"],
+  ["respiratory_rate_bpm", "RR"],
+  ["spo2_pct", "SpO2"],
+  ["temperature_c", "temperature"],
+  ["weight_kg", "weight"],
+  ["height_cm", "height"],
+  ["pain_score", "pain"],
+];
+
+/** Two sets, one of each record, measured in the same minute with different values. */
+export interface ClashingSets {
+  /** The minute, as measured_at (UTC) of the first record's set. */
+  measuredAt: string;
+  /** The values that differ, in words ("HR 72 / 118"). */
+  differences: string[];
+}
+
+/**
+ * Sets of the two records measured in the same minute whose values differ: after a merge both
+ * sit in one chart at one time, and one of them is probably someone else's (or a slip). The
+ * merge screen says so, so the person checks before merging and corrects one after. Sets
+ * entered in error are left out.
+ */
+export function clashingSets(a: readonly VitalSigns[], b: readonly VitalSigns[]): ClashingSets[] {
+  const minute = (t: string) => Math.floor(Date.parse(t) / 60_000);
+  const live = (v: VitalSigns) => v.status !== "entered-in-error";
+  const out: ClashingSets[] = [];
+  for (const x of a.filter(live)) {
+    for (const y of b.filter(live)) {
+      if (minute(x.measured_at) !== minute(y.measured_at)) continue;
+      const differences = SET_FIELDS.flatMap(([f, words]) => {
+        const vx = x[f];
+        const vy = y[f];
+        return vx != null && vy != null && vx !== vy ? [`${words} ${String(vx)} / ${String(vy)}`] : [];
+      });
+      if (differences.length > 0) out.push({ measuredAt: x.measured_at, differences });
+    }
+  }
+  return out;
 }
 
 /** The record to keep at first: the one seen first (the older record carries the history). */

@@ -8,7 +8,8 @@ import type { CommandError } from "../bindings/CommandError";
 import type { PatientChart } from "../bindings/PatientChart";
 import { h, replace } from "../dom";
 import { SEX_LABEL, patientName } from "../lib/format";
-import { defaultKeep, mergeFields, mergeRows, mergedAllergies, type MergeField, type Side } from "../lib/mergePatients";
+import { clashingSets, defaultKeep, mergeFields, mergeRows, mergedAllergies, type MergeField, type Side } from "../lib/mergePatients";
+import { formatDateTime } from "../lib/tz";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, saveErrorText, setBanner } from "../ui/forms";
 
@@ -31,6 +32,10 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
     let keep: Side = defaultKeep(a, b);
     const chosen: Partial<Record<MergeField, Side>> = {};
     const table = h("table", { class: "data-table merge-table", "data-testid": "merge-table" });
+    const clashes = clashingSets(
+      ca.vitals.map((v) => v.record),
+      cb.vitals.map((v) => v.record),
+    );
     const who = (side: Side) => (side === "a" ? a : b);
     const counts = (c: PatientChart) => `${c.vitals.length} vital-sign ${c.vitals.length === 1 ? "set" : "sets"}, ${c.appointments.length} ${c.appointments.length === 1 ? "appointment" : "appointments"}`;
     const radio = (name: string, side: Side, checked: boolean, onchange: () => void, label: string) =>
@@ -136,7 +141,12 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
             const yes = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "merge-confirm-yes" }, "Yes, merge them");
             replace(
               confirmNote,
-              h("p", null, `This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`),
+              h(
+                "p",
+                null,
+                `This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`,
+                clashes.length > 0 ? " Then check the vital-sign sets taken at the same time (above)." : "",
+              ),
               yes,
             );
             confirmNote.hidden = false;
@@ -162,6 +172,15 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
           }
         },
       },
+      clashes.length > 0
+        ? h(
+            "div",
+            { class: "banner banner-warn", role: "status", "data-testid": "merge-clashes" },
+            h("strong", null, "Both records have a vital-sign set at the same time with different values. "),
+            clashes.map((c) => `${formatDateTime(c.measuredAt, ctx.tz)}: ${c.differences.join(", ")}. `).join(""),
+            "After the merge both sets are in one chart: check which one belongs to this person, and mark the other entered in error (Correct, on its row).",
+          )
+        : null,
       h("div", { class: "table-wrap" }, table),
       summary,
       confirmNote,
