@@ -194,11 +194,14 @@ const CACHE_KIB: i64 = 64 * 1024;
 /// The `meta` key of the server's feed history this cache follows (`x-feed-epoch`).
 pub const FEED_EPOCH_KEY: &str = "feed_epoch";
 
-/// The tables that hold rows from the server's feed (and what is derived from them), emptied
-/// when the server's history changes ([`Cache::restart_history`]).
+/// The `meta` key set while a download of a new server history has not caught up yet.
+const HISTORY_RESTART_KEY: &str = "history_restart";
+
+/// The tables that hold rows from the server's feed, each with a `revision`: marked stale when
+/// the server's history changes ([`Cache::restart_history`]) and cleared of what the new
+/// history did not bring once it caught up ([`Cache::finish_history_restart`]).
 const SERVER_ROW_TABLES: &[&str] = &[
     "patients",
-    "patient_words",
     "vital_signs",
     "appointments",
     "staff",
@@ -432,14 +435,21 @@ impl Cache {
     }
 
     /// Starts the feed again from zero because the server's history changed (its database was
-    /// restored from a backup): forgets every row held from the server and the cursor, notes
-    /// the new history, and keeps what is this workstation's own (the outbox, review items,
-    /// dismissed duplicates, access reports). One transaction.
+    /// restored from a backup): every row held from the server is marked stale (revision -1,
+    /// so whatever the new history sends replaces it, however low its revision), the cursor goes
+    /// back to zero and the new history is noted; what is this workstation's own (the outbox,
+    /// review items, dismissed duplicates, access reports) is kept. The stale rows stay readable
+    /// until the download catches up, so a link lost halfway leaves the old list, not half of
+    /// one ([`Cache::finish_history_restart`]). One transaction.
     pub fn restart_history(&mut self, epoch: Option<uuid::Uuid>) -> CacheResult<()> {
         let tx = self.conn.savepoint()?;
         for table in SERVER_ROW_TABLES {
-            tx.execute(&format!("DELETE FROM {table}"), [])?;
+            tx.execute(&format!("UPDATE {table} SET revision = -1"), [])?;
         }
+        tx.execute(
+            "INSERT INTO meta (key, value) VALUES (?1, '1') ON CONFLICT (key) DO UPDATE SET value = excluded.value",
+            [HISTORY_RESTART_KEY],
+        )?;
         tx.execute("UPDATE meta SET value = '0' WHERE key = 'cursor'", [])?;
         match epoch {
             Some(e) => tx.execute(
@@ -450,6 +460,26 @@ impl Cache {
         };
         tx.commit()?;
         Ok(())
+    }
+
+    /// Once the download of a new history has caught up: drops the rows it did not bring back
+    /// (still stale: the restored server does not have them). True when there was a restart to
+    /// finish.
+    pub fn finish_history_restart(&mut self) -> CacheResult<bool> {
+        if self.meta(HISTORY_RESTART_KEY)?.is_none() {
+            return Ok(false);
+        }
+        let tx = self.conn.savepoint()?;
+        tx.execute(
+            "DELETE FROM patient_words WHERE patient_id IN (SELECT id FROM patients WHERE revision = -1)",
+            [],
+        )?;
+        for table in SERVER_ROW_TABLES {
+            tx.execute(&format!("DELETE FROM {table} WHERE revision = -1"), [])?;
+        }
+        tx.execute("DELETE FROM meta WHERE key = ?1", [HISTORY_RESTART_KEY])?;
+        tx.commit()?;
+        Ok(true)
     }
 
     /// Writes one server row outside the feed (a push answer), guarded by revision; the cursor

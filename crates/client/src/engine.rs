@@ -445,6 +445,19 @@ impl Session {
             self.set_status(|st| st.catching_up = None);
         }
         result?;
+        // a new history downloaded to the end: what it did not bring back is gone
+        if self.cache().finish_history_restart()? {
+            self.notify_changed(vec![
+                EntityKind::Patient,
+                EntityKind::VitalSigns,
+                EntityKind::Appointment,
+                EntityKind::User,
+                EntityKind::Availability,
+                EntityKind::ScheduleBlock,
+                EntityKind::Room,
+                EntityKind::VisitType,
+            ]);
+        }
         self.mark_synced();
         Ok(())
     }

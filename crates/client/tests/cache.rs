@@ -113,6 +113,40 @@ fn an_older_state_never_overwrites_a_newer_one_and_the_cursor_only_moves_forward
     Ok(())
 }
 
+/// A restored server's new history (issue 14): the rows held stay readable while it downloads
+/// (a link lost halfway leaves the old list, not half of one), the new history replaces them
+/// however low its revisions, and what it did not bring back goes once it has caught up.
+#[test]
+fn a_new_server_history_replaces_the_rows_only_once_downloaded() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"), &test_key())?;
+    let (kept, lost) = (Uuid::new_v4(), Uuid::new_v4());
+    cache.apply_changes(
+        &[
+            patient(kept, "Bella", "Before", 40),
+            patient(lost, "Alma", "After", 41),
+        ],
+        41,
+    )?;
+    cache.restart_history(Some(Uuid::new_v4()))?;
+    assert_eq!(cache.cursor()?, 0);
+    assert!(
+        cache.patient(lost)?.is_some(),
+        "still shown while downloading"
+    );
+    // the restored server numbers from where its backup stood
+    cache.apply_changes(&[patient(kept, "Bella", "Restored", 12)], 12)?;
+    assert_eq!(
+        cache.patient(kept)?.map(|p| p.family_name),
+        Some("Restored".into())
+    );
+    assert!(cache.finish_history_restart()?);
+    assert!(cache.patient(lost)?.is_none(), "not on the restored server");
+    assert!(cache.patient(kept)?.is_some());
+    assert!(!cache.finish_history_restart()?, "nothing left to finish");
+    Ok(())
+}
+
 #[test]
 fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow::Result<()> {
     let dir = tempfile::tempdir()?;
