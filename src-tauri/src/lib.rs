@@ -666,13 +666,9 @@ pub fn attach<R: Runtime, M: Manager<R>>(app: &M, ws: Workstation) {
                     let _ = handle.emit("cache-changed", c);
                 }
                 Err(tokio::sync::broadcast::error::RecvError::Lagged(_)) => {
+                    // missed some: every screen reads again
                     let all = CacheChanged {
-                        entities: vec![
-                            medoffice_model::EntityKind::Patient,
-                            medoffice_model::EntityKind::VitalSigns,
-                            medoffice_model::EntityKind::Appointment,
-                            medoffice_model::EntityKind::User,
-                        ],
+                        entities: medoffice_model::EntityKind::ALL.to_vec(),
                     };
                     let _ = handle.emit("cache-changed", all);
                 }

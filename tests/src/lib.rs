@@ -537,16 +537,7 @@ pub async fn cache_rows(
     use medoffice_model::EntityKind;
     let mut out: std::collections::BTreeMap<String, std::collections::BTreeMap<_, _>> =
         Default::default();
-    for kind in [
-        EntityKind::Patient,
-        EntityKind::VitalSigns,
-        EntityKind::Appointment,
-        EntityKind::User,
-        EntityKind::Availability,
-        EntityKind::ScheduleBlock,
-        EntityKind::Room,
-        EntityKind::VisitType,
-    ] {
+    for &kind in EntityKind::ALL {
         let rows = ws.cached_rows(kind).await.map_err(anyhow::Error::msg)?;
         if rows.is_empty() {
             continue;

@@ -383,16 +383,7 @@ impl Session {
                         if let Err(e) = self.cache().restart_history(epoch) {
                             break Err(e.into());
                         }
-                        self.notify_changed(vec![
-                            EntityKind::Patient,
-                            EntityKind::VitalSigns,
-                            EntityKind::Appointment,
-                            EntityKind::User,
-                            EntityKind::Availability,
-                            EntityKind::ScheduleBlock,
-                            EntityKind::Room,
-                            EntityKind::VisitType,
-                        ]);
+                        self.notify_changed(EntityKind::ALL.to_vec());
                         start = 0;
                         received = 0;
                         next = match self.fetch_page(0).await {
@@ -447,16 +438,7 @@ impl Session {
         result?;
         // a new history downloaded to the end: what it did not bring back is gone
         if self.cache().finish_history_restart()? {
-            self.notify_changed(vec![
-                EntityKind::Patient,
-                EntityKind::VitalSigns,
-                EntityKind::Appointment,
-                EntityKind::User,
-                EntityKind::Availability,
-                EntityKind::ScheduleBlock,
-                EntityKind::Room,
-                EntityKind::VisitType,
-            ]);
+            self.notify_changed(EntityKind::ALL.to_vec());
         }
         self.mark_synced();
         Ok(())

@@ -265,6 +265,11 @@ mod tests {
             "ApiErrorCode::ALL"
         );
         assert_eq!(
+            wire_names(crate::EntityKind::ALL),
+            union_names::<crate::EntityKind>(),
+            "EntityKind::ALL"
+        );
+        assert_eq!(
             wire_names(AppointmentStatus::ALL),
             union_names::<AppointmentStatus>(),
             "AppointmentStatus::ALL"

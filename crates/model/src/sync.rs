@@ -30,6 +30,18 @@ pub enum EntityKind {
 }
 
 impl EntityKind {
+    /// Every table, in feed order of declaration.
+    pub const ALL: &'static [EntityKind] = &[
+        Self::Patient,
+        Self::VitalSigns,
+        Self::Appointment,
+        Self::User,
+        Self::Availability,
+        Self::ScheduleBlock,
+        Self::Room,
+        Self::VisitType,
+    ];
+
     /// The wire name.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -46,18 +58,7 @@ impl EntityKind {
 
     /// The table with this wire name.
     pub fn parse(s: &str) -> Option<Self> {
-        [
-            Self::Patient,
-            Self::VitalSigns,
-            Self::Appointment,
-            Self::User,
-            Self::Availability,
-            Self::ScheduleBlock,
-            Self::Room,
-            Self::VisitType,
-        ]
-        .into_iter()
-        .find(|e| e.as_str() == s)
+        Self::ALL.iter().copied().find(|e| e.as_str() == s)
     }
 }
 

@@ -353,11 +353,11 @@ async fn run_mutation(
             if conflicts.is_empty() {
                 return applied(revision, Some(server));
             }
-            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
-            let body = AppError::Conflict {
-                message: format!("Changed by someone else meanwhile: {}", fields.join(", ")),
-                details: Some(serde_json::json!({ "conflicts": conflicts })),
-            }
+            let body = crate::clinical::kept_server_values(
+                "Changed by someone else meanwhile",
+                &conflicts,
+                None,
+            )
             .body();
             MutationResult {
                 mutation_id: m.mutation_id,

@@ -531,7 +531,7 @@ pub mod rest {
     use crate::auth::Actor;
     use crate::clinical::merge::remember_rest_edit;
     use crate::clinical::{audited, created_or_ok, whole_list};
-    use crate::error::{AppError, AppResult};
+    use crate::error::AppResult;
     use crate::{db, ApiJson, AppState};
 
     /// Appointments by time range, provider and patient.
@@ -632,10 +632,11 @@ pub mod rest {
         if conflicts.is_empty() {
             Ok(Json(a))
         } else {
-            Err(AppError::Conflict {
-                message: "Changed by someone else meanwhile".into(),
-                details: Some(serde_json::json!({ "conflicts": conflicts, "server": a })),
-            })
+            Err(crate::clinical::kept_server_values(
+                "Changed by someone else meanwhile",
+                &conflicts,
+                Some(serde_json::json!(a)),
+            ))
         }
     }
 }

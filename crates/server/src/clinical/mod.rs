@@ -144,6 +144,25 @@ fn whole_list<T>(data: Vec<T>) -> Json<ListResponse<T>> {
 }
 
 /// 201 for a record created now, 200 when an idempotent repeat answers the existing one.
+/// The 409 of an edit (or a merge) that kept the server's value of some fields, merged per
+/// field (DESIGN.md, "Sync protocol" 5; the other fields were saved): `lead` and the fields by
+/// name, with the conflicts, and `server`, the record as saved, when the caller sends it.
+pub fn kept_server_values(
+    lead: &str,
+    conflicts: &[medoffice_model::merge::FieldConflict],
+    server: Option<Value>,
+) -> AppError {
+    let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
+    let mut details = serde_json::json!({ "conflicts": conflicts });
+    if let Some(s) = server {
+        details["server"] = s;
+    }
+    AppError::Conflict {
+        message: format!("{lead}: {}", fields.join(", ")),
+        details: Some(details),
+    }
+}
+
 fn created_or_ok<T>(created: bool, body: T) -> (StatusCode, Json<T>) {
     (
         if created {

@@ -888,14 +888,11 @@ pub mod rest {
         if conflicts.is_empty() {
             Ok(Json(p))
         } else {
-            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
-            Err(AppError::Conflict {
-                message: format!(
-                    "Merged; changed on the record kept meanwhile, so its value stands: {}",
-                    fields.join(", ")
-                ),
-                details: Some(serde_json::json!({ "conflicts": conflicts, "server": p })),
-            })
+            Err(crate::clinical::kept_server_values(
+                "Merged; changed on the record kept meanwhile, so its value stands",
+                &conflicts,
+                Some(serde_json::json!(p)),
+            ))
         }
     }
 
@@ -935,11 +932,11 @@ pub mod rest {
         if conflicts.is_empty() {
             Ok(Json(p))
         } else {
-            let fields: Vec<&str> = conflicts.iter().map(|c| c.field.as_str()).collect();
-            Err(AppError::Conflict {
-                message: format!("Changed by someone else meanwhile: {}", fields.join(", ")),
-                details: Some(serde_json::json!({ "conflicts": conflicts, "server": p })),
-            })
+            Err(crate::clinical::kept_server_values(
+                "Changed by someone else meanwhile",
+                &conflicts,
+                Some(serde_json::json!(p)),
+            ))
         }
     }
 

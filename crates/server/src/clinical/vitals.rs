@@ -299,17 +299,14 @@ pub async fn correct_vitals(
             .bind(actor.user_id)
             .execute(&mut *conn)
             .await?;
-            let (birth, sex, tz): (NaiveDate, String, String) = sqlx::query_as(
-                "SELECT p.date_of_birth, p.sex, (SELECT time_zone FROM tenants) FROM patients p WHERE p.id = $1",
-            )
-            .bind(c.patient_id)
-            .fetch_one(&mut *conn)
-            .await?;
-            let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-            let age = AgeAt::on(birth, before.measured_at.with_timezone(&tz).date_naive());
-            let sex = AdministrativeSex::parse(&sex).unwrap_or(AdministrativeSex::Unknown);
+            let basis = FlagBasis::of(conn, c.patient_id).await?;
+            let age = Some(basis.age_at(before.measured_at));
             sqlx::query(concat!(
-                "UPDATE vital_signs SET systolic_mmhg = $2, diastolic_mmhg = $3, heart_rate_bpm = $4,                  respiratory_rate_bpm = $5, temperature_c = $6, spo2_pct = $7, on_oxygen = $8, consciousness = $9,                  weight_kg = $10, height_cm = $11, pain_score = $12, flags = $13, news2 = $14, status = 'amended',                  correction_reason = $15, corrected_by = $16, corrected_at = now(), updated_by = $16, updated_at = now()                  WHERE id = $1 RETURNING ",
+                "UPDATE vital_signs SET systolic_mmhg = $2, diastolic_mmhg = $3, heart_rate_bpm = $4, \
+                 respiratory_rate_bpm = $5, temperature_c = $6, spo2_pct = $7, on_oxygen = $8, consciousness = $9, \
+                 weight_kg = $10, height_cm = $11, pain_score = $12, flags = $13, news2 = $14, status = 'amended', \
+                 correction_reason = $15, corrected_by = $16, corrected_at = now(), updated_by = $16, updated_at = now() \
+                 WHERE id = $1 RETURNING ",
                 vitals_cols!()
             ))
             .bind(id)
@@ -324,8 +321,8 @@ pub async fn correct_vitals(
             .bind(m.weight_kg)
             .bind(m.height_cm)
             .bind(m.pain_score)
-            .bind(m.flags_for_age(Some(age), sex))
-            .bind(m.news2_for_age(Some(age)))
+            .bind(m.flags_for_age(age, basis.sex))
+            .bind(m.news2_for_age(age))
             .bind(reason)
             .bind(actor.user_id)
             .fetch_one(&mut *conn)
@@ -333,7 +330,8 @@ pub async fn correct_vitals(
         }
         _ => {
             sqlx::query(concat!(
-                "UPDATE vital_signs SET status = 'entered-in-error', correction_reason = $2, corrected_by = $3,                  corrected_at = now(), updated_by = $3, updated_at = now() WHERE id = $1 RETURNING ",
+                "UPDATE vital_signs SET status = 'entered-in-error', correction_reason = $2, corrected_by = $3, \
+                 corrected_at = now(), updated_by = $3, updated_at = now() WHERE id = $1 RETURNING ",
                 vitals_cols!()
             ))
             .bind(id)
@@ -354,18 +352,43 @@ pub async fn correct_vitals(
     Ok(after)
 }
 
+/// What a stored set's flags depend on besides its values: the patient's date of birth and
+/// sex (children's bands are by age and sex) and the clinic's time zone (age counts on its
+/// calendar).
+struct FlagBasis {
+    birth: NaiveDate,
+    sex: AdministrativeSex,
+    tz: chrono_tz::Tz,
+}
+
+impl FlagBasis {
+    /// The patient's, now (one round trip).
+    async fn of(conn: &mut PgConnection, patient_id: Uuid) -> Result<Self, sqlx::Error> {
+        let (birth, sex, tz): (NaiveDate, String, String) = sqlx::query_as(
+            "SELECT date_of_birth, sex, (SELECT time_zone FROM tenants) FROM patients WHERE id = $1",
+        )
+        .bind(patient_id)
+        .fetch_one(&mut *conn)
+        .await?;
+        Ok(Self {
+            birth,
+            sex: AdministrativeSex::parse(&sex).unwrap_or(AdministrativeSex::Unknown),
+            tz: tz.parse().unwrap_or(chrono_tz::UTC),
+        })
+    }
+
+    /// The patient's age on the clinic's calendar date of `t`.
+    fn age_at(&self, t: chrono::DateTime<Utc>) -> AgeAt {
+        AgeAt::on(self.birth, t.with_timezone(&self.tz).date_naive())
+    }
+}
+
 /// Recomputes the flags and NEWS2 of every set of `patient_id` for the record's date of birth
 /// and sex now (children's bands depend on both): after a merge moved another record's sets
-/// here, or an edit corrected either. Returns how many sets changed (each a new revision).
+/// here, or an edit corrected either. The sets whose flags change are written in one statement
+/// (each a new revision). Returns how many.
 pub async fn reflag_sets(conn: &mut PgConnection, patient_id: Uuid) -> Result<u64, sqlx::Error> {
-    let (birth, sex, tz): (NaiveDate, String, String) = sqlx::query_as(
-        "SELECT date_of_birth, sex, (SELECT time_zone FROM tenants) FROM patients WHERE id = $1",
-    )
-    .bind(patient_id)
-    .fetch_one(&mut *conn)
-    .await?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
-    let sex = AdministrativeSex::parse(&sex).unwrap_or(AdministrativeSex::Unknown);
+    let basis = FlagBasis::of(conn, patient_id).await?;
     let rows = sqlx::query(concat!(
         "SELECT ",
         vitals_cols!(),
@@ -374,26 +397,32 @@ pub async fn reflag_sets(conn: &mut PgConnection, patient_id: Uuid) -> Result<u6
     .bind(patient_id)
     .fetch_all(&mut *conn)
     .await?;
-    let mut changed = 0;
+    let (mut ids, mut flags, mut news2) = (Vec::new(), Vec::new(), Vec::new());
     for row in &rows {
         let v = vitals_from_row(row)?;
-        let age = Some(AgeAt::on(
-            birth,
-            v.measured_at.with_timezone(&tz).date_naive(),
-        ));
-        let flags = v.measurements.flags_for_age(age, sex);
-        let news2 = v.measurements.news2_for_age(age);
-        if flags != v.flags || news2 != v.news2 {
-            sqlx::query("UPDATE vital_signs SET flags = $2, news2 = $3 WHERE id = $1")
-                .bind(v.id)
-                .bind(&flags)
-                .bind(news2)
-                .execute(&mut *conn)
-                .await?;
-            changed += 1;
+        let age = Some(basis.age_at(v.measured_at));
+        let f = v.measurements.flags_for_age(age, basis.sex);
+        let n = v.measurements.news2_for_age(age);
+        if f != v.flags || n != v.news2 {
+            ids.push(v.id);
+            // flag names are snake_case words: a comma never occurs in one
+            flags.push(f.join(","));
+            news2.push(n);
         }
     }
-    Ok(changed)
+    if ids.is_empty() {
+        return Ok(0);
+    }
+    let done = sqlx::query(
+        "UPDATE vital_signs v SET flags = CASE WHEN u.flags = '' THEN '{}'::text[] ELSE string_to_array(u.flags, ',') END, \
+         news2 = u.news2 FROM unnest($1::uuid[], $2::text[], $3::int[]) AS u (id, flags, news2) WHERE v.id = u.id",
+    )
+    .bind(&ids)
+    .bind(&flags)
+    .bind(&news2)
+    .execute(&mut *conn)
+    .await?;
+    Ok(done.rows_affected())
 }
 
 /// REST handlers of `/api/v1/patients/{id}/vitals`.
