@@ -144,8 +144,10 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
               h(
                 "p",
                 null,
-                `This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`,
-                clashes.length > 0 ? " Then check the vital-sign sets taken at the same time (above)." : "",
+                `${patientName(kept)}, born ${kept.date_of_birth}: MRN ${away.mrn} into MRN ${kept.mrn}. This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`,
+                clashes.length > 0
+                  ? ` Then check the sets taken at the same time: ${clashes.map((c) => `${formatDateTime(c.measuredAt, ctx.tz)}, ${c.differences.join(", ")} (MRN ${a.mrn} / MRN ${b.mrn})`).join("; ")}.`
+                  : "",
               ),
               yes,
             );
@@ -177,7 +179,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
             "div",
             { class: "banner banner-warn", role: "status", "data-testid": "merge-clashes" },
             h("strong", null, "Both records have a vital-sign set at the same time with different values. "),
-            clashes.map((c) => `${formatDateTime(c.measuredAt, ctx.tz)}: ${c.differences.join(", ")}. `).join(""),
+            clashes.map((c) => `${formatDateTime(c.measuredAt, ctx.tz)}: ${c.differences.join(", ")} (MRN ${a.mrn} / MRN ${b.mrn}). `).join(""),
             "After the merge both sets are in one chart: check which one belongs to this person, and mark the other entered in error (Correct, on its row).",
           )
         : null,

@@ -13,7 +13,7 @@ import type { Measurements } from "../bindings/Measurements";
 import type { NewVitalSigns } from "../bindings/NewVitalSigns";
 import type { Patient } from "../bindings/Patient";
 import { h, replace } from "../dom";
-import { CONSCIOUSNESS_LABEL, FIELD_LABEL, patientName } from "../lib/format";
+import { CONSCIOUSNESS_LABEL, FIELD_LABEL, patientName, summarizeFieldErrors } from "../lib/format";
 import { parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
 import {
   decimalsOf,
@@ -489,7 +489,8 @@ export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Scr
     if ([...notes.control.value].length > 2000) errors.notes = ["must be at most 2000 characters"];
     if (Object.keys(errors).length > 0) {
       const first = showFieldErrors(allFields, errors, err);
-      if (err.hidden) setBanner(err, "Please correct the fields marked below.");
+      // says which field and why: at 720 px the field may be below the fold
+      if (err.hidden) setBanner(err, `Please correct: ${summarizeFieldErrors(errors)}.`);
       (first?.control ?? nf("systolic_mmhg").f.control).focus();
       return;
     }
