@@ -147,9 +147,11 @@ def to_edit_patient(d):
 
 def to_move_dialog(d):
     to_schedule(d)
-    movable = wait(d).until(lambda x: next(
-        (b for b in x.find_elements(*tid("grid-appt")) if b.get_attribute("draggable") == "true"), None))
-    appt_id = movable.get_attribute("data-appointment-id")
+    # Read the id in the page: the grid re-renders as the feed arrives, so a
+    # held element can go stale between finding it and reading it.
+    appt_id = wait(d).until(lambda x: x.execute_script(
+        'const b = document.querySelector(\'[data-testid="grid-appt"][draggable="true"]\');'
+        ' return b ? b.dataset.appointmentId : null;'))
 
     def opened(x):
         try:
