@@ -69,7 +69,7 @@ def server(database):
     # every workstation of the suite signs in from 127.0.0.1: lift the per-address sign-in limit
     env = {**os.environ, "DATABASE_URL": database, "MEDOFFICE_JWT_SECRET": os.urandom(32).hex(),
            "MEDOFFICE_AUTH_RATE_PER_MINUTE": "1000000", "MEDOFFICE_AUTH_RATE_BURST": "100000"}
-    demo = subprocess.run([str(TARGET / "medoffice-server"), "demo", "--dir", str(ROOT / "data" / "synthea-ma27"), "--without-hours"], env=env, cwd=ROOT, capture_output=True, text=True)
+    demo = subprocess.run([str(TARGET / "medoffice-server"), "demo", "--dir", str(ROOT / "data" / "synthea-ma27"), "--without-hours", "--iso-dates"], env=env, cwd=ROOT, capture_output=True, text=True)
     if demo.returncode != 0:
         raise RuntimeError(f"loading the demo clinic failed:\n{demo.stdout}\n{demo.stderr}")
     port = free_port()

@@ -9,7 +9,7 @@ use std::collections::BTreeMap;
 use chrono::{DateTime, Datelike, Duration, Utc};
 use medoffice_e2e::{server_bin_path, Http, System};
 use reqwest::Method;
-use serde_json::Value;
+use serde_json::{json, Value};
 
 fn demo(sys: &System) -> anyhow::Result<String> {
     let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../data/synthea-ma27");
@@ -50,6 +50,56 @@ async fn the_demo_clinic_has_hours_rooms_a_series_and_a_day_under_way() -> anyho
             anyhow::Ok(v)
         }
     };
+
+    // a US clinic writes dates month first, on a 12-hour clock, weeks from Sunday; its admin
+    // can change that, and every sign-in carries it
+    let clinic = get("/api/v1/tenant".into()).await?;
+    assert_eq!(
+        (
+            &clinic["date_order"],
+            &clinic["hour_cycle"],
+            &clinic["week_start"]
+        ),
+        (&json!("month_day_year"), &json!("h12"), &json!("sunday")),
+        "{clinic}"
+    );
+    let uk = json!({"date_order": "day_month_year", "hour_cycle": "h23", "week_start": "monday"});
+    let (s, changed) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin),
+            Some(uk.clone()),
+        )
+        .await?;
+    assert_eq!(s, 200, "{changed}");
+    let (_, again) = http.login("demo", "nurse", "demo-password").await?;
+    for key in ["date_order", "hour_cycle", "week_start"] {
+        assert_eq!(changed[key], uk[key], "{changed}");
+        assert_eq!(again["user"]["tenant"][key], uk[key], "{again}");
+    }
+    let (s, refused) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(&admin),
+            Some(json!({"date_order": "day_first"})),
+        )
+        .await?;
+    assert_eq!(s, 422, "{refused}");
+    let (s, nurse_try) = http
+        .call(
+            Method::PATCH,
+            "/api/v1/tenant",
+            Some(again["access_token"].as_str().unwrap()),
+            Some(json!({"date_order": "month_day_year"})),
+        )
+        .await?;
+    assert_eq!(s, 403, "{nurse_try}");
+    assert_eq!(
+        get("/api/v1/tenant".into()).await?["date_order"],
+        uk["date_order"]
+    );
 
     // the clinic's week: closed on Sunday
     let hours = get("/api/v1/availability".into()).await?;

@@ -9,6 +9,7 @@ import type { StaffMember } from "./bindings/StaffMember";
 import type { UserInfo } from "./bindings/UserInfo";
 import { h, replace } from "./dom";
 import { ROLE_LABEL } from "./lib/format";
+import { setConventions } from "./lib/locale";
 import { isValidTimeZone, utcToZoned } from "./lib/tz";
 import { accountScreen } from "./screens/account";
 import { auditScreen } from "./screens/audit";
@@ -328,6 +329,7 @@ export class App {
 
   private async enterShell(user: UserInfo): Promise<void> {
     this.teardownShell();
+    setConventions(user.tenant);
     const tz = isValidTimeZone(user.tenant.time_zone) ? user.tenant.time_zone : Intl.DateTimeFormat().resolvedOptions().timeZone;
     this.todayValue = utcToZoned(nowMs(), tz).date;
     const [today, staff, session] = await Promise.all([

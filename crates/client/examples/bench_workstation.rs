@@ -50,6 +50,9 @@ fn main() {
         max_patients: None,
         address: None,
         phone: None,
+        date_order: Default::default(),
+        hour_cycle: Default::default(),
+        week_start: Default::default(),
     };
     let user = UserInfo {
         id: Uuid::from_u128(0x6d65_646f_6666_6963_6500_0000_0000_0002),

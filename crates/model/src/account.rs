@@ -117,6 +117,18 @@ pub struct TenantPatch {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     #[ts(optional)]
     pub phone: Option<String>,
+    /// New order of day, month and year for dates shown and typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub date_order: Option<crate::DateOrder>,
+    /// New clock (12- or 24-hour) for times shown and typed.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub hour_cycle: Option<crate::HourCycle>,
+    /// New first day of the week.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    #[ts(optional)]
+    pub week_start: Option<crate::WeekStart>,
 }
 
 /// Answer of `POST /api/v1/users` (201): the account and its temporary password, shown once.

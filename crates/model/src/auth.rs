@@ -242,6 +242,15 @@ pub struct TenantInfo {
     /// Phone number patients call, as printed.
     #[serde(default)]
     pub phone: Option<String>,
+    /// Order of day, month and year in every date shown and typed.
+    #[serde(default)]
+    pub date_order: crate::DateOrder,
+    /// 12- or 24-hour clock for every time shown and typed.
+    #[serde(default)]
+    pub hour_cycle: crate::HourCycle,
+    /// First day of the week in calendars and the schedule's week view.
+    #[serde(default)]
+    pub week_start: crate::WeekStart,
 }
 
 /// A staff account as its owner (`GET /api/v1/auth/me`, the login answer) and the clinic's

@@ -147,6 +147,10 @@ enum Command {
         /// Christmas Day) and find the day untouched.
         #[arg(long)]
         without_hours: bool,
+        /// Show and read dates the ISO way (2024-03-14, 24-hour clock, weeks from Monday)
+        /// rather than as this US clinic does (03/14/2024, 2:30 PM, weeks from Sunday).
+        #[arg(long)]
+        iso_dates: bool,
     },
 }
 
@@ -362,7 +366,11 @@ async fn main() -> anyhow::Result<()> {
                 }
             }
         }
-        Command::Demo { dir, without_hours } => demo(&url, &dir, without_hours).await?,
+        Command::Demo {
+            dir,
+            without_hours,
+            iso_dates,
+        } => demo(&url, &dir, without_hours, iso_dates).await?,
     }
     Ok(())
 }
@@ -410,7 +418,12 @@ async fn create_user(
     Ok(s)
 }
 
-async fn demo(url: &str, dir: &std::path::Path, without_hours: bool) -> anyhow::Result<()> {
+async fn demo(
+    url: &str,
+    dir: &std::path::Path,
+    without_hours: bool,
+    iso_dates: bool,
+) -> anyhow::Result<()> {
     db::migrate(url).await?;
     let mut owner = db::owner_connection(url).await?;
     let tenant = tenants::ensure_tenant(
@@ -419,6 +432,20 @@ async fn demo(url: &str, dir: &std::path::Path, without_hours: bool) -> anyhow::
         "Riverside Family Clinic",
         "America/New_York",
     )
+    .await?;
+    let (order, clock, week) = if iso_dates {
+        ("year_month_day", "h23", "monday")
+    } else {
+        ("month_day_year", "h12", "sunday")
+    };
+    sqlx::query(
+        "UPDATE tenants SET date_order = $2, hour_cycle = $3, week_start = $4 WHERE id = $1",
+    )
+    .bind(tenant)
+    .bind(order)
+    .bind(clock)
+    .bind(week)
+    .execute(&mut owner)
     .await?;
     let pool = db::connect(url, 4).await?;
     let staff = [

@@ -11,8 +11,8 @@ use axum::http::StatusCode;
 use axum::Json;
 use chrono::{DateTime, Duration, Utc};
 use medoffice_model::{
-    ApiErrorCode, ErrorBody, LoginRequest, LoginResponse, PasswordChange, RefreshRequest, Role,
-    TenantInfo, UserInfo,
+    ApiErrorCode, DateOrder, ErrorBody, HourCycle, LoginRequest, LoginResponse, PasswordChange,
+    RefreshRequest, Role, TenantInfo, UserInfo, WeekStart,
 };
 use sqlx::postgres::PgRow;
 use sqlx::{PgConnection, Row};
@@ -31,7 +31,7 @@ pub const BAD_LOGIN: &str = "Wrong clinic code, username or password";
 pub const USER_INFO_COLS: &str = "u.id, u.tenant_id, u.username, u.full_name, u.role, u.active, \
     u.must_change_password, u.totp_secret IS NOT NULL AS totp_enabled, u.locked_until, \
     u.last_login_at, u.session_epoch, t.code, t.name, t.time_zone, t.require_admin_totp, \
-    t.max_users, t.max_patients, t.address, t.phone";
+    t.max_users, t.max_patients, t.address, t.phone, t.date_order, t.hour_cycle, t.week_start";
 
 /// The clinic part of a row with [`USER_INFO_COLS`] (or the same tenant columns).
 pub fn tenant_info_from_row(row: &PgRow, id_col: &str) -> Result<TenantInfo, sqlx::Error> {
@@ -45,6 +45,18 @@ pub fn tenant_info_from_row(row: &PgRow, id_col: &str) -> Result<TenantInfo, sql
         max_patients: row.try_get("max_patients")?,
         address: row.try_get("address")?,
         phone: row.try_get("phone")?,
+        date_order: parse_column(row, "date_order", DateOrder::parse)?,
+        hour_cycle: parse_column(row, "hour_cycle", HourCycle::parse)?,
+        week_start: parse_column(row, "week_start", WeekStart::parse)?,
+    })
+}
+
+/// A text column holding one of a wire enum's names (the table's CHECK allows no other).
+fn parse_column<T>(row: &PgRow, col: &str, parse: fn(&str) -> Option<T>) -> Result<T, sqlx::Error> {
+    let s: String = row.try_get(col)?;
+    parse(&s).ok_or_else(|| sqlx::Error::ColumnDecode {
+        index: col.to_owned(),
+        source: format!("unknown value {s:?}").into(),
     })
 }
 

@@ -11,8 +11,8 @@ use axum::extract::State;
 use axum::http::StatusCode;
 use axum::Json;
 use medoffice_model::{
-    ApiErrorCode, ErrorBody, FieldErrors, NewClinic, Permission, RegisteredClinic, TenantInfo,
-    TenantPatch,
+    ApiErrorCode, DateOrder, ErrorBody, FieldErrors, HourCycle, NewClinic, Permission,
+    RegisteredClinic, TenantInfo, TenantPatch, WeekStart,
 };
 use sqlx::PgConnection;
 use uuid::Uuid;
@@ -24,7 +24,8 @@ use crate::signin::{self, tenant_info_from_row};
 use crate::{db, users, ApiJson, AppState};
 
 const TENANT_COLS: &str =
-    "id, code, name, time_zone, require_admin_totp, max_users, max_patients, address, phone";
+    "id, code, name, time_zone, require_admin_totp, max_users, max_patients, address, phone, \
+     date_order, hour_cycle, week_start";
 
 /// The current tenant's settings.
 pub async fn load_tenant(conn: &mut PgConnection) -> AppResult<TenantInfo> {
@@ -191,7 +192,8 @@ pub async fn get_tenant(State(st): State<AppState>, actor: Actor) -> AppResult<J
     Ok(Json(t))
 }
 
-/// Changes the clinic's name, time zone, address, phone or sign-in policy (admin). Turning
+/// Changes the clinic's name, time zone, date and time conventions, address, phone or sign-in
+/// policy (admin). Turning
 /// `require_admin_totp` on needs the caller to have two-factor sign-in on (422 otherwise);
 /// from then on every admin without it is sent to enrolment. Plan limits are the operator's
 /// and cannot be changed here.
@@ -253,7 +255,9 @@ pub async fn patch_tenant(
         "UPDATE tenants SET name = coalesce($1, name), time_zone = coalesce($2, time_zone), \
          require_admin_totp = coalesce($3, require_admin_totp), \
          address = CASE WHEN $5::text IS NULL THEN address ELSE nullif($5, '') END, \
-         phone = CASE WHEN $6::text IS NULL THEN phone ELSE nullif($6, '') END WHERE id = $4",
+         phone = CASE WHEN $6::text IS NULL THEN phone ELSE nullif($6, '') END, \
+         date_order = coalesce($7, date_order), hour_cycle = coalesce($8, hour_cycle), \
+         week_start = coalesce($9, week_start) WHERE id = $4",
     )
     .bind(name)
     .bind(time_zone)
@@ -262,6 +266,9 @@ pub async fn patch_tenant(
     // trimmed here, so what is checked above is what is stored
     .bind(patch.address.as_deref().map(str::trim))
     .bind(patch.phone.as_deref().map(str::trim))
+    .bind(patch.date_order.map(DateOrder::as_str))
+    .bind(patch.hour_cycle.map(HourCycle::as_str))
+    .bind(patch.week_start.map(WeekStart::as_str))
     .execute(&mut *tx)
     .await?;
     let after = load_tenant(&mut tx).await?;

@@ -1,7 +1,8 @@
 // The audit log in words: action and outcome labels, and the filter form turned into the
 // query the server takes (instants in UTC, typed in clinic time).
 
-import { parseIsoDate, parseTimeOfDay, zonedToUtc } from "./tz";
+import { parseIsoDate, zonedToUtc } from "./tz";
+import { parseDate, parseTime } from "./locale";
 
 /** What an entry's action means, in a person's words. Unknown actions fall back to `actionLabel`. */
 export const ACTION_LABEL: Readonly<Record<string, string>> = {
@@ -161,23 +162,24 @@ export function buildAuditFilter(form: AuditFilterForm, tz: string): BuiltFilter
       if (t) add(`${side}_time`, "needs a date too");
       return undefined;
     }
-    if (!parseIsoDate(d)) {
-      add(side, "is not a real date (YYYY-MM-DD)");
+    const pd = parseDate(d);
+    if (!pd.ok) {
+      add(side, pd.error);
       return undefined;
     }
     let hhmm = "00:00";
     if (t) {
-      const parsed = parseTimeOfDay(t);
-      if (!parsed) {
-        add(`${side}_time`, "is not a time of day (e.g. 09:30)");
+      const parsed = parseTime(t);
+      if (!parsed.ok) {
+        add(`${side}_time`, parsed.error);
         return undefined;
       }
-      hhmm = parsed;
+      hhmm = parsed.value;
     }
-    const at = zonedToUtc(d, hhmm, tz);
+    const at = zonedToUtc(pd.value, hhmm, tz);
     if (side === "from") return at;
     // "to" is exclusive on the server: include the typed minute, or the whole day
-    return t ? addMinutes(at, 1) : zonedToUtc(nextDay(d), "00:00", tz);
+    return t ? addMinutes(at, 1) : zonedToUtc(nextDay(pd.value), "00:00", tz);
   };
   const from = instant("from", form.fromDate, form.fromTime);
   const to = instant("to", form.toDate, form.toTime);

@@ -1,6 +1,7 @@
 // Calendar dates as the clinic reads them: ages and dates of birth as receptionists type them.
 
 import type { AgeAt } from "../bindings/AgeAt";
+import { parseDate, showDate } from "./locale";
 import { parseIsoDate } from "./tz";
 
 /** Whole years of age on `on` (both `YYYY-MM-DD`); mirrors `age_on` in the model crate. */
@@ -76,43 +77,13 @@ export function formatAge(dateOfBirth: string, on: string): string {
 /** Result of reading a typed date. */
 export type DateParse = { ok: true; date: string } | { ok: false; error: string };
 
-function iso(y: number, m: number, d: number): string | null {
-  const s = `${String(y).padStart(4, "0")}-${String(m).padStart(2, "0")}-${String(d).padStart(2, "0")}`;
-  return parseIsoDate(s) ? s : null;
-}
-
 /**
- * Reads a date typed at the desk: `1990-04-03`, `03.04.1990` (day first), and `3/4/1990`
- * only when day and month cannot be confused (one part above 12, or both equal); otherwise
- * the person is asked to type it unambiguously.
+ * Reads a date typed at the desk in the clinic's order (see `parseDate` in locale.ts):
+ * `3/4/1990` is March 4 in a month-first clinic and 3 April in a day-first one.
  */
 export function parseTypedDate(input: string): DateParse {
-  const s = input.trim();
-  if (s === "") return { ok: false, error: "is required" };
-  let m = /^(\d{4})-(\d{1,2})-(\d{1,2})$/.exec(s);
-  if (m) {
-    const d = iso(Number(m[1]), Number(m[2]), Number(m[3]));
-    return d ? { ok: true, date: d } : { ok: false, error: "is not a real date" };
-  }
-  m = /^(\d{1,2})\.(\d{1,2})\.(\d{4})$/.exec(s);
-  if (m) {
-    const d = iso(Number(m[3]), Number(m[2]), Number(m[1]));
-    return d ? { ok: true, date: d } : { ok: false, error: "is not a real date" };
-  }
-  m = /^(\d{1,2})\/(\d{1,2})\/(\d{4})$/.exec(s);
-  if (m) {
-    const a = Number(m[1]);
-    const b = Number(m[2]);
-    const y = Number(m[3]);
-    const dayFirst = iso(y, b, a);
-    const monthFirst = iso(y, a, b);
-    if (a === b && dayFirst) return { ok: true, date: dayFirst };
-    if (dayFirst && !monthFirst) return { ok: true, date: dayFirst };
-    if (monthFirst && !dayFirst) return { ok: true, date: monthFirst };
-    if (!dayFirst && !monthFirst) return { ok: false, error: "is not a real date" };
-    return { ok: false, error: "is ambiguous: type it as YYYY-MM-DD" };
-  }
-  return { ok: false, error: "must look like YYYY-MM-DD" };
+  const p = parseDate(input);
+  return p.ok ? { ok: true, date: p.value } : p;
 }
 
 /** Checks a date of birth the way the server does: not in the future, not before 1900. */
@@ -120,6 +91,6 @@ export function checkDateOfBirth(input: string, today: string): DateParse {
   const p = parseTypedDate(input);
   if (!p.ok) return p;
   if (p.date > today) return { ok: false, error: "cannot be in the future" };
-  if (p.date < "1900-01-01") return { ok: false, error: "must be on or after 1900-01-01" };
+  if (p.date < "1900-01-01") return { ok: false, error: `must be on or after ${showDate("1900-01-01")}` };
   return p;
 }

@@ -4,7 +4,7 @@
 
 import type { AvailableTime } from "../bindings/AvailableTime";
 import type { DayOfWeek } from "../bindings/DayOfWeek";
-import { parseTimeOfDay } from "./tz";
+import { conventions, parseTimeOfDay, showTime } from "./locale";
 
 /** Monday first, with the names shown. */
 export const WEEK: readonly { day: DayOfWeek; name: string }[] = [
@@ -17,12 +17,23 @@ export const WEEK: readonly { day: DayOfWeek; name: string }[] = [
   { day: "sun", name: "Sunday" },
 ];
 
-/** A day's stretches as shown: "08:00–12:00, 13:00–17:00", or "" when closed. */
+/** The week in the clinic's order: from its first day (Clinic settings → Weeks start on). */
+export function weekInClinicOrder(): readonly { day: DayOfWeek; name: string }[] {
+  const first = { monday: 0, sunday: 6, saturday: 5 }[conventions().week_start];
+  return [...WEEK.slice(first), ...WEEK.slice(0, first)];
+}
+
+/** A time of a stretch as shown; its end may be `24:00`, the end of the day (midnight on a 12-hour clock). */
+function shown(t: string): string {
+  return t === "24:00" ? (conventions().hour_cycle === "h12" ? "12:00 AM" : "24:00") : showTime(t);
+}
+
+/** A day's stretches as shown: "08:00–12:00, 13:00–17:00" (or "8:00 AM–12:00 PM"), or "" when closed. */
 export function formatStretches(times: readonly AvailableTime[], day: DayOfWeek): string {
   return times
     .filter((t) => t.day_of_week === day)
     .sort((a, b) => a.start.localeCompare(b.start))
-    .map((t) => `${t.start}–${t.end}`)
+    .map((t) => `${shown(t.start)}–${shown(t.end)}`)
     .join(", ");
 }
 
@@ -42,16 +53,18 @@ export function parseStretches(text: string, day: DayOfWeek): { times: Available
   for (const part of text.split(",").map((p) => p.trim()).filter(Boolean)) {
     const m = /^(.+?)\s*(?:–|—|-|to)\s*(.+)$/.exec(part);
     const start = m ? time(m[1] ?? "") : null;
-    const end = m ? time(m[2] ?? "") : null;
-    if (!m || !start || !end) return { error: `"${part}" is not a stretch like 08:00–12:00` };
-    if (end <= start) return { error: `${start}–${end}: the end must be after the start` };
+    const typedEnd = m ? time(m[2] ?? "") : null;
+    // an end at midnight is the end of the day ("5 PM–12 AM")
+    const end = typedEnd === "00:00" ? "24:00" : typedEnd;
+    if (!m || !start || !end) return { error: `"${part}" is not a stretch like ${shown("08:00")}–${shown("12:00")}` };
+    if (end <= start) return { error: `${shown(start)}–${shown(end)}: the end must be after the start` };
     out.push({ day_of_week: day, start, end });
   }
   out.sort((a, b) => a.start.localeCompare(b.start));
   for (let i = 1; i < out.length; i++) {
     const prev = out[i - 1];
     const cur = out[i];
-    if (prev && cur && cur.start < prev.end) return { error: `${prev.start}–${prev.end} and ${cur.start}–${cur.end} overlap` };
+    if (prev && cur && cur.start < prev.end) return { error: `${shown(prev.start)}–${shown(prev.end)} and ${shown(cur.start)}–${shown(cur.end)} overlap` };
   }
   return { times: out };
 }

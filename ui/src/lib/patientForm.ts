@@ -6,6 +6,7 @@ import type { NewPatient } from "../bindings/NewPatient";
 import type { Patient } from "../bindings/Patient";
 import { RULES } from "../bindings/rules";
 import { checkDateOfBirth } from "./dates";
+import { showDate } from "./locale";
 
 /** The form's fields as typed. */
 export interface PatientFormValues {
@@ -116,7 +117,7 @@ export function patientFormValues(p: Partial<Omit<Patient, "sex">> & { sex?: str
   return {
     given_name: s(p.given_name),
     family_name: s(p.family_name),
-    date_of_birth: s(p.date_of_birth),
+    date_of_birth: showDate(s(p.date_of_birth)),
     sex: s(p.sex),
     phone: s(p.phone),
     email: s(p.email),

@@ -16,6 +16,9 @@ const clinic: TenantInfo = {
   max_patients: null,
   address: "12 River Road\nSpringfield, MA 01101",
   phone: "+1 413 555 0100",
+  date_order: "year_month_day",
+  hour_cycle: "h23",
+  week_start: "monday",
 };
 const patient = {
   id: "p1",

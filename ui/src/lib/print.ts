@@ -10,7 +10,8 @@ import type { VitalSigns } from "../bindings/VitalSigns";
 import { RULES } from "../bindings/rules";
 import { ageInYears, formatAge } from "./dates";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL, patientName } from "./format";
-import { formatLongDate, formatTime, utcToZoned } from "./tz";
+import { utcToZoned } from "./tz";
+import { formatLongDate, formatTime } from "./locale";
 import { flagOf, news2HasRedScore, news2Risk, news2RiskText } from "./vitals";
 
 /** A table on paper: a caption, its column heads and rows of text. */

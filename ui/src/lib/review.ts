@@ -9,7 +9,8 @@ import type { ReviewItem } from "../bindings/ReviewItem";
 import { checkDateOfBirth, parseTypedDate } from "./dates";
 import { FIELD_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL } from "./format";
 import { SEXES, isPlausibleEmail, isPlausiblePhone, parseAllergies } from "./patientForm";
-import { formatDateTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "./tz";
+import { utcToZoned, zonedToUtc } from "./tz";
+import { formatDateTime, parseDate, parseDateTime, parseTime, showDate } from "./locale";
 import { durationError } from "./workflow";
 
 /** Labels for fields a conflict can name that the forms' labels do not cover. */
@@ -83,6 +84,7 @@ export function valueToInput(field: string, v: unknown, tz: string): string {
   if (v === null || v === undefined) return "";
   if (Array.isArray(v)) return v.map((x) => String(x)).join(", ");
   if (field === "starts_at" && typeof v === "string" && !Number.isNaN(Date.parse(v))) return formatDateTime(v, tz);
+  if (editControl(field) === "date" && typeof v === "string") return showDate(v);
   return String(v);
 }
 
@@ -129,10 +131,10 @@ export function parseFieldInput(field: string, text: string, today: string, tz: 
       return error === null ? { ok: true, value: n } : { ok: false, error };
     }
     case "starts_at": {
-      const m = /^(\d{4}-\d{2}-\d{2})[ T](.+)$/.exec(t);
-      const time = m ? parseTimeOfDay(m[2] ?? "") : null;
-      if (!m || !parseIsoDate(m[1] ?? "") || !time) return { ok: false, error: "must look like YYYY-MM-DD HH:MM (clinic time)" };
-      return { ok: true, value: zonedToUtc(m[1] ?? "", time, tz) };
+      const p = parseDateTime(t);
+      if (!p.ok) return { ok: false, error: `${p.error} (clinic time)` };
+      const [date = "", time = ""] = p.value.split(" ");
+      return { ok: true, value: zonedToUtc(date, time, tz) };
     }
     default:
       if (REQUIRED_TEXT.has(field) && t === "") return { ok: false, error: "is required" };
@@ -155,10 +157,12 @@ export type RebookRequest =
 /** Checks the rebook form and builds the request (start in UTC from the clinic's wall clock). */
 export function buildRebook(v: RebookValues, tz: string): RebookRequest {
   const errors: Record<string, string[]> = {};
-  const date = v.date.trim();
-  if (!parseIsoDate(date)) errors.date = ["must be a date (YYYY-MM-DD)"];
-  const time = parseTimeOfDay(v.time);
-  if (!time) errors.time = ["must be a time like 09:30"];
+  const pd = parseDate(v.date);
+  const date = pd.ok ? pd.value : "";
+  if (!pd.ok) errors.date = [pd.error];
+  const pt = parseTime(v.time);
+  const time = pt.ok ? pt.value : null;
+  if (!pt.ok) errors.time = [pt.error];
   if (!v.provider_id) errors.provider_id = ["is required"];
   const dur = v.duration_minutes.trim();
   const minutes = /^\d+$/.test(dur) ? Number(dur) : NaN;

@@ -1,4 +1,5 @@
 import { describe, expect, it } from "vitest";
+import { ISO_CONVENTIONS, startOfWeek, weekDates } from "./locale";
 import {
   findFreeSlots,
   fitsOpen,
@@ -6,8 +7,6 @@ import {
   layoutLanes,
   openTimeOf,
   shiftWallClock,
-  weekDates,
-  weekStart,
   type BusyBooking,
   type SlotQuery,
 } from "./slots";
@@ -163,10 +162,10 @@ describe("bookable time", () => {
 });
 
 describe("weeks and moves", () => {
-  it("weeks run Monday to Sunday", () => {
-    expect(weekStart("2024-07-07")).toBe("2024-07-01");
-    expect(weekStart("2024-07-01")).toBe("2024-07-01");
-    expect(weekDates("2024-03-01")).toEqual(["2024-02-26", "2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01", "2024-03-02", "2024-03-03"]);
+  it("an ISO clinic's weeks run Monday to Sunday", () => {
+    expect(startOfWeek("2024-07-07", ISO_CONVENTIONS)).toBe("2024-07-01");
+    expect(startOfWeek("2024-07-01", ISO_CONVENTIONS)).toBe("2024-07-01");
+    expect(weekDates("2024-03-01", ISO_CONVENTIONS)).toEqual(["2024-02-26", "2024-02-27", "2024-02-28", "2024-02-29", "2024-03-01", "2024-03-02", "2024-03-03"]);
   });
   it("a day's move keeps the wall-clock time across a daylight-saving change", () => {
     const sat = zonedToUtc("2024-03-09", "09:00", NY);

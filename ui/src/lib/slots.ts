@@ -111,17 +111,6 @@ export function weekdayMon0(date: string): number {
   return (new Date(Date.UTC(d.year, d.month - 1, d.day)).getUTCDay() + 6) % 7;
 }
 
-/** The Monday of the week of `date` (weeks run Monday to Sunday). */
-export function weekStart(date: string): string {
-  return addDays(date, -weekdayMon0(date));
-}
-
-/** The seven dates Monday … Sunday of the week of `date`. */
-export function weekDates(date: string): string[] {
-  const mon = weekStart(date);
-  return [0, 1, 2, 3, 4, 5, 6].map((i) => addDays(mon, i));
-}
-
 /**
  * True when `[startMs, endMs)` overlaps a booking of `provider` that holds its time
  * (`holdsTime`, the model's `is_live`: completed, cancelled and no-show bookings free it).

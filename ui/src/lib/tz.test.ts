@@ -1,16 +1,6 @@
 import { describe, expect, it } from "vitest";
-import {
-  addDays,
-  formatDateTime,
-  formatLongDate,
-  formatTime,
-  isValidTimeZone,
-  parseIsoDate,
-  parseTimeOfDay,
-  utcToZoned,
-  zonedToUtc,
-  zoneOffsetMs,
-} from "./tz";
+import { addDays, isValidTimeZone, parseIsoDate, utcToZoned, zonedToUtc, zoneOffsetMs } from "./tz";
+import { formatDateTime, formatLongDate, formatTime, parseTimeOfDay } from "./locale";
 
 const NY = "America/New_York";
 const H = 3600 * 1000;

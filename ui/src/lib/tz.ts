@@ -130,57 +130,10 @@ export function utcToZoned(instant: string | number | Date, timeZone: string): W
   };
 }
 
-/** `HH:MM` of an instant in `timeZone`. */
-export function formatTime(instant: string | number | Date, timeZone: string): string {
-  return utcToZoned(instant, timeZone).time;
-}
-
-/** `YYYY-MM-DD HH:MM` of an instant in `timeZone`. */
-export function formatDateTime(instant: string | number | Date, timeZone: string): string {
-  const w = utcToZoned(instant, timeZone);
-  return `${w.date} ${w.time}`;
-}
-
 /** The date `days` after (or before) a `YYYY-MM-DD` date. */
 export function addDays(date: string, days: number): string {
   const d = parseIsoDate(date);
   if (!d) throw new RangeError(`not a date: ${date}`);
   const t = new Date(Date.UTC(d.year, d.month - 1, d.day + days));
   return t.toISOString().slice(0, 10);
-}
-
-/** A readable long form of a `YYYY-MM-DD` date, e.g. "Tuesday 5 March 2024". */
-export function formatLongDate(date: string): string {
-  const d = parseIsoDate(date);
-  if (!d) return date;
-  const t = new Date(Date.UTC(d.year, d.month - 1, d.day, 12));
-  const weekday = new Intl.DateTimeFormat("en-GB", { weekday: "long", timeZone: "UTC" }).format(t);
-  const month = new Intl.DateTimeFormat("en-GB", { month: "long", timeZone: "UTC" }).format(t);
-  return `${weekday} ${d.day} ${month} ${d.year}`;
-}
-
-/**
- * Reads a time of day as people type it: `9:30`, `09:30`, `0930`, `930`, `14.05`, `9`.
- * Returns `HH:MM` or null.
- */
-export function parseTimeOfDay(input: string): string | null {
-  const s = input.trim();
-  let h: number;
-  let m: number;
-  let mm = /^(\d{1,2})[:.h](\d{2})$/.exec(s);
-  if (mm) {
-    h = Number(mm[1]);
-    m = Number(mm[2]);
-  } else if ((mm = /^(\d{3,4})$/.exec(s))) {
-    const v = mm[1] ?? "";
-    h = Number(v.slice(0, v.length - 2));
-    m = Number(v.slice(-2));
-  } else if ((mm = /^(\d{1,2})$/.exec(s))) {
-    h = Number(mm[1]);
-    m = 0;
-  } else {
-    return null;
-  }
-  if (h > 23 || m > 59) return null;
-  return `${pad2(h)}:${pad2(m)}`;
 }

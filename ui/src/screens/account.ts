@@ -6,7 +6,7 @@ import type { CommandError } from "../bindings/CommandError";
 import type { UserInfo } from "../bindings/UserInfo";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, setBanner, showFieldErrors } from "../ui/forms";
 import { passwordForm, recoveryCodesPanel, totpSetupPanel } from "./accountForms";

@@ -13,9 +13,9 @@ import type { UserInfo } from "../bindings/UserInfo";
 import { h, replace } from "../dom";
 import { actionChoices, actionLabel, buildAuditFilter, outcomeChoices, outcomeLabel, type AuditQuery } from "../lib/audit";
 import { patientName } from "../lib/format";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime, showDate, showTime } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, select, setBanner, showFieldErrors, textInput } from "../ui/forms";
+import { banner, dateInput, field, select, setBanner, showFieldErrors, textInput, timeInput } from "../ui/forms";
 
 const PAGE = 100;
 
@@ -102,7 +102,7 @@ function patientPicker(onPick: (p: Picked | null) => void, initial: Picked | nul
               },
             },
             h("strong", null, patientName(p.record)),
-            h("span", { class: "muted small" }, ` · DOB ${p.record.date_of_birth} · MRN ${p.record.mrn}`),
+            h("span", { class: "muted small" }, ` · DOB ${showDate(p.record.date_of_birth)} · MRN ${p.record.mrn}`),
           ),
         ),
       );
@@ -151,10 +151,10 @@ export function auditScreen(ctx: Ctx, initialPatient: Picked | null = null): Scr
   let patient: Picked | null = initialPatient;
   const picker = patientPicker((p) => (patient = p), initialPatient);
   const user = field(select([["", "Anyone"]]), { id: "audit-user", name: "user_id", label: "Staff member" });
-  const fromDate = field(h("input", { type: "date" }), { id: "audit-from", name: "from", label: "From (date)" });
-  const fromTime = field(textInput({ placeholder: "00:00", inputmode: "numeric" }), { id: "audit-from-time", name: "from_time", label: "Time" });
-  const toDate = field(h("input", { type: "date" }), { id: "audit-to", name: "to", label: "To (date)" });
-  const toTime = field(textInput({ placeholder: "24:00", inputmode: "numeric" }), { id: "audit-to-time", name: "to_time", label: "Time" });
+  const fromDate = field(dateInput(), { id: "audit-from", name: "from", label: "From (date)" });
+  const fromTime = field(timeInput("", { placeholder: showTime("00:00") }), { id: "audit-from-time", name: "from_time", label: "Time" });
+  const toDate = field(dateInput(), { id: "audit-to", name: "to", label: "To (date)" });
+  const toTime = field(timeInput("", { placeholder: "end of day" }), { id: "audit-to-time", name: "to_time", label: "Time" });
   const action = field(select(actionChoices()), { id: "audit-action", name: "action", label: "Action" });
   const outcome = field(select(outcomeChoices()), { id: "audit-outcome", name: "outcome", label: "Outcome" });
   const fields = [user, fromDate, fromTime, toDate, toTime, action, outcome];

@@ -13,10 +13,11 @@ import type { Patient } from "../bindings/Patient";
 import { h, replace } from "../dom";
 import { formatAge } from "../lib/dates";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL, patientName } from "../lib/format";
-import { formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import { utcToZoned, zonedToUtc } from "../lib/tz";
+import { formatLongDate, formatTime, parseDate, parseTime, parseTimeOfDay, showDate, showTime } from "../lib/locale";
 import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, dateInput, field, saveErrorText, select, setBanner, showFieldErrors, textInput, timeInput, type Field } from "../ui/forms";
 import type { Recurrence } from "../bindings/Recurrence";
 import type { RecurrenceUnit } from "../bindings/RecurrenceUnit";
 import type { SeriesPlan } from "../bindings/SeriesPlan";
@@ -90,13 +91,14 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     { id: "book-provider", name: "provider_id", label: "Provider", required: true },
   );
   const initialDate = dv.date ?? route.date ?? ctx.scheduleDate ?? ctx.today();
-  const date = field(h("input", { type: "date", value: initialDate }), { id: "book-date", name: "date", label: "Date", required: true });
-  const time = field(textInput({ value: dv.time ?? suggestedTime(initialDate, ctx.tz, nowMs()), placeholder: "HH:MM", inputmode: "numeric" }), {
+  const initialIso = parseDate(initialDate);
+  const date = field(dateInput(initialDate), { id: "book-date", name: "date", label: "Date", required: true });
+  const time = field(timeInput(dv.time ?? suggestedTime(initialIso.ok ? initialIso.value : ctx.today(), ctx.tz, nowMs())), {
     id: "book-time",
     name: "time",
     label: "Time",
     required: true,
-    hint: `Clinic time (${ctx.tz}), 24-hour`,
+    hint: `Clinic time (${ctx.tz})`,
   });
   const duration = field(textInput({ value: dv.duration_minutes ?? "15", inputmode: "numeric" }), {
     id: "book-duration",
@@ -135,7 +137,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   const repeat = field(select([["", "Does not repeat"], ["day", "Daily"], ["week", "Weekly"], ["month", "Monthly"]], ""), { id: "book-repeat", name: "repeat", label: "Repeats" });
   const every = field(textInput({ value: "1", inputmode: "numeric" }), { id: "book-every", name: "every", label: "Every", hint: "1 = every day, week or month; 2 = every other…" });
   const count = field(textInput({ value: "6", inputmode: "numeric" }), { id: "book-count", name: "count", label: "Number of visits", hint: "Or leave blank and give an end date" });
-  const until = field(h("input", { type: "date" }), { id: "book-until", name: "until", label: "Until (last date)" });
+  const until = field(dateInput(), { id: "book-until", name: "until", label: "Until (last date)" });
   const repeatMore = h("div", { class: "repeat-more span-2" }, every.wrap, count.wrap, until.wrap);
   // one or the other: choosing an end date clears the number of visits, and back
   until.control.addEventListener("change", () => {
@@ -204,7 +206,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       chip,
       h("strong", null, patientName(r)),
       h("span", { class: "mono" }, ` MRN ${r.mrn}`),
-      ` · DOB ${r.date_of_birth} · ${formatAge(r.date_of_birth, ctx.today())} `,
+      ` · DOB ${showDate(r.date_of_birth)} · ${formatAge(r.date_of_birth, ctx.today())} `,
       ...syncBadges(patient),
       h(
         "button",
@@ -255,7 +257,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
                 },
               },
               h("strong", null, patientName(p.record)),
-              ` · ${p.record.date_of_birth} · `,
+              ` · ${showDate(p.record.date_of_birth)} · `,
               h("span", { class: "mono" }, p.record.mrn),
             ),
           ),
@@ -340,10 +342,12 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     const errors: Record<string, string[]> = {};
     if (!patient) errors.patient_id = ["is required: search and choose a patient"];
     if (!provider.control.value) errors.provider_id = ["is required"];
-    const d = date.control.value.trim();
-    if (!parseIsoDate(d)) errors.date = ["must be a date (YYYY-MM-DD)"];
-    const t = parseTimeOfDay(time.control.value);
-    if (!t) errors.time = ["must be a time like 09:30"];
+    const pd = parseDate(date.control.value);
+    const d = pd.ok ? pd.value : "";
+    if (!pd.ok) errors.date = [pd.error];
+    const pt = parseTime(time.control.value);
+    const t = pt.ok ? pt.value : null;
+    if (!pt.ok) errors.time = [pt.error];
     const dur = duration.control.value.trim();
     const minutes = /^\d+$/.test(dur) ? Number(dur) : NaN;
     const durationErr = durationError(minutes);
@@ -364,9 +368,9 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   };
 
   const renderWhen = () => {
-    const d = date.control.value;
+    const pd = parseDate(date.control.value);
     const t = parseTimeOfDay(time.control.value);
-    when.textContent = parseIsoDate(d) && t ? `${formatLongDate(d)} at ${t}${d === ctx.today() ? " (today)" : ""}` : "";
+    when.textContent = pd.ok && t ? `${formatLongDate(pd.value)} at ${showTime(t)}${pd.value === ctx.today() ? " (today)" : ""}` : "";
   };
   renderWhen();
   form.addEventListener("input", () => {
@@ -379,12 +383,11 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     storeDraft();
   });
   time.control.addEventListener("blur", () => {
-    const t = parseTimeOfDay(time.control.value);
-    if (t) {
-      time.control.value = t;
+    const t = parseTime(time.control.value);
+    if (t.ok) {
       time.setError(null);
       renderWhen();
-    } else if (time.control.value.trim()) time.setError("must be a time like 09:30");
+    } else if (time.control.value.trim()) time.setError(t.error);
   });
 
   let busy = false;
@@ -419,7 +422,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
       const w = utcToZoned(a.starts_at, ctx.tz);
       ctx.scheduleDate = w.date;
       ctx.toast(
-        `Booked ${row.patient_name} on ${w.date} at ${w.time} with ${row.provider_name}${row.appointment.pending && !ctx.online() ? " (on this workstation; will be sent when the server is reachable)" : ""}.`,
+        `Booked ${row.patient_name} on ${showDate(w.date)} at ${showTime(w.time)} with ${row.provider_name}${row.appointment.pending && !ctx.online() ? " (on this workstation; will be sent when the server is reachable)" : ""}.`,
         "success",
       );
       ctx.back();
@@ -446,8 +449,8 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
   /** Offers the provider's next free times for this booking; a pick fills the date and time in. */
   const offers = (body: NewAppointment) =>
     freeTimeOffers(ctx, { providerId: body.provider_id, fromDate: utcToZoned(body.starts_at, ctx.tz).date, minutes: body.duration_minutes, asked: body.starts_at }, "book-offer", (o) => {
-      date.control.value = o.date;
-      time.control.value = o.time;
+      date.control.value = showDate(o.date);
+      time.control.value = showTime(o.time);
       conflict.hidden = true;
       renderWhen();
       storeDraft();
@@ -504,7 +507,11 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     const n = (f: Field) => (/^\d+$/.test(f.control.value.trim()) ? Number(f.control.value.trim()) : NaN);
     const rec: Recurrence = { every: n(every), unit: repeat.control.value as RecurrenceUnit };
     if (count.control.value.trim()) rec.count = n(count);
-    else if (until.control.value) rec.until = until.control.value;
+    else if (until.control.value.trim()) {
+      const u = parseDate(until.control.value);
+      if (u.ok) rec.until = u.value;
+      else errors.until = [u.error];
+    }
     if (Number.isNaN(rec.every)) errors.every = ["must be a number from 1 to 12"];
     if (count.control.value.trim() && Number.isNaN(rec.count ?? NaN)) errors.count = ["must be a number"];
     if (!body || Object.keys(errors).length > 0) {
@@ -561,7 +568,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
             "li",
             { class: `series-visit ${v.problem && !c.moved ? "series-problem" : ""}`, "data-testid": "series-visit", "data-problem": v.problem && !c.moved ? "true" : "false" },
             box,
-            h("label", { for: `series-${i}` }, ` ${formatLongDate(w.date)} ${w.time}`),
+            h("label", { for: `series-${i}` }, ` ${formatLongDate(w.date)} ${showTime(w.time)}`),
             v.problem && !c.moved ? h("span", { class: "series-why" }, ` — ${v.problem}; skipped`) : c.moved ? h("span", { class: "muted" }, " — moved") : null,
             v.problem && !c.moved && suggestion
               ? h(
@@ -578,7 +585,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
                       list.querySelector<HTMLInputElement>(`#series-${i}`)?.focus();
                     },
                   },
-                  `Move to ${utcToZoned(suggestion, ctx.tz).time}`,
+                  `Move to ${formatTime(suggestion, ctx.tz)}`,
                 )
               : null,
           );
@@ -631,7 +638,7 @@ export function bookScreen(ctx: Ctx, route: { patientId?: string; date?: string;
     let text = "This time clashes with another booking";
     if (e.conflicting_appointment_id) {
       try {
-        const day = await api.dayAppointments(date.control.value, null);
+        const day = await api.dayAppointments(body.starts_at ? utcToZoned(body.starts_at, ctx.tz).date : ctx.today(), null);
         const other = day.find((r) => r.appointment.record.id === e.conflicting_appointment_id);
         if (other) text = `This time clashes with ${clashText(other, ctx.tz)}`;
       } catch {

@@ -11,7 +11,8 @@ import type { PatientChart } from "../bindings/PatientChart";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
 import { CONSCIOUSNESS_LABEL, KIND_LABEL, STATUS_LABEL, patientName } from "../lib/format";
-import { formatDateTime, formatTime, utcToZoned } from "../lib/tz";
+import { utcToZoned } from "../lib/tz";
+import { formatDateTime, formatTime, showDate } from "../lib/locale";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
 import { RULES } from "../bindings/rules";
 import { bmi, flagOf, isWithdrawn, mayCorrectVitals } from "../lib/vitals";
@@ -259,7 +260,7 @@ export function appointmentsList(ctx: Ctx, rows: AppointmentRow[], onOpenDay: (d
         h(
           "div",
           { class: "appt-when" },
-          h("button", { type: "button", class: "link-btn", title: "Open this day's schedule", onclick: () => onOpenDay(w.date) }, w.date),
+          h("button", { type: "button", class: "link-btn", title: "Open this day's schedule", onclick: () => onOpenDay(w.date) }, showDate(w.date)),
           ` ${formatTime(a.starts_at, ctx.tz)} · ${a.duration_minutes} min`,
           h("span", { class: `status status-${a.status}` }, STATUS_LABEL[a.status]),
           ...syncBadges(r.appointment),
@@ -342,7 +343,7 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
       ["E-mail", p.email],
       ["Address", p.address],
       ["Emergency", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
-      ["First seen", p.first_seen_at],
+      ["First seen", p.first_seen_at ? showDate(p.first_seen_at) : null],
       ["Notes", p.notes],
     ];
     replace(

@@ -1,13 +1,18 @@
 // Administration → Clinic settings: the clinic's name, address and phone (printed on cards and
-// summaries), "administrators must use two-factor sign-in", and the plan's limits (read-only: the operator of the server sets them).
+// summaries), how it writes dates and times, "administrators must use two-factor sign-in", and
+// the plan's limits (read-only: the operator of the server sets them).
 
 import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
+import type { DateOrder } from "../bindings/DateOrder";
+import type { HourCycle } from "../bindings/HourCycle";
 import type { TenantInfo } from "../bindings/TenantInfo";
+import type { WeekStart } from "../bindings/WeekStart";
 import type { TenantPatch } from "../bindings/TenantPatch";
 import { h, replace } from "../dom";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, setBanner, showFieldErrors, textInput } from "../ui/forms";
+import { conventions, formatLongDate, setConventions, showDate, showTime } from "../lib/locale";
+import { banner, field, select, setBanner, showFieldErrors, textInput } from "../ui/forms";
 import { adminErrorText } from "./users";
 
 /** A plan limit in words: "Up to 25" or "Unlimited", with how many there are now when known. */
@@ -15,6 +20,26 @@ export function limitText(limit: number | null | undefined, now: number | null =
   const cap = limit === null || limit === undefined ? "Unlimited" : `Up to ${limit.toLocaleString("en-US")}${what ? ` ${what}` : ""}`;
   return now === null ? cap : `${cap} (${now.toLocaleString("en-US")} now)`;
 }
+
+const EXAMPLE_DATE = "2024-03-14";
+
+/** The choices of date order, each shown as the example date written that way. */
+export const DATE_ORDER_CHOICES: ReadonlyArray<[DateOrder, string]> = [
+  ["month_day_year", `Month first: ${showDate(EXAMPLE_DATE, { ...conventions(), date_order: "month_day_year" })} (United States)`],
+  ["day_month_year", `Day first: ${showDate(EXAMPLE_DATE, { ...conventions(), date_order: "day_month_year" })} (United Kingdom, most of the world)`],
+  ["year_month_day", `Year first: ${EXAMPLE_DATE} (ISO 8601)`],
+];
+
+const HOUR_CYCLE_CHOICES: ReadonlyArray<[HourCycle, string]> = [
+  ["h12", `12-hour: ${showTime("14:30", { ...conventions(), hour_cycle: "h12" })}`],
+  ["h23", "24-hour: 14:30"],
+];
+
+const WEEK_START_CHOICES: ReadonlyArray<[WeekStart, string]> = [
+  ["sunday", "Sunday"],
+  ["monday", "Monday"],
+  ["saturday", "Saturday"],
+];
 
 export function clinicScreen(ctx: Ctx): Screen {
   const heading = h("h1", { id: "clinic-title", tabindex: -1 }, "Clinic settings");
@@ -45,10 +70,28 @@ export function clinicScreen(ctx: Ctx): Screen {
       hint: "As printed on appointment cards and visit summaries; one line per line of the address",
     });
     const phone = field(textInput({ value: t.phone ?? "", autocomplete: "tel", maxlength: 40 }), { id: "clinic-phone", name: "phone", label: "Phone", hint: "The number patients call" });
-    const fields = [name, address, phone, totp];
+    const dateOrder = field(select(DATE_ORDER_CHOICES, t.date_order), {
+      id: "clinic-date-order",
+      name: "date_order",
+      label: "Dates",
+      hint: "How every date is shown and typed: in a month-first clinic 3/4/1990 is March 4, in a day-first one 3 April",
+    });
+    const hourCycle = field(select(HOUR_CYCLE_CHOICES, t.hour_cycle), { id: "clinic-hour-cycle", name: "hour_cycle", label: "Clock" });
+    const weekStart = field(select(WEEK_START_CHOICES, t.week_start), { id: "clinic-week-start", name: "week_start", label: "Weeks start on", hint: "In the schedule's week view" });
+    const example = h("p", { class: "muted small", "data-testid": "clinic-dates-example", "aria-live": "polite" });
+    const showExample = () => {
+      const c = { date_order: dateOrder.control.value as DateOrder, hour_cycle: hourCycle.control.value as HourCycle, week_start: weekStart.control.value as WeekStart };
+      example.textContent = `Shown as: ${showDate(EXAMPLE_DATE, c)} ${showTime("14:30", c)} · ${formatLongDate(EXAMPLE_DATE, c)}. Other workstations change at their next sign-in.`;
+    };
+    for (const f of [dateOrder, hourCycle, weekStart]) f.control.addEventListener("change", showExample);
+    showExample();
+    const fields = [name, address, phone, dateOrder, hourCycle, weekStart, totp];
     const formErr = banner("clinic-form-error");
     const save = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "clinic-save" }, "Save settings");
-    const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "clinic-form" }, ...fields.map((f) => f.wrap), formErr, h("div", { class: "form-actions" }, save));
+    const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "clinic-form" }, ...[name, address, phone].map((f) => f.wrap),
+      h("fieldset", { class: "fieldset", "data-testid": "clinic-dates" }, h("legend", null, "Dates and times"), dateOrder.wrap, hourCycle.wrap, weekStart.wrap, example),
+      totp.wrap,
+      formErr, h("div", { class: "form-actions" }, save));
     let busy = false;
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
@@ -58,6 +101,9 @@ export function clinicScreen(ctx: Ctx): Screen {
       if (requireTotp.checked !== t.require_admin_totp) patch.require_admin_totp = requireTotp.checked;
       if (address.control.value.trim() !== (t.address ?? "")) patch.address = address.control.value.trim();
       if (phone.control.value.trim() !== (t.phone ?? "")) patch.phone = phone.control.value.trim();
+      if (dateOrder.control.value !== t.date_order) patch.date_order = dateOrder.control.value as DateOrder;
+      if (hourCycle.control.value !== t.hour_cycle) patch.hour_cycle = hourCycle.control.value as HourCycle;
+      if (weekStart.control.value !== t.week_start) patch.week_start = weekStart.control.value as WeekStart;
       if (!name.control.value.trim()) {
         showFieldErrors(fields, { name: ["is required"] }, formErr);
         name.control.focus();
@@ -72,6 +118,7 @@ export function clinicScreen(ctx: Ctx): Screen {
       save.disabled = true;
       try {
         const saved = await api.updateClinicSettings(patch);
+        setConventions(saved);
         ctx.toast("Clinic settings saved.", "success");
         render(saved, activeUsers);
       } catch (raw) {

@@ -7,7 +7,8 @@ import type { VitalSigns } from "../bindings/VitalSigns";
 import { h } from "../dom";
 import { formatAge, howLongAgo } from "../lib/dates";
 import { CONSCIOUSNESS_LABEL, SEX_LABEL, patientName } from "../lib/format";
-import { formatDateTime, utcToZoned } from "../lib/tz";
+import { utcToZoned } from "../lib/tz";
+import { formatDateTime, showDate } from "../lib/locale";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
 import type { EscalationAck } from "../bindings/EscalationAck";
 import { ageAtMeasurement, escalationText, isWithdrawn, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
@@ -55,7 +56,7 @@ export function patientLine(p: Local<Patient>, today: string): HTMLElement {
     h("strong", null, patientName(r)),
     h("span", { class: "mono" }, `MRN ${r.mrn}`),
     h("span", null, SEX_LABEL[r.sex]),
-    h("span", null, `${formatAge(r.date_of_birth, today)} · DOB ${r.date_of_birth}`),
+    h("span", null, `${formatAge(r.date_of_birth, today)} · DOB ${showDate(r.date_of_birth)}`),
     ...syncBadges(p),
   );
 }
@@ -216,7 +217,7 @@ export function patientBanner(o: {
           h("span", { class: "mono", "data-testid": "chart-mrn" }, `MRN ${p.mrn}`),
           h("span", { "data-testid": "chart-sex" }, SEX_LABEL[p.sex]),
           h("span", { "data-testid": "chart-age" }, formatAge(p.date_of_birth, o.today)),
-          h("span", { "data-testid": "chart-dob" }, `DOB ${p.date_of_birth}`),
+          h("span", { "data-testid": "chart-dob" }, `DOB ${showDate(p.date_of_birth)}`),
           ...syncBadges(o.patient),
         ),
       ),

@@ -13,6 +13,7 @@ import { buildNewPatient, patientChanges, patientFormValues } from "../lib/patie
 import { fieldLabel } from "../lib/review";
 import type { Ctx, Screen } from "../ui/context";
 import { patientFormScreen } from "./register";
+import { showDate } from "../lib/locale";
 
 /** A screen whose content arrives later: loading text, then the inner screen or an error. */
 function deferred(ctx: Ctx, title: string, testid: string, load: () => Promise<Screen>): Screen {
@@ -52,7 +53,7 @@ export function editPatientScreen(ctx: Ctx, patientId: string): Screen {
     const intro = h(
       "p",
       { class: "muted form-intro", "data-testid": "edit-patient-for" },
-      `MRN ${original.mrn} · DOB ${original.date_of_birth}. Only what you change is sent, so changes made elsewhere meanwhile are kept.`,
+      `MRN ${original.mrn} · DOB ${showDate(original.date_of_birth)}. Only what you change is sent, so changes made elsewhere meanwhile are kept.`,
     );
     return patientFormScreen(ctx, {
       prefix: "edit",

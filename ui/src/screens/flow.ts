@@ -15,7 +15,7 @@ import type { FlowState } from "../bindings/FlowState";
 import { h, replace, replaceKeepingFocus } from "../dom";
 import { formatAge } from "../lib/dates";
 import { SEX_LABEL } from "../lib/format";
-import { formatLongDate, formatTime } from "../lib/tz";
+import { formatLongDate, formatTime } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 import { waitingText } from "./today";

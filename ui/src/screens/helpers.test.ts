@@ -23,7 +23,7 @@ describe("measured-at as typed in clinic time", () => {
   });
   it("refuses what is not a date and time", () => {
     expect(parseMeasuredAt("yesterday", NY, now).ok).toBe(false);
-    expect(parseMeasuredAt("2024-02-30 09:00", NY, now)).toEqual({ ok: false, error: "is not a real date" });
+    expect(parseMeasuredAt("2024-02-30 09:00", NY, now)).toEqual({ ok: false, error: "has a date that is not a real date" });
   });
 });
 

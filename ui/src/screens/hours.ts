@@ -17,11 +17,12 @@ import type { VisitType } from "../bindings/VisitType";
 import type { ScheduleBlock } from "../bindings/ScheduleBlock";
 import { h, replace } from "../dom";
 import { KIND_LABEL, ROLE_LABEL } from "../lib/format";
-import { WEEK, formatStretches, parseStretches } from "../lib/hours";
-import { addDays, formatLongDate, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import { formatStretches, parseStretches, weekInClinicOrder } from "../lib/hours";
+import { addDays, utcToZoned, zonedToUtc } from "../lib/tz";
+import { formatLongDate, parseDate, parseTime, showTime } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { confirmAction } from "../ui/confirm";
-import { banner, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, dateInput, field, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 import { providers } from "./schedule";
 import { adminErrorText } from "./users";
 
@@ -94,7 +95,8 @@ export function hoursScreen(ctx: Ctx): Screen {
 
   /** A week editor: seven fields, Save and Clear. `owner`: null for the clinic. */
   const weekForm = (owner: string | null, current: Availability | null, testid: string, key: Section): HTMLElement => {
-    const fields: Field<HTMLInputElement>[] = WEEK.map((d) =>
+    const week = weekInClinicOrder();
+    const fields: Field<HTMLInputElement>[] = week.map((d) =>
       // blank means closed once hours are set; before that, nothing is restricted
       field(textInput({ value: current ? formatStretches(current.available_time, d.day) : "", placeholder: owner ? (current ? "day off" : "") : current ? "closed" : "not set" }), {
         id: `${testid}-${d.day}`,
@@ -114,7 +116,7 @@ export function hoursScreen(ctx: Ctx): Screen {
       e.preventDefault();
       const times: AvailableTime[] = [];
       let first: Field<HTMLInputElement> | null = null;
-      WEEK.forEach((d, i) => {
+      week.forEach((d, i) => {
         const f = fields[i];
         if (!f) return;
         const r = parseStretches(f.control.value, d.day);
@@ -167,9 +169,9 @@ export function hoursScreen(ctx: Ctx): Screen {
     const list = providers(ctx.staff());
     const who = field(select([["", "Whole clinic (closed)"], ...list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string])], ""), { id: "block-who", name: "provider_id", label: "Who" });
     const kind = field(select((Object.keys(KIND_NAME) as BlockKind[]).map((k) => [k, KIND_NAME[k]] as [string, string]), "holiday"), { id: "block-kind", name: "kind", label: "Kind" });
-    const fromDate = field(h("input", { type: "date", value: ctx.today() }), { id: "block-from-date", name: "from_date", label: "From date", required: true });
+    const fromDate = field(dateInput(ctx.today()), { id: "block-from-date", name: "from_date", label: "From date", required: true });
     const fromTime = field(textInput({ placeholder: "start of day", inputmode: "numeric" }), { id: "block-from-time", name: "from_time", label: "From time", hint: "Blank: the whole day" });
-    const toDate = field(h("input", { type: "date", value: ctx.today() }), { id: "block-to-date", name: "to_date", label: "To date", required: true });
+    const toDate = field(dateInput(ctx.today()), { id: "block-to-date", name: "to_date", label: "To date", required: true });
     const toTime = field(textInput({ placeholder: "end of day", inputmode: "numeric" }), { id: "block-to-time", name: "to_time", label: "To time", hint: "Blank: to the end of that day" });
     const reason = field(textInput({ maxlength: 200 }), { id: "block-reason", name: "reason", label: "Reason", required: true, hint: "Shown on the schedule and when a booking is refused" });
     reason.wrap.classList.add("span-2");
@@ -184,14 +186,18 @@ export function hoursScreen(ctx: Ctx): Screen {
       const fields = [fromDate, fromTime, toDate, toTime, reason];
       for (const f of fields) f.setError(null);
       let bad = false;
-      const fd = fromDate.control.value;
-      const td = toDate.control.value;
-      const ft = fromTime.control.value.trim() ? parseTimeOfDay(fromTime.control.value) : "00:00";
-      const tt = toTime.control.value.trim() ? parseTimeOfDay(toTime.control.value) : null;
-      if (!parseIsoDate(fd)) (fromDate.setError("must be a date"), (bad = true));
-      if (!parseIsoDate(td)) (toDate.setError("must be a date"), (bad = true));
-      if (!ft) (fromTime.setError("must be a time like 12:00, or blank"), (bad = true));
-      if (toTime.control.value.trim() && !tt) (toTime.setError("must be a time like 13:00, or blank"), (bad = true));
+      const pfd = parseDate(fromDate.control.value);
+      const ptd = parseDate(toDate.control.value);
+      const fd = pfd.ok ? pfd.value : "";
+      const td = ptd.ok ? ptd.value : "";
+      const pft = fromTime.control.value.trim() ? parseTime(fromTime.control.value) : ({ ok: true, value: "00:00" } as const);
+      const ptt = toTime.control.value.trim() ? parseTime(toTime.control.value) : null;
+      const ft = pft.ok ? pft.value : null;
+      const tt = ptt?.ok ? ptt.value : null;
+      if (!pfd.ok) (fromDate.setError(pfd.error), (bad = true));
+      if (!ptd.ok) (toDate.setError(ptd.error), (bad = true));
+      if (!pft.ok) (fromTime.setError(`${pft.error}, or blank`), (bad = true));
+      if (ptt && !ptt.ok) (toTime.setError(`${ptt.error}, or blank`), (bad = true));
       if (!reason.control.value.trim()) (reason.setError("is required: staff will read it on the schedule"), (bad = true));
       if (bad || !ft) return;
       const starts = zonedToUtc(fd, ft, ctx.tz);
@@ -229,8 +235,8 @@ export function hoursScreen(ctx: Ctx): Screen {
         ? formatLongDate(s.date)
         : `${formatLongDate(s.date)} – ${formatLongDate(addDays(e.date, -1))}`
       : s.date === e.date
-        ? `${formatLongDate(s.date)} ${s.time}–${e.time}`
-        : `${formatLongDate(s.date)} ${s.time} – ${formatLongDate(e.date)} ${e.time}`;
+        ? `${formatLongDate(s.date)} ${showTime(s.time)}–${showTime(e.time)}`
+        : `${formatLongDate(s.date)} ${showTime(s.time)} – ${formatLongDate(e.date)} ${showTime(e.time)}`;
     const who = b.provider_id ? (ctx.staff().find((m) => m.id === b.provider_id)?.full_name ?? "A former staff member") : "Whole clinic";
     const remove = h("button", { type: "button", class: "btn btn-small btn-quiet-danger", "data-testid": "block-remove" }, "Remove");
     remove.addEventListener("click", async () => {

@@ -9,7 +9,7 @@ import type { PatientChart } from "../bindings/PatientChart";
 import { h, replace } from "../dom";
 import { SEX_LABEL, patientName } from "../lib/format";
 import { clashingSets, defaultKeep, mergeFields, mergeRows, mergedAllergies, type MergeField, type Side } from "../lib/mergePatients";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime, showDate } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, saveErrorText, setBanner } from "../ui/forms";
 
@@ -91,7 +91,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
               h("th", { scope: "row" }, r.label),
               ...(["a", "b"] as Side[]).map((s) => {
                 const v = s === "a" ? r.a : r.b;
-                const shown = r.field === "sex" && v ? (SEX_LABEL as Record<string, string>)[v] ?? v : v;
+                const shown = r.field === "sex" && v ? (SEX_LABEL as Record<string, string>)[v] ?? v : (r.field === "date_of_birth" || r.field === "first_seen_at") && v ? showDate(v) : v;
                 return h(
                   "td",
                   null,
@@ -144,7 +144,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
               h(
                 "p",
                 null,
-                `${patientName(kept)}, born ${kept.date_of_birth}: MRN ${away.mrn} into MRN ${kept.mrn}. This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`,
+                `${patientName(kept)}, born ${showDate(kept.date_of_birth)}: MRN ${away.mrn} into MRN ${kept.mrn}. This cannot be undone from a workstation. On every workstation MRN ${away.mrn}'s vital signs and appointments move to MRN ${kept.mrn}, and MRN ${away.mrn} no longer appears in searches (the audit log keeps both). Check they are the same person.`,
                 clashes.length > 0
                   ? ` Then check the sets taken at the same time: ${clashes.map((c) => `${formatDateTime(c.measuredAt, ctx.tz)}, ${c.differences.join(", ")} (MRN ${a.mrn} / MRN ${b.mrn})`).join("; ")}.`
                   : "",

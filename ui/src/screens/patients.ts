@@ -10,6 +10,7 @@ import { SEX_LABEL, patientName } from "../lib/format";
 import { describeSearch } from "../lib/search";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
+import { showDate } from "../lib/locale";
 
 const LIMIT = 50;
 const DEBOUNCE_MS = 80;
@@ -130,7 +131,7 @@ export function patientsScreen(ctx: Ctx): Screen {
           ),
           h("td", null, SEX_LABEL[r.sex]),
           h("td", { class: "num" }, formatAge(r.date_of_birth, today)),
-          h("td", { class: "nowrap" }, r.date_of_birth),
+          h("td", { class: "nowrap" }, showDate(r.date_of_birth)),
           h("td", { class: "mono", "data-testid": "patient-mrn" }, r.mrn),
           h("td", { class: "nowrap" }, r.phone ?? ""),
         );

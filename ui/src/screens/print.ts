@@ -9,7 +9,7 @@ import type { CommandError } from "../bindings/CommandError";
 import { h, replace } from "../dom";
 import { appointmentCardDoc, dayListDoc, visitSummaryDoc, type PrintDoc } from "../lib/print";
 import { loadUnitPrefs } from "../lib/units";
-import { formatTime } from "../lib/tz";
+import { formatTime } from "../lib/locale";
 import { isWithdrawn } from "../lib/vitals";
 import type { Ctx, Route, Screen } from "../ui/context";
 

@@ -12,7 +12,7 @@ import { checkDateOfBirth, formatAge } from "../lib/dates";
 import { duplicateKey, duplicateQuery, duplicatesAnnouncement, reasonText, type DuplicateQuery } from "../lib/duplicates";
 import { SEX_LABEL, patientName } from "../lib/format";
 import { SEXES, buildNewPatient, type PatientFormValues } from "../lib/patientForm";
-import { formatLongDate } from "../lib/tz";
+import { datePattern, formatLongDate, showDate } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
 
@@ -65,9 +65,9 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   };
   const given = mk("given_name", "Given name", textInput({ autocomplete: "off", maxlength: 100 }), { required: true });
   const family = mk("family_name", "Family name", textInput({ maxlength: 100 }), { required: true });
-  const dob = mk("date_of_birth", "Date of birth", textInput({ placeholder: "YYYY-MM-DD", inputmode: "numeric" }), {
+  const dob = mk("date_of_birth", "Date of birth", textInput({ placeholder: datePattern() }), {
     required: true,
-    hint: "YYYY-MM-DD or DD.MM.YYYY",
+    hint: datePattern(),
   });
   const dobEcho = h("span", { class: "field-echo", id: `${p}-date_of_birth-echo`, "data-testid": `${p}-date_of_birth-echo`, "aria-live": "polite" });
   dob.wrap.querySelector(".control-row")?.appendChild(dobEcho);
@@ -158,7 +158,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     if (!text) return;
     const r = checkDateOfBirth(text, ctx.today());
     if (r.ok) {
-      dob.control.value = r.date;
+      dob.control.value = showDate(r.date);
       echoDob();
       o.onChange?.(values());
     } else dob.setError(r.error);
@@ -266,7 +266,7 @@ function duplicatePanel(ctx: Ctx, save: () => void) {
             { class: "dup-who" },
             h("strong", null, patientName(p)),
             h("span", null, SEX_LABEL[p.sex]),
-            h("span", null, `DOB ${p.date_of_birth} (${formatAge(p.date_of_birth, ctx.today())})`),
+            h("span", null, `DOB ${showDate(p.date_of_birth)} (${formatAge(p.date_of_birth, ctx.today())})`),
             h("span", { class: "mono" }, `MRN ${p.mrn}`),
             h("span", null, p.phone ? `Phone ${p.phone}` : "No phone"),
             h("span", { class: "dup-address" }, p.address ?? "No address"),

@@ -27,10 +27,11 @@ import {
   reviewSummary,
   valueToInput,
 } from "../lib/review";
-import { formatDateTime, utcToZoned } from "../lib/tz";
+import { utcToZoned } from "../lib/tz";
+import { datePattern, dateTimePattern, formatDateTime, formatTime, isoDateOf, showDate, showTime } from "../lib/locale";
 import { durationError } from "../lib/workflow";
 import type { Ctx, Screen } from "../ui/context";
-import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
+import { banner, dateInput, field, saveErrorText, select, setBanner, showFieldErrors, textInput, timeInput, type Field } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { providers } from "./schedule";
@@ -104,7 +105,7 @@ export function reviewScreen(ctx: Ctx): Screen {
 
   const done = (message: string) => {
     ctx.toast(message, "success");
-    settled.unshift({ at: formatDateTime(nowMs(), ctx.tz).slice(11), message });
+    settled.unshift({ at: formatTime(nowMs(), ctx.tz), message });
     replace(settledList, settled.map((x) => h("li", { "data-testid": "review-settled-item" }, h("span", { class: "muted mono" }, x.at), " ", x.message)));
     settledPanel.hidden = false;
     void load();
@@ -150,7 +151,7 @@ export function reviewScreen(ctx: Ctx): Screen {
             ? select([["", "Choose…"], ...SEXES], start)
             : kind === "textarea"
               ? h("textarea", { rows: 2 })
-              : textInput({ value: start, placeholder: kind === "date" ? "YYYY-MM-DD" : "" });
+              : textInput({ value: start, placeholder: kind === "date" ? datePattern() : c.field === "starts_at" ? dateTimePattern() : "" });
         if (kind === "textarea") control.value = start;
         editField = field(control, {
           id: `conflict-value-${c.id}`,
@@ -235,8 +236,8 @@ export function reviewScreen(ctx: Ctx): Screen {
     const opts: [string, string][] = staff.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`]);
     if (start.provider_id && !staff.some((s) => s.id === start.provider_id)) opts.unshift([start.provider_id, ctx.staffName(start.provider_id)]);
     const k = r.mutation_id;
-    const date = field(h("input", { type: "date", value: start.date }), { id: `rebook-date-${k}`, name: "date", label: "Date", required: true });
-    const time = field(textInput({ value: start.time, placeholder: "HH:MM", inputmode: "numeric" }), { id: `rebook-time-${k}`, name: "time", label: "Time", required: true });
+    const date = field(dateInput(start.date), { id: `rebook-date-${k}`, name: "date", label: "Date", required: true });
+    const time = field(timeInput(start.time), { id: `rebook-time-${k}`, name: "time", label: "Time", required: true });
     const provider = field(select([["", "Choose…"], ...opts], start.provider_id), { id: `rebook-provider-${k}`, name: "provider_id", label: "Provider", required: true });
     const duration = field(textInput({ value: start.duration_minutes, inputmode: "numeric" }), { id: `rebook-duration-${k}`, name: "duration_minutes", label: "Length (minutes)", required: true });
     const fields = [date, time, provider, duration];
@@ -256,8 +257,8 @@ export function reviewScreen(ctx: Ctx): Screen {
       const typed = buildRebook({ date: date.control.value, time: time.control.value, provider_id: provider.control.value, duration_minutes: duration.control.value }, ctx.tz);
       const asked = typed.ok ? typed.starts_at : typeof d.starts_at === "string" ? d.starts_at : undefined;
       const free = freeTimeOffers(ctx, { providerId: provider.control.value, fromDate: fromDate || ctx.today(), minutes, ignoreId: typeof d.id === "string" ? d.id : undefined, asked }, "rebook-offer", (o) => {
-        date.control.value = o.date;
-        time.control.value = o.time;
+        date.control.value = showDate(o.date);
+        time.control.value = showTime(o.time);
         date.setError(null);
         time.setError(null);
         showFieldErrors(fields, {}, formErr);
@@ -280,8 +281,8 @@ export function reviewScreen(ctx: Ctx): Screen {
       f?.setError(null);
     });
     // another provider or length: other free times
-    provider.control.addEventListener("change", () => offer(date.control.value));
-    duration.control.addEventListener("change", () => offer(date.control.value));
+    provider.control.addEventListener("change", () => offer(isoDateOf(date.control.value)));
+    duration.control.addEventListener("change", () => offer(isoDateOf(date.control.value)));
     offer(start.date);
     form.addEventListener("submit", (e) => {
       e.preventDefault();
@@ -301,18 +302,18 @@ export function reviewScreen(ctx: Ctx): Screen {
         .rebook(r.mutation_id, req.starts_at, req.provider_id, req.duration_minutes)
         .then(() => {
           const w = utcToZoned(req.starts_at, ctx.tz);
-          done(`Rebooked for ${w.date} at ${w.time} with ${ctx.staffName(req.provider_id)}; it is being sent.`);
+          done(`Rebooked for ${showDate(w.date)} at ${showTime(w.time)} with ${ctx.staffName(req.provider_id)}; it is being sent.`);
         })
         .catch(async (raw) => {
           const ce = raw as CommandError;
           if (ce.code === "conflict") {
-            const other = ce.conflicting_appointment_id ? await findBooking(ce.conflicting_appointment_id, date.control.value) : null;
+            const other = ce.conflicting_appointment_id ? await findBooking(ce.conflicting_appointment_id, isoDateOf(date.control.value)) : null;
             setBanner(formErr, `This time clashes with ${other ? clashText(other, ctx.tz) : "another booking"}. Choose another time or provider.`);
-            offer(date.control.value);
+            offer(isoDateOf(date.control.value));
             time.control.focus();
           } else if (ce.code === "outside_availability") {
             setBanner(formErr, `${ce.message}. Choose another time or provider.`);
-            offer(date.control.value);
+            offer(isoDateOf(date.control.value));
             time.control.focus();
           } else if (ce.code === "validation" && ce.fields) {
             const f = { ...ce.fields };
@@ -460,7 +461,7 @@ export function reviewScreen(ctx: Ctx): Screen {
         h("dt", null, "Sex"),
         h("dd", null, SEX_LABEL[p.sex]),
         h("dt", null, "Born"),
-        h("dd", null, `${p.date_of_birth} (${formatAge(p.date_of_birth, ctx.today())})`),
+        h("dd", null, `${showDate(p.date_of_birth)} (${formatAge(p.date_of_birth, ctx.today())})`),
         h("dt", null, "MRN"),
         h("dd", { class: "mono" }, p.mrn),
         h("dt", null, "Phone"),
@@ -491,7 +492,7 @@ export function reviewScreen(ctx: Ctx): Screen {
     return h(
       "article",
       { class: "review-card review-duplicate", "data-testid": "review-duplicate" },
-      h("header", { class: "review-card-head" }, h("span", { class: "review-kind kind-duplicate" }, "Possible duplicate"), h("h2", null, `${patientName(d.a)}, born ${d.a.date_of_birth}`)),
+      h("header", { class: "review-card-head" }, h("span", { class: "review-kind kind-duplicate" }, "Possible duplicate"), h("h2", null, `${patientName(d.a)}, born ${showDate(d.a.date_of_birth)}`)),
       h("p", { class: "review-what" }, "Two records have the same name and date of birth (registered at two workstations, perhaps while offline). Compare them; merge them if they are one person, or say they are different people."),
       h("div", { class: "compare" }, person(d.a, "a"), person(d.b, "b")),
       h(

@@ -4,6 +4,7 @@ import type { CommandError } from "../bindings/CommandError";
 import { checkedInText, moveErrorText } from "./schedule";
 import { columnOf, dayTitle, laneStyle, movable, type GridColumn } from "./scheduleGrid";
 import { waitingFor, waitingText } from "./today";
+import { ISO_CONVENTIONS, setConventions } from "../lib/locale";
 
 const NY = "America/New_York";
 
@@ -82,6 +83,12 @@ describe("the grid", () => {
   });
   it("titles week columns briefly", () => {
     expect(dayTitle("2026-11-16")).toBe("Mon 16 Nov");
+    setConventions({ date_order: "month_day_year", hour_cycle: "h12", week_start: "sunday" });
+    try {
+      expect(dayTitle("2026-11-16")).toBe("Mon Nov 16");
+    } finally {
+      setConventions(ISO_CONVENTIONS);
+    }
   });
 });
 

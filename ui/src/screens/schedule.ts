@@ -13,10 +13,11 @@ import type { StaffMember } from "../bindings/StaffMember";
 import { h, replace, replaceKeepingFocus } from "../dom";
 import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL } from "../lib/format";
 import { canBecome, durationError } from "../lib/workflow";
-import { minutesOfDay, openTimeOf, shiftWallClock, shownHours, timeOfMinutes, weekDates, weekdayMon0 } from "../lib/slots";
-import { addDays, formatLongDate, formatTime, parseIsoDate, parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import { minutesOfDay, openTimeOf, shiftWallClock, shownHours, timeOfMinutes, weekdayMon0 } from "../lib/slots";
+import { addDays, parseIsoDate, utcToZoned, zonedToUtc } from "../lib/tz";
+import { formatLongDate, formatTime, parseDate, parseTime, showDate, showTime, weekDates } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
-import { field, select, textInput } from "../ui/forms";
+import { dateInput, field, select, textInput, timeInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { clashText } from "./book";
 import { syncBadges } from "./common";
@@ -78,7 +79,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   ctx.scheduleDate = date;
   let provider: string | null = ctx.scheduleProvider;
   let view: "day" | "week" = lastView;
-  const dateInput = h("input", { type: "date", id: "schedule-date", "data-testid": "schedule-date", value: date, required: true });
+  const dayPicker = dateInput(date, { id: "schedule-date", "data-testid": "schedule-date", class: "day-picker", required: true });
   const providerSel = h("select", { id: "schedule-provider", "data-testid": "schedule-provider" });
   const fillProviders = () => {
     const list = providers(ctx.staff());
@@ -103,7 +104,9 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     if (!parseIsoDate(d)) return;
     date = d;
     ctx.scheduleDate = d;
-    dateInput.value = d;
+    dayPicker.value = showDate(d);
+    dayPicker.removeAttribute("aria-invalid");
+    dayPicker.title = "";
     selected = null;
     void load();
   };
@@ -174,7 +177,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       h("div", { class: "seg", role: "group", "aria-label": "View" }, dayBtn, weekBtn),
       h("button", { type: "button", class: "btn", id: "schedule-prev", "data-testid": "schedule-prev", "aria-label": "Previous day or week", onclick: () => go(addDays(date, -step())) }, "◀"),
       h("label", { for: "schedule-date", class: "sr-only" }, "Date"),
-      dateInput,
+      dayPicker,
       h("button", { type: "button", class: "btn", id: "schedule-next", "data-testid": "schedule-next", "aria-label": "Next day or week", onclick: () => go(addDays(date, step())) }, "▶"),
       h("button", { type: "button", class: "btn", id: "schedule-today", "data-testid": "schedule-today", onclick: () => go(ctx.today()) }, "Today"),
       h("label", { for: "schedule-provider", class: "toolbar-label" }, "Provider"),
@@ -201,7 +204,14 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     ),
   );
 
-  dateInput.addEventListener("change", () => go(dateInput.value));
+  dayPicker.addEventListener("change", () => {
+    const p = parseDate(dayPicker.value);
+    if (p.ok) go(p.value);
+    else {
+      dayPicker.setAttribute("aria-invalid", "true");
+      dayPicker.title = `Date ${p.error}`;
+    }
+  });
   providerSel.addEventListener("change", () => {
     provider = providerSel.value || null;
     ctx.scheduleProvider = provider;
@@ -291,7 +301,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     try {
       const moved = await api.moveAppointment(a.id, startsAt, minutes, providerId, outsideHoursReason);
       const w = utcToZoned(moved.appointment.record.starts_at, ctx.tz);
-      const text = `Moved ${row.patient_name || "the booking"} to ${formatLongDate(w.date)} ${w.time}${providerId !== a.provider_id ? ` with ${moved.provider_name}` : ""}.`;
+      const text = `Moved ${row.patient_name || "the booking"} to ${formatLongDate(w.date)} ${showTime(w.time)}${providerId !== a.provider_id ? ` with ${moved.provider_name}` : ""}.`;
       live.textContent = text;
       ctx.toast(text, "success");
       focusId = a.id;
@@ -299,7 +309,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       if (!columns.some((c) => c.date === w.date)) {
         date = w.date;
         ctx.scheduleDate = w.date;
-        dateInput.value = w.date;
+        dayPicker.value = showDate(w.date);
       } else if (columns.every((c) => c.providerId !== null) && !columns.some((c) => c.providerId === providerId) && provider) {
         provider = providerId;
         ctx.scheduleProvider = provider;
@@ -333,8 +343,8 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const a = row.appointment.record;
     const w = utcToZoned(a.starts_at, ctx.tz);
     const list = providers(ctx.staff());
-    const mDate = field(h("input", { type: "date", value: w.date }), { id: "move-date", name: "date", label: "Date", required: true });
-    const mTime = field(textInput({ value: w.time, inputmode: "numeric" }), { id: "move-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), 24-hour` });
+    const mDate = field(dateInput(w.date), { id: "move-date", name: "date", label: "Date", required: true });
+    const mTime = field(timeInput(w.time), { id: "move-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz})` });
     const mProv = field(select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), a.provider_id), { id: "move-provider", name: "provider_id", label: "Provider", required: true });
     // a provider's full name and role never clipped
     mProv.wrap.classList.add("span-2");
@@ -382,12 +392,14 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
       mErr.hidden = true;
       replace(mOffers);
       for (const f of [mDate, mTime, mLen, mProv, mWhy]) f.setError(null);
-      const d = mDate.control.value;
-      const t = parseTimeOfDay(mTime.control.value);
+      const pd = parseDate(mDate.control.value);
+      const d = pd.ok ? pd.value : "";
+      const pt = parseTime(mTime.control.value);
+      const t = pt.ok ? pt.value : null;
       const len = /^\d+$/.test(mLen.control.value.trim()) ? Number(mLen.control.value.trim()) : NaN;
       let bad = false;
-      if (!parseIsoDate(d)) (mDate.setError("must be a date"), (bad = true));
-      if (!t) (mTime.setError("must be a time like 09:30"), (bad = true));
+      if (!pd.ok) (mDate.setError(pd.error), (bad = true));
+      if (!pt.ok) (mTime.setError(pt.error), (bad = true));
       const lenErr = durationError(len);
       if (lenErr !== null) (mLen.setError(lenErr), (bad = true));
       // blank: no override (a time inside the hours needs none; outside, the refusal says so)
@@ -426,7 +438,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     const a = row.appointment.record;
     const w = utcToZoned(a.starts_at, ctx.tz);
     const list = providers(ctx.staff());
-    const sTime = field(textInput({ value: w.time, inputmode: "numeric" }), { id: "series-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), each on its own date` });
+    const sTime = field(timeInput(w.time), { id: "series-time", name: "time", label: "Time", required: true, hint: `Clinic time (${ctx.tz}), each on its own date` });
     const sProv = field(select(list.map((s) => [s.id, `${s.full_name} (${ROLE_LABEL[s.role]})`] as [string, string]), a.provider_id), { id: "series-provider", name: "provider_id", label: "Provider", required: true });
     const sLen = field(textInput({ value: String(a.duration_minutes), inputmode: "numeric" }), { id: "series-duration", name: "duration_minutes", label: "Length (minutes)", required: true });
     const sErr = h("div", { class: "banner banner-error", role: "alert", "data-testid": "series-move-error" });
@@ -447,9 +459,10 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     keep.addEventListener("click", () => m.close());
     form.addEventListener("submit", async (e) => {
       e.preventDefault();
-      const t = parseTimeOfDay(sTime.control.value);
+      const pt = parseTime(sTime.control.value);
+      const t = pt.ok ? pt.value : null;
       const len = /^\d+$/.test(sLen.control.value.trim()) ? Number(sLen.control.value.trim()) : NaN;
-      sTime.setError(t ? null : "must be a time like 09:30");
+      sTime.setError(pt.ok ? null : pt.error);
       const lenErr = durationError(len);
       sLen.setError(lenErr);
       if (!t || lenErr !== null) return;
@@ -574,7 +587,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     for (const r of rows) {
       if (columnOf(r, columns, ctx.tz) < 0) continue;
       const a = r.appointment.record;
-      const m = minutesOfDay(formatTime(a.starts_at, ctx.tz)) ?? 0;
+      const m = minutesOfDay(utcToZoned(a.starts_at, ctx.tz).time) ?? 0;
       start = Math.min(start, Math.floor(m / 60) * 60);
       end = Math.max(end, Math.min(1440, Math.ceil((m + a.duration_minutes) / 60) * 60));
     }
@@ -767,11 +780,11 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
   return {
     el,
     title: "Schedule",
-    focus: () => dateInput.focus(),
+    focus: () => dayPicker.focus(),
     refresh: (entities) => {
       if (ctx.scheduleDate && ctx.scheduleDate !== date) {
         date = ctx.scheduleDate;
-        dateInput.value = date;
+        dayPicker.value = showDate(date);
       }
       if (entities.includes("user")) fillProviders();
       if (entities.some((x) => x === "appointment" || x === "patient" || x === "user" || x === "availability" || x === "schedule_block" || x === "visit_type")) void load();

@@ -8,7 +8,8 @@ import type { VisitType } from "../bindings/VisitType";
 import { h } from "../dom";
 import { KIND_LABEL, STATUS_LABEL } from "../lib/format";
 import { fitsOpen, layoutLanes, minutesOfDay, timeOfMinutes, type OpenTime } from "../lib/slots";
-import { formatLongDate, formatTime, utcToZoned, zonedToUtc } from "../lib/tz";
+import { utcToZoned, zonedToUtc } from "../lib/tz";
+import { formatDayMonth, formatTime, longDateParts, showHour, showTime } from "../lib/locale";
 import { canMove } from "../lib/workflow";
 import { timeSpan } from "./schedule";
 
@@ -111,7 +112,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
   const times = h(
     "div",
     { class: "sg-times", "aria-hidden": "true", style: `height:${height}px` },
-    Array.from({ length: (o.endMinutes - o.startMinutes) / 60 }, (_, i) => h("div", { class: "sg-hour", style: `height:${SLOT_PX * 4}px` }, timeOfMinutes(o.startMinutes + i * 60))),
+    Array.from({ length: (o.endMinutes - o.startMinutes) / 60 }, (_, i) => h("div", { class: "sg-hour", style: `height:${SLOT_PX * 4}px` }, showHour(timeOfMinutes(o.startMinutes + i * 60)))),
   );
   const bookable = (c: GridColumn, minutes: number): boolean => {
     if (!o.open) return true;
@@ -138,8 +139,8 @@ export function renderGrid(o: GridOptions): HTMLElement {
         "data-time": timeOfMinutes(minutes),
         "data-closed": closed ? "true" : "false",
         "aria-label": closed
-          ? `${c.title}, ${timeOfMinutes(minutes)}: outside the hours (Enter or B to book anyway, with a reason)`
-          : `${c.title}, ${timeOfMinutes(minutes)}: press Enter or B to book here`,
+          ? `${c.title}, ${showTime(timeOfMinutes(minutes))}: outside the hours (Enter or B to book anyway, with a reason)`
+          : `${c.title}, ${showTime(timeOfMinutes(minutes))}: press Enter or B to book here`,
       });
       col.appendChild(cell);
     }
@@ -205,7 +206,7 @@ export function renderGrid(o: GridOptions): HTMLElement {
           "data-testid": "grid-appt",
           "data-appointment-id": a.id,
           "data-status": a.status,
-          "data-time": formatTime(a.starts_at, o.tz),
+          "data-time": utcToZoned(a.starts_at, o.tz).time,
           "data-date": utcToZoned(a.starts_at, o.tz).date,
           draggable: move ? "true" : "false",
         },
@@ -393,8 +394,8 @@ export function slotInstant(column: GridColumn, minutes: number, tz: string): st
   return zonedToUtc(column.date, timeOfMinutes(minutes), tz);
 }
 
-/** A column title: "Tue 1 Jul" for a week, the provider's name for a day. */
+/** A column title: "Tue 1 Jul" (or "Tue Jul 1" month first) for a week, the provider's name for a day. */
 export function dayTitle(date: string): string {
-  const [weekday, day, month] = formatLongDate(date).split(" ");
-  return `${(weekday ?? "").slice(0, 3)} ${day ?? ""} ${(month ?? "").slice(0, 3)}`;
+  const p = longDateParts(date);
+  return p ? `${p.weekday.slice(0, 3)} ${formatDayMonth(date)}` : date;
 }

@@ -10,10 +10,11 @@ import type { CommandError } from "../bindings/CommandError";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
 import { findFreeSlots, openTimeOf, type Slot } from "../lib/slots";
-import { addDays, formatLongDate, parseIsoDate } from "../lib/tz";
+import { addDays } from "../lib/tz";
+import { formatLongDate, parseDate, showTime } from "../lib/locale";
 import { durationError } from "../lib/workflow";
 import type { Ctx } from "../ui/context";
-import { field, select, textInput } from "../ui/forms";
+import { dateInput, field, select, textInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
 import { providers } from "./schedule";
 
@@ -79,7 +80,7 @@ export function freeTimeOffers(ctx: Ctx, o: OfferFor, testid: string, pick: (s: 
         replace(
           el,
           `Next free times with ${ctx.staffName(o.providerId)}: `,
-          slots.map((s) => h("button", { type: "button", class: "btn btn-small", "data-testid": testid, onclick: () => pick(s) }, `${formatLongDate(s.date)} ${s.time}`)),
+          slots.map((s) => h("button", { type: "button", class: "btn btn-small", "data-testid": testid, onclick: () => pick(s) }, `${formatLongDate(s.date)} ${showTime(s.time)}`)),
         );
       return slots;
     })
@@ -96,7 +97,7 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
     label: "Provider",
   });
   const length = field(textInput({ value: "15", inputmode: "numeric" }), { id: "slot-length", name: "minutes", label: "Length (minutes)", required: true });
-  const from = field(h("input", { type: "date", value: o.fromDate < ctx.today() ? ctx.today() : o.fromDate }), { id: "slot-from", name: "from", label: "From date", required: true });
+  const from = field(dateInput(o.fromDate < ctx.today() ? ctx.today() : o.fromDate), { id: "slot-from", name: "from", label: "From date", required: true });
   const err = h("div", { class: "field-error", "data-testid": "slot-error", role: "alert" });
   const results = h("ul", { class: "slot-results", "data-testid": "slot-results", "aria-label": "Free slots" });
   const find = h("button", { type: "submit", class: "btn btn-primary", "data-testid": "slot-find" }, "Find free slots");
@@ -129,9 +130,10 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
       length.setError(lengthErr);
       bad = true;
     }
-    const fromDate = from.control.value;
-    if (!parseIsoDate(fromDate)) {
-      from.setError("must be a date");
+    const pf = parseDate(from.control.value);
+    const fromDate = pf.ok ? pf.value : "";
+    if (!pf.ok) {
+      from.setError(pf.error);
       bad = true;
     }
     if (bad) return;
@@ -166,7 +168,7 @@ export function openSlotFinder(ctx: Ctx, o: { providerId: string | null; fromDat
                     "data-provider-id": s.provider_id,
                     onclick: () => choose(s, minutes),
                   },
-                  h("strong", null, `${formatLongDate(s.date)} ${s.time}`),
+                  h("strong", null, `${formatLongDate(s.date)} ${showTime(s.time)}`),
                   ` · ${minutes} min · ${name(s.provider_id)}`,
                 ),
               ),

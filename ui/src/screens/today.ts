@@ -11,7 +11,7 @@ import { h, replaceKeepingFocus } from "../dom";
 import { formatAge } from "../lib/dates";
 import { KIND_LABEL, SEX_LABEL, STATUS_LABEL } from "../lib/format";
 import { canBecome } from "../lib/workflow";
-import { formatLongDate, formatTime } from "../lib/tz";
+import { formatLongDate, formatTime } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { syncBadges } from "./common";
 import { timeSpan } from "./schedule";

@@ -11,11 +11,12 @@ import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { Local } from "../bindings/Local";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime, formatDayMonth } from "../lib/locale";
 import { defaultPeriod, periodStart, xRange, TREND_PERIODS, trendCharts, type TrendChart, type TrendPeriod } from "../lib/trends";
 import { loadUnitPrefs } from "../lib/units";
 import { isWithdrawn } from "../lib/vitals";
 import type { Ctx } from "../ui/context";
+import { utcToZoned } from "../lib/tz";
 
 /** Chart.js, loaded the first time a chart is drawn (its own chunk). */
 let chartLib: Promise<typeof import("./chartjs")> | null = null;
@@ -65,9 +66,10 @@ interface Pt {
 
 const DAY_MS = 24 * 3600 * 1000;
 
-/** Tick words for an instant in the clinic's zone: "21 Mar" within a year, "Mar 2026" beyond. */
+/** Tick words for an instant in the clinic's zone: "21 Mar" (or "Mar 21") within a year, "Mar 2026" beyond. */
 function tickFormatter(timeZone: string, spanMs: number): (ms: number) => string {
-  const f = new Intl.DateTimeFormat("en-GB", spanMs <= 400 * DAY_MS ? { day: "numeric", month: "short", timeZone } : { month: "short", year: "numeric", timeZone });
+  if (spanMs <= 400 * DAY_MS) return (ms) => formatDayMonth(utcToZoned(ms, timeZone).date);
+  const f = new Intl.DateTimeFormat("en-GB", { month: "short", year: "numeric", timeZone });
   return (ms) => f.format(new Date(ms));
 }
 

@@ -9,7 +9,7 @@ import type { Role } from "../bindings/Role";
 import type { UserInfo } from "../bindings/UserInfo";
 import { h, replace } from "../dom";
 import { ROLE_LABEL } from "../lib/format";
-import { formatDateTime } from "../lib/tz";
+import { formatDateTime } from "../lib/locale";
 import { confirmAction, showOnce } from "../ui/confirm";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput } from "../ui/forms";

@@ -14,7 +14,8 @@ import type { NewVitalSigns } from "../bindings/NewVitalSigns";
 import type { Patient } from "../bindings/Patient";
 import { h, replace } from "../dom";
 import { CONSCIOUSNESS_LABEL, FIELD_LABEL, patientName, summarizeFieldErrors } from "../lib/format";
-import { parseTimeOfDay, utcToZoned, zonedToUtc } from "../lib/tz";
+import { utcToZoned, zonedToUtc } from "../lib/tz";
+import { dateTimePattern, isoDateOf, parseDateTime, showDate, showTime } from "../lib/locale";
 import {
   decimalsOf,
   formatInUnit,
@@ -63,17 +64,15 @@ interface Draft {
   values: Record<string, string>;
 }
 
-/** Reads "YYYY-MM-DD HH:MM" (also "YYYY-MM-DDTHH:MM") as clinic time; the UTC instant or an error. */
+/**
+ * Reads a date and time typed the clinic's way (`03/14/2024 9:45 AM`, `2024-03-14 09:45`, see
+ * `parseDateTime`) as clinic time; the UTC instant or an error.
+ */
 export function parseMeasuredAt(text: string, tz: string, nowMs: number): { ok: true; instant: string } | { ok: false; error: string } {
-  const m = /^(\d{4}-\d{2}-\d{2})[ T]+(\S+)$/.exec(text.trim());
-  const time = m ? parseTimeOfDay(m[2] ?? "") : null;
-  if (!m || !time) return { ok: false, error: "must look like YYYY-MM-DD HH:MM" };
-  let instant: string;
-  try {
-    instant = zonedToUtc(m[1] ?? "", time, tz);
-  } catch {
-    return { ok: false, error: "is not a real date" };
-  }
+  const p = parseDateTime(text);
+  if (!p.ok) return p;
+  const [date = "", time = ""] = p.value.split(" ");
+  const instant = zonedToUtc(date, time, tz);
   if (Date.parse(instant) > nowMs + 5 * 60 * 1000) return { ok: false, error: "cannot be in the future" };
   return { ok: true, instant };
 }
@@ -123,7 +122,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Scr
 
   // Measured at + units (above the measurements: reachable with Shift+Tab from systolic).
   const nowWall = utcToZoned(nowMs(), ctx.tz);
-  const measuredAt = field(textInput({ value: dv.measured_at ?? `${nowWall.date} ${nowWall.time}`, placeholder: "YYYY-MM-DD HH:MM", title: `Clinic time (${ctx.tz})` }), {
+  const measuredAt = field(textInput({ value: dv.measured_at ?? `${showDate(nowWall.date)} ${showTime(nowWall.time)}`, placeholder: dateTimePattern(), title: `Clinic time (${ctx.tz})` }), {
     id: "vitals-measured_at",
     name: "measured_at",
     label: "Measured at (clinic time)",
@@ -255,7 +254,7 @@ export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Scr
     const v = found.record;
     amending = v;
     const w = utcToZoned(v.measured_at, ctx.tz);
-    measuredAt.control.value = `${w.date} ${w.time}`;
+    measuredAt.control.value = `${showDate(w.date)} ${showTime(w.time)}`;
     measuredAt.control.readOnly = true;
     measuredAt.control.title = "";
     measuredAt.wrap.append(
@@ -290,16 +289,10 @@ export function vitalsScreen(ctx: Ctx, patientId: string, amendId?: string): Scr
     const text = measuredAt.control.value;
     const at = parseMeasuredAt(text, ctx.tz, Number.POSITIVE_INFINITY);
     if (at.ok) return ageAtMeasurement(dob, at.instant, ctx.tz);
-    const typedDate = /^\s*(\d{4}-\d{2}-\d{2})/.exec(text)?.[1];
+    // the date typed so far (the time may still be unfinished), else now
+    const typedDate = isoDateOf(text.trim().split(/\s+|T/)[0] ?? "");
     // Noon on the typed date in the clinic's zone, so the zoned date is the typed one.
-    let instant = new Date(nowMs()).toISOString();
-    if (typedDate) {
-      try {
-        instant = zonedToUtc(typedDate, "12:00", ctx.tz);
-      } catch {
-        // Not a real calendar date (e.g. 2026-02-30): fall back to now.
-      }
-    }
+    const instant = typedDate ? zonedToUtc(typedDate, "12:00", ctx.tz) : new Date(nowMs()).toISOString();
     return ageAtMeasurement(dob, instant, ctx.tz);
   };
 

@@ -1,6 +1,7 @@
 // Labelled inputs with their error line, and spreading field errors (client checks or a
 // `CommandError.fields` from the core) over them. Values are never cleared on error.
 
+import { datePattern, parseDate, parseTime, showDate, showTime, timePattern } from "../lib/locale";
 import { h } from "../dom";
 import { FIELD_LABEL } from "../lib/format";
 
@@ -71,6 +72,37 @@ export function field<C extends Control>(control: C, o: FieldOptions): Field<C> 
 
 export function textInput(attrs: Record<string, string | number | boolean | undefined> = {}): HTMLInputElement {
   return h("input", { type: "text", autocomplete: "off", spellcheck: "false", ...attrs });
+}
+
+/**
+ * A date typed the clinic's way (`MM/DD/YYYY`, `DD/MM/YYYY` or `YYYY-MM-DD`), filled with
+ * `value` (`YYYY-MM-DD`, shown in that order). Read it with `parseDate`. A text field, not
+ * `type="date"`: the webview would show the computer's locale, not the clinic's.
+ */
+export function dateInput(value = "", attrs: Record<string, string | number | boolean | undefined> = {}): HTMLInputElement {
+  const input = textInput({ value: showDate(value), placeholder: datePattern(), ...attrs });
+  // once read, shown back in the clinic's order, so "3/4/1990" is seen as what it was taken for
+  input.addEventListener("blur", () => {
+    const p = parseDate(input.value);
+    if (p.ok && showDate(p.value) !== input.value) {
+      input.value = showDate(p.value);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
+  return input;
+}
+
+/** A time of day typed on the clinic's clock, filled with `value` (24-hour `HH:MM`). Read it with `parseTime`. */
+export function timeInput(value = "", attrs: Record<string, string | number | boolean | undefined> = {}): HTMLInputElement {
+  const input = textInput({ value: showTime(value), placeholder: timePattern(), ...attrs });
+  input.addEventListener("blur", () => {
+    const p = parseTime(input.value);
+    if (p.ok && showTime(p.value) !== input.value) {
+      input.value = showTime(p.value);
+      input.dispatchEvent(new Event("input", { bubbles: true }));
+    }
+  });
+  return input;
 }
 
 export function select(options: ReadonlyArray<[string, string]>, value = ""): HTMLSelectElement {

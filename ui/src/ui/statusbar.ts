@@ -11,7 +11,8 @@ import type { CatchUp } from "../bindings/CatchUp";
 import type { SyncStatus } from "../bindings/SyncStatus";
 import { h, replace } from "../dom";
 import { clockDistance, clockWarning } from "../lib/clock";
-import { formatTime, utcToZoned } from "../lib/tz";
+import { utcToZoned } from "../lib/tz";
+import { formatDateTime, formatTime } from "../lib/locale";
 
 export interface StatusBar {
   el: HTMLElement;
@@ -20,11 +21,11 @@ export interface StatusBar {
   setToday(date: string | null): void;
 }
 
-/** "14:05" today, "2024-03-04 14:05" on another day, in the clinic's zone when known. */
+/** "14:05" today, "2024-03-04 14:05" on another day (each the clinic's way), in the clinic's zone when known. */
 export function formatWhen(instant: string, tz: string | null, today: string | null): string {
   const zone = tz ?? Intl.DateTimeFormat().resolvedOptions().timeZone;
   const w = utcToZoned(instant, zone);
-  return today && w.date !== today ? `${w.date} ${w.time}` : formatTime(instant, zone);
+  return today && w.date !== today ? formatDateTime(instant, zone) : formatTime(instant, zone);
 }
 
 export interface StatusBarActions {
