@@ -121,6 +121,13 @@ def test_a_us_and_a_uk_clinic_each_read_and_write_dates_their_own_way(workstatio
     press(d, tid("nav-patients"))
     no_iso_dates(d, "the patient list")
 
+    # the search box reads a date the same way
+    search = d.find_element(*tid("patient-search"))
+    search.clear()
+    search.send_keys("2/14/1990")
+    wait(d).until(lambda x: only_row_is(x, "Tanabe, Aiko"))
+    assert d.find_element(*tid("search-understood")).text == "Looking for born 14 Feb 1990"
+
     value, echo = typed_date_of_birth(d, "3/4/1990")
     assert (value, echo.split(" · ")[0]) == ("03/04/1990", "Sunday, March 4, 1990"), (value, echo)
     shot(d, screenshot_dir, "register-us-dates")
@@ -141,6 +148,12 @@ def test_a_us_and_a_uk_clinic_each_read_and_write_dates_their_own_way(workstatio
     history = uk.find_element(*tid("vitals-history")).text
     assert "05/03/2026 14:30" in history, history
     no_iso_dates(uk, "the chart")
+    press(uk, tid("nav-patients"))
+    search = uk.find_element(*tid("patient-search"))
+    search.clear()
+    search.send_keys("14/2/1990")
+    wait(uk).until(lambda x: only_row_is(x, "Tanabe, Aiko"))
+    assert uk.find_element(*tid("search-understood")).text == "Looking for born 14 Feb 1990"
     value, echo = typed_date_of_birth(uk, "3/4/1990")
     assert (value, echo.split(" · ")[0]) == ("03/04/1990", "Tuesday 3 April 1990"), (value, echo)
     assert first_week_column(uk).startswith("Mon"), first_week_column(uk)

@@ -211,3 +211,163 @@ async fn search_by_words_holds_its_rules() -> anyhow::Result<()> {
     );
     Ok(())
 }
+
+/// Front-desk demographics over the REST API (issue 16): a patient registered with a structured
+/// address, a preferred language, a next of kin and identifiers is found by any identifier as
+/// written on the card (punctuation and case aside) and only in its own clinic; an edit that
+/// drops an identifier stops finding it; a merge keeps every identifier of both records; bad
+/// input names the field.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -> anyhow::Result<()>
+{
+    let sys = System::start().await?;
+    sys.clinic("east", "America/New_York").await?;
+    sys.clinic("west", "America/New_York").await?;
+    let http = Http::new(&sys.server.url());
+    let e = http.token("east", "doctor").await?;
+    let w = http.token("west", "doctor").await?;
+    let ana = json!({
+        "given_name": "Ana", "family_name": "Souza", "date_of_birth": "1985-06-01", "sex": "female",
+        "address": "12 Harbor St\nApt 3", "city": "Boston", "state": "MA", "postal_code": "02110",
+        "country": "US", "preferred_language": "pt-BR", "interpreter_required": true,
+        "next_of_kin_name": "Rui Souza", "next_of_kin_relationship": "spouse",
+        "next_of_kin_phone": "+1 617 555 0101",
+        "identifiers": [
+            {"kind": "social_security", "system": "http://hl7.org/fhir/sid/us-ssn", "value": "999-17-5017"},
+            {"kind": "insurance_member", "system": "Blue Cross MA", "value": "XJH 100200"}
+        ]
+    });
+    let (s, made) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(ana.clone()),
+        )
+        .await?;
+    assert_eq!(s, 201, "{made}");
+    for key in [
+        "city",
+        "postal_code",
+        "preferred_language",
+        "interpreter_required",
+        "next_of_kin_relationship",
+        "identifiers",
+    ] {
+        assert_eq!(made[key], ana[key], "{key}: {made}");
+    }
+    let id = made["id"].as_str().unwrap().to_owned();
+    for q in [
+        "999-17-5017",
+        "999175017",
+        "xjh100200",
+        "XJH-100200",
+        "souza 999-17-5017",
+    ] {
+        assert_eq!(
+            names(&search(&http, &e, q, "").await?),
+            ["Ana Souza"],
+            "q={q}"
+        );
+        assert!(
+            names(&search(&http, &w, q, "").await?).is_empty(),
+            "another clinic found q={q}"
+        );
+    }
+
+    // an edit drops the insurance card: that number finds no one now
+    let (s, edited) = http
+        .call(
+            Method::PATCH,
+            &format!("/api/v1/patients/{id}"),
+            Some(&e),
+            Some(
+                json!({"base_revision": made["revision"], "identifiers": [ana["identifiers"][0]]}),
+            ),
+        )
+        .await?;
+    assert_eq!(s, 200, "{edited}");
+    assert!(names(&search(&http, &e, "XJH100200", "").await?).is_empty());
+    assert_eq!(
+        names(&search(&http, &e, "999175017", "").await?),
+        ["Ana Souza"]
+    );
+
+    // a duplicate holding a passport: merged into Ana, who keeps both numbers
+    let (_, dup) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(json!({"given_name": "Ana", "family_name": "Souza", "date_of_birth": "1985-06-01", "sex": "female",
+                "identifiers": [{"kind": "passport", "system": null, "value": "FZ123456"}]})),
+        )
+        .await?;
+    let (_, current) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/patients/{id}"),
+            Some(&e),
+            None,
+        )
+        .await?;
+    let (s, merged) = http
+        .call(
+            Method::POST,
+            &format!("/api/v1/patients/{}/merge", dup["id"].as_str().unwrap()),
+            Some(&e),
+            Some(json!({"into": id, "base_revision": current["revision"], "fields": {}})),
+        )
+        .await?;
+    assert!(s == 200 || s == 204, "{s}: {merged}");
+    let (_, after) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/patients/{id}"),
+            Some(&e),
+            None,
+        )
+        .await?;
+    let values: Vec<&str> = after["identifiers"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|i| i["value"].as_str().unwrap())
+        .collect();
+    assert_eq!(values, ["999-17-5017", "FZ123456"], "{after}");
+    let found = search(&http, &e, "FZ123456", "").await?;
+    assert_eq!(
+        found["data"][0]["id"],
+        json!(id),
+        "the passport finds the record kept: {found}"
+    );
+    assert_eq!(found["data"].as_array().unwrap().len(), 1, "{found}");
+
+    // bad input: each field named
+    let (s, refused) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(json!({"given_name": "Bo", "family_name": "Li", "date_of_birth": "1990-01-01", "sex": "male",
+                "preferred_language": "Mandarin", "next_of_kin_phone": "+1 617 555 0102",
+                "next_of_kin_relationship": "cousin"})),
+        )
+        .await?;
+    assert_eq!(s, 422, "an unknown relationship is refused: {refused}");
+    let (s, refused) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(json!({"given_name": "Bo", "family_name": "Li", "date_of_birth": "1990-01-01", "sex": "male",
+                "preferred_language": "Mandarin", "next_of_kin_phone": "+1 617 555 0102",
+                "identifiers": [{"kind": "insurance_member", "value": "A1"}]})),
+        )
+        .await?;
+    assert_eq!(s, 422, "{refused}");
+    for field in ["preferred_language", "next_of_kin_name", "identifiers"] {
+        assert!(refused["errors"][field].is_array(), "{field}: {refused}");
+    }
+    Ok(())
+}

@@ -268,8 +268,9 @@ impl Workstation {
         .await
     }
 
-    /// Changes the clinic's name, time zone, address, phone or "administrators must use two-factor
-    /// sign-in".
+    /// Changes the clinic's name, time zone, date and time conventions, address, phone or
+    /// "administrators must use two-factor sign-in". The patient search here reads dates in the
+    /// new order at once; other workstations take it at their next sign-in.
     pub async fn update_clinic_settings(
         &self,
         patch: TenantPatch,
@@ -280,11 +281,14 @@ impl Workstation {
             f.add("name", "is required");
         }
         f.into_result().map_err(CommandError::validation)?;
-        s.online(|t| {
-            let (api, patch) = (s.api.clone(), patch.clone());
-            async move { api.update_tenant(&t, &patch).await }
-        })
-        .await
+        let saved = s
+            .online(|t| {
+                let (api, patch) = (s.api.clone(), patch.clone());
+                async move { api.update_tenant(&t, &patch).await }
+            })
+            .await?;
+        s.set_date_order(saved.date_order);
+        Ok(saved)
     }
 
     /// One page of the audit log, newest first (`filter.before`: the previous page's

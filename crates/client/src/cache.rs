@@ -71,6 +71,9 @@ fn migrations() -> Migrations<'static> {
         M::up(include_str!(
             "../../../migrations/cache/0008_escalation_ack.sql"
         )),
+        M::up(include_str!(
+            "../../../migrations/cache/0009_patient_identifiers.sql"
+        )),
     ])
 }
 
@@ -472,6 +475,10 @@ impl Cache {
         let tx = self.conn.savepoint()?;
         tx.execute(
             "DELETE FROM patient_words WHERE patient_id IN (SELECT id FROM patients WHERE revision = -1)",
+            [],
+        )?;
+        tx.execute(
+            "DELETE FROM patient_identifiers WHERE patient_id IN (SELECT id FROM patients WHERE revision = -1)",
             [],
         )?;
         for table in SERVER_ROW_TABLES {
@@ -1120,18 +1127,24 @@ impl Cache {
                     args.push(format!("{d}%"));
                     let a = args.len();
                     args.push(format!("%{d}%"));
+                    let b = args.len();
+                    args.push(medoffice_model::identifier_key(d));
                     // a scan of the narrow `patients_phone_digits` index, not of every row
                     sql.push_str(&format!(
-                        " AND rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
-                         WHERE mrn LIKE ?{a} OR phone_digits LIKE ?{})",
+                        " AND (rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
+                         WHERE mrn LIKE ?{a} OR phone_digits LIKE ?{b}) \
+                         OR id IN (SELECT patient_id FROM patient_identifiers WHERE key = ?{}))",
                         args.len()
                     ));
                 }
                 SearchTerm::Mrn(m) => {
                     args.push(m.to_uppercase());
+                    let a = args.len();
+                    args.push(medoffice_model::identifier_key(m));
                     sql.push_str(&format!(
-                        " AND rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
-                         WHERE upper(mrn) = ?{})",
+                        " AND (rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
+                         WHERE upper(mrn) = ?{a}) \
+                         OR id IN (SELECT patient_id FROM patient_identifiers WHERE key = ?{}))",
                         args.len()
                     ));
                 }
@@ -1372,11 +1385,21 @@ fn apply_change(tx: &Connection, c: &Change) -> CacheResult<bool> {
                 ],
             )?;
             if n > 0 {
+                tx.prepare_cached("DELETE FROM patient_identifiers WHERE patient_id = ?1")?
+                    .execute([&id])?;
                 if gone {
                     tx.prepare_cached("DELETE FROM patient_words WHERE patient_id = ?1")?
                         .execute([&id])?;
                 } else {
                     index_name_words(tx, &id, p)?;
+                    let mut insert = tx.prepare_cached(
+                        "INSERT OR IGNORE INTO patient_identifiers (key, patient_id) VALUES (?1, ?2)",
+                    )?;
+                    for key in p.identifiers.iter().map(|i| i.search_key()) {
+                        if !key.is_empty() {
+                            insert.execute([key.as_str(), id.as_str()])?;
+                        }
+                    }
                 }
             }
             n

@@ -74,6 +74,9 @@ pub struct Session {
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     duplicates: std::sync::atomic::AtomicU32,
+    /// How the clinic orders a typed date (`user.tenant.date_order`, kept current when this
+    /// workstation changes it), for the patient search.
+    date_order: std::sync::Mutex<medoffice_model::DateOrder>,
 }
 
 /// Delay before reconnect attempt `n` (1-based): 250 ms doubling to a 15 s cap, ±25 % jitter so
@@ -87,8 +90,25 @@ pub fn backoff(n: u32) -> Duration {
 }
 
 impl Session {
+    /// How the clinic orders a typed date, as last heard.
+    pub(crate) fn date_order(&self) -> medoffice_model::DateOrder {
+        *self
+            .date_order
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner)
+    }
+
+    /// Takes the clinic's date order from settings just changed on this workstation.
+    pub(crate) fn set_date_order(&self, order: medoffice_model::DateOrder) {
+        *self
+            .date_order
+            .lock()
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = order;
+    }
+
     pub(crate) fn start(p: SessionParts) -> Arc<Session> {
         let tz = p.user.tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
+        let date_order = p.user.tenant.date_order;
         let s = Arc::new(Session {
             api: p.api,
             user: p.user,
@@ -110,6 +130,7 @@ impl Session {
             wake: Notify::new(),
             task: Mutex::new(None),
             duplicates: std::sync::atomic::AtomicU32::new(0),
+            date_order: std::sync::Mutex::new(date_order),
         });
         s.recount_duplicates();
         let last_synced = s

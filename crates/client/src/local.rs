@@ -26,8 +26,18 @@ fn provisional_patient(id: Uuid, n: &NewPatient, at: DateTime<Utc>) -> Patient {
         phone: n.phone.clone(),
         email: n.email.clone(),
         address: n.address.clone(),
+        city: n.city.clone(),
+        state: n.state.clone(),
+        postal_code: n.postal_code.clone(),
+        country: n.country.clone(),
+        preferred_language: n.preferred_language.clone(),
+        interpreter_required: n.interpreter_required.unwrap_or(false),
         emergency_contact_name: n.emergency_contact_name.clone(),
         emergency_contact_phone: n.emergency_contact_phone.clone(),
+        next_of_kin_name: n.next_of_kin_name.clone(),
+        next_of_kin_relationship: n.next_of_kin_relationship,
+        next_of_kin_phone: n.next_of_kin_phone.clone(),
+        identifiers: n.identifiers.clone().unwrap_or_default(),
         allergies: n.allergies.clone().unwrap_or_default(),
         notes: n.notes.clone(),
         first_seen_at: n.first_seen_at.or(Some(at.date_naive())),
@@ -157,15 +167,23 @@ pub fn patient(cache: &Cache, id: Uuid) -> Result<Option<Local<Patient>>, Comman
     Ok(Some(wrap(overlay(base, &entries), &entries)))
 }
 
+/// The patient holds an identifier that reads as `typed` (case, spaces and punctuation aside).
+fn holds_identifier(p: &Patient, typed: &str) -> bool {
+    let key = medoffice_model::identifier_key(typed);
+    !key.is_empty() && p.identifiers.iter().any(|i| i.search_key() == key)
+}
+
 fn matches(p: &Patient, terms: &[SearchTerm]) -> bool {
     let name = format!(" {} {} ", fold(&p.given_name), fold(&p.family_name));
     terms.iter().all(|t| match t {
         SearchTerm::Name(n) => name.contains(&format!(" {n}")),
         SearchTerm::BirthDate(ds) => ds.contains(&p.date_of_birth),
         SearchTerm::Digits(d) => {
-            p.mrn.starts_with(d.as_str()) || phone_digits(p.phone.as_deref()).contains(d.as_str())
+            p.mrn.starts_with(d.as_str())
+                || phone_digits(p.phone.as_deref()).contains(d.as_str())
+                || holds_identifier(p, d)
         }
-        SearchTerm::Mrn(m) => p.mrn.eq_ignore_ascii_case(m),
+        SearchTerm::Mrn(m) => p.mrn.eq_ignore_ascii_case(m) || holds_identifier(p, m),
     })
 }
 

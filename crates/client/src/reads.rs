@@ -2,7 +2,7 @@
 //! the outbox's local changes on top (see [`crate::local`]).
 
 use chrono::NaiveDate;
-use medoffice_model::search::parse_query;
+use medoffice_model::search::parse_query_in;
 use medoffice_model::{Patient, StaffMember};
 use uuid::Uuid;
 
@@ -10,7 +10,7 @@ use crate::view::{AppointmentRow, CommandError, ErrorCode, Local, PatientChart};
 use crate::{local, Workstation};
 
 impl Workstation {
-    /// Patients matching `query` (see `medoffice_model::search`), from the cache with local
+    /// Patients matching `query` (see `medoffice_model::search`; dates in the clinic's order), from the cache with local
     /// registrations on top, by name. The patients listed are reported to the audit log
     /// (`patient.search_shown`, once per person and patient in five minutes).
     pub async fn search_patients(
@@ -19,7 +19,7 @@ impl Workstation {
         limit: usize,
     ) -> Result<Vec<Local<Patient>>, CommandError> {
         let s = self.session().await?;
-        let terms = parse_query(query);
+        let terms = parse_query_in(query, s.date_order());
         let cache = s.cache();
         let mut out = local::search(&cache, &terms, limit.clamp(1, 500))?;
         drop(cache);

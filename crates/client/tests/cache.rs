@@ -5,7 +5,8 @@ use medoffice_client::cache::Cache;
 use medoffice_client::vault::CacheKey;
 use medoffice_model::search::parse_query;
 use medoffice_model::{
-    AdministrativeSex, Change, EntityKind, Mutation, MutationEnvelope, MutationOp, Patient, Record,
+    AdministrativeSex, Change, EntityKind, IdentifierKind, Mutation, MutationEnvelope, MutationOp,
+    Patient, PatientIdentifier, Record,
 };
 use serde_json::json;
 use uuid::Uuid;
@@ -74,6 +75,16 @@ fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
         address: None,
         emergency_contact_name: None,
         emergency_contact_phone: None,
+        city: None,
+        state: None,
+        postal_code: None,
+        country: None,
+        preferred_language: None,
+        interpreter_required: false,
+        next_of_kin_name: None,
+        next_of_kin_relationship: None,
+        next_of_kin_phone: None,
+        identifiers: Vec::new(),
         allergies: vec![],
         notes: None,
         first_seen_at: None,
@@ -187,6 +198,72 @@ fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow
             "query {q:?}"
         );
     }
+    Ok(())
+}
+
+#[test]
+fn local_search_finds_a_patient_by_any_identifier_until_it_is_gone() -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let mut cache = Cache::open(&dir.path().join("c.sqlite"), &test_key())?;
+    let id = Uuid::new_v4();
+    let mut with_ids = patient(id, "Ana", "Souza", 1);
+    if let Record::Patient(p) = &mut with_ids.record {
+        p.identifiers = vec![
+            PatientIdentifier {
+                kind: IdentifierKind::SocialSecurity,
+                system: Some("http://hl7.org/fhir/sid/us-ssn".into()),
+                value: "999-17-5017".into(),
+            },
+            PatientIdentifier {
+                kind: IdentifierKind::InsuranceMember,
+                system: Some("Blue Cross MA".into()),
+                value: "xjh-100200".into(),
+            },
+        ];
+    }
+    cache.apply_changes(
+        &[
+            with_ids.clone(),
+            patient(Uuid::new_v4(), "Mary", "Smith", 2),
+        ],
+        2,
+    )?;
+    // as typed on the card, with or without its punctuation, in any case
+    for q in [
+        "999-17-5017",
+        "999175017",
+        "XJH100200",
+        "xjh-100200",
+        "souza 999-17-5017",
+    ] {
+        let found = cache.search_patients(&parse_query(q), 10)?;
+        assert_eq!(
+            found.iter().map(|p| p.id).collect::<Vec<_>>(),
+            vec![id],
+            "query {q:?}"
+        );
+    }
+    assert!(
+        cache
+            .search_patients(&parse_query("XJH1002"), 10)?
+            .is_empty(),
+        "whole numbers only"
+    );
+    // an edit that drops one: it no longer finds the patient
+    let mut edited = with_ids;
+    edited.revision = 3;
+    if let Record::Patient(p) = &mut edited.record {
+        p.revision = 3;
+        p.identifiers.truncate(1);
+    }
+    cache.apply_changes(&[edited], 3)?;
+    assert!(cache
+        .search_patients(&parse_query("XJH100200"), 10)?
+        .is_empty());
+    assert_eq!(
+        cache.search_patients(&parse_query("999175017"), 10)?.len(),
+        1
+    );
     Ok(())
 }
 

@@ -6,6 +6,8 @@
 
 use chrono::NaiveDate;
 use serde::Serialize;
+
+use crate::DateOrder;
 use ts_rs::TS;
 
 /// One part of a search. Serialised (`{"kind": "name", "value": "garc"}`) so the desktop can say
@@ -43,15 +45,23 @@ pub fn prefix_end(prefix: &str) -> String {
     format!("{prefix}\u{7f}")
 }
 
-/// Splits a query into terms (all must match). Empty input gives no terms.
+/// Splits a query into terms (all must match) as an ISO clinic reads it (a slashed date that
+/// could be either way round is looked for both ways). See [`parse_query_in`].
 pub fn parse_query(q: &str) -> Vec<SearchTerm> {
+    parse_query_in(q, DateOrder::YearMonthDay)
+}
+
+/// Splits a query into terms (all must match), reading dates in the clinic's `order`
+/// (`3/4/1990` is March 4 in a month-first clinic, 3 April in a day-first one). Empty input
+/// gives no terms.
+pub fn parse_query_in(q: &str, order: DateOrder) -> Vec<SearchTerm> {
     let mut terms = Vec::new();
     for raw in q.split(|c: char| c.is_whitespace() || c == ',') {
         let tok = raw.trim();
         if tok.is_empty() {
             continue;
         }
-        if let Some(dates) = parse_birth_date(tok) {
+        if let Some(dates) = parse_birth_date_in(tok, order) {
             terms.push(SearchTerm::BirthDate(dates));
             continue;
         }
@@ -77,36 +87,44 @@ pub fn parse_query(q: &str) -> Vec<SearchTerm> {
     terms
 }
 
-/// Reads a date as people type it: `1990-04-03`, `03.04.1990` (day first), `3/4/1990`
-/// (day/month or month/day: both candidates unless one is impossible).
+/// Reads a date as people type it, as an ISO clinic does: `1990-04-03`, `03.04.1990` (day
+/// first), `3/4/1990` (both candidates unless one is impossible). See [`parse_birth_date_in`].
 pub fn parse_birth_date(tok: &str) -> Option<Vec<NaiveDate>> {
+    parse_birth_date_in(tok, DateOrder::YearMonthDay)
+}
+
+/// Reads a date in the clinic's `order`, as the desktop's date fields do (ui/src/lib/locale.ts,
+/// `parseDate`): `1990-04-03` everywhere; `3/4/1990` (or with `-` or `.`) month first or day
+/// first as the clinic writes dates. An ISO clinic reads `03.04.1990` day first (as much of
+/// Europe writes it) and looks for a slashed date both ways unless one is impossible. Two-digit
+/// years are not dates here.
+pub fn parse_birth_date_in(tok: &str, order: DateOrder) -> Option<Vec<NaiveDate>> {
     if let Ok(d) = NaiveDate::parse_from_str(tok, "%Y-%m-%d") {
         return Some(vec![d]);
     }
-    if let Ok(d) = NaiveDate::parse_from_str(tok, "%d.%m.%Y") {
-        return Some(vec![d]);
+    let sep = ['/', '.', '-'].into_iter().find(|c| tok.contains(*c))?;
+    let parts: Vec<&str> = tok.split(sep).collect();
+    if parts.len() != 3 || parts[2].len() != 4 || parts[..2].iter().any(|p| p.len() > 2) {
+        return None;
     }
-    let parts: Vec<&str> = tok.split('/').collect();
-    if parts.len() == 3 && parts[2].len() == 4 {
-        let (a, b, y) = (
-            parts[0].parse::<u32>().ok()?,
-            parts[1].parse::<u32>().ok()?,
-            parts[2].parse::<i32>().ok()?,
-        );
-        let mut out = Vec::new();
-        if let Some(d) = NaiveDate::from_ymd_opt(y, b, a) {
-            out.push(d);
+    let (a, b, y) = (
+        parts[0].parse::<u32>().ok()?,
+        parts[1].parse::<u32>().ok()?,
+        parts[2].parse::<i32>().ok()?,
+    );
+    let day_first = NaiveDate::from_ymd_opt(y, b, a);
+    let month_first = NaiveDate::from_ymd_opt(y, a, b);
+    let out: Vec<NaiveDate> = match (order, sep) {
+        (DateOrder::MonthDayYear, _) => month_first.into_iter().collect(),
+        (DateOrder::DayMonthYear, _) | (_, '.') => day_first.into_iter().collect(),
+        (_, '/') => {
+            let mut both: Vec<NaiveDate> = day_first.into_iter().collect();
+            both.extend(month_first.filter(|d| Some(*d) != day_first));
+            both
         }
-        if let Some(d) = NaiveDate::from_ymd_opt(y, a, b) {
-            if !out.contains(&d) {
-                out.push(d);
-            }
-        }
-        if !out.is_empty() {
-            return Some(out);
-        }
-    }
-    None
+        _ => Vec::new(),
+    };
+    (!out.is_empty()).then_some(out)
 }
 
 /// `s` as a SQL `LIKE` pattern that matches exactly `s`, with `\` as the escape character
@@ -170,6 +188,48 @@ mod tests {
             parse_query("3/4/1990"),
             vec![SearchTerm::BirthDate(vec![d(1990, 4, 3), d(1990, 3, 4)])]
         );
+    }
+
+    #[test]
+    fn dates_in_the_clinics_order() {
+        let us = DateOrder::MonthDayYear;
+        let uk = DateOrder::DayMonthYear;
+        let born = |q: &str, o| parse_query_in(q, o);
+        assert_eq!(
+            born("3/4/1990", us),
+            vec![SearchTerm::BirthDate(vec![d(1990, 3, 4)])]
+        );
+        assert_eq!(
+            born("3/4/1990", uk),
+            vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]
+        );
+        assert_eq!(
+            born("03-04-1990", us),
+            vec![SearchTerm::BirthDate(vec![d(1990, 3, 4)])]
+        );
+        assert_eq!(
+            born("03.04.1990", us),
+            vec![SearchTerm::BirthDate(vec![d(1990, 3, 4)])]
+        );
+        assert_eq!(
+            born("03.04.1990", DateOrder::YearMonthDay),
+            vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]
+        );
+        assert_eq!(
+            born("1990-04-03", us),
+            vec![SearchTerm::BirthDate(vec![d(1990, 4, 3)])]
+        );
+        // not a date in that order: read as what else it could be (an MRN)
+        assert_eq!(
+            born("25/12/1980", us),
+            vec![SearchTerm::Mrn("25/12/1980".into())]
+        );
+        assert_eq!(
+            born("25/12/1980", uk),
+            vec![SearchTerm::BirthDate(vec![d(1980, 12, 25)])]
+        );
+        assert_eq!(parse_birth_date_in("3/4/90", uk), None);
+        assert_eq!(parse_birth_date_in("123/4/1990", uk), None);
     }
 
     #[test]

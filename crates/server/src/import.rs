@@ -11,8 +11,8 @@ use std::path::Path;
 
 use chrono::{DateTime, NaiveDate, Utc};
 use medoffice_model::{
-    AdministrativeSex, AgeAt, AppointmentKind, AppointmentStatus, Measurements, NewAppointment,
-    NewPatient, NewVitalSigns,
+    AdministrativeSex, AgeAt, AppointmentKind, AppointmentStatus, IdentifierKind, Measurements,
+    NewAppointment, NewPatient, NewVitalSigns, PatientIdentifier,
 };
 use serde::{Deserialize, Serialize};
 use sqlx::{PgConnection, PgPool};
@@ -157,6 +157,42 @@ struct PatientCsv {
     state: String,
     #[serde(rename = "ZIP", default)]
     zip: String,
+    #[serde(rename = "SSN", default)]
+    ssn: String,
+    #[serde(rename = "DRIVERS", default)]
+    drivers: String,
+    #[serde(rename = "PASSPORT", default)]
+    passport: String,
+}
+
+/// The identifiers of a Synthea patient (a US record): SSN, driver's licence and passport, with
+/// the systems Synthea's own FHIR export gives them (the licence is a Massachusetts one).
+fn synthea_identifiers(p: &PatientCsv) -> Vec<PatientIdentifier> {
+    [
+        (
+            IdentifierKind::SocialSecurity,
+            "http://hl7.org/fhir/sid/us-ssn",
+            &p.ssn,
+        ),
+        (
+            IdentifierKind::DriversLicense,
+            "urn:oid:2.16.840.1.113883.4.3.25",
+            &p.drivers,
+        ),
+        (
+            IdentifierKind::Passport,
+            "http://hl7.org/fhir/sid/passport-USA",
+            &p.passport,
+        ),
+    ]
+    .into_iter()
+    .filter(|(_, _, v)| !v.trim().is_empty())
+    .map(|(kind, system, value)| PatientIdentifier {
+        kind,
+        system: Some(system.to_owned()),
+        value: value.trim().to_owned(),
+    })
+    .collect()
 }
 
 #[derive(Debug, Deserialize)]
@@ -310,16 +346,6 @@ pub async fn import_synthea_with(
             "M" => AdministrativeSex::Male,
             _ => AdministrativeSex::Unknown,
         };
-        let address = [
-            p.address.trim(),
-            p.city.trim(),
-            format!("{} {}", p.state.trim(), p.zip.trim()).trim(),
-        ]
-        .iter()
-        .filter(|s| !s.is_empty())
-        .cloned()
-        .collect::<Vec<_>>()
-        .join(", ");
         let notes =
             (!p.deathdate.trim().is_empty()).then(|| format!("Deceased {}", p.deathdate.trim()));
         let new = NewPatient {
@@ -330,9 +356,20 @@ pub async fn import_synthea_with(
             sex,
             phone: None,
             email: None,
-            address: (!address.is_empty()).then_some(address),
+            address: Some(p.address.clone()),
             emergency_contact_name: None,
             emergency_contact_phone: None,
+            city: Some(p.city.clone()),
+            state: Some(p.state.clone()),
+            postal_code: Some(p.zip.clone()),
+            // Synthea simulates people living in the United States
+            country: Some("US".to_owned()),
+            preferred_language: None,
+            interpreter_required: None,
+            next_of_kin_name: None,
+            next_of_kin_relationship: None,
+            next_of_kin_phone: None,
+            identifiers: Some(synthea_identifiers(&p)),
             allergies: None,
             notes,
             first_seen_at: first_seen.get(&p.id).copied(),

@@ -339,3 +339,52 @@ pub async fn start(config: ServeConfig, database_url: &str) -> anyhow::Result<Ru
         sealer_task,
     })
 }
+
+#[cfg(test)]
+mod openapi_tests {
+    use super::ApiDoc;
+    use utoipa::OpenApi;
+
+    /// Every `$ref` in the served document names a schema it holds: a type added to a wire
+    /// struct (a clinic's date conventions, a patient's identifiers) is described, not dangling.
+    #[test]
+    fn every_schema_reference_resolves() {
+        let doc = serde_json::to_value(ApiDoc::openapi()).expect("serialises");
+        let schemas = doc["components"]["schemas"]
+            .as_object()
+            .expect("components.schemas")
+            .clone();
+        let mut refs = Vec::new();
+        fn walk(v: &serde_json::Value, out: &mut Vec<String>) {
+            match v {
+                serde_json::Value::Object(m) => {
+                    if let Some(serde_json::Value::String(r)) = m.get("$ref") {
+                        out.push(r.clone());
+                    }
+                    m.values().for_each(|x| walk(x, out));
+                }
+                serde_json::Value::Array(a) => a.iter().for_each(|x| walk(x, out)),
+                _ => {}
+            }
+        }
+        walk(&doc, &mut refs);
+        assert!(refs.len() > 50, "{} references", refs.len());
+        for r in &refs {
+            let name = r.trim_start_matches("#/components/schemas/");
+            assert!(
+                schemas.contains_key(name),
+                "{r} is not in components.schemas"
+            );
+        }
+        for name in [
+            "DateOrder",
+            "HourCycle",
+            "WeekStart",
+            "PatientIdentifier",
+            "IdentifierKind",
+            "KinRelationship",
+        ] {
+            assert!(schemas.contains_key(name), "{name} is not described");
+        }
+    }
+}

@@ -4,7 +4,10 @@ import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { AppointmentKind } from "../bindings/AppointmentKind";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { Consciousness } from "../bindings/Consciousness";
+import type { IdentifierKind } from "../bindings/IdentifierKind";
+import type { KinRelationship } from "../bindings/KinRelationship";
 import type { Patient } from "../bindings/Patient";
+import type { PatientIdentifier } from "../bindings/PatientIdentifier";
 import type { Role } from "../bindings/Role";
 
 export const SEX_LABEL: Record<AdministrativeSex, string> = {
@@ -48,6 +51,53 @@ export const CONSCIOUSNESS_LABEL: Record<Consciousness, string> = {
   unresponsive: "U: Unresponsive",
 };
 
+/** Identifier kinds as the front desk names them (HL7 v2-0203 NI, SS, MB, PPN, DL). */
+export const IDENTIFIER_KIND_LABEL: Record<IdentifierKind, string> = {
+  national_id: "National ID",
+  social_security: "Social security number",
+  insurance_member: "Insurance member number",
+  passport: "Passport",
+  drivers_license: "Driver's licence",
+};
+
+/** Next-of-kin relationships (HL7 v3 RoleCode). */
+export const KIN_LABEL: Record<KinRelationship, string> = {
+  spouse: "Spouse",
+  partner: "Partner",
+  parent: "Parent",
+  child: "Child",
+  sibling: "Sibling",
+  guardian: "Legal guardian",
+  other_relative: "Other relative",
+  friend: "Friend",
+};
+
+/** Issuers known by URI, named as people say them (the URIs Synthea and FHIR use). */
+const KNOWN_ISSUERS: Record<string, string> = {
+  "http://hl7.org/fhir/sid/us-ssn": "United States",
+  "http://hl7.org/fhir/sid/passport-USA": "United States",
+  "urn:oid:2.16.840.1.113883.4.3.25": "Massachusetts",
+  "https://fhir.nhs.uk/Id/nhs-number": "NHS England",
+};
+
+/** Who issued an identifier, in words: a known URI's name, else as typed. */
+export function issuerName(system: string | null | undefined): string {
+  if (!system) return "";
+  return KNOWN_ISSUERS[system] ?? system;
+}
+
+/** "Social security number 999-17-5017 (United States)". */
+export function identifierText(i: PatientIdentifier): string {
+  const issuer = issuerName(i.system);
+  return `${IDENTIFIER_KIND_LABEL[i.kind]} ${i.value}${issuer ? ` (${issuer})` : ""}`;
+}
+
+/** The address as written on an envelope: street lines, "City, ST 01234", country. */
+export function addressLines(p: Pick<Patient, "address" | "city" | "state" | "postal_code" | "country">): string[] {
+  const place = [p.city, [p.state, p.postal_code].filter(Boolean).join(" ")].filter(Boolean).join(", ");
+  return [...(p.address ?? "").split("\n"), place, p.country ?? ""].map((l) => l.trim()).filter(Boolean);
+}
+
 /** "Family, Given". */
 export function patientName(p: Pick<Patient, "family_name" | "given_name">): string {
   return `${p.family_name}, ${p.given_name}`;
@@ -73,9 +123,19 @@ export const FIELD_LABEL: Record<string, string> = {
   sex: "Sex",
   phone: "Phone",
   email: "E-mail",
-  address: "Address",
+  address: "Street address",
+  city: "City",
+  state: "State or region",
+  postal_code: "Postal code",
+  country: "Country",
+  preferred_language: "Preferred language",
+  interpreter_required: "Interpreter",
   emergency_contact_name: "Emergency contact",
   emergency_contact_phone: "Emergency phone",
+  next_of_kin_name: "Next of kin",
+  next_of_kin_relationship: "Relationship",
+  next_of_kin_phone: "Next of kin's phone",
+  identifiers: "Identifiers",
   allergies: "Allergies",
   notes: "Notes",
   measured_at: "Measured at",

@@ -1,5 +1,6 @@
 import { describe, expect, it } from "vitest";
-import { formatStretches, parseStretches } from "./hours";
+import { formatStretches, parseStretches, weekInClinicOrder } from "./hours";
+import { ISO_CONVENTIONS, setConventions } from "./locale";
 
 describe("typed hours", () => {
   it("read one or more stretches in the ways staff type times", () => {
@@ -26,5 +27,23 @@ describe("typed hours", () => {
     ];
     expect(formatStretches(times, "mon")).toBe("08:30–12:30, 13:30–17:00");
     expect(formatStretches(times, "sun")).toBe("");
+  });
+  it("on a 12-hour clock, show and read AM and PM, midnight as the end of the day, weeks from the clinic's first day", () => {
+    setConventions({ date_order: "month_day_year", hour_cycle: "h12", week_start: "sunday" });
+    try {
+      const times = [
+        { day_of_week: "mon" as const, start: "08:30", end: "12:30" },
+        { day_of_week: "mon" as const, start: "17:00", end: "24:00" },
+      ];
+      const shown = formatStretches(times, "mon");
+      expect(shown).toBe("8:30 AM–12:30 PM, 5:00 PM–12:00 AM");
+      expect(parseStretches(shown, "mon")).toEqual({ times });
+      expect(parseStretches("9 am to 1 pm", "tue")).toEqual({ times: [{ day_of_week: "tue", start: "09:00", end: "13:00" }] });
+      expect(parseStretches("9-1", "tue")).toEqual({ error: '"9-1" is not a stretch like 8:00 AM–12:00 PM' });
+      expect(weekInClinicOrder().map((d) => d.day)).toEqual(["sun", "mon", "tue", "wed", "thu", "fri", "sat"]);
+    } finally {
+      setConventions(ISO_CONVENTIONS);
+    }
+    expect(weekInClinicOrder()[0]?.day).toBe("mon");
   });
 });

@@ -3,10 +3,13 @@
 //
 // Rules: the record kept keeps its own value unless the person picks the other's; where the
 // kept record has nothing and the other has something, the other's is offered first (nothing
-// known is dropped without a choice); allergies are never chosen between: the survivor gets
-// every allergy of both (an allergy lost in a merge is a patient harmed).
+// known is dropped without a choice); allergies and identifiers are never chosen between: the
+// survivor gets every allergy of both (an allergy lost in a merge is a patient harmed) and
+// every identifier of both (each names the one person).
 
 import type { Patient } from "../bindings/Patient";
+import type { PatientIdentifier } from "../bindings/PatientIdentifier";
+import { identifierKey } from "./patientForm";
 import type { VitalSigns } from "../bindings/VitalSigns";
 
 /** A demographic field compared side by side, by wire name. */
@@ -18,8 +21,17 @@ export type MergeField =
   | "phone"
   | "email"
   | "address"
+  | "city"
+  | "state"
+  | "postal_code"
+  | "country"
+  | "preferred_language"
+  | "interpreter_required"
   | "emergency_contact_name"
   | "emergency_contact_phone"
+  | "next_of_kin_name"
+  | "next_of_kin_relationship"
+  | "next_of_kin_phone"
   | "notes"
   | "first_seen_at";
 
@@ -31,9 +43,18 @@ export const MERGE_FIELDS: ReadonlyArray<[MergeField, string]> = [
   ["sex", "Sex"],
   ["phone", "Phone"],
   ["email", "E-mail"],
-  ["address", "Address"],
+  ["address", "Street address"],
+  ["city", "City"],
+  ["state", "State or region"],
+  ["postal_code", "Postal code"],
+  ["country", "Country"],
+  ["preferred_language", "Preferred language"],
+  ["interpreter_required", "Interpreter needed"],
   ["emergency_contact_name", "Emergency contact"],
   ["emergency_contact_phone", "Emergency phone"],
+  ["next_of_kin_name", "Next of kin"],
+  ["next_of_kin_relationship", "Relationship"],
+  ["next_of_kin_phone", "Next of kin's phone"],
   ["notes", "Notes"],
   ["first_seen_at", "First seen"],
 ];
@@ -100,7 +121,18 @@ export function mergeFields(a: Patient, b: Patient, keep: Side, chosen: Partial<
   // sent whenever the other record has one the kept record lacks (the server adds them anyway)
   const has = new Set(kept.allergies.map((x) => x.trim().toLowerCase()));
   if (other.allergies.some((x) => x.trim() !== "" && !has.has(x.trim().toLowerCase()))) fields.allergies = mergedAllergies(kept, other);
+  const ids = mergedIdentifiers(kept, other);
+  if (ids.length > kept.identifiers.length) fields.identifiers = ids;
   return fields;
+}
+
+/** Every identifier of both records, each once (same kind, issuer and number), the kept record's first; as the server keeps them. */
+export function mergedIdentifiers(kept: Patient, other: Patient): PatientIdentifier[] {
+  const out: PatientIdentifier[] = [];
+  for (const i of [...kept.identifiers, ...other.identifiers]) {
+    if (!out.some((o) => o.kind === i.kind && (o.system ?? null) === (i.system ?? null) && identifierKey(o.value) === identifierKey(i.value))) out.push(i);
+  }
+  return out;
 }
 
 /** The measurements compared between two sets taken at one time, with their words. */

@@ -2,10 +2,15 @@
 // crates/model/src/patient.rs made before anything is sent.
 
 import type { AdministrativeSex } from "../bindings/AdministrativeSex";
+import type { IdentifierKind } from "../bindings/IdentifierKind";
+import type { KinRelationship } from "../bindings/KinRelationship";
+import type { PatientIdentifier } from "../bindings/PatientIdentifier";
 import type { NewPatient } from "../bindings/NewPatient";
 import type { Patient } from "../bindings/Patient";
 import { RULES } from "../bindings/rules";
 import { checkDateOfBirth } from "./dates";
+import { IDENTIFIER_KIND_LABEL, KIN_LABEL } from "./format";
+import { isLanguageTag } from "./languages";
 import { showDate } from "./locale";
 
 /** The form's fields as typed. */
@@ -17,10 +22,78 @@ export interface PatientFormValues {
   phone: string;
   email: string;
   address: string;
+  city: string;
+  state: string;
+  postal_code: string;
+  country: string;
+  /** BCP 47 tag, or "". */
+  preferred_language: string;
+  /** "yes" when an interpreter is needed, else "". */
+  interpreter_required: string;
   emergency_contact_name: string;
   emergency_contact_phone: string;
+  next_of_kin_name: string;
+  next_of_kin_relationship: string;
+  next_of_kin_phone: string;
+  /** The identifier rows as JSON (`IdentifierRow[]`), as the editor keeps them. */
+  identifiers: string;
   allergies: string;
   notes: string;
+}
+
+/** One identifier row of the form as typed. */
+export interface IdentifierRow {
+  kind: IdentifierKind;
+  system: string;
+  value: string;
+}
+
+export const IDENTIFIER_KINDS = Object.keys(IDENTIFIER_KIND_LABEL) as IdentifierKind[];
+export const KIN_RELATIONSHIPS = Object.keys(KIN_LABEL) as KinRelationship[];
+
+/** The search key of an identifier: the model's `identifier_key` (letters upper-cased, digits). */
+export function identifierKey(value: string): string {
+  return value.replace(/[^A-Za-z0-9]/g, "").toUpperCase();
+}
+
+/** The editor's JSON back to rows (anything unreadable is no rows). */
+export function identifierRows(json: string): IdentifierRow[] {
+  try {
+    const v: unknown = JSON.parse(json || "[]");
+    if (!Array.isArray(v)) return [];
+    return v
+      .filter((r): r is Record<string, unknown> => typeof r === "object" && r !== null)
+      .map((r) => ({
+        kind: IDENTIFIER_KINDS.includes(r.kind as IdentifierKind) ? (r.kind as IdentifierKind) : "national_id",
+        system: typeof r.system === "string" ? r.system : "",
+        value: typeof r.value === "string" ? r.value : "",
+      }));
+  } catch {
+    return [];
+  }
+}
+
+/**
+ * Rows to the wire's identifiers with the model's checks (`validate_demographics`): blank rows
+ * dropped, at most 10, each value with letters or digits and at most 64 characters, an insurer
+ * for an insurance member number, no repeats. Errors name the row ("number 2: …").
+ */
+export function buildIdentifiers(rows: readonly IdentifierRow[]): { ok: true; identifiers: PatientIdentifier[] } | { ok: false; errors: string[] } {
+  const out: PatientIdentifier[] = [];
+  const errors: string[] = [];
+  for (const r of rows) {
+    const value = r.value.trim();
+    const system = r.system.trim();
+    if (!value) continue;
+    const n = out.length + 1;
+    if (value.length > 64 || identifierKey(value) === "") errors.push(`number ${n}: the value must have letters or digits, at most 64 characters`);
+    if (system.length > 200) errors.push(`number ${n}: the issuer must be at most 200 characters`);
+    if (r.kind === "insurance_member" && !system) errors.push(`number ${n}: an insurance member number needs the insurer`);
+    if (out.some((o) => o.kind === r.kind && (o.system ?? "") === system && identifierKey(o.value) === identifierKey(value))) errors.push(`number ${n} repeats an earlier one`);
+    out.push({ kind: r.kind, system: system || null, value });
+  }
+  if (out.length > 10) errors.push("at most 10 identifiers");
+  return errors.length > 0 ? { ok: false, errors } : { ok: true, identifiers: out };
 }
 
 export const SEXES: ReadonlyArray<[AdministrativeSex, string]> = [
@@ -84,10 +157,22 @@ export function buildNewPatient(v: PatientFormValues, today: string, id?: string
   const phone = opt(v.phone);
   const email = opt(v.email);
   const ecPhone = opt(v.emergency_contact_phone);
-  if (phone !== undefined && !isPlausiblePhone(phone))
-    add("phone", "must have 5 to 20 digits (spaces, +, -, . and parentheses allowed)");
-  if (ecPhone !== undefined && !isPlausiblePhone(ecPhone))
-    add("emergency_contact_phone", "must have 5 to 20 digits (spaces, +, -, . and parentheses allowed)");
+  const kinPhone = opt(v.next_of_kin_phone);
+  const kinName = opt(v.next_of_kin_name);
+  const kinRel = KIN_RELATIONSHIPS.find((k) => k === v.next_of_kin_relationship);
+  for (const [field, value] of [
+    ["phone", phone],
+    ["emergency_contact_phone", ecPhone],
+    ["next_of_kin_phone", kinPhone],
+  ] as const) {
+    if (value !== undefined && !isPlausiblePhone(value)) add(field, "must have 5 to 20 digits (spaces, +, -, . and parentheses allowed)");
+  }
+  if ((kinRel || kinPhone !== undefined) && kinName === undefined) add("next_of_kin_name", "is required with a relationship or phone");
+  const language = opt(v.preferred_language);
+  if (language !== undefined && !isLanguageTag(language)) add("preferred_language", "must be a language code such as es, pt-BR or zh-Hant (BCP 47)");
+  // the new text fields' lengths are held by the inputs' maxlength; the core checks them again
+  const ids = buildIdentifiers(identifierRows(v.identifiers));
+  if (!ids.ok) for (const m of ids.errors) add("identifiers", m);
   if (email !== undefined && !isPlausibleEmail(email)) add("email", "is not an e-mail address");
   if (Object.keys(errors).length > 0 || !dob.ok || !sex) return { ok: false, errors };
   const patient: NewPatient = {
@@ -104,6 +189,20 @@ export function buildNewPatient(v: PatientFormValues, today: string, id?: string
   const ecName = opt(v.emergency_contact_name);
   if (ecName !== undefined) patient.emergency_contact_name = ecName;
   if (ecPhone !== undefined) patient.emergency_contact_phone = ecPhone;
+  const city = opt(v.city);
+  if (city !== undefined) patient.city = city;
+  const state = opt(v.state);
+  if (state !== undefined) patient.state = state;
+  const postal = opt(v.postal_code);
+  if (postal !== undefined) patient.postal_code = postal;
+  const country = opt(v.country);
+  if (country !== undefined) patient.country = country;
+  if (language !== undefined) patient.preferred_language = language;
+  if (v.interpreter_required === "yes") patient.interpreter_required = true;
+  if (kinName !== undefined) patient.next_of_kin_name = kinName;
+  if (kinRel) patient.next_of_kin_relationship = kinRel;
+  if (kinPhone !== undefined) patient.next_of_kin_phone = kinPhone;
+  if (ids.ok && ids.identifiers.length > 0) patient.identifiers = ids.identifiers;
   const allergies = parseAllergies(v.allergies);
   if (allergies.length > 0) patient.allergies = allergies;
   const notes = opt(v.notes);
@@ -122,8 +221,18 @@ export function patientFormValues(p: Partial<Omit<Patient, "sex">> & { sex?: str
     phone: s(p.phone),
     email: s(p.email),
     address: s(p.address),
+    city: s(p.city),
+    state: s(p.state),
+    postal_code: s(p.postal_code),
+    country: s(p.country),
+    preferred_language: s(p.preferred_language),
+    interpreter_required: p.interpreter_required ? "yes" : "",
     emergency_contact_name: s(p.emergency_contact_name),
     emergency_contact_phone: s(p.emergency_contact_phone),
+    next_of_kin_name: s(p.next_of_kin_name),
+    next_of_kin_relationship: s(p.next_of_kin_relationship),
+    next_of_kin_phone: s(p.next_of_kin_phone),
+    identifiers: JSON.stringify((p.identifiers ?? []).map((i) => ({ kind: i.kind, system: i.system ?? "", value: i.value }))),
     allergies: (p.allergies ?? []).join(", "),
     notes: s(p.notes),
   };
@@ -159,6 +268,15 @@ export function patientChanges(original: Patient, v: PatientFormValues, today: s
       const a = next.allergies ?? [];
       const b = original.allergies;
       if (a.length !== b.length || a.some((x, i) => x !== b[i])) changes.allergies = a;
+      continue;
+    }
+    if (f === "identifiers") {
+      const a = next.identifiers ?? [];
+      if (JSON.stringify(a) !== JSON.stringify(original.identifiers.map((i) => ({ kind: i.kind, system: i.system, value: i.value })))) changes.identifiers = a;
+      continue;
+    }
+    if (f === "interpreter_required") {
+      if ((next.interpreter_required ?? false) !== original.interpreter_required) changes.interpreter_required = next.interpreter_required ?? false;
       continue;
     }
     const now = next[f] ?? null;

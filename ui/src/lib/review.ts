@@ -5,13 +5,16 @@ import type { AppointmentKind } from "../bindings/AppointmentKind";
 import type { AppointmentStatus } from "../bindings/AppointmentStatus";
 import type { EntityKind } from "../bindings/EntityKind";
 import type { HeldEntry } from "../bindings/HeldEntry";
+import type { KinRelationship } from "../bindings/KinRelationship";
+import type { PatientIdentifier } from "../bindings/PatientIdentifier";
 import type { ReviewItem } from "../bindings/ReviewItem";
 import { checkDateOfBirth, parseTypedDate } from "./dates";
-import { FIELD_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL } from "./format";
+import { FIELD_LABEL, identifierText, KIN_LABEL, KIND_LABEL, SEX_LABEL, STATUS_LABEL } from "./format";
 import { SEXES, isPlausibleEmail, isPlausiblePhone, parseAllergies } from "./patientForm";
 import { utcToZoned, zonedToUtc } from "./tz";
 import { formatDateTime, parseDate, parseDateTime, parseTime, showDate } from "./locale";
 import { durationError } from "./workflow";
+import { isLanguageTag, languageName } from "./languages";
 
 /** Labels for fields a conflict can name that the forms' labels do not cover. */
 const EXTRA_LABEL: Record<string, string> = {
@@ -46,7 +49,8 @@ export function isEmptyValue(v: unknown): boolean {
 
 /** A field's wire value as a person reads it, e.g. allergies as a list, a start in clinic time. */
 export function formatFieldValue(field: string, v: unknown, c: ValueContext): string {
-  if (isEmptyValue(v)) return field === "allergies" ? "None recorded" : "(empty)";
+  if (isEmptyValue(v)) return field === "allergies" || field === "identifiers" ? "None recorded" : "(empty)";
+  if (field === "identifiers" && Array.isArray(v)) return (v as PatientIdentifier[]).map(identifierText).join("; ");
   if (Array.isArray(v)) return v.map((x) => String(x)).join(", ");
   if (typeof v === "boolean") return v ? "Yes" : "No";
   if (typeof v === "string") {
@@ -61,6 +65,13 @@ export function formatFieldValue(field: string, v: unknown, c: ValueContext): st
         return c.staffName(v);
       case "starts_at":
         return Number.isNaN(Date.parse(v)) ? v : formatDateTime(v, c.tz);
+      case "date_of_birth":
+      case "first_seen_at":
+        return showDate(v);
+      case "next_of_kin_relationship":
+        return KIN_LABEL[v as KinRelationship] ?? v;
+      case "preferred_language":
+        return languageName(v);
       default:
         return v;
     }
@@ -70,9 +81,14 @@ export function formatFieldValue(field: string, v: unknown, c: ValueContext): st
 }
 
 /** How a field is typed inline. */
-export type EditControl = "text" | "textarea" | "sex" | "date";
+export type EditControl = "text" | "textarea" | "sex" | "date" | "none";
 
+/**
+ * How a field is typed inline; "none" for one edited only on the patient's form (a list of
+ * identifiers, a yes/no, a choice of relationship): keep mine or theirs here, or edit there.
+ */
 export function editControl(field: string): EditControl {
+  if (field === "identifiers" || field === "interpreter_required" || field === "next_of_kin_relationship") return "none";
   if (field === "sex") return "sex";
   if (field === "address" || field === "notes" || field === "reason") return "textarea";
   if (field === "date_of_birth" || field === "first_seen_at") return "date";
@@ -116,8 +132,12 @@ export function parseFieldInput(field: string, text: string, today: string, tz: 
     }
     case "sex":
       return SEXES.some(([s]) => s === t) ? { ok: true, value: t } : { ok: false, error: "is required" };
+    case "preferred_language":
+      if (t === "") return { ok: true, value: null };
+      return isLanguageTag(t) ? { ok: true, value: t } : { ok: false, error: "must be a language code such as es, pt-BR or zh-Hant (BCP 47)" };
     case "phone":
     case "emergency_contact_phone":
+    case "next_of_kin_phone":
       if (t === "") return { ok: true, value: null };
       return isPlausiblePhone(t) ? { ok: true, value: t } : { ok: false, error: "must have 5 to 20 digits (spaces, +, -, . and parentheses allowed)" };
     case "email":

@@ -14,8 +14,8 @@ describe("search in words", () => {
 
   it("names names, digits and MRNs", () => {
     expect(describeTerm({ kind: "name", value: "garc" })).toBe("name starting “garc”");
-    expect(describeTerm({ kind: "digits", value: "0187" })).toBe("MRN or phone with 0187");
-    expect(describeTerm({ kind: "mrn", value: "P-1a2b" })).toBe("MRN P-1a2b");
+    expect(describeTerm({ kind: "digits", value: "0187" })).toBe("MRN, phone or identifier with 0187");
+    expect(describeTerm({ kind: "mrn", value: "P-1a2b" })).toBe("MRN or identifier P-1a2b");
   });
 
   it("joins terms with 'and' because every term must match, and says nothing for nothing", () => {

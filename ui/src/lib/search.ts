@@ -1,5 +1,6 @@
 // Saying back what the patient search understood (parsed by the core, `SearchTerm`), so a
-// receptionist sees at once that "3/4/1990" was read both ways, or that digits matched a phone.
+// receptionist sees at once how "3/4/1990" was read (in the clinic's date order; both ways in an
+// ISO clinic), or that digits matched a phone.
 
 import type { SearchTerm } from "../bindings/SearchTerm";
 
@@ -21,9 +22,9 @@ export function describeTerm(t: SearchTerm): string {
     case "birth_date":
       return `born ${t.value.map(unambiguousDate).join(" or ")}`;
     case "digits":
-      return `MRN or phone with ${t.value}`;
+      return `MRN, phone or identifier with ${t.value}`;
     case "mrn":
-      return `MRN ${t.value}`;
+      return `MRN or identifier ${t.value}`;
   }
 }
 

@@ -10,7 +10,7 @@ import type { Local } from "../bindings/Local";
 import type { PatientChart } from "../bindings/PatientChart";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { h, replace } from "../dom";
-import { CONSCIOUSNESS_LABEL, KIND_LABEL, STATUS_LABEL, patientName } from "../lib/format";
+import { addressLines, CONSCIOUSNESS_LABEL, identifierText, KIN_LABEL, KIND_LABEL, patientName, STATUS_LABEL } from "../lib/format";
 import { utcToZoned } from "../lib/tz";
 import { formatDateTime, formatTime, showDate } from "../lib/locale";
 import { formatInUnit, loadUnitPrefs, unitLabel, type UnitPrefs } from "../lib/units";
@@ -19,6 +19,7 @@ import { bmi, flagOf, isWithdrawn, mayCorrectVitals } from "../lib/vitals";
 import type { Ctx, Screen } from "../ui/context";
 import { flaggedCell, news2Badge, patientBanner, syncBadges } from "./common";
 import { trendPanel } from "./trends";
+import { languageName } from "../lib/languages";
 
 /** What the vitals table does with a set the person may correct. */
 interface Corrections {
@@ -338,11 +339,18 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
         ? h("button", { type: "button", class: "btn", "data-testid": "btn-print-summary", onclick: () => ctx.open({ name: "print", layout: "summary", patientId }) }, "Print visit summary")
         : null,
     );
+    const address = addressLines(p);
     const demo: [string, string | null][] = [
       ["Phone", p.phone],
       ["E-mail", p.email],
-      ["Address", p.address],
+      ["Address", address.length > 0 ? address.join("\n") : null],
+      ["Language", p.preferred_language ? `${languageName(p.preferred_language)}${p.interpreter_required ? " · interpreter needed" : ""}` : p.interpreter_required ? "Interpreter needed" : null],
       ["Emergency", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
+      [
+        "Next of kin",
+        p.next_of_kin_name ? [p.next_of_kin_name + (p.next_of_kin_relationship ? ` (${KIN_LABEL[p.next_of_kin_relationship].toLowerCase()})` : ""), p.next_of_kin_phone].filter(Boolean).join(" · ") : null,
+      ],
+      ["Identifiers", p.identifiers.length > 0 ? p.identifiers.map(identifierText).join("\n") : null],
       ["First seen", p.first_seen_at ? showDate(p.first_seen_at) : null],
       ["Notes", p.notes],
     ];
@@ -390,7 +398,7 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
           h(
             "dl",
             { class: "demo", "data-testid": "demographics" },
-            ...demo.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: v ? "" : "muted" }, v ?? "—")]),
+            ...demo.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: v ? "" : "muted", "data-testid": `demo-${k.toLowerCase().replace(/ /g, "-")}` }, v ?? "—")]),
           ),
         ),
         h(

@@ -12,6 +12,7 @@ import { formatDateTime, showDate } from "../lib/locale";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
 import type { EscalationAck } from "../bindings/EscalationAck";
 import { ageAtMeasurement, escalationText, isWithdrawn, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { languageName } from "../lib/languages";
 
 /** "not yet synced" / "rejected" / "held" markers of a local record. */
 export function syncBadges(l: Local<unknown>): HTMLElement[] {
@@ -218,6 +219,10 @@ export function patientBanner(o: {
           h("span", { "data-testid": "chart-sex" }, SEX_LABEL[p.sex]),
           h("span", { "data-testid": "chart-age" }, formatAge(p.date_of_birth, o.today)),
           h("span", { "data-testid": "chart-dob" }, `DOB ${showDate(p.date_of_birth)}`),
+          // said where every clinician looks first: a consultation needs one booked
+          p.interpreter_required
+            ? h("span", { class: "badge badge-warn", "data-testid": "chart-interpreter" }, `Interpreter: ${p.preferred_language ? languageName(p.preferred_language) : "language not recorded"}`)
+            : null,
           ...syncBadges(o.patient),
         ),
       ),

@@ -7,11 +7,31 @@ import { api } from "../api";
 import type { CommandError } from "../bindings/CommandError";
 import type { PatientChart } from "../bindings/PatientChart";
 import { h, replace } from "../dom";
-import { SEX_LABEL, patientName } from "../lib/format";
-import { clashingSets, defaultKeep, mergeFields, mergeRows, mergedAllergies, type MergeField, type Side } from "../lib/mergePatients";
+import { identifierText, KIN_LABEL, patientName, SEX_LABEL } from "../lib/format";
+import { clashingSets, defaultKeep, mergeFields, mergeRows, mergedAllergies, mergedIdentifiers, type MergeField, type Side } from "../lib/mergePatients";
 import { formatDateTime, showDate } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, saveErrorText, setBanner } from "../ui/forms";
+import { languageName } from "../lib/languages";
+
+/** A compared value as people read it (the rows hold wire values as text). */
+function shownValue(field: MergeField, v: string): string {
+  switch (field) {
+    case "sex":
+      return (SEX_LABEL as Record<string, string>)[v] ?? v;
+    case "date_of_birth":
+    case "first_seen_at":
+      return showDate(v);
+    case "interpreter_required":
+      return v === "true" ? "Yes" : "No";
+    case "next_of_kin_relationship":
+      return (KIN_LABEL as Record<string, string>)[v] ?? v;
+    case "preferred_language":
+      return languageName(v);
+    default:
+      return v;
+  }
+}
 
 export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
   const body = h("div", { "aria-busy": "true" }, h("p", { class: "muted" }, "Loading both records…"));
@@ -91,7 +111,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
               h("th", { scope: "row" }, r.label),
               ...(["a", "b"] as Side[]).map((s) => {
                 const v = s === "a" ? r.a : r.b;
-                const shown = r.field === "sex" && v ? (SEX_LABEL as Record<string, string>)[v] ?? v : (r.field === "date_of_birth" || r.field === "first_seen_at") && v ? showDate(v) : v;
+                const shown = v === null ? null : shownValue(r.field, v);
                 return h(
                   "td",
                   null,
@@ -114,12 +134,22 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
               return h("td", { class: list.length ? "allergy-text" : "muted" }, list.length ? list.join(", ") : "None recorded");
             }),
           ),
+          h(
+            "tr",
+            { "data-field": "identifiers" },
+            h("th", { scope: "row" }, "Identifiers"),
+            ...(["a", "b"] as Side[]).map((s) => {
+              const list = who(s).identifiers;
+              return h("td", { class: list.length ? "pre-line" : "muted" }, list.length ? list.map(identifierText).join("\n") : "None recorded");
+            }),
+          ),
         ),
       );
       replace(
         summary,
         `MRN ${kept.mrn} (${patientName(kept)}) stays; MRN ${other.mrn}'s ${counts(keep === "a" ? cb : ca)} move to it. `,
         h("strong", { "data-testid": "merge-allergies" }, allergies.length ? `Allergies kept: ${allergies.join(", ")} (every allergy of both records).` : "Neither record has an allergy recorded."),
+        mergedIdentifiers(kept, other).length > 0 ? ` Every identifier of both records is kept too (${mergedIdentifiers(kept, other).length}).` : null,
       );
       confirming = false;
       confirmNote.hidden = true;

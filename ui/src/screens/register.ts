@@ -11,7 +11,10 @@ import { h, replace } from "../dom";
 import { checkDateOfBirth, formatAge } from "../lib/dates";
 import { duplicateKey, duplicateQuery, duplicatesAnnouncement, reasonText, type DuplicateQuery } from "../lib/duplicates";
 import { SEX_LABEL, patientName } from "../lib/format";
-import { SEXES, buildNewPatient, type PatientFormValues } from "../lib/patientForm";
+import { KIN_LABEL } from "../lib/format";
+import { COMMON_LANGUAGES, languageName } from "../lib/languages";
+import { KIN_RELATIONSHIPS, SEXES, buildNewPatient, identifierRows, type PatientFormValues } from "../lib/patientForm";
+import { identifierEditor } from "../ui/identifiers";
 import { datePattern, formatLongDate, showDate } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { banner, field, saveErrorText, select, setBanner, showFieldErrors, textInput, type Field } from "../ui/forms";
@@ -53,6 +56,13 @@ export interface PatientFormOptions {
   beforeSave?(values: PatientFormValues): Promise<boolean>;
 }
 
+/** The languages offered, with a record's own tag kept when it is not among them. */
+function languageChoices(current: string): [string, string][] {
+  const list: [string, string][] = COMMON_LANGUAGES.map(([t, n]) => [t, n]);
+  if (current && !list.some(([t]) => t.toLowerCase() === current.toLowerCase())) list.push([current, languageName(current)]);
+  return list;
+}
+
 /** The demographics form as a screen. The save itself (and where to go after) is `prepare`'s. */
 export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   const p = o.prefix;
@@ -74,15 +84,31 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   const sex = mk("sex", "Administrative sex", select([["", "Choose…"], ...SEXES]), { required: true });
   const phone = mk("phone", "Phone", textInput({ inputmode: "tel", autocomplete: "off" }));
   const email = mk("email", "E-mail", textInput({ inputmode: "email", autocomplete: "off" }));
-  const address = mk("address", "Address", h("textarea", { rows: 2 }), { class: "span-2" });
+  const language = mk(
+    "preferred_language",
+    "Preferred language",
+    select([["", "Not recorded"], ...languageChoices(v.preferred_language ?? "")]),
+  );
+  const interpreterBox = h("input", { type: "checkbox", checked: v.interpreter_required === "yes" });
+  const interpreter = field(interpreterBox, { id: `${p}-interpreter_required`, name: "interpreter_required", label: "Interpreter needed", class: "checkbox-field" });
+  const address = mk("address", "Street address", h("textarea", { rows: 2, autocomplete: "off" }), { class: "span-2", hint: "House, street, apartment; one line per line" });
+  const city = mk("city", "City or town", textInput({ maxlength: 100 }));
+  const state = mk("state", "State or region", textInput({ maxlength: 100 }));
+  const postal = mk("postal_code", "Postal code", textInput({ maxlength: 20 }));
+  const country = mk("country", "Country", textInput({ maxlength: 100 }));
   const ecName = mk("emergency_contact_name", "Emergency contact name", textInput());
   const ecPhone = mk("emergency_contact_phone", "Emergency contact phone", textInput({ inputmode: "tel" }));
+  const kinName = mk("next_of_kin_name", "Next of kin", textInput({ maxlength: 200 }));
+  const kinRel = mk("next_of_kin_relationship", "Relationship", select([["", "Choose…"], ...KIN_RELATIONSHIPS.map((k) => [k, KIN_LABEL[k]] as [string, string])]));
+  const kinPhone = mk("next_of_kin_phone", "Next of kin's phone", textInput({ inputmode: "tel" }));
+  const identifiers = identifierEditor(p, v.identifiers ?? "[]");
   const allergies = mk("allergies", "Allergies", textInput({ placeholder: "e.g. penicillin, latex" }), {
     hint: "Separate with commas. Leave empty when none are known.",
     class: "span-2",
   });
   const notes = mk("notes", "Notes", h("textarea", { rows: 2 }), { class: "span-2" });
-  const fields: Field[] = [given, family, dob, sex, phone, email, address, ecName, ecPhone, allergies, notes];
+  const fields: Field[] = [given, family, dob, sex, phone, email, language, interpreter, address, city, state, postal, country, ecName, ecPhone, kinName, kinRel, kinPhone, identifiers, allergies, notes];
+  const section = (title: string) => h("h2", { class: "form-section span-2" }, title);
 
   const err = banner(`${p}-error`);
   const restored = h(
@@ -98,9 +124,15 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
   const form = h(
     "form",
     { class: "form-grid", id: `${p}-form`, "data-testid": `${p}-form`, novalidate: true, "aria-labelledby": `${p}-title` },
-    ...fields.slice(0, 4).map((f) => f.wrap),
+    ...[given, family, dob, sex].map((f) => f.wrap),
     o.slot ?? null,
-    ...fields.slice(4).map((f) => f.wrap),
+    ...[phone, email, language, interpreter].map((f) => f.wrap),
+    section("Address"),
+    ...[address, city, state, postal, country].map((f) => f.wrap),
+    section("Contacts"),
+    ...[ecName, ecPhone, kinName, kinRel, kinPhone].map((f) => f.wrap),
+    section("Identifiers and clinical"),
+    ...[identifiers, allergies, notes].map((f) => f.wrap),
     h("div", { class: "form-actions span-2" }, save, cancel),
   );
   const el = h(
@@ -121,8 +153,18 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     phone: phone.control.value,
     email: email.control.value,
     address: address.control.value,
+    city: city.control.value,
+    state: state.control.value,
+    postal_code: postal.control.value,
+    country: country.control.value,
+    preferred_language: language.control.value,
+    interpreter_required: interpreterBox.checked ? "yes" : "",
     emergency_contact_name: ecName.control.value,
     emergency_contact_phone: ecPhone.control.value,
+    next_of_kin_name: kinName.control.value,
+    next_of_kin_relationship: kinRel.control.value,
+    next_of_kin_phone: kinPhone.control.value,
+    identifiers: JSON.stringify(identifierRows(identifiers.control.value).filter((r) => r.value.trim() || r.system.trim())),
     allergies: allergies.control.value,
     notes: notes.control.value,
   });

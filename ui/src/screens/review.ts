@@ -192,6 +192,8 @@ export function reviewScreen(ctx: Ctx): Screen {
     const keepMine = h("button", { type: "button", class: "btn btn-primary", "data-testid": "conflict-keep-mine", onclick: () => void act(() => api.resolveConflict(c.id, { choice: "keep_mine" }), `Kept your ${label.toLowerCase()} for ${c.title}; it is being sent.`) }, "Keep mine");
     const keepTheirs = h("button", { type: "button", class: "btn", "data-testid": "conflict-keep-theirs", onclick: () => void act(() => api.resolveConflict(c.id, { choice: "keep_theirs" }), `Kept the server's ${label.toLowerCase()} for ${c.title}.`) }, "Keep theirs");
     const edit = h("button", { type: "button", class: "btn", "data-testid": "conflict-edit-open", onclick: openEdit }, "Edit…");
+    // a list or a choice is edited on the patient's form, not inline
+    edit.hidden = editControl(c.field) === "none";
     buttons.push(keepMine, keepTheirs, edit);
 
     const theirsMeta = [c.changed_by ? `changed by ${c.changed_by}` : "changed elsewhere", c.changed_at ? `on ${formatDateTime(c.changed_at, ctx.tz)}` : null].filter(Boolean).join(" ");

@@ -444,6 +444,16 @@ impl Gen {
                 self.rng.gen_range(0..999),
                 self.rng.gen_range(0..10_000)
             )),
+            city: None,
+            state: None,
+            postal_code: None,
+            country: None,
+            preferred_language: None,
+            interpreter_required: None,
+            next_of_kin_name: None,
+            next_of_kin_relationship: None,
+            next_of_kin_phone: None,
+            identifiers: None,
             allergies: Some(if self.rng.gen_bool(0.2) {
                 vec!["penicillin".to_owned()]
             } else {
@@ -472,6 +482,16 @@ impl Gen {
             address: n.address,
             emergency_contact_name: n.emergency_contact_name,
             emergency_contact_phone: n.emergency_contact_phone,
+            city: None,
+            state: None,
+            postal_code: None,
+            country: None,
+            preferred_language: None,
+            interpreter_required: false,
+            next_of_kin_name: None,
+            next_of_kin_relationship: None,
+            next_of_kin_phone: None,
+            identifiers: Vec::new(),
             allergies: n.allergies.unwrap_or_default(),
             notes: n.notes,
             first_seen_at: n.first_seen_at,

@@ -3,10 +3,11 @@
 
 use chrono::NaiveDate;
 use medoffice_model::merge::FieldConflict;
-use medoffice_model::search::{parse_query, search_name, SearchTerm};
+use medoffice_model::search::{parse_query_in, search_name, SearchTerm};
+use medoffice_model::DateOrder;
 use medoffice_model::{
-    AdministrativeSex, Demographics, FieldErrors, NewPatient, Patient, Permission,
-    PATIENT_EDITABLE_FIELDS,
+    AdministrativeSex, FieldErrors, KinRelationship, NewPatient, Patient, PatientIdentifier,
+    Permission, PATIENT_EDITABLE_FIELDS,
 };
 use serde_json::{Map, Value};
 use sqlx::types::Json;
@@ -22,7 +23,9 @@ use crate::error::{AppError, AppResult};
 macro_rules! patient_cols {
     () => {
         "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, \
-         emergency_contact_name, emergency_contact_phone, allergies, notes, first_seen_at, \
+         city, state, postal_code, country, preferred_language, interpreter_required, \
+         emergency_contact_name, emergency_contact_phone, next_of_kin_name, \
+         next_of_kin_relationship, next_of_kin_phone, identifiers, allergies, notes, first_seen_at, \
          revision, created_at, updated_at, deleted, replaced_by"
     };
 }
@@ -31,6 +34,9 @@ pub(crate) use patient_cols;
 /// Maps a `patients` row (columns of `patient_cols!`).
 pub fn patient_from_row(r: &sqlx::postgres::PgRow) -> Result<Patient, sqlx::Error> {
     let sex: String = r.try_get("sex")?;
+    let kin: Option<String> = r.try_get("next_of_kin_relationship")?;
+    let Json(identifiers): Json<Vec<medoffice_model::PatientIdentifier>> =
+        r.try_get("identifiers")?;
     Ok(Patient {
         id: r.try_get("id")?,
         mrn: r.try_get("mrn")?,
@@ -41,8 +47,18 @@ pub fn patient_from_row(r: &sqlx::postgres::PgRow) -> Result<Patient, sqlx::Erro
         phone: r.try_get("phone")?,
         email: r.try_get("email")?,
         address: r.try_get("address")?,
+        city: r.try_get("city")?,
+        state: r.try_get("state")?,
+        postal_code: r.try_get("postal_code")?,
+        country: r.try_get("country")?,
+        preferred_language: r.try_get("preferred_language")?,
+        interpreter_required: r.try_get("interpreter_required")?,
         emergency_contact_name: r.try_get("emergency_contact_name")?,
         emergency_contact_phone: r.try_get("emergency_contact_phone")?,
+        next_of_kin_name: r.try_get("next_of_kin_name")?,
+        next_of_kin_relationship: kin.as_deref().and_then(KinRelationship::parse),
+        next_of_kin_phone: r.try_get("next_of_kin_phone")?,
+        identifiers,
         allergies: r.try_get("allergies")?,
         notes: r.try_get("notes")?,
         first_seen_at: r.try_get("first_seen_at")?,
@@ -176,18 +192,25 @@ pub async fn merge_patient(
     .await?;
     // every allergy of both records stays, whatever was chosen or changed meanwhile: an
     // allergy lost in a merge is a patient harmed
-    let kept: Vec<String> = sqlx::query_scalar("SELECT allergies FROM patients WHERE id = $1")
-        .bind(m.into)
-        .fetch_one(&mut *conn)
-        .await?;
-    let all = union_allergies(&kept, &source.allergies);
-    if all != kept {
-        let current: i64 = sqlx::query_scalar("SELECT revision FROM patients WHERE id = $1")
+    // (and every identifier: both records' cards name the one person kept)
+    let (kept, Json(kept_ids), current): (Vec<String>, Json<Vec<PatientIdentifier>>, i64) =
+        sqlx::query_as("SELECT allergies, identifiers, revision FROM patients WHERE id = $1")
             .bind(m.into)
             .fetch_one(&mut *conn)
             .await?;
-        let mut f = Map::new();
+    let all = union_allergies(&kept, &source.allergies);
+    let all_ids = medoffice_model::union_identifiers(&kept_ids, &source.identifiers);
+    let mut f = Map::new();
+    if all != kept {
         f.insert("allergies".into(), Value::from(all));
+    }
+    if all_ids != kept_ids {
+        f.insert(
+            "identifiers".into(),
+            serde_json::to_value(all_ids).map_err(|e| AppError::Internal(e.into()))?,
+        );
+    }
+    if !f.is_empty() {
         update_patient(conn, actor, m.into, current, f).await?;
     }
     // the moved sets' flags follow the record kept's date of birth and sex
@@ -296,15 +319,32 @@ fn push_search_conditions(
                 qb.push_bind(format!("{d}%"));
                 qb.push(" OR regexp_replace(coalesce(phone, ''), '\\D', '', 'g') LIKE ");
                 qb.push_bind(format!("%{d}%"));
+                push_identifier_match(qb, tenant_id, d);
                 qb.push(")");
             }
             SearchTerm::Mrn(m) => {
-                qb.push(" AND upper(mrn) = upper(");
+                qb.push(" AND (upper(mrn) = upper(");
                 qb.push_bind(m.clone());
+                qb.push(")");
+                push_identifier_match(qb, tenant_id, m);
                 qb.push(")");
             }
         }
     }
+}
+
+/// `OR` the patient holds an identifier whose key is `typed`'s (migration 0018): an index
+/// condition on `(tenant_id, key)`, as a name word is.
+fn push_identifier_match(qb: &mut QueryBuilder<sqlx::Postgres>, tenant_id: Uuid, typed: &str) {
+    let key = medoffice_model::identifier_key(typed);
+    if key.is_empty() {
+        return;
+    }
+    qb.push(" OR id IN (SELECT patient_id FROM patient_identifier_keys WHERE tenant_id = ");
+    qb.push_bind(tenant_id);
+    qb.push(" AND key = ");
+    qb.push_bind(key);
+    qb.push(")");
 }
 
 /// How a name prefix stands in `patient_words`: its entries and the patients they are, both
@@ -400,7 +440,18 @@ pub async fn search_patients(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Patient>, i64, bool)> {
-    let terms = parse_query(q);
+    // a slashed or dashed date reads in the clinic's order (3/4/1990: March 4 in a US clinic);
+    // the order is read only then, so a name or MRN search pays nothing for it
+    let order = if q.contains(['/', '-']) {
+        let order: String = sqlx::query_scalar("SELECT date_order FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_one(&mut *conn)
+            .await?;
+        DateOrder::parse(&order).unwrap_or_default()
+    } else {
+        DateOrder::default()
+    };
+    let terms = parse_query_in(q, order);
     // how many the first name term matches: the total of a one-word search, and which way
     // to find the page
     let first_name = terms.iter().find_map(|t| match t {
@@ -473,8 +524,18 @@ fn same_registration(new: &NewPatient, p: &Patient) -> bool {
         && new.phone == p.phone
         && new.email == p.email
         && new.address == p.address
+        && new.city == p.city
+        && new.state == p.state
+        && new.postal_code == p.postal_code
+        && new.country == p.country
+        && new.preferred_language == p.preferred_language
+        && new.interpreter_required.unwrap_or(false) == p.interpreter_required
         && new.emergency_contact_name == p.emergency_contact_name
         && new.emergency_contact_phone == p.emergency_contact_phone
+        && new.next_of_kin_name == p.next_of_kin_name
+        && new.next_of_kin_relationship == p.next_of_kin_relationship
+        && new.next_of_kin_phone == p.next_of_kin_phone
+        && new.identifiers.clone().unwrap_or_default() == p.identifiers
         && new.allergies.clone().unwrap_or_default() == p.allergies
         && new.notes == p.notes
         && new.first_seen_at.is_none_or(|d| Some(d) == p.first_seen_at)
@@ -552,8 +613,10 @@ pub async fn insert_patient(
     let row = sqlx::query(concat!(
         "INSERT INTO patients (id, tenant_id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, \
          emergency_contact_name, emergency_contact_phone, allergies, notes, first_seen_at, search_name, source_id, \
-         created_by, updated_by) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18) RETURNING ",
+         created_by, updated_by, city, state, postal_code, country, preferred_language, interpreter_required, \
+         next_of_kin_name, next_of_kin_relationship, next_of_kin_phone, identifiers) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, \
+         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING ",
         patient_cols!()
     ))
     .bind(id)
@@ -574,6 +637,16 @@ pub async fn insert_patient(
     .bind(search_name(&p.given_name, &p.family_name))
     .bind(source_id)
     .bind(by)
+    .bind(&p.city)
+    .bind(&p.state)
+    .bind(&p.postal_code)
+    .bind(&p.country)
+    .bind(&p.preferred_language)
+    .bind(p.interpreter_required.unwrap_or(false))
+    .bind(&p.next_of_kin_name)
+    .bind(p.next_of_kin_relationship.map(|k| k.as_str()))
+    .bind(&p.next_of_kin_phone)
+    .bind(Json(p.identifiers.clone().unwrap_or_default()))
     .fetch_one(conn)
     .await?;
     patient_from_row(&row)
@@ -627,36 +700,32 @@ pub async fn update_patient(
         &mut p.phone,
         &mut p.email,
         &mut p.address,
+        &mut p.city,
+        &mut p.state,
+        &mut p.postal_code,
+        &mut p.country,
+        &mut p.preferred_language,
         &mut p.emergency_contact_name,
         &mut p.emergency_contact_phone,
+        &mut p.next_of_kin_name,
+        &mut p.next_of_kin_phone,
         &mut p.notes,
     ] {
         *f = medoffice_model::clean_optional(f);
     }
+    p.identifiers = medoffice_model::clean_identifiers(std::mem::take(&mut p.identifiers));
     let today = clinic_today(conn).await?;
     let mut e = FieldErrors::new();
-    medoffice_model::validate_demographics(
-        &Demographics {
-            given_name: &p.given_name,
-            family_name: &p.family_name,
-            date_of_birth: p.date_of_birth,
-            phone: p.phone.as_deref(),
-            email: p.email.as_deref(),
-            emergency_contact_phone: p.emergency_contact_phone.as_deref(),
-            address: p.address.as_deref(),
-            emergency_contact_name: p.emergency_contact_name.as_deref(),
-            notes: p.notes.as_deref(),
-            allergies: &p.allergies,
-        },
-        today,
-        &mut e,
-    );
+    medoffice_model::validate_demographics(&p.demographics(), today, &mut e);
     e.into_result().map_err(AppError::Validation)?;
     let new_revs = &merged.field_revisions;
     let row = sqlx::query(concat!(
         "UPDATE patients SET given_name = $2, family_name = $3, date_of_birth = $4, sex = $5, phone = $6, email = $7, \
          address = $8, emergency_contact_name = $9, emergency_contact_phone = $10, allergies = $11, notes = $12, \
-         first_seen_at = $13, search_name = $14, field_revisions = $15, updated_by = $16 WHERE id = $1 RETURNING ",
+         first_seen_at = $13, search_name = $14, field_revisions = $15, updated_by = $16, city = $17, state = $18, \
+         postal_code = $19, country = $20, preferred_language = $21, interpreter_required = $22, \
+         next_of_kin_name = $23, next_of_kin_relationship = $24, next_of_kin_phone = $25, identifiers = $26 \
+         WHERE id = $1 RETURNING ",
         patient_cols!()
     ))
     .bind(id)
@@ -675,6 +744,16 @@ pub async fn update_patient(
     .bind(search_name(&p.given_name, &p.family_name))
     .bind(Json(new_revs))
     .bind(actor.user_id)
+    .bind(&p.city)
+    .bind(&p.state)
+    .bind(&p.postal_code)
+    .bind(&p.country)
+    .bind(&p.preferred_language)
+    .bind(p.interpreter_required)
+    .bind(&p.next_of_kin_name)
+    .bind(p.next_of_kin_relationship.map(|k| k.as_str()))
+    .bind(&p.next_of_kin_phone)
+    .bind(Json(&p.identifiers))
     .fetch_one(&mut *conn)
     .await?;
     // children's bands depend on age and sex: a corrected date of birth or sex re-flags the sets
