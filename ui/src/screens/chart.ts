@@ -343,16 +343,17 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
     const demo: [string, string | null][] = [
       ["Phone", p.phone],
       ["E-mail", p.email],
-      ["Address", address.length > 0 ? address.join("\n") : null],
+      ["Address", address.length > 0 ? address.join(", ") : null],
       ["Language", p.preferred_language ? `${languageName(p.preferred_language)}${p.interpreter_required ? " · interpreter needed" : ""}` : p.interpreter_required ? "Interpreter needed" : null],
       ["Emergency", [p.emergency_contact_name, p.emergency_contact_phone].filter(Boolean).join(" · ") || null],
       [
         "Next of kin",
         p.next_of_kin_name ? [p.next_of_kin_name + (p.next_of_kin_relationship ? ` (${KIN_LABEL[p.next_of_kin_relationship].toLowerCase()})` : ""), p.next_of_kin_phone].filter(Boolean).join(" · ") : null,
       ],
-      ["Identifiers", p.identifiers.length > 0 ? p.identifiers.map(identifierText).join("\n") : null],
       ["First seen", p.first_seen_at ? showDate(p.first_seen_at) : null],
       ["Notes", p.notes],
+      // last, across the panel: the numbers are long
+      ["Identifiers", p.identifiers.length > 0 ? p.identifiers.map(identifierText).join(" · ") : null],
     ];
     replace(
       body,
@@ -398,7 +399,7 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
           h(
             "dl",
             { class: "demo", "data-testid": "demographics" },
-            ...demo.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: v ? "" : "muted", "data-testid": `demo-${k.toLowerCase().replace(/ /g, "-")}` }, v ?? "—")]),
+            ...demo.flatMap(([k, v]) => [h("dt", null, k), h("dd", { class: `${v ? "" : "muted"} ${k === "Identifiers" ? "demo-wide" : ""}`.trim(), "data-testid": `demo-${k.toLowerCase().replace(/ /g, "-")}` }, v ?? "—")]),
           ),
         ),
         h(

@@ -105,7 +105,12 @@ export function identifierEditor(prefix: string, json: string): Field<HTMLInputE
   const setError = (messages: string[] | string | null | undefined) => {
     const msgs = messages === null || messages === undefined ? [] : Array.isArray(messages) ? messages : [messages];
     error.textContent = msgs.map((m) => `Identifier ${m}`).join(". ");
-    wrap.classList.toggle("invalid", msgs.length > 0);
+    // the rows named ("number 2: …") are marked; a message about the whole list marks none
+    const named = new Set(msgs.map((m) => /^number (\d+)/.exec(m)?.[1]).filter(Boolean).map(Number));
+    list.querySelectorAll<HTMLElement>(".identifier-row").forEach((r, i) => {
+      r.classList.toggle("invalid", named.has(i + 1));
+      r.querySelectorAll("input, select").forEach((c) => (named.has(i + 1) ? c.setAttribute("aria-invalid", "true") : c.removeAttribute("aria-invalid")));
+    });
   };
   return { name: "identifiers", wrap, control: store, error, setError };
 }

@@ -1,0 +1,113 @@
+"""What a front desk records beyond the name, in the real app (issue 16).
+
+A receptionist registers Lucía Ferreira: a structured address, Spanish with an interpreter needed,
+her husband as next of kin, her social security number and her insurance card. The insurance
+number without its insurer is refused under the identifiers, naming the row, and nothing typed is
+lost; with the insurer it saves. The chart shows all of it and the banner says an interpreter is
+needed; the search finds her by the number on her insurance card, typed without its dashes; an
+edit that removes the social security number stops that number finding her."""
+
+from selenium.webdriver.common.keys import Keys
+from selenium.webdriver.support import expected_conditions as EC
+from selenium.webdriver.support.ui import Select
+
+from test_desktop import only_row_is, press, rows, shot, sign_in, step, tid, wait
+
+
+def type_in(d, testid, text, index=0):
+    el = d.find_elements(*tid(testid))[index]
+    el.clear()
+    el.send_keys(text)
+
+
+def search_for(d, q, understood):
+    """Searches for `q` and waits until the box says it read it as `understood`."""
+    press(d, tid("nav-patients"))
+    box = d.find_element(*tid("patient-search"))
+    box.clear()
+    box.send_keys(q)
+    wait(d).until(lambda x: x.find_element(*tid("search-understood")).text == f"Looking for {understood}")
+
+
+def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, screenshot_dir):
+    d = workstation("demographics").driver
+    sign_in(d, "reception")
+    press(d, tid("btn-register-patient"))
+    wait(d).until(EC.visibility_of_element_located(tid("reg-form")))
+    for testid, value in (
+        ("reg-given_name", "Lucía"),
+        ("reg-family_name", "Ferreira"),
+        ("reg-date_of_birth", "1979-11-23"),
+        ("reg-phone", "+1 617 555 0144"),
+        ("reg-city", "Boston"),
+        ("reg-state", "MA"),
+        ("reg-postal_code", "02127"),
+        ("reg-country", "US"),
+        ("reg-next_of_kin_name", "Mateo Ferreira"),
+        ("reg-next_of_kin_phone", "+1 617 555 0145"),
+    ):
+        type_in(d, testid, value)
+    # two lines of a street address (WebKit's driver types no line break into a textarea)
+    d.execute_script(
+        "arguments[0].value = '48 Dorchester Ave\\nApt 2'; arguments[0].dispatchEvent(new Event('input', {bubbles: true}));",
+        d.find_element(*tid("reg-address")))
+    Select(d.find_element(*tid("reg-sex"))).select_by_value("female")
+    Select(d.find_element(*tid("reg-preferred_language"))).select_by_value("es")
+    press(d, tid("reg-interpreter_required"))
+    Select(d.find_element(*tid("reg-next_of_kin_relationship"))).select_by_value("spouse")
+    press(d, tid("reg-identifier-add"))
+    Select(d.find_elements(*tid("reg-identifier-kind"))[0]).select_by_value("social_security")
+    type_in(d, "reg-identifier-value", "999-31-4477", 0)
+    press(d, tid("reg-identifier-add"))
+    assert Select(d.find_elements(*tid("reg-identifier-kind"))[1]).first_selected_option.get_attribute("value") == "insurance_member"
+    type_in(d, "reg-identifier-value", "MBX-7781-22", 1)
+
+    # the insurance number without its insurer: refused where it is, nothing typed is lost
+    press(d, tid("reg-save"))
+    error = wait(d).until(lambda x: x.find_element(*tid("reg-identifiers-error")).text)
+    assert "number 2: an insurance member number needs the insurer" in error, error
+    # the row named is marked, the other is not
+    marked = [r.get_attribute("class") for r in d.find_elements(*tid("reg-identifier-row"))]
+    assert ["invalid" in c for c in marked] == [False, True], marked
+    assert d.find_elements(*tid("reg-identifier-value"))[1].get_attribute("value") == "MBX-7781-22"
+    assert d.find_element(*tid("reg-city")).get_attribute("value") == "Boston"
+    step("insurer asked for")
+    type_in(d, "reg-identifier-system", "Blue Cross Blue Shield of Massachusetts", 1)
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", d.find_element(*tid("reg-identifier-add")))
+    shot(d, screenshot_dir, "register-demographics")
+    press(d, tid("reg-save"))
+    wait(d).until(EC.visibility_of_element_located(tid("chart")))
+    wait(d).until(lambda x: x.find_element(*tid("chart-mrn")).text.split()[-1].isdigit())
+    step("registered")
+
+    # the chart: all of it, and the interpreter in the banner
+    assert d.find_element(*tid("chart-interpreter")).text == "Interpreter: Spanish"
+    demo = {k: d.find_element(*tid(f"demo-{k}")).text for k in ("address", "language", "next-of-kin", "identifiers")}
+    assert demo["address"] == "48 Dorchester Ave, Apt 2, Boston, MA 02127, US", demo
+    assert demo["language"] == "Spanish · interpreter needed", demo
+    assert demo["next-of-kin"] == "Mateo Ferreira (spouse) · +1 617 555 0145", demo
+    assert demo["identifiers"].split(" · ") == [
+        "Social security number 999-31-4477",
+        "Insurance member number MBX-7781-22 (Blue Cross Blue Shield of Massachusetts)",
+    ], demo
+    shot(d, screenshot_dir, "chart-demographics")
+
+    # found by the insurance card's number, typed without its dashes
+    search_for(d, "MBX778122", "MRN or identifier MBX778122")
+    wait(d).until(lambda x: only_row_is(x, "Ferreira, Lucía"))
+    d.find_element(*tid("patient-search")).send_keys(Keys.ENTER)
+    wait(d).until(EC.visibility_of_element_located(tid("chart")))
+
+    # an edit removes the social security number: that number no longer finds her
+    press(d, tid("btn-edit-patient"))
+    wait(d).until(EC.visibility_of_element_located(tid("edit-identifier-remove")))
+    press(d, tid("edit-identifier-remove"))
+    wait(d).until(lambda x: len(x.find_elements(*tid("edit-identifier-row"))) == 1)
+    press(d, tid("edit-save"))
+    wait(d).until(EC.visibility_of_element_located(tid("chart")))
+    wait(d).until(lambda x: "999-31-4477" not in x.find_element(*tid("demo-identifiers")).text)
+    search_for(d, "999-31-4477", "MRN, phone or identifier with 999314477")
+    wait(d).until(lambda x: not rows(x, "patient-row"))
+    search_for(d, "MBX-7781-22", "MRN or identifier MBX-7781-22")
+    wait(d).until(lambda x: only_row_is(x, "Ferreira, Lucía"))
+    step("edited, searched")
