@@ -99,7 +99,7 @@ mod tests {
             parse: fn(&str) -> Option<T>,
         ) {
             for &v in all {
-                assert_eq!(serde_json::to_value(v).unwrap(), name(v));
+                assert_eq!(serde_json::to_value(v).expect("serialises"), name(v));
                 assert_eq!(parse(name(v)), Some(v));
             }
             assert_eq!(parse("nonsense"), None);
