@@ -34,6 +34,16 @@ ALTER TABLE patient_identifier_keys ENABLE ROW LEVEL SECURITY;
 CREATE POLICY tenant_isolation ON patient_identifier_keys
     USING (tenant_id = nullif(current_setting('app.tenant_id', true), '')::uuid);
 GRANT SELECT, INSERT, DELETE ON patient_identifier_keys TO medoffice_app;
+-- bound for the owner too, as every tenant table is (migration 0013)
+ALTER TABLE patient_identifier_keys FORCE ROW LEVEL SECURITY;
+DO $$
+BEGIN
+    EXECUTE format(
+        'CREATE POLICY owner_all_tenants ON patient_identifier_keys TO %I '
+        'USING (current_setting(''app.all_tenants'', true) = ''on'') '
+        'WITH CHECK (current_setting(''app.all_tenants'', true) = ''on'')',
+        (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'patients'));
+END $$;
 
 CREATE FUNCTION medoffice_patient_identifier_keys() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
