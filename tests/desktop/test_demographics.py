@@ -16,6 +16,8 @@ from test_desktop import only_row_is, press, rows, shot, sign_in, step, tid, wai
 
 def type_in(d, testid, text, index=0):
     el = d.find_elements(*tid(testid))[index]
+    # the form is longer than the window: WebKit's driver types only into what is in view
+    d.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
     el.clear()
     el.send_keys(text)
 

@@ -164,6 +164,8 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     }
     for field, value in values.items():
         el = front.find_element(*tid(field))
+        # the form is longer than the window: WebKit's driver types only into what is in view
+        front.execute_script("arguments[0].scrollIntoView({block: 'center'});", el)
         el.clear()
         el.send_keys(value)
     Select(front.find_element(*tid("reg-sex"))).select_by_value("female")
