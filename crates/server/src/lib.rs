@@ -14,6 +14,7 @@ pub mod config;
 pub mod db;
 pub mod error;
 pub mod feed;
+pub mod fhir_api;
 pub mod health;
 pub mod hub;
 pub mod import;
@@ -267,6 +268,7 @@ pub fn app(state: AppState, limiter: Arc<ratelimit::Config>) -> Router {
         .route("/api/v1/audit/export", get(audit_log::export))
         .route("/api/v1/audit/access", post(audit_log::report_access))
         .route("/metrics", get(metrics::scrape))
+        .nest("/fhir/r4", fhir_api::router())
         // every route above, counted and timed by its template
         .route_layer(axum::middleware::from_fn_with_state(
             state.metrics.clone(),

@@ -305,7 +305,10 @@ async fn json_error_bodies(req: Request, next: Next) -> Response {
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
+        // the FHIR routes answer errors as OperationOutcomes, JSON of their own media type
+        .is_some_and(|v| {
+            v.starts_with("application/json") || v.starts_with("application/fhir+json")
+        });
     if is_json {
         return res;
     }
