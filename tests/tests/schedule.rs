@@ -425,8 +425,24 @@ async fn the_check_in_time_is_the_desks_kept_through_sync_clamped_and_seen_every
         .map_err(err)?
         .record
         .id;
-    // four bookings a little later today (check-ins are made up to 24 h before the start)
-    let start = Utc::now() + chrono::Duration::hours(2);
+    // four bookings a little later on one clinic day (check-ins are made up to 24 h before the
+    // start): two hours from now, or, when the four would run past midnight in New York (run
+    // after 21:15 there), 09:00 the next morning, still within the 24 hours
+    let soon = Utc::now() + chrono::Duration::hours(2);
+    let start = if (soon + chrono::Duration::minutes(60))
+        .with_timezone(&New_York)
+        .date_naive()
+        == soon.with_timezone(&New_York).date_naive()
+    {
+        soon
+    } else {
+        let next = soon.with_timezone(&New_York).date_naive() + chrono::Duration::days(1);
+        New_York
+            .from_local_datetime(&next.and_hms_opt(9, 0, 0).expect("09:00"))
+            .earliest()
+            .expect("09:00 exists in New York")
+            .with_timezone(&Utc)
+    };
     let mut ids = Vec::new();
     for i in 0..4 {
         ids.push(
