@@ -18,6 +18,7 @@ pub mod fhir_api;
 pub mod health;
 pub mod hub;
 pub mod import;
+pub mod import_fhir;
 pub mod legacy;
 pub mod lockout;
 pub mod metrics;

@@ -102,6 +102,22 @@ enum Command {
         #[arg(long)]
         json: bool,
     },
+    /// Import FHIR R4 JSON (Bundles or single resources; a file, or every *.json of a folder):
+    /// patients, vital-sign Observations and Encounters as past visits. Prints every resource
+    /// and value not taken, by reason. Re-running adds nothing.
+    ImportFhir {
+        /// Clinic code.
+        #[arg(long)]
+        tenant: String,
+        /// A FHIR JSON file, or a folder of them.
+        path: PathBuf,
+        /// Username to attribute the import to (an admin of the clinic).
+        #[arg(long, default_value = "admin")]
+        as_user: String,
+        /// Print the report as JSON.
+        #[arg(long)]
+        json: bool,
+    },
     /// Import the old single-seat application's SQLite file (table `patients`) into a clinic
     /// and print every row it did not take and every value it left out. Re-running adds nothing.
     ImportLegacy {
@@ -300,6 +316,31 @@ async fn main() -> anyhow::Result<()> {
             } else {
                 let bars = medoffice_server::progress::TerminalBars::default();
                 import::import_synthea_with(&pool, tenant_id, importer, &dir, &bars).await?
+            };
+            if json {
+                println!("{}", serde_json::to_string_pretty(&report)?);
+            } else {
+                print!("{}", report.summary());
+            }
+        }
+        Command::ImportFhir {
+            tenant,
+            path,
+            as_user,
+            json,
+        } => {
+            let pool = db::connect(&url, 2).await?;
+            let tenant_id = tenant_id(&pool, &tenant).await?;
+            let importer = user_id(&pool, tenant_id, &as_user).await?;
+            let report = if json {
+                medoffice_server::import_fhir::import_fhir(&pool, tenant_id, importer, &path)
+                    .await?
+            } else {
+                let bars = medoffice_server::progress::TerminalBars::default();
+                medoffice_server::import_fhir::import_fhir_with(
+                    &pool, tenant_id, importer, &path, &bars,
+                )
+                .await?
             };
             if json {
                 println!("{}", serde_json::to_string_pretty(&report)?);
