@@ -65,7 +65,8 @@ def open_tanabe(d):
     search.clear()
     search.send_keys("tanabe")
     wait(d).until(lambda x: only_row_is(x, "Tanabe, Aiko"))
-    row_text = d.find_element(*tid("patient-row")).text
+    # read in the page: the list re-renders as the feed arrives, so a held row can go stale
+    row_text = d.execute_script("return document.querySelector('[data-testid=patient-row]').innerText")
     search.send_keys(Keys.ENTER)
     wait(d).until(EC.visibility_of_element_located(tid("vitals-history")))
     return row_text

@@ -67,14 +67,18 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     # the insurance number without its insurer: refused where it is, nothing typed is lost
     press(d, tid("reg-save"))
     error = wait(d).until(lambda x: x.find_element(*tid("reg-identifiers-error")).text)
-    assert "number 2: an insurance member number needs the insurer" in error, error
-    # the row named is marked, the other is not
+    assert "Row 2: an insurance member number needs the insurer" in error, error
+    # the row named is marked, and in it the box to fill; the other row is not
     marked = [r.get_attribute("class") for r in d.find_elements(*tid("reg-identifier-row"))]
     assert ["invalid" in c for c in marked] == [False, True], marked
+    assert d.find_elements(*tid("reg-identifier-system"))[1].get_attribute("aria-invalid") == "true"
+    assert d.find_elements(*tid("reg-identifier-value"))[1].get_attribute("aria-invalid") is None
     assert d.find_elements(*tid("reg-identifier-value"))[1].get_attribute("value") == "MBX-7781-22"
     assert d.find_element(*tid("reg-city")).get_attribute("value") == "Boston"
     step("insurer asked for")
     type_in(d, "reg-identifier-system", "Blue Cross Blue Shield of Massachusetts", 1)
+    # corrected: unmarked as it is typed
+    wait(d).until(lambda x: not x.find_element(*tid("reg-identifiers-error")).text)
     d.execute_script("arguments[0].scrollIntoView({block: 'center'});", d.find_element(*tid("reg-identifier-add")))
     shot(d, screenshot_dir, "register-demographics")
     press(d, tid("reg-save"))
@@ -88,8 +92,9 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     assert demo["address"] == "48 Dorchester Ave, Apt 2, Boston, MA 02127, US", demo
     assert demo["language"] == "Spanish · interpreter needed", demo
     assert demo["next-of-kin"] == "Mateo Ferreira (spouse) · +1 617 555 0145", demo
+    # the social security number shows its last four digits only
     assert demo["identifiers"].split(" · ") == [
-        "Social security number 999-31-4477",
+        "Social security number •••-••-4477",
         "Insurance member number MBX-7781-22 (Blue Cross Blue Shield of Massachusetts)",
     ], demo
     shot(d, screenshot_dir, "chart-demographics")
@@ -107,7 +112,7 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     wait(d).until(lambda x: len(x.find_elements(*tid("edit-identifier-row"))) == 1)
     press(d, tid("edit-save"))
     wait(d).until(EC.visibility_of_element_located(tid("chart")))
-    wait(d).until(lambda x: "999-31-4477" not in x.find_element(*tid("demo-identifiers")).text)
+    wait(d).until(lambda x: "4477" not in x.find_element(*tid("demo-identifiers")).text)
     search_for(d, "999-31-4477", "MRN, phone or identifier with 999314477")
     wait(d).until(lambda x: not rows(x, "patient-row"))
     search_for(d, "MBX-7781-22", "MRN or identifier MBX-7781-22")

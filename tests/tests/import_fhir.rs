@@ -148,6 +148,35 @@ async fn the_specifications_examples_are_taken_or_reported_and_not_twice() -> an
     assert_eq!(by_field("height_cm"), [json!(169.9)], "66.9 in");
     assert_eq!(by_field("systolic_mmhg"), [json!(107)]);
 
+    // another system's "Patient/example", another person: reported, not merged into Peter
+    let other = tempfile::tempdir()?;
+    let file = other.path().join("other.json");
+    std::fs::write(
+        &file,
+        serde_json::to_vec(
+            &json!({"resourceType": "Patient", "id": "example", "gender": "female",
+            "name": [{"family": "Okafor", "given": ["Ada"]}], "birthDate": "1990-01-01"}),
+        )?,
+    )?;
+    let clash = import(
+        &sys,
+        &[
+            "import-fhir",
+            "--tenant",
+            "examples",
+            file.to_str().unwrap(),
+        ],
+    )?;
+    assert_eq!(clash["patients_imported"], 0, "{clash:#}");
+    assert!(
+        clash["not_imported"]
+            .as_object()
+            .unwrap()
+            .keys()
+            .any(|k| k.contains("was imported before as another person")),
+        "{clash:#}"
+    );
+
     // again: nothing new
     let again = import(&sys, &["import-fhir", "--tenant", "examples", dir])?;
     assert_eq!(

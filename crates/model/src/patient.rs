@@ -393,7 +393,7 @@ pub struct NewPatient {
     #[serde(default)]
     #[ts(optional)]
     pub next_of_kin_phone: Option<String>,
-    /// Identifiers besides the MRN, at most 10.
+    /// Identifiers besides the MRN, at most 20.
     #[serde(default)]
     #[ts(optional)]
     pub identifiers: Option<Vec<PatientIdentifier>>,
@@ -685,8 +685,9 @@ pub fn validate_demographics(d: &Demographics<'_>, today: NaiveDate, e: &mut Fie
             "is required with a relationship or phone",
         );
     }
-    if d.identifiers.len() > 10 {
-        e.add("identifiers", "at most 10 identifiers");
+    // room for both records' numbers after a merge, which keeps every one of them
+    if d.identifiers.len() > 20 {
+        e.add("identifiers", "at most 20 identifiers");
     }
     for (i, id) in d.identifiers.iter().enumerate() {
         let n = i + 1;

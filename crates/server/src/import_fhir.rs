@@ -11,7 +11,8 @@
 //! - `Encounter` → a completed visit with its practitioner (an inactive staff entry by name).
 //!
 //! Everything else, and every value not taken, is counted by reason in the report. Rows carry a
-//! `source_id` (`fhir:patient:{id}`, …), so running it again adds nothing.
+//! `source_id` (the Bundle's `urn:uuid:` fullUrl, or the id within `meta.source`), so running
+//! it again adds nothing; a key met again for another person is reported, never merged.
 
 use std::collections::{BTreeMap, HashMap};
 use std::path::{Path, PathBuf};
@@ -154,10 +155,7 @@ fn codes_of<'a>(concept: &'a Value, system: Option<&str>) -> Vec<&'a str> {
         .unwrap_or_default()
 }
 
-const V2_0203: &str = "http://terminology.hl7.org/CodeSystem/v2-0203";
-const LOINC: &str = "http://loinc.org";
-const INTERPRETER_REQUIRED: &str =
-    "http://hl7.org/fhir/StructureDefinition/patient-interpreterRequired";
+use crate::fhir_api::resources::{INTERPRETER_REQUIRED, LOINC, V2_0203};
 
 /// A FHIR Patient as a registration, with what was left out.
 fn new_patient(r: &Value, skipped: &mut Vec<String>) -> Result<NewPatient, String> {
@@ -323,15 +321,12 @@ fn new_patient(r: &Value, skipped: &mut Vec<String>) -> Result<NewPatient, Strin
 /// FHIR's own examples have it) as the start of that day in the clinic's zone; a year or month
 /// alone is no instant.
 fn when(v: &Value, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
-    use chrono::TimeZone;
     let s = v.as_str()?;
     if let Ok(t) = DateTime::parse_from_rfc3339(s) {
         return Some(t.with_timezone(&Utc));
     }
     let d = NaiveDate::parse_from_str(s, "%Y-%m-%d").ok()?;
-    tz.from_local_datetime(&d.and_hms_opt(0, 0, 0)?)
-        .earliest()
-        .map(|t| t.with_timezone(&Utc))
+    crate::fhir_api::start_of_day(d, tz)
 }
 
 /// A quantity in the unit a field keeps: °F → °C, lb → kg, in → cm; `None` when the unit is
@@ -355,21 +350,28 @@ fn in_field_unit(field: &str, q: &Value) -> Option<f64> {
     })
 }
 
+/// Puts `value` into `field` unless the set holds one already (then false: the first stays).
 fn fill(m: &mut Measurements, field: &str, value: f64) -> bool {
+    fn put<T>(slot: &mut Option<T>, v: T) -> bool {
+        if slot.is_some() {
+            return false;
+        }
+        *slot = Some(v);
+        true
+    }
     let int = value.round() as i32;
-    let slot_taken = match field {
-        "systolic_mmhg" => m.systolic_mmhg.replace(int).is_some(),
-        "diastolic_mmhg" => m.diastolic_mmhg.replace(int).is_some(),
-        "heart_rate_bpm" => m.heart_rate_bpm.replace(int).is_some(),
-        "respiratory_rate_bpm" => m.respiratory_rate_bpm.replace(int).is_some(),
-        "temperature_c" => m.temperature_c.replace(value).is_some(),
-        "spo2_pct" => m.spo2_pct.replace(int).is_some(),
-        "weight_kg" => m.weight_kg.replace(value).is_some(),
-        "height_cm" => m.height_cm.replace(value).is_some(),
-        "pain_score" => m.pain_score.replace(int).is_some(),
+    match field {
+        "systolic_mmhg" => put(&mut m.systolic_mmhg, int),
+        "diastolic_mmhg" => put(&mut m.diastolic_mmhg, int),
+        "heart_rate_bpm" => put(&mut m.heart_rate_bpm, int),
+        "respiratory_rate_bpm" => put(&mut m.respiratory_rate_bpm, int),
+        "temperature_c" => put(&mut m.temperature_c, value),
+        "spo2_pct" => put(&mut m.spo2_pct, int),
+        "weight_kg" => put(&mut m.weight_kg, value),
+        "height_cm" => put(&mut m.height_cm, value),
+        "pain_score" => put(&mut m.pain_score, int),
         _ => false,
-    };
-    !slot_taken
+    }
 }
 
 /// Imports the FHIR JSON at `path` into the clinic `tenant_id`, attributed to `importer`.
@@ -442,16 +444,38 @@ pub async fn import_fhir_with(
                 continue;
             }
         };
+        // a value the clinic's rules refuse (an odd language tag, an over-long number) is left
+        // out and reported, not the whole patient with every set and visit of theirs
+        let mut new = new;
+        if let Err(e) = new.validate(today) {
+            for (field, msgs) in &e.0 {
+                if drop_optional(&mut new, field) {
+                    skipped.push(format!("Patient: {field} left out ({})", msgs.join("; ")));
+                }
+            }
+        }
         if let Err(e) = new.validate(today) {
             report.skip(format!("Patient: refused by validation ({e})"));
             continue;
         }
-        let source = format!(
-            "fhir:patient:{}",
-            r["id"].as_str().or(f.full_url.as_deref()).unwrap_or("?")
-        );
+        let Some(source) = source_key("patient", r, f.full_url.as_deref()) else {
+            report.skip("Patient: no id and no fullUrl to know it again by");
+            continue;
+        };
         let id = match imported_id(&mut tx, Imported::Patient, &source).await? {
             Some(id) => {
+                // the same key for another person (two systems' "Patient/1"): not merged into them
+                let (family, born_on): (String, NaiveDate) =
+                    sqlx::query_as("SELECT family_name, date_of_birth FROM patients WHERE id = $1")
+                        .bind(id)
+                        .fetch_one(&mut *tx)
+                        .await?;
+                if !family.eq_ignore_ascii_case(&new.family_name) || born_on != new.date_of_birth {
+                    report.skip(format!(
+                        "Patient: {source} was imported before as another person (give meta.source to tell the systems apart)"
+                    ));
+                    continue;
+                }
                 report.patients_already_present += 1;
                 id
             }
@@ -639,6 +663,23 @@ pub async fn import_fhir_with(
             report.skip("Encounter: no period start");
             continue;
         };
+        let Some(source) = source_key("encounter", r, f.full_url.as_deref()) else {
+            report.skip("Encounter: no id and no fullUrl to know it again by");
+            continue;
+        };
+        // only visits that happened (or are planned) become bookings
+        let status = match r["status"].as_str() {
+            Some("finished") | None if start < Utc::now() => AppointmentStatus::Completed,
+            Some("cancelled") => AppointmentStatus::Cancelled,
+            Some("planned") if start >= Utc::now() => AppointmentStatus::Scheduled,
+            Some(other) => {
+                report.skip(format!(
+                    "Encounter: status {other} (finished, cancelled and future planned visits are taken)"
+                ));
+                continue;
+            }
+            None => AppointmentStatus::Scheduled,
+        };
         let who = r["participant"]
             .as_array()
             .into_iter()
@@ -654,7 +695,7 @@ pub async fn import_fhir_with(
         let provider = match practitioners.get(&who) {
             Some(id) => *id,
             None => {
-                let username = format!("fhir-{}", &blake_hex(&who)[..10]);
+                let username = format!("fhir-{}", &sha256_hex(&who)[..10]);
                 let existing: Option<Uuid> =
                     sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
                         .bind(&username)
@@ -691,10 +732,6 @@ pub async fn import_fhir_with(
                 id
             }
         };
-        let source = format!(
-            "fhir:encounter:{}",
-            r["id"].as_str().or(f.full_url.as_deref()).unwrap_or("?")
-        );
         if imported_id(&mut tx, Imported::Appointment, &source)
             .await?
             .is_some()
@@ -738,11 +775,6 @@ pub async fn import_fhir_with(
             series_id: None,
             visit_type_id: None,
         };
-        let status = if start < Utc::now() {
-            AppointmentStatus::Completed
-        } else {
-            AppointmentStatus::Scheduled
-        };
         appointments::insert_appointment(
             &mut tx,
             tenant_id,
@@ -777,8 +809,49 @@ pub async fn import_fhir_with(
     Ok(report)
 }
 
+/// The key an imported resource is known again by: its Bundle `fullUrl` when that is a
+/// `urn:uuid:` (unique by construction), else its id, within `meta.source` when the exporter
+/// names itself. `None` when it has neither id nor fullUrl.
+fn source_key(kind: &str, r: &Value, full_url: Option<&str>) -> Option<String> {
+    if let Some(u) = full_url.filter(|u| u.starts_with("urn:uuid:")) {
+        return Some(format!("fhir:{kind}:{u}"));
+    }
+    let id = text(&r["id"])?;
+    Some(match text(&r["meta"]["source"]) {
+        Some(system) => format!("fhir:{kind}:{system}|{id}"),
+        None => format!("fhir:{kind}:{id}"),
+    })
+}
+
+/// Clears an optional field of a registration (true when `field` is one).
+fn drop_optional(p: &mut NewPatient, field: &str) -> bool {
+    match field {
+        "phone" => p.phone = None,
+        "email" => p.email = None,
+        "address" => p.address = None,
+        "city" => p.city = None,
+        "state" => p.state = None,
+        "postal_code" => p.postal_code = None,
+        "country" => p.country = None,
+        "preferred_language" => p.preferred_language = None,
+        "emergency_contact_name" | "emergency_contact_phone" => {
+            p.emergency_contact_name = None;
+            p.emergency_contact_phone = None;
+        }
+        "next_of_kin_name" | "next_of_kin_phone" => {
+            p.next_of_kin_name = None;
+            p.next_of_kin_relationship = None;
+            p.next_of_kin_phone = None;
+        }
+        "identifiers" => p.identifiers = None,
+        "notes" => p.notes = None,
+        _ => return false,
+    }
+    true
+}
+
 /// A short stable name for a practitioner reference (a username must not hold its text).
-fn blake_hex(s: &str) -> String {
+fn sha256_hex(s: &str) -> String {
     use sha2::{Digest, Sha256};
     let d = Sha256::digest(s.as_bytes());
     d.iter().map(|b| format!("{b:02x}")).collect()
@@ -830,6 +903,14 @@ mod tests {
             &mut skipped
         )
         .is_err());
+    }
+
+    #[test]
+    fn a_second_reading_at_one_instant_leaves_the_first() {
+        let mut m = Measurements::default();
+        assert!(fill(&mut m, "heart_rate_bpm", 72.0));
+        assert!(!fill(&mut m, "heart_rate_bpm", 90.0));
+        assert_eq!(m.heart_rate_bpm, Some(72));
     }
 
     #[test]

@@ -85,7 +85,7 @@ next_of_kin_relationship?: KinRelationship,
  */
 next_of_kin_phone?: string, 
 /**
- * Identifiers besides the MRN, at most 10.
+ * Identifiers besides the MRN, at most 20.
  */
 identifiers?: Array<PatientIdentifier>, 
 /**

@@ -86,10 +86,15 @@ export function issuerName(system: string | null | undefined): string {
   return KNOWN_ISSUERS[system] ?? system;
 }
 
-/** "Social security number 999-17-5017 (United States)". */
+/**
+ * "Insurance member number XJH 100200 (Blue Cross MA)"; a social security number shows its last
+ * four digits only ("Social security number •••-••-5017"), as on anything read over a shoulder at
+ * a front desk; the patient's form shows it whole for checking against the card.
+ */
 export function identifierText(i: PatientIdentifier): string {
   const issuer = issuerName(i.system);
-  return `${IDENTIFIER_KIND_LABEL[i.kind]} ${i.value}${issuer ? ` (${issuer})` : ""}`;
+  const value = i.kind === "social_security" ? `•••-••-${i.value.replace(/[^0-9]/g, "").slice(-4)}` : i.value;
+  return `${IDENTIFIER_KIND_LABEL[i.kind]} ${value}${issuer ? ` (${issuer})` : ""}`;
 }
 
 /** The address as written on an envelope: street lines, "City, ST 01234", country. */

@@ -75,24 +75,25 @@ export function identifierRows(json: string): IdentifierRow[] {
 
 /**
  * Rows to the wire's identifiers with the model's checks (`validate_demographics`): blank rows
- * dropped, at most 10, each value with letters or digits and at most 64 characters, an insurer
+ * dropped, at most 20, each value with letters or digits and at most 64 characters, an insurer
  * for an insurance member number, no repeats. Errors name the row ("number 2: …").
  */
 export function buildIdentifiers(rows: readonly IdentifierRow[]): { ok: true; identifiers: PatientIdentifier[] } | { ok: false; errors: string[] } {
   const out: PatientIdentifier[] = [];
   const errors: string[] = [];
-  for (const r of rows) {
+  for (const [i, r] of rows.entries()) {
     const value = r.value.trim();
     const system = r.system.trim();
     if (!value) continue;
-    const n = out.length + 1;
+    // numbered as the rows stand on screen, blank ones counted, so the editor marks the right one
+    const n = i + 1;
     if (value.length > 64 || identifierKey(value) === "") errors.push(`number ${n}: the value must have letters or digits, at most 64 characters`);
     if (system.length > 200) errors.push(`number ${n}: the issuer must be at most 200 characters`);
     if (r.kind === "insurance_member" && !system) errors.push(`number ${n}: an insurance member number needs the insurer`);
     if (out.some((o) => o.kind === r.kind && (o.system ?? "") === system && identifierKey(o.value) === identifierKey(value))) errors.push(`number ${n} repeats an earlier one`);
     out.push({ kind: r.kind, system: system || null, value });
   }
-  if (out.length > 10) errors.push("at most 10 identifiers");
+  if (out.length > 20) errors.push("at most 20 identifiers");
   return errors.length > 0 ? { ok: false, errors } : { ok: true, identifiers: out };
 }
 

@@ -17,6 +17,7 @@ import type { AdministrativeSex } from "../bindings/AdministrativeSex";
 import type { AgeAt } from "../bindings/AgeAt";
 import type { VitalSigns } from "../bindings/VitalSigns";
 import { ageAt } from "./dates";
+import { showDate } from "./locale";
 import { parseIsoDate, utcToZoned, zonedToUtc } from "./tz";
 import { fromSi, roundTo, unitLabel, type UnitPrefs } from "./units";
 import { RULES } from "../bindings/rules";
@@ -369,7 +370,7 @@ export function trendChart(measure: TrendMeasure, vitals: readonly TrendInput[],
 function summarize(def: MeasureDef, measure: TrendMeasure, series: TrendSeries[], count: number, unit: string, o: TrendOptions): string {
   if (count === 0) return `No ${def.noun} recorded in this period.`;
   const flagWord = (f: TrendPoint["flag"]) => (f ? ` (${f})` : "");
-  const date = (t: number) => utcToZoned(t, o.timeZone).date;
+  const date = (t: number) => showDate(utcToZoned(t, o.timeZone).date);
   const sets = `${count} measurement${count === 1 ? "" : "s"} ${PERIOD_WORDS[o.period]}`;
   const range = (s: TrendSeries) => {
     const vs = s.points.map((p) => p.value);

@@ -74,7 +74,7 @@ export function clinicScreen(ctx: Ctx): Screen {
       id: "clinic-date-order",
       name: "date_order",
       label: "Dates",
-      hint: "How every date is shown and typed: in a month-first clinic 3/4/1990 is March 4, in a day-first one 3 April",
+      hint: "How every date is shown and typed: 3/4/1990 means March 4 when the month is first, 3 April when the day is first",
     });
     const hourCycle = field(select(HOUR_CYCLE_CHOICES, t.hour_cycle), { id: "clinic-hour-cycle", name: "hour_cycle", label: "Clock" });
     const weekStart = field(select(WEEK_START_CHOICES, t.week_start), { id: "clinic-week-start", name: "week_start", label: "Weeks start on", hint: "In the schedule's week view" });

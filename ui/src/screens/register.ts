@@ -13,7 +13,7 @@ import { duplicateKey, duplicateQuery, duplicatesAnnouncement, reasonText, type 
 import { SEX_LABEL, patientName } from "../lib/format";
 import { KIN_LABEL } from "../lib/format";
 import { COMMON_LANGUAGES, languageName } from "../lib/languages";
-import { KIN_RELATIONSHIPS, SEXES, buildNewPatient, identifierRows, type PatientFormValues } from "../lib/patientForm";
+import { KIN_RELATIONSHIPS, SEXES, buildNewPatient, type PatientFormValues } from "../lib/patientForm";
 import { identifierEditor } from "../ui/identifiers";
 import { datePattern, formatLongDate, showDate } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
@@ -164,7 +164,8 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     next_of_kin_name: kinName.control.value,
     next_of_kin_relationship: kinRel.control.value,
     next_of_kin_phone: kinPhone.control.value,
-    identifiers: JSON.stringify(identifierRows(identifiers.control.value).filter((r) => r.value.trim() || r.system.trim())),
+    // every row as it stands, blank ones too: errors name rows by their place on screen
+    identifiers: identifiers.control.value,
     allergies: allergies.control.value,
     notes: notes.control.value,
   });

@@ -15,7 +15,7 @@ import { KIND_LABEL, ROLE_LABEL, STATUS_LABEL } from "../lib/format";
 import { canBecome, durationError } from "../lib/workflow";
 import { minutesOfDay, openTimeOf, shiftWallClock, shownHours, timeOfMinutes, weekdayMon0 } from "../lib/slots";
 import { addDays, parseIsoDate, utcToZoned, zonedToUtc } from "../lib/tz";
-import { formatLongDate, formatTime, parseDate, parseTime, showDate, showTime, weekDates } from "../lib/locale";
+import { conventions, formatLongDate, formatTime, parseDate, parseTime, showDate, showTime, weekDates } from "../lib/locale";
 import type { Ctx, Screen } from "../ui/context";
 import { dateInput, field, select, textInput, timeInput } from "../ui/forms";
 import { openModal } from "../ui/modal";
@@ -26,6 +26,12 @@ import { freeTimeOffers, openSlotFinder } from "./slotFinder";
 
 /** Day or week; kept while the app runs. */
 let lastView: "day" | "week" = "day";
+
+/** The clinic's weekend: the last two days of its week (Saturday and Sunday where weeks start on Monday or Sunday; Friday and Saturday where they start on Saturday). */
+function isWeekend(date: string): boolean {
+  const mon0 = weekdayMon0(date);
+  return conventions().week_start === "saturday" ? mon0 === 4 || mon0 === 5 : mon0 >= 5;
+}
 
 /** Staff who can be booked: active physicians and nurses, by name. */
 export function providers(staff: StaffMember[]): StaffMember[] {
@@ -551,7 +557,7 @@ export function scheduleScreen(ctx: Ctx, initialDate?: string): Screen {
     if (view === "week") {
       // weekend days are narrower unless someone works on them
       const busyDays = new Set(rows.map((r) => utcToZoned(r.appointment.record.starts_at, ctx.tz).date));
-      return weekDates(date).map((d) => ({ date: d, providerId: provider, title: dayTitle(d) + (d === ctx.today() ? " (today)" : ""), narrow: weekdayMon0(d) >= 5 && !busyDays.has(d) }));
+      return weekDates(date).map((d) => ({ date: d, providerId: provider, title: dayTitle(d) + (d === ctx.today() ? " (today)" : ""), narrow: isWeekend(d) && !busyDays.has(d) }));
     }
     const list = providers(ctx.staff()).filter((s) => !provider || s.id === provider);
     return list.map((s) => ({ date, providerId: s.id, title: s.full_name }));

@@ -39,6 +39,7 @@ export function identifierEditor(prefix: string, json: string): Field<HTMLInputE
       { class: "fieldset identifiers", "aria-describedby": errorId },
       h("legend", { id: legendId }, "Identifiers"),
       h("p", { class: "field-hint" }, "National ID, social security, insurance member, passport or licence numbers: the patient can be found by any of them."),
+      h("div", { class: "identifier-head", "aria-hidden": "true" }, h("span", null, "Kind"), h("span", null, "Issued by"), h("span", null, "Number"), h("span")),
       list,
       h("div", null, add),
       store,
@@ -68,7 +69,7 @@ export function identifierEditor(prefix: string, json: string): Field<HTMLInputE
     kind.addEventListener("change", () => {
       system.placeholder = ISSUER_HINT[kind.value as IdentifierKind];
     });
-    const remove = h("button", { type: "button", class: "btn btn-small btn-quiet-danger", "data-testid": `${prefix}-identifier-remove`, "aria-label": label("remove") }, "Remove");
+    const remove = h("button", { type: "button", class: "btn btn-small", "data-testid": `${prefix}-identifier-remove`, "aria-label": label("remove") }, "Remove");
     remove.addEventListener("click", () => {
       const rows = identifierRows(store.value).filter((_, i) => i !== n - 1);
       store.value = JSON.stringify(rows);
@@ -78,9 +79,19 @@ export function identifierEditor(prefix: string, json: string): Field<HTMLInputE
       (list.querySelector<HTMLInputElement>('input[data-part="value"]') ?? add).focus();
     });
     const el = h("div", { class: "identifier-row", "data-testid": `${prefix}-identifier-row` }, kind, system, value, remove);
-    // typed values reach the hidden input before the form's own listeners read it
-    el.addEventListener("input", sync);
-    el.addEventListener("change", sync);
+    // typed values reach the hidden input before the form's own listeners read it; what was
+    // marked wrong in this row is unmarked as the person corrects it
+    const corrected = () => {
+      sync();
+      el.classList.remove("invalid");
+      el.querySelectorAll(".invalid-part").forEach((c) => {
+        c.classList.remove("invalid-part");
+        c.removeAttribute("aria-invalid");
+      });
+      if (!list.querySelector(".identifier-row.invalid")) error.textContent = "";
+    };
+    el.addEventListener("input", corrected);
+    el.addEventListener("change", corrected);
     return el;
   };
 
@@ -104,13 +115,31 @@ export function identifierEditor(prefix: string, json: string): Field<HTMLInputE
   store.focus = focusFirst;
   const setError = (messages: string[] | string | null | undefined) => {
     const msgs = messages === null || messages === undefined ? [] : Array.isArray(messages) ? messages : [messages];
-    error.textContent = msgs.map((m) => `Identifier ${m}`).join(". ");
-    // the rows named ("number 2: …") are marked; a message about the whole list marks none
-    const named = new Set(msgs.map((m) => /^number (\d+)/.exec(m)?.[1]).filter(Boolean).map(Number));
-    list.querySelectorAll<HTMLElement>(".identifier-row").forEach((r, i) => {
-      r.classList.toggle("invalid", named.has(i + 1));
-      r.querySelectorAll("input, select").forEach((c) => (named.has(i + 1) ? c.setAttribute("aria-invalid", "true") : c.removeAttribute("aria-invalid")));
-    });
+    // "number 2: …" reads "Row 2: …", as the rows stand on screen
+    error.textContent = msgs.map((m) => m.replace(/^number (\d+)/, "Row $1")).join(". ");
+    // the box named is marked (the issuer, the number), or the row for a repeat; a message
+    // about the whole list marks none
+    const rows = [...list.querySelectorAll<HTMLElement>(".identifier-row")];
+    for (const r of rows) {
+      r.classList.remove("invalid");
+      r.querySelectorAll(".invalid-part").forEach((c) => {
+        c.classList.remove("invalid-part");
+        c.removeAttribute("aria-invalid");
+      });
+    }
+    for (const m of msgs) {
+      const n = Number(/^number (\d+)/.exec(m)?.[1] ?? 0);
+      const r = rows[n - 1];
+      if (!r) continue;
+      r.classList.add("invalid");
+      const part = /insurer|issuer/.test(m) ? "system" : /value/.test(m) ? "value" : null;
+      const targets = part ? [...r.querySelectorAll<HTMLElement>(`[data-part="${part}"]`)] : [...r.querySelectorAll<HTMLElement>("input, select")];
+      for (const c of targets) {
+        c.classList.add("invalid-part");
+        c.setAttribute("aria-invalid", "true");
+        c.setAttribute("aria-describedby", errorId);
+      }
+    }
   };
   return { name: "identifiers", wrap, control: store, error, setError };
 }

@@ -440,9 +440,9 @@ pub async fn search_patients(
     limit: i64,
     offset: i64,
 ) -> AppResult<(Vec<Patient>, i64, bool)> {
-    // a slashed or dashed date reads in the clinic's order (3/4/1990: March 4 in a US clinic);
+    // a date with / - or . reads in the clinic's order (3/4/1990: March 4 in a US clinic);
     // the order is read only then, so a name or MRN search pays nothing for it
-    let order = if q.contains(['/', '-']) {
+    let order = if q.contains(['/', '-', '.']) {
         let order: String = sqlx::query_scalar("SELECT date_order FROM tenants WHERE id = $1")
             .bind(tenant_id)
             .fetch_one(&mut *conn)

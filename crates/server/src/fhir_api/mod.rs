@@ -7,7 +7,7 @@
 //! - `Observation/{id}`; `Observation?patient=&category=vital-signs&code=&date=` (the R4
 //!   vital-signs profile; `patient` is required, a clinic's every observation is not a search).
 //! - `Appointment/{id}`; `Appointment?patient=&practitioner=&date=`.
-//! - `Practitioner/{id}`; `Practitioner?name=`: staff who see patients.
+//! - `Practitioner/{id}`; `Practitioner?name=`: the clinic's staff (performers, participants).
 //!
 //! Searches answer `searchset` Bundles of `_count` (default 20, at most 100) from `_offset`, with
 //! `self`, `next` and `previous` links; every error is an `OperationOutcome`. Dates without a
@@ -93,14 +93,15 @@ async fn as_operation_outcome(req: Request, next: Next) -> Response {
     if status.is_success() {
         return res;
     }
-    let is_json = res
+    let fhir = res
         .headers()
         .get(header::CONTENT_TYPE)
         .and_then(|v| v.to_str().ok())
-        .is_some_and(|v| v.starts_with("application/json"));
-    if !is_json {
+        .is_some_and(|v| v.starts_with(FHIR_JSON));
+    if fhir {
         return res;
     }
+    // the server's JSON errors, and any other (a 405 has no body at all)
     let (parts, body) = res.into_parts();
     let bytes = axum::body::to_bytes(body, 64 * 1024)
         .await
@@ -251,9 +252,10 @@ fn page(ps: &[(String, String)]) -> AppResult<(i64, i64)> {
                 count = v
                     .parse::<i64>()
                     .ok()
-                    .filter(|n| (1..=100).contains(n))
+                    // 0 asks for the total alone (FHIR R4 3.1.1.5.7)
+                    .filter(|n| (0..=100).contains(n))
                     .ok_or_else(|| {
-                        bad(format!("_count must be a number from 1 to 100, not {v:?}"))
+                        bad(format!("_count must be a number from 0 to 100, not {v:?}"))
                     })?;
             }
             "_offset" => {
@@ -300,12 +302,10 @@ fn date_bounds(v: &str, tz: chrono_tz::Tz) -> AppResult<Span> {
         _ => ("eq", v),
     };
     let (start, end) = if let Ok(d) = NaiveDate::parse_from_str(value, "%Y-%m-%d") {
-        let day = |d: NaiveDate| {
-            d.and_hms_opt(0, 0, 0)
-                .and_then(|t| tz.from_local_datetime(&t).earliest())
-                .map(|t| t.with_timezone(&Utc))
-        };
-        (day(d), d.succ_opt().and_then(day))
+        (
+            start_of_day(d, tz),
+            d.succ_opt().and_then(|n| start_of_day(n, tz)),
+        )
     } else if let Ok(t) = DateTime::parse_from_rfc3339(value) {
         let t = t.with_timezone(&Utc);
         (Some(t), Some(t + chrono::Duration::seconds(1)))
@@ -327,10 +327,21 @@ fn date_bounds(v: &str, tz: chrono_tz::Tz) -> AppResult<Span> {
     })
 }
 
+/// The first instant of day `d` in `tz`: midnight, or where a daylight-saving change skips
+/// midnight (Santiago, Cairo, Beirut), the first minute that exists.
+pub(crate) fn start_of_day(d: NaiveDate, tz: chrono_tz::Tz) -> Option<DateTime<Utc>> {
+    (0..=180).find_map(|minute| {
+        let t = d.and_hms_opt(0, 0, 0)? + chrono::Duration::minutes(minute);
+        tz.from_local_datetime(&t)
+            .earliest()
+            .map(|t| t.with_timezone(&Utc))
+    })
+}
+
 /// Every `date` parameter together: the latest lower bound and the earliest upper one.
 fn date_range(ps: &[(String, String)], tz: chrono_tz::Tz) -> AppResult<Span> {
     let (mut from, mut to): (Option<DateTime<Utc>>, Option<DateTime<Utc>>) = (None, None);
-    for (_, v) in ps.iter().filter(|(k, _)| k == "date" || k == "birthdate") {
+    for (_, v) in ps.iter().filter(|(k, _)| k == "date") {
         let (f, t) = date_bounds(v, tz)?;
         from = from.max(f);
         to = match (to, t) {
@@ -341,10 +352,12 @@ fn date_range(ps: &[(String, String)], tz: chrono_tz::Tz) -> AppResult<Span> {
     Ok((from, to))
 }
 
-async fn clinic(conn: &mut PgConnection) -> AppResult<(String, chrono_tz::Tz)> {
-    let (code, zone): (String, String) = sqlx::query_as("SELECT code, time_zone FROM tenants")
-        .fetch_one(conn)
-        .await?;
+async fn clinic(conn: &mut PgConnection, tenant_id: Uuid) -> AppResult<(String, chrono_tz::Tz)> {
+    let (code, zone): (String, String) =
+        sqlx::query_as("SELECT code, time_zone FROM tenants WHERE id = $1")
+            .bind(tenant_id)
+            .fetch_one(conn)
+            .await?;
     Ok((code, zone.parse().unwrap_or(chrono_tz::UTC)))
 }
 
@@ -417,7 +430,7 @@ pub async fn read_patient(
     .await?
     .ok_or(AppError::NotFound("patient"))?;
     let p = patient_from_row(&row)?;
-    let (code, _) = clinic(&mut tx).await?;
+    let (code, _) = clinic(&mut tx, actor.tenant_id).await?;
     audit::record(
         &mut tx,
         &actor,
@@ -477,11 +490,20 @@ fn patient_filters(
                     qb.push(" OR (id IN (SELECT patient_id FROM patient_identifier_keys WHERE tenant_id = ");
                     qb.push_bind(tenant_id);
                     qb.push(" AND key = ");
-                    qb.push_bind(key);
+                    qb.push_bind(key.clone());
                     qb.push(")");
                     if let Some(sys) = system {
-                        qb.push(" AND identifiers @> ");
-                        qb.push_bind(serde_json::json!([{ "system": sys }]));
+                        // the identifier that matched is the one of that system
+                        qb.push(
+                            " AND EXISTS (SELECT 1 FROM jsonb_array_elements(identifiers) AS i \
+                             WHERE i->>'system' = ",
+                        );
+                        qb.push_bind(sys.to_owned());
+                        qb.push(
+                            " AND upper(regexp_replace(i->>'value', '[^A-Za-z0-9]', '', 'g')) = ",
+                        );
+                        qb.push_bind(key);
+                        qb.push(")");
                     }
                     qb.push(")");
                 }
@@ -547,7 +569,7 @@ pub async fn search_patients(
     let ps = params(q.as_deref());
     known_only(&ps, &["identifier", "name", "birthdate"])?;
     let (count, offset) = page(&ps)?;
-    let (code, _) = clinic(&mut tx).await?;
+    let (code, _) = clinic(&mut tx, actor.tenant_id).await?;
     let mrn = resources::mrn_system(&code);
     let mut counting: QueryBuilder<sqlx::Postgres> = QueryBuilder::new("SELECT count(*)");
     patient_filters(&mut counting, &ps, actor.tenant_id, &mrn)?;
@@ -592,7 +614,7 @@ pub async fn search_patients(
 // --------------------------------------------------------------------------------- Observation
 
 /// The LOINC codes asked for (`code=`), as the measures they name; `None` for every measure.
-fn observation_codes(ps: &[(String, String)]) -> AppResult<Option<Vec<&'static str>>> {
+fn observation_codes(ps: &[(String, String)]) -> Option<Vec<&'static str>> {
     let mut out: Option<Vec<&'static str>> = None;
     for (_, v) in ps.iter().filter(|(k, _)| k == "code") {
         let mut these = Vec::new();
@@ -619,7 +641,7 @@ fn observation_codes(ps: &[(String, String)]) -> AppResult<Option<Vec<&'static s
             Some(before) => before.into_iter().filter(|x| these.contains(x)).collect(),
         });
     }
-    Ok(out)
+    out
 }
 
 /// `GET /fhir/r4/Observation?patient=&category=&code=&date=`: a patient's vital signs, newest
@@ -643,9 +665,9 @@ pub async fn search_observations(
         v.split(',')
             .any(|c| c.rsplit('|').next() == Some("vital-signs"))
     });
-    let (_, tz) = clinic(&mut tx).await?;
+    let (_, tz) = clinic(&mut tx, actor.tenant_id).await?;
     let (from, to) = date_range(&ps, tz)?;
-    let codes = observation_codes(&ps)?;
+    let codes = observation_codes(&ps);
     let rows = sqlx::query(concat!(
         "SELECT ",
         vitals_cols!(),
@@ -738,8 +760,7 @@ pub async fn read_observation(
 
 // --------------------------------------------------------------------------------- Appointment
 
-/// `GET /fhir/r4/Appointment?patient=&practitioner=&date=`: bookings by start (at most one
-/// page of 100 from the 2,000 earliest matches; give a date range for more).
+/// `GET /fhir/r4/Appointment?patient=&practitioner=&date=`: bookings by start.
 pub async fn search_appointments(
     TenantTx { actor, mut tx }: TenantTx,
     headers: HeaderMap,
@@ -759,40 +780,43 @@ pub async fn search_appointments(
         .find(|(k, _)| k == "practitioner" || k == "actor")
         .map(|(_, v)| reference_id(v, "Practitioner"))
         .transpose()?;
-    let (_, tz) = clinic(&mut tx).await?;
+    let (_, tz) = clinic(&mut tx, actor.tenant_id).await?;
     let (from, to) = date_range(&ps, tz)?;
-    let mut qb: QueryBuilder<sqlx::Postgres> =
+    let filters = |qb: &mut QueryBuilder<sqlx::Postgres>| {
+        qb.push(" FROM appointments WHERE NOT deleted AND tenant_id = ");
+        qb.push_bind(actor.tenant_id);
+        if let Some(p) = patient {
+            qb.push(" AND patient_id = ");
+            qb.push_bind(p);
+        }
+        if let Some(p) = practitioner {
+            qb.push(" AND provider_id = ");
+            qb.push_bind(p);
+        }
+        if let Some(f) = from {
+            qb.push(" AND starts_at >= ");
+            qb.push_bind(f);
+        }
+        if let Some(t) = to {
+            qb.push(" AND starts_at < ");
+            qb.push_bind(t);
+        }
+    };
+    let mut counting: QueryBuilder<sqlx::Postgres> = QueryBuilder::new("SELECT count(*)");
+    filters(&mut counting);
+    let total: i64 = counting.build_query_scalar().fetch_one(&mut *tx).await?;
+    let mut paging: QueryBuilder<sqlx::Postgres> =
         QueryBuilder::new(concat!("SELECT ", appointment_cols!()));
-    qb.push(" FROM appointments WHERE NOT deleted AND tenant_id = ");
-    qb.push_bind(actor.tenant_id);
-    if let Some(p) = patient {
-        qb.push(" AND patient_id = ");
-        qb.push_bind(p);
-    }
-    if let Some(p) = practitioner {
-        qb.push(" AND provider_id = ");
-        qb.push_bind(p);
-    }
-    if let Some(f) = from {
-        qb.push(" AND starts_at >= ");
-        qb.push_bind(f);
-    }
-    if let Some(t) = to {
-        qb.push(" AND starts_at < ");
-        qb.push_bind(t);
-    }
-    qb.push(" ORDER BY starts_at, id LIMIT 2000");
-    let rows = qb.build().fetch_all(&mut *tx).await?;
-    let found = rows
+    filters(&mut paging);
+    paging.push(" ORDER BY starts_at, id LIMIT ");
+    paging.push_bind(count);
+    paging.push(" OFFSET ");
+    paging.push_bind(offset);
+    let rows = paging.build().fetch_all(&mut *tx).await?;
+    let page = rows
         .iter()
         .map(appointment_from_row)
         .collect::<Result<Vec<_>, _>>()?;
-    let total = found.len() as i64;
-    let page: Vec<_> = found
-        .into_iter()
-        .skip(usize::try_from(offset).unwrap_or(usize::MAX))
-        .take(usize::try_from(count).unwrap_or(0))
-        .collect();
     let mut shown: Vec<Uuid> = page.iter().map(|a| a.patient_id).collect();
     shown.sort();
     shown.dedup();
@@ -854,12 +878,11 @@ pub async fn read_appointment(
 
 // -------------------------------------------------------------------------------- Practitioner
 
-/// Staff who see patients: clinicians, and anyone who holds a booking.
-const PRACTITIONERS: &str =
-    "SELECT id, full_name, active FROM users u WHERE (role IN ('physician', 'nurse') \
-     OR EXISTS (SELECT 1 FROM appointments a WHERE a.provider_id = u.id))";
+/// The clinic's staff: whoever holds a booking or recorded a vital sign is one of them (an
+/// Appointment's participant, an Observation's performer), so every reference resolves.
+const PRACTITIONERS: &str = "SELECT id, full_name, active FROM users WHERE true";
 
-/// `GET /fhir/r4/Practitioner/{id}`: a member of staff who sees patients.
+/// `GET /fhir/r4/Practitioner/{id}`: a member of the clinic's staff.
 pub async fn read_practitioner(
     TenantTx { mut tx, .. }: TenantTx,
     Path(id): Path<String>,
@@ -879,7 +902,7 @@ pub async fn read_practitioner(
     .into_response())
 }
 
-/// `GET /fhir/r4/Practitioner?name=`: staff who see patients, by name.
+/// `GET /fhir/r4/Practitioner?name=`: the clinic's staff, by name.
 pub async fn search_practitioners(
     TenantTx { mut tx, .. }: TenantTx,
     headers: HeaderMap,
@@ -966,6 +989,13 @@ mod tests {
             (None, Some(at("2024-01-15T10:00:01Z")))
         );
         assert!(date_bounds("yesterday", ny).is_err());
+        // Santiago skipped midnight on 2024-09-08 (clocks went to 01:00): that day starts at 01:00
+        let santiago: chrono_tz::Tz = "America/Santiago".parse().expect("zone");
+        let day = NaiveDate::from_ymd_opt(2024, 9, 8).expect("date");
+        assert_eq!(
+            start_of_day(day, santiago),
+            Some(at("2024-09-08T04:00:00Z"))
+        );
         let both = vec![
             ("date".to_owned(), "ge2024-01-01".to_owned()),
             ("date".to_owned(), "lt2024-02-01".to_owned()),
@@ -983,18 +1013,15 @@ mod tests {
     fn codes_name_measures_and_unknown_parameters_are_refused() {
         let ps = |q: &str| params(Some(q));
         assert_eq!(
-            observation_codes(&ps("code=http://loinc.org|8867-4,9279-1")).expect("codes"),
+            observation_codes(&ps("code=http://loinc.org|8867-4,9279-1")),
             Some(vec!["hr", "rr"])
         );
+        assert_eq!(observation_codes(&ps("code=8480-6")), Some(vec!["bp"]));
         assert_eq!(
-            observation_codes(&ps("code=8480-6")).expect("bp"),
-            Some(vec!["bp"])
-        );
-        assert_eq!(
-            observation_codes(&ps("code=http://snomed.info/sct|123")).expect("other"),
+            observation_codes(&ps("code=http://snomed.info/sct|123")),
             Some(vec![])
         );
-        assert_eq!(observation_codes(&ps("")).expect("none"), None);
+        assert_eq!(observation_codes(&ps("")), None);
         assert!(known_only(&ps("name=a&_count=5"), &["name"]).is_ok());
         assert!(known_only(&ps("nmae=a"), &["name"]).is_err());
         assert_eq!(page(&ps("_count=5&_offset=10")).expect("page"), (5, 10));

@@ -474,14 +474,16 @@ pub fn observations(v: &VitalSigns) -> Vec<Value> {
     out
 }
 
-/// An appointment as FHIR `Appointment`: status mapped to the R4 value set, start and end,
+/// An appointment as FHIR `Appointment`: status mapped to the R4 value set (checked in at the
+/// desk is `arrived`, with the clinician `checked-in`), start and end,
 /// length, the visit kind as the appointment type, the reason as its description, the patient
 /// and the practitioner as participants.
 pub fn appointment(a: &Appointment) -> Value {
     let status = match a.status {
         AppointmentStatus::Scheduled => "booked",
-        AppointmentStatus::CheckedIn => "checked-in",
-        AppointmentStatus::InProgress => "arrived",
+        // arrived: here and waiting to be seen; checked-in: the encounter may begin (R4)
+        AppointmentStatus::CheckedIn => "arrived",
+        AppointmentStatus::InProgress => "checked-in",
         AppointmentStatus::Completed => "fulfilled",
         AppointmentStatus::Cancelled => "cancelled",
         AppointmentStatus::NoShow => "noshow",
