@@ -287,7 +287,7 @@ impl Workstation {
                 async move { api.update_tenant(&t, &patch).await }
             })
             .await?;
-        s.set_date_order(saved.date_order);
+        s.set_conventions(medoffice_model::DateConventions::of(&saved));
         Ok(saved)
     }
 

@@ -47,10 +47,7 @@ pub(crate) fn clash_in_cache(
             ErrorCode::Conflict,
             format!(
                 "The provider already has a booking at {} for {} minutes{who}",
-                c.record
-                    .starts_at
-                    .with_timezone(&s.tz())
-                    .format("%Y-%m-%d %H:%M"),
+                s.wall_clock(c.record.starts_at),
                 c.record.duration_minutes
             ),
         );

@@ -74,9 +74,9 @@ pub struct Session {
     wake: Notify,
     task: Mutex<Option<tokio::task::JoinHandle<()>>>,
     duplicates: std::sync::atomic::AtomicU32,
-    /// How the clinic orders a typed date (`user.tenant.date_order`, kept current when this
-    /// workstation changes it), for the patient search.
-    date_order: std::sync::Mutex<medoffice_model::DateOrder>,
+    /// How the clinic writes dates (`user.tenant`, kept current when this workstation changes
+    /// it), for the patient search and the core's own messages.
+    conventions: std::sync::Mutex<medoffice_model::DateConventions>,
 }
 
 /// Delay before reconnect attempt `n` (1-based): 250 ms doubling to a 15 s cap, ±25 % jitter so
@@ -90,25 +90,31 @@ pub fn backoff(n: u32) -> Duration {
 }
 
 impl Session {
-    /// How the clinic orders a typed date, as last heard.
-    pub(crate) fn date_order(&self) -> medoffice_model::DateOrder {
+    /// How the clinic writes dates and times, as last heard.
+    pub(crate) fn conventions(&self) -> medoffice_model::DateConventions {
         *self
-            .date_order
+            .conventions
             .lock()
             .unwrap_or_else(std::sync::PoisonError::into_inner)
     }
 
-    /// Takes the clinic's date order from settings just changed on this workstation.
-    pub(crate) fn set_date_order(&self, order: medoffice_model::DateOrder) {
+    /// Takes the clinic's conventions from settings just changed on this workstation.
+    pub(crate) fn set_conventions(&self, c: medoffice_model::DateConventions) {
         *self
-            .date_order
+            .conventions
             .lock()
-            .unwrap_or_else(std::sync::PoisonError::into_inner) = order;
+            .unwrap_or_else(std::sync::PoisonError::into_inner) = c;
+    }
+
+    /// An instant as the clinic reads it: its wall clock, in its date order and on its clock.
+    pub(crate) fn wall_clock(&self, at: chrono::DateTime<chrono::Utc>) -> String {
+        self.conventions()
+            .date_time(at.with_timezone(&self.tz()).naive_local())
     }
 
     pub(crate) fn start(p: SessionParts) -> Arc<Session> {
         let tz = p.user.tenant.time_zone.parse().unwrap_or(chrono_tz::UTC);
-        let date_order = p.user.tenant.date_order;
+        let conventions = medoffice_model::DateConventions::of(&p.user.tenant);
         let s = Arc::new(Session {
             api: p.api,
             user: p.user,
@@ -130,7 +136,7 @@ impl Session {
             wake: Notify::new(),
             task: Mutex::new(None),
             duplicates: std::sync::atomic::AtomicU32::new(0),
-            date_order: std::sync::Mutex::new(date_order),
+            conventions: std::sync::Mutex::new(conventions),
         });
         s.recount_duplicates();
         let last_synced = s

@@ -19,7 +19,7 @@ impl Workstation {
         limit: usize,
     ) -> Result<Vec<Local<Patient>>, CommandError> {
         let s = self.session().await?;
-        let terms = parse_query_in(query, s.date_order());
+        let terms = parse_query_in(query, s.conventions().date_order);
         let cache = s.cache();
         let mut out = local::search(&cache, &terms, limit.clamp(1, 500))?;
         drop(cache);

@@ -46,10 +46,7 @@ fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
         MutationKind::RecordVitals(v) => format!(
             "Vital signs for {} measured {}",
             name_of(v.patient_id),
-            v.vitals
-                .measured_at
-                .with_timezone(&s.tz())
-                .format("%Y-%m-%d %H:%M")
+            s.wall_clock(v.vitals.measured_at)
         ),
         MutationKind::CorrectVitals(c) => {
             let what = match c.status {
@@ -59,20 +56,14 @@ fn describe(cache: &Cache, e: &OutboxEntry, s: &Session) -> String {
             let when = local::vitals_of(cache, c.patient_id, s.tz())
                 .ok()
                 .and_then(|l| l.into_iter().find(|v| v.record.id == e.mutation.id))
-                .map(|v| {
-                    v.record
-                        .measured_at
-                        .with_timezone(&s.tz())
-                        .format(" measured %Y-%m-%d %H:%M")
-                        .to_string()
-                })
+                .map(|v| format!(" measured {}", s.wall_clock(v.record.measured_at)))
                 .unwrap_or_default();
             format!("{what} of vital signs for {}{when}", name_of(c.patient_id))
         }
         MutationKind::BookAppointment(a) => format!(
             "Booking for {} on {}",
             name_of(a.patient_id),
-            a.starts_at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M")
+            s.wall_clock(a.starts_at)
         ),
         MutationKind::EditAppointment { .. } => {
             let whose = local::appointment(cache, e.mutation.id)
@@ -203,10 +194,7 @@ impl Workstation {
                         Some(a) => format!(
                             "Booking of {} on {}",
                             patient_title(&cache, a.record.patient_id),
-                            a.record
-                                .starts_at
-                                .with_timezone(&s.tz())
-                                .format("%Y-%m-%d %H:%M")
+                            s.wall_clock(a.record.starts_at)
                         ),
                         None => "A booking no longer on this workstation".into(),
                     },

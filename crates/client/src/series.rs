@@ -143,7 +143,7 @@ impl Workstation {
             };
             one.validate().map_err(CommandError::validation)?;
             if let Some(problem) = problem_at(&s, &one, *at, None)? {
-                let when = at.with_timezone(&s.tz()).format("%Y-%m-%d %H:%M");
+                let when = s.wall_clock(*at);
                 return Err(CommandError::new(
                     ErrorCode::Conflict,
                     format!("{when}: {problem}"),
@@ -239,7 +239,11 @@ impl Workstation {
             // as the rule's own occurrences: a skipped time is taken an hour later
             let Some(at) = medoffice_model::wall_clock_instant(&tz, date.and_time(time)) else {
                 let mut f = medoffice_model::FieldErrors::new();
-                f.add("time", format!("{time} is not a time on {date}"));
+                let c = s.conventions();
+                f.add(
+                    "time",
+                    format!("{} is not a time on {}", c.time(time), c.date(date)),
+                );
                 return Err(CommandError::validation(f));
             };
             let mut probe = NewAppointment {
@@ -260,7 +264,7 @@ impl Workstation {
             probe.validate().map_err(CommandError::validation)?;
             if let Err(e) = check_new_booking(&s, &mut probe, Some(a.id)) {
                 return Err(CommandError {
-                    message: format!("{date}: {}", e.message),
+                    message: format!("{}: {}", s.conventions().date(date), e.message),
                     ..e
                 });
             }

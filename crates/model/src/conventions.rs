@@ -5,6 +5,7 @@
 //! every workstation shows and reads dates that way, whatever the computer's own locale. The
 //! wire and the database keep ISO 8601 (`YYYY-MM-DD`, RFC 3339 instants) throughout.
 
+use chrono::{NaiveDate, NaiveDateTime, NaiveTime, Timelike};
 use serde::{Deserialize, Serialize};
 use ts_rs::TS;
 use utoipa::ToSchema;
@@ -87,9 +88,87 @@ wire_names!(WeekStart {
     Saturday => "saturday",
 });
 
+/// A clinic's three conventions together, for the messages the core and the server write (the
+/// desktop's screens use `ui/src/lib/locale.ts`, which writes the same).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct DateConventions {
+    /// Order of day, month and year.
+    pub date_order: DateOrder,
+    /// 12- or 24-hour clock.
+    pub hour_cycle: HourCycle,
+    /// First day of the week.
+    pub week_start: WeekStart,
+}
+
+impl DateConventions {
+    /// The conventions of a clinic.
+    pub fn of(t: &crate::TenantInfo) -> Self {
+        Self {
+            date_order: t.date_order,
+            hour_cycle: t.hour_cycle,
+            week_start: t.week_start,
+        }
+    }
+
+    /// A date as the clinic writes it: `03/14/2024`, `14/03/2024` or `2024-03-14`.
+    pub fn date(&self, d: NaiveDate) -> String {
+        match self.date_order {
+            DateOrder::MonthDayYear => d.format("%m/%d/%Y").to_string(),
+            DateOrder::DayMonthYear => d.format("%d/%m/%Y").to_string(),
+            DateOrder::YearMonthDay => d.format("%Y-%m-%d").to_string(),
+        }
+    }
+
+    /// A time of day on the clinic's clock: `2:30 PM` or `14:30`.
+    pub fn time(&self, t: NaiveTime) -> String {
+        match self.hour_cycle {
+            HourCycle::H23 => t.format("%H:%M").to_string(),
+            HourCycle::H12 => {
+                let h = t.hour();
+                let shown = if h.is_multiple_of(12) { 12 } else { h % 12 };
+                format!(
+                    "{shown}:{:02} {}",
+                    t.minute(),
+                    if h < 12 { "AM" } else { "PM" }
+                )
+            }
+        }
+    }
+
+    /// A wall-clock date and time: `03/14/2024 2:30 PM` or `2024-03-14 14:30`.
+    pub fn date_time(&self, t: NaiveDateTime) -> String {
+        format!("{} {}", self.date(t.date()), self.time(t.time()))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn dates_and_times_are_written_as_the_desktop_writes_them() {
+        // the same examples as ui/src/lib/locale.test.ts
+        let us = DateConventions {
+            date_order: DateOrder::MonthDayYear,
+            hour_cycle: HourCycle::H12,
+            week_start: WeekStart::Sunday,
+        };
+        let uk = DateConventions {
+            date_order: DateOrder::DayMonthYear,
+            ..DateConventions::default()
+        };
+        let d = NaiveDate::from_ymd_opt(2024, 3, 14).expect("date");
+        assert_eq!(us.date(d), "03/14/2024");
+        assert_eq!(uk.date(d), "14/03/2024");
+        assert_eq!(DateConventions::default().date(d), "2024-03-14");
+        let at = |h, m| NaiveTime::from_hms_opt(h, m, 0).expect("time");
+        assert_eq!(us.time(at(0, 5)), "12:05 AM");
+        assert_eq!(us.time(at(9, 30)), "9:30 AM");
+        assert_eq!(us.time(at(12, 0)), "12:00 PM");
+        assert_eq!(us.time(at(23, 59)), "11:59 PM");
+        assert_eq!(uk.time(at(23, 59)), "23:59");
+        assert_eq!(us.date_time(d.and_time(at(14, 30))), "03/14/2024 2:30 PM");
+    }
 
     #[test]
     fn wire_names_match_serde_and_round_trip() {

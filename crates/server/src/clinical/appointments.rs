@@ -136,18 +136,26 @@ pub async fn clashing_appointment(
     Ok(row.as_ref().map(appointment_from_row).transpose()?)
 }
 
-fn overlap_error(other: Option<&Appointment>) -> AppError {
+/// The refusal of a booking that would overlap `other`, its time written as the clinic reads
+/// it (its zone, date order and clock).
+async fn overlap_error(conn: &mut PgConnection, other: Option<&Appointment>) -> AppError {
     match other {
         Some(o) => AppError::Conflict {
             message: format!(
                 "The provider already has a booking from {} for {} minutes",
-                o.starts_at.format("%Y-%m-%d %H:%M UTC"),
+                super::clinic_wall_clock(conn, o.starts_at).await,
                 o.duration_minutes
             ),
             details: Some(serde_json::json!({ "conflicting_appointment_id": o.id })),
         },
         None => AppError::conflict("The provider already has a booking at that time"),
     }
+}
+
+/// The refusal of a booking the database found overlapping (the exclusion constraint; the
+/// transaction is over, so the other booking is not looked up).
+fn overlap_unknown() -> AppError {
+    AppError::conflict("The provider already has a booking at that time")
 }
 
 async fn check_provider(conn: &mut PgConnection, provider_id: Uuid) -> AppResult<()> {
@@ -248,7 +256,7 @@ pub async fn book_appointment(
         )
         .await?
         {
-            return Err(overlap_error(Some(&other)));
+            return Err(overlap_error(conn, Some(&other)).await);
         }
     }
     let a = insert_appointment(
@@ -263,7 +271,7 @@ pub async fn book_appointment(
     .await
     .map_err(|e| {
         if is_pg_code(&e, "23P01") {
-            overlap_error(None)
+            overlap_unknown()
         } else {
             e.into()
         }
@@ -440,7 +448,7 @@ pub async fn update_appointment(
         if let Some(other) =
             clashing_appointment(conn, id, a.provider_id, a.starts_at, a.duration_minutes).await?
         {
-            return Err(overlap_error(Some(&other)));
+            return Err(overlap_error(conn, Some(&other)).await);
         }
     }
     // a move (or a new override) is checked against the hours. Only a reason sent with this
@@ -502,7 +510,7 @@ pub async fn update_appointment(
     .bind(a.room_id)
     .fetch_one(&mut *conn)
     .await
-    .map_err(|e| if is_pg_code(&e, "23P01") { overlap_error(None) } else { e.into() })?;
+    .map_err(|e| if is_pg_code(&e, "23P01") { overlap_unknown() } else { e.into() })?;
     audit::record(
         conn,
         actor,

@@ -9,7 +9,7 @@
 
 use axum::http::StatusCode;
 use axum::Json;
-use chrono::{NaiveDate, Utc};
+use chrono::{DateTime, NaiveDate, Utc};
 use medoffice_model::{ListMeta, ListResponse};
 use serde_json::Value;
 use sqlx::PgConnection;
@@ -92,6 +92,27 @@ pub async fn clinic_tz(conn: &mut PgConnection) -> AppResult<chrono_tz::Tz> {
         .fetch_one(conn)
         .await?;
     Ok(tz.parse().unwrap_or(chrono_tz::UTC))
+}
+
+/// An instant as the clinic reads it, for messages: its wall clock in its date order and on its
+/// clock (`03/14/2024 2:30 PM`); ISO in UTC when the clinic cannot be read.
+pub async fn clinic_wall_clock(conn: &mut PgConnection, at: DateTime<Utc>) -> String {
+    let row: Result<(String, String, String), _> =
+        sqlx::query_as("SELECT time_zone, date_order, hour_cycle FROM tenants")
+            .fetch_one(conn)
+            .await;
+    match row {
+        Ok((zone, order, clock)) => {
+            let tz: chrono_tz::Tz = zone.parse().unwrap_or(chrono_tz::UTC);
+            let c = medoffice_model::DateConventions {
+                date_order: medoffice_model::DateOrder::parse(&order).unwrap_or_default(),
+                hour_cycle: medoffice_model::HourCycle::parse(&clock).unwrap_or_default(),
+                week_start: medoffice_model::WeekStart::default(),
+            };
+            c.date_time(at.with_timezone(&tz).naive_local())
+        }
+        Err(_) => at.format("%Y-%m-%d %H:%M UTC").to_string(),
+    }
 }
 
 /// The revision the next write in this transaction will take. Locks the tenant's counter row
