@@ -210,7 +210,10 @@ def test_front_desk_and_exam_room_work_together_live(workstation, screenshot_dir
     shot(exam, screenshot_dir, "chart-escalation")
     press(exam, tid("btn-acknowledge-escalation"))
     wait(exam).until(lambda d: d.find_element(*tid("banner-escalation")).get_attribute("data-acknowledged") == "true")
-    assert "Acknowledged by Nadia Okafor" in exam.find_element(*tid("escalation-acknowledged")).text
+    # read in the page, waiting: the chart re-renders as the acknowledgement syncs, so a held
+    # element can go stale between finding and reading it
+    wait(exam).until(lambda d: "Acknowledged by Nadia Okafor" in d.execute_script(
+        "return document.querySelector('[data-testid=escalation-acknowledged]')?.innerText ?? ''"))
     shot(exam, screenshot_dir, "chart")
 
     # the front desk sees the nurse's vitals on the same patient, live
