@@ -4,8 +4,10 @@ A receptionist registers Lucía Ferreira: a structured address, Spanish with an 
 her husband as next of kin, her social security number and her insurance card. The insurance
 number without its insurer is refused under the identifiers, naming the row, and nothing typed is
 lost; with the insurer it saves. The chart shows all of it and the banner says an interpreter is
-needed; the search finds her by the number on her insurance card, typed without its dashes; an
-edit that removes the social security number stops that number finding her."""
+needed, and that her allergies are not recorded (nobody asked; not "none known"); the search finds
+her by the number on her insurance card, typed without its dashes; an edit that removes the
+social security number stops that number finding her, and ticking "No known allergies" turns the
+banner to that."""
 
 from selenium.webdriver.common.keys import Keys
 from selenium.webdriver.support import expected_conditions as EC
@@ -86,8 +88,11 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     wait(d).until(lambda x: x.find_element(*tid("chart-mrn")).text.split()[-1].isdigit())
     step("registered")
 
-    # the chart: all of it, and the interpreter in the banner
+    # the chart: all of it, and the interpreter in the banner; nobody asked about allergies yet,
+    # and the banner does not pass that off as "none known"
     assert d.find_element(*tid("chart-interpreter")).text == "Interpreter: Spanish"
+    allergies = d.find_element(*tid("allergies"))
+    assert allergies.get_attribute("data-state") == "unknown" and "Allergies not recorded" in allergies.text, allergies.text
     demo = {k: d.find_element(*tid(f"demo-{k}")).text for k in ("address", "language", "next-of-kin", "identifiers")}
     assert demo["address"] == "48 Dorchester Ave, Apt 2, Boston, MA 02127, US", demo
     assert demo["language"] == "Spanish · interpreter needed", demo
@@ -110,8 +115,12 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     wait(d).until(EC.visibility_of_element_located(tid("edit-identifier-remove")))
     press(d, tid("edit-identifier-remove"))
     wait(d).until(lambda x: len(x.find_elements(*tid("edit-identifier-row"))) == 1)
+    # she was asked: no known allergy
+    press(d, tid("edit-no_known_allergies"))
     press(d, tid("edit-save"))
     wait(d).until(EC.visibility_of_element_located(tid("chart")))
+    wait(d).until(lambda x: x.find_element(*tid("allergies")).get_attribute("data-state") == "none")
+    assert d.find_element(*tid("allergies")).text == "No known allergies"
     wait(d).until(lambda x: "4477" not in x.find_element(*tid("demo-identifiers")).text)
     search_for(d, "999-31-4477", "MRN, phone or identifier with 999314477")
     wait(d).until(lambda x: not rows(x, "patient-row"))

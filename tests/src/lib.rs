@@ -704,6 +704,7 @@ pub fn new_patient(given: &str, family: &str) -> medoffice_model::NewPatient {
         next_of_kin_phone: None,
         identifiers: None,
         allergies: Some(vec!["penicillin".into()]),
+        no_known_allergies: None,
         notes: None,
         first_seen_at: None,
     }

@@ -59,6 +59,7 @@ fn patient(given: &str, family: &str) -> NewPatient {
         next_of_kin_phone: None,
         identifiers: None,
         allergies: None,
+        no_known_allergies: None,
         notes: None,
         first_seen_at: None,
     }

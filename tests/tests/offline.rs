@@ -68,6 +68,7 @@ async fn a_nurse_unlocks_offline_works_and_her_queue_survives_an_expired_session
             next_of_kin_phone: None,
             identifiers: None,
             allergies: None,
+            no_known_allergies: None,
             notes: None,
             first_seen_at: None,
         })

@@ -300,6 +300,7 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
             "/api/v1/patients",
             Some(&e),
             Some(json!({"given_name": "Ana", "family_name": "Souza", "date_of_birth": "1985-06-01", "sex": "female",
+                "no_known_allergies": true,
                 "identifiers": [{"kind": "passport", "system": null, "value": "FZ123456"}]})),
         )
         .await?;
@@ -335,6 +336,26 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
         .map(|i| i["value"].as_str().unwrap())
         .collect();
     assert_eq!(values, ["999-17-5017", "FZ123456"], "{after}");
+    // the duplicate's "no known allergies" stands for the survivor, which listed none either
+    assert_eq!(after["no_known_allergies"], true, "{after}");
+    // "none known" beside a listed allergy is not kept
+    let (_, both) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(json!({"given_name": "Lu", "family_name": "Reis", "date_of_birth": "1970-01-01", "sex": "male",
+                "allergies": ["latex"], "no_known_allergies": true})),
+        )
+        .await?;
+    assert_eq!(
+        (
+            both["allergies"].clone(),
+            both["no_known_allergies"].clone()
+        ),
+        (json!(["latex"]), json!(false)),
+        "{both}"
+    );
     let found = search(&http, &e, "FZ123456", "").await?;
     assert_eq!(
         found["data"][0]["id"],

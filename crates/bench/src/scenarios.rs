@@ -864,6 +864,7 @@ pub async fn outbox_drain(t: &Target, p: &DrainParams) -> anyhow::Result<Report>
                 next_of_kin_phone: None,
                 identifiers: None,
                 allergies: None,
+                no_known_allergies: None,
                 notes: None,
                 first_seen_at: None,
             })

@@ -287,6 +287,7 @@ mod tests {
             next_of_kin_phone: None,
             identifiers: Vec::new(),
             allergies: vec![],
+            no_known_allergies: false,
             notes: None,
             first_seen_at: None,
             revision: 1,

@@ -39,6 +39,7 @@ fn provisional_patient(id: Uuid, n: &NewPatient, at: DateTime<Utc>) -> Patient {
         next_of_kin_phone: n.next_of_kin_phone.clone(),
         identifiers: n.identifiers.clone().unwrap_or_default(),
         allergies: n.allergies.clone().unwrap_or_default(),
+        no_known_allergies: n.no_known_allergies.unwrap_or(false),
         notes: n.notes.clone(),
         first_seen_at: n.first_seen_at.or(Some(at.date_naive())),
         revision: 0,

@@ -147,6 +147,7 @@ impl Workstation {
             next_of_kin_phone: edited.next_of_kin_phone,
             identifiers: Some(edited.identifiers),
             allergies: Some(edited.allergies),
+            no_known_allergies: Some(edited.no_known_allergies),
             notes: edited.notes,
             first_seen_at: edited.first_seen_at,
         }

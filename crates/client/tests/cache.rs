@@ -86,6 +86,7 @@ fn patient(id: Uuid, given: &str, family: &str, revision: i64) -> Change {
         next_of_kin_phone: None,
         identifiers: Vec::new(),
         allergies: vec![],
+        no_known_allergies: false,
         notes: None,
         first_seen_at: None,
         revision,

@@ -249,6 +249,11 @@ pub struct Patient {
     pub identifiers: Vec<PatientIdentifier>,
     /// Known allergies, one entry each (e.g. "penicillin").
     pub allergies: Vec<String>,
+    /// Someone asked and the patient has no known allergy (SNOMED CT 716186003, "No known
+    /// allergy"). An empty list without it means not recorded, which is not the same: the chart
+    /// says which. Moot while allergies are listed.
+    #[serde(default)]
+    pub no_known_allergies: bool,
     /// Free-text notes.
     pub notes: Option<String>,
     /// Date of the first visit.
@@ -401,6 +406,10 @@ pub struct NewPatient {
     #[serde(default)]
     #[ts(optional)]
     pub allergies: Option<Vec<String>>,
+    /// Asked, and no known allergy (see [`Patient::no_known_allergies`]).
+    #[serde(default)]
+    #[ts(optional)]
+    pub no_known_allergies: Option<bool>,
     /// Free-text notes.
     #[serde(default)]
     #[ts(optional)]
@@ -529,6 +538,8 @@ crate::fields::wire_fields! {
         Identifiers = "identifiers",
         /// Allergies.
         Allergies = "allergies",
+        /// Asked, no known allergy.
+        NoKnownAllergies = "no_known_allergies",
         /// Notes.
         Notes = "notes",
         /// First-seen date.
@@ -792,6 +803,7 @@ mod tests {
             next_of_kin_phone: None,
             identifiers: None,
             allergies: Some(vec![" penicillin ".into(), "".into()]),
+            no_known_allergies: None,
             notes: None,
             first_seen_at: None,
         }

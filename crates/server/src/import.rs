@@ -371,6 +371,7 @@ pub async fn import_synthea_with(
             next_of_kin_phone: None,
             identifiers: Some(synthea_identifiers(&p)),
             allergies: None,
+            no_known_allergies: None,
             notes,
             first_seen_at: first_seen.get(&p.id).copied(),
         }

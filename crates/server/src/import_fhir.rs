@@ -311,6 +311,7 @@ fn new_patient(r: &Value, skipped: &mut Vec<String>) -> Result<NewPatient, Strin
         next_of_kin_phone: kin.and_then(|k| k.2),
         identifiers: Some(identifiers),
         allergies: None,
+        no_known_allergies: None,
         notes,
         first_seen_at: None,
     }

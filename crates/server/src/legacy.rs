@@ -1117,6 +1117,7 @@ fn prepare_row(row: &LegacyRow, cx: &Context) -> Result<Prepared, RowIssue> {
         next_of_kin_phone: None,
         identifiers: None,
         allergies: None,
+        no_known_allergies: None,
         notes: Some(notes.join("\n")),
         first_seen_at,
     }

@@ -93,6 +93,10 @@ identifiers?: Array<PatientIdentifier>,
  */
 allergies?: Array<string>, 
 /**
+ * Asked, and no known allergy (see [`Patient::no_known_allergies`]).
+ */
+no_known_allergies?: boolean, 
+/**
  * Free-text notes.
  */
 notes?: string, 

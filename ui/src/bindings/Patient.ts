@@ -99,6 +99,12 @@ identifiers: Array<PatientIdentifier>,
  */
 allergies: Array<string>, 
 /**
+ * Someone asked and the patient has no known allergy (SNOMED CT 716186003, "No known
+ * allergy"). An empty list without it means not recorded, which is not the same: the chart
+ * says which. Moot while allergies are listed.
+ */
+no_known_allergies: boolean, 
+/**
  * Free-text notes.
  */
 notes: string | null, 

@@ -3,4 +3,4 @@
 /**
  * A patient field an edit may change (`PATCH /api/v1/patients/{id}`, `patient.update`).
  */
-export type PatientField = "given_name" | "family_name" | "date_of_birth" | "sex" | "phone" | "email" | "address" | "city" | "state" | "postal_code" | "country" | "preferred_language" | "interpreter_required" | "emergency_contact_name" | "emergency_contact_phone" | "next_of_kin_name" | "next_of_kin_relationship" | "next_of_kin_phone" | "identifiers" | "allergies" | "notes" | "first_seen_at";
+export type PatientField = "given_name" | "family_name" | "date_of_birth" | "sex" | "phone" | "email" | "address" | "city" | "state" | "postal_code" | "country" | "preferred_language" | "interpreter_required" | "emergency_contact_name" | "emergency_contact_phone" | "next_of_kin_name" | "next_of_kin_relationship" | "next_of_kin_phone" | "identifiers" | "allergies" | "no_known_allergies" | "notes" | "first_seen_at";

@@ -3643,6 +3643,7 @@ export const RULES: ClinicalRules = {
     "next_of_kin_phone",
     "identifiers",
     "allergies",
+    "no_known_allergies",
     "notes",
     "first_seen_at"
   ],

@@ -142,6 +142,7 @@ export const FIELD_LABEL: Record<string, string> = {
   next_of_kin_phone: "Next of kin's phone",
   identifiers: "Identifiers",
   allergies: "Allergies",
+  no_known_allergies: "No known allergies",
   notes: "Notes",
   measured_at: "Measured at",
   patient_id: "Patient",

@@ -26,6 +26,7 @@ const base: Patient = {
   next_of_kin_phone: null,
   identifiers: [],
   allergies: ["Penicillin"],
+  no_known_allergies: false,
   notes: null,
   first_seen_at: "2020-01-05",
   revision: 10,

@@ -25,6 +25,7 @@ const blank: PatientFormValues = {
   next_of_kin_phone: "",
   identifiers: "",
   allergies: "",
+  no_known_allergies: "",
   notes: "",
 };
 

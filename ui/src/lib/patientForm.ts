@@ -38,6 +38,8 @@ export interface PatientFormValues {
   /** The identifier rows as JSON (`IdentifierRow[]`), as the editor keeps them. */
   identifiers: string;
   allergies: string;
+  /** "yes" when asked and no allergy is known, else "". */
+  no_known_allergies: string;
   notes: string;
 }
 
@@ -206,6 +208,8 @@ export function buildNewPatient(v: PatientFormValues, today: string, id?: string
   if (ids.ok && ids.identifiers.length > 0) patient.identifiers = ids.identifiers;
   const allergies = parseAllergies(v.allergies);
   if (allergies.length > 0) patient.allergies = allergies;
+  // "none known" is said only of an empty list: a listed allergy makes it moot
+  else if (v.no_known_allergies === "yes") patient.no_known_allergies = true;
   const notes = opt(v.notes);
   if (notes !== undefined) patient.notes = notes;
   return { ok: true, patient };
@@ -235,6 +239,7 @@ export function patientFormValues(p: Partial<Omit<Patient, "sex">> & { sex?: str
     next_of_kin_phone: s(p.next_of_kin_phone),
     identifiers: JSON.stringify((p.identifiers ?? []).map((i) => ({ kind: i.kind, system: i.system ?? "", value: i.value }))),
     allergies: (p.allergies ?? []).join(", "),
+    no_known_allergies: p.no_known_allergies ? "yes" : "",
     notes: s(p.notes),
   };
 }
@@ -274,6 +279,10 @@ export function patientChanges(original: Patient, v: PatientFormValues, today: s
     if (f === "identifiers") {
       const a = next.identifiers ?? [];
       if (JSON.stringify(a) !== JSON.stringify(original.identifiers.map((i) => ({ kind: i.kind, system: i.system, value: i.value })))) changes.identifiers = a;
+      continue;
+    }
+    if (f === "no_known_allergies") {
+      if ((next.no_known_allergies ?? false) !== (original.no_known_allergies ?? false)) changes.no_known_allergies = next.no_known_allergies ?? false;
       continue;
     }
     if (f === "interpreter_required") {

@@ -43,6 +43,7 @@ const patient: Patient = {
   next_of_kin_phone: null,
   identifiers: [],
   allergies: ["penicillin"],
+  no_known_allergies: false,
   notes: null,
   first_seen_at: "2020-01-01",
   revision: 7,

@@ -88,7 +88,7 @@ export type EditControl = "text" | "textarea" | "sex" | "date" | "none";
  * identifiers, a yes/no, a choice of relationship): keep mine or theirs here, or edit there.
  */
 export function editControl(field: string): EditControl {
-  if (field === "identifiers" || field === "interpreter_required" || field === "next_of_kin_relationship") return "none";
+  if (field === "identifiers" || field === "interpreter_required" || field === "next_of_kin_relationship" || field === "no_known_allergies") return "none";
   if (field === "sex") return "sex";
   if (field === "address" || field === "notes" || field === "reason") return "textarea";
   if (field === "date_of_birth" || field === "first_seen_at") return "date";

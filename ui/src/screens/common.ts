@@ -30,7 +30,10 @@ export function syncBadges(l: Local<unknown>): HTMLElement[] {
   return out;
 }
 
-/** The allergy banner: red when there are allergies, calm "No known allergies" otherwise. */
+/**
+ * The allergy banner: red with the allergies when there are some, calm "No known allergies" when
+ * someone asked and there are none, amber "Allergies not recorded" when nobody has said.
+ */
 export function allergyBanner(p: Patient): HTMLElement {
   if (p.allergies.length > 0) {
     return h(
@@ -45,7 +48,16 @@ export function allergyBanner(p: Patient): HTMLElement {
       ),
     );
   }
-  return h("div", { class: "allergy-banner no-allergies", id: "allergies", "data-testid": "allergies", "data-state": "none" }, "No known allergies");
+  if (p.no_known_allergies) {
+    return h("div", { class: "allergy-banner no-allergies", id: "allergies", "data-testid": "allergies", "data-state": "none" }, "No known allergies");
+  }
+  // nobody has said: not the same as none, and a clinician must not read it as none
+  return h(
+    "div",
+    { class: "allergy-banner allergies-unknown", id: "allergies", "data-testid": "allergies", "data-state": "unknown" },
+    h("strong", null, "Allergies not recorded"),
+    " · ask, and record them or tick \"No known allergies\" (Edit details)",
+  );
 }
 
 /** One line naming a patient for a form header: name, MRN, sex, age, DOB. */

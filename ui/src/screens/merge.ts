@@ -131,7 +131,7 @@ export function mergeScreen(ctx: Ctx, aId: string, bId: string): Screen {
             h("th", { scope: "row" }, "Allergies"),
             ...(["a", "b"] as Side[]).map((s) => {
               const list = who(s).allergies;
-              return h("td", { class: list.length ? "allergy-text" : "muted" }, list.length ? list.join(", ") : "None recorded");
+              return h("td", { class: list.length ? "allergy-text" : "muted" }, list.length ? list.join(", ") : who(s).no_known_allergies ? "No known allergies" : "Not recorded");
             }),
           ),
           h(

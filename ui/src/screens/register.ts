@@ -106,8 +106,24 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     hint: "Separate with commas. Leave empty when none are known.",
     class: "span-2",
   });
+  const nkaBox = h("input", { type: "checkbox", checked: v.no_known_allergies === "yes" });
+  const nka = field(nkaBox, {
+    id: `${p}-no_known_allergies`,
+    name: "no_known_allergies",
+    label: "No known allergies",
+    class: "checkbox-field span-2",
+    hint: "Tick only when the patient was asked; left empty and unticked, the chart says \"Allergies not recorded\".",
+  });
+  // a listed allergy makes "none known" moot: unticked and out of reach while there is one
+  const syncNka = () => {
+    const listed = allergies.control.value.trim() !== "";
+    if (listed) nkaBox.checked = false;
+    nkaBox.disabled = listed;
+  };
+  allergies.control.addEventListener("input", syncNka);
+  syncNka();
   const notes = mk("notes", "Notes", h("textarea", { rows: 2 }), { class: "span-2" });
-  const fields: Field[] = [given, family, dob, sex, phone, email, language, interpreter, address, city, state, postal, country, ecName, ecPhone, kinName, kinRel, kinPhone, identifiers, allergies, notes];
+  const fields: Field[] = [given, family, dob, sex, allergies, nka, phone, email, language, interpreter, address, city, state, postal, country, ecName, ecPhone, kinName, kinRel, kinPhone, identifiers, notes];
   const section = (title: string) => h("h2", { class: "form-section span-2" }, title);
 
   const err = banner(`${p}-error`);
@@ -126,13 +142,14 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     { class: "form-grid", id: `${p}-form`, "data-testid": `${p}-form`, novalidate: true, "aria-labelledby": `${p}-title` },
     ...[given, family, dob, sex].map((f) => f.wrap),
     o.slot ?? null,
+    ...[allergies, nka].map((f) => f.wrap),
     ...[phone, email, language, interpreter].map((f) => f.wrap),
     section("Address"),
     ...[address, city, state, postal, country].map((f) => f.wrap),
     section("Contacts"),
     ...[ecName, ecPhone, kinName, kinRel, kinPhone].map((f) => f.wrap),
-    section("Identifiers and clinical"),
-    ...[identifiers, allergies, notes].map((f) => f.wrap),
+    section("Identifiers and notes"),
+    ...[identifiers, notes].map((f) => f.wrap),
     h("div", { class: "form-actions span-2" }, save, cancel),
   );
   const el = h(
@@ -167,6 +184,7 @@ export function patientFormScreen(ctx: Ctx, o: PatientFormOptions): Screen {
     // every row as it stands, blank ones too: errors name rows by their place on screen
     identifiers: identifiers.control.value,
     allergies: allergies.control.value,
+    no_known_allergies: nkaBox.checked ? "yes" : "",
     notes: notes.control.value,
   });
   const initialText = JSON.stringify({ ...values(), ...(o.initial ?? {}) });

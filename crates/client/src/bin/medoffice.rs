@@ -418,6 +418,7 @@ async fn run(cli: Cli) -> Result<(), CommandError> {
                     next_of_kin_phone: None,
                     identifiers: None,
                     allergies: (!allergy.is_empty()).then_some(allergy),
+                    no_known_allergies: None,
                     notes: None,
                     first_seen_at: None,
                 })

@@ -459,6 +459,7 @@ impl Gen {
             } else {
                 vec![]
             }),
+            no_known_allergies: None,
             notes: None,
             first_seen_at: Some(dob + Duration::days(self.rng.gen_range(0..3_000))),
         }
@@ -493,6 +494,7 @@ impl Gen {
             next_of_kin_phone: None,
             identifiers: Vec::new(),
             allergies: n.allergies.unwrap_or_default(),
+            no_known_allergies: false,
             notes: n.notes,
             first_seen_at: n.first_seen_at,
             revision: self.revision(),

@@ -25,7 +25,7 @@ macro_rules! patient_cols {
         "id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, \
          city, state, postal_code, country, preferred_language, interpreter_required, \
          emergency_contact_name, emergency_contact_phone, next_of_kin_name, \
-         next_of_kin_relationship, next_of_kin_phone, identifiers, allergies, notes, first_seen_at, \
+         next_of_kin_relationship, next_of_kin_phone, identifiers, allergies, no_known_allergies, notes, first_seen_at, \
          revision, created_at, updated_at, deleted, replaced_by"
     };
 }
@@ -60,6 +60,7 @@ pub fn patient_from_row(r: &sqlx::postgres::PgRow) -> Result<Patient, sqlx::Erro
         next_of_kin_phone: r.try_get("next_of_kin_phone")?,
         identifiers,
         allergies: r.try_get("allergies")?,
+        no_known_allergies: r.try_get("no_known_allergies")?,
         notes: r.try_get("notes")?,
         first_seen_at: r.try_get("first_seen_at")?,
         revision: r.try_get("revision")?,
@@ -193,14 +194,25 @@ pub async fn merge_patient(
     // every allergy of both records stays, whatever was chosen or changed meanwhile: an
     // allergy lost in a merge is a patient harmed
     // (and every identifier: both records' cards name the one person kept)
-    let (kept, Json(kept_ids), current): (Vec<String>, Json<Vec<PatientIdentifier>>, i64) =
-        sqlx::query_as("SELECT allergies, identifiers, revision FROM patients WHERE id = $1")
-            .bind(m.into)
-            .fetch_one(&mut *conn)
-            .await?;
+    let (kept, Json(kept_ids), current, kept_nka): (
+        Vec<String>,
+        Json<Vec<PatientIdentifier>>,
+        i64,
+        bool,
+    ) = sqlx::query_as(
+        "SELECT allergies, identifiers, revision, no_known_allergies FROM patients WHERE id = $1",
+    )
+    .bind(m.into)
+    .fetch_one(&mut *conn)
+    .await?;
     let all = union_allergies(&kept, &source.allergies);
     let all_ids = medoffice_model::union_identifiers(&kept_ids, &source.identifiers);
     let mut f = Map::new();
+    // "none known" said of either record stands while neither lists an allergy
+    let nka = all.is_empty() && (kept_nka || source.no_known_allergies);
+    if nka != kept_nka {
+        f.insert("no_known_allergies".into(), Value::from(nka));
+    }
     if all != kept {
         f.insert("allergies".into(), Value::from(all));
     }
@@ -537,6 +549,7 @@ fn same_registration(new: &NewPatient, p: &Patient) -> bool {
         && new.next_of_kin_phone == p.next_of_kin_phone
         && new.identifiers.clone().unwrap_or_default() == p.identifiers
         && new.allergies.clone().unwrap_or_default() == p.allergies
+        && new.no_known_allergies.unwrap_or(false) == p.no_known_allergies
         && new.notes == p.notes
         && new.first_seen_at.is_none_or(|d| Some(d) == p.first_seen_at)
 }
@@ -614,9 +627,9 @@ pub async fn insert_patient(
         "INSERT INTO patients (id, tenant_id, mrn, given_name, family_name, date_of_birth, sex, phone, email, address, \
          emergency_contact_name, emergency_contact_phone, allergies, notes, first_seen_at, search_name, source_id, \
          created_by, updated_by, city, state, postal_code, country, preferred_language, interpreter_required, \
-         next_of_kin_name, next_of_kin_relationship, next_of_kin_phone, identifiers) \
+         next_of_kin_name, next_of_kin_relationship, next_of_kin_phone, identifiers, no_known_allergies) \
          VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, $18, \
-         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28) RETURNING ",
+         $19, $20, $21, $22, $23, $24, $25, $26, $27, $28, $29) RETURNING ",
         patient_cols!()
     ))
     .bind(id)
@@ -647,6 +660,8 @@ pub async fn insert_patient(
     .bind(p.next_of_kin_relationship.map(|k| k.as_str()))
     .bind(&p.next_of_kin_phone)
     .bind(Json(p.identifiers.clone().unwrap_or_default()))
+    // a listed allergy makes "none known" moot: never both stored
+    .bind(p.no_known_allergies.unwrap_or(false) && p.allergies.as_ref().is_none_or(Vec::is_empty))
     .fetch_one(conn)
     .await?;
     patient_from_row(&row)
@@ -724,8 +739,8 @@ pub async fn update_patient(
          address = $8, emergency_contact_name = $9, emergency_contact_phone = $10, allergies = $11, notes = $12, \
          first_seen_at = $13, search_name = $14, field_revisions = $15, updated_by = $16, city = $17, state = $18, \
          postal_code = $19, country = $20, preferred_language = $21, interpreter_required = $22, \
-         next_of_kin_name = $23, next_of_kin_relationship = $24, next_of_kin_phone = $25, identifiers = $26 \
-         WHERE id = $1 RETURNING ",
+         next_of_kin_name = $23, next_of_kin_relationship = $24, next_of_kin_phone = $25, identifiers = $26, \
+         no_known_allergies = $27 WHERE id = $1 RETURNING ",
         patient_cols!()
     ))
     .bind(id)
@@ -754,6 +769,8 @@ pub async fn update_patient(
     .bind(p.next_of_kin_relationship.map(|k| k.as_str()))
     .bind(&p.next_of_kin_phone)
     .bind(Json(&p.identifiers))
+    // edits merged field by field may bring an allergy and "none known" together: the allergy wins
+    .bind(p.no_known_allergies && p.allergies.is_empty())
     .fetch_one(&mut *conn)
     .await?;
     // children's bands depend on age and sex: a corrected date of birth or sex re-flags the sets
