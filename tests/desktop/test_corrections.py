@@ -20,7 +20,9 @@ def row_of(d, vitals_id):
 
 
 def ids(d):
-    return {r.get_attribute("data-vitals-id") for r in rows(d, "vitals-row")}
+    # read in the page: the history re-renders as the feed arrives, so held rows can go stale
+    return set(d.execute_script(
+        "return [...document.querySelectorAll('[data-testid=vitals-row]')].map((r) => r.dataset.vitalsId)"))
 
 
 def record(d, values):
