@@ -46,6 +46,38 @@ pub(crate) async fn imported_id(
         .await
 }
 
+/// The staff entry of a clinician an import names (`username` stable for the source), made
+/// once: a name in the staff directory, inactive, no login. Answers its id and whether it was
+/// made now.
+pub(crate) async fn inactive_clinician(
+    conn: &mut PgConnection,
+    tenant_id: Uuid,
+    username: &str,
+    name: &str,
+) -> anyhow::Result<(Uuid, bool)> {
+    let existing: Option<Uuid> =
+        sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
+            .bind(username)
+            .fetch_optional(&mut *conn)
+            .await?;
+    if let Some(id) = existing {
+        return Ok((id, false));
+    }
+    // "!" is no PHC hash: no password can match, and the account is inactive anyway
+    let s = crate::users::insert_user(
+        conn,
+        tenant_id,
+        username,
+        name,
+        medoffice_model::Role::Physician,
+        "!",
+        false,
+    )
+    .await
+    .map_err(|e| anyhow::anyhow!("{e}"))?;
+    Ok((s.id, true))
+}
+
 /// Takes the clinic's next MRN (the counter row stays locked until the transaction ends).
 pub(crate) async fn next_mrn(conn: &mut PgConnection) -> sqlx::Result<String> {
     let n: i64 = sqlx::query_scalar(
@@ -421,39 +453,19 @@ pub async fn import_synthea_with(
             continue;
         }
         let username = format!("synthea-{}", e.provider.chars().take(8).collect::<String>());
-        let existing: Option<Uuid> =
-            sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
-                .bind(&username)
-                .fetch_optional(&mut *tx)
-                .await?;
-        let id = match existing {
-            Some(id) => id,
-            None => {
-                let name = provider_names
-                    .get(&e.provider)
-                    .map(|n| {
-                        n.split_whitespace()
-                            .map(clean_name)
-                            .collect::<Vec<_>>()
-                            .join(" ")
-                    })
-                    .unwrap_or_else(|| format!("Provider {}", &username[8..]));
-                // "!" is no PHC hash: no password can match, and the account is inactive anyway
-                let s = crate::users::insert_user(
-                    &mut tx,
-                    tenant_id,
-                    &username,
-                    &name,
-                    medoffice_model::Role::Physician,
-                    "!",
-                    false,
-                )
-                .await
-                .map_err(|e| anyhow::anyhow!("{e}"))?;
-                report.providers_created += 1;
-                s.id
-            }
-        };
+        let name = provider_names
+            .get(&e.provider)
+            .map(|n| {
+                n.split_whitespace()
+                    .map(clean_name)
+                    .collect::<Vec<_>>()
+                    .join(" ")
+            })
+            .unwrap_or_else(|| format!("Provider {}", &username[8..]));
+        let (id, created) = inactive_clinician(&mut tx, tenant_id, &username, &name).await?;
+        if created {
+            report.providers_created += 1;
+        }
         provider_users.insert(e.provider.clone(), id);
     }
 

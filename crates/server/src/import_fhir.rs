@@ -697,38 +697,19 @@ pub async fn import_fhir_with(
             Some(id) => *id,
             None => {
                 let username = format!("fhir-{}", &sha256_hex(&who)[..10]);
-                let existing: Option<Uuid> =
-                    sqlx::query_scalar("SELECT id FROM users WHERE lower(username) = lower($1)")
-                        .bind(&username)
-                        .fetch_optional(&mut *tx)
-                        .await?;
-                let id = match existing {
-                    Some(id) => id,
-                    None => {
-                        let name = if who.contains('/') || who.contains('?') {
-                            format!("Practitioner {}", &username[5..])
-                        } else {
-                            who.split_whitespace()
-                                .map(crate::import::clean_name)
-                                .collect::<Vec<_>>()
-                                .join(" ")
-                        };
-                        // "!" is no PHC hash: no password can match, and the account is inactive
-                        let s = crate::users::insert_user(
-                            &mut tx,
-                            tenant_id,
-                            &username,
-                            &name,
-                            medoffice_model::Role::Physician,
-                            "!",
-                            false,
-                        )
-                        .await
-                        .map_err(|e| anyhow::anyhow!("{e}"))?;
-                        report.practitioners_created += 1;
-                        s.id
-                    }
+                let name = if who.contains('/') || who.contains('?') {
+                    format!("Practitioner {}", &username[5..])
+                } else {
+                    who.split_whitespace()
+                        .map(crate::import::clean_name)
+                        .collect::<Vec<_>>()
+                        .join(" ")
                 };
+                let (id, created) =
+                    crate::import::inactive_clinician(&mut tx, tenant_id, &username, &name).await?;
+                if created {
+                    report.practitioners_created += 1;
+                }
                 practitioners.insert(who.clone(), id);
                 id
             }
