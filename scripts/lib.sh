@@ -14,7 +14,7 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   postgresql postgresql-contrib
   xvfb xauth webkit2gtk-driver dbus-x11 keyutils imagemagick x11-apps xdotool
-  python3-venv faketime
+  python3-venv faketime desktop-file-utils
 )
 
 ensure_packages() {
@@ -50,6 +50,15 @@ ensure_tauri_driver() {
   if ! command -v tauri-driver >/dev/null 2>&1 && [ ! -x "$HOME/.cargo/bin/tauri-driver" ]; then
     say "installing tauri-driver (cargo install)"
     cargo install tauri-driver --locked --quiet
+  fi
+}
+
+CARGO_DEB_VERSION=3.8.0
+# cargo-deb builds the server's Debian package (scripts/package).
+ensure_cargo_deb() {
+  if ! cargo deb --version 2>/dev/null | grep -q "$CARGO_DEB_VERSION"; then
+    say "installing cargo-deb $CARGO_DEB_VERSION (cargo install)"
+    cargo install cargo-deb --version "$CARGO_DEB_VERSION" --locked --quiet
   fi
 }
 

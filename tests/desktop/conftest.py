@@ -100,7 +100,9 @@ def tauri_driver_path() -> str:
 class Workstation:
     """One desktop app instance with its own home, cache and keyring namespace."""
 
-    def __init__(self, server_url: str, name: str, extra_env: dict | None = None):
+    def __init__(self, server_url: str, name: str, extra_env: dict | None = None, application: Path | None = None):
+        """`application` is the app to start: the debug build by default, the installed one in
+        tests/packaging."""
         self.home = Path(tempfile.mkdtemp(prefix=f"medoffice-ws-{name}-"))
         self.port = free_port()
         env = {
@@ -126,7 +128,7 @@ class Workstation:
             time.sleep(0.05)
         options = ArgOptions()
         options.set_capability("browserName", "wry")
-        options.set_capability("tauri:options", {"application": str(TARGET / "medoffice-desktop")})
+        options.set_capability("tauri:options", {"application": str(application or TARGET / "medoffice-desktop")})
         started = time.monotonic()
         # tauri-driver can drop the very first connection while WebKitWebDriver starts
         for attempt in range(3):
