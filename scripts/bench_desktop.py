@@ -5,11 +5,13 @@ Run by scripts/bench-desktop under Xvfb and a fresh keyctl session (see there). 
 the real app binary through tauri-driver (WebDriver, as tests/desktop does), in a scratch HOME:
 
   login   empty data folder: time from asking WebDriver for a session (which launches the app) to
-          the login form's submit button being displayed; then RSS after --idle seconds.
+          the login form's submit button being displayed; then idle CPU and RSS.
   cache   a prepared data folder (crates/client/examples/bench_workstation.rs: N patients in the
           cache, a resumable session, server unreachable): time to the first patient row of the
           Patients screen (the app resumed the session and searched the cache); then RSS.
 
+Idle CPU: user + system time of the app and its WebKit processes over the --idle window (after
+2 s to settle), as a percentage of one core.
 Memory: VmRSS and Pss (smaps_rollup) of the app process and of each WebKit child it spawned,
 read from /proc after the idle wait. RSS counts shared libraries once per process, so the sum
 of RSS overstates; Pss shares them out and its sum is the honest total.
@@ -73,20 +75,41 @@ def kib(path: Path, field: str) -> int:
     return 0
 
 
+def kind_of(comm: str):
+    if comm.startswith("medoffice"):
+        return "app"
+    if comm.startswith("WebKitWebProces"):
+        return "WebKitWebProcess"
+    if comm.startswith("WebKitNetworkPr"):
+        return "WebKitNetworkProcess"
+    if comm.startswith("WebKit") and comm != "WebKitWebDriver":
+        return comm
+    return None  # tauri-driver, WebKitWebDriver: the measuring harness, not the app
+
+
+def cpu_ticks(driver_pid: int) -> dict:
+    """CPU time (clock ticks, user + system, all threads) of the app and its WebKit processes."""
+    ticks = {}
+    for pid, comm in descendants(driver_pid):
+        kind = kind_of(comm)
+        if kind is None:
+            continue
+        try:
+            fields = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        # fields[11], fields[12]: utime, stime (proc(5) fields 14 and 15)
+        ticks[kind] = ticks.get(kind, 0) + int(fields[11]) + int(fields[12])
+    return ticks
+
+
 def memory(driver_pid: int) -> dict:
     """RSS and PSS (MiB) of the app and its WebKit processes, by kind."""
     kinds = {}
     for pid, comm in descendants(driver_pid):
-        if comm.startswith("medoffice"):
-            kind = "app"
-        elif comm.startswith("WebKitWebProces"):
-            kind = "WebKitWebProcess"
-        elif comm.startswith("WebKitNetworkPr"):
-            kind = "WebKitNetworkProcess"
-        elif comm.startswith("WebKit") and comm != "WebKitWebDriver":
-            kind = comm
-        else:
-            continue  # tauri-driver, WebKitWebDriver: the measuring harness, not the app
+        kind = kind_of(comm)
+        if kind is None:
+            continue
         k = kinds.setdefault(kind, {"rss_mib": 0.0, "pss_mib": 0.0, "count": 0})
         k["rss_mib"] += kib(Path(f"/proc/{pid}/status"), "VmRSS") / 1024
         k["pss_mib"] += kib(Path(f"/proc/{pid}/smaps_rollup"), "Pss") / 1024
@@ -142,9 +165,16 @@ def one_run(app: str, data_dir, selector: str, idle: float, keyring: str) -> dic
                 raise RuntimeError(f"{selector} not shown within 60 s (screen: {shot})")
             time.sleep(0.01)
         t_visible = time.monotonic() - t0
+        # idle: nobody touches it; CPU over the idle window (after 2 s for the screen to settle)
+        time.sleep(2)
+        before, t_before = cpu_ticks(driver_proc.pid), time.monotonic()
         time.sleep(idle)
+        after, t_after = cpu_ticks(driver_proc.pid), time.monotonic()
+        hz = os.sysconf("SC_CLK_TCK")
+        idle_cpu = {k: 100 * (after.get(k, 0) - before.get(k, 0)) / hz / (t_after - t_before) for k in after}
+        idle_cpu["total"] = sum(idle_cpu.values())
         mem = memory(driver_proc.pid)
-        return {"session_s": t_session, "visible_s": t_visible, "memory": mem}
+        return {"session_s": t_session, "visible_s": t_visible, "memory": mem, "idle_cpu_percent": idle_cpu}
     finally:
         if driver is not None:
             driver.quit()
@@ -182,6 +212,10 @@ def main():
             "until": selector,
             "visible_s": summary([r["visible_s"] for r in runs]),
             "session_s": summary([r["session_s"] for r in runs]),
+            "idle_cpu_percent": {
+                k: summary([r["idle_cpu_percent"].get(k, 0.0) for r in runs])
+                for k in sorted({k for r in runs for k in r["idle_cpu_percent"]})
+            },
             "memory": {
                 k: {
                     "rss_mib": summary([r["memory"].get(k, {}).get("rss_mib", 0.0) for r in runs]),
@@ -195,7 +229,8 @@ def main():
         v = s["visible_s"]
         print(f"{name}: {selector} visible after {v['median']:.2f} s median ({v['min']:.2f}–{v['max']:.2f}, {args.runs} runs)", file=__import__("sys").stderr)
         for k, m in s["memory"].items():
-            print(f"  {k:<22} RSS {m['rss_mib']['median']:7.1f} MiB ({m['rss_mib']['min']:.1f}–{m['rss_mib']['max']:.1f})  PSS {m['pss_mib']['median']:7.1f} MiB  x{m['processes']}", file=__import__("sys").stderr)
+            c = s["idle_cpu_percent"].get(k, {"median": 0.0})
+            print(f"  {k:<22} RSS {m['rss_mib']['median']:7.1f} MiB ({m['rss_mib']['min']:.1f}–{m['rss_mib']['max']:.1f})  PSS {m['pss_mib']['median']:7.1f} MiB  x{m['processes']}  idle CPU {c['median']:.2f} % of a core", file=__import__("sys").stderr)
     print(json.dumps(result, indent=2))
 
 
