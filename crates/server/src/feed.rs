@@ -25,6 +25,20 @@ fn change(id: uuid::Uuid, revision: i64, deleted: bool, record: Record) -> Chang
     }
 }
 
+/// The revision below which a row can still be among the first `limit + 1` of the rows
+/// `gathered` so far and the rows still to read (revisions are unique in a clinic); `i64::MAX`
+/// while fewer than `limit + 1` are gathered.
+fn bound(gathered: &[Change], limit: i64) -> i64 {
+    let Ok(k) = usize::try_from(limit) else {
+        return i64::MAX;
+    };
+    if gathered.len() <= k {
+        return i64::MAX;
+    }
+    let mut revisions: Vec<i64> = gathered.iter().map(|c| c.revision).collect();
+    *revisions.select_nth_unstable(k).1
+}
+
 /// Reads the rows of the current tenant with revision > `since`, at most `limit`, in
 /// revision order. Call inside [`crate::db::tenant_snapshot`].
 pub async fn read_changes(
@@ -43,15 +57,19 @@ pub async fn read_changes_and_revision(
 ) -> AppResult<(ChangesPage, i64)> {
     let limit = limit.clamp(1, MAX_PAGE);
     // Each table gives its first limit+1 rows past the cursor; merged, the first `limit` are
-    // the page, and anything beyond means more is waiting.
+    // the page, and anything beyond means more is waiting. Once limit+1 rows are in hand, a
+    // later table's rows count only below the (limit+1)-th revision so far (`bound`): a
+    // new workstation's first sync reads the tables one after another in long runs, and
+    // without the bound every page also read and dropped a full page of the next table.
     let mut all: Vec<Change> = Vec::new();
     for row in sqlx::query(concat!(
         "SELECT ",
         patient_cols!(),
-        " FROM patients WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM patients WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -61,10 +79,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         vitals_cols!(),
-        ", deleted FROM vital_signs WHERE revision > $1 ORDER BY revision LIMIT $2"
+        ", deleted FROM vital_signs WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -75,10 +94,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         appointment_cols!(),
-        " FROM appointments WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM appointments WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -86,10 +106,11 @@ pub async fn read_changes_and_revision(
         all.push(change(a.id, a.revision, a.deleted, Record::Appointment(a)));
     }
     for row in sqlx::query(
-        "SELECT id, username, full_name, role, active, revision FROM users WHERE revision > $1 ORDER BY revision LIMIT $2",
+        "SELECT id, username, full_name, role, active, revision FROM users WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2",
     )
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -99,10 +120,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         availability_cols!(),
-        " FROM availability WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM availability WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -113,10 +135,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         block_cols!(),
-        " FROM schedule_blocks WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM schedule_blocks WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -131,10 +154,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         room_cols!(),
-        " FROM rooms WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM rooms WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -144,10 +168,11 @@ pub async fn read_changes_and_revision(
     for row in sqlx::query(concat!(
         "SELECT ",
         visit_type_cols!(),
-        " FROM visit_types WHERE revision > $1 ORDER BY revision LIMIT $2"
+        " FROM visit_types WHERE revision > $1 AND revision < $3 ORDER BY revision LIMIT $2"
     ))
     .bind(since)
     .bind(limit + 1)
+    .bind(bound(&all, limit))
     .fetch_all(&mut *conn)
     .await?
     {
@@ -186,4 +211,31 @@ pub fn staff_from_row(row: &sqlx::postgres::PgRow) -> Result<StaffMember, sqlx::
         active: row.try_get("active")?,
         revision: row.try_get("revision")?,
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use medoffice_model::Room;
+
+    fn at(revision: i64) -> Change {
+        let room = Room {
+            id: uuid::Uuid::now_v7(),
+            name: format!("Room {revision}"),
+            active: true,
+            revision,
+        };
+        change(room.id, revision, false, Record::Room(room))
+    }
+
+    #[test]
+    fn the_bound_is_the_revision_past_the_page_once_a_page_and_one_are_in_hand() {
+        let gathered: Vec<Change> = [9, 1, 5, 3].into_iter().map(at).collect();
+        // a page of 2: three gathered are 1, 3, 5; a row must be below 5 to count
+        assert_eq!(bound(&gathered, 2), 5);
+        assert_eq!(bound(&gathered, 3), 9);
+        // not yet a page and one: every row counts
+        assert_eq!(bound(&gathered, 4), i64::MAX);
+        assert_eq!(bound(&[], 1), i64::MAX);
+    }
 }
