@@ -14,7 +14,8 @@ PACKAGES=(
   libwebkit2gtk-4.1-dev libxdo-dev libssl-dev libayatana-appindicator3-dev librsvg2-dev
   postgresql postgresql-contrib
   xvfb xauth webkit2gtk-driver dbus-x11 keyutils imagemagick x11-apps xdotool
-  python3-venv faketime desktop-file-utils
+  python3-venv faketime
+  desktop-file-utils systemd dpkg-dev adduser   # scripts/package and tests/packaging
 )
 
 ensure_packages() {

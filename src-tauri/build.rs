@@ -2,9 +2,7 @@
 // A build script reports failure by panicking.
 #[allow(clippy::panic)]
 fn main() {
-    if let Err(e) =
-        tauri_build::try_build(tauri_build::Attributes::new())
-    {
+    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new()) {
         panic!("tauri build: {e:#}");
     }
 }

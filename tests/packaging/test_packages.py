@@ -210,6 +210,8 @@ def packaged_server(packages, cluster):
             except OSError:
                 assert proc.poll() is None, f"the server exited:\n{log.read_text()}"
                 time.sleep(0.05)
+        else:
+            pytest.fail(f"the server did not answer /health within 10 s:\n{log.read_text()}")
         yield url, log
     finally:
         proc.terminate()
@@ -221,6 +223,10 @@ def test_server_starts_as_its_unit_would(packaged_server):
     # signed with the key made at installation (without one the server would not have started)
     token = rest(url, "POST", "/api/v1/auth/login", {"tenant": TENANT, "username": ADMIN, "password": PASSWORD})
     assert token["access_token"] and token["refresh_token"]
+    # behind the proxy the environment file expects: the client's address from X-Forwarded-For
+    # (HSTS is sent in that mode)
+    with urllib.request.urlopen(url + "/health", timeout=5) as r:
+        assert "max-age" in (r.headers.get("Strict-Transport-Security") or ""), dict(r.headers)
     # MEDOFFICE_LOG_FORMAT=json from the environment file: one JSON object per line
     first = log.read_text().splitlines()[0]
     assert json.loads(first)["level"], first
