@@ -619,7 +619,6 @@ fn open_workstation(app: &tauri::App) -> Result<Workstation, Box<dyn std::error:
 
 /// Starts the desktop app.
 pub fn run() {
-    software_compositing_off();
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_default_env().unwrap_or_else(|_| "info".into()),
@@ -636,25 +635,6 @@ pub fn run() {
     if let Err(e) = result {
         tracing::error!(error = %e, "the desktop app failed");
         std::process::exit(1);
-    }
-}
-
-/// Turns WebKitGTK's accelerated compositing off (`WEBKIT_DISABLE_COMPOSITING_MODE=1`) unless
-/// the environment already decides it or `MEDOFFICE_GPU_COMPOSITING=1` asks to keep it.
-///
-/// Why: where OpenGL is software (Mesa's llvmpipe: virtual machines, remote desktops, Xvfb,
-/// many clinic PCs), every repaint of a composited page redraws the whole window on the CPU.
-/// The blinking caret of the focused patient search alone kept the web process at 60 % of a core
-/// with the app idle on its Patients screen; without compositing, WebKit repaints only the
-/// caret: 4.6 % (`scripts/bench-desktop`, docs/bench/desktop.md). This UI has no animations or
-/// 3D transforms for compositing to speed up. Linux only (WebKitGTK); called first thing, before
-/// any thread starts, as changing the environment requires.
-fn software_compositing_off() {
-    #[cfg(target_os = "linux")]
-    if std::env::var_os("WEBKIT_DISABLE_COMPOSITING_MODE").is_none()
-        && std::env::var_os("MEDOFFICE_GPU_COMPOSITING").is_none_or(|v| v != "1")
-    {
-        std::env::set_var("WEBKIT_DISABLE_COMPOSITING_MODE", "1");
     }
 }
 
