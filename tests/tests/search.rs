@@ -47,6 +47,27 @@ fn names(l: &Value) -> Vec<String> {
         .collect()
 }
 
+/// `patient_name_prefixes` (migration 0021) holds exactly the one- to three-letter starts of
+/// `patient_words`' entries, each patient once per start with its page order: what the short
+/// searches read and what the longer ones read agree, whatever was registered, renamed,
+/// deleted or merged.
+async fn assert_prefixes_match_words(database_url: &str) -> anyhow::Result<()> {
+    let mut owner = medoffice_server::db::owner_connection(database_url).await?;
+    let (rows, differ): (i64, i64) = sqlx::query_as(
+        "WITH expected AS (SELECT DISTINCT tenant_id, left(word, n) AS prefix, family_key, given_key, patient_id \
+                             FROM patient_words, generate_series(1, 3) AS n), \
+              held AS (SELECT tenant_id, prefix, family_key, given_key, patient_id FROM patient_name_prefixes) \
+         SELECT (SELECT count(*) FROM held), \
+                (SELECT count(*) FROM ((SELECT * FROM expected EXCEPT SELECT * FROM held) \
+                                       UNION ALL (SELECT * FROM held EXCEPT SELECT * FROM expected)) AS d)",
+    )
+    .fetch_one(&mut owner)
+    .await?;
+    assert!(rows > 0, "no prefixes held at all");
+    assert_eq!(differ, 0, "prefixes and words disagree on {differ} rows");
+    Ok(())
+}
+
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn search_by_words_holds_its_rules() -> anyhow::Result<()> {
     let sys = System::start().await?;
@@ -129,6 +150,16 @@ async fn search_by_words_holds_its_rules() -> anyhow::Result<()> {
         search(&http, &n, "gonew", "").await?["meta"]["total"],
         json!(0)
     );
+    // three letters or fewer read patient_name_prefixes: the same changes show there
+    assert_eq!(
+        search(&http, &n, "old", "").await?["meta"]["total"],
+        json!(0)
+    );
+    assert_eq!(names(&search(&http, &n, "new", "").await?), ["Tom Newname"]);
+    assert_eq!(
+        search(&http, &n, "gon", "").await?["meta"]["total"],
+        json!(0)
+    );
 
     // 1,100 more through the same triggers (an owner's bulk insert, as an import would):
     // "ma" is then broad (walked in name order), "okon" stays narrow (its range of words)
@@ -209,6 +240,7 @@ async fn search_by_words_holds_its_rules() -> anyhow::Result<()> {
         entry["detail"].as_str().unwrap().contains(&id.to_string()),
         "{entry}"
     );
+    assert_prefixes_match_words(&sys.database_url).await?;
     Ok(())
 }
 
@@ -390,5 +422,6 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
     for field in ["preferred_language", "next_of_kin_name", "identifiers"] {
         assert!(refused["errors"][field].is_array(), "{field}: {refused}");
     }
+    assert_prefixes_match_words(&sys.database_url).await?;
     Ok(())
 }

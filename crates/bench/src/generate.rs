@@ -862,6 +862,16 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
     .bind(tenant_id)
     .execute(&mut *tx)
     .await?;
+    // and their one- to three-letter starts (server migration 0021)
+    sqlx::query(
+        "INSERT INTO patient_name_prefixes (tenant_id, prefix, family_key, given_key, patient_id) \
+         SELECT p.tenant_id, x, lower(p.family_name), lower(p.given_name), p.id \
+         FROM patients p, medoffice_name_prefixes(p.search_name) AS x \
+         WHERE p.tenant_id = $1 AND NOT p.deleted ON CONFLICT DO NOTHING",
+    )
+    .bind(tenant_id)
+    .execute(&mut *tx)
+    .await?;
 
     // ---- vital signs: some patients are seen far more often than others
     if !people.is_empty() && p.vitals > 0 {
@@ -1062,6 +1072,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
         "ANALYZE vital_signs",
         "ANALYZE appointments",
         "VACUUM (ANALYZE) patient_words",
+        "VACUUM (ANALYZE) patient_name_prefixes",
     ] {
         sqlx::query(sqlx::AssertSqlSafe(t.to_string()))
             .execute(&mut conn)
