@@ -143,7 +143,7 @@ async fn concurrent_sets_commit_in_groups_and_a_following_reader_misses_none() -
     .fetch_one(&mut *tx)
     .await?;
     assert_eq!(audited as usize, WRITERS * SETS);
-    let counter: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+    let counter: i64 = sqlx::query_scalar("SELECT revision FROM tenant_counters")
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;

@@ -106,7 +106,7 @@ async fn concurrent_pushes_never_answer_a_server_error() -> anyhow::Result<()> {
     let token = http.token("busy", "nurse").await?;
     // the clinic's own setup (its staff) took the first revisions
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
-    let before: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+    let before: i64 = sqlx::query_scalar("SELECT revision FROM tenant_counters")
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;
@@ -167,7 +167,7 @@ async fn concurrent_pushes_never_answer_a_server_error() -> anyhow::Result<()> {
     assert_eq!(registered as usize, patients.len());
 
     // revisions: one per applied write since the setup, none shared, none skipped
-    let counter: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+    let counter: i64 = sqlx::query_scalar("SELECT revision FROM tenant_counters")
         .fetch_one(&mut *tx)
         .await?;
     tx.commit().await?;

@@ -14,11 +14,11 @@
 //! scheduled or cancelled.
 //!
 //! **Why the load bypasses the revision trigger.** Each clinical row normally takes its
-//! revision from a trigger that does `UPDATE tenants SET revision = revision + 1` (DESIGN.md,
-//! sync invariant 1). Inside one bulk transaction of a million rows, every such update leaves
-//! another dead version of the same `tenants` row for the next one to step over, so the load
-//! grows quadratically and does not finish. The generator therefore loads as the database
-//! owner (a superuser) with `SET session_replication_role = replica`, which skips triggers
+//! revision from a trigger that does `UPDATE tenant_counters SET revision = revision + 1`
+//! (DESIGN.md, sync invariant 1). Inside one bulk transaction of a million rows, every such
+//! update leaves another dead version of the same counter row for the next one to step over,
+//! so the load grows quadratically and does not finish. The generator therefore loads as the
+//! database owner (a superuser) with `SET session_replication_role = replica`, which skips triggers
 //! (the revision stamp, `ends_at`, and foreign-key checks, which the generator satisfies by
 //! construction), assigns revisions itself by row number after the tenant's current revision,
 //! streams the rows with `COPY`, and finally sets the tenant's counter to the last revision it
@@ -733,11 +733,12 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
         .execute(&mut *tx)
         .await
         .context("bypassing triggers needs a superuser connection (see generate.rs)")?;
-    let (base_rev, base_mrn): (i64, i64) =
-        sqlx::query_as("SELECT revision, mrn_counter FROM tenants WHERE id = $1 FOR UPDATE")
-            .bind(tenant_id)
-            .fetch_one(&mut *tx)
-            .await?;
+    let (base_rev, base_mrn): (i64, i64) = sqlx::query_as(
+        "SELECT revision, mrn_counter FROM tenant_counters WHERE tenant_id = $1 FOR UPDATE",
+    )
+    .bind(tenant_id)
+    .fetch_one(&mut *tx)
+    .await?;
     let mut rev = base_rev;
 
     // ---- patients
@@ -1058,7 +1059,7 @@ pub async fn generate(database_url: &str, p: &GenerateParams) -> anyhow::Result<
         .await?;
 
     // the counter where the trigger would have left it
-    sqlx::query("UPDATE tenants SET revision = $2, mrn_counter = $3 WHERE id = $1")
+    sqlx::query("UPDATE tenant_counters SET revision = $2, mrn_counter = $3 WHERE tenant_id = $1")
         .bind(tenant_id)
         .bind(rev)
         .bind(base_mrn + p.patients as i64)
@@ -1101,8 +1102,8 @@ pub async fn server_counts(
         "SELECT (SELECT count(*) FROM patients p WHERE p.tenant_id = t.id AND NOT deleted), \
          (SELECT count(*) FROM vital_signs v WHERE v.tenant_id = t.id AND NOT deleted), \
          (SELECT count(*) FROM appointments a WHERE a.tenant_id = t.id AND NOT deleted), \
-         (SELECT count(*) FROM users u WHERE u.tenant_id = t.id), t.revision \
-         FROM tenants t WHERE t.code = $1",
+         (SELECT count(*) FROM users u WHERE u.tenant_id = t.id), r.revision \
+         FROM tenants t JOIN tenant_counters r ON r.tenant_id = t.id WHERE t.code = $1",
     )
     .bind(tenant)
     .fetch_one(&mut c)

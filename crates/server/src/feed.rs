@@ -182,7 +182,7 @@ pub async fn read_changes_and_revision(
     all.sort_by_key(|c| c.revision);
     let has_more = all.len() as i64 > limit;
     all.truncate(limit as usize);
-    let current: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+    let current: i64 = sqlx::query_scalar("SELECT revision FROM tenant_counters")
         .fetch_one(&mut *conn)
         .await?;
     let revision = if has_more {

@@ -233,7 +233,7 @@ impl Hub {
 
     async fn current_revision(&self, tenant_id: Uuid) -> anyhow::Result<i64> {
         let mut tx = db::tenant_tx(&self.pool, tenant_id).await?;
-        let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenants")
+        let rev: i64 = sqlx::query_scalar("SELECT revision FROM tenant_counters")
             .fetch_one(&mut *tx)
             .await?;
         tx.commit().await?;

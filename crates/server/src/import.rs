@@ -81,7 +81,7 @@ pub(crate) async fn inactive_clinician(
 /// Takes the clinic's next MRN (the counter row stays locked until the transaction ends).
 pub(crate) async fn next_mrn(conn: &mut PgConnection) -> sqlx::Result<String> {
     let n: i64 = sqlx::query_scalar(
-        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
     )
     .fetch_one(conn)
     .await?;

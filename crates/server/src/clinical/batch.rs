@@ -225,10 +225,11 @@ impl VitalsBatcher {
         // the clinic's counter first, as every write takes it: a merge moving a patient's sets
         // holds it to its commit, so what is read next sees the merge (a set for a merged-away
         // patient goes alone, to the record kept) instead of inserting under the old record
-        if let Err(e) = sqlx::query("SELECT 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(tenant)
-            .execute(&mut *tx)
-            .await
+        if let Err(e) =
+            sqlx::query("SELECT 1 FROM tenant_counters WHERE tenant_id = $1 FOR NO KEY UPDATE")
+                .bind(tenant)
+                .execute(&mut *tx)
+                .await
         {
             return Err((e.into(), jobs));
         }

@@ -116,19 +116,20 @@ pub async fn clinic_wall_clock(conn: &mut PgConnection, at: DateTime<Utc>) -> St
 }
 
 /// The revision the next write in this transaction will take. Locks the tenant's counter row
-/// (which the write would lock anyway), so the value cannot move until commit.
+/// (`tenant_counters`, migration 0022; the write would lock it anyway), so the value cannot
+/// move until commit.
 ///
-/// FOR NO KEY UPDATE, the lock the revision trigger's `UPDATE tenants` takes anyway: it
-/// serialises the clinic's writers but, unlike FOR UPDATE, does not wait for the KEY SHARE
-/// locks that every insert referencing `tenants` (an audit entry, an applied mutation) holds
-/// until its commit. Two pushes that had each written such a row and then both asked FOR
-/// UPDATE waited for each other: a deadlock, and one of them answered 500.
+/// FOR NO KEY UPDATE, the lock the revision trigger's `UPDATE` takes anyway. (When the counter
+/// was a column of `tenants`, FOR UPDATE also waited for the KEY SHARE locks that every insert
+/// referencing `tenants` holds to its commit, and two pushes deadlocked; nothing references
+/// the counter's own row, and the weaker lock stays the one the trigger takes.)
 async fn next_revision(conn: &mut PgConnection, tenant_id: Uuid) -> AppResult<i64> {
-    let r: i64 =
-        sqlx::query_scalar("SELECT revision + 1 FROM tenants WHERE id = $1 FOR NO KEY UPDATE")
-            .bind(tenant_id)
-            .fetch_one(conn)
-            .await?;
+    let r: i64 = sqlx::query_scalar(
+        "SELECT revision + 1 FROM tenant_counters WHERE tenant_id = $1 FOR NO KEY UPDATE",
+    )
+    .bind(tenant_id)
+    .fetch_one(conn)
+    .await?;
     Ok(r)
 }
 

@@ -701,7 +701,8 @@ pub async fn create_patient(
     }
     // the next MRN; holding the clinic's row also makes the plan check below exact
     let (n, max_patients): (i64, Option<i32>) = sqlx::query_as(
-        "UPDATE tenants SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter, max_patients",
+        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 \
+         RETURNING mrn_counter, (SELECT max_patients FROM tenants)",
     )
     .fetch_one(&mut *conn)
     .await?;
