@@ -30,7 +30,8 @@ pub async fn check_user_limit(conn: &mut PgConnection) -> AppResult<()> {
 }
 
 /// Refuses one more patient beyond `max_patients` (403 `plan_limit`). The caller holds the
-/// clinic's row locked (patient creation takes the next MRN from it first). Counts at most
+/// clinic's counters row locked (patient creation takes the next MRN from `tenant_counters`
+/// first, migration 0022), so registrations check one at a time. Counts at most
 /// `max` rows, so the check costs no more than the plan is large.
 pub async fn check_patient_limit(conn: &mut PgConnection, max: Option<i32>) -> AppResult<()> {
     let Some(max) = max else { return Ok(()) };

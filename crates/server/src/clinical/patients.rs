@@ -699,7 +699,7 @@ pub async fn create_patient(
         let same = same_registration(&new, &existing);
         return replayed_create(existing, same);
     }
-    // the next MRN; holding the clinic's row also makes the plan check below exact
+    // the next MRN; holding the clinic's counters row also makes the plan check below exact
     let (n, max_patients): (i64, Option<i32>) = sqlx::query_as(
         "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 \
          RETURNING mrn_counter, (SELECT max_patients FROM tenants)",
