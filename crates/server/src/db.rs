@@ -132,7 +132,9 @@ pub async fn tenant_tx(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    pool.begin_with(begin_scoped("BEGIN", tenant_id)).await
+    let mut tx = pool.begin().await?;
+    set_tenant(&mut tx, tenant_id).await?;
+    Ok(tx)
 }
 
 /// Begins a read-only REPEATABLE READ transaction scoped to `tenant_id`: one snapshot, so a
@@ -141,23 +143,11 @@ pub async fn tenant_snapshot(
     pool: &PgPool,
     tenant_id: Uuid,
 ) -> Result<Transaction<'static, Postgres>, sqlx::Error> {
-    pool.begin_with(begin_scoped(
-        "BEGIN ISOLATION LEVEL REPEATABLE READ, READ ONLY",
-        tenant_id,
-    ))
-    .await
-}
-
-/// `begin` and the clinic's scope in one round trip instead of two or three (a write's
-/// transaction paid one round trip more before its first statement, issue 13). One simple
-/// query, so the id is written into it: a [`Uuid`]'s text is hex digits and hyphens only.
-/// Nothing in it can fail but the connection, so a failure never leaves a pooled connection
-/// in an aborted transaction.
-fn begin_scoped(begin: &'static str, tenant_id: Uuid) -> sqlx::AssertSqlSafe<String> {
-    sqlx::AssertSqlSafe(format!(
-        "{begin}; SELECT set_config('app.tenant_id', '{}', true)",
-        tenant_id.as_hyphenated()
-    ))
+    let mut tx = pool.begin().await?;
+    tx.execute("SET TRANSACTION ISOLATION LEVEL REPEATABLE READ, READ ONLY")
+        .await?;
+    set_tenant(&mut tx, tenant_id).await?;
+    Ok(tx)
 }
 
 /// Sets the tenant for the rest of the current transaction.
