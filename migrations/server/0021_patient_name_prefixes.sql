@@ -13,6 +13,10 @@
 -- The same trigger that writes a patient's words writes its prefixes: a deleted or
 -- merged-away record has none.
 
+-- No patient is written between the backfill below and the new trigger (a server may run while
+-- `migrate` runs): registrations wait for the migration's commit.
+LOCK TABLE patients IN SHARE MODE;
+
 CREATE TABLE patient_name_prefixes (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     prefix text COLLATE "C" NOT NULL,

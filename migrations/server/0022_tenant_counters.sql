@@ -14,6 +14,10 @@
 -- sets takes the revision first, and two rows taken in both orders deadlock (the concurrent
 -- pushes test caught it); one row is one lock, as before.
 
+-- Nothing writes a clinic while its counters move: a stamp or a new clinic between the copy
+-- below and the new trigger would be lost (a server may run while `migrate` runs).
+LOCK TABLE tenants IN ACCESS EXCLUSIVE MODE;
+
 CREATE TABLE tenant_counters (
     tenant_id uuid PRIMARY KEY REFERENCES tenants (id),
     -- the clinic's last revision (sync invariant 1)

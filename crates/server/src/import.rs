@@ -79,10 +79,11 @@ pub(crate) async fn inactive_clinician(
 }
 
 /// Takes the clinic's next MRN (the counter row stays locked until the transaction ends).
-pub(crate) async fn next_mrn(conn: &mut PgConnection) -> sqlx::Result<String> {
+pub(crate) async fn next_mrn(conn: &mut PgConnection, tenant_id: Uuid) -> sqlx::Result<String> {
     let n: i64 = sqlx::query_scalar(
-        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 RETURNING mrn_counter",
+        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 WHERE tenant_id = $1 RETURNING mrn_counter",
     )
+    .bind(tenant_id)
     .fetch_one(conn)
     .await?;
     Ok(patients::format_mrn(n))
@@ -422,7 +423,7 @@ pub async fn import_synthea_with(
             report.patients_already_present += 1;
             continue;
         }
-        let mrn = next_mrn(&mut tx).await?;
+        let mrn = next_mrn(&mut tx, tenant_id).await?;
         patients::insert_patient(
             &mut tx,
             tenant_id,

@@ -484,7 +484,7 @@ pub async fn import_fhir_with(
                 // a new id: the resource's own may be held by another clinic (the same people
                 // imported there), and ids are unique across clinics; source_id links them
                 let id = Uuid::now_v7();
-                let mrn = next_mrn(&mut tx).await?;
+                let mrn = next_mrn(&mut tx, tenant_id).await?;
                 patients::insert_patient(
                     &mut tx,
                     tenant_id,

@@ -1281,7 +1281,7 @@ pub async fn import_legacy_with(
             }
             None => {
                 let id = Uuid::now_v7();
-                let mrn = next_mrn(&mut tx).await?;
+                let mrn = next_mrn(&mut tx, tenant_id).await?;
                 patients::insert_patient(
                     &mut tx,
                     tenant_id,

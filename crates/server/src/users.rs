@@ -63,9 +63,14 @@ fn audit_target<'a>(action: &'a str, target: Uuid, outcome: &'a str) -> AuditEnt
 }
 
 /// Locks the target's row; 404 when it is not a user of this clinic. Answers (role, active).
+///
+/// FOR NO KEY UPDATE: it serialises changes to the account, but does not wait for (or block) the
+/// KEY SHARE lock a clinical write takes on its recorder's row for the foreign key. A change to
+/// name, role or active takes the clinic's counter afterwards (revision trigger), while a write
+/// holds the counter when it checks that key: with FOR UPDATE the two waited for each other.
 async fn lock_user(conn: &mut PgConnection, id: Uuid) -> AppResult<(Role, bool)> {
     let (role, active): (String, bool) =
-        sqlx::query_as("SELECT role, active FROM users WHERE id = $1 FOR UPDATE")
+        sqlx::query_as("SELECT role, active FROM users WHERE id = $1 FOR NO KEY UPDATE")
             .bind(id)
             .fetch_optional(conn)
             .await?

@@ -479,22 +479,46 @@ async fn short_prefix_search(
         return Ok((Vec::new(), 0, false));
     };
     let matches: i64 = first.try_get("n")?;
+    Ok(with_total(
+        joined_page(&rows)?,
+        limit,
+        offset,
+        matches,
+        false,
+    ))
+}
+
+/// The patients of a page read with `LEFT JOIN` onto its counts: a row without an `id` is the
+/// counts alone (an empty page).
+fn joined_page(rows: &[sqlx::postgres::PgRow]) -> AppResult<Vec<Patient>> {
     let mut page = Vec::with_capacity(rows.len());
-    for row in &rows {
+    for row in rows {
         if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
             page.push(patient_from_row(row)?);
         }
     }
+    Ok(page)
+}
+
+/// A page with its `meta.total` and `meta.total_capped`: exact on the last page (what came
+/// before it and what is on it are all there is), otherwise `counted` up to
+/// [`SEARCH_COUNT_CAP`], capped when past it or when the count itself stopped short (`more`).
+fn with_total(
+    page: Vec<Patient>,
+    limit: i64,
+    offset: i64,
+    counted: i64,
+    more: bool,
+) -> (Vec<Patient>, i64, bool) {
     let shown = page.len() as i64;
     if shown < limit && (shown > 0 || offset == 0) {
-        // the last page: what came before it and what is on it are all there is, exactly
-        return Ok((page, offset + shown, false));
+        return (page, offset + shown, false);
     }
-    Ok((
+    (
         page,
-        matches.min(SEARCH_COUNT_CAP),
-        matches > SEARCH_COUNT_CAP,
-    ))
+        counted.min(SEARCH_COUNT_CAP),
+        more || counted > SEARCH_COUNT_CAP,
+    )
 }
 
 /// A one-word search (a name prefix, the commonest search at a front desk) in one statement:
@@ -551,25 +575,11 @@ async fn one_word_search(
     let page = if picked_patients < offset.saturating_add(limit) && picked == take {
         word_prefix_page(conn, tenant_id, prefix, limit, offset).await?
     } else {
-        let mut page = Vec::with_capacity(rows.len());
-        for row in &rows {
-            if row.try_get::<Option<Uuid>, _>("id")?.is_some() {
-                page.push(patient_from_row(row)?);
-            }
-        }
-        page
+        joined_page(&rows)?
     };
-    let shown = page.len() as i64;
-    if shown < limit && (shown > 0 || offset == 0) {
-        // the last page: what came before it and what is on it are all there is, exactly
-        return Ok((page, offset + shown, false));
-    }
+    // a full window of entries may hold fewer than the cap's patients, and more are past it
     let full = entries == window;
-    Ok((
-        page,
-        patients.min(SEARCH_COUNT_CAP),
-        full || patients > SEARCH_COUNT_CAP,
-    ))
+    Ok(with_total(page, limit, offset, patients, full))
 }
 
 /// One page of a patient search (see `medoffice_model::search`): every term must match, in
@@ -630,8 +640,7 @@ pub async fn search_patients(
         .collect::<Result<Vec<_>, _>>()?;
     let shown = patients.len() as i64;
     if shown < limit && (shown > 0 || offset == 0) {
-        // the last page: what came before it and what is on it are all there is, exactly
-        return Ok((patients, offset + shown, false));
+        return Ok(with_total(patients, limit, offset, shown, false));
     }
     let counted: i64 = {
         let mut count = QueryBuilder::new("SELECT count(*) FROM (SELECT 1 FROM patients WHERE ");
@@ -641,11 +650,7 @@ pub async fn search_patients(
         count.push(") AS counted");
         count.build_query_scalar().fetch_one(&mut *conn).await?
     };
-    Ok((
-        patients,
-        counted.min(SEARCH_COUNT_CAP),
-        counted > SEARCH_COUNT_CAP,
-    ))
+    Ok(with_total(patients, limit, offset, counted, false))
 }
 
 fn same_registration(new: &NewPatient, p: &Patient) -> bool {
@@ -701,9 +706,10 @@ pub async fn create_patient(
     }
     // the next MRN; holding the clinic's counters row also makes the plan check below exact
     let (n, max_patients): (i64, Option<i32>) = sqlx::query_as(
-        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 \
-         RETURNING mrn_counter, (SELECT max_patients FROM tenants)",
+        "UPDATE tenant_counters SET mrn_counter = mrn_counter + 1 WHERE tenant_id = $1 \
+         RETURNING mrn_counter, (SELECT max_patients FROM tenants WHERE id = $1)",
     )
+    .bind(actor.tenant_id)
     .fetch_one(&mut *conn)
     .await?;
     crate::plan::check_patient_limit(conn, max_patients).await?;
