@@ -283,7 +283,8 @@ pub const SEARCH_COUNT_CAP: i64 = 1000;
 /// more terms than the prefix finds its page by walking the clinic's patients in name order
 /// (index `patients_tenant_name_order`) and stopping at the page's end; a narrower one by its
 /// range of words, which costs its matches. A search that is one name prefix alone, the
-/// common case, is always sorted from the words' index ([`word_prefix_page`]).
+/// common case, reads an index already in page order: `patient_name_prefixes` up to three
+/// letters ([`short_prefix_search`]), the words' index past that ([`one_word_search`]).
 const BROAD_PREFIX: i64 = 300;
 
 /// The conditions of a search after `WHERE`: this clinic's live patients matching every term.
