@@ -1,0 +1,77 @@
+-- The sealer finds the clinics with unchained entries by stepping along the index of unchained
+-- entries (audit_log_unchained), one clinic a step, instead of `SELECT DISTINCT tenant_id FROM
+-- audit_log WHERE seq IS NULL` (issue 13).
+--
+-- The planner chose that statement's plan from the statistics of audit_log.seq. An ANALYZE that
+-- ran while a backlog waited (a new workstation's first sync of 100,000 patients leaves about a
+-- million entries to chain) recorded a large share of the log as unchained, and from then on
+-- every pass, every 200 ms in every server process, was a parallel scan of the whole log:
+-- about 1 s of two cores at 5 million entries, until the next ANALYZE. In scripts/bench this
+-- made the outbox drain 7 times slower than on a fresh server, and a 1.5-million-entry backlog
+-- took 858 s to chain instead of 105 s. Each step here is the first entry of an ordered index
+-- after a key (LIMIT 1), which no statistics make dearer than a scan.
+-- tests/tests/audit.rs checks that an idle pass scans no table after such an ANALYZE.
+--
+-- The rest of the function is 0020's, unchanged.
+CREATE OR REPLACE FUNCTION medoffice_audit_seal_chains(p_limit integer) RETURNS bigint
+LANGUAGE plpgsql SECURITY DEFINER SET search_path = public, pg_temp AS $$
+DECLARE
+    t uuid;
+    r audit_log;
+    head_seq bigint;
+    head_hash bytea;
+    total bigint := 0;
+    ids bigint[];
+    seqs bigint[];
+    prevs bytea[];
+    hashes bytea[];
+BEGIN
+    -- the clinics with unchained entries, one step along the index per clinic
+    FOR t IN
+        WITH RECURSIVE waiting (tenant_id) AS (
+            (SELECT a.tenant_id FROM audit_log a WHERE a.seq IS NULL ORDER BY a.tenant_id LIMIT 1)
+            UNION ALL
+            SELECT (SELECT a.tenant_id FROM audit_log a
+                     WHERE a.seq IS NULL AND a.tenant_id > w.tenant_id
+                     ORDER BY a.tenant_id LIMIT 1)
+              FROM waiting w WHERE w.tenant_id IS NOT NULL
+        )
+        SELECT w.tenant_id FROM waiting w WHERE w.tenant_id IS NOT NULL
+    LOOP
+        SELECT seq, hash INTO head_seq, head_hash
+          FROM audit_chain_heads WHERE tenant_id = t FOR UPDATE;
+        IF NOT FOUND THEN
+            -- a clinic created by hand without its head row
+            INSERT INTO audit_chain_heads (tenant_id, seq, hash)
+                VALUES (t, 0, '\x0000000000000000000000000000000000000000000000000000000000000000'::bytea)
+                ON CONFLICT (tenant_id) DO NOTHING;
+            SELECT seq, hash INTO head_seq, head_hash
+              FROM audit_chain_heads WHERE tenant_id = t FOR UPDATE;
+        END IF;
+        ids := '{}';
+        seqs := '{}';
+        prevs := '{}';
+        hashes := '{}';
+        -- a new snapshot, taken after the head lock: entries another sealer chained meanwhile are gone
+        FOR r IN SELECT * FROM audit_log WHERE tenant_id = t AND seq IS NULL ORDER BY id LIMIT p_limit LOOP
+            head_seq := head_seq + 1;
+            -- array_append on the variable itself appends in place (no copy per entry)
+            ids := array_append(ids, r.id);
+            seqs := array_append(seqs, head_seq);
+            prevs := array_append(prevs, head_hash);
+            head_hash := sha256(head_hash || medoffice_audit_canonical(r));
+            hashes := array_append(hashes, head_hash);
+        END LOOP;
+        IF cardinality(ids) > 0 THEN
+            UPDATE audit_log AS a
+               SET seq = s.seq, prev_hash = s.prev_hash, hash = s.hash
+              FROM unnest(ids, seqs, prevs, hashes) AS s(id, seq, prev_hash, hash)
+             WHERE a.id = s.id;
+            UPDATE audit_chain_heads SET seq = head_seq, hash = head_hash, last_id = ids[cardinality(ids)]
+             WHERE tenant_id = t;
+            total := total + cardinality(ids);
+        END IF;
+    END LOOP;
+    RETURN total;
+END $$;
+
