@@ -1265,8 +1265,8 @@ async fn local_searches_and_dumps_are_audited() -> anyhow::Result<()> {
 /// leaves about a million entries to chain) records most of the log as unchained; with that,
 /// 0020's function scanned the whole log in every pass (to list the clinics, and again along
 /// the primary key to find a clinic's entries), every 200 ms in every server process, long
-/// after the backlog was gone (scripts/bench: outbox drains 7 times slower). Everything here
-/// runs in one transaction that is rolled back, statistics included.
+/// after the backlog was gone (a 1.5-million-entry backlog chained in 858 s instead of 105 s).
+/// Everything here runs in one transaction that is rolled back, statistics included.
 #[tokio::test]
 async fn sealer_passes_read_only_what_they_chain_whatever_the_statistics() -> anyhow::Result<()> {
     let sys = System::start().await?;
