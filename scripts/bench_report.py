@@ -308,7 +308,7 @@ def main():
       "`tenant_counters` (20 µs): +6.5 % writes over three paired runs. Details: "
       "[docs/bench/side-by-side.md](docs/bench/side-by-side.md).")
     p("- **The audit sealer under stale statistics** (issue 13, 2026-12-07, migration 0023): an ANALYZE taken while "
-      "a first sync's entries waited made each sealer pass scan the whole log (a parallel scan to list the clinics, "
+      "a first sync's entries waited made each sealer pass scan the whole log (a sequential scan to list the clinics, "
       "then the primary key from the first entry), every 200 ms in every server process, until the next ANALYZE. "
       "On a database built like this one, 1.5 million entries analysed while waiting chained in 858 s against 105 s "
       "with fresh statistics; with the clinics found by walking the index of unchained entries and each clinic's "

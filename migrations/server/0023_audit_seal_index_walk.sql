@@ -5,19 +5,21 @@
 -- The planner chose that statement's plan from the statistics of audit_log.seq. An ANALYZE that
 -- ran while a backlog waited (a new workstation's first sync of 100,000 patients leaves about a
 -- million entries to chain) recorded a large share of the log as unchained, and from then on
--- every pass, every 200 ms in every server process, was a parallel scan of the whole log:
--- about 1 s of two cores at 5 million entries, until the next ANALYZE. Measured on a database
+-- every pass, every 200 ms in every server process, was a scan of the whole log (the same
+-- statement outside the function: a parallel scan, about 1 s of two cores at 5 million
+-- entries; a PL/pgSQL loop runs it on one), until the next ANALYZE. Measured on a database
 -- built as scripts/bench builds its own: a 1.5-million-entry backlog took 858 s to chain under such
 -- statistics against 105 s under fresh ones.
 --
 -- The same statistics made the planner take a clinic's unchained entries along the primary
 -- key, from the first entry of the log, filtering out every chained one (4.7 s a pass at 5
 -- million entries): the planner costs a LIMIT as if the rows it wants were spread evenly,
--- but unchained entries are always the newest. That statement now states its clinic as a
+-- but unchained entries are nearly always the newest. That statement now states its clinic as a
 -- range, so the primary key cannot give its order.
 --
--- Each step of the walk is the first entry of an ordered index after a key (LIMIT 1), which
--- the index of unchained entries answers without reading the table.
+-- Each step of the walk is the first entry of an ordered index after a key (LIMIT 1): the index
+-- of unchained entries answers it, checking only the entries still in that index (a chained
+-- entry's old one stays until VACUUM) instead of the log.
 -- tests/tests/audit.rs analyses a backlog and checks that a pass reads only the entries it
 -- chains. The rest of the function is 0020's, unchanged.
 CREATE OR REPLACE FUNCTION medoffice_audit_seal_chains(p_limit integer) RETURNS bigint
