@@ -1,8 +1,10 @@
-//! Tauri build script: reads `tauri.conf.json` beside it and the capabilities.
+//! Tauri build script: reads the workspace's top-level `tauri.conf.json` and the capabilities
+//! beside this crate.
 // A build script reports failure by panicking.
 #[allow(clippy::panic)]
 fn main() {
-    if let Err(e) = tauri_build::try_build(tauri_build::Attributes::new()) {
+    let attributes = tauri_build::Attributes::new().config_path("../tauri.conf.json");
+    if let Err(e) = tauri_build::try_build(attributes) {
         panic!("tauri build: {e:#}");
     }
 }

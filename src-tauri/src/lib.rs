@@ -631,7 +631,7 @@ pub fn run() {
             attach(app, ws);
             Ok(())
         })
-        .run(tauri::generate_context!());
+        .run(tauri::generate_context!("../tauri.conf.json"));
     if let Err(e) = result {
         tracing::error!(error = %e, "the desktop app failed");
         std::process::exit(1);
@@ -779,7 +779,7 @@ mod tests {
             .expect("workstation folder");
         // the app's own context (its configuration and permissions), on the mock runtime
         let app = app(mock_builder())
-            .build(tauri::generate_context!())
+            .build(tauri::generate_context!("../tauri.conf.json"))
             .expect("the app builds on the mock runtime");
         attach(
             &app,
