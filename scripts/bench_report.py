@@ -212,20 +212,19 @@ def main():
     if os.path.exists(micro):
         p("## Hot paths inside the client and model (criterion, `scripts/bench-micro`)\n")
         p("| benchmark | median |\n|---|---:|")
+        # criterion names each benchmark on a "Benchmarking <name>" line before its figures; a
+        # name can hold any character, and its comparison with a previous run ("change:",
+        # "Performance has regressed.") follows the figures with a second "time:" line
         name = None
         for line in open(micro):
-            m = re.match(r"^(\S[^\n]*?)\s+time:\s+\[\S+ \S+ (\S+ \S+) \S+ \S+\]", line)
+            m = re.match(r"^Benchmarking (.*?)(: (Warming up|Collecting|Analyzing|Start|Complete).*)?$", line.rstrip("\n"))
             if m:
-                p(f"| {m.group(1).strip()} | {m.group(2)} |")
-                name = None
+                name = m.group(1)
                 continue
-            m = re.match(r"^\s+time:\s+\[\S+ \S+ (\S+ \S+) \S+ \S+\]", line)
+            m = re.search(r"time:\s+\[\S+ \S+ (\S+ \S+) \S+ \S+\]", line)
             if m and name:
                 p(f"| {name} | {m.group(1)} |")
                 name = None
-                continue
-            if re.match(r"^[a-zA-Z_][\w/ .:-]*$", line.strip()) and not line.startswith(("Benchmarking", "Found", "Gnuplot", "Warning", "running", "test ", "Running", "Compiling", "Finished", "Testing", "Success")):
-                name = line.strip()
         p("")
     sbs_dir = os.path.join(run_dir, "side-by-side")
     sizes = sorted({f.split("-")[0] for f in os.listdir(sbs_dir)} if os.path.isdir(sbs_dir) else [],
