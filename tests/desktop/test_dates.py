@@ -107,6 +107,14 @@ def test_a_us_and_a_uk_clinic_each_read_and_write_dates_their_own_way(workstatio
     Select(d.find_element(*tid("clinic-hour-cycle"))).select_by_value("h12")
     Select(d.find_element(*tid("clinic-week-start"))).select_by_value("sunday")
     wait(d).until(lambda x: "03/14/2024 2:30 PM · Thursday, March 14, 2024" in x.find_element(*tid("clinic-dates-example")).text)
+    # the form is taller than the window, and its Save stays in view with nothing scrolled
+    assert d.execute_script("return document.querySelector('.main').scrollTop") == 0
+    assert d.execute_script(
+        "const b = arguments[0].getBoundingClientRect();"
+        "const bar = document.querySelector('[data-testid=status-bar]').getBoundingClientRect();"
+        "return b.top >= 0 && b.bottom <= bar.top && document.elementFromPoint(b.x + 5, b.y + 5) === arguments[0];",
+        d.find_element(*tid("clinic-save")),
+    ), "Save settings is off screen"
     shot(d, screenshot_dir, "clinic-dates")
     press(d, tid("clinic-save"))
     wait(d).until(lambda x: "Clinic settings saved." in x.find_element(*tid("toasts")).text)

@@ -113,14 +113,19 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     ], demo
     shot(d, screenshot_dir, "chart-demographics")
 
+    # found by the social security number typed in groups with spaces: one number, not three
+    search_for(d, "999 31 4477", "MRN, phone or identifier with 999314477")
+    wait(d).until(lambda x: only_row_is(x, "Ferreira, Lucía"))
+
     # found by the insurance card's number, typed without its dashes
     search_for(d, "MBX778122", "MRN or identifier MBX778122")
     wait(d).until(lambda x: only_row_is(x, "Ferreira, Lucía"))
     d.find_element(*tid("patient-search")).send_keys(Keys.ENTER)
     wait(d).until(EC.visibility_of_element_located(tid("chart")))
 
-    # an edit removes the social security number: that number no longer finds her
-    press(d, tid("btn-edit-patient"))
+    # an edit removes the social security number: that number no longer finds her; the form is
+    # opened from the unrecorded-allergies banner's link, as a nurse asking about them would
+    press(d, tid("allergies-edit"))
     wait(d).until(EC.visibility_of_element_located(tid("edit-identifier-remove")))
     press(d, tid("edit-identifier-remove"))
     wait(d).until(lambda x: len(x.find_elements(*tid("edit-identifier-row"))) == 1)

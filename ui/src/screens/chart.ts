@@ -364,6 +364,7 @@ export function chartScreen(ctx: Ctx, requestedId: string): Screen {
         vitals: ctx.can("vital_signs_read") ? c.vitals : null,
         tz: ctx.tz,
         units,
+        onEditDetails: ctx.can("patient_write") ? () => ctx.open({ name: "edit-patient", patientId }) : undefined,
         escalation: {
           acks: c.escalation_acks,
           staffName,

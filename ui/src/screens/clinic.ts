@@ -91,7 +91,7 @@ export function clinicScreen(ctx: Ctx): Screen {
     const form = h("form", { class: "stack-form narrow", novalidate: true, "data-testid": "clinic-form" }, ...[name, address, phone].map((f) => f.wrap),
       h("fieldset", { class: "fieldset", "data-testid": "clinic-dates" }, h("legend", null, "Dates and times"), dateOrder.wrap, hourCycle.wrap, weekStart.wrap, example),
       totp.wrap,
-      formErr, h("div", { class: "form-actions" }, save));
+      formErr, h("div", { class: "form-actions form-actions-sticky" }, save));
     let busy = false;
     form.addEventListener("submit", async (e) => {
       e.preventDefault();

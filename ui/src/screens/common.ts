@@ -11,7 +11,7 @@ import { utcToZoned } from "../lib/tz";
 import { formatDateTime, showDate } from "../lib/locale";
 import { formatInUnit, unitLabel, type UnitPrefs } from "../lib/units";
 import type { EscalationAck } from "../bindings/EscalationAck";
-import { ageAtMeasurement, escalationText, isWithdrawn, flagOf, news2Escalation, news2HasRedScore, news2Risk, news2RiskText } from "../lib/vitals";
+import { ageAtMeasurement, escalationText, isWithdrawn, flagOf, news2Escalation, news2HasRedScore, news2Missing, news2Risk, news2RiskText } from "../lib/vitals";
 import { languageName } from "../lib/languages";
 
 /** "not yet synced" / "rejected" / "held" markers of a local record. */
@@ -34,7 +34,7 @@ export function syncBadges(l: Local<unknown>): HTMLElement[] {
  * The allergy banner: red with the allergies when there are some, calm "No known allergies" when
  * someone asked and there are none, amber "Allergies not recorded" when nobody has said.
  */
-export function allergyBanner(p: Patient): HTMLElement {
+export function allergyBanner(p: Patient, onEditDetails?: () => void): HTMLElement {
   if (p.allergies.length > 0) {
     return h(
       "div",
@@ -56,7 +56,11 @@ export function allergyBanner(p: Patient): HTMLElement {
     "div",
     { class: "allergy-banner allergies-unknown", id: "allergies", "data-testid": "allergies", "data-state": "unknown" },
     h("strong", null, "Allergies not recorded"),
-    " · ask, and record them or tick \"No known allergies\" (Edit details)",
+    " · ask, and record them or tick \"No known allergies\" in ",
+    // a link for whoever may edit the patient; the words alone for whoever may not
+    onEditDetails
+      ? h("button", { type: "button", class: "link-btn", "data-testid": "allergies-edit", onclick: onEditDetails }, "Edit details")
+      : "Edit details",
   );
 }
 
@@ -122,8 +126,8 @@ export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
 /**
  * The latest vital signs in one line for the patient banner: each value measured, marked as the
  * record's own `flags` say (never recomputed), and its NEWS2, or why there is none: under
- * `RULES.adult_from_age` NEWS2 is not used (RCP 2017: "not for use in children"); otherwise a
- * parameter was not measured.
+ * `RULES.adult_from_age` NEWS2 is not used (RCP 2017: "not for use in children"); otherwise the
+ * parameters not measured, named.
  */
 export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: string, units: UnitPrefs, today: string): HTMLElement {
   if (!v) return h("div", { class: "banner-vitals muted", "data-testid": "banner-vitals" }, "No vital signs recorded yet");
@@ -147,7 +151,7 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
       ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
       : age !== null && age.years < RULES.adult_from_age
         ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags use children's ranges`)
-        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, "NEWS2: not every parameter measured");
+        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `No NEWS2: ${news2Missing(v).join(", ")} not measured`);
   const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(
     "div",
@@ -211,6 +215,8 @@ export function patientBanner(o: {
   units: UnitPrefs;
   /** The latest set's escalation and its acknowledgement (the chart; the form shows it as typed). */
   escalation?: EscalationOptions;
+  /** Opens the patient's details form; absent for a person who may not edit them. */
+  onEditDetails?: () => void;
 }): HTMLElement {
   const p = o.patient.record;
   const latest = o.vitals ? latestVitals(o.vitals) : null;
@@ -239,7 +245,7 @@ export function patientBanner(o: {
         ),
       ),
     ),
-    allergyBanner(p),
+    allergyBanner(p, o.onEditDetails),
     o.vitals ? latestVitalsLine(latest, p.date_of_birth, o.tz, o.units, o.today) : null,
     o.escalation ? escalationBlock(latest, o.tz, o.escalation) : null,
   );
