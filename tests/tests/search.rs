@@ -292,6 +292,8 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
     for q in [
         "999-17-5017",
         "999175017",
+        // typed in groups, as printed on the card
+        "999 17 5017",
         "xjh100200",
         "XJH-100200",
         "souza 999-17-5017",

@@ -54,7 +54,28 @@ pub fn parse_query(q: &str) -> Vec<SearchTerm> {
 /// Splits a query into terms (all must match), reading dates in the clinic's `order`
 /// (`3/4/1990` is March 4 in a month-first clinic, 3 April in a day-first one). Empty input
 /// gives no terms.
+///
+/// A query of digit groups alone is one number typed as it is printed: an NHS number
+/// `943 476 5919`, a social security number `999 31 4477`, a phone `(617) 555-0145`. Its
+/// groups are read together, one [`SearchTerm::Digits`]; read apart, each would have to match
+/// on its own, and an identifier, matched whole, never would. Letters and digits mixed
+/// (`MBX 7781 22`) stay apart: a name and a phone fragment (`maria 555`) look the same.
 pub fn parse_query_in(q: &str, order: DateOrder) -> Vec<SearchTerm> {
+    let terms = split_terms(q, order);
+    if terms.len() > 1 && terms.iter().all(|t| matches!(t, SearchTerm::Digits(_))) {
+        let digits = terms
+            .iter()
+            .filter_map(|t| match t {
+                SearchTerm::Digits(d) => Some(d.as_str()),
+                _ => None,
+            })
+            .collect();
+        return vec![SearchTerm::Digits(digits)];
+    }
+    terms
+}
+
+fn split_terms(q: &str, order: DateOrder) -> Vec<SearchTerm> {
     let mut terms = Vec::new();
     for raw in q.split(|c: char| c.is_whitespace() || c == ',') {
         let tok = raw.trim();
@@ -234,11 +255,21 @@ mod tests {
 
     #[test]
     fn digits_are_mrn_or_phone() {
+        // a number in groups is one number
         assert_eq!(
             parse_query("(555) 010-0199"),
+            vec![SearchTerm::Digits("5550100199".into())]
+        );
+        assert_eq!(
+            parse_query("943 476 5919"),
+            vec![SearchTerm::Digits("9434765919".into())]
+        );
+        // a name beside digits keeps both terms
+        assert_eq!(
+            parse_query("maria 555"),
             vec![
-                SearchTerm::Digits("555".into()),
-                SearchTerm::Digits("0100199".into())
+                SearchTerm::Name("maria".into()),
+                SearchTerm::Digits("555".into())
             ]
         );
         assert_eq!(
