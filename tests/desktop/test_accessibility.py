@@ -225,7 +225,7 @@ SCREENS = [
     ("waiting-room", nav_to("nav-flow", "flow-screen"), None, None),
     ("account", nav_to("nav-account", "account-screen"), '[data-testid="account-change-password"]', None),
     ("users", nav_to("nav-users", "users-screen"), None, None),
-    ("clinic-settings", nav_to("nav-clinic", "clinic-screen"), None, None),
+    ("clinic-settings", nav_to("nav-clinic", "clinic-screen"), '[data-testid="clinic-save"]', None),
     ("opening-hours", nav_to("nav-hours", "hours-screen"), '[data-testid="hours-clinic-week-save"]', None),
     ("audit-log", nav_to("nav-audit", "audit-screen"), None, None),
     ("settings", nav_to("nav-settings", "settings-screen"), '[data-testid="set-theme-dark"]', None),

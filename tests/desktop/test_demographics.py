@@ -114,7 +114,7 @@ def test_a_front_desk_records_language_next_of_kin_and_identifiers(workstation, 
     shot(d, screenshot_dir, "chart-demographics")
 
     # found by the social security number typed in groups with spaces: one number, not three
-    search_for(d, "999 31 4477", "MRN, phone or identifier with 999314477")
+    search_for(d, "999 31 4477", "MRN, phone or identifier with 999 31 4477")
     wait(d).until(lambda x: only_row_is(x, "Ferreira, Lucía"))
 
     # found by the insurance card's number, typed without its dashes

@@ -309,6 +309,23 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
         );
     }
 
+    // a phone typed in groups: whole, or group by group (a country code the record lacks, the
+    // area code and the last four); every group must match
+    let (s, bea) = http
+        .call(
+            Method::POST,
+            "/api/v1/patients",
+            Some(&e),
+            Some(json!({"given_name": "Bea", "family_name": "Lima", "date_of_birth": "1990-02-03",
+                "sex": "female", "phone": "(617) 555-0144"})),
+        )
+        .await?;
+    assert_eq!(s, 201, "{bea}");
+    for q in ["617 555 0144", "+1 617 555 0144", "617 0144"] {
+        assert_eq!(names(&search(&http, &e, q, "").await?), ["Bea Lima"], "q={q}");
+    }
+    assert!(names(&search(&http, &e, "617 9999", "").await?).is_empty());
+
     // an edit drops the insurance card: that number finds no one now
     let (s, edited) = http
         .call(

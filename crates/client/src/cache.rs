@@ -1124,18 +1124,15 @@ impl Cache {
                     sql.push_str(&format!(" AND ({})", ors.join(" OR ")));
                 }
                 SearchTerm::Digits(d) => {
-                    args.push(format!("{d}%"));
-                    let a = args.len();
-                    args.push(format!("%{d}%"));
-                    let b = args.len();
-                    args.push(medoffice_model::identifier_key(d));
-                    // a scan of the narrow `patients_phone_digits` index, not of every row
-                    sql.push_str(&format!(
-                        " AND (rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
-                         WHERE mrn LIKE ?{a} OR phone_digits LIKE ?{b}) \
-                         OR id IN (SELECT patient_id FROM patient_identifiers WHERE key = ?{}))",
-                        args.len()
-                    ));
+                    let m = digits_match(&mut args, d);
+                    sql.push_str(&format!(" AND {m}"));
+                }
+                SearchTerm::DigitGroups(groups) => {
+                    // the groups as one number, or each group on its own
+                    let whole = digits_match(&mut args, &groups.concat());
+                    let each: Vec<String> =
+                        groups.iter().map(|g| digits_match(&mut args, g)).collect();
+                    sql.push_str(&format!(" AND ({whole} OR ({}))", each.join(" AND ")));
                 }
                 SearchTerm::Mrn(m) => {
                     args.push(m.to_uppercase());
@@ -1334,6 +1331,23 @@ pub fn phone_digits(p: Option<&str>) -> String {
 }
 
 /// The folded name as stored in `patients.search_name`: `" given family "`.
+/// The SQL condition that `d` (ASCII digits) starts the MRN, is in the phone's digits or reads
+/// as one of the patient's identifiers, its values appended to `args`. A scan of the narrow
+/// `patients_phone_digits` index, not of every row.
+fn digits_match(args: &mut Vec<String>, d: &str) -> String {
+    args.push(format!("{d}%"));
+    let a = args.len();
+    args.push(format!("%{d}%"));
+    let b = args.len();
+    args.push(medoffice_model::identifier_key(d));
+    let c = args.len();
+    format!(
+        "(rowid IN (SELECT rowid FROM patients INDEXED BY patients_phone_digits \
+         WHERE mrn LIKE ?{a} OR phone_digits LIKE ?{b}) \
+         OR id IN (SELECT patient_id FROM patient_identifiers WHERE key = ?{c}))"
+    )
+}
+
 fn search_name(p: &Patient) -> String {
     medoffice_model::search::search_name(&p.given_name, &p.family_name)
 }

@@ -174,15 +174,19 @@ fn holds_identifier(p: &Patient, typed: &str) -> bool {
     !key.is_empty() && p.identifiers.iter().any(|i| i.search_key() == key)
 }
 
+/// `d` (digits) starts the MRN, is in the phone's digits, or reads as one of the identifiers.
+fn digits_match(p: &Patient, d: &str) -> bool {
+    p.mrn.starts_with(d) || phone_digits(p.phone.as_deref()).contains(d) || holds_identifier(p, d)
+}
+
 fn matches(p: &Patient, terms: &[SearchTerm]) -> bool {
     let name = format!(" {} {} ", fold(&p.given_name), fold(&p.family_name));
     terms.iter().all(|t| match t {
         SearchTerm::Name(n) => name.contains(&format!(" {n}")),
         SearchTerm::BirthDate(ds) => ds.contains(&p.date_of_birth),
-        SearchTerm::Digits(d) => {
-            p.mrn.starts_with(d.as_str())
-                || phone_digits(p.phone.as_deref()).contains(d.as_str())
-                || holds_identifier(p, d)
+        SearchTerm::Digits(d) => digits_match(p, d),
+        SearchTerm::DigitGroups(groups) => {
+            digits_match(p, &groups.concat()) || groups.iter().all(|g| digits_match(p, g))
         }
         SearchTerm::Mrn(m) => p.mrn.eq_ignore_ascii_case(m) || holds_identifier(p, m),
     })

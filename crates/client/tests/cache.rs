@@ -177,6 +177,11 @@ fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow
         "ÁLVAREZ",
         "5550107788",
         "010-7788",
+        // in groups: whole ("555 010 7788"), or group by group (a country code the record
+        // lacks, the area code and the last four)
+        "555 010 7788",
+        "+1 555 010 7788",
+        "555 7788",
         "1950-05-17",
         "17.05.1950",
         "000001",
@@ -191,6 +196,12 @@ fn local_search_ignores_accents_and_order_and_reads_phones_and_dates() -> anyhow
     assert!(cache
         .search_patients(&parse_query("jo smith"), 10)?
         .is_empty());
+    assert!(
+        cache
+            .search_patients(&parse_query("555 9999"), 10)?
+            .is_empty(),
+        "every group must match"
+    );
     assert_eq!(cache.search_patients(&parse_query(""), 10)?.len(), 2);
     // LIKE's wildcards typed into the box are characters to find, not "everyone"
     for q in ["%", "_", "%%", "j%", "sm_th", "\\"] {
@@ -233,6 +244,8 @@ fn local_search_finds_a_patient_by_any_identifier_until_it_is_gone() -> anyhow::
     for q in [
         "999-17-5017",
         "999175017",
+        // in groups, as printed: found whole, although no group is in the number alone
+        "999 17 5017",
         "XJH100200",
         "xjh-100200",
         "souza 999-17-5017",

@@ -22,6 +22,12 @@ pub enum SearchTerm {
     BirthDate(Vec<NaiveDate>),
     /// Digits only: matches an MRN exactly or prefix, or the digits of a phone number.
     Digits(String),
+    /// A query of digit groups alone (`943 476 5919`, `+1 617 555 0144`, `617 0144`): matches as
+    /// one number, the groups joined, as [`SearchTerm::Digits`] does (a number typed as printed:
+    /// an NHS or social security number, which only matches whole), or group by group, each as
+    /// [`SearchTerm::Digits`] (a phone typed with a country code its record lacks, an area code
+    /// and the last four).
+    DigitGroups(Vec<String>),
     /// An MRN or provisional number with letters (`P-1a2b3c4d`).
     Mrn(String),
 }
@@ -55,22 +61,21 @@ pub fn parse_query(q: &str) -> Vec<SearchTerm> {
 /// (`3/4/1990` is March 4 in a month-first clinic, 3 April in a day-first one). Empty input
 /// gives no terms.
 ///
-/// A query of digit groups alone is one number typed as it is printed: an NHS number
-/// `943 476 5919`, a social security number `999 31 4477`, a phone `(617) 555-0145`. Its
-/// groups are read together, one [`SearchTerm::Digits`]; read apart, each would have to match
-/// on its own, and an identifier, matched whole, never would. Letters and digits mixed
+/// A query of digit groups alone is one [`SearchTerm::DigitGroups`]: read only apart, an
+/// identifier typed as printed (an NHS number `943 476 5919`, a social security number
+/// `999 31 4477`), which matches only whole, would never be found. Letters and digits mixed
 /// (`MBX 7781 22`) stay apart: a name and a phone fragment (`maria 555`) look the same.
 pub fn parse_query_in(q: &str, order: DateOrder) -> Vec<SearchTerm> {
     let terms = split_terms(q, order);
     if terms.len() > 1 && terms.iter().all(|t| matches!(t, SearchTerm::Digits(_))) {
-        let digits = terms
-            .iter()
+        let groups = terms
+            .into_iter()
             .filter_map(|t| match t {
-                SearchTerm::Digits(d) => Some(d.as_str()),
+                SearchTerm::Digits(d) => Some(d),
                 _ => None,
             })
             .collect();
-        return vec![SearchTerm::Digits(digits)];
+        return vec![SearchTerm::DigitGroups(groups)];
     }
     terms
 }
@@ -255,14 +260,18 @@ mod tests {
 
     #[test]
     fn digits_are_mrn_or_phone() {
-        // a number in groups is one number
+        // digit groups alone: one term, matched whole or group by group
         assert_eq!(
             parse_query("(555) 010-0199"),
-            vec![SearchTerm::Digits("5550100199".into())]
+            vec![SearchTerm::DigitGroups(vec!["555".into(), "0100199".into()])]
         );
         assert_eq!(
             parse_query("943 476 5919"),
-            vec![SearchTerm::Digits("9434765919".into())]
+            vec![SearchTerm::DigitGroups(vec![
+                "943".into(),
+                "476".into(),
+                "5919".into()
+            ])]
         );
         // a name beside digits keeps both terms
         assert_eq!(

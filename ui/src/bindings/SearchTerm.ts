@@ -4,4 +4,4 @@
  * One part of a search. Serialised (`{"kind": "name", "value": "garc"}`) so the desktop can say
  * what it understood under the search box, e.g. both readings of an ambiguous date.
  */
-export type SearchTerm = { "kind": "name", "value": string } | { "kind": "birth_date", "value": Array<string> } | { "kind": "digits", "value": string } | { "kind": "mrn", "value": string };
+export type SearchTerm = { "kind": "name", "value": string } | { "kind": "birth_date", "value": Array<string> } | { "kind": "digits", "value": string } | { "kind": "digit_groups", "value": Array<string> } | { "kind": "mrn", "value": string };

@@ -15,6 +15,7 @@ describe("search in words", () => {
   it("names names, digits and MRNs", () => {
     expect(describeTerm({ kind: "name", value: "garc" })).toBe("name starting “garc”");
     expect(describeTerm({ kind: "digits", value: "0187" })).toBe("MRN, phone or identifier with 0187");
+    expect(describeTerm({ kind: "digit_groups", value: ["943", "476", "5919"] })).toBe("MRN, phone or identifier with 943 476 5919");
     expect(describeTerm({ kind: "mrn", value: "P-1a2b" })).toBe("MRN or identifier P-1a2b");
   });
 

@@ -23,6 +23,9 @@ export function describeTerm(t: SearchTerm): string {
       return `born ${t.value.map(unambiguousDate).join(" or ")}`;
     case "digits":
       return `MRN, phone or identifier with ${t.value}`;
+    case "digit_groups":
+      // matched whole (an identifier as printed) or group by group (a phone in parts)
+      return `MRN, phone or identifier with ${t.value.join(" ")}`;
     case "mrn":
       return `MRN or identifier ${t.value}`;
   }

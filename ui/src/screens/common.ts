@@ -57,10 +57,10 @@ export function allergyBanner(p: Patient, onEditDetails?: () => void): HTMLEleme
     { class: "allergy-banner allergies-unknown", id: "allergies", "data-testid": "allergies", "data-state": "unknown" },
     h("strong", null, "Allergies not recorded"),
     " · ask, and record them or tick \"No known allergies\" in ",
-    // a link for whoever may edit the patient; the words alone for whoever may not
+    // a link where the chart offers the form; elsewhere (the vitals form) where to find it
     onEditDetails
       ? h("button", { type: "button", class: "link-btn", "data-testid": "allergies-edit", onclick: onEditDetails }, "Edit details")
-      : "Edit details",
+      : "the patient's details (Edit details on the chart)",
   );
 }
 
@@ -123,6 +123,12 @@ export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
   return latest;
 }
 
+/** Why a set of an adult has no NEWS2: the parameters not measured, or (all measured, the set
+ * not yet scored, e.g. flagged before a date of birth was corrected) that it has none. */
+function noNews2Text(missing: string[]): string {
+  return missing.length > 0 ? `No NEWS2: ${missing.join(", ")} not measured` : "No NEWS2 for this set";
+}
+
 /**
  * The latest vital signs in one line for the patient banner: each value measured, marked as the
  * record's own `flags` say (never recomputed), and its NEWS2, or why there is none: under
@@ -151,7 +157,7 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
       ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
       : age !== null && age.years < RULES.adult_from_age
         ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags use children's ranges`)
-        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `No NEWS2: ${news2Missing(v).join(", ")} not measured`);
+        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, noNews2Text(news2Missing(v)));
   const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(
     "div",

@@ -327,13 +327,19 @@ fn push_search_conditions(
                 qb.push(")");
             }
             SearchTerm::Digits(d) => {
-                // ASCII digits only (parse_query): nothing in them is a wildcard
-                qb.push(" AND (mrn LIKE ");
-                qb.push_bind(format!("{d}%"));
-                qb.push(" OR regexp_replace(coalesce(phone, ''), '\\D', '', 'g') LIKE ");
-                qb.push_bind(format!("%{d}%"));
-                push_identifier_match(qb, tenant_id, d);
-                qb.push(")");
+                qb.push(" AND ");
+                push_digits_match(qb, tenant_id, d);
+            }
+            SearchTerm::DigitGroups(groups) => {
+                // the groups as one number, or each group on its own
+                qb.push(" AND (");
+                push_digits_match(qb, tenant_id, &groups.concat());
+                qb.push(" OR (true");
+                for g in groups {
+                    qb.push(" AND ");
+                    push_digits_match(qb, tenant_id, g);
+                }
+                qb.push("))");
             }
             SearchTerm::Mrn(m) => {
                 qb.push(" AND (upper(mrn) = upper(");
@@ -344,6 +350,17 @@ fn push_search_conditions(
             }
         }
     }
+}
+
+/// The patient's MRN starts with `d`, their phone's digits hold it, or they hold an identifier
+/// that reads as `d`. ASCII digits only (`parse_query`): nothing in them is a wildcard.
+fn push_digits_match(qb: &mut QueryBuilder<sqlx::Postgres>, tenant_id: Uuid, d: &str) {
+    qb.push("(mrn LIKE ");
+    qb.push_bind(format!("{d}%"));
+    qb.push(" OR regexp_replace(coalesce(phone, ''), '\\D', '', 'g') LIKE ");
+    qb.push_bind(format!("%{d}%"));
+    push_identifier_match(qb, tenant_id, d);
+    qb.push(")");
 }
 
 /// `OR` the patient holds an identifier whose key is `typed`'s (migration 0018): an index
