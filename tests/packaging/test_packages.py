@@ -246,6 +246,9 @@ def test_desktop_app_opens_on_sign_in_and_signs_in(packaged_server):
     assert any(f.startswith("/usr/share/icons/hicolor/") and Path(f).stem == icon for f in files), f"no icon {icon} installed"
     missing = shlib_packages(APP) - depends_names("medoffice")
     assert not missing, f"the desktop package links libraries of {missing} without depending on them"
+    # each package named once: the bundler's own WebKitGTK and GTK lines are not added beside ours
+    listed = [dep.split()[0] for dep in run(["dpkg-query", "-W", "-f=${Depends}", "medoffice"]).split(",") if dep.strip()]
+    assert len(listed) == len(set(listed)), f"Depends names a package twice: {listed}"
 
     ws = Workstation(server_url, "packaged", application=APP)
     try:
