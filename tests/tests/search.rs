@@ -316,13 +316,19 @@ async fn patients_are_found_by_their_identifiers_and_keep_their_demographics() -
             Method::POST,
             "/api/v1/patients",
             Some(&e),
-            Some(json!({"given_name": "Bea", "family_name": "Lima", "date_of_birth": "1990-02-03",
-                "sex": "female", "phone": "(617) 555-0144"})),
+            Some(
+                json!({"given_name": "Bea", "family_name": "Lima", "date_of_birth": "1990-02-03",
+                "sex": "female", "phone": "(617) 555-0144"}),
+            ),
         )
         .await?;
     assert_eq!(s, 201, "{bea}");
     for q in ["617 555 0144", "+1 617 555 0144", "617 0144"] {
-        assert_eq!(names(&search(&http, &e, q, "").await?), ["Bea Lima"], "q={q}");
+        assert_eq!(
+            names(&search(&http, &e, q, "").await?),
+            ["Bea Lima"],
+            "q={q}"
+        );
     }
     assert!(names(&search(&http, &e, "617 9999", "").await?).is_empty());
 

@@ -1330,7 +1330,6 @@ pub fn phone_digits(p: Option<&str>) -> String {
         .collect()
 }
 
-/// The folded name as stored in `patients.search_name`: `" given family "`.
 /// The SQL condition that `d` (ASCII digits) starts the MRN, is in the phone's digits or reads
 /// as one of the patient's identifiers, its values appended to `args`. A scan of the narrow
 /// `patients_phone_digits` index, not of every row.
@@ -1348,6 +1347,7 @@ fn digits_match(args: &mut Vec<String>, d: &str) -> String {
     )
 }
 
+/// The folded name as stored in `patients.search_name`: `" given family "`.
 fn search_name(p: &Patient) -> String {
     medoffice_model::search::search_name(&p.given_name, &p.family_name)
 }

@@ -263,7 +263,10 @@ mod tests {
         // digit groups alone: one term, matched whole or group by group
         assert_eq!(
             parse_query("(555) 010-0199"),
-            vec![SearchTerm::DigitGroups(vec!["555".into(), "0100199".into()])]
+            vec![SearchTerm::DigitGroups(vec![
+                "555".into(),
+                "0100199".into()
+            ])]
         );
         assert_eq!(
             parse_query("943 476 5919"),

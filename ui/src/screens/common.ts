@@ -221,7 +221,8 @@ export function patientBanner(o: {
   units: UnitPrefs;
   /** The latest set's escalation and its acknowledgement (the chart; the form shows it as typed). */
   escalation?: EscalationOptions;
-  /** Opens the patient's details form; absent for a person who may not edit them. */
+  /** Opens the patient's details form; absent where the screen does not offer it (the vitals
+   * form) or the person may not edit the patient. */
   onEditDetails?: () => void;
 }): HTMLElement {
   const p = o.patient.record;
