@@ -236,9 +236,7 @@ impl VitalsBatcher {
         let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
         let patients: Vec<Uuid> = jobs.iter().map(|j| j.patient_id).collect();
         // one round trip: which ids exist already, each patient's date of birth and sex, the
-        // zone. Planned afresh each time, as `record_vitals`' pre-check is: a plan kept from a
-        // clinic with few sets answers "does this id exist?" with a walk of a large clinic's
-        // sets (tests/tests/plan_cache.rs)
+        // zone
         let known = sqlx::query_as::<_, (i64, bool, Option<NaiveDate>, Option<String>, String)>(
             "SELECT j.ord, EXISTS (SELECT 1 FROM vital_signs v WHERE v.id = j.id), \
              (SELECT p.date_of_birth FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted AND p.replaced_by IS NULL), \
@@ -248,7 +246,6 @@ impl VitalsBatcher {
         )
         .bind(&ids)
         .bind(&patients)
-        .persistent(false)
         .fetch_all(&mut *tx)
         .await;
         let known = match known {

@@ -112,11 +112,7 @@ pub async fn record_vitals(
     let patient_id = super::patients::standing_patient(conn, patient_id).await?;
     // one round trip for what a new set needs (a drained outbox sends thousands of these):
     // is it a replay, the patient's date of birth and sex (RLS hides other clinics' patients:
-    // 404, not a leak), and the clinic's time zone.
-    // Planned afresh each time (an unnamed statement), not kept: PostgreSQL estimates the
-    // row-level-security condition with the clinic set when it plans, so a connection that kept
-    // the plan made for a clinic with few sets walked a large clinic's every set along
-    // (tenant_id, revision) to answer "is this id stored?" (tests/tests/plan_cache.rs).
+    // 404, not a leak), and the clinic's time zone
     let (replay, birth, sex, tz): (bool, Option<NaiveDate>, Option<String>, String) =
         sqlx::query_as(
             "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
@@ -126,7 +122,6 @@ pub async fn record_vitals(
         )
         .bind(id)
         .bind(patient_id)
-        .persistent(false)
         .fetch_one(&mut *conn)
         .await?;
     if replay {
