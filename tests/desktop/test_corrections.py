@@ -52,7 +52,7 @@ def test_a_set_is_entered_in_error_and_another_amended(workstation, screenshot_d
     assert "130" in banner.text
     # no NEWS2 for a set without all seven parameters, and the banner names the ones missing
     assert banner.find_element(*tid("banner-news2-none")).text == (
-        "No NEWS2: respiratory rate, SpO2, air or oxygen, consciousness, temperature not measured"
+        "NEWS2 not scored: respiratory rate, SpO2, air or oxygen, consciousness, temperature not recorded"
     )
 
     press(d, lambda x: row_of(x, wrong).find_element(*tid("vitals-correct")))

@@ -56,7 +56,7 @@ export function allergyBanner(p: Patient, onEditDetails?: () => void): HTMLEleme
     "div",
     { class: "allergy-banner allergies-unknown", id: "allergies", "data-testid": "allergies", "data-state": "unknown" },
     h("strong", null, "Allergies not recorded"),
-    " · ask, and record them or tick \"No known allergies\" in ",
+    " · ask the patient, then record their allergies or tick \"No known allergies\" in ",
     // a link where the chart offers the form; elsewhere (the vitals form) where to find it
     onEditDetails
       ? h("button", { type: "button", class: "link-btn", "data-testid": "allergies-edit", onclick: onEditDetails }, "Edit details")
@@ -123,10 +123,11 @@ export function latestVitals(vitals: Local<VitalSigns>[]): VitalSigns | null {
   return latest;
 }
 
-/** Why a set of an adult has no NEWS2: the parameters not measured, or (all measured, the set
- * not yet scored, e.g. flagged before a date of birth was corrected) that it has none. */
+/** Why a set of an adult has no NEWS2: "not scored", never "no NEWS2", which can read as a score
+ * of 0 beside a flagged value; then the parameters not recorded, or (all recorded, the set
+ * flagged before a date of birth was corrected) that this set was not scored. */
 function noNews2Text(missing: string[]): string {
-  return missing.length > 0 ? `No NEWS2: ${missing.join(", ")} not measured` : "No NEWS2 for this set";
+  return missing.length > 0 ? `NEWS2 not scored: ${missing.join(", ")} not recorded` : "NEWS2 not scored for this set";
 }
 
 /**
@@ -157,7 +158,7 @@ export function latestVitalsLine(v: VitalSigns | null, dateOfBirth: string, tz: 
       ? h("span", { class: "bv-item" }, h("span", { class: "bv-label" }, "NEWS2"), " ", news2Badge(v))
       : age !== null && age.years < RULES.adult_from_age
         ? h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, `NEWS2 is not used under ${RULES.adult_from_age} (RCP 2017); flags use children's ranges`)
-        : h("span", { class: "bv-item muted", "data-testid": "banner-news2-none" }, noNews2Text(news2Missing(v)));
+        : h("span", { class: "bv-item news2-unscored", "data-testid": "banner-news2-none" }, noNews2Text(news2Missing(v)));
   const ago = howLongAgo(utcToZoned(v.measured_at, tz).date, today);
   return h(
     "div",
