@@ -235,14 +235,22 @@ impl VitalsBatcher {
         }
         let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
         let patients: Vec<Uuid> = jobs.iter().map(|j| j.patient_id).collect();
-        // one round trip: which ids exist already, each patient's date of birth and sex, the
-        // zone
-        let known = sqlx::query_as::<_, (i64, bool, Option<NaiveDate>, Option<String>, String)>(
-            "SELECT j.ord, EXISTS (SELECT 1 FROM vital_signs v WHERE v.id = j.id), \
-             (SELECT p.date_of_birth FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted AND p.replaced_by IS NULL), \
-             (SELECT p.sex FROM patients p WHERE p.id = j.patient_id AND NOT p.deleted), \
-             (SELECT time_zone FROM tenants) \
-             FROM unnest($1::uuid[], $2::uuid[]) WITH ORDINALITY AS j (id, patient_id, ord)",
+        // one round trip: which ids exist already, each patient's standing record, date of birth
+        // and sex, the zone; a function, so its plan cannot depend on which clinic a pooled
+        // connection planned it for (migrations/server/0024_vitals_precheck.sql)
+        let known = sqlx::query_as::<
+            _,
+            (
+                i64,
+                bool,
+                Uuid,
+                Option<NaiveDate>,
+                Option<String>,
+                Option<String>,
+            ),
+        >(
+            "SELECT ord, stored, standing, date_of_birth, sex, time_zone \
+             FROM medoffice_vitals_precheck($1, $2)",
         )
         .bind(&ids)
         .bind(&patients)
@@ -261,13 +269,18 @@ impl VitalsBatcher {
         let mut facts: HashMap<usize, (bool, Option<NaiveDate>, AdministrativeSex)> =
             HashMap::new();
         let mut tz = chrono_tz::UTC;
-        for (ord, exists, birth, sex, zone) in known {
+        for (ord, exists, standing, birth, sex, zone) in known {
             let sex = sex
                 .as_deref()
                 .and_then(AdministrativeSex::parse)
                 .unwrap_or(AdministrativeSex::Unknown);
+            // a merged-away patient's set goes alone, through the path that moves it
+            let given = patients.get((ord - 1) as usize);
+            let birth = birth.filter(|_| given == Some(&standing));
             facts.insert((ord - 1) as usize, (exists, birth, sex));
-            tz = zone.parse().unwrap_or(chrono_tz::UTC);
+            if let Some(zone) = zone.and_then(|z| z.parse().ok()) {
+                tz = zone;
+            }
         }
         let mut group = Vec::new();
         let mut alone = Vec::new();

@@ -106,24 +106,27 @@ pub async fn record_vitals(
     actor.require(Permission::VitalSignsWrite)?;
     new.validate(Utc::now()).map_err(AppError::Validation)?;
     let id = new.id.unwrap_or_else(Uuid::now_v7);
-    // the clinic's counter first (a merge holds it to its commit), then the record that stands
-    // for the patient: a set for a merged-away patient goes to the record kept
+    // the clinic's counter first: a merge holds it to its commit, so what is read next sees it
     super::next_revision(conn, actor.tenant_id).await?;
-    let patient_id = super::patients::standing_patient(conn, patient_id).await?;
-    // one round trip for what a new set needs (a drained outbox sends thousands of these):
-    // is it a replay, the patient's date of birth and sex (RLS hides other clinics' patients:
-    // 404, not a leak), and the clinic's time zone
-    let (replay, birth, sex, tz): (bool, Option<NaiveDate>, Option<String>, String) =
-        sqlx::query_as(
-            "SELECT EXISTS (SELECT 1 FROM vital_signs WHERE id = $1), \
-         (SELECT date_of_birth FROM patients WHERE id = $2 AND NOT deleted), \
-         (SELECT sex FROM patients WHERE id = $2 AND NOT deleted), \
-         (SELECT time_zone FROM tenants)",
-        )
-        .bind(id)
-        .bind(patient_id)
-        .fetch_one(&mut *conn)
-        .await?;
+    // one round trip for what a new set needs (a drained outbox sends thousands of these): is
+    // it a replay, the record that stands for the patient (a set for a merged-away patient goes
+    // to the record kept), its date of birth and sex (RLS hides other clinics' patients: 404,
+    // not a leak), and the clinic's time zone. A function, so its plan cannot depend on which
+    // clinic a pooled connection planned it for (migrations/server/0024_vitals_precheck.sql)
+    let (replay, patient_id, birth, sex, tz): (
+        bool,
+        Uuid,
+        Option<NaiveDate>,
+        Option<String>,
+        Option<String>,
+    ) = sqlx::query_as(
+        "SELECT stored, standing, date_of_birth, sex, time_zone \
+         FROM medoffice_vitals_precheck($1, $2)",
+    )
+    .bind([id].as_slice())
+    .bind([patient_id].as_slice())
+    .fetch_one(&mut *conn)
+    .await?;
     if replay {
         let row = sqlx::query(concat!(
             "SELECT ",
@@ -142,7 +145,7 @@ pub async fn record_vitals(
         return replayed_create(existing, same);
     }
     let birth = birth.ok_or(AppError::NotFound("patient"))?;
-    let tz: chrono_tz::Tz = tz.parse().unwrap_or(chrono_tz::UTC);
+    let tz: chrono_tz::Tz = tz.and_then(|z| z.parse().ok()).unwrap_or(chrono_tz::UTC);
     // on the clinic's calendar date of the measurement
     let age = AgeAt::on(birth, new.measured_at.with_timezone(&tz).date_naive());
     let sex = sex
