@@ -197,9 +197,12 @@ async fn push_batch(
         .collect();
     let mut results = Vec::with_capacity(mutations.len());
     let mut savepoint_open = false;
-    for m in mutations {
+    let mut i = 0;
+    while i < mutations.len() {
+        let m = &mutations[i];
         if let Some(first) = answered.get(&m.mutation_id) {
             results.push(as_replay(first.0.clone()));
+            i += 1;
             continue;
         }
         // one round trip: end the previous mutation's savepoint and open this one's
@@ -208,12 +211,167 @@ async fn push_batch(
         } else {
             "SAVEPOINT mutation"
         };
+        let run = vitals_run(&mutations[i..], &answered);
+        if run.len() >= 2 {
+            sqlx::raw_sql(sql).execute(&mut *tx).await?;
+            savepoint_open = true;
+            let mut grouped = record_vitals_run(&mut tx, actor, &run).await?;
+            for (k, (envelope, _)) in run.iter().enumerate() {
+                match grouped.remove(&k) {
+                    Some(r) => results.push(r),
+                    None => {
+                        sqlx::raw_sql("RELEASE SAVEPOINT mutation; SAVEPOINT mutation")
+                            .execute(&mut *tx)
+                            .await?;
+                        results.push(apply_one(&mut tx, actor, envelope).await?);
+                    }
+                }
+            }
+            i += run.len();
+            continue;
+        }
         sqlx::raw_sql(sql).execute(&mut *tx).await?;
         savepoint_open = true;
         results.push(apply_one(&mut tx, actor, m).await?);
+        i += 1;
     }
     tx.commit().await?;
     Ok(results)
+}
+
+/// The vital-sign sets at the head of `mutations`, up to the first mutation of another kind, one
+/// already answered, or one that does not decode: a run that [`record_vitals_run`] may record
+/// as one group.
+fn vitals_run<'a>(
+    mutations: &'a [MutationEnvelope],
+    answered: &std::collections::HashMap<uuid::Uuid, sqlx::types::Json<MutationResult>>,
+) -> Vec<(
+    &'a MutationEnvelope,
+    medoffice_model::NewVitalSignsForPatient,
+)> {
+    let mut run = Vec::new();
+    for m in mutations {
+        if answered.contains_key(&m.mutation_id) {
+            break;
+        }
+        match Mutation::decode(m) {
+            Ok(Mutation {
+                kind: MutationKind::RecordVitals(v),
+                ..
+            }) if v.vitals.id.is_some() => run.push((m, v)),
+            _ => break,
+        }
+    }
+    run
+}
+
+/// Records the plainly new sets of `run` as one group (one insert, one audit insert, one
+/// insert of their answers; clinical/batch.rs) inside the savepoint `mutation` the caller
+/// opened: a drained outbox is mostly vital signs, and one round trip per set was most of its
+/// time. Answers the sets grouped, by position in `run`; the rest (a replay, a set refused, a
+/// patient unknown or merged away, a repeated id, or the whole run when the group fails) the
+/// caller applies one by one, in order, as before, so each gets exactly its own answer.
+async fn record_vitals_run(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    run: &[(&MutationEnvelope, medoffice_model::NewVitalSignsForPatient)],
+) -> AppResult<std::collections::HashMap<usize, MutationResult>> {
+    use crate::clinical::batch::{insert_group, plainly_new, Planned};
+    let mut answers = std::collections::HashMap::new();
+    if actor
+        .require(medoffice_model::Permission::VitalSignsWrite)
+        .is_err()
+    {
+        return Ok(answers);
+    }
+    let now = chrono::Utc::now();
+    let valid: Vec<usize> = (0..run.len())
+        .filter(|&k| run[k].1.vitals.validate(now).is_ok())
+        .collect();
+    if valid.len() < 2 {
+        return Ok(answers);
+    }
+    let sets: Vec<_> = valid
+        .iter()
+        .filter_map(|&k| {
+            let v = &run[k].1;
+            Some((v.vitals.id?, v.patient_id, v.vitals.measured_at))
+        })
+        .collect();
+    let plans = plainly_new(conn, actor.tenant_id, &sets).await?;
+    let (positions, planned): (Vec<usize>, Vec<Planned<'_>>) = valid
+        .iter()
+        .zip(sets.iter().zip(plans))
+        .filter_map(|(&k, (&(id, patient_id, _), plan))| {
+            let (age, sex) = plan?;
+            Some((
+                k,
+                Planned {
+                    actor,
+                    id,
+                    patient_id,
+                    new: &run[k].1.vitals,
+                    age,
+                    sex,
+                },
+            ))
+        })
+        .unzip();
+    if planned.len() < 2 {
+        return Ok(answers);
+    }
+    let rows = match insert_group(conn, actor.tenant_id, &planned).await {
+        Ok(rows) => rows,
+        Err(e) => {
+            tracing::warn!(error = %e, "a pushed run of vital-sign sets failed as a group; applying each alone");
+            sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+                .execute(&mut *conn)
+                .await?;
+            return Ok(answers);
+        }
+    };
+    let mut by_id: std::collections::HashMap<uuid::Uuid, medoffice_model::VitalSigns> =
+        rows.into_iter().map(|v| (v.id, v)).collect();
+    let (mut mutation_ids, mut revisions, mut bodies) = (Vec::new(), Vec::new(), Vec::new());
+    for (&k, p) in positions.iter().zip(&planned) {
+        let Some(v) = by_id.remove(&p.id) else {
+            continue;
+        };
+        let result = MutationResult {
+            mutation_id: run[k].0.mutation_id,
+            status: MutationStatus::Applied,
+            revision: Some(v.revision),
+            error: None,
+            server: Some(to_value(&v)?),
+        };
+        mutation_ids.push(result.mutation_id);
+        revisions.push(v.revision);
+        bodies.push(serde_json::to_string(&result).map_err(|e| AppError::Internal(e.into()))?);
+        answers.insert(k, result);
+    }
+    let inserted = sqlx::query(
+        "INSERT INTO applied_mutations (tenant_id, mutation_id, user_id, device_id, revision, result) \
+         SELECT $1, m, $2, $3, r, j::jsonb FROM unnest($4::uuid[], $5::int8[], $6::text[]) AS s (m, r, j) \
+         ON CONFLICT DO NOTHING",
+    )
+    .bind(actor.tenant_id)
+    .bind(actor.user_id)
+    .bind(&actor.device_id)
+    .bind(&mutation_ids)
+    .bind(&revisions)
+    .bind(&bodies)
+    .execute(&mut *conn)
+    .await?
+    .rows_affected();
+    if answers.len() != planned.len() || inserted != answers.len() as u64 {
+        // a mutation id repeated, or applied meanwhile by a concurrent push (a retry racing its
+        // original): undo the group; one by one answers each exactly
+        sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+            .execute(&mut *conn)
+            .await?;
+        answers.clear();
+    }
+    Ok(answers)
 }
 
 /// The first answer to a mutation, as a replay gets it.

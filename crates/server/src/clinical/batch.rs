@@ -222,75 +222,20 @@ impl VitalsBatcher {
             Ok(tx) => tx,
             Err(e) => return Err((e.into(), jobs)),
         };
-        // the clinic's counter first, as every write takes it: a merge moving a patient's sets
-        // holds it to its commit, so what is read next sees the merge (a set for a merged-away
-        // patient goes alone, to the record kept) instead of inserting under the old record
-        if let Err(e) =
-            sqlx::query("SELECT 1 FROM tenant_counters WHERE tenant_id = $1 FOR NO KEY UPDATE")
-                .bind(tenant)
-                .execute(&mut *tx)
-                .await
-        {
-            return Err((e.into(), jobs));
-        }
-        let ids: Vec<Uuid> = jobs.iter().map(|j| j.id).collect();
-        let patients: Vec<Uuid> = jobs.iter().map(|j| j.patient_id).collect();
-        // one round trip: which ids exist already, each patient's standing record, date of birth
-        // and sex, the zone; a function, so its plan cannot depend on which clinic a pooled
-        // connection planned it for (migrations/server/0024_vitals_precheck.sql)
-        let known = sqlx::query_as::<
-            _,
-            (
-                i64,
-                bool,
-                Uuid,
-                Option<NaiveDate>,
-                Option<String>,
-                Option<String>,
-            ),
-        >(
-            "SELECT ord, stored, standing, date_of_birth, sex, time_zone \
-             FROM medoffice_vitals_precheck($1, $2)",
-        )
-        .bind(&ids)
-        .bind(&patients)
-        .fetch_all(&mut *tx)
-        .await;
-        let known = match known {
-            Ok(k) => k,
-            Err(e) => return Err((e.into(), jobs)),
-        };
-        let mut seen = HashSet::new();
-        let repeated: HashSet<Uuid> = ids
+        let sets: Vec<(Uuid, Uuid, chrono::DateTime<chrono::Utc>)> = jobs
             .iter()
-            .filter(|id| !seen.insert(**id))
-            .copied()
+            .map(|j| (j.id, j.patient_id, j.new.measured_at))
             .collect();
-        let mut facts: HashMap<usize, (bool, Option<NaiveDate>, AdministrativeSex)> =
-            HashMap::new();
-        let mut tz = chrono_tz::UTC;
-        for (ord, exists, standing, birth, sex, zone) in known {
-            let sex = sex
-                .as_deref()
-                .and_then(AdministrativeSex::parse)
-                .unwrap_or(AdministrativeSex::Unknown);
-            // a merged-away patient's set goes alone, through the path that moves it
-            let given = patients.get((ord - 1) as usize);
-            let birth = birth.filter(|_| given == Some(&standing));
-            facts.insert((ord - 1) as usize, (exists, birth, sex));
-            if let Some(zone) = zone.and_then(|z| z.parse().ok()) {
-                tz = zone;
-            }
-        }
+        let plans = match plainly_new(&mut tx, tenant, &sets).await {
+            Ok(p) => p,
+            Err(e) => return Err((e, jobs)),
+        };
         let mut group = Vec::new();
         let mut alone = Vec::new();
-        for (i, job) in jobs.into_iter().enumerate() {
-            match facts.get(&i) {
-                Some((false, Some(birth), sex)) if !repeated.contains(&job.id) => {
-                    let day = job.new.measured_at.with_timezone(&tz).date_naive();
-                    group.push((job, (AgeAt::on(*birth, day), *sex)));
-                }
-                _ => alone.push(job),
+        for (job, plan) in jobs.into_iter().zip(plans) {
+            match plan {
+                Some(facts) => group.push((job, facts)),
+                None => alone.push(job),
             }
         }
         if group.len() < 2 {
@@ -298,7 +243,20 @@ impl VitalsBatcher {
             alone.extend(group.into_iter().map(|(j, _)| j));
             return Ok((Vec::new(), alone));
         }
-        match insert_group(&mut tx, tenant, &group).await {
+        let planned: Vec<Planned<'_>> = group
+            .iter()
+            .map(|(j, (age, sex))| Planned {
+                actor: &j.actor,
+                id: j.id,
+                patient_id: j.patient_id,
+                new: &j.new,
+                age: *age,
+                sex: *sex,
+            })
+            .collect();
+        let inserted = insert_group(&mut tx, tenant, &planned).await;
+        drop(planned);
+        match inserted {
             Ok(rows) => match tx.commit().await {
                 Ok(()) => {
                     let mut by_id: HashMap<Uuid, VitalSigns> =
@@ -327,13 +285,98 @@ impl VitalsBatcher {
     }
 }
 
+/// A plainly new set, ready for [`insert_group`]: who records it, its id and patient, what it
+/// holds, and the patient's age on the day measured and administrative sex (for its flags and
+/// NEWS2).
+pub(crate) struct Planned<'a> {
+    pub actor: &'a Actor,
+    pub id: Uuid,
+    pub patient_id: Uuid,
+    pub new: &'a NewVitalSigns,
+    pub age: AgeAt,
+    pub sex: AdministrativeSex,
+}
+
+/// Takes the clinic's counter (held to commit), then answers, for each `(set id, patient id,
+/// measured at)`, the patient's age on the clinic's date of the measurement and their sex when
+/// the set is plainly new: not stored yet, its id not repeated in `sets`, its patient in the
+/// clinic, not deleted, and not merged away. `None` for the rest, which a caller records alone
+/// through [`record_vitals`] so each gets exactly its own answer (replay, 404, the merge moves
+/// it). One round trip after the counter.
+pub(crate) async fn plainly_new(
+    conn: &mut sqlx::PgConnection,
+    tenant: Uuid,
+    sets: &[(Uuid, Uuid, chrono::DateTime<chrono::Utc>)],
+) -> AppResult<Vec<Option<(AgeAt, AdministrativeSex)>>> {
+    // the clinic's counter first, as every write takes it: a merge moving a patient's sets
+    // holds it to its commit, so what is read next sees the merge (a set for a merged-away
+    // patient goes alone, to the record kept) instead of inserting under the old record
+    sqlx::query("SELECT 1 FROM tenant_counters WHERE tenant_id = $1 FOR NO KEY UPDATE")
+        .bind(tenant)
+        .execute(&mut *conn)
+        .await?;
+    let ids: Vec<Uuid> = sets.iter().map(|s| s.0).collect();
+    let patients: Vec<Uuid> = sets.iter().map(|s| s.1).collect();
+    // which ids exist already, each patient's standing record, date of birth and sex, the
+    // zone; a function, so its plan cannot depend on which clinic a pooled connection planned
+    // it for (migrations/server/0024_vitals_precheck.sql)
+    #[allow(clippy::type_complexity)]
+    let known: Vec<(
+        i64,
+        bool,
+        Uuid,
+        Option<NaiveDate>,
+        Option<String>,
+        Option<String>,
+    )> = sqlx::query_as(
+        "SELECT ord, stored, standing, date_of_birth, sex, time_zone \
+             FROM medoffice_vitals_precheck($1, $2)",
+    )
+    .bind(&ids)
+    .bind(&patients)
+    .fetch_all(&mut *conn)
+    .await?;
+    let mut seen = HashSet::new();
+    let repeated: HashSet<Uuid> = ids
+        .iter()
+        .filter(|id| !seen.insert(**id))
+        .copied()
+        .collect();
+    let mut facts: HashMap<usize, (bool, Option<NaiveDate>, AdministrativeSex)> = HashMap::new();
+    let mut tz = chrono_tz::UTC;
+    for (ord, exists, standing, birth, sex, zone) in known {
+        let i = (ord - 1) as usize;
+        let sex = sex
+            .as_deref()
+            .and_then(AdministrativeSex::parse)
+            .unwrap_or(AdministrativeSex::Unknown);
+        // a merged-away patient's set goes alone, through the path that moves it
+        let birth = birth.filter(|_| patients.get(i) == Some(&standing));
+        facts.insert(i, (exists, birth, sex));
+        if let Some(zone) = zone.and_then(|z| z.parse().ok()) {
+            tz = zone;
+        }
+    }
+    Ok(sets
+        .iter()
+        .enumerate()
+        .map(|(i, (id, _, measured_at))| match facts.get(&i) {
+            Some((false, Some(birth), sex)) if !repeated.contains(id) => {
+                let day = measured_at.with_timezone(&tz).date_naive();
+                Some((AgeAt::on(*birth, day), *sex))
+            }
+            _ => None,
+        })
+        .collect())
+}
+
 /// The group's sets in one insert (the revision trigger stamps each row in order), then their
 /// audit entries in one insert: the counter is taken by the first statement and held to the
 /// commit, as a single write holds it.
-async fn insert_group(
+pub(crate) async fn insert_group(
     conn: &mut sqlx::PgConnection,
     tenant: Uuid,
-    group: &[(Job, (AgeAt, AdministrativeSex))],
+    group: &[Planned<'_>],
 ) -> AppResult<Vec<VitalSigns>> {
     let n = group.len();
     let mut ids = Vec::with_capacity(n);
@@ -344,7 +387,8 @@ async fn insert_group(
     let (mut temp, mut spo2, mut o2, mut acvpu) = (vec![], vec![], vec![], vec![]);
     let (mut weight, mut height, mut pain, mut notes) = (vec![], vec![], vec![], vec![]);
     let (mut offline, mut flags, mut news2) = (vec![], vec![], vec![]);
-    for (job, (age, sex)) in group {
+    for job in group {
+        let (age, sex) = (&job.age, &job.sex);
         let m = &job.new.measurements;
         ids.push(job.id);
         patients.push(job.patient_id);
@@ -409,7 +453,7 @@ async fn insert_group(
         .collect::<Result<Vec<_>, _>>()?;
     let entries: Vec<(&Actor, Uuid, Uuid)> = group
         .iter()
-        .map(|(j, _)| (&j.actor, j.id, j.patient_id))
+        .map(|j| (j.actor, j.id, j.patient_id))
         .collect();
     crate::audit::record_successes(
         &mut *conn,
