@@ -11,9 +11,11 @@
 --
 -- Here the rows are found as the table's owner, whose policies are OR'ed with the all-clinics
 -- one (migration 0013): a clinic-led index cannot serve an OR, so the only plan is the primary
--- key, whichever clinic it was made for. The clinic is then checked explicitly, in a form no
--- index serves, so the answer is exactly what the caller's own policies would show: nothing of
--- another clinic, whether or not app.all_tenants is set.
+-- key, whichever clinic it was made for (an owner that is a superuser bypasses the policies,
+-- which leaves the primary key too). The clinic is then checked explicitly, in a form no
+-- clinic-led index serves, so the answer is exactly what the caller's own policies would show:
+-- nothing of another clinic, whether or not app.all_tenants is set. The clinic's own row is
+-- found by its primary key, which is the clinic id: nothing to choose there.
 --
 -- For each (set id, patient id) at position `ord` (1-based): whether the set is stored already,
 -- the patient record that stands for the patient (itself, or the record it was merged into; the
@@ -32,7 +34,8 @@ DECLARE
     me text := nullif(current_setting('app.tenant_id', true), '');
 BEGIN
     IF me IS NULL THEN
-        RETURN;
+        -- a server fault, not an answer: an empty result would read as "no such patient"
+        RAISE EXCEPTION 'medoffice_vitals_precheck: app.tenant_id is not set';
     END IF;
     RETURN QUERY
     SELECT j.ord,
@@ -40,7 +43,7 @@ BEGIN
            coalesce(m.replaced_by, j.patient_id),
            p.date_of_birth,
            p.sex,
-           (SELECT t.time_zone FROM tenants t WHERE t.id::text = me)
+           (SELECT t.time_zone FROM tenants t WHERE t.id = me::uuid)
     FROM unnest(p_ids, p_patients) WITH ORDINALITY AS j (id, patient_id, ord)
     LEFT JOIN LATERAL (
         SELECT q.replaced_by FROM patients q WHERE q.id = j.patient_id AND q.tenant_id::text = me

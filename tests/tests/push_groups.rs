@@ -72,7 +72,7 @@ async fn a_pushed_run_of_sets_answers_as_one_by_one_and_keeps_every_invariant() 
         set(adult, new_ids[2], 500),          // refused: out of range
         set(&Uuid::new_v4().to_string(), new_ids[3], 72), // refused: no such patient
         set(adult, repeated, 73),
-        set(adult, repeated, 73),             // the same set in the same run: a replay
+        set(adult, repeated, 73),             // the same set in the same run: the first's answer
         set(child, new_ids[4], 90),
         set(adult, new_ids[5], 110),
     ]});
@@ -154,6 +154,20 @@ async fn a_pushed_run_of_sets_answers_as_one_by_one_and_keeps_every_invariant() 
 
     // one audit entry per stored set, none for the refused ones' ids
     let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    // the group is one insert, in one savepoint (one subtransaction: one xmin); the set
+    // recorded alone has its own
+    let xmin: std::collections::HashMap<Uuid, String> =
+        sqlx::query_as("SELECT id, xmin::text FROM vital_signs WHERE id = ANY($1)")
+            .bind([&new_ids[..], &[repeated]].concat())
+            .fetch_all(&mut *tx)
+            .await?
+            .into_iter()
+            .collect();
+    let group = &xmin[&new_ids[0]];
+    for id in [new_ids[1], new_ids[4], new_ids[5]] {
+        assert_eq!(&xmin[&id], group, "{id} was not in the group");
+    }
+    assert_ne!(&xmin[&repeated], group, "the repeated id went in the group");
     let audited: Vec<(Uuid, i64)> = sqlx::query_as(
         "SELECT entity_id, count(*) FROM audit_log WHERE action = 'vital_signs.create' \
          AND outcome = 'success' AND entity_id = ANY($1) GROUP BY entity_id",
@@ -201,5 +215,21 @@ async fn a_pushed_run_of_sets_answers_as_one_by_one_and_keeps_every_invariant() 
         )
         .await?;
     assert_eq!(page["revision"].as_i64(), Some(before + 5));
+
+    // without the permission, each set of a run is refused on its own, as alone
+    let reception = http.token("runs", "reception").await?;
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&reception),
+            Some(json!({"mutations": [set(adult, Uuid::now_v7(), 70), set(adult, Uuid::now_v7(), 71)]})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(statuses(&r), ["rejected", "rejected"]);
+    for x in r["results"].as_array().unwrap() {
+        assert_eq!(x["error"]["status"], 403, "{r}");
+    }
     Ok(())
 }

@@ -111,7 +111,7 @@ pub async fn record_delivery(
 /// others. A replayed `mutation_id` answers its first result and changes nothing.
 ///
 /// The whole batch commits in one transaction, each mutation inside a savepoint that a refusal
-/// rolls back. One commit per batch rather than per mutation: a morning's outbox drains in a
+/// rolls back; a run of new vital-sign sets shares one, as one group ([`record_vitals_run`]). One commit per batch rather than per mutation: a morning's outbox drains in a
 /// few round trips and disk syncs, and its revisions reach other workstations as one page
 /// (DESIGN.md, sync invariant 1: "commit several writes in one transaction"). A failure of the
 /// server itself (500/503) commits nothing; the client sends the batch again. A transaction
@@ -267,10 +267,12 @@ fn vitals_run<'a>(
 
 /// Records the plainly new sets of `run` as one group (one insert, one audit insert, one
 /// insert of their answers; clinical/batch.rs) inside the savepoint `mutation` the caller
-/// opened: a drained outbox is mostly vital signs, and one round trip per set was most of its
-/// time. Answers the sets grouped, by position in `run`; the rest (a replay, a set refused, a
-/// patient unknown or merged away, a repeated id, or the whole run when the group fails) the
-/// caller applies one by one, in order, as before, so each gets exactly its own answer.
+/// opened: a drained outbox is mostly vital signs, sent one round trip per statement before.
+/// Answers the sets grouped, by position in `run`; the rest (a replay, a set refused, a patient
+/// unknown or merged away, a repeated id, or the whole run when the group fails) the caller
+/// applies one by one, in order, after the group, so each gets the answer it would have had
+/// alone. Their revisions then follow the group's rather than sitting between them: all commit
+/// together, and a workstation keeps each row's own revision.
 async fn record_vitals_run(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
@@ -284,25 +286,47 @@ async fn record_vitals_run(
     {
         return Ok(answers);
     }
-    let now = chrono::Utc::now();
-    let valid: Vec<usize> = (0..run.len())
-        .filter(|&k| run[k].1.vitals.validate(now).is_ok())
-        .collect();
-    if valid.len() < 2 {
-        return Ok(answers);
+    // a set id that occurs twice in the run goes alone both times: the second is a replay of
+    // the first, whatever the first's answer
+    let mut count: std::collections::HashMap<uuid::Uuid, usize> = std::collections::HashMap::new();
+    for (_, v) in run {
+        if let Some(id) = v.vitals.id {
+            *count.entry(id).or_default() += 1;
+        }
     }
-    let sets: Vec<_> = valid
+    let now = chrono::Utc::now();
+    // (position in the run, set id, patient, measured at) of each candidate, in one pass
+    let candidates: Vec<(usize, uuid::Uuid, uuid::Uuid, chrono::DateTime<chrono::Utc>)> = run
         .iter()
-        .filter_map(|&k| {
-            let v = &run[k].1;
-            Some((v.vitals.id?, v.patient_id, v.vitals.measured_at))
+        .enumerate()
+        .filter_map(|(k, (_, v))| {
+            let id = v.vitals.id?;
+            (count.get(&id) == Some(&1) && v.vitals.validate(now).is_ok()).then_some((
+                k,
+                id,
+                v.patient_id,
+                v.vitals.measured_at,
+            ))
         })
         .collect();
-    let plans = plainly_new(conn, actor.tenant_id, &sets).await?;
-    let (positions, planned): (Vec<usize>, Vec<Planned<'_>>) = valid
+    if candidates.len() < 2 {
+        return Ok(answers);
+    }
+    let sets: Vec<_> = candidates.iter().map(|c| (c.1, c.2, c.3)).collect();
+    let plans = match plainly_new(conn, actor.tenant_id, &sets).await {
+        Ok(plans) => plans,
+        Err(e) => {
+            tracing::warn!(error = %e, "the pre-check of a pushed run of vital-sign sets failed; applying each alone");
+            sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+                .execute(&mut *conn)
+                .await?;
+            return Ok(answers);
+        }
+    };
+    let (positions, planned): (Vec<usize>, Vec<Planned<'_>>) = candidates
         .iter()
-        .zip(sets.iter().zip(plans))
-        .filter_map(|(&k, (&(id, patient_id, _), plan))| {
+        .zip(plans)
+        .filter_map(|(&(k, id, patient_id, _), plan)| {
             let (age, sex) = plan?;
             Some((
                 k,

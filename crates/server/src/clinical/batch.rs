@@ -371,8 +371,8 @@ pub(crate) async fn plainly_new(
 }
 
 /// The group's sets in one insert (the revision trigger stamps each row in order), then their
-/// audit entries in one insert: the counter is taken by the first statement and held to the
-/// commit, as a single write holds it.
+/// audit entries in one insert. The caller holds the clinic's counter already ([`plainly_new`]
+/// takes it), to the commit, as a single write holds it.
 pub(crate) async fn insert_group(
     conn: &mut sqlx::PgConnection,
     tenant: Uuid,

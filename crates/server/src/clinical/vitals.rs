@@ -110,8 +110,8 @@ pub async fn record_vitals(
     super::next_revision(conn, actor.tenant_id).await?;
     // one round trip for what a new set needs (a drained outbox sends thousands of these): is
     // it a replay, the record that stands for the patient (a set for a merged-away patient goes
-    // to the record kept), its date of birth and sex (RLS hides other clinics' patients: 404,
-    // not a leak), and the clinic's time zone. A function, so its plan cannot depend on which
+    // to the record kept), its date of birth and sex (only this clinic's patients: 404, not a
+    // leak), and the clinic's time zone. A function, so its plan cannot depend on which
     // clinic a pooled connection planned it for (migrations/server/0024_vitals_precheck.sql)
     let (replay, patient_id, birth, sex, tz): (
         bool,
