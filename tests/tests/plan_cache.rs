@@ -121,9 +121,9 @@ async fn probes_its_id(owner: Option<&str>) -> anyhow::Result<()> {
     .execute(&mut *tx)
     .await?;
     tx.commit().await?;
-    let mut owner = medoffice_server::db::owner_connection(&sys.database_url).await?;
+    let mut as_owner = medoffice_server::db::owner_connection(&sys.database_url).await?;
     sqlx::query("ANALYZE vital_signs")
-        .execute(&mut owner)
+        .execute(&mut as_owner)
         .await?;
 
     // one connection, as a server's pooled connection is: first the small clinic's sets, enough

@@ -28,7 +28,13 @@ fn statuses(r: &Value) -> Vec<String> {
 #[tokio::test]
 async fn a_pushed_run_of_sets_answers_as_one_by_one_and_keeps_every_invariant() -> anyhow::Result<()>
 {
-    let sys = System::start().await?;
+    // the tables' owner a superuser (as the test clusters make it) and an ordinary role (as
+    // README's "Running it for a clinic" asks): the pre-check runs as the owner
+    run(System::start().await?).await?;
+    run(System::start_owned_by("medoffice_owner").await?).await
+}
+
+async fn run(sys: System) -> anyhow::Result<()> {
     let tenant = sys.clinic("runs", "UTC").await?;
     let http = Http::new(&sys.server.url());
     let nurse = http.token("runs", "nurse").await?;
@@ -215,6 +221,41 @@ async fn a_pushed_run_of_sets_answers_as_one_by_one_and_keeps_every_invariant() 
         )
         .await?;
     assert_eq!(page["revision"].as_i64(), Some(before + 5));
+
+    // a mutation sent twice in one run, refused the first time: the second answers as the first
+    // did and its set is never stored (one by one, the first is answered before the second is
+    // seen; the second, valid, must not go in the group ahead of it)
+    let m = Uuid::new_v4();
+    let (first_set, second_set) = (Uuid::now_v7(), Uuid::now_v7());
+    let mut a = set(adult, first_set, 500);
+    a["mutation_id"] = json!(m);
+    let mut c = set(adult, second_set, 81);
+    c["mutation_id"] = json!(m);
+    let (s, r) = http
+        .call(
+            Method::POST,
+            "/api/v1/sync/push",
+            Some(&nurse),
+            Some(json!({"mutations": [a, set(adult, Uuid::now_v7(), 82), c]})),
+        )
+        .await?;
+    assert_eq!(s, 200, "{r}");
+    assert_eq!(statuses(&r), ["rejected", "applied", "rejected"]);
+    assert_eq!(r["results"][2]["error"]["status"], 422, "{r}");
+    assert_eq!(
+        r["results"][2]["error"]["errors"],
+        r["results"][0]["error"]["errors"]
+    );
+    let mut tx = medoffice_server::db::tenant_tx(&sys.pool, tenant).await?;
+    let stored: Vec<Uuid> = sqlx::query_scalar("SELECT id FROM vital_signs WHERE id = ANY($1)")
+        .bind([first_set, second_set].as_slice())
+        .fetch_all(&mut *tx)
+        .await?;
+    tx.commit().await?;
+    assert!(
+        stored.is_empty(),
+        "a set of the refused mutation was stored"
+    );
 
     // without the permission, each set of a run is refused on its own, as alone
     let reception = http.token("runs", "reception").await?;

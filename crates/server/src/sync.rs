@@ -111,8 +111,9 @@ pub async fn record_delivery(
 /// others. A replayed `mutation_id` answers its first result and changes nothing.
 ///
 /// The whole batch commits in one transaction, each mutation inside a savepoint that a refusal
-/// rolls back; a run of new vital-sign sets shares one, as one group ([`record_vitals_run`]). One commit per batch rather than per mutation: a morning's outbox drains in a
-/// few round trips and disk syncs, and its revisions reach other workstations as one page
+/// rolls back; the plainly new sets of a run of vital-sign sets share one, as one group. One
+/// commit per batch rather than per mutation: a morning's outbox drains in a few round trips
+/// and disk syncs, and its revisions reach other workstations as one page
 /// (DESIGN.md, sync invariant 1: "commit several writes in one transaction"). A failure of the
 /// server itself (500/503) commits nothing; the client sends the batch again. A transaction
 /// that PostgreSQL aborts for a clash with another (deadlock, serialization failure) is run
@@ -269,7 +270,8 @@ fn vitals_run<'a>(
 /// insert of their answers; clinical/batch.rs) inside the savepoint `mutation` the caller
 /// opened: a drained outbox is mostly vital signs, sent one round trip per statement before.
 /// Answers the sets grouped, by position in `run`; the rest (a replay, a set refused, a patient
-/// unknown or merged away, a repeated id, or the whole run when the group fails) the caller
+/// unknown, deleted or merged away, a repeated set or mutation id, or the whole run when the
+/// group fails) the caller
 /// applies one by one, in order, after the group, so each gets the answer it would have had
 /// alone. Their revisions then follow the group's rather than sitting between them: all commit
 /// together, and a workstation keeps each row's own revision.
@@ -286,27 +288,28 @@ async fn record_vitals_run(
     {
         return Ok(answers);
     }
-    // a set id that occurs twice in the run goes alone both times: the second is a replay of
-    // the first, whatever the first's answer
+    // a set id or a mutation id that occurs twice in the run goes alone each time: the later
+    // one answers as the earlier did, which needs the earlier applied first
     let mut count: std::collections::HashMap<uuid::Uuid, usize> = std::collections::HashMap::new();
-    for (_, v) in run {
+    let mut mutations: std::collections::HashMap<uuid::Uuid, usize> =
+        std::collections::HashMap::new();
+    for (m, v) in run {
         if let Some(id) = v.vitals.id {
             *count.entry(id).or_default() += 1;
         }
+        *mutations.entry(m.mutation_id).or_default() += 1;
     }
     let now = chrono::Utc::now();
     // (position in the run, set id, patient, measured at) of each candidate, in one pass
     let candidates: Vec<(usize, uuid::Uuid, uuid::Uuid, chrono::DateTime<chrono::Utc>)> = run
         .iter()
         .enumerate()
-        .filter_map(|(k, (_, v))| {
+        .filter_map(|(k, (m, v))| {
             let id = v.vitals.id?;
-            (count.get(&id) == Some(&1) && v.vitals.validate(now).is_ok()).then_some((
-                k,
-                id,
-                v.patient_id,
-                v.vitals.measured_at,
-            ))
+            (count.get(&id) == Some(&1)
+                && mutations.get(&m.mutation_id) == Some(&1)
+                && v.vitals.validate(now).is_ok())
+            .then_some((k, id, v.patient_id, v.vitals.measured_at))
         })
         .collect();
     if candidates.len() < 2 {

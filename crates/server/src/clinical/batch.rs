@@ -12,10 +12,11 @@
 //! set has committed.
 //!
 //! Only what is plainly new goes in a group: a set whose id the clinic has already seen (a
-//! replay), whose patient is missing, or whose id repeats within the group, and every set of a
-//! group whose transaction fails, is recorded alone afterwards through
+//! replay), whose patient is missing, deleted or merged away, or whose id repeats within the
+//! group, and every set of a group whose transaction fails, is recorded alone afterwards through
 //! [`super::vitals::record_vitals`], so its answer (200 replay, 409, 404, the error) is exactly
-//! what it would have been without grouping.
+//! what it would have been without grouping. A pushed outbox's runs of sets go through the same
+//! [`plainly_new`] and [`insert_group`] (`sync::record_vitals_run`).
 
 use std::collections::{HashMap, HashSet};
 use std::sync::{Arc, Mutex};
@@ -302,7 +303,8 @@ pub(crate) struct Planned<'a> {
 /// the set is plainly new: not stored yet, its id not repeated in `sets`, its patient in the
 /// clinic, not deleted, and not merged away. `None` for the rest, which a caller records alone
 /// through [`record_vitals`] so each gets exactly its own answer (replay, 404, the merge moves
-/// it). One round trip after the counter.
+/// it). One round trip after the counter. The sets must be valid already
+/// (`NewVitalSigns::validate`): [`insert_group`] stores what it is given.
 pub(crate) async fn plainly_new(
     conn: &mut sqlx::PgConnection,
     tenant: Uuid,
