@@ -271,9 +271,8 @@ fn vitals_run<'a>(
 /// opened: a drained outbox is mostly vital signs, sent one round trip per statement before.
 /// Answers the sets grouped, by position in `run`; the rest (a replay, a set refused, a patient
 /// unknown, deleted or merged away, a repeated set or mutation id, or the whole run when the
-/// group fails) the caller
-/// applies one by one, in order, after the group, so each gets the answer it would have had
-/// alone. Their revisions then follow the group's rather than sitting between them: all commit
+/// group fails) the caller applies one by one, in order, after the group, so each gets the
+/// answer it would have had alone. Their revisions then follow the group's rather than sitting between them: all commit
 /// together, and a workstation keeps each row's own revision.
 async fn record_vitals_run(
     conn: &mut sqlx::PgConnection,
@@ -318,13 +317,7 @@ async fn record_vitals_run(
     let sets: Vec<_> = candidates.iter().map(|c| (c.1, c.2, c.3)).collect();
     let plans = match plainly_new(conn, actor.tenant_id, &sets).await {
         Ok(plans) => plans,
-        Err(e) => {
-            tracing::warn!(error = %e, "the pre-check of a pushed run of vital-sign sets failed; applying each alone");
-            sqlx::query("ROLLBACK TO SAVEPOINT mutation")
-                .execute(&mut *conn)
-                .await?;
-            return Ok(answers);
-        }
+        Err(e) => return give_up_group(conn, "its pre-check", &e).await,
     };
     let (positions, planned): (Vec<usize>, Vec<Planned<'_>>) = candidates
         .iter()
@@ -349,13 +342,7 @@ async fn record_vitals_run(
     }
     let rows = match insert_group(conn, actor.tenant_id, &planned).await {
         Ok(rows) => rows,
-        Err(e) => {
-            tracing::warn!(error = %e, "a pushed run of vital-sign sets failed as a group; applying each alone");
-            sqlx::query("ROLLBACK TO SAVEPOINT mutation")
-                .execute(&mut *conn)
-                .await?;
-            return Ok(answers);
-        }
+        Err(e) => return give_up_group(conn, "its insert", &e).await,
     };
     let mut by_id: std::collections::HashMap<uuid::Uuid, medoffice_model::VitalSigns> =
         rows.into_iter().map(|v| (v.id, v)).collect();
@@ -391,14 +378,28 @@ async fn record_vitals_run(
     .await?
     .rows_affected();
     if answers.len() != planned.len() || inserted != answers.len() as u64 {
-        // a mutation id repeated, or applied meanwhile by a concurrent push (a retry racing its
-        // original): undo the group; one by one answers each exactly
+        // a mutation applied meanwhile by a concurrent push (a retry racing its original): undo
+        // the group; one by one answers each exactly
         sqlx::query("ROLLBACK TO SAVEPOINT mutation")
             .execute(&mut *conn)
             .await?;
         answers.clear();
     }
     Ok(answers)
+}
+
+/// Undoes what a pushed run's group did inside the savepoint `mutation` and answers none of
+/// its sets, so the caller applies each alone; `step` says what failed, for the log.
+async fn give_up_group(
+    conn: &mut sqlx::PgConnection,
+    step: &str,
+    e: &AppError,
+) -> AppResult<std::collections::HashMap<usize, MutationResult>> {
+    tracing::warn!(error = %e, step, "a pushed run of vital-sign sets failed as a group; applying each alone");
+    sqlx::query("ROLLBACK TO SAVEPOINT mutation")
+        .execute(&mut *conn)
+        .await?;
+    Ok(std::collections::HashMap::new())
 }
 
 /// The first answer to a mutation, as a replay gets it.
