@@ -252,7 +252,8 @@ fn vitals_run<'a>(
 )> {
     let mut run = Vec::new();
     for m in mutations {
-        if answered.contains_key(&m.mutation_id) {
+        // decoded only when it can be a set: every other mutation is decoded again where applied
+        if answered.contains_key(&m.mutation_id) || m.entity != "vital_signs" || m.op != "create" {
             break;
         }
         match Mutation::decode(m) {
