@@ -1030,7 +1030,9 @@ async fn the_audit_api_filters_pages_and_exports_one_clinic() -> anyhow::Result<
 /// Every delivery of patients' records by the feed is audited (issue 15): a page pulled from
 /// any cursor (`sync.page`) and a page pushed over the WebSocket (`sync.live_page`) each leave
 /// one entry under the person who received it, naming the revisions and every patient whose
-/// records it carried; a page with none (a room renamed) leaves none.
+/// records it carried; a page with none (a room renamed) leaves none. A download of the whole
+/// clinic is audited as it begins, under each patient (`sync.full_download`); its pages then
+/// leave entries only for records newer than that (issue 13).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyhow::Result<()> {
     let sys = System::start().await?;
@@ -1108,7 +1110,8 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         mine[0]
     );
 
-    // a pull from a later cursor (not only from 0) is audited too
+    // a download of the whole clinic (a pull from 0) is audited as it begins, under every
+    // patient it can carry, naming the revisions up to the clinic's
     let (_, first) = http
         .call(
             Method::GET,
@@ -1118,6 +1121,28 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         )
         .await?;
     let cursor = first["revision"].as_i64().unwrap_or_default();
+    let downloads = entries_of("sync.full_download").await?;
+    let hers: Vec<&Value> = downloads
+        .iter()
+        .filter(|e| e["username"] == "admin" && e["patient_id"] == json!(id))
+        .collect();
+    assert_eq!(hers.len(), 1, "{downloads:?}");
+    let covered = hers[0]["detail"]
+        .as_str()
+        .and_then(|d| d.strip_prefix("revisions 0.."))
+        .and_then(|r| r.parse::<i64>().ok())
+        .ok_or_else(|| anyhow::anyhow!("{}", hers[0]))?;
+    assert!(covered > cursor, "a page of one, the clinic further on");
+    assert_eq!(
+        downloads
+            .iter()
+            .filter(|e| e["username"] == "admin" && e["entity"] == "clinic")
+            .count(),
+        1,
+        "and one entry for the clinic: {downloads:?}"
+    );
+
+    // the download's later pages carry records it already named: no entry of their own
     let (s, page) = http
         .call(
             Method::GET,
@@ -1127,22 +1152,67 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         )
         .await?;
     assert_eq!(s, 200);
+    assert!(page.to_string().contains(&id.to_string()), "{page}");
+    let admins_pages = || async {
+        anyhow::Ok(
+            entries_of("sync.page")
+                .await?
+                .into_iter()
+                .filter(|e| e["username"] == "admin")
+                .collect::<Vec<_>>(),
+        )
+    };
+    assert_eq!(admins_pages().await?, Vec::<Value>::new());
+
+    // a pull from a later cursor by someone who never downloaded the clinic is audited, and
+    // names the patient
+    let (s, _) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/sync/changes?since={cursor}"),
+            Some(&reception),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200);
     let pulled = entries_of("sync.page").await?;
     let later: Vec<&Value> = pulled
         .iter()
         .filter(|e| {
-            e["username"] == "admin"
+            e["username"] == "reception"
                 && e["detail"]
                     .as_str()
                     .is_some_and(|d| d.starts_with(&format!("revisions {cursor}..")))
         })
         .collect();
     assert_eq!(later.len(), 1, "one patient on that page: {pulled:?}");
-    assert_eq!(
-        later[0]["patient_id"],
-        json!(id),
-        "the page carried her record: {page}"
-    );
+    assert_eq!(later[0]["patient_id"], json!(id));
+
+    // a record newer than the download reaches its puller audited again, under its patient
+    let nurse = token(&http, "feedaudit", "nurse").await?;
+    let (s, _) = http
+        .call(
+            Method::POST,
+            &format!("/api/v1/patients/{id}/vitals"),
+            Some(&nurse),
+            Some(json!({"measured_at": chrono::Utc::now(), "heart_rate_bpm": 72})),
+        )
+        .await?;
+    assert_eq!(s, 201);
+    let (s, page) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/sync/changes?since={}", page["revision"]),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200);
+    assert!(page.to_string().contains("\"heart_rate_bpm\":72"), "{page}");
+    let mine = admins_pages().await?;
+    assert_eq!(mine.len(), 1, "{mine:?}");
+    assert_eq!(mine[0]["patient_id"], json!(id));
+    let _ = next_page().await?; // the set, pushed to the nurse's socket
 
     // a page of the clinic's own rows only: nothing to audit
     let before = (

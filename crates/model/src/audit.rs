@@ -14,7 +14,8 @@
 //! | `vital_signs.create`, `appointment.create`, `appointment.overbook`, `appointment.update` | writes |
 //! | `vital_signs.entered_in_error`, `vital_signs.amend` (the reason in `detail`) | corrections |
 //! | `user.create` | staff |
-//! | `sync.full_download` | a workstation pulled the whole clinic (feed from revision 0) |
+//! | `sync.full_download` | a workstation began downloading the whole clinic (feed from revision 0): one entry for the clinic and one per patient, `revisions 0..R` |
+//! | `sync.page`, `sync.live_page` | feed pages pulled or pushed over the WebSocket: one entry per patient with records newer than the receiver's download covers, `revisions A..B` |
 //! | `import.synthea`, `import.legacy` | bulk imports (one entry each, counts in `detail`) |
 //! | `audit.read`, `audit.export` | the audit log itself was read or exported |
 //!

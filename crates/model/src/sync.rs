@@ -113,10 +113,10 @@ pub enum Record {
 
 /// The distinct patients whose records `changes` carry, in first-seen order: what a page of the
 /// feed, pulled or pushed, is audited under.
-pub fn patients_in(changes: &[Change]) -> Vec<Uuid> {
+pub fn patients_in<'a>(changes: impl IntoIterator<Item = &'a Change>) -> Vec<Uuid> {
     let mut seen = std::collections::HashSet::new();
     changes
-        .iter()
+        .into_iter()
         .filter_map(|c| c.record.patient_id())
         .filter(|id| seen.insert(*id))
         .collect()

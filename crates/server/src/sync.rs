@@ -47,20 +47,36 @@ pub async fn changes(
     let epoch: uuid::Uuid = sqlx::query_scalar("SELECT feed_epoch FROM tenants")
         .fetch_one(&mut *tx)
         .await?;
+    let device = actor.device_id.as_deref().unwrap_or("");
+    // A download of the whole clinic is audited as it begins, under every patient it can
+    // carry: those of this snapshot, whose records are all at or below `clinic_revision`
+    // (migration 0025). Its pages, and any other page to the same person there, are then
+    // audited only under patients with records newer than that.
+    let (download, covered) = if since == 0 {
+        let everyone: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM patients")
+            .fetch_all(&mut *tx)
+            .await?;
+        (Some(everyone), clinic_revision)
+    } else {
+        let covered: Option<i64> = sqlx::query_scalar(
+            "SELECT revision FROM feed_downloads WHERE user_id = $1 AND device_id = $2 AND feed_epoch = $3",
+        )
+        .bind(actor.user_id)
+        .bind(device)
+        .bind(epoch)
+        .fetch_optional(&mut *tx)
+        .await?;
+        (None, covered.unwrap_or(0))
+    };
     tx.commit().await?;
     // who received which patients' records, before they leave (the snapshot above is
     // read-only): a page with none (staff, hours, rooms) needs no entry
-    let patients = medoffice_model::patients_in(&page.changes);
-    if q.since <= 0 || !patients.is_empty() {
+    let patients =
+        medoffice_model::patients_in(page.changes.iter().filter(|c| c.revision > covered));
+    if download.is_some() || !patients.is_empty() {
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
-        if q.since <= 0 {
-            // a workstation starts downloading the whole clinic
-            audit::record(
-                &mut tx,
-                &actor,
-                audit::AuditEntry::success("sync.full_download", "clinic", None, None),
-            )
-            .await?;
+        if let Some(everyone) = &download {
+            record_download(&mut tx, &actor, device, epoch, clinic_revision, everyone).await?;
         }
         record_delivery(
             &mut tx,
@@ -83,6 +99,48 @@ pub async fn changes(
         ],
         Json(page),
     ))
+}
+
+/// Audits the start of a download of the whole clinic (a pull from revision 0) by `actor` on
+/// workstation `device` (`""` for none): one `sync.full_download` entry for the clinic, one per
+/// patient in `patients` ("revisions 0..`revision`"), and `revision` kept in `feed_downloads`
+/// under `epoch`, so the download's pages need no entries of their own (migration 0025).
+async fn record_download(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    device: &str,
+    epoch: uuid::Uuid,
+    revision: i64,
+    patients: &[uuid::Uuid],
+) -> Result<(), sqlx::Error> {
+    audit::record(
+        conn,
+        actor,
+        audit::AuditEntry::success("sync.full_download", "clinic", None, None),
+    )
+    .await?;
+    audit::record_patients(
+        conn,
+        actor,
+        "sync.full_download",
+        patients,
+        &format!("revisions 0..{revision}"),
+    )
+    .await?;
+    sqlx::query(
+        "INSERT INTO feed_downloads (tenant_id, user_id, device_id, feed_epoch, revision) \
+         VALUES ($1, $2, $3, $4, $5) \
+         ON CONFLICT (tenant_id, user_id, device_id) DO UPDATE \
+         SET feed_epoch = EXCLUDED.feed_epoch, revision = EXCLUDED.revision, started_at = now()",
+    )
+    .bind(actor.tenant_id)
+    .bind(actor.user_id)
+    .bind(device)
+    .bind(epoch)
+    .bind(revision)
+    .execute(conn)
+    .await?;
+    Ok(())
 }
 
 /// Audits one delivery of feed records to `actor` (a pulled page, `sync.page`; a page pushed
