@@ -377,7 +377,14 @@ impl Session {
     }
 
     /// Pulls the feed from the cursor until caught up.
-    pub(crate) async fn pull(&self) -> Result<(), CoreError> {
+    ///
+    /// The feed is read on a task of its own ([`Self::read_feed`]) while this one writes: the
+    /// pages read while a write went on are written together next, in one transaction, up to
+    /// [`FEED_WRITE_ROWS`] changes and about [`FEED_WRITE_TIME`] at the last write's pace. A new workstation's first sync is a long run of pages, and
+    /// each transaction writes again every index page it touched, wherever the random ids fall:
+    /// a 30,000-patient clinic's first sync took 55 s written 2,000 changes a transaction, 29 s
+    /// written 10,000 at a time (docs/bench/side-by-side.md, sixth stop).
+    pub(crate) async fn pull(self: &Arc<Self>) -> Result<(), CoreError> {
         let _g = self.sync_lock.lock().await;
         let mut start = self.cache().cursor()?;
         let started = std::time::Instant::now();
@@ -385,15 +392,18 @@ impl Session {
         let mut patients_changed = false;
         let mut showing = false;
         let mut first = true;
-        let mut next = self.fetch_page(start).await?;
+        let mut feed = self.read_feed(start);
+        // how many changes the next write takes at most (FEED_WRITE_TIME at the last one's pace)
+        let mut write_rows = FEED_WRITE_ROWS;
         let result = loop {
-            let (page, clinic_revision, epoch) = match next.await {
-                Ok(Ok(p)) => p,
-                Ok(Err(e)) => break Err(CoreError::from(e)),
-                Err(e) => {
-                    break Err(CoreError::from(ApiError::Network(format!(
-                        "reading the feed stopped: {e}"
-                    ))))
+            let waiting = std::time::Instant::now();
+            let (page, mut clinic_revision, epoch) = match feed.pages.recv().await {
+                Some(Ok(p)) => p,
+                Some(Err(e)) => break Err(e),
+                None => {
+                    break Err(CoreError::from(ApiError::Network(
+                        "reading the feed stopped".into(),
+                    )))
                 }
             };
             // the first page says whether the cursor still means anything here
@@ -413,48 +423,68 @@ impl Session {
                         self.notify_changed(EntityKind::ALL.to_vec());
                         start = 0;
                         received = 0;
-                        next = match self.fetch_page(0).await {
-                            Ok(f) => f,
-                            Err(e) => break Err(e),
-                        };
+                        feed = self.read_feed(0);
                         continue;
                     }
                     Err(e) => break Err(e),
                 }
             }
-            // The next page is asked for before this one is written: the server reads and sends
-            // it while this workstation writes (a new workstation's first sync is a long run of
-            // pages, and the two take about as long). Its cursor is this page's, which the
-            // write below stores; if the write fails, the page asked for is dropped unread.
-            let following = if page.has_more {
-                match self.fetch_page(page.revision).await {
-                    Ok(f) => Some(f),
-                    Err(e) => break Err(e),
+            // the pages already read go with this one; a reading error after them ends the pull
+            // once they are written
+            let (mut revision, mut has_more) = (page.revision, page.has_more);
+            let mut changes = page.changes;
+            let mut failed = None;
+            while has_more && changes.len() < write_rows {
+                match feed.pages.try_recv() {
+                    Ok(Ok((p, r, _))) => {
+                        (revision, has_more) = (p.revision, p.has_more);
+                        clinic_revision = r.or(clinic_revision);
+                        changes.extend(p.changes);
+                    }
+                    Ok(Err(e)) => {
+                        failed = Some(e);
+                        break;
+                    }
+                    Err(_) => break,
                 }
-            } else {
-                None
-            };
-            let kinds = match self.cache().apply_changes(&page.changes, page.revision) {
+            }
+            let writing = std::time::Instant::now();
+            let kinds = match off_the_runtime(|| self.cache().apply_changes(&changes, revision)) {
                 Ok(k) => k,
                 Err(e) => break Err(e.into()),
             };
-            self.forget_ended_accounts(&page.changes);
-            received += page.changes.len() as u64;
+            let wrote = writing.elapsed();
+            tracing::debug!(
+                rows = changes.len(),
+                waited_ms = (writing - waiting).as_millis() as u64,
+                wrote_ms = wrote.as_millis() as u64,
+                "feed pages written"
+            );
+            let per_row = wrote.as_secs_f64() / changes.len().max(1) as f64;
+            write_rows = ((FEED_WRITE_TIME.as_secs_f64() / per_row.max(1e-9)) as usize)
+                .clamp(FEED_PAGE as usize, FEED_WRITE_ROWS);
+            self.forget_ended_accounts(&changes);
+            received += changes.len() as u64;
             // possible duplicates are counted again once, at the end, not for every page
             patients_changed |= kinds.contains(&EntityKind::Patient);
             if !kinds.is_empty() {
                 let _ = self.changes.send(CacheChanged { entities: kinds });
             }
-            match following {
-                Some(f) => {
-                    next = f;
-                    let progress =
-                        catch_up(start, &page, clinic_revision, received, started.elapsed());
-                    self.set_status(|st| st.catching_up = Some(progress));
-                    showing = true;
-                }
-                None => break Ok(()),
+            if let Some(e) = failed {
+                break Err(e);
             }
+            if !has_more {
+                break Ok(());
+            }
+            let progress = catch_up(
+                start,
+                revision,
+                clinic_revision,
+                received,
+                started.elapsed(),
+            );
+            self.set_status(|st| st.catching_up = Some(progress));
+            showing = true;
         };
         if patients_changed {
             self.recount_duplicates();
@@ -556,14 +586,37 @@ impl Session {
         }
     }
 
-    /// Starts reading the feed page after `since` (2,000 changes at most, the server's largest
-    /// page) on its own task.
-    async fn fetch_page(&self, since: i64) -> Result<PageTask, CoreError> {
-        let token = self.access_token().await?;
-        let api = self.api.clone();
-        Ok(tokio::spawn(async move {
-            api.changes_and_revision(&token, since, FEED_PAGE).await
-        }))
+    /// Reads the feed after `since` on a task of its own, page after page (each asked for as
+    /// soon as the one before has arrived, its cursor being that page's), until a page says
+    /// nothing more waits or one fails; at most [`FEED_AHEAD`] pages wait to be written.
+    /// Dropping the reader stops the task.
+    fn read_feed(self: &Arc<Self>, since: i64) -> FeedReader {
+        let (tx, pages) = tokio::sync::mpsc::channel(FEED_AHEAD);
+        let me = Arc::clone(self);
+        let task = tokio::spawn(async move {
+            let mut since = since;
+            loop {
+                let page = match me.access_token().await {
+                    Ok(token) => me
+                        .api
+                        .changes_and_revision(&token, since, FEED_PAGE)
+                        .await
+                        .map_err(CoreError::from),
+                    Err(e) => Err(e),
+                };
+                let more = match &page {
+                    Ok((p, ..)) => {
+                        since = p.revision;
+                        p.has_more
+                    }
+                    Err(_) => false,
+                };
+                if tx.send(page).await.is_err() || !more {
+                    break;
+                }
+            }
+        });
+        FeedReader { pages, task }
     }
 
     /// Applies a pushed page when it joins the cursor; `false` means a gap (pull instead).
@@ -756,7 +809,7 @@ impl Session {
         }
     }
 
-    async fn connect_and_serve(&self) -> Result<(), CoreError> {
+    async fn connect_and_serve(self: &Arc<Self>) -> Result<(), CoreError> {
         let token = self.access_token().await?;
         let mut req = self
             .api
@@ -986,20 +1039,20 @@ pub(crate) fn record_answer(
 /// The reason a server gives in `closing` when it ended the session (as the error code).
 const SESSION_ENDED: &str = "session_ended";
 
-/// How far a catch-up from cursor `start` has come after `page`: records so far, about how many
-/// in all (the revisions between `start` and the clinic's revision now), and the time left at
-/// the rate so far (once a second and a fiftieth of the way have passed).
+/// How far a catch-up from cursor `start` has come after the pages up to `revision`: records
+/// so far, about how many in all (the revisions between `start` and the clinic's revision now),
+/// and the time left at the rate so far (once a second and a fiftieth of the way have passed).
 fn catch_up(
     start: i64,
-    page: &medoffice_model::ChangesPage,
+    revision: i64,
     clinic_revision: Option<i64>,
     received: u64,
     elapsed: Duration,
 ) -> crate::view::CatchUp {
     // a server without the header: how far the feed goes is unknown, so the span is this page's
-    let span = (clinic_revision.unwrap_or(0).max(page.revision) - start).max(1) as u64;
+    let span = (clinic_revision.unwrap_or(0).max(revision) - start).max(1) as u64;
     let about = span.max(received);
-    let done = (page.revision - start).max(0) as f64 / span as f64;
+    let done = (revision - start).max(0) as f64 / span as f64;
     let secs = elapsed.as_secs_f64();
     let seconds_left = (done >= 0.02 && secs >= 1.0)
         .then(|| (secs / done - secs).clamp(0.0, f64::from(u32::MAX)).round() as u32);
@@ -1010,19 +1063,53 @@ fn catch_up(
     }
 }
 
-/// A feed page being read: the page, the clinic's revision when it was read, and the clinic's
+/// A feed page as read: the page, the clinic's revision when it was read, and the clinic's
 /// feed history.
-type PageTask = tokio::task::JoinHandle<
-    Result<
-        (
-            medoffice_model::ChangesPage,
-            Option<i64>,
-            Option<uuid::Uuid>,
-        ),
-        ApiError,
-    >,
->;
+type FeedPage = (
+    medoffice_model::ChangesPage,
+    Option<i64>,
+    Option<uuid::Uuid>,
+);
+
+/// The feed being read on its own task ([`Session::read_feed`]).
+struct FeedReader {
+    pages: tokio::sync::mpsc::Receiver<Result<FeedPage, CoreError>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl Drop for FeedReader {
+    fn drop(&mut self) {
+        self.task.abort();
+    }
+}
+
+/// Pages read ahead of the writing: at 2,000 changes each, what one write of
+/// [`FEED_WRITE_ROWS`] takes, and one more.
+const FEED_AHEAD: usize = 6;
+
+/// Changes written in one transaction at most while catching up: each transaction writes
+/// again every index page it touched, so fewer, larger ones write less (a 30,000-patient first
+/// sync: 55 s at 2,000 a transaction, 29 s at 10,000).
+const FEED_WRITE_ROWS: usize = 10_000;
+
+/// About how long one write of feed pages may hold the cache: a search typed during a first
+/// sync waits for it. The pages taken are fewer once writes slow down (the indexes grow past
+/// the page cache late in a large clinic's first sync), never less than one.
+const FEED_WRITE_TIME: Duration = Duration::from_secs(1);
 
 /// Changes asked for per feed page: the server's largest page (`feed::MAX_PAGE`); fewer, larger
 /// pages cost a new workstation's first sync less per row.
 const FEED_PAGE: i64 = 2000;
+
+/// Runs `f`, blocking work on the cache, so that the runtime's other tasks go on meanwhile. A
+/// task spawned just before (the next feed page's request) sits in this worker's own slot,
+/// which other workers cannot take: run in place, the write held it up until the write ended,
+/// and the pull read and wrote in turn rather than at once (a 30,000-patient first sync: 63 s
+/// in turn, 55 s at once). On a multi-thread runtime the worker's queue moves to another thread
+/// for the duration; on a current-thread runtime (tests) `f` simply runs.
+fn off_the_runtime<T>(f: impl FnOnce() -> T) -> T {
+    match tokio::runtime::Handle::try_current().map(|h| h.runtime_flavor()) {
+        Ok(tokio::runtime::RuntimeFlavor::MultiThread) => tokio::task::block_in_place(f),
+        _ => f(),
+    }
+}
