@@ -8,11 +8,13 @@
 --
 -- A download from revision 0 now writes, as it begins, one `sync.full_download` entry per
 -- patient of the clinic ("revisions 0..R", R the clinic's revision in the first page's
--- snapshot: every record at or below R belongs to one of those patients), and keeps R here.
--- A later page to the same person on the same workstation is audited only under the patients
--- whose records in it are newer than R. A download that stops early is audited as if it had
--- finished: the entries say what the workstation was given the right to take, never less than
--- it took.
+-- snapshot: every record at or below R belongs to one of those patients), and keeps R here with
+-- the cursor the download has reached. The download's next page (asked for by the same person
+-- on the same workstation from exactly that cursor, within a day) is audited only under the
+-- patients whose records in it are newer than R, and moves the cursor on; its last page ends
+-- the download. Any other page is audited in full: a re-read from an older cursor, after the
+-- download ended, by anyone else. A download that stops early is audited as if it had
+-- finished: the entries say what the workstation was given, never less than it took.
 CREATE TABLE feed_downloads (
     tenant_id uuid NOT NULL REFERENCES tenants (id),
     user_id uuid NOT NULL REFERENCES users (id),
@@ -23,6 +25,9 @@ CREATE TABLE feed_downloads (
     feed_epoch uuid NOT NULL,
     -- R: every patient with a record at or below it has an entry for this download
     revision bigint NOT NULL,
+    -- the cursor the download has reached (the revision of the last page sent): only a page
+    -- asked for from here continues it
+    next_since bigint NOT NULL,
     started_at timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (tenant_id, user_id, device_id)
 );
@@ -38,4 +43,4 @@ BEGIN
         'WITH CHECK (current_setting(''app.all_tenants'', true) = ''on'')',
         (SELECT tableowner FROM pg_tables WHERE schemaname = 'public' AND tablename = 'tenants'));
 END $$;
-GRANT SELECT, INSERT, UPDATE ON feed_downloads TO medoffice_app;
+GRANT SELECT, INSERT, UPDATE, DELETE ON feed_downloads TO medoffice_app;

@@ -1031,8 +1031,9 @@ async fn the_audit_api_filters_pages_and_exports_one_clinic() -> anyhow::Result<
 /// any cursor (`sync.page`) and a page pushed over the WebSocket (`sync.live_page`) each leave
 /// one entry under the person who received it, naming the revisions and every patient whose
 /// records it carried; a page with none (a room renamed) leaves none. A download of the whole
-/// clinic is audited as it begins, under each patient (`sync.full_download`); its pages then
-/// leave entries only for records newer than that (issue 13).
+/// clinic is audited as it begins, under each patient (`sync.full_download`); its next pages,
+/// asked for from where it stands, then leave entries only for records newer than that, and
+/// once it has ended a re-read is audited in full (issue 13).
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyhow::Result<()> {
     let sys = System::start().await?;
@@ -1142,7 +1143,8 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         "and one entry for the clinic: {downloads:?}"
     );
 
-    // the download's later pages carry records it already named: no entry of their own
+    // the download's next page, asked for from where it stands, carries records the download
+    // already named: no entry of its own
     let (s, page) = http
         .call(
             Method::GET,
@@ -1163,6 +1165,27 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         )
     };
     assert_eq!(admins_pages().await?, Vec::<Value>::new());
+    // that page was its last: the same pages read again are audited in full, like any pull
+    // that does not continue a download from where it stands
+    let (s, _) = http
+        .call(
+            Method::GET,
+            &format!("/api/v1/sync/changes?since={cursor}"),
+            Some(&admin),
+            None,
+        )
+        .await?;
+    assert_eq!(s, 200);
+    let again = admins_pages().await?;
+    assert_eq!(again.len(), 1, "{again:?}");
+    assert_eq!(again[0]["patient_id"], json!(id));
+    assert!(
+        again[0]["detail"]
+            .as_str()
+            .is_some_and(|d| d.starts_with(&format!("revisions {cursor}.."))),
+        "{}",
+        again[0]
+    );
 
     // a pull from a later cursor by someone who never downloaded the clinic is audited, and
     // names the patient
@@ -1210,8 +1233,11 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
     assert_eq!(s, 200);
     assert!(page.to_string().contains("\"heart_rate_bpm\":72"), "{page}");
     let mine = admins_pages().await?;
-    assert_eq!(mine.len(), 1, "{mine:?}");
-    assert_eq!(mine[0]["patient_id"], json!(id));
+    assert_eq!(mine.len(), 2, "the re-read and this page: {mine:?}");
+    assert!(
+        mine.iter().all(|e| e["patient_id"] == json!(id)),
+        "{mine:?}"
+    );
     let _ = next_page().await?; // the set, pushed to the nurse's socket
 
     // a page of the clinic's own rows only: nothing to audit

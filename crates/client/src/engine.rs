@@ -434,7 +434,8 @@ impl Session {
             let (mut revision, mut has_more) = (page.revision, page.has_more);
             let mut changes = page.changes;
             let mut failed = None;
-            while has_more && changes.len() < write_rows {
+            // a page holds FEED_PAGE changes at most: one more fits only with that much room
+            while has_more && changes.len() + FEED_PAGE as usize <= write_rows {
                 match feed.pages.try_recv() {
                     Ok(Ok((p, r, _))) => {
                         (revision, has_more) = (p.revision, p.has_more);
@@ -1083,8 +1084,8 @@ impl Drop for FeedReader {
     }
 }
 
-/// Pages read ahead of the writing: at 2,000 changes each, what one write of
-/// [`FEED_WRITE_ROWS`] takes, and one more.
+/// Pages read ahead of the writing, waiting in the channel (the reader holds one more): at
+/// 2,000 changes each, what one write of [`FEED_WRITE_ROWS`] takes, and one more.
 const FEED_AHEAD: usize = 6;
 
 /// Changes written in one transaction at most while catching up: each transaction writes

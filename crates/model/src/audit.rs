@@ -15,7 +15,8 @@
 //! | `vital_signs.entered_in_error`, `vital_signs.amend` (the reason in `detail`) | corrections |
 //! | `user.create` | staff |
 //! | `sync.full_download` | a workstation began downloading the whole clinic (feed from revision 0): one entry for the clinic and one per patient, `revisions 0..R` |
-//! | `sync.page`, `sync.live_page` | feed pages pulled or pushed over the WebSocket: one entry per patient with records newer than the receiver's download covers, `revisions A..B` |
+//! | `sync.page` | a feed page pulled: one entry per patient it carried, `revisions A..B`; while a download from 0 goes on, its next page only under patients with records newer than the download's `R` |
+//! | `sync.live_page` | a feed page pushed over the WebSocket: one entry per patient it carried |
 //! | `import.synthea`, `import.legacy` | bulk imports (one entry each, counts in `detail`) |
 //! | `audit.read`, `audit.export` | the audit log itself was read or exported |
 //!

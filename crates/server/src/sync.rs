@@ -50,33 +50,43 @@ pub async fn changes(
     let device = actor.device_id.as_deref().unwrap_or("");
     // A download of the whole clinic is audited as it begins, under every patient it can
     // carry: those of this snapshot, whose records are all at or below `clinic_revision`
-    // (migration 0025). Its pages, and any other page to the same person there, are then
-    // audited only under patients with records newer than that.
+    // (migration 0025). Its next pages, asked for by the same person there from exactly where
+    // the last one ended, are then audited only under patients with records newer than that;
+    // every other page in full.
     let (download, covered) = if since == 0 {
         let everyone: Vec<uuid::Uuid> = sqlx::query_scalar("SELECT id FROM patients")
             .fetch_all(&mut *tx)
             .await?;
-        (Some(everyone), clinic_revision)
+        (Some(everyone), Some(clinic_revision))
     } else {
         let covered: Option<i64> = sqlx::query_scalar(
-            "SELECT revision FROM feed_downloads WHERE user_id = $1 AND device_id = $2 AND feed_epoch = $3",
+            "SELECT revision FROM feed_downloads WHERE user_id = $1 AND device_id = $2 \
+             AND feed_epoch = $3 AND next_since = $4 AND started_at > now() - interval '1 day'",
         )
         .bind(actor.user_id)
         .bind(device)
         .bind(epoch)
+        .bind(since)
         .fetch_optional(&mut *tx)
         .await?;
-        (None, covered.unwrap_or(0))
+        // a download's R past the clinic's revision belongs to another history
+        (None, covered.filter(|r| *r <= clinic_revision))
     };
     tx.commit().await?;
     // who received which patients' records, before they leave (the snapshot above is
     // read-only): a page with none (staff, hours, rooms) needs no entry
-    let patients =
-        medoffice_model::patients_in(page.changes.iter().filter(|c| c.revision > covered));
-    if download.is_some() || !patients.is_empty() {
+    let patients = medoffice_model::patients_in(
+        page.changes
+            .iter()
+            .filter(|c| c.revision > covered.unwrap_or(0)),
+    );
+    if covered.is_some() || !patients.is_empty() {
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
         if let Some(everyone) = &download {
-            record_download(&mut tx, &actor, device, epoch, clinic_revision, everyone).await?;
+            record_download(&mut tx, &actor, epoch, clinic_revision, everyone).await?;
+        }
+        if covered.is_some() {
+            download_sent(&mut tx, &actor, since, &page).await?;
         }
         record_delivery(
             &mut tx,
@@ -101,14 +111,14 @@ pub async fn changes(
     ))
 }
 
-/// Audits the start of a download of the whole clinic (a pull from revision 0) by `actor` on
-/// workstation `device` (`""` for none): one `sync.full_download` entry for the clinic, one per
-/// patient in `patients` ("revisions 0..`revision`"), and `revision` kept in `feed_downloads`
-/// under `epoch`, so the download's pages need no entries of their own (migration 0025).
+/// Audits the start of a download of the whole clinic (a pull from revision 0) by `actor`: one
+/// `sync.full_download` entry for the clinic, one per patient in `patients` ("revisions
+/// 0..`revision`"), and `revision` kept in `feed_downloads` under the person, the workstation
+/// (`""` for none) and `epoch`, so the download's pages need no entries of their own for
+/// records up to it ([`download_sent`], migration 0025).
 async fn record_download(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
-    device: &str,
     epoch: uuid::Uuid,
     revision: i64,
     patients: &[uuid::Uuid],
@@ -128,18 +138,48 @@ async fn record_download(
     )
     .await?;
     sqlx::query(
-        "INSERT INTO feed_downloads (tenant_id, user_id, device_id, feed_epoch, revision) \
-         VALUES ($1, $2, $3, $4, $5) \
+        "INSERT INTO feed_downloads (tenant_id, user_id, device_id, feed_epoch, revision, next_since) \
+         VALUES ($1, $2, $3, $4, $5, 0) \
          ON CONFLICT (tenant_id, user_id, device_id) DO UPDATE \
-         SET feed_epoch = EXCLUDED.feed_epoch, revision = EXCLUDED.revision, started_at = now()",
+         SET feed_epoch = EXCLUDED.feed_epoch, revision = EXCLUDED.revision, next_since = 0, \
+             started_at = now()",
     )
     .bind(actor.tenant_id)
     .bind(actor.user_id)
-    .bind(device)
+    .bind(actor.device_id.as_deref().unwrap_or(""))
     .bind(epoch)
     .bind(revision)
     .execute(conn)
     .await?;
+    Ok(())
+}
+
+/// Moves `actor`'s download on past `page`, sent from cursor `since`: its next page continues
+/// it from the page's revision, and its last page (nothing more waits) ends it, so any later
+/// pull is audited in full.
+async fn download_sent(
+    conn: &mut sqlx::PgConnection,
+    actor: &Actor,
+    since: i64,
+    page: &ChangesPage,
+) -> Result<(), sqlx::Error> {
+    let device = actor.device_id.as_deref().unwrap_or("");
+    let q = if page.has_more {
+        sqlx::query(
+            "UPDATE feed_downloads SET next_since = $1 \
+             WHERE user_id = $2 AND device_id = $3 AND next_since = $4",
+        )
+        .bind(page.revision)
+    } else {
+        sqlx::query(
+            "DELETE FROM feed_downloads WHERE user_id = $1 AND device_id = $2 AND next_since = $3",
+        )
+    };
+    q.bind(actor.user_id)
+        .bind(device)
+        .bind(since)
+        .execute(conn)
+        .await?;
     Ok(())
 }
 
