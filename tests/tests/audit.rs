@@ -1111,6 +1111,19 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         mine[0]
     );
 
+    // a feed page from cursor `since`, pulled with `token`
+    let pull = |token: &str, since: i64| {
+        let (http, token) = (&http, token.to_owned());
+        async move {
+            http.call(
+                Method::GET,
+                &format!("/api/v1/sync/changes?since={since}"),
+                Some(&token),
+                None,
+            )
+            .await
+        }
+    };
     // a download of the whole clinic (a pull from 0) is audited as it begins, under every
     // patient it can carry, naming the revisions up to the clinic's
     let (_, first) = http
@@ -1145,14 +1158,7 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
 
     // the download's next page, asked for from where it stands, carries records the download
     // already named: no entry of its own
-    let (s, page) = http
-        .call(
-            Method::GET,
-            &format!("/api/v1/sync/changes?since={cursor}"),
-            Some(&admin),
-            None,
-        )
-        .await?;
+    let (s, page) = pull(&admin, cursor).await?;
     assert_eq!(s, 200);
     assert!(page.to_string().contains(&id.to_string()), "{page}");
     let admins_pages = || async {
@@ -1167,14 +1173,7 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
     assert_eq!(admins_pages().await?, Vec::<Value>::new());
     // that page was its last: the same pages read again are audited in full, like any pull
     // that does not continue a download from where it stands
-    let (s, _) = http
-        .call(
-            Method::GET,
-            &format!("/api/v1/sync/changes?since={cursor}"),
-            Some(&admin),
-            None,
-        )
-        .await?;
+    let (s, _) = pull(&admin, cursor).await?;
     assert_eq!(s, 200);
     let again = admins_pages().await?;
     assert_eq!(again.len(), 1, "{again:?}");
@@ -1189,14 +1188,7 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
 
     // a pull from a later cursor by someone who never downloaded the clinic is audited, and
     // names the patient
-    let (s, _) = http
-        .call(
-            Method::GET,
-            &format!("/api/v1/sync/changes?since={cursor}"),
-            Some(&reception),
-            None,
-        )
-        .await?;
+    let (s, _) = pull(&reception, cursor).await?;
     assert_eq!(s, 200);
     let pulled = entries_of("sync.page").await?;
     let later: Vec<&Value> = pulled
@@ -1222,14 +1214,7 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
         )
         .await?;
     assert_eq!(s, 201);
-    let (s, page) = http
-        .call(
-            Method::GET,
-            &format!("/api/v1/sync/changes?since={}", page["revision"]),
-            Some(&admin),
-            None,
-        )
-        .await?;
+    let (s, page) = pull(&admin, page["revision"].as_i64().unwrap_or_default()).await?;
     assert_eq!(s, 200);
     assert!(page.to_string().contains("\"heart_rate_bpm\":72"), "{page}");
     let mine = admins_pages().await?;
@@ -1256,14 +1241,7 @@ async fn every_feed_page_pulled_or_pushed_is_audited_with_its_patients() -> anyh
     assert_eq!(s, 201);
     let room_page = next_page().await?;
     assert!(room_page.to_string().contains("Room 1"), "{room_page}");
-    let (_, tail) = http
-        .call(
-            Method::GET,
-            &format!("/api/v1/sync/changes?since={}", page["revision"]),
-            Some(&admin),
-            None,
-        )
-        .await?;
+    let (_, tail) = pull(&admin, page["revision"].as_i64().unwrap_or_default()).await?;
     assert!(
         tail["changes"].as_array().is_some_and(|c| c.len() == 1),
         "only the room: {tail}"

@@ -83,10 +83,10 @@ pub async fn changes(
     if covered.is_some() || !patients.is_empty() {
         let mut tx = db::tenant_tx(&st.pool, actor.tenant_id).await?;
         if let Some(everyone) = &download {
-            record_download(&mut tx, &actor, epoch, clinic_revision, everyone).await?;
+            record_download(&mut tx, &actor, device, epoch, clinic_revision, everyone).await?;
         }
         if covered.is_some() {
-            download_sent(&mut tx, &actor, since, &page).await?;
+            download_sent(&mut tx, &actor, device, since, &page).await?;
         }
         record_delivery(
             &mut tx,
@@ -111,14 +111,15 @@ pub async fn changes(
     ))
 }
 
-/// Audits the start of a download of the whole clinic (a pull from revision 0) by `actor`: one
-/// `sync.full_download` entry for the clinic, one per patient in `patients` ("revisions
-/// 0..`revision`"), and `revision` kept in `feed_downloads` under the person, the workstation
-/// (`""` for none) and `epoch`, so the download's pages need no entries of their own for
+/// Audits the start of a download of the whole clinic (a pull from revision 0) by `actor` on
+/// workstation `device` (`""` for none): one `sync.full_download` entry for the clinic, one per
+/// patient in `patients` ("revisions 0..`revision`"), and `revision` kept in `feed_downloads`
+/// under the person, the workstation and `epoch`, so the download's pages need no entries of their own for
 /// records up to it ([`download_sent`], migration 0025).
 async fn record_download(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
+    device: &str,
     epoch: uuid::Uuid,
     revision: i64,
     patients: &[uuid::Uuid],
@@ -146,7 +147,7 @@ async fn record_download(
     )
     .bind(actor.tenant_id)
     .bind(actor.user_id)
-    .bind(actor.device_id.as_deref().unwrap_or(""))
+    .bind(device)
     .bind(epoch)
     .bind(revision)
     .execute(conn)
@@ -160,10 +161,10 @@ async fn record_download(
 async fn download_sent(
     conn: &mut sqlx::PgConnection,
     actor: &Actor,
+    device: &str,
     since: i64,
     page: &ChangesPage,
 ) -> Result<(), sqlx::Error> {
-    let device = actor.device_id.as_deref().unwrap_or("");
     let q = if page.has_more {
         sqlx::query(
             "UPDATE feed_downloads SET next_since = $1 \
@@ -477,22 +478,19 @@ async fn record_vitals_run(
     .await?
     .rows_affected();
     if answers.len() != planned.len() || inserted != answers.len() as u64 {
-        // a mutation applied meanwhile by a concurrent push (a retry racing its original): undo
-        // the group; one by one answers each exactly
-        sqlx::query("ROLLBACK TO SAVEPOINT mutation")
-            .execute(&mut *conn)
-            .await?;
-        answers.clear();
+        // a set or mutation stored meanwhile by a concurrent push (a retry racing its original):
+        // one by one answers each exactly
+        return give_up_group(conn, "a concurrent push", &"sets or answers already stored").await;
     }
     Ok(answers)
 }
 
 /// Undoes what a pushed run's group did inside the savepoint `mutation` and answers none of
-/// its sets, so the caller applies each alone; `step` says what failed, for the log.
+/// its sets, so the caller applies each alone; `step` and `e` say what failed, for the log.
 async fn give_up_group(
     conn: &mut sqlx::PgConnection,
     step: &str,
-    e: &AppError,
+    e: &(dyn std::fmt::Display + Sync),
 ) -> AppResult<std::collections::HashMap<usize, MutationResult>> {
     tracing::warn!(error = %e, step, "a pushed run of vital-sign sets failed as a group; applying each alone");
     sqlx::query("ROLLBACK TO SAVEPOINT mutation")
